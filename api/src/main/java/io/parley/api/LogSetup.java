@@ -1,0 +1,50 @@
+package io.parley.api;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import io.parley.core.config.ParleyConfig.LogFormat;
+import org.slf4j.LoggerFactory;
+
+/** Points the root logger at stdout in the configured format (one JSON object per line by default). */
+final class LogSetup {
+
+  private LogSetup() {}
+
+  static void configure(LogFormat format) {
+    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.detachAndStopAllAppenders();
+    Encoder<ILoggingEvent> encoder;
+    if (format == LogFormat.JSON) {
+      JsonLayout layout = new JsonLayout();
+      layout.setContext(ctx);
+      layout.start();
+      LayoutWrappingEncoder<ILoggingEvent> e = new LayoutWrappingEncoder<>();
+      e.setLayout(layout);
+      encoder = e;
+    } else {
+      PatternLayoutEncoder e = new PatternLayoutEncoder();
+      e.setPattern("%d{HH:mm:ss.SSS} %-5level %logger{24} %msg %kvp%n%ex");
+      encoder = e;
+    }
+    encoder.setContext(ctx);
+    encoder.start();
+    ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+    console.setContext(ctx);
+    console.setName("stdout");
+    console.setEncoder(encoder);
+    console.start();
+    root.addAppender(console);
+    root.setLevel(Level.INFO);
+  }
+
+  static void flush() {
+    ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+  }
+}

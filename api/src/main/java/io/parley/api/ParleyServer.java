@@ -1,0 +1,285 @@
+package io.parley.api;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.parley.api.auth.AuthService;
+import io.parley.api.auth.PasswordHasher;
+import io.parley.api.auth.TokenService;
+import io.parley.api.http.Health;
+import io.parley.api.http.HttpApi;
+import io.parley.api.http.RateLimiter;
+import io.parley.api.store.AuditLog;
+import io.parley.api.store.Counters;
+import io.parley.api.store.DataExport;
+import io.parley.api.store.Database;
+import io.parley.api.store.EmbeddedPostgresService;
+import io.parley.api.store.EmbeddedRedisService;
+import io.parley.api.store.ExpertStore;
+import io.parley.api.store.HomeLock;
+import io.parley.api.store.RefreshTokenStore;
+import io.parley.api.store.UserStore;
+import io.parley.core.Ids;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.parley.core.config.ParleyConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.sqlclient.Pool;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Parley node: its storage (embedded or external), its Vert.x instance and HTTP server. Starts
+ * in dependency order and stops in the reverse order, each step bounded by the shutdown timeout.
+ */
+public final class ParleyServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ParleyServer.class);
+
+  /** Model files reported by readiness (paths under PARLEY_MODELS, as written by models/fetch). */
+  public static final List<String> MODEL_FILES = List.of(
+      "vad/silero_vad_v5.onnx", "nanodet/model.json", "nanodet/nanodet.bin");
+
+  private final ParleyConfig config;
+  /** Things to close on stop, most recent first. */
+  private final Deque<AutoCloseable> closers = new ArrayDeque<>();
+  private EmbeddedPostgresService embeddedPostgres;
+  private EmbeddedRedisService embeddedRedis;
+  private Vertx vertx;
+  private HttpServer http;
+  private Pool pool;
+  private boolean stopped;
+
+  private ParleyServer(ParleyConfig config) {
+    this.config = config;
+  }
+
+  /** Starts a node; blocking (call from a main or test thread). Cleans up what it started on failure. */
+  public static ParleyServer start(ParleyConfig config) {
+    ParleyServer server = new ParleyServer(config);
+    try {
+      server.boot();
+      return server;
+    } catch (RuntimeException | Error e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  private void boot() {
+    HomeLock lock = HomeLock.acquire(config.home());
+    closers.push(lock);
+    ParleyConfig.Storage storage = config.storage();
+
+    URI pgUrl;
+    if (storage.embeddedPostgres()) {
+      embeddedPostgres = EmbeddedPostgresService.start(config.home(), storage.pgEmbeddedPort());
+      closers.push(embeddedPostgres);
+      pgUrl = embeddedPostgres.url();
+      LOG.info("storage: embedded PostgreSQL (data in {})", embeddedPostgres.dataDirectory());
+    } else {
+      pgUrl = storage.pgUrl().orElseThrow();
+      LOG.info("storage: external PostgreSQL at {}", ParleyConfig.redact(pgUrl.toString()));
+    }
+    URI redisUrl;
+    if (storage.embeddedRedis()) {
+      embeddedRedis = EmbeddedRedisService.start(config.home(), storage.redisEmbeddedPort());
+      closers.push(embeddedRedis);
+      redisUrl = embeddedRedis.url();
+      LOG.info("cache: embedded Redis on port {}", embeddedRedis.port());
+    } else {
+      redisUrl = storage.redisUrl().orElseThrow();
+      LOG.info("cache: external Redis at {}", ParleyConfig.redact(redisUrl.toString()));
+    }
+    Database.migrate(pgUrl);
+
+    PrometheusMeterRegistry registry = metricsRegistry();
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(false)
+        .addLabels(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME);
+    vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    closers.push(() -> vertx.close().await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
+
+    pool = Database.pool(vertx, pgUrl, storage.pgPoolSize());
+    closers.push(() -> pool.close().await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    Redis redisClient = Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(redisUrl.toString())
+        .setMaxPoolSize(16)
+        .setMaxPoolWaiting(1024)
+        .setPoolRecycleTimeout(15_000));
+    closers.push(redisClient::close);
+    RedisAPI redis = RedisAPI.api(redisClient);
+
+    Clock clock = Clock.systemUTC();
+    SecureRandom random = new SecureRandom();
+    Ids ids = new Ids(clock, random);
+    WorkerExecutor authWorkers = vertx.createSharedWorkerExecutor("parley-auth", config.auth().workers());
+    closers.push(() -> authWorkers.close().await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    TokenService tokens = new TokenService(vertx, config.auth(), jwtSecret(), ids);
+    PasswordHasher hasher = new PasswordHasher(config.auth().argon2(), random);
+    Counters counters = new Counters(redis);
+    UserStore users = new UserStore(pool);
+    RefreshTokenStore refreshTokens = new RefreshTokenStore(pool);
+    AuditLog audit = new AuditLog(pool);
+    AuthService auth = new AuthService(config.auth(), users, refreshTokens, audit, counters, tokens, hasher,
+        authWorkers, ids, clock);
+    Health health = new Health(pool, redis, config.models(), MODEL_FILES);
+
+    HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), auth, users, new ExpertStore(pool),
+        new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry);
+    long timeout = 60;
+    var router = await(HttpApi.create(deps), timeout);
+    http = vertx.createHttpServer(new HttpServerOptions()
+            .setHost(config.http().host())
+            .setPort(config.http().port())
+            .setCompressionSupported(true)
+            .setMaxHeaderSize(16 * 1024)
+            .setIdleTimeout(120)
+            .setIdleTimeoutUnit(TimeUnit.SECONDS))
+        .requestHandler(router);
+    await(http.listen(), timeout);
+    closers.push(() -> http.shutdown(config.shutdownTimeout().toMillis() / 2, TimeUnit.MILLISECONDS)
+        .await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
+
+    long purge = vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> refreshTokens.purgeExpired()
+        .onFailure(t -> LOG.warn("refresh token purge failed: {}", t.toString())));
+    closers.push(() -> vertx.cancelTimer(purge));
+    LOG.info("Parley listening on {}", baseUrl());
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> f, long seconds) {
+    try {
+      return f.await(seconds, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new ParleyException(Reason.UNAVAILABLE, "startup step timed out after " + seconds + " s", e);
+    }
+  }
+
+  private static PrometheusMeterRegistry metricsRegistry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Latency histograms (Prometheus buckets) for HTTP server timings, so p50/p99 can be computed.
+    registry.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+        if (id.getName().startsWith("vertx.http.server")) {
+          return DistributionStatisticConfig.builder().percentilesHistogram(true)
+              .minimumExpectedValue(1e5).maximumExpectedValue(3e10).build().merge(config);
+        }
+        return config;
+      }
+    });
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    return registry;
+  }
+
+  /** The configured secret, else one generated once into PARLEY_HOME/jwt.secret (mode 600). */
+  private String jwtSecret() {
+    Optional<String> configured = config.auth().jwtSecret();
+    if (configured.isPresent()) {
+      return configured.get();
+    }
+    Path file = config.home().resolve("jwt.secret");
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file, StandardCharsets.UTF_8).trim();
+      }
+      byte[] bytes = new byte[48];
+      new SecureRandom().nextBytes(bytes);
+      String secret = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, secret, StandardCharsets.UTF_8);
+      return secret;
+    } catch (IOException e) {
+      throw new ParleyException(Reason.UNAVAILABLE, "cannot read or create " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The port actually bound (differs from the configured one when that is 0). */
+  public int httpPort() {
+    return http.actualPort();
+  }
+
+  public String baseUrl() {
+    return config.http().publicUrl().orElse("http://localhost:" + httpPort());
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public ParleyConfig config() {
+    return config;
+  }
+
+  /** The embedded PostgreSQL, when this node runs one. */
+  public Optional<EmbeddedPostgresService> embeddedPostgres() {
+    return Optional.ofNullable(embeddedPostgres);
+  }
+
+  /** The embedded Redis, when this node runs one. */
+  public Optional<EmbeddedRedisService> embeddedRedis() {
+    return Optional.ofNullable(embeddedRedis);
+  }
+
+  /** Drains HTTP, then closes clients, Vert.x, the embedded services and the home lock, in that order. */
+  @Override
+  public synchronized void close() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    long start = System.nanoTime();
+    while (!closers.isEmpty()) {
+      AutoCloseable c = closers.pop();
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("while stopping: {}", e.toString());
+      }
+    }
+    LOG.info("Parley stopped in {} ms", (System.nanoTime() - start) / 1_000_000);
+  }
+}

@@ -1,0 +1,46 @@
+package io.parley.api.http;
+
+import io.parley.api.store.ExpertStore;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import java.util.UUID;
+
+/** {@code /api/v1/experts*}: listings. */
+final class ExpertRoutes {
+
+  private final ExpertStore experts;
+
+  ExpertRoutes(ExpertStore experts) {
+    this.experts = experts;
+  }
+
+  void mount(RouterBuilder b) {
+    b.getRoute("upsertMyExpert").addHandler(this::upsertMine);
+    b.getRoute("listExperts").addHandler(this::list);
+    b.getRoute("getExpert").addHandler(this::get);
+  }
+
+  private void upsertMine(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> Responses.json(ctx, 200,
+        experts.upsert(Authenticator.userId(ctx), ctx.body().asJsonObject())));
+  }
+
+  private void list(RoutingContext ctx) {
+    var q = ctx.queryParams();
+    String limit = q.get("limit");
+    Responses.json(ctx, 200, experts.list(q.get("specialization"), q.get("city"),
+            limit == null ? 20 : Integer.parseInt(limit), q.get("cursor"))
+        .map(page -> new JsonObject().put("items", new JsonArray(page.items()))
+            .put("next_cursor", page.nextCursor().orElse(null))));
+  }
+
+  private void get(RoutingContext ctx) {
+    UUID id = UUID.fromString(ctx.pathParam("expertId"));
+    Responses.json(ctx, 200, experts.byId(id).map(e -> e
+        .orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such expert"))));
+  }
+}

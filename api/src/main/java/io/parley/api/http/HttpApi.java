@@ -1,0 +1,119 @@
+package io.parley.api.http;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.parley.api.auth.AuthService;
+import io.parley.api.store.DataExport;
+import io.parley.api.store.ExpertStore;
+import io.parley.api.store.UserStore;
+import io.parley.api.http.RateLimiter.LimitClass;
+import io.parley.core.Ids;
+import io.parley.core.config.ParleyConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.SecurityPolicyHandler;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.sqlclient.Pool;
+import java.util.Set;
+
+/**
+ * Assembles the HTTP router. Order for every request: request id and access log, security
+ * headers, CORS, body limit, bearer token, rate limit; then per operation (from the OpenAPI
+ * contract): authentication, request validation, the handler. Health, metrics and the contract
+ * itself sit beside the API, without authentication or rate limits.
+ */
+public final class HttpApi {
+
+  /** Where the contract lives on the classpath and where it is served. */
+  public static final String CONTRACT_RESOURCE = "openapi/parley.json";
+  public static final String CONTRACT_PATH = "/api/v1/openapi.json";
+
+  /** Everything the router needs. */
+  public record Deps(Vertx vertx, ParleyConfig config, Ids ids, JWTAuth jwt, AuthService auth, UserStore users,
+                     ExpertStore experts, DataExport export, Pool pool, RateLimiter.Factory limiter, Health health,
+                     PrometheusMeterRegistry metrics) {}
+
+  private HttpApi() {}
+
+  public static Future<Router> create(Deps d) {
+    return OpenAPIContract.from(d.vertx(), CONTRACT_RESOURCE).map(contract -> build(d, contract));
+  }
+
+  private static Router build(Deps d, OpenAPIContract contract) {
+    ParleyConfig.Http http = d.config().http();
+    ClientIp clientIp = new ClientIp(http.trustProxy());
+    Authenticator authenticator = new Authenticator(d.jwt(), contract);
+    RateLimiter limiter = d.limiter().create(clientIp, authenticator);
+
+    RouterBuilder b = RouterBuilder.create(d.vertx(), contract, RequestExtractor.withBodyHandler());
+    b.rootHandler(new RequestLog(d.ids(), clientIp));
+    b.rootHandler((SecurityPolicyHandler) HttpApi::securityHeaders);
+    if (!http.corsOrigins().isEmpty()) {
+      CorsHandler cors = CorsHandler.create()
+          .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.PATCH))
+          .allowedHeaders(Set.of("Authorization", "Content-Type", "X-Request-Id"))
+          .exposedHeaders(Set.of("X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
+              "Retry-After"))
+          .maxAgeSeconds(600);
+      for (String origin : http.corsOrigins()) {
+        cors.addOrigin(origin);
+      }
+      b.rootHandler(cors);
+    }
+    b.rootHandler(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()));
+    b.rootHandler(authenticator);
+    b.rootHandler(ctx -> {
+      String path = ctx.request().path();
+      if (path.startsWith("/api/v1/auth/") && !path.equals("/api/v1/auth/me")) {
+        limiter.handler(LimitClass.AUTH).handle(ctx);
+      } else if (path.startsWith("/api/v1/") && !path.equals(CONTRACT_PATH)) {
+        limiter.handler(LimitClass.API).handle(ctx);
+      } else {
+        ctx.next();
+      }
+    });
+
+    new AuthRoutes(d.auth(), d.users(), clientIp).mount(b);
+    new UserRoutes(d.users(), d.export(), d.pool(), clientIp).mount(b);
+    new ExpertRoutes(d.experts()).mount(b);
+
+    // Authentication already happened in the Authenticator root handler (before validation).
+    b.getRoutes().forEach(r -> r.setDoSecurity(false));
+    Router router = b.createRouter();
+    String contractJson = contract.getRawContract().encode();
+    router.get(CONTRACT_PATH).handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
+        .end(contractJson));
+    router.get("/health/live").handler(d.health()::live);
+    router.get("/health/ready").handler(d.health()::ready);
+    router.get("/metrics").handler(ctx -> ctx.vertx().executeBlocking(() -> d.metrics().scrape(), false)
+        .onSuccess(text -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            .end(text))
+        .onFailure(ctx::fail));
+
+    Failures failures = new Failures(http.maxBodyBytes());
+    router.route().failureHandler(failures);
+    router.errorHandler(404, failures);
+    router.errorHandler(405, failures);
+    router.errorHandler(413, failures);
+    router.errorHandler(500, failures);
+    return router;
+  }
+
+  private static void securityHeaders(RoutingContext ctx) {
+    ctx.response().headers()
+        .add("X-Content-Type-Options", "nosniff")
+        .add("X-Frame-Options", "DENY")
+        .add("Referrer-Policy", "no-referrer")
+        .add("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+        .add("Cross-Origin-Opener-Policy", "same-origin")
+        .add("Strict-Transport-Security", "max-age=31536000");
+    ctx.next();
+  }
+}

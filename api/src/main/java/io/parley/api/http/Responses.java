@@ -1,0 +1,41 @@
+package io.parley.api.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Writing JSON results; failures go to {@link Failures} through the router. */
+final class Responses {
+
+  private Responses() {}
+
+  static void json(RoutingContext ctx, int status, Future<JsonObject> result) {
+    result.onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+          .end(ar.result().toBuffer());
+    });
+  }
+
+  static void noContent(RoutingContext ctx, Future<?> result) {
+    result.onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      ctx.response().setStatusCode(204).end();
+    });
+  }
+
+  /** Runs a handler body, sending a thrown ParleyException (e.g. a role check) to the failure handler. */
+  static void guarded(RoutingContext ctx, Runnable body) {
+    try {
+      body.run();
+    } catch (RuntimeException e) {
+      ctx.fail(e);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.parley.api.http;
+
+import io.parley.api.store.AuditLog;
+import io.parley.api.store.DataExport;
+import io.parley.api.store.UserStore;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.sqlclient.Pool;
+import java.util.UUID;
+
+/** {@code /api/v1/users/me*}: the caller's own account, profile, export and deletion. */
+final class UserRoutes {
+
+  private final UserStore users;
+  private final DataExport export;
+  private final Pool pool;
+  private final ClientIp clientIp;
+
+  UserRoutes(UserStore users, DataExport export, Pool pool, ClientIp clientIp) {
+    this.users = users;
+    this.export = export;
+    this.pool = pool;
+    this.clientIp = clientIp;
+  }
+
+  void mount(RouterBuilder b) {
+    b.getRoute("getMe").addHandler(this::getMe);
+    b.getRoute("updateMe").addHandler(this::updateMe);
+    b.getRoute("deleteMe").addHandler(this::deleteMe);
+    b.getRoute("updateProfile").addHandler(this::updateProfile);
+    b.getRoute("exportMe").addHandler(this::exportMe);
+  }
+
+  private void getMe(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID id = Authenticator.userId(ctx);
+      Responses.json(ctx, 200, users.byId(id).compose(u -> {
+        JsonObject user = u.orElseThrow(UserRoutes::gone).toJson();
+        return users.profile(id).map(p -> user.put("profile", p));
+      }));
+    });
+  }
+
+  private void updateMe(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID id = Authenticator.userId(ctx);
+      JsonObject body = ctx.body().asJsonObject();
+      Responses.json(ctx, 200, users.update(id, body.getString("name"), body.getString("email"))
+          .map(u -> u.orElseThrow(UserRoutes::gone).toJson()));
+    });
+  }
+
+  private void updateProfile(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID id = Authenticator.userId(ctx);
+      Responses.json(ctx, 200, users.byId(id)
+          .compose(u -> users.putProfile(u.orElseThrow(UserRoutes::gone).id(), ctx.body().asJsonObject())));
+    });
+  }
+
+  private void exportMe(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID id = Authenticator.userId(ctx);
+      Responses.json(ctx, 200, export.export(id).map(e -> {
+        if (e.getValue("user") == null) {
+          throw gone();
+        }
+        return e;
+      }));
+    });
+  }
+
+  /** Deletes the account and everything of it in one transaction; the audit entry stays. */
+  private void deleteMe(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID id = Authenticator.userId(ctx);
+      Responses.noContent(ctx, pool.withTransaction(conn -> users.delete(conn, id).compose(deleted -> deleted
+          ? AuditLog.record(conn, id, "user.deleted", id, clientIp.of(ctx), RequestLog.requestId(ctx), null)
+          : io.vertx.core.Future.failedFuture(gone()))));
+    });
+  }
+
+  private static ParleyException gone() {
+    return new ParleyException(Reason.UNAUTHENTICATED, "user no longer exists");
+  }
+}

@@ -1,0 +1,2 @@
+/** Parley api. */
+package io.parley.api;

@@ -1,0 +1,141 @@
+package io.parley.api.store;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Expiring counters (fixed windows) shared by the cluster through Redis. When Redis cannot be
+ * reached, counting degrades to this node's memory instead of failing requests: limits keep
+ * holding, per node rather than cluster-wide, and {@link Count#degraded()} says so. After a Redis
+ * failure the node stays local for {@link #RETRY_AFTER} before trying Redis again, so a dead Redis
+ * does not add a connection attempt to every request.
+ */
+public final class Counters {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Counters.class);
+  /** How long a Redis round trip may take before the node counts locally. */
+  static final long REDIS_TIMEOUT_MS = 250;
+  /** How long to stay local after a Redis failure. */
+  static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+  /** Bound on locally held counters; expired ones are swept when it is reached. */
+  static final int MAX_LOCAL_COUNTERS = 100_000;
+
+  private static final String INCR_SCRIPT = """
+      local c = redis.call('INCR', KEYS[1])
+      local ttl = redis.call('PTTL', KEYS[1])
+      if ttl < 0 then
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        ttl = tonumber(ARGV[1])
+      end
+      return {c, ttl}
+      """;
+  private static final String GET_SCRIPT = """
+      local c = redis.call('GET', KEYS[1])
+      if not c then return {0, 0} end
+      return {tonumber(c), redis.call('PTTL', KEYS[1])}
+      """;
+
+  /** A counter's value and the milliseconds until its window resets. */
+  public record Count(long value, long resetMillis, boolean degraded) {}
+
+  private record Local(long value, long expiresAt) {}
+
+  private final RedisAPI redis;
+  private final Map<String, Local> local = new ConcurrentHashMap<>();
+  private final AtomicLong redisDownUntil = new AtomicLong();
+
+  public Counters(RedisAPI redis) {
+    this.redis = redis;
+  }
+
+  /** Adds one to {@code key}, starting a window of {@code window} if it had none. */
+  public Future<Count> increment(String key, Duration window) {
+    if (localMode()) {
+      return Future.succeededFuture(localIncrement(key, window));
+    }
+    return redis.eval(List.of(INCR_SCRIPT, "1", key, Long.toString(window.toMillis())))
+        .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .map(r -> count(r, false))
+        .recover(t -> {
+          redisFailed(t);
+          return Future.succeededFuture(localIncrement(key, window));
+        });
+  }
+
+  /** Current value of {@code key} (0 when absent). */
+  public Future<Count> get(String key) {
+    if (localMode()) {
+      return Future.succeededFuture(localGet(key));
+    }
+    return redis.eval(List.of(GET_SCRIPT, "1", key))
+        .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .map(r -> count(r, false))
+        .recover(t -> {
+          redisFailed(t);
+          return Future.succeededFuture(localGet(key));
+        });
+  }
+
+  /** Removes {@code key} everywhere it may be counted. */
+  public Future<Void> reset(String key) {
+    local.remove(key);
+    if (localMode()) {
+      return Future.succeededFuture();
+    }
+    return redis.del(List.of(key)).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .<Void>mapEmpty()
+        .recover(t -> {
+          redisFailed(t);
+          return Future.succeededFuture();
+        });
+  }
+
+  private boolean localMode() {
+    return System.currentTimeMillis() < redisDownUntil.get();
+  }
+
+  private void redisFailed(Throwable t) {
+    long until = System.currentTimeMillis() + RETRY_AFTER.toMillis();
+    if (redisDownUntil.getAndSet(until) < System.currentTimeMillis() - RETRY_AFTER.toMillis()) {
+      LOG.warn("Redis unavailable ({}); counting rate limits on this node until it returns", t.toString());
+    }
+  }
+
+  private static Count count(Response r, boolean degraded) {
+    return new Count(r.get(0).toLong(), Math.max(0, r.get(1).toLong()), degraded);
+  }
+
+  private Count localIncrement(String key, Duration window) {
+    long now = System.currentTimeMillis();
+    if (local.size() >= MAX_LOCAL_COUNTERS) {
+      local.values().removeIf(l -> l.expiresAt() <= now);
+    }
+    Local l = local.compute(key, (k, old) -> old == null || old.expiresAt() <= now
+        ? new Local(1, now + window.toMillis())
+        : new Local(old.value() + 1, old.expiresAt()));
+    return new Count(l.value(), l.expiresAt() - now, true);
+  }
+
+  private Count localGet(String key) {
+    long now = System.currentTimeMillis();
+    Local l = local.get(key);
+    if (l == null || l.expiresAt() <= now) {
+      return new Count(0, 0, true);
+    }
+    return new Count(l.value(), l.expiresAt() - now, true);
+  }
+
+  /** Whether the last Redis attempt failed recently (for readiness and metrics). */
+  public boolean degraded() {
+    return localMode();
+  }
+}

@@ -1,0 +1,16 @@
+package io.parley.api.store;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
+/** Picks a free loopback TCP port. */
+final class FreePort {
+  private FreePort() {}
+
+  static int pick() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.parley.core;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The one exception type of Parley's core and its modules: a {@link Reason} tells callers what
+ * went wrong without parsing messages. Asynchronous code fails its futures with it; it never
+ * throws across an async boundary.
+ */
+public final class ParleyException extends RuntimeException {
+
+  /** What went wrong, coarse enough to map onto a protocol status. */
+  public enum Reason {
+    /** A configuration key has an invalid value. */
+    CONFIG,
+    /** The request or message was malformed or failed validation. */
+    INVALID,
+    /** Credentials missing, wrong or expired. */
+    UNAUTHENTICATED,
+    /** Authenticated but not allowed. */
+    FORBIDDEN,
+    /** The thing asked for does not exist (or is not visible to the caller). */
+    NOT_FOUND,
+    /** The request conflicts with the current state. */
+    CONFLICT,
+    /** A limit was exceeded (rate, quota, size). */
+    LIMITED,
+    /** A dependency (database, cache, model) is unavailable. */
+    UNAVAILABLE,
+    /** A bug or an unexpected state. */
+    INTERNAL
+  }
+
+  private final Reason reason;
+  private final Duration retryAfter;
+
+  public ParleyException(Reason reason, String message) {
+    super(message);
+    this.reason = Objects.requireNonNull(reason);
+    this.retryAfter = null;
+  }
+
+  public ParleyException(Reason reason, String message, Throwable cause) {
+    super(message, cause);
+    this.reason = Objects.requireNonNull(reason);
+    this.retryAfter = null;
+  }
+
+  private ParleyException(String message, Duration retryAfter) {
+    super(message);
+    this.reason = Reason.LIMITED;
+    this.retryAfter = retryAfter;
+  }
+
+  /** A LIMITED failure that tells the caller when trying again can succeed. */
+  public static ParleyException limited(String message, Duration retryAfter) {
+    return new ParleyException(message, Objects.requireNonNull(retryAfter));
+  }
+
+  /** When a LIMITED failure may be retried. */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+}

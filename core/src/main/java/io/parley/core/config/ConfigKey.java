@@ -1,0 +1,69 @@
+package io.parley.core.config;
+
+/**
+ * Every configuration key Parley reads: the single source of the reference in
+ * {@code docs/CONFIGURATION.md} (a test keeps the two in step). Keys are environment variable
+ * names; the same names may be put in a properties file named by {@code PARLEY_CONFIG}, and the
+ * environment overrides the file.
+ */
+public enum ConfigKey {
+  PARLEY_CONFIG(null, "path", "Optional properties file with any of these keys; the environment overrides it."),
+  PARLEY_HOME("./.parley", "path", "State directory: embedded PostgreSQL data, generated secrets, the instance lock."),
+  PARLEY_HTTP_HOST("0.0.0.0", "address", "Interface the HTTP server binds."),
+  PARLEY_HTTP_PORT("8080", "TCP port", "HTTP port (REST, WebSockets, health, metrics). 0 picks a free port."),
+  PARLEY_PUBLIC_URL(null, "URL", "Base URL clients use, printed at start; defaults to http://localhost:<port>."),
+  PARLEY_PG_URL(null, "URL", "External PostgreSQL, postgresql://user:pass@host:port/db. Unset: embedded PostgreSQL under PARLEY_HOME/postgres."),
+  PARLEY_PG_POOL_SIZE("8", "connections", "Maximum PostgreSQL connections per node."),
+  PARLEY_PG_EMBEDDED_PORT("0", "TCP port", "Port of the embedded PostgreSQL (loopback only). 0: the port used last time under PARLEY_HOME, else a free one."),
+  PARLEY_REDIS_URL(null, "URL", "External Redis, redis://[:pass@]host:port[/db]. Unset: an embedded Redis on loopback."),
+  PARLEY_REDIS_EMBEDDED_PORT("0", "TCP port", "Port of the embedded Redis (loopback only). 0 picks a free port."),
+  PARLEY_MODELS("./models", "path", "Directory of model files fetched by ./parley models."),
+  PARLEY_JWT_SECRET(null, "string (>= 32 bytes)", "HMAC-SHA256 key for access tokens. Unset: generated once into PARLEY_HOME/jwt.secret. Set it (the same on every node) in a cluster."),
+  PARLEY_JWT_ISSUER("parley", "string", "iss claim of access tokens."),
+  PARLEY_ACCESS_TOKEN_TTL("900", "seconds", "Lifetime of JWT access tokens."),
+  PARLEY_REFRESH_TOKEN_TTL("604800", "seconds", "Lifetime of refresh tokens (7 days)."),
+  PARLEY_ARGON2_MEMORY_KIB("19456", "KiB", "Argon2id memory cost (OWASP minimum: 19 MiB)."),
+  PARLEY_ARGON2_ITERATIONS("2", "passes", "Argon2id time cost."),
+  PARLEY_ARGON2_PARALLELISM("1", "lanes", "Argon2id parallelism."),
+  PARLEY_AUTH_WORKERS("2", "threads", "Worker threads for password hashing (never the event loop)."),
+  PARLEY_LOGIN_MAX_FAILURES_ACCOUNT("5", "failures", "Failed logins per account within the window before it is throttled."),
+  PARLEY_LOGIN_MAX_FAILURES_IP("20", "failures", "Failed logins per client IP within the window before it is throttled."),
+  PARLEY_LOGIN_WINDOW("900", "seconds", "Window of the login failure counters."),
+  PARLEY_RATE_LIMIT_ENABLED("true", "boolean", "Per-class request rate limits."),
+  PARLEY_RATE_LIMIT_API_PER_MINUTE("600", "requests/min", "Class api: authenticated REST calls, per user (per IP when anonymous)."),
+  PARLEY_RATE_LIMIT_AUTH_PER_MINUTE("30", "requests/min", "Class auth: signup, login, refresh, logout, per IP."),
+  PARLEY_RATE_LIMIT_CHAT_PER_MINUTE("60", "requests/min", "Class chat: chat completions, per user."),
+  PARLEY_RATE_LIMIT_VOICE_PER_MINUTE("30", "requests/min", "Class voice: realtime sessions, transcription, speech, per user."),
+  PARLEY_RATE_LIMIT_VISION_PER_MINUTE("20", "requests/min", "Class vision: photo analysis and meal uploads, per user."),
+  PARLEY_TRUST_PROXY("false", "boolean", "Take the client IP from X-Forwarded-For (only behind a trusted load balancer)."),
+  PARLEY_MAX_BODY_BYTES("1048576", "bytes", "Largest JSON request body; larger -> 413."),
+  PARLEY_CORS_ORIGINS("", "comma list", "Origins allowed by CORS (exact origins, or * for any). Empty: no CORS headers."),
+  PARLEY_SHUTDOWN_TIMEOUT("10", "seconds", "On SIGTERM: time to drain requests and stop embedded services."),
+  PARLEY_LOG_FORMAT("json", "json|text", "Log line format on stdout."),
+  PARLEY_TURN_PORT("3478", "UDP/TCP port", "TURN/STUN listener (TURN issue)."),
+  PARLEY_TURN_SECRET(null, "string (>= 16 chars)", "TURN REST shared secret (coturn use-auth-secret). Unset: generated into PARLEY_HOME/turn.secret."),
+  PARLEY_TURN_ALLOW_PEERS("", "comma list of CIDRs", "Peer ranges the relay may reach although private/loopback (e.g. 127.0.0.0/8 in tests).");
+
+  private final String defaultValue;
+  private final String unit;
+  private final String description;
+
+  ConfigKey(String defaultValue, String unit, String description) {
+    this.defaultValue = defaultValue;
+    this.unit = unit;
+    this.description = description;
+  }
+
+  /** The default as written in the reference, or null when unset by default. */
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  public String unit() {
+    return unit;
+  }
+
+  public String description() {
+    return description;
+  }
+}

@@ -1,0 +1,126 @@
+package io.parley.core.config;
+
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Raw key/value settings with typed, validated accessors whose errors name the key. Values come
+ * from the optional {@code PARLEY_CONFIG} properties file, overridden by the environment.
+ */
+public final class ConfigSource {
+
+  private final Map<String, String> values;
+
+  private ConfigSource(Map<String, String> values) {
+    this.values = Map.copyOf(values);
+  }
+
+  /** Reads the file named by {@code PARLEY_CONFIG} (if any), then applies {@code env} on top. */
+  public static ConfigSource load(Map<String, String> env) {
+    Map<String, String> merged = new HashMap<>();
+    String file = env.get(ConfigKey.PARLEY_CONFIG.name());
+    if (file != null && !file.isBlank()) {
+      Properties props = new Properties();
+      try (Reader reader = Files.newBufferedReader(Path.of(file))) {
+        props.load(reader);
+      } catch (IOException e) {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_CONFIG: cannot read " + file + ": " + e.getMessage(), e);
+      }
+      for (String name : props.stringPropertyNames()) {
+        known(name);
+        merged.put(name, props.getProperty(name).trim());
+      }
+    }
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      if (e.getKey().startsWith("PARLEY_")) {
+        merged.put(e.getKey(), e.getValue().trim());
+      }
+    }
+    return new ConfigSource(merged);
+  }
+
+  /** Settings from a map of key names to values (tests, embedding). */
+  public static ConfigSource of(Map<String, String> values) {
+    return new ConfigSource(values);
+  }
+
+  private static void known(String name) {
+    try {
+      ConfigKey.valueOf(name);
+    } catch (IllegalArgumentException e) {
+      throw new ParleyException(Reason.CONFIG, name + ": unknown configuration key (see docs/CONFIGURATION.md)");
+    }
+  }
+
+  /** The raw value or the key's default; null when neither is set. */
+  public String raw(ConfigKey key) {
+    String v = values.get(key.name());
+    if (v == null || v.isEmpty()) {
+      return key.defaultValue();
+    }
+    return v;
+  }
+
+  public String string(ConfigKey key) {
+    return raw(key);
+  }
+
+  public int integer(ConfigKey key, int min, int max) {
+    String v = raw(key);
+    try {
+      int n = Integer.parseInt(v);
+      if (n < min || n > max) {
+        throw bad(key, "an integer in " + min + ".." + max, v);
+      }
+      return n;
+    } catch (NumberFormatException | NullPointerException e) {
+      throw bad(key, "an integer in " + min + ".." + max, v);
+    }
+  }
+
+  public boolean bool(ConfigKey key) {
+    String v = raw(key).toLowerCase(Locale.ROOT);
+    return switch (v) {
+      case "true", "1", "yes", "on" -> true;
+      case "false", "0", "no", "off" -> false;
+      default -> throw bad(key, "true or false", v);
+    };
+  }
+
+  public List<String> list(ConfigKey key) {
+    String v = raw(key);
+    List<String> out = new ArrayList<>();
+    if (v != null) {
+      for (String part : v.split(",")) {
+        if (!part.isBlank()) {
+          out.add(part.trim());
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  public <E extends Enum<E>> E choice(ConfigKey key, Class<E> type) {
+    String v = raw(key);
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(v)) {
+        return e;
+      }
+    }
+    throw bad(key, "one of " + List.of(type.getEnumConstants()).toString().toLowerCase(Locale.ROOT), v);
+  }
+
+  static ParleyException bad(ConfigKey key, String expected, String got) {
+    return new ParleyException(Reason.CONFIG, key.name() + ": expected " + expected + ", got '" + got + "'");
+  }
+}

@@ -1,0 +1,216 @@
+package io.parley.core.config;
+
+import static io.parley.core.config.ConfigKey.*;
+
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Parley's validated settings. Each part is a record whose compact constructor rejects values that
+ * cannot work; {@link #from(ConfigSource)} turns raw keys into these records and names the
+ * offending key in every error. The reference of keys, units and defaults is {@link ConfigKey}.
+ */
+public record ParleyConfig(
+    Path home,
+    Http http,
+    Storage storage,
+    Auth auth,
+    RateLimits rateLimits,
+    Turn turn,
+    Path models,
+    Duration shutdownTimeout,
+    LogFormat logFormat) {
+
+  public ParleyConfig {
+    Objects.requireNonNull(home, "home");
+    Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(auth, "auth");
+    Objects.requireNonNull(rateLimits, "rateLimits");
+    Objects.requireNonNull(turn, "turn");
+    Objects.requireNonNull(models, "models");
+    Objects.requireNonNull(logFormat, "logFormat");
+    if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
+      throw new ParleyException(Reason.CONFIG, "PARLEY_SHUTDOWN_TIMEOUT: must be positive");
+    }
+  }
+
+  /** Log line format. */
+  public enum LogFormat { JSON, TEXT }
+
+  /** HTTP listener and request limits. */
+  public record Http(String host, int port, Optional<String> publicUrl, int maxBodyBytes,
+                     List<String> corsOrigins, boolean trustProxy) {
+    public Http {
+      if (maxBodyBytes < 1024) {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_MAX_BODY_BYTES: must be at least 1024");
+      }
+      corsOrigins = List.copyOf(corsOrigins);
+    }
+  }
+
+  /** Where data lives: external URLs, or empty for the embedded services. */
+  public record Storage(Optional<URI> pgUrl, int pgPoolSize, int pgEmbeddedPort,
+                        Optional<URI> redisUrl, int redisEmbeddedPort) {
+    public Storage {
+      pgUrl.ifPresent(u -> requireScheme(PARLEY_PG_URL, u, "postgresql", "postgres"));
+      redisUrl.ifPresent(u -> requireScheme(PARLEY_REDIS_URL, u, "redis", "rediss"));
+    }
+
+    public boolean embeddedPostgres() {
+      return pgUrl.isEmpty();
+    }
+
+    public boolean embeddedRedis() {
+      return redisUrl.isEmpty();
+    }
+  }
+
+  /** Password hashing, tokens and login throttling. */
+  public record Auth(Optional<String> jwtSecret, String issuer, Duration accessTokenTtl,
+                     Duration refreshTokenTtl, Argon2 argon2, int workers,
+                     int maxFailuresPerAccount, int maxFailuresPerIp, Duration loginWindow) {
+    public Auth {
+      jwtSecret.ifPresent(s -> {
+        if (s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+          throw new ParleyException(Reason.CONFIG, "PARLEY_JWT_SECRET: must be at least 32 bytes");
+        }
+      });
+      if (refreshTokenTtl.compareTo(accessTokenTtl) <= 0) {
+        throw new ParleyException(Reason.CONFIG,
+            "PARLEY_REFRESH_TOKEN_TTL: must be longer than PARLEY_ACCESS_TOKEN_TTL");
+      }
+    }
+  }
+
+  /** Argon2id cost parameters (RFC 9106). */
+  public record Argon2(int memoryKib, int iterations, int parallelism) {
+    public Argon2 {
+      if (memoryKib < 8 * parallelism) {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_ARGON2_MEMORY_KIB: must be at least 8 x parallelism");
+      }
+    }
+  }
+
+  /** Requests per minute per rate-limit class. */
+  public record RateLimits(boolean enabled, int apiPerMinute, int authPerMinute, int chatPerMinute,
+                           int voicePerMinute, int visionPerMinute) {}
+
+  /** TURN listener and relay policy (used by the TURN server). */
+  public record Turn(int port, Optional<String> secret, List<Cidr> allowPeers) {
+    public Turn {
+      secret.ifPresent(s -> {
+        if (s.length() < 16) {
+          throw new ParleyException(Reason.CONFIG, "PARLEY_TURN_SECRET: must be at least 16 characters");
+        }
+      });
+      allowPeers = List.copyOf(allowPeers);
+    }
+  }
+
+  /** Settings from the process environment (and the {@code PARLEY_CONFIG} file it may name). */
+  public static ParleyConfig fromEnvironment() {
+    return from(ConfigSource.load(System.getenv()));
+  }
+
+  /** Settings from explicit key/value pairs: defaults for the rest. */
+  public static ParleyConfig of(Map<String, String> values) {
+    return from(ConfigSource.of(values));
+  }
+
+  public static ParleyConfig from(ConfigSource c) {
+    Path home = Path.of(c.string(PARLEY_HOME)).toAbsolutePath().normalize();
+    Http http = new Http(
+        c.string(PARLEY_HTTP_HOST),
+        c.integer(PARLEY_HTTP_PORT, 0, 65535),
+        Optional.ofNullable(c.string(PARLEY_PUBLIC_URL)),
+        c.integer(PARLEY_MAX_BODY_BYTES, 0, Integer.MAX_VALUE),
+        c.list(PARLEY_CORS_ORIGINS),
+        c.bool(PARLEY_TRUST_PROXY));
+    Storage storage = new Storage(
+        url(c, PARLEY_PG_URL),
+        c.integer(PARLEY_PG_POOL_SIZE, 1, 1000),
+        c.integer(PARLEY_PG_EMBEDDED_PORT, 0, 65535),
+        url(c, PARLEY_REDIS_URL),
+        c.integer(PARLEY_REDIS_EMBEDDED_PORT, 0, 65535));
+    Auth auth = new Auth(
+        Optional.ofNullable(c.string(PARLEY_JWT_SECRET)),
+        c.string(PARLEY_JWT_ISSUER),
+        seconds(c, PARLEY_ACCESS_TOKEN_TTL, 10, 86_400),
+        seconds(c, PARLEY_REFRESH_TOKEN_TTL, 60, 90 * 86_400),
+        new Argon2(
+            c.integer(PARLEY_ARGON2_MEMORY_KIB, 8, 4 * 1024 * 1024),
+            c.integer(PARLEY_ARGON2_ITERATIONS, 1, 100),
+            c.integer(PARLEY_ARGON2_PARALLELISM, 1, 64)),
+        c.integer(PARLEY_AUTH_WORKERS, 1, 256),
+        c.integer(PARLEY_LOGIN_MAX_FAILURES_ACCOUNT, 1, 1_000_000),
+        c.integer(PARLEY_LOGIN_MAX_FAILURES_IP, 1, 1_000_000),
+        seconds(c, PARLEY_LOGIN_WINDOW, 1, 86_400));
+    RateLimits limits = new RateLimits(
+        c.bool(PARLEY_RATE_LIMIT_ENABLED),
+        c.integer(PARLEY_RATE_LIMIT_API_PER_MINUTE, 1, Integer.MAX_VALUE),
+        c.integer(PARLEY_RATE_LIMIT_AUTH_PER_MINUTE, 1, Integer.MAX_VALUE),
+        c.integer(PARLEY_RATE_LIMIT_CHAT_PER_MINUTE, 1, Integer.MAX_VALUE),
+        c.integer(PARLEY_RATE_LIMIT_VOICE_PER_MINUTE, 1, Integer.MAX_VALUE),
+        c.integer(PARLEY_RATE_LIMIT_VISION_PER_MINUTE, 1, Integer.MAX_VALUE));
+    List<Cidr> allow = new ArrayList<>();
+    for (String s : c.list(PARLEY_TURN_ALLOW_PEERS)) {
+      try {
+        allow.add(Cidr.parse(s));
+      } catch (IllegalArgumentException e) {
+        throw ConfigSource.bad(PARLEY_TURN_ALLOW_PEERS, "a comma list of CIDRs like 127.0.0.0/8", s);
+      }
+    }
+    Turn turn = new Turn(
+        c.integer(PARLEY_TURN_PORT, 1, 65535),
+        Optional.ofNullable(c.string(PARLEY_TURN_SECRET)),
+        allow);
+    return new ParleyConfig(
+        home, http, storage, auth, limits, turn,
+        Path.of(c.string(PARLEY_MODELS)).toAbsolutePath().normalize(),
+        seconds(c, PARLEY_SHUTDOWN_TIMEOUT, 1, 600),
+        c.choice(PARLEY_LOG_FORMAT, LogFormat.class));
+  }
+
+  private static Duration seconds(ConfigSource c, ConfigKey key, int min, int max) {
+    return Duration.ofSeconds(c.integer(key, min, max));
+  }
+
+  private static Optional<URI> url(ConfigSource c, ConfigKey key) {
+    String v = c.string(key);
+    if (v == null) {
+      return Optional.empty();
+    }
+    try {
+      URI uri = new URI(v);
+      if (uri.getHost() == null) {
+        throw ConfigSource.bad(key, "a URL with a host", redact(v));
+      }
+      return Optional.of(uri);
+    } catch (java.net.URISyntaxException e) {
+      throw ConfigSource.bad(key, "a URL", redact(v));
+    }
+  }
+
+  private static void requireScheme(ConfigKey key, URI uri, String... schemes) {
+    for (String s : schemes) {
+      if (s.equalsIgnoreCase(uri.getScheme())) {
+        return;
+      }
+    }
+    throw ConfigSource.bad(key, "a URL with scheme " + String.join(" or ", schemes), redact(uri.toString()));
+  }
+
+  /** URLs may carry passwords: never echo the user-info part. */
+  public static String redact(String url) {
+    return url.replaceAll("//[^/@]*@", "//***@");
+  }
+}

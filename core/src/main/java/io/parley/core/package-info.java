@@ -1,0 +1,2 @@
+/** Parley core. */
+package io.parley.core;

@@ -1,0 +1,2 @@
+/** Parley inference. */
+package io.parley.inference;

@@ -1,0 +1,2 @@
+/** Parley media. */
+package io.parley.media;
