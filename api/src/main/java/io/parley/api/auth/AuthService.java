@@ -66,7 +66,8 @@ public final class AuthService {
     return workers.<String>executeBlocking(() -> hasher.hash(password), false)
         .compose(hash -> users.create(id, email.trim(), hash, name.trim()))
         .compose(user -> audit.record(user.id(), "auth.signup", user.id(), client.ip(), client.requestId(), null)
-            .compose(v -> issue(user.id(), user.role(), UUID.randomUUID(), client)));
+            .compose(v -> promote(user))
+            .compose(role -> issue(user.id(), role, UUID.randomUUID(), client)));
   }
 
   public Future<JsonObject> login(String email, String password, Client client) {
@@ -104,7 +105,8 @@ public final class AuthService {
                   : Future.succeededFuture();
               return counters.reset(accountKey)
                   .compose(v -> rehash)
-                  .compose(v -> issue(user.id(), user.role(), UUID.randomUUID(), client));
+                  .compose(v -> promote(user))
+                  .compose(role -> issue(user.id(), role, UUID.randomUUID(), client));
             });
       });
     });
@@ -142,6 +144,14 @@ public final class AuthService {
   /** Revokes the token's family; succeeds whether or not the token was known (idempotent). */
   public Future<Void> logout(String refreshToken) {
     return refreshTokens.revokeFamilyOf(TokenService.hash(refreshToken)).mapEmpty();
+  }
+
+  /** The user's role, made admin first when the e-mail is listed in PARLEY_ADMIN_EMAILS. */
+  private Future<String> promote(UserStore.User user) {
+    if ("admin".equals(user.role()) || !config.adminEmails().contains(user.email().toLowerCase(Locale.ROOT))) {
+      return Future.succeededFuture(user.role());
+    }
+    return users.setAdmin(user.id()).map("admin");
   }
 
   private Future<JsonObject> issue(UUID userId, String role, UUID family, Client client) {

@@ -83,6 +83,7 @@ public final class HttpApi {
     new AuthRoutes(d.auth(), d.users(), clientIp).mount(b);
     new UserRoutes(d.users(), d.export(), d.pool(), clientIp).mount(b);
     new ExpertRoutes(d.experts()).mount(b);
+    new AdminRoutes(d.users(), d.pool()).mount(b);
 
     // Authentication already happened in the Authenticator root handler (before validation).
     b.getRoutes().forEach(r -> r.setDoSecurity(false));

@@ -73,7 +73,7 @@ public final class DataExport {
     return pool.preparedQuery(sql).execute(args).map(DataExport::toJson);
   }
 
-  static JsonArray toJson(RowSet<Row> rows) {
+  public static JsonArray toJson(RowSet<Row> rows) {
     JsonArray out = new JsonArray();
     for (Row r : rows) {
       JsonObject o = new JsonObject();

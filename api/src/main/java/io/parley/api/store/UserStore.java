@@ -68,9 +68,9 @@ public final class UserStore {
         .recover(UserStore::uniqueViolation);
   }
 
-  public Future<Void> setRole(SqlClient client, UUID id, String role) {
-    return client.preparedQuery("UPDATE users SET role = $2, updated_at = now() WHERE id = $1 AND role <> 'admin'")
-        .execute(Tuple.of(id, role)).mapEmpty();
+  public Future<Void> setAdmin(UUID id) {
+    return pool.preparedQuery("UPDATE users SET role = 'admin', updated_at = now() WHERE id = $1")
+        .execute(Tuple.of(id)).mapEmpty();
   }
 
   public Future<JsonObject> profile(UUID userId) {

@@ -22,6 +22,7 @@ public enum ConfigKey {
   PARLEY_JWT_ISSUER("parley", "string", "iss claim of access tokens."),
   PARLEY_ACCESS_TOKEN_TTL("900", "seconds", "Lifetime of JWT access tokens."),
   PARLEY_REFRESH_TOKEN_TTL("604800", "seconds", "Lifetime of refresh tokens (7 days)."),
+  PARLEY_ADMIN_EMAILS("", "comma list", "Accounts with these e-mail addresses get the admin role at sign-up or login."),
   PARLEY_ARGON2_MEMORY_KIB("19456", "KiB", "Argon2id memory cost (OWASP minimum: 19 MiB)."),
   PARLEY_ARGON2_ITERATIONS("2", "passes", "Argon2id time cost."),
   PARLEY_ARGON2_PARALLELISM("1", "lanes", "Argon2id parallelism."),

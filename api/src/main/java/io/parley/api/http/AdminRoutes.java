@@ -1,0 +1,52 @@
+package io.parley.api.http;
+
+import io.parley.api.store.DataExport;
+import io.parley.api.store.UserStore;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.util.UUID;
+
+/** {@code /api/v1/admin/*}: operator views, admin role only. */
+final class AdminRoutes {
+
+  private final UserStore users;
+  private final Pool pool;
+
+  AdminRoutes(UserStore users, Pool pool) {
+    this.users = users;
+    this.pool = pool;
+  }
+
+  void mount(RouterBuilder b) {
+    b.getRoute("adminGetUser").addHandler(this::getUser);
+    b.getRoute("adminAuditLog").addHandler(this::auditLog);
+  }
+
+  private void getUser(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      Authenticator.requireRole(ctx, "admin");
+      UUID id = UUID.fromString(ctx.pathParam("userId"));
+      Responses.json(ctx, 200, users.byId(id).compose(u -> {
+        JsonObject user = u.orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such user")).toJson();
+        return users.profile(id).map(p -> user.put("profile", p));
+      }));
+    });
+  }
+
+  private void auditLog(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      Authenticator.requireRole(ctx, "admin");
+      String userId = ctx.queryParams().get("user_id");
+      String limit = ctx.queryParams().get("limit");
+      Responses.json(ctx, 200, pool.preparedQuery("SELECT id, at, actor_id, action, subject_id, ip, request_id, details "
+              + "FROM audit_log WHERE ($1::uuid IS NULL OR actor_id = $1 OR subject_id = $1) ORDER BY id DESC LIMIT $2")
+          .execute(Tuple.of(userId == null ? null : UUID.fromString(userId), limit == null ? 100 : Integer.parseInt(limit)))
+          .map(rows -> new JsonObject().put("items", DataExport.toJson(rows))));
+    });
+  }
+}

@@ -1,0 +1,133 @@
+package io.parley.api.support;
+
+import io.parley.api.ParleyServer;
+import io.parley.core.config.ParleyConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A real Parley node for black-box tests: embedded PostgreSQL and Redis under a fresh temporary
+ * PARLEY_HOME (or external ones when PARLEY_PG_URL / PARLEY_REDIS_URL are set in the environment),
+ * HTTP on a free loopback port. Argon2 runs with small costs here so that tests stay quick; the
+ * production parameters are exercised by the hasher's own tests and by the login benchmark.
+ */
+public final class TestNode implements AutoCloseable {
+
+  private static TestNode shared;
+
+  private final ParleyServer server;
+  private final Path home;
+  private final boolean ownsHome;
+
+  private TestNode(ParleyServer server, Path home, boolean ownsHome) {
+    this.server = server;
+    this.home = home;
+    this.ownsHome = ownsHome;
+  }
+
+  /** Settings every test node uses; {@code overrides} replace or add keys. */
+  public static Map<String, String> settings(Path home, Map<String, String> overrides) {
+    Map<String, String> s = new HashMap<>();
+    s.put("PARLEY_HOME", home.toString());
+    s.put("PARLEY_HTTP_HOST", "127.0.0.1");
+    s.put("PARLEY_HTTP_PORT", "0");
+    s.put("PARLEY_LOG_FORMAT", "text");
+    s.put("PARLEY_ARGON2_MEMORY_KIB", "1024");
+    s.put("PARLEY_ARGON2_ITERATIONS", "1");
+    s.put("PARLEY_RATE_LIMIT_AUTH_PER_MINUTE", "100000");
+    s.put("PARLEY_RATE_LIMIT_API_PER_MINUTE", "100000");
+    s.put("PARLEY_LOGIN_MAX_FAILURES_IP", "100000");
+    s.put("PARLEY_MODELS", modelsDir().toString());
+    for (String key : new String[] {"PARLEY_PG_URL", "PARLEY_REDIS_URL"}) {
+      String external = System.getenv(key);
+      if (external != null && !external.isBlank()) {
+        s.put(key, external);
+      }
+    }
+    s.putAll(overrides);
+    return s;
+  }
+
+  /** A node of its own, on a fresh home, with these setting overrides. */
+  public static TestNode start(Map<String, String> overrides) {
+    Path home = tempHome();
+    return new TestNode(ParleyServer.start(ParleyConfig.of(settings(home, overrides))), home, true);
+  }
+
+  /** A node on an existing home (restart tests); the caller owns the home. */
+  public static TestNode startOn(Path home, Map<String, String> overrides) {
+    return new TestNode(ParleyServer.start(ParleyConfig.of(settings(home, overrides))), home, false);
+  }
+
+  /**
+   * One node shared by all test classes of this JVM that need nothing special: it saves a
+   * PostgreSQL start per class. Tests on it create their own users, so they do not interfere.
+   */
+  public static synchronized TestNode shared() {
+    if (shared == null) {
+      shared = start(Map.of());
+      TestNode node = shared;
+      Runtime.getRuntime().addShutdownHook(new Thread(node::close));
+    }
+    return shared;
+  }
+
+  public static Path tempHome() {
+    try {
+      return Files.createTempDirectory("parley-test-");
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The repository's models/ directory (tests run from the module directory). */
+  public static Path modelsDir() {
+    Path here = Path.of("").toAbsolutePath();
+    Path candidate = here.resolve("models");
+    if (!Files.isDirectory(candidate) && here.getParent() != null) {
+      candidate = here.getParent().resolve("models");
+    }
+    return candidate;
+  }
+
+  public ParleyServer server() {
+    return server;
+  }
+
+  public Path home() {
+    return home;
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.httpPort();
+  }
+
+  public Api api() {
+    return new Api(baseUrl());
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    if (ownsHome) {
+      deleteTree(home);
+    }
+  }
+
+  public static void deleteTree(Path root) {
+    try (var paths = Files.walk(root)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+          // best effort: temp files
+        }
+      });
+    } catch (IOException ignored) {
+      // already gone
+    }
+  }
+}
