@@ -40,10 +40,10 @@ public enum ConfigKey {
   PARLEY_MAX_BODY_BYTES("1048576", "bytes", "Largest JSON request body; larger -> 413."),
   PARLEY_CORS_ORIGINS("", "comma list", "Origins allowed by CORS (exact origins, or * for any). Empty: no CORS headers."),
   PARLEY_SHUTDOWN_TIMEOUT("10", "seconds", "On SIGTERM: time to drain requests and stop embedded services."),
-  PARLEY_LOG_FORMAT("json", "json|text", "Log line format on stdout."),
-  PARLEY_TURN_PORT("3478", "UDP/TCP port", "TURN/STUN listener (TURN issue)."),
-  PARLEY_TURN_SECRET(null, "string (>= 16 chars)", "TURN REST shared secret (coturn use-auth-secret). Unset: generated into PARLEY_HOME/turn.secret."),
-  PARLEY_TURN_ALLOW_PEERS("", "comma list of CIDRs", "Peer ranges the relay may reach although private/loopback (e.g. 127.0.0.0/8 in tests).");
+  PARLEY_LOG_FORMAT("json", "json or text", "Log line format on stdout."),
+  PARLEY_TURN_PORT("3478", "UDP/TCP port", "TURN/STUN listener, UDP and TCP (validated now; used once the TURN server ships)."),
+  PARLEY_TURN_SECRET(null, "string (>= 16 chars)", "TURN REST shared secret, as coturn's use-auth-secret (validated now; used once the TURN server ships)."),
+  PARLEY_TURN_ALLOW_PEERS("", "comma list of CIDRs", "Peer ranges the TURN relay may reach although private or loopback, e.g. 127.0.0.0/8 in tests.");
 
   private final String defaultValue;
   private final String unit;

@@ -1,0 +1,116 @@
+package io.parley.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.parley.core.ParleyException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ParleyConfigTest {
+
+  @Test
+  void defaultsMatchTheContract() {
+    ParleyConfig c = ParleyConfig.of(Map.of());
+    assertThat(c.http().port()).isEqualTo(8080);
+    assertThat(c.turn().port()).isEqualTo(3478);
+    assertThat(c.home()).isEqualTo(Path.of(".parley").toAbsolutePath().normalize());
+    assertThat(c.storage().embeddedPostgres()).isTrue();
+    assertThat(c.storage().embeddedRedis()).isTrue();
+    assertThat(c.auth().accessTokenTtl()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(c.auth().refreshTokenTtl()).isEqualTo(Duration.ofDays(7));
+    assertThat(c.shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.models()).isEqualTo(Path.of("models").toAbsolutePath().normalize());
+  }
+
+  @Test
+  void environmentNamesAreHonoured() {
+    ParleyConfig c = ParleyConfig.of(Map.of(
+        "PARLEY_HOME", "/srv/parley",
+        "PARLEY_HTTP_PORT", "9090",
+        "PARLEY_TURN_PORT", "3479",
+        "PARLEY_TURN_SECRET", "0123456789abcdef0123",
+        "PARLEY_TURN_ALLOW_PEERS", "127.0.0.0/8, ::1/128",
+        "PARLEY_PG_URL", "postgresql://app:s3cret@db.internal:5433/parley",
+        "PARLEY_REDIS_URL", "redis://cache.internal:6380/1",
+        "PARLEY_MODELS", "/srv/models"));
+    assertThat(c.home()).isEqualTo(Path.of("/srv/parley"));
+    assertThat(c.http().port()).isEqualTo(9090);
+    assertThat(c.turn().port()).isEqualTo(3479);
+    assertThat(c.turn().secret()).contains("0123456789abcdef0123");
+    assertThat(c.turn().allowPeers()).extracting(Cidr::toString).containsExactly("127.0.0.0/8", "0:0:0:0:0:0:0:1/128");
+    assertThat(c.storage().embeddedPostgres()).isFalse();
+    assertThat(c.storage().pgUrl().orElseThrow().getPort()).isEqualTo(5433);
+    assertThat(c.storage().redisUrl().orElseThrow().getHost()).isEqualTo("cache.internal");
+    assertThat(c.models()).isEqualTo(Path.of("/srv/models"));
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "PARLEY_HTTP_PORT|abc",
+      "PARLEY_HTTP_PORT|70000",
+      "PARLEY_TURN_PORT|0",
+      "PARLEY_PG_POOL_SIZE|0",
+      "PARLEY_RATE_LIMIT_ENABLED|maybe",
+      "PARLEY_LOG_FORMAT|xml",
+      "PARLEY_TURN_ALLOW_PEERS|10.0.0.0/33",
+      "PARLEY_TURN_ALLOW_PEERS|example.com",
+      "PARLEY_TURN_SECRET|short",
+      "PARLEY_JWT_SECRET|too-short",
+      "PARLEY_PG_URL|mysql://db/x",
+      "PARLEY_REDIS_URL|not a url",
+      "PARLEY_ACCESS_TOKEN_TTL|-5",
+      "PARLEY_MAX_BODY_BYTES|10",
+      "PARLEY_SHUTDOWN_TIMEOUT|0",
+  })
+  void invalidValuesNameTheirKey(String key, String value) {
+    assertThatThrownBy(() -> ParleyConfig.of(Map.of(key, value)))
+        .isInstanceOf(ParleyException.class)
+        .hasMessageStartingWith(key + ":")
+        .extracting(e -> ((ParleyException) e).reason()).isEqualTo(ParleyException.Reason.CONFIG);
+  }
+
+  @Test
+  void refreshMustOutliveAccessTokens() {
+    assertThatThrownBy(() -> ParleyConfig.of(Map.of("PARLEY_ACCESS_TOKEN_TTL", "3600", "PARLEY_REFRESH_TOKEN_TTL", "600")))
+        .hasMessageStartingWith("PARLEY_REFRESH_TOKEN_TTL:");
+  }
+
+  @Test
+  void passwordsInUrlsAreNeverEchoed() {
+    assertThatThrownBy(() -> ParleyConfig.of(Map.of("PARLEY_PG_URL", "mysql://app:hunter2@db/x")))
+        .hasMessageNotContaining("hunter2");
+    assertThat(ParleyConfig.redact("postgresql://app:hunter2@db:5432/p")).isEqualTo("postgresql://***@db:5432/p");
+  }
+
+  @Test
+  void fileValuesAreOverriddenByTheEnvironment(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("parley.properties");
+    Files.writeString(file, "PARLEY_HTTP_PORT=7000\nPARLEY_TURN_PORT=4000\n");
+    ParleyConfig c = ParleyConfig.from(ConfigSource.load(Map.of(
+        "PARLEY_CONFIG", file.toString(), "PARLEY_HTTP_PORT", "7001", "HOME", "/ignored")));
+    assertThat(c.http().port()).isEqualTo(7001);
+    assertThat(c.turn().port()).isEqualTo(4000);
+  }
+
+  @Test
+  void unknownKeysInTheFileAreRejected(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("parley.properties");
+    Files.writeString(file, "PARLEY_HTTP_PROT=7000\n");
+    assertThatThrownBy(() -> ConfigSource.load(Map.of("PARLEY_CONFIG", file.toString())))
+        .hasMessageStartingWith("PARLEY_HTTP_PROT: unknown configuration key");
+  }
+
+  @Test
+  void missingConfigFileIsAClearError() {
+    assertThatThrownBy(() -> ConfigSource.load(Map.of("PARLEY_CONFIG", "/nonexistent/parley.properties")))
+        .hasMessageStartingWith("PARLEY_CONFIG: cannot read");
+  }
+}
