@@ -136,6 +136,11 @@ public final class ParleyServer implements AutoCloseable {
     closers.push(() -> vertx.close().await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
 
     pool = Database.pool(vertx, pgUrl, storage.pgPoolSize());
+    Pool poolRef = pool;
+    io.micrometer.core.instrument.Gauge.builder("parley.pg.pool.connections", poolRef, Pool::size)
+        .description("PostgreSQL connections currently open by this node").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("parley.pg.pool.max", storage, s -> s.pgPoolSize())
+        .description("Configured maximum PostgreSQL connections (PARLEY_PG_POOL_SIZE)").register(registry);
     closers.push(() -> pool.close().await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
     Redis redisClient = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(redisUrl.toString())
@@ -153,6 +158,8 @@ public final class ParleyServer implements AutoCloseable {
     TokenService tokens = new TokenService(vertx, config.auth(), jwtSecret(), ids);
     PasswordHasher hasher = new PasswordHasher(config.auth().argon2(), random);
     Counters counters = new Counters(redis);
+    io.micrometer.core.instrument.Gauge.builder("parley.ratelimit.degraded", counters, c -> c.degraded() ? 1 : 0)
+        .description("1 while rate limits are counted locally because Redis is unreachable").register(registry);
     UserStore users = new UserStore(pool);
     RefreshTokenStore refreshTokens = new RefreshTokenStore(pool);
     AuditLog audit = new AuditLog(pool);
@@ -196,7 +203,7 @@ public final class ParleyServer implements AutoCloseable {
     registry.config().meterFilter(new MeterFilter() {
       @Override
       public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
-        if (id.getName().startsWith("vertx.http.server")) {
+        if (id.getName().equals("vertx.http.server.response.time")) {
           return DistributionStatisticConfig.builder().percentilesHistogram(true)
               .minimumExpectedValue(1e5).maximumExpectedValue(3e10).build().merge(config);
         }
