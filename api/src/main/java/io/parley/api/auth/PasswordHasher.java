@@ -18,6 +18,9 @@ public final class PasswordHasher {
 
   private static final int SALT_BYTES = 16;
   private static final int HASH_BYTES = 32;
+  /** RFC 9106 section 3.1: a tag of at least 4 bytes, at most 2^24 - 1 lanes (BouncyCastle throws beyond). */
+  private static final int MIN_HASH_BYTES = 4;
+  private static final int MAX_LANES = 0xFFFFFF;
   private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
   private static final Base64.Decoder B64D = Base64.getDecoder();
 
@@ -65,7 +68,7 @@ public final class PasswordHasher {
         default -> { return false; }
       }
     }
-    if (m < 8 || t < 1 || p < 1) {
+    if (m < 8 || t < 1 || p < 1 || p > MAX_LANES) {
       return false;
     }
     byte[] salt;
@@ -74,6 +77,9 @@ public final class PasswordHasher {
       salt = B64D.decode(parts[4]);
       expected = B64D.decode(parts[5]);
     } catch (IllegalArgumentException e) {
+      return false;
+    }
+    if (expected.length < MIN_HASH_BYTES) {
       return false;
     }
     byte[] actual = derive(password, salt, m, t, p, expected.length);

@@ -5,6 +5,7 @@ import io.parley.core.ParleyException.Reason;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -54,7 +55,16 @@ public final class ExpertStore {
             .addValue(e.getInteger("max_clients", 20)))
         .compose(rows -> conn.preparedQuery("UPDATE users SET role = 'expert', updated_at = now() "
                 + "WHERE id = $1 AND role = 'user'").execute(Tuple.of(userId))
-            .map(v -> json(rows.iterator().next()))));
+            .map(v -> json(rows.iterator().next()))))
+        .recover(ExpertStore::userGone);
+  }
+
+  /** The caller's token outlived the account (deleted since): the 401 every other route gives, not a 500. */
+  private static <T> Future<T> userGone(Throwable t) {
+    if (t instanceof PgException pg && "23503".equals(pg.getSqlState())) {
+      return Future.failedFuture(new ParleyException(Reason.UNAUTHENTICATED, "user no longer exists"));
+    }
+    return Future.failedFuture(t);
   }
 
   public Future<Optional<JsonObject>> byId(UUID id) {
