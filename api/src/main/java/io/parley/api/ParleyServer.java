@@ -158,6 +158,8 @@ public final class ParleyServer implements AutoCloseable {
     TokenService tokens = new TokenService(vertx, config.auth(), jwtSecret(), ids);
     PasswordHasher hasher = new PasswordHasher(config.auth().argon2(), random);
     Counters counters = new Counters(redis);
+    long sync = vertx.setPeriodic(Counters.SYNC_INTERVAL.toMillis(), id -> counters.sync());
+    closers.push(() -> vertx.cancelTimer(sync));
     io.micrometer.core.instrument.Gauge.builder("parley.ratelimit.degraded", counters, c -> c.degraded() ? 1 : 0)
         .description("1 while rate limits are counted locally because Redis is unreachable").register(registry);
     UserStore users = new UserStore(pool);

@@ -31,10 +31,8 @@ final class AdminRoutes {
     Responses.guarded(ctx, () -> {
       Authenticator.requireRole(ctx, "admin");
       UUID id = UUID.fromString(ctx.pathParam("userId"));
-      Responses.json(ctx, 200, users.byId(id).compose(u -> {
-        JsonObject user = u.orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such user")).toJson();
-        return users.profile(id).map(p -> user.put("profile", p));
-      }));
+      Responses.json(ctx, 200, users.withProfile(id)
+          .map(u -> u.orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such user"))));
     });
   }
 

@@ -61,7 +61,7 @@ public final class RateLimiter {
       String subject = limitClass == LimitClass.AUTH ? null : Authenticator.subject(ctx);
       String key = "rl:" + limitClass.name().toLowerCase(Locale.ROOT) + ":"
           + (subject != null ? "u:" + subject : "ip:" + clientIp.of(ctx));
-      counters.increment(key, WINDOW).onComplete(ar -> {
+      counters.hit(key, WINDOW).onComplete(ar -> {
         if (ar.failed()) {
           // Counters never fail (they degrade to local counting); this is a bug, surface it.
           ctx.fail(ar.cause());

@@ -37,10 +37,7 @@ final class UserRoutes {
   private void getMe(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
       UUID id = Authenticator.userId(ctx);
-      Responses.json(ctx, 200, users.byId(id).compose(u -> {
-        JsonObject user = u.orElseThrow(UserRoutes::gone).toJson();
-        return users.profile(id).map(p -> user.put("profile", p));
-      }));
+      Responses.json(ctx, 200, users.withProfile(id).map(u -> u.orElseThrow(UserRoutes::gone)));
     });
   }
 

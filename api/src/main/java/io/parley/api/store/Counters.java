@@ -18,6 +18,11 @@ import org.slf4j.LoggerFactory;
  * holding, per node rather than cluster-wide, and {@link Count#degraded()} says so. After a Redis
  * failure the node stays local for {@link #RETRY_AFTER} before trying Redis again, so a dead Redis
  * does not add a connection attempt to every request.
+ *
+ * <p>Request rate limits use {@link #hit}: the first hit of a window on a node asks Redis, later
+ * hits count on the node and are sent to Redis in one {@code INCRBY} every {@link #SYNC_INTERVAL}.
+ * On one node that is exact; across N nodes a window can overshoot by what the other nodes counted
+ * in the last interval. It saves a Redis round trip on every request.
  */
 public final class Counters {
 
@@ -26,11 +31,22 @@ public final class Counters {
   static final long REDIS_TIMEOUT_MS = 250;
   /** How long to stay local after a Redis failure. */
   static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+  /** How often hits counted on this node are sent to Redis. */
+  public static final Duration SYNC_INTERVAL = Duration.ofMillis(100);
   /** Bound on locally held counters; expired ones are swept when it is reached. */
   static final int MAX_LOCAL_COUNTERS = 100_000;
 
   private static final String INCR_SCRIPT = """
       local c = redis.call('INCR', KEYS[1])
+      local ttl = redis.call('PTTL', KEYS[1])
+      if ttl < 0 then
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        ttl = tonumber(ARGV[1])
+      end
+      return {c, ttl}
+      """;
+  private static final String ADD_SCRIPT = """
+      local c = redis.call('INCRBY', KEYS[1], ARGV[2])
       local ttl = redis.call('PTTL', KEYS[1])
       if ttl < 0 then
         redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -49,12 +65,84 @@ public final class Counters {
 
   private record Local(long value, long expiresAt) {}
 
+  /** This node's view of one rate-limit window: the cluster count at the last sync, plus hits since. */
+  private static final class Window {
+    final Duration length;
+    long base;
+    long pending;
+    volatile long expiresAt;
+    boolean syncing;
+
+    Window(Duration length, long base, long expiresAt) {
+      this.length = length;
+      this.base = base;
+      this.expiresAt = expiresAt;
+    }
+  }
+
   private final RedisAPI redis;
   private final Map<String, Local> local = new ConcurrentHashMap<>();
+  private final Map<String, Window> windows = new ConcurrentHashMap<>();
   private final AtomicLong redisDownUntil = new AtomicLong();
 
   public Counters(RedisAPI redis) {
     this.redis = redis;
+  }
+
+  /**
+   * Counts one request in {@code key}'s window of {@code window}: the first hit of a window on this
+   * node goes to Redis, the others are counted here and sent by {@link #sync()}.
+   */
+  public Future<Count> hit(String key, Duration window) {
+    long now = System.currentTimeMillis();
+    Window w = windows.get(key);
+    if (w == null || w.expiresAt <= now) {
+      return increment(key, window).map(c -> {
+        windows.put(key, new Window(window, c.value(), now + Math.max(1, c.resetMillis())));
+        return c;
+      });
+    }
+    long value;
+    synchronized (w) {
+      w.pending++;
+      value = w.base + w.pending;
+    }
+    return Future.succeededFuture(new Count(value, w.expiresAt - now, localMode()));
+  }
+
+  /** Sends the hits counted on this node to Redis; call every {@link #SYNC_INTERVAL}. */
+  public void sync() {
+    long now = System.currentTimeMillis();
+    windows.entrySet().removeIf(e -> e.getValue().expiresAt <= now);
+    if (localMode()) {
+      return;
+    }
+    windows.forEach((key, w) -> {
+      long delta;
+      synchronized (w) {
+        if (w.pending == 0 || w.syncing) {
+          return;
+        }
+        delta = w.pending;
+        w.syncing = true;
+      }
+      redis.eval(List.of(ADD_SCRIPT, "1", key, Long.toString(w.length.toMillis()), Long.toString(delta)))
+          .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+          .onComplete(ar -> {
+            synchronized (w) {
+              w.syncing = false;
+              if (ar.succeeded()) {
+                Count c = count(ar.result(), false);
+                w.pending -= delta;
+                w.base = c.value();
+                w.expiresAt = System.currentTimeMillis() + Math.max(1, c.resetMillis());
+              }
+            }
+            if (ar.failed()) {
+              redisFailed(ar.cause());
+            }
+          });
+    });
   }
 
   /** Adds one to {@code key}, starting a window of {@code window} if it had none. */

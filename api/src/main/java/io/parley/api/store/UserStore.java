@@ -73,6 +73,25 @@ public final class UserStore {
         .execute(Tuple.of(id)).mapEmpty();
   }
 
+  /**
+   * The user with their profile (empty fields when none was stored) in one round trip: this is the
+   * hottest read of the API.
+   */
+  public Future<Optional<JsonObject>> withProfile(UUID id) {
+    return pool.preparedQuery("SELECT u.id, u.email, u.name, u.role, u.password_hash, u.created_at, "
+            + "p.user_id AS profile_of, p.goals, p.height_cm, p.weight_kg, p.dob, p.allergies, p.dietary_pref, "
+            + "p.activity_level, p.city FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id WHERE u.id = $1")
+        .execute(Tuple.of(id))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return Optional.<JsonObject>empty();
+          }
+          Row r = rows.iterator().next();
+          JsonObject profile = r.getUUID("profile_of") == null ? emptyProfile() : profile(r);
+          return Optional.of(user(r).toJson().put("profile", profile));
+        });
+  }
+
   public Future<JsonObject> profile(UUID userId) {
     return pool.preparedQuery("SELECT goals, height_cm, weight_kg, dob, allergies, dietary_pref, activity_level, city "
             + "FROM user_profiles WHERE user_id = $1")
