@@ -36,7 +36,18 @@ public final class Failures implements Handler<RoutingContext> {
     Throwable failure = ctx.failure();
     int status = ctx.statusCode();
     if (failure instanceof ParleyException pe) {
+      if (pe.reason() == ParleyException.Reason.INTERNAL || pe.reason() == ParleyException.Reason.CONFIG) {
+        LOG.atError().addKeyValue("request_id", RequestLog.requestId(ctx)).setCause(pe)
+            .log("internal failure on {} {}", ctx.request().method(), ctx.request().path());
+      }
       ApiError.send(ctx, pe);
+      return;
+    }
+    if (failure != null && dependencyDown(failure)) {
+      LOG.atWarn().addKeyValue("request_id", RequestLog.requestId(ctx))
+          .log("dependency unavailable on {} {}: {}", ctx.request().method(), ctx.request().path(), failure.toString());
+      ctx.response().putHeader("Retry-After", "1");
+      ApiError.send(ctx, 503, "unavailable", "a backing service is unavailable; retry shortly", null);
       return;
     }
     if (failure instanceof HttpException he) {
@@ -74,6 +85,21 @@ public final class Failures implements Handler<RoutingContext> {
         }
       }
     }
+  }
+
+  /** Connection-level failures of PostgreSQL or Redis: the request may succeed once they are back. */
+  static boolean dependencyDown(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof java.net.ConnectException
+          || c instanceof java.nio.channels.ClosedChannelException
+          || c instanceof java.util.concurrent.TimeoutException
+          || c instanceof io.vertx.core.http.ConnectionPoolTooBusyException
+          || c instanceof io.vertx.sqlclient.ClosedConnectionException
+          || c.getClass().getSimpleName().endsWith("TimeoutException")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void validation(RoutingContext ctx, ValidatorException ve) {
