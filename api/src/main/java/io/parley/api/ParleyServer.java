@@ -125,8 +125,11 @@ public final class ParleyServer implements AutoCloseable {
     Database.migrate(pgUrl);
 
     PrometheusMeterRegistry registry = metricsRegistry();
+    // Vert.x keeps metrics backends in a static map by registry name: with the default name, every
+    // further node in this JVM would report into the first node's registry and not its own.
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setEnabled(true)
+        .setRegistryName("parley-" + java.util.UUID.randomUUID())
         .setJvmMetricsEnabled(false)
         .addLabels(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME);
     vertx = Vertx.builder()

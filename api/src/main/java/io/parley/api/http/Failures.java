@@ -25,6 +25,12 @@ public final class Failures implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
   private static final Pattern REQUIRED_FIELD = Pattern.compile("[Pp]roperty \"?([^\" ]+)\"? (?:is )?(?:required|missing)|required propert(?:y|ies).*?[\\[\"']?([A-Za-z0-9_]+)");
 
+  /**
+   * The validator names a failing parameter only in its message ("The value of query parameter
+   * limit is invalid. Reason: ..."); its schema errors point at the value itself ("#").
+   */
+  private static final Pattern PARAMETER = Pattern.compile("^[^:]*?\\b(query|path|header|cookie) parameter (\\S+?)\\.?(?:\\s|$)");
+
   private final int maxBodyBytes;
 
   public Failures(int maxBodyBytes) {
@@ -104,6 +110,10 @@ public final class Failures implements Handler<RoutingContext> {
 
   private static void validation(RoutingContext ctx, ValidatorException ve) {
     JsonArray details = new JsonArray();
+    // A parameter's errors are located inside that parameter's value: prefix them with its name.
+    Matcher param = PARAMETER.matcher(ve.getMessage() == null ? "" : ve.getMessage());
+    String in = param.find() ? param.group(1) : null;
+    String prefix = in == null ? "" : "/" + param.group(2);
     if (ve instanceof SchemaValidationException sve && sve.getOutputUnit() != null) {
       List<OutputUnit> leaves = new ArrayList<>();
       flatten(sve.getOutputUnit(), leaves);
@@ -117,11 +127,23 @@ public final class Failures implements Handler<RoutingContext> {
           byField.put(field, u);
         }
       }
-      byField.forEach((field, u) -> details.add(new JsonObject().put("field", field).put("problem", u.getError())
-          .put("keyword", keyword(u.getKeywordLocation()))));
+      byField.forEach((field, u) -> {
+        JsonObject d = new JsonObject()
+            .put("field", in == null ? field : prefix + ("/".equals(field) ? "" : field))
+            .put("problem", u.getError())
+            .put("keyword", keyword(u.getKeywordLocation()));
+        if (in != null) {
+          d.put("in", in);
+        }
+        details.add(d);
+      });
     }
     if (details.isEmpty()) {
-      details.add(new JsonObject().put("field", null).put("problem", ve.getMessage()));
+      JsonObject d = new JsonObject().put("field", in == null ? null : prefix).put("problem", ve.getMessage());
+      if (in != null) {
+        d.put("in", in);
+      }
+      details.add(d);
     }
     ApiError.send(ctx, 400, "validation_failed", ve.getMessage(), details);
   }
