@@ -41,8 +41,20 @@ public enum ConfigKey {
   PARLEY_CORS_ORIGINS("", "comma list", "Origins allowed by CORS (exact origins, or * for any). Empty: no CORS headers."),
   PARLEY_SHUTDOWN_TIMEOUT("10", "seconds", "On SIGTERM: time to drain requests and stop embedded services."),
   PARLEY_LOG_FORMAT("json", "json or text", "Log line format on stdout."),
-  PARLEY_TURN_PORT("3478", "UDP/TCP port", "TURN/STUN listener, UDP and TCP (validated now; used once the TURN server ships)."),
-  PARLEY_TURN_SECRET(null, "string (>= 16 chars)", "TURN REST shared secret, as coturn's use-auth-secret (validated now; used once the TURN server ships)."),
+  PARLEY_TURN_ENABLED("true", "boolean", "Run the TURN/STUN server."),
+  PARLEY_TURN_HOST("0.0.0.0", "address", "Interface the TURN/STUN listeners (UDP and TCP) bind."),
+  PARLEY_TURN_PORT("3478", "UDP/TCP port", "TURN/STUN listener port, UDP and TCP."),
+  PARLEY_TURN_EXTERNAL_IP(null, "IP address", "Address advertised in XOR-RELAYED-ADDRESS and ice-servers URLs. Unset: the relay bind address, or 127.0.0.1 when that is a wildcard."),
+  PARLEY_TURN_RELAY_HOST("0.0.0.0", "address", "Interface relay sockets bind."),
+  PARLEY_TURN_RELAY_PORTS("49152-65535", "port range", "UDP ports for relayed transport addresses, as LOW-HIGH."),
+  PARLEY_TURN_REALM("parley", "string", "REALM of long-term credentials."),
+  PARLEY_TURN_SECRET(null, "string (>= 16 chars)", "TURN REST shared secret, as coturn's use-auth-secret: credentials are issued with it. Unset: generated into PARLEY_HOME/turn.secret."),
+  PARLEY_TURN_OLD_SECRETS("", "comma list", "Previous secrets still accepted (rotation): credentials signed with any of them verify."),
+  PARLEY_TURN_USERS("", "comma list of user:password", "Static long-term users (operations and interop tests); REST credentials need none."),
+  PARLEY_TURN_NONCE_LIFETIME("600", "seconds", "How long a NONCE stays valid; an older one gets 438 Stale Nonce."),
+  PARLEY_TURN_MAX_ALLOCATIONS("10000", "allocations", "Allocations on this node; past it Allocate gets 508."),
+  PARLEY_TURN_MAX_ALLOCATIONS_PER_USER("10", "allocations", "Allocations per user id; past it Allocate gets 486."),
+  PARLEY_TURN_MAX_BPS("5000000", "bytes/s", "Relayed bytes per second per allocation and direction; excess is dropped. 0: unlimited."),
   PARLEY_TURN_ALLOW_PEERS("", "comma list of CIDRs", "Peer ranges the TURN relay may reach although private or loopback, e.g. 127.0.0.0/8 in tests.");
 
   private final String defaultValue;

@@ -56,7 +56,12 @@ class ParleyConfigTest {
   @CsvSource(delimiter = '|', value = {
       "PARLEY_HTTP_PORT|abc",
       "PARLEY_HTTP_PORT|70000",
-      "PARLEY_TURN_PORT|0",
+      "PARLEY_TURN_PORT|70000",
+      "PARLEY_TURN_RELAY_PORTS|50000-40000",
+      "PARLEY_TURN_RELAY_PORTS|80-90",
+      "PARLEY_TURN_USERS|nocolon",
+      "PARLEY_TURN_EXTERNAL_IP|turn.example.com",
+      "PARLEY_TURN_NONCE_LIFETIME|1",
       "PARLEY_PG_POOL_SIZE|0",
       "PARLEY_RATE_LIMIT_ENABLED|maybe",
       "PARLEY_LOG_FORMAT|xml",
