@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An exclusive OS lock on {@code PARLEY_HOME/parley.lock}: a second Parley on the same home fails
@@ -19,19 +21,41 @@ import java.nio.file.StandardOpenOption;
  */
 public final class HomeLock implements AutoCloseable {
 
+  /**
+   * Homes locked by this JVM. The OS lock belongs to the process, and on Linux closing any channel
+   * of the lock file (a refused second attempt from the same JVM, or just reading the holder's pid)
+   * silently drops it: another process could then take the home and stop our PostgreSQL as an
+   * "orphan". So a second attempt from this JVM is refused here, before it opens the file. Static
+   * because what it mirrors, the process's lock, is process-wide.
+   */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
   private final FileChannel channel;
   private final FileLock lock;
+  private final Path key;
 
-  private HomeLock(FileChannel channel, FileLock lock) {
+  private HomeLock(FileChannel channel, FileLock lock, Path key) {
     this.channel = channel;
     this.lock = lock;
+    this.key = key;
   }
 
   public static HomeLock acquire(Path home) {
     Path file = home.resolve("parley.lock");
-    FileChannel channel = null;
+    Path key;
     try {
       Files.createDirectories(home);
+      key = home.toRealPath();
+    } catch (IOException e) {
+      throw new ParleyException(Reason.UNAVAILABLE, "PARLEY_HOME: cannot create " + home + ": " + e.getMessage(), e);
+    }
+    if (!HELD.add(key)) {
+      throw new ParleyException(Reason.CONFLICT, "another Parley is already running with PARLEY_HOME=" + home
+          + " (in this process, pid " + ProcessHandle.current().pid() + "); stop it or choose another PARLEY_HOME");
+    }
+    boolean acquired = false;
+    FileChannel channel = null;
+    try {
       channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
       FileLock lock;
       try {
@@ -49,7 +73,8 @@ public final class HomeLock implements AutoCloseable {
       channel.truncate(0);
       channel.write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)), 0);
       channel.force(true);
-      return new HomeLock(channel, lock);
+      acquired = true;
+      return new HomeLock(channel, lock, key);
     } catch (IOException e) {
       if (channel != null) {
         try {
@@ -59,12 +84,20 @@ public final class HomeLock implements AutoCloseable {
         }
       }
       throw new ParleyException(Reason.UNAVAILABLE, "PARLEY_HOME: cannot lock " + file + ": " + e.getMessage(), e);
+    } finally {
+      if (!acquired) {
+        HELD.remove(key);
+      }
     }
   }
 
   @Override
   public void close() throws IOException {
-    lock.release();
-    channel.close();
+    try {
+      lock.release();
+      channel.close();
+    } finally {
+      HELD.remove(key);
+    }
   }
 }
