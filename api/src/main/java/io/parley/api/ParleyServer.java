@@ -30,6 +30,10 @@ import io.parley.core.Ids;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.parley.core.config.ParleyConfig;
+import io.parley.media.turn.Nonces;
+import io.parley.media.turn.PeerPolicy;
+import io.parley.media.turn.TurnCredentials;
+import io.parley.media.turn.TurnServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
@@ -43,6 +47,8 @@ import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.sqlclient.Pool;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,6 +59,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -78,6 +86,7 @@ public final class ParleyServer implements AutoCloseable {
   private EmbeddedRedisService embeddedRedis;
   private Vertx vertx;
   private HttpServer http;
+  private TurnServer turn;
   private Pool pool;
   private boolean stopped;
 
@@ -188,10 +197,62 @@ public final class ParleyServer implements AutoCloseable {
     closers.push(() -> http.shutdown(config.shutdownTimeout().toMillis() / 2, TimeUnit.MILLISECONDS)
         .await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
 
+    if (config.turn().enabled()) {
+      turn = startTurn(registry);
+      closers.push(turn);
+    }
+
     long purge = vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> refreshTokens.purgeExpired()
         .onFailure(t -> LOG.warn("refresh token purge failed: {}", t.toString())));
     closers.push(() -> vertx.cancelTimer(purge));
     LOG.info("Parley listening on {}", baseUrl());
+  }
+
+  /** TURN/STUN on its own Netty event loops (its data plane never touches Vert.x). */
+  private TurnServer startTurn(PrometheusMeterRegistry registry) {
+    ParleyConfig.Turn settings = config.turn();
+    if (settings.secret().isEmpty()) {
+      settings = settings.withSecret(generatedSecret("turn.secret", 32));
+    }
+    byte[] nonceKey = new byte[32];
+    new SecureRandom().nextBytes(nonceKey);
+    Clock clock = Clock.systemUTC();
+    TurnCredentials credentials = new TurnCredentials(settings.realm(), settings.secrets(), settings.users(), clock);
+    Nonces nonces = new Nonces(nonceKey, settings.nonceLifetime(), clock);
+    PeerPolicy policy = new PeerPolicy(settings.allowPeers(), localAddresses());
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    return TurnServer.start(settings, credentials, nonces, policy, registry, threads);
+  }
+
+  /** This host's addresses: relaying to them would reach the server itself. */
+  private static Set<InetAddress> localAddresses() {
+    Set<InetAddress> out = new HashSet<>();
+    try {
+      for (NetworkInterface nic : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        out.addAll(java.util.Collections.list(nic.getInetAddresses()));
+      }
+    } catch (java.net.SocketException e) {
+      LOG.warn("cannot list network interfaces: {}", e.toString());
+    }
+    return out;
+  }
+
+  /** A secret generated once into PARLEY_HOME/{@code name} (mode 600) and read back after. */
+  private String generatedSecret(String name, int bytes) {
+    Path file = config.home().resolve(name);
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file, StandardCharsets.UTF_8).trim();
+      }
+      byte[] raw = new byte[bytes];
+      new SecureRandom().nextBytes(raw);
+      String secret = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, secret, StandardCharsets.UTF_8);
+      return secret;
+    } catch (IOException e) {
+      throw new ParleyException(Reason.UNAVAILABLE, "cannot read or create " + file + ": " + e.getMessage(), e);
+    }
   }
 
   private static <T> T await(io.vertx.core.Future<T> f, long seconds) {
@@ -225,24 +286,7 @@ public final class ParleyServer implements AutoCloseable {
 
   /** The configured secret, else one generated once into PARLEY_HOME/jwt.secret (mode 600). */
   private String jwtSecret() {
-    Optional<String> configured = config.auth().jwtSecret();
-    if (configured.isPresent()) {
-      return configured.get();
-    }
-    Path file = config.home().resolve("jwt.secret");
-    try {
-      if (Files.exists(file)) {
-        return Files.readString(file, StandardCharsets.UTF_8).trim();
-      }
-      byte[] bytes = new byte[48];
-      new SecureRandom().nextBytes(bytes);
-      String secret = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(file, secret, StandardCharsets.UTF_8);
-      return secret;
-    } catch (IOException e) {
-      throw new ParleyException(Reason.UNAVAILABLE, "cannot read or create " + file + ": " + e.getMessage(), e);
-    }
+    return config.auth().jwtSecret().orElseGet(() -> generatedSecret("jwt.secret", 48));
   }
 
   /** The port actually bound (differs from the configured one when that is 0). */
@@ -264,6 +308,11 @@ public final class ParleyServer implements AutoCloseable {
 
   public ParleyConfig config() {
     return config;
+  }
+
+  /** The TURN server, when enabled. */
+  public Optional<TurnServer> turn() {
+    return Optional.ofNullable(turn);
   }
 
   /** The embedded PostgreSQL, when this node runs one. */

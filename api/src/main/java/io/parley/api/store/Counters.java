@@ -98,7 +98,13 @@ public final class Counters {
     Window w = windows.get(key);
     if (w == null || w.expiresAt <= now) {
       return increment(key, window).map(c -> {
-        windows.put(key, new Window(window, c.value(), now + Math.max(1, c.resetMillis())));
+        Window fresh = new Window(window, c.value(), now + Math.max(1, c.resetMillis()));
+        if (c.degraded()) {
+          // Counted only here (Redis is away): the next successful sync carries it over.
+          fresh.base = 0;
+          fresh.pending = c.value();
+        }
+        windows.put(key, fresh);
         return c;
       });
     }

@@ -72,6 +72,9 @@ final class ChildJvm implements AutoCloseable {
     env.put("PARLEY_ARGON2_MEMORY_KIB", "1024");
     env.put("PARLEY_ARGON2_ITERATIONS", "1");
     env.put("PARLEY_MODELS", TestNode.modelsDir().toString());
+    env.put("PARLEY_TURN_HOST", "127.0.0.1");
+    env.put("PARLEY_TURN_PORT", "0");
+    env.put("PARLEY_TURN_RELAY_HOST", "127.0.0.1");
     return env;
   }
 

@@ -35,6 +35,10 @@ public final class TestNode implements AutoCloseable {
     s.put("PARLEY_HTTP_HOST", "127.0.0.1");
     s.put("PARLEY_HTTP_PORT", "0");
     s.put("PARLEY_LOG_FORMAT", "text");
+    // TURN on a free loopback port: tests never collide with each other or a running ./parley run.
+    s.put("PARLEY_TURN_HOST", "127.0.0.1");
+    s.put("PARLEY_TURN_PORT", "0");
+    s.put("PARLEY_TURN_RELAY_HOST", "127.0.0.1");
     s.put("PARLEY_ARGON2_MEMORY_KIB", "1024");
     s.put("PARLEY_ARGON2_ITERATIONS", "1");
     s.put("PARLEY_RATE_LIMIT_AUTH_PER_MINUTE", "100000");

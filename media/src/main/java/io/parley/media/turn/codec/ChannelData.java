@@ -17,8 +17,12 @@ public final class ChannelData {
 
   /** The first channel number a client may bind (RFC 8656 §12). */
   public static final int MIN_CHANNEL = 0x4000;
-  /** The last channel number a client may bind; 0x5000..0xFFFF are reserved (RFC 8656 §12). */
-  public static final int MAX_CHANNEL = 0x4FFF;
+  /**
+   * The last channel number accepted. RFC 8656 §12 narrowed the range to 0x4FFF, but RFC 5766 §11
+   * allowed up to 0x7FFF and deployed clients (coturn's uclient among them) still bind there: for
+   * wire compatibility with RFC 5766 they are accepted. 0x8000 and above can never be ChannelData.
+   */
+  public static final int MAX_CHANNEL = 0x7FFF;
   /** The ChannelData header: channel number and length (RFC 8656 §12.4). */
   public static final int HEADER_SIZE = 4;
   /** The largest data a ChannelData message can carry: the length field has 16 bits. */
@@ -76,7 +80,7 @@ public final class ChannelData {
     int channel = buf.getUnsignedShort(start);
     if (channel < MIN_CHANNEL || channel > MAX_CHANNEL) {
       throw new StunException(
-          BAD_VALUE, String.format("channel 0x%04X outside 0x4000..0x4FFF", channel));
+          BAD_VALUE, String.format("channel 0x%04X outside 0x4000..0x7FFF", channel));
     }
     int length = buf.getUnsignedShort(start + 2);
     int size = HEADER_SIZE + (tcp ? StunAttribute.padded(length) : length);
@@ -107,7 +111,7 @@ public final class ChannelData {
       int channel, ByteBuf data, boolean padToFour, ByteBufAllocator alloc) {
     if (channel < MIN_CHANNEL || channel > MAX_CHANNEL) {
       throw new IllegalArgumentException(
-          String.format("channel 0x%04X outside 0x4000..0x4FFF", channel));
+          String.format("channel 0x%04X outside 0x4000..0x7FFF", channel));
     }
     int length = data.readableBytes();
     if (length > MAX_DATA_LENGTH) {

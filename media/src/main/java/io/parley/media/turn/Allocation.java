@@ -1,0 +1,117 @@
+package io.parley.media.turn;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One allocation (RFC 8656 §5): a relayed transport address bound to a client's 5-tuple, with its
+ * permissions and channel bindings. All of its state is touched only on {@link #loop()}, the event
+ * loop that also serves its relay socket and its client, so none of it needs locks; other threads
+ * (expiry sweep, revocation) hand work to that loop.
+ */
+final class Allocation {
+
+  /** A channel binding (RFC 8656 §12): a number standing for a peer transport address. */
+  record ChannelBind(int number, InetSocketAddress peer, long expiresAtNanos) {}
+
+  final FiveTuple fiveTuple;
+  final ClientLink client;
+  final Channel relay;
+  final InetSocketAddress relayedAddress;
+  final String username;
+  final String userId;
+  final String tag;
+  final byte[] key;
+  /** Transaction id of the Allocate that created it: a retransmission gets the same answer. */
+  final byte[] allocateTransactionId;
+  final TokenBucket toPeer;
+  final TokenBucket toClient;
+  long expiresAtNanos;
+  /** Permissions (RFC 8656 §9) by peer IP: expiry in System.nanoTime() units. */
+  final Map<InetAddress, Long> permissions = new HashMap<>();
+  final Map<Integer, ChannelBind> channels = new HashMap<>();
+  final Map<InetSocketAddress, ChannelBind> channelsByPeer = new HashMap<>();
+  boolean closed;
+
+  Allocation(FiveTuple fiveTuple, ClientLink client, Channel relay, InetSocketAddress relayedAddress, String username,
+             String userId, String tag, byte[] key, byte[] allocateTransactionId, long expiresAtNanos, long maxBps) {
+    this.fiveTuple = fiveTuple;
+    this.client = client;
+    this.relay = relay;
+    this.relayedAddress = relayedAddress;
+    this.username = username;
+    this.userId = userId;
+    this.tag = tag;
+    this.key = key;
+    this.allocateTransactionId = allocateTransactionId;
+    this.expiresAtNanos = expiresAtNanos;
+    this.toPeer = new TokenBucket(maxBps);
+    this.toClient = new TokenBucket(maxBps);
+  }
+
+  EventLoop loop() {
+    return relay.eventLoop();
+  }
+
+  boolean permits(InetAddress peer, long now) {
+    Long until = permissions.get(peer);
+    return until != null && until - now > 0;
+  }
+
+  /** The live binding of a channel number, or null. */
+  ChannelBind channel(int number, long now) {
+    ChannelBind b = channels.get(number);
+    return b != null && b.expiresAtNanos() - now > 0 ? b : null;
+  }
+
+  /** The live binding of a peer, or null. */
+  ChannelBind channelOf(InetSocketAddress peer, long now) {
+    ChannelBind b = channelsByPeer.get(peer);
+    return b != null && b.expiresAtNanos() - now > 0 ? b : null;
+  }
+
+  void bind(ChannelBind b) {
+    ChannelBind old = channels.put(b.number(), b);
+    if (old != null) {
+      channelsByPeer.remove(old.peer());
+    }
+    channelsByPeer.put(b.peer(), b);
+  }
+
+  /** Drops expired permissions and bindings (RFC 8656 §9, §12: they simply time out). */
+  void expireEntries(long now) {
+    permissions.values().removeIf(until -> until - now <= 0);
+    channels.values().removeIf(b -> b.expiresAtNanos() - now <= 0);
+    channelsByPeer.values().removeIf(b -> b.expiresAtNanos() - now <= 0);
+  }
+
+  /** Per-direction bandwidth cap: a token bucket of one second of bytes. */
+  static final class TokenBucket {
+    private final long rate;
+    private double tokens;
+    private long last = System.nanoTime();
+
+    TokenBucket(long bytesPerSecond) {
+      this.rate = bytesPerSecond;
+      this.tokens = bytesPerSecond;
+    }
+
+    boolean take(int bytes) {
+      if (rate <= 0) {
+        return true;
+      }
+      long now = System.nanoTime();
+      tokens = Math.min(rate, tokens + (now - last) * rate / 1e9);
+      last = now;
+      if (tokens < bytes) {
+        return false;
+      }
+      tokens -= bytes;
+      return true;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.parley.media.turn;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
+
+/** How the server writes to a client: a datagram from the listening socket, or the client's TCP stream. */
+interface ClientLink {
+
+  /** Sends {@code message} (ownership passes to the link). */
+  void send(io.netty.buffer.ByteBuf message);
+
+  /** Whether ChannelData needs padding to 4 bytes (RFC 8656 §12.5: over TCP it does). */
+  boolean stream();
+
+  /** The listening or connection channel. */
+  Channel channel();
+
+  /** A client reached over UDP, answered from the socket it wrote to. */
+  record Udp(Channel channel, InetSocketAddress client) implements ClientLink {
+    @Override
+    public void send(ByteBuf message) {
+      channel.writeAndFlush(new DatagramPacket(message, client), channel.voidPromise());
+    }
+
+    @Override
+    public boolean stream() {
+      return false;
+    }
+  }
+
+  /** A client on a TCP connection. */
+  record Tcp(Channel channel) implements ClientLink {
+    @Override
+    public void send(ByteBuf message) {
+      if (!channel.isWritable()) {
+        // Slow reader: drop rather than queue without bound (media is loss-tolerant).
+        message.release();
+        return;
+      }
+      channel.writeAndFlush(message, channel.voidPromise());
+    }
+
+    @Override
+    public boolean stream() {
+      return true;
+    }
+  }
+}

@@ -1,0 +1,531 @@
+package io.parley.media.turn;
+
+import static io.parley.media.turn.codec.StunAttributeType.*;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.socket.DatagramPacket;
+import io.parley.media.turn.TurnMetrics.AuthFailure;
+import io.parley.media.turn.TurnMetrics.Drop;
+import io.parley.media.turn.codec.Attributes;
+import io.parley.media.turn.codec.ChannelData;
+import io.parley.media.turn.codec.MessageIntegrity;
+import io.parley.media.turn.codec.StunAttribute;
+import io.parley.media.turn.codec.StunAttributeType;
+import io.parley.media.turn.codec.StunClass;
+import io.parley.media.turn.codec.StunDecoder;
+import io.parley.media.turn.codec.StunEncoder;
+import io.parley.media.turn.codec.StunException;
+import io.parley.media.turn.codec.StunMessage;
+import io.parley.media.turn.codec.StunMethod;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The TURN and STUN request logic, one method per request type, with the steps of RFC 8656 and
+ * RFC 8489 as numbered comments. Runs on the event loop of the client's socket, which is also the
+ * loop of the client's allocation: no locks.
+ */
+final class TurnProtocol {
+
+  /** Lifetimes of RFC 8656: allocation default and maximum (§7.2), permission (§9), channel (§12). */
+  static final long DEFAULT_LIFETIME_S = 600;
+  static final long MAX_LIFETIME_S = 3600;
+  static final long PERMISSION_LIFETIME_S = 300;
+  static final long CHANNEL_LIFETIME_S = 600;
+  /** IANA protocol number for UDP in REQUESTED-TRANSPORT (RFC 8656 §18.7). */
+  static final int PROTOCOL_UDP = 17;
+  static final String SOFTWARE_NAME = "Parley TURN";
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TurnProtocol.class);
+
+  private final TurnServer server;
+  private final TurnMetrics metrics;
+
+  TurnProtocol(TurnServer server, TurnMetrics metrics) {
+    this.server = server;
+    this.metrics = metrics;
+  }
+
+  /** One message from a client (a STUN message or ChannelData); releases {@code buf}. */
+  void onClientMessage(ClientLink link, FiveTuple tuple, ByteBuf buf) {
+    try {
+      if (ChannelData.isChannelData(buf)) {
+        onChannelData(tuple, buf, link.stream());
+      } else if (StunDecoder.isStun(buf)) {
+        onStun(link, tuple, StunDecoder.decode(buf));
+      } else {
+        metrics.drop(Drop.MALFORMED);
+      }
+    } catch (StunException e) {
+      metrics.drop(Drop.MALFORMED);
+    } finally {
+      buf.release();
+    }
+  }
+
+  // --- data plane --------------------------------------------------------------------------------
+
+  /** RFC 8656 §12.4: ChannelData from the client goes to the peer bound to that channel. */
+  private void onChannelData(FiveTuple tuple, ByteBuf buf, boolean stream) {
+    Allocation a = server.allocation(tuple);
+    if (a == null) {
+      metrics.drop(Drop.NO_ALLOCATION);
+      return;
+    }
+    ChannelData.Frame frame = ChannelData.decode(buf, stream);
+    try {
+      long now = System.nanoTime();
+      Allocation.ChannelBind bind = a.channel(frame.channel(), now);
+      // 1. The channel must be bound, and the permission for its peer still installed.
+      if (bind == null) {
+        metrics.drop(Drop.NO_CHANNEL);
+        return;
+      }
+      if (!a.permits(bind.peer().getAddress(), now)) {
+        metrics.drop(Drop.NO_PERMISSION);
+        return;
+      }
+      relayToPeer(a, bind.peer(), frame.data().retain());
+    } finally {
+      frame.data().release();
+    }
+  }
+
+  /** Sends {@code data} (released here) from the allocation's relayed address to {@code peer}. */
+  private void relayToPeer(Allocation a, InetSocketAddress peer, ByteBuf data) {
+    int size = data.readableBytes();
+    if (!a.toPeer.take(size)) {
+      data.release();
+      metrics.drop(Drop.BANDWIDTH);
+      return;
+    }
+    if (!a.relay.isWritable()) {
+      data.release();
+      metrics.drop(Drop.BACKPRESSURE);
+      return;
+    }
+    metrics.packetsToPeer.increment();
+    metrics.bytesToPeer.increment(size);
+    a.relay.writeAndFlush(new DatagramPacket(data, peer), a.relay.voidPromise());
+  }
+
+  /**
+   * RFC 8656 §10.3 and §12.4: a datagram from a peer reaches the client if a permission exists for
+   * the peer's IP: as ChannelData when a channel is bound to the peer, else as a Data indication.
+   */
+  void onPeerDatagram(Allocation a, DatagramPacket packet) {
+    try {
+      long now = System.nanoTime();
+      InetSocketAddress peer = packet.sender();
+      if (!a.permits(peer.getAddress(), now)) {
+        metrics.drop(Drop.NO_PERMISSION);
+        return;
+      }
+      ByteBuf data = packet.content();
+      int size = data.readableBytes();
+      if (!a.toClient.take(size)) {
+        metrics.drop(Drop.BANDWIDTH);
+        return;
+      }
+      ByteBufAllocator alloc = a.relay.alloc();
+      Allocation.ChannelBind bind = a.channelOf(peer, now);
+      ByteBuf out;
+      if (bind != null) {
+        out = ChannelData.encode(bind.number(), data, a.client.stream(), alloc);
+      } else {
+        byte[] tx = server.newTransactionId();
+        StunMessage indication = StunMessage.indication(StunMethod.DATA, tx, List.of(
+            Attributes.xorAddress(XOR_PEER_ADDRESS, peer, tx),
+            Attributes.data(data)));
+        out = StunEncoder.encode(indication, null, false, alloc);
+      }
+      metrics.packetsToClient.increment();
+      metrics.bytesToClient.increment(size);
+      a.client.send(out);
+    } finally {
+      packet.release();
+    }
+  }
+
+  // --- control plane -----------------------------------------------------------------------------
+
+  private void onStun(ClientLink link, FiveTuple tuple, StunMessage m) {
+    if (m.cls() == StunClass.INDICATION) {
+      if (m.method() == StunMethod.SEND) {
+        onSend(tuple, m);
+      } else {
+        metrics.drop(Drop.UNSUPPORTED);
+      }
+      return;
+    }
+    if (m.cls() != StunClass.REQUEST) {
+      metrics.drop(Drop.UNSUPPORTED); // responses are never sent to a server
+      return;
+    }
+    // RFC 8489 §6.3.1: unknown comprehension-required attributes -> 420 listing them.
+    List<Integer> unknown = StunDecoder.unknownComprehensionRequired(m, TurnProtocol::understood);
+    if (!unknown.isEmpty()) {
+      int[] types = unknown.stream().mapToInt(Integer::intValue).toArray();
+      reply(link, m, StunMessage.error(m, 420, "Unknown Attribute", List.of(Attributes.unknownAttributes(types))),
+          null);
+      return;
+    }
+    switch (m.method()) {
+      case StunMethod.BINDING -> onBinding(link, tuple, m);
+      case StunMethod.ALLOCATE -> authenticated(link, tuple, m, id -> onAllocate(link, tuple, m, id));
+      case StunMethod.REFRESH -> authenticated(link, tuple, m, id -> onRefresh(link, tuple, m, id));
+      case StunMethod.CREATE_PERMISSION -> authenticated(link, tuple, m, id -> onCreatePermission(link, tuple, m, id));
+      case StunMethod.CHANNEL_BIND -> authenticated(link, tuple, m, id -> onChannelBind(link, tuple, m, id));
+      default -> reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), null);
+    }
+  }
+
+  /**
+   * Attributes this server understands. DONT-FRAGMENT is not offered: RFC 8656 §7.2 step 3 has a
+   * server that cannot set the DF bit treat it as an unknown comprehension-required attribute
+   * (420). EVEN-PORT is honoured without reservation (an even port; the R bit cannot be satisfied:
+   * 508), and no RESERVATION-TOKEN is ever issued, so a presented one is invalid (508).
+   */
+  static boolean understood(int type) {
+    return switch (type) {
+      case MAPPED_ADDRESS, USERNAME, MESSAGE_INTEGRITY, ERROR_CODE, UNKNOWN_ATTRIBUTES, CHANNEL_NUMBER, LIFETIME,
+          XOR_PEER_ADDRESS, DATA, REALM, NONCE, XOR_RELAYED_ADDRESS, REQUESTED_ADDRESS_FAMILY, REQUESTED_TRANSPORT,
+          XOR_MAPPED_ADDRESS, PRIORITY, USE_CANDIDATE, EVEN_PORT, RESERVATION_TOKEN -> true;
+      default -> false;
+    };
+  }
+
+  /** RFC 8489 §3, §14.2: Binding answers with the client's reflexive address; no authentication. */
+  private void onBinding(ClientLink link, FiveTuple tuple, StunMessage m) {
+    reply(link, m, StunMessage.success(m, List.of(
+        Attributes.xorAddress(XOR_MAPPED_ADDRESS, tuple.client(), m.transactionId()),
+        Attributes.string(SOFTWARE, SOFTWARE_NAME))), null);
+  }
+
+  /** What an authenticated request continues with. */
+  @FunctionalInterface
+  interface Next {
+    void run(TurnCredentials.Identity identity);
+  }
+
+  /** The long-term credential mechanism, RFC 8489 §9.2.4. */
+  private void authenticated(ClientLink link, FiveTuple tuple, StunMessage m, Next next) {
+    // 1. No MESSAGE-INTEGRITY: 401 with REALM and a fresh NONCE.
+    if (!m.has(MESSAGE_INTEGRITY)) {
+      metrics.authFailure(AuthFailure.MISSING);
+      challenge(link, m, 401, "Unauthorized");
+      return;
+    }
+    // 2. MESSAGE-INTEGRITY without USERNAME, REALM or NONCE: 400.
+    StunAttribute username = m.attribute(USERNAME);
+    StunAttribute realm = m.attribute(REALM);
+    StunAttribute nonce = m.attribute(NONCE);
+    if (username == null || realm == null || nonce == null) {
+      reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), null);
+      return;
+    }
+    // 3. A nonce that is no longer valid (or not ours): 438 with a new one.
+    if (server.nonces().check(Attributes.string(nonce)) != Nonces.Check.VALID) {
+      metrics.authFailure(AuthFailure.STALE_NONCE);
+      challenge(link, m, 438, "Stale Nonce");
+      return;
+    }
+    // 4. Unknown or expired username, or another realm: 401.
+    String user = Attributes.string(username);
+    if (!server.credentials().realm().equals(Attributes.string(realm))) {
+      metrics.authFailure(AuthFailure.UNKNOWN_USER);
+      challenge(link, m, 401, "Unauthorized");
+      return;
+    }
+    List<byte[]> keys = new ArrayList<>(2);
+    TurnCredentials.Result found = server.credentials().lookup(user, keys);
+    if (found.identity() == null) {
+      metrics.authFailure(found.refusal() == TurnCredentials.Refusal.EXPIRED ? AuthFailure.EXPIRED
+          : AuthFailure.UNKNOWN_USER);
+      challenge(link, m, 401, "Unauthorized");
+      return;
+    }
+    // 5. MESSAGE-INTEGRITY checked with the key of each accepted secret, in constant time each.
+    byte[] key = null;
+    for (byte[] k : keys) {
+      if (MessageIntegrity.verify(m, k)) {
+        key = k;
+        break;
+      }
+    }
+    if (key == null) {
+      metrics.authFailure(AuthFailure.BAD_INTEGRITY);
+      challenge(link, m, 401, "Unauthorized");
+      return;
+    }
+    TurnCredentials.Identity id = found.identity();
+    // 6. Credentials of a revoked user or call: 403, and they stay refused.
+    if (server.revoked(id)) {
+      metrics.authFailure(AuthFailure.REVOKED);
+      reply(link, m, StunMessage.error(m, 403, "Forbidden", List.of()), key);
+      return;
+    }
+    next.run(new TurnCredentials.Identity(id.username(), id.userId(), id.tag(), id.expiresAt(), key));
+  }
+
+  private void challenge(ClientLink link, StunMessage m, int code, String reason) {
+    reply(link, m, StunMessage.error(m, code, reason, List.of(
+        Attributes.string(REALM, server.credentials().realm()),
+        Attributes.string(NONCE, server.nonces().issue()))), null);
+  }
+
+  /** RFC 8656 §7.2: Allocate. */
+  private void onAllocate(ClientLink link, FiveTuple tuple, StunMessage m, TurnCredentials.Identity id) {
+    // 2. An allocation on this 5-tuple already: a retransmission gets the original answer, else 437.
+    Allocation existing = server.allocation(tuple);
+    if (existing != null) {
+      if (java.util.Arrays.equals(existing.allocateTransactionId, m.transactionId())) {
+        reply(link, m, allocateSuccess(m, existing, remainingSeconds(existing)), existing.key);
+      } else {
+        reply(link, m, StunMessage.error(m, 437, "Allocation Mismatch", List.of()), id.key());
+      }
+      return;
+    }
+    // 3. REQUESTED-TRANSPORT is required, and only UDP relaying is offered.
+    StunAttribute transport = m.attribute(REQUESTED_TRANSPORT);
+    if (transport == null) {
+      reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), id.key());
+      return;
+    }
+    if (Attributes.requestedTransport(transport) != PROTOCOL_UDP) {
+      reply(link, m, StunMessage.error(m, 442, "Unsupported Transport Protocol", List.of()), id.key());
+      return;
+    }
+    // 4. (DONT-FRAGMENT was answered 420 above: this server does not set the DF bit.)
+    // 5. RESERVATION-TOKEN: Parley issues none, so any token is invalid: 508. EVEN-PORT with the
+    //    R bit asks to reserve the next port, which Parley does not do: 508. EVEN-PORT without it:
+    //    an even port. Both together are a 400 (RFC 8656 §7.2).
+    StunAttribute evenPort = m.attribute(EVEN_PORT);
+    StunAttribute token = m.attribute(RESERVATION_TOKEN);
+    if (evenPort != null && token != null) {
+      reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), id.key());
+      return;
+    }
+    if (token != null || (evenPort != null && Attributes.evenPort(evenPort))) {
+      reply(link, m, StunMessage.error(m, 508, "Insufficient Capacity", List.of()), id.key());
+      return;
+    }
+    // 7. Relayed addresses are IPv4 here (RFC 8656 §7.2, REQUESTED-ADDRESS-FAMILY).
+    StunAttribute family = m.attribute(REQUESTED_ADDRESS_FAMILY);
+    if (family != null && Attributes.requestedAddressFamily(family) != 0x01) {
+      reply(link, m, StunMessage.error(m, 440, "Address Family not Supported", List.of()), id.key());
+      return;
+    }
+    // 8. Quotas: per user (486), then this node's capacity (508).
+    if (!server.reserveQuota(id.userId())) {
+      reply(link, m, StunMessage.error(m, 486, "Allocation Quota Reached", List.of()), id.key());
+      return;
+    }
+    if (server.allocationCount() >= server.settings().maxAllocations()) {
+      server.releaseQuota(id.userId());
+      reply(link, m, StunMessage.error(m, 508, "Insufficient Capacity", List.of()), id.key());
+      return;
+    }
+    // 9. Lifetime: the client's if longer than the default, at most the maximum.
+    long lifetime = lifetime(m.attribute(LIFETIME), false);
+    // 10. Bind a relay socket on the same event loop as the client.
+    server.openRelay(link, tuple, id, m.transactionId(), lifetime, evenPort != null).whenComplete((a, failure) -> {
+      if (a == null) {
+        server.releaseQuota(id.userId());
+        reply(link, m, StunMessage.error(m, 508, "Insufficient Capacity", List.of()), id.key());
+        return;
+      }
+      reply(link, m, allocateSuccess(m, a, lifetime), id.key());
+    });
+  }
+
+  private StunMessage allocateSuccess(StunMessage m, Allocation a, long lifetime) {
+    return StunMessage.success(m, List.of(
+        Attributes.xorAddress(XOR_RELAYED_ADDRESS, a.relayedAddress, m.transactionId()),
+        Attributes.lifetime(lifetime),
+        Attributes.xorAddress(XOR_MAPPED_ADDRESS, a.fiveTuple.client(), m.transactionId()),
+        Attributes.string(SOFTWARE, SOFTWARE_NAME)));
+  }
+
+  private static long remainingSeconds(Allocation a) {
+    return Math.max(0, TimeUnit.NANOSECONDS.toSeconds(a.expiresAtNanos - System.nanoTime()));
+  }
+
+  /** RFC 8656 §7.2 / §7.3: the lifetime rule. A Refresh may ask for 0 (delete). */
+  static long lifetime(StunAttribute requested, boolean refresh) {
+    if (requested == null) {
+      return DEFAULT_LIFETIME_S;
+    }
+    long asked = Attributes.uint32(requested);
+    if (refresh && asked == 0) {
+      return 0;
+    }
+    long capped = Math.min(asked, MAX_LIFETIME_S);
+    return Math.max(capped, DEFAULT_LIFETIME_S);
+  }
+
+  /** RFC 8656 §7.3: Refresh. */
+  private void onRefresh(ClientLink link, FiveTuple tuple, StunMessage m, TurnCredentials.Identity id) {
+    // 1. The 5-tuple must have an allocation: 437 otherwise.
+    Allocation a = server.allocation(tuple);
+    if (a == null) {
+      reply(link, m, StunMessage.error(m, 437, "Allocation Mismatch", List.of()), id.key());
+      return;
+    }
+    // 2. Only the credentials that made it may refresh it: 441 otherwise.
+    if (!a.username.equals(id.username())) {
+      metrics.authFailure(AuthFailure.WRONG_CREDENTIALS);
+      reply(link, m, StunMessage.error(m, 441, "Wrong Credentials", List.of()), id.key());
+      return;
+    }
+    // 3. REQUESTED-ADDRESS-FAMILY must match the allocation's family (IPv4): 443 otherwise.
+    StunAttribute family = m.attribute(REQUESTED_ADDRESS_FAMILY);
+    if (family != null && Attributes.requestedAddressFamily(family) != 0x01) {
+      reply(link, m, StunMessage.error(m, 443, "Peer Address Family Mismatch", List.of()), id.key());
+      return;
+    }
+    // 4. Lifetime 0 deletes the allocation; otherwise the lifetime rule applies.
+    long lifetime = lifetime(m.attribute(LIFETIME), true);
+    if (lifetime == 0) {
+      server.delete(a);
+    } else {
+      a.expiresAtNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(lifetime);
+    }
+    reply(link, m, StunMessage.success(m, List.of(Attributes.lifetime(lifetime),
+        Attributes.string(SOFTWARE, SOFTWARE_NAME))), id.key());
+  }
+
+  /** RFC 8656 §9.2: CreatePermission. */
+  private void onCreatePermission(ClientLink link, FiveTuple tuple, StunMessage m, TurnCredentials.Identity id) {
+    Allocation a = ownAllocation(link, tuple, m, id);
+    if (a == null) {
+      return;
+    }
+    // 1. At least one XOR-PEER-ADDRESS: 400 otherwise.
+    List<InetSocketAddress> peers = new ArrayList<>();
+    for (StunAttribute at : m.attributes()) {
+      if (at.type() == XOR_PEER_ADDRESS) {
+        peers.add(Attributes.xorAddress(at, m.transactionId()));
+      }
+    }
+    if (peers.isEmpty()) {
+      reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), id.key());
+      return;
+    }
+    // 2. Every peer must be of the allocation's family (443) and allowed by policy (403);
+    //    nothing is installed unless all are acceptable.
+    for (InetSocketAddress p : peers) {
+      if (p.getAddress().getAddress().length != 4) {
+        reply(link, m, StunMessage.error(m, 443, "Peer Address Family Mismatch", List.of()), id.key());
+        return;
+      }
+      if (!server.policy().permitted(p.getAddress())) {
+        metrics.drop(Drop.PEER_REFUSED);
+        reply(link, m, StunMessage.error(m, 403, "Forbidden", List.of()), id.key());
+        return;
+      }
+    }
+    // 3. Install or refresh each permission for 300 s.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(PERMISSION_LIFETIME_S);
+    for (InetSocketAddress p : peers) {
+      a.permissions.put(p.getAddress(), until);
+    }
+    reply(link, m, StunMessage.success(m, List.of(Attributes.string(SOFTWARE, SOFTWARE_NAME))), id.key());
+  }
+
+  /** RFC 8656 §11.2: ChannelBind. */
+  private void onChannelBind(ClientLink link, FiveTuple tuple, StunMessage m, TurnCredentials.Identity id) {
+    Allocation a = ownAllocation(link, tuple, m, id);
+    if (a == null) {
+      return;
+    }
+    // 1. CHANNEL-NUMBER in 0x4000-0x4FFF and an XOR-PEER-ADDRESS are required: 400 otherwise.
+    StunAttribute number = m.attribute(CHANNEL_NUMBER);
+    StunAttribute peerAttr = m.attribute(XOR_PEER_ADDRESS);
+    if (number == null || peerAttr == null) {
+      reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), id.key());
+      return;
+    }
+    int channel = Attributes.channelNumber(number);
+    if (channel < ChannelData.MIN_CHANNEL || channel > ChannelData.MAX_CHANNEL) {
+      reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), id.key());
+      return;
+    }
+    InetSocketAddress peer = Attributes.xorAddress(peerAttr, m.transactionId());
+    // 2. The peer must be of the allocation's family (443) and allowed (403).
+    if (peer.getAddress().getAddress().length != 4) {
+      reply(link, m, StunMessage.error(m, 443, "Peer Address Family Mismatch", List.of()), id.key());
+      return;
+    }
+    if (!server.policy().permitted(peer.getAddress())) {
+      metrics.drop(Drop.PEER_REFUSED);
+      reply(link, m, StunMessage.error(m, 403, "Forbidden", List.of()), id.key());
+      return;
+    }
+    // 3. A channel is bound to one peer and a peer to one channel for the binding's life: 400.
+    long now = System.nanoTime();
+    Allocation.ChannelBind byNumber = a.channel(channel, now);
+    Allocation.ChannelBind byPeer = a.channelOf(peer, now);
+    if ((byNumber != null && !byNumber.peer().equals(peer)) || (byPeer != null && byPeer.number() != channel)) {
+      reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), id.key());
+      return;
+    }
+    // 4. Bind (or refresh) for 600 s, and install or refresh the peer's permission for 300 s.
+    a.bind(new Allocation.ChannelBind(channel, peer, now + TimeUnit.SECONDS.toNanos(CHANNEL_LIFETIME_S)));
+    a.permissions.put(peer.getAddress(), now + TimeUnit.SECONDS.toNanos(PERMISSION_LIFETIME_S));
+    reply(link, m, StunMessage.success(m, List.of(Attributes.string(SOFTWARE, SOFTWARE_NAME))), id.key());
+  }
+
+  /** The caller's allocation on this 5-tuple, or null after answering 437 / 441. */
+  private Allocation ownAllocation(ClientLink link, FiveTuple tuple, StunMessage m, TurnCredentials.Identity id) {
+    Allocation a = server.allocation(tuple);
+    if (a == null) {
+      reply(link, m, StunMessage.error(m, 437, "Allocation Mismatch", List.of()), id.key());
+      return null;
+    }
+    if (!a.username.equals(id.username())) {
+      metrics.authFailure(AuthFailure.WRONG_CREDENTIALS);
+      reply(link, m, StunMessage.error(m, 441, "Wrong Credentials", List.of()), id.key());
+      return null;
+    }
+    return a;
+  }
+
+  /** RFC 8656 §10.2: a Send indication carries DATA to a peer with a permission; else dropped silently. */
+  private void onSend(FiveTuple tuple, StunMessage m) {
+    Allocation a = server.allocation(tuple);
+    if (a == null) {
+      metrics.drop(Drop.NO_ALLOCATION);
+      return;
+    }
+    StunAttribute peerAttr = m.attribute(XOR_PEER_ADDRESS);
+    StunAttribute data = m.attribute(DATA);
+    if (peerAttr == null || data == null || m.has(DONT_FRAGMENT)) {
+      metrics.drop(peerAttr == null || data == null ? Drop.MALFORMED : Drop.UNSUPPORTED);
+      return;
+    }
+    InetSocketAddress peer = Attributes.xorAddress(peerAttr, m.transactionId());
+    if (!a.permits(peer.getAddress(), System.nanoTime())) {
+      metrics.drop(Drop.NO_PERMISSION);
+      return;
+    }
+    relayToPeer(a, peer, io.netty.buffer.Unpooled.wrappedBuffer(data.value()));
+  }
+
+  /**
+   * Sends a response, signed with {@code key} when the request was authenticated, with a
+   * FINGERPRINT when the request had one (RFC 8489 §7.3: mirror the client).
+   */
+  private void reply(ClientLink link, StunMessage request, StunMessage response, byte[] key) {
+    if (response.cls() == StunClass.ERROR_RESPONSE && LOG.isDebugEnabled()) {
+      StunAttribute code = response.attribute(ERROR_CODE);
+      LOG.debug("{} from {} answered {} (attributes {})", StunMethod.name(request.method()), link.channel(),
+          code == null ? "?" : Attributes.errorCode(code),
+          request.attributes().stream().map(a -> StunAttributeType.name(a.type())).toList());
+    }
+    link.send(StunEncoder.encode(response, key, request.hasFingerprint(), link.channel().alloc()));
+  }
+}

@@ -1,0 +1,435 @@
+package io.parley.media.turn;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.parley.core.config.ParleyConfig;
+import io.parley.media.turn.codec.StunFrameDecoder;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Parley's TURN server (RFC 8656) and STUN Binding server (RFC 8489), over UDP and TCP, on Netty
+ * with native epoll where available. Each allocation lives on the event loop of its client's
+ * socket, together with its relay socket. Allocations end at their lifetime, on Refresh with
+ * lifetime 0, when a TCP client disconnects, or at once when revoked ({@link #revokeUser},
+ * {@link #revokeTag}), which also refuses the revoked credentials from then on.
+ */
+public final class TurnServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TurnServer.class);
+  /** Largest datagram read from a client or peer; larger ones are truncated by the kernel read. */
+  static final int MAX_DATAGRAM = 4096;
+  /** Random ports tried in the relay range before Allocate answers 508. */
+  static final int RELAY_BIND_ATTEMPTS = 40;
+  /** How often expired allocations, permissions and channel bindings are swept. */
+  static final long SWEEP_MILLIS = 1000;
+  /** Per-connection TCP write buffer bounds: beyond the high mark, relayed data is dropped. */
+  static final WriteBufferWaterMark TCP_WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+
+  private final ParleyConfig.Turn settings;
+  private final TurnCredentials credentials;
+  private final Nonces nonces;
+  private final PeerPolicy policy;
+  private final TurnMetrics metrics;
+  private final TurnProtocol protocol;
+  private final EventLoopGroup group;
+  private final boolean epoll;
+  private final InetAddress advertised;
+  private final Map<FiveTuple, Allocation> table = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
+  private final Map<String, Instant> revokedTags = new ConcurrentHashMap<>();
+  private final Map<String, Instant> revokedUsers = new ConcurrentHashMap<>();
+  private final List<Channel> listeners = new ArrayList<>();
+  private int udpPort;
+  private int tcpPort;
+
+  private TurnServer(ParleyConfig.Turn settings, TurnCredentials credentials, Nonces nonces, PeerPolicy policy,
+                     MeterRegistry registry, int threads) {
+    this.settings = settings;
+    this.credentials = credentials;
+    this.nonces = nonces;
+    this.policy = policy;
+    this.metrics = new TurnMetrics(registry, table::size,
+        () -> table.values().stream().mapToInt(a -> a.permissions.size()).sum(),
+        () -> table.values().stream().mapToInt(a -> a.channels.size()).sum());
+    this.protocol = new TurnProtocol(this, metrics);
+    this.epoll = Epoll.isAvailable();
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    this.group = new MultiThreadIoEventLoopGroup(threads, io);
+    this.advertised = advertisedAddress(settings);
+  }
+
+  /** Binds the UDP and TCP listeners; blocking. */
+  public static TurnServer start(ParleyConfig.Turn settings, TurnCredentials credentials, Nonces nonces,
+                                 PeerPolicy policy, MeterRegistry registry, int threads) {
+    TurnServer server = new TurnServer(settings, credentials, nonces, policy, registry, threads);
+    try {
+      server.bind(threads);
+      return server;
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  private void bind(int threads) {
+    InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
+    // UDP: with epoll, one socket per event loop on the same port (SO_REUSEPORT); the kernel keeps
+    // each client on one socket, hence on one loop.
+    Bootstrap udp = new Bootstrap().group(group)
+        .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
+        .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
+        .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
+        .handler(new UdpListener());
+    if (epoll) {
+      udp.option(EpollChannelOption.SO_REUSEPORT, true);
+    }
+    int sockets = epoll ? threads : 1;
+    Channel first = await(udp.bind(address), "UDP " + address);
+    listeners.add(first);
+    udpPort = ((InetSocketAddress) first.localAddress()).getPort();
+    InetSocketAddress bound = new InetSocketAddress(settings.host(), udpPort);
+    for (int i = 1; i < sockets; i++) {
+      listeners.add(await(udp.bind(bound), "UDP " + bound));
+    }
+    ServerBootstrap tcp = new ServerBootstrap().group(group)
+        .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, TCP_WATER_MARK)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(new StunFrameDecoder(), new TcpClient());
+          }
+        });
+    // Same port number as UDP (the TURN convention); with port 0 the UDP choice is reused.
+    Channel tcpChannel = await(tcp.bind(new InetSocketAddress(settings.host(), udpPort)), "TCP " + bound);
+    listeners.add(tcpChannel);
+    tcpPort = ((InetSocketAddress) tcpChannel.localAddress()).getPort();
+    group.scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    LOG.info("TURN/STUN listening on {}:{} (UDP x{}, TCP), relays on {} ports {}-{}, advertised {}, {}",
+        settings.host(), udpPort, sockets, settings.relayHost(), settings.relayPortLow(), settings.relayPortHigh(),
+        advertised.getHostAddress(), epoll ? "epoll" : "nio");
+  }
+
+  private static Channel await(ChannelFuture f, String what) {
+    f.awaitUninterruptibly();
+    if (!f.isSuccess()) {
+      throw new ParleyException(Reason.UNAVAILABLE, "TURN: cannot bind " + what + ": " + f.cause().getMessage(),
+          f.cause());
+    }
+    return f.channel();
+  }
+
+  private static InetAddress advertisedAddress(ParleyConfig.Turn s) {
+    try {
+      if (s.externalIp().isPresent()) {
+        return InetAddress.getByName(s.externalIp().get());
+      }
+      InetAddress relay = InetAddress.getByName(s.relayHost());
+      return relay.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : relay;
+    } catch (UnknownHostException e) {
+      throw new ParleyException(Reason.CONFIG, "PARLEY_TURN_RELAY_HOST: not an address: " + s.relayHost(), e);
+    }
+  }
+
+  // --- transports --------------------------------------------------------------------------------
+
+  /** Stateless, so one instance serves every listening socket. */
+  @io.netty.channel.ChannelHandler.Sharable
+  private final class UdpListener extends SimpleChannelInboundHandler<DatagramPacket> {
+    UdpListener() {
+      super(false);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+      FiveTuple tuple = new FiveTuple(packet.sender(), local, FiveTuple.Transport.UDP);
+      protocol.onClientMessage(new ClientLink.Udp(ctx.channel(), packet.sender()), tuple, packet.content());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.debug("UDP listener: {}", cause.toString());
+    }
+  }
+
+  private final class TcpClient extends SimpleChannelInboundHandler<ByteBuf> {
+    private FiveTuple tuple;
+    private ClientLink link;
+
+    TcpClient() {
+      super(false);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      tuple = new FiveTuple((InetSocketAddress) ctx.channel().remoteAddress(),
+          (InetSocketAddress) ctx.channel().localAddress(), FiveTuple.Transport.TCP);
+      link = new ClientLink.Tcp(ctx.channel());
+      ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+      protocol.onClientMessage(link, tuple, frame);
+    }
+
+    /** RFC 8656 §6.2 (TCP): the allocation ends with the connection that created it. */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      Allocation a = tuple == null ? null : table.get(tuple);
+      if (a != null) {
+        delete(a);
+      }
+      ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // A framing error means the stream cannot be resynchronised: close it.
+      metrics.drop(TurnMetrics.Drop.MALFORMED);
+      ctx.close();
+    }
+  }
+
+  // --- allocations -------------------------------------------------------------------------------
+
+  Allocation allocation(FiveTuple tuple) {
+    Allocation a = table.get(tuple);
+    if (a != null && a.expiresAtNanos - System.nanoTime() <= 0) {
+      delete(a);
+      return null;
+    }
+    return a;
+  }
+
+  int allocationCount() {
+    return table.size();
+  }
+
+  boolean reserveQuota(String userId) {
+    AtomicInteger n = perUser.computeIfAbsent(userId, k -> new AtomicInteger());
+    if (n.incrementAndGet() > settings.maxAllocationsPerUser()) {
+      n.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  void releaseQuota(String userId) {
+    perUser.computeIfPresent(userId, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+  }
+
+  /** Binds a relay socket on the client's event loop; completes with null when no port is free. */
+  CompletableFuture<Allocation> openRelay(ClientLink link, FiveTuple tuple, TurnCredentials.Identity id,
+                                          byte[] transactionId, long lifetimeSeconds, boolean evenPort) {
+    CompletableFuture<Allocation> result = new CompletableFuture<>();
+    Allocation[] holder = new Allocation[1];
+    Bootstrap b = new Bootstrap().group(link.channel().eventLoop())
+        .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
+        .handler(new SimpleChannelInboundHandler<DatagramPacket>(false) {
+          @Override
+          protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            Allocation a = holder[0];
+            if (a == null || a.closed) {
+              packet.release();
+              return;
+            }
+            protocol.onPeerDatagram(a, packet);
+          }
+        });
+    tryBind(b, 0, evenPort, ch -> {
+      if (ch == null) {
+        result.complete(null);
+        return;
+      }
+      int port = ((InetSocketAddress) ch.localAddress()).getPort();
+      Allocation a = new Allocation(tuple, link, (DatagramChannel) ch, new InetSocketAddress(advertised, port),
+          id.username(), id.userId(), id.tag(), id.key(), transactionId,
+          System.nanoTime() + TimeUnit.SECONDS.toNanos(lifetimeSeconds), settings.maxBytesPerSecond());
+      holder[0] = a;
+      table.put(tuple, a);
+      result.complete(a);
+    });
+    return result;
+  }
+
+  private void tryBind(Bootstrap b, int attempt, boolean even, java.util.function.Consumer<Channel> done) {
+    if (attempt >= RELAY_BIND_ATTEMPTS) {
+      done.accept(null);
+      return;
+    }
+    int port = ThreadLocalRandom.current().nextInt(settings.relayPortLow(), settings.relayPortHigh() + 1);
+    if (even && (port & 1) == 1) {
+      port = port - 1 >= settings.relayPortLow() ? port - 1 : port + 1;
+    }
+    if (port > settings.relayPortHigh() || (even && (port & 1) == 1)) {
+      tryBind(b, attempt + 1, even, done);
+      return;
+    }
+    b.bind(new InetSocketAddress(settings.relayHost(), port)).addListener((ChannelFuture f) -> {
+      if (f.isSuccess()) {
+        done.accept(f.channel());
+      } else {
+        tryBind(b, attempt + 1, even, done);
+      }
+    });
+  }
+
+  /** Ends an allocation: its relay socket closes and it leaves the table at once. */
+  void delete(Allocation a) {
+    if (table.remove(a.fiveTuple, a)) {
+      releaseQuota(a.userId);
+    }
+    if (!a.closed) {
+      a.closed = true;
+      a.relay.close();
+    }
+  }
+
+  private void sweep() {
+    for (Allocation a : table.values()) {
+      a.loop().execute(() -> {
+        long now = System.nanoTime();
+        if (a.expiresAtNanos - now <= 0) {
+          delete(a);
+        } else {
+          a.expireEntries(now);
+        }
+      });
+    }
+    Instant now = Instant.now();
+    revokedTags.values().removeIf(until -> until.isBefore(now));
+    revokedUsers.values().removeIf(until -> until.isBefore(now));
+  }
+
+  // --- revocation --------------------------------------------------------------------------------
+
+  /**
+   * Ends every allocation whose credentials carry {@code tag} (e.g. a call id), and refuses those
+   * credentials until {@code until}. Returns how many allocations were ended.
+   */
+  public int revokeTag(String tag, Instant until) {
+    revokedTags.merge(tag, until, (a, b) -> a.isAfter(b) ? a : b);
+    return endWhere(a -> tag.equals(a.tag));
+  }
+
+  /** Ends every allocation of {@code userId} and refuses that user's credentials until {@code until}. */
+  public int revokeUser(String userId, Instant until) {
+    revokedUsers.merge(userId, until, (a, b) -> a.isAfter(b) ? a : b);
+    return endWhere(a -> userId.equals(a.userId));
+  }
+
+  private int endWhere(java.util.function.Predicate<Allocation> which) {
+    int n = 0;
+    for (Allocation a : table.values()) {
+      if (which.test(a)) {
+        n++;
+        a.loop().execute(() -> delete(a));
+      }
+    }
+    return n;
+  }
+
+  boolean revoked(TurnCredentials.Identity id) {
+    Instant now = Instant.now();
+    Instant byTag = id.tag() == null ? null : revokedTags.get(id.tag());
+    Instant byUser = revokedUsers.get(id.userId());
+    return (byTag != null && byTag.isAfter(now)) || (byUser != null && byUser.isAfter(now));
+  }
+
+  // --- accessors ---------------------------------------------------------------------------------
+
+  byte[] newTransactionId() {
+    byte[] id = new byte[12];
+    ThreadLocalRandom.current().nextBytes(id);
+    return id;
+  }
+
+  ParleyConfig.Turn settings() {
+    return settings;
+  }
+
+  TurnCredentials credentials() {
+    return credentials;
+  }
+
+  Nonces nonces() {
+    return nonces;
+  }
+
+  PeerPolicy policy() {
+    return policy;
+  }
+
+  public int udpPort() {
+    return udpPort;
+  }
+
+  public int tcpPort() {
+    return tcpPort;
+  }
+
+  /** The address put in XOR-RELAYED-ADDRESS and in ice-servers URLs. */
+  public InetAddress advertisedAddress() {
+    return advertised;
+  }
+
+  public int allocations() {
+    return table.size();
+  }
+
+  @Override
+  public void close() {
+    for (Channel c : listeners) {
+      c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
+    for (Allocation a : table.values()) {
+      a.loop().execute(() -> delete(a));
+    }
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+}

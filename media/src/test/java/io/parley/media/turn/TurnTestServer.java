@@ -1,0 +1,69 @@
+package io.parley.media.turn;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.parley.core.config.ParleyConfig;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A real TURN server on loopback for tests: free port, relay ports in a test range, loopback peers
+ * allowed (they are refused in production), a REST secret and one static user.
+ */
+final class TurnTestServer implements AutoCloseable {
+
+  static final String SECRET = "test-secret-0123456789";
+  static final String USER = "alice";
+  static final String PASSWORD = "alice-password";
+  static final String REALM = "parley.test";
+
+  final TurnServer server;
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  final ParleyConfig.Turn settings;
+
+  private TurnTestServer(Map<String, String> overrides) {
+    Map<String, String> s = new HashMap<>();
+    s.put("PARLEY_TURN_HOST", "127.0.0.1");
+    s.put("PARLEY_TURN_PORT", "0");
+    s.put("PARLEY_TURN_RELAY_HOST", "127.0.0.1");
+    s.put("PARLEY_TURN_RELAY_PORTS", "40000-48999");
+    s.put("PARLEY_TURN_REALM", REALM);
+    s.put("PARLEY_TURN_SECRET", SECRET);
+    s.put("PARLEY_TURN_USERS", USER + ":" + PASSWORD);
+    s.put("PARLEY_TURN_ALLOW_PEERS", "127.0.0.0/8");
+    s.putAll(overrides);
+    settings = ParleyConfig.of(s).turn();
+    Clock clock = Clock.systemUTC();
+    byte[] nonceKey = new byte[32];
+    new java.security.SecureRandom().nextBytes(nonceKey);
+    server = TurnServer.start(settings,
+        new TurnCredentials(settings.realm(), settings.secrets(), settings.users(), clock),
+        new Nonces(nonceKey, settings.nonceLifetime(), clock),
+        new PeerPolicy(settings.allowPeers(), Set.of()),
+        registry, 2);
+  }
+
+  static TurnTestServer start() {
+    return new TurnTestServer(Map.of());
+  }
+
+  static TurnTestServer start(Map<String, String> overrides) {
+    return new TurnTestServer(overrides);
+  }
+
+  int port() {
+    return server.udpPort();
+  }
+
+  /** A metric's value (0 when absent). */
+  double counter(String name, String tagKey, String tagValue) {
+    var c = registry.find(name).tag(tagKey, tagValue).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}
