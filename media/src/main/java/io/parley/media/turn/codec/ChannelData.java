@@ -8,19 +8,23 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.Objects;
 
 /**
- * ChannelData messages (RFC 8656 <a href="https://www.rfc-editor.org/rfc/rfc8656#section-12.4">§12.4</a>):
- * a 16-bit channel number, a 16-bit length and the application data, with no STUN header. Over TCP
- * the message is padded to a multiple of 4 bytes, the padding not counted in the length; over UDP
- * padding is optional (RFC 8656 §12.5).
+ * ChannelData messages (RFC 8656 <a
+ * href="https://www.rfc-editor.org/rfc/rfc8656#section-12.4">§12.4</a>): a 16-bit channel number, a
+ * 16-bit length and the application data, with no STUN header. Over TCP the message is padded to a
+ * multiple of 4 bytes, the padding not counted in the length; over UDP padding is optional (RFC
+ * 8656 §12.5).
  */
 public final class ChannelData {
 
   /** The first channel number a client may bind (RFC 8656 §12). */
   public static final int MIN_CHANNEL = 0x4000;
+
   /** The last channel number a client may bind; 0x5000..0xFFFF are reserved (RFC 8656 §12). */
   public static final int MAX_CHANNEL = 0x4FFF;
+
   /** The ChannelData header: channel number and length (RFC 8656 §12.4). */
   public static final int HEADER_SIZE = 4;
+
   /** The largest data a ChannelData message can carry: the length field has 16 bits. */
   public static final int MAX_DATA_LENGTH = 0xFFFF;
 
@@ -44,9 +48,9 @@ public final class ChannelData {
   }
 
   /**
-   * Whether the readable bytes start like a ChannelData message: at least a header, and the first two
-   * bits 01 (RFC 8656 §12.4, RFC 7983). The reader index is not moved. This includes the reserved
-   * channels 0x5000..0x7FFF, which {@link #decode} rejects.
+   * Whether the readable bytes start like a ChannelData message: at least a header, and the first
+   * two bits 01 (RFC 8656 §12.4, RFC 7983). The reader index is not moved. This includes the
+   * reserved channels 0x5000..0x7FFF, which {@link #decode} rejects.
    *
    * @param buf the received bytes
    */
@@ -56,9 +60,9 @@ public final class ChannelData {
   }
 
   /**
-   * Decodes one ChannelData message at the reader index and moves the reader index past it: past the
-   * data over UDP (padding after it, if any, stays readable and may be discarded with the datagram),
-   * past the padding to 4 bytes over TCP.
+   * Decodes one ChannelData message at the reader index and moves the reader index past it: past
+   * the data over UDP (padding after it, if any, stays readable and may be discarded with the
+   * datagram), past the padding to 4 bytes over TCP.
    *
    * @param buf the received bytes
    * @param tcp whether the message came over TCP (or TLS), where padding is mandatory
@@ -90,12 +94,12 @@ public final class ChannelData {
   }
 
   /**
-   * Encodes a ChannelData message into a new buffer from {@code alloc}, copying the readable bytes of
-   * {@code data}. The caller owns the result. {@code data} is neither released nor read: its reader
-   * index and reference count are unchanged, and the caller still releases it.
+   * Encodes a ChannelData message into a new buffer from {@code alloc}, copying the readable bytes
+   * of {@code data}. The caller owns the result. {@code data} is neither released nor read: its
+   * reader index and reference count are unchanged, and the caller still releases it.
    *
-   * <p>A copy rather than a composite: the message is one datagram or one TCP write of at most a few
-   * kilobytes, and a single contiguous buffer is what the transports write fastest.
+   * <p>A copy rather than a composite: the message is one datagram or one TCP write of at most a
+   * few kilobytes, and a single contiguous buffer is what the transports write fastest.
    *
    * @param channel {@link #MIN_CHANNEL}..{@link #MAX_CHANNEL}
    * @param data the application data, at most {@link #MAX_DATA_LENGTH} readable bytes

@@ -129,11 +129,14 @@ class ChannelDataTest {
   void channelOutsideTheRangeIsRejected(int channel) {
     assertThatThrownBy(() -> ChannelData.encode(channel, Unpooled.EMPTY_BUFFER, false, ALLOC))
         .isInstanceOf(IllegalArgumentException.class);
-    ByteBuf wire = Unpooled.wrappedBuffer(new byte[] {(byte) (channel >>> 8), (byte) channel, 0, 0});
-    StunException e = catchThrowableOfType(StunException.class, () -> ChannelData.decode(wire, false));
+    ByteBuf wire =
+        Unpooled.wrappedBuffer(new byte[] {(byte) (channel >>> 8), (byte) channel, 0, 0});
+    StunException e =
+        catchThrowableOfType(StunException.class, () -> ChannelData.decode(wire, false));
     assertThat(e.reason()).isEqualTo(StunException.Reason.BAD_VALUE);
     assertThat(wire.readerIndex()).isZero();
-    // isChannelData only looks at the first two bits: 0x5000-0x7FFF are ChannelData-shaped but reserved.
+    // isChannelData only looks at the first two bits: 0x5000-0x7FFF are ChannelData-shaped but
+    // reserved.
     assertThat(ChannelData.isChannelData(wire)).isEqualTo(channel >= 0x4000 && channel < 0x8000);
   }
 
@@ -145,14 +148,16 @@ class ChannelDataTest {
         Arguments.of("length 5, 4 bytes", "40 00 00 05 01 02 03 04", false),
         Arguments.of("length 0xFFFF, 10 bytes", "4f ff ff ff 01 02 03 04 05 06", false),
         Arguments.of("TCP: length 5, padding missing", "40 00 00 05 01 02 03 04 05", true),
-        Arguments.of("TCP: length 5, 2 of 3 padding bytes", "40 00 00 05 01 02 03 04 05 00 00", true));
+        Arguments.of(
+            "TCP: length 5, 2 of 3 padding bytes", "40 00 00 05 01 02 03 04 05 00 00", true));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("truncated")
   void truncatedFramesAreRejected(String name, String hex, boolean tcp) {
     ByteBuf wire = Unpooled.wrappedBuffer(Rfc5769.hex(hex));
-    StunException e = catchThrowableOfType(StunException.class, () -> ChannelData.decode(wire, tcp));
+    StunException e =
+        catchThrowableOfType(StunException.class, () -> ChannelData.decode(wire, tcp));
     assertThat(e).isNotNull();
     assertThat(e.reason()).isEqualTo(StunException.Reason.TRUNCATED);
     assertThat(wire.readerIndex()).isZero();
@@ -169,10 +174,13 @@ class ChannelDataTest {
 
   @Test
   void isChannelDataNeedsAHeaderAndBits01() {
-    assertThat(ChannelData.isChannelData(Unpooled.wrappedBuffer(Rfc5769.hex("40 00 00")))).isFalse();
-    assertThat(ChannelData.isChannelData(Unpooled.wrappedBuffer(Rfc5769.hex("40 00 00 00")))).isTrue();
+    assertThat(ChannelData.isChannelData(Unpooled.wrappedBuffer(Rfc5769.hex("40 00 00"))))
+        .isFalse();
+    assertThat(ChannelData.isChannelData(Unpooled.wrappedBuffer(Rfc5769.hex("40 00 00 00"))))
+        .isTrue();
     assertThat(ChannelData.isChannelData(Unpooled.wrappedBuffer(Rfc5769.SAMPLE_REQUEST))).isFalse();
-    assertThat(ChannelData.isChannelData(Unpooled.wrappedBuffer(Rfc5769.hex("80 00 00 00")))).isFalse();
+    assertThat(ChannelData.isChannelData(Unpooled.wrappedBuffer(Rfc5769.hex("80 00 00 00"))))
+        .isFalse();
     ByteBuf shifted = Unpooled.wrappedBuffer(Rfc5769.hex("00 40 00 00 00"));
     shifted.skipBytes(1);
     assertThat(ChannelData.isChannelData(shifted)).isTrue();
@@ -184,7 +192,9 @@ class ChannelDataTest {
     ByteBuf big = Unpooled.wrappedBuffer(new byte[ChannelData.MAX_DATA_LENGTH + 1]);
     assertThatThrownBy(() -> ChannelData.encode(0x4000, big, false, ALLOC))
         .isInstanceOf(IllegalArgumentException.class);
-    ByteBuf max = ChannelData.encode(0x4000, Unpooled.wrappedBuffer(new byte[ChannelData.MAX_DATA_LENGTH]), true, ALLOC);
+    ByteBuf max =
+        ChannelData.encode(
+            0x4000, Unpooled.wrappedBuffer(new byte[ChannelData.MAX_DATA_LENGTH]), true, ALLOC);
     assertThat(max.readableBytes()).isEqualTo(4 + 65536);
     max.release();
   }

@@ -39,8 +39,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Interoperability with ice4j's STUN codec (org.jitsi:ice4j), an independent implementation: what we
- * encode ice4j decodes to the same values, and what ice4j encodes we decode to the same values.
+ * Interoperability with ice4j's STUN codec (org.jitsi:ice4j), an independent implementation: what
+ * we encode ice4j decodes to the same values, and what ice4j encodes we decode to the same values.
  *
  * <p>ice4j traps (DESIGN.md): {@code Message.encode} needs a {@code StunStack} with a credentials
  * authority once MESSAGE-INTEGRITY is present, so ice4j-encoded messages here carry no
@@ -52,7 +52,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class Ice4jInteropTest {
 
   private static final byte[] TX = Rfc5769.hex("a1a2a3a4a5a6a7a8a9aaabac");
-  private static final byte[] KEY = MessageIntegrity.longTermKey("1700000000:alice", "parley", "s3cret");
+  private static final byte[] KEY =
+      MessageIntegrity.longTermKey("1700000000:alice", "parley", "s3cret");
 
   static InetSocketAddress addr(String ip, int port) {
     try {
@@ -63,7 +64,10 @@ class Ice4jInteropTest {
   }
 
   static Stream<InetSocketAddress> addresses() {
-    return Stream.of(addr("192.0.2.1", 32853), addr("203.0.113.250", 1), addr("2001:db8::1", 49152),
+    return Stream.of(
+        addr("192.0.2.1", 32853),
+        addr("203.0.113.250", 1),
+        addr("2001:db8::1", 49152),
         addr("2001:db8:1234:5678:11:2233:4455:6677", 65535));
   }
 
@@ -108,15 +112,19 @@ class Ice4jInteropTest {
       assertThat(m.getTransactionID()).isEqualTo(TX);
       assertThat(((UsernameAttribute) m.getAttribute(Attribute.USERNAME)).getUsername())
           .isEqualTo("remote:local".getBytes(StandardCharsets.UTF_8));
-      assertThat(((PriorityAttribute) m.getAttribute(Attribute.PRIORITY)).getPriority()).isEqualTo(0x6e0001ffL);
-      assertThat(((IceControllingAttribute) m.getAttribute(Attribute.ICE_CONTROLLING)).getTieBreaker())
+      assertThat(((PriorityAttribute) m.getAttribute(Attribute.PRIORITY)).getPriority())
+          .isEqualTo(0x6e0001ffL);
+      assertThat(
+              ((IceControllingAttribute) m.getAttribute(Attribute.ICE_CONTROLLING)).getTieBreaker())
           .isEqualTo(0x932ff9b151263b36L);
       assertThat(m.containsAttribute(Attribute.USE_CANDIDATE)).isTrue();
       assertThat(m.containsAttribute(Attribute.FINGERPRINT)).as("ice4j checked our CRC").isTrue();
 
       // ice4j's HMAC of our bytes, with the length field set as RFC 8489 §14.5 says, is our HMAC.
       int mi = ourDecode(bytes).integrityOffset();
-      byte[] hmac = ((MessageIntegrityAttribute) m.getAttribute(Attribute.MESSAGE_INTEGRITY)).getHmacSha1Content();
+      byte[] hmac =
+          ((MessageIntegrityAttribute) m.getAttribute(Attribute.MESSAGE_INTEGRITY))
+              .getHmacSha1Content();
       byte[] adjusted = Arrays.copyOf(bytes, mi);
       adjusted[2] = 0;
       adjusted[3] = (byte) (mi - 20 + 24);
@@ -134,7 +142,8 @@ class Ice4jInteropTest {
       Message m = ice4jDecode(StunEncoder.encodeToBytes(ok, null, true));
 
       assertThat((int) m.getMessageType()).isEqualTo((int) Message.BINDING_SUCCESS_RESPONSE);
-      XorMappedAddressAttribute x = (XorMappedAddressAttribute) m.getAttribute(Attribute.XOR_MAPPED_ADDRESS);
+      XorMappedAddressAttribute x =
+          (XorMappedAddressAttribute) m.getAttribute(Attribute.XOR_MAPPED_ADDRESS);
       assertThat(plain(x.getAddress(TX))).isEqualTo(mapped);
     }
 
@@ -175,7 +184,8 @@ class Ice4jInteropTest {
       Message m = ice4jDecode(StunEncoder.encodeToBytes(ind, null, false));
 
       assertThat((int) m.getMessageType()).isEqualTo((int) Message.DATA_INDICATION);
-      XorMappedAddressAttribute x = (XorMappedAddressAttribute) m.getAttribute(Attribute.XOR_PEER_ADDRESS);
+      XorMappedAddressAttribute x =
+          (XorMappedAddressAttribute) m.getAttribute(Attribute.XOR_PEER_ADDRESS);
       assertThat(plain(x.getAddress(TX))).isEqualTo(peer);
       assertThat(((DataAttribute) m.getAttribute(Attribute.DATA)).getData()).isEqualTo(data);
     }
@@ -195,11 +205,18 @@ class Ice4jInteropTest {
       Message m = ice4jDecode(StunEncoder.encodeToBytes(ok, KEY, true));
 
       assertThat((int) m.getMessageType()).isEqualTo((int) Message.ALLOCATE_RESPONSE);
-      assertThat(plain(((XorMappedAddressAttribute) m.getAttribute(Attribute.XOR_RELAYED_ADDRESS)).getAddress(TX)))
+      assertThat(
+              plain(
+                  ((XorMappedAddressAttribute) m.getAttribute(Attribute.XOR_RELAYED_ADDRESS))
+                      .getAddress(TX)))
           .isEqualTo(relayed);
-      assertThat(plain(((XorMappedAddressAttribute) m.getAttribute(Attribute.XOR_MAPPED_ADDRESS)).getAddress(TX)))
+      assertThat(
+              plain(
+                  ((XorMappedAddressAttribute) m.getAttribute(Attribute.XOR_MAPPED_ADDRESS))
+                      .getAddress(TX)))
           .isEqualTo(mapped);
-      assertThat(((LifetimeAttribute) m.getAttribute(Attribute.LIFETIME)).getLifetime()).isEqualTo(1200);
+      assertThat(((LifetimeAttribute) m.getAttribute(Attribute.LIFETIME)).getLifetime())
+          .isEqualTo(1200);
     }
 
     @Test
@@ -214,7 +231,10 @@ class Ice4jInteropTest {
       Message m = ice4jDecode(StunEncoder.encodeToBytes(req, KEY, false));
 
       assertThat((int) m.getMessageType()).isEqualTo((int) Message.CHANNELBIND_REQUEST);
-      assertThat((int) ((ChannelNumberAttribute) m.getAttribute(Attribute.CHANNEL_NUMBER)).getChannelNumber())
+      assertThat(
+              (int)
+                  ((ChannelNumberAttribute) m.getAttribute(Attribute.CHANNEL_NUMBER))
+                      .getChannelNumber())
           .isEqualTo(0x4ABC);
     }
 
@@ -222,14 +242,20 @@ class Ice4jInteropTest {
     void unknownAttributeErrorWithAnOddCount() throws Exception {
       StunMessage req = StunMessage.request(StunMethod.ALLOCATE, TX, List.of());
       StunMessage err =
-          StunMessage.error(req, 420, "Unknown Attribute", List.of(Attributes.unknownAttributes(0x0003, 0x7F01, 0x0031)));
+          StunMessage.error(
+              req,
+              420,
+              "Unknown Attribute",
+              List.of(Attributes.unknownAttributes(0x0003, 0x7F01, 0x0031)));
       Message m = ice4jDecode(StunEncoder.encodeToBytes(err, null, false));
 
-      UnknownAttributesAttribute u = (UnknownAttributesAttribute) m.getAttribute(Attribute.UNKNOWN_ATTRIBUTES);
+      UnknownAttributesAttribute u =
+          (UnknownAttributesAttribute) m.getAttribute(Attribute.UNKNOWN_ATTRIBUTES);
       assertThat(u.getAttributeCount()).isEqualTo(3);
       assertThat(new int[] {u.getAttribute(0), u.getAttribute(1), u.getAttribute(2)})
           .containsExactly(0x0003, 0x7F01, 0x0031);
-      assertThat((int) ((ErrorCodeAttribute) m.getAttribute(Attribute.ERROR_CODE)).getErrorCode()).isEqualTo(420);
+      assertThat((int) ((ErrorCodeAttribute) m.getAttribute(Attribute.ERROR_CODE)).getErrorCode())
+          .isEqualTo(420);
     }
   }
 
@@ -274,7 +300,8 @@ class Ice4jInteropTest {
       assertThat(m.method()).isEqualTo(StunMethod.CREATE_PERMISSION);
       assertThat(m.cls()).isEqualTo(StunClass.REQUEST);
       assertThat(types(m)).containsExactly(XOR_PEER_ADDRESS);
-      assertThat(Attributes.xorAddress(m.attribute(XOR_PEER_ADDRESS), m.transactionId())).isEqualTo(peer);
+      assertThat(Attributes.xorAddress(m.attribute(XOR_PEER_ADDRESS), m.transactionId()))
+          .isEqualTo(peer);
     }
 
     @Test
@@ -284,7 +311,8 @@ class Ice4jInteropTest {
       StunMessage m = ourDecode(ice4jEncode(req));
 
       assertThat(m.method()).isEqualTo(StunMethod.ALLOCATE);
-      assertThat(Attributes.requestedTransport(m.attribute(REQUESTED_TRANSPORT))).isEqualTo(Attributes.PROTOCOL_UDP);
+      assertThat(Attributes.requestedTransport(m.attribute(REQUESTED_TRANSPORT)))
+          .isEqualTo(Attributes.PROTOCOL_UDP);
     }
 
     @Test
@@ -330,8 +358,10 @@ class Ice4jInteropTest {
     void allocateErrorResponseWithFingerprint() throws Exception {
       Response resp = MessageFactory.createAllocationErrorResponse((char) 401, "Unauthorized");
       resp.setTransactionID(TX);
-      resp.putAttribute(AttributeFactory.createRealmAttribute("parley".getBytes(StandardCharsets.UTF_8)));
-      resp.putAttribute(AttributeFactory.createNonceAttribute("n0nce".getBytes(StandardCharsets.UTF_8)));
+      resp.putAttribute(
+          AttributeFactory.createRealmAttribute("parley".getBytes(StandardCharsets.UTF_8)));
+      resp.putAttribute(
+          AttributeFactory.createNonceAttribute("n0nce".getBytes(StandardCharsets.UTF_8)));
       resp.putAttribute(AttributeFactory.createFingerprintAttribute());
       StunMessage m = ourDecode(ice4jEncode(resp));
 
@@ -349,8 +379,10 @@ class Ice4jInteropTest {
       Request req = MessageFactory.createCreatePermissionRequest(ta(addr("192.0.2.5", 1)), TX);
       req.setTransactionID(TX);
       req.putAttribute(AttributeFactory.createUsernameAttribute("1700000000:alice"));
-      req.putAttribute(AttributeFactory.createRealmAttribute("parley".getBytes(StandardCharsets.UTF_8)));
-      req.putAttribute(AttributeFactory.createNonceAttribute("n0nce".getBytes(StandardCharsets.UTF_8)));
+      req.putAttribute(
+          AttributeFactory.createRealmAttribute("parley".getBytes(StandardCharsets.UTF_8)));
+      req.putAttribute(
+          AttributeFactory.createNonceAttribute("n0nce".getBytes(StandardCharsets.UTF_8)));
       byte[] unsigned = ice4jEncode(req);
 
       // Append MESSAGE-INTEGRITY by hand: ice4j's encoder would need a StunStack for it.
@@ -369,7 +401,9 @@ class Ice4jInteropTest {
       StunMessage m = ourDecode(signed);
       assertThat(m.integrityOffset()).isEqualTo(mi);
       assertThat(MessageIntegrity.verify(m, KEY)).isTrue();
-      assertThat(MessageIntegrity.verify(m, MessageIntegrity.longTermKey("1700000000:alice", "parley", "wrong")))
+      assertThat(
+              MessageIntegrity.verify(
+                  m, MessageIntegrity.longTermKey("1700000000:alice", "parley", "wrong")))
           .isFalse();
       assertThat(Attributes.string(m.attribute(USERNAME))).isEqualTo("1700000000:alice");
     }

@@ -4,12 +4,12 @@ import java.util.HexFormat;
 
 /**
  * The test vectors of <a href="https://www.rfc-editor.org/rfc/rfc5769">RFC 5769</a> (Copyright (c)
- * 2010 IETF Trust and the persons identified as the document authors; Simplified BSD License),
- * byte for byte as printed in the RFC. Fixtures only; the tests are in {@link StunCodecTest}.
+ * 2010 IETF Trust and the persons identified as the document authors; Simplified BSD License), byte
+ * for byte as printed in the RFC. Fixtures only; the tests are in {@link StunCodecTest}.
  *
- * <p>In §2.1-§2.3 the padding after USERNAME and SOFTWARE is 0x20 (spaces), not zero: RFC 5389, which
- * the vectors illustrate, let padding bytes take any value. RFC 8489 §14 now asks senders for zeros,
- * and receivers still ignore them. §2.4 pads with zeros.
+ * <p>In §2.1-§2.3 the padding after USERNAME and SOFTWARE is 0x20 (spaces), not zero: RFC 5389,
+ * which the vectors illustrate, let padding bytes take any value. RFC 8489 §14 now asks senders for
+ * zeros, and receivers still ignore them. §2.4 pads with zeros.
  */
 final class Rfc5769 {
 
@@ -19,7 +19,10 @@ final class Rfc5769 {
   /** The transaction id of §2.1-§2.3. */
   static final byte[] TRANSACTION_ID = hex("b7e7a701bc34d686fa87dfae");
 
-  /** §2.1 Sample Request: SOFTWARE, PRIORITY, ICE-CONTROLLED, USERNAME, MESSAGE-INTEGRITY, FINGERPRINT. */
+  /**
+   * §2.1 Sample Request: SOFTWARE, PRIORITY, ICE-CONTROLLED, USERNAME, MESSAGE-INTEGRITY,
+   * FINGERPRINT.
+   */
   static final byte[] SAMPLE_REQUEST =
       hex(
           """
@@ -54,13 +57,16 @@ final class Rfc5769 {
           80 28 00 04 c8 fb 0b 4c
           """);
 
-  /** §2.4 Sample Request with Long-Term Authentication: USERNAME, NONCE, REALM, MESSAGE-INTEGRITY. */
+  /**
+   * §2.4 Sample Request with Long-Term Authentication: USERNAME, NONCE, REALM, MESSAGE-INTEGRITY.
+   */
   static final byte[] LONG_TERM_REQUEST =
       hex(
           """
           00 01 00 60 21 12 a4 42 78 ad 34 33 c6 ad 72 c0 29 da 41 2e
           00 06 00 12 e3 83 9e e3 83 88 e3 83 aa e3 83 83 e3 82 af e3 82 b9 00 00
-          00 15 00 1c 66 2f 2f 34 39 39 6b 39 35 34 64 36 4f 4c 33 34 6f 4c 39 46 53 54 76 79 36 34 73 41
+          00 15 00 1c 66 2f 2f 34 39 39 6b 39 35 34 64 36
+                      4f 4c 33 34 6f 4c 39 46 53 54 76 79 36 34 73 41
           00 14 00 0b 65 78 61 6d 70 6c 65 2e 6f 72 67 00
           00 08 00 14 f6 70 24 65 6d d6 4a 3e 02 b8 e0 71 2e 85 c9 a2 8c a8 96 66
           """);
@@ -68,10 +74,14 @@ final class Rfc5769 {
   /** §2.4 USERNAME: "マトリックス" (MATORIKKUSU). */
   static final String LONG_TERM_USERNAME = "\u30DE\u30C8\u30EA\u30C3\u30AF\u30B9";
 
-  /** §2.4 password as printed, before SASLprep: soft hyphen, feminine ordinal, roman numeral nine. */
+  /**
+   * §2.4 password as printed, before SASLprep: soft hyphen, feminine ordinal, roman numeral nine.
+   */
   static final String LONG_TERM_PASSWORD_RAW = "The\u00ADM\u00AAtr\u2168";
 
-  /** §2.4 password after SASLprep (RFC 4013), which {@link MessageIntegrity#longTermKey} expects. */
+  /**
+   * §2.4 password after SASLprep (RFC 4013), which {@link MessageIntegrity#longTermKey} expects.
+   */
   static final String LONG_TERM_PASSWORD = "TheMatrIX";
 
   static final String LONG_TERM_REALM = "example.org";

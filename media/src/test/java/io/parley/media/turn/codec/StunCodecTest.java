@@ -173,8 +173,7 @@ class StunCodecTest {
         return;
       }
       for (int i : new int[] {vector.length - 1, vector.length - 4, 30, 8}) {
-        StunException e =
-            catchThrowableOfType(StunException.class, () -> decode(flip(vector, i)));
+        StunException e = catchThrowableOfType(StunException.class, () -> decode(flip(vector, i)));
         assertThat(e).as("byte %d flipped", i).isNotNull();
         assertThat(e.reason()).isEqualTo(StunException.Reason.BAD_FINGERPRINT);
       }
@@ -205,7 +204,8 @@ class StunCodecTest {
     void ipv6ResponseMapsTo2001_db8() throws Exception {
       StunMessage m = decode(Rfc5769.IPV6_RESPONSE);
       InetSocketAddress expected =
-          new InetSocketAddress(InetAddress.getByName("2001:db8:1234:5678:11:2233:4455:6677"), 32853);
+          new InetSocketAddress(
+              InetAddress.getByName("2001:db8:1234:5678:11:2233:4455:6677"), 32853);
       assertThat(Attributes.xorAddress(m.attribute(XOR_MAPPED_ADDRESS), m.transactionId()))
           .isEqualTo(expected);
       assertThat(Attributes.xorAddress(XOR_MAPPED_ADDRESS, expected, Rfc5769.TRANSACTION_ID))
@@ -227,7 +227,8 @@ class StunCodecTest {
         String name, byte[] vector, StunClass cls, List<Integer> types, boolean fingerprint) {
       StunMessage decoded = decode(vector);
       StunMessage rebuilt =
-          new StunMessage(decoded.method(), decoded.cls(), decoded.transactionId(), content(decoded));
+          new StunMessage(
+              decoded.method(), decoded.cls(), decoded.transactionId(), content(decoded));
       byte[] ours = encode(rebuilt, keyFor(vector), fingerprint);
 
       assertThat(ours).hasSameSizeAs(vector);
@@ -422,7 +423,10 @@ class StunCodecTest {
       Arrays.fill(value, (byte) 'x');
       StunAttribute a = new StunAttribute(SOFTWARE, value);
       byte[] bytes =
-          encode(StunMessage.indication(StunMethod.SEND, TX, List.of(a, Attributes.lifetime(1))), null, false);
+          encode(
+              StunMessage.indication(StunMethod.SEND, TX, List.of(a, Attributes.lifetime(1))),
+              null,
+              false);
 
       int padded = (length + 3) / 4 * 4;
       assertThat(bytes).hasSize(StunMessage.HEADER_SIZE + 4 + padded + 8);
@@ -442,7 +446,9 @@ class StunCodecTest {
           StunMessage.request(
               StunMethod.ALLOCATE,
               TX,
-              List.of(Attributes.requestedTransport(Attributes.PROTOCOL_UDP), Attributes.string(USERNAME, "u")));
+              List.of(
+                  Attributes.requestedTransport(Attributes.PROTOCOL_UDP),
+                  Attributes.string(USERNAME, "u")));
       ByteBuf encoded = StunEncoder.encode(m, SHORT_TERM_KEY, true, alloc.allocator);
       try {
         byte[] bytes = new byte[encoded.readableBytes()];
@@ -488,7 +494,11 @@ class StunCodecTest {
   class AttributeHelpers {
 
     /** An attribute, how to parse it back, and the value it must give. */
-    record Case(String name, StunAttribute attribute, Function<StunAttribute, Object> parse, Object expected) {
+    record Case(
+        String name,
+        StunAttribute attribute,
+        Function<StunAttribute, Object> parse,
+        Object expected) {
       @Override
       public String toString() {
         return name;
@@ -524,33 +534,63 @@ class StunCodecTest {
                   a));
         }
       }
-      for (int type : new int[] {MAPPED_ADDRESS, ALTERNATE_SERVER, RESPONSE_ORIGIN, OTHER_ADDRESS}) {
+      for (int type :
+          new int[] {MAPPED_ADDRESS, ALTERNATE_SERVER, RESPONSE_ORIGIN, OTHER_ADDRESS}) {
         for (InetSocketAddress a : addresses) {
-          cases.add(new Case(name(type) + " " + a, Attributes.address(type, a), Attributes::address, a));
+          cases.add(
+              new Case(name(type) + " " + a, Attributes.address(type, a), Attributes::address, a));
         }
       }
       for (int code : new int[] {300, 400, 401, 420, 437, 438, 440, 441, 442, 443, 486, 508, 699}) {
         String reason = "reason " + code;
-        cases.add(new Case("ERROR-CODE " + code, Attributes.errorCode(code, reason), Attributes::errorCode, code));
         cases.add(
-            new Case("ERROR-CODE reason " + code, Attributes.errorCode(code, reason), Attributes::errorReason, reason));
+            new Case(
+                "ERROR-CODE " + code,
+                Attributes.errorCode(code, reason),
+                Attributes::errorCode,
+                code));
+        cases.add(
+            new Case(
+                "ERROR-CODE reason " + code,
+                Attributes.errorCode(code, reason),
+                Attributes::errorReason,
+                reason));
       }
-      cases.add(new Case("ERROR-CODE no reason", Attributes.errorCode(500, null), Attributes::errorReason, ""));
       cases.add(
-          new Case("ERROR-CODE UTF-8 reason", Attributes.errorCode(400, "Schlechte Anfrage \u00fc\u20ac"), Attributes::errorReason,
+          new Case(
+              "ERROR-CODE no reason",
+              Attributes.errorCode(500, null),
+              Attributes::errorReason,
+              ""));
+      cases.add(
+          new Case(
+              "ERROR-CODE UTF-8 reason",
+              Attributes.errorCode(400, "Schlechte Anfrage \u00fc\u20ac"),
+              Attributes::errorReason,
               "Schlechte Anfrage \u00fc\u20ac"));
       for (long v : new long[] {0, 1, 600, 3600, 0x7FFF_FFFFL, 0xFFFF_FFFFL}) {
         cases.add(new Case("uint32 " + v, Attributes.uint32(PRIORITY, v), Attributes::uint32, v));
         cases.add(new Case("LIFETIME " + v, Attributes.lifetime(v), Attributes::uint32, v));
       }
       for (long v : new long[] {0, -1, Long.MIN_VALUE, 0x932ff9b151263b36L}) {
-        cases.add(new Case("uint64 " + v, Attributes.uint64(ICE_CONTROLLING, v), Attributes::uint64, v));
+        cases.add(
+            new Case("uint64 " + v, Attributes.uint64(ICE_CONTROLLING, v), Attributes::uint64, v));
       }
       for (int ch : new int[] {ChannelData.MIN_CHANNEL, 0x4321, ChannelData.MAX_CHANNEL}) {
-        cases.add(new Case("CHANNEL-NUMBER " + ch, Attributes.channelNumber(ch), Attributes::channelNumber, ch));
+        cases.add(
+            new Case(
+                "CHANNEL-NUMBER " + ch,
+                Attributes.channelNumber(ch),
+                Attributes::channelNumber,
+                ch));
       }
       for (int p : new int[] {Attributes.PROTOCOL_UDP, Attributes.PROTOCOL_TCP, 0, 255}) {
-        cases.add(new Case("REQUESTED-TRANSPORT " + p, Attributes.requestedTransport(p), Attributes::requestedTransport, p));
+        cases.add(
+            new Case(
+                "REQUESTED-TRANSPORT " + p,
+                Attributes.requestedTransport(p),
+                Attributes::requestedTransport,
+                p));
       }
       for (int f : new int[] {Attributes.FAMILY_IPV4, Attributes.FAMILY_IPV6, 3}) {
         cases.add(
@@ -565,19 +605,41 @@ class StunCodecTest {
       }
       byte[] token = hex("0102030405060708");
       cases.add(
-          new Case("RESERVATION-TOKEN", Attributes.reservationToken(token), a -> List.of(Attributes.reservationToken(a)),
+          new Case(
+              "RESERVATION-TOKEN",
+              Attributes.reservationToken(token),
+              a -> List.of(Attributes.reservationToken(a)),
               List.of(token)));
       List<String> texts =
-          List.of("", "a", "ab", "abc", "abcd", "abcde", "evtj:h6vY", Rfc5769.LONG_TERM_USERNAME, "\uD83D\uDE00");
+          List.of(
+              "",
+              "a",
+              "ab",
+              "abc",
+              "abcd",
+              "abcde",
+              "evtj:h6vY",
+              Rfc5769.LONG_TERM_USERNAME,
+              "\uD83D\uDE00");
       for (int type : new int[] {USERNAME, REALM, NONCE, SOFTWARE, ALTERNATE_DOMAIN}) {
         for (String t : texts) {
-          cases.add(new Case(name(type) + " '" + t + "'", Attributes.string(type, t), Attributes::string, t));
+          cases.add(
+              new Case(
+                  name(type) + " '" + t + "'", Attributes.string(type, t), Attributes::string, t));
         }
       }
       cases.add(
-          new Case("USERNAME of 513 bytes", Attributes.string(USERNAME, "u".repeat(513)), Attributes::string, "u".repeat(513)));
+          new Case(
+              "USERNAME of 513 bytes",
+              Attributes.string(USERNAME, "u".repeat(513)),
+              Attributes::string,
+              "u".repeat(513)));
       cases.add(
-          new Case("REALM of 763 bytes", Attributes.string(REALM, "r".repeat(763)), Attributes::string, "r".repeat(763)));
+          new Case(
+              "REALM of 763 bytes",
+              Attributes.string(REALM, "r".repeat(763)),
+              Attributes::string,
+              "r".repeat(763)));
       for (int[] types : new int[][] {{}, {0x0003}, {0x0003, 0x7FFF}, {0x0001, 0x0002, 0x0003}}) {
         cases.add(
             new Case(
@@ -591,9 +653,19 @@ class StunCodecTest {
         for (int i = 0; i < n; i++) {
           payload[i] = (byte) (i * 7);
         }
-        cases.add(new Case("DATA[] " + n, Attributes.data(payload), a -> List.of(a.value()), List.of(payload)));
+        cases.add(
+            new Case(
+                "DATA[] " + n,
+                Attributes.data(payload),
+                a -> List.of(a.value()),
+                List.of(payload)));
         ByteBuf buf = Unpooled.wrappedBuffer(payload);
-        cases.add(new Case("DATA(ByteBuf) " + n, Attributes.data(buf), a -> List.of(a.value()), List.of(payload)));
+        cases.add(
+            new Case(
+                "DATA(ByteBuf) " + n,
+                Attributes.data(buf),
+                a -> List.of(a.value()),
+                List.of(payload)));
       }
       return cases.stream();
     }
@@ -609,10 +681,13 @@ class StunCodecTest {
           StunMessage.indication(
               StunMethod.DATA,
               TX,
-              List.of(Attributes.string(SOFTWARE, "x"), c.attribute(), Attributes.flag(DONT_FRAGMENT)));
+              List.of(
+                  Attributes.string(SOFTWARE, "x"), c.attribute(), Attributes.flag(DONT_FRAGMENT)));
       StunMessage d = decode(encode(m, SHORT_TERM_KEY, true));
       assertThat(d.attributes().get(1)).isEqualTo(c.attribute());
-      assertThat(c.parse().apply(d.attributes().get(1))).usingRecursiveComparison().isEqualTo(c.expected());
+      assertThat(c.parse().apply(d.attributes().get(1)))
+          .usingRecursiveComparison()
+          .isEqualTo(c.expected());
       assertThat(d.attribute(DONT_FRAGMENT)).isNotNull();
     }
 
@@ -667,7 +742,9 @@ class StunCodecTest {
               () -> new StunAttribute(0x10000, new byte[0]),
               () -> new StunAttribute(-1, new byte[0]));
       for (int i = 0; i < bad.size(); i++) {
-        assertThatThrownBy(bad.get(i)::run).as("case %d", i).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(bad.get(i)::run)
+            .as("case %d", i)
+            .isInstanceOf(IllegalArgumentException.class);
       }
     }
   }
@@ -678,7 +755,9 @@ class StunCodecTest {
     static final byte[] GOOD =
         encode(
             StunMessage.request(
-                StunMethod.BINDING, TX, List.of(Attributes.string(SOFTWARE, "abc"), Attributes.lifetime(5))),
+                StunMethod.BINDING,
+                TX,
+                List.of(Attributes.string(SOFTWARE, "abc"), Attributes.lifetime(5))),
             null,
             false);
 
@@ -719,49 +798,96 @@ class StunCodecTest {
 
     static Stream<Arguments> messages() {
       byte[] signed =
-          encode(StunMessage.request(StunMethod.BINDING, TX, List.of(Attributes.lifetime(1))), SHORT_TERM_KEY, true);
+          encode(
+              StunMessage.request(StunMethod.BINDING, TX, List.of(Attributes.lifetime(1))),
+              SHORT_TERM_KEY,
+              true);
       return Stream.of(
           Arguments.of("empty", new byte[0], StunException.Reason.TRUNCATED),
           Arguments.of("19 bytes", Arrays.copyOf(GOOD, 19), StunException.Reason.TRUNCATED),
-          Arguments.of("cut inside an attribute", Arrays.copyOf(GOOD, GOOD.length - 1), StunException.Reason.TRUNCATED),
-          Arguments.of("length beyond the buffer", header(0x0001, 8), StunException.Reason.TRUNCATED),
+          Arguments.of(
+              "cut inside an attribute",
+              Arrays.copyOf(GOOD, GOOD.length - 1),
+              StunException.Reason.TRUNCATED),
+          Arguments.of(
+              "length beyond the buffer", header(0x0001, 8), StunException.Reason.TRUNCATED),
           Arguments.of("first bits 10", mutate(GOOD, 0, 0x80), StunException.Reason.NOT_STUN),
-          Arguments.of("first bits 01 (ChannelData)", mutate(GOOD, 0, 0x40), StunException.Reason.NOT_STUN),
+          Arguments.of(
+              "first bits 01 (ChannelData)", mutate(GOOD, 0, 0x40), StunException.Reason.NOT_STUN),
           Arguments.of("first bits 11", mutate(GOOD, 0, 0xC0), StunException.Reason.NOT_STUN),
           Arguments.of("bad cookie", mutate(GOOD, 4, 0x20), StunException.Reason.BAD_COOKIE),
-          Arguments.of("RFC 3489 style, no cookie", mutate(mutate(GOOD, 6, 0), 7, 0), StunException.Reason.BAD_COOKIE),
-          Arguments.of("length 2", mutate(GOOD, 3, GOOD.length - 20 - 2), StunException.Reason.BAD_LENGTH),
+          Arguments.of(
+              "RFC 3489 style, no cookie",
+              mutate(mutate(GOOD, 6, 0), 7, 0),
+              StunException.Reason.BAD_COOKIE),
+          Arguments.of(
+              "length 2", mutate(GOOD, 3, GOOD.length - 20 - 2), StunException.Reason.BAD_LENGTH),
           Arguments.of("length 1", header(0x0001, 1), StunException.Reason.BAD_LENGTH),
-          Arguments.of("length over the server limit", header(0x0001, StunMessage.MAX_MESSAGE_SIZE - 20 + 4),
+          Arguments.of(
+              "length over the server limit",
+              header(0x0001, StunMessage.MAX_MESSAGE_SIZE - 20 + 4),
               StunException.Reason.TOO_LARGE),
           Arguments.of("length 0xFFFC", header(0x0001, 0xFFFC), StunException.Reason.TOO_LARGE),
-          Arguments.of("attribute overruns", withBody("80220005 61626364"), StunException.Reason.BAD_ATTRIBUTE),
-          Arguments.of("attribute header says 0xFFFF", withBody("00130000 8022ffff"), StunException.Reason.BAD_ATTRIBUTE),
-          Arguments.of("message shorter than its attributes", mutate(GOOD, 3, 4), StunException.Reason.BAD_ATTRIBUTE),
           Arguments.of(
-              "MESSAGE-INTEGRITY of 16 bytes", withBody("00080010" + "00".repeat(16)), StunException.Reason.BAD_INTEGRITY_ATTRIBUTE),
+              "attribute overruns",
+              withBody("80220005 61626364"),
+              StunException.Reason.BAD_ATTRIBUTE),
           Arguments.of(
-              "MESSAGE-INTEGRITY of 24 bytes", withBody("00080018" + "00".repeat(24)), StunException.Reason.BAD_INTEGRITY_ATTRIBUTE),
+              "attribute header says 0xFFFF",
+              withBody("00130000 8022ffff"),
+              StunException.Reason.BAD_ATTRIBUTE),
           Arguments.of(
-              "empty MESSAGE-INTEGRITY", withBody("00080000"), StunException.Reason.BAD_INTEGRITY_ATTRIBUTE),
+              "message shorter than its attributes",
+              mutate(GOOD, 3, 4),
+              StunException.Reason.BAD_ATTRIBUTE),
           Arguments.of(
-              "MESSAGE-INTEGRITY-SHA256 of 12 bytes", withBody("001c000c" + "00".repeat(12)),
+              "MESSAGE-INTEGRITY of 16 bytes",
+              withBody("00080010" + "00".repeat(16)),
               StunException.Reason.BAD_INTEGRITY_ATTRIBUTE),
           Arguments.of(
-              "MESSAGE-INTEGRITY-SHA256 of 36 bytes", withBody("001c0024" + "00".repeat(36)),
+              "MESSAGE-INTEGRITY of 24 bytes",
+              withBody("00080018" + "00".repeat(24)),
               StunException.Reason.BAD_INTEGRITY_ATTRIBUTE),
           Arguments.of(
-              "MESSAGE-INTEGRITY-SHA256 of 18 bytes", withBody("001c0012" + "00".repeat(20)),
+              "empty MESSAGE-INTEGRITY",
+              withBody("00080000"),
               StunException.Reason.BAD_INTEGRITY_ATTRIBUTE),
-          Arguments.of("FINGERPRINT wrong CRC", flip(signed, signed.length - 1), StunException.Reason.BAD_FINGERPRINT),
-          Arguments.of("FINGERPRINT over changed bytes", flip(signed, 25), StunException.Reason.BAD_FINGERPRINT),
-          Arguments.of("FINGERPRINT not last", withBody("80280004 00000000 80220000"), StunException.Reason.BAD_FINGERPRINT),
+          Arguments.of(
+              "MESSAGE-INTEGRITY-SHA256 of 12 bytes",
+              withBody("001c000c" + "00".repeat(12)),
+              StunException.Reason.BAD_INTEGRITY_ATTRIBUTE),
+          Arguments.of(
+              "MESSAGE-INTEGRITY-SHA256 of 36 bytes",
+              withBody("001c0024" + "00".repeat(36)),
+              StunException.Reason.BAD_INTEGRITY_ATTRIBUTE),
+          Arguments.of(
+              "MESSAGE-INTEGRITY-SHA256 of 18 bytes",
+              withBody("001c0012" + "00".repeat(20)),
+              StunException.Reason.BAD_INTEGRITY_ATTRIBUTE),
+          Arguments.of(
+              "FINGERPRINT wrong CRC",
+              flip(signed, signed.length - 1),
+              StunException.Reason.BAD_FINGERPRINT),
+          Arguments.of(
+              "FINGERPRINT over changed bytes",
+              flip(signed, 25),
+              StunException.Reason.BAD_FINGERPRINT),
+          Arguments.of(
+              "FINGERPRINT not last",
+              withBody("80280004 00000000 80220000"),
+              StunException.Reason.BAD_FINGERPRINT),
           Arguments.of(
               "FINGERPRINT not last, correct CRC",
               fingerprintAt(withBody("80220000 80280004 00000000 00130000"), 24),
               StunException.Reason.BAD_FINGERPRINT),
-          Arguments.of("FINGERPRINT of 8 bytes", withBody("80280008 0000000000000000"), StunException.Reason.BAD_FINGERPRINT),
-          Arguments.of("FINGERPRINT of 0 bytes", withBody("80280000"), StunException.Reason.BAD_FINGERPRINT));
+          Arguments.of(
+              "FINGERPRINT of 8 bytes",
+              withBody("80280008 0000000000000000"),
+              StunException.Reason.BAD_FINGERPRINT),
+          Arguments.of(
+              "FINGERPRINT of 0 bytes",
+              withBody("80280000"),
+              StunException.Reason.BAD_FINGERPRINT));
     }
 
     /** Writes the correct CRC into the FINGERPRINT attribute whose header is at {@code offset}. */
@@ -814,43 +940,125 @@ class StunCodecTest {
 
     static Stream<Arguments> values() {
       return Stream.<Arguments>of(
-          Arguments.of("XOR address family 3", (Runnable) () -> Attributes.xorAddress(
-              new StunAttribute(XOR_PEER_ADDRESS, hex("0003a147e112a643")), TX)),
-          Arguments.of("XOR IPv4 of 7 bytes", (Runnable) () -> Attributes.xorAddress(
-              new StunAttribute(XOR_PEER_ADDRESS, hex("0001a147e112a6")), TX)),
-          Arguments.of("XOR IPv6 of 8 bytes", (Runnable) () -> Attributes.xorAddress(
-              new StunAttribute(XOR_PEER_ADDRESS, hex("0002a147e112a643")), TX)),
-          Arguments.of("XOR empty", (Runnable) () -> Attributes.xorAddress(new StunAttribute(XOR_PEER_ADDRESS, new byte[0]), TX)),
-          Arguments.of("address IPv4 of 20 bytes", (Runnable) () -> Attributes.address(
-              new StunAttribute(MAPPED_ADDRESS, new byte[] {0, 1, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}))),
-          Arguments.of("ERROR-CODE of 3 bytes", (Runnable) () -> Attributes.errorCode(new StunAttribute(ERROR_CODE, hex("000004")))),
-          Arguments.of("ERROR-CODE class 2", (Runnable) () -> Attributes.errorCode(new StunAttribute(ERROR_CODE, hex("00000200")))),
-          Arguments.of("ERROR-CODE class 7", (Runnable) () -> Attributes.errorCode(new StunAttribute(ERROR_CODE, hex("00000700")))),
-          Arguments.of("ERROR-CODE number 100", (Runnable) () -> Attributes.errorCode(new StunAttribute(ERROR_CODE, hex("00000464")))),
-          Arguments.of("ERROR-CODE reason not UTF-8", (Runnable) () -> Attributes.errorReason(
-              new StunAttribute(ERROR_CODE, hex("00000401 ff")))),
-          Arguments.of("ERROR-CODE reason too long", (Runnable) () -> Attributes.errorReason(
-              new StunAttribute(ERROR_CODE, new byte[4 + Attributes.MAX_TEXT_BYTES + 1]))),
-          Arguments.of("uint32 of 3 bytes", (Runnable) () -> Attributes.uint32(new StunAttribute(LIFETIME, new byte[3]))),
-          Arguments.of("uint32 of 8 bytes", (Runnable) () -> Attributes.uint32(new StunAttribute(LIFETIME, new byte[8]))),
-          Arguments.of("uint64 of 4 bytes", (Runnable) () -> Attributes.uint64(new StunAttribute(ICE_CONTROLLED, new byte[4]))),
-          Arguments.of("CHANNEL-NUMBER of 2 bytes", (Runnable) () -> Attributes.channelNumber(
-              new StunAttribute(CHANNEL_NUMBER, hex("4000")))),
-          Arguments.of("REQUESTED-TRANSPORT of 1 byte", (Runnable) () -> Attributes.requestedTransport(
-              new StunAttribute(REQUESTED_TRANSPORT, hex("11")))),
-          Arguments.of("REQUESTED-ADDRESS-FAMILY of 0 bytes", (Runnable) () -> Attributes.requestedAddressFamily(
-              new StunAttribute(REQUESTED_ADDRESS_FAMILY, new byte[0]))),
-          Arguments.of("EVEN-PORT of 4 bytes", (Runnable) () -> Attributes.evenPort(new StunAttribute(EVEN_PORT, new byte[4]))),
-          Arguments.of("RESERVATION-TOKEN of 4 bytes", (Runnable) () -> Attributes.reservationToken(
-              new StunAttribute(RESERVATION_TOKEN, new byte[4]))),
-          Arguments.of("USERNAME not UTF-8", (Runnable) () -> Attributes.string(new StunAttribute(USERNAME, hex("61 c3 28")))),
-          Arguments.of("USERNAME truncated UTF-8", (Runnable) () -> Attributes.string(new StunAttribute(USERNAME, hex("e3 83")))),
-          Arguments.of("USERNAME of 514 bytes", (Runnable) () -> Attributes.string(
-              new StunAttribute(USERNAME, "u".repeat(514).getBytes(StandardCharsets.UTF_8)))),
-          Arguments.of("NONCE of 764 bytes", (Runnable) () -> Attributes.string(
-              new StunAttribute(NONCE, "n".repeat(764).getBytes(StandardCharsets.UTF_8)))),
-          Arguments.of("UNKNOWN-ATTRIBUTES of odd length", (Runnable) () -> Attributes.unknownAttributes(
-              new StunAttribute(UNKNOWN_ATTRIBUTES, hex("000300")))));
+          Arguments.of(
+              "XOR address family 3",
+              (Runnable)
+                  () ->
+                      Attributes.xorAddress(
+                          new StunAttribute(XOR_PEER_ADDRESS, hex("0003a147e112a643")), TX)),
+          Arguments.of(
+              "XOR IPv4 of 7 bytes",
+              (Runnable)
+                  () ->
+                      Attributes.xorAddress(
+                          new StunAttribute(XOR_PEER_ADDRESS, hex("0001a147e112a6")), TX)),
+          Arguments.of(
+              "XOR IPv6 of 8 bytes",
+              (Runnable)
+                  () ->
+                      Attributes.xorAddress(
+                          new StunAttribute(XOR_PEER_ADDRESS, hex("0002a147e112a643")), TX)),
+          Arguments.of(
+              "XOR empty",
+              (Runnable)
+                  () ->
+                      Attributes.xorAddress(new StunAttribute(XOR_PEER_ADDRESS, new byte[0]), TX)),
+          Arguments.of(
+              "address IPv4 of 20 bytes",
+              (Runnable)
+                  () ->
+                      Attributes.address(
+                          new StunAttribute(
+                              MAPPED_ADDRESS,
+                              new byte[] {
+                                0, 1, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16
+                              }))),
+          Arguments.of(
+              "ERROR-CODE of 3 bytes",
+              (Runnable) () -> Attributes.errorCode(new StunAttribute(ERROR_CODE, hex("000004")))),
+          Arguments.of(
+              "ERROR-CODE class 2",
+              (Runnable)
+                  () -> Attributes.errorCode(new StunAttribute(ERROR_CODE, hex("00000200")))),
+          Arguments.of(
+              "ERROR-CODE class 7",
+              (Runnable)
+                  () -> Attributes.errorCode(new StunAttribute(ERROR_CODE, hex("00000700")))),
+          Arguments.of(
+              "ERROR-CODE number 100",
+              (Runnable)
+                  () -> Attributes.errorCode(new StunAttribute(ERROR_CODE, hex("00000464")))),
+          Arguments.of(
+              "ERROR-CODE reason not UTF-8",
+              (Runnable)
+                  () -> Attributes.errorReason(new StunAttribute(ERROR_CODE, hex("00000401 ff")))),
+          Arguments.of(
+              "ERROR-CODE reason too long",
+              (Runnable)
+                  () ->
+                      Attributes.errorReason(
+                          new StunAttribute(
+                              ERROR_CODE, new byte[4 + Attributes.MAX_TEXT_BYTES + 1]))),
+          Arguments.of(
+              "uint32 of 3 bytes",
+              (Runnable) () -> Attributes.uint32(new StunAttribute(LIFETIME, new byte[3]))),
+          Arguments.of(
+              "uint32 of 8 bytes",
+              (Runnable) () -> Attributes.uint32(new StunAttribute(LIFETIME, new byte[8]))),
+          Arguments.of(
+              "uint64 of 4 bytes",
+              (Runnable) () -> Attributes.uint64(new StunAttribute(ICE_CONTROLLED, new byte[4]))),
+          Arguments.of(
+              "CHANNEL-NUMBER of 2 bytes",
+              (Runnable)
+                  () -> Attributes.channelNumber(new StunAttribute(CHANNEL_NUMBER, hex("4000")))),
+          Arguments.of(
+              "REQUESTED-TRANSPORT of 1 byte",
+              (Runnable)
+                  () ->
+                      Attributes.requestedTransport(
+                          new StunAttribute(REQUESTED_TRANSPORT, hex("11")))),
+          Arguments.of(
+              "REQUESTED-ADDRESS-FAMILY of 0 bytes",
+              (Runnable)
+                  () ->
+                      Attributes.requestedAddressFamily(
+                          new StunAttribute(REQUESTED_ADDRESS_FAMILY, new byte[0]))),
+          Arguments.of(
+              "EVEN-PORT of 4 bytes",
+              (Runnable) () -> Attributes.evenPort(new StunAttribute(EVEN_PORT, new byte[4]))),
+          Arguments.of(
+              "RESERVATION-TOKEN of 4 bytes",
+              (Runnable)
+                  () ->
+                      Attributes.reservationToken(
+                          new StunAttribute(RESERVATION_TOKEN, new byte[4]))),
+          Arguments.of(
+              "USERNAME not UTF-8",
+              (Runnable) () -> Attributes.string(new StunAttribute(USERNAME, hex("61 c3 28")))),
+          Arguments.of(
+              "USERNAME truncated UTF-8",
+              (Runnable) () -> Attributes.string(new StunAttribute(USERNAME, hex("e3 83")))),
+          Arguments.of(
+              "USERNAME of 514 bytes",
+              (Runnable)
+                  () ->
+                      Attributes.string(
+                          new StunAttribute(
+                              USERNAME, "u".repeat(514).getBytes(StandardCharsets.UTF_8)))),
+          Arguments.of(
+              "NONCE of 764 bytes",
+              (Runnable)
+                  () ->
+                      Attributes.string(
+                          new StunAttribute(
+                              NONCE, "n".repeat(764).getBytes(StandardCharsets.UTF_8)))),
+          Arguments.of(
+              "UNKNOWN-ATTRIBUTES of odd length",
+              (Runnable)
+                  () ->
+                      Attributes.unknownAttributes(
+                          new StunAttribute(UNKNOWN_ATTRIBUTES, hex("000300")))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -873,14 +1081,18 @@ class StunCodecTest {
     void encoderRefusesBodiesBeyondTheLengthField() {
       StunMessage big =
           StunMessage.indication(
-              StunMethod.SEND, TX, List.of(Attributes.data(new byte[StunAttribute.MAX_VALUE_LENGTH])));
+              StunMethod.SEND,
+              TX,
+              List.of(Attributes.data(new byte[StunAttribute.MAX_VALUE_LENGTH])));
       StunException e = catchThrowableOfType(StunException.class, () -> encode(big, null, false));
       assertThat(e.reason()).isEqualTo(StunException.Reason.TOO_LARGE);
 
       // The largest encodable message is still encoded, though our decoder refuses it.
       StunMessage largest =
           StunMessage.indication(
-              StunMethod.SEND, TX, List.of(Attributes.data(new byte[StunMessage.MAX_LENGTH_FIELD - 4])));
+              StunMethod.SEND,
+              TX,
+              List.of(Attributes.data(new byte[StunMessage.MAX_LENGTH_FIELD - 4])));
       byte[] bytes = encode(largest, null, false);
       assertThat(bytes).hasSize(StunMessage.HEADER_SIZE + StunMessage.MAX_LENGTH_FIELD);
       assertThat(catchThrowableOfType(StunException.class, () -> decode(bytes)).reason())
@@ -891,73 +1103,17 @@ class StunCodecTest {
     void encoderRefusesAttributesItComputes() {
       for (int type : new int[] {MESSAGE_INTEGRITY, MESSAGE_INTEGRITY_SHA256, FINGERPRINT}) {
         StunMessage m =
-            StunMessage.request(StunMethod.BINDING, TX, List.of(new StunAttribute(type, new byte[20])));
-        assertThatThrownBy(() -> encode(m, null, false)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> StunEncoder.encode(m, null, false, UnpooledByteBufAllocator.DEFAULT))
+            StunMessage.request(
+                StunMethod.BINDING, TX, List.of(new StunAttribute(type, new byte[20])));
+        assertThatThrownBy(() -> encode(m, null, false))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(
+                () -> StunEncoder.encode(m, null, false, UnpooledByteBufAllocator.DEFAULT))
             .isInstanceOf(IllegalArgumentException.class);
       }
       StunMessage ok = StunMessage.request(StunMethod.BINDING, TX, List.of());
-      assertThatThrownBy(() -> encode(ok, new byte[0], false)).isInstanceOf(IllegalArgumentException.class);
-    }
-  }
-
-  @Nested
-  class IntegrityPlacement {
-
-    @Test
-    void attributesAfterIntegrityAreDroppedExceptSha256AndFingerprint() {
-      byte[] signed =
-          encode(
-              StunMessage.request(StunMethod.ALLOCATE, TX, List.of(Attributes.lifetime(600))), SHORT_TERM_KEY, false);
-      // Append DATA, MESSAGE-INTEGRITY-SHA256, SOFTWARE, then FINGERPRINT; fix the length and CRC.
-      byte[] tampered =
-          Malformed.concatBody(
-              signed, "00130004 01020304 001c0020" + "ab".repeat(32) + " 80220001 78000000 80280004 00000000");
-      tampered = refingerprint(tampered);
-
-      StunMessage m = decode(tampered);
-      assertThat(m.attributes())
-          .extracting(StunAttribute::type)
-          .containsExactly(LIFETIME, MESSAGE_INTEGRITY, MESSAGE_INTEGRITY_SHA256, FINGERPRINT);
-      assertThat(m.has(DATA)).isFalse();
-      assertThat(m.has(SOFTWARE)).isFalse();
-      assertThat(m.hasFingerprint()).isTrue();
-      assertThat(m.integrityOffset()).isEqualTo(signed.length - MessageIntegrity.ATTRIBUTE_SIZE);
-      assertThat(MessageIntegrity.verify(m, SHORT_TERM_KEY))
-          .as("the HMAC still covers exactly what precedes MESSAGE-INTEGRITY")
-          .isTrue();
-      assertThat(m.raw()).isEqualTo(tampered);
-    }
-
-    @Test
-    void onlyTheFirstIntegrityCounts() {
-      byte[] signed =
-          encode(StunMessage.request(StunMethod.BINDING, TX, List.of()), SHORT_TERM_KEY, false);
-      // A second MESSAGE-INTEGRITY of the wrong size after the first is ignored, not rejected.
-      byte[] twice = Malformed.concatBody(signed, "00080004 00000000");
-      StunMessage m = decode(twice);
-      assertThat(m.attributes()).extracting(StunAttribute::type).containsExactly(MESSAGE_INTEGRITY);
-      assertThat(MessageIntegrity.verify(m, SHORT_TERM_KEY)).isTrue();
-    }
-
-    @Test
-    void verifyIsFalseWithoutIntegrityOrRawBytes() {
-      StunMessage built = StunMessage.request(StunMethod.BINDING, TX, List.of());
-      assertThat(MessageIntegrity.verify(built, SHORT_TERM_KEY)).isFalse();
-      StunMessage unsigned = decode(encode(built, null, true));
-      assertThat(unsigned.integrityOffset()).isEqualTo(-1);
-      assertThat(MessageIntegrity.verify(unsigned, SHORT_TERM_KEY)).isFalse();
-      StunMessage signed = decode(encode(built, SHORT_TERM_KEY, true));
-      assertThat(MessageIntegrity.verify(signed, new byte[0])).isFalse();
-      assertThat(MessageIntegrity.verify(signed, null)).isFalse();
-    }
-
-    @Test
-    void longTermKeyIsMd5OfUsernameRealmPassword() throws Exception {
-      byte[] expected =
-          java.security.MessageDigest.getInstance("MD5")
-              .digest("user:realm:pass".getBytes(StandardCharsets.UTF_8));
-      assertThat(MessageIntegrity.longTermKey("user", "realm", "pass")).isEqualTo(expected);
+      assertThatThrownBy(() -> encode(ok, new byte[0], false))
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
@@ -966,7 +1122,8 @@ class StunCodecTest {
 
     @Test
     void responsesKeepMethodAndTransactionId() {
-      StunMessage req = StunMessage.request(StunMethod.ALLOCATE, TX, List.of(Attributes.lifetime(60)));
+      StunMessage req =
+          StunMessage.request(StunMethod.ALLOCATE, TX, List.of(Attributes.lifetime(60)));
       StunMessage ok = StunMessage.success(req, List.of(Attributes.lifetime(600)));
       assertThat(ok.method()).isEqualTo(StunMethod.ALLOCATE);
       assertThat(ok.cls()).isEqualTo(StunClass.SUCCESS_RESPONSE);
@@ -974,11 +1131,17 @@ class StunCodecTest {
       assertThat(ok.hasTransactionId(TX)).isTrue();
 
       StunMessage err =
-          StunMessage.error(req, 401, "Unauthorized", List.of(Attributes.string(REALM, "parley"), Attributes.string(NONCE, "n")));
+          StunMessage.error(
+              req,
+              401,
+              "Unauthorized",
+              List.of(Attributes.string(REALM, "parley"), Attributes.string(NONCE, "n")));
       assertThat(err.cls()).isEqualTo(StunClass.ERROR_RESPONSE);
       assertThat(err.method()).isEqualTo(StunMethod.ALLOCATE);
       assertThat(err.transactionId()).isEqualTo(TX);
-      assertThat(err.attributes()).extracting(StunAttribute::type).containsExactly(ERROR_CODE, REALM, NONCE);
+      assertThat(err.attributes())
+          .extracting(StunAttribute::type)
+          .containsExactly(ERROR_CODE, REALM, NONCE);
       assertThat(Attributes.errorCode(err.attribute(ERROR_CODE))).isEqualTo(401);
       assertThat(Attributes.errorReason(err.attribute(ERROR_CODE))).isEqualTo("Unauthorized");
 
@@ -1002,7 +1165,8 @@ class StunCodecTest {
       assertThatThrownBy(() -> m.attributes().add(Attributes.lifetime(2)))
           .isInstanceOf(UnsupportedOperationException.class);
       StunMessage d = decode(encode(m, null, false));
-      assertThatThrownBy(() -> d.attributes().clear()).isInstanceOf(UnsupportedOperationException.class);
+      assertThatThrownBy(() -> d.attributes().clear())
+          .isInstanceOf(UnsupportedOperationException.class);
       d.raw()[0] = 1;
       assertThat(d.raw()[0]).isZero();
     }
@@ -1013,7 +1177,9 @@ class StunCodecTest {
           decode(
               encode(
                   StunMessage.request(
-                      StunMethod.BINDING, TX, List.of(Attributes.lifetime(1), Attributes.lifetime(2))),
+                      StunMethod.BINDING,
+                      TX,
+                      List.of(Attributes.lifetime(1), Attributes.lifetime(2))),
                   null,
                   false));
       assertThat(m.attributes()).hasSize(2);
@@ -1033,7 +1199,8 @@ class StunCodecTest {
           .isInstanceOf(IllegalArgumentException.class);
       assertThatThrownBy(() -> StunMessage.request(-1, TX, List.of()))
           .isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> new StunMessage(1, null, TX, List.of())).isInstanceOf(NullPointerException.class);
+      assertThatThrownBy(() -> new StunMessage(1, null, TX, List.of()))
+          .isInstanceOf(NullPointerException.class);
     }
 
     @Test
@@ -1063,7 +1230,8 @@ class StunCodecTest {
       assertThat(StunDecoder.unknownComprehensionRequired(m, StunAttributeType::isKnown))
           .containsExactly(0x0003, 0x7FFF);
       assertThat(StunDecoder.unknownComprehensionRequired(m, t -> true)).isEmpty();
-      assertThat(StunDecoder.unknownComprehensionRequired(m, t -> false)).containsExactly(0x0003, USERNAME, 0x7FFF);
+      assertThat(StunDecoder.unknownComprehensionRequired(m, t -> false))
+          .containsExactly(0x0003, USERNAME, 0x7FFF);
     }
 
     @Test
@@ -1071,11 +1239,15 @@ class StunCodecTest {
       ByteBuf buf = Unpooled.wrappedBuffer(Rfc5769.SAMPLE_REQUEST);
       assertThat(StunDecoder.isStun(buf)).isTrue();
       assertThat(buf.readerIndex()).isZero();
-      assertThat(StunDecoder.isStun(Unpooled.wrappedBuffer(Arrays.copyOf(Rfc5769.SAMPLE_REQUEST, 19)))).isFalse();
+      assertThat(
+              StunDecoder.isStun(Unpooled.wrappedBuffer(Arrays.copyOf(Rfc5769.SAMPLE_REQUEST, 19))))
+          .isFalse();
       assertThat(StunDecoder.isStun(Unpooled.wrappedBuffer(mutateFirst(0x40)))).isFalse();
       assertThat(StunDecoder.isStun(Unpooled.wrappedBuffer(mutateFirst(0x80)))).isFalse();
-      assertThat(StunDecoder.isStun(Unpooled.wrappedBuffer(flip(Rfc5769.SAMPLE_REQUEST, 5)))).isFalse();
-      assertThat(StunDecoder.isStun(Unpooled.wrappedBuffer(Rfc5769.SAMPLE_REQUEST).skipBytes(1))).isFalse();
+      assertThat(StunDecoder.isStun(Unpooled.wrappedBuffer(flip(Rfc5769.SAMPLE_REQUEST, 5))))
+          .isFalse();
+      assertThat(StunDecoder.isStun(Unpooled.wrappedBuffer(Rfc5769.SAMPLE_REQUEST).skipBytes(1)))
+          .isFalse();
     }
 
     private static byte[] mutateFirst(int value) {

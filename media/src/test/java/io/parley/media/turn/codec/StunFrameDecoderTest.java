@@ -63,7 +63,9 @@ class StunFrameDecoderTest {
             true));
     frames.add(channelData(0x4FFF, 0));
     frames.add(channelData(0x4001, 4));
-    frames.add(StunEncoder.encodeToBytes(StunMessage.request(StunMethod.BINDING, TX, List.of()), null, false));
+    frames.add(
+        StunEncoder.encodeToBytes(
+            StunMessage.request(StunMethod.BINDING, TX, List.of()), null, false));
     frames.add(channelData(0x4002, 1203));
     frames.add(Rfc5769.LONG_TERM_REQUEST);
     return frames;
@@ -72,7 +74,9 @@ class StunFrameDecoderTest {
   static byte[] channelData(int channel, int length) {
     byte[] data = new byte[length];
     Arrays.fill(data, (byte) 0x5A);
-    ByteBuf f = ChannelData.encode(channel, Unpooled.wrappedBuffer(data), true, PooledByteBufAllocator.DEFAULT);
+    ByteBuf f =
+        ChannelData.encode(
+            channel, Unpooled.wrappedBuffer(data), true, PooledByteBufAllocator.DEFAULT);
     try {
       return ByteBufUtil.getBytes(f);
     } finally {
@@ -91,7 +95,9 @@ class StunFrameDecoderTest {
     return all;
   }
 
-  /** Feeds the chunks as separate reads and returns the emitted frames' bytes, releasing everything. */
+  /**
+   * Feeds the chunks as separate reads and returns the emitted frames' bytes, releasing everything.
+   */
   static List<byte[]> feed(List<byte[]> chunks) {
     EmbeddedChannel ch = new EmbeddedChannel(new StunFrameDecoder());
     List<ByteBuf> inputs = new ArrayList<>();
@@ -130,7 +136,10 @@ class StunFrameDecoderTest {
     byte[] stream = concat(expected);
     for (int cut = 1; cut < stream.length; cut++) {
       List<byte[]> got =
-          feed(List.of(Arrays.copyOfRange(stream, 0, cut), Arrays.copyOfRange(stream, cut, stream.length)));
+          feed(
+              List.of(
+                  Arrays.copyOfRange(stream, 0, cut),
+                  Arrays.copyOfRange(stream, cut, stream.length)));
       assertThat(got).as("cut at %d", cut).containsExactlyElementsOf(expected);
     }
   }
@@ -186,18 +195,25 @@ class StunFrameDecoderTest {
         Arguments.of("first bits 10", "80 01 00 00", StunException.Reason.NOT_STUN),
         Arguments.of("first bits 11", "ff ff ff ff 00 00", StunException.Reason.NOT_STUN),
         Arguments.of("TLS ClientHello", "16 03 01 00 a5 01 00 00", StunException.Reason.BAD_COOKIE),
-        Arguments.of("HTTP request", "47 45 54 20 2f 20 48 54 54 50", StunException.Reason.TOO_LARGE),
-        Arguments.of("STUN length not a multiple of 4", "00 01 00 05 21 12 a4 42", StunException.Reason.BAD_LENGTH),
+        Arguments.of(
+            "HTTP request", "47 45 54 20 2f 20 48 54 54 50", StunException.Reason.TOO_LARGE),
+        Arguments.of(
+            "STUN length not a multiple of 4",
+            "00 01 00 05 21 12 a4 42",
+            StunException.Reason.BAD_LENGTH),
         Arguments.of("no magic cookie", "00 01 00 00 00 00 00 00", StunException.Reason.BAD_COOKIE),
-        Arguments.of("STUN over the limit", "00 01 10 04 21 12 a4 42", StunException.Reason.TOO_LARGE),
+        Arguments.of(
+            "STUN over the limit", "00 01 10 04 21 12 a4 42", StunException.Reason.TOO_LARGE),
         Arguments.of("STUN of 0xFFFC", "00 01 ff fc", StunException.Reason.TOO_LARGE),
         Arguments.of("ChannelData of 0xFFFF", "40 00 ff ff", StunException.Reason.TOO_LARGE),
-        Arguments.of("ChannelData just over the limit", "40 00 10 11", StunException.Reason.TOO_LARGE));
+        Arguments.of(
+            "ChannelData just over the limit", "40 00 10 11", StunException.Reason.TOO_LARGE));
   }
 
   @ParameterizedTest(name = "{0} -> {2}")
   @MethodSource("garbage")
-  void garbageIsRejectedAndLaterBytesDiscarded(String name, String hex, StunException.Reason reason) {
+  void garbageIsRejectedAndLaterBytesDiscarded(
+      String name, String hex, StunException.Reason reason) {
     EmbeddedChannel ch = new EmbeddedChannel(new StunFrameDecoder());
     // A good frame first: it is still delivered.
     ByteBuf good = Unpooled.copiedBuffer(Rfc5769.SAMPLE_REQUEST);
@@ -227,7 +243,8 @@ class StunFrameDecoderTest {
     int stunBody = StunMessage.MAX_MESSAGE_SIZE - StunMessage.HEADER_SIZE;
     byte[] stun =
         StunEncoder.encodeToBytes(
-            StunMessage.indication(StunMethod.SEND, TX, List.of(Attributes.data(new byte[stunBody - 4]))),
+            StunMessage.indication(
+                StunMethod.SEND, TX, List.of(Attributes.data(new byte[stunBody - 4]))),
             null,
             false);
     assertThat(stun).hasSize(StunMessage.MAX_MESSAGE_SIZE);
