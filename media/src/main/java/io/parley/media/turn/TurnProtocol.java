@@ -442,7 +442,7 @@ final class TurnProtocol {
     if (a == null) {
       return;
     }
-    // 1. CHANNEL-NUMBER in 0x4000-0x4FFF and an XOR-PEER-ADDRESS are required: 400 otherwise.
+    // 1. CHANNEL-NUMBER in 0x4000-0x7FFF and an XOR-PEER-ADDRESS are required: 400 otherwise.
     StunAttribute number = m.attribute(CHANNEL_NUMBER);
     StunAttribute peerAttr = m.attribute(XOR_PEER_ADDRESS);
     if (number == null || peerAttr == null) {

@@ -16,28 +16,32 @@ import java.util.Objects;
 /**
  * Builds and parses the values of the attributes a TURN server uses.
  *
- * <p>Parsing methods take a received {@link StunAttribute}, check its length and contents, and throw
- * {@link StunException} with {@link StunException.Reason#BAD_VALUE} when it is malformed: the server
- * answers 400 (Bad Request). Building methods take values from our own code and throw {@link
+ * <p>Parsing methods take a received {@link StunAttribute}, check its length and contents, and
+ * throw {@link StunException} with {@link StunException.Reason#BAD_VALUE} when it is malformed: the
+ * server answers 400 (Bad Request). Building methods take values from our own code and throw {@link
  * IllegalArgumentException} on values the protocol cannot carry.
  *
  * <p>Range checks that are protocol decisions rather than syntax are left to the server, which must
- * answer them with a specific error: a channel number outside 0x4000..0x4FFF (400, RFC 8656 §12.2),
+ * answer them with a specific error: a channel number outside 0x4000..0x7FFF (400, RFC 8656 §12.2),
  * a transport other than UDP (442, RFC 8656 §7.2), an address family it does not offer (440).
  */
 public final class Attributes {
 
   /** Address family IPv4 in address attributes and REQUESTED-ADDRESS-FAMILY (RFC 8489 §14.1). */
   public static final int FAMILY_IPV4 = 0x01;
+
   /** Address family IPv6 in address attributes and REQUESTED-ADDRESS-FAMILY (RFC 8489 §14.1). */
   public static final int FAMILY_IPV6 = 0x02;
+
   /** The value size of an IPv4 (XOR-)MAPPED-ADDRESS: reserved, family, port, 4 address bytes. */
   public static final int IPV4_ADDRESS_VALUE_SIZE = 8;
+
   /** The value size of an IPv6 (XOR-)MAPPED-ADDRESS: reserved, family, port, 16 address bytes. */
   public static final int IPV6_ADDRESS_VALUE_SIZE = 20;
 
   /** REQUESTED-TRANSPORT protocol number of UDP, the only one RFC 8656 §18.8 allows. */
   public static final int PROTOCOL_UDP = 17;
+
   /** REQUESTED-TRANSPORT protocol number of TCP (RFC 6062), which Parley answers with 442. */
   public static final int PROTOCOL_TCP = 6;
 
@@ -55,17 +59,22 @@ public final class Attributes {
 
   /** The smallest ERROR-CODE: class 3 (RFC 8489 §14.8). */
   public static final int MIN_ERROR_CODE = 300;
+
   /** The largest ERROR-CODE: class 6, number 99 (RFC 8489 §14.8). */
   public static final int MAX_ERROR_CODE = 699;
+
   /** The size of ERROR-CODE's fixed part: 21 reserved bits, class, number (RFC 8489 §14.8). */
   public static final int ERROR_CODE_HEADER_SIZE = 4;
 
   /** The size of a 32-bit attribute value: LIFETIME, PRIORITY, CHANNEL-NUMBER and the like. */
   public static final int UINT32_SIZE = 4;
+
   /** The size of a 64-bit attribute value: ICE-CONTROLLED, ICE-CONTROLLING. */
   public static final int UINT64_SIZE = 8;
+
   /** The size of EVEN-PORT's value (RFC 8656 §18.7). */
   public static final int EVEN_PORT_SIZE = 1;
+
   /** The size of RESERVATION-TOKEN's value (RFC 8656 §18.10). */
   public static final int RESERVATION_TOKEN_SIZE = 8;
 
@@ -80,9 +89,9 @@ public final class Attributes {
   // --- addresses (RFC 8489 §14.1, §14.2) ---
 
   /**
-   * An XOR-encoded address attribute: XOR-MAPPED-ADDRESS, XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS (RFC
-   * 8489 §14.2). The port is XORed with the cookie's top 16 bits, an IPv4 address with the cookie, an
-   * IPv6 address with the cookie followed by the transaction id.
+   * An XOR-encoded address attribute: XOR-MAPPED-ADDRESS, XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS
+   * (RFC 8489 §14.2). The port is XORed with the cookie's top 16 bits, an IPv4 address with the
+   * cookie, an IPv6 address with the cookie followed by the transaction id.
    *
    * @param type the attribute type
    * @param addr a resolved address
@@ -222,8 +231,8 @@ public final class Attributes {
   /**
    * The error code of an ERROR-CODE attribute: class * 100 + number (RFC 8489 §14.8).
    *
-   * @throws StunException BAD_VALUE when shorter than 4 bytes, or the class is not 3..6 or the number
-   *     not 0..99
+   * @throws StunException BAD_VALUE when shorter than 4 bytes, or the class is not 3..6 or the
+   *     number not 0..99
    */
   public static int errorCode(StunAttribute a) {
     byte[] v = a.value();
@@ -322,7 +331,7 @@ public final class Attributes {
   public static StunAttribute channelNumber(int channel) {
     if (channel < ChannelData.MIN_CHANNEL || channel > ChannelData.MAX_CHANNEL) {
       throw new IllegalArgumentException(
-          String.format("channel 0x%04X outside 0x4000..0x4FFF", channel));
+          String.format("channel 0x%04X outside 0x4000..0x7FFF", channel));
     }
     byte[] v = new byte[UINT32_SIZE];
     v[0] = (byte) (channel >>> 8);
@@ -332,7 +341,7 @@ public final class Attributes {
 
   /**
    * The channel number of a CHANNEL-NUMBER attribute, 0..0xFFFF, RFFU ignored (RFC 8656 §18.1). Not
-   * range-checked: a number outside 0x4000..0x4FFF is the server's 400 (RFC 8656 §12.2).
+   * range-checked: a number outside 0x4000..0x7FFF is the server's 400 (RFC 8656 §12.2).
    *
    * @throws StunException BAD_VALUE when the value is not 4 bytes
    */
@@ -373,7 +382,8 @@ public final class Attributes {
 
   /**
    * The family of a REQUESTED-ADDRESS-FAMILY or ADDITIONAL-ADDRESS-FAMILY attribute (RFC 8656
-   * §18.6, §18.11): {@link #FAMILY_IPV4}, {@link #FAMILY_IPV6}, or anything else (the server's 440).
+   * §18.6, §18.11): {@link #FAMILY_IPV4}, {@link #FAMILY_IPV6}, or anything else (the server's
+   * 440).
    *
    * @throws StunException BAD_VALUE when the value is not 4 bytes
    */

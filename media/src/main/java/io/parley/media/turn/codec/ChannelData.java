@@ -8,23 +8,27 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.Objects;
 
 /**
- * ChannelData messages (RFC 8656 <a href="https://www.rfc-editor.org/rfc/rfc8656#section-12.4">§12.4</a>):
- * a 16-bit channel number, a 16-bit length and the application data, with no STUN header. Over TCP
- * the message is padded to a multiple of 4 bytes, the padding not counted in the length; over UDP
- * padding is optional (RFC 8656 §12.5).
+ * ChannelData messages (RFC 8656 <a
+ * href="https://www.rfc-editor.org/rfc/rfc8656#section-12.4">§12.4</a>): a 16-bit channel number, a
+ * 16-bit length and the application data, with no STUN header. Over TCP the message is padded to a
+ * multiple of 4 bytes, the padding not counted in the length; over UDP padding is optional (RFC
+ * 8656 §12.5).
  */
 public final class ChannelData {
 
   /** The first channel number a client may bind (RFC 8656 §12). */
   public static final int MIN_CHANNEL = 0x4000;
+
   /**
    * The last channel number accepted. RFC 8656 §12 narrowed the range to 0x4FFF, but RFC 5766 §11
    * allowed up to 0x7FFF and deployed clients (coturn's uclient among them) still bind there: for
    * wire compatibility with RFC 5766 they are accepted. 0x8000 and above can never be ChannelData.
    */
   public static final int MAX_CHANNEL = 0x7FFF;
+
   /** The ChannelData header: channel number and length (RFC 8656 §12.4). */
   public static final int HEADER_SIZE = 4;
+
   /** The largest data a ChannelData message can carry: the length field has 16 bits. */
   public static final int MAX_DATA_LENGTH = 0xFFFF;
 
@@ -48,9 +52,9 @@ public final class ChannelData {
   }
 
   /**
-   * Whether the readable bytes start like a ChannelData message: at least a header, and the first two
-   * bits 01 (RFC 8656 §12.4, RFC 7983). The reader index is not moved. This includes the reserved
-   * channels 0x5000..0x7FFF, which {@link #decode} rejects.
+   * Whether the readable bytes start like a ChannelData message: at least a header, and the first
+   * two bits 01 (RFC 8656 §12.4, RFC 7983). The reader index is not moved. This includes the
+   * reserved channels 0x5000..0x7FFF, which {@link #decode} rejects.
    *
    * @param buf the received bytes
    */
@@ -60,15 +64,15 @@ public final class ChannelData {
   }
 
   /**
-   * Decodes one ChannelData message at the reader index and moves the reader index past it: past the
-   * data over UDP (padding after it, if any, stays readable and may be discarded with the datagram),
-   * past the padding to 4 bytes over TCP.
+   * Decodes one ChannelData message at the reader index and moves the reader index past it: past
+   * the data over UDP (padding after it, if any, stays readable and may be discarded with the
+   * datagram), past the padding to 4 bytes over TCP.
    *
    * @param buf the received bytes
    * @param tcp whether the message came over TCP (or TLS), where padding is mandatory
    * @return the channel and a retained slice of the data, which the caller releases
    * @throws StunException TRUNCATED when the buffer is shorter than the header or the length (plus
-   *     padding on TCP) claims; BAD_VALUE for a channel outside 0x4000..0x4FFF, which the server
+   *     padding on TCP) claims; BAD_VALUE for a channel outside 0x4000..0x7FFF, which the server
    *     silently discards (RFC 8656 §12.6). The reader index is then unchanged.
    */
   public static Frame decode(ByteBuf buf, boolean tcp) {
@@ -94,12 +98,12 @@ public final class ChannelData {
   }
 
   /**
-   * Encodes a ChannelData message into a new buffer from {@code alloc}, copying the readable bytes of
-   * {@code data}. The caller owns the result. {@code data} is neither released nor read: its reader
-   * index and reference count are unchanged, and the caller still releases it.
+   * Encodes a ChannelData message into a new buffer from {@code alloc}, copying the readable bytes
+   * of {@code data}. The caller owns the result. {@code data} is neither released nor read: its
+   * reader index and reference count are unchanged, and the caller still releases it.
    *
-   * <p>A copy rather than a composite: the message is one datagram or one TCP write of at most a few
-   * kilobytes, and a single contiguous buffer is what the transports write fastest.
+   * <p>A copy rather than a composite: the message is one datagram or one TCP write of at most a
+   * few kilobytes, and a single contiguous buffer is what the transports write fastest.
    *
    * @param channel {@link #MIN_CHANNEL}..{@link #MAX_CHANNEL}
    * @param data the application data, at most {@link #MAX_DATA_LENGTH} readable bytes

@@ -4,10 +4,11 @@ import io.netty.buffer.ByteBuf;
 import java.util.zip.CRC32;
 
 /**
- * The FINGERPRINT value (RFC 8489 <a href="https://www.rfc-editor.org/rfc/rfc8489#section-14.7">§14.7</a>):
- * the CRC-32 of the message up to, not including, the FINGERPRINT attribute, XORed with {@link
- * StunMessage#FINGERPRINT_XOR}. The header's length field must already count the FINGERPRINT
- * attribute, which is always last, so the bytes are hashed exactly as they are on the wire.
+ * The FINGERPRINT value (RFC 8489 <a
+ * href="https://www.rfc-editor.org/rfc/rfc8489#section-14.7">§14.7</a>): the CRC-32 of the message
+ * up to, not including, the FINGERPRINT attribute, XORed with {@link StunMessage#FINGERPRINT_XOR}.
+ * The header's length field must already count the FINGERPRINT attribute, which is always last, so
+ * the bytes are hashed exactly as they are on the wire.
  */
 public final class Fingerprint {
 
@@ -29,7 +30,8 @@ public final class Fingerprint {
   }
 
   /**
-   * The FINGERPRINT value of {@code length} bytes of {@code buf} from {@code index}; indices unchanged.
+   * The FINGERPRINT value of {@code length} bytes of {@code buf} from {@code index}; indices
+   * unchanged.
    *
    * @param buf the buffer holding the message
    * @param index where the message header starts

@@ -9,10 +9,11 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * MESSAGE-INTEGRITY (RFC 8489 <a href="https://www.rfc-editor.org/rfc/rfc8489#section-14.5">§14.5</a>):
- * an HMAC-SHA1 over the message up to the attribute before MESSAGE-INTEGRITY, computed with the
- * header's length field pretending that MESSAGE-INTEGRITY is the last attribute. The keys come from
- * the credential mechanisms of RFC 8489 §9.
+ * MESSAGE-INTEGRITY (RFC 8489 <a
+ * href="https://www.rfc-editor.org/rfc/rfc8489#section-14.5">§14.5</a>): an HMAC-SHA1 over the
+ * message up to the attribute before MESSAGE-INTEGRITY, computed with the header's length field
+ * pretending that MESSAGE-INTEGRITY is the last attribute. The keys come from the credential
+ * mechanisms of RFC 8489 §9.
  *
  * <p>{@link Mac} instances are kept per thread: creating one is far dearer than the HMAC of a
  * 100-byte message. The Netty event loops that call this are long-lived platform threads.
@@ -57,16 +58,16 @@ public final class MessageIntegrity {
   private MessageIntegrity() {}
 
   /**
-   * The long-term credential key (RFC 8489 §9.2.2 with PASSWORD-ALGORITHM MD5, the only one RFC 8656
-   * clients send): {@code MD5(username ":" realm ":" password)} over UTF-8.
+   * The long-term credential key (RFC 8489 §9.2.2 with PASSWORD-ALGORITHM MD5, the only one RFC
+   * 8656 clients send): {@code MD5(username ":" realm ":" password)} over UTF-8.
    *
    * <p>RFC 8489 passes realm and password through the OpaqueString profile (RFC 8265; RFC 5389 used
    * SASLprep). That is not applied here: the JDK has no PRECIS or SASLprep, and for the credentials
    * Parley issues - ASCII usernames of the "expiry:user" REST-API form, base64 passwords, an ASCII
-   * realm from configuration - both profiles are the identity, so a library would change nothing.
-   * A client that prepared a non-ASCII password differently from its user would fail to
-   * authenticate; callers holding such passwords must pass the prepared form (the tests do this for
-   * the RFC 5769 vector, whose "The&#xAD;M&#xAA;tr&#x2168;" is prepared to "TheMatrIX").
+   * realm from configuration - both profiles are the identity, so a library would change nothing. A
+   * client that prepared a non-ASCII password differently from its user would fail to authenticate;
+   * callers holding such passwords must pass the prepared form (the tests do this for the RFC 5769
+   * vector, whose "The&#xAD;M&#xAA;tr&#x2168;" is prepared to "TheMatrIX").
    *
    * @param username the USERNAME value as received
    * @param realm the REALM value
@@ -76,8 +77,7 @@ public final class MessageIntegrity {
   public static byte[] longTermKey(String username, String realm, String password) {
     MessageDigest md5 = MD5.get();
     md5.reset();
-    return md5.digest(
-        (username + ":" + realm + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return md5.digest((username + ":" + realm + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -95,8 +95,8 @@ public final class MessageIntegrity {
    *
    * @param decoded a message from {@link StunDecoder#decode}
    * @param key the key for its USERNAME (and REALM), see {@link #longTermKey}
-   * @return true if the HMAC matches; false if it does not, if there is no MESSAGE-INTEGRITY, if the
-   *     message was not decoded, or if the key is empty
+   * @return true if the HMAC matches; false if it does not, if there is no MESSAGE-INTEGRITY, if
+   *     the message was not decoded, or if the key is empty
    */
   public static boolean verify(StunMessage decoded, byte[] key) {
     byte[] raw = decoded.rawUnsafe();
@@ -111,9 +111,9 @@ public final class MessageIntegrity {
   }
 
   /**
-   * The MESSAGE-INTEGRITY value for {@code message[0..integrityOffset)}: the HMAC-SHA1 of those bytes
-   * with the header's length field replaced by {@code integrityOffset - 20 + 24}, so that it ends
-   * with the MESSAGE-INTEGRITY attribute (RFC 8489 §14.5). {@code message} is not modified.
+   * The MESSAGE-INTEGRITY value for {@code message[0..integrityOffset)}: the HMAC-SHA1 of those
+   * bytes with the header's length field replaced by {@code integrityOffset - 20 + 24}, so that it
+   * ends with the MESSAGE-INTEGRITY attribute (RFC 8489 §14.5). {@code message} is not modified.
    *
    * @param key the HMAC key, not empty
    * @param message the message bytes, header first

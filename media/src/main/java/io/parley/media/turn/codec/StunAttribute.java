@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * One STUN attribute: a 16-bit type and its value, without the padding that aligns it on the wire
- * (RFC 8489 <a href="https://www.rfc-editor.org/rfc/rfc8489#section-14">§14</a>). {@link Attributes}
- * builds and parses the values of the attributes a TURN server uses.
+ * (RFC 8489 <a href="https://www.rfc-editor.org/rfc/rfc8489#section-14">§14</a>). {@link
+ * Attributes} builds and parses the values of the attributes a TURN server uses.
  *
  * <p>The value array is not copied (DATA attributes are relayed at line rate): neither the creator
  * nor a reader may modify it afterwards. Equality compares the value's contents.

@@ -16,35 +16,39 @@ import java.util.List;
 import java.util.function.IntPredicate;
 
 /**
- * Decodes STUN messages (RFC 8489 <a href="https://www.rfc-editor.org/rfc/rfc8489#section-5">§5</a>,
- * <a href="https://www.rfc-editor.org/rfc/rfc8489#section-14">§14</a>).
+ * Decodes STUN messages (RFC 8489 <a
+ * href="https://www.rfc-editor.org/rfc/rfc8489#section-5">§5</a>, <a
+ * href="https://www.rfc-editor.org/rfc/rfc8489#section-14">§14</a>).
  *
- * <p>The decoder checks framing, not meaning: header bits, cookie, lengths, that every attribute fits,
- * the size of MESSAGE-INTEGRITY, and FINGERPRINT's place and CRC. Attribute values are parsed later,
- * on demand, with {@link Attributes}; MESSAGE-INTEGRITY is checked with {@link MessageIntegrity#verify}
- * once the server knows the key.
+ * <p>The decoder checks framing, not meaning: header bits, cookie, lengths, that every attribute
+ * fits, the size of MESSAGE-INTEGRITY, and FINGERPRINT's place and CRC. Attribute values are parsed
+ * later, on demand, with {@link Attributes}; MESSAGE-INTEGRITY is checked with {@link
+ * MessageIntegrity#verify} once the server knows the key.
  */
 public final class StunDecoder {
 
   /** See {@link StunMessage#MAGIC_COOKIE}. */
   public static final int MAGIC_COOKIE = StunMessage.MAGIC_COOKIE;
+
   /** See {@link StunMessage#HEADER_SIZE}. */
   public static final int HEADER_SIZE = StunMessage.HEADER_SIZE;
+
   /** See {@link StunMessage#MAX_MESSAGE_SIZE}. */
   public static final int MAX_MESSAGE_SIZE = StunMessage.MAX_MESSAGE_SIZE;
 
   private static final int TYPE_TOP_BITS = 0xC000;
   private static final int COOKIE_OFFSET = 4;
   private static final int TRANSACTION_ID_OFFSET = 8;
+
   /** A typical request carries about half a dozen attributes. */
   private static final int INITIAL_ATTRIBUTES = 8;
 
   private StunDecoder() {}
 
   /**
-   * Whether the readable bytes start like a STUN message: at least a header, the first two bits zero
-   * and the magic cookie in place (RFC 8489 §5, RFC 7983 demultiplexing). The reader index is not
-   * moved.
+   * Whether the readable bytes start like a STUN message: at least a header, the first two bits
+   * zero and the magic cookie in place (RFC 8489 §5, RFC 7983 demultiplexing). The reader index is
+   * not moved.
    *
    * @param buf the received bytes
    */
@@ -56,12 +60,12 @@ public final class StunDecoder {
   }
 
   /**
-   * Decodes one message starting at the reader index and moves the reader index past it; bytes after
-   * the message (a datagram longer than the length field says) stay readable.
+   * Decodes one message starting at the reader index and moves the reader index past it; bytes
+   * after the message (a datagram longer than the length field says) stay readable.
    *
    * <p>Attributes that follow MESSAGE-INTEGRITY are dropped, except MESSAGE-INTEGRITY-SHA256 and
-   * FINGERPRINT; those that follow MESSAGE-INTEGRITY-SHA256 are dropped except FINGERPRINT (RFC 8489
-   * §14.5, §14.6). They are still checked to fit in the message.
+   * FINGERPRINT; those that follow MESSAGE-INTEGRITY-SHA256 are dropped except FINGERPRINT (RFC
+   * 8489 §14.5, §14.6). They are still checked to fit in the message.
    *
    * @param buf the received bytes
    * @return the message with its raw bytes

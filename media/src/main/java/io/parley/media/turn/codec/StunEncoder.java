@@ -5,10 +5,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
 /**
- * Encodes STUN messages (RFC 8489 <a href="https://www.rfc-editor.org/rfc/rfc8489#section-5">§5</a>,
- * <a href="https://www.rfc-editor.org/rfc/rfc8489#section-14">§14</a>): header, attributes in order
- * with zero padding to 4 bytes, then MESSAGE-INTEGRITY (§14.5) when a key is given, then FINGERPRINT
- * (§14.7) when asked for, each computed with the length field counting the attribute being added.
+ * Encodes STUN messages (RFC 8489 <a
+ * href="https://www.rfc-editor.org/rfc/rfc8489#section-5">§5</a>, <a
+ * href="https://www.rfc-editor.org/rfc/rfc8489#section-14">§14</a>): header, attributes in order
+ * with zero padding to 4 bytes, then MESSAGE-INTEGRITY (§14.5) when a key is given, then
+ * FINGERPRINT (§14.7) when asked for, each computed with the length field counting the attribute
+ * being added.
  */
 public final class StunEncoder {
 
@@ -25,8 +27,8 @@ public final class StunEncoder {
    * @param alloc the allocator of the channel that will send the buffer
    * @return the encoded message, reader index 0 of {@code readableBytes()} bytes
    * @throws StunException TOO_LARGE if the message cannot be expressed in the 16-bit length field
-   * @throws IllegalArgumentException if {@code m} holds an attribute the encoder computes, or the key
-   *     is empty
+   * @throws IllegalArgumentException if {@code m} holds an attribute the encoder computes, or the
+   *     key is empty
    */
   public static ByteBuf encode(
       StunMessage m, byte[] integrityKey, boolean fingerprint, ByteBufAllocator alloc) {
@@ -70,8 +72,8 @@ public final class StunEncoder {
     for (StunAttribute a : m.attributes()) {
       switch (a.type()) {
         case StunAttributeType.MESSAGE_INTEGRITY,
-            StunAttributeType.MESSAGE_INTEGRITY_SHA256,
-            StunAttributeType.FINGERPRINT ->
+                StunAttributeType.MESSAGE_INTEGRITY_SHA256,
+                StunAttributeType.FINGERPRINT ->
             throw new IllegalArgumentException(
                 StunAttributeType.name(a.type())
                     + " is computed by the encoder: pass a key or fingerprint=true instead");

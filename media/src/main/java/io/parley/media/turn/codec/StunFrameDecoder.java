@@ -11,23 +11,25 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
 /**
- * Splits a TCP (or TLS) byte stream from a TURN client into whole STUN messages and whole ChannelData
- * messages (RFC 8489 <a href="https://www.rfc-editor.org/rfc/rfc8489#section-6.2.2">§6.2.2</a>, RFC
- * 8656 <a href="https://www.rfc-editor.org/rfc/rfc8656#section-12.5">§12.5</a>). It reads only the
- * first four bytes (and the cookie) of each frame and emits retained {@link ByteBuf} slices, each
- * exactly one frame, for the next handler to decode with {@link StunDecoder} or {@link ChannelData}
- * (with {@code tcp = true}) and release:
+ * Splits a TCP (or TLS) byte stream from a TURN client into whole STUN messages and whole
+ * ChannelData messages (RFC 8489 <a
+ * href="https://www.rfc-editor.org/rfc/rfc8489#section-6.2.2">§6.2.2</a>, RFC 8656 <a
+ * href="https://www.rfc-editor.org/rfc/rfc8656#section-12.5">§12.5</a>). It reads only the first
+ * four bytes (and the cookie) of each frame and emits retained {@link ByteBuf} slices, each exactly
+ * one frame, for the next handler to decode with {@link StunDecoder} or {@link ChannelData} (with
+ * {@code tcp = true}) and release:
  *
  * <ul>
  *   <li>first two bits 00: a STUN message of {@code 20 + length} bytes;
- *   <li>first two bits 01: a ChannelData message of {@code 4 + length} bytes padded to a multiple of 4.
+ *   <li>first two bits 01: a ChannelData message of {@code 4 + length} bytes padded to a multiple
+ *       of 4.
  * </ul>
  *
- * <p>The stream cannot be resynchronised after a frame it cannot size, so first bits 10 or 11, a STUN
- * length not a multiple of 4, a wrong cookie, or a frame claiming more than {@link
- * StunMessage#MAX_MESSAGE_SIZE} raise a {@link StunException}. {@link ByteToMessageDecoder} hands it to
- * {@code exceptionCaught} wrapped in a {@link io.netty.handler.codec.DecoderException}; the server
- * closes the connection. Bytes arriving after the error are discarded.
+ * <p>The stream cannot be resynchronised after a frame it cannot size, so first bits 10 or 11, a
+ * STUN length not a multiple of 4, a wrong cookie, or a frame claiming more than {@link
+ * StunMessage#MAX_MESSAGE_SIZE} raise a {@link StunException}. {@link ByteToMessageDecoder} hands
+ * it to {@code exceptionCaught} wrapped in a {@link io.netty.handler.codec.DecoderException}; the
+ * server closes the connection. Bytes arriving after the error are discarded.
  *
  * <p>Not sharable: one instance per connection.
  */
@@ -35,6 +37,7 @@ public final class StunFrameDecoder extends ByteToMessageDecoder {
 
   /** The bytes needed to size any frame: type or channel, then length. */
   private static final int SIZE_PREFIX = 4;
+
   private static final int COOKIE_OFFSET = 4;
   private static final int COOKIE_END = COOKIE_OFFSET + 4;
   private static final int KIND_SHIFT = 6;

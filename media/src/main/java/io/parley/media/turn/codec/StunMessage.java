@@ -32,13 +32,13 @@ public final class StunMessage {
   /**
    * The largest message this server accepts, header included: a 4 KiB body.
    *
-   * <p>The protocol allows 20 + 65,532 bytes, but every legitimate message a TURN server meets is far
-   * smaller: RFC 8489 §6.1 asks STUN messages over UDP to fit the path MTU (a 1500-byte Ethernet MTU
-   * leaves 1472 bytes of UDP payload), browsers keep their media and data-channel packets near 1200
-   * bytes, and an Allocate or error response is a few hundred bytes. Anything bigger is a broken or
-   * hostile client. The limit bounds what {@link StunFrameDecoder} buffers per TCP connection and what
-   * {@link StunDecoder} copies; at almost three MTUs it still leaves room for larger local MTUs.
-   * ChannelData frames on TCP are held to the same limit.
+   * <p>The protocol allows 20 + 65,532 bytes, but every legitimate message a TURN server meets is
+   * far smaller: RFC 8489 §6.1 asks STUN messages over UDP to fit the path MTU (a 1500-byte
+   * Ethernet MTU leaves 1472 bytes of UDP payload), browsers keep their media and data-channel
+   * packets near 1200 bytes, and an Allocate or error response is a few hundred bytes. Anything
+   * bigger is a broken or hostile client. The limit bounds what {@link StunFrameDecoder} buffers
+   * per TCP connection and what {@link StunDecoder} copies; at almost three MTUs it still leaves
+   * room for larger local MTUs. ChannelData frames on TCP are held to the same limit.
    */
   public static final int MAX_MESSAGE_SIZE = HEADER_SIZE + 4096;
 
@@ -134,8 +134,13 @@ public final class StunMessage {
    */
   public static StunMessage success(StunMessage req, List<StunAttribute> attrs) {
     return new StunMessage(
-        req.method, StunClass.SUCCESS_RESPONSE, req.transactionId.clone(), List.copyOf(attrs), null,
-        -1, false);
+        req.method,
+        StunClass.SUCCESS_RESPONSE,
+        req.transactionId.clone(),
+        List.copyOf(attrs),
+        null,
+        -1,
+        false);
   }
 
   /**
@@ -153,8 +158,13 @@ public final class StunMessage {
     attrs.add(Attributes.errorCode(code, reason));
     attrs.addAll(extra);
     return new StunMessage(
-        req.method, StunClass.ERROR_RESPONSE, req.transactionId.clone(), List.copyOf(attrs), null,
-        -1, false);
+        req.method,
+        StunClass.ERROR_RESPONSE,
+        req.transactionId.clone(),
+        List.copyOf(attrs),
+        null,
+        -1,
+        false);
   }
 
   /** A new random transaction id from a cryptographic generator, as RFC 8489 §6 asks. */
@@ -272,8 +282,8 @@ public final class StunMessage {
   }
 
   /**
-   * The offset in {@link #raw()} of the MESSAGE-INTEGRITY attribute's header, or -1 when the message
-   * was built in code or has no MESSAGE-INTEGRITY.
+   * The offset in {@link #raw()} of the MESSAGE-INTEGRITY attribute's header, or -1 when the
+   * message was built in code or has no MESSAGE-INTEGRITY.
    */
   public int integrityOffset() {
     return integrityOffset;
