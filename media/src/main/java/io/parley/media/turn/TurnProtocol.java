@@ -332,7 +332,13 @@ final class TurnProtocol {
     // 9. Lifetime: the client's if longer than the default, at most the maximum.
     long lifetime = lifetime(m.attribute(LIFETIME), false);
     // 10. Bind a relay socket on the same event loop as the client.
-    server.openRelay(link, tuple, id, m.transactionId(), lifetime, evenPort != null).whenComplete((a, failure) -> {
+    var opened = server.openRelay(link, tuple, id, m.transactionId(), lifetime, evenPort != null);
+    if (opened == null) {
+      // A retransmission while the first Allocate is still binding: the client retries again.
+      server.releaseQuota(id.userId());
+      return;
+    }
+    opened.whenComplete((a, failure) -> {
       if (a == null) {
         server.releaseQuota(id.userId());
         reply(link, m, StunMessage.error(m, 508, "Insufficient Capacity", List.of()), id.key());

@@ -75,6 +75,8 @@ public final class TurnServer implements AutoCloseable {
   private final InetAddress advertised;
   private final Map<FiveTuple, Allocation> table = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
+  /** 5-tuples whose relay socket is being bound: a retransmitted Allocate meanwhile is ignored. */
+  private final java.util.Set<FiveTuple> opening = ConcurrentHashMap.newKeySet();
   private final Map<String, Instant> revokedTags = new ConcurrentHashMap<>();
   private final Map<String, Instant> revokedUsers = new ConcurrentHashMap<>();
   private final List<Channel> listeners = new ArrayList<>();
@@ -262,10 +264,16 @@ public final class TurnServer implements AutoCloseable {
     perUser.computeIfPresent(userId, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
   }
 
-  /** Binds a relay socket on the client's event loop; completes with null when no port is free. */
+  /**
+   * Binds a relay socket on the client's event loop; completes with null when no port is free.
+   * Returns null (no future) when a bind for this 5-tuple is already under way.
+   */
   CompletableFuture<Allocation> openRelay(ClientLink link, FiveTuple tuple, TurnCredentials.Identity id,
                                           byte[] transactionId, long lifetimeSeconds, boolean evenPort) {
     CompletableFuture<Allocation> result = new CompletableFuture<>();
+    if (!opening.add(tuple)) {
+      return null;
+    }
     Allocation[] holder = new Allocation[1];
     Bootstrap b = new Bootstrap().group(link.channel().eventLoop())
         .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
@@ -282,6 +290,7 @@ public final class TurnServer implements AutoCloseable {
           }
         });
     tryBind(b, 0, evenPort, ch -> {
+      opening.remove(tuple);
       if (ch == null) {
         result.complete(null);
         return;
