@@ -36,15 +36,7 @@ public final class Counters {
   /** Bound on locally held counters; expired ones are swept when it is reached. */
   static final int MAX_LOCAL_COUNTERS = 100_000;
 
-  private static final String INCR_SCRIPT = """
-      local c = redis.call('INCR', KEYS[1])
-      local ttl = redis.call('PTTL', KEYS[1])
-      if ttl < 0 then
-        redis.call('PEXPIRE', KEYS[1], ARGV[1])
-        ttl = tonumber(ARGV[1])
-      end
-      return {c, ttl}
-      """;
+  /** Adds ARGV[2] to KEYS[1], starting a window of ARGV[1] ms if it has none; returns {count, ms left}. */
   private static final String ADD_SCRIPT = """
       local c = redis.call('INCRBY', KEYS[1], ARGV[2])
       local ttl = redis.call('PTTL', KEYS[1])
@@ -156,7 +148,7 @@ public final class Counters {
     if (localMode()) {
       return Future.succeededFuture(localIncrement(key, window));
     }
-    return redis.eval(List.of(INCR_SCRIPT, "1", key, Long.toString(window.toMillis())))
+    return redis.eval(List.of(ADD_SCRIPT, "1", key, Long.toString(window.toMillis()), "1"))
         .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .map(r -> count(r, false))
         .recover(t -> {
