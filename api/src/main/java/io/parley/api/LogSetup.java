@@ -1,5 +1,6 @@
 package io.parley.api;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
@@ -13,6 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /** Points the root logger at stdout in the configured format (one JSON object per line by default). */
 final class LogSetup {
+
+  /** Log events buffered between the threads that log and the one that writes. */
+  static final int QUEUE_SIZE = 8192;
 
   private LogSetup() {}
 
@@ -40,7 +44,17 @@ final class LogSetup {
     console.setName("stdout");
     console.setEncoder(encoder);
     console.start();
-    root.addAppender(console);
+    // Writing to stdout is blocking I/O: event loops only enqueue, one thread formats and writes.
+    // The queue blocks when full rather than dropping lines (discardingThreshold 0).
+    AsyncAppender async = new AsyncAppender();
+    async.setContext(ctx);
+    async.setName("async-stdout");
+    async.setQueueSize(QUEUE_SIZE);
+    async.setDiscardingThreshold(0);
+    async.setIncludeCallerData(false);
+    async.addAppender(console);
+    async.start();
+    root.addAppender(async);
     root.setLevel(Level.INFO);
   }
 
