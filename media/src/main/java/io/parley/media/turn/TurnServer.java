@@ -278,15 +278,22 @@ public final class TurnServer implements AutoCloseable {
     Bootstrap b = new Bootstrap().group(link.channel().eventLoop())
         .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
         .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
-        .handler(new SimpleChannelInboundHandler<DatagramPacket>(false) {
+        // A handler per channel: a bind attempt that fails has already put one in its channel's
+        // pipeline, and an unsharable handler cannot be added again (every retry would fail).
+        .handler(new ChannelInitializer<DatagramChannel>() {
           @Override
-          protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-            Allocation a = holder[0];
-            if (a == null || a.closed) {
-              packet.release();
-              return;
-            }
-            protocol.onPeerDatagram(a, packet);
+          protected void initChannel(DatagramChannel ch) {
+            ch.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>(false) {
+              @Override
+              protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                Allocation a = holder[0];
+                if (a == null || a.closed) {
+                  packet.release();
+                  return;
+                }
+                protocol.onPeerDatagram(a, packet);
+              }
+            });
           }
         });
     tryBind(b, 0, evenPort, ch -> {
