@@ -165,26 +165,41 @@ final class TurnProtocol {
       metrics.drop(Drop.UNSUPPORTED); // responses are never sent to a server
       return;
     }
-    // RFC 8489 §6.3.1: unknown comprehension-required attributes -> 420 listing them.
-    List<Integer> unknown = StunDecoder.unknownComprehensionRequired(m, TurnProtocol::understood);
-    if (!unknown.isEmpty()) {
-      int[] types = unknown.stream().mapToInt(Integer::intValue).toArray();
-      reply(link, m, StunMessage.error(m, 420, "Unknown Attribute", List.of(Attributes.unknownAttributes(types))),
-          null);
-      return;
-    }
     switch (m.method()) {
-      case StunMethod.BINDING -> onBinding(link, tuple, m);
       case StunMethod.ALLOCATE -> authenticated(link, tuple, m, id -> onAllocate(link, tuple, m, id));
       case StunMethod.REFRESH -> authenticated(link, tuple, m, id -> onRefresh(link, tuple, m, id));
       case StunMethod.CREATE_PERMISSION -> authenticated(link, tuple, m, id -> onCreatePermission(link, tuple, m, id));
       case StunMethod.CHANNEL_BIND -> authenticated(link, tuple, m, id -> onChannelBind(link, tuple, m, id));
-      default -> reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), null);
+      default -> {
+        // Without authentication, the unknown-attribute check comes first (RFC 8489 §6.3).
+        if (rejectedUnknown(link, m, null)) {
+          return;
+        }
+        if (m.method() == StunMethod.BINDING) {
+          onBinding(link, tuple, m);
+        } else {
+          reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), null);
+        }
+      }
     }
   }
 
   /**
-   * Attributes this server understands. DONT-FRAGMENT is not offered: RFC 8656 §7.2 step 3 has a
+   * RFC 8489 §6.3.1: unknown comprehension-required attributes -> 420 listing them, signed with
+   * {@code key} when the request was authenticated. Returns whether the request was answered.
+   */
+  private boolean rejectedUnknown(ClientLink link, StunMessage m, byte[] key) {
+    List<Integer> unknown = StunDecoder.unknownComprehensionRequired(m, TurnProtocol::understood);
+    if (unknown.isEmpty()) {
+      return false;
+    }
+    int[] types = unknown.stream().mapToInt(Integer::intValue).toArray();
+    reply(link, m, StunMessage.error(m, 420, "Unknown Attribute", List.of(Attributes.unknownAttributes(types))), key);
+    return true;
+  }
+
+  /**
+   * Attributes this server understands. DONT-FRAGMENT is not offered: RFC 8656 §7.2 step 4 has a
    * server that cannot set the DF bit treat it as an unknown comprehension-required attribute
    * (420). EVEN-PORT is honoured without reservation (an even port; the R bit cannot be satisfied:
    * 508), and no RESERVATION-TOKEN is ever issued, so a presented one is invalid (508).
@@ -268,6 +283,11 @@ final class TurnProtocol {
       reply(link, m, StunMessage.error(m, 403, "Forbidden", List.of()), key);
       return;
     }
+    // 7. Only once authenticated: unknown comprehension-required attributes (RFC 8489 §6.3, and
+    //    RFC 8656 §7.2 step 4 for DONT-FRAGMENT) -> 420, signed.
+    if (rejectedUnknown(link, m, key)) {
+      return;
+    }
     next.run(new TurnCredentials.Identity(id.username(), id.userId(), id.tag(), id.expiresAt(), key));
   }
 
@@ -299,7 +319,7 @@ final class TurnProtocol {
       reply(link, m, StunMessage.error(m, 442, "Unsupported Transport Protocol", List.of()), id.key());
       return;
     }
-    // 4. (DONT-FRAGMENT was answered 420 above: this server does not set the DF bit.)
+    // 4. (DONT-FRAGMENT was answered 420 once authenticated: this server does not set the DF bit.)
     // 5. RESERVATION-TOKEN: Parley issues none, so any token is invalid: 508. EVEN-PORT with the
     //    R bit asks to reserve the next port, which Parley does not do: 508. EVEN-PORT without it:
     //    an even port. Both together are a 400 (RFC 8656 §7.2).
