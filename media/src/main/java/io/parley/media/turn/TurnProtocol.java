@@ -165,6 +165,16 @@ final class TurnProtocol {
       metrics.drop(Drop.UNSUPPORTED); // responses are never sent to a server
       return;
     }
+    try {
+      onRequest(link, tuple, m);
+    } catch (StunException e) {
+      // An attribute value that does not parse: the request is malformed (RFC 8489 §6.3.1.1, 400).
+      // Silence would leave the client retransmitting for half a minute.
+      reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), null);
+    }
+  }
+
+  private void onRequest(ClientLink link, FiveTuple tuple, StunMessage m) {
     switch (m.method()) {
       case StunMethod.ALLOCATE -> authenticated(link, tuple, m, id -> onAllocate(link, tuple, m, id));
       case StunMethod.REFRESH -> authenticated(link, tuple, m, id -> onRefresh(link, tuple, m, id));
@@ -339,7 +349,10 @@ final class TurnProtocol {
       reply(link, m, StunMessage.error(m, 440, "Address Family not Supported", List.of()), id.key());
       return;
     }
-    // 8. Quotas: per user (486), then this node's capacity (508).
+    // 8. Lifetime: the client's if longer than the default, at most the maximum. Parsed before the
+    //    quota is reserved, so that a malformed LIFETIME (400) cannot leak a reservation.
+    long lifetime = lifetime(m.attribute(LIFETIME), false);
+    // 9. Quotas: per user (486), then this node's capacity (508).
     if (!server.reserveQuota(id.userId())) {
       reply(link, m, StunMessage.error(m, 486, "Allocation Quota Reached", List.of()), id.key());
       return;
@@ -349,8 +362,6 @@ final class TurnProtocol {
       reply(link, m, StunMessage.error(m, 508, "Insufficient Capacity", List.of()), id.key());
       return;
     }
-    // 9. Lifetime: the client's if longer than the default, at most the maximum.
-    long lifetime = lifetime(m.attribute(LIFETIME), false);
     // 10. Bind a relay socket on the same event loop as the client.
     server.openRelay(link, tuple, id, m.transactionId(), lifetime, evenPort != null).whenComplete((a, failure) -> {
       if (a == null) {
