@@ -369,6 +369,14 @@ final class TurnProtocol {
         reply(link, m, StunMessage.error(m, 508, "Insufficient Capacity", List.of()), id.key());
         return;
       }
+      // 11. A revocation that ran while the relay was being bound did not see this allocation in
+      //     the table: check again now that it is there, or it would outlive the revocation.
+      if (server.revoked(id)) {
+        server.delete(a);
+        metrics.authFailure(AuthFailure.REVOKED);
+        reply(link, m, StunMessage.error(m, 403, "Forbidden", List.of()), id.key());
+        return;
+      }
       reply(link, m, allocateSuccess(m, a, lifetime), id.key());
     });
   }
