@@ -103,6 +103,9 @@ public final class TurnCredentials {
     if (parts[1].isEmpty()) {
       return Result.no(Refusal.MALFORMED);
     }
+    if (expiry < Instant.MIN.getEpochSecond() || expiry > Instant.MAX.getEpochSecond()) {
+      return Result.no(Refusal.MALFORMED); // Instant.ofEpochSecond would throw
+    }
     Instant expiresAt = Instant.ofEpochSecond(expiry);
     if (!expiresAt.isAfter(clock.instant())) {
       return Result.no(Refusal.EXPIRED);

@@ -165,26 +165,51 @@ final class TurnProtocol {
       metrics.drop(Drop.UNSUPPORTED); // responses are never sent to a server
       return;
     }
-    // RFC 8489 §6.3.1: unknown comprehension-required attributes -> 420 listing them.
-    List<Integer> unknown = StunDecoder.unknownComprehensionRequired(m, TurnProtocol::understood);
-    if (!unknown.isEmpty()) {
-      int[] types = unknown.stream().mapToInt(Integer::intValue).toArray();
-      reply(link, m, StunMessage.error(m, 420, "Unknown Attribute", List.of(Attributes.unknownAttributes(types))),
-          null);
-      return;
+    try {
+      onRequest(link, tuple, m);
+    } catch (StunException e) {
+      // An attribute value that does not parse: the request is malformed (RFC 8489 §6.3.1.1, 400).
+      // Silence would leave the client retransmitting for half a minute.
+      reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), null);
     }
+  }
+
+  private void onRequest(ClientLink link, FiveTuple tuple, StunMessage m) {
     switch (m.method()) {
-      case StunMethod.BINDING -> onBinding(link, tuple, m);
       case StunMethod.ALLOCATE -> authenticated(link, tuple, m, id -> onAllocate(link, tuple, m, id));
       case StunMethod.REFRESH -> authenticated(link, tuple, m, id -> onRefresh(link, tuple, m, id));
       case StunMethod.CREATE_PERMISSION -> authenticated(link, tuple, m, id -> onCreatePermission(link, tuple, m, id));
       case StunMethod.CHANNEL_BIND -> authenticated(link, tuple, m, id -> onChannelBind(link, tuple, m, id));
-      default -> reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), null);
+      default -> {
+        // Without authentication, the unknown-attribute check comes first (RFC 8489 §6.3).
+        if (rejectedUnknown(link, m, null)) {
+          return;
+        }
+        if (m.method() == StunMethod.BINDING) {
+          onBinding(link, tuple, m);
+        } else {
+          reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), null);
+        }
+      }
     }
   }
 
   /**
-   * Attributes this server understands. DONT-FRAGMENT is not offered: RFC 8656 §7.2 step 3 has a
+   * RFC 8489 §6.3.1: unknown comprehension-required attributes -> 420 listing them, signed with
+   * {@code key} when the request was authenticated. Returns whether the request was answered.
+   */
+  private boolean rejectedUnknown(ClientLink link, StunMessage m, byte[] key) {
+    List<Integer> unknown = StunDecoder.unknownComprehensionRequired(m, TurnProtocol::understood);
+    if (unknown.isEmpty()) {
+      return false;
+    }
+    int[] types = unknown.stream().mapToInt(Integer::intValue).toArray();
+    reply(link, m, StunMessage.error(m, 420, "Unknown Attribute", List.of(Attributes.unknownAttributes(types))), key);
+    return true;
+  }
+
+  /**
+   * Attributes this server understands. DONT-FRAGMENT is not offered: RFC 8656 §7.2 step 4 has a
    * server that cannot set the DF bit treat it as an unknown comprehension-required attribute
    * (420). EVEN-PORT is honoured without reservation (an even port; the R bit cannot be satisfied:
    * 508), and no RESERVATION-TOKEN is ever issued, so a presented one is invalid (508).
@@ -268,6 +293,11 @@ final class TurnProtocol {
       reply(link, m, StunMessage.error(m, 403, "Forbidden", List.of()), key);
       return;
     }
+    // 7. Only once authenticated: unknown comprehension-required attributes (RFC 8489 §6.3, and
+    //    RFC 8656 §7.2 step 4 for DONT-FRAGMENT) -> 420, signed.
+    if (rejectedUnknown(link, m, key)) {
+      return;
+    }
     next.run(new TurnCredentials.Identity(id.username(), id.userId(), id.tag(), id.expiresAt(), key));
   }
 
@@ -299,7 +329,7 @@ final class TurnProtocol {
       reply(link, m, StunMessage.error(m, 442, "Unsupported Transport Protocol", List.of()), id.key());
       return;
     }
-    // 4. (DONT-FRAGMENT was answered 420 above: this server does not set the DF bit.)
+    // 4. (DONT-FRAGMENT was answered 420 once authenticated: this server does not set the DF bit.)
     // 5. RESERVATION-TOKEN: Parley issues none, so any token is invalid: 508. EVEN-PORT with the
     //    R bit asks to reserve the next port, which Parley does not do: 508. EVEN-PORT without it:
     //    an even port. Both together are a 400 (RFC 8656 §7.2).
@@ -319,7 +349,10 @@ final class TurnProtocol {
       reply(link, m, StunMessage.error(m, 440, "Address Family not Supported", List.of()), id.key());
       return;
     }
-    // 8. Quotas: per user (486), then this node's capacity (508).
+    // 8. Lifetime: the client's if longer than the default, at most the maximum. Parsed before the
+    //    quota is reserved, so that a malformed LIFETIME (400) cannot leak a reservation.
+    long lifetime = lifetime(m.attribute(LIFETIME), false);
+    // 9. Quotas: per user (486), then this node's capacity (508).
     if (!server.reserveQuota(id.userId())) {
       reply(link, m, StunMessage.error(m, 486, "Allocation Quota Reached", List.of()), id.key());
       return;
@@ -329,8 +362,6 @@ final class TurnProtocol {
       reply(link, m, StunMessage.error(m, 508, "Insufficient Capacity", List.of()), id.key());
       return;
     }
-    // 9. Lifetime: the client's if longer than the default, at most the maximum.
-    long lifetime = lifetime(m.attribute(LIFETIME), false);
     // 10. Bind a relay socket on the same event loop as the client.
     var opened = server.openRelay(link, tuple, id, m.transactionId(), lifetime, evenPort != null);
     if (opened == null) {
@@ -342,6 +373,14 @@ final class TurnProtocol {
       if (a == null) {
         server.releaseQuota(id.userId());
         reply(link, m, StunMessage.error(m, 508, "Insufficient Capacity", List.of()), id.key());
+        return;
+      }
+      // 11. A revocation that ran while the relay was being bound did not see this allocation in
+      //     the table: check again now that it is there, or it would outlive the revocation.
+      if (server.revoked(id)) {
+        server.delete(a);
+        metrics.authFailure(AuthFailure.REVOKED);
+        reply(link, m, StunMessage.error(m, 403, "Forbidden", List.of()), id.key());
         return;
       }
       reply(link, m, allocateSuccess(m, a, lifetime), id.key());

@@ -191,9 +191,17 @@ public final class TurnServer implements AutoCloseable {
       protocol.onClientMessage(new ClientLink.Udp(ctx.channel(), packet.sender()), tuple, packet.content());
     }
 
+    /**
+     * A failed send (I/O) is routine; malformed input never gets here (the protocol drops it), so
+     * anything else is a server bug and must not hide at debug level.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      LOG.debug("UDP listener: {}", cause.toString());
+      if (cause instanceof java.io.IOException) {
+        LOG.debug("UDP listener: {}", cause.toString());
+      } else {
+        LOG.warn("UDP listener: unexpected exception", cause);
+      }
     }
   }
 
@@ -230,8 +238,15 @@ public final class TurnServer implements AutoCloseable {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      // A framing error means the stream cannot be resynchronised: close it.
-      metrics.drop(TurnMetrics.Drop.MALFORMED);
+      // A framing error means the stream cannot be resynchronised: close it. Anything else is a
+      // server bug, which must not hide among malformed input.
+      if (cause instanceof io.netty.handler.codec.DecoderException) {
+        metrics.drop(TurnMetrics.Drop.MALFORMED);
+      } else if (cause instanceof java.io.IOException) {
+        LOG.debug("TCP client {}: {}", tuple == null ? null : tuple.client(), cause.toString()); // e.g. a reset
+      } else {
+        LOG.warn("TCP client {}: unexpected exception", tuple == null ? null : tuple.client(), cause);
+      }
       ctx.close();
     }
   }

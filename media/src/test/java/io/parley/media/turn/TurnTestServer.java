@@ -1,15 +1,22 @@
 package io.parley.media.turn;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.parley.core.config.ParleyConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * A real TURN server on loopback for tests: free port, relay ports in a test range, loopback peers
- * allowed (they are refused in production), a REST secret and one static user.
+ * allowed (they are refused in production), a REST secret and one static user. Settings can be
+ * overridden by their PARLEY_TURN_* keys; the clock of the nonces can be a {@link TestClock} so
+ * that a test makes nonces stale without waiting.
  */
 final class TurnTestServer implements AutoCloseable {
 
@@ -22,7 +29,7 @@ final class TurnTestServer implements AutoCloseable {
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final ParleyConfig.Turn settings;
 
-  private TurnTestServer(Map<String, String> overrides) {
+  private TurnTestServer(Map<String, String> overrides, Clock nonceClock) {
     Map<String, String> s = new HashMap<>();
     s.put("PARLEY_TURN_HOST", "127.0.0.1");
     s.put("PARLEY_TURN_PORT", "0");
@@ -39,27 +46,52 @@ final class TurnTestServer implements AutoCloseable {
     new java.security.SecureRandom().nextBytes(nonceKey);
     server = TurnServer.start(settings,
         new TurnCredentials(settings.realm(), settings.secrets(), settings.users(), clock),
-        new Nonces(nonceKey, settings.nonceLifetime(), clock),
+        new Nonces(nonceKey, settings.nonceLifetime(), nonceClock),
         new PeerPolicy(settings.allowPeers(), Set.of()),
         registry, 2);
   }
 
   static TurnTestServer start() {
-    return new TurnTestServer(Map.of());
+    return new TurnTestServer(Map.of(), Clock.systemUTC());
   }
 
   static TurnTestServer start(Map<String, String> overrides) {
-    return new TurnTestServer(overrides);
+    return new TurnTestServer(overrides, Clock.systemUTC());
+  }
+
+  /** A server whose nonces are issued and checked against {@code nonceClock}. */
+  static TurnTestServer start(Map<String, String> overrides, Clock nonceClock) {
+    return new TurnTestServer(overrides, nonceClock);
   }
 
   int port() {
     return server.udpPort();
   }
 
+  /** The UDP (and TCP) listening address. */
+  InetSocketAddress address() {
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), server.udpPort());
+  }
+
+  /** REST credentials {username, password} for {@code userId}, tagged or not, valid for {@code ttl}. */
+  static String[] rest(String userId, String tag, Duration ttl) {
+    return TurnCredentials.mint(SECRET, Instant.now().plus(ttl), userId, tag);
+  }
+
   /** A metric's value (0 when absent). */
   double counter(String name, String tagKey, String tagValue) {
     var c = registry.find(name).tag(tagKey, tagValue).counter();
     return c == null ? 0 : c.count();
+  }
+
+  /** {@code parley.turn.drops} for one reason, e.g. "malformed" or "no_permission". */
+  double drops(String reason) {
+    return counter("parley.turn.drops", "reason", reason);
+  }
+
+  /** The sum of a counter over all its tags. */
+  double total(String name) {
+    return registry.find(name).counters().stream().mapToDouble(Counter::count).sum();
   }
 
   @Override
