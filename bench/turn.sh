@@ -347,7 +347,8 @@ DATE="$(date -u +%Y-%m-%dT%H:%MZ)"
 CPU_MODEL="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 MACHINE="$(nproc) cores, ${CPU_MODEL:-unknown CPU}, load $LOAD_AT_START at start"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
-if [[ $COMMIT != none && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+# The results file itself does not make a commit dirty (an earlier run may just have written it).
+if [[ $COMMIT != none && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- . ':!docs/BENCHMARKS.md' 2>/dev/null)" ]]; then
   COMMIT="$COMMIT+dirty"
 fi
 ROW="| $DATE | $COMMIT | $MACHINE | \`$COMMAND\` | -m $CLIENTS -n $MESSAGES | $C_WALL / $P_WALL | $C_RATE / $P_RATE | $RATE_RATIO | $C_LOST / $P_LOST | $C_SDROPS / $P_SDROPS | $C_CPU / $P_CPU | $CPU_RATIO | $COTURN_RSS / $PARLEY_RSS | $RSS_RATIO | $THROUGHPUT_MET / $CPU_MET |"
