@@ -61,6 +61,12 @@ public final class TurnServer implements AutoCloseable {
   static final int RELAY_BIND_ATTEMPTS = 40;
   /** How often expired allocations, permissions and channel bindings are swept. */
   static final long SWEEP_MILLIS = 1000;
+  /**
+   * Receive buffer of a relay socket. The kernel default (net.core.rmem_default, often 208 KiB:
+   * about 200 small datagrams) overflows when a peer's burst arrives while the relay's event loop
+   * is busy; the kernel then drops. Only queued data is charged, so an idle relay costs nothing.
+   */
+  static final int RELAY_RCVBUF = 1024 * 1024;
   /** Per-connection TCP write buffer bounds: beyond the high mark, relayed data is dropped. */
   static final WriteBufferWaterMark TCP_WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
@@ -293,6 +299,7 @@ public final class TurnServer implements AutoCloseable {
     Bootstrap b = new Bootstrap().group(link.channel().eventLoop())
         .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
         .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
+        .option(ChannelOption.SO_RCVBUF, RELAY_RCVBUF)
         // A handler per channel: a bind attempt that fails has already put one in its channel's
         // pipeline, and an unsharable handler cannot be added again (every retry would fail).
         .handler(new ChannelInitializer<DatagramChannel>() {

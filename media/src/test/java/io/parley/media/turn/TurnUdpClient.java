@@ -103,6 +103,11 @@ final class TurnUdpClient implements AutoCloseable {
     throw new IOException("no answer to " + StunMethod.name(request.method()) + " from " + server);
   }
 
+  /** This client's transport address. */
+  InetSocketAddress localAddress() {
+    return (InetSocketAddress) socket.getLocalSocketAddress();
+  }
+
   @Override
   public void close() {
     socket.close();
