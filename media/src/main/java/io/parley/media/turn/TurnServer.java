@@ -286,6 +286,16 @@ public final class TurnServer implements AutoCloseable {
         .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
         .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
         .handler(new SimpleChannelInboundHandler<DatagramPacket>(false) {
+          /**
+           * Every bind attempt's channel gets this one instance: without this, a port already in
+           * use made every further attempt fail ("not a @Sharable handler") and Allocate answer
+           * 508. Only the channel that binds lives on; the others are closed.
+           */
+          @Override
+          public boolean isSharable() {
+            return true;
+          }
+
           @Override
           protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             Allocation a = holder[0];
