@@ -3,10 +3,6 @@ package io.parley.media.turn;
 import static io.parley.media.turn.TurnTestClient.expectSuccess;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -75,8 +71,7 @@ class TurnFuzzTest {
   private static final double MIN_PROCESSED = 0.9;
   private static final String CANARY = "parley-fuzz-canary";
 
-  private static final ListAppender<ILoggingEvent> LOGS = new ListAppender<>();
-  private static final List<Logger> WATCHED = new ArrayList<>();
+  private static LogCapture logs;
   private static ResourceLeakDetector.Level previousLevel;
 
   @BeforeAll
@@ -85,30 +80,20 @@ class TurnFuzzTest {
     ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
     assertThat(ResourceLeakDetector.getLevel()).isEqualTo(ResourceLeakDetector.Level.PARANOID);
     assertThat(ResourceLeakDetector.isEnabled()).isTrue();
-    LOGS.start();
-    for (String name : List.of("io.netty", "io.parley")) {
-      Logger logger = (Logger) LoggerFactory.getLogger(name);
-      logger.addAppender(LOGS);
-      WATCHED.add(logger);
-    }
-    assertThat(((Logger) LoggerFactory.getLogger(ResourceLeakDetector.class)).isErrorEnabled())
+    logs = new LogCapture("io.netty", "io.parley");
+    assertThat(LoggerFactory.getLogger(ResourceLeakDetector.class).isErrorEnabled())
         .as("leak reports are logged at ERROR").isTrue();
   }
 
   @AfterAll
   static void restore() {
-    for (Logger logger : WATCHED) {
-      logger.detachAppender(LOGS);
-    }
-    LOGS.stop();
+    logs.close();
     ResourceLeakDetector.setLevel(previousLevel);
   }
 
   @BeforeEach
   void clearLogs() {
-    synchronized (LOGS) {
-      LOGS.list.clear();
-    }
+    logs.clear();
   }
 
   // --- the tests ---------------------------------------------------------------------------------
@@ -119,7 +104,7 @@ class TurnFuzzTest {
     assertThat(ResourceLeakDetector.getLevel()).isEqualTo(ResourceLeakDetector.Level.PARANOID);
     leakOneBuffer();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (events().stream().noneMatch(e -> e.getFormattedMessage().contains(CANARY))) {
+    while (logs.warnings().stream().noneMatch(w -> w.contains(CANARY))) {
       assertThat(System.nanoTime() < deadline).as("the canary leak was reported").isTrue();
       System.gc();
       Thread.sleep(20);
@@ -479,13 +464,7 @@ class TurnFuzzTest {
       churn(PooledByteBufAllocator.DEFAULT);
       churn(ByteBufAllocator.DEFAULT);
     }
-    List<String> bad = events().stream()
-        .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
-        .filter(e -> !e.getFormattedMessage().contains(CANARY))
-        .map(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()
-            + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getClassName() + ": "
-            + e.getThrowableProxy().getMessage()))
-        .toList();
+    List<String> bad = logs.warnings().stream().filter(w -> !w.contains(CANARY)).toList();
     assertThat(bad).as("leak reports, escaped exceptions and warnings").isEmpty();
   }
 
@@ -499,12 +478,6 @@ class TurnFuzzTest {
   private static void churn(ByteBufAllocator alloc) {
     for (int i = 0; i < 500; i++) {
       alloc.directBuffer(32).release();
-    }
-  }
-
-  private static List<ILoggingEvent> events() {
-    synchronized (LOGS) {
-      return List.copyOf(LOGS.list);
     }
   }
 

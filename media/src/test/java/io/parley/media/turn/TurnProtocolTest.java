@@ -390,6 +390,44 @@ class TurnProtocolTest {
   }
 
   @Test
+  void aRelayPortInUseIsSkipped() throws Exception {
+    // A relay range of two ports, one of them taken by another socket: every Allocate must get the
+    // other one, however often the random choice falls on the taken port first.
+    java.net.DatagramSocket taken = null;
+    int port = 0;
+    for (int attempt = 0; attempt < 20 && taken == null; attempt++) {
+      java.net.DatagramSocket s = open(new java.net.DatagramSocket(addr("127.0.0.1", 0)));
+      port = s.getLocalPort();
+      if (port < 65535 && port >= 1024) {
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(addr("127.0.0.1", port + 1))) {
+          taken = s;
+        } catch (java.net.SocketException busy) {
+          // the next port is in use too: try another pair
+        }
+      }
+    }
+    assertThat(taken).as("a free port next to a taken one").isNotNull();
+    server(Map.of("PARLEY_TURN_RELAY_PORTS", port + "-" + (port + 1)));
+    TurnTestClient c = udp();
+    for (int i = 0; i < 12; i++) {
+      assertThat(c.allocateOrFail().getPort()).isEqualTo(port + 1);
+      expectSuccess(c.refresh(0), "Refresh 0");
+      int free = port + 1;
+      await(() -> {
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(addr("127.0.0.1", free))) {
+          return probe.isBound();
+        } catch (java.net.SocketException e) {
+          return false;
+        }
+      }, Duration.ofSeconds(2), "relay port released");
+    }
+    // With both ports taken, Allocate answers 508.
+    try (java.net.DatagramSocket both = new java.net.DatagramSocket(addr("127.0.0.1", port + 1))) {
+      assertThat(code(c.allocate())).isEqualTo(508);
+    }
+  }
+
+  @Test
   void refreshWithOtherCredentialsIs441() {
     server();
     TurnTestClient c = udp();
@@ -692,6 +730,51 @@ class TurnProtocolTest {
     assertThat(server.counter("parley.turn.packets", "direction", "client_to_peer")).isEqualTo(2);
     assertThat(server.counter("parley.turn.packets", "direction", "peer_to_client")).isEqualTo(2);
     assertThat(server.counter("parley.turn.bytes", "direction", "peer_to_client")).isEqualTo(15);
+  }
+
+  @Test
+  void aSendIndicationWithAnUnknownComprehensionRequiredAttributeIsDiscarded() throws Exception {
+    // RFC 8489 §6.3: an indication is never answered; with such an attribute it is dropped.
+    server();
+    TurnTestClient c = udp();
+    Peer p = peer();
+    c.allocateOrFail();
+    expectSuccess(c.createPermission(p.address()), "CreatePermission");
+    byte[] tx = StunMessage.newTransactionId();
+    c.write(io.parley.media.turn.codec.StunEncoder.encodeToBytes(StunMessage.indication(StunMethod.SEND, tx, List.of(
+        Attributes.xorAddress(XOR_PEER_ADDRESS, p.address(), tx), Attributes.data(new byte[] {1}),
+        new StunAttribute(0x7777, new byte[4]))), null, false));
+    c.sendIndication(p.address(), new byte[] {2});
+    DatagramPacket got = p.receive(Duration.ofSeconds(2));
+    assertThat(got).isNotNull();
+    assertThat(got.getData()).as("only the well-formed indication is relayed").containsExactly(2);
+    assertThat(p.receive(QUIET)).isNull();
+    assertThat(c.receive(QUIET)).as("indications are not answered").isNull();
+    assertThat(server.drops("unsupported")).isEqualTo(1);
+  }
+
+  @Test
+  void sendsTheKernelRefusesAreDroppedWithoutFloodingTheLog() {
+    server();
+    try (LogCapture logs = new LogCapture("io.netty", "io.parley")) {
+      TurnTestClient c = udp();
+      Peer p = peer();
+      c.allocateOrFail();
+      InetSocketAddress portZero = addr("127.0.0.1", 0);
+      expectSuccess(c.createPermission(portZero), "CreatePermission (permissions are per IP)");
+      for (int i = 0; i < 20; i++) {
+        c.sendIndication(portZero, new byte[] {1});
+      }
+      expectSuccess(c.channelBind(0x4000, portZero), "ChannelBind");
+      c.sendChannelData(0x4000, new byte[] {2});
+      // The relay still works.
+      c.sendIndication(p.address(), new byte[] {3});
+      DatagramPacket got = p.receive(Duration.ofSeconds(2));
+      assertThat(got).isNotNull();
+      assertThat(got.getData()).containsExactly(3);
+      expectSuccess(c.binding(), "Binding");
+      assertThat(logs.warnings()).isEmpty();
+    }
   }
 
   @Test
