@@ -154,7 +154,10 @@ final class TurnProtocol {
 
   private void onStun(ClientLink link, FiveTuple tuple, StunMessage m) {
     if (m.cls() == StunClass.INDICATION) {
-      if (m.method() == StunMethod.SEND) {
+      // RFC 8489 §6.3: an indication with unknown comprehension-required attributes is discarded.
+      if (!StunDecoder.unknownComprehensionRequired(m, TurnProtocol::understood).isEmpty()) {
+        metrics.drop(Drop.UNSUPPORTED);
+      } else if (m.method() == StunMethod.SEND) {
         onSend(tuple, m);
       } else {
         metrics.drop(Drop.UNSUPPORTED);

@@ -150,20 +150,32 @@ final class TurnTestClient implements AutoCloseable {
    * request is sent once more. Returns the final response.
    */
   StunMessage request(int method, List<StunAttribute> attributes) {
+    return request(method, tx -> attributes);
+  }
+
+  /** As {@link #request(int, List)}, for attributes that depend on the transaction id (XOR addresses). */
+  StunMessage request(int method, java.util.function.Function<byte[], List<StunAttribute>> attributes) {
     if (nonce == null) {
-      challenge(method, attributes);
+      byte[] tx = StunMessage.newTransactionId();
+      challenge(method, tx, attributes.apply(tx));
     }
-    StunMessage response = signed(method, StunMessage.newTransactionId(), attributes, username, key);
+    byte[] tx = StunMessage.newTransactionId();
+    StunMessage response = signed(method, tx, attributes.apply(tx), username, key);
     if (code(response) == 438) {
       learn(response);
-      response = signed(method, StunMessage.newTransactionId(), attributes, username, key);
+      tx = StunMessage.newTransactionId();
+      response = signed(method, tx, attributes.apply(tx), username, key);
     }
     return response;
   }
 
   /** Sends the request without credentials and learns REALM and NONCE from the 401; returns it. */
   StunMessage challenge(int method, List<StunAttribute> attributes) {
-    StunMessage r = transact(StunMessage.request(method, StunMessage.newTransactionId(), attributes), null);
+    return challenge(method, StunMessage.newTransactionId(), attributes);
+  }
+
+  private StunMessage challenge(int method, byte[] tx, List<StunAttribute> attributes) {
+    StunMessage r = transact(StunMessage.request(method, tx, attributes), null);
     if (code(r) != 401 || !r.has(REALM) || !r.has(NONCE)) {
       throw new AssertionError("expected a 401 challenge with REALM and NONCE, got " + describe(r));
     }
@@ -216,18 +228,18 @@ final class TurnTestClient implements AutoCloseable {
   }
 
   StunMessage createPermission(InetSocketAddress... peers) {
-    List<StunAttribute> attrs = new ArrayList<>();
-    // XOR-PEER-ADDRESS is XORed with the transaction id only for IPv6; IPv4 uses the cookie alone.
-    byte[] anyTx = new byte[StunMessage.TRANSACTION_ID_SIZE];
-    for (InetSocketAddress p : peers) {
-      attrs.add(Attributes.xorAddress(XOR_PEER_ADDRESS, p, anyTx));
-    }
-    return request(StunMethod.CREATE_PERMISSION, attrs);
+    return request(StunMethod.CREATE_PERMISSION, tx -> {
+      List<StunAttribute> attrs = new ArrayList<>();
+      for (InetSocketAddress p : peers) {
+        attrs.add(Attributes.xorAddress(XOR_PEER_ADDRESS, p, tx));
+      }
+      return attrs;
+    });
   }
 
   StunMessage channelBind(int channel, InetSocketAddress peer) {
-    return request(StunMethod.CHANNEL_BIND, List.of(channelNumber(channel),
-        Attributes.xorAddress(XOR_PEER_ADDRESS, peer, new byte[StunMessage.TRANSACTION_ID_SIZE])));
+    return request(StunMethod.CHANNEL_BIND,
+        tx -> List.of(channelNumber(channel), Attributes.xorAddress(XOR_PEER_ADDRESS, peer, tx)));
   }
 
   /** A CHANNEL-NUMBER attribute with any 16-bit number, including those the codec refuses to build. */
@@ -510,6 +522,13 @@ final class TurnTestClient implements AutoCloseable {
         return null;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Discards whatever has arrived (waits at most 50 ms for more each time). */
+    void drain() {
+      while (receive(Duration.ofMillis(50)) != null) {
+        // discard
       }
     }
 
