@@ -315,6 +315,19 @@ public final class TurnServer implements AutoCloseable {
                 }
                 protocol.onPeerDatagram(a, packet);
               }
+
+              /**
+               * A datagram the kernel refuses to send to a peer (port 0, an unroutable address)
+               * fails here: routine for UDP, and a client must not be able to fill the log with it.
+               */
+              @Override
+              public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                if (cause instanceof java.io.IOException) {
+                  LOG.debug("relay {}: {}", ctx.channel().localAddress(), cause.toString());
+                } else {
+                  LOG.warn("relay {}: unexpected exception", ctx.channel().localAddress(), cause);
+                }
+              }
             });
           }
         });
