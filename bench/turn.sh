@@ -384,11 +384,11 @@ in their own processes and are not counted). Per run,
 runs $CLIENTS clients in client-to-client pairs, each sending \`-n\` messages of $LENGTH bytes over a
 channel to its partner's relayed address, unpaced (\`-z 0\`: uclient's cap is 50 messages per
 session per millisecond); every message crosses the server twice (into one allocation, out of the
-other). \`-c\`: no RTCP allocations (EVEN-PORT with the R bit,
-which Parley answers 508). One warm-up run per server, then $ROUNDS rounds alternating coturn,
+other). \`-c\`: no RTCP allocations (EVEN-PORT with the R bit, which Parley answers 508).
+One warm-up run per server, then $ROUNDS rounds alternating coturn,
 Parley. The load generator shares the cores with the server.
 
-- **load**: uclient \`-m\` and \`-n\` (messages per client; $((CLIENTS)) x \`-n\` per run).
+- **uclient**: its \`-m\` and \`-n\` (messages per client; $((CLIENTS)) x \`-n\` per run).
 - **wall s**: median time of one uclient run for the fixed message count, coturn / Parley. uclient
   starts each session after a random 1-6 s (seeded from the clock), the same for both servers: it
   is part of every run, so absolute rates are low and the throughput ratio is pulled towards 1.
@@ -407,10 +407,11 @@ Parley. The load generator shares the cores with the server.
   \`/proc/PID/stat\`) over one run, median, coturn / Parley (the JVM only); **ratio**: Parley ÷
   coturn, of the medians.
 - **peak RSS MB**: VmHWM of each server process at the end (the whole Parley JVM, default heap
-  settings, as \`./parley run\` starts it); **ratio** Parley ÷ coturn.
+  settings, as \`./parley run\` starts it: about 190 MB right after startup, before any TURN
+  traffic); **ratio** Parley ÷ coturn.
 - **goals**: throughput ratio >= $THROUGHPUT_GOAL with zero Parley loss / CPU ratio <= $CPU_GOAL.
 
-| date (UTC) | commit | machine | command | load | wall s coturn / Parley | msgs/s coturn / Parley | throughput ratio | lost coturn / Parley | of which at server sockets | CPU s coturn / Parley | CPU ratio | peak RSS MB coturn / Parley | RSS ratio | goals: throughput / CPU |
+| date (UTC) | commit | machine | command | uclient | wall s coturn / Parley | msgs/s coturn / Parley | throughput ratio | lost coturn / Parley | of which at server sockets | CPU s coturn / Parley | CPU ratio | peak RSS MB coturn / Parley | RSS ratio | goals: throughput / CPU |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 EOF
 }
