@@ -29,7 +29,8 @@ class ProcessLifecycleTest {
   private static final String MAIN = "io.parley.api.Main";
   private static final Duration STARTUP = Duration.ofSeconds(60);
   /** Main's banner: the only stdout lines that are not log lines. */
-  private static final Pattern BANNER = Pattern.compile("Parley is up:|  (API|health|metrics) +http://.*");
+  private static final Pattern BANNER =
+      Pattern.compile("Parley is up:|  (API|health|metrics) +http://.*|  TURN/STUN +turn:.*");
   private static final EmbeddedProcesses PROCESSES = new EmbeddedProcesses();
 
   @AfterAll
