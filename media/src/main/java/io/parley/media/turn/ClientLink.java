@@ -8,8 +8,11 @@ import java.net.InetSocketAddress;
 /** How the server writes to a client: a datagram from the listening socket, or the client's TCP stream. */
 interface ClientLink {
 
-  /** Sends {@code message} (ownership passes to the link). */
+  /** Sends {@code message} (ownership passes to the link), flushed at once. */
   void send(io.netty.buffer.ByteBuf message);
+
+  /** Sends relayed data (ownership passes to the link), flushed at the end of the read burst. */
+  void relay(io.netty.buffer.ByteBuf message);
 
   /** Whether ChannelData needs padding to 4 bytes (RFC 8656 §12.5: over TCP it does). */
   boolean stream();
@@ -22,6 +25,11 @@ interface ClientLink {
     @Override
     public void send(ByteBuf message) {
       channel.writeAndFlush(new DatagramPacket(message, client), channel.voidPromise());
+    }
+
+    @Override
+    public void relay(ByteBuf message) {
+      WriteBatch.write(channel, new DatagramPacket(message, client));
     }
 
     @Override
@@ -40,6 +48,15 @@ interface ClientLink {
         return;
       }
       channel.writeAndFlush(message, channel.voidPromise());
+    }
+
+    @Override
+    public void relay(ByteBuf message) {
+      if (!channel.isWritable()) {
+        message.release();
+        return;
+      }
+      WriteBatch.write(channel, message);
     }
 
     @Override

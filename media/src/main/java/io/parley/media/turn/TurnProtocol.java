@@ -109,7 +109,7 @@ final class TurnProtocol {
     }
     metrics.packetsToPeer.increment();
     metrics.bytesToPeer.increment(size);
-    a.relay.writeAndFlush(new DatagramPacket(data, peer), a.relay.voidPromise());
+    WriteBatch.write(a.relay, new DatagramPacket(data, peer));
   }
 
   /**
@@ -144,7 +144,7 @@ final class TurnProtocol {
       }
       metrics.packetsToClient.increment();
       metrics.bytesToClient.increment(size);
-      a.client.send(out);
+      a.client.relay(out);
     } finally {
       packet.release();
     }

@@ -57,6 +57,11 @@ public final class TurnServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TurnServer.class);
   /** Largest datagram read from a client or peer; larger ones are truncated by the kernel read. */
   static final int MAX_DATAGRAM = 4096;
+  /**
+   * Datagrams read per wake-up before the burst ends (and its relayed writes are flushed). An
+   * explicit allocator otherwise reads one datagram per wake-up.
+   */
+  static final int READS_PER_WAKEUP = 16;
   /** Random ports tried in the relay range before Allocate answers 508. */
   static final int RELAY_BIND_ATTEMPTS = 40;
   /** How often expired allocations, permissions and channel bindings are swept. */
@@ -124,7 +129,7 @@ public final class TurnServer implements AutoCloseable {
     // each client on one socket, hence on one loop.
     Bootstrap udp = new Bootstrap().group(group)
         .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
+        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM).maxMessagesPerRead(READS_PER_WAKEUP))
         .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
         .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
         .handler(new UdpListener());
@@ -197,6 +202,13 @@ public final class TurnServer implements AutoCloseable {
       protocol.onClientMessage(new ClientLink.Udp(ctx.channel(), packet.sender()), tuple, packet.content());
     }
 
+    /** The end of a read burst: flush the relayed data written during it. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      WriteBatch.flush();
+      ctx.fireChannelReadComplete();
+    }
+
     /**
      * A failed send (I/O) is routine; malformed input never gets here (the protocol drops it), so
      * anything else is a server bug and must not hide at debug level.
@@ -230,6 +242,13 @@ public final class TurnServer implements AutoCloseable {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
       protocol.onClientMessage(link, tuple, frame);
+    }
+
+    /** The end of a read burst: flush the relayed data written during it. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      WriteBatch.flush();
+      ctx.fireChannelReadComplete();
     }
 
     /** RFC 8656 §6.2 (TCP): the allocation ends with the connection that created it. */
@@ -298,7 +317,7 @@ public final class TurnServer implements AutoCloseable {
     Allocation[] holder = new Allocation[1];
     Bootstrap b = new Bootstrap().group(link.channel().eventLoop())
         .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
+        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM).maxMessagesPerRead(READS_PER_WAKEUP))
         .option(ChannelOption.SO_RCVBUF, RELAY_RCVBUF)
         // A handler per channel: a bind attempt that fails has already put one in its channel's
         // pipeline, and an unsharable handler cannot be added again (every retry would fail).
@@ -314,6 +333,11 @@ public final class TurnServer implements AutoCloseable {
                   return;
                 }
                 protocol.onPeerDatagram(a, packet);
+              }
+
+              @Override
+              public void channelReadComplete(ChannelHandlerContext ctx) {
+                WriteBatch.flush();
               }
 
               /**
