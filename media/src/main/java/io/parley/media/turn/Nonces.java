@@ -13,7 +13,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Stateless nonces (RFC 8489 §9.2): the expiry time and a MAC over it, so that any thread (and,
  * with a shared key, any node) can check a nonce without remembering it. A nonce the server made
- * that has expired is "stale" (438); anything else that does not verify is simply wrong (401).
+ * that has expired is "stale"; one that does not verify is INVALID. The server answers 438 to both
+ * (RFC 8489 §9.2.4: a nonce no longer valid), so a client with a forged or foreign nonce simply retries.
  */
 public final class Nonces {
 
