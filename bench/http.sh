@@ -250,7 +250,8 @@ DATE="$(date -u +%Y-%m-%dT%H:%MZ)"
 CPU="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 MACHINE="$(nproc) cores, ${CPU:-unknown CPU}"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
-if [[ $COMMIT != none && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+# The results file itself does not make a commit dirty (an earlier run may just have written it).
+if [[ $COMMIT != none && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- . ':!docs/BENCHMARKS.md' 2>/dev/null)" ]]; then
   COMMIT="$COMMIT+dirty"
 fi
 ROW="| $DATE | $COMMIT | $MACHINE | \`$COMMAND\` | $ME_RPS | $ME_P99 | $LIVE_RPS | $LIVE_P99 | $RATIO ($GOAL_MET) | $LOGINS_S | $MS_LOGIN |"
