@@ -13,6 +13,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.parley.api.auth.AuthService;
 import io.parley.api.auth.PasswordHasher;
 import io.parley.api.auth.TokenService;
+import io.parley.api.calls.CallService;
+import io.parley.api.calls.CallStore;
+import io.parley.api.cluster.ClusterBus;
+import io.parley.api.signal.SignalHub;
 import io.parley.api.http.Health;
 import io.parley.api.http.HttpApi;
 import io.parley.api.http.RateLimiter;
@@ -87,6 +91,7 @@ public final class ParleyServer implements AutoCloseable {
   private Vertx vertx;
   private HttpServer http;
   private TurnServer turn;
+  private String turnSecret;
   private Pool pool;
   private boolean stopped;
 
@@ -154,11 +159,12 @@ public final class ParleyServer implements AutoCloseable {
     io.micrometer.core.instrument.Gauge.builder("parley.pg.pool.max", storage, s -> s.pgPoolSize())
         .description("Configured maximum PostgreSQL connections (PARLEY_PG_POOL_SIZE)").register(registry);
     closers.push(() -> pool.close().await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
-    Redis redisClient = Redis.createClient(vertx, new RedisOptions()
+    RedisOptions redisOptions = new RedisOptions()
         .setConnectionString(redisUrl.toString())
         .setMaxPoolSize(16)
         .setMaxPoolWaiting(1024)
-        .setPoolRecycleTimeout(15_000));
+        .setPoolRecycleTimeout(15_000);
+    Redis redisClient = Redis.createClient(vertx, redisOptions);
     closers.push(redisClient::close);
     RedisAPI redis = RedisAPI.api(redisClient);
 
@@ -181,9 +187,22 @@ public final class ParleyServer implements AutoCloseable {
         authWorkers, ids, clock);
     Health health = new Health(pool, redis, config.models(), MODEL_FILES);
 
-    HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), auth, users, new ExpertStore(pool),
-        new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry);
     long timeout = 60;
+    if (config.turn().enabled()) {
+      turn = startTurn(registry);
+      closers.push(turn);
+    }
+    ClusterBus bus = new ClusterBus(vertx, redisOptions, redis, ids.uuid7().toString());
+    closers.push(bus);
+    await(bus.start(), timeout);
+    CallStore callStore = new CallStore(pool);
+    CallService calls = new CallService(vertx, config.calls(), callStore, bus, ids, clock, Optional.ofNullable(turn),
+        Optional.ofNullable(turnSecret));
+    closers.push(calls);
+    SignalHub signal = new SignalHub(vertx, config.calls(), tokens.jwt(), calls, callStore, bus, redis, registry);
+
+    HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), auth, users, new ExpertStore(pool),
+        new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry, calls);
     var router = await(HttpApi.create(deps), timeout);
     http = vertx.createHttpServer(new HttpServerOptions()
             .setHost(config.http().host())
@@ -191,16 +210,22 @@ public final class ParleyServer implements AutoCloseable {
             .setCompressionSupported(true)
             .setMaxHeaderSize(16 * 1024)
             .setIdleTimeout(120)
-            .setIdleTimeoutUnit(TimeUnit.SECONDS))
-        .requestHandler(router);
+            .setIdleTimeoutUnit(TimeUnit.SECONDS)
+            .setMaxWebSocketFrameSize(SignalHub.MAX_FRAME_BYTES)
+            .setMaxWebSocketMessageSize(SignalHub.MAX_FRAME_BYTES))
+        .requestHandler(router)
+        .webSocketHandshakeHandler(h -> {
+          if (SignalHub.PATH.equals(h.path())) {
+            signal.handshake(h);
+          } else {
+            h.reject(404);
+          }
+        })
+        .webSocketHandler(ws -> { });
     await(http.listen(), timeout);
     closers.push(() -> http.shutdown(config.shutdownTimeout().toMillis() / 2, TimeUnit.MILLISECONDS)
         .await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
-
-    if (config.turn().enabled()) {
-      turn = startTurn(registry);
-      closers.push(turn);
-    }
+    closers.push(signal);
 
     long purge = vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> refreshTokens.purgeExpired()
         .onFailure(t -> LOG.warn("refresh token purge failed: {}", t.toString())));
@@ -214,6 +239,7 @@ public final class ParleyServer implements AutoCloseable {
     if (settings.secret().isEmpty()) {
       settings = settings.withSecret(generatedSecret("turn.secret", 32));
     }
+    turnSecret = settings.secret().orElseThrow();
     byte[] nonceKey = new byte[32];
     new SecureRandom().nextBytes(nonceKey);
     Clock clock = Clock.systemUTC();

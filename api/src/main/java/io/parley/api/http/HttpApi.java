@@ -2,6 +2,7 @@ package io.parley.api.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.parley.api.auth.AuthService;
+import io.parley.api.calls.CallService;
 import io.parley.api.store.DataExport;
 import io.parley.api.store.ExpertStore;
 import io.parley.api.store.UserStore;
@@ -38,7 +39,7 @@ public final class HttpApi {
   /** Everything the router needs. */
   public record Deps(Vertx vertx, ParleyConfig config, Ids ids, JWTAuth jwt, AuthService auth, UserStore users,
                      ExpertStore experts, DataExport export, Pool pool, RateLimiter.Factory limiter, Health health,
-                     PrometheusMeterRegistry metrics) {}
+                     PrometheusMeterRegistry metrics, CallService calls) {}
 
   private HttpApi() {}
 

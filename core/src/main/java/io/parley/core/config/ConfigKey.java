@@ -55,7 +55,15 @@ public enum ConfigKey {
   PARLEY_TURN_MAX_ALLOCATIONS("10000", "allocations", "Allocations on this node; past it Allocate gets 508."),
   PARLEY_TURN_MAX_ALLOCATIONS_PER_USER("10", "allocations", "Allocations per user id; past it Allocate gets 486."),
   PARLEY_TURN_MAX_BPS("5000000", "bytes/s", "Relayed bytes per second per allocation and direction; excess is dropped. 0: unlimited."),
-  PARLEY_TURN_ALLOW_PEERS("", "comma list of CIDRs", "Peer ranges the TURN relay may reach although private or loopback, e.g. 127.0.0.0/8 in tests.");
+  PARLEY_TURN_ALLOW_PEERS("", "comma list of CIDRs", "Peer ranges the TURN relay may reach although private or loopback, e.g. 127.0.0.0/8 in tests."),
+  PARLEY_CALL_LIMIT("1200", "seconds", "Hard limit of one expert call (20 min): at it the server ends the call for both parties and cuts its TURN relays. A booking may be shorter, never longer."),
+  PARLEY_CALL_JOIN_EARLY("600", "seconds", "How long before an appointment's scheduled time its call may be started or joined."),
+  PARLEY_CALL_GRACE("30", "seconds", "A party whose signalling connection drops may reconnect and resume within this time; after it the call ends (reason disconnected)."),
+  PARLEY_CALL_FREE_PER_MONTH("2", "appointments", "Appointments per user and calendar month (UTC) without payment; further ones are created with requires_payment true."),
+  PARLEY_SIGNAL_MAX_MESSAGE_BYTES("65536", "bytes", "Largest signalling message handled; a larger one gets an error message (the connection stays)."),
+  PARLEY_SIGNAL_RATE("50", "messages/s", "Signalling messages per connection per second (burst: twice this); excess gets rate_limited errors."),
+  PARLEY_SIGNAL_AUTH_TIMEOUT("10", "seconds", "Time a signalling connection without an Authorization header has to send its auth message."),
+  PARLEY_SIGNAL_PING_INTERVAL("20", "seconds", "WebSocket ping interval; a connection silent for three intervals is closed.");
 
   private final String defaultValue;
   private final String unit;

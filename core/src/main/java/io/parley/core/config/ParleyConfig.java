@@ -25,6 +25,7 @@ public record ParleyConfig(
     Auth auth,
     RateLimits rateLimits,
     Turn turn,
+    Calls calls,
     Path models,
     Duration shutdownTimeout,
     LogFormat logFormat) {
@@ -36,6 +37,7 @@ public record ParleyConfig(
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(rateLimits, "rateLimits");
     Objects.requireNonNull(turn, "turn");
+    Objects.requireNonNull(calls, "calls");
     Objects.requireNonNull(models, "models");
     Objects.requireNonNull(logFormat, "logFormat");
     if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
@@ -141,6 +143,19 @@ public record ParleyConfig(
     }
   }
 
+  /** Expert calls and their signalling. */
+  public record Calls(Duration limit, Duration joinEarly, Duration grace, int freePerMonth, int maxMessageBytes,
+                      int messagesPerSecond, Duration authTimeout, Duration pingInterval) {
+    public Calls {
+      if (limit.isZero() || limit.isNegative()) {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_CALL_LIMIT: must be positive");
+      }
+      if (maxMessageBytes < 1024) {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_SIGNAL_MAX_MESSAGE_BYTES: must be at least 1024");
+      }
+    }
+  }
+
   /** Settings from the process environment (and the {@code PARLEY_CONFIG} file it may name). */
   public static ParleyConfig fromEnvironment() {
     return from(ConfigSource.load(System.getenv()));
@@ -241,8 +256,17 @@ public record ParleyConfig(
         c.integer(PARLEY_TURN_MAX_ALLOCATIONS_PER_USER, 1, 100_000),
         c.integer(PARLEY_TURN_MAX_BPS, 0, Integer.MAX_VALUE),
         allow);
+    Calls calls = new Calls(
+        seconds(c, PARLEY_CALL_LIMIT, 1, 24 * 3600),
+        seconds(c, PARLEY_CALL_JOIN_EARLY, 0, 7 * 86_400),
+        seconds(c, PARLEY_CALL_GRACE, 1, 3600),
+        c.integer(PARLEY_CALL_FREE_PER_MONTH, 0, 10_000),
+        c.integer(PARLEY_SIGNAL_MAX_MESSAGE_BYTES, 1024, 1024 * 1024),
+        c.integer(PARLEY_SIGNAL_RATE, 1, 100_000),
+        seconds(c, PARLEY_SIGNAL_AUTH_TIMEOUT, 1, 300),
+        seconds(c, PARLEY_SIGNAL_PING_INTERVAL, 1, 3600));
     return new ParleyConfig(
-        home, http, storage, auth, limits, turn,
+        home, http, storage, auth, limits, turn, calls,
         Path.of(c.string(PARLEY_MODELS)).toAbsolutePath().normalize(),
         seconds(c, PARLEY_SHUTDOWN_TIMEOUT, 1, 600),
         c.choice(PARLEY_LOG_FORMAT, LogFormat.class));

@@ -354,7 +354,7 @@ final class TurnProtocol {
     }
     // 8. Lifetime: the client's if longer than the default, at most the maximum. Parsed before the
     //    quota is reserved, so that a malformed LIFETIME (400) cannot leak a reservation.
-    long lifetime = lifetime(m.attribute(LIFETIME), false);
+    long lifetime = boundedByCredential(lifetime(m.attribute(LIFETIME), false), id);
     // 9. Quotas: per user (486), then this node's capacity (508).
     if (!server.reserveQuota(id.userId())) {
       reply(link, m, StunMessage.error(m, 486, "Allocation Quota Reached", List.of()), id.key());
@@ -402,6 +402,20 @@ final class TurnProtocol {
     return Math.max(0, TimeUnit.NANOSECONDS.toSeconds(a.expiresAtNanos - System.nanoTime()));
   }
 
+  /**
+   * A scoped credential (one with a tag, such as a call id) ends its allocations when it expires:
+   * the lifetime granted never reaches past the credential's expiry, so the relay stops at the end
+   * of the call on every node even if no revocation message arrives. Untagged credentials only
+   * bound new requests, as in coturn.
+   */
+  static long boundedByCredential(long lifetime, TurnCredentials.Identity id) {
+    if (id.tag() == null || id.expiresAt() == null) {
+      return lifetime;
+    }
+    long left = java.time.Duration.between(java.time.Instant.now(), id.expiresAt()).toMillis();
+    return Math.max(1, Math.min(lifetime, (left + 999) / 1000));
+  }
+
   /** RFC 8656 §7.2 / §7.3: the lifetime rule. A Refresh may ask for 0 (delete). */
   static long lifetime(StunAttribute requested, boolean refresh) {
     if (requested == null) {
@@ -437,6 +451,9 @@ final class TurnProtocol {
     }
     // 4. Lifetime 0 deletes the allocation; otherwise the lifetime rule applies.
     long lifetime = lifetime(m.attribute(LIFETIME), true);
+    if (lifetime > 0) {
+      lifetime = boundedByCredential(lifetime, id);
+    }
     if (lifetime == 0) {
       server.delete(a);
     } else {

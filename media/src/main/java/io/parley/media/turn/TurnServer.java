@@ -438,6 +438,17 @@ public final class TurnServer implements AutoCloseable {
     return endWhere(a -> userId.equals(a.userId));
   }
 
+  /** Tags (call ids) of the allocations on this node now. */
+  public java.util.Set<String> activeTags() {
+    java.util.Set<String> tags = new java.util.HashSet<>();
+    for (Allocation a : table.values()) {
+      if (a.tag != null) {
+        tags.add(a.tag);
+      }
+    }
+    return tags;
+  }
+
   private int endWhere(java.util.function.Predicate<Allocation> which) {
     int n = 0;
     for (Allocation a : table.values()) {

@@ -1,0 +1,303 @@
+package io.parley.api.calls;
+
+import io.parley.api.cluster.ClusterBus;
+import io.parley.core.Ids;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.parley.core.config.ParleyConfig;
+import io.parley.media.turn.TurnCredentials;
+import io.parley.media.turn.TurnServer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Expert calls: starting, ending, ICE servers, consent, and the call clock.
+ *
+ * <p>Ending a call is one atomic update in PostgreSQL; the node whose update wins broadcasts the
+ * end on the {@link ClusterBus}, and every node (this one directly) applies it: its signalling rooms
+ * of that call tell their parties and close, and its TURN server revokes the call's allocations.
+ * The clock has three layers: nodes with a party of the call keep an exact timer to its end (in the
+ * signalling room); every node sweeps PostgreSQL each second for open calls past their end (so a
+ * call whose nodes all restarted still ends); and TURN credentials expire at the call's end, so
+ * relays stop even on a node that hears nothing. A node also reconciles its rooms and relays with
+ * PostgreSQL every few seconds, in case it missed a broadcast.
+ */
+public final class CallService implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CallService.class);
+  /** How often each node looks for open calls past their end. */
+  static final long SWEEP_MILLIS = 1_000;
+  /** How often each node checks its rooms and relays against PostgreSQL. */
+  static final long RECONCILE_MILLIS = 3_000;
+
+  private final Vertx vertx;
+  private final ParleyConfig.Calls settings;
+  private final CallStore store;
+  private final ClusterBus bus;
+  private final Ids ids;
+  private final Clock clock;
+  private final Optional<TurnServer> turn;
+  private final Optional<String> turnSecret;
+  private final List<Consumer<Call>> endListeners = new CopyOnWriteArrayList<>();
+  private final List<Supplier<Set<UUID>>> localCalls = new CopyOnWriteArrayList<>();
+  private final List<Consumer<UUID>> userListeners = new CopyOnWriteArrayList<>();
+  private final long sweepTimer;
+  private final long reconcileTimer;
+  private boolean sweeping;
+
+  public CallService(Vertx vertx, ParleyConfig.Calls settings, CallStore store, ClusterBus bus, Ids ids, Clock clock,
+                     Optional<TurnServer> turn, Optional<String> turnSecret) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.store = store;
+    this.bus = bus;
+    this.ids = ids;
+    this.clock = clock;
+    this.turn = turn;
+    this.turnSecret = turnSecret;
+    bus.subscribe(ClusterBus.BROADCAST, this::onBroadcast);
+    sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, id -> sweep());
+    reconcileTimer = vertx.setPeriodic(RECONCILE_MILLIS, id -> reconcile());
+    // Calls that ended before a restart: their credentials must keep failing until they expire.
+    store.endedBeforeTheirEnd()
+        .onSuccess(list -> list.forEach(c -> turn.ifPresent(t -> t.revokeTag(c.id().toString(), c.endsAt()))))
+        .onFailure(t -> LOG.warn("cannot load ended calls for TURN revocation: {}", t.toString()));
+  }
+
+  public ParleyConfig.Calls settings() {
+    return settings;
+  }
+
+  /** Runs {@code listener} on this node for every ended call, whichever node ended it. */
+  public void onEnded(Consumer<Call> listener) {
+    endListeners.add(listener);
+  }
+
+  /** Runs {@code listener} on this node for every deleted account, whichever node deleted it. */
+  public void onUserDeleted(Consumer<UUID> listener) {
+    userListeners.add(listener);
+  }
+
+  /**
+   * An account was deleted: every node revokes its TURN allocations and credentials and closes its
+   * signalling connections. Its open calls should be ended first ({@link #endAllOf}).
+   */
+  public void userDeleted(UUID userId) {
+    applyUserDeleted(userId);
+    bus.publish(ClusterBus.BROADCAST, new JsonObject().put("t", "user-deleted").put("user", userId.toString()))
+        .onFailure(t -> LOG.warn("user deletion not broadcast: {}", t.toString()));
+  }
+
+  private void applyUserDeleted(UUID userId) {
+    // TURN REST credentials of Parley live at most a day (a call's end); refuse them that long.
+    turn.ifPresent(t -> t.revokeUser(userId.toString(), clock.instant().plus(java.time.Duration.ofDays(1))));
+    for (Consumer<UUID> l : userListeners) {
+      try {
+        l.accept(userId);
+      } catch (RuntimeException e) {
+        LOG.warn("user-deleted listener failed: {}", e.toString());
+      }
+    }
+  }
+
+  /** Applies an end on this node only (when PostgreSQL could not record it). */
+  public void endLocally(Call c) {
+    apply(c);
+  }
+
+  /** Adds a source of call ids this node holds something of (rooms), for reconciliation. */
+  public void trackLocal(Supplier<Set<UUID>> source) {
+    localCalls.add(source);
+  }
+
+  /** Starts the appointment's call or returns the open one. */
+  public Future<CallStore.Started> start(UUID appointmentId, UUID caller) {
+    return store.start(ids.uuid7(), appointmentId, caller, clock.instant(), settings.joinEarly(), settings.limit())
+        .onSuccess(s -> {
+          if (s.created()) {
+            LOG.info("call {} started for appointment {}, ends at {}", s.call().id(), appointmentId, s.call().endsAt());
+          }
+        });
+  }
+
+  /** The call, if the caller is a party (or an admin); NOT_FOUND otherwise. */
+  public Future<Call> get(UUID callId, UUID caller, boolean admin) {
+    return store.find(callId).map(found -> found
+        .filter(c -> admin || c.roleOf(caller).isPresent())
+        .orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such call")));
+  }
+
+  /**
+   * Ends the call for both parties (if still open) and returns it; ending an ended call returns it
+   * unchanged. {@code by} is the user who ended it, or null for the server.
+   */
+  public Future<Call> end(UUID callId, String reason, UUID by) {
+    return store.end(callId, reason, by).compose(ended -> {
+      if (ended.isPresent()) {
+        announce(ended.get());
+        return Future.succeededFuture(ended.get());
+      }
+      return store.find(callId).map(c -> c.orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such call")));
+    });
+  }
+
+  /** Ends the call as a party: strangers get NOT_FOUND. */
+  public Future<Call> hangUp(UUID callId, UUID caller) {
+    return get(callId, caller, false).compose(c -> c.ended() ? Future.succeededFuture(c) : end(callId, "hangup", caller));
+  }
+
+  /** Ends every open call of {@code party} (e.g. before the account is deleted). */
+  public Future<Void> endAllOf(UUID party, String reason) {
+    return store.openOf(party).compose(calls -> {
+      List<Future<Call>> ends = new ArrayList<>();
+      for (Call c : calls) {
+        ends.add(end(c.id(), reason, party));
+      }
+      return Future.all(ends).mapEmpty();
+    });
+  }
+
+  public Future<Call> consent(UUID callId, UUID caller, boolean recording) {
+    return store.consent(callId, caller, recording)
+        .map(c -> c.orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such call")));
+  }
+
+  /**
+   * ICE servers for a party of an open call, as {@code RTCConfiguration}: STUN, and TURN over UDP and
+   * TCP with REST credentials scoped to this call and caller that expire at the call's end.
+   */
+  public Future<JsonObject> iceServers(UUID callId, UUID caller) {
+    return get(callId, caller, false).map(c -> {
+      if (c.ended()) {
+        throw new ParleyException(Reason.CONFLICT, "the call has ended (" + c.endReason() + ")");
+      }
+      JsonArray servers = new JsonArray();
+      if (turn.isPresent() && turnSecret.isPresent()) {
+        TurnServer t = turn.get();
+        String host = hostLiteral(t.advertisedAddress().getHostAddress());
+        String[] cred = TurnCredentials.mint(turnSecret.get(), c.endsAt(), caller.toString(), c.id().toString());
+        servers.add(new JsonObject().put("urls", new JsonArray().add("stun:" + host + ":" + t.udpPort())));
+        servers.add(new JsonObject()
+            .put("urls", new JsonArray()
+                .add("turn:" + host + ":" + t.udpPort() + "?transport=udp")
+                .add("turn:" + host + ":" + t.tcpPort() + "?transport=tcp"))
+            .put("username", cred[0])
+            .put("credential", cred[1]));
+      }
+      return new JsonObject()
+          .put("iceServers", servers)
+          .put("iceTransportPolicy", "all")
+          .put("expires_at", c.endsAt().toString())
+          .put("call_id", c.id().toString());
+    });
+  }
+
+  private static String hostLiteral(String address) {
+    return address.contains(":") ? "[" + address + "]" : address;
+  }
+
+  /** Applies an end here at once and tells the other nodes. */
+  private void announce(Call c) {
+    LOG.info("call {} ended: {}", c.id(), c.endReason());
+    apply(c);
+    bus.publish(ClusterBus.BROADCAST, new JsonObject()
+            .put("t", "call-ended")
+            .put("call", c.toJson()))
+        .onFailure(t -> LOG.warn("call {}: end not broadcast ({}); other nodes reconcile", c.id(), t.toString()));
+  }
+
+  private void onBroadcast(JsonObject m) {
+    if (bus.nodeId().equals(m.getString("node"))) {
+      return;
+    }
+    try {
+      switch (m.getString("t", "")) {
+        case "call-ended" -> apply(fromJson(m.getJsonObject("call")));
+        case "user-deleted" -> applyUserDeleted(UUID.fromString(m.getString("user")));
+        default -> { }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("malformed cluster broadcast: {}", e.toString());
+    }
+  }
+
+  /** Local effects of an ended call; idempotent (broadcasts and reconciliation may repeat it). */
+  private void apply(Call c) {
+    turn.ifPresent(t -> {
+      Instant until = c.endsAt() == null ? clock.instant().plusSeconds(60) : c.endsAt().plusSeconds(5);
+      int cut = t.revokeTag(c.id().toString(), until);
+      if (cut > 0) {
+        LOG.info("call {}: {} TURN allocation(s) revoked on this node", c.id(), cut);
+      }
+    });
+    for (Consumer<Call> l : endListeners) {
+      try {
+        l.accept(c);
+      } catch (RuntimeException e) {
+        LOG.warn("call-ended listener failed: {}", e.toString());
+      }
+    }
+  }
+
+  private void sweep() {
+    if (sweeping) {
+      return;
+    }
+    sweeping = true;
+    store.endDue()
+        .onSuccess(list -> list.forEach(this::announce))
+        .onFailure(t -> LOG.debug("call sweep failed: {}", t.toString()))
+        .onComplete(v -> sweeping = false);
+  }
+
+  private void reconcile() {
+    java.util.Set<UUID> mine = new java.util.HashSet<>();
+    localCalls.forEach(s -> mine.addAll(s.get()));
+    turn.ifPresent(t -> t.activeTags().forEach(tag -> {
+      try {
+        mine.add(UUID.fromString(tag));
+      } catch (IllegalArgumentException ignored) {
+        // Not a call's tag.
+      }
+    }));
+    if (mine.isEmpty()) {
+      return;
+    }
+    store.endedAmong(List.copyOf(mine))
+        .onSuccess(list -> list.forEach(this::apply))
+        .onFailure(t -> LOG.debug("call reconciliation failed: {}", t.toString()));
+  }
+
+  static Call fromJson(JsonObject j) {
+    JsonObject consent = j.getJsonObject("consent", new JsonObject());
+    return new Call(UUID.fromString(j.getString("id")), UUID.fromString(j.getString("appointment_id")),
+        UUID.fromString(j.getString("user_id")), UUID.fromString(j.getString("expert_id")), j.getString("type"),
+        instant(j, "started_at"), instant(j, "ends_at"), instant(j, "ended_at"), j.getString("end_reason"),
+        consent.getBoolean("user"), consent.getBoolean("expert"), j.getInteger("limit_seconds", 0));
+  }
+
+  private static Instant instant(JsonObject j, String key) {
+    String v = j.getString(key);
+    return v == null ? null : Instant.parse(v);
+  }
+
+  @Override
+  public void close() {
+    vertx.cancelTimer(sweepTimer);
+    vertx.cancelTimer(reconcileTimer);
+  }
+}

@@ -1,0 +1,266 @@
+package io.parley.api.signal;
+
+import io.parley.api.calls.Call;
+import io.parley.api.calls.Call.Role;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * This node's view of one call: the parties connected here, where the others are (connected to
+ * another node, away within the grace period, or not yet there), and the call's clock. A call whose
+ * parties sit on two nodes has a room on each; the rooms talk over the call's Redis channel.
+ *
+ * <p>All state is guarded by the room's monitor; sends to connections happen under it, which keeps
+ * relayed messages in order. Connections never call back into a room while holding their own lock.
+ */
+final class Room {
+
+  /** Where a party is, as this node knows it. */
+  enum Presence { ABSENT, HERE, REMOTE, AWAY }
+
+  /** Warnings before the end, in seconds. */
+  static final long[] WARNINGS = {120, 30};
+
+  final Call call;
+  final String channel;
+  final Handler<JsonObject> busHandler;
+  private final SignalHub hub;
+  private final Map<Role, SignalConnection> local = new EnumMap<>(Role.class);
+  private final Map<Role, Presence> presence = new EnumMap<>(Role.class);
+  private final Map<Role, Long> graceTimers = new EnumMap<>(Role.class);
+  private final List<Long> clockTimers = new ArrayList<>();
+  private boolean closed;
+
+  Room(SignalHub hub, Call call) {
+    this.hub = hub;
+    this.call = call;
+    this.channel = "parley:call:" + call.id();
+    this.busHandler = this::onBus;
+    for (Role r : Role.values()) {
+      presence.put(r, Presence.ABSENT);
+    }
+  }
+
+  /** Schedules the warnings and the end on this node. */
+  synchronized void startClock() {
+    long now = System.currentTimeMillis();
+    long endsAt = call.endsAt().toEpochMilli();
+    for (long w : WARNINGS) {
+      long at = endsAt - w * 1000;
+      if (at > now) {
+        clockTimers.add(hub.vertx().setTimer(at - now, id -> warn(w)));
+      }
+    }
+    clockTimers.add(hub.vertx().setTimer(Math.max(1, endsAt - now), id -> hub.timeUp(call)));
+  }
+
+  synchronized boolean closed() {
+    return closed;
+  }
+
+  synchronized boolean empty() {
+    return local.isEmpty() && graceTimers.isEmpty();
+  }
+
+  /**
+   * Seats a connection for its role. {@code known} is the presence of both roles as stored in
+   * Redis before this join. Returns false when the room closed meanwhile (the caller makes a new one).
+   */
+  synchronized boolean attach(SignalConnection c, Role role, Map<Role, String> known) {
+    if (closed) {
+      return false;
+    }
+    SignalConnection previous = local.put(role, c);
+    if (previous != null && previous != c) {
+      previous.room = null;
+      previous.error(SignalError.INVALID, "this party joined the call from another connection", null);
+      previous.close(CloseCodes.REPLACED, "joined from another connection");
+    }
+    Long grace = graceTimers.remove(role);
+    if (grace != null) {
+      hub.vertx().cancelTimer(grace);
+    }
+    boolean resumed = known.get(role) != null || presence.get(role) == Presence.AWAY;
+    presence.put(role, Presence.HERE);
+    Role peer = other(role);
+    if (presence.get(peer) == Presence.ABSENT && known.get(peer) != null) {
+      presence.put(peer, SignalHub.AWAY.equals(known.get(peer)) ? Presence.AWAY : Presence.REMOTE);
+    }
+    c.room = this;
+    c.callRole = role;
+    Instant now = Instant.now();
+    c.send(new JsonObject()
+        .put("type", "joined")
+        .put("call_id", call.id().toString())
+        .put("role", role.wire())
+        .put("peer_present", presence.get(peer) == Presence.HERE || presence.get(peer) == Presence.REMOTE)
+        .put("resumed", resumed)
+        .put("ends_at", call.endsAt().toString())
+        .put("server_time", now.toString())
+        .put("remaining_seconds", Math.max(0, Duration.between(now, call.endsAt()).toSeconds())));
+    SignalConnection peerHere = local.get(peer);
+    if (peerHere != null) {
+      peerHere.send(new JsonObject().put("type", "peer-joined").put("role", role.wire()).put("resumed", resumed));
+    }
+    hub.publish(this, new JsonObject().put("t", "joined").put("role", role.wire()).put("resumed", resumed));
+    return true;
+  }
+
+  /** Relays a validated client message to the peer: directly, through Redis, or into its outbox. */
+  synchronized void relay(Role from, JsonObject message) {
+    if (closed) {
+      return;
+    }
+    message.put("from", from.wire());
+    Role to = other(from);
+    switch (presence.get(to)) {
+      case HERE -> local.get(to).send(message);
+      case REMOTE -> hub.publish(this, new JsonObject().put("t", "relay").put("to", to.wire()).put("msg", message));
+      case AWAY, ABSENT -> hub.hold(call, to, message);
+    }
+  }
+
+  /** A connection left (dropped, or sent {@code leave}): the party is away and its grace clock runs. */
+  synchronized void detach(SignalConnection c) {
+    Role role = c.callRole;
+    if (role == null || local.get(role) != c) {
+      return;
+    }
+    local.remove(role);
+    c.room = null;
+    if (closed) {
+      return;
+    }
+    presence.put(role, Presence.AWAY);
+    long graceMs = hub.settings().grace().toMillis();
+    graceTimers.put(role, hub.vertx().setTimer(graceMs, id -> graceOver(role)));
+    notifyLeft(role);
+    hub.markAway(this, role);
+  }
+
+  private void notifyLeft(Role role) {
+    SignalConnection peer = local.get(other(role));
+    if (peer != null) {
+      peer.send(new JsonObject().put("type", "peer-left").put("role", role.wire())
+          .put("grace_seconds", hub.settings().grace().toSeconds()));
+    }
+  }
+
+  private void graceOver(Role role) {
+    synchronized (this) {
+      if (graceTimers.remove(role) == null || closed) {
+        return;
+      }
+    }
+    hub.graceOver(this, role);
+  }
+
+  /** Messages from this call's other rooms (other nodes). */
+  private void onBus(JsonObject m) {
+    if (hub.nodeId().equals(m.getString("node"))) {
+      return;
+    }
+    Role role = Role.valueOf(m.getString("role", m.getString("to", "user")).toUpperCase(java.util.Locale.ROOT));
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      switch (m.getString("t", "")) {
+        case "joined" -> {
+          SignalConnection mine = local.remove(role);
+          if (mine != null) {
+            mine.room = null;
+            mine.error(SignalError.INVALID, "this party joined the call from another connection", null);
+            mine.close(CloseCodes.REPLACED, "joined from another connection");
+          }
+          Long grace = graceTimers.remove(role);
+          if (grace != null) {
+            hub.vertx().cancelTimer(grace);
+          }
+          presence.put(role, Presence.REMOTE);
+          SignalConnection peer = local.get(other(role));
+          if (peer != null) {
+            peer.send(new JsonObject().put("type", "peer-joined").put("role", role.wire())
+                .put("resumed", m.getBoolean("resumed", false)));
+          }
+        }
+        case "left" -> {
+          if (presence.get(role) == Presence.REMOTE) {
+            presence.put(role, Presence.AWAY);
+            notifyLeft(role);
+          }
+        }
+        case "relay" -> {
+          JsonObject msg = m.getJsonObject("msg");
+          SignalConnection to = local.get(role);
+          if (to != null) {
+            to.send(msg);
+          } else {
+            hub.hold(call, role, msg);
+          }
+        }
+        default -> { }
+      }
+    }
+    hub.maybeRetire(this);
+  }
+
+  private synchronized void warn(long seconds) {
+    JsonObject w = new JsonObject().put("type", "call-warning").put("remaining_seconds", seconds)
+        .put("ends_at", call.endsAt().toString());
+    for (SignalConnection c : local.values()) {
+      c.send(w.copy());
+    }
+  }
+
+  /** The call ended: tell the parties here, close their sockets, stop the clock. Idempotent. */
+  void end(Call ended) {
+    List<SignalConnection> parties;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      clockTimers.forEach(hub.vertx()::cancelTimer);
+      graceTimers.values().forEach(hub.vertx()::cancelTimer);
+      graceTimers.clear();
+      parties = new ArrayList<>(local.values());
+      local.clear();
+    }
+    JsonObject msg = new JsonObject()
+        .put("type", "call-ended")
+        .put("call_id", ended.id().toString())
+        .put("reason", ended.endReason())
+        .put("ended_at", ended.endedAt() == null ? null : ended.endedAt().toString())
+        .put("duration_seconds", ended.durationSeconds());
+    for (SignalConnection c : parties) {
+      c.room = null;
+      c.send(msg.copy());
+      c.close(CloseCodes.NORMAL, "call ended");
+    }
+  }
+
+  /** Retires an empty room without ending the call (its parties are all elsewhere or gone). */
+  synchronized boolean retireIfEmpty() {
+    if (closed || !local.isEmpty() || !graceTimers.isEmpty()) {
+      return false;
+    }
+    closed = true;
+    clockTimers.forEach(hub.vertx()::cancelTimer);
+    return true;
+  }
+
+  synchronized int localParties() {
+    return local.size();
+  }
+
+  static Role other(Role r) {
+    return r == Role.USER ? Role.EXPERT : Role.USER;
+  }
+}

@@ -1,0 +1,97 @@
+package io.parley.api.signal;
+
+import io.parley.api.calls.Call;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+
+/**
+ * One signalling WebSocket: who is on it, its rate budget, its strikes, the room it joined. Server
+ * messages get consecutive {@code seq} numbers; sending is synchronised so that numbering and write
+ * order agree when rooms relay to it from other event loops.
+ */
+final class SignalConnection {
+
+  /** Rejected messages within {@link #STRIKE_WINDOW_NANOS} that close the connection (1008). */
+  static final int MAX_STRIKES = 20;
+  static final long STRIKE_WINDOW_NANOS = 10_000_000_000L;
+
+  final ServerWebSocket ws;
+  final long openedAt = System.nanoTime();
+  volatile UUID userId;
+  volatile String userRole;
+  volatile Room room;
+  volatile Call.Role callRole;
+  volatile long lastSeenNanos = System.nanoTime();
+  volatile boolean closed;
+  long authTimer = -1;
+  private long seq;
+  // Token bucket (messages), refilled at rate per second up to burst.
+  private final double rate;
+  private final double burst;
+  private double tokens;
+  private long refilledAt = System.nanoTime();
+  private final long[] strikes = new long[MAX_STRIKES];
+  private int strikeCount;
+
+  SignalConnection(ServerWebSocket ws, int messagesPerSecond) {
+    this.ws = ws;
+    this.rate = messagesPerSecond;
+    this.burst = 2.0 * messagesPerSecond;
+    this.tokens = burst;
+  }
+
+  boolean authenticated() {
+    return userId != null;
+  }
+
+  /** Takes one message from the rate budget; false when over the limit. Called on the socket's loop. */
+  boolean admit() {
+    long now = System.nanoTime();
+    tokens = Math.min(burst, tokens + (now - refilledAt) * rate / 1e9);
+    refilledAt = now;
+    if (tokens < 1) {
+      return false;
+    }
+    tokens -= 1;
+    return true;
+  }
+
+  /** Records a rejected message; true when the connection has had too many recently. */
+  boolean strike() {
+    long now = System.nanoTime();
+    strikes[strikeCount % MAX_STRIKES] = now;
+    strikeCount++;
+    if (strikeCount < MAX_STRIKES) {
+      return false;
+    }
+    long oldest = strikes[strikeCount % MAX_STRIKES];
+    return now - oldest < STRIKE_WINDOW_NANOS;
+  }
+
+  /** Sends a server message with the next sequence number; dropped when closed. */
+  synchronized void send(JsonObject message) {
+    if (closed) {
+      return;
+    }
+    message.put("seq", ++seq);
+    ws.writeTextMessage(message.encode());
+  }
+
+  void error(SignalError code, String message, Object ref) {
+    JsonObject m = new JsonObject().put("type", "error").put("code", code.wire()).put("message", message);
+    if (ref != null) {
+      m.put("ref", ref);
+    }
+    send(m);
+  }
+
+  /** Closes once with a code and reason. */
+  synchronized void close(short code, String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    ws.close(code, reason);
+  }
+}

@@ -1,0 +1,557 @@
+package io.parley.api.signal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.parley.api.calls.Call;
+import io.parley.api.calls.Call.Role;
+import io.parley.api.calls.CallService;
+import io.parley.api.calls.CallStore;
+import io.parley.api.cluster.ClusterBus;
+import io.parley.core.config.ParleyConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.Response;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The signalling endpoint {@code /api/v1/signal} (protocol in {@code docs/SIGNALLING.md}).
+ * Connections authenticate with a bearer header or a first {@code auth} message, join the room of a
+ * call they are a party of, and have their offer/answer/candidate messages relayed to the peer —
+ * on this node directly, on another node through the call's Redis channel, to a party that is away
+ * through a bounded outbox in Redis that its resumed join drains.
+ */
+public final class SignalHub implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SignalHub.class);
+  /** The endpoint path. */
+  public static final String PATH = "/api/v1/signal";
+  /** Presence value of a party whose connection dropped. */
+  static final String AWAY = "away";
+  /** Messages held for an away party. */
+  static final int OUTBOX_MAX = 256;
+  /** Hard frame cap: larger frames close the connection with 1009. */
+  public static final int MAX_FRAME_BYTES = 1024 * 1024;
+  /** Largest accepted client {@code id}. */
+  static final int MAX_ID_CHARS = 64;
+  private static final Set<String> RELAYED = Set.of("offer", "answer", "candidate", "renegotiate", "media");
+  private static final String DRAIN_SCRIPT = """
+      local v = redis.call('LRANGE', KEYS[1], 0, -1)
+      redis.call('DEL', KEYS[1])
+      return v
+      """;
+
+  private final Vertx vertx;
+  private final ParleyConfig.Calls settings;
+  private final JWTAuth jwt;
+  private final CallService calls;
+  private final CallStore store;
+  private final ClusterBus bus;
+  private final RedisAPI redis;
+  private final Map<UUID, Room> rooms = new ConcurrentHashMap<>();
+  private final Map<SignalConnection, Boolean> connections = new ConcurrentHashMap<>();
+  private final Map<String, Future<?>> outboxChains = new ConcurrentHashMap<>();
+  private final Counter relayed;
+  private final Counter rejected;
+  private final long pingTimer;
+  private volatile boolean closing;
+
+  public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, CallService calls, CallStore store,
+                   ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.jwt = jwt;
+    this.calls = calls;
+    this.store = store;
+    this.bus = bus;
+    this.redis = redis;
+    this.relayed = Counter.builder("parley.signal.relayed").description("Signalling messages relayed to a peer")
+        .register(metrics);
+    this.rejected = Counter.builder("parley.signal.rejected")
+        .description("Signalling messages answered with an error").register(metrics);
+    Gauge.builder("parley.signal.connections", connections, Map::size)
+        .description("Open signalling WebSockets on this node").register(metrics);
+    Gauge.builder("parley.signal.rooms", rooms, Map::size)
+        .description("Calls with a party connected to this node").register(metrics);
+    calls.onEnded(this::callEnded);
+    calls.onUserDeleted(this::userDeleted);
+    calls.trackLocal(() -> Set.copyOf(rooms.keySet()));
+    long interval = settings.pingInterval().toMillis();
+    pingTimer = vertx.setPeriodic(interval, id -> keepalive(interval));
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  ParleyConfig.Calls settings() {
+    return settings;
+  }
+
+  String nodeId() {
+    return bus.nodeId();
+  }
+
+  public int connectionCount() {
+    return connections.size();
+  }
+
+  // --- handshake and connection --------------------------------------------------------------
+
+  /**
+   * Accepts or rejects an upgrade to {@link #PATH}. A token in the query string is refused (400):
+   * URLs end up in logs. A bearer header is verified before the upgrade (401 when invalid).
+   */
+  public void handshake(ServerWebSocketHandshake h) {
+    String query = h.query();
+    if (query != null && (query.contains("token") || query.contains("access_token") || query.contains("jwt"))) {
+      h.reject(400);
+      return;
+    }
+    if (closing) {
+      h.reject(503);
+      return;
+    }
+    String header = h.headers().get("Authorization");
+    if (header == null) {
+      h.accept().onSuccess(ws -> open(ws, null, null));
+      return;
+    }
+    if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      h.reject(401);
+      return;
+    }
+    jwt.authenticate(new TokenCredentials(header.substring(7).trim())).onComplete(ar -> {
+      if (ar.failed()) {
+        h.reject(401);
+        return;
+      }
+      JsonObject p = ar.result().principal();
+      h.accept().onSuccess(ws -> open(ws, p.getString("sub"), p.getString("role")));
+    });
+  }
+
+  private void open(ServerWebSocket ws, String subject, String role) {
+    SignalConnection c = new SignalConnection(ws, settings.messagesPerSecond());
+    connections.put(c, Boolean.TRUE);
+    ws.textMessageHandler(text -> onText(c, text));
+    ws.binaryMessageHandler(b -> reject(c, SignalError.INVALID, "binary frames are not used by signalling", null));
+    ws.pongHandler(b -> c.lastSeenNanos = System.nanoTime());
+    ws.exceptionHandler(t -> LOG.debug("signal socket error: {}", t.toString()));
+    ws.closeHandler(v -> onClose(c));
+    if (subject != null) {
+      ready(c, subject, role);
+    } else {
+      c.authTimer = vertx.setTimer(settings.authTimeout().toMillis(), id -> {
+        if (!c.authenticated()) {
+          c.close(CloseCodes.AUTH_TIMEOUT, "no authentication");
+        }
+      });
+    }
+  }
+
+  private void ready(SignalConnection c, String subject, String role) {
+    try {
+      c.userId = UUID.fromString(subject);
+    } catch (RuntimeException e) {
+      c.close(CloseCodes.AUTH_FAILED, "token subject is not a user");
+      return;
+    }
+    c.userRole = role;
+    if (c.authTimer >= 0) {
+      vertx.cancelTimer(c.authTimer);
+    }
+    c.send(new JsonObject().put("type", "ready").put("user_id", subject).put("role", role));
+  }
+
+  private void onClose(SignalConnection c) {
+    c.closed = true;
+    connections.remove(c);
+    if (c.authTimer >= 0) {
+      vertx.cancelTimer(c.authTimer);
+    }
+    Room room = c.room;
+    if (room != null && !closing) {
+      room.detach(c);
+      maybeRetire(room);
+    }
+  }
+
+  // --- messages ------------------------------------------------------------------------------
+
+  private void onText(SignalConnection c, String text) {
+    c.lastSeenNanos = System.nanoTime();
+    if (text.length() > settings.maxMessageBytes() / 3
+        && text.getBytes(StandardCharsets.UTF_8).length > settings.maxMessageBytes()) {
+      reject(c, SignalError.TOO_LARGE, "message larger than " + settings.maxMessageBytes() + " bytes", null);
+      return;
+    }
+    if (!c.admit()) {
+      reject(c, SignalError.RATE_LIMITED, "more than " + settings.messagesPerSecond() + " messages per second", null);
+      return;
+    }
+    JsonObject m;
+    try {
+      m = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      reject(c, SignalError.BAD_JSON, "not a JSON object", null);
+      return;
+    }
+    Object ref = m.getValue("id");
+    if (ref != null && !(ref instanceof String s && s.length() <= MAX_ID_CHARS) && !(ref instanceof Number)) {
+      reject(c, SignalError.INVALID, "id must be a string of at most " + MAX_ID_CHARS + " characters or a number", null);
+      return;
+    }
+    if (!(m.getValue("type") instanceof String type)) {
+      reject(c, SignalError.INVALID, "type is required and must be a string", ref);
+      return;
+    }
+    if (!c.authenticated()) {
+      if (type.equals("auth")) {
+        auth(c, m, ref);
+      } else {
+        reject(c, SignalError.UNAUTHENTICATED, "send {\"type\":\"auth\",\"token\":...} first", ref);
+      }
+      return;
+    }
+    switch (type) {
+      case "auth" -> reject(c, SignalError.INVALID, "already authenticated", ref);
+      case "join" -> join(c, m, ref);
+      case "offer", "answer" -> relay(c, type, m, ref, "sdp");
+      case "candidate", "renegotiate", "media" -> relay(c, type, m, ref, null);
+      case "hangup" -> hangup(c, ref);
+      case "leave" -> leave(c, ref);
+      case "ping" -> c.send(new JsonObject().put("type", "pong").put("server_time", Instant.now().toString())
+          .put("ref", ref));
+      default -> reject(c, SignalError.UNKNOWN_TYPE, "unknown message type '" + abbreviate(type) + "'", ref);
+    }
+  }
+
+  private void reject(SignalConnection c, SignalError code, String message, Object ref) {
+    rejected.increment();
+    c.error(code, message, ref);
+    if (c.strike()) {
+      c.close(CloseCodes.POLICY, "too many invalid messages");
+    }
+  }
+
+  private void auth(SignalConnection c, JsonObject m, Object ref) {
+    if (!(m.getValue("token") instanceof String token) || token.isBlank()) {
+      reject(c, SignalError.INVALID, "token is required", ref);
+      return;
+    }
+    jwt.authenticate(new TokenCredentials(token)).onComplete(ar -> {
+      if (ar.failed()) {
+        c.close(CloseCodes.AUTH_FAILED, "token invalid or expired");
+        return;
+      }
+      JsonObject p = ar.result().principal();
+      ready(c, p.getString("sub"), p.getString("role"));
+    });
+  }
+
+  private void join(SignalConnection c, JsonObject m, Object ref) {
+    UUID callId;
+    try {
+      callId = UUID.fromString(m.getString("call_id"));
+    } catch (RuntimeException e) {
+      reject(c, SignalError.INVALID, "call_id must be a call id", ref);
+      return;
+    }
+    Room current = c.room;
+    if (current != null) {
+      if (current.call.id().equals(callId)) {
+        reject(c, SignalError.INVALID, "already in this call", ref);
+        return;
+      }
+      current.detach(c);
+      maybeRetire(current);
+    }
+    store.find(callId).onComplete(ar -> {
+      if (ar.failed()) {
+        c.error(SignalError.UNAVAILABLE, "calls cannot be looked up right now; try again", ref);
+        return;
+      }
+      Call call = ar.result().orElse(null);
+      Role role = call == null ? null : call.roleOf(c.userId).orElse(null);
+      if (role == null) {
+        reject(c, SignalError.NOT_FOUND, "no such call", ref);
+        return;
+      }
+      if (call.ended() || !Instant.now().isBefore(call.endsAt())) {
+        c.error(SignalError.CALL_ENDED, "the call has ended" + (call.endReason() == null ? "" : " (" + call.endReason()
+            + ")"), ref);
+        return;
+      }
+      present(call, role).onComplete(known -> seat(c, call, role, known.succeeded() ? known.result() : Map.of()));
+    });
+  }
+
+  private void seat(SignalConnection c, Call call, Role role, Map<Role, String> known) {
+    if (c.closed) {
+      return;
+    }
+    while (true) {
+      Room room = rooms.get(call.id());
+      if (room == null) {
+        Room created = new Room(this, call);
+        room = rooms.putIfAbsent(call.id(), created);
+        if (room == null) {
+          room = created;
+          bus.subscribe(created.channel, created.busHandler);
+          created.startClock();
+        }
+      }
+      if (room.attach(c, role, known)) {
+        break;
+      }
+      rooms.remove(call.id(), room);
+    }
+    if (c.closed) {
+      Room room = c.room;
+      if (room != null) {
+        room.detach(c);
+      }
+      return;
+    }
+    drain(call, role, c);
+    vertx.setTimer(500, id -> {
+      if (!c.closed && c.room != null && c.room.call.id().equals(call.id())) {
+        drain(call, role, c);
+      }
+    });
+  }
+
+  private void relay(SignalConnection c, String type, JsonObject m, Object ref, String requiredText) {
+    Room room = c.room;
+    if (room == null) {
+      reject(c, SignalError.NOT_JOINED, "join a call first", ref);
+      return;
+    }
+    JsonObject out = new JsonObject().put("type", type);
+    switch (type) {
+      case "offer", "answer" -> {
+        if (!(m.getValue(requiredText) instanceof String sdp) || sdp.isEmpty()) {
+          reject(c, SignalError.INVALID, requiredText + " is required and must be a non-empty string", ref);
+          return;
+        }
+        out.put("sdp", sdp);
+      }
+      case "candidate" -> {
+        if (!m.containsKey("candidate")) {
+          reject(c, SignalError.INVALID, "candidate is required (an object, or null for the end of candidates)", ref);
+          return;
+        }
+        Object cand = m.getValue("candidate");
+        if (cand != null && !(cand instanceof JsonObject)) {
+          reject(c, SignalError.INVALID, "candidate must be an RTCIceCandidateInit object or null", ref);
+          return;
+        }
+        out.put("candidate", cand);
+      }
+      case "media" -> {
+        Object audio = m.getValue("audio");
+        Object video = m.getValue("video");
+        if ((audio != null && !(audio instanceof Boolean)) || (video != null && !(video instanceof Boolean))
+            || (audio == null && video == null)) {
+          reject(c, SignalError.INVALID, "media needs audio and/or video as booleans", ref);
+          return;
+        }
+        out.put("type", "peer-media").put("role", c.callRole.wire()).put("audio", audio).put("video", video);
+      }
+      case "renegotiate" -> {
+        Object reason = m.getValue("reason");
+        if (reason != null && !(reason instanceof String)) {
+          reject(c, SignalError.INVALID, "reason must be a string", ref);
+          return;
+        }
+        out.put("reason", reason);
+      }
+      default -> throw new IllegalStateException(type);
+    }
+    relayed.increment();
+    room.relay(c.callRole, out);
+  }
+
+  private void hangup(SignalConnection c, Object ref) {
+    Room room = c.room;
+    if (room == null) {
+      reject(c, SignalError.NOT_JOINED, "join a call first", ref);
+      return;
+    }
+    calls.end(room.call.id(), "hangup", c.userId)
+        .onFailure(t -> c.error(SignalError.UNAVAILABLE, "the call could not be ended right now; try again", ref));
+  }
+
+  private void leave(SignalConnection c, Object ref) {
+    Room room = c.room;
+    if (room == null) {
+      reject(c, SignalError.NOT_JOINED, "not in a call", ref);
+      return;
+    }
+    room.detach(c);
+    maybeRetire(room);
+    c.send(new JsonObject().put("type", "left").put("call_id", room.call.id().toString()).put("ref", ref));
+  }
+
+  // --- rooms, presence and outboxes in Redis --------------------------------------------------
+
+  private static String presenceKey(UUID callId) {
+    return "parley:call:" + callId + ":presence";
+  }
+
+  private static String outboxKey(UUID callId, Role role) {
+    return "parley:call:" + callId + ":outbox:" + role.wire();
+  }
+
+  private static String expireAt(Call call) {
+    return Long.toString(call.endsAt().toEpochMilli() + 60_000);
+  }
+
+  /** Records this party as here (on this node) and returns where both were before. */
+  private Future<Map<Role, String>> present(Call call, Role role) {
+    String key = presenceKey(call.id());
+    return redis.hgetall(key).compose(before -> {
+      Map<Role, String> known = new EnumMap<>(Role.class);
+      for (Role r : Role.values()) {
+        Response v = before == null ? null : before.get(r.wire());
+        if (v != null) {
+          known.put(r, v.toString());
+        }
+      }
+      return redis.hset(List.of(key, role.wire(), nodeId()))
+          .compose(v -> redis.pexpireat(List.of(key, expireAt(call))))
+          .map(v -> known);
+    });
+  }
+
+  void markAway(Room room, Role role) {
+    String key = presenceKey(room.call.id());
+    redis.hset(List.of(key, role.wire(), AWAY))
+        .onFailure(t -> LOG.debug("presence not stored: {}", t.toString()));
+    publish(room, new JsonObject().put("t", "left").put("role", role.wire()));
+  }
+
+  void publish(Room room, JsonObject m) {
+    bus.publish(room.channel, m).onFailure(t -> LOG.debug("call {}: publish failed: {}", room.call.id(), t.toString()));
+  }
+
+  /** Holds a message for a party that is not connected; appends are chained so order is kept. */
+  void hold(Call call, Role to, JsonObject message) {
+    String key = outboxKey(call.id(), to);
+    String value = message.encode();
+    outboxChains.compute(key, (k, previous) -> {
+      Future<?> before = previous == null ? Future.succeededFuture() : previous;
+      Future<?> next = before.transform(ignored -> redis.rpush(List.of(k, value))
+          .compose(v -> redis.ltrim(k, Integer.toString(-OUTBOX_MAX), "-1"))
+          .compose(v -> redis.pexpireat(List.of(k, expireAt(call))))
+          .onFailure(t -> LOG.debug("call {}: message for an absent party dropped: {}", call.id(), t.toString())));
+      next.onComplete(v -> outboxChains.remove(k, next));
+      return next;
+    });
+  }
+
+  private void drain(Call call, Role role, SignalConnection c) {
+    String key = outboxKey(call.id(), role);
+    Future<?> pending = outboxChains.getOrDefault(key, Future.succeededFuture());
+    pending.transform(ignored -> redis.eval(List.of(DRAIN_SCRIPT, "1", key))).onSuccess(list -> {
+      if (list == null) {
+        return;
+      }
+      for (Response r : list) {
+        try {
+          c.send(new JsonObject(r.toString()));
+        } catch (RuntimeException e) {
+          LOG.debug("undecodable held message dropped");
+        }
+      }
+    }).onFailure(t -> LOG.debug("call {}: outbox not drained: {}", call.id(), t.toString()));
+  }
+
+  void maybeRetire(Room room) {
+    if (room.retireIfEmpty()) {
+      rooms.remove(room.call.id(), room);
+      bus.unsubscribe(room.channel, room.busHandler);
+    }
+  }
+
+  /** The grace period of a dropped party ran out here: end the call unless it came back elsewhere. */
+  void graceOver(Room room, Role role) {
+    redis.hget(presenceKey(room.call.id()), role.wire()).onComplete(ar -> {
+      String where = ar.succeeded() && ar.result() != null ? ar.result().toString() : AWAY;
+      if (AWAY.equals(where)) {
+        calls.end(room.call.id(), "disconnected", null)
+            .onFailure(t -> LOG.warn("call {}: could not end after grace: {}", room.call.id(), t.toString()));
+      }
+      maybeRetire(room);
+    });
+  }
+
+  /** The call's clock ran out on this node. If PostgreSQL cannot record it, the end still holds here. */
+  void timeUp(Call call) {
+    calls.end(call.id(), "time_limit", null).onFailure(t -> {
+      LOG.warn("call {}: time limit reached but not recorded ({}); ending it on this node", call.id(), t.toString());
+      calls.endLocally(new Call(call.id(), call.appointmentId(), call.userId(), call.expertId(), call.type(),
+          call.startedAt(), call.endsAt(), Instant.now(), "time_limit", call.userConsent(), call.expertConsent(),
+          call.limitSeconds()));
+    });
+  }
+
+  private void callEnded(Call call) {
+    Room room = rooms.remove(call.id());
+    if (room != null) {
+      bus.unsubscribe(room.channel, room.busHandler);
+      room.end(call);
+    }
+  }
+
+  private void userDeleted(UUID userId) {
+    for (SignalConnection c : connections.keySet()) {
+      if (userId.equals(c.userId)) {
+        c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
+      }
+    }
+  }
+
+  private void keepalive(long intervalMs) {
+    long now = System.nanoTime();
+    long limit = 3 * intervalMs * 1_000_000L;
+    for (SignalConnection c : connections.keySet()) {
+      if (now - c.lastSeenNanos > limit) {
+        c.close(CloseCodes.KEEPALIVE, "no keepalive");
+      } else if (!c.closed) {
+        c.ws.writePing(io.vertx.core.buffer.Buffer.buffer("k"));
+      }
+    }
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 32 ? s : s.substring(0, 32) + "...";
+  }
+
+  /** Closes every connection with 1001 (going away); parties reconnect to another node. */
+  @Override
+  public void close() {
+    closing = true;
+    vertx.cancelTimer(pingTimer);
+    for (SignalConnection c : connections.keySet()) {
+      c.close(CloseCodes.GOING_AWAY, "server shutting down");
+    }
+  }
+}
