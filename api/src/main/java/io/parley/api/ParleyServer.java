@@ -92,6 +92,8 @@ public final class ParleyServer implements AutoCloseable {
   private HttpServer http;
   private TurnServer turn;
   private String turnSecret;
+  private CallService calls;
+  private SignalHub signal;
   private Pool pool;
   private boolean stopped;
 
@@ -196,10 +198,10 @@ public final class ParleyServer implements AutoCloseable {
     closers.push(bus);
     await(bus.start(), timeout);
     CallStore callStore = new CallStore(pool);
-    CallService calls = new CallService(vertx, config.calls(), callStore, bus, ids, clock, Optional.ofNullable(turn),
+    calls = new CallService(vertx, config.calls(), callStore, bus, ids, clock, Optional.ofNullable(turn),
         Optional.ofNullable(turnSecret));
     closers.push(calls);
-    SignalHub signal = new SignalHub(vertx, config.calls(), tokens.jwt(), calls, callStore, bus, redis, registry);
+    signal = new SignalHub(vertx, config.calls(), tokens.jwt(), calls, callStore, bus, redis, registry);
 
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), auth, users, new ExpertStore(pool),
         new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry, calls);
@@ -334,6 +336,16 @@ public final class ParleyServer implements AutoCloseable {
 
   public ParleyConfig config() {
     return config;
+  }
+
+  /** Expert calls of this node. */
+  public CallService calls() {
+    return calls;
+  }
+
+  /** The signalling endpoint of this node. */
+  public SignalHub signal() {
+    return signal;
   }
 
   /** The TURN server, when enabled. */
