@@ -24,9 +24,6 @@ final class Room {
   /** Where a party is, as this node knows it. */
   enum Presence { ABSENT, HERE, REMOTE, AWAY }
 
-  /** Warnings before the end, in seconds. */
-  static final long[] WARNINGS = {120, 30};
-
   final Call call;
   final String channel;
   final Handler<JsonObject> busHandler;
@@ -51,10 +48,10 @@ final class Room {
   synchronized void startClock() {
     long now = System.currentTimeMillis();
     long endsAt = call.endsAt().toEpochMilli();
-    for (long w : WARNINGS) {
-      long at = endsAt - w * 1000;
+    for (Duration w : hub.settings().warnings()) {
+      long at = endsAt - w.toMillis();
       if (at > now) {
-        clockTimers.add(hub.vertx().setTimer(at - now, id -> warn(w)));
+        clockTimers.add(hub.vertx().setTimer(at - now, id -> warn(w.toSeconds())));
       }
     }
     clockTimers.add(hub.vertx().setTimer(Math.max(1, endsAt - now), id -> hub.timeUp(call)));

@@ -57,6 +57,7 @@ public enum ConfigKey {
   PARLEY_TURN_MAX_BPS("5000000", "bytes/s", "Relayed bytes per second per allocation and direction; excess is dropped. 0: unlimited."),
   PARLEY_TURN_ALLOW_PEERS("", "comma list of CIDRs", "Peer ranges the TURN relay may reach although private or loopback, e.g. 127.0.0.0/8 in tests."),
   PARLEY_CALL_LIMIT("1200", "seconds", "Hard limit of one expert call (20 min): at it the server ends the call for both parties and cuts its TURN relays. A booking may be shorter, never longer."),
+  PARLEY_CALL_WARNINGS("120,30", "comma list of seconds", "Before a call's limit, signalling sends call-warning events this many seconds before the end."),
   PARLEY_CALL_JOIN_EARLY("600", "seconds", "How long before an appointment's scheduled time its call may be started or joined."),
   PARLEY_CALL_GRACE("30", "seconds", "A party whose signalling connection drops may reconnect and resume within this time; after it the call ends (reason disconnected)."),
   PARLEY_CALL_FREE_PER_MONTH("2", "appointments", "Appointments per user and calendar month (UTC) without payment; further ones are created with requires_payment true."),

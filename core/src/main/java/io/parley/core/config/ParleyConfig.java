@@ -144,7 +144,7 @@ public record ParleyConfig(
   }
 
   /** Expert calls and their signalling. */
-  public record Calls(Duration limit, Duration joinEarly, Duration grace, int freePerMonth, int maxMessageBytes,
+  public record Calls(Duration limit, List<Duration> warnings, Duration joinEarly, Duration grace, int freePerMonth, int maxMessageBytes,
                       int messagesPerSecond, Duration authTimeout, Duration pingInterval) {
     public Calls {
       if (limit.isZero() || limit.isNegative()) {
@@ -258,6 +258,7 @@ public record ParleyConfig(
         allow);
     Calls calls = new Calls(
         seconds(c, PARLEY_CALL_LIMIT, 1, 24 * 3600),
+        warnings(c),
         seconds(c, PARLEY_CALL_JOIN_EARLY, 0, 7 * 86_400),
         seconds(c, PARLEY_CALL_GRACE, 1, 3600),
         c.integer(PARLEY_CALL_FREE_PER_MONTH, 0, 10_000),
@@ -270,6 +271,22 @@ public record ParleyConfig(
         Path.of(c.string(PARLEY_MODELS)).toAbsolutePath().normalize(),
         seconds(c, PARLEY_SHUTDOWN_TIMEOUT, 1, 600),
         c.choice(PARLEY_LOG_FORMAT, LogFormat.class));
+  }
+
+  private static List<Duration> warnings(ConfigSource c) {
+    List<Duration> out = new ArrayList<>();
+    for (String s : c.list(PARLEY_CALL_WARNINGS)) {
+      try {
+        int v = Integer.parseInt(s.trim());
+        if (v <= 0) {
+          throw new NumberFormatException();
+        }
+        out.add(Duration.ofSeconds(v));
+      } catch (NumberFormatException e) {
+        throw ConfigSource.bad(PARLEY_CALL_WARNINGS, "a comma list of positive whole seconds like 120,30", s);
+      }
+    }
+    return List.copyOf(out);
   }
 
   private static Duration seconds(ConfigSource c, ConfigKey key, int min, int max) {
