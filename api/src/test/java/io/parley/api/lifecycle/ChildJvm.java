@@ -1,5 +1,6 @@
 package io.parley.api.lifecycle;
 
+import io.parley.api.support.Poll;
 import io.parley.api.support.TestNode;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.parley.api.lifecycle;
 
+import io.parley.api.support.Poll;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.parley.api.lifecycle;
 
+import io.parley.api.support.Poll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.api.store.EmbeddedPostgresService;

@@ -1,4 +1,4 @@
-package io.parley.api.lifecycle;
+package io.parley.api.support;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -9,14 +9,14 @@ import java.util.function.Predicate;
  * Waits for a condition by probing it until a deadline. The pause between probes only paces the
  * loop; what a test asserts is always the probed value, and a timeout fails with the last one seen.
  */
-final class Poll {
+public final class Poll {
 
   private static final long PAUSE_MS = 100;
 
   private Poll() {}
 
   /** Probes until {@code done} accepts the value; returns it. A probe that throws counts as "not yet". */
-  static <T> T until(Duration timeout, String what, Callable<T> probe, Predicate<? super T> done) {
+  public static <T> T until(Duration timeout, String what, Callable<T> probe, Predicate<? super T> done) {
     long deadline = System.nanoTime() + timeout.toNanos();
     T last = null;
     Exception lastError = null;
@@ -42,7 +42,7 @@ final class Poll {
     }
   }
 
-  static void until(Duration timeout, String what, BooleanSupplier condition) {
+  public static void until(Duration timeout, String what, BooleanSupplier condition) {
     until(timeout, what, condition::getAsBoolean, Boolean::booleanValue);
   }
 
