@@ -194,7 +194,7 @@ public final class ParleyServer implements AutoCloseable {
       turn = startTurn(registry);
       closers.push(turn);
     }
-    ClusterBus bus = new ClusterBus(vertx, redisOptions, redis, ids.uuid7().toString());
+    ClusterBus bus = new ClusterBus(vertx, redisOptions, ids.uuid7().toString());
     closers.push(bus);
     await(bus.start(), timeout);
     CallStore callStore = new CallStore(pool);

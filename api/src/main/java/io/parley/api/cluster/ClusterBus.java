@@ -7,7 +7,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
@@ -41,7 +40,8 @@ public final class ClusterBus implements AutoCloseable {
 
   private final Vertx vertx;
   private final Redis client;
-  private final RedisAPI publisher;
+  private final Redis publisherClient;
+  private Future<RedisConnection> publisher;
   private final String nodeId;
   private final Map<String, List<Handler<JsonObject>>> handlers = new ConcurrentHashMap<>();
   private final AtomicLong published = new AtomicLong();
@@ -50,10 +50,10 @@ public final class ClusterBus implements AutoCloseable {
   private volatile boolean closed;
   private long backoffMs = 100;
 
-  public ClusterBus(Vertx vertx, RedisOptions options, RedisAPI publisher, String nodeId) {
+  public ClusterBus(Vertx vertx, RedisOptions options, String nodeId) {
     this.vertx = vertx;
     this.client = Redis.createClient(vertx, new RedisOptions(options).setMaxPoolSize(1));
-    this.publisher = publisher;
+    this.publisherClient = Redis.createClient(vertx, new RedisOptions(options).setMaxPoolSize(1));
     this.nodeId = nodeId;
   }
 
@@ -117,11 +117,34 @@ public final class ClusterBus implements AutoCloseable {
     }
   }
 
-  /** Publishes {@code message} (with this node's id added) to {@code channel}. */
+  /**
+   * Publishes {@code message} (with this node's id added) to {@code channel}. All publishes of a
+   * node go over one connection, pipelined, so that receivers see them in the order they were made
+   * (a pool would spread them over connections and reorder them).
+   */
   public Future<Void> publish(String channel, JsonObject message) {
     message.put("node", nodeId);
     published.incrementAndGet();
-    return publisher.publish(channel, message.encode()).mapEmpty();
+    Request publish = Request.cmd(Command.PUBLISH).arg(channel).arg(message.encode());
+    return publisherConnection().compose(c -> c.send(publish)).mapEmpty();
+  }
+
+  private synchronized Future<RedisConnection> publisherConnection() {
+    if (publisher == null || publisher.failed()) {
+      Future<RedisConnection> f = publisherClient.connect();
+      publisher = f;
+      f.onSuccess(c -> {
+        c.exceptionHandler(t -> dropPublisher(f));
+        c.endHandler(v -> dropPublisher(f));
+      });
+    }
+    return publisher;
+  }
+
+  private synchronized void dropPublisher(Future<RedisConnection> which) {
+    if (publisher == which) {
+      publisher = null;
+    }
   }
 
   private void connect(Promise<Void> first) {
@@ -231,5 +254,6 @@ public final class ClusterBus implements AutoCloseable {
       c.close();
     }
     client.close();
+    publisherClient.close();
   }
 }

@@ -1,0 +1,126 @@
+package io.parley.api.signal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.parley.api.support.CallFixture;
+import io.parley.api.support.Poll;
+import io.parley.api.support.SignalClient;
+import io.parley.api.support.TestNode;
+import io.parley.api.support.TurnProbe;
+import io.parley.media.turn.TurnServer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two Parley nodes sharing one PostgreSQL and one Redis (the first node's embedded ones, which the
+ * second uses as external services): a call whose parties sit on different nodes signals through
+ * Redis, resumes across nodes, and ends on both nodes with both nodes' relays cut.
+ */
+class TwoNodeCallTest {
+
+  private static TestNode one;
+  private static TestNode two;
+
+  @BeforeAll
+  static void start() {
+    Map<String, String> shared = Map.of(
+        "PARLEY_JWT_SECRET", "two-node-test-jwt-secret-0123456789abcdef",
+        "PARLEY_TURN_SECRET", "two-node-test-turn-secret",
+        "PARLEY_CALL_GRACE", "5");
+    one = TestNode.start(shared);
+    Map<String, String> second = new HashMap<>(shared);
+    second.put("PARLEY_PG_URL", one.server().embeddedPostgres().orElseThrow().url().toString());
+    second.put("PARLEY_REDIS_URL", one.server().embeddedRedis().orElseThrow().url().toString());
+    two = TestNode.start(second);
+  }
+
+  @AfterAll
+  static void stop() {
+    two.close();
+    one.close();
+  }
+
+  @Test
+  void partiesOnTwoNodesSignalThroughRedis() {
+    CallFixture f = CallFixture.start(one);
+    try (SignalClient user = SignalClient.authenticated(one.baseUrl(), f.userToken());
+         SignalClient expert = SignalClient.authenticated(two.baseUrl(), f.expertToken())) {
+      assertThat(user.send(f.join()).expect("joined").getBoolean("peer_present")).isFalse();
+      assertThat(expert.send(f.join()).expect("joined").getBoolean("peer_present")).isTrue();
+      assertThat(user.expect("peer-joined").getString("role")).isEqualTo("expert");
+
+      user.send(new JsonObject().put("type", "offer").put("sdp", "v=0 from node one"));
+      JsonObject offer = expert.expect("offer");
+      assertThat(offer.getString("sdp")).isEqualTo("v=0 from node one");
+      assertThat(offer.getString("from")).isEqualTo("user");
+      expert.send(new JsonObject().put("type", "answer").put("sdp", "v=0 from node two"));
+      assertThat(user.expect("answer").getString("sdp")).isEqualTo("v=0 from node two");
+      for (int i = 0; i < 20; i++) {
+        user.send(new JsonObject().put("type", "candidate").put("candidate", new JsonObject().put("candidate", "c" + i)));
+      }
+      for (int i = 0; i < 20; i++) {
+        assertThat(expert.expect("candidate").getJsonObject("candidate").getString("candidate"))
+            .as("candidates arrive in order across nodes").isEqualTo("c" + i);
+      }
+    }
+  }
+
+  @Test
+  void aPartyResumesOnTheOtherNode() {
+    CallFixture f = CallFixture.start(one);
+    try (SignalClient expert = SignalClient.authenticated(two.baseUrl(), f.expertToken())) {
+      SignalClient user = SignalClient.authenticated(one.baseUrl(), f.userToken());
+      user.send(f.join()).expect("joined");
+      expert.send(f.join()).expect("joined");
+      user.expect("peer-joined");
+      user.abort();
+      assertThat(expert.expect("peer-left").getString("role")).isEqualTo("user");
+      expert.send(new JsonObject().put("type", "offer").put("sdp", "v=0 while away"));
+
+      try (SignalClient back = SignalClient.authenticated(two.baseUrl(), f.userToken())) {
+        assertThat(back.send(f.join()).expect("joined").getBoolean("resumed")).isTrue();
+        assertThat(back.expect("offer").getString("sdp")).isEqualTo("v=0 while away");
+        assertThat(expert.expect("peer-joined").getBoolean("resumed")).isTrue();
+        // Node one's grace timer for the user was cancelled by the resume on node two.
+        back.expectSilence(Duration.ofSeconds(6));
+        assertThat(one.server().calls().get(f.callId(), f.userId(), false).await().ended()).isFalse();
+      }
+    }
+  }
+
+  @Test
+  void endingOnOneNodeEndsOnBothAndCutsBothNodesRelays() {
+    CallFixture f = CallFixture.start(one);
+    TurnServer turnOne = one.server().turn().orElseThrow();
+    TurnServer turnTwo = two.server().turn().orElseThrow();
+    JsonObject userIce = one.server().calls().iceServers(f.callId(), f.userId()).await();
+    JsonObject expertIce = two.server().calls().iceServers(f.callId(), f.expertId()).await();
+    try (SignalClient user = SignalClient.authenticated(one.baseUrl(), f.userToken());
+         SignalClient expert = SignalClient.authenticated(two.baseUrl(), f.expertToken());
+         TurnProbe userRelay = TurnProbe.fromIceServers(userIce);
+         TurnProbe expertRelay = TurnProbe.fromIceServers(expertIce)) {
+      user.send(f.join()).expect("joined");
+      expert.send(f.join()).expect("joined");
+      assertThat(userRelay.allocate()).isZero();
+      assertThat(expertRelay.allocate()).isZero();
+      assertThat(turnOne.activeTags()).contains(f.callId().toString());
+      assertThat(turnTwo.activeTags()).contains(f.callId().toString());
+
+      expert.send(new JsonObject().put("type", "hangup"));
+      assertThat(user.expect("call-ended").getString("reason")).isEqualTo("hangup");
+      assertThat(expert.expect("call-ended").getString("reason")).isEqualTo("hangup");
+      Poll.until(Duration.ofSeconds(1), "node one cut its relay",
+          () -> !turnOne.activeTags().contains(f.callId().toString()));
+      Poll.until(Duration.ofSeconds(1), "node two cut its relay",
+          () -> !turnTwo.activeTags().contains(f.callId().toString()));
+      try (TurnProbe late = TurnProbe.fromIceServers(userIce)) {
+        assertThat(late.allocate()).isEqualTo(403);
+      }
+    }
+  }
+}
