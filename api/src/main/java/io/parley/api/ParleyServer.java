@@ -29,6 +29,7 @@ import io.parley.api.store.EmbeddedRedisService;
 import io.parley.api.store.ExpertStore;
 import io.parley.api.store.HomeLock;
 import io.parley.api.store.RefreshTokenStore;
+import io.parley.api.store.UserCache;
 import io.parley.api.store.UserStore;
 import io.parley.core.Ids;
 import io.parley.core.ParleyException;
@@ -182,7 +183,15 @@ public final class ParleyServer implements AutoCloseable {
     closers.push(() -> vertx.cancelTimer(sync));
     io.micrometer.core.instrument.Gauge.builder("parley.ratelimit.degraded", counters, c -> c.degraded() ? 1 : 0)
         .description("1 while rate limits are counted locally because Redis is unreachable").register(registry);
-    UserStore users = new UserStore(pool);
+    ClusterBus bus = new ClusterBus(vertx, redisOptions, ids.uuid7().toString());
+    closers.push(bus);
+    await(bus.start(), 60);
+    UserCache userCache = new UserCache(bus, storage.userCacheTtl());
+    io.micrometer.core.instrument.FunctionCounter.builder("parley.user.cache.hits", userCache, UserCache::hits)
+        .description("GET /api/v1/users/me answered from this node's cache").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("parley.user.cache.misses", userCache, UserCache::misses)
+        .description("GET /api/v1/users/me read from PostgreSQL").register(registry);
+    UserStore users = new UserStore(pool, userCache);
     RefreshTokenStore refreshTokens = new RefreshTokenStore(pool);
     AuditLog audit = new AuditLog(pool);
     AuthService auth = new AuthService(config.auth(), users, refreshTokens, audit, counters, tokens, hasher,
@@ -194,16 +203,14 @@ public final class ParleyServer implements AutoCloseable {
       turn = startTurn(registry);
       closers.push(turn);
     }
-    ClusterBus bus = new ClusterBus(vertx, redisOptions, ids.uuid7().toString());
-    closers.push(bus);
-    await(bus.start(), timeout);
     CallStore callStore = new CallStore(pool);
     calls = new CallService(vertx, config.calls(), callStore, bus, ids, clock, Optional.ofNullable(turn),
         Optional.ofNullable(turnSecret));
     closers.push(calls);
+    calls.onUserDeleted(userCache::invalidateLocally);
     signal = new SignalHub(vertx, config.calls(), tokens.jwt(), calls, callStore, bus, redis, registry);
 
-    HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), auth, users, new ExpertStore(pool),
+    HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), auth, users, new ExpertStore(pool, userCache),
         new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry, calls);
     var router = await(HttpApi.create(deps), timeout);
     http = vertx.createHttpServer(new HttpServerOptions()

@@ -44,6 +44,7 @@ public final class ClusterBus implements AutoCloseable {
   private Future<RedisConnection> publisher;
   private final String nodeId;
   private final Map<String, List<Handler<JsonObject>>> handlers = new ConcurrentHashMap<>();
+  private final List<Runnable> connectedListeners = new CopyOnWriteArrayList<>();
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong received = new AtomicLong();
   private volatile RedisConnection subscriber;
@@ -66,6 +67,11 @@ public final class ClusterBus implements AutoCloseable {
 
   public String nodeId() {
     return nodeId;
+  }
+
+  /** Runs {@code listener} each time the subscriber (re)connects: what was published meanwhile is lost. */
+  public void onConnected(Runnable listener) {
+    connectedListeners.add(listener);
   }
 
   /** True while the subscriber connection is up. */
@@ -187,6 +193,7 @@ public final class ClusterBus implements AutoCloseable {
           return;
         }
         backoffMs = 100;
+        connectedListeners.forEach(Runnable::run);
         subscriber = c;
         // Channels added while the SUBSCRIBE above was in flight.
         for (String ch : handlers.keySet()) {

@@ -2,7 +2,9 @@ package io.parley.api.http;
 
 import io.parley.api.store.AuditLog;
 import io.parley.api.store.DataExport;
+import io.parley.api.store.UserCache;
 import io.parley.api.store.UserStore;
+import io.vertx.core.buffer.Buffer;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.vertx.core.json.JsonObject;
@@ -37,7 +39,26 @@ final class UserRoutes {
   private void getMe(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
       UUID id = Authenticator.userId(ctx);
-      Responses.json(ctx, 200, users.withProfile(id).map(u -> u.orElseThrow(UserRoutes::gone)));
+      UserCache cache = users.cache();
+      Buffer cached = cache.get(id);
+      if (cached != null) {
+        ctx.response().putHeader("Content-Type", "application/json").end(cached);
+        return;
+      }
+      long epoch = cache.epoch();
+      users.withProfile(id).onComplete(ar -> {
+        if (ar.failed()) {
+          ctx.fail(ar.cause());
+          return;
+        }
+        if (ar.result().isEmpty()) {
+          ctx.fail(gone());
+          return;
+        }
+        Buffer body = ar.result().get().toBuffer();
+        cache.put(id, body, epoch);
+        ctx.response().putHeader("Content-Type", "application/json").end(body);
+      });
     });
   }
 

@@ -27,9 +27,11 @@ public final class ExpertStore {
   public record Page(List<JsonObject> items, Optional<String> nextCursor) {}
 
   private final Pool pool;
+  private final UserCache users;
 
-  public ExpertStore(Pool pool) {
+  public ExpertStore(Pool pool, UserCache users) {
     this.pool = pool;
+    this.users = users;
   }
 
   /** Creates or replaces the caller's listing and makes the caller an expert (admins stay admins). */
@@ -56,7 +58,8 @@ public final class ExpertStore {
         .compose(rows -> conn.preparedQuery("UPDATE users SET role = 'expert', updated_at = now() "
                 + "WHERE id = $1 AND role = 'user'").execute(Tuple.of(userId))
             .map(v -> json(rows.iterator().next()))))
-        .recover(ExpertStore::userGone);
+        .recover(ExpertStore::userGone)
+        .andThen(ar -> users.invalidate(userId));
   }
 
   /** The caller's token outlived the account (deleted since): the 401 every other route gives, not a 500. */

@@ -28,9 +28,15 @@ public final class UserStore {
 
   private static final String USER_COLUMNS = "id, email, name, role, password_hash, created_at";
   private final Pool pool;
+  private final UserCache cache;
 
-  public UserStore(Pool pool) {
+  public UserStore(Pool pool, UserCache cache) {
     this.pool = pool;
+    this.cache = cache;
+  }
+
+  public UserCache cache() {
+    return cache;
   }
 
   /** Inserts a user; fails with a CONFLICT {@link ParleyException} when the e-mail is taken. */
@@ -65,12 +71,14 @@ public final class UserStore {
             + "updated_at = now() WHERE id = $1 RETURNING " + USER_COLUMNS)
         .execute(Tuple.of(id, name, email))
         .map(rows -> rows.size() == 0 ? Optional.<User>empty() : Optional.of(user(rows.iterator().next())))
-        .recover(UserStore::uniqueViolation);
+        .recover(UserStore::uniqueViolation)
+        .andThen(ar -> cache.invalidate(id));
   }
 
   public Future<Void> setAdmin(UUID id) {
     return pool.preparedQuery("UPDATE users SET role = 'admin', updated_at = now() WHERE id = $1")
-        .execute(Tuple.of(id)).mapEmpty();
+        .execute(Tuple.of(id)).<Void>mapEmpty()
+        .andThen(ar -> cache.invalidate(id));
   }
 
   /**
@@ -117,13 +125,18 @@ public final class UserStore {
             .addValue(p.getString("dietary_pref"))
             .addValue(p.getString("activity_level"))
             .addValue(p.getString("city")))
-        .map(rows -> profile(rows.iterator().next()));
+        .map(rows -> profile(rows.iterator().next()))
+        .andThen(ar -> cache.invalidate(userId));
   }
 
-  /** Deletes the user; every table of theirs cascades. */
+  /**
+   * Deletes the user; every table of theirs cascades. The cache entry is dropped now and again
+   * when the deletion is announced after commit ({@code CallService.userDeleted}).
+   */
   public Future<Boolean> delete(SqlClient client, UUID id) {
     return client.preparedQuery("DELETE FROM users WHERE id = $1").execute(Tuple.of(id))
-        .map(rows -> rows.rowCount() == 1);
+        .map(rows -> rows.rowCount() == 1)
+        .andThen(ar -> cache.invalidate(id));
   }
 
   private static io.vertx.sqlclient.data.Numeric decimal(Number n) {

@@ -31,7 +31,9 @@ class TwoNodeCallTest {
     Map<String, String> shared = Map.of(
         "PARLEY_JWT_SECRET", "two-node-test-jwt-secret-0123456789abcdef",
         "PARLEY_TURN_SECRET", "two-node-test-turn-secret",
-        "PARLEY_CALL_GRACE", "5");
+        "PARLEY_CALL_GRACE", "5",
+        // Long enough that only invalidation, never expiry, can explain a fresh read.
+        "PARLEY_USER_CACHE_TTL", "60");
     one = TestNode.start(shared);
     Map<String, String> second = new HashMap<>(shared);
     second.put("PARLEY_PG_URL", one.server().embeddedPostgres().orElseThrow().url().toString());
@@ -43,6 +45,27 @@ class TwoNodeCallTest {
   static void stop() {
     two.close();
     one.close();
+  }
+
+  @Test
+  void aWriteOnOneNodeIsSeenAtOnceOnTheOther() {
+    JsonObject user = one.api().newUser();
+    String token = user.getString("access_token");
+    assertThat(two.api().get("/api/v1/users/me", token).json().getString("name")).isEqualTo("Test User");
+    assertThat(two.api().get("/api/v1/users/me", token).json().getString("name")).as("now cached on node two")
+        .isEqualTo("Test User");
+    assertThat(one.api().put("/api/v1/users/me", token, new JsonObject().put("name", "Renamed")).status())
+        .isEqualTo(200);
+    Poll.until(Duration.ofSeconds(1), "node two serves the new name",
+        () -> "Renamed".equals(two.api().get("/api/v1/users/me", token).json().getString("name")));
+    assertThat(one.api().put("/api/v1/users/me/profile", token, new JsonObject().put("city", "Porto")).status())
+        .isEqualTo(200);
+    Poll.until(Duration.ofSeconds(1), "node two serves the new profile",
+        () -> "Porto".equals(two.api().get("/api/v1/users/me", token).json().getJsonObject("profile")
+            .getString("city")));
+    assertThat(one.api().delete("/api/v1/users/me", token).status()).isEqualTo(204);
+    Poll.until(Duration.ofSeconds(1), "node two no longer serves the deleted account",
+        () -> two.api().get("/api/v1/users/me", token).status() == 401);
   }
 
   @Test

@@ -36,6 +36,7 @@ public enum ConfigKey {
   PARLEY_RATE_LIMIT_CHAT_PER_MINUTE("60", "requests/min", "Class chat: chat completions, per user."),
   PARLEY_RATE_LIMIT_VOICE_PER_MINUTE("30", "requests/min", "Class voice: realtime sessions, transcription, speech, per user."),
   PARLEY_RATE_LIMIT_VISION_PER_MINUTE("20", "requests/min", "Class vision: photo analysis and meal uploads, per user."),
+  PARLEY_USER_CACHE_TTL("5", "seconds", "Per-node cache of GET /api/v1/users/me. Writes invalidate it on every node at once (Redis pub/sub); the TTL only bounds a lost invalidation. 0 disables it."),
   PARLEY_TRUST_PROXY("false", "boolean", "Take the client IP from X-Forwarded-For (only behind a trusted load balancer)."),
   PARLEY_MAX_BODY_BYTES("1048576", "bytes", "Largest JSON request body; larger -> 413."),
   PARLEY_CORS_ORIGINS("", "comma list", "Origins allowed by CORS (exact origins, or * for any). Empty: no CORS headers."),

@@ -61,7 +61,7 @@ public record ParleyConfig(
 
   /** Where data lives: external URLs, or empty for the embedded services. */
   public record Storage(Optional<URI> pgUrl, int pgPoolSize, int pgEmbeddedPort,
-                        Optional<URI> redisUrl, int redisEmbeddedPort) {
+                        Optional<URI> redisUrl, int redisEmbeddedPort, Duration userCacheTtl) {
     public Storage {
       pgUrl.ifPresent(u -> requireScheme(PARLEY_PG_URL, u, "postgresql", "postgres"));
       redisUrl.ifPresent(u -> requireScheme(PARLEY_REDIS_URL, u, "redis", "rediss"));
@@ -180,7 +180,8 @@ public record ParleyConfig(
         c.integer(PARLEY_PG_POOL_SIZE, 1, 1000),
         c.integer(PARLEY_PG_EMBEDDED_PORT, 0, 65535),
         url(c, PARLEY_REDIS_URL),
-        c.integer(PARLEY_REDIS_EMBEDDED_PORT, 0, 65535));
+        c.integer(PARLEY_REDIS_EMBEDDED_PORT, 0, 65535),
+        seconds(c, PARLEY_USER_CACHE_TTL, 0, 3600));
     Auth auth = new Auth(
         Optional.ofNullable(c.string(PARLEY_JWT_SECRET)),
         c.string(PARLEY_JWT_ISSUER),
