@@ -283,7 +283,9 @@ order of the two routes alternating from round to round. A run with any non-2xx 
 instead of writing a row.
 
 - **users/me**: \`GET /api/v1/users/me\` with a bearer token: the full authenticated REST path
-  (JWT check, rate limiter in Redis, the route itself).
+  (JWT check, rate limiter in Redis, OpenAPI validation, the route itself). The body comes from
+  the node's user cache (\`PARLEY_USER_CACHE_TTL\`, invalidated on every write on every node), so
+  PostgreSQL is read once per user per TTL; rows before the cache (0.31) read it on every request.
 - **live**: \`GET /health/live\`: the bare route (no auth, no validation, no rate limit), the peer.
 - **req/s**, **p99 ms**: medians over the rounds; p99 from wrk's latency distribution.
 - **ratio**: users/me req/s ÷ live req/s, median of the per-round ratios. Goal: >= $RATIO_GOAL.

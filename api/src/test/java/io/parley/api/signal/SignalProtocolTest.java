@@ -7,6 +7,10 @@ import io.parley.api.support.JwtForge;
 import io.parley.api.support.SignalClient;
 import io.parley.api.support.TestNode;
 import io.vertx.core.json.JsonObject;
+import java.io.DataInputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -29,7 +33,8 @@ class SignalProtocolTest {
         "PARLEY_SIGNAL_RATE", "10",
         "PARLEY_SIGNAL_AUTH_TIMEOUT", "1",
         "PARLEY_SIGNAL_MAX_MESSAGE_BYTES", "4096",
-        "PARLEY_CALL_GRACE", "3"));
+        "PARLEY_CALL_GRACE", "3",
+        "PARLEY_SIGNAL_PING_INTERVAL", "1"));
     base = node.baseUrl();
   }
 
@@ -70,6 +75,56 @@ class SignalProtocolTest {
       c.send(new JsonObject().put("type", "auth").put("token", expired));
       assertThat(c.closeCode(Duration.ofSeconds(5))).isEqualTo(4001);
     }
+  }
+
+  @Test
+  void pingsAndClosesAClientThatNeverAnswers() throws Exception {
+    CallFixture f = CallFixture.start(node);
+    URI uri = URI.create(base);
+    try (Socket raw = new Socket(uri.getHost(), uri.getPort())) {
+      raw.setSoTimeout(10_000);
+      String key = java.util.Base64.getEncoder().encodeToString(new byte[16]);
+      raw.getOutputStream().write(("GET /api/v1/signal HTTP/1.1\r\nHost: " + uri.getAuthority()
+          + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key
+          + "\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer " + f.userToken() + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      DataInputStream in = new DataInputStream(raw.getInputStream());
+      String status = readLine(in);
+      assertThat(status).startsWith("HTTP/1.1 101");
+      while (!readLine(in).isEmpty()) {
+        // Response headers.
+      }
+      int pings = 0;
+      long started = System.nanoTime();
+      while (true) {
+        int opcode = in.readUnsignedByte() & 0x0F;
+        int len = in.readUnsignedByte() & 0x7F;
+        if (len == 126) {
+          len = in.readUnsignedShort();
+        }
+        byte[] payload = in.readNBytes(len);
+        if (opcode == 0x9) {
+          pings++;
+        } else if (opcode == 0x8) {
+          int code = ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
+          assertThat(code).isEqualTo(4008);
+          break;
+        }
+      }
+      assertThat(pings).as("pinged once per interval before giving up").isGreaterThanOrEqualTo(2);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
+    }
+  }
+
+  private static String readLine(DataInputStream in) throws java.io.IOException {
+    StringBuilder sb = new StringBuilder();
+    int c;
+    while ((c = in.read()) != -1 && c != '\n') {
+      if (c != '\r') {
+        sb.append((char) c);
+      }
+    }
+    return sb.toString();
   }
 
   @Test
