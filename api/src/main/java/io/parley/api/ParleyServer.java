@@ -205,7 +205,7 @@ public final class ParleyServer implements AutoCloseable {
     }
     CallStore callStore = new CallStore(pool);
     calls = new CallService(vertx, config.calls(), callStore, bus, ids, clock, Optional.ofNullable(turn),
-        Optional.ofNullable(turnSecret));
+        Optional.ofNullable(turnSecret), registry);
     closers.push(calls);
     calls.onUserDeleted(userCache::invalidateLocally);
     signal = new SignalHub(vertx, config.calls(), tokens.jwt(), calls, callStore, bus, redis, registry);

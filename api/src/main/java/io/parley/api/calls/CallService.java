@@ -1,5 +1,7 @@
 package io.parley.api.calls;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.parley.api.cluster.ClusterBus;
 import io.parley.core.Ids;
 import io.parley.core.ParleyException;
@@ -58,9 +60,11 @@ public final class CallService implements AutoCloseable {
   private final long sweepTimer;
   private final long reconcileTimer;
   private boolean sweeping;
+  private final MeterRegistry metrics;
+  private final Counter started;
 
   public CallService(Vertx vertx, ParleyConfig.Calls settings, CallStore store, ClusterBus bus, Ids ids, Clock clock,
-                     Optional<TurnServer> turn, Optional<String> turnSecret) {
+                     Optional<TurnServer> turn, Optional<String> turnSecret, MeterRegistry metrics) {
     this.vertx = vertx;
     this.settings = settings;
     this.store = store;
@@ -69,6 +73,8 @@ public final class CallService implements AutoCloseable {
     this.clock = clock;
     this.turn = turn;
     this.turnSecret = turnSecret;
+    this.metrics = metrics;
+    this.started = Counter.builder("parley.calls.started").description("Calls started on this node").register(metrics);
     bus.subscribe(ClusterBus.BROADCAST, this::onBroadcast);
     sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, id -> sweep());
     reconcileTimer = vertx.setPeriodic(RECONCILE_MILLIS, id -> reconcile());
@@ -129,6 +135,7 @@ public final class CallService implements AutoCloseable {
     return store.start(ids.uuid7(), appointmentId, caller, clock.instant(), settings.joinEarly(), settings.limit())
         .onSuccess(s -> {
           if (s.created()) {
+            started.increment();
             LOG.info("call {} started for appointment {}, ends at {}", s.call().id(), appointmentId, s.call().endsAt());
           }
         });
@@ -213,6 +220,8 @@ public final class CallService implements AutoCloseable {
   /** Applies an end here at once and tells the other nodes. */
   private void announce(Call c) {
     LOG.info("call {} ended: {}", c.id(), c.endReason());
+    Counter.builder("parley.calls.ended").description("Calls ended by this node, by reason")
+        .tag("reason", String.valueOf(c.endReason())).register(metrics).increment();
     apply(c);
     bus.publish(ClusterBus.BROADCAST, new JsonObject()
             .put("t", "call-ended")
