@@ -338,6 +338,11 @@ async function main() {
   const before = { user: await user.evaluate(() => window.stats()), expert: await expert.evaluate(() => window.stats()) };
   await new Promise((r) => setTimeout(r, flowMs));
   const after = { user: await user.evaluate(() => window.stats()), expert: await expert.evaluate(() => window.stats()) };
+  const early = { user: await state("user"), expert: await state("expert") };
+  if (early.user.endedAt || early.expert.endedAt) {
+    failures.push(`the call ended during the ${flowMs} ms audio check (connecting took ${JSON.stringify(result.connectMs)} ms): `
+        + "the call limit leaves too little time on this machine");
+  }
   for (const role of ["user", "expert"]) {
     const a = after[role];
     const sel = a.selected;

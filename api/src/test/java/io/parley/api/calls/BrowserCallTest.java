@@ -37,8 +37,11 @@ class BrowserCallTest {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BrowserCallTest.class);
   private static final Path SCRIPT = Path.of("api/src/test/js/call-browser.mjs");
-  /** The call limit: time for both browsers to connect and to show two seconds of audio, with room to spare. */
-  private static final int LIMIT_SECONDS = 8;
+  /**
+   * The call limit: time for both browsers to connect (about a second here) and to show two seconds
+   * of audio, with room to spare on a busy two-core machine.
+   */
+  private static final int LIMIT_SECONDS = 10;
   private static final String SPEECH = "Hello, this is a Parley test call. The user asks a question, "
       + "and the expert answers it clearly and slowly.";
 
@@ -125,7 +128,12 @@ class BrowserCallTest {
         } catch (RuntimeException e) {
           throw new AssertionError("no JSON result from the script\n" + why, e);
         }
-        LOG.info("browser call: {}", summary(result));
+        String server = "TURN allocations: peak " + peakAllocations.get() + ", 0 within "
+            + (zeroAfterEndNanos.get() == 0 || endedNanos.get() == 0 ? "never"
+                : Math.max(0, zeroAfterEndNanos.get() - endedNanos.get()) / 1_000_000 + " ms")
+            + " of the end, at most " + maxAllocationsLate.get() + " later than 1 s after it";
+        LOG.info("browser call: {}; {}", summary(result), server);
+        why = server + "\n" + why;
         assertThat(result.getJsonArray("failures")).as(why).isEmpty();
         assertThat(exit).as(why).isZero();
 
@@ -162,12 +170,14 @@ class BrowserCallTest {
         }
 
         // Server side: both browsers had allocations; the end revoked them all within a second.
-        assertThat(peakAllocations.get()).as(why).isGreaterThanOrEqualTo(2);
+        // (Without the revocation the relays would still stop, at the credentials' expiry, but the
+        // allocations would linger until the TURN server's sweep: this catches that.)
+        assertThat(peakAllocations.get()).as(server).isGreaterThanOrEqualTo(2);
         assertThat(endedNanos.get()).as("the call's end was applied on the node").isNotZero();
-        assertThat(zeroAfterEndNanos.get()).as("allocations dropped to 0 after the end").isNotZero();
-        assertThat(Duration.ofNanos(Math.max(0, zeroAfterEndNanos.get() - endedNanos.get())))
+        assertThat(zeroAfterEndNanos.get()).as("allocations dropped to 0 after the end; " + server).isNotZero();
+        assertThat(Duration.ofNanos(Math.max(0, zeroAfterEndNanos.get() - endedNanos.get()))).as(server)
             .isLessThanOrEqualTo(Duration.ofSeconds(1));
-        assertThat(maxAllocationsLate.get()).as("allocations made more than a second after the end").isZero();
+        assertThat(maxAllocationsLate.get()).as(server).isZero();
         Call ended = node.server().calls().get(call.id(), userId, false).await();
         assertThat(ended.endReason()).isEqualTo("time_limit");
         // Dated at the limit (the node's timer may fire a millisecond early: then at that moment).
