@@ -54,7 +54,10 @@ final class Room {
         clockTimers.add(hub.vertx().setTimer(at - now, id -> warn(w.toSeconds())));
       }
     }
-    clockTimers.add(hub.vertx().setTimer(Math.max(1, endsAt - now), id -> hub.timeUp(call)));
+    // Rounded up to the next millisecond: toEpochMilli() drops ends_at's microseconds, and a timer
+    // firing before ends_at would date the time-limit end early (duration_seconds one short).
+    long untilEndNanos = Duration.between(Instant.now(), call.endsAt()).toNanos();
+    clockTimers.add(hub.vertx().setTimer(Math.max(1, (untilEndNanos + 999_999) / 1_000_000), id -> hub.timeUp(call)));
   }
 
   synchronized boolean closed() {
