@@ -215,6 +215,8 @@ class BookingTest {
         good.copy().put("scheduled_at", "tomorrow at ten")), 400, "validation_failed"))).containsExactly("/scheduled_at");
     assertThat(fields(assertError(api.post("/api/v1/appointments", user.token(), good.copy().put("type", "fax")),
         400, "validation_failed"))).containsExactly("/type");
+    assertThat(fields(assertError(api.post("/api/v1/appointments", user.token(), good.copy().put("expert_id", "nobody")),
+        400, "validation_failed"))).containsExactly("/expert_id");
     JsonObject noExpert = good.copy();
     noExpert.remove("expert_id");
     assertThat(fields(assertError(api.post("/api/v1/appointments", user.token(), noExpert), 400, "validation_failed")))
