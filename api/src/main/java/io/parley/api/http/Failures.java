@@ -49,6 +49,10 @@ public final class Failures implements Handler<RoutingContext> {
       ApiError.send(ctx, pe);
       return;
     }
+    if (failure instanceof ApiProblem ap) {
+      ApiError.send(ctx, ap.status(), ap.code(), ap.getMessage(), ap.details());
+      return;
+    }
     if (failure != null && dependencyDown(failure)) {
       LOG.atWarn().addKeyValue("request_id", RequestLog.requestId(ctx))
           .log("dependency unavailable on {} {}: {}", ctx.request().method(), ctx.request().path(), failure.toString());

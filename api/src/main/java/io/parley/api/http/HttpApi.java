@@ -2,6 +2,7 @@ package io.parley.api.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.parley.api.auth.AuthService;
+import io.parley.api.calls.AppointmentStore;
 import io.parley.api.calls.CallService;
 import io.parley.api.store.DataExport;
 import io.parley.api.store.ExpertStore;
@@ -22,6 +23,7 @@ import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.sqlclient.Pool;
+import java.time.Clock;
 import java.util.Set;
 
 /**
@@ -82,8 +84,10 @@ public final class HttpApi {
     });
 
     new AuthRoutes(d.auth(), d.users(), clientIp).mount(b);
-    new UserRoutes(d.users(), d.export(), d.pool(), clientIp).mount(b);
+    new UserRoutes(d.users(), d.export(), d.pool(), clientIp, d.calls()).mount(b);
     new ExpertRoutes(d.experts()).mount(b);
+    new AppointmentRoutes(new AppointmentStore(d.pool()), d.calls(), d.ids(), Clock.systemUTC()).mount(b);
+    new CallRoutes(d.calls()).mount(b);
     new AdminRoutes(d.users(), d.pool()).mount(b);
 
     // Authentication already happened in the Authenticator root handler (before validation).

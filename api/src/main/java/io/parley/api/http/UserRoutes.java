@@ -1,5 +1,6 @@
 package io.parley.api.http;
 
+import io.parley.api.calls.CallService;
 import io.parley.api.store.AuditLog;
 import io.parley.api.store.DataExport;
 import io.parley.api.store.UserCache;
@@ -7,25 +8,32 @@ import io.parley.api.store.UserStore;
 import io.vertx.core.buffer.Buffer;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.sqlclient.Pool;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@code /api/v1/users/me*}: the caller's own account, profile, export and deletion. */
 final class UserRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(UserRoutes.class);
 
   private final UserStore users;
   private final DataExport export;
   private final Pool pool;
   private final ClientIp clientIp;
+  private final CallService calls;
 
-  UserRoutes(UserStore users, DataExport export, Pool pool, ClientIp clientIp) {
+  UserRoutes(UserStore users, DataExport export, Pool pool, ClientIp clientIp, CallService calls) {
     this.users = users;
     this.export = export;
     this.pool = pool;
     this.clientIp = clientIp;
+    this.calls = calls;
   }
 
   void mount(RouterBuilder b) {
@@ -91,13 +99,24 @@ final class UserRoutes {
     });
   }
 
-  /** Deletes the account and everything of it in one transaction; the audit entry stays. */
+  /**
+   * Deletes the account and everything of it in one transaction; the audit entry stays. Its open
+   * calls are ended first (reason deleted) so that the other party is told and the relays cut;
+   * once deleted, every node drops the account's TURN credentials and signalling connections.
+   */
   private void deleteMe(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
       UUID id = Authenticator.userId(ctx);
-      Responses.noContent(ctx, pool.withTransaction(conn -> users.delete(conn, id).compose(deleted -> deleted
-          ? AuditLog.record(conn, id, "user.deleted", id, clientIp.of(ctx), RequestLog.requestId(ctx), null)
-          : io.vertx.core.Future.failedFuture(gone()))));
+      Future<Void> callsEnded = calls.endAllOf(id, "deleted").recover(t -> {
+        // Deletion goes ahead: the rows go with the account, and the call clock and credential expiry still hold.
+        LOG.warn("user {}: open calls not ended before deletion: {}", id, t.toString());
+        return Future.succeededFuture();
+      });
+      Responses.noContent(ctx, callsEnded
+          .compose(v -> pool.withTransaction(conn -> users.delete(conn, id).compose(deleted -> deleted
+              ? AuditLog.record(conn, id, "user.deleted", id, clientIp.of(ctx), RequestLog.requestId(ctx), null)
+              : Future.failedFuture(gone()))))
+          .onSuccess(v -> calls.userDeleted(id)));
     });
   }
 

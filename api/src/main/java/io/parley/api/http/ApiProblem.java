@@ -1,0 +1,42 @@
+package io.parley.api.http;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A failure with its own status and error code, for what {@link io.parley.core.ParleyException}'s
+ * coarse reasons cannot say: a field that passed the contract but not a rule the contract cannot
+ * express (a configured limit, the clock), or a conflict with a specific code such as
+ * {@code outside_join_window}. {@link Failures} sends it in the one error shape.
+ */
+final class ApiProblem extends RuntimeException {
+
+  private final int status;
+  private final String code;
+  private final JsonArray details;
+
+  ApiProblem(int status, String code, String message, JsonArray details) {
+    super(message, null, false, false);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  /** 400 {@code validation_failed} naming {@code field} (a JSON pointer into the body) in details, as the validator does. */
+  static ApiProblem field(String field, String keyword, String problem) {
+    return new ApiProblem(400, "validation_failed", field.substring(1) + ": " + problem, new JsonArray()
+        .add(new JsonObject().put("field", field).put("problem", problem).put("keyword", keyword)));
+  }
+
+  int status() {
+    return status;
+  }
+
+  String code() {
+    return code;
+  }
+
+  JsonArray details() {
+    return details;
+  }
+}
