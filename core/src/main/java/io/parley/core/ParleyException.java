@@ -35,23 +35,38 @@ public final class ParleyException extends RuntimeException {
 
   private final Reason reason;
   private final Duration retryAfter;
+  private final String code;
 
   public ParleyException(Reason reason, String message) {
     super(message);
     this.reason = Objects.requireNonNull(reason);
     this.retryAfter = null;
+    this.code = null;
+  }
+
+  /**
+   * A failure with a specific machine-readable code (e.g. {@code outside_join_window}) that
+   * protocols report instead of the reason's generic one.
+   */
+  public ParleyException(Reason reason, String code, String message) {
+    super(message);
+    this.reason = Objects.requireNonNull(reason);
+    this.retryAfter = null;
+    this.code = Objects.requireNonNull(code);
   }
 
   public ParleyException(Reason reason, String message, Throwable cause) {
     super(message, cause);
     this.reason = Objects.requireNonNull(reason);
     this.retryAfter = null;
+    this.code = null;
   }
 
   private ParleyException(String message, Duration retryAfter) {
     super(message);
     this.reason = Reason.LIMITED;
     this.retryAfter = retryAfter;
+    this.code = null;
   }
 
   /** A LIMITED failure that tells the caller when trying again can succeed. */
@@ -66,5 +81,10 @@ public final class ParleyException extends RuntimeException {
 
   public Reason reason() {
     return reason;
+  }
+
+  /** The specific code, when one was given. */
+  public Optional<String> code() {
+    return Optional.ofNullable(code);
   }
 }

@@ -190,7 +190,7 @@ public final class CallService implements AutoCloseable {
   public Future<JsonObject> iceServers(UUID callId, UUID caller) {
     return get(callId, caller, false).map(c -> {
       if (c.ended()) {
-        throw new ParleyException(Reason.CONFLICT, "the call has ended (" + c.endReason() + ")");
+        throw new ParleyException(Reason.CONFLICT, CallStore.CALL_ENDED, "the call has ended (" + c.endReason() + ")");
       }
       JsonArray servers = new JsonArray();
       if (turn.isPresent() && turnSecret.isPresent()) {
@@ -286,8 +286,14 @@ public final class CallService implements AutoCloseable {
     if (mine.isEmpty()) {
       return;
     }
-    store.endedAmong(List.copyOf(mine))
+    List<UUID> ids = List.copyOf(mine);
+    store.endedAmong(ids)
         .onSuccess(list -> list.forEach(this::apply))
+        .onFailure(t -> LOG.debug("call reconciliation failed: {}", t.toString()));
+    // A call deleted with an account (its end broadcast lost) ends here as deleted.
+    store.missingAmong(ids)
+        .onSuccess(list -> list.forEach(id -> apply(new Call(id, id, id, id, null, null, null, clock.instant(),
+            "deleted", null, null, 0))))
         .onFailure(t -> LOG.debug("call reconciliation failed: {}", t.toString()));
   }
 

@@ -25,6 +25,11 @@ public final class CallStore {
   private static final String COLUMNS = "c.id, c.appointment_id, a.user_id, a.expert_id, a.type, c.started_at, "
       + "c.ends_at, c.ended_at, c.end_reason, c.user_consent, c.expert_consent, c.limit_seconds";
 
+  /** Error code: the call has ended. */
+  public static final String CALL_ENDED = "call_ended";
+  /** Error code: too early or too late to start or join. */
+  public static final String OUTSIDE_JOIN_WINDOW = "outside_join_window";
+
   /** A started call, and whether this request created it (false: it was already open). */
   public record Started(Call call, boolean created) {}
 
@@ -76,7 +81,7 @@ public final class CallStore {
                 Optional<Call> open = first(existing);
                 if (open.isPresent()) {
                   if (open.get().ended()) {
-                    return Future.failedFuture(new ParleyException(Reason.CONFLICT,
+                    return Future.failedFuture(new ParleyException(Reason.CONFLICT, CALL_ENDED,
                         "this appointment's call has ended (" + open.get().endReason() + ")"));
                   }
                   return Future.succeededFuture(new Started(open.get(), false));
@@ -86,7 +91,7 @@ public final class CallStore {
                       "the appointment is " + status + "; only an accepted appointment can be called"));
                 }
                 if (now.isBefore(scheduled.minus(joinEarly)) || !now.isBefore(bookedEnd)) {
-                  return Future.failedFuture(new ParleyException(Reason.CONFLICT,
+                  return Future.failedFuture(new ParleyException(Reason.CONFLICT, OUTSIDE_JOIN_WINDOW,
                       "outside the join window: from " + scheduled.minus(joinEarly) + " until " + bookedEnd));
                 }
                 Duration booked = Duration.between(scheduled, bookedEnd);
@@ -147,6 +152,21 @@ public final class CallStore {
             + "ON a.id = c.appointment_id WHERE c.id = ANY($1) AND c.ended_at IS NOT NULL")
         .execute(Tuple.of(ids.toArray(UUID[]::new)))
         .map(CallStore::all);
+  }
+
+  /** Of {@code ids}, those that no longer exist (deleted with an account). */
+  public Future<List<UUID>> missingAmong(List<UUID> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return pool.preparedQuery("SELECT id FROM unnest($1::uuid[]) AS t(id) "
+            + "WHERE NOT EXISTS (SELECT 1 FROM call_sessions c WHERE c.id = t.id)")
+        .execute(Tuple.of(ids.toArray(UUID[]::new)))
+        .map(rows -> {
+          List<UUID> out = new ArrayList<>(rows.size());
+          rows.forEach(r -> out.add(r.getUUID("id")));
+          return out;
+        });
   }
 
   /** Calls that ended while their credentials are still valid (their TURN revocations must hold). */

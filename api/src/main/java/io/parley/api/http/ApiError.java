@@ -43,7 +43,7 @@ public final class ApiError {
       case UNAUTHENTICATED -> send(ctx, 401, "unauthorized", e.getMessage(), null);
       case FORBIDDEN -> send(ctx, 403, "forbidden", e.getMessage(), null);
       case NOT_FOUND -> send(ctx, 404, "not_found", e.getMessage(), null);
-      case CONFLICT -> send(ctx, 409, "conflict", e.getMessage(), null);
+      case CONFLICT -> send(ctx, 409, e.code().orElse("conflict"), e.getMessage(), null);
       case LIMITED -> {
         e.retryAfter().ifPresent(d -> ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
         send(ctx, 429, "rate_limited", e.getMessage(), null);

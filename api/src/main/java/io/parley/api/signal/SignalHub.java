@@ -67,6 +67,9 @@ public final class SignalHub implements AutoCloseable {
   private final Map<UUID, Room> rooms = new ConcurrentHashMap<>();
   private final Map<SignalConnection, Boolean> connections = new ConcurrentHashMap<>();
   private final Map<String, Future<?>> outboxChains = new ConcurrentHashMap<>();
+  /** Calls ended recently, so that a join racing the end cannot open a room for an ended call. */
+  private final Map<UUID, Call> recentlyEnded = new ConcurrentHashMap<>();
+  static final long RECENTLY_ENDED_MILLIS = 60_000;
   private final Counter relayed;
   private final Counter rejected;
   private final long pingTimer;
@@ -323,6 +326,11 @@ public final class SignalHub implements AutoCloseable {
       }
       rooms.remove(call.id(), room);
     }
+    Call ended = recentlyEnded.get(call.id());
+    if (ended != null) {
+      callEnded(ended);
+      return;
+    }
     if (c.closed) {
       Room room = c.room;
       if (room != null) {
@@ -514,6 +522,9 @@ public final class SignalHub implements AutoCloseable {
   }
 
   private void callEnded(Call call) {
+    if (recentlyEnded.put(call.id(), call) == null) {
+      vertx.setTimer(RECENTLY_ENDED_MILLIS, id -> recentlyEnded.remove(call.id()));
+    }
     Room room = rooms.remove(call.id());
     if (room != null) {
       bus.unsubscribe(room.channel, room.busHandler);

@@ -7,7 +7,7 @@ import io.parley.api.support.CallFixture;
 import io.parley.api.support.Poll;
 import io.parley.api.support.SignalClient;
 import io.parley.api.support.TestNode;
-import io.parley.api.support.TurnProbe;
+import io.parley.api.support.TurnAllocate;
 import io.parley.media.turn.TurnServer;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -28,19 +28,19 @@ class CallClockTest {
       "PARLEY_TURN_SECRET", "call-clock-test-secret");
 
   @Test
-  void theLimitWarnsThenEndsTheCallForBothAndCutsTheRelay() {
+  void theLimitWarnsThenEndsTheCallForBothAndCutsTheRelay() throws Exception {
     try (TestNode node = TestNode.start(SHORT)) {
       CallFixture f = CallFixture.start(node);
       assertThat(f.call().limitSeconds()).isEqualTo(5);
       TurnServer turn = node.server().turn().orElseThrow();
       JsonObject ice = node.server().calls().iceServers(f.callId(), f.userId()).await();
       try (SignalClient user = SignalClient.authenticated(node.baseUrl(), f.userToken());
-           SignalClient expert = SignalClient.authenticated(node.baseUrl(), f.expertToken());
-           TurnProbe relay = TurnProbe.fromIceServers(ice)) {
+           SignalClient expert = SignalClient.authenticated(node.baseUrl(), f.expertToken())) {
         user.send(f.join()).expect("joined");
         expert.send(f.join()).expect("joined");
-        assertThat(relay.allocate()).as("the call's credentials allocate").isZero();
-        assertThat(relay.lastLifetime()).as("an allocation never outlives its call").isLessThanOrEqualTo(5);
+        TurnAllocate.Result relay = TurnAllocate.allocateUdp(ice);
+        assertThat(relay.errorCode()).as("the call's credentials allocate").isZero();
+        assertThat(relay.lifetimeSeconds()).as("an allocation never outlives its call").isLessThanOrEqualTo(5);
         assertThat(turn.allocations()).isEqualTo(1);
 
         for (SignalClient c : new SignalClient[] {user, expert}) {
@@ -54,9 +54,8 @@ class CallClockTest {
         assertThat(Duration.between(f.call().endsAt(), endedSeen).abs()).isLessThan(Duration.ofMillis(1500));
 
         Poll.until(Duration.ofSeconds(1), "the call's allocation is gone", () -> turn.allocations() == 0);
-        try (TurnProbe again = TurnProbe.fromIceServers(ice)) {
-          assertThat(again.allocate()).as("the call's credentials no longer allocate").isIn(401, 403);
-        }
+        assertThat(TurnAllocate.allocateUdp(ice).errorCode()).as("the call's credentials no longer allocate")
+            .isIn(401, 403);
         Call stored = node.server().calls().get(f.callId(), f.userId(), false).await();
         assertThat(stored.endReason()).isEqualTo("time_limit");
         assertThat(stored.durationSeconds()).isBetween(4L, 6L);
@@ -65,22 +64,20 @@ class CallClockTest {
   }
 
   @Test
-  void aHangupRevokesTheCallsRelaysAtOnce() {
+  void aHangupRevokesTheCallsRelaysAtOnce() throws Exception {
     try (TestNode node = TestNode.start(Map.of("PARLEY_TURN_SECRET", "call-clock-test-secret"))) {
       CallFixture f = CallFixture.start(node);
       TurnServer turn = node.server().turn().orElseThrow();
       JsonObject userIce = node.server().calls().iceServers(f.callId(), f.userId()).await();
       JsonObject expertIce = node.server().calls().iceServers(f.callId(), f.expertId()).await();
-      try (TurnProbe a = TurnProbe.fromIceServers(userIce); TurnProbe b = TurnProbe.fromIceServers(expertIce)) {
-        assertThat(a.allocate()).isZero();
-        assertThat(b.allocate()).isZero();
-        assertThat(turn.activeTags()).contains(f.callId().toString());
-        node.server().calls().hangUp(f.callId(), f.expertId()).await();
-        Poll.until(Duration.ofSeconds(1), "both allocations are gone", () -> turn.allocations() == 0);
-      }
-      try (TurnProbe late = TurnProbe.fromIceServers(userIce)) {
-        assertThat(late.allocate()).as("credentials of an ended call are refused until they expire").isEqualTo(403);
-      }
+      assertThat(TurnAllocate.allocateUdp(userIce).errorCode()).isZero();
+      assertThat(TurnAllocate.allocateUdp(expertIce).errorCode()).isZero();
+      assertThat(turn.allocations()).isEqualTo(2);
+      assertThat(turn.activeTags()).contains(f.callId().toString());
+      node.server().calls().hangUp(f.callId(), f.expertId()).await();
+      Poll.until(Duration.ofSeconds(1), "both allocations are gone", () -> turn.allocations() == 0);
+      assertThat(TurnAllocate.allocateUdp(userIce).errorCode())
+          .as("credentials of an ended call are refused until they expire").isEqualTo(403);
     }
   }
 

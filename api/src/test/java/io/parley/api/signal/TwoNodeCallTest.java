@@ -6,7 +6,7 @@ import io.parley.api.support.CallFixture;
 import io.parley.api.support.Poll;
 import io.parley.api.support.SignalClient;
 import io.parley.api.support.TestNode;
-import io.parley.api.support.TurnProbe;
+import io.parley.api.support.TurnAllocate;
 import io.parley.media.turn.TurnServer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -117,20 +117,18 @@ class TwoNodeCallTest {
   }
 
   @Test
-  void endingOnOneNodeEndsOnBothAndCutsBothNodesRelays() {
+  void endingOnOneNodeEndsOnBothAndCutsBothNodesRelays() throws Exception {
     CallFixture f = CallFixture.start(one);
     TurnServer turnOne = one.server().turn().orElseThrow();
     TurnServer turnTwo = two.server().turn().orElseThrow();
     JsonObject userIce = one.server().calls().iceServers(f.callId(), f.userId()).await();
     JsonObject expertIce = two.server().calls().iceServers(f.callId(), f.expertId()).await();
     try (SignalClient user = SignalClient.authenticated(one.baseUrl(), f.userToken());
-         SignalClient expert = SignalClient.authenticated(two.baseUrl(), f.expertToken());
-         TurnProbe userRelay = TurnProbe.fromIceServers(userIce);
-         TurnProbe expertRelay = TurnProbe.fromIceServers(expertIce)) {
+         SignalClient expert = SignalClient.authenticated(two.baseUrl(), f.expertToken())) {
       user.send(f.join()).expect("joined");
       expert.send(f.join()).expect("joined");
-      assertThat(userRelay.allocate()).isZero();
-      assertThat(expertRelay.allocate()).isZero();
+      assertThat(TurnAllocate.allocateUdp(userIce).errorCode()).isZero();
+      assertThat(TurnAllocate.allocateUdp(expertIce).errorCode()).isZero();
       assertThat(turnOne.activeTags()).contains(f.callId().toString());
       assertThat(turnTwo.activeTags()).contains(f.callId().toString());
 
@@ -141,9 +139,7 @@ class TwoNodeCallTest {
           () -> !turnOne.activeTags().contains(f.callId().toString()));
       Poll.until(Duration.ofSeconds(1), "node two cut its relay",
           () -> !turnTwo.activeTags().contains(f.callId().toString()));
-      try (TurnProbe late = TurnProbe.fromIceServers(userIce)) {
-        assertThat(late.allocate()).isEqualTo(403);
-      }
+      assertThat(TurnAllocate.allocateUdp(userIce).errorCode()).isEqualTo(403);
     }
   }
 }

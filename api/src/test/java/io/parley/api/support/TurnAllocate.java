@@ -49,6 +49,22 @@ public final class TurnAllocate {
 
   private TurnAllocate() {}
 
+  /** Allocates over UDP with the TURN URL and credentials of an ice-servers body (an RTCConfiguration). */
+  public static Result allocateUdp(io.vertx.core.json.JsonObject iceServers) throws IOException {
+    for (Object o : iceServers.getJsonArray("iceServers")) {
+      io.vertx.core.json.JsonObject s = (io.vertx.core.json.JsonObject) o;
+      if (s.getString("username") == null) {
+        continue;
+      }
+      for (Object url : s.getJsonArray("urls")) {
+        if (url.toString().startsWith("turn:") && url.toString().endsWith("?transport=udp")) {
+          return allocate(url.toString(), s.getString("username"), s.getString("credential"));
+        }
+      }
+    }
+    throw new IllegalArgumentException("no TURN over UDP in " + iceServers);
+  }
+
   /** Allocates a UDP relay through the TURN server of {@code turnUrl} with these credentials. */
   public static Result allocate(String turnUrl, String username, String password) throws IOException {
     URI uri = URI.create(turnUrl.replaceFirst("^turn:", "turn://"));
