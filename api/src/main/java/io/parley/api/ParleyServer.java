@@ -208,7 +208,7 @@ public final class ParleyServer implements AutoCloseable {
         Optional.ofNullable(turnSecret), registry);
     closers.push(calls);
     calls.onUserDeleted(userCache::invalidateLocally);
-    signal = new SignalHub(vertx, config.calls(), tokens.jwt(), calls, callStore, bus, redis, registry);
+    signal = new SignalHub(vertx, config.calls(), tokens.jwt(), config.auth().accessTokenTtl(), calls, callStore, bus, redis, registry);
 
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), auth, users, new ExpertStore(pool, userCache),
         new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry, calls);

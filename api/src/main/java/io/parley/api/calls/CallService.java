@@ -158,7 +158,14 @@ public final class CallService implements AutoCloseable {
         announce(ended.get());
         return Future.succeededFuture(ended.get());
       }
-      return store.find(callId).map(c -> c.orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such call")));
+      // Another node (or the clock) ended it first. Apply it here too: its broadcast may be lost.
+      return store.find(callId).map(c -> {
+        Call found = c.orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such call"));
+        if (found.ended()) {
+          apply(found);
+        }
+        return found;
+      });
     });
   }
 
@@ -247,7 +254,9 @@ public final class CallService implements AutoCloseable {
   /** Local effects of an ended call; idempotent (broadcasts and reconciliation may repeat it). */
   private void apply(Call c) {
     turn.ifPresent(t -> {
-      Instant until = c.endsAt() == null ? clock.instant().plusSeconds(60) : c.endsAt().plusSeconds(5);
+      // Credentials of a call expire at its end; when that is unknown (deleted), no call lasts longer
+      // than the limit from now.
+      Instant until = c.endsAt() == null ? clock.instant().plus(settings.limit()) : c.endsAt().plusSeconds(5);
       int cut = t.revokeTag(c.id().toString(), until);
       if (cut > 0) {
         LOG.info("call {}: {} TURN allocation(s) revoked on this node", c.id(), cut);

@@ -124,10 +124,16 @@ public final class CallStore {
         .map(CallStore::first);
   }
 
-  /** Ends every open call past its end; returns those this node ended. */
+  /**
+   * Ends every open call past its end (time_limit), and any whose appointment was cancelled without
+   * its call being ended (cancelled); returns those this node ended.
+   */
   public Future<List<Call>> endDue() {
-    return pool.preparedQuery("WITH e AS (UPDATE call_sessions SET ended_at = LEAST(now(), ends_at), "
-            + "end_reason = 'time_limit' WHERE ended_at IS NULL AND ends_at <= now() RETURNING *), "
+    return pool.preparedQuery("WITH e AS (UPDATE call_sessions c SET "
+            + "ended_at = CASE WHEN c.ends_at <= now() THEN LEAST(now(), c.ends_at) ELSE now() END, "
+            + "end_reason = CASE WHEN c.ends_at <= now() THEN 'time_limit' ELSE 'cancelled' END "
+            + "FROM appointments ap WHERE ap.id = c.appointment_id AND c.ended_at IS NULL "
+            + "AND (c.ends_at <= now() OR ap.status = 'cancelled') RETURNING c.*), "
             + "u AS (UPDATE appointments SET status = 'completed', updated_at = now() "
             + "WHERE id IN (SELECT appointment_id FROM e) AND status = 'accepted') "
             + "SELECT " + COLUMNS + " FROM e c JOIN appointments a ON a.id = c.appointment_id")

@@ -37,6 +37,9 @@ public final class ClusterBus implements AutoCloseable {
   /** Channel every node listens to: call ends, revocations, invalidations. */
   public static final String BROADCAST = "parley:cluster";
   private static final long MAX_BACKOFF_MS = 5_000;
+  /** Subscriber health check interval and PING timeout. */
+  static final long HEALTH_MILLIS = 5_000;
+  private long healthTimer = -1;
 
   private final Vertx vertx;
   private final Redis client;
@@ -62,7 +65,28 @@ public final class ClusterBus implements AutoCloseable {
   public Future<Void> start() {
     Promise<Void> first = Promise.promise();
     connect(first);
+    healthTimer = vertx.setPeriodic(HEALTH_MILLIS, id -> checkHealth());
     return first.future();
+  }
+
+  /**
+   * A subscriber connection can die without the socket noticing (a half-open TCP connection): PING
+   * it, and reconnect when no answer comes in time.
+   */
+  private void checkHealth() {
+    RedisConnection c = subscriber;
+    if (c == null || closed) {
+      return;
+    }
+    c.send(Request.cmd(Command.PING)).timeout(HEALTH_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .onFailure(t -> {
+          if (subscriber == c) {
+            LOG.warn("cluster bus: Redis did not answer a PING ({}), reconnecting", t.toString());
+            subscriber = null;
+            c.close();
+            retry();
+          }
+        });
   }
 
   public String nodeId() {
@@ -89,38 +113,36 @@ public final class ClusterBus implements AutoCloseable {
 
   /** Adds a handler for {@code channel}, subscribing the node when it is the first. */
   public void subscribe(String channel, Handler<JsonObject> handler) {
-    boolean[] first = {false};
+    // Commands are sent inside compute: SUBSCRIBE and UNSUBSCRIBE of one channel from two event
+    // loops then reach Redis in the order the map changed.
     handlers.compute(channel, (k, list) -> {
       if (list == null) {
         list = new CopyOnWriteArrayList<>();
-        first[0] = true;
+        RedisConnection c = subscriber;
+        if (c != null) {
+          c.send(Request.cmd(Command.SUBSCRIBE).arg(channel))
+              .onFailure(t -> LOG.warn("cluster bus: SUBSCRIBE {} failed: {}", channel, t.toString()));
+        }
       }
       list.add(handler);
       return list;
     });
-    RedisConnection c = subscriber;
-    if (first[0] && c != null) {
-      c.send(Request.cmd(Command.SUBSCRIBE).arg(channel))
-          .onFailure(t -> LOG.warn("cluster bus: SUBSCRIBE {} failed: {}", channel, t.toString()));
-    }
   }
 
   /** Removes a handler, unsubscribing the node when it was the last. */
   public void unsubscribe(String channel, Handler<JsonObject> handler) {
-    boolean[] last = {false};
     handlers.computeIfPresent(channel, (k, list) -> {
       list.remove(handler);
-      if (list.isEmpty()) {
-        last[0] = true;
-        return null;
+      if (!list.isEmpty()) {
+        return list;
       }
-      return list;
+      RedisConnection c = subscriber;
+      if (c != null) {
+        c.send(Request.cmd(Command.UNSUBSCRIBE).arg(channel))
+            .onFailure(t -> LOG.debug("cluster bus: UNSUBSCRIBE {} failed: {}", channel, t.toString()));
+      }
+      return null;
     });
-    RedisConnection c = subscriber;
-    if (last[0] && c != null) {
-      c.send(Request.cmd(Command.UNSUBSCRIBE).arg(channel))
-          .onFailure(t -> LOG.debug("cluster bus: UNSUBSCRIBE {} failed: {}", channel, t.toString()));
-    }
   }
 
   /**
@@ -255,6 +277,9 @@ public final class ClusterBus implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    if (healthTimer >= 0) {
+      vertx.cancelTimer(healthTimer);
+    }
     RedisConnection c = subscriber;
     subscriber = null;
     if (c != null) {

@@ -120,7 +120,14 @@ final class Room {
     message.put("from", from.wire());
     Role to = other(from);
     switch (presence.get(to)) {
-      case HERE -> local.get(to).send(message);
+      case HERE -> {
+        SignalConnection c = local.get(to);
+        if (c.closed) {
+          hub.hold(call, to, message);
+        } else {
+          c.deliver(message);
+        }
+      }
       case REMOTE -> hub.publish(this, new JsonObject().put("t", "relay").put("to", to.wire()).put("msg", message));
       case AWAY, ABSENT -> hub.hold(call, to, message);
     }
@@ -194,13 +201,18 @@ final class Room {
           if (presence.get(role) == Presence.REMOTE) {
             presence.put(role, Presence.AWAY);
             notifyLeft(role);
+            // The node the party left may be going away itself: keep a grace clock here too
+            // (graceOver checks Redis first, so two clocks end the call once).
+            if (!graceTimers.containsKey(role)) {
+              graceTimers.put(role, hub.vertx().setTimer(hub.settings().grace().toMillis(), id -> graceOver(role)));
+            }
           }
         }
         case "relay" -> {
           JsonObject msg = m.getJsonObject("msg");
           SignalConnection to = local.get(role);
-          if (to != null) {
-            to.send(msg);
+          if (to != null && !to.closed) {
+            to.deliver(msg);
           } else {
             hub.hold(call, role, msg);
           }
@@ -244,6 +256,11 @@ final class Room {
       c.send(msg.copy());
       c.close(CloseCodes.NORMAL, "call ended");
     }
+  }
+
+  /** Parties connected here, for a shutdown that hands them over to the grace clock. */
+  synchronized List<SignalConnection> parties() {
+    return new ArrayList<>(local.values());
   }
 
   /** Retires an empty room without ending the call (its parties are all elsewhere or gone). */

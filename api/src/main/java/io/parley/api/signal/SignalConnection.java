@@ -25,6 +25,8 @@ final class SignalConnection {
   volatile long lastSeenNanos = System.nanoTime();
   volatile boolean closed;
   long authTimer = -1;
+  /** A join is being looked up; a second one is refused meanwhile. */
+  volatile boolean joining;
   private long seq;
   // Token bucket (messages), refilled at rate per second up to burst.
   private final double rate;
@@ -69,13 +71,50 @@ final class SignalConnection {
     return now - oldest < STRIKE_WINDOW_NANOS;
   }
 
+  /**
+   * Bytes queued for a client that does not read before it is closed (1008): a party that stops
+   * reading must not make the server buffer its peer's messages without bound.
+   */
+  static final int MAX_QUEUED_BYTES = 1024 * 1024;
+
+  /** Relayed messages that arrive while held messages are being fetched, sent after them. */
+  private java.util.List<JsonObject> afterDrain;
+
   /** Sends a server message with the next sequence number; dropped when closed. */
   synchronized void send(JsonObject message) {
     if (closed) {
       return;
     }
+    if (ws.writeQueueFull()) {
+      closed = true;
+      ws.close(CloseCodes.POLICY, "not reading");
+      return;
+    }
     message.put("seq", ++seq);
     ws.writeTextMessage(message.encode());
+  }
+
+  /** Sends a message relayed from the peer; queued behind held messages while they are fetched. */
+  synchronized void deliver(JsonObject message) {
+    if (afterDrain != null) {
+      afterDrain.add(message);
+    } else {
+      send(message);
+    }
+  }
+
+  /** Relayed messages wait from now until {@link #drained}. */
+  synchronized void draining() {
+    afterDrain = new java.util.ArrayList<>();
+  }
+
+  /** Held messages were sent: the relayed ones that waited follow, in order. */
+  synchronized void drained() {
+    java.util.List<JsonObject> waiting = afterDrain;
+    afterDrain = null;
+    if (waiting != null) {
+      waiting.forEach(this::send);
+    }
   }
 
   void error(SignalError code, String message, Object ref) {

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,15 +70,23 @@ public final class SignalHub implements AutoCloseable {
   private final Map<String, Future<?>> outboxChains = new ConcurrentHashMap<>();
   /** Calls ended recently, so that a join racing the end cannot open a room for an ended call. */
   private final Map<UUID, Call> recentlyEnded = new ConcurrentHashMap<>();
+  /** Deleted accounts, refused until their access tokens have expired (System.nanoTime deadline). */
+  private final Map<UUID, Long> deletedUsers = new ConcurrentHashMap<>();
+  private final java.time.Duration tokenTtl;
+  /** Redis round trips of signalling give up after this; joins then proceed without presence. */
+  static final long REDIS_TIMEOUT_MS = 2_000;
+  static final int GRACE_RETRIES = 5;
+  static final long GRACE_RETRY_MS = 2_000;
   static final long RECENTLY_ENDED_MILLIS = 60_000;
   private final Counter relayed;
   private final Counter rejected;
   private final long pingTimer;
   private volatile boolean closing;
 
-  public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, CallService calls, CallStore store,
-                   ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
+  public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, java.time.Duration tokenTtl, CallService calls,
+                   CallStore store, ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
     this.vertx = vertx;
+    this.tokenTtl = tokenTtl;
     this.settings = settings;
     this.jwt = jwt;
     this.calls = calls;
@@ -152,6 +161,7 @@ public final class SignalHub implements AutoCloseable {
 
   private void open(ServerWebSocket ws, String subject, String role) {
     SignalConnection c = new SignalConnection(ws, settings.messagesPerSecond());
+    ws.setWriteQueueMaxSize(SignalConnection.MAX_QUEUED_BYTES);
     connections.put(c, Boolean.TRUE);
     ws.textMessageHandler(text -> onText(c, text));
     ws.binaryMessageHandler(b -> reject(c, SignalError.INVALID, "binary frames are not used by signalling", null));
@@ -174,6 +184,11 @@ public final class SignalHub implements AutoCloseable {
       c.userId = UUID.fromString(subject);
     } catch (RuntimeException e) {
       c.close(CloseCodes.AUTH_FAILED, "token subject is not a user");
+      return;
+    }
+    Long deletedUntil = deletedUsers.get(c.userId);
+    if (deletedUntil != null && deletedUntil - System.nanoTime() > 0) {
+      c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
       return;
     }
     c.userRole = role;
@@ -270,6 +285,10 @@ public final class SignalHub implements AutoCloseable {
   }
 
   private void join(SignalConnection c, JsonObject m, Object ref) {
+    if (c.joining) {
+      reject(c, SignalError.INVALID, "a join is already in progress", ref);
+      return;
+    }
     UUID callId;
     try {
       callId = UUID.fromString(m.getString("call_id"));
@@ -286,30 +305,41 @@ public final class SignalHub implements AutoCloseable {
       current.detach(c);
       maybeRetire(current);
     }
+    c.joining = true;
     store.find(callId).onComplete(ar -> {
       if (ar.failed()) {
+        c.joining = false;
         c.error(SignalError.UNAVAILABLE, "calls cannot be looked up right now; try again", ref);
         return;
       }
       Call call = ar.result().orElse(null);
       Role role = call == null ? null : call.roleOf(c.userId).orElse(null);
       if (role == null) {
+        c.joining = false;
         reject(c, SignalError.NOT_FOUND, "no such call", ref);
         return;
       }
       if (call.ended() || !Instant.now().isBefore(call.endsAt())) {
+        c.joining = false;
         c.error(SignalError.CALL_ENDED, "the call has ended" + (call.endReason() == null ? "" : " (" + call.endReason()
             + ")"), ref);
         return;
       }
-      present(call, role).onComplete(known -> seat(c, call, role, known.succeeded() ? known.result() : Map.of()));
+      present(call, role).onComplete(known -> {
+        c.joining = false;
+        seat(c, call, role, known.succeeded() ? known.result() : Map.of());
+      });
     });
   }
 
   private void seat(SignalConnection c, Call call, Role role, Map<Role, String> known) {
     if (c.closed) {
+      // Presence already says "here": correct it, or nobody's grace clock would end the call.
+      redis.hset(List.of(presenceKey(call.id()), role.wire(), AWAY));
       return;
     }
+    // Messages held while this party was away go first; live ones wait behind them.
+    c.draining();
     while (true) {
       Room room = rooms.get(call.id());
       if (room == null) {
@@ -338,7 +368,7 @@ public final class SignalHub implements AutoCloseable {
       }
       return;
     }
-    drain(call, role, c);
+    drain(call, role, c).onComplete(v -> c.drained());
     vertx.setTimer(500, id -> {
       if (!c.closed && c.room != null && c.room.call.id().equals(call.id())) {
         drain(call, role, c);
@@ -435,7 +465,7 @@ public final class SignalHub implements AutoCloseable {
   /** Records this party as here (on this node) and returns where both were before. */
   private Future<Map<Role, String>> present(Call call, Role role) {
     String key = presenceKey(call.id());
-    return redis.hgetall(key).compose(before -> {
+    return redis.hgetall(key).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).compose(before -> {
       Map<Role, String> known = new EnumMap<>(Role.class);
       for (Role r : Role.values()) {
         Response v = before == null ? null : before.get(r.wire());
@@ -469,16 +499,18 @@ public final class SignalHub implements AutoCloseable {
       Future<?> next = before.transform(ignored -> redis.rpush(List.of(k, value))
           .compose(v -> redis.ltrim(k, Integer.toString(-OUTBOX_MAX), "-1"))
           .compose(v -> redis.pexpireat(List.of(k, expireAt(call))))
+          .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
           .onFailure(t -> LOG.debug("call {}: message for an absent party dropped: {}", call.id(), t.toString())));
       next.onComplete(v -> outboxChains.remove(k, next));
       return next;
     });
   }
 
-  private void drain(Call call, Role role, SignalConnection c) {
+  private Future<?> drain(Call call, Role role, SignalConnection c) {
     String key = outboxKey(call.id(), role);
     Future<?> pending = outboxChains.getOrDefault(key, Future.succeededFuture());
-    pending.transform(ignored -> redis.eval(List.of(DRAIN_SCRIPT, "1", key))).onSuccess(list -> {
+    return pending.transform(ignored -> redis.eval(List.of(DRAIN_SCRIPT, "1", key)))
+        .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).onSuccess(list -> {
       if (list == null) {
         return;
       }
@@ -499,9 +531,21 @@ public final class SignalHub implements AutoCloseable {
     }
   }
 
-  /** The grace period of a dropped party ran out here: end the call unless it came back elsewhere. */
+  /**
+   * The grace period of a dropped party ran out here: end the call unless it came back elsewhere.
+   * When Redis cannot say, ask again a few times rather than end a call that may be going on.
+   */
   void graceOver(Room room, Role role) {
-    redis.hget(presenceKey(room.call.id()), role.wire()).onComplete(ar -> {
+    graceOver(room, role, 0);
+  }
+
+  private void graceOver(Room room, Role role, int attempt) {
+    redis.hget(presenceKey(room.call.id()), role.wire()).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .onComplete(ar -> {
+      if (ar.failed() && attempt < GRACE_RETRIES) {
+        vertx.setTimer(GRACE_RETRY_MS, id -> graceOver(room, role, attempt + 1));
+        return;
+      }
       String where = ar.succeeded() && ar.result() != null ? ar.result().toString() : AWAY;
       if (AWAY.equals(where)) {
         calls.end(room.call.id(), "disconnected", null)
@@ -533,6 +577,9 @@ public final class SignalHub implements AutoCloseable {
   }
 
   private void userDeleted(UUID userId) {
+    // Access tokens are stateless: refuse this user's until they have all expired.
+    deletedUsers.put(userId, System.nanoTime() + tokenTtl.toNanos());
+    deletedUsers.values().removeIf(until -> until - System.nanoTime() <= 0);
     for (SignalConnection c : connections.keySet()) {
       if (userId.equals(c.userId)) {
         c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
@@ -556,13 +603,29 @@ public final class SignalHub implements AutoCloseable {
     return s.length() <= 32 ? s : s.substring(0, 32) + "...";
   }
 
-  /** Closes every connection with 1001 (going away); parties reconnect to another node. */
+  /**
+   * Closes every connection with 1001 (going away); parties reconnect to another node. Each party
+   * in a call is first marked away, so that the peer's node holds messages and keeps the grace clock.
+   */
   @Override
   public void close() {
     closing = true;
     vertx.cancelTimer(pingTimer);
+    List<Future<?>> handovers = new java.util.ArrayList<>();
+    for (Room room : rooms.values()) {
+      for (SignalConnection c : room.parties()) {
+        Role role = c.callRole;
+        room.detach(c);
+        handovers.add(redis.hset(List.of(presenceKey(room.call.id()), role.wire(), AWAY)));
+      }
+    }
     for (SignalConnection c : connections.keySet()) {
       c.close(CloseCodes.GOING_AWAY, "server shutting down");
+    }
+    try {
+      Future.join(new java.util.ArrayList<>(handovers)).await(1, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.debug("signalling handover incomplete: {}", e.toString());
     }
   }
 }

@@ -74,7 +74,12 @@ public final class UserCache {
     if (entries.size() >= MAX_ENTRIES) {
       entries.clear();
     }
-    entries.put(id, new Entry(body, System.nanoTime() + ttlNanos));
+    Entry entry = new Entry(body, System.nanoTime() + ttlNanos);
+    entries.put(id, entry);
+    if (epoch.get() != epochAtRead) {
+      // An invalidation ran between the check and the put: the value may predate it.
+      entries.remove(id, entry);
+    }
   }
 
   /** A user or profile changed: forget it here and on every other node. */

@@ -25,6 +25,7 @@ class TwoNodeCallTest {
 
   private static TestNode one;
   private static TestNode two;
+  private static Map<String, String> secondSettings;
 
   @BeforeAll
   static void start() {
@@ -38,6 +39,7 @@ class TwoNodeCallTest {
     Map<String, String> second = new HashMap<>(shared);
     second.put("PARLEY_PG_URL", one.server().embeddedPostgres().orElseThrow().url().toString());
     second.put("PARLEY_REDIS_URL", one.server().embeddedRedis().orElseThrow().url().toString());
+    secondSettings = Map.copyOf(second);
     two = TestNode.start(second);
   }
 
@@ -66,6 +68,26 @@ class TwoNodeCallTest {
     assertThat(one.api().delete("/api/v1/users/me", token).status()).isEqualTo(204);
     Poll.until(Duration.ofSeconds(1), "node two no longer serves the deleted account",
         () -> two.api().get("/api/v1/users/me", token).status() == 401);
+  }
+
+  @Test
+  void aNodeThatShutsDownHandsItsPartiesToTheGraceClock() {
+    CallFixture f = CallFixture.start(one);
+    try (SignalClient user = SignalClient.authenticated(one.baseUrl(), f.userToken())) {
+      user.send(f.join()).expect("joined");
+      try (TestNode three = TestNode.start(secondSettings);
+           SignalClient expert = SignalClient.authenticated(three.baseUrl(), f.expertToken())) {
+        expert.send(f.join()).expect("joined");
+        user.expect("peer-joined");
+        three.close();
+        assertThat(expert.closeCode(Duration.ofSeconds(5))).isEqualTo(1001);
+      }
+      assertThat(user.expect("peer-left").getString("role")).isEqualTo("expert");
+      // Held for the expert, who may come back on another node within the grace period.
+      user.send(new JsonObject().put("type", "offer").put("sdp", "v=0 for the one who left"));
+      JsonObject ended = user.expect("call-ended", Duration.ofSeconds(10));
+      assertThat(ended.getString("reason")).isEqualTo("disconnected");
+    }
   }
 
   @Test
