@@ -1,2 +1,18 @@
-/** Parley inference. */
+/**
+ * In-process inference engines behind small interfaces, and the voice pipeline that joins them.
+ *
+ * <ul>
+ *   <li>{@code vad}: voice activity (Silero v5 on ONNX Runtime) and the segmenter that turns
+ *       per-frame probabilities into speech start/stop events;</li>
+ *   <li>{@code stt}: speech to text (Whisper through whisper-jni), made streaming by a VAD-segmenting
+ *       adapter;</li>
+ *   <li>{@code llm}: streaming chat completions (an OpenAI-compatible client, llama.cpp in-process);</li>
+ *   <li>{@code tts}: speech synthesis (FreeTTS in-process, an OpenAI-compatible client);</li>
+ *   <li>{@code exec}: the named worker executors every blocking engine call runs on;</li>
+ *   <li>{@code voice}: the assistant pipeline (turns, barge-in).</li>
+ * </ul>
+ *
+ * <p>Engines are blocking and thread-confined where their native libraries need it; callers run
+ * them on {@code exec} workers, never on an event loop, and never JNI from virtual threads.
+ */
 package io.parley.inference;

@@ -88,6 +88,19 @@ public final class ConfigSource {
     }
   }
 
+  public double decimal(ConfigKey key, double min, double max) {
+    String v = raw(key);
+    try {
+      double d = Double.parseDouble(v);
+      if (!(d >= min && d <= max)) {
+        throw bad(key, "a number in " + min + ".." + max, v);
+      }
+      return d;
+    } catch (NumberFormatException | NullPointerException e) {
+      throw bad(key, "a number in " + min + ".." + max, v);
+    }
+  }
+
   public boolean bool(ConfigKey key) {
     String v = raw(key).toLowerCase(Locale.ROOT);
     return switch (v) {

@@ -26,6 +26,7 @@ public record ParleyConfig(
     RateLimits rateLimits,
     Turn turn,
     Calls calls,
+    Voice voice,
     Path models,
     Duration shutdownTimeout,
     LogFormat logFormat) {
@@ -38,6 +39,7 @@ public record ParleyConfig(
     Objects.requireNonNull(rateLimits, "rateLimits");
     Objects.requireNonNull(turn, "turn");
     Objects.requireNonNull(calls, "calls");
+    Objects.requireNonNull(voice, "voice");
     Objects.requireNonNull(models, "models");
     Objects.requireNonNull(logFormat, "logFormat");
     if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
@@ -140,6 +142,50 @@ public record ParleyConfig(
     public Turn withSecret(String s) {
       return new Turn(enabled, host, port, externalIp, relayHost, relayPortLow, relayPortHigh, realm, Optional.of(s),
           oldSecrets, users, nonceLifetime, maxAllocations, maxAllocationsPerUser, maxBytesPerSecond, allowPeers);
+    }
+  }
+
+  /** Chat engine choice. */
+  public enum LlmEngine { AUTO, OPENAI, LLAMA, NONE }
+
+  /** Speech synthesis engine choice. */
+  public enum TtsEngine { FREETTS, OPENAI }
+
+  /** The voice assistant: VAD, speech to text, chat model, speech synthesis, sessions. */
+  public record Voice(int vadThreads, double vadStartThreshold, double vadEndThreshold, Duration minSpeech,
+                      Duration minSilence, Duration preRoll, Optional<Path> whisperModel, int whisperThreads,
+                      int sttWorkers, Duration interimEvery, String language, LlmEngine llmEngine,
+                      Optional<URI> llmBaseUrl, Optional<String> llmApiKey, String llmModel, Optional<Path> llamaModel,
+                      int llmWorkers, int maxTokens, int contextMessages, TtsEngine ttsEngine,
+                      Optional<URI> ttsBaseUrl, Optional<String> ttsApiKey, String ttsVoice, int ttsWorkers,
+                      Duration bargeIn, Duration sessionGrace, Duration idleTimeout, int maxSessionsPerUser) {
+    public Voice {
+      if (vadEndThreshold > vadStartThreshold) {
+        throw new ParleyException(Reason.CONFIG,
+            "PARLEY_VAD_END_THRESHOLD: must not be above PARLEY_VAD_START_THRESHOLD (" + vadStartThreshold + ")");
+      }
+      if (llmEngine == LlmEngine.LLAMA && llamaModel.isEmpty()) {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_LLAMA_MODEL: required with PARLEY_LLM_ENGINE=llama");
+      }
+      if (llmEngine == LlmEngine.OPENAI && llmBaseUrl.isEmpty()) {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_LLM_BASE_URL: required with PARLEY_LLM_ENGINE=openai");
+      }
+      if (ttsEngine == TtsEngine.OPENAI && ttsBaseUrl.isEmpty()) {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_TTS_BASE_URL: required with PARLEY_TTS_ENGINE=openai");
+      }
+    }
+
+    /** The chat engine in effect once AUTO is resolved. */
+    public LlmEngine effectiveLlmEngine() {
+      if (llmEngine != LlmEngine.AUTO) {
+        return llmEngine;
+      }
+      return llamaModel.isPresent() ? LlmEngine.LLAMA : llmBaseUrl.isPresent() ? LlmEngine.OPENAI : LlmEngine.NONE;
+    }
+
+    /** The language for Whisper, or empty for detection. */
+    public Optional<String> sttLanguage() {
+      return "auto".equalsIgnoreCase(language) ? Optional.empty() : Optional.of(language);
     }
   }
 
@@ -267,8 +313,37 @@ public record ParleyConfig(
         c.integer(PARLEY_SIGNAL_RATE, 1, 100_000),
         seconds(c, PARLEY_SIGNAL_AUTH_TIMEOUT, 1, 300),
         seconds(c, PARLEY_SIGNAL_PING_INTERVAL, 1, 3600));
+    Voice voice = new Voice(
+        c.integer(PARLEY_VAD_THREADS, 1, 64),
+        c.decimal(PARLEY_VAD_START_THRESHOLD, 0.01, 0.99),
+        c.decimal(PARLEY_VAD_END_THRESHOLD, 0.01, 0.99),
+        Duration.ofMillis(c.integer(PARLEY_VAD_MIN_SPEECH_MS, 0, 10_000)),
+        Duration.ofMillis(c.integer(PARLEY_VAD_MIN_SILENCE_MS, 32, 10_000)),
+        Duration.ofMillis(c.integer(PARLEY_VAD_PREROLL_MS, 0, 5_000)),
+        Optional.ofNullable(c.string(PARLEY_WHISPER_MODEL)).map(Path::of),
+        c.integer(PARLEY_WHISPER_THREADS, 1, 64),
+        c.integer(PARLEY_STT_WORKERS, 1, 64),
+        Duration.ofMillis(c.integer(PARLEY_STT_INTERIM_MS, 0, 60_000)),
+        c.string(PARLEY_STT_LANGUAGE),
+        c.choice(PARLEY_LLM_ENGINE, LlmEngine.class),
+        url(c, PARLEY_LLM_BASE_URL),
+        Optional.ofNullable(c.string(PARLEY_LLM_API_KEY)),
+        c.string(PARLEY_LLM_MODEL),
+        Optional.ofNullable(c.string(PARLEY_LLAMA_MODEL)).map(Path::of),
+        c.integer(PARLEY_LLM_WORKERS, 1, 64),
+        c.integer(PARLEY_LLM_MAX_TOKENS, 1, 32_768),
+        c.integer(PARLEY_LLM_CONTEXT_MESSAGES, 0, 1_000),
+        c.choice(PARLEY_TTS_ENGINE, TtsEngine.class),
+        url(c, PARLEY_TTS_BASE_URL),
+        Optional.ofNullable(c.string(PARLEY_TTS_API_KEY)),
+        c.string(PARLEY_TTS_VOICE),
+        c.integer(PARLEY_TTS_WORKERS, 1, 64),
+        Duration.ofMillis(c.integer(PARLEY_VOICE_BARGE_IN_MS, 0, 10_000)),
+        seconds(c, PARLEY_VOICE_SESSION_GRACE, 0, 3600),
+        seconds(c, PARLEY_VOICE_IDLE_TIMEOUT, 1, 86_400),
+        c.integer(PARLEY_VOICE_MAX_SESSIONS_PER_USER, 1, 1_000));
     return new ParleyConfig(
-        home, http, storage, auth, limits, turn, calls,
+        home, http, storage, auth, limits, turn, calls, voice,
         Path.of(c.string(PARLEY_MODELS)).toAbsolutePath().normalize(),
         seconds(c, PARLEY_SHUTDOWN_TIMEOUT, 1, 600),
         c.choice(PARLEY_LOG_FORMAT, LogFormat.class));
