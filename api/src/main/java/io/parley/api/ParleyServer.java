@@ -17,6 +17,8 @@ import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
 import io.parley.api.cluster.ClusterBus;
 import io.parley.api.signal.SignalHub;
+import io.parley.api.voice.VoiceServices;
+import io.parley.api.voice.VoiceSetup;
 import io.parley.api.http.Health;
 import io.parley.api.http.HttpApi;
 import io.parley.api.http.RateLimiter;
@@ -95,6 +97,7 @@ public final class ParleyServer implements AutoCloseable {
   private String turnSecret;
   private CallService calls;
   private SignalHub signal;
+  private VoiceServices voice;
   private Pool pool;
   private boolean stopped;
 
@@ -210,10 +213,18 @@ public final class ParleyServer implements AutoCloseable {
     calls.onUserDeleted(userCache::invalidateLocally);
     signal = new SignalHub(vertx, config.calls(), tokens.jwt(), config.auth().accessTokenTtl(), calls, callStore, bus, redis, registry);
 
+    voice = VoiceSetup.start(vertx, config);
+    closers.push(voice);
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), auth, users, new ExpertStore(pool, userCache),
-        new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry, calls);
+        new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry, calls, voice);
     var router = await(HttpApi.create(deps), timeout);
-    http = vertx.createHttpServer(new HttpServerOptions()
+    HttpServerOptions httpOptions = new HttpServerOptions();
+    if (config.http().tls()) {
+      httpOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+          .setCertPath(config.http().tlsCert().orElseThrow().toString())
+          .setKeyPath(config.http().tlsKey().orElseThrow().toString()));
+    }
+    http = vertx.createHttpServer(httpOptions
             .setHost(config.http().host())
             .setPort(config.http().port())
             .setCompressionSupported(true)
@@ -330,7 +341,7 @@ public final class ParleyServer implements AutoCloseable {
   }
 
   public String baseUrl() {
-    return config.http().publicUrl().orElse("http://localhost:" + httpPort());
+    return config.http().publicUrl().orElse((config.http().tls() ? "https" : "http") + "://localhost:" + httpPort());
   }
 
   public Vertx vertx() {
@@ -348,6 +359,11 @@ public final class ParleyServer implements AutoCloseable {
   /** Expert calls of this node. */
   public CallService calls() {
     return calls;
+  }
+
+  /** The voice engines of this node. */
+  public VoiceServices voice() {
+    return voice;
   }
 
   /** The signalling endpoint of this node. */

@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.parley.api.auth.AuthService;
 import io.parley.api.calls.AppointmentStore;
 import io.parley.api.calls.CallService;
+import io.parley.api.voice.VoiceServices;
 import io.parley.api.store.DataExport;
 import io.parley.api.store.ExpertStore;
 import io.parley.api.store.UserStore;
@@ -41,7 +42,7 @@ public final class HttpApi {
   /** Everything the router needs. */
   public record Deps(Vertx vertx, ParleyConfig config, Ids ids, JWTAuth jwt, AuthService auth, UserStore users,
                      ExpertStore experts, DataExport export, Pool pool, RateLimiter.Factory limiter, Health health,
-                     PrometheusMeterRegistry metrics, CallService calls) {}
+                     PrometheusMeterRegistry metrics, CallService calls, VoiceServices voice) {}
 
   private HttpApi() {}
 
@@ -78,6 +79,10 @@ public final class HttpApi {
         limiter.handler(LimitClass.AUTH).handle(ctx);
       } else if (path.startsWith("/api/v1/") && !path.equals(CONTRACT_PATH)) {
         limiter.handler(LimitClass.API).handle(ctx);
+      } else if (path.startsWith("/v1/chat/")) {
+        limiter.handler(LimitClass.CHAT).handle(ctx);
+      } else if (path.startsWith("/v1/audio/")) {
+        limiter.handler(LimitClass.VOICE).handle(ctx);
       } else {
         ctx.next();
       }
@@ -93,6 +98,7 @@ public final class HttpApi {
     // Authentication already happened in the Authenticator root handler (before validation).
     b.getRoutes().forEach(r -> r.setDoSecurity(false));
     Router router = b.createRouter();
+    new OpenAiRoutes(d.voice(), d.ids()).mount(router);
     String contractJson = contract.getRawContract().encode();
     router.get(CONTRACT_PATH).handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(contractJson));

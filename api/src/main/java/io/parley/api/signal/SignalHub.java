@@ -47,8 +47,13 @@ public final class SignalHub implements AutoCloseable {
   static final String AWAY = "away";
   /** Messages held for an away party. */
   static final int OUTBOX_MAX = 256;
-  /** Hard frame cap: larger frames close the connection with 1009. */
-  public static final int MAX_FRAME_BYTES = 1024 * 1024;
+  /**
+   * Hard cap of a WebSocket message on this server (signalling and realtime share the HTTP server):
+   * larger ones close the connection with 1009. High enough that the realtime endpoint can answer an
+   * oversized audio message with an error event and keep the session; signalling's own limit is
+   * PARLEY_SIGNAL_MAX_MESSAGE_BYTES.
+   */
+  public static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
   /** Largest accepted client {@code id}. */
   static final int MAX_ID_CHARS = 64;
   private static final Set<String> RELAYED = Set.of("offer", "answer", "candidate", "renegotiate", "media");

@@ -52,12 +52,26 @@ public record ParleyConfig(
 
   /** HTTP listener and request limits. */
   public record Http(String host, int port, Optional<String> publicUrl, int maxBodyBytes,
-                     List<String> corsOrigins, boolean trustProxy) {
+                     List<String> corsOrigins, boolean trustProxy, Optional<Path> tlsCert, Optional<Path> tlsKey) {
     public Http {
       if (maxBodyBytes < 1024) {
         throw new ParleyException(Reason.CONFIG, "PARLEY_MAX_BODY_BYTES: must be at least 1024");
       }
       corsOrigins = List.copyOf(corsOrigins);
+      if (tlsCert.isPresent() != tlsKey.isPresent()) {
+        throw new ParleyException(Reason.CONFIG, (tlsCert.isPresent() ? "PARLEY_TLS_KEY" : "PARLEY_TLS_CERT")
+            + ": PARLEY_TLS_CERT and PARLEY_TLS_KEY go together");
+      }
+      for (Path p : List.of(tlsCert.orElse(null), tlsKey.orElse(null)).stream().filter(Objects::nonNull).toList()) {
+        if (!java.nio.file.Files.isReadable(p)) {
+          throw new ParleyException(Reason.CONFIG, (p.equals(tlsCert.orElse(null)) ? "PARLEY_TLS_CERT" : "PARLEY_TLS_KEY")
+              + ": cannot read " + p);
+        }
+      }
+    }
+
+    public boolean tls() {
+      return tlsCert.isPresent();
     }
   }
 
@@ -220,7 +234,9 @@ public record ParleyConfig(
         Optional.ofNullable(c.string(PARLEY_PUBLIC_URL)),
         c.integer(PARLEY_MAX_BODY_BYTES, 0, Integer.MAX_VALUE),
         c.list(PARLEY_CORS_ORIGINS),
-        c.bool(PARLEY_TRUST_PROXY));
+        c.bool(PARLEY_TRUST_PROXY),
+        Optional.ofNullable(c.string(PARLEY_TLS_CERT)).map(Path::of),
+        Optional.ofNullable(c.string(PARLEY_TLS_KEY)).map(Path::of));
     Storage storage = new Storage(
         url(c, PARLEY_PG_URL),
         c.integer(PARLEY_PG_POOL_SIZE, 1, 1000),

@@ -1,0 +1,231 @@
+package io.parley.api.http;
+
+import io.parley.api.voice.VoiceServices;
+import io.parley.core.Ids;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.llm.ChatModel;
+import io.parley.inference.llm.ChatRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * OpenAI-compatible HTTP endpoints under {@code /v1}, so that existing OpenAI clients work with
+ * Parley by changing their base URL: chat completions (streamed as server-sent events, or whole),
+ * audio transcriptions and speech. Authentication is Parley's access token, sent the way the OpenAI
+ * clients send their API key ({@code Authorization: Bearer}). Errors keep Parley's error shape, whose
+ * {@code error.message} and {@code error.code} the OpenAI clients read.
+ *
+ * @see <a href="https://platform.openai.com/docs/api-reference/chat/create">Create chat completion</a>
+ */
+final class OpenAiRoutes {
+
+  /** Largest number of messages in one chat request. */
+  static final int MAX_MESSAGES = 256;
+  /** Largest total characters of message content in one chat request. */
+  static final int MAX_CONTENT_CHARS = 200_000;
+  private static final Set<String> ROLES = Set.of("system", "user", "assistant", "developer");
+
+  private final VoiceServices voice;
+  private final Ids ids;
+
+  OpenAiRoutes(VoiceServices voice, Ids ids) {
+    this.voice = voice;
+    this.ids = ids;
+  }
+
+  void mount(Router router) {
+    router.post("/v1/chat/completions").handler(this::chat);
+  }
+
+  private void chat(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      Authenticator.userId(ctx);
+      JsonObject body;
+      try {
+        body = ctx.body().asJsonObject();
+      } catch (RuntimeException e) {
+        throw ApiProblem.field("/", "type", "the body must be a JSON object");
+      }
+      if (body == null) {
+        throw ApiProblem.field("/", "type", "the body must be a JSON object");
+      }
+      ChatRequest request = request(body);
+      ChatModel model = voice.chatModel().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,
+          voice.chatModelMissing()));
+      boolean stream = Boolean.TRUE.equals(body.getValue("stream"));
+      String id = "chatcmpl-" + ids.requestId();
+      long created = System.currentTimeMillis() / 1000;
+      String modelName = model.model();
+      if (stream) {
+        stream(ctx, model, request, id, created, modelName);
+      } else {
+        whole(ctx, model, request, id, created, modelName);
+      }
+    });
+  }
+
+  static ChatRequest request(JsonObject body) {
+    if (!(body.getValue("messages") instanceof JsonArray messages) || messages.isEmpty()) {
+      throw ApiProblem.field("/messages", "required", "messages must be a non-empty array");
+    }
+    if (messages.size() > MAX_MESSAGES) {
+      throw ApiProblem.field("/messages", "maxItems", "at most " + MAX_MESSAGES + " messages");
+    }
+    List<ChatMessage> out = new ArrayList<>();
+    int chars = 0;
+    for (int i = 0; i < messages.size(); i++) {
+      if (!(messages.getValue(i) instanceof JsonObject m)) {
+        throw ApiProblem.field("/messages/" + i, "type", "each message must be an object");
+      }
+      String role = m.getValue("role") instanceof String r ? r : null;
+      if (role == null || !ROLES.contains(role)) {
+        throw ApiProblem.field("/messages/" + i + "/role", "enum", "role must be system, developer, user or assistant");
+      }
+      String content = content(m.getValue("content"), i);
+      chars += content.length();
+      if (chars > MAX_CONTENT_CHARS) {
+        throw ApiProblem.field("/messages", "maxLength", "at most " + MAX_CONTENT_CHARS + " characters of content");
+      }
+      out.add(new ChatMessage("developer".equals(role) ? "system" : role, content));
+    }
+    int maxTokens = 256;
+    Object limit = body.getValue("max_completion_tokens", body.getValue("max_tokens"));
+    if (limit != null) {
+      if (!(limit instanceof Number n) || n.intValue() < 1 || n.intValue() > 32_768) {
+        throw ApiProblem.field("/max_tokens", "range", "max_tokens must be an integer in 1..32768");
+      }
+      maxTokens = n.intValue();
+    }
+    double temperature = 0.7;
+    Object t = body.getValue("temperature");
+    if (t != null) {
+      if (!(t instanceof Number n) || n.doubleValue() < 0 || n.doubleValue() > 2) {
+        throw ApiProblem.field("/temperature", "range", "temperature must be a number in 0..2");
+      }
+      temperature = n.doubleValue();
+    }
+    return new ChatRequest(out, maxTokens, temperature);
+  }
+
+  /** A message's content: a string, or an array of {type: text, text} parts. */
+  private static String content(Object c, int i) {
+    if (c instanceof String s) {
+      return s;
+    }
+    if (c instanceof JsonArray parts) {
+      StringBuilder sb = new StringBuilder();
+      for (Object p : parts) {
+        if (p instanceof JsonObject part && "text".equals(part.getString("type")) && part.getValue("text") instanceof String s) {
+          sb.append(s);
+        } else {
+          throw ApiProblem.field("/messages/" + i + "/content", "type", "only text content parts are supported");
+        }
+      }
+      return sb.toString();
+    }
+    throw ApiProblem.field("/messages/" + i + "/content", "type", "content must be a string or text parts");
+  }
+
+  private static JsonObject chunk(String id, long created, String model, JsonObject delta, String finish) {
+    return new JsonObject().put("id", id).put("object", "chat.completion.chunk").put("created", created)
+        .put("model", model).put("choices", new JsonArray().add(new JsonObject().put("index", 0)
+            .put("delta", delta).put("finish_reason", finish)));
+  }
+
+  private static void stream(RoutingContext ctx, ChatModel model, ChatRequest request, String id, long created,
+                             String modelName) {
+    HttpServerResponse res = ctx.response();
+    res.setChunked(true)
+        .putHeader("Content-Type", "text/event-stream")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no");
+    res.write("data: " + chunk(id, created, modelName, new JsonObject().put("role", "assistant").put("content", ""),
+        null).encode() + "\n\n");
+    var context = ctx.vertx().getOrCreateContext();
+    ChatModel.Completion[] running = new ChatModel.Completion[1];
+    // A client that goes away stops the model.
+    res.closeHandler(v -> {
+      if (running[0] != null) {
+        running[0].cancel();
+      }
+    });
+    running[0] = model.stream(request, new ChatModel.Sink() {
+      @Override
+      public void piece(String text) {
+        context.runOnContext(v -> {
+          if (!res.closed() && !res.ended()) {
+            res.write("data: " + chunk(id, created, modelName, new JsonObject().put("content", text), null).encode()
+                + "\n\n");
+          }
+        });
+      }
+
+      @Override
+      public void done(String finishReason) {
+        context.runOnContext(v -> {
+          if (!res.closed() && !res.ended()) {
+            res.write("data: " + chunk(id, created, modelName, new JsonObject(),
+                "cancelled".equals(finishReason) ? "stop" : finishReason).encode() + "\n\n");
+            res.end("data: [DONE]\n\n");
+          }
+        });
+      }
+
+      @Override
+      public void failed(Throwable error) {
+        context.runOnContext(v -> {
+          if (!res.closed() && !res.ended()) {
+            res.write("data: " + new JsonObject().put("error", new JsonObject().put("code", "unavailable")
+                .put("type", "server_error").put("message", "the model failed: " + error.getMessage())).encode()
+                + "\n\n");
+            res.end();
+          }
+        });
+      }
+    });
+  }
+
+  private static void whole(RoutingContext ctx, ChatModel model, ChatRequest request, String id, long created,
+                            String modelName) {
+    StringBuilder text = new StringBuilder();
+    var context = ctx.vertx().getOrCreateContext();
+    model.stream(request, new ChatModel.Sink() {
+      @Override
+      public void piece(String piece) {
+        synchronized (text) {
+          text.append(piece);
+        }
+      }
+
+      @Override
+      public void done(String finishReason) {
+        context.runOnContext(v -> {
+          String content;
+          synchronized (text) {
+            content = text.toString();
+          }
+          ctx.response().putHeader("Content-Type", "application/json").end(new JsonObject()
+              .put("id", id).put("object", "chat.completion").put("created", created).put("model", modelName)
+              .put("choices", new JsonArray().add(new JsonObject().put("index", 0)
+                  .put("message", new JsonObject().put("role", "assistant").put("content", content))
+                  .put("finish_reason", finishReason)))
+              .encode());
+        });
+      }
+
+      @Override
+      public void failed(Throwable error) {
+        context.runOnContext(v -> ctx.fail(new ParleyException(Reason.UNAVAILABLE,
+            "the model failed: " + error.getMessage(), error)));
+      }
+    });
+  }
+}

@@ -1,0 +1,100 @@
+package io.parley.api.voice;
+
+import io.parley.inference.llm.ChatModel;
+import io.parley.inference.stt.SpeechToText;
+import io.parley.inference.tts.TextToSpeech;
+import io.parley.inference.voice.VadScheduler;
+import io.vertx.core.WorkerExecutor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The voice engines of this node and the named worker executors they run on. An engine that could
+ * not be set up (no model configured, a bad file) is absent, with a message that names the setting
+ * and the command that fixes it; the server runs without it and requests that need it get that
+ * message.
+ */
+public final class VoiceServices implements AutoCloseable {
+
+  /** An engine, or why there is none. */
+  public record Slot<T>(Optional<T> engine, String missing) {
+    public static <T> Slot<T> of(T engine) {
+      return new Slot<>(Optional.of(engine), null);
+    }
+
+    public static <T> Slot<T> missing(String why) {
+      return new Slot<>(Optional.empty(), why);
+    }
+  }
+
+  private final Slot<VadScheduler> vad;
+  private final Slot<SpeechToText> stt;
+  private final Slot<ChatModel> chat;
+  private final Slot<TextToSpeech> tts;
+  private final WorkerExecutor sttWorkers;
+  private final WorkerExecutor ttsWorkers;
+  private final List<AutoCloseable> closers = new ArrayList<>();
+
+  public VoiceServices(Slot<VadScheduler> vad, Slot<SpeechToText> stt, Slot<ChatModel> chat, Slot<TextToSpeech> tts,
+                       WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers, List<AutoCloseable> closers) {
+    this.vad = vad;
+    this.stt = stt;
+    this.chat = chat;
+    this.tts = tts;
+    this.sttWorkers = sttWorkers;
+    this.ttsWorkers = ttsWorkers;
+    this.closers.addAll(closers);
+  }
+
+  public Optional<VadScheduler> vad() {
+    return vad.engine();
+  }
+
+  public String vadMissing() {
+    return vad.missing();
+  }
+
+  public Optional<SpeechToText> speechToText() {
+    return stt.engine();
+  }
+
+  public String speechToTextMissing() {
+    return stt.missing();
+  }
+
+  public Optional<ChatModel> chatModel() {
+    return chat.engine();
+  }
+
+  public String chatModelMissing() {
+    return chat.missing();
+  }
+
+  public Optional<TextToSpeech> textToSpeech() {
+    return tts.engine();
+  }
+
+  public String textToSpeechMissing() {
+    return tts.missing();
+  }
+
+  public WorkerExecutor sttWorkers() {
+    return sttWorkers;
+  }
+
+  public WorkerExecutor ttsWorkers() {
+    return ttsWorkers;
+  }
+
+  @Override
+  public void close() {
+    for (int i = closers.size() - 1; i >= 0; i--) {
+      try {
+        closers.get(i).close();
+      } catch (Exception ignored) {
+        // Closing the rest matters more.
+      }
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package io.parley.core.voice;
+
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Where the voice pipeline keeps conversations: implemented by the api module on PostgreSQL, so
+ * that the pipeline itself needs no database. All methods are asynchronous.
+ */
+public interface ConversationLog {
+
+  /** One stored message. {@code truncated}: an assistant answer cut short by the user. */
+  record Message(String role, String content, boolean truncated) {}
+
+  /** Starts a conversation for {@code userId}; returns its id. */
+  Future<UUID> start(UUID userId, String personality);
+
+  /** The last {@code n} messages, oldest first. */
+  Future<List<Message>> recent(UUID conversationId, int n);
+
+  /** Appends a message; returns its id. */
+  Future<UUID> append(UUID conversationId, Message message);
+}
