@@ -31,6 +31,7 @@ import io.parley.api.store.EmbeddedRedisService;
 import io.parley.api.store.ExpertStore;
 import io.parley.api.store.HomeLock;
 import io.parley.api.store.RefreshTokenStore;
+import io.parley.api.store.ConversationStore;
 import io.parley.api.store.UserCache;
 import io.parley.api.store.UserStore;
 import io.parley.core.Ids;
@@ -98,6 +99,7 @@ public final class ParleyServer implements AutoCloseable {
   private CallService calls;
   private SignalHub signal;
   private VoiceServices voice;
+  private ConversationStore conversations;
   private Pool pool;
   private boolean stopped;
 
@@ -214,9 +216,11 @@ public final class ParleyServer implements AutoCloseable {
     signal = new SignalHub(vertx, config.calls(), tokens.jwt(), config.auth().accessTokenTtl(), calls, callStore, bus, redis, registry);
 
     voice = VoiceSetup.start(vertx, config);
+    conversations = new ConversationStore(pool, ids);
     closers.push(voice);
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), auth, users, new ExpertStore(pool, userCache),
-        new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry, calls, voice);
+        new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry, calls, voice,
+        conversations);
     var router = await(HttpApi.create(deps), timeout);
     HttpServerOptions httpOptions = new HttpServerOptions();
     if (config.http().tls()) {

@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.parley.api.auth.AuthService;
 import io.parley.api.calls.AppointmentStore;
 import io.parley.api.calls.CallService;
+import io.parley.api.store.ConversationStore;
 import io.parley.api.voice.VoiceServices;
 import io.parley.api.store.DataExport;
 import io.parley.api.store.ExpertStore;
@@ -42,7 +43,8 @@ public final class HttpApi {
   /** Everything the router needs. */
   public record Deps(Vertx vertx, ParleyConfig config, Ids ids, JWTAuth jwt, AuthService auth, UserStore users,
                      ExpertStore experts, DataExport export, Pool pool, RateLimiter.Factory limiter, Health health,
-                     PrometheusMeterRegistry metrics, CallService calls, VoiceServices voice) {}
+                     PrometheusMeterRegistry metrics, CallService calls, VoiceServices voice,
+                     ConversationStore conversations) {}
 
   private HttpApi() {}
 
@@ -94,6 +96,7 @@ public final class HttpApi {
     new AppointmentRoutes(new AppointmentStore(d.pool()), d.calls(), d.ids(), Clock.systemUTC()).mount(b);
     new CallRoutes(d.calls()).mount(b);
     new AdminRoutes(d.users(), d.pool()).mount(b);
+    new ConversationRoutes(d.conversations()).mount(b);
 
     // Authentication already happened in the Authenticator root handler (before validation).
     b.getRoutes().forEach(r -> r.setDoSecurity(false));

@@ -1,0 +1,47 @@
+package io.parley.api.http;
+
+import io.parley.api.store.ConversationStore;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import java.time.OffsetDateTime;
+import java.util.Optional;
+import java.util.UUID;
+
+/** {@code /api/v1/conversations*}: the assistant conversations of the caller. */
+final class ConversationRoutes {
+
+  private final ConversationStore conversations;
+
+  ConversationRoutes(ConversationStore conversations) {
+    this.conversations = conversations;
+  }
+
+  void mount(RouterBuilder b) {
+    b.getRoute("listConversations").addHandler(this::list);
+    b.getRoute("listConversationMessages").addHandler(this::messages);
+  }
+
+  private void list(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      String limit = ctx.queryParams().get("limit");
+      String before = ctx.queryParams().get("before");
+      Responses.json(ctx, 200, conversations.list(Authenticator.userId(ctx), limit == null ? 20 : Integer.parseInt(limit),
+              Optional.ofNullable(before).map(OffsetDateTime::parse))
+          .map(items -> new JsonObject().put("items", new JsonArray(items))));
+    });
+  }
+
+  private void messages(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      String limit = ctx.queryParams().get("limit");
+      Responses.json(ctx, 200, conversations.messages(Authenticator.userId(ctx),
+              UUID.fromString(ctx.pathParam("conversationId")), limit == null ? 100 : Integer.parseInt(limit))
+          .map(m -> new JsonObject().put("items", new JsonArray(m.orElseThrow(
+              () -> new ParleyException(Reason.NOT_FOUND, "no such conversation"))))));
+    });
+  }
+}

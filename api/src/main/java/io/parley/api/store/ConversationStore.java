@@ -1,0 +1,95 @@
+package io.parley.api.store;
+
+import io.parley.core.Ids;
+import io.parley.core.voice.ConversationLog;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Assistant conversations and their messages in PostgreSQL; the voice pipeline's {@link ConversationLog}. */
+public final class ConversationStore implements ConversationLog {
+
+  private final Pool pool;
+  private final Ids ids;
+
+  public ConversationStore(Pool pool, Ids ids) {
+    this.pool = pool;
+    this.ids = ids;
+  }
+
+  @Override
+  public Future<UUID> start(UUID userId, String personality) {
+    UUID id = ids.uuid7();
+    return pool.preparedQuery("INSERT INTO conversations (id, user_id, personality) VALUES ($1, $2, $3)")
+        .execute(Tuple.of(id, userId, personality)).map(r -> id);
+  }
+
+  @Override
+  public Future<List<Message>> recent(UUID conversationId, int n) {
+    if (n <= 0) {
+      return Future.succeededFuture(List.of());
+    }
+    return pool.preparedQuery("SELECT role, content, truncated FROM messages WHERE conversation_id = $1 "
+            + "ORDER BY created_at DESC, id DESC LIMIT $2")
+        .execute(Tuple.of(conversationId, n))
+        .map(rows -> {
+          List<Message> out = new ArrayList<>(rows.size());
+          rows.forEach(r -> out.add(new Message(r.getString("role"), r.getString("content"), r.getBoolean("truncated"))));
+          Collections.reverse(out);
+          return out;
+        });
+  }
+
+  @Override
+  public Future<UUID> append(UUID conversationId, Message message) {
+    UUID id = ids.uuid7();
+    return pool.preparedQuery("WITH m AS (INSERT INTO messages (id, conversation_id, role, content, truncated) "
+            + "VALUES ($1, $2, $3, $4, $5)) UPDATE conversations SET updated_at = now(), "
+            + "title = coalesce(title, CASE WHEN $3 = 'user' THEN left($4, 80) END) WHERE id = $2")
+        .execute(Tuple.of(id, conversationId, message.role(), message.content(), message.truncated()))
+        .map(r -> id);
+  }
+
+  /** The user's conversations, most recent first; {@code before} pages by updated_at. */
+  public Future<List<JsonObject>> list(UUID userId, int limit, Optional<OffsetDateTime> before) {
+    return pool.preparedQuery("SELECT id, title, personality, created_at, updated_at FROM conversations "
+            + "WHERE user_id = $1 AND ($2::timestamptz IS NULL OR updated_at < $2) ORDER BY updated_at DESC LIMIT $3")
+        .execute(Tuple.of(userId, before.orElse(null), limit))
+        .map(rows -> {
+          List<JsonObject> out = new ArrayList<>();
+          rows.forEach(r -> out.add(new JsonObject().put("id", r.getUUID("id").toString()).put("title", r.getString("title"))
+              .put("personality", r.getString("personality"))
+              .put("created_at", r.getOffsetDateTime("created_at").toString())
+              .put("updated_at", r.getOffsetDateTime("updated_at").toString())));
+          return out;
+        });
+  }
+
+  /** Messages of one of the user's conversations, oldest first; empty when it is not theirs. */
+  public Future<Optional<List<JsonObject>>> messages(UUID userId, UUID conversationId, int limit) {
+    return pool.preparedQuery("SELECT 1 FROM conversations WHERE id = $1 AND user_id = $2")
+        .execute(Tuple.of(conversationId, userId))
+        .compose(owned -> owned.size() == 0
+            ? Future.succeededFuture(Optional.<List<JsonObject>>empty())
+            : pool.preparedQuery("SELECT id, role, content, truncated, created_at FROM messages "
+                    + "WHERE conversation_id = $1 ORDER BY created_at, id LIMIT $2")
+                .execute(Tuple.of(conversationId, limit))
+                .map(rows -> {
+                  List<JsonObject> out = new ArrayList<>();
+                  for (Row r : rows) {
+                    out.add(new JsonObject().put("id", r.getUUID("id").toString()).put("role", r.getString("role"))
+                        .put("content", r.getString("content")).put("truncated", r.getBoolean("truncated"))
+                        .put("created_at", r.getOffsetDateTime("created_at").toString()));
+                  }
+                  return Optional.of(out);
+                }));
+  }
+}
