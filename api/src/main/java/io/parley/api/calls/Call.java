@@ -16,10 +16,16 @@ public record Call(UUID id, UUID appointmentId, UUID userId, UUID expertId, Stri
 
   /** A party's side in the call. */
   public enum Role {
-    USER, EXPERT;
+    USER("user"), EXPERT("expert");
+
+    private final String wire;
+
+    Role(String wire) {
+      this.wire = wire;
+    }
 
     public String wire() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return wire;
     }
   }
 

@@ -112,8 +112,12 @@ final class Room {
     return true;
   }
 
-  /** Relays a validated client message to the peer: directly, through Redis, or into its outbox. */
-  synchronized void relay(Role from, JsonObject message) {
+  /**
+   * Relays a validated client message to the peer: directly, through Redis, or into its outbox.
+   * {@code asSent}, when not null, is the client's text, exactly one JSON object with the same
+   * content as {@code message}: a peer on this node gets it as it was written.
+   */
+  synchronized void relay(Role from, JsonObject message, String asSent) {
     if (closed) {
       return;
     }
@@ -124,6 +128,8 @@ final class Room {
         SignalConnection c = local.get(to);
         if (c.closed) {
           hub.hold(call, to, message);
+        } else if (asSent != null) {
+          c.deliverAsSent(from.wire(), asSent, message);
         } else {
           c.deliver(message);
         }

@@ -103,6 +103,27 @@ final class SignalConnection {
     }
   }
 
+  /**
+   * Sends a client's own text (one JSON object) to this party with {@code seq} and {@code from}
+   * put in front of its fields; {@code parsed} stands in for it while held messages go first.
+   */
+  synchronized void deliverAsSent(String from, String text, JsonObject parsed) {
+    if (afterDrain != null) {
+      afterDrain.add(parsed);
+      return;
+    }
+    if (closed) {
+      return;
+    }
+    if (ws.writeQueueFull()) {
+      closed = true;
+      ws.close(CloseCodes.POLICY, "not reading");
+      return;
+    }
+    int brace = text.indexOf('{');
+    ws.writeTextMessage("{\"seq\":" + (++seq) + ",\"from\":\"" + from + "\"," + text.substring(brace + 1));
+  }
+
   /** Relayed messages wait from now until {@link #drained}. */
   synchronized void draining() {
     afterDrain = new java.util.ArrayList<>();

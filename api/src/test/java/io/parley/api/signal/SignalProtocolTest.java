@@ -161,8 +161,14 @@ class SignalProtocolTest {
       assertThat(offer.getString("from")).isEqualTo("user");
       assertThat(offer.containsKey("id")).as("client ids are not forwarded").isFalse();
 
-      expert.send(new JsonObject().put("type", "answer").put("sdp", "v=0 answer"));
-      assertThat(user.expect("answer").getString("sdp")).isEqualTo("v=0 answer");
+      expert.send(new JsonObject().put("type", "answer").put("sdp", "v=0 answer\r\na=\"quoted\" \u00e9"));
+      JsonObject answer = user.expect("answer");
+      assertThat(answer.getString("sdp")).isEqualTo("v=0 answer\r\na=\"quoted\" \u00e9");
+      assertThat(answer.getString("from")).isEqualTo("expert");
+      expert.send(new JsonObject().put("type", "answer").put("sdp", "v=0 again").put("x-extra", 1));
+      JsonObject rebuilt = user.expect("answer");
+      assertThat(rebuilt.getString("sdp")).isEqualTo("v=0 again");
+      assertThat(rebuilt.containsKey("x-extra")).as("only documented fields are relayed").isFalse();
 
       JsonObject cand = new JsonObject().put("candidate", "candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host")
           .put("sdpMid", "0").put("sdpMLineIndex", 0);
@@ -214,6 +220,9 @@ class SignalProtocolTest {
     try (SignalClient c = SignalClient.authenticated(base, f.userToken())) {
       assertThat(c.sendText("{not json").expect("error").getString("code")).isEqualTo("bad_json");
       assertThat(c.sendText("[1,2]").expect("error").getString("code")).isEqualTo("bad_json");
+      assertThat(c.sendText("null").expect("error").getString("code")).isEqualTo("bad_json");
+      assertThat(c.sendText("{\"type\":\"ping\"} {\"type\":\"ping\"}").expect("error").getString("code"))
+          .as("exactly one object per message").isEqualTo("bad_json");
       assertThat(c.sendText("{\"id\":1}").expect("error").getString("code")).isEqualTo("invalid");
       JsonObject unknown = c.send(new JsonObject().put("type", "teleport").put("id", "t")).expect("error");
       assertThat(unknown.getString("code")).isEqualTo("unknown_type");

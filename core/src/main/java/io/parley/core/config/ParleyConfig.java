@@ -62,12 +62,12 @@ public record ParleyConfig(
         throw new ParleyException(Reason.CONFIG, (tlsCert.isPresent() ? "PARLEY_TLS_KEY" : "PARLEY_TLS_CERT")
             + ": PARLEY_TLS_CERT and PARLEY_TLS_KEY go together");
       }
-      for (Path p : List.of(tlsCert.orElse(null), tlsKey.orElse(null)).stream().filter(Objects::nonNull).toList()) {
-        if (!java.nio.file.Files.isReadable(p)) {
-          throw new ParleyException(Reason.CONFIG, (p.equals(tlsCert.orElse(null)) ? "PARLEY_TLS_CERT" : "PARLEY_TLS_KEY")
-              + ": cannot read " + p);
-        }
-      }
+      tlsCert.filter(p -> !java.nio.file.Files.isReadable(p)).ifPresent(p -> {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_TLS_CERT: cannot read " + p);
+      });
+      tlsKey.filter(p -> !java.nio.file.Files.isReadable(p)).ifPresent(p -> {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_TLS_KEY: cannot read " + p);
+      });
     }
 
     public boolean tls() {

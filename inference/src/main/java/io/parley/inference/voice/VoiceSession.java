@@ -1,0 +1,558 @@
+package io.parley.inference.voice;
+
+import io.parley.core.voice.ConversationLog;
+import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.llm.ChatModel;
+import io.parley.inference.llm.ChatRequest;
+import io.parley.inference.stt.SpeechToText;
+import io.parley.inference.stt.Transcript;
+import io.parley.inference.tts.TextToSpeech;
+import io.parley.inference.vad.VadEvent;
+import io.parley.inference.vad.VoiceActivityModel;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One assistant session: audio in, turns out. Confined to one Vert.x context (its WebSocket's):
+ * every field is touched only there; engine work runs on the named workers and comes back with
+ * {@code runOnContext}.
+ *
+ * <p>Turn-taking: with server VAD, speech start/stop come from the segmenter; at the end of speech
+ * the segment is transcribed, the user message stored and a response created. A response streams
+ * LLM text, cut at sentence boundaries into TTS, whose audio streams out while the LLM still writes.
+ * Interruption travels outside the data path: {@link #turn} advances, so queued sentences and late
+ * audio or text of the old turn are dropped where they arrive. Barge-in: user speech lasting
+ * {@code bargeIn} during a response cancels it, and the assistant message is stored truncated to
+ * what was played (the client's {@code truncate}, else the server's playout clock).
+ */
+public final class VoiceSession {
+
+  /** Longest audio kept for a manual commit (Whisper's window). */
+  public static final int MAX_COMMIT_SAMPLES = 30 * VoiceActivityModel.SAMPLE_RATE;
+  /** How long a cancelled answer waits for the client's truncate before it is stored. */
+  static final long TRUNCATE_WAIT_MS = 1_000;
+
+  /** Session settings (changed by session.update). */
+  public record Settings(boolean serverVad, boolean createResponse, boolean interruptResponse, Duration bargeIn,
+                         String instructions, Optional<String> language, boolean audioOut, int maxTokens,
+                         double temperature, int contextMessages) {}
+
+  /** What the session tells its client; called on the session's context. */
+  public interface Events {
+    void speechStarted(String itemId, long audioStartMs);
+
+    void speechStopped(String itemId, long audioEndMs);
+
+    void committed(String itemId, String previousItemId);
+
+    void userItemCreated(String itemId, String previousItemId, String text);
+
+    void transcriptionDelta(String itemId, String delta);
+
+    void transcriptionCompleted(String itemId, String transcript);
+
+    void transcriptionFailed(String itemId, String message);
+
+    void responseCreated(String responseId, String itemId);
+
+    void textDelta(String responseId, String itemId, String delta);
+
+    /** PCM16 at the output rate. */
+    void audioDelta(String responseId, String itemId, short[] pcm);
+
+    void responseDone(String responseId, String itemId, String status, String reason, String transcript,
+                      TurnTimings timings);
+
+    void error(String code, String message);
+  }
+
+  /** Turns 16 kHz frames and their speech probabilities into speech events. */
+  public interface Segmenter {
+    List<VadEvent> accept(float[] frame, float probability);
+  }
+
+  /** Cuts streaming text into speakable pieces. */
+  public interface Chunker {
+    List<String> add(String text);
+
+    List<String> flush();
+  }
+
+  /** A streaming converter of PCM16 between two rates. */
+  public interface Converter {
+    short[] process(short[] in);
+  }
+
+  /** The engines and helpers a session uses; absent ones give errors naming their fix. */
+  public record Engines(Optional<VadScheduler> vad, String vadMissing, Optional<SpeechToText> stt, String sttMissing,
+                        Optional<ChatModel> chat, String chatMissing, Optional<TextToSpeech> tts, String ttsMissing,
+                        WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers) {}
+
+  private final Context context;
+  private final Engines engines;
+  private final Events events;
+  private final ConversationLog log;
+  private final UUID conversationId;
+  private final Converter toVad;
+  private final Converter fromTts;
+  private final Segmenter segmenter;
+  private final Chunker chunker;
+  private final VoiceActivityModel.State vadState;
+  private final List<ChatMessage> history;
+  private final AtomicLong ids = new AtomicLong();
+  private Settings settings;
+
+  // Input side.
+  private float[] frame = new float[VoiceActivityModel.FRAME_SAMPLES];
+  private int frameFill;
+  private final Deque<float[]> manual = new ArrayDeque<>();
+  private int manualSamples;
+  private String speechItem;
+  private long bargeInTimer = -1;
+  private String lastItem;
+
+  // Output side: one response at a time.
+  private long turn;
+  private Response active;
+  private boolean closed;
+
+  /** The response in progress. */
+  private final class Response {
+    final long turn;
+    final String id;
+    final String itemId;
+    final StringBuilder transcript = new StringBuilder();
+    final Deque<String> sentences = new ArrayDeque<>();
+    final List<long[]> spoken = new ArrayList<>();
+    final List<String> spokenText = new ArrayList<>();
+    final TurnTimings timings;
+    ChatModel.Completion completion;
+    boolean llmDone;
+    boolean ttsBusy;
+    long audioSamplesOut;
+    long firstAudioNanos;
+
+    Response(long turn, TurnTimings timings) {
+      this.turn = turn;
+      this.id = "resp_" + next();
+      this.itemId = "item_" + next();
+      this.timings = timings;
+    }
+  }
+
+  public VoiceSession(Vertx vertx, Context context, Settings settings, Engines engines, Events events, ConversationLog log,
+                      UUID conversationId, List<ChatMessage> history, Converter toVad, Converter fromTts,
+                      Segmenter segmenter, Chunker chunker) {
+    this.context = context;
+    this.settings = settings;
+    this.engines = engines;
+    this.events = events;
+    this.log = log;
+    this.conversationId = conversationId;
+    this.history = new ArrayList<>(history);
+    this.toVad = toVad;
+    this.fromTts = fromTts;
+    this.segmenter = segmenter;
+    this.chunker = chunker;
+    this.vadState = engines.vad().map(v -> v.model().newState()).orElse(null);
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  public void update(Settings s) {
+    this.settings = s;
+  }
+
+  public UUID conversationId() {
+    return conversationId;
+  }
+
+  private String next() {
+    return Long.toString(System.nanoTime(), 36) + ids.incrementAndGet();
+  }
+
+  // --- input ---------------------------------------------------------------------------------
+
+  /** Audio from the client at the input rate. */
+  public void appendAudio(short[] pcm) {
+    if (closed) {
+      return;
+    }
+    short[] pcm16k = toVad.process(pcm);
+    for (short s : pcm16k) {
+      frame[frameFill++] = s / 32768f;
+      if (frameFill == frame.length) {
+        float[] full = frame;
+        frame = new float[VoiceActivityModel.FRAME_SAMPLES];
+        frameFill = 0;
+        onFrame(full);
+      }
+    }
+  }
+
+  private void onFrame(float[] f) {
+    if (!settings.serverVad()) {
+      manual.add(f);
+      manualSamples += f.length;
+      while (manualSamples > MAX_COMMIT_SAMPLES) {
+        manualSamples -= manual.removeFirst().length;
+      }
+      return;
+    }
+    if (engines.vad().isEmpty()) {
+      return;
+    }
+    engines.vad().get().submit(vadState, f, context, p -> onProbability(f, p));
+  }
+
+  private void onProbability(float[] f, float p) {
+    if (closed || Float.isNaN(p)) {
+      return;
+    }
+    for (VadEvent e : segmenter.accept(f, p)) {
+      switch (e) {
+        case VadEvent.SpeechStarted s -> onSpeechStarted(s);
+        case VadEvent.SpeechStopped s -> onSpeechStopped(s);
+      }
+    }
+  }
+
+  private void onSpeechStarted(VadEvent.SpeechStarted s) {
+    speechItem = "item_" + next();
+    events.speechStarted(speechItem, s.startSample() * 1000 / VoiceActivityModel.SAMPLE_RATE);
+    if (active != null && settings.interruptResponse()) {
+      String item = speechItem;
+      long wait = Math.max(0, settings.bargeIn().toMillis());
+      if (wait == 0) {
+        cancelResponse("turn_detected");
+      } else {
+        bargeInTimer = context.owner().setTimer(wait, id -> {
+          bargeInTimer = -1;
+          if (item.equals(speechItem) && active != null) {
+            cancelResponse("turn_detected");
+          }
+        });
+      }
+    }
+  }
+
+  private void onSpeechStopped(VadEvent.SpeechStopped s) {
+    if (bargeInTimer >= 0) {
+      context.owner().cancelTimer(bargeInTimer);
+      bargeInTimer = -1;
+    }
+    String item = speechItem == null ? "item_" + next() : speechItem;
+    speechItem = null;
+    TurnTimings timings = new TurnTimings(System.nanoTime());
+    events.speechStopped(item, s.endSample() * 1000 / VoiceActivityModel.SAMPLE_RATE);
+    userTurn(item, s.audio(), timings);
+  }
+
+  /** input_audio_buffer.commit (without server VAD): the buffered audio becomes a user turn. */
+  public void commit() {
+    if (manualSamples == 0) {
+      events.error("input_audio_buffer_commit_empty", "the input audio buffer is empty");
+      return;
+    }
+    float[] audio = new float[manualSamples];
+    int at = 0;
+    for (float[] f : manual) {
+      System.arraycopy(f, 0, audio, at, f.length);
+      at += f.length;
+    }
+    manual.clear();
+    manualSamples = 0;
+    userTurn("item_" + next(), audio, new TurnTimings(System.nanoTime()));
+  }
+
+  /** input_audio_buffer.clear. */
+  public void clear() {
+    manual.clear();
+    manualSamples = 0;
+    frameFill = 0;
+  }
+
+  private void userTurn(String item, float[] audio, TurnTimings timings) {
+    String previous = lastItem;
+    lastItem = item;
+    events.committed(item, previous);
+    events.userItemCreated(item, previous, null);
+    if (engines.stt().isEmpty()) {
+      events.transcriptionFailed(item, engines.sttMissing());
+      events.error("model_not_configured", engines.sttMissing());
+      return;
+    }
+    SpeechToText stt = engines.stt().get();
+    Optional<String> language = settings.language();
+    engines.sttWorkers().executeBlocking(() -> stt.transcribe(audio, language), false).onComplete(ar -> {
+      if (closed) {
+        return;
+      }
+      if (ar.failed()) {
+        events.transcriptionFailed(item, ar.cause().getMessage());
+        return;
+      }
+      Transcript t = ar.result();
+      timings.transcribed(System.nanoTime(), t.compute());
+      String text = t.text().strip();
+      events.transcriptionCompleted(item, text);
+      if (text.isEmpty()) {
+        return;
+      }
+      userText(text, timings);
+    });
+  }
+
+  /** A user message (transcribed, or sent as text): stored, and answered when so configured. */
+  public void userText(String text, TurnTimings timings) {
+    history.add(ChatMessage.user(text));
+    log.append(conversationId, new ConversationLog.Message("user", text, false));
+    if (settings.createResponse()) {
+      createResponse(timings);
+    }
+  }
+
+  // --- output --------------------------------------------------------------------------------
+
+  /** response.create, or the automatic one after a user turn. */
+  public void createResponse(TurnTimings timings) {
+    if (closed) {
+      return;
+    }
+    if (active != null) {
+      events.error("conversation_already_has_active_response", "a response is in progress; cancel it first");
+      return;
+    }
+    if (engines.chat().isEmpty()) {
+      events.error("model_not_configured", engines.chatMissing());
+      return;
+    }
+    Response r = new Response(++turn, timings == null ? new TurnTimings(System.nanoTime()) : timings);
+    active = r;
+    events.responseCreated(r.id, r.itemId);
+    List<ChatMessage> messages = new ArrayList<>();
+    messages.add(ChatMessage.system(settings.instructions()));
+    int from = Math.max(0, history.size() - settings.contextMessages());
+    messages.addAll(history.subList(from, history.size()));
+    r.completion = engines.chat().get().stream(new ChatRequest(messages, settings.maxTokens(), settings.temperature()),
+        new ChatModel.Sink() {
+          @Override
+          public void piece(String text) {
+            context.runOnContext(v -> onPiece(r, text));
+          }
+
+          @Override
+          public void done(String finishReason) {
+            context.runOnContext(v -> onLlmDone(r));
+          }
+
+          @Override
+          public void failed(Throwable error) {
+            context.runOnContext(v -> {
+              if (active == r) {
+                events.error("model_failed", "the chat model failed: " + error.getMessage());
+                finish(r, "failed", "model_failed", r.transcript.toString(), false);
+              }
+            });
+          }
+        });
+  }
+
+  private void onPiece(Response r, String text) {
+    if (active != r) {
+      return;
+    }
+    r.timings.firstToken(System.nanoTime());
+    r.transcript.append(text);
+    events.textDelta(r.id, r.itemId, text);
+    if (settings.audioOut()) {
+      r.sentences.addAll(chunker.add(text));
+      pumpTts(r);
+    }
+  }
+
+  private void onLlmDone(Response r) {
+    if (active != r) {
+      return;
+    }
+    r.llmDone = true;
+    if (settings.audioOut()) {
+      r.sentences.addAll(chunker.flush());
+      pumpTts(r);
+    }
+    maybeFinish(r);
+  }
+
+  private void pumpTts(Response r) {
+    if (r.ttsBusy || r.sentences.isEmpty() || active != r) {
+      return;
+    }
+    if (engines.tts().isEmpty()) {
+      events.error("model_not_configured", engines.ttsMissing());
+      r.sentences.clear();
+      return;
+    }
+    TextToSpeech tts = engines.tts().get();
+    String sentence = r.sentences.poll();
+    r.ttsBusy = true;
+    long[] produced = {0};
+    engines.ttsWorkers().executeBlocking(() -> {
+      tts.synthesize(sentence, samples -> context.runOnContext(v -> {
+        if (active == r) {
+          short[] out = fromTts.process(samples);
+          if (out.length > 0) {
+            if (r.firstAudioNanos == 0) {
+              r.firstAudioNanos = System.nanoTime();
+              r.timings.firstAudio(r.firstAudioNanos);
+            }
+            r.audioSamplesOut += out.length;
+            produced[0] += out.length;
+            events.audioDelta(r.id, r.itemId, out);
+          }
+        }
+      }), () -> closed || active != r);
+      return null;
+    }, false).onComplete(ar -> {
+      // Audio callbacks were queued on this context before this completion: all have run.
+      r.ttsBusy = false;
+      r.spoken.add(new long[] {produced[0]});
+      r.spokenText.add(sentence);
+      if (ar.failed() && active == r) {
+        events.error("tts_failed", "speech synthesis failed: " + ar.cause().getMessage());
+      }
+      pumpTts(r);
+      maybeFinish(r);
+    });
+  }
+
+  private void maybeFinish(Response r) {
+    if (active == r && r.llmDone && !r.ttsBusy && r.sentences.isEmpty()) {
+      finish(r, "completed", null, r.transcript.toString(), false);
+    }
+  }
+
+  private void finish(Response r, String status, String reason, String stored, boolean truncated) {
+    active = null;
+    r.timings.done(System.nanoTime());
+    events.responseDone(r.id, r.itemId, status, reason, r.transcript.toString(), r.timings);
+    lastItem = r.itemId;
+    if (!stored.isEmpty()) {
+      history.add(ChatMessage.assistant(stored));
+      log.append(conversationId, new ConversationLog.Message("assistant", stored, truncated));
+    }
+  }
+
+  /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
+  public void cancelResponse(String reason) {
+    Response r = active;
+    if (r == null) {
+      return;
+    }
+    turn++;
+    if (r.completion != null) {
+      r.completion.cancel();
+    }
+    r.sentences.clear();
+    long playedMs = playedMs(r);
+    active = null;
+    r.timings.done(System.nanoTime());
+    events.responseDone(r.id, r.itemId, "cancelled", reason, r.transcript.toString(), r.timings);
+    lastItem = r.itemId;
+    pendingTruncation = r;
+    long playedAtCancel = playedMs;
+    context.owner().setTimer(TRUNCATE_WAIT_MS, id -> {
+      if (pendingTruncation == r) {
+        pendingTruncation = null;
+        storeTruncated(r, playedAtCancel);
+      }
+    });
+  }
+
+  private Response pendingTruncation;
+
+  /** conversation.item.truncate: the client says how much of an answer it played. */
+  public void truncate(String itemId, long audioEndMs) {
+    Response r = pendingTruncation;
+    if (r != null && r.itemId.equals(itemId)) {
+      pendingTruncation = null;
+      storeTruncated(r, audioEndMs);
+    }
+  }
+
+  private void storeTruncated(Response r, long playedMs) {
+    String heard = heardText(r, playedMs);
+    if (!heard.isEmpty()) {
+      history.add(ChatMessage.assistant(heard));
+    }
+    log.append(conversationId, new ConversationLog.Message("assistant", heard, true));
+  }
+
+  /** Server-side playout estimate: audio plays in real time from the first sample sent. */
+  private long playedMs(Response r) {
+    if (r.firstAudioNanos == 0) {
+      return 0;
+    }
+    long elapsed = (System.nanoTime() - r.firstAudioNanos) / 1_000_000;
+    return Math.min(elapsed, r.audioSamplesOut * 1000 / outputRate);
+  }
+
+  private int outputRate = 24_000;
+
+  public void outputRate(int rate) {
+    this.outputRate = rate;
+  }
+
+  /** The text of the sentences heard by {@code playedMs}, the last one cut in proportion (at a word). */
+  private String heardText(Response r, long playedMs) {
+    long budget = playedMs * outputRate / 1000;
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < r.spoken.size(); i++) {
+      long samples = r.spoken.get(i)[0];
+      String text = r.spokenText.get(i);
+      if (budget >= samples) {
+        out.append(text);
+        budget -= samples;
+        continue;
+      }
+      if (budget > 0 && samples > 0) {
+        int cut = (int) (text.length() * budget / samples);
+        int space = text.lastIndexOf(' ', cut);
+        out.append(text, 0, Math.max(0, space));
+      }
+      break;
+    }
+    return out.toString().strip();
+  }
+
+  /** The socket closed: stop everything this session started. */
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    turn++;
+    Response r = active;
+    active = null;
+    if (r != null && r.completion != null) {
+      r.completion.cancel();
+    }
+    if (bargeInTimer >= 0) {
+      context.owner().cancelTimer(bargeInTimer);
+    }
+  }
+
+  public boolean responding() {
+    return active != null;
+  }
+}
