@@ -228,27 +228,46 @@ public final class ParleyServer implements AutoCloseable {
           .setCertPath(config.http().tlsCert().orElseThrow().toString())
           .setKeyPath(config.http().tlsKey().orElseThrow().toString()));
     }
-    http = vertx.createHttpServer(httpOptions
-            .setHost(config.http().host())
-            .setPort(config.http().port())
-            .setCompressionSupported(true)
-            .setMaxHeaderSize(16 * 1024)
-            .setIdleTimeout(120)
-            .setIdleTimeoutUnit(TimeUnit.SECONDS)
-            .setMaxWebSocketFrameSize(SignalHub.MAX_FRAME_BYTES)
-            .setMaxWebSocketMessageSize(SignalHub.MAX_FRAME_BYTES))
-        .requestHandler(router)
-        .webSocketHandshakeHandler(h -> {
-          if (SignalHub.PATH.equals(h.path())) {
-            signal.handshake(h);
-          } else {
-            h.reject(404);
-          }
-        })
-        .webSocketHandler(ws -> { });
-    await(http.listen(), timeout);
-    closers.push(() -> http.shutdown(config.shutdownTimeout().toMillis() / 2, TimeUnit.MILLISECONDS)
-        .await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    httpOptions
+        .setHost(config.http().host())
+        .setPort(config.http().port())
+        .setCompressionSupported(true)
+        .setMaxHeaderSize(16 * 1024)
+        .setIdleTimeout(120)
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setMaxWebSocketFrameSize(SignalHub.MAX_FRAME_BYTES)
+        .setMaxWebSocketMessageSize(SignalHub.MAX_FRAME_BYTES);
+    // One server per event loop on the same port: Vert.x spreads connections over them, so HTTP
+    // and WebSockets use every core (a single server would keep them all on one event loop).
+    int loops = config.http().eventLoops() > 0 ? config.http().eventLoops()
+        : Math.max(1, Runtime.getRuntime().availableProcessors());
+    // Servers share a port only when they ask for the same one: pick a free port for "0" first.
+    int port = config.http().port();
+    if (port == 0 && loops > 1) {
+      try {
+        port = io.parley.api.store.FreePort.pick();
+      } catch (IOException e) {
+        throw new ParleyException(Reason.UNAVAILABLE, "no free port for HTTP: " + e.getMessage(), e);
+      }
+    }
+    for (int i = 0; i < loops; i++) {
+      HttpServer server = vertx.createHttpServer(new HttpServerOptions(httpOptions).setPort(port))
+          .requestHandler(router)
+          .webSocketHandshakeHandler(h -> {
+            if (SignalHub.PATH.equals(h.path())) {
+              signal.handshake(h);
+            } else {
+              h.reject(404);
+            }
+          })
+          .webSocketHandler(ws -> { });
+      await(server.listen(), timeout);
+      if (i == 0) {
+        http = server;
+      }
+      closers.push(() -> server.shutdown(config.shutdownTimeout().toMillis() / 2, TimeUnit.MILLISECONDS)
+          .await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    }
     closers.push(signal);
 
     long purge = vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> refreshTokens.purgeExpired()

@@ -5,10 +5,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 
 /** Picks a free loopback TCP port. */
-final class FreePort {
+public final class FreePort {
   private FreePort() {}
 
-  static int pick() throws IOException {
+  public static int pick() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }

@@ -11,6 +11,7 @@ public enum ConfigKey {
   PARLEY_HOME("./.parley", "path", "State directory: embedded PostgreSQL data, generated secrets, the instance lock."),
   PARLEY_HTTP_HOST("0.0.0.0", "address", "Interface the HTTP server binds."),
   PARLEY_HTTP_PORT("8080", "TCP port", "HTTP port (REST, WebSockets, health, metrics). 0 picks a free port."),
+  PARLEY_HTTP_EVENT_LOOPS("0", "event loops", "HTTP servers (one per event loop, sharing the port). 0: one per CPU core."),
   PARLEY_TLS_CERT(null, "path", "PEM certificate chain: with PARLEY_TLS_KEY, the HTTP port speaks HTTPS and WSS (clients such as the openai package's realtime client require wss). Unset: plain HTTP (put a TLS proxy in front)."),
   PARLEY_TLS_KEY(null, "path", "PEM private key (PKCS#8 or PKCS#1) for PARLEY_TLS_CERT."),
   PARLEY_PUBLIC_URL(null, "URL", "Base URL clients use, printed at start; defaults to http://localhost:<port>."),

@@ -52,7 +52,8 @@ public record ParleyConfig(
 
   /** HTTP listener and request limits. */
   public record Http(String host, int port, Optional<String> publicUrl, int maxBodyBytes,
-                     List<String> corsOrigins, boolean trustProxy, Optional<Path> tlsCert, Optional<Path> tlsKey) {
+                     List<String> corsOrigins, boolean trustProxy, Optional<Path> tlsCert, Optional<Path> tlsKey,
+                     int eventLoops) {
     public Http {
       if (maxBodyBytes < 1024) {
         throw new ParleyException(Reason.CONFIG, "PARLEY_MAX_BODY_BYTES: must be at least 1024");
@@ -236,7 +237,8 @@ public record ParleyConfig(
         c.list(PARLEY_CORS_ORIGINS),
         c.bool(PARLEY_TRUST_PROXY),
         Optional.ofNullable(c.string(PARLEY_TLS_CERT)).map(Path::of),
-        Optional.ofNullable(c.string(PARLEY_TLS_KEY)).map(Path::of));
+        Optional.ofNullable(c.string(PARLEY_TLS_KEY)).map(Path::of),
+        c.integer(PARLEY_HTTP_EVENT_LOOPS, 0, 1024));
     Storage storage = new Storage(
         url(c, PARLEY_PG_URL),
         c.integer(PARLEY_PG_POOL_SIZE, 1, 1000),
