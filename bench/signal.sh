@@ -264,7 +264,7 @@ $SECTION
 Two servers on 127.0.0.1, each its own JVM with \`-Xmx$HEAP\`: Parley (\`java -jar
 api/target/parley.jar\`, a fresh \`PARLEY_HOME\`: embedded PostgreSQL and Redis, not counted), and
 the peer \`io.parley.api.bench.SignalEcho\` (api test sources): a bare Vert.x WebSocket server with
-Parley's HTTP server options and path, one event loop like Parley's, that writes every text
+Parley's HTTP server options and path, one server per core like Parley's, that writes every text
 message back unchanged on the socket it came in on. The load generator
 \`io.parley.api.bench.SignalLoad\` (api test sources, a plain main; Vert.x WebSocket client, one
 event loop per core) shares the cores with both. It seeds the calls in PostgreSQL (one user,

@@ -24,26 +24,30 @@ public final class SignalEcho {
     ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
         .setLevel(ch.qos.logback.classic.Level.INFO);
     Vertx vertx = Vertx.vertx();
-    HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-            .setHost("127.0.0.1")
-            .setPort(port)
-            .setCompressionSupported(true)
-            .setMaxHeaderSize(16 * 1024)
-            .setIdleTimeout(120)
-            .setIdleTimeoutUnit(TimeUnit.SECONDS)
-            .setMaxWebSocketFrameSize(1024 * 1024)
-            .setMaxWebSocketMessageSize(1024 * 1024))
-        .requestHandler(req -> req.response().setStatusCode(req.path().equals("/health/live") ? 200 : 404).end())
-        .webSocketHandshakeHandler(h -> {
-          if (!"/api/v1/signal".equals(h.path())) {
-            h.reject(404);
-            return;
-          }
-          h.accept().onSuccess(ws -> ws.textMessageHandler(ws::writeTextMessage));
-        })
-        .webSocketHandler(ws -> { });
-    server.listen().await(30, TimeUnit.SECONDS);
-    System.out.println("SignalEcho listening on 127.0.0.1:" + server.actualPort());
+    // As Parley: one server per core on the shared port.
+    int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+    for (int i = 0; i < loops; i++) {
+      HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+              .setHost("127.0.0.1")
+              .setPort(port)
+              .setCompressionSupported(true)
+              .setMaxHeaderSize(16 * 1024)
+              .setIdleTimeout(120)
+              .setIdleTimeoutUnit(TimeUnit.SECONDS)
+              .setMaxWebSocketFrameSize(16 * 1024 * 1024)
+              .setMaxWebSocketMessageSize(16 * 1024 * 1024))
+          .requestHandler(req -> req.response().setStatusCode(req.path().equals("/health/live") ? 200 : 404).end())
+          .webSocketHandshakeHandler(h -> {
+            if (!"/api/v1/signal".equals(h.path())) {
+              h.reject(404);
+              return;
+            }
+            h.accept().onSuccess(ws -> ws.textMessageHandler(ws::writeTextMessage));
+          })
+          .webSocketHandler(ws -> { });
+      server.listen().await(30, TimeUnit.SECONDS);
+    }
+    System.out.println("SignalEcho listening on 127.0.0.1:" + port + " (" + loops + " event loops)");
     System.out.flush();
     Thread.currentThread().join();
   }
