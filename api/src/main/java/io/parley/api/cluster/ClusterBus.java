@@ -40,6 +40,8 @@ public final class ClusterBus implements AutoCloseable {
   /** Subscriber health check interval and PING timeout. */
   static final long HEALTH_MILLIS = 5_000;
   private long healthTimer = -1;
+  private volatile long pingSentNanos;
+  private volatile long lastHeardNanos = System.nanoTime();
 
   private final Vertx vertx;
   private final Redis client;
@@ -78,19 +80,20 @@ public final class ClusterBus implements AutoCloseable {
     if (c == null || closed) {
       return;
     }
-    c.send(Request.cmd(Command.PING)).timeout(HEALTH_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
-        .onFailure(t -> {
-          if (subscriber == c) {
-            LOG.warn("cluster bus: Redis did not answer a PING ({}), reconnecting", t.toString());
-            subscriber = null;
-            c.close();
-            retry();
-          }
-        });
-  }
-
-  public String nodeId() {
-    return nodeId;
+    long now = System.nanoTime();
+    long sent = pingSentNanos;
+    if (sent != 0 && lastHeardNanos - sent < 0 && now - sent > HEALTH_MILLIS * 1_000_000L) {
+      LOG.warn("cluster bus: Redis did not answer a PING within {} ms, reconnecting", HEALTH_MILLIS);
+      pingSentNanos = 0;
+      subscriber = null;
+      c.close();
+      retry();
+      return;
+    }
+    // On a subscribed connection the answer may come back as a push ("pong") rather than as the
+    // reply of this send: either counts (onPush records everything it hears).
+    pingSentNanos = now;
+    c.send(Request.cmd(Command.PING)).onSuccess(r -> lastHeardNanos = System.nanoTime());
   }
 
   /** Runs {@code listener} each time the subscriber (re)connects: what was published meanwhile is lost. */
@@ -246,6 +249,7 @@ public final class ClusterBus implements AutoCloseable {
 
   /** RESP3 push: ["message", channel, payload]; RESP2 multi-bulk has the same elements. */
   private void onPush(Response push) {
+    lastHeardNanos = System.nanoTime();
     if (push == null || (push.type() != ResponseType.PUSH && push.type() != ResponseType.MULTI) || push.size() < 3) {
       return;
     }
