@@ -96,6 +96,10 @@ public final class ClusterBus implements AutoCloseable {
     c.send(Request.cmd(Command.PING)).onSuccess(r -> lastHeardNanos = System.nanoTime());
   }
 
+  public String nodeId() {
+    return nodeId;
+  }
+
   /** Runs {@code listener} each time the subscriber (re)connects: what was published meanwhile is lost. */
   public void onConnected(Runnable listener) {
     connectedListeners.add(listener);
