@@ -109,7 +109,7 @@ public final class SignalLoad {
     FROM = from.stream().mapToInt(Integer::intValue).toArray();
     PREFIX = new String[FRAMES.length];
     for (int i = 0; i < FRAMES.length; i++) {
-      PREFIX[i] = FRAMES[i].substring(0, FRAMES[i].indexOf('"', 9) + 1);   // {"type":"offer"
+      PREFIX[i] = FRAMES[i].substring(1, FRAMES[i].indexOf('"', 9) + 1);   // "type":"offer"
     }
   }
 
@@ -240,7 +240,9 @@ public final class SignalLoad {
 
     void onMeasured(Phase ph, int side, String text) {
       int expected = ph.echo ? FROM[step] : 1 - FROM[step];
-      if (!inFlight || side != expected || !text.startsWith(PREFIX[step])) {
+      // The relay puts seq and from in front of the client's fields; the echo returns them as sent.
+      int at = text.indexOf(PREFIX[step]);
+      if (!inFlight || side != expected || at < 0 || at > 48) {
         ph.errors.increment();
         ph.firstError.compareAndSet(null, "step " + step + " side " + side + ": " + abbreviate(text));
         return;
