@@ -22,13 +22,14 @@ import org.slf4j.LoggerFactory;
  * <p>A benchmark, not a test. By default it writes the tiny random-weight model the tests use
  * (1+1 layers, width 64, f16): that measures the JNI path and whisper.cpp's fixed costs (mel, the
  * 1500-position encoder, decoding), not a real model's accuracy or speed. Give a real model to
- * measure that.
+ * measure that. core/target/classes comes first: ~/.m2 may hold an older parley-core snapshot.
  *
  * <pre>
  * mvn -B -o -q verify -pl inference -am -DskipTests
- * mvn -B -o -q -pl inference -am dependency:build-classpath -Dmdep.outputFile=cp.txt -Dmdep.includeScope=test
+ * mvn -B -o -q -pl inference -am dependency:build-classpath -Dmdep.includeScope=test \
+ *   -Dmdep.outputFile=/tmp/parley-inference.cp     # every module writes it; inference, last, wins
  * java --enable-native-access=ALL-UNNAMED \
- *   -cp inference/target/test-classes:inference/target/classes:core/target/classes:$(cat inference/cp.txt) \
+ *   -cp inference/target/test-classes:inference/target/classes:core/target/classes:$(cat /tmp/parley-inference.cp) \
  *   io.parley.inference.bench.WhisperBench [RUNS] [MODEL.bin]
  * </pre>
  */
