@@ -1,0 +1,311 @@
+package io.parley.inference.stt;
+
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.parley.inference.vad.VadEvent;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a batch {@link SpeechToText} streaming for one audio stream by segmenting it with the VAD:
+ * while the user speaks, an interim transcript of the speech so far every {@code interimEvery}
+ * ({@code PARLEY_STT_INTERIM_MS}); at {@link VadEvent.SpeechStopped}, one final transcript of the
+ * whole segment. Audio the VAD did not call speech is never transcribed; silence costs nothing.
+ *
+ * <h2>Feeding</h2>
+ * Call {@link #audio} with every frame of the stream, in order, and {@link #event} with the VAD's
+ * decisions as they are made (after the frame that caused them). Sample offsets in the events are
+ * on the same clock as the fed audio: sample 0 is the first sample given to {@link #audio}. Both
+ * methods are cheap and never block (an event loop may call them) and are thread-safe.
+ *
+ * <h2>Work</h2>
+ * Engine calls run on {@code executor}, which must use platform threads (JNI engines refuse virtual
+ * ones). Per stream at most one call is in flight: an interim that falls due while a call runs is
+ * skipped (the next one covers more speech anyway); a final waits for the running call and finals
+ * run in segment order. Interims cover at most the last {@link #MAX_INTERIM_SAMPLES} of speech; the
+ * final is the segment the VAD reported, which a {@link WhisperStt} transcribes in 30 s windows.
+ * Buffered audio is bounded: the pre-roll while silent, 30 s while speaking.
+ *
+ * <h2>Results</h2>
+ * Each {@link VadEvent.SpeechStarted} opens a segment with the next id (1, 2, ...). Engine calls
+ * cannot be aborted, so stale results are discarded when they arrive: an interim is delivered only
+ * while its segment is still being spoken; a final is delivered unless {@link #reset()} or
+ * {@link #close()} came after it was requested. The listener is called on the executor's threads,
+ * one call at a time and in order (a final of segment n before anything of segment n + 1); hop to
+ * your own context from there. A failed interim is only logged (the final will tell); a failed final
+ * is reported to {@link Listener#failed}.
+ */
+public final class StreamingTranscriber implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StreamingTranscriber.class);
+
+  public static final int SAMPLE_RATE = 16_000;
+  /** The most speech one interim covers (the latest 30 s): Whisper's window, and a bound on memory. */
+  public static final int MAX_INTERIM_SAMPLES = 30 * SAMPLE_RATE;
+  /** The most pre-roll kept while silent (PARLEY_VAD_PREROLL_MS allows up to 5 s). */
+  public static final int MAX_PREROLL_SAMPLES = 5 * SAMPLE_RATE;
+
+  /** Receives the transcripts of one stream. */
+  public interface Listener {
+
+    /** The speech of segment {@code segmentId} so far. Later interims supersede earlier ones. */
+    void interim(long segmentId, String text);
+
+    /** The final transcript of segment {@code segmentId}. ("final" is a Java keyword.) */
+    void completed(long segmentId, Transcript transcript);
+
+    /** The final transcript of segment {@code segmentId} failed; no {@link #completed} follows. */
+    void failed(long segmentId, ParleyException error);
+  }
+
+  private record Job(long segment, long epoch, boolean isFinal, float[] audio) {}
+
+  private final SpeechToText engine;
+  private final Executor executor;
+  private final Optional<String> language;
+  private final long interimSamples; // 0: finals only
+  private final int preRollSamples;
+  private final Listener listener;
+
+  private final Object lock = new Object();
+  // all guarded by lock:
+  private float[] buf = new float[SAMPLE_RATE];
+  private int len;
+  private long bufStart;          // stream offset of buf[0]
+  private boolean speaking;
+  private long segmentStart;      // stream offset where the current segment's audio begins
+  private long segmentId;         // the current (or last) segment
+  private long nextInterimAt;     // stream offset at which the next interim falls due
+  private long epoch;             // advanced by reset()
+  private boolean running;        // an engine call is in flight
+  private boolean closed;
+  private final ArrayDeque<Job> finals = new ArrayDeque<>();
+  private long interimsStarted;
+  private long interimsSkipped;
+
+  /**
+   * @param engine the batch engine, shared by many streams
+   * @param executor runs engine calls; platform threads (the STT worker executor)
+   * @param language ISO 639-1 code, or empty to let the engine detect it
+   * @param interimEvery speech between interims; zero for finals only
+   * @param preRoll audio kept before speech starts, to serve {@link VadEvent.SpeechStarted}'s pre-roll
+   */
+  public StreamingTranscriber(SpeechToText engine, Executor executor, Optional<String> language,
+                              Duration interimEvery, Duration preRoll, Listener listener) {
+    this.engine = Objects.requireNonNull(engine, "engine");
+    this.executor = Objects.requireNonNull(executor, "executor");
+    this.language = Objects.requireNonNull(language, "language");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    if (interimEvery.isNegative() || preRoll.isNegative()) {
+      throw new IllegalArgumentException("interimEvery and preRoll must not be negative");
+    }
+    this.interimSamples = interimEvery.toMillis() * SAMPLE_RATE / 1000;
+    this.preRollSamples = (int) Math.min(MAX_PREROLL_SAMPLES, preRoll.toMillis() * SAMPLE_RATE / 1000);
+  }
+
+  /** The next samples of the stream (16 kHz mono, [-1, 1]); the array is copied. */
+  public void audio(float[] samples) {
+    Job interim = null;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      append(samples);
+      long fed = bufStart + len;
+      if (speaking && interimSamples > 0 && fed >= nextInterimAt) {
+        while (nextInterimAt <= fed) {
+          nextInterimAt += interimSamples;
+        }
+        if (running) {
+          interimsSkipped++;
+        } else {
+          long from = Math.max(segmentStart, fed - MAX_INTERIM_SAMPLES);
+          float[] speech = Arrays.copyOfRange(buf, (int) (from - bufStart), len);
+          interim = new Job(segmentId, epoch, false, speech);
+          running = true;
+          interimsStarted++;
+        }
+      }
+      trim();
+    }
+    if (interim != null) {
+      submit(interim);
+    }
+  }
+
+  /** A decision of the VAD about this stream. */
+  public void event(VadEvent event) {
+    Job job = null;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      long fed = bufStart + len;
+      switch (event) {
+        case VadEvent.SpeechStarted started -> {
+          segmentId++;
+          speaking = true;
+          segmentStart = Math.clamp(started.startSample(), bufStart, fed);
+          nextInterimAt = fed + interimSamples;
+        }
+        case VadEvent.SpeechStopped stopped -> {
+          if (!speaking) {
+            segmentId++; // a stop without a start: still a segment of its own
+          }
+          speaking = false;
+          Job f = new Job(segmentId, epoch, true, stopped.audio());
+          if (running) {
+            finals.addLast(f);
+          } else {
+            running = true;
+            job = f;
+          }
+          trim();
+        }
+      }
+    }
+    if (job != null) {
+      submit(job);
+    }
+  }
+
+  /**
+   * Forgets the stream's state (the stream restarts, e.g. a session resumed on a new connection):
+   * pending and running work is discarded when it completes, sample offsets start again at 0, and
+   * segment ids continue upwards (so a late result can never be mistaken for a new one).
+   */
+  public void reset() {
+    synchronized (lock) {
+      epoch++;
+      speaking = false;
+      finals.clear();
+      len = 0;
+      bufStart = 0;
+      buf = new float[SAMPLE_RATE];
+    }
+  }
+
+  /** The id of the current or most recent segment (0 before the first). */
+  public long segmentId() {
+    synchronized (lock) {
+      return segmentId;
+    }
+  }
+
+  /** Interims started so far. */
+  public long interimsStarted() {
+    synchronized (lock) {
+      return interimsStarted;
+    }
+  }
+
+  /** Interims skipped because a call was still running. */
+  public long interimsSkipped() {
+    synchronized (lock) {
+      return interimsSkipped;
+    }
+  }
+
+  /** Stops the stream: later input is ignored, running work is discarded when it completes. */
+  @Override
+  public void close() {
+    synchronized (lock) {
+      closed = true;
+      finals.clear();
+      buf = new float[0];
+      len = 0;
+    }
+  }
+
+  // --- buffer -------------------------------------------------------------------------------------
+
+  private void append(float[] samples) {
+    if (len + samples.length > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + samples.length));
+    }
+    System.arraycopy(samples, 0, buf, len, samples.length);
+    len += samples.length;
+  }
+
+  /** Drops audio no interim can need any more; compacts once at least half the buffer is dead. */
+  private void trim() {
+    long fed = bufStart + len;
+    long keepFrom = speaking ? Math.max(segmentStart, fed - MAX_INTERIM_SAMPLES) : fed - preRollSamples;
+    int drop = (int) Math.max(0, keepFrom - bufStart);
+    if (drop == 0 || drop < len / 2) {
+      return;
+    }
+    System.arraycopy(buf, drop, buf, 0, len - drop);
+    len -= drop;
+    bufStart += drop;
+    int want = Math.max(SAMPLE_RATE, len * 2);
+    if (buf.length > 4 * want) {
+      buf = Arrays.copyOf(buf, want); // give memory back after a long segment
+    }
+  }
+
+  // --- engine calls -------------------------------------------------------------------------------
+
+  private void submit(Job job) {
+    try {
+      executor.execute(() -> run(job));
+    } catch (RejectedExecutionException e) {
+      done(job, null, new ParleyException(Reason.UNAVAILABLE, "speech to text is overloaded or shutting down", e));
+    }
+  }
+
+  private void run(Job job) {
+    Transcript t;
+    try {
+      t = engine.transcribe(job.audio(), language);
+    } catch (RuntimeException e) {
+      done(job, null, e);
+      return;
+    } catch (Error e) {
+      done(job, null, new ParleyException(Reason.INTERNAL, "speech to text failed: " + e, e));
+      throw e;
+    }
+    done(job, t, null);
+  }
+
+  private void done(Job job, Transcript result, RuntimeException error) {
+    boolean deliver;
+    synchronized (lock) {
+      deliver = !closed && job.epoch() == epoch
+          && (job.isFinal() || (speaking && job.segment() == segmentId));
+    }
+    if (deliver) {
+      try {
+        if (error == null && job.isFinal()) {
+          listener.completed(job.segment(), result);
+        } else if (error == null) {
+          listener.interim(job.segment(), result.text());
+        } else if (job.isFinal()) {
+          listener.failed(job.segment(), error instanceof ParleyException pe ? pe
+              : new ParleyException(Reason.INTERNAL, "speech to text failed: " + error, error));
+        } else {
+          LOG.debug("interim transcript of segment {} failed (the final will report)", job.segment(), error);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("transcript listener failed on segment {}", job.segment(), e);
+      }
+    } else {
+      LOG.trace("discarded a late {} of segment {}", job.isFinal() ? "final" : "interim", job.segment());
+    }
+    Job next;
+    synchronized (lock) {
+      next = closed ? null : finals.pollFirst();
+      running = next != null;
+    }
+    if (next != null) {
+      submit(next);
+    }
+  }
+}
