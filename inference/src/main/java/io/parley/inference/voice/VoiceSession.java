@@ -5,6 +5,7 @@ import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.llm.ChatRequest;
 import io.parley.inference.stt.SpeechToText;
+import io.parley.inference.stt.StreamingTranscriber;
 import io.parley.inference.stt.Transcript;
 import io.parley.inference.tts.TextToSpeech;
 import io.parley.inference.vad.VadEvent;
@@ -95,7 +96,8 @@ public final class VoiceSession {
   /** The engines and helpers a session uses; absent ones give errors naming their fix. */
   public record Engines(Optional<VadScheduler> vad, String vadMissing, Optional<SpeechToText> stt, String sttMissing,
                         Optional<ChatModel> chat, String chatMissing, Optional<TextToSpeech> tts, String ttsMissing,
-                        WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers) {}
+                        WorkerExecutor sttWorkers, java.util.concurrent.Executor sttExecutor,
+                        WorkerExecutor ttsWorkers, Duration interimEvery, Duration preRoll) {}
 
   private final Context context;
   private final Engines engines;
@@ -107,6 +109,10 @@ public final class VoiceSession {
   private final Segmenter segmenter;
   private final Chunker chunker;
   private final VoiceActivityModel.State vadState;
+  private final StreamingTranscriber transcriber;
+  private final java.util.Map<Long, String> segmentItems = new java.util.HashMap<>();
+  private final java.util.Map<Long, String> interimText = new java.util.HashMap<>();
+  private final java.util.Map<Long, TurnTimings> segmentTimings = new java.util.HashMap<>();
   private final List<ChatMessage> history;
   private final AtomicLong ids = new AtomicLong();
   private Settings settings;
@@ -164,6 +170,60 @@ public final class VoiceSession {
     this.segmenter = segmenter;
     this.chunker = chunker;
     this.vadState = engines.vad().map(v -> v.model().newState()).orElse(null);
+    this.transcriber = engines.stt().map(stt -> new StreamingTranscriber(stt, engines.sttExecutor(), settings.language(),
+        engines.interimEvery(), engines.preRoll(), new StreamingTranscriber.Listener() {
+          @Override
+          public void interim(long segmentId, String text) {
+            context.runOnContext(v -> onInterim(segmentId, text));
+          }
+
+          @Override
+          public void completed(long segmentId, Transcript transcript) {
+            context.runOnContext(v -> onFinal(segmentId, transcript));
+          }
+
+          @Override
+          public void failed(long segmentId, io.parley.core.ParleyException error) {
+            context.runOnContext(v -> {
+              String item = segmentItems.remove(segmentId);
+              if (item != null && !closed) {
+                events.transcriptionFailed(item, error.getMessage());
+              }
+            });
+          }
+        })).orElse(null);
+  }
+
+  /** Interim transcripts become deltas only while they extend what was sent (clients append deltas). */
+  private void onInterim(long segmentId, String text) {
+    String item = segmentItems.get(segmentId);
+    if (item == null || closed) {
+      return;
+    }
+    String sent = interimText.getOrDefault(segmentId, "");
+    String now = text.strip();
+    if (now.length() > sent.length() && now.startsWith(sent)) {
+      events.transcriptionDelta(item, now.substring(sent.length()));
+      interimText.put(segmentId, now);
+    }
+  }
+
+  private void onFinal(long segmentId, Transcript t) {
+    String item = segmentItems.remove(segmentId);
+    interimText.remove(segmentId);
+    TurnTimings timings = segmentTimings.remove(segmentId);
+    if (item == null || closed) {
+      return;
+    }
+    if (timings == null) {
+      timings = new TurnTimings(System.nanoTime());
+    }
+    timings.transcribed(System.nanoTime(), t.compute());
+    String text = t.text().strip();
+    events.transcriptionCompleted(item, text);
+    if (!text.isEmpty()) {
+      userText(text, timings);
+    }
   }
 
   public Settings settings() {
@@ -220,7 +280,14 @@ public final class VoiceSession {
     if (closed || Float.isNaN(p)) {
       return;
     }
-    for (VadEvent e : segmenter.accept(f, p)) {
+    List<VadEvent> decided = segmenter.accept(f, p);
+    if (transcriber != null) {
+      transcriber.audio(f);
+    }
+    for (VadEvent e : decided) {
+      if (transcriber != null) {
+        transcriber.event(e);
+      }
       switch (e) {
         case VadEvent.SpeechStarted s -> onSpeechStarted(s);
         case VadEvent.SpeechStopped s -> onSpeechStopped(s);
@@ -230,6 +297,9 @@ public final class VoiceSession {
 
   private void onSpeechStarted(VadEvent.SpeechStarted s) {
     speechItem = "item_" + next();
+    if (transcriber != null) {
+      segmentItems.put(transcriber.segmentId(), speechItem);
+    }
     events.speechStarted(speechItem, s.startSample() * 1000 / VoiceActivityModel.SAMPLE_RATE);
     if (active != null && settings.interruptResponse()) {
       String item = speechItem;
@@ -256,7 +326,18 @@ public final class VoiceSession {
     speechItem = null;
     TurnTimings timings = new TurnTimings(System.nanoTime());
     events.speechStopped(item, s.endSample() * 1000 / VoiceActivityModel.SAMPLE_RATE);
-    userTurn(item, s.audio(), timings);
+    String previous = lastItem;
+    lastItem = item;
+    events.committed(item, previous);
+    events.userItemCreated(item, previous, null);
+    if (transcriber == null) {
+      events.transcriptionFailed(item, engines.sttMissing());
+      events.error("model_not_configured", engines.sttMissing());
+      return;
+    }
+    long segment = transcriber.segmentId();
+    segmentItems.put(segment, item);
+    segmentTimings.put(segment, timings);
   }
 
   /** input_audio_buffer.commit (without server VAD): the buffered audio becomes a user turn. */
@@ -549,6 +630,9 @@ public final class VoiceSession {
     }
     if (bargeInTimer >= 0) {
       context.owner().cancelTimer(bargeInTimer);
+    }
+    if (transcriber != null) {
+      transcriber.close();
     }
   }
 
