@@ -34,10 +34,13 @@ public final class VoiceServices implements AutoCloseable {
   private final Slot<TextToSpeech> tts;
   private final WorkerExecutor sttWorkers;
   private final WorkerExecutor ttsWorkers;
+  private final java.util.concurrent.Executor sttExecutor;
   private final List<AutoCloseable> closers = new ArrayList<>();
 
   public VoiceServices(Slot<VadScheduler> vad, Slot<SpeechToText> stt, Slot<ChatModel> chat, Slot<TextToSpeech> tts,
-                       WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers, List<AutoCloseable> closers) {
+                       WorkerExecutor sttWorkers, java.util.concurrent.Executor sttExecutor, WorkerExecutor ttsWorkers,
+                       List<AutoCloseable> closers) {
+    this.sttExecutor = sttExecutor;
     this.vad = vad;
     this.stt = stt;
     this.chat = chat;
@@ -81,6 +84,11 @@ public final class VoiceServices implements AutoCloseable {
 
   public WorkerExecutor sttWorkers() {
     return sttWorkers;
+  }
+
+  /** Platform threads for streaming transcription (JNI: never virtual threads). */
+  public java.util.concurrent.Executor sttExecutor() {
+    return sttExecutor;
   }
 
   public WorkerExecutor ttsWorkers() {

@@ -1,6 +1,8 @@
 package io.parley.api.voice;
 
+import io.parley.core.ParleyException;
 import io.parley.core.config.ParleyConfig;
+import io.parley.inference.stt.WhisperStt;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.stt.SpeechToText;
 import io.parley.inference.tts.TextToSpeech;
@@ -33,13 +35,22 @@ public final class VoiceSetup {
     closers.add(vadWorker::close);
     closers.add(sttWorkers::close);
     closers.add(ttsWorkers::close);
+    java.util.concurrent.ExecutorService sttExecutor = java.util.concurrent.Executors.newFixedThreadPool(v.sttWorkers(),
+        Thread.ofPlatform().name("parley-stt-stream-", 0).daemon(true).factory());
+    closers.add(sttExecutor::shutdownNow);
 
     VoiceServices.Slot<VadScheduler> vad = VoiceServices.Slot.missing(
         "voice activity detection needs " + config.models().resolve(Path.of("vad", "silero_vad_v5.onnx"))
             + " (PARLEY_MODELS): run ./parley models");
-    VoiceServices.Slot<SpeechToText> stt = VoiceServices.Slot.missing(
-        "no speech-to-text model: set PARLEY_WHISPER_MODEL to a Whisper ggml file (./parley models --whisper base.en"
-            + " downloads one where the internet is reachable)");
+    VoiceServices.Slot<SpeechToText> stt;
+    try {
+      SpeechToText whisper = WhisperStt.open(v);
+      closers.add(whisper);
+      stt = VoiceServices.Slot.of(whisper);
+    } catch (ParleyException e) {
+      LOG.warn("voice: speech to text unavailable: {}", e.getMessage());
+      stt = VoiceServices.Slot.missing(e.getMessage());
+    }
     VoiceServices.Slot<ChatModel> chat = VoiceServices.Slot.missing(
         "no chat model: set PARLEY_LLAMA_MODEL to a GGUF file, or PARLEY_LLM_BASE_URL to an OpenAI-compatible server"
             + " (./parley models --llm downloads a small GGUF where the internet is reachable)");
@@ -47,6 +58,6 @@ public final class VoiceSetup {
         "no speech synthesis: PARLEY_TTS_ENGINE=freetts needs nothing else; see the server log for why it failed");
     LOG.info("voice: vad={}, stt={}, chat={}, tts={}", vad.engine().isPresent(), stt.engine().isPresent(),
         chat.engine().isPresent(), tts.engine().isPresent());
-    return new VoiceServices(vad, stt, chat, tts, sttWorkers, ttsWorkers, closers);
+    return new VoiceServices(vad, stt, chat, tts, sttWorkers, sttExecutor, ttsWorkers, closers);
   }
 }

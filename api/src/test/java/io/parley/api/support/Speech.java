@@ -1,0 +1,48 @@
+package io.parley.api.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Deterministic speech for end-to-end tests: espeak-ng renders the text, sox converts it to PCM16
+ * mono at the wanted rate without dither (so the file is the same on every run).
+ */
+public final class Speech {
+
+  private Speech() {}
+
+  public static Path wav(String text, int rate, Path dir, String name) {
+    Path raw = dir.resolve(name + ".espeak.wav");
+    Path out = dir.resolve(name + ".wav");
+    run(List.of("espeak-ng", "-v", "en-us", "-s", "150", "-w", raw.toString(), text), "espeak-ng");
+    run(List.of("sox", "-D", raw.toString(), "-r", Integer.toString(rate), "-c", "1", "-b", "16", out.toString()), "sox");
+    return out;
+  }
+
+  private static void run(List<String> cmd, String pkg) {
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new AssertionError(cmd.getFirst() + " failed: " + out);
+      }
+    } catch (IOException e) {
+      throw new AssertionError(cmd.getFirst() + " is missing (Debian package " + pkg + "; ./parley test installs it): "
+          + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  public static long bytes(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
