@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Voice engines benchmark: ./parley bench voice [PART...]
+#
+# Parts (all by default; each writes its own section of docs/BENCHMARKS.md):
+#   vad   Silero VAD v5 on ONNX Runtime (inference/src/test/java/io/parley/inference/bench/VadBench.java):
+#         us per 32 ms frame one stream per call vs 64 streams batched per call, side by side in
+#         the same run, and always-on streams one core keeps in real time, mostly silent (energy
+#         gate on) and in continuous speech. Medians of ROUNDS rounds.
+#
+# Expects JAVA and PARLEY_ROOT from the launcher (which also fetches the models). Needs the
+# LibriVox clips of Debian pocketsphinx-testdata (./parley test installs it). The classpath comes
+# from Maven (`dependency:build-classpath`, test scope) with core taken from this tree (-am); set
+# PARLEY_MVN_OFFLINE=1 to run Maven offline.
+set -euo pipefail
+
+ROOT="${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+RESULTS="$ROOT/docs/BENCHMARKS.md"
+COMMAND="./parley bench voice${*:+ $*}"
+
+ROUNDS=5                 # DESIGN.md: medians of >= 5 runs
+VAD_SECONDS=10           # seconds of audio per stream and round in the streams-per-core parts
+VAD_SILENT_GOAL=500      # always-on mostly-silent streams per core (issue 5)
+VAD_SPEECH_GOAL=270      # streams of continuous speech per core (issue 5)
+LIBRIVOX=/usr/share/pocketsphinx/test/data/librivox
+
+die() {
+  echo "bench/voice: $*" >&2
+  exit 1
+}
+
+[[ -n ${JAVA:-} && -x $JAVA ]] || die "JAVA is not set to a java binary: run this as ./parley bench voice"
+command -v mvn >/dev/null || die "'mvn' not found: ./parley bench voice installs it (Debian package maven)"
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+
+# --- shared -------------------------------------------------------------------------------------
+
+CLASSPATH_FILE="$WORK/classpath.txt"
+
+# Compiles inference (and core) with their tests and writes the test classpath once.
+build_classpath() {
+  [[ -s $CLASSPATH_FILE ]] && return 0
+  local offline=()
+  [[ -n ${PARLEY_MVN_OFFLINE:-} ]] && offline=(-o)
+  echo "bench/voice: compiling inference and its benchmarks (mvn test-compile)"
+  (cd "$ROOT" && JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA")")")" \
+    mvn -B -q "${offline[@]}" test-compile dependency:build-classpath -pl inference -am \
+    -Dmdep.outputFile="$CLASSPATH_FILE" -Dmdep.includeScope=test) >"$WORK/mvn.log" 2>&1 ||
+    { tail -n 40 "$WORK/mvn.log" >&2; die "mvn test-compile failed"; }
+  [[ -s $CLASSPATH_FILE ]] || die "mvn wrote no classpath"
+}
+
+run_main() {
+  local main="$1"
+  shift
+  build_classpath
+  "$JAVA" --enable-native-access=ALL-UNNAMED -Xms256m -Xmx1g \
+    -cp "$ROOT/inference/target/test-classes:$ROOT/inference/target/classes:$(cat "$CLASSPATH_FILE")" \
+    "$main" "$@"
+}
+
+# Value of key $1 in a "RESULT k=v k=v" line $2.
+result_value() {
+  tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"
+}
+
+# Cores, CPU model and the load when the part started (the machine may be shared).
+machine() {
+  local cpu load
+  cpu="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
+  load="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+  echo "$(nproc) cores, ${cpu:-unknown CPU}, load $load at start"
+}
+
+commit() {
+  local c
+  c="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
+  # The results file itself does not make a commit dirty (an earlier run may just have written it).
+  if [[ $c != none && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- . ':!docs/BENCHMARKS.md' 2>/dev/null)" ]]; then
+    c="$c+dirty"
+  fi
+  echo "$c"
+}
+
+write_results_header() {
+  cat <<'EOF'
+# Benchmarks
+
+Rows are appended by `./parley bench NAME`, one per run, newest last in each table. Every row gives
+the date (UTC), the commit measured (`+dirty`: with uncommitted changes), the machine (cores and CPU
+model), the exact command, medians of at least 5 rounds, and, where the benchmark has a peer, the
+ratio measured side by side in the same run: absolute numbers on a shared 2-core machine are noise,
+ratios much less so.
+EOF
+}
+
+# Appends row $3 to section $1 (created by function $2 when missing), after the section's last
+# table line: other benchmarks keep their own sections.
+add_row() {
+  local section="$1" writer="$2" row="$3"
+  mkdir -p "$(dirname "$RESULTS")"
+  [[ -f $RESULTS ]] || write_results_header >"$RESULTS"
+  grep -qxF "$section" "$RESULTS" || "$writer" >>"$RESULTS"
+  awk -v sec="$section" -v row="$row" '
+    $0 == sec { insec = 1 }
+    insec && !done { if (/^\|/) intable = 1; else if (intable) { print row; done = 1 } }
+    { print }
+    END { if (!done) print row }
+  ' "$RESULTS" >"$WORK/results.md"
+  cat "$WORK/results.md" >"$RESULTS"
+}
+
+# --- vad ----------------------------------------------------------------------------------------
+
+VAD_SECTION="## voice/vad: Silero VAD (\`./parley bench voice vad\`)"
+
+write_vad_section() {
+  cat <<EOF
+
+$VAD_SECTION
+
+\`VadBench\` (inference/src/test/java/io/parley/inference/bench) on one thread: one \`SileroVad\`
+session with one intra-op thread, so the benchmark thread's CPU time is the cost on one core (wall
+time is printed per round too; on a shared machine it also counts other people's work). Audio: the
+LibriVox clips of Debian \`pocketsphinx-testdata\`. After a warm-up, $ROUNDS rounds; medians.
+
+- **single µs/frame**: one stream, one 32 ms frame (512 samples + 64 of context) per model call,
+  energy gate off.
+- **batch64 µs/frame**: frames of 64 streams stacked into one call (batch dimension of \`input\`
+  and \`state\`), gate off. **speed-up**: single ÷ batch64, median of the per-round ratios.
+- **mostly silent streams/core**: 64 always-on streams, each speaking 10% of every ~10 s cycle
+  (phases staggered) and otherwise sending faint noise at -70 dBFS, under the energy gate's
+  -60 dBFS floor; gate on, 64 streams per call, each stream's \`VadSegmenter\` included. Streams
+  per core = seconds of audio processed ÷ CPU seconds, over ${VAD_SECONDS} s of audio per stream.
+  Goal: >= $VAD_SILENT_GOAL.
+- **speech streams/core**: the same with continuous speech (the gate never fires). Goal: >= $VAD_SPEECH_GOAL.
+
+| date (UTC) | commit | machine | command | single µs/frame | batch64 µs/frame | speed-up | mostly silent streams/core (goal >= $VAD_SILENT_GOAL) | speech streams/core (goal >= $VAD_SPEECH_GOAL) |
+|---|---|---|---|---|---|---|---|---|
+EOF
+}
+
+bench_vad() {
+  [[ -d $LIBRIVOX ]] ||
+    die "$LIBRIVOX is missing: install Debian package pocketsphinx-testdata (./parley test installs it)"
+  echo "bench/voice: vad ($ROUNDS rounds, ${VAD_SECONDS} s of audio per stream)"
+  local out result started
+  started="$(machine)"
+  out="$(run_main io.parley.inference.bench.VadBench "$ROUNDS" "$VAD_SECONDS" 2>&1 | tee /dev/stderr)" ||
+    die "VadBench failed"
+  result="$(grep '^RESULT ' <<<"$out" | tail -n 1)"
+  [[ -n $result ]] || die "VadBench printed no RESULT line"
+  local single batch silent speech speedup silent_met speech_met
+  single="$(result_value single_us "$result")"
+  batch="$(result_value batch64_us "$result")"
+  silent="$(result_value silent_streams "$result")"
+  speech="$(result_value speech_streams "$result")"
+  speedup="$(result_value speedup "$result")"
+  silent_met="$(awk -v v="$silent" -v g="$VAD_SILENT_GOAL" 'BEGIN { print (v >= g) ? "yes" : "NO" }')"
+  speech_met="$(awk -v v="$speech" -v g="$VAD_SPEECH_GOAL" 'BEGIN { print (v >= g) ? "yes" : "NO" }')"
+  add_row "$VAD_SECTION" write_vad_section \
+    "| $(date -u +%Y-%m-%dT%H:%MZ) | $(commit) | $started | \`$COMMAND\` | $single | $batch | ${speedup}x | $silent ($silent_met) | $speech ($speech_met) |"
+  echo "vad: single $single us/frame | batch64 $batch us/frame (${speedup}x) | mostly silent $silent streams/core ($silent_met) | speech $speech streams/core ($speech_met)"
+}
+
+# --- main ---------------------------------------------------------------------------------------
+
+PARTS=("$@")
+((${#PARTS[@]})) || PARTS=(vad)
+for part in "${PARTS[@]}"; do
+  case "$part" in
+    vad) bench_vad ;;
+    *) die "no part named '$part' (parts: vad)" ;;
+  esac
+done
+echo "rows added to docs/BENCHMARKS.md"

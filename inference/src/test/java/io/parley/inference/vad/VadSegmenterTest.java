@@ -1,0 +1,195 @@
+package io.parley.inference.vad;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.parley.core.config.ParleyConfig;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The segmenter on scripted probability timelines. Frames are 512 samples (32 ms); each frame's
+ * samples hold its index, so a segment's audio shows exactly which frames it spans.
+ */
+class VadSegmenterTest {
+
+  private static final int F = VoiceActivityModel.FRAME_SAMPLES;
+  /** Defaults: start 0.5, end 0.35, min speech 250 ms (8 frames), min silence 600 ms (19 frames), pre-roll 300 ms. */
+  private static final VadSegmenter.Settings DEFAULTS = VadSegmenter.Settings.DEFAULTS;
+  private static final long PRE_ROLL = VadSegmenter.samples(DEFAULTS.preRoll()); // 4,800 samples
+
+  /** Feeds one probability per frame from a script; records each event with the frame that caused it. */
+  private static final class Timeline {
+    final VadSegmenter segmenter;
+    final List<VadEvent> events = new ArrayList<>();
+    final List<Integer> at = new ArrayList<>();
+    int frame;
+
+    Timeline(VadSegmenter.Settings settings) {
+      segmenter = new VadSegmenter(settings);
+    }
+
+    Timeline feed(int frames, double probability) {
+      for (int i = 0; i < frames; i++) {
+        float[] samples = new float[F];
+        Arrays.fill(samples, frame);
+        for (VadEvent e : segmenter.accept(samples, (float) probability)) {
+          events.add(e);
+          at.add(frame);
+        }
+        frame++;
+      }
+      return this;
+    }
+
+    Timeline flush() {
+      for (VadEvent e : segmenter.flush()) {
+        events.add(e);
+        at.add(frame);
+      }
+      return this;
+    }
+
+    List<VadEvent.SpeechStopped> segments() {
+      return events.stream().filter(VadEvent.SpeechStopped.class::isInstance).map(VadEvent.SpeechStopped.class::cast)
+          .toList();
+    }
+  }
+
+  @Test
+  void speechStartsWithPreRollOnceMinSpeechHasPassedAndStopsAfterMinSilence() {
+    Timeline t = new Timeline(DEFAULTS).feed(20, 0.1).feed(30, 0.9).feed(25, 0.1);
+    long onset = 20L * F;
+    assertThat(t.events).hasSize(2);
+    // Confirmed at the 8th speech frame (8 x 32 ms = 256 ms >= 250 ms), dated back to the onset minus pre-roll.
+    assertThat(t.events.get(0)).isEqualTo(new VadEvent.SpeechStarted(onset - PRE_ROLL));
+    assertThat(t.at.get(0)).isEqualTo(27);
+    // Silence began at frame 50; 19 frames (608 ms) reach 600 ms at frame 68.
+    VadEvent.SpeechStopped stop = t.segments().get(0);
+    assertThat(t.at.get(1)).isEqualTo(68);
+    assertThat(stop.startSample()).isEqualTo(onset - PRE_ROLL);
+    assertThat(stop.endSample()).isEqualTo(50L * F);
+    assertThat(stop.audio()).hasSize((int) (stop.endSample() - stop.startSample()));
+    assertThat(stop.audio()[0]).isEqualTo(frameOf(onset - PRE_ROLL));
+    assertThat(stop.audio()[stop.audio().length - 1]).isEqualTo(49f);
+    assertThat(t.segmenter.speaking()).isFalse();
+  }
+
+  @Test
+  void hysteresisBandNeitherStartsNorEndsSpeech() {
+    // The band (0.35 <= p < 0.5) does not start speech ...
+    Timeline idle = new Timeline(DEFAULTS).feed(100, 0.45);
+    assertThat(idle.events).isEmpty();
+
+    // ... keeps speech going (no silence timer) ...
+    Timeline t = new Timeline(DEFAULTS).feed(10, 0.1).feed(10, 0.9).feed(60, 0.4);
+    assertThat(t.events).hasSize(1);
+    assertThat(t.segmenter.speaking()).isTrue();
+
+    // ... and once silence has begun, does not stop its timer: only p >= start does.
+    Timeline s = new Timeline(DEFAULTS).feed(10, 0.1).feed(10, 0.9).feed(10, 0.2).feed(9, 0.45);
+    assertThat(s.segments()).hasSize(1);
+    assertThat(s.segments().get(0).endSample()).isEqualTo(20L * F);
+    assertThat(s.at.get(1)).isEqualTo(38);
+  }
+
+  @Test
+  void aDipBelowTheEndThresholdShorterThanMinSilenceDoesNotSplitTheSegment() {
+    Timeline t = new Timeline(DEFAULTS).feed(10, 0.1).feed(20, 0.9).feed(18, 0.1).feed(20, 0.9).feed(19, 0.1);
+    assertThat(t.segments()).hasSize(1);
+    assertThat(t.segments().get(0).endSample()).isEqualTo(68L * F);
+  }
+
+  @Test
+  void burstsShorterThanMinSpeechAreDroppedWithoutEvents() {
+    // 7 frames = 224 ms < 250 ms, separated by more than min silence.
+    Timeline t = new Timeline(DEFAULTS).feed(10, 0.1).feed(7, 0.9).feed(25, 0.1).feed(7, 0.8).feed(40, 0.0);
+    assertThat(t.events).isEmpty();
+    assertThat(t.segmenter.speaking()).isFalse();
+    // Band frames after the burst count as speech (not yet silence): 7 + 1 frames pass 250 ms.
+    Timeline u = new Timeline(DEFAULTS).feed(10, 0.1).feed(7, 0.9).feed(1, 0.4).feed(25, 0.1);
+    assertThat(u.segments()).hasSize(1);
+  }
+
+  @Test
+  void preRollIsClippedAtTheStartOfTheStreamAndAtThePreviousSegment() {
+    VadSegmenter.Settings longPreRoll = DEFAULTS.withPreRoll(Duration.ofMillis(1_000));
+    // Speech from frame 3: only 3 frames exist before it.
+    Timeline t = new Timeline(longPreRoll).feed(3, 0.1).feed(10, 0.9).feed(20, 0.1).feed(10, 0.9).feed(20, 0.1);
+    List<VadEvent.SpeechStopped> s = t.segments();
+    assertThat(s).hasSize(2);
+    assertThat(s.get(0).startSample()).isZero();
+    assertThat(s.get(0).endSample()).isEqualTo(13L * F);
+    // The second onset (frame 33) is 20 frames after the first end: a 1 s pre-roll (31.25 frames)
+    // would reach into the first segment; it stops at that segment's end instead.
+    assertThat(s.get(1).startSample()).isEqualTo(13L * F);
+    assertThat(s.get(1).audio()[0]).isEqualTo(13f);
+  }
+
+  @Test
+  void aSegmentReachingMaxLengthIsCutAndContinuesWithoutLosingOrRepeatingAudio() {
+    VadSegmenter.Settings settings = DEFAULTS.withMaxSegment(Duration.ofSeconds(2)); // 62.5 frames
+    Timeline t = new Timeline(settings).feed(20, 0.1).feed(150, 0.9).feed(25, 0.1);
+    List<VadEvent.SpeechStopped> s = t.segments();
+    assertThat(s).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(t.events.stream().filter(VadEvent.SpeechStarted.class::isInstance).count()).isEqualTo(s.size());
+    long max = VadSegmenter.samples(settings.maxSegment());
+    assertThat(s.get(0).startSample()).isEqualTo(20L * F - PRE_ROLL);
+    for (int i = 0; i < s.size(); i++) {
+      assertThat(s.get(i).endSample() - s.get(i).startSample()).isLessThanOrEqualTo(max);
+      assertThat(s.get(i).audio()).hasSize((int) (s.get(i).endSample() - s.get(i).startSample()));
+      if (i > 0) {
+        // Contiguous: the next segment starts exactly where the previous one ended.
+        assertThat(s.get(i).startSample()).isEqualTo(s.get(i - 1).endSample());
+        assertThat(s.get(i).audio()[0]).isEqualTo(frameOf(s.get(i).startSample()));
+      }
+    }
+    assertThat(s.get(s.size() - 1).endSample()).isEqualTo(170L * F);
+  }
+
+  @Test
+  void aCutDuringSilenceEndsTheSegmentWhereTheSilenceBegan() {
+    VadSegmenter.Settings settings = DEFAULTS.withMaxSegment(Duration.ofMillis(1_500)); // 46.9 frames
+    // Pre-roll 9.4 frames + 30 speech frames; silence from frame 40; the cut falls inside it.
+    Timeline t = new Timeline(settings).feed(10, 0.1).feed(30, 0.9).feed(10, 0.1).feed(10, 0.9).feed(25, 0.1);
+    List<VadEvent.SpeechStopped> s = t.segments();
+    assertThat(s.get(0).endSample()).isEqualTo(40L * F);
+    assertThat(s).hasSize(2);
+    assertThat(s.get(1).startSample()).isGreaterThanOrEqualTo(40L * F);
+  }
+
+  @Test
+  void flushEndsSpeechInProgressAndDropsAnUnconfirmedCandidate() {
+    Timeline speaking = new Timeline(DEFAULTS).feed(10, 0.1).feed(20, 0.9).feed(5, 0.1).flush();
+    assertThat(speaking.segments()).hasSize(1);
+    assertThat(speaking.segments().get(0).endSample()).isEqualTo(30L * F); // where the silence began
+    Timeline still = new Timeline(DEFAULTS).feed(10, 0.1).feed(20, 0.9).flush();
+    assertThat(still.segments().get(0).endSample()).isEqualTo(30L * F);
+    Timeline candidate = new Timeline(DEFAULTS).feed(10, 0.1).feed(3, 0.9).flush();
+    assertThat(candidate.events).isEmpty();
+    // The clock keeps running after a flush.
+    assertThat(candidate.feed(5, 0.1).segmenter.position()).isEqualTo(18L * F);
+  }
+
+  @Test
+  void settingsAreValidatedAndFollowTheServerConfiguration() {
+    assertThatThrownBy(() -> new VadSegmenter.Settings(0.3, 0.5, Duration.ZERO, Duration.ofMillis(100), Duration.ZERO,
+        Duration.ofSeconds(30))).hasMessageContaining("endThreshold");
+    assertThatThrownBy(() -> DEFAULTS.withMaxSegment(Duration.ofMillis(1_000))).hasMessageContaining("maxSegment");
+    assertThatThrownBy(() -> DEFAULTS.withMaxSegment(Duration.ofMinutes(6))).hasMessageContaining("maxSegment");
+    var config = ParleyConfig.of(Map.of("PARLEY_VAD_START_THRESHOLD", "0.6", "PARLEY_VAD_MIN_SILENCE_MS", "800"));
+    VadSegmenter.Settings fromConfig = VadSegmenter.Settings.from(config.voice());
+    assertThat(fromConfig.startThreshold()).isEqualTo(0.6);
+    assertThat(fromConfig.minSilence()).isEqualTo(Duration.ofMillis(800));
+    assertThat(VadSegmenter.Settings.from(ParleyConfig.of(Map.of()).voice())).isEqualTo(DEFAULTS);
+  }
+
+  /** The value the timeline writes into the sample at this stream offset. */
+  private static float frameOf(long sample) {
+    return sample / F;
+  }
+}
