@@ -17,6 +17,7 @@ import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
 import io.parley.api.cluster.ClusterBus;
 import io.parley.api.signal.SignalHub;
+import io.parley.api.voice.RealtimeEndpoint;
 import io.parley.api.voice.VoiceServices;
 import io.parley.api.voice.VoiceSetup;
 import io.parley.api.http.Health;
@@ -222,6 +223,11 @@ public final class ParleyServer implements AutoCloseable {
         new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry, calls, voice,
         conversations);
     var router = await(HttpApi.create(deps), timeout);
+    ParleyConfig.Voice voiceConfig = config.voice();
+    RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), conversations,
+        (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
+            voiceConfig, settings, events, conversations, conversationId, history, inputRate, outputRate),
+        voiceConfig);
     HttpServerOptions httpOptions = new HttpServerOptions();
     if (config.http().tls()) {
       httpOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
@@ -256,6 +262,8 @@ public final class ParleyServer implements AutoCloseable {
           .webSocketHandshakeHandler(h -> {
             if (SignalHub.PATH.equals(h.path())) {
               signal.handshake(h);
+            } else if (RealtimeEndpoint.PATH.equals(h.path())) {
+              realtime.handshake(h);
             } else {
               h.reject(404);
             }

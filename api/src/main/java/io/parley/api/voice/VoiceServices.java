@@ -95,6 +95,40 @@ public final class VoiceServices implements AutoCloseable {
     return ttsWorkers;
   }
 
+  /**
+   * A realtime session for {@code events}: this node's engines, a VAD segmenter with the configured
+   * settings, resamplers between the client's rates and the engines' (16 kHz in, the TTS rate out)
+   * and a sentence chunker between the LLM and TTS.
+   */
+  public io.parley.inference.voice.VoiceSession session(io.vertx.core.Vertx vertx, io.vertx.core.Context context,
+      io.parley.core.config.ParleyConfig.Voice config, io.parley.inference.voice.VoiceSession.Settings settings,
+      io.parley.inference.voice.VoiceSession.Events events, io.parley.core.voice.ConversationLog log,
+      java.util.UUID conversationId, List<io.parley.inference.llm.ChatMessage> history, int inputRate, int outputRate) {
+    var engines = new io.parley.inference.voice.VoiceSession.Engines(vad.engine(), vad.missing(), stt.engine(),
+        stt.missing(), chat.engine(), chat.missing(), tts.engine(), tts.missing(), sttWorkers, sttExecutor, ttsWorkers,
+        config.interimEvery(), config.preRoll());
+    var toVad = new io.parley.inference.audio.Resampler(inputRate, io.parley.inference.vad.VoiceActivityModel.SAMPLE_RATE);
+    int ttsRate = tts.engine().map(TextToSpeech::sampleRate).orElse(outputRate);
+    var fromTts = new io.parley.inference.audio.Resampler(ttsRate, outputRate);
+    var segmenter = new io.parley.inference.vad.VadSegmenter(io.parley.inference.vad.VadSegmenter.Settings.from(config));
+    var chunker = new io.parley.inference.tts.SentenceChunker();
+    var session = new io.parley.inference.voice.VoiceSession(vertx, context, settings, engines, events, log,
+        conversationId, history, toVad::process, fromTts::process, segmenter::accept,
+        new io.parley.inference.voice.VoiceSession.Chunker() {
+          @Override
+          public List<String> add(String text) {
+            return chunker.add(text);
+          }
+
+          @Override
+          public List<String> flush() {
+            return chunker.flush();
+          }
+        });
+    session.outputRate(outputRate);
+    return session;
+  }
+
   @Override
   public void close() {
     for (int i = closers.size() - 1; i >= 0; i--) {

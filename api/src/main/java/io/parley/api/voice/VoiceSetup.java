@@ -2,7 +2,12 @@ package io.parley.api.voice;
 
 import io.parley.core.ParleyException;
 import io.parley.core.config.ParleyConfig;
+import io.parley.inference.llm.LlamaChatModel;
+import io.parley.inference.llm.OpenAiChatModel;
 import io.parley.inference.stt.WhisperStt;
+import io.parley.inference.tts.FreeTts;
+import io.parley.inference.tts.OpenAiSpeech;
+import io.parley.inference.vad.SileroVad;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.stt.SpeechToText;
 import io.parley.inference.tts.TextToSpeech;
@@ -39,9 +44,15 @@ public final class VoiceSetup {
         Thread.ofPlatform().name("parley-stt-stream-", 0).daemon(true).factory());
     closers.add(sttExecutor::shutdownNow);
 
-    VoiceServices.Slot<VadScheduler> vad = VoiceServices.Slot.missing(
-        "voice activity detection needs " + config.models().resolve(Path.of("vad", "silero_vad_v5.onnx"))
-            + " (PARLEY_MODELS): run ./parley models");
+    VoiceServices.Slot<VadScheduler> vad;
+    try {
+      SileroVad silero = SileroVad.open(config.models(), new SileroVad.Settings(v.vadThreads(), SileroVad.Settings.DEFAULTS.gate()));
+      closers.add(silero);
+      vad = VoiceServices.Slot.of(new VadScheduler(silero, vadWorker));
+    } catch (ParleyException e) {
+      LOG.warn("voice: voice activity detection unavailable: {}", e.getMessage());
+      vad = VoiceServices.Slot.missing(e.getMessage());
+    }
     VoiceServices.Slot<SpeechToText> stt;
     try {
       SpeechToText whisper = WhisperStt.open(v);
@@ -51,11 +62,38 @@ public final class VoiceSetup {
       LOG.warn("voice: speech to text unavailable: {}", e.getMessage());
       stt = VoiceServices.Slot.missing(e.getMessage());
     }
-    VoiceServices.Slot<ChatModel> chat = VoiceServices.Slot.missing(
-        "no chat model: set PARLEY_LLAMA_MODEL to a GGUF file, or PARLEY_LLM_BASE_URL to an OpenAI-compatible server"
-            + " (./parley models --llm downloads a small GGUF where the internet is reachable)");
-    VoiceServices.Slot<TextToSpeech> tts = VoiceServices.Slot.missing(
-        "no speech synthesis: PARLEY_TTS_ENGINE=freetts needs nothing else; see the server log for why it failed");
+    VoiceServices.Slot<ChatModel> chat;
+    try {
+      ChatModel model = switch (v.effectiveLlmEngine()) {
+        case LLAMA -> {
+          java.util.concurrent.ExecutorService llmExecutor = java.util.concurrent.Executors.newFixedThreadPool(
+              v.llmWorkers(), Thread.ofPlatform().name("parley-llm-", 0).daemon(true).factory());
+          closers.add(llmExecutor::shutdownNow);
+          yield LlamaChatModel.open(LlamaChatModel.Settings.of(v), llmExecutor);
+        }
+        case OPENAI -> new OpenAiChatModel(vertx, OpenAiChatModel.Settings.of(v));
+        default -> throw new ParleyException(ParleyException.Reason.UNAVAILABLE,
+            "no chat model: set PARLEY_LLAMA_MODEL to a GGUF file, or PARLEY_LLM_BASE_URL to an OpenAI-compatible"
+                + " server (vLLM, llama.cpp server, Ollama)");
+      };
+      closers.add(model);
+      chat = VoiceServices.Slot.of(model);
+    } catch (ParleyException e) {
+      LOG.warn("voice: chat model unavailable: {}", e.getMessage());
+      chat = VoiceServices.Slot.missing(e.getMessage());
+    }
+    VoiceServices.Slot<TextToSpeech> tts;
+    try {
+      TextToSpeech engine = switch (v.ttsEngine()) {
+        case FREETTS -> new FreeTts(v.ttsVoice());
+        case OPENAI -> new OpenAiSpeech(vertx, OpenAiSpeech.Settings.of(v));
+      };
+      closers.add(engine);
+      tts = VoiceServices.Slot.of(engine);
+    } catch (ParleyException e) {
+      LOG.warn("voice: speech synthesis unavailable: {}", e.getMessage());
+      tts = VoiceServices.Slot.missing(e.getMessage());
+    }
     LOG.info("voice: vad={}, stt={}, chat={}, tts={}", vad.engine().isPresent(), stt.engine().isPresent(),
         chat.engine().isPresent(), tts.engine().isPresent());
     return new VoiceServices(vad, stt, chat, tts, sttWorkers, sttExecutor, ttsWorkers, closers);

@@ -1,0 +1,545 @@
+package io.parley.api.voice;
+
+import io.parley.core.voice.ConversationLog;
+import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.llm.Personality;
+import io.parley.inference.voice.TurnTimings;
+import io.parley.inference.voice.VoiceSession;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /v1/realtime}: the OpenAI Realtime API (GA event names, as typed by the {@code openai}
+ * package 7.x) over a WebSocket, backed by a {@link VoiceSession}. Audio is PCM16 little-endian mono
+ * at the session's rate (24 kHz by default), base64 in {@code input_audio_buffer.append}, or raw in
+ * binary frames (a Parley extension). Authentication: {@code Authorization: Bearer <access token>}
+ * (what the openai clients send), or for browsers the WebSocket subprotocol
+ * {@code openai-insecure-api-key.<access token>}.
+ *
+ * @see <a href="https://platform.openai.com/docs/api-reference/realtime">Realtime API reference</a>
+ */
+public final class RealtimeEndpoint {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RealtimeEndpoint.class);
+  public static final String PATH = "/v1/realtime";
+  /** Input and output rate unless the session says otherwise (OpenAI's audio/pcm rate). */
+  public static final int DEFAULT_RATE = 24_000;
+  /** Largest base64 audio in one append (about 20 s at 24 kHz). */
+  public static final int MAX_APPEND_CHARS = 1_310_720;
+  private static final String SUBPROTOCOL_KEY = "openai-insecure-api-key.";
+
+  /** Builds sessions; implemented where the engines are assembled. */
+  public interface SessionFactory {
+    VoiceSession create(Context context, VoiceSession.Settings settings, VoiceSession.Events events, UUID conversationId,
+                        List<ChatMessage> history, int inputRate, int outputRate);
+  }
+
+  private final Vertx vertx;
+  private final JWTAuth jwt;
+  private final ConversationLog log;
+  private final SessionFactory sessions;
+  private final io.parley.core.config.ParleyConfig.Voice config;
+  private final Map<UUID, AtomicInteger> perUser = new ConcurrentHashMap<>();
+  private final AtomicLong eventIds = new AtomicLong();
+
+  public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, ConversationLog log, SessionFactory sessions,
+                          io.parley.core.config.ParleyConfig.Voice config) {
+    this.vertx = vertx;
+    this.jwt = jwt;
+    this.log = log;
+    this.sessions = sessions;
+    this.config = config;
+  }
+
+  public void handshake(ServerWebSocketHandshake h) {
+    String token = null;
+    String header = h.headers().get("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      token = header.substring(7).trim();
+    }
+    String protocols = h.headers().get("Sec-WebSocket-Protocol");
+    if (token == null && protocols != null) {
+      for (String p : protocols.split(",")) {
+        if (p.trim().startsWith(SUBPROTOCOL_KEY)) {
+          token = p.trim().substring(SUBPROTOCOL_KEY.length());
+        }
+      }
+    }
+    if (token == null) {
+      h.reject(401);
+      return;
+    }
+    jwt.authenticate(new TokenCredentials(token)).onComplete(ar -> {
+      if (ar.failed()) {
+        h.reject(401);
+        return;
+      }
+      UUID user;
+      try {
+        user = UUID.fromString(ar.result().principal().getString("sub"));
+      } catch (RuntimeException e) {
+        h.reject(401);
+        return;
+      }
+      AtomicInteger count = perUser.computeIfAbsent(user, k -> new AtomicInteger());
+      if (count.incrementAndGet() > config.maxSessionsPerUser()) {
+        count.decrementAndGet();
+        h.reject(429);
+        return;
+      }
+      h.accept().onComplete(ws -> {
+        if (ws.failed()) {
+          count.decrementAndGet();
+          return;
+        }
+        open(ws.result(), user, count);
+      });
+    });
+  }
+
+  private void open(ServerWebSocket ws, UUID user, AtomicInteger count) {
+    Context context = vertx.getOrCreateContext();
+    Connection c = new Connection(ws, user);
+    ws.closeHandler(v -> {
+      count.decrementAndGet();
+      c.close();
+    });
+    log.start(user, "assistant").onComplete(ar -> {
+      if (ar.failed()) {
+        c.error("server_error", "conversations cannot be stored right now: " + ar.cause().getMessage(), null, null);
+        ws.close((short) 1011, "storage unavailable");
+        return;
+      }
+      c.start(context, ar.result());
+    });
+  }
+
+  private String eventId() {
+    return "event_" + Long.toString(eventIds.incrementAndGet(), 36);
+  }
+
+  /** One client connection and its session. */
+  private final class Connection implements VoiceSession.Events {
+    final ServerWebSocket ws;
+    final UUID user;
+    VoiceSession session;
+    String personality = "assistant";
+    String instructions;
+    boolean audioOut = true;
+    int inputRate = DEFAULT_RATE;
+    int outputRate = DEFAULT_RATE;
+    long idleTimer = -1;
+    boolean closed;
+
+    Connection(ServerWebSocket ws, UUID user) {
+      this.ws = ws;
+      this.user = user;
+    }
+
+    void start(Context context, UUID conversationId) {
+      instructions = Personality.of(personality).systemPrompt();
+      session = sessions.create(context, settings(), this, conversationId, List.of(), inputRate, outputRate);
+      ws.textMessageHandler(this::onText);
+      ws.binaryMessageHandler(this::onBinary);
+      touch();
+      send(new JsonObject().put("type", "session.created").put("session", sessionJson()));
+    }
+
+    VoiceSession.Settings settings() {
+      return new VoiceSession.Settings(serverVad, createResponse, interruptResponse, config.bargeIn(), instructions,
+          config.sttLanguage(), audioOut, maxTokens, 0.7, config.contextMessages());
+    }
+
+    boolean serverVad = true;
+    boolean createResponse = true;
+    boolean interruptResponse = true;
+    int maxTokens;
+
+    {
+      maxTokens = config.maxTokens();
+    }
+
+    JsonObject sessionJson() {
+      JsonObject vad = serverVad ? new JsonObject().put("type", "server_vad")
+          .put("threshold", config.vadStartThreshold())
+          .put("prefix_padding_ms", config.preRoll().toMillis())
+          .put("silence_duration_ms", config.minSilence().toMillis())
+          .put("create_response", createResponse).put("interrupt_response", interruptResponse) : null;
+      return new JsonObject()
+          .put("type", "realtime")
+          .put("object", "realtime.session")
+          .put("id", "sess_" + session.conversationId())
+          .put("model", "parley")
+          .put("output_modalities", new JsonArray().add(audioOut ? "audio" : "text"))
+          .put("instructions", instructions)
+          .put("max_output_tokens", maxTokens)
+          .put("audio", new JsonObject()
+              .put("input", new JsonObject()
+                  .put("format", new JsonObject().put("type", "audio/pcm").put("rate", inputRate))
+                  .put("turn_detection", vad)
+                  .put("transcription", new JsonObject().put("model", "whisper")
+                      .put("language", config.sttLanguage().orElse(null))))
+              .put("output", new JsonObject()
+                  .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
+                  .put("voice", config.ttsVoice())))
+          .put("parley", new JsonObject().put("personality", personality)
+              .put("conversation_id", session.conversationId().toString()));
+    }
+
+    void touch() {
+      if (idleTimer >= 0) {
+        vertx.cancelTimer(idleTimer);
+      }
+      idleTimer = vertx.setTimer(config.idleTimeout().toMillis(), id -> {
+        if (!closed) {
+          error("idle_timeout", "no audio or event for " + config.idleTimeout().toSeconds() + " s", null, null);
+          ws.close((short) 1000, "idle");
+        }
+      });
+    }
+
+    void close() {
+      closed = true;
+      if (idleTimer >= 0) {
+        vertx.cancelTimer(idleTimer);
+      }
+      if (session != null) {
+        session.close();
+      }
+    }
+
+    void send(JsonObject event) {
+      if (closed) {
+        return;
+      }
+      event.put("event_id", eventId());
+      ws.writeTextMessage(event.encode());
+    }
+
+    void error(String code, String message, String param, String clientEventId) {
+      send(new JsonObject().put("type", "error").put("error", new JsonObject()
+          .put("type", "invalid_request_error").put("code", code).put("message", message)
+          .put("param", param).put("event_id", clientEventId)));
+    }
+
+    // --- client events ---------------------------------------------------------------------
+
+    void onBinary(Buffer b) {
+      touch();
+      if (b.length() % 2 != 0) {
+        error("invalid_audio", "binary audio frames must hold whole PCM16 samples (an even number of bytes)", null, null);
+        return;
+      }
+      session.appendAudio(pcm(b.getBytes()));
+    }
+
+    void onText(String text) {
+      touch();
+      JsonObject e;
+      try {
+        e = new JsonObject(text);
+      } catch (RuntimeException ex) {
+        error("invalid_json", "the event is not a JSON object", null, null);
+        return;
+      }
+      String id = e.getValue("event_id") instanceof String s ? s : null;
+      String type = e.getValue("type") instanceof String s ? s : null;
+      if (type == null) {
+        error("missing_type", "every event needs a type", "type", id);
+        return;
+      }
+      switch (type) {
+        case "session.update" -> sessionUpdate(e, id);
+        case "input_audio_buffer.append" -> append(e, id);
+        case "input_audio_buffer.commit" -> session.commit();
+        case "input_audio_buffer.clear" -> {
+          session.clear();
+          send(new JsonObject().put("type", "input_audio_buffer.cleared"));
+        }
+        case "conversation.item.create" -> itemCreate(e, id);
+        case "response.create" -> session.createResponse(null);
+        case "response.cancel" -> session.cancelResponse("client_cancelled");
+        case "conversation.item.truncate" -> truncate(e, id);
+        default -> error("unknown_event", "unknown event type '" + (type.length() > 64 ? type.substring(0, 64) : type)
+            + "'", "type", id);
+      }
+    }
+
+    void append(JsonObject e, String id) {
+      if (!(e.getValue("audio") instanceof String audio)) {
+        error("invalid_value", "audio must be a base64 string", "audio", id);
+        return;
+      }
+      if (audio.length() > MAX_APPEND_CHARS) {
+        error("audio_too_large", "at most " + MAX_APPEND_CHARS + " base64 characters per append", "audio", id);
+        return;
+      }
+      byte[] bytes;
+      try {
+        bytes = Base64.getDecoder().decode(audio);
+      } catch (IllegalArgumentException ex) {
+        error("invalid_base64", "audio is not valid base64", "audio", id);
+        return;
+      }
+      if (bytes.length % 2 != 0) {
+        error("invalid_audio", "audio must hold whole PCM16 samples (an even number of bytes)", "audio", id);
+        return;
+      }
+      session.appendAudio(pcm(bytes));
+    }
+
+    void sessionUpdate(JsonObject e, String id) {
+      if (!(e.getValue("session") instanceof JsonObject s)) {
+        error("invalid_value", "session must be an object", "session", id);
+        return;
+      }
+      if (s.getValue("instructions") instanceof String i) {
+        instructions = i;
+      }
+      if (s.getValue("output_modalities") instanceof JsonArray m) {
+        audioOut = m.contains("audio");
+      }
+      if (s.getValue("max_output_tokens") instanceof Number n) {
+        maxTokens = Math.max(1, Math.min(n.intValue(), 4096));
+      }
+      JsonObject parley = s.getJsonObject("parley");
+      if (parley != null && parley.getValue("personality") instanceof String p) {
+        Personality chosen;
+        try {
+          chosen = Personality.of(p);
+        } catch (io.parley.core.ParleyException ex) {
+          error("invalid_value", ex.getMessage(), "session.parley.personality", id);
+          return;
+        }
+        personality = chosen.name().toLowerCase(java.util.Locale.ROOT);
+        if (!(s.getValue("instructions") instanceof String)) {
+          instructions = chosen.systemPrompt();
+        }
+      }
+      JsonObject audio = s.getJsonObject("audio");
+      JsonObject input = audio == null ? null : audio.getJsonObject("input");
+      if (input != null) {
+        JsonObject format = input.getJsonObject("format");
+        if (format != null) {
+          Integer rate = rate(format, "session.audio.input.format", id);
+          if (rate == null) {
+            return;
+          }
+          if (rate != inputRate) {
+            error("invalid_value", "the input rate is fixed when the session starts (" + inputRate + " Hz)",
+                "session.audio.input.format.rate", id);
+            return;
+          }
+        }
+        if (input.containsKey("turn_detection")) {
+          JsonObject td = input.getJsonObject("turn_detection");
+          serverVad = td != null;
+          if (td != null) {
+            createResponse = td.getBoolean("create_response", true);
+            interruptResponse = td.getBoolean("interrupt_response", true);
+          }
+        }
+      }
+      session.update(settings());
+      send(new JsonObject().put("type", "session.updated").put("session", sessionJson()));
+    }
+
+    Integer rate(JsonObject format, String param, String id) {
+      if (format.getValue("type") != null && !"audio/pcm".equals(format.getValue("type"))) {
+        error("invalid_value", "only audio/pcm (PCM16) is supported", param + ".type", id);
+        return null;
+      }
+      Object r = format.getValue("rate", inputRate);
+      if (!(r instanceof Number n) || n.intValue() < 8_000 || n.intValue() > 48_000) {
+        error("invalid_value", "rate must be 8000..48000 Hz", param + ".rate", id);
+        return null;
+      }
+      return n.intValue();
+    }
+
+    void itemCreate(JsonObject e, String id) {
+      JsonObject item = e.getJsonObject("item");
+      if (item == null || !"message".equals(item.getString("type", "message")) || !"user".equals(item.getString("role"))) {
+        error("invalid_value", "only user messages can be created", "item", id);
+        return;
+      }
+      StringBuilder text = new StringBuilder();
+      JsonArray content = item.getJsonArray("content", new JsonArray());
+      for (Object o : content) {
+        if (o instanceof JsonObject part && "input_text".equals(part.getString("type")) && part.getValue("text") instanceof String t) {
+          text.append(t);
+        }
+      }
+      if (text.isEmpty()) {
+        error("invalid_value", "the message needs input_text content", "item.content", id);
+        return;
+      }
+      String itemId = item.getString("id", "item_" + UUID.randomUUID());
+      JsonObject added = new JsonObject().put("id", itemId).put("type", "message").put("role", "user")
+          .put("status", "completed").put("content", content);
+      send(new JsonObject().put("type", "conversation.item.added").put("item", added));
+      send(new JsonObject().put("type", "conversation.item.done").put("item", added));
+      boolean auto = createResponse;
+      createResponse = false;
+      session.update(settings());
+      session.userText(text.toString(), null);
+      createResponse = auto;
+      session.update(settings());
+    }
+
+    void truncate(JsonObject e, String id) {
+      String item = e.getValue("item_id") instanceof String s ? s : null;
+      Object end = e.getValue("audio_end_ms");
+      if (item == null || !(end instanceof Number n) || n.longValue() < 0) {
+        error("invalid_value", "item_id and a non-negative audio_end_ms are required", "audio_end_ms", id);
+        return;
+      }
+      session.truncate(item, n.longValue());
+      send(new JsonObject().put("type", "conversation.item.truncated").put("item_id", item)
+          .put("content_index", e.getInteger("content_index", 0)).put("audio_end_ms", n.longValue()));
+    }
+
+    // --- session events --------------------------------------------------------------------
+
+    @Override
+    public void speechStarted(String itemId, long audioStartMs) {
+      send(new JsonObject().put("type", "input_audio_buffer.speech_started").put("audio_start_ms", audioStartMs)
+          .put("item_id", itemId));
+    }
+
+    @Override
+    public void speechStopped(String itemId, long audioEndMs) {
+      send(new JsonObject().put("type", "input_audio_buffer.speech_stopped").put("audio_end_ms", audioEndMs)
+          .put("item_id", itemId));
+    }
+
+    @Override
+    public void committed(String itemId, String previousItemId) {
+      send(new JsonObject().put("type", "input_audio_buffer.committed").put("item_id", itemId)
+          .put("previous_item_id", previousItemId));
+    }
+
+    @Override
+    public void userItemCreated(String itemId, String previousItemId, String text) {
+      JsonObject item = new JsonObject().put("id", itemId).put("type", "message").put("role", "user")
+          .put("status", "completed").put("content", new JsonArray().add(new JsonObject()
+              .put("type", "input_audio").put("transcript", text)));
+      send(new JsonObject().put("type", "conversation.item.added").put("previous_item_id", previousItemId)
+          .put("item", item));
+      send(new JsonObject().put("type", "conversation.item.done").put("previous_item_id", previousItemId)
+          .put("item", item));
+    }
+
+    @Override
+    public void transcriptionDelta(String itemId, String delta) {
+      send(new JsonObject().put("type", "conversation.item.input_audio_transcription.delta").put("item_id", itemId)
+          .put("content_index", 0).put("delta", delta));
+    }
+
+    @Override
+    public void transcriptionCompleted(String itemId, String transcript) {
+      send(new JsonObject().put("type", "conversation.item.input_audio_transcription.completed")
+          .put("item_id", itemId).put("content_index", 0).put("transcript", transcript)
+          .put("usage", new JsonObject().put("type", "duration").put("seconds", 0)));
+    }
+
+    @Override
+    public void transcriptionFailed(String itemId, String message) {
+      send(new JsonObject().put("type", "conversation.item.input_audio_transcription.failed").put("item_id", itemId)
+          .put("content_index", 0).put("error", new JsonObject().put("type", "transcription_error")
+              .put("code", "transcription_failed").put("message", message)));
+    }
+
+    @Override
+    public void responseCreated(String responseId, String itemId) {
+      send(new JsonObject().put("type", "response.created").put("response", new JsonObject().put("id", responseId)
+          .put("object", "realtime.response").put("status", "in_progress").put("output", new JsonArray())));
+      JsonObject item = new JsonObject().put("id", itemId).put("type", "message").put("role", "assistant")
+          .put("status", "in_progress").put("content", new JsonArray());
+      send(new JsonObject().put("type", "response.output_item.added").put("response_id", responseId)
+          .put("output_index", 0).put("item", item));
+      send(new JsonObject().put("type", "response.content_part.added").put("response_id", responseId)
+          .put("item_id", itemId).put("output_index", 0).put("content_index", 0)
+          .put("part", audioOut ? new JsonObject().put("type", "audio").put("transcript", "")
+              : new JsonObject().put("type", "text").put("text", "")));
+    }
+
+    @Override
+    public void textDelta(String responseId, String itemId, String delta) {
+      send(new JsonObject().put("type", audioOut ? "response.output_audio_transcript.delta" : "response.output_text.delta")
+          .put("response_id", responseId).put("item_id", itemId).put("output_index", 0).put("content_index", 0)
+          .put("delta", delta));
+    }
+
+    @Override
+    public void audioDelta(String responseId, String itemId, short[] pcm) {
+      byte[] bytes = new byte[pcm.length * 2];
+      for (int i = 0; i < pcm.length; i++) {
+        bytes[2 * i] = (byte) pcm[i];
+        bytes[2 * i + 1] = (byte) (pcm[i] >> 8);
+      }
+      send(new JsonObject().put("type", "response.output_audio.delta").put("response_id", responseId)
+          .put("item_id", itemId).put("output_index", 0).put("content_index", 0)
+          .put("delta", Base64.getEncoder().encodeToString(bytes)));
+    }
+
+    @Override
+    public void responseDone(String responseId, String itemId, String status, String reason, String transcript,
+                             TurnTimings timings) {
+      JsonObject base = new JsonObject().put("response_id", responseId).put("item_id", itemId).put("output_index", 0)
+          .put("content_index", 0);
+      if (audioOut) {
+        send(base.copy().put("type", "response.output_audio.done"));
+        send(base.copy().put("type", "response.output_audio_transcript.done").put("transcript", transcript));
+      } else {
+        send(base.copy().put("type", "response.output_text.done").put("text", transcript));
+      }
+      JsonObject part = audioOut ? new JsonObject().put("type", "audio").put("transcript", transcript)
+          : new JsonObject().put("type", "text").put("text", transcript);
+      send(base.copy().put("type", "response.content_part.done").put("part", part));
+      JsonObject item = new JsonObject().put("id", itemId).put("type", "message").put("role", "assistant")
+          .put("status", "completed".equals(status) ? "completed" : "incomplete")
+          .put("content", new JsonArray().add(part));
+      send(new JsonObject().put("type", "response.output_item.done").put("response_id", responseId)
+          .put("output_index", 0).put("item", item));
+      JsonObject response = new JsonObject().put("id", responseId).put("object", "realtime.response")
+          .put("status", status).put("output", new JsonArray().add(item))
+          .put("parley_timings", timings.toJson());
+      if (reason != null) {
+        response.put("status_details", new JsonObject().put("type", status).put("reason", reason));
+      }
+      send(new JsonObject().put("type", "response.done").put("response", response));
+    }
+
+    @Override
+    public void error(String code, String message) {
+      error(code, message, null, null);
+    }
+  }
+
+  static short[] pcm(byte[] le) {
+    short[] out = new short[le.length / 2];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (short) ((le[2 * i] & 0xFF) | (le[2 * i + 1] << 8));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,158 @@
+package io.parley.api.voice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.parley.api.support.NodeScript;
+import io.parley.api.support.Speech;
+import io.parley.api.support.TestNode;
+import io.parley.api.support.TestTls;
+import io.parley.inference.llm.TinyGguf;
+import io.parley.inference.stt.TinyWhisperModel;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The assistant end to end with a client nobody here wrote: the {@code openai} npm package's
+ * Realtime WebSocket client streams espeak-ng speech in real time to {@code /v1/realtime}; Parley
+ * runs the real engines (Silero VAD, whisper.cpp and llama.cpp on tiny random-weight model files,
+ * FreeTTS), so the words are nonsense but every stage, thread and event is real.
+ */
+class RealtimeOpenAiTest {
+
+  private static Path dir;
+  private static TestNode node;
+  private static String token;
+  private static Path speech;
+  private static Path speechAgain;
+  private static TestTls tls;
+
+  @BeforeAll
+  static void start() throws Exception {
+    NodeScript.requirePackages("openai", "ws");
+    dir = Files.createTempDirectory("parley-realtime-");
+    tls = TestTls.create(dir);
+    Path whisper = TinyWhisperModel.builder().write(dir.resolve("tiny-whisper.bin"));
+    Path llama = TinyGguf.write(dir.resolve("tiny-llama.gguf"));
+    speech = Speech.wav("Hello there. How many calories are in a banana?", 24_000, dir, "question");
+    speechAgain = Speech.wav("Wait, stop. Tell me about apples instead, please.", 24_000, dir, "interrupt");
+    node = TestNode.start(Map.of(
+        "PARLEY_TLS_CERT", tls.cert().toString(),
+        "PARLEY_TLS_KEY", tls.key().toString(),
+        "PARLEY_WHISPER_MODEL", whisper.toString(),
+        "PARLEY_LLAMA_MODEL", llama.toString(),
+        "PARLEY_LLM_MAX_TOKENS", "48",
+        "PARLEY_VOICE_BARGE_IN_MS", "300"));
+    token = node.api().newUser().getString("access_token");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.close();
+    }
+    if (dir != null) {
+      TestNode.deleteTree(dir);
+    }
+  }
+
+  private static JsonObject run(List<String> extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of(
+        "--base", "https://127.0.0.1:" + node.server().httpPort() + "/v1",
+        "--token", token, "--wav", speech.toString(), "--timeout-ms", "90000"));
+    args.addAll(extra);
+    try (NodeScript script = NodeScript.start(NodeScript.repositoryRoot().resolve("api/src/test/js/realtime-openai.mjs"),
+        args, Map.of("NODE_EXTRA_CA_CERTS", tls.cert().toString()))) {
+      int code = script.await(Duration.ofSeconds(120));
+      String line = script.lastLine();
+      assertThat(line).as("result line; stderr:\n" + script.stderr()).isNotNull();
+      JsonObject result = new JsonObject(line);
+      assertThat(code).as("exit code; result " + result.encodePrettily() + "\nstderr:\n" + script.stderr()).isZero();
+      return result;
+    }
+  }
+
+  private static List<String> types(JsonObject result) {
+    List<String> out = new ArrayList<>();
+    for (Object o : result.getJsonArray("events")) {
+      out.add(((JsonObject) o).getString("type"));
+    }
+    return out;
+  }
+
+  @Test
+  void aSpokenTurnGetsTranscribedAnsweredAndSpokenBack() throws Exception {
+    JsonObject result = run(List.of());
+    List<String> types = types(result);
+    assertThat(types).as("no error events").doesNotContain("error");
+    assertThat(types).containsSubsequence(
+        "session.created",
+        "input_audio_buffer.speech_started",
+        "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.committed",
+        "conversation.item.added",
+        "conversation.item.input_audio_transcription.completed",
+        "response.created",
+        "response.output_item.added",
+        "response.content_part.added",
+        "response.output_audio_transcript.delta",
+        "response.output_audio.done",
+        "response.output_audio_transcript.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.done");
+    assertThat(result.getLong("audio_bytes")).as("TTS audio came back").isGreaterThan(24_000L);
+    JsonObject done = result.getJsonArray("responses").getJsonObject(0);
+    assertThat(done.getString("status")).isEqualTo("completed");
+    JsonObject timings = done.getJsonObject("timings");
+    assertThat(timings.getDouble("end_of_speech_to_transcript_ms")).isPositive();
+    assertThat(timings.getDouble("end_of_speech_to_first_token_ms"))
+        .isGreaterThanOrEqualTo(timings.getDouble("end_of_speech_to_transcript_ms"));
+    assertThat(timings.getDouble("end_of_speech_to_first_audio_ms"))
+        .isGreaterThanOrEqualTo(timings.getDouble("end_of_speech_to_first_token_ms"));
+    assertThat(timings.getDouble("end_of_speech_to_done_ms"))
+        .isGreaterThanOrEqualTo(timings.getDouble("end_of_speech_to_first_audio_ms"));
+
+    // The conversation was stored: the user's transcript and the assistant's answer.
+    JsonArray conversations = node.api().get("/api/v1/conversations", token).json().getJsonArray("items");
+    assertThat(conversations).isNotEmpty();
+    String id = conversations.getJsonObject(0).getString("id");
+    JsonArray messages = node.api().get("/api/v1/conversations/" + id + "/messages", token).json().getJsonArray("items");
+    assertThat(messages.stream().map(m -> ((JsonObject) m).getString("role")).toList()).containsSubsequence("user",
+        "assistant");
+  }
+
+  @Test
+  void speakingOverTheAnswerCancelsItAndStoresWhatWasHeard() throws Exception {
+    JsonObject result = run(List.of("--barge-in-wav", speechAgain.toString(), "--barge-in-after-ms", "1000"));
+    JsonArray responses = result.getJsonArray("responses");
+    JsonObject first = responses.getJsonObject(0);
+    assertThat(first.getString("status")).isEqualTo("cancelled");
+    assertThat(first.getString("reason")).isEqualTo("turn_detected");
+    // The cancel follows the barge-in's speech_started by at most the barge-in minimum plus 100 ms.
+    long bargeAt = -1;
+    long cancelledAt = first.getLong("t");
+    for (Object o : result.getJsonArray("events")) {
+      JsonObject e = (JsonObject) o;
+      if (e.getBoolean("barge_in", false)) {
+        bargeAt = e.getLong("t");
+      }
+    }
+    assertThat(bargeAt).as("speech_started during the answer").isPositive();
+    assertThat(cancelledAt - bargeAt).isBetween(0L, 300L + 100L);
+    // The stored answer is marked truncated.
+    String id = node.api().get("/api/v1/conversations", token).json().getJsonArray("items").getJsonObject(0)
+        .getString("id");
+    JsonArray messages = node.api().get("/api/v1/conversations/" + id + "/messages", token).json().getJsonArray("items");
+    assertThat(messages.stream().map(m -> (JsonObject) m).filter(m -> "assistant".equals(m.getString("role")))
+        .anyMatch(m -> m.getBoolean("truncated"))).as("a truncated assistant message: " + messages).isTrue();
+  }
+}
