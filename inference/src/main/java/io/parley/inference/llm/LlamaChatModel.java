@@ -81,8 +81,11 @@ public final class LlamaChatModel implements ChatModel {
    * @param workers concurrent completions (llama.cpp slots)
    * @param threads CPU threads per decode
    * @param contextTokens context window of each completion (prompt + answer)
+   * @param nativeLog whether llama.cpp writes its own log (raw lines on stdout/stderr, several per
+   *     completion, bypassing SLF4J); off, only failures reach Parley, as exceptions
    */
-  public record Settings(Path modelFile, String name, int workers, int threads, int contextTokens) {
+  public record Settings(Path modelFile, String name, int workers, int threads, int contextTokens,
+                         boolean nativeLog) {
     public Settings {
       Objects.requireNonNull(modelFile, "modelFile");
       Objects.requireNonNull(name, "name");
@@ -97,7 +100,11 @@ public final class LlamaChatModel implements ChatModel {
       Path model = voice.llamaModel().orElseThrow(() -> new ParleyException(Reason.CONFIG,
           CONFIG_KEY + ": not set; set it to a GGUF model file (or use PARLEY_LLM_BASE_URL)"));
       int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / voice.llmWorkers());
-      return new Settings(model, voice.llmModel(), voice.llmWorkers(), threads, 4096);
+      return new Settings(model, voice.llmModel(), voice.llmWorkers(), threads, 4096, false);
+    }
+
+    public Settings(Path modelFile, String name, int workers, int threads, int contextTokens) {
+      this(modelFile, name, workers, threads, contextTokens, false);
     }
   }
 
@@ -132,6 +139,9 @@ public final class LlamaChatModel implements ChatModel {
         .setThreadsBatch(settings.threads())
         .setParallel(settings.workers())
         .setCtxSize(settings.contextTokens() * settings.workers());
+    if (!settings.nativeLog()) {
+      parameters.disableLog();
+    }
     long started = System.nanoTime();
     LlamaModel model;
     try {

@@ -141,8 +141,11 @@ public final class OpenAiChatModel implements ChatModel {
     client.close();
   }
 
+  /** The base URL for messages, without any user info it may carry. */
   private String endpoint() {
-    return settings.baseUrl().toString();
+    URI b = settings.baseUrl();
+    return b.getScheme() + "://" + b.getHost() + (b.getPort() > 0 ? ":" + b.getPort() : "")
+        + (b.getRawPath() == null ? "" : b.getRawPath());
   }
 
   /** Removes the key from text that came from elsewhere (a server may echo it in an error). */
@@ -163,6 +166,7 @@ public final class OpenAiChatModel implements ChatModel {
     private final SseParser parser = new SseParser(this::onEvent);
     private HttpClientRequest http;
     private boolean ended;
+    private boolean streaming;
     private String finishReason;
 
     RemoteCompletion(Context context, ChatRequest request, Sink sink) {
@@ -175,7 +179,6 @@ public final class OpenAiChatModel implements ChatModel {
     public void cancel() {
       context.runOnContext(v -> {
         if (!ended) {
-          abort();
           done("cancelled");
         }
       });
@@ -254,6 +257,7 @@ public final class OpenAiChatModel implements ChatModel {
         response.endHandler(v -> fail(statusFailure(response, error)));
         return;
       }
+      streaming = true;
       response.handler(chunk -> {
         if (ended) {
           return;
@@ -261,7 +265,6 @@ public final class OpenAiChatModel implements ChatModel {
         try {
           parser.feed(chunk);
         } catch (SseParser.SseException e) {
-          abort();
           fail(new ParleyException(Reason.UNAVAILABLE, "LLM server " + endpoint() + " sent a malformed stream: "
               + e.getMessage()));
         }
@@ -293,7 +296,6 @@ public final class OpenAiChatModel implements ChatModel {
         if (chunk.getValue("error") != null) {
           Object error = chunk.getValue("error");
           String message = error instanceof JsonObject e ? e.getString("message", e.encode()) : String.valueOf(error);
-          abort();
           fail(new ParleyException(Reason.UNAVAILABLE, "LLM server " + endpoint() + " reported an error: "
               + scrub(message)));
           return;
@@ -312,7 +314,6 @@ public final class OpenAiChatModel implements ChatModel {
           finishReason = reason;
         }
       } catch (RuntimeException e) {
-        abort();
         fail(new ParleyException(Reason.UNAVAILABLE, "LLM server " + endpoint() + " sent a malformed event: "
             + abbreviate(scrub(data))));
         return;
@@ -321,7 +322,6 @@ public final class OpenAiChatModel implements ChatModel {
         try {
           sink.piece(piece);
         } catch (RuntimeException e) {
-          abort();
           fail(e);
         }
       }
@@ -361,7 +361,8 @@ public final class OpenAiChatModel implements ChatModel {
         return new ParleyException(Reason.UNAVAILABLE, "LLM server " + endpoint() + " sent nothing for "
             + settings.idleTimeout().toMillis() + " ms (timeout)", cause);
       }
-      return new ParleyException(Reason.UNAVAILABLE, "LLM server " + endpoint() + " connection failed: " + text, cause);
+      return new ParleyException(Reason.UNAVAILABLE, "LLM server " + endpoint()
+          + (streaming ? " stream broke off before [DONE] (answer cut off): " : " connection failed: ") + text, cause);
     }
 
     private String describe(Throwable t) {
@@ -369,7 +370,10 @@ public final class OpenAiChatModel implements ChatModel {
       return scrub(m == null || m.isBlank() ? t.getClass().getSimpleName() : m);
     }
 
-    /** Resets the HTTP request so the server sees the connection go and stops generating. */
+    /**
+     * Resets the HTTP request so the server sees the connection go and stops generating. Only once
+     * ended: a reset fails the response at once, and that failure must find the completion over.
+     */
     private void abort() {
       if (http != null) {
         http.reset();
@@ -382,6 +386,9 @@ public final class OpenAiChatModel implements ChatModel {
       }
       ended = true;
       running.remove(this);
+      if (reason.equals("cancelled")) {
+        abort();
+      }
       try {
         sink.done(reason);
       } finally {
