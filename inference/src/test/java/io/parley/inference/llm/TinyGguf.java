@@ -1,0 +1,294 @@
+package io.parley.inference.llm;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Writes tiny random-weight GGUF v3 files of the llama architecture that llama.cpp (b4916, as bundled
+ * by java-llama.cpp 4.2.0) loads and runs: 2 layers, width 64, a "llama" (SentencePiece) vocabulary of
+ * {@code <unk>}, {@code <s>}, {@code </s>}, the 256 byte tokens and a few {@code ▁}words. The words
+ * are nonsense; the format, the JNI path, threading, streaming and cancellation are real.
+ *
+ * <p>The weights are random except for one steering trick: every token embedding carries a large
+ * constant in dimension 0, which dominates the residual stream of so small a network, and the output
+ * row of each token is scaled along that dimension. So {@code </s>} (and the other control tokens
+ * and the bytes 0x80..0xFF) are practically never sampled and the words usually are: a completion
+ * runs to its token limit and produces valid UTF-8, which makes streaming and cancellation testable.
+ *
+ * <p>Format: <a href="https://github.com/ggml-org/ggml/blob/master/docs/gguf.md">GGUF</a>
+ * (little-endian; strings are u64 length + UTF-8; tensor dimensions in ggml order, fastest first;
+ * tensor data offsets relative to the aligned data section, each padded to general.alignment).
+ */
+public final class TinyGguf {
+
+  public static final int N_EMBD = 64;
+  public static final int N_LAYER = 2;
+  public static final int N_FF = 128;
+  public static final int ALIGNMENT = 32;
+  public static final List<String> WORDS =
+      List.of("▁hello", "▁water", "▁sleep", "▁walk", "▁breathe", "▁well", "▁good", "▁day", "▁calm", "▁rest");
+
+  /** The ggml tensor types written here. */
+  static final int GGML_TYPE_F32 = 0;
+  static final int GGML_TYPE_F16 = 1;
+
+  // GGUF metadata value types
+  static final int T_UINT32 = 4;
+  static final int T_INT32 = 5;
+  static final int T_FLOAT32 = 6;
+  static final int T_BOOL = 7;
+  static final int T_STRING = 8;
+  static final int T_ARRAY = 9;
+
+  /** What to write; the defaults give a valid model, the switches give broken ones. */
+  public record Spec(int nHead, int nHeadKv, boolean rmsEpsilon, String chatTemplate, long seed) {
+    public static Spec valid() {
+      return new Spec(4, 2, true, null, 42);
+    }
+
+    public Spec withHeads(int nHead, int nHeadKv) {
+      return new Spec(nHead, nHeadKv, rmsEpsilon, chatTemplate, seed);
+    }
+
+    public Spec withoutRmsEpsilon() {
+      return new Spec(nHead, nHeadKv, false, chatTemplate, seed);
+    }
+
+    public Spec withChatTemplate(String template) {
+      return new Spec(nHead, nHeadKv, rmsEpsilon, template, seed);
+    }
+  }
+
+  /** A ChatML template in Jinja, as models ship it; llama.cpp recognises it without --jinja. */
+  public static final String CHATML_TEMPLATE =
+      "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
+          + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+  private TinyGguf() {}
+
+  /** Writes a valid tiny model. */
+  public static Path write(Path file) throws IOException {
+    return write(file, Spec.valid());
+  }
+
+  public static Path write(Path file, Spec spec) throws IOException {
+    Files.write(file, bytes(spec));
+    return file;
+  }
+
+  public static List<String> vocabulary() {
+    List<String> tokens = new ArrayList<>();
+    tokens.add("<unk>");
+    tokens.add("<s>");
+    tokens.add("</s>");
+    for (int b = 0; b < 256; b++) {
+      tokens.add(String.format("<0x%02X>", b));
+    }
+    tokens.addAll(WORDS);
+    return tokens;
+  }
+
+  public static byte[] bytes(Spec spec) {
+    List<String> tokens = vocabulary();
+    int nVocab = tokens.size();
+    int headDim = N_EMBD / spec.nHead();
+    int qDim = headDim * spec.nHead();
+    int kvDim = headDim * spec.nHeadKv();
+    Random random = new Random(spec.seed());
+
+    Map<String, Object[]> kv = new LinkedHashMap<>();
+    kv.put("general.architecture", new Object[] {T_STRING, "llama"});
+    kv.put("general.name", new Object[] {T_STRING, "parley-tiny-random"});
+    kv.put("general.alignment", new Object[] {T_UINT32, ALIGNMENT});
+    kv.put("llama.context_length", new Object[] {T_UINT32, 2048});
+    kv.put("llama.embedding_length", new Object[] {T_UINT32, N_EMBD});
+    kv.put("llama.block_count", new Object[] {T_UINT32, N_LAYER});
+    kv.put("llama.feed_forward_length", new Object[] {T_UINT32, N_FF});
+    kv.put("llama.attention.head_count", new Object[] {T_UINT32, spec.nHead()});
+    kv.put("llama.attention.head_count_kv", new Object[] {T_UINT32, spec.nHeadKv()});
+    kv.put("llama.rope.dimension_count", new Object[] {T_UINT32, headDim});
+    kv.put("llama.rope.freq_base", new Object[] {T_FLOAT32, 10000f});
+    if (spec.rmsEpsilon()) {
+      kv.put("llama.attention.layer_norm_rms_epsilon", new Object[] {T_FLOAT32, 1e-5f});
+    }
+    kv.put("llama.vocab_size", new Object[] {T_UINT32, nVocab});
+    kv.put("tokenizer.ggml.model", new Object[] {T_STRING, "llama"});
+    kv.put("tokenizer.ggml.tokens", new Object[] {T_ARRAY, T_STRING, tokens});
+    List<Float> scores = new ArrayList<>();
+    List<Integer> types = new ArrayList<>();
+    for (int i = 0; i < nVocab; i++) {
+      String t = tokens.get(i);
+      // token types: 1 normal, 2 unknown, 3 control, 6 byte
+      int type = i == 0 ? 2 : i < 3 ? 3 : t.startsWith("<0x") ? 6 : 1;
+      types.add(type);
+      scores.add(type == 1 ? -1f - i * 0.01f : 0f);
+    }
+    kv.put("tokenizer.ggml.scores", new Object[] {T_ARRAY, T_FLOAT32, scores});
+    kv.put("tokenizer.ggml.token_type", new Object[] {T_ARRAY, T_INT32, types});
+    kv.put("tokenizer.ggml.unknown_token_id", new Object[] {T_UINT32, 0});
+    kv.put("tokenizer.ggml.bos_token_id", new Object[] {T_UINT32, 1});
+    kv.put("tokenizer.ggml.eos_token_id", new Object[] {T_UINT32, 2});
+    kv.put("tokenizer.ggml.add_bos_token", new Object[] {T_BOOL, true});
+    kv.put("tokenizer.ggml.add_eos_token", new Object[] {T_BOOL, false});
+    if (spec.chatTemplate() != null) {
+      kv.put("tokenizer.chat_template", new Object[] {T_STRING, spec.chatTemplate()});
+    }
+
+    // The tensors, in ggml dimension order (ne0 = input width of a matrix).
+    List<Tensor> tensors = new ArrayList<>();
+    float[] embd = random(random, N_EMBD * nVocab, 0.02f);
+    for (int v = 0; v < nVocab; v++) {
+      embd[v * N_EMBD] = 10f; // the steering dimension, see the class comment
+    }
+    tensors.add(new Tensor("token_embd.weight", new long[] {N_EMBD, nVocab}, embd));
+    for (int l = 0; l < N_LAYER; l++) {
+      String p = "blk." + l + ".";
+      tensors.add(new Tensor(p + "attn_norm.weight", new long[] {N_EMBD}, ones(N_EMBD)));
+      tensors.add(new Tensor(p + "attn_q.weight", new long[] {N_EMBD, qDim}, random(random, N_EMBD * qDim, 0.02f)));
+      tensors.add(new Tensor(p + "attn_k.weight", new long[] {N_EMBD, kvDim}, random(random, N_EMBD * kvDim, 0.02f)));
+      tensors.add(new Tensor(p + "attn_v.weight", new long[] {N_EMBD, kvDim}, random(random, N_EMBD * kvDim, 0.02f)));
+      tensors.add(new Tensor(p + "attn_output.weight", new long[] {qDim, N_EMBD}, random(random, qDim * N_EMBD, 0.02f)));
+      tensors.add(new Tensor(p + "ffn_norm.weight", new long[] {N_EMBD}, ones(N_EMBD)));
+      tensors.add(new Tensor(p + "ffn_gate.weight", new long[] {N_EMBD, N_FF}, random(random, N_EMBD * N_FF, 0.02f)));
+      tensors.add(new Tensor(p + "ffn_up.weight", new long[] {N_EMBD, N_FF}, random(random, N_EMBD * N_FF, 0.02f)));
+      tensors.add(new Tensor(p + "ffn_down.weight", new long[] {N_FF, N_EMBD}, random(random, N_FF * N_EMBD, 0.02f)));
+    }
+    tensors.add(new Tensor("output_norm.weight", new long[] {N_EMBD}, ones(N_EMBD)));
+    float[] output = random(random, N_EMBD * nVocab, 0.5f);
+    for (int v = 0; v < nVocab; v++) {
+      String t = tokens.get(v);
+      float steer;
+      if (v < 3) {
+        steer = -5f; // never <unk>, <s>, </s>
+      } else if (t.startsWith("<0x")) {
+        int b = Integer.parseInt(t.substring(3, 5), 16);
+        steer = b >= 0x80 || b < 0x20 ? -5f : 0f; // bytes: printable ASCII only
+      } else {
+        steer = 0.6f; // words are the likely tokens
+      }
+      output[v * N_EMBD] = steer;
+    }
+    tensors.add(new Tensor("output.weight", new long[] {N_EMBD, nVocab}, output));
+
+    Le out = new Le();
+    out.u32(0x46554747); // "GGUF"
+    out.u32(3);
+    out.u64(tensors.size());
+    out.u64(kv.size());
+    kv.forEach((key, value) -> {
+      out.string(key);
+      int type = (Integer) value[0];
+      out.u32(type);
+      if (type == T_ARRAY) {
+        int elementType = (Integer) value[1];
+        List<?> list = (List<?>) value[2];
+        out.u32(elementType);
+        out.u64(list.size());
+        for (Object o : list) {
+          out.value(elementType, o);
+        }
+      } else {
+        out.value(type, value[1]);
+      }
+    });
+    long offset = 0;
+    for (Tensor t : tensors) {
+      out.string(t.name());
+      out.u32(t.dims().length);
+      for (long d : t.dims()) {
+        out.u64(d);
+      }
+      out.u32(GGML_TYPE_F32);
+      out.u64(offset);
+      offset = align(offset + t.data().length * 4L);
+    }
+    out.pad();
+    for (Tensor t : tensors) {
+      for (float f : t.data()) {
+        out.f32(f);
+      }
+      out.pad();
+    }
+    return out.bytes();
+  }
+
+  static long align(long n) {
+    return (n + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+  }
+
+  private static float[] random(Random random, int n, float std) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) random.nextGaussian() * std;
+    }
+    return a;
+  }
+
+  private static float[] ones(int n) {
+    float[] a = new float[n];
+    java.util.Arrays.fill(a, 1f);
+    return a;
+  }
+
+  private record Tensor(String name, long[] dims, float[] data) {}
+
+  /** A little-endian writer. */
+  private static final class Le {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteBuffer scratch = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+
+    void u32(long v) {
+      scratch.clear();
+      scratch.putInt((int) v);
+      out.write(scratch.array(), 0, 4);
+    }
+
+    void u64(long v) {
+      scratch.clear();
+      scratch.putLong(v);
+      out.write(scratch.array(), 0, 8);
+    }
+
+    void f32(float v) {
+      scratch.clear();
+      scratch.putFloat(v);
+      out.write(scratch.array(), 0, 4);
+    }
+
+    void string(String s) {
+      byte[] b = s.getBytes(StandardCharsets.UTF_8);
+      u64(b.length);
+      out.write(b, 0, b.length);
+    }
+
+    void value(int type, Object v) {
+      switch (type) {
+        case T_UINT32, T_INT32 -> u32((Integer) v);
+        case T_FLOAT32 -> f32((Float) v);
+        case T_BOOL -> out.write((Boolean) v ? 1 : 0);
+        case T_STRING -> string((String) v);
+        default -> throw new IllegalArgumentException("type " + type);
+      }
+    }
+
+    void pad() {
+      while (out.size() % ALIGNMENT != 0) {
+        out.write(0);
+      }
+    }
+
+    byte[] bytes() {
+      return out.toByteArray();
+    }
+  }
+}
