@@ -9,6 +9,7 @@ import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.parley.core.config.ParleyConfig;
 import io.parley.inference.audio.Pcm;
+import io.vertx.core.Context;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -89,6 +90,9 @@ public final class FreeTts implements TextToSpeech {
     Objects.requireNonNull(cancelled, "cancelled");
     if (closed) {
       throw new ParleyException(Reason.UNAVAILABLE, "FreeTTS: the engine is closed");
+    }
+    if (Context.isOnEventLoopThread()) {
+      throw new ParleyException(Reason.INTERNAL, "speech synthesis blocks: call it on a worker, not an event loop");
     }
     if (text.length() > MAX_TEXT_CHARS) {
       throw new ParleyException(Reason.LIMITED,
