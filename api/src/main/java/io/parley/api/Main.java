@@ -42,6 +42,9 @@ public final class Main {
     System.out.println("  API         " + base + "/api/v1  (contract: " + base + "/api/v1/openapi.json)");
     System.out.println("  health      " + base + "/health/live  " + base + "/health/ready");
     System.out.println("  metrics     " + base + "/metrics");
+    System.out.println("  OpenAI      " + base + "/v1  (chat/completions, audio/transcriptions, audio/speech)");
+    System.out.println("  realtime    " + base.replaceFirst("^http", "ws") + "/v1/realtime  (voice: "
+        + server.voice().summary() + ")");
     server.turn().ifPresent(t -> System.out.println("  TURN/STUN   turn:" + t.advertisedAddress().getHostAddress() + ":"
         + t.udpPort() + " (UDP and TCP)"));
     System.out.flush();

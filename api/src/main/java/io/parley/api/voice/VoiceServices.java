@@ -50,6 +50,14 @@ public final class VoiceServices implements AutoCloseable {
     this.closers.addAll(closers);
   }
 
+  /** Which engines this node has, for the start banner. */
+  public String summary() {
+    return "vad " + (vad.engine().isPresent() ? "on" : "off") + ", speech-to-text "
+        + stt.engine().map(SpeechToText::model).orElse("off") + ", chat "
+        + chat.engine().map(ChatModel::model).orElse("off") + ", speech " + tts.engine().map(TextToSpeech::voice)
+        .orElse("off");
+  }
+
   public Optional<VadScheduler> vad() {
     return vad.engine();
   }
@@ -117,12 +125,12 @@ public final class VoiceServices implements AutoCloseable {
         new io.parley.inference.voice.VoiceSession.Chunker() {
           @Override
           public List<String> add(String text) {
-            return chunker.add(text);
+            return chunker.push(text);
           }
 
           @Override
           public List<String> flush() {
-            return chunker.flush();
+            return chunker.flush().map(List::of).orElse(List.of());
           }
         });
     session.outputRate(outputRate);

@@ -85,8 +85,8 @@ public final class VoiceSetup {
     VoiceServices.Slot<TextToSpeech> tts;
     try {
       TextToSpeech engine = switch (v.ttsEngine()) {
-        case FREETTS -> new FreeTts(v.ttsVoice());
-        case OPENAI -> new OpenAiSpeech(vertx, OpenAiSpeech.Settings.of(v));
+        case FREETTS -> FreeTts.from(v);
+        case OPENAI -> new OpenAiSpeech(v.ttsBaseUrl().orElseThrow(), v.ttsApiKey(), "tts-1", v.ttsVoice());
       };
       closers.add(engine);
       tts = VoiceServices.Slot.of(engine);

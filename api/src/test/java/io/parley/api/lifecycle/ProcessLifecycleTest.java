@@ -31,7 +31,7 @@ class ProcessLifecycleTest {
   private static final Duration STARTUP = Duration.ofSeconds(60);
   /** Main's banner: the only stdout lines that are not log lines. */
   private static final Pattern BANNER =
-      Pattern.compile("Parley is up:|  (API|health|metrics) +http://.*|  TURN/STUN +turn:.*");
+      Pattern.compile("Parley is up:|  (API|health|metrics|OpenAI) +https?://.*|  realtime +wss?://.*|  TURN/STUN +turn:.*");
   private static final EmbeddedProcesses PROCESSES = new EmbeddedProcesses();
 
   @AfterAll
