@@ -7,7 +7,9 @@
  *   <li>{@code stt}: speech to text (Whisper through whisper-jni), made streaming by a VAD-segmenting
  *       adapter;</li>
  *   <li>{@code llm}: streaming chat completions (an OpenAI-compatible client, llama.cpp in-process);</li>
- *   <li>{@code tts}: speech synthesis (FreeTTS in-process, an OpenAI-compatible client);</li>
+ *   <li>{@code tts}: speech synthesis (FreeTTS in-process, an OpenAI-compatible client) and the
+ *       sentence chunker that feeds it from a streaming answer;</li>
+ *   <li>{@code audio}: PCM16 conversions, resampling and WAV files, in plain Java;</li>
  *   <li>{@code exec}: the named worker executors every blocking engine call runs on;</li>
  *   <li>{@code voice}: the assistant pipeline (turns, barge-in).</li>
  * </ul>

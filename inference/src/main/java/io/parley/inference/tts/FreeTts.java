@@ -52,7 +52,7 @@ public final class FreeTts implements TextToSpeech {
 
   /**
    * @param voice the voice name; FreeTTS here has only {@value #VOICE}
-   * @param maxVoices how many threads may synthesize (one voice each, ~10 MB and ~0.3 s to allocate)
+   * @param maxVoices how many threads may synthesize (one voice each; allocating one takes 0.2-0.8 s here)
    */
   public FreeTts(String voice, int maxVoices) {
     if (!VOICE.equals(voice)) {
@@ -121,7 +121,7 @@ public final class FreeTts implements TextToSpeech {
       return voice;
     }
     if (thread.isVirtual()) {
-      // a voice per thread would be a voice per call: ~0.3 s and ~10 MB each
+      // a voice per thread would be a voice per call, each 0.2-0.8 s to allocate
       throw new ParleyException(Reason.INTERNAL, "FreeTTS: synthesize on a TTS worker thread, not a virtual thread");
     }
     synchronized (ALLOCATION_LOCK) {
