@@ -97,11 +97,16 @@ rt.on("event", (e) => {
   if (e.type === "response.output_audio.delta") {
     const bytes = Buffer.from(e.delta, "base64").length;
     audioBytes += bytes;
-    if (firstAudioAt === null) firstAudioAt = now();
-    if (args["barge-in-wav"] && !bargeInSent && now() - firstAudioAt >= Number(args["barge-in-after-ms"])) {
-      bargeInSent = true;
-      log("barge-in: speaking again");
-      stream(pcmOfWav(args["barge-in-wav"]));
+    if (firstAudioAt === null) {
+      firstAudioAt = now();
+      // Playback starts with the first audio; the user speaks again this long into it.
+      if (args["barge-in-wav"] && !bargeInSent) {
+        setTimeout(() => {
+          bargeInSent = true;
+          log("barge-in: speaking again");
+          stream(pcmOfWav(args["barge-in-wav"]));
+        }, Number(args["barge-in-after-ms"]));
+      }
     }
     return; // too many to record one by one
   }

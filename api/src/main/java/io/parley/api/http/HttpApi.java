@@ -77,8 +77,7 @@ public final class HttpApi {
     // Audio uploads go to temporary files (deleted when the request ends), with OpenAI's size limit.
     BodyHandler audioUploads = BodyHandler.create(d.config().home().resolve("uploads").toString())
         .setBodyLimit(OpenAiRoutes.MAX_AUDIO_UPLOAD_BYTES).setDeleteUploadedFilesOnEnd(true);
-    b.rootHandler(ctx -> ("/v1/audio/transcriptions".equals(ctx.request().path()) ? audioUploads : jsonBodies)
-        .handle(ctx));
+    b.rootHandler(new PathBodyHandler(jsonBodies, audioUploads, Set.of("/v1/audio/transcriptions")));
     b.rootHandler(authenticator);
     b.rootHandler(ctx -> {
       String path = ctx.request().path();

@@ -114,7 +114,7 @@ public final class VoiceServices implements AutoCloseable {
       java.util.UUID conversationId, List<io.parley.inference.llm.ChatMessage> history, int inputRate, int outputRate) {
     var engines = new io.parley.inference.voice.VoiceSession.Engines(vad.engine(), vad.missing(), stt.engine(),
         stt.missing(), chat.engine(), chat.missing(), tts.engine(), tts.missing(), sttWorkers, sttExecutor, ttsWorkers,
-        config.interimEvery(), config.preRoll());
+        config.interimEvery(), config.preRoll(), config.minSpeech());
     var toVad = new io.parley.inference.audio.Resampler(inputRate, io.parley.inference.vad.VoiceActivityModel.SAMPLE_RATE);
     int ttsRate = tts.engine().map(TextToSpeech::sampleRate).orElse(outputRate);
     var fromTts = new io.parley.inference.audio.Resampler(ttsRate, outputRate);

@@ -16,9 +16,15 @@ public final class Api {
   private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private final String base;
+  private final HttpClient client;
 
   public Api(String base) {
+    this(base, CLIENT);
+  }
+
+  public Api(String base, HttpClient client) {
     this.base = base;
+    this.client = client;
   }
 
   /** A response: status, headers and the body parsed as JSON when it is JSON. */
@@ -66,7 +72,7 @@ public final class Api {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     }
     try {
-      HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
       return new Res(r.statusCode(), r.headers(), r.body());
     } catch (IOException e) {
       throw new IllegalStateException(method + " " + path + " failed: " + e, e);

@@ -32,4 +32,22 @@ public record TestTls(Path cert, Path key) {
     }
     return new TestTls(cert, key);
   }
+
+  /** An HTTP client that trusts this certificate (and nothing else). */
+  public java.net.http.HttpClient client() {
+    try (var in = Files.newInputStream(cert)) {
+      var certificate = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+      var store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      store.load(null, null);
+      store.setCertificateEntry("parley-test", certificate);
+      var trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      trust.init(store);
+      var ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+      ssl.init(null, trust.getTrustManagers(), null);
+      return java.net.http.HttpClient.newBuilder().sslContext(ssl)
+          .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw new AssertionError("cannot trust the test certificate: " + e, e);
+    }
+  }
 }

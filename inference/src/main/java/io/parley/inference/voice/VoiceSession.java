@@ -97,7 +97,7 @@ public final class VoiceSession {
   public record Engines(Optional<VadScheduler> vad, String vadMissing, Optional<SpeechToText> stt, String sttMissing,
                         Optional<ChatModel> chat, String chatMissing, Optional<TextToSpeech> tts, String ttsMissing,
                         WorkerExecutor sttWorkers, java.util.concurrent.Executor sttExecutor,
-                        WorkerExecutor ttsWorkers, Duration interimEvery, Duration preRoll) {}
+                        WorkerExecutor ttsWorkers, Duration interimEvery, Duration preRoll, Duration minSpeech) {}
 
   private final Context context;
   private final Engines engines;
@@ -146,6 +146,10 @@ public final class VoiceSession {
     boolean ttsBusy;
     long audioSamplesOut;
     long firstAudioNanos;
+    /** Audio made but not yet sent: it leaves at the pace of playback (see {@link #pumpAudio}). */
+    final Deque<short[]> audioQueue = new ArrayDeque<>();
+    long queuedSamples;
+    long pacer = -1;
 
     Response(long turn, TurnTimings timings) {
       this.turn = turn;
@@ -303,7 +307,9 @@ public final class VoiceSession {
     events.speechStarted(speechItem, s.startSample() * 1000 / VoiceActivityModel.SAMPLE_RATE);
     if (active != null && settings.interruptResponse()) {
       String item = speechItem;
-      long wait = Math.max(0, settings.bargeIn().toMillis());
+      // speech_started comes once speech has lasted the segmenter's minimum: the barge-in minimum
+      // counts from the onset, so only what is left of it is waited for here.
+      long wait = Math.max(0, settings.bargeIn().toMillis() - engines.minSpeech().toMillis());
       if (wait == 0) {
         cancelResponse("turn_detected");
       } else {
@@ -475,9 +481,52 @@ public final class VoiceSession {
     maybeFinish(r);
   }
 
+  /** Audio leaves at most this far ahead of the playout clock. */
+  static final long LEAD_MS = 500;
+  /** Synthesis stops this far ahead of playback, bounding the audio held per session. */
+  static final long MAX_AHEAD_MS = 10_000;
+  /** How often paced audio is sent. */
+  static final long PACE_MS = 40;
+
+  /**
+   * Sends queued audio no faster than it plays (plus {@link #LEAD_MS}): the response lasts as long
+   * as its audio, so a barge-in finds it active and cuts what has not been heard, and a client that
+   * reads slowly never makes the server hold more than the queue.
+   */
+  private void pumpAudio(Response r) {
+    if (active != r) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (r.firstAudioNanos == 0 && !r.audioQueue.isEmpty()) {
+      r.firstAudioNanos = now;
+      r.timings.firstAudio(now);
+    }
+    long allowed = (now - r.firstAudioNanos) / 1_000_000 * outputRate / 1000 + LEAD_MS * outputRate / 1000;
+    while (!r.audioQueue.isEmpty() && r.audioSamplesOut < allowed) {
+      short[] chunk = r.audioQueue.poll();
+      r.queuedSamples -= chunk.length;
+      r.audioSamplesOut += chunk.length;
+      events.audioDelta(r.id, r.itemId, chunk);
+    }
+    if (!r.audioQueue.isEmpty() && r.pacer < 0) {
+      r.pacer = context.owner().setTimer(PACE_MS, id -> {
+        r.pacer = -1;
+        pumpAudio(r);
+      });
+    }
+    if (r.audioQueue.isEmpty()) {
+      pumpTts(r);
+      maybeFinish(r);
+    }
+  }
+
   private void pumpTts(Response r) {
     if (r.ttsBusy || r.sentences.isEmpty() || active != r) {
       return;
+    }
+    if (r.queuedSamples * 1000 / outputRate > MAX_AHEAD_MS) {
+      return; // pumpAudio starts the next sentence once the queue has drained
     }
     if (engines.tts().isEmpty()) {
       events.error("model_not_configured", engines.ttsMissing());
@@ -493,13 +542,10 @@ public final class VoiceSession {
         if (active == r) {
           short[] out = fromTts.process(samples);
           if (out.length > 0) {
-            if (r.firstAudioNanos == 0) {
-              r.firstAudioNanos = System.nanoTime();
-              r.timings.firstAudio(r.firstAudioNanos);
-            }
-            r.audioSamplesOut += out.length;
             produced[0] += out.length;
-            events.audioDelta(r.id, r.itemId, out);
+            r.audioQueue.add(out);
+            r.queuedSamples += out.length;
+            pumpAudio(r);
           }
         }
       }), () -> closed || active != r);
@@ -518,7 +564,7 @@ public final class VoiceSession {
   }
 
   private void maybeFinish(Response r) {
-    if (active == r && r.llmDone && !r.ttsBusy && r.sentences.isEmpty()) {
+    if (active == r && r.llmDone && !r.ttsBusy && r.sentences.isEmpty() && r.audioQueue.isEmpty()) {
       finish(r, "completed", null, r.transcript.toString(), false);
     }
   }
@@ -545,6 +591,11 @@ public final class VoiceSession {
       r.completion.cancel();
     }
     r.sentences.clear();
+    r.audioQueue.clear();
+    if (r.pacer >= 0) {
+      context.owner().cancelTimer(r.pacer);
+      r.pacer = -1;
+    }
     long playedMs = playedMs(r);
     active = null;
     r.timings.done(System.nanoTime());
