@@ -60,8 +60,15 @@ public final class RealtimeEndpoint {
   private final Map<UUID, AtomicInteger> perUser = new ConcurrentHashMap<>();
   private final AtomicLong eventIds = new AtomicLong();
 
+  private final io.micrometer.core.instrument.MeterRegistry metrics;
+  private final AtomicInteger open = new AtomicInteger();
+
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, ConversationLog log, SessionFactory sessions,
-                          io.parley.core.config.ParleyConfig.Voice config) {
+                          io.parley.core.config.ParleyConfig.Voice config,
+                          io.micrometer.core.instrument.MeterRegistry metrics) {
+    this.metrics = metrics;
+    io.micrometer.core.instrument.Gauge.builder("parley.voice.sessions", open, AtomicInteger::get)
+        .description("Open realtime sessions on this node").register(metrics);
     this.vertx = vertx;
     this.jwt = jwt;
     this.log = log;
@@ -118,7 +125,9 @@ public final class RealtimeEndpoint {
   private void open(ServerWebSocket ws, UUID user, AtomicInteger count) {
     Context context = vertx.getOrCreateContext();
     Connection c = new Connection(ws, user);
+    open.incrementAndGet();
     ws.closeHandler(v -> {
+      open.decrementAndGet();
       count.decrementAndGet();
       c.close();
     });
@@ -527,6 +536,22 @@ public final class RealtimeEndpoint {
         response.put("status_details", new JsonObject().put("type", status).put("reason", reason));
       }
       send(new JsonObject().put("type", "response.done").put("response", response));
+      record("transcript", timings.transcriptMs());
+      record("first_token", timings.firstTokenMs());
+      record("first_audio", timings.firstAudioMs());
+      record("done", timings.doneMs());
+      io.micrometer.core.instrument.Counter.builder("parley.voice.responses").tag("status", status)
+          .description("Assistant responses by final status").register(metrics).increment();
+    }
+
+    private void record(String stage, Double ms) {
+      if (ms == null) {
+        return;
+      }
+      io.micrometer.core.instrument.Timer.builder("parley.voice.turn")
+          .description("Time from the end of the user's speech to each stage of the answer")
+          .tag("stage", stage).publishPercentileHistogram()
+          .register(metrics).record(java.time.Duration.ofNanos((long) (ms * 1e6)));
     }
 
     @Override

@@ -135,6 +135,63 @@ class RealtimeOpenAiTest {
   }
 
   @Test
+  void badInputGetsErrorEventsAndTheSessionLivesOn() throws Exception {
+    java.util.concurrent.BlockingQueue<JsonObject> inbox = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.net.http.WebSocket ws = tls.client().newWebSocketBuilder()
+        .header("Authorization", "Bearer " + token)
+        .buildAsync(java.net.URI.create("wss://127.0.0.1:" + node.server().httpPort() + "/v1/realtime"),
+            new java.net.http.WebSocket.Listener() {
+              final StringBuilder partial = new StringBuilder();
+
+              @Override
+              public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data,
+                                                                     boolean last) {
+                partial.append(data);
+                if (last) {
+                  inbox.add(new JsonObject(partial.toString()));
+                  partial.setLength(0);
+                }
+                w.request(1);
+                return null;
+              }
+            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    try {
+      assertThat(next(inbox).getString("type")).isEqualTo("session.created");
+      String[][] cases = {
+          {"{\"type\":\"input_audio_buffer.append\",\"audio\":\"AA==\"}", "invalid_audio"},
+          {"{\"type\":\"input_audio_buffer.append\",\"audio\":\"!!not base64!!\"}", "invalid_base64"},
+          {"{\"type\":\"input_audio_buffer.append\",\"audio\":\"" + "A".repeat(10 * 1024 * 1024) + "\"}",
+              "audio_too_large"},
+          {"{\"type\":\"teleport\"}", "unknown_event"},
+          {"not json", "invalid_json"},
+          {"{\"type\":\"conversation.item.truncate\",\"item_id\":\"x\",\"audio_end_ms\":-5}", "invalid_value"},
+      };
+      for (String[] c : cases) {
+        ws.sendText(c[0], true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        JsonObject e = next(inbox);
+        assertThat(e.getString("type")).as(c[1]).isEqualTo("error");
+        assertThat(e.getJsonObject("error").getString("code")).isEqualTo(c[1]);
+      }
+      ws.sendBinary(java.nio.ByteBuffer.wrap(new byte[3]), true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(next(inbox).getJsonObject("error").getString("code")).isEqualTo("invalid_audio");
+      ws.sendText(new JsonObject().put("type", "session.update").put("session", new JsonObject()
+          .put("parley", new JsonObject().put("personality", "minimalist"))).encode(), true).get();
+      JsonObject updated = next(inbox);
+      assertThat(updated.getString("type")).as("the session lives on").isEqualTo("session.updated");
+      assertThat(updated.getJsonObject("session").getJsonObject("parley").getString("personality"))
+          .isEqualTo("minimalist");
+    } finally {
+      ws.abort();
+    }
+  }
+
+  private static JsonObject next(java.util.concurrent.BlockingQueue<JsonObject> inbox) throws InterruptedException {
+    JsonObject e = inbox.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(e).as("an event within 10 s").isNotNull();
+    return e;
+  }
+
+  @Test
   void speakingOverTheAnswerCancelsItAndStoresWhatWasHeard() throws Exception {
     JsonObject result = run(List.of("--barge-in-wav", speechAgain.toString(), "--barge-in-after-ms", "1000"));
     JsonArray responses = result.getJsonArray("responses");
