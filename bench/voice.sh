@@ -2,6 +2,9 @@
 # Voice engines benchmark: ./parley bench voice [PART...]
 #
 # Parts (all by default; each writes its own section of docs/BENCHMARKS.md):
+#   engines  Whisper (tiny random-weight ggml file) real-time factor, llama.cpp (tiny GGUF) tokens/s,
+#         FreeTTS real-time factor, each at 1 and 2 threads (WhisperBench, LlmBench, TtsBench; each
+#         takes the median of 7 runs itself).
 #   vad   Silero VAD v5 on ONNX Runtime (inference/src/test/java/io/parley/inference/bench/VadBench.java):
 #         us per 32 ms frame one stream per call vs 64 streams batched per call, side by side in
 #         the same run, and always-on streams one core keeps in real time, mostly silent (energy
@@ -167,12 +170,56 @@ bench_vad() {
 
 # --- main ---------------------------------------------------------------------------------------
 
+ENGINES_SECTION='## voice/engines: Whisper, llama.cpp and FreeTTS on tiny models (`./parley bench voice engines`)'
+
+# The last JSON line a bench main printed (libraries may print lines of their own first).
+last_json() {
+  grep '^{' | tail -n 1
+}
+
+# Value at the dotted path $2 of the JSON object $1.
+json_value() {
+  python3 -c 'import json,sys
+d = json.loads(sys.argv[1])
+for k in sys.argv[2].split("."):
+    d = d[k]
+print(d)' "$1" "$2"
+}
+
+bench_engines() {
+  local whisper llm tts
+  echo "bench/voice: engines (Whisper, llama.cpp, FreeTTS)"
+  whisper="$(run_main io.parley.inference.bench.WhisperBench 7 | last_json)" || die "WhisperBench failed"
+  llm="$(run_main io.parley.inference.bench.LlmBench 7 256 | last_json)" || die "LlmBench failed"
+  tts="$(run_main io.parley.inference.bench.TtsBench | last_json)" || die "TtsBench failed"
+  printf '%s\n%s\n%s\n' "$whisper" "$llm" "$tts"
+  grep -qxF "$ENGINES_SECTION" "$RESULTS" || cat >>"$RESULTS" <<EOF
+
+$ENGINES_SECTION
+
+The engines' own speed with the tiny random-weight files the tests write (real engines, nonsense
+words: a random Whisper never emits end-of-text, so it decodes to its 224-token cap, a worst case).
+Whisper: real-time factor on 3 s of espeak-ng speech (compute / audio; lower is faster). llama.cpp:
+tokens/s streaming 256 tokens. FreeTTS: real-time factor of a 230-character paragraph, warm. Each
+is the median of 7 runs; 2 threads share the machine's 2 cores with everything else.
+
+| date (UTC) | commit | machine | command | whisper RTF 1 / 2 threads | llama tokens/s 1 / 2 threads | FreeTTS RTF 1 thread / 2 threads per stream |
+|---|---|---|---|---|---|---|
+EOF
+  printf '| %s | %s | %s | `%s` | %s / %s | %s / %s | %s / %s |\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$(commit)" \
+    "$(machine)" "$COMMAND" "$(json_value "$whisper" rtf_1_thread)" "$(json_value "$whisper" rtf_2_threads)" \
+    "$(json_value "$llm" tokens_per_s_median.1_threads)" "$(json_value "$llm" tokens_per_s_median.2_threads)" \
+    "$(json_value "$tts" rtf_1thread)" "$(json_value "$tts" rtf_2threads_per_stream)" >>"$RESULTS"
+  echo "row added to docs/BENCHMARKS.md"
+}
+
 PARTS=("$@")
-((${#PARTS[@]})) || PARTS=(vad)
+((${#PARTS[@]})) || PARTS=(vad engines)
 for part in "${PARTS[@]}"; do
   case "$part" in
     vad) bench_vad ;;
-    *) die "no part named '$part' (parts: vad)" ;;
+    engines) bench_engines ;;
+    *) die "no part named '$part' (parts: vad, engines)" ;;
   esac
 done
 echo "rows added to docs/BENCHMARKS.md"
