@@ -44,6 +44,12 @@ public final class VoiceSetup {
         Thread.ofPlatform().name("parley-stt-stream-", 0).daemon(true).factory());
     closers.add(sttExecutor::shutdownNow);
 
+    if (!v.enabled()) {
+      String off = "the voice engines are off on this node (PARLEY_VOICE_ENABLED=false)";
+      LOG.info("voice: {}", off);
+      return new VoiceServices(VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off),
+          VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off), sttWorkers, sttExecutor, ttsWorkers, closers);
+    }
     VoiceServices.Slot<VadScheduler> vad;
     try {
       SileroVad silero = SileroVad.open(config.models(), new SileroVad.Settings(v.vadThreads(), SileroVad.Settings.DEFAULTS.gate()));

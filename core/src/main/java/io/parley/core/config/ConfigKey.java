@@ -60,6 +60,7 @@ public enum ConfigKey {
   PARLEY_TURN_MAX_ALLOCATIONS_PER_USER("10", "allocations", "Allocations per user id; past it Allocate gets 486."),
   PARLEY_TURN_MAX_BPS("5000000", "bytes/s", "Relayed bytes per second per allocation and direction; excess is dropped. 0: unlimited."),
   PARLEY_TURN_ALLOW_PEERS("", "comma list of CIDRs", "Peer ranges the TURN relay may reach although private or loopback, e.g. 127.0.0.0/8 in tests."),
+  PARLEY_VOICE_ENABLED("true", "boolean", "Load the voice engines (VAD, Whisper, chat model, TTS). false: a node that serves REST, calls and TURN only; voice requests get a clear error."),
   PARLEY_VAD_THREADS("1", "threads", "Worker threads scoring VAD frames (all sessions' frames are batched per run)."),
   PARLEY_VAD_START_THRESHOLD("0.5", "probability", "Speech starts when a frame's speech probability reaches this."),
   PARLEY_VAD_END_THRESHOLD("0.35", "probability", "Speech may end once frames fall below this (hysteresis: lower than the start threshold)."),

@@ -167,7 +167,7 @@ public record ParleyConfig(
   public enum TtsEngine { FREETTS, OPENAI }
 
   /** The voice assistant: VAD, speech to text, chat model, speech synthesis, sessions. */
-  public record Voice(int vadThreads, double vadStartThreshold, double vadEndThreshold, Duration minSpeech,
+  public record Voice(boolean enabled, int vadThreads, double vadStartThreshold, double vadEndThreshold, Duration minSpeech,
                       Duration minSilence, Duration preRoll, Optional<Path> whisperModel, int whisperThreads,
                       int sttWorkers, Duration interimEvery, String language, LlmEngine llmEngine,
                       Optional<URI> llmBaseUrl, Optional<String> llmApiKey, String llmModel, Optional<Path> llamaModel,
@@ -332,6 +332,7 @@ public record ParleyConfig(
         seconds(c, PARLEY_SIGNAL_AUTH_TIMEOUT, 1, 300),
         seconds(c, PARLEY_SIGNAL_PING_INTERVAL, 1, 3600));
     Voice voice = new Voice(
+        c.bool(PARLEY_VOICE_ENABLED),
         c.integer(PARLEY_VAD_THREADS, 1, 64),
         c.decimal(PARLEY_VAD_START_THRESHOLD, 0.01, 0.99),
         c.decimal(PARLEY_VAD_END_THRESHOLD, 0.01, 0.99),
