@@ -29,6 +29,9 @@ public final class VadScheduler {
   private final int parallelism = 1;
   private final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger running = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong submitted = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong scored = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong runs = new java.util.concurrent.atomic.AtomicLong();
 
   public VadScheduler(VoiceActivityModel model, WorkerExecutor workers) {
     this.model = model;
@@ -39,8 +42,24 @@ public final class VadScheduler {
     return model;
   }
 
+  /** Frames handed in so far (all sessions). */
+  public long submitted() {
+    return submitted.get();
+  }
+
+  /** Frames scored so far; equal to {@link #submitted} once the queue is drained: none is dropped. */
+  public long scored() {
+    return scored.get();
+  }
+
+  /** Model runs so far; scored / runs is the mean batch size. */
+  public long runs() {
+    return runs.get();
+  }
+
   /** Scores {@code frame} for the stream of {@code state}; {@code result} runs on {@code context}. */
   public void submit(VoiceActivityModel.State state, float[] frame, Context context, Consumer<Float> result) {
+    submitted.incrementAndGet();
     queue.add(new Job(state, frame, context, result));
     kick();
   }
@@ -98,6 +117,8 @@ public final class VadScheduler {
       p = new float[batch.size()];
       java.util.Arrays.fill(p, Float.NaN);
     }
+    runs.incrementAndGet();
+    scored.addAndGet(batch.size());
     for (int i = 0; i < batch.size(); i++) {
       Job b = batch.get(i);
       float v = p[i];
