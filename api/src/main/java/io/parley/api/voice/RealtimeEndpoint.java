@@ -58,6 +58,13 @@ public final class RealtimeEndpoint {
   private final SessionFactory sessions;
   private final io.parley.core.config.ParleyConfig.Voice config;
   private final Map<UUID, AtomicInteger> perUser = new ConcurrentHashMap<>();
+  /** Sessions whose socket dropped, by resume token, until their grace period ends. */
+  private final Map<String, Resumable> resumable = new ConcurrentHashMap<>();
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
+
+  /** What a dropped session leaves behind for a reconnect: its conversation and settings. */
+  private record Resumable(UUID user, UUID conversationId, String personality, String instructions, boolean audioOut,
+                           long expiresAtNanos) {}
   private final AtomicLong eventIds = new AtomicLong();
 
   private final io.micrometer.core.instrument.MeterRegistry metrics;
@@ -112,17 +119,31 @@ public final class RealtimeEndpoint {
         h.reject(429);
         return;
       }
+      String resume = resumeToken(h.query());
       h.accept().onComplete(ws -> {
         if (ws.failed()) {
           count.decrementAndGet();
           return;
         }
-        open(ws.result(), user, count);
+        open(ws.result(), user, count, resume);
       });
     });
   }
 
-  private void open(ServerWebSocket ws, UUID user, AtomicInteger count) {
+  /** The {@code resume} query parameter: a session's resume token (never an access token). */
+  static String resumeToken(String query) {
+    if (query == null) {
+      return null;
+    }
+    for (String kv : query.split("&")) {
+      if (kv.startsWith("resume=")) {
+        return java.net.URLDecoder.decode(kv.substring(7), java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  private void open(ServerWebSocket ws, UUID user, AtomicInteger count, String resumeToken) {
     Context context = vertx.getOrCreateContext();
     Connection c = new Connection(ws, user);
     open.incrementAndGet();
@@ -131,13 +152,30 @@ public final class RealtimeEndpoint {
       count.decrementAndGet();
       c.close();
     });
+    long now = System.nanoTime();
+    resumable.values().removeIf(r -> r.expiresAtNanos - now <= 0);
+    Resumable previous = resumeToken == null ? null : resumable.remove(resumeToken);
+    if (previous != null && previous.user().equals(user) && previous.expiresAtNanos() - now > 0) {
+      c.personality = previous.personality();
+      c.audioOut = previous.audioOut();
+      log.recent(previous.conversationId(), config.contextMessages()).onComplete(ar -> {
+        List<ChatMessage> history = ar.succeeded() ? ar.result().stream()
+            .map(m -> new ChatMessage(m.role(), m.content())).toList() : List.of();
+        c.resumed = true;
+        c.start(context, previous.conversationId(), history, previous.instructions());
+      });
+      return;
+    }
+    if (resumeToken != null) {
+      c.error("resume_failed", "the session to resume has expired or is unknown; a new one was started", "resume", null);
+    }
     log.start(user, "assistant").onComplete(ar -> {
       if (ar.failed()) {
         c.error("server_error", "conversations cannot be stored right now: " + ar.cause().getMessage(), null, null);
         ws.close((short) 1011, "storage unavailable");
         return;
       }
-      c.start(context, ar.result());
+      c.start(context, ar.result(), List.of(), null);
     });
   }
 
@@ -163,9 +201,15 @@ public final class RealtimeEndpoint {
       this.user = user;
     }
 
-    void start(Context context, UUID conversationId) {
-      instructions = Personality.of(personality).systemPrompt();
-      session = sessions.create(context, settings(), this, conversationId, List.of(), inputRate, outputRate);
+    boolean resumed;
+    String resumeToken;
+
+    void start(Context context, UUID conversationId, List<ChatMessage> history, String keptInstructions) {
+      instructions = keptInstructions != null ? keptInstructions : Personality.of(personality).systemPrompt();
+      byte[] raw = new byte[24];
+      random.nextBytes(raw);
+      resumeToken = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+      session = sessions.create(context, settings(), this, conversationId, history, inputRate, outputRate);
       ws.textMessageHandler(this::onText);
       ws.binaryMessageHandler(this::onBinary);
       touch();
@@ -210,7 +254,9 @@ public final class RealtimeEndpoint {
                   .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
                   .put("voice", config.ttsVoice())))
           .put("parley", new JsonObject().put("personality", personality)
-              .put("conversation_id", session.conversationId().toString()));
+              .put("conversation_id", session.conversationId().toString())
+              .put("resume_token", resumeToken)
+              .put("resumed", resumed));
     }
 
     void touch() {
@@ -219,6 +265,7 @@ public final class RealtimeEndpoint {
       }
       idleTimer = vertx.setTimer(config.idleTimeout().toMillis(), id -> {
         if (!closed) {
+          idleClosed = true;
           error("idle_timeout", "no audio or event for " + config.idleTimeout().toSeconds() + " s", null, null);
           ws.close((short) 1000, "idle");
         }
@@ -232,8 +279,14 @@ public final class RealtimeEndpoint {
       }
       if (session != null) {
         session.close();
+        if (!config.sessionGrace().isZero() && !idleClosed) {
+          resumable.put(resumeToken, new Resumable(user, session.conversationId(), personality, instructions, audioOut,
+              System.nanoTime() + config.sessionGrace().toNanos()));
+        }
       }
     }
+
+    boolean idleClosed;
 
     void send(JsonObject event) {
       if (closed) {

@@ -137,24 +137,7 @@ class RealtimeOpenAiTest {
   @Test
   void badInputGetsErrorEventsAndTheSessionLivesOn() throws Exception {
     java.util.concurrent.BlockingQueue<JsonObject> inbox = new java.util.concurrent.LinkedBlockingQueue<>();
-    java.net.http.WebSocket ws = tls.client().newWebSocketBuilder()
-        .header("Authorization", "Bearer " + token)
-        .buildAsync(java.net.URI.create("wss://127.0.0.1:" + node.server().httpPort() + "/v1/realtime"),
-            new java.net.http.WebSocket.Listener() {
-              final StringBuilder partial = new StringBuilder();
-
-              @Override
-              public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data,
-                                                                     boolean last) {
-                partial.append(data);
-                if (last) {
-                  inbox.add(new JsonObject(partial.toString()));
-                  partial.setLength(0);
-                }
-                w.request(1);
-                return null;
-              }
-            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    java.net.http.WebSocket ws = connect("", inbox);
     try {
       assertThat(next(inbox).getString("type")).isEqualTo("session.created");
       String[][] cases = {
@@ -182,6 +165,67 @@ class RealtimeOpenAiTest {
           .isEqualTo("minimalist");
     } finally {
       ws.abort();
+    }
+  }
+
+  private static java.net.http.WebSocket connect(String query, java.util.concurrent.BlockingQueue<JsonObject> inbox)
+      throws Exception {
+    return tls.client().newWebSocketBuilder()
+        .header("Authorization", "Bearer " + token)
+        .buildAsync(java.net.URI.create("wss://127.0.0.1:" + node.server().httpPort() + "/v1/realtime" + query),
+            new java.net.http.WebSocket.Listener() {
+              final StringBuilder partial = new StringBuilder();
+
+              @Override
+              public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data,
+                                                                     boolean last) {
+                partial.append(data);
+                if (last) {
+                  inbox.add(new JsonObject(partial.toString()));
+                  partial.setLength(0);
+                }
+                w.request(1);
+                return null;
+              }
+            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aDroppedSessionResumesItsConversationWithItsToken() throws Exception {
+    var inbox = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
+    java.net.http.WebSocket first = connect("", inbox);
+    JsonObject created = next(inbox).getJsonObject("session").getJsonObject("parley");
+    String resume = created.getString("resume_token");
+    String conversation = created.getString("conversation_id");
+    assertThat(resume).hasSizeGreaterThan(20);
+    first.sendText(new JsonObject().put("type", "session.update").put("session", new JsonObject()
+        .put("audio", new JsonObject().put("input", new JsonObject().putNull("turn_detection")))
+        .put("parley", new JsonObject().put("personality", "friend"))).encode(), true).get();
+    assertThat(next(inbox).getString("type")).isEqualTo("session.updated");
+    first.abort();
+
+    var again = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
+    java.net.http.WebSocket second = connect("?resume=" + resume, again);
+    try {
+      JsonObject parley = next(again).getJsonObject("session").getJsonObject("parley");
+      assertThat(parley.getBoolean("resumed")).isTrue();
+      assertThat(parley.getString("conversation_id")).isEqualTo(conversation);
+      assertThat(parley.getString("personality")).isEqualTo("friend");
+      assertThat(parley.getString("resume_token")).as("a fresh token each time").isNotEqualTo(resume);
+    } finally {
+      second.abort();
+    }
+    var stale = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
+    java.net.http.WebSocket third = connect("?resume=" + resume, stale);
+    try {
+      JsonObject e = next(stale);
+      assertThat(e.getString("type")).isEqualTo("error");
+      assertThat(e.getJsonObject("error").getString("code")).as("a token resumes once").isEqualTo("resume_failed");
+      JsonObject fresh = next(stale).getJsonObject("session").getJsonObject("parley");
+      assertThat(fresh.getBoolean("resumed")).isFalse();
+      assertThat(fresh.getString("conversation_id")).isNotEqualTo(conversation);
+    } finally {
+      third.abort();
     }
   }
 
