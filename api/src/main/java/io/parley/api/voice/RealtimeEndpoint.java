@@ -143,7 +143,11 @@ public final class RealtimeEndpoint {
     return null;
   }
 
+  /** Bytes queued for a client before it counts as not reading (several seconds of paced audio). */
+  static final int MAX_QUEUED_BYTES = 2 * 1024 * 1024;
+
   private void open(ServerWebSocket ws, UUID user, AtomicInteger count, String resumeToken) {
+    ws.setWriteQueueMaxSize(MAX_QUEUED_BYTES);
     Context context = vertx.getOrCreateContext();
     Connection c = new Connection(ws, user);
     open.incrementAndGet();
@@ -290,6 +294,13 @@ public final class RealtimeEndpoint {
 
     void send(JsonObject event) {
       if (closed) {
+        return;
+      }
+      if (ws.writeQueueFull()) {
+        // Audio leaves at playback speed, so a full queue means the client stopped reading: end the
+        // session rather than hold its output (bounded memory per session).
+        closed = true;
+        ws.close((short) 1008, "not reading");
         return;
       }
       event.put("event_id", eventId());
