@@ -118,20 +118,28 @@ final class Room {
    * content as {@code message}: a peer on this node gets it as it was written.
    */
   synchronized void relay(Role from, JsonObject message, String asSent) {
+    relay(from, () -> message, asSent);
+  }
+
+  /** As above, with the parsed form made only when a path needs it (the local verbatim one does not). */
+  synchronized void relay(Role from, java.util.function.Supplier<JsonObject> parsed, String asSent) {
     if (closed) {
       return;
     }
-    message.put("from", from.wire());
     Role to = other(from);
-    switch (presence.get(to)) {
+    Presence where = presence.get(to);
+    SignalConnection here = where == Presence.HERE ? local.get(to) : null;
+    if (here != null && !here.closed && asSent != null) {
+      here.deliverAsSent(from.wire(), asSent, () -> parsed.get().put("from", from.wire()));
+      return;
+    }
+    JsonObject message = parsed.get().put("from", from.wire());
+    switch (where) {
       case HERE -> {
-        SignalConnection c = local.get(to);
-        if (c.closed) {
+        if (here.closed) {
           hub.hold(call, to, message);
-        } else if (asSent != null) {
-          c.deliverAsSent(from.wire(), asSent, message);
         } else {
-          c.deliver(message);
+          here.deliver(message);
         }
       }
       case REMOTE -> hub.publish(this, new JsonObject().put("t", "relay").put("to", to.wire()).put("msg", message));

@@ -107,9 +107,9 @@ final class SignalConnection {
    * Sends a client's own text (one JSON object) to this party with {@code seq} and {@code from}
    * put in front of its fields; {@code parsed} stands in for it while held messages go first.
    */
-  synchronized void deliverAsSent(String from, String text, JsonObject parsed) {
+  synchronized void deliverAsSent(String from, String text, java.util.function.Supplier<JsonObject> parsed) {
     if (afterDrain != null) {
-      afterDrain.add(parsed);
+      afterDrain.add(parsed.get());
       return;
     }
     if (closed) {
