@@ -26,33 +26,47 @@ final class PathBodyHandler implements BodyHandler {
     (uploadPaths.contains(ctx.request().path()) ? uploads : json).handle(ctx);
   }
 
+  // Settings apply to both policies (each keeps its own limit unless one is set here for both).
+
   @Override
   public BodyHandler setHandleFileUploads(boolean handleFileUploads) {
-    throw new UnsupportedOperationException("configure the delegates");
+    json.setHandleFileUploads(handleFileUploads);
+    uploads.setHandleFileUploads(handleFileUploads);
+    return this;
   }
 
   @Override
   public BodyHandler setBodyLimit(long bodyLimit) {
-    throw new UnsupportedOperationException("configure the delegates");
+    json.setBodyLimit(bodyLimit);
+    uploads.setBodyLimit(bodyLimit);
+    return this;
   }
 
   @Override
   public BodyHandler setUploadsDirectory(String uploadsDirectory) {
-    throw new UnsupportedOperationException("configure the delegates");
+    json.setUploadsDirectory(uploadsDirectory);
+    uploads.setUploadsDirectory(uploadsDirectory);
+    return this;
   }
 
   @Override
   public BodyHandler setMergeFormAttributes(boolean mergeFormAttributes) {
-    throw new UnsupportedOperationException("configure the delegates");
+    json.setMergeFormAttributes(mergeFormAttributes);
+    uploads.setMergeFormAttributes(mergeFormAttributes);
+    return this;
   }
 
   @Override
   public BodyHandler setDeleteUploadedFilesOnEnd(boolean deleteUploadedFilesOnEnd) {
-    throw new UnsupportedOperationException("configure the delegates");
+    json.setDeleteUploadedFilesOnEnd(deleteUploadedFilesOnEnd);
+    uploads.setDeleteUploadedFilesOnEnd(deleteUploadedFilesOnEnd);
+    return this;
   }
 
   @Override
   public BodyHandler setPreallocateBodyBuffer(boolean isPreallocateBodyBuffer) {
-    throw new UnsupportedOperationException("configure the delegates");
+    json.setPreallocateBodyBuffer(isPreallocateBodyBuffer);
+    uploads.setPreallocateBodyBuffer(isPreallocateBodyBuffer);
+    return this;
   }
 }
