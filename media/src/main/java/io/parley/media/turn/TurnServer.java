@@ -115,7 +115,7 @@ public final class TurnServer implements AutoCloseable {
                                  PeerPolicy policy, MeterRegistry registry, int threads) {
     TurnServer server = new TurnServer(settings, credentials, nonces, policy, registry, threads);
     try {
-      server.bind(threads);
+      server.bind(threads, 1);
       return server;
     } catch (RuntimeException e) {
       server.close();
@@ -123,7 +123,10 @@ public final class TurnServer implements AutoCloseable {
     }
   }
 
-  private void bind(int threads) {
+  /** Ephemeral UDP ports tried before giving up when their number is taken for TCP (port 0 only). */
+  static final int EPHEMERAL_ATTEMPTS = 10;
+
+  private void bind(int threads, int attempt) {
     InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
     // UDP: with epoll, one socket per event loop on the same port (SO_REUSEPORT); the kernel keeps
     // each client on one socket, hence on one loop.
@@ -155,8 +158,19 @@ public final class TurnServer implements AutoCloseable {
             ch.pipeline().addLast(new StunFrameDecoder(), new TcpClient());
           }
         });
-    // Same port number as UDP (the TURN convention); with port 0 the UDP choice is reused.
-    Channel tcpChannel = await(tcp.bind(new InetSocketAddress(settings.host(), udpPort)), "TCP " + bound);
+    // Same port number as UDP (the TURN convention); with port 0 the UDP choice is reused. That
+    // number may already be taken for TCP: with port 0, start over with another one.
+    ChannelFuture tcpBind = tcp.bind(new InetSocketAddress(settings.host(), udpPort)).awaitUninterruptibly();
+    if (!tcpBind.isSuccess() && settings.port() == 0 && attempt < EPHEMERAL_ATTEMPTS) {
+      LOG.debug("TURN: TCP port {} taken, trying another ephemeral port", udpPort);
+      for (Channel c : listeners) {
+        c.close().awaitUninterruptibly();
+      }
+      listeners.clear();
+      bind(threads, attempt + 1);
+      return;
+    }
+    Channel tcpChannel = await(tcpBind, "TCP " + bound);
     listeners.add(tcpChannel);
     tcpPort = ((InetSocketAddress) tcpChannel.localAddress()).getPort();
     group.scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
