@@ -216,7 +216,7 @@ public final class ParleyServer implements AutoCloseable {
     calls.onUserDeleted(userCache::invalidateLocally);
     signal = new SignalHub(vertx, config.calls(), tokens.jwt(), config.auth().accessTokenTtl(), calls, callStore, bus, redis, registry);
 
-    voice = VoiceSetup.start(vertx, config);
+    voice = VoiceSetup.start(vertx, config, registry);
     conversations = new ConversationStore(pool, ids);
     closers.push(voice);
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), auth, users, new ExpertStore(pool, userCache),

@@ -69,6 +69,8 @@ public final class RealtimeEndpoint {
 
   private final io.micrometer.core.instrument.MeterRegistry metrics;
   private final AtomicInteger open = new AtomicInteger();
+  /** Open connections, for the responses gauge (read on the scrape's thread). */
+  private final java.util.Set<Connection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, ConversationLog log, SessionFactory sessions,
                           io.parley.core.config.ParleyConfig.Voice config,
@@ -76,6 +78,9 @@ public final class RealtimeEndpoint {
     this.metrics = metrics;
     io.micrometer.core.instrument.Gauge.builder("parley.voice.sessions", open, AtomicInteger::get)
         .description("Open realtime sessions on this node").register(metrics);
+    io.micrometer.core.instrument.Gauge.builder("parley.voice.responses.active", connections,
+            all -> all.stream().filter(Connection::responding).count())
+        .description("Assistant responses in progress on this node (generating or playing out)").register(metrics);
     this.vertx = vertx;
     this.jwt = jwt;
     this.log = log;
@@ -151,8 +156,10 @@ public final class RealtimeEndpoint {
     Context context = vertx.getOrCreateContext();
     Connection c = new Connection(ws, user);
     open.incrementAndGet();
+    connections.add(c);
     ws.closeHandler(v -> {
       open.decrementAndGet();
+      connections.remove(c);
       count.decrementAndGet();
       c.close();
     });
@@ -291,6 +298,11 @@ public final class RealtimeEndpoint {
     }
 
     boolean idleClosed;
+
+    boolean responding() {
+      VoiceSession s = session;
+      return s != null && !closed && s.responding();
+    }
 
     void send(JsonObject event) {
       if (closed) {

@@ -31,7 +31,8 @@ public final class VoiceSetup {
 
   private VoiceSetup() {}
 
-  public static VoiceServices start(Vertx vertx, ParleyConfig config) {
+  public static VoiceServices start(Vertx vertx, ParleyConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
+    EngineMeters meters = new EngineMeters(registry);
     ParleyConfig.Voice v = config.voice();
     List<AutoCloseable> closers = new ArrayList<>();
     WorkerExecutor vadWorker = vertx.createSharedWorkerExecutor("parley-vad", 1);
@@ -83,7 +84,7 @@ public final class VoiceSetup {
                 + " server (vLLM, llama.cpp server, Ollama)");
       };
       closers.add(model);
-      chat = VoiceServices.Slot.of(model);
+      chat = VoiceServices.Slot.of(meters.count(model));
     } catch (ParleyException e) {
       LOG.warn("voice: chat model unavailable: {}", e.getMessage());
       chat = VoiceServices.Slot.missing(e.getMessage());
@@ -95,7 +96,7 @@ public final class VoiceSetup {
         case OPENAI -> new OpenAiSpeech(v.ttsBaseUrl().orElseThrow(), v.ttsApiKey(), "tts-1", v.ttsVoice());
       };
       closers.add(engine);
-      tts = VoiceServices.Slot.of(engine);
+      tts = VoiceServices.Slot.of(meters.count(engine));
     } catch (ParleyException e) {
       LOG.warn("voice: speech synthesis unavailable: {}", e.getMessage());
       tts = VoiceServices.Slot.missing(e.getMessage());

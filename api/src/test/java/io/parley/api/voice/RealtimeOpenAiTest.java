@@ -260,4 +260,115 @@ class RealtimeOpenAiTest {
     assertThat(messages.stream().map(m -> (JsonObject) m).filter(m -> "assistant".equals(m.getString("role")))
         .anyMatch(m -> m.getBoolean("truncated"))).as("a truncated assistant message: " + messages).isTrue();
   }
+
+  /** The value of an unlabelled gauge in this node's Prometheus text. */
+  private static double gauge(String name) {
+    String text = api.get("/metrics", null).body();
+    for (String line : text.split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Double.parseDouble(line.substring(name.length() + 1).trim());
+      }
+    }
+    throw new AssertionError(name + " is not in /metrics");
+  }
+
+  private static void awaitGauges(Map<String, Double> expected, Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    Map<String, Double> seen = new java.util.TreeMap<>();
+    while (System.nanoTime() < deadline) {
+      seen.clear();
+      expected.keySet().forEach(k -> seen.put(k, gauge(k)));
+      if (seen.equals(new java.util.TreeMap<>(expected))) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    assertThat(seen).as("gauges after " + within.toMillis() + " ms").isEqualTo(new java.util.TreeMap<>(expected));
+  }
+
+  @Test
+  void aClientLeavingMidAnswerFreesItsWorkers() throws Exception {
+    var inbox = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
+    java.net.http.WebSocket ws = connect("", inbox);
+    assertThat(next(inbox).getString("type")).isEqualTo("session.created");
+    ws.sendText(new JsonObject().put("type", "conversation.item.create").put("item", new JsonObject()
+        .put("type", "message").put("role", "user").put("content", new JsonArray().add(new JsonObject()
+            .put("type", "input_text").put("text", "Tell me a long story about bananas.")))).encode(), true).get();
+    ws.sendText(new JsonObject().put("type", "response.create").encode(), true).get();
+    JsonObject e;
+    do {
+      e = next(inbox);
+      assertThat(e.getString("type")).as("no error before the answer's audio: " + e).isNotEqualTo("error");
+    } while (!"response.output_audio.delta".equals(e.getString("type")));
+    // The answer plays out at real time (seconds of speech): it is in progress when the client goes.
+    assertThat(gauge("parley_voice_responses_active")).as("the answer is in progress").isEqualTo(1.0);
+    ws.abort();
+    awaitGauges(Map.of(
+        "parley_voice_sessions", 0.0,
+        "parley_voice_responses_active", 0.0,
+        "parley_llm_completions_active", 0.0,
+        "parley_tts_syntheses_active", 0.0), Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aClientThatStopsReadingIsClosedAndMemoryStaysBounded() throws Exception {
+    var closed = new java.util.concurrent.CompletableFuture<Integer>();
+    var received = new java.util.concurrent.atomic.AtomicInteger();
+    java.net.http.WebSocket ws = tls.client().newWebSocketBuilder()
+        .header("Authorization", "Bearer " + token)
+        .buildAsync(java.net.URI.create("wss://127.0.0.1:" + node.server().httpPort() + "/v1/realtime"),
+            new java.net.http.WebSocket.Listener() {
+              @Override
+              public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data,
+                                                                     boolean last) {
+                // Reads session.created, then asks for nothing more until told to: the socket's
+                // buffers fill and the server's writes queue up.
+                if (last) {
+                  received.incrementAndGet();
+                }
+                if (received.get() > 1) {
+                  w.request(1);
+                }
+                return null;
+              }
+
+              @Override
+              public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket w, int status,
+                                                                      String reason) {
+                closed.complete(status);
+                return null;
+              }
+
+              @Override
+              public void onError(java.net.http.WebSocket w, Throwable error) {
+                closed.completeExceptionally(error);
+              }
+            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    // Each session.update answers ~1 KB (session.updated); 60,000 of them would be ~60 MB of output
+    // held for a client that reads nothing. The server stops at its write-queue bound instead.
+    String update = new JsonObject().put("type", "session.update").put("session", new JsonObject()
+        .put("parley", new JsonObject().put("personality", "friend"))).encode();
+    int sent = 0;
+    try {
+      while (sent < 60_000) {
+        ws.sendText(update, true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        sent++;
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      // The server dropped the connection under us: it gave up on this client.
+    }
+    received.set(2); // read again: what was queued, then the close frame
+    ws.request(Long.MAX_VALUE);
+    int code;
+    try {
+      code = closed.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      code = -1; // the TCP connection went before the close frame could be read
+    }
+    assertThat(code).as("closed as 'not reading' (1008), or the connection cut").isIn(1008, -1);
+    assertThat(received.get() - 2).as("answers the server queued before it gave up, of " + sent + " asked for")
+        .isLessThan(sent / 2);
+    awaitGauges(Map.of("parley_voice_sessions", 0.0), Duration.ofSeconds(10));
+    assertThat(api.get("/health/live", null).status()).as("the node serves on").isEqualTo(200);
+  }
 }

@@ -676,8 +676,16 @@ public final class VoiceSession {
     turn++;
     Response r = active;
     active = null;
-    if (r != null && r.completion != null) {
-      r.completion.cancel();
+    if (r != null) {
+      if (r.completion != null) {
+        r.completion.cancel();
+      }
+      r.sentences.clear();
+      r.audioQueue.clear();
+      if (r.pacer >= 0) {
+        context.owner().cancelTimer(r.pacer);
+        r.pacer = -1;
+      }
     }
     if (bargeInTimer >= 0) {
       context.owner().cancelTimer(bargeInTimer);
