@@ -14,7 +14,8 @@
 #
 # Expects JAVA and PARLEY_ROOT from the launcher (which also builds the jar and the test classes).
 # Sizes can be lowered for development (SIGNAL_PAIRS, SIGNAL_IDLE, SIGNAL_ROUNDS, SIGNAL_SECONDS);
-# the row records the sizes used.
+# the row records the sizes used. SIGNAL_PARLEY_OPTS adds JVM options to Parley's JVM only (e.g. a
+# flight recording: -XX:StartFlightRecording=filename=/tmp/signal.jfr,settings=profile).
 set -euo pipefail
 
 ROOT="${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -175,7 +176,7 @@ env PARLEY_HOME="$WORK/home" \
   PARLEY_SIGNAL_RATE=100000 \
   PARLEY_CALL_GRACE=3600 \
   PARLEY_LOG_FORMAT=text \
-  "$JAVA" "${SERVER_OPTS[@]}" -jar "$JAR" >"$PARLEY_LOG" 2>&1 &
+  "$JAVA" "${SERVER_OPTS[@]}" ${SIGNAL_PARLEY_OPTS:-} -jar "$JAR" >"$PARLEY_LOG" 2>&1 &
 PARLEY_PID=$!
 
 echo "bench/signal: starting the echo server on 127.0.0.1:$ECHO_PORT (log: $ECHO_LOG)"

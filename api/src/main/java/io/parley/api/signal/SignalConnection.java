@@ -121,7 +121,11 @@ final class SignalConnection {
       return;
     }
     int brace = text.indexOf('{');
-    ws.writeTextMessage("{\"seq\":" + (++seq) + ",\"from\":\"" + from + "\"," + text.substring(brace + 1));
+    // One copy of the client's text (no substring first).
+    StringBuilder out = new StringBuilder(text.length() + from.length() + 32)
+        .append("{\"seq\":").append(++seq).append(",\"from\":\"").append(from).append("\",")
+        .append(text, brace + 1, text.length());
+    ws.writeTextMessage(out.toString());
   }
 
   /** Relayed messages wait from now until {@link #drained}. */

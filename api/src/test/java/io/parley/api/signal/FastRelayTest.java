@@ -18,6 +18,9 @@ class FastRelayTest {
       {"type":"renegotiate","reason":"camera on"}                   | renegotiate
         {"type":"offer","sdp":"v=0"}                                | offer
       {"type":"offer","sdp":""}                                     | -
+      {"type":"offer", "sdp" :  ""}                                 | -
+      {"type":"offer","sdp":"v=0\\q"}                              | -
+      {"type":"offer","sdp":"\\"}                                  | -
       {"type":"offer"}                                              | -
       {"type":"offer","sdp":"v=0","id":1}                           | -
       {"type":"offer","sdp":"v=0","from":"expert"}                  | -
