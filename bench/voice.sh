@@ -9,6 +9,9 @@
 #         us per 32 ms frame one stream per call vs 64 streams batched per call, side by side in
 #         the same run, and always-on streams one core keeps in real time, mostly silent (energy
 #         gate on) and in continuous speech. Medians of ROUNDS rounds.
+#   pipeline  One VoiceSession with every real engine fed espeak-ng speech in real time
+#         (PipelineBench): end of speech to transcript, first token, first audio and done, and the
+#         pipeline's own overhead (first audio minus the engines' compute). Medians of ROUNDS rounds.
 #
 # Expects JAVA and PARLEY_ROOT from the launcher (which also fetches the models). Needs the
 # LibriVox clips of Debian pocketsphinx-testdata (./parley test installs it). The classpath comes
@@ -213,13 +216,62 @@ EOF
   echo "row added to docs/BENCHMARKS.md"
 }
 
+# --- pipeline -----------------------------------------------------------------------------------
+
+PIPELINE_SECTION='## voice/pipeline: turn latency and pipeline overhead (`./parley bench voice pipeline`)'
+
+write_pipeline_section() {
+  cat <<'EOF'
+
+## voice/pipeline: turn latency and pipeline overhead (`./parley bench voice pipeline`)
+
+`PipelineBench` (inference/src/test/java/io/parley/inference/bench): one `VoiceSession` with every
+real engine wired as `/v1/realtime` wires them (Silero VAD through the `VadScheduler`, whisper.cpp
+and llama.cpp on the tiny random-weight files the tests write, 2 threads each, FreeTTS, sentence
+chunker, resamplers), no socket and no database. A feeder streams espeak-ng speech then 1.2 s of
+silence in real time (20 ms chunks); server VAD ends each turn; the answer (24 tokens) is spoken
+and paced out; then the next turn. One warm-up turn, then 5 rounds of 3 turns; medians per round,
+then the median of the rounds. All times from the end of speech (the VAD's speech_stopped, which
+comes after its 600 ms minimum silence).
+
+- **transcript / first token / first audio / done ms**: end of speech to the final transcript, the
+  first LLM token, the first audio sent to the client, and the answer fully paced out (done).
+- **engines ms**: their own compute on the way to the first audio: Whisper's final pass, the LLM
+  until its first whole sentence, FreeTTS until its first audio.
+- **overhead p50 / p99 ms**: first audio minus those three: queueing, hand-offs between worker
+  threads and the event loop. Goal: p50 < 20 ms. (The LLM's share is measured on the session's
+  event loop, so the hop per streamed piece counts as the LLM's, not as overhead.)
+
+| date (UTC) | commit | machine | command | transcript ms | first token ms | first audio ms (p99) | done ms | engines ms: whisper / llm / tts | overhead p50 / p99 ms | goal |
+|---|---|---|---|---|---|---|---|---|---|---|
+EOF
+}
+
+bench_pipeline() {
+  local out goal
+  echo "bench/voice: pipeline (one session, real engines, real-time speech)"
+  out="$(run_main io.parley.inference.bench.PipelineBench "$ROUNDS" 3 | last_json)" || die "PipelineBench failed"
+  [[ -n $out ]] || die "PipelineBench printed no JSON line"
+  echo "$out"
+  goal=NO
+  python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1])["overhead_p50_ms"] < 20 else 1)' "$out" && goal=yes
+  add_row "$PIPELINE_SECTION" write_pipeline_section "$(printf '| %s | %s | %s | `%s` | %s | %s | %s (%s) | %s | %s / %s / %s | %s / %s | %s |' \
+    "$(date -u +%Y-%m-%dT%H:%MZ)" "$(commit)" "$(machine)" "$COMMAND" \
+    "$(json_value "$out" transcript_ms)" "$(json_value "$out" first_token_ms)" "$(json_value "$out" first_audio_ms)" \
+    "$(json_value "$out" first_audio_p99_ms)" "$(json_value "$out" done_ms)" "$(json_value "$out" stt_compute_ms)" \
+    "$(json_value "$out" llm_first_sentence_ms)" "$(json_value "$out" tts_first_audio_ms)" \
+    "$(json_value "$out" overhead_p50_ms)" "$(json_value "$out" overhead_p99_ms)" "$goal")"
+  echo "row added to docs/BENCHMARKS.md"
+}
+
 PARTS=("$@")
-((${#PARTS[@]})) || PARTS=(vad engines)
+((${#PARTS[@]})) || PARTS=(vad engines pipeline)
 for part in "${PARTS[@]}"; do
   case "$part" in
     vad) bench_vad ;;
     engines) bench_engines ;;
-    *) die "no part named '$part' (parts: vad, engines)" ;;
+    pipeline) bench_pipeline ;;
+    *) die "no part named '$part' (parts: vad, engines, pipeline)" ;;
   esac
 done
 echo "rows added to docs/BENCHMARKS.md"

@@ -69,6 +69,8 @@ public final class RealtimeEndpoint {
 
   private final io.micrometer.core.instrument.MeterRegistry metrics;
   private final AtomicInteger open = new AtomicInteger();
+  /** Times a session stopped reading its socket because the VAD was behind its audio. */
+  private final io.micrometer.core.instrument.Counter pauses;
   /** Open connections, for the responses gauge (read on the scrape's thread). */
   private final java.util.Set<Connection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -78,6 +80,9 @@ public final class RealtimeEndpoint {
     this.metrics = metrics;
     io.micrometer.core.instrument.Gauge.builder("parley.voice.sessions", open, AtomicInteger::get)
         .description("Open realtime sessions on this node").register(metrics);
+    pauses = io.micrometer.core.instrument.Counter.builder("parley.voice.input.paused")
+        .description("Times a session stopped reading its client until the VAD caught up (backpressure)")
+        .register(metrics);
     io.micrometer.core.instrument.Gauge.builder("parley.voice.responses.active", connections,
             all -> all.stream().filter(Connection::responding).count())
         .description("Assistant responses in progress on this node (generating or playing out)").register(metrics);
@@ -317,6 +322,19 @@ public final class RealtimeEndpoint {
       }
       event.put("event_id", eventId());
       ws.writeTextMessage(event.encode());
+    }
+
+    @Override
+    public void inputBacklog(boolean backlogged) {
+      if (closed) {
+        return;
+      }
+      if (backlogged) {
+        pauses.increment();
+        ws.pause();
+      } else {
+        ws.resume();
+      }
     }
 
     void error(String code, String message, String param, String clientEventId) {
@@ -616,6 +634,14 @@ public final class RealtimeEndpoint {
       record("first_token", timings.firstTokenMs());
       record("first_audio", timings.firstAudioMs());
       record("done", timings.doneMs());
+      Double overhead = timings.overheadMs();
+      if (overhead != null) {
+        io.micrometer.core.instrument.Timer.builder("parley.voice.pipeline.overhead")
+            .description("End of speech to first audio minus the engines' own compute (Whisper, LLM to its first"
+                + " sentence, TTS to its first audio)")
+            .publishPercentileHistogram().register(metrics)
+            .record(java.time.Duration.ofNanos((long) (Math.max(0, overhead) * 1e6)));
+      }
       io.micrometer.core.instrument.Counter.builder("parley.voice.responses").tag("status", status)
           .description("Assistant responses by final status").register(metrics).increment();
     }

@@ -119,20 +119,9 @@ public final class VoiceServices implements AutoCloseable {
     int ttsRate = tts.engine().map(TextToSpeech::sampleRate).orElse(outputRate);
     var fromTts = new io.parley.inference.audio.Resampler(ttsRate, outputRate);
     var segmenter = new io.parley.inference.vad.VadSegmenter(io.parley.inference.vad.VadSegmenter.Settings.from(config));
-    var chunker = new io.parley.inference.tts.SentenceChunker();
     var session = new io.parley.inference.voice.VoiceSession(vertx, context, settings, engines, events, log,
         conversationId, history, toVad::process, fromTts::process, segmenter::accept,
-        new io.parley.inference.voice.VoiceSession.Chunker() {
-          @Override
-          public List<String> add(String text) {
-            return chunker.push(text);
-          }
-
-          @Override
-          public List<String> flush() {
-            return chunker.flush().map(List::of).orElse(List.of());
-          }
-        });
+        io.parley.inference.voice.SpokenPieces::new);
     session.outputRate(outputRate);
     return session;
   }

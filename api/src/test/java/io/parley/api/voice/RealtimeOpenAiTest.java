@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.api.support.Api;
 import io.parley.api.support.NodeScript;
+import io.parley.api.support.Poll;
 import io.parley.api.support.Speech;
 import io.parley.api.support.TestNode;
 import io.parley.api.support.TestTls;
@@ -261,7 +262,7 @@ class RealtimeOpenAiTest {
         .anyMatch(m -> m.getBoolean("truncated"))).as("a truncated assistant message: " + messages).isTrue();
   }
 
-  /** The value of an unlabelled gauge in this node's Prometheus text. */
+  /** The value of an unlabelled gauge or counter in this node's Prometheus text. */
   private static double gauge(String name) {
     String text = api.get("/metrics", null).body();
     for (String line : text.split("\n")) {
@@ -370,5 +371,50 @@ class RealtimeOpenAiTest {
         .isLessThan(sent / 2);
     awaitGauges(Map.of("parley_voice_sessions", 0.0), Duration.ofSeconds(10));
     assertThat(api.get("/health/live", null).status()).as("the node serves on").isEqualTo(200);
+  }
+
+  @Test
+  void aBurstOfAudioIsSlowedByBackpressureNotDropped() throws Exception {
+    var inbox = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
+    java.net.http.WebSocket ws = connect("", inbox);
+    assertThat(next(inbox).getString("type")).isEqualTo("session.created");
+    // No answers: this is about input. Then 8 x (speech + 1 s of silence) sent as fast as the socket
+    // takes it, ~30 s of audio in well under a second: far more than the VAD's one-second backlog.
+    ws.sendText(new JsonObject().put("type", "session.update").put("session", new JsonObject()
+        .put("audio", new JsonObject().put("input", new JsonObject().put("turn_detection", new JsonObject()
+            .put("type", "server_vad").put("create_response", false))))).encode(), true).get();
+    assertThat(next(inbox).getString("type")).isEqualTo("session.updated");
+    byte[] wav = Files.readAllBytes(speech);
+    byte[] pcm = java.util.Arrays.copyOfRange(wav, 44, wav.length);
+    byte[] turn = new byte[pcm.length + 24_000 * 2];
+    System.arraycopy(pcm, 0, turn, 0, pcm.length);
+    var vad = node.server().voice().vad().orElseThrow();
+    long before = vad.submitted();
+    double pausedBefore = gauge("parley_voice_input_paused_total");
+    int turns = 8;
+    for (int t = 0; t < turns; t++) {
+      for (int at = 0; at < turn.length; at += 9_600) {
+        ws.sendBinary(java.nio.ByteBuffer.wrap(turn, at, Math.min(9_600, turn.length - at)), true).get(30,
+            java.util.concurrent.TimeUnit.SECONDS);
+      }
+    }
+    long frames = (long) turns * (turn.length / 2) * 16_000 / 24_000 / 512;
+    Poll.until(Duration.ofSeconds(60), "every frame of the burst scored",
+        () -> vad.submitted() - before >= frames - 1 && vad.scored() == vad.submitted());
+    assertThat(vad.submitted() - before).as("frames handed to the VAD: none dropped").isBetween(frames - 1, frames + 1);
+    assertThat(gauge("parley_voice_input_paused_total")).as("the burst made the session stop reading")
+        .isGreaterThan(pausedBefore);
+    List<String> seen = new ArrayList<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (seen.stream().filter("input_audio_buffer.speech_stopped"::equals).count() < turns
+        && System.nanoTime() < deadline) {
+      JsonObject e = inbox.poll(1, java.util.concurrent.TimeUnit.SECONDS);
+      if (e != null) {
+        seen.add(e.getString("type"));
+      }
+    }
+    assertThat(seen.stream().filter("input_audio_buffer.speech_stopped"::equals).count())
+        .as("each of the " + turns + " utterances found: " + seen).isEqualTo(turns);
+    ws.abort();
   }
 }

@@ -110,8 +110,18 @@ public final class StreamingTranscriber implements AutoCloseable {
     this.preRollSamples = (int) Math.min(MAX_PREROLL_SAMPLES, preRoll.toMillis() * SAMPLE_RATE / 1000);
   }
 
-  /** The next samples of the stream (16 kHz mono, [-1, 1]); the array is copied. */
+  /** The next samples of the stream (16 kHz mono, [-1, 1]), taken as voiced; the array is copied. */
   public void audio(float[] samples) {
+    audio(samples, true);
+  }
+
+  /**
+   * The next samples of the stream (16 kHz mono, [-1, 1]); the array is copied. An interim falls
+   * due only on {@code voiced} audio: in a pause, and in the silence that ends a turn before the
+   * VAD calls it, there is nothing new to transcribe, and an interim started there would only hold
+   * up the final, which waits for the running call.
+   */
+  public void audio(float[] samples, boolean voiced) {
     Job interim = null;
     synchronized (lock) {
       if (closed) {
@@ -119,7 +129,7 @@ public final class StreamingTranscriber implements AutoCloseable {
       }
       append(samples);
       long fed = bufStart + len;
-      if (speaking && interimSamples > 0 && fed >= nextInterimAt) {
+      if (speaking && voiced && interimSamples > 0 && fed >= nextInterimAt) {
         while (nextInterimAt <= fed) {
           nextInterimAt += interimSamples;
         }

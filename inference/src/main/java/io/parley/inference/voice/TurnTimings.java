@@ -13,7 +13,10 @@ public final class TurnTimings {
   private final long endOfSpeech;
   private long transcribed;
   private long sttCompute;
+  private long llmStarted;
   private long firstToken;
+  private long firstSentence;
+  private long ttsFirstChunkCompute = -1;
   private long firstAudio;
   private long done;
 
@@ -24,6 +27,24 @@ public final class TurnTimings {
   void transcribed(long at, Duration compute) {
     transcribed = at;
     sttCompute = compute == null ? 0 : compute.toNanos();
+  }
+
+  void llmStarted(long at) {
+    llmStarted = at;
+  }
+
+  /** The first sentence went to speech synthesis. */
+  void firstSentence(long at) {
+    if (firstSentence == 0) {
+      firstSentence = at;
+    }
+  }
+
+  /** The TTS engine's own time from the first sentence to its first audio. */
+  void ttsFirstChunk(long computeNanos) {
+    if (ttsFirstChunkCompute < 0) {
+      ttsFirstChunkCompute = computeNanos;
+    }
   }
 
   void firstToken(long at) {
@@ -66,6 +87,31 @@ public final class TurnTimings {
     return sttCompute / 1e6;
   }
 
+  /** The LLM's own time from its request to the first whole sentence (prompt, then tokens), or null. */
+  public Double llmFirstSentenceMs() {
+    return llmStarted == 0 || firstSentence == 0 ? null : (firstSentence - llmStarted) / 1e6;
+  }
+
+  /** The TTS engine's own time to the first audio of the answer, or null. */
+  public Double ttsFirstAudioMs() {
+    return ttsFirstChunkCompute < 0 ? null : ttsFirstChunkCompute / 1e6;
+  }
+
+  /**
+   * End of speech to first audio minus what the engines themselves spent on the way (Whisper's
+   * final pass, the LLM up to its first sentence, TTS up to its first audio): the pipeline's own
+   * cost — queueing, hand-offs between threads, event-loop hops. Null when a part is missing.
+   */
+  public Double overheadMs() {
+    Double firstAudioMs = firstAudioMs();
+    Double llm = llmFirstSentenceMs();
+    Double tts = ttsFirstAudioMs();
+    if (firstAudioMs == null || llm == null || tts == null || transcribed == 0) {
+      return null;
+    }
+    return firstAudioMs - sttComputeMs() - llm - tts;
+  }
+
   /** The {@code parley_timings} object sent with response.done. */
   public JsonObject toJson() {
     return new JsonObject()
@@ -73,6 +119,9 @@ public final class TurnTimings {
         .put("end_of_speech_to_first_token_ms", firstTokenMs())
         .put("end_of_speech_to_first_audio_ms", firstAudioMs())
         .put("end_of_speech_to_done_ms", doneMs())
-        .put("stt_compute_ms", sttComputeMs());
+        .put("stt_compute_ms", sttComputeMs())
+        .put("llm_first_sentence_ms", llmFirstSentenceMs())
+        .put("tts_first_audio_ms", ttsFirstAudioMs())
+        .put("pipeline_overhead_ms", overheadMs());
   }
 }

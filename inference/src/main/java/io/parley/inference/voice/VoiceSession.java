@@ -39,6 +39,9 @@ public final class VoiceSession {
 
   /** Longest audio kept for a manual commit (Whisper's window). */
   public static final int MAX_COMMIT_SAMPLES = 30 * VoiceActivityModel.SAMPLE_RATE;
+  /** Speech probability from which a frame counts as voiced for interim transcripts (Silero's usual cut). */
+  static final float VOICED = 0.5f;
+
   /** How long a cancelled answer waits for the client's truncate before it is stored. */
   static final long TRUNCATE_WAIT_MS = 1_000;
 
@@ -74,6 +77,12 @@ public final class VoiceSession {
                       TurnTimings timings);
 
     void error(String code, String message);
+
+    /**
+     * The VAD is over a second behind this session's audio ({@code true}): stop reading the client
+     * until it has caught up ({@code false}). Nothing is dropped either way.
+     */
+    default void inputBacklog(boolean backlogged) {}
   }
 
   /** Turns 16 kHz frames and their speech probabilities into speech events. */
@@ -81,7 +90,7 @@ public final class VoiceSession {
     List<VadEvent> accept(float[] frame, float probability);
   }
 
-  /** Cuts streaming text into speakable pieces. */
+  /** Cuts one answer's streaming text into speakable pieces (see {@link SpokenPieces}). */
   public interface Chunker {
     List<String> add(String text);
 
@@ -107,8 +116,8 @@ public final class VoiceSession {
   private final Converter toVad;
   private final Converter fromTts;
   private final Segmenter segmenter;
-  private final Chunker chunker;
-  private final VoiceActivityModel.State vadState;
+  private final java.util.function.Supplier<Chunker> chunkers;
+  private final VadScheduler.Stream vadStream;
   private final StreamingTranscriber transcriber;
   private final java.util.Map<Long, String> segmentItems = new java.util.HashMap<>();
   private final java.util.Map<Long, String> interimText = new java.util.HashMap<>();
@@ -144,6 +153,9 @@ public final class VoiceSession {
     ChatModel.Completion completion;
     boolean llmDone;
     boolean ttsBusy;
+    boolean ttsStarted;
+    /** A fresh one per answer: a cancelled answer's unfinished sentence never leaks into the next. */
+    final Chunker chunker = chunkers.get();
     long audioSamplesOut;
     long firstAudioNanos;
     /** Audio made but not yet sent: it leaves at the pace of playback (see {@link #pumpAudio}). */
@@ -161,7 +173,7 @@ public final class VoiceSession {
 
   public VoiceSession(Vertx vertx, Context context, Settings settings, Engines engines, Events events, ConversationLog log,
                       UUID conversationId, List<ChatMessage> history, Converter toVad, Converter fromTts,
-                      Segmenter segmenter, Chunker chunker) {
+                      Segmenter segmenter, java.util.function.Supplier<Chunker> chunkers) {
     this.context = context;
     this.settings = settings;
     this.engines = engines;
@@ -172,8 +184,8 @@ public final class VoiceSession {
     this.toVad = toVad;
     this.fromTts = fromTts;
     this.segmenter = segmenter;
-    this.chunker = chunker;
-    this.vadState = engines.vad().map(v -> v.model().newState()).orElse(null);
+    this.chunkers = chunkers;
+    this.vadStream = engines.vad().map(v -> v.open(context, events::inputBacklog)).orElse(null);
     this.transcriber = engines.stt().map(stt -> new StreamingTranscriber(stt, engines.sttExecutor(), settings.language(),
         engines.interimEvery(), engines.preRoll(), new StreamingTranscriber.Listener() {
           @Override
@@ -277,7 +289,7 @@ public final class VoiceSession {
     if (engines.vad().isEmpty()) {
       return;
     }
-    engines.vad().get().submit(vadState, f, context, p -> onProbability(f, p));
+    vadStream.submit(f, p -> onProbability(f, p));
   }
 
   private void onProbability(float[] f, float p) {
@@ -286,7 +298,7 @@ public final class VoiceSession {
     }
     List<VadEvent> decided = segmenter.accept(f, p);
     if (transcriber != null) {
-      transcriber.audio(f);
+      transcriber.audio(f, p >= VOICED);
     }
     for (VadEvent e : decided) {
       if (transcriber != null) {
@@ -432,6 +444,7 @@ public final class VoiceSession {
     messages.add(ChatMessage.system(settings.instructions()));
     int from = Math.max(0, history.size() - settings.contextMessages());
     messages.addAll(history.subList(from, history.size()));
+    r.timings.llmStarted(System.nanoTime());
     r.completion = engines.chat().get().stream(new ChatRequest(messages, settings.maxTokens(), settings.temperature()),
         new ChatModel.Sink() {
           @Override
@@ -464,7 +477,7 @@ public final class VoiceSession {
     r.transcript.append(text);
     events.textDelta(r.id, r.itemId, text);
     if (settings.audioOut()) {
-      r.sentences.addAll(chunker.add(text));
+      r.sentences.addAll(r.chunker.add(text));
       pumpTts(r);
     }
   }
@@ -475,7 +488,7 @@ public final class VoiceSession {
     }
     r.llmDone = true;
     if (settings.audioOut()) {
-      r.sentences.addAll(chunker.flush());
+      r.sentences.addAll(r.chunker.flush());
       pumpTts(r);
     }
     maybeFinish(r);
@@ -536,9 +549,23 @@ public final class VoiceSession {
     TextToSpeech tts = engines.tts().get();
     String sentence = r.sentences.poll();
     r.ttsBusy = true;
+    boolean firstSentence = !r.ttsStarted;
+    r.ttsStarted = true;
+    if (firstSentence) {
+      r.timings.firstSentence(System.nanoTime());
+    }
     long[] produced = {0};
     engines.ttsWorkers().executeBlocking(() -> {
-      tts.synthesize(sentence, samples -> context.runOnContext(v -> {
+      long started = System.nanoTime();
+      boolean[] chunked = {false};
+      tts.synthesize(sentence, samples -> {
+        // The engine's own time to its first audio of the answer (worker clock, same nanoTime).
+        long firstChunkCompute = firstSentence && !chunked[0] ? System.nanoTime() - started : -1;
+        chunked[0] = true;
+        context.runOnContext(v -> {
+        if (firstChunkCompute >= 0) {
+          r.timings.ttsFirstChunk(firstChunkCompute);
+        }
         if (active == r) {
           short[] out = fromTts.process(samples);
           if (out.length > 0) {
@@ -548,7 +575,8 @@ public final class VoiceSession {
             pumpAudio(r);
           }
         }
-      }), () -> closed || active != r);
+        });
+      }, () -> closed || active != r);
       return null;
     }, false).onComplete(ar -> {
       // Audio callbacks were queued on this context before this completion: all have run.

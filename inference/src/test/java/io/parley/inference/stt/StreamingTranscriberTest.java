@@ -171,6 +171,36 @@ class StreamingTranscriberTest {
   }
 
   @Test
+  void noInterimStartsInTheSilenceThatEndsATurn() {
+    stream.event(new SpeechStarted(0));
+    feed(30, SPEECH, true);                 // 0.96 s: no interim yet
+    for (int i = 0; i < 20; i++) {          // 0.64 s of trailing silence, still "speaking" for the VAD
+      float[] f = new float[FRAME];
+      stream.audio(f, false);
+      fed += FRAME;
+      executor.runAll();
+    }
+    assertThat(engine.calls).as("the interim due at 1 s falls in silence: not started").isEmpty();
+    stream.event(new SpeechStopped(0, fed, segment(0, fed)));
+    assertThat(executor.queued).as("the final runs at once, nothing to wait for").hasSize(1);
+    executor.runAll();
+    assertThat(listener.events).containsExactly("final 1 len=" + fed);
+  }
+
+  @Test
+  void aPauseDelaysTheInterimUntilSpeechResumes() {
+    stream.event(new SpeechStarted(0));
+    feed(30, SPEECH, true);
+    for (int i = 0; i < 10; i++) {
+      stream.audio(new float[FRAME], false);
+      fed += FRAME;
+    }
+    assertThat(engine.calls).isEmpty();
+    feed(1, SPEECH, true);                  // voiced again: the overdue interim starts now
+    assertThat(listener.events).containsExactly("interim 1 len=" + fed);
+  }
+
+  @Test
   void interimIsSkippedWhileTheLastOneRuns() {
     stream.event(new SpeechStarted(0));
     feed(100, SPEECH, false);  // three interims fall due, the first is still queued

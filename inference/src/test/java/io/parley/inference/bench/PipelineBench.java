@@ -1,0 +1,273 @@
+package io.parley.inference.bench;
+
+import io.parley.core.voice.ConversationLog;
+import io.parley.inference.audio.Resampler;
+import io.parley.inference.llm.LlamaChatModel;
+import io.parley.inference.llm.TinyGguf;
+import io.parley.inference.stt.EspeakSpeech;
+import io.parley.inference.stt.TinyWhisperModel;
+import io.parley.inference.stt.WhisperStt;
+import io.parley.inference.support.Tools;
+import io.parley.inference.tts.FreeTts;
+import io.parley.inference.vad.SileroVad;
+import io.parley.inference.vad.VadSegmenter;
+import io.parley.inference.voice.TurnTimings;
+import io.parley.inference.voice.SpokenPieces;
+import io.parley.inference.voice.VadScheduler;
+import io.parley.inference.voice.VoiceSession;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The voice pipeline's own cost and a whole turn's latency, in one JVM, with every real engine:
+ * Silero VAD (ONNX Runtime) through the {@link VadScheduler}, whisper.cpp and llama.cpp on the tiny
+ * random-weight files the tests write, FreeTTS, the spoken-pieces chunker and the resamplers, wired as
+ * {@code /v1/realtime} wires them (no socket, no database: the bench measures the pipeline, not the
+ * network). A feeder thread streams espeak-ng speech and then silence in real time, 20 ms at a
+ * time, to one {@link VoiceSession}; server VAD ends the turn; the answer is generated, spoken and
+ * paced out; the next turn starts when it is done. Each turn's {@link TurnTimings}:
+ *
+ * <ul>
+ *   <li>latency: end of speech (the VAD's speech_stopped, after its minimum silence) to the final
+ *       transcript, the first LLM token, the first audio sent, and the response done (the answer's
+ *       audio paced out at playback speed);
+ *   <li>overhead: end of speech to first audio minus the engines' own compute on the way
+ *       (Whisper's final pass, the LLM until its first sentence, FreeTTS until its first audio):
+ *       queueing, thread hand-offs and event-loop hops. Issue goal: p50 &lt; 20 ms.
+ * </ul>
+ *
+ * Rounds of {@code turns} turns after one warm-up turn; per round the median, then the median of the
+ * rounds. Prints one JSON line. Not a test: run by {@code ./parley bench voice pipeline}.
+ */
+public final class PipelineBench {
+
+  private static final int INPUT_RATE = 16_000;
+  private static final int OUTPUT_RATE = 24_000;
+  private static final int CHUNK_MS = 20;
+  private static final double SILENCE_AFTER_S = 1.2;
+  private static final String[] UTTERANCES = {
+      "How many calories are in a banana?",
+      "Please book a call with my nutritionist tomorrow.",
+      "What should I eat before a long run?",
+  };
+
+  private PipelineBench() {}
+
+  private record Turn(TurnTimings timings, String status) {}
+
+  public static void main(String[] args) throws Exception {
+    if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    int turns = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    if (rounds < 5) {
+      throw new IllegalArgumentException("rounds must be >= 5 (medians of at least 5)");
+    }
+    Path work = Files.createTempDirectory("pipeline-bench");
+    Vertx vertx = Vertx.vertx();
+    ExecutorService llmWorkers = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("bench-llm").factory());
+    ExecutorService sttStream = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("bench-stt").factory());
+    WorkerExecutor vadWorker = vertx.createSharedWorkerExecutor("bench-vad", 1);
+    WorkerExecutor sttWorkers = vertx.createSharedWorkerExecutor("bench-stt-w", 1);
+    WorkerExecutor ttsWorkers = vertx.createSharedWorkerExecutor("bench-tts", 1);
+    int exit = 0;
+    try (SileroVad vad = SileroVad.open(Tools.modelsDir(), SileroVad.Settings.DEFAULTS);
+         WhisperStt stt = new WhisperStt(TinyWhisperModel.builder().write(work.resolve("whisper.bin")), 2, 1);
+         LlamaChatModel llm = LlamaChatModel.open(
+             new LlamaChatModel.Settings(TinyGguf.write(work.resolve("llama.gguf")), "tiny", 1, 2, 1024), llmWorkers);
+         FreeTts tts = new FreeTts(FreeTts.VOICE, 1)) {
+      VadScheduler scheduler = new VadScheduler(vad, vadWorker);
+      var engines = new VoiceSession.Engines(Optional.of(scheduler), null, Optional.of(stt), null, Optional.of(llm), null,
+          Optional.of(tts), null, sttWorkers, sttStream, ttsWorkers, Duration.ofMillis(500), Duration.ofMillis(300),
+          Duration.ofMillis(250));
+      List<short[]> speech = new ArrayList<>();
+      for (String u : UTTERANCES) {
+        speech.add(pcm16(EspeakSpeech.speak(u, 3.0, work)));
+      }
+      List<List<Turn>> results = new ArrayList<>();
+      for (int round = -1; round < rounds; round++) {
+        List<Turn> done = runSession(vertx, engines, speech, round < 0 ? 1 : turns);
+        if (round >= 0) {
+          results.add(done);
+          System.err.printf(Locale.ROOT, "round %d/%d: %s%n", round + 1, rounds, summary(done));
+        }
+      }
+      System.out.println(json(results, turns));
+    } catch (Exception e) {
+      e.printStackTrace();
+      exit = 1;
+    } finally {
+      vadWorker.close();
+      sttWorkers.close();
+      ttsWorkers.close();
+      vertx.close().await(10, TimeUnit.SECONDS);
+      try (Stream<Path> files = Files.walk(work)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    // llama.cpp leaves a non-daemon native thread behind.
+    System.exit(exit);
+  }
+
+  private static short[] pcm16(float[] samples) {
+    short[] out = new short[samples.length];
+    for (int i = 0; i < samples.length; i++) {
+      out[i] = (short) Math.round(Math.max(-1f, Math.min(1f, samples[i])) * 32767f);
+    }
+    return out;
+  }
+
+  /** One session, {@code turns} spoken turns in real time; each answered before the next. */
+  private static List<Turn> runSession(Vertx vertx, VoiceSession.Engines engines, List<short[]> speech, int turns)
+      throws Exception {
+    Context context = vertx.getOrCreateContext();
+    List<Turn> out = new ArrayList<>();
+    CompletableFuture<Turn>[] next = newTurn();
+    VoiceSession.Events events = new EventsAdapter() {
+      @Override
+      public void responseDone(String responseId, String itemId, String status, String reason, String transcript,
+                               TurnTimings timings) {
+        next[0].complete(new Turn(timings, status));
+      }
+
+      @Override
+      public void error(String code, String message) {
+        next[0].completeExceptionally(new IllegalStateException(code + ": " + message));
+      }
+    };
+    var settings = new VoiceSession.Settings(true, true, false, Duration.ofMillis(600), "You are a helpful assistant.",
+        Optional.of("en"), true, 24, 0.7, 20);
+    Resampler fromTts = new Resampler(FreeTts.SAMPLE_RATE, OUTPUT_RATE);
+    VadSegmenter segmenter = new VadSegmenter(VadSegmenter.Settings.DEFAULTS);
+    CompletableFuture<VoiceSession> created = new CompletableFuture<>();
+    context.runOnContext(v -> created.complete(new VoiceSession(vertx, context, settings, engines, events, new MemoryLog(),
+        UUID.randomUUID(), List.of(), pcm -> pcm, fromTts::process, segmenter::accept, SpokenPieces::new)));
+    VoiceSession session = created.get(10, TimeUnit.SECONDS);
+    try {
+      for (int t = 0; t < turns; t++) {
+        short[] utterance = speech.get(t % speech.size());
+        short[] input = new short[utterance.length + (int) (SILENCE_AFTER_S * INPUT_RATE)];
+        System.arraycopy(utterance, 0, input, 0, utterance.length);
+        feedRealTime(context, session, input);
+        Turn turn = next[0].get(60, TimeUnit.SECONDS);
+        if (!"completed".equals(turn.status())) {
+          throw new IllegalStateException("turn " + t + " ended " + turn.status());
+        }
+        out.add(turn);
+        next[0] = new CompletableFuture<>();
+      }
+    } finally {
+      context.runOnContext(v -> session.close());
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static CompletableFuture<Turn>[] newTurn() {
+    return new CompletableFuture[] {new CompletableFuture<Turn>()};
+  }
+
+  private static void feedRealTime(Context context, VoiceSession session, short[] input) throws InterruptedException {
+    int chunk = INPUT_RATE * CHUNK_MS / 1000;
+    long start = System.nanoTime();
+    for (int at = 0, n = 0; at < input.length; at += chunk, n++) {
+      short[] piece = java.util.Arrays.copyOfRange(input, at, Math.min(input.length, at + chunk));
+      context.runOnContext(v -> session.appendAudio(piece));
+      long due = start + (n + 1L) * CHUNK_MS * 1_000_000L;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+    }
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> v = values.stream().sorted().toList();
+    int n = v.size();
+    return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+  }
+
+  private static double percentile(List<Double> values, double p) {
+    List<Double> v = values.stream().sorted().toList();
+    return v.get((int) Math.min(v.size() - 1, Math.ceil(p * v.size()) - 1));
+  }
+
+  private static List<Double> of(List<Turn> turns, Function<TurnTimings, Double> f) {
+    return turns.stream().map(t -> f.apply(t.timings())).toList();
+  }
+
+  private static String summary(List<Turn> turns) {
+    return String.format(Locale.ROOT, "transcript %.1f, first token %.1f, first audio %.1f, done %.1f, overhead %.1f ms"
+            + " (medians of %d turns)", median(of(turns, TurnTimings::transcriptMs)),
+        median(of(turns, TurnTimings::firstTokenMs)), median(of(turns, TurnTimings::firstAudioMs)),
+        median(of(turns, TurnTimings::doneMs)), median(of(turns, TurnTimings::overheadMs)), turns.size());
+  }
+
+  private static String json(List<List<Turn>> rounds, int turns) {
+    List<Turn> all = rounds.stream().flatMap(List::stream).toList();
+    Function<Function<TurnTimings, Double>, Double> roundsMedian =
+        f -> median(rounds.stream().map(r -> median(of(r, f))).toList());
+    return String.format(Locale.ROOT,
+        "{\"bench\":\"pipeline\",\"rounds\":%d,\"turns_per_round\":%d,\"cores\":%d,"
+            + "\"transcript_ms\":%.1f,\"first_token_ms\":%.1f,\"first_audio_ms\":%.1f,\"done_ms\":%.1f,"
+            + "\"stt_compute_ms\":%.1f,\"llm_first_sentence_ms\":%.1f,\"tts_first_audio_ms\":%.1f,"
+            + "\"overhead_p50_ms\":%.2f,\"overhead_p99_ms\":%.2f,\"first_audio_p99_ms\":%.1f}",
+        rounds.size(), turns, Runtime.getRuntime().availableProcessors(),
+        roundsMedian.apply(TurnTimings::transcriptMs), roundsMedian.apply(TurnTimings::firstTokenMs),
+        roundsMedian.apply(TurnTimings::firstAudioMs), roundsMedian.apply(TurnTimings::doneMs),
+        roundsMedian.apply(TurnTimings::sttComputeMs), roundsMedian.apply(TurnTimings::llmFirstSentenceMs),
+        roundsMedian.apply(TurnTimings::ttsFirstAudioMs), roundsMedian.apply(TurnTimings::overheadMs),
+        percentile(of(all, TurnTimings::overheadMs), 0.99), percentile(of(all, TurnTimings::firstAudioMs), 0.99));
+  }
+
+  /** Stores nothing: the bench measures the pipeline, not PostgreSQL. */
+  private static final class MemoryLog implements ConversationLog {
+    @Override
+    public Future<UUID> start(UUID userId, String personality) {
+      return Future.succeededFuture(UUID.randomUUID());
+    }
+
+    @Override
+    public Future<List<Message>> recent(UUID conversationId, int n) {
+      return Future.succeededFuture(List.of());
+    }
+
+    @Override
+    public Future<UUID> append(UUID conversationId, Message message) {
+      return Future.succeededFuture(UUID.randomUUID());
+    }
+  }
+
+  /** Events the bench does not look at. */
+  private abstract static class EventsAdapter implements VoiceSession.Events {
+    @Override public void speechStarted(String itemId, long audioStartMs) {}
+    @Override public void speechStopped(String itemId, long audioEndMs) {}
+    @Override public void committed(String itemId, String previousItemId) {}
+    @Override public void userItemCreated(String itemId, String previousItemId, String text) {}
+    @Override public void transcriptionDelta(String itemId, String delta) {}
+    @Override public void transcriptionCompleted(String itemId, String transcript) {}
+    @Override public void transcriptionFailed(String itemId, String message) {}
+    @Override public void responseCreated(String responseId, String itemId) {}
+    @Override public void textDelta(String responseId, String itemId, String delta) {}
+    @Override public void audioDelta(String responseId, String itemId, short[] pcm) {}
+  }
+}
