@@ -14,8 +14,8 @@
 #
 # Expects JAVA and PARLEY_ROOT from the launcher (which also builds the jar and the test classes).
 # Sizes can be lowered for development (SIGNAL_PAIRS, SIGNAL_IDLE, SIGNAL_ROUNDS, SIGNAL_SECONDS);
-# the row records the sizes used. SIGNAL_PARLEY_OPTS adds JVM options to Parley's JVM only (e.g. a
-# flight recording: -XX:StartFlightRecording=filename=/tmp/signal.jfr,settings=profile).
+# the row records the sizes used. SIGNAL_PARLEY_OPTS and SIGNAL_ECHO_OPTS add JVM options to one
+# server's JVM (e.g. a flight recording: -XX:StartFlightRecording=filename=/tmp/parley.jfr,settings=profile).
 set -euo pipefail
 
 ROOT="${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -180,7 +180,7 @@ env PARLEY_HOME="$WORK/home" \
 PARLEY_PID=$!
 
 echo "bench/signal: starting the echo server on 127.0.0.1:$ECHO_PORT (log: $ECHO_LOG)"
-"$JAVA" "${SERVER_OPTS[@]}" -cp "$BENCH_CLASSES:$LIB/*" io.parley.api.bench.SignalEcho "$ECHO_PORT" >"$ECHO_LOG" 2>&1 &
+"$JAVA" "${SERVER_OPTS[@]}" ${SIGNAL_ECHO_OPTS:-} -cp "$BENCH_CLASSES:$LIB/*" io.parley.api.bench.SignalEcho "$ECHO_PORT" >"$ECHO_LOG" 2>&1 &
 ECHO_PID=$!
 
 started=$SECONDS
