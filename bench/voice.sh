@@ -237,7 +237,8 @@ comes after its 600 ms minimum silence).
 - **transcript / first token / first audio / done ms**: end of speech to the final transcript, the
   first LLM token, the first audio sent to the client, and the answer fully paced out (done).
 - **engines ms**: their own compute on the way to the first audio: Whisper's final pass, the LLM
-  until its first whole sentence, FreeTTS until its first audio.
+  until its first whole sentence, FreeTTS until its first audio (Whisper: only what ran after the end
+  of speech; a final taken over from a running interim started earlier).
 - **overhead p50 / p99 ms**: first audio minus those three: queueing, hand-offs between worker
   threads and the event loop. Goal: p50 < 20 ms. (The LLM's share is measured on the session's
   event loop, so the hop per streamed piece counts as the LLM's, not as overhead.)

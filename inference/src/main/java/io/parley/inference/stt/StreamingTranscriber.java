@@ -29,7 +29,11 @@ import org.slf4j.LoggerFactory;
  * Engine calls run on {@code executor}, which must use platform threads (JNI engines refuse virtual
  * ones). Per stream at most one call is in flight: an interim that falls due while a call runs is
  * skipped (the next one covers more speech anyway); a final waits for the running call and finals
- * run in segment order. Interims cover at most the last {@link #MAX_INTERIM_SAMPLES} of speech; the
+ * run in segment order. Interims fall due only on voiced audio. When speech stops while an interim
+ * runs that already has every voiced sample of the segment (only silence came after it started),
+ * that interim's result is delivered as the final: no second pass and no wait, which matters because
+ * the VAD calls the end of speech only after its minimum silence, time in which an interim started
+ * on the last words is still running. Interims cover at most the last {@link #MAX_INTERIM_SAMPLES} of speech; the
  * final is the segment the VAD reported, which a {@link WhisperStt} transcribes in 30 s windows.
  * Buffered audio is bounded: the pre-roll while silent, 30 s while speaking.
  *
@@ -65,7 +69,11 @@ public final class StreamingTranscriber implements AutoCloseable {
     void failed(long segmentId, ParleyException error);
   }
 
-  private record Job(long segment, long epoch, boolean isFinal, float[] audio) {}
+  /**
+   * One engine call. {@code coversAllFrom} / {@code coversTo}: the stream offsets an interim's audio
+   * spans ({@code coversAllFrom} is the segment's start when it has all of it, else -1).
+   */
+  private record Job(long segment, long epoch, boolean isFinal, float[] audio, long coversAllFrom, long coversTo) {}
 
   private final SpeechToText engine;
   private final Executor executor;
@@ -87,6 +95,10 @@ public final class StreamingTranscriber implements AutoCloseable {
   private boolean running;        // an engine call is in flight
   private boolean closed;
   private final ArrayDeque<Job> finals = new ArrayDeque<>();
+  private Job inFlight;           // the engine call running, if any
+  private boolean promoted;       // inFlight, an interim, is to be delivered as its segment's final
+  private long lastVoicedEnd;     // stream offset just after the last voiced sample
+  private long promotions;
   private long interimsStarted;
   private long interimsSkipped;
 
@@ -129,6 +141,9 @@ public final class StreamingTranscriber implements AutoCloseable {
       }
       append(samples);
       long fed = bufStart + len;
+      if (voiced) {
+        lastVoicedEnd = fed;
+      }
       if (speaking && voiced && interimSamples > 0 && fed >= nextInterimAt) {
         while (nextInterimAt <= fed) {
           nextInterimAt += interimSamples;
@@ -138,7 +153,9 @@ public final class StreamingTranscriber implements AutoCloseable {
         } else {
           long from = Math.max(segmentStart, fed - MAX_INTERIM_SAMPLES);
           float[] speech = Arrays.copyOfRange(buf, (int) (from - bufStart), len);
-          interim = new Job(segmentId, epoch, false, speech);
+          interim = new Job(segmentId, epoch, false, speech, from == segmentStart ? from : -1, fed);
+          inFlight = interim;
+          promoted = false;
           running = true;
           interimsStarted++;
         }
@@ -170,11 +187,17 @@ public final class StreamingTranscriber implements AutoCloseable {
             segmentId++; // a stop without a start: still a segment of its own
           }
           speaking = false;
-          Job f = new Job(segmentId, epoch, true, stopped.audio());
-          if (running) {
+          Job f = new Job(segmentId, epoch, true, stopped.audio(), -1, fed);
+          if (running && finals.isEmpty() && promotable(inFlight)) {
+            // The interim in flight already has every voiced sample of this segment (only silence
+            // came after it started): its result is the final. No second pass, no wait.
+            promoted = true;
+            promotions++;
+          } else if (running) {
             finals.addLast(f);
           } else {
             running = true;
+            inFlight = f;
             job = f;
           }
           trim();
@@ -234,6 +257,19 @@ public final class StreamingTranscriber implements AutoCloseable {
     }
   }
 
+  /** Finals delivered from an interim that already covered the whole segment's speech. */
+  public long promotions() {
+    synchronized (lock) {
+      return promotions;
+    }
+  }
+
+  /** Whether {@code job}, running, is an interim of the current segment with all of its voiced audio. */
+  private boolean promotable(Job job) {
+    return job != null && !job.isFinal() && job.epoch() == epoch && job.segment() == segmentId
+        && job.coversAllFrom() >= 0 && job.coversAllFrom() <= segmentStart && job.coversTo() >= lastVoicedEnd;
+  }
+
   // --- buffer -------------------------------------------------------------------------------------
 
   private void append(float[] samples) {
@@ -287,13 +323,23 @@ public final class StreamingTranscriber implements AutoCloseable {
 
   private void done(Job job, Transcript result, RuntimeException error) {
     boolean deliver;
+    boolean asFinal;
     synchronized (lock) {
+      asFinal = job.isFinal() || (promoted && job == inFlight);
       deliver = !closed && job.epoch() == epoch
-          && (job.isFinal() || (speaking && job.segment() == segmentId));
+          && (asFinal || (speaking && job.segment() == segmentId));
+      if (asFinal && !job.isFinal() && error != null) {
+        // The promoted interim failed: the segment still gets its own final pass.
+        asFinal = false;
+        deliver = false;
+        finals.addFirst(new Job(job.segment(), job.epoch(), true, job.audio(), -1, job.coversTo()));
+      }
+      promoted = false;
+      inFlight = null;
     }
     if (deliver) {
       try {
-        if (error == null && job.isFinal()) {
+        if (error == null && asFinal) {
           listener.completed(job.segment(), result);
         } else if (error == null) {
           listener.interim(job.segment(), result.text());
@@ -313,6 +359,7 @@ public final class StreamingTranscriber implements AutoCloseable {
     synchronized (lock) {
       next = closed ? null : finals.pollFirst();
       running = next != null;
+      inFlight = next;
     }
     if (next != null) {
       submit(next);

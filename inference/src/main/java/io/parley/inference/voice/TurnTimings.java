@@ -26,7 +26,9 @@ public final class TurnTimings {
 
   void transcribed(long at, Duration compute) {
     transcribed = at;
-    sttCompute = compute == null ? 0 : compute.toNanos();
+    // Only the compute after the end of speech is on the turn's path: a final taken over from an
+    // interim that started earlier (StreamingTranscriber) ran partly before it.
+    sttCompute = compute == null ? 0 : Math.max(0, Math.min(compute.toNanos(), at - endOfSpeech));
   }
 
   void llmStarted(long at) {

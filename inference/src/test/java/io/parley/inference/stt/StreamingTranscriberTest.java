@@ -188,6 +188,36 @@ class StreamingTranscriberTest {
   }
 
   @Test
+  void anInterimThatHasAllTheSpeechBecomesTheFinal() {
+    stream.event(new SpeechStarted(0));
+    feed(32, SPEECH, false);                // 1.02 s: the interim due at 1 s starts (queued, not run)
+    assertThat(executor.queued).hasSize(1);
+    for (int i = 0; i < 19; i++) {          // then only silence until the VAD calls the end
+      stream.audio(new float[FRAME], false);
+      fed += FRAME;
+    }
+    stream.event(new SpeechStopped(0, fed, segment(0, fed)));
+    assertThat(executor.queued).as("no second pass queued").hasSize(1);
+    executor.runAll();
+    assertThat(listener.events).containsExactly("final 1 len=" + 32 * FRAME);
+    assertThat(engine.calls).hasSize(1);
+    assertThat(stream.promotions()).isEqualTo(1);
+  }
+
+  @Test
+  void speechAfterTheInterimStartedStillGetsItsOwnFinal() {
+    stream.event(new SpeechStarted(0));
+    feed(32, SPEECH, false);                // the interim starts at 1.02 s
+    feed(5, SPEECH, false);                 // more words while it runs
+    stream.event(new SpeechStopped(0, fed, segment(0, fed)));
+    executor.runAll();
+    assertThat(listener.events).as("the interim is stale (speech stopped); the final has all")
+        .containsExactly("final 1 len=" + fed);
+    assertThat(engine.calls).hasSize(2);
+    assertThat(stream.promotions()).isZero();
+  }
+
+  @Test
   void aPauseDelaysTheInterimUntilSpeechResumes() {
     stream.event(new SpeechStarted(0));
     feed(30, SPEECH, true);
