@@ -227,7 +227,8 @@ public final class ParleyServer implements AutoCloseable {
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
             voiceConfig, settings, events, conversations, conversationId, history, inputRate, outputRate),
-        voiceConfig, registry);
+        voiceConfig, registry, redis);
+    closers.push(realtime::close);
     HttpServerOptions httpOptions = new HttpServerOptions();
     if (config.http().tls()) {
       httpOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()

@@ -11,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
@@ -64,20 +65,34 @@ public final class RealtimeEndpoint {
 
   /** What a dropped session leaves behind for a reconnect: its conversation and settings. */
   private record Resumable(UUID user, UUID conversationId, String personality, String instructions, boolean audioOut,
-                           long expiresAtNanos) {}
+                           long expiresAtNanos) {
+    JsonObject toJson() {
+      return new JsonObject().put("user", user.toString()).put("conversation_id", conversationId.toString())
+          .put("personality", personality).put("instructions", instructions).put("audio_out", audioOut);
+    }
+
+    static Resumable fromJson(JsonObject j, long expiresAtNanos) {
+      return new Resumable(UUID.fromString(j.getString("user")), UUID.fromString(j.getString("conversation_id")),
+          j.getString("personality"), j.getString("instructions"), j.getBoolean("audio_out", true), expiresAtNanos);
+    }
+  }
   private final AtomicLong eventIds = new AtomicLong();
 
   private final io.micrometer.core.instrument.MeterRegistry metrics;
   private final AtomicInteger open = new AtomicInteger();
   /** Times a session stopped reading its socket because the VAD was behind its audio. */
   private final io.micrometer.core.instrument.Counter pauses;
+  /** The cluster's view (per-user cap, resume on any node), or null for this node alone. */
+  private final VoiceSessions cluster;
   /** Open connections, for the responses gauge (read on the scrape's thread). */
   private final java.util.Set<Connection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, ConversationLog log, SessionFactory sessions,
                           io.parley.core.config.ParleyConfig.Voice config,
-                          io.micrometer.core.instrument.MeterRegistry metrics) {
+                          io.micrometer.core.instrument.MeterRegistry metrics,
+                          io.vertx.redis.client.RedisAPI redis) {
     this.metrics = metrics;
+    this.cluster = redis == null ? null : new VoiceSessions(vertx, redis, config.maxSessionsPerUser());
     io.micrometer.core.instrument.Gauge.builder("parley.voice.sessions", open, AtomicInteger::get)
         .description("Open realtime sessions on this node").register(metrics);
     pauses = io.micrometer.core.instrument.Counter.builder("parley.voice.input.paused")
@@ -130,14 +145,38 @@ public final class RealtimeEndpoint {
         return;
       }
       String resume = resumeToken(h.query());
-      h.accept().onComplete(ws -> {
-        if (ws.failed()) {
+      String sessionId = UUID.randomUUID().toString();
+      Future<java.util.Optional<Boolean>> lease = cluster == null ? Future.succeededFuture(java.util.Optional.empty())
+          : cluster.acquire(user, sessionId);
+      lease.onComplete(l -> {
+        if (l.succeeded() && l.result().isPresent() && !l.result().get()) {
           count.decrementAndGet();
+          h.reject(429); // the user's maximum is open on the cluster's nodes together
           return;
         }
-        open(ws.result(), user, count, resume);
+        h.accept().onComplete(ws -> {
+          if (ws.failed()) {
+            count.decrementAndGet();
+            release(user, sessionId);
+            return;
+          }
+          open(ws.result(), user, count, resume, sessionId);
+        });
       });
     });
+  }
+
+  private void release(UUID user, String sessionId) {
+    if (cluster != null) {
+      cluster.release(user, sessionId);
+    }
+  }
+
+  /** Stops renewing this node's session leases and gives them back (shutdown). */
+  public void close() {
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   /** The {@code resume} query parameter: a session's resume token (never an access token). */
@@ -156,7 +195,7 @@ public final class RealtimeEndpoint {
   /** Bytes queued for a client before it counts as not reading (several seconds of paced audio). */
   static final int MAX_QUEUED_BYTES = 2 * 1024 * 1024;
 
-  private void open(ServerWebSocket ws, UUID user, AtomicInteger count, String resumeToken) {
+  private void open(ServerWebSocket ws, UUID user, AtomicInteger count, String resumeToken, String sessionId) {
     ws.setWriteQueueMaxSize(MAX_QUEUED_BYTES);
     Context context = vertx.getOrCreateContext();
     Connection c = new Connection(ws, user);
@@ -166,11 +205,33 @@ public final class RealtimeEndpoint {
       open.decrementAndGet();
       connections.remove(c);
       count.decrementAndGet();
+      release(user, sessionId);
       c.close();
     });
     long now = System.nanoTime();
     resumable.values().removeIf(r -> r.expiresAtNanos - now <= 0);
-    Resumable previous = resumeToken == null ? null : resumable.remove(resumeToken);
+    Resumable here = resumeToken == null ? null : resumable.remove(resumeToken);
+    if (resumeToken == null || cluster == null) {
+      start(c, context, user, resumeToken, here);
+      return;
+    }
+    // Kept in Redis by whichever node had the session; this node's memory is the fallback.
+    ws.pause();
+    cluster.take(resumeToken).onComplete(ar -> {
+      // Redis is the authority when it answers: a token another node already took is gone here too.
+      Resumable found = ar.succeeded() ? null : here;
+      if (ar.succeeded() && ar.result().isPresent()) {
+        // Redis kept it no longer than the grace period: it is current.
+        found = Resumable.fromJson(ar.result().get(), System.nanoTime() + config.sessionGrace().toNanos());
+      }
+      ws.resume();
+      start(c, context, user, resumeToken, found);
+    });
+  }
+
+  private void start(Connection c, Context context, UUID user, String resumeToken, Resumable previous) {
+    ServerWebSocket ws = c.ws;
+    long now = System.nanoTime();
     if (previous != null && previous.user().equals(user) && previous.expiresAtNanos() - now > 0) {
       c.personality = previous.personality();
       c.audioOut = previous.audioOut();
@@ -221,6 +282,9 @@ public final class RealtimeEndpoint {
     String resumeToken;
 
     void start(Context context, UUID conversationId, List<ChatMessage> history, String keptInstructions) {
+      if (closed) {
+        return; // the client left while its conversation was being looked up: no session to leak
+      }
       instructions = keptInstructions != null ? keptInstructions : Personality.of(personality).systemPrompt();
       byte[] raw = new byte[24];
       random.nextBytes(raw);
@@ -296,8 +360,14 @@ public final class RealtimeEndpoint {
       if (session != null) {
         session.close();
         if (!config.sessionGrace().isZero() && !idleClosed) {
-          resumable.put(resumeToken, new Resumable(user, session.conversationId(), personality, instructions, audioOut,
-              System.nanoTime() + config.sessionGrace().toNanos()));
+          Resumable kept = new Resumable(user, session.conversationId(), personality, instructions, audioOut,
+              System.nanoTime() + config.sessionGrace().toNanos());
+          resumable.put(resumeToken, kept);
+          if (cluster != null) {
+            cluster.keep(resumeToken, kept.toJson(), config.sessionGrace())
+                .onFailure(e -> LOG.warn("voice: resume state not shared ({}); it resumes on this node only",
+                    e.toString()));
+          }
         }
       }
     }

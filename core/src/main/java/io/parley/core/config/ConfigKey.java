@@ -88,7 +88,7 @@ public enum ConfigKey {
   PARLEY_VOICE_BARGE_IN_MS("300", "ms", "User speech must last this long during an answer to interrupt it (so a short mhmm does not)."),
   PARLEY_VOICE_SESSION_GRACE("30", "seconds", "A realtime session whose socket drops can be resumed with its resume token this long."),
   PARLEY_VOICE_IDLE_TIMEOUT("600", "seconds", "A realtime session with no audio or event for this long is closed."),
-  PARLEY_VOICE_MAX_SESSIONS_PER_USER("3", "sessions", "Concurrent realtime sessions per user; past it a new one is refused."),
+  PARLEY_VOICE_MAX_SESSIONS_PER_USER("3", "sessions", "Concurrent realtime sessions per user on all nodes together; past it a new one is refused (429)."),
   PARLEY_CALL_LIMIT("1200", "seconds", "Hard limit of one expert call (20 min): at it the server ends the call for both parties and cuts its TURN relays. A booking may be shorter, never longer."),
   PARLEY_CALL_WARNINGS("120,30", "comma list of seconds", "Before a call's limit, signalling sends call-warning events this many seconds before the end."),
   PARLEY_CALL_JOIN_EARLY("600", "seconds", "How long before an appointment's scheduled time its call may be started or joined."),
