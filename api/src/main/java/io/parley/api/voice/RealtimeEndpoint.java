@@ -302,6 +302,8 @@ public final class RealtimeEndpoint {
     }
 
     boolean serverVad = true;
+    /** This session's segmenting settings: the server's (PARLEY_VAD_*) until the client sets its own. */
+    io.parley.inference.vad.VadSegmenter.Settings segmenting = io.parley.inference.vad.VadSegmenter.Settings.from(config);
     boolean createResponse = true;
     boolean interruptResponse = true;
     int maxTokens;
@@ -312,9 +314,11 @@ public final class RealtimeEndpoint {
 
     JsonObject sessionJson() {
       JsonObject vad = serverVad ? new JsonObject().put("type", "server_vad")
-          .put("threshold", config.vadStartThreshold())
-          .put("prefix_padding_ms", config.preRoll().toMillis())
-          .put("silence_duration_ms", config.minSilence().toMillis())
+          .put("threshold", segmenting.startThreshold())
+          .put("prefix_padding_ms", segmenting.preRoll().toMillis())
+          .put("silence_duration_ms", segmenting.minSilence().toMillis())
+          .put("end_threshold", segmenting.endThreshold())
+          .put("min_speech_ms", segmenting.minSpeech().toMillis())
           .put("create_response", createResponse).put("interrupt_response", interruptResponse) : null;
       return new JsonObject()
           .put("type", "realtime")
@@ -528,11 +532,56 @@ public final class RealtimeEndpoint {
           if (td != null) {
             createResponse = td.getBoolean("create_response", true);
             interruptResponse = td.getBoolean("interrupt_response", true);
+            var updated = vadSettings(td, id);
+            if (updated == null) {
+              return; // the error said why; nothing changed
+            }
+            segmenting = updated;
+            session.updateVad(segmenting);
           }
         }
       }
       session.update(settings());
       send(new JsonObject().put("type", "session.updated").put("session", sessionJson()));
+    }
+
+    /**
+     * The server_vad fields of {@code turn_detection} over this session's current settings:
+     * {@code threshold} (speech starts at or above, 0..1), {@code silence_duration_ms} (end of turn,
+     * 100..10000), {@code prefix_padding_ms} (pre-roll, 0..2000) and Parley's {@code end_threshold}
+     * (speech goes on at or above; default: the threshold minus 0.15) and {@code min_speech_ms}
+     * (0..2000). Null after an error event when a value is out of range.
+     */
+    io.parley.inference.vad.VadSegmenter.Settings vadSettings(JsonObject td, String id) {
+      try {
+        double start = number(td, "threshold", segmenting.startThreshold(), 0.01, 0.99);
+        double end = number(td, "end_threshold",
+            td.containsKey("threshold") ? Math.max(0.01, start - 0.15) : Math.min(segmenting.endThreshold(), start), 0.01, start);
+        long silence = (long) number(td, "silence_duration_ms", segmenting.minSilence().toMillis(), 100, 10_000);
+        long preRoll = (long) number(td, "prefix_padding_ms", segmenting.preRoll().toMillis(), 0, 2_000);
+        long minSpeech = (long) number(td, "min_speech_ms", segmenting.minSpeech().toMillis(), 0, 2_000);
+        return new io.parley.inference.vad.VadSegmenter.Settings(start, end, java.time.Duration.ofMillis(minSpeech),
+            java.time.Duration.ofMillis(silence), java.time.Duration.ofMillis(preRoll), segmenting.maxSegment());
+      } catch (IllegalArgumentException e) {
+        error("invalid_value", e.getMessage(), "session.audio.input.turn_detection", id);
+        return null;
+      }
+    }
+
+    private static double number(JsonObject o, String key, double current, double min, double max) {
+      Object v = o.getValue(key);
+      if (v == null) {
+        return current;
+      }
+      if (!(v instanceof Number n) || !(n.doubleValue() >= min && n.doubleValue() <= max)) {
+        throw new IllegalArgumentException("turn_detection." + key + " must be a number in " + fmt(min) + ".."
+            + fmt(max) + ", got " + v);
+      }
+      return n.doubleValue();
+    }
+
+    private static String fmt(double d) {
+      return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 
     Integer rate(JsonObject format, String param, String id) {

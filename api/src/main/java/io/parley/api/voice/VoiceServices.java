@@ -120,7 +120,18 @@ public final class VoiceServices implements AutoCloseable {
     var fromTts = new io.parley.inference.audio.Resampler(ttsRate, outputRate);
     var segmenter = new io.parley.inference.vad.VadSegmenter(io.parley.inference.vad.VadSegmenter.Settings.from(config));
     var session = new io.parley.inference.voice.VoiceSession(vertx, context, settings, engines, events, log,
-        conversationId, history, toVad::process, fromTts::process, segmenter::accept,
+        conversationId, history, toVad::process, fromTts::process,
+        new io.parley.inference.voice.VoiceSession.Segmenter() {
+          @Override
+          public List<io.parley.inference.vad.VadEvent> accept(float[] frame, float probability) {
+            return segmenter.accept(frame, probability);
+          }
+
+          @Override
+          public void update(io.parley.inference.vad.VadSegmenter.Settings settings) {
+            segmenter.update(settings);
+          }
+        },
         io.parley.inference.voice.SpokenPieces::new);
     session.outputRate(outputRate);
     return session;

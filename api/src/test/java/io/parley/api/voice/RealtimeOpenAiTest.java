@@ -417,4 +417,56 @@ class RealtimeOpenAiTest {
         .as("each of the " + turns + " utterances found: " + seen).isEqualTo(turns);
     ws.abort();
   }
+
+  @Test
+  void aSessionSetsItsOwnTurnDetection() throws Exception {
+    var inbox = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
+    java.net.http.WebSocket ws = connect("", inbox);
+    assertThat(next(inbox).getString("type")).isEqualTo("session.created");
+    ws.sendText(new JsonObject().put("type", "session.update").put("session", new JsonObject()
+        .put("audio", new JsonObject().put("input", new JsonObject().put("turn_detection", new JsonObject()
+            .put("type", "server_vad").put("threshold", 1.5))))).encode(), true).get();
+    JsonObject refused = next(inbox);
+    assertThat(refused.getString("type")).isEqualTo("error");
+    assertThat(refused.getJsonObject("error").getString("message")).contains("threshold", "0.01..0.99");
+    ws.sendText(new JsonObject().put("type", "session.update").put("session", new JsonObject()
+        .put("audio", new JsonObject().put("input", new JsonObject().put("turn_detection", new JsonObject()
+            .put("type", "server_vad").put("create_response", false).put("threshold", 0.6)
+            .put("silence_duration_ms", 1500).put("prefix_padding_ms", 500))))).encode(), true).get();
+    JsonObject updated = next(inbox);
+    assertThat(updated.getString("type")).isEqualTo("session.updated");
+    JsonObject td = updated.getJsonObject("session").getJsonObject("audio").getJsonObject("input")
+        .getJsonObject("turn_detection");
+    assertThat(td.getDouble("threshold")).isEqualTo(0.6);
+    assertThat(td.getLong("silence_duration_ms")).isEqualTo(1500L);
+    assertThat(td.getLong("prefix_padding_ms")).isEqualTo(500L);
+    assertThat(td.getDouble("end_threshold")).isCloseTo(0.45, org.assertj.core.data.Offset.offset(1e-9));
+
+    // Speech, then 1 s of silence: the server's 600 ms would have ended the turn; this session's 1.5 s has not.
+    byte[] wav = Files.readAllBytes(speech);
+    byte[] pcm = java.util.Arrays.copyOfRange(wav, 44, wav.length);
+    var vad = node.server().voice().vad().orElseThrow();
+    sendPcm(ws, pcm);
+    sendPcm(ws, new byte[24_000 * 2]);
+    Poll.until(Duration.ofSeconds(20), "the audio scored", () -> vad.scored() == vad.submitted());
+    Thread.sleep(200);
+    List<String> seen = new ArrayList<>();
+    for (JsonObject e; (e = inbox.poll()) != null; ) {
+      seen.add(e.getString("type"));
+    }
+    assertThat(seen).contains("input_audio_buffer.speech_started").doesNotContain("input_audio_buffer.speech_stopped");
+    sendPcm(ws, new byte[24_000]); // 0.5 s more silence: 1.5 s in all
+    JsonObject e;
+    do {
+      e = next(inbox);
+    } while (!"input_audio_buffer.speech_stopped".equals(e.getString("type")));
+    ws.abort();
+  }
+
+  private static void sendPcm(java.net.http.WebSocket ws, byte[] pcm) throws Exception {
+    for (int at = 0; at < pcm.length; at += 9_600) {
+      ws.sendBinary(java.nio.ByteBuffer.wrap(pcm, at, Math.min(9_600, pcm.length - at)), true)
+          .get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
 }

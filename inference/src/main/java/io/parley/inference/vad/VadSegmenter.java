@@ -112,14 +112,14 @@ public final class VadSegmenter {
 
   private enum Phase { IDLE, CANDIDATE, SPEAKING }
 
-  private final float start;
-  private final float end;
-  private final long minSpeech;
-  private final long minSilence;
-  private final long maxSegment;
+  private float start;
+  private float end;
+  private long minSpeech;
+  private long minSilence;
+  private long maxSegment;
 
   /** The last preRoll samples fed, whatever the phase. */
-  private final float[] ring;
+  private float[] ring;
   private int ringHead;
   private int ringFill;
 
@@ -142,6 +142,31 @@ public final class VadSegmenter {
     this.minSilence = samples(settings.minSilence());
     this.maxSegment = samples(settings.maxSegment());
     this.ring = new float[Math.toIntExact(samples(settings.preRoll()))];
+  }
+
+  /**
+   * New settings for what comes next (a client's {@code session.update}): thresholds and durations
+   * apply from the next frame; the running phase (and a segment being spoken) carries on. The
+   * pre-roll keeps the most recent samples that fit the new length.
+   */
+  public void update(Settings settings) {
+    this.start = (float) settings.startThreshold();
+    this.end = (float) settings.endThreshold();
+    this.minSpeech = samples(settings.minSpeech());
+    this.minSilence = samples(settings.minSilence());
+    this.maxSegment = samples(settings.maxSegment());
+    float[] resized = new float[Math.toIntExact(samples(settings.preRoll()))];
+    int keep = Math.min(ringFill, resized.length);
+    int from = Math.floorMod(ringHead - keep, Math.max(ring.length, 1));
+    for (int copied = 0; copied < keep; ) {
+      int run = Math.min(keep - copied, ring.length - from);
+      System.arraycopy(ring, from, resized, copied, run);
+      copied += run;
+      from = 0;
+    }
+    ring = resized;
+    ringFill = keep;
+    ringHead = resized.length == 0 ? 0 : keep % resized.length;
   }
 
   /** Samples fed so far: the stream's clock. */

@@ -88,6 +88,9 @@ public final class VoiceSession {
   /** Turns 16 kHz frames and their speech probabilities into speech events. */
   public interface Segmenter {
     List<VadEvent> accept(float[] frame, float probability);
+
+    /** New segmenting settings from the next frame on (a client's turn_detection). */
+    default void update(io.parley.inference.vad.VadSegmenter.Settings settings) {}
   }
 
   /** Cuts one answer's streaming text into speakable pieces (see {@link SpokenPieces}). */
@@ -244,6 +247,11 @@ public final class VoiceSession {
 
   public Settings settings() {
     return settings;
+  }
+
+  /** The client's own VAD settings (threshold, silence, pre-roll ...), from the next frame on. */
+  public void updateVad(io.parley.inference.vad.VadSegmenter.Settings vad) {
+    segmenter.update(vad);
   }
 
   public void update(Settings s) {

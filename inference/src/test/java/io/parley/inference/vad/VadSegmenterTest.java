@@ -80,6 +80,23 @@ class VadSegmenterTest {
   }
 
   @Test
+  void settingsChangedMidStreamApplyToWhatFollows() {
+    Timeline t = new Timeline(DEFAULTS).feed(10, 0.1);
+    // A client's session.update: a longer end-of-turn silence (1 s = 32 frames) and a 640 ms pre-roll.
+    t.segmenter.update(new VadSegmenter.Settings(0.5, 0.35, Duration.ofMillis(250), Duration.ofMillis(1000),
+        Duration.ofMillis(640), VadSegmenter.Settings.DEFAULT_MAX_SEGMENT));
+    t.feed(10, 0.1).feed(30, 0.9).feed(25, 0.1);
+    assertThat(t.segments()).as("600 ms of silence no longer ends the turn").isEmpty();
+    t.feed(10, 0.1);
+    assertThat(t.segments()).hasSize(1);
+    assertThat(t.at.get(1)).as("silence from frame 50, 32 frames reach 1 s").isEqualTo(81);
+    VadEvent.SpeechStopped stop = t.segments().get(0);
+    // The pre-roll kept the 4,800 samples it had, then grew with the 10 frames fed since (5,120).
+    assertThat(stop.startSample()).isEqualTo(20L * F - 9_920);
+    assertThat(stop.audio()[0]).isEqualTo(frameOf(20L * F - 9_920));
+  }
+
+  @Test
   void hysteresisBandNeitherStartsNorEndsSpeech() {
     // The band (0.35 <= p < 0.5) does not start speech ...
     Timeline idle = new Timeline(DEFAULTS).feed(100, 0.45);
