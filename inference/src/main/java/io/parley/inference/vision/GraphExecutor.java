@@ -1,0 +1,495 @@
+package io.parley.inference.vision;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.pooling.Pool;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.parley.inference.vision.TfjsGraph.Node;
+import io.parley.inference.vision.TfjsGraph.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs a {@link TfjsGraph} on DJL NDArray operations (the PyTorch engine here). Built once per
+ * model: the graph is put in topological order, constant sub-graphs are folded, filters are turned
+ * from TensorFlow's HWIO into OIHW and kept as NDArrays. {@link #run} is then a walk over the
+ * remaining steps.
+ *
+ * <p><b>Layouts.</b> The converted graph keeps NCHW tensors but wraps every Conv2D, MaxPool and
+ * ResizeBilinear in transposes to NHWC and back (a TensorFlow CPU kernel restriction). Moving the
+ * data twice per layer would cost more than the layer, so data stays NCHW and each value carries a
+ * flag: "logically NHWC". The transposes [0,2,3,1] and [0,3,1,2] only flip the flag; the NHWC ops
+ * read NCHW data with their NHWC attributes mapped; axes of Concat/Split are mapped the same way.
+ *
+ * <p><b>Padding.</b> Explicit Pad/PadV2 in front of a VALID convolution or pooling is carried as a
+ * pending pad and becomes the op's own padding (a -inf PadV2 before MaxPool is exactly PyTorch's
+ * max-pool padding). A pending pad that meets any other op is materialised.
+ *
+ * <p><b>Resize.</b> ResizeBilinear with half-pixel centres is computed exactly for the two ratios
+ * NanoDet uses: 2x up (each output sample 3/4 of its nearer and 1/4 of its farther neighbour,
+ * clamped at the edges, as TensorFlow does) and 2x down (which samples between two inputs: their
+ * mean, a 2x2 average pool). Other ratios are refused when the graph is built, not at run time.
+ *
+ * <p><b>Memory.</b> Each run owns a sub-manager; every result is attached to it (a DJL result lands
+ * in its first operand's manager, which for constants would be the model's), and the outputs are
+ * copied out before it closes. Batches of any size: reshape targets have their leading 1 replaced
+ * by the batch size.
+ */
+public final class GraphExecutor implements AutoCloseable {
+
+  /** A value during a run: data (NCHW for 4-D), whether it is logically NHWC, and a pending pad. */
+  private record Value(NDArray array, boolean nhwc, int[] pad, float padValue) {
+    Value(NDArray array, boolean nhwc) {
+      this(array, nhwc, null, 0f);
+    }
+  }
+
+  /** One remaining op. */
+  private record Step(Node node, List<String> inputs) {}
+
+  private static final Set<String> SUPPORTED = Set.of("Placeholder", "Const", "Identity", "Transpose", "Pad", "PadV2",
+      "Conv2D", "Add", "AddV2", "LeakyRelu", "Sigmoid", "MaxPool", "ConcatV2", "ResizeBilinear", "SplitV", "Reshape",
+      "SparseToDense");
+
+  private final NDManager manager;
+  private final TfjsGraph graph;
+  private final List<Step> steps = new ArrayList<>();
+  /** Folded int constants (perms, axes, shapes, paddings, sizes). */
+  private final Map<String, int[]> ints = new HashMap<>();
+  /** Float constants as NDArrays in the model's manager (filters OIHW, biases [1,C,1,1] or as is). */
+  private final Map<String, NDArray> floats = new HashMap<>();
+  private final Map<String, float[]> rawFloats = new HashMap<>();
+  private final String input;
+
+  public GraphExecutor(TfjsGraph graph, NDManager manager) {
+    this.graph = graph;
+    this.manager = manager;
+    if (graph.inputs().size() != 1) {
+      throw unsupported("the graph must have one input, it has " + graph.inputs().size());
+    }
+    this.input = graph.inputs().getFirst();
+    for (Map.Entry<String, Tensor> c : graph.constants().entrySet()) {
+      if (c.getValue().isInt()) {
+        ints.put(c.getKey(), c.getValue().ints());
+      } else {
+        rawFloats.put(c.getKey(), c.getValue().floats());
+      }
+    }
+    plan();
+  }
+
+  private static ParleyException unsupported(String why) {
+    return new ParleyException(Reason.UNAVAILABLE, "vision model not supported: " + why);
+  }
+
+  /** Topological order from the outputs back; folds int-constant ops; converts float constants. */
+  private void plan() {
+    List<Node> order = new ArrayList<>();
+    Set<String> done = new HashSet<>();
+    Set<String> visiting = new HashSet<>();
+    for (String out : graph.outputs()) {
+      visit(out, order, done, visiting);
+    }
+    for (Node n : order) {
+      if (!SUPPORTED.contains(n.op())) {
+        throw unsupported("op " + n.op() + " (node " + n.name() + ")");
+      }
+      switch (n.op()) {
+        case "Const", "Placeholder" -> { }
+        case "SparseToDense" -> ints.put(n.name(), sparseToDense(n));
+        case "AddV2", "Add" -> {
+          if (isInt(n.inputs().get(0)) && isInt(n.inputs().get(1))) {
+            ints.put(n.name(), addInts(intsOf(n.inputs().get(0)), intsOf(n.inputs().get(1))));
+          } else {
+            steps.add(new Step(n, n.inputs()));
+          }
+        }
+        default -> steps.add(new Step(n, n.inputs()));
+      }
+    }
+    // Float constants used by steps: filters of Conv2D become OIHW; the rest stay as shaped.
+    for (Step s : steps) {
+      if (s.node().op().equals("Conv2D")) {
+        String f = TfjsGraph.nodeName(s.inputs().get(1));
+        Tensor t = graph.constants().get(f);
+        if (t == null || t.isInt() || t.shape().length != 4) {
+          throw unsupported("Conv2D " + s.node().name() + " needs a constant HWIO filter");
+        }
+        floats.computeIfAbsent(f, k -> manager.create(t.floats(), new Shape(t.shape())).transpose(3, 2, 0, 1));
+      }
+      if (s.node().op().equals("ResizeBilinear") && !s.node().flag("half_pixel_centers")) {
+        throw unsupported("ResizeBilinear without half_pixel_centers (node " + s.node().name() + ")");
+      }
+    }
+    for (Step s : steps) {
+      for (String in : s.inputs()) {
+        String name = TfjsGraph.nodeName(in);
+        if (rawFloats.containsKey(name) && !floats.containsKey(name)) {
+          Tensor t = graph.constants().get(name);
+          floats.put(name, manager.create(t.floats(), new Shape(t.shape())));
+        }
+      }
+    }
+  }
+
+  private void visit(String name, List<Node> order, Set<String> done, Set<String> visiting) {
+    String n = TfjsGraph.nodeName(name);
+    if (done.contains(n)) {
+      return;
+    }
+    if (!visiting.add(n)) {
+      throw unsupported("the graph has a cycle at " + n);
+    }
+    Node node = graph.nodes().get(n);
+    for (String in : node.inputs()) {
+      visit(in, order, done, visiting);
+    }
+    visiting.remove(n);
+    done.add(n);
+    order.add(node);
+  }
+
+  private boolean isInt(String input) {
+    return ints.containsKey(TfjsGraph.nodeName(input));
+  }
+
+  private int[] intsOf(String input) {
+    int[] v = ints.get(TfjsGraph.nodeName(input));
+    if (v == null) {
+      throw unsupported("expected an integer constant at " + input);
+    }
+    return v;
+  }
+
+  private static int[] addInts(int[] a, int[] b) {
+    int n = Math.max(a.length, b.length);
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = a[a.length == 1 ? 0 : i] + b[b.length == 1 ? 0 : i];
+    }
+    return out;
+  }
+
+  /** SparseToDense on constants: indices [n] or [n, rank], output shape, values (scalar or [n]), default. */
+  private int[] sparseToDense(Node n) {
+    List<String> in = n.inputs();
+    Tensor indices = graph.constants().get(TfjsGraph.nodeName(in.get(0)));
+    int[] shape = intsOf(in.get(1));
+    int[] values = intsOf(in.get(2));
+    int[] dflt = intsOf(in.get(3));
+    int size = 1;
+    for (int d : shape) {
+      size *= d;
+    }
+    int[] out = new int[size];
+    Arrays.fill(out, dflt.length == 0 ? 0 : dflt[0]);
+    long count = indices == null ? 0 : indices.shape().length == 0 ? 1 : indices.shape()[0];
+    if (count > 0) {
+      if (shape.length != 1 || indices.ints() == null) {
+        throw unsupported("SparseToDense beyond one dimension (node " + n.name() + ")");
+      }
+      for (int i = 0; i < count; i++) {
+        out[indices.ints()[i]] = values.length == 1 ? values[0] : values[i];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Runs the graph on {@code images} (NCHW float, [batch, C, H, W]) and returns the signature's
+   * outputs, in order, copied out of native memory.
+   */
+  public List<float[]> run(float[] images, Shape shape) {
+    try (NDManager run = manager.newSubManager()) {
+      Map<String, Value> env = new HashMap<>();
+      env.put(input, new Value(run.create(images, shape), false));
+      long batch = shape.get(0);
+      for (Step s : steps) {
+        Value out = step(s, env, run, batch);
+        if (out != null) {
+          env.put(s.node().name(), out);
+        }
+      }
+      List<float[]> results = new ArrayList<>();
+      for (String o : graph.outputs()) {
+        results.add(materialize(value(o, env), run).array().toFloatArray());
+      }
+      return results;
+    }
+  }
+
+  /** The output shapes of the last run's outputs are fixed by the graph; this gives them for {@code batch}. */
+  private Value value(String input, Map<String, Value> env) {
+    Value v = env.get(input.contains(":") && TfjsGraph.outputIndex(input) > 0 ? input : TfjsGraph.nodeName(input));
+    if (v == null) {
+      String name = TfjsGraph.nodeName(input);
+      NDArray c = floats.get(name);
+      if (c != null) {
+        return new Value(c, false);
+      }
+      throw unsupported("no value for " + input);
+    }
+    return v;
+  }
+
+  private static NDArray own(NDArray a, NDManager run) {
+    a.attach(run);
+    return a;
+  }
+
+  private Value materialize(Value v, NDManager run) {
+    if (v.pad() == null) {
+      return v;
+    }
+    int[] p = v.pad(); // top, bottom, left, right on H and W (physical axes 2, 3)
+    NDArray padded = own(v.array().pad(new Shape(p[2], p[3], p[0], p[1]), v.padValue()), run);
+    return new Value(padded, v.nhwc());
+  }
+
+  private Value step(Step s, Map<String, Value> env, NDManager run, long batch) {
+    Node n = s.node();
+    List<String> in = s.inputs();
+    return switch (n.op()) {
+      case "Identity" -> value(in.get(0), env);
+      case "Transpose" -> transpose(value(in.get(0), env), intsOf(in.get(1)), run);
+      case "Pad", "PadV2" -> pad(n, value(in.get(0), env), in, run);
+      case "Conv2D" -> conv(n, value(in.get(0), env), TfjsGraph.nodeName(in.get(1)), run);
+      case "Add", "AddV2" -> add(value(in.get(0), env), value(in.get(1), env), run);
+      case "LeakyRelu" -> {
+        Value x = materialize(value(in.get(0), env), run);
+        yield new Value(own(Activation.leakyRelu(x.array(), n.number("alpha").orElse(0.2).floatValue()), run), x.nhwc());
+      }
+      case "Sigmoid" -> {
+        Value x = materialize(value(in.get(0), env), run);
+        yield new Value(own(Activation.sigmoid(x.array()), run), x.nhwc());
+      }
+      case "MaxPool" -> maxPool(n, value(in.get(0), env), run);
+      case "ConcatV2" -> concat(in, env, run);
+      case "ResizeBilinear" -> resize(n, materialize(value(in.get(0), env), run), intsOf(in.get(1)), run);
+      case "SplitV" -> {
+        split(n, materialize(value(in.get(0), env), run), intsOf(in.get(1)), intsOf(in.get(2)), env, run);
+        yield null;
+      }
+      case "Reshape" -> reshape(materialize(value(in.get(0), env), run), intsOf(in.get(1)), batch, run);
+      default -> throw unsupported("op " + n.op());
+    };
+  }
+
+  private static final int[] TO_NHWC = {0, 2, 3, 1};
+  private static final int[] TO_NCHW = {0, 3, 1, 2};
+
+  private Value transpose(Value x, int[] perm, NDManager run) {
+    long rank = x.array().getShape().dimension();
+    if (rank == 4 && Arrays.equals(perm, TO_NHWC) && !x.nhwc()) {
+      return new Value(x.array(), true, x.pad(), x.padValue());
+    }
+    if (rank == 4 && Arrays.equals(perm, TO_NCHW) && x.nhwc()) {
+      return new Value(x.array(), false, x.pad(), x.padValue());
+    }
+    if (x.nhwc()) {
+      throw unsupported("a transpose " + Arrays.toString(perm) + " of a channels-last value");
+    }
+    Value m = materialize(x, run);
+    return new Value(own(m.array().transpose(perm), run), false);
+  }
+
+  /** A pad on H and W of a logically NCHW value is kept pending; anything else is applied. */
+  private Value pad(Node n, Value x, List<String> in, NDManager run) {
+    int[] p = intsOf(in.get(1));
+    float constant = 0f;
+    if (n.op().equals("PadV2")) {
+      NDArray c = floats.get(TfjsGraph.nodeName(in.get(2)));
+      constant = c == null ? 0f : c.toFloatArray()[0];
+    }
+    if (p.length != 8 || x.nhwc() || x.pad() != null || p[0] != 0 || p[1] != 0 || p[2] != 0 || p[3] != 0) {
+      throw unsupported("a pad other than on H and W of an NCHW tensor (node " + n.name() + ")");
+    }
+    return new Value(x.array(), false, new int[] {p[4], p[5], p[6], p[7]}, constant);
+  }
+
+  private Value conv(Node n, Value x, String filter, NDManager run) {
+    if (!x.nhwc() || !"NHWC".equals(n.string("data_format").orElse("NHWC"))) {
+      throw unsupported("Conv2D " + n.name() + " on a value that is not channels-last");
+    }
+    NDArray w = floats.get(filter); // OIHW
+    long[] strides = n.ints("strides");
+    long[] dilations = n.ints("dilations");
+    String padding = n.string("padding").orElse("VALID");
+    int[] p = x.pad() == null ? new int[4] : x.pad();
+    if (x.pad() != null && x.padValue() != 0f) {
+      throw unsupported("a non-zero pad before Conv2D " + n.name());
+    }
+    if (!padding.equals("VALID") || p[0] != p[1] || p[2] != p[3]) {
+      throw unsupported("Conv2D " + n.name() + " padding " + padding + " " + Arrays.toString(p));
+    }
+    long inChannels = x.array().getShape().get(1);
+    long groups = inChannels / w.getShape().get(1);
+    if (groups * w.getShape().get(1) != inChannels) {
+      throw unsupported("Conv2D " + n.name() + ": " + inChannels + " input channels, filter takes " + w.getShape().get(1));
+    }
+    NDList out = Conv2d.conv2d(x.array(), w, null, new Shape(strides[1], strides[2]), new Shape(p[0], p[2]),
+        new Shape(dilations.length == 4 ? dilations[1] : 1, dilations.length == 4 ? dilations[2] : 1), (int) groups);
+    return new Value(own(out.singletonOrThrow(), run), true);
+  }
+
+  private Value add(Value a, Value b, NDManager run) {
+    a = materialize(a, run);
+    b = materialize(b, run);
+    long ra = a.array().getShape().dimension();
+    long rb = b.array().getShape().dimension();
+    // A bias (a constant: its reshape would land in the model's manager, so it is attached too).
+    if (ra == 4 && rb == 1 && a.nhwc()) {
+      return new Value(own(a.array().add(own(b.array().reshape(1, -1, 1, 1), run)), run), true);
+    }
+    if (rb == 4 && ra == 1 && b.nhwc()) {
+      return new Value(own(b.array().add(own(a.array().reshape(1, -1, 1, 1), run)), run), true);
+    }
+    if (ra == rb && a.nhwc() == b.nhwc()) {
+      return new Value(own(a.array().add(b.array()), run), a.nhwc());
+    }
+    throw unsupported("an Add of shapes " + a.array().getShape() + " and " + b.array().getShape());
+  }
+
+  private Value maxPool(Node n, Value x, NDManager run) {
+    long[] k = n.ints("ksize");
+    long[] s = n.ints("strides");
+    if (!x.nhwc() || !"VALID".equals(n.string("padding").orElse("VALID"))) {
+      throw unsupported("MaxPool " + n.name());
+    }
+    int[] p = x.pad() == null ? new int[4] : x.pad();
+    if (x.pad() != null && x.padValue() != Float.NEGATIVE_INFINITY || p[0] != p[1] || p[2] != p[3]) {
+      throw unsupported("MaxPool " + n.name() + " after a pad that is not -inf and symmetric");
+    }
+    NDArray out = Pool.maxPool2d(x.array(), new Shape(k[1], k[2]), new Shape(s[1], s[2]), new Shape(p[0], p[2]), false);
+    return new Value(own(out, run), true);
+  }
+
+  /** Logical axis -> physical axis of NCHW data. */
+  private static int physical(int axis, Value v) {
+    long rank = v.array().getShape().dimension();
+    int a = axis < 0 ? (int) (axis + rank) : axis;
+    if (!v.nhwc()) {
+      return a;
+    }
+    return switch (a) {
+      case 0 -> 0;
+      case 1 -> 2;
+      case 2 -> 3;
+      default -> 1;
+    };
+  }
+
+  private Value concat(List<String> in, Map<String, Value> env, NDManager run) {
+    int axis = intsOf(in.getLast())[0];
+    NDList parts = new NDList();
+    Boolean nhwc = null;
+    int phys = 0;
+    for (int i = 0; i < in.size() - 1; i++) {
+      Value v = materialize(value(in.get(i), env), run);
+      if (nhwc != null && nhwc != v.nhwc()) {
+        throw unsupported("a Concat of mixed layouts");
+      }
+      nhwc = v.nhwc();
+      phys = physical(axis, v);
+      parts.add(v.array());
+    }
+    return new Value(own(NDArrays.concat(parts, phys), run), Boolean.TRUE.equals(nhwc));
+  }
+
+  private Value resize(Node n, Value x, int[] size, NDManager run) {
+    if (!x.nhwc() || n.flag("align_corners")) {
+      throw unsupported("ResizeBilinear " + n.name());
+    }
+    Shape s = x.array().getShape();
+    long h = s.get(2);
+    long w = s.get(3);
+    NDArray a = x.array();
+    if (size[0] == h * 2 && size[1] == w * 2) {
+      a = upsample2(upsample2(a, 2, run), 3, run);
+    } else if (size[0] * 2 == h && size[1] * 2 == w) {
+      // PyTorch's engine in DJL averages over one axis at a time.
+      NDArray six = own(a.reshape(s.get(0), s.get(1), h / 2, 2, w / 2, 2), run);
+      a = own(own(six.mean(new int[] {5}), run).mean(new int[] {3}), run);
+    } else if (size[0] != h || size[1] != w) {
+      throw unsupported("ResizeBilinear " + n.name() + " from " + h + "x" + w + " to " + size[0] + "x" + size[1]);
+    }
+    return new Value(a, true);
+  }
+
+  /** Bilinear 2x upsampling along {@code axis} with half-pixel centres, edges clamped (TensorFlow's). */
+  private static NDArray upsample2(NDArray x, int axis, NDManager run) {
+    long n = x.getShape().get(axis);
+    NDArray first = own(x.get(slice(axis, 0, 1, x)), run);
+    NDArray last = own(x.get(slice(axis, n - 1, n, x)), run);
+    NDArray prev = n == 1 ? x : own(NDArrays.concat(new NDList(first, own(x.get(slice(axis, 0, n - 1, x)), run)), axis), run);
+    NDArray next = n == 1 ? x : own(NDArrays.concat(new NDList(own(x.get(slice(axis, 1, n, x)), run), last), axis), run);
+    NDArray near = own(x.mul(0.75f), run);
+    NDArray even = own(near.add(own(prev.mul(0.25f), run)), run);
+    NDArray odd = own(near.add(own(next.mul(0.25f), run)), run);
+    NDArray both = own(NDArrays.stack(new NDList(even, odd), axis + 1), run);
+    long[] shape = x.getShape().getShape().clone();
+    shape[axis] = n * 2;
+    return own(both.reshape(new Shape(shape)), run);
+  }
+
+  private static NDIndex slice(int axis, long from, long to, NDArray x) {
+    StringBuilder spec = new StringBuilder();
+    for (int i = 0; i < x.getShape().dimension(); i++) {
+      if (i > 0) {
+        spec.append(',');
+      }
+      spec.append(i == axis ? from + ":" + to : ":");
+    }
+    return new NDIndex(spec.toString());
+  }
+
+  private void split(Node n, Value x, int[] sizes, int[] axisArr, Map<String, Value> env, NDManager run) {
+    int axis = physical(axisArr[0], x);
+    long[] points = new long[sizes.length - 1];
+    long at = 0;
+    for (int i = 0; i < points.length; i++) {
+      at += sizes[i];
+      points[i] = at;
+    }
+    NDList parts = x.array().split(points, axis);
+    for (int i = 0; i < parts.size(); i++) {
+      Value v = new Value(own(parts.get(i), run), x.nhwc());
+      env.put(i == 0 ? n.name() : n.name() + ":" + i, v);
+      if (i == 0) {
+        env.put(n.name() + ":0", v);
+      }
+    }
+  }
+
+  private Value reshape(Value x, int[] target, long batch, NDManager run) {
+    if (x.nhwc()) {
+      throw unsupported("a Reshape of a channels-last value");
+    }
+    long[] shape = new long[target.length];
+    for (int i = 0; i < target.length; i++) {
+      shape[i] = target[i];
+    }
+    if (shape.length > 0 && shape[0] == 1) {
+      shape[0] = batch; // the converter baked batch 1 in
+    }
+    return new Value(own(x.array().reshape(new Shape(shape)), run), false);
+  }
+
+  @Override
+  public void close() {
+    floats.values().forEach(NDArray::close);
+    floats.clear();
+  }
+}

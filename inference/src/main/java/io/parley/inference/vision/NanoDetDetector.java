@@ -1,0 +1,315 @@
+package io.parley.inference.vision;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * NanoDet-m (COCO, 80 classes) on DJL's PyTorch engine: the TensorFlow.js graph from
+ * {@code models/nanodet} executed by {@link GraphExecutor}, with {@link NanoDet}'s letterbox and
+ * decoding around it.
+ *
+ * <p><b>Threads.</b> {@code workers} platform threads ({@code parley-vision-N}), each with its own
+ * executor and NDManager (one predictor per worker thread); PyTorch's intra-op pool has
+ * {@code threads} threads ({@code ai.djl.pytorch.num_threads}, fixed when the engine first loads).
+ * Nothing runs on the caller's thread: {@link #detect} queues and returns; the result completes on
+ * the caller's Vert.x context.
+ *
+ * <p><b>Dynamic batching.</b> A worker takes the first waiting image, then waits up to
+ * {@code batchWindow} for more, up to {@code maxBatch}, and runs them as one batch. A window of 0
+ * batches only what is already waiting. At most {@link #MAX_QUEUED} images wait; beyond that
+ * {@link #detect} fails with {@code LIMITED} at once (bounded memory).
+ */
+public final class NanoDetDetector implements ObjectDetector {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NanoDetDetector.class);
+
+  public static final String MODEL = "nanodet-m";
+  public static final int MAX_QUEUED = 64;
+
+  /**
+   * @param modelDir holds model.json and its weights
+   * @param device {@code auto} (a GPU when PyTorch sees one, else the CPU), {@code cpu} or {@code gpu}
+   */
+  public record Settings(Path modelDir, int workers, int threads, Duration batchWindow, int maxBatch,
+                         float scoreThreshold, float iouThreshold, String device) {
+    public Settings {
+      Objects.requireNonNull(modelDir, "modelDir");
+      if (workers < 1 || workers > 64 || threads < 1 || threads > 256) {
+        throw new IllegalArgumentException("workers must be 1..64 and threads 1..256");
+      }
+      if (batchWindow.isNegative() || batchWindow.toMillis() > 1000 || maxBatch < 1 || maxBatch > 64) {
+        throw new IllegalArgumentException("batch window must be 0..1000 ms and max batch 1..64");
+      }
+      if (!(scoreThreshold > 0 && scoreThreshold < 1) || !(iouThreshold > 0 && iouThreshold < 1)) {
+        throw new IllegalArgumentException("score and IoU thresholds must be in (0, 1)");
+      }
+      if (!List.of("auto", "cpu", "gpu").contains(device)) {
+        throw new IllegalArgumentException("device must be auto, cpu or gpu, got " + device);
+      }
+    }
+
+    public static Settings defaults(Path modelDir) {
+      return new Settings(modelDir, 1, Math.max(1, Runtime.getRuntime().availableProcessors()), Duration.ofMillis(5), 8,
+          0.35f, 0.5f, "auto");
+    }
+  }
+
+  private record Request(RgbImage image, Promise<Detections> promise, Context context, long queuedAt) {}
+
+  private final Settings settings;
+  private final TfjsGraph graph;
+  private final Device device;
+  private final String version;
+  private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
+  private final List<Thread> workers = new ArrayList<>();
+  private volatile boolean closed;
+
+  private NanoDetDetector(Settings settings, TfjsGraph graph, Device device, String version) {
+    this.settings = settings;
+    this.graph = graph;
+    this.device = device;
+    this.version = version;
+  }
+
+  /** Loads the model and starts the workers; a missing or bad model is {@code UNAVAILABLE}. */
+  public static NanoDetDetector open(Settings settings) {
+    TfjsGraph graph = TfjsGraph.read(settings.modelDir().resolve("model.json"));
+    Engine engine = pytorch(settings.threads());
+    Device device = switch (settings.device()) {
+      case "cpu" -> Device.cpu();
+      case "gpu" -> {
+        if (engine.getGpuCount() == 0) {
+          throw new ParleyException(Reason.CONFIG, "PARLEY_VISION_DEVICE=gpu, but PyTorch sees no GPU");
+        }
+        yield Device.gpu();
+      }
+      default -> engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+    };
+    NanoDetDetector d = new NanoDetDetector(settings, graph, device, weightsVersion(settings.modelDir()));
+    // Build one executor first on this thread so that an unsupported graph fails open(), not a worker.
+    try (NDManager probe = NDManager.newBaseManager(device, "PyTorch"); GraphExecutor e = new GraphExecutor(graph, probe)) {
+      LOG.debug("vision: graph planned ({} outputs)", graph.outputs().size());
+    }
+    for (int i = 0; i < settings.workers(); i++) {
+      Thread t = Thread.ofPlatform().name("parley-vision-" + i).daemon(true).unstarted(d::work);
+      d.workers.add(t);
+      t.start();
+    }
+    LOG.info("vision: {} {} on {} ({} workers, {} threads, batches up to {} within {} ms)", MODEL, d.version, device,
+        settings.workers(), settings.threads(), settings.maxBatch(), settings.batchWindow().toMillis());
+    return d;
+  }
+
+  /** The PyTorch engine, offline, with its thread counts set before it first loads. */
+  static synchronized Engine pytorch(int threads) {
+    setIfAbsent("ai.djl.offline", "true");
+    setIfAbsent("PYTORCH_FLAVOR", "cpu");
+    setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
+    try {
+      return Engine.getEngine("PyTorch");
+    } catch (RuntimeException | UnsatisfiedLinkError e) {
+      throw new ParleyException(Reason.UNAVAILABLE, "the PyTorch engine (DJL) could not load: " + e.getMessage()
+          + " (it unpacks libtorch under DJL_CACHE_DIR, ~450 MB)", e);
+    }
+  }
+
+  private static void setIfAbsent(String key, String value) {
+    if (System.getProperty(key) == null && System.getenv(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+
+  /** The first 12 hex digits of the weights' sha256: changes whenever the weights do. */
+  private static String weightsVersion(Path dir) {
+    try (var files = Files.list(dir)) {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (Path p : files.filter(f -> f.toString().endsWith(".bin")).sorted().toList()) {
+        try (InputStream in = Files.newInputStream(p)) {
+          byte[] buf = new byte[1 << 16];
+          for (int n; (n = in.read(buf)) > 0; ) {
+            sha.update(buf, 0, n);
+          }
+        }
+      }
+      return HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+      throw new ParleyException(Reason.UNAVAILABLE, "vision weights unreadable in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Future<Detections> detect(RgbImage image) {
+    Context context = Vertx.currentContext();
+    Promise<Detections> promise = Promise.promise();
+    if (closed) {
+      return Future.failedFuture(new ParleyException(Reason.UNAVAILABLE, "the detector is closed"));
+    }
+    if (!queue.offer(new Request(image, promise, context, System.nanoTime()))) {
+      return Future.failedFuture(new ParleyException(Reason.LIMITED,
+          "photo analysis is busy (" + MAX_QUEUED + " images waiting); try again shortly"));
+    }
+    return promise.future();
+  }
+
+  @Override
+  public String model() {
+    return MODEL;
+  }
+
+  @Override
+  public String modelVersion() {
+    return version;
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  private void work() {
+    try (NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+         GraphExecutor executor = new GraphExecutor(graph, manager)) {
+      List<Request> batch = new ArrayList<>();
+      while (!closed) {
+        Request first;
+        try {
+          first = queue.poll(200, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          break;
+        }
+        if (first == null) {
+          continue;
+        }
+        batch.clear();
+        batch.add(first);
+        long deadline = System.nanoTime() + settings.batchWindow().toNanos();
+        while (batch.size() < settings.maxBatch()) {
+          long wait = deadline - System.nanoTime();
+          Request next = wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
+          if (next == null) {
+            break;
+          }
+          batch.add(next);
+        }
+        runBatch(executor, batch);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("vision worker stopped", e);
+    } finally {
+      failWaiting();
+    }
+  }
+
+  private void runBatch(GraphExecutor executor, List<Request> batch) {
+    long started = System.nanoTime();
+    int n = batch.size();
+    int plane = 3 * NanoDet.SIZE * NanoDet.SIZE;
+    try {
+      float[] input = new float[n * plane];
+      NanoDet.Letterbox[] boxes = new NanoDet.Letterbox[n];
+      for (int i = 0; i < n; i++) {
+        boxes[i] = NanoDet.preprocess(batch.get(i).image(), input, i * plane);
+      }
+      long prepared = System.nanoTime();
+      List<float[]> outputs = executor.run(input, new Shape(n, 3, NanoDet.SIZE, NanoDet.SIZE));
+      long inferred = System.nanoTime();
+      float[][] scores = new float[NanoDet.STRIDES.length][];
+      float[][] sides = new float[NanoDet.STRIDES.length][];
+      for (float[] o : outputs) {
+        sort(o, n, scores, sides);
+      }
+      for (int i = 0; i < n; i++) {
+        Request r = batch.get(i);
+        long t0 = System.nanoTime();
+        List<Detection> found = NanoDet.decode(scores, sides, i, boxes[i], settings.scoreThreshold(),
+            settings.iouThreshold(), NanoDet.COCO);
+        long post = System.nanoTime() - t0;
+        Detections d = new Detections(found, r.image().width(), r.image().height(), MODEL, version,
+            new Detections.Timings((started - r.queuedAt()) / 1000, (prepared - started) / 1000 / n,
+                (inferred - prepared) / 1000, post / 1000, n));
+        complete(r, d, null);
+      }
+    } catch (RuntimeException e) {
+      ParleyException error = e instanceof ParleyException pe ? pe
+          : new ParleyException(Reason.INTERNAL, "object detection failed: " + e.getMessage(), e);
+      batch.forEach(r -> complete(r, null, error));
+    }
+  }
+
+  /** Places an output by its shape: [n, cells, 80] scores or [n, cells, 44] sides, cells giving the stride. */
+  private static void sort(float[] o, int n, float[][] scores, float[][] sides) {
+    for (int s = 0; s < NanoDet.STRIDES.length; s++) {
+      int grid = NanoDet.SIZE / NanoDet.STRIDES[s];
+      int cells = grid * grid;
+      if (o.length == n * cells * NanoDet.CLASSES) {
+        scores[s] = o;
+        return;
+      }
+      if (o.length == n * cells * 4 * NanoDet.BINS) {
+        sides[s] = o;
+        return;
+      }
+    }
+    throw new ParleyException(Reason.INTERNAL, "unexpected model output of " + o.length + " values");
+  }
+
+  private static void complete(Request r, Detections d, ParleyException error) {
+    Runnable done = () -> {
+      if (error != null) {
+        r.promise().tryFail(error);
+      } else {
+        r.promise().tryComplete(d);
+      }
+    };
+    if (r.context() != null) {
+      r.context().runOnContext(v -> done.run());
+    } else {
+      done.run();
+    }
+  }
+
+  private void failWaiting() {
+    Request r;
+    while ((r = queue.poll()) != null) {
+      complete(r, null, new ParleyException(Reason.UNAVAILABLE, "the detector is closed"));
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (Thread t : workers) {
+      try {
+        t.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    failWaiting();
+  }
+}

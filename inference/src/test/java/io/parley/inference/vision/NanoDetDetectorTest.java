@@ -1,0 +1,75 @@
+package io.parley.inference.vision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.parley.inference.support.Tools;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Dynamic batching gives the same answers as single images, and a run leaks no native memory. */
+class NanoDetDetectorTest {
+
+  private static Detections get(io.vertx.core.Future<Detections> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void concurrentImagesAreBatchedAndGetTheirOwnAnswers() throws Exception {
+    RgbImage dog = Photos.rgb(Photos.darknet("dog.jpg"));
+    RgbImage person = Photos.rgb(Photos.darknet("person.jpg"));
+    List<Detections> alone = new ArrayList<>();
+    try (NanoDetDetector single = NanoDetDetector.open(new NanoDetDetector.Settings(Tools.modelsDir().resolve("nanodet"),
+        1, 2, Duration.ZERO, 1, 0.35f, 0.5f, "cpu"))) {
+      alone.add(get(single.detect(dog)));
+      alone.add(get(single.detect(person)));
+      assertThat(alone.get(0).timings().batchSize()).isEqualTo(1);
+    }
+    try (NanoDetDetector batching = NanoDetDetector.open(new NanoDetDetector.Settings(
+        Tools.modelsDir().resolve("nanodet"), 1, 2, Duration.ofMillis(300), 8, 0.35f, 0.5f, "cpu"))) {
+      List<io.vertx.core.Future<Detections>> futures = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        futures.add(batching.detect(i % 2 == 0 ? dog : person));
+      }
+      int largest = 0;
+      for (int i = 0; i < 8; i++) {
+        Detections d = get(futures.get(i));
+        largest = Math.max(largest, d.timings().batchSize());
+        Detections expected = alone.get(i % 2);
+        assertThat(d.width()).isEqualTo(expected.width());
+        assertThat(d.objects()).as("image " + i).hasSameSizeAs(expected.objects());
+        for (int k = 0; k < d.objects().size(); k++) {
+          Detection a = d.objects().get(k);
+          Detection b = expected.objects().get(k);
+          assertThat(a.label()).isEqualTo(b.label());
+          assertThat(a.confidence()).isCloseTo(b.confidence(), within(1e-3f));
+          assertThat(a.x1()).isCloseTo(b.x1(), within(0.5f));
+          assertThat(a.y2()).isCloseTo(b.y2(), within(0.5f));
+        }
+      }
+      assertThat(largest).as("images that arrived together ran as one batch").isGreaterThan(1);
+    }
+  }
+
+  @Test
+  void repeatedRunsLeaveNoArraysBehind() throws Exception {
+    NanoDetDetector.pytorch(2);
+    TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve("nanodet/model.json"));
+    float[] input = new float[3 * NanoDet.SIZE * NanoDet.SIZE];
+    NanoDet.preprocess(Photos.rgb(Photos.darknet("dog.jpg")), input, 0);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch"); GraphExecutor executor = new GraphExecutor(graph, manager)) {
+      executor.run(input, new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE));
+      int before = manager.getManagedArrays().size();
+      for (int i = 0; i < 30; i++) {
+        List<float[]> out = executor.run(input, new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE));
+        assertThat(out).hasSize(6);
+      }
+      assertThat(manager.getManagedArrays().size()).as("arrays owned by the model's manager").isEqualTo(before);
+    }
+  }
+}
