@@ -217,11 +217,13 @@ public final class ParleyServer implements AutoCloseable {
     signal = new SignalHub(vertx, config.calls(), tokens.jwt(), config.auth().accessTokenTtl(), calls, callStore, bus, redis, registry);
 
     voice = VoiceSetup.start(vertx, config, registry);
+    io.parley.api.vision.VisionServices vision = io.parley.api.vision.VisionServices.start(vertx, config);
+    closers.push(vision);
     conversations = new ConversationStore(pool, ids);
     closers.push(voice);
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), auth, users, new ExpertStore(pool, userCache),
         new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry, calls, voice,
-        conversations);
+        conversations, vision, redis);
     var router = await(HttpApi.create(deps), timeout);
     ParleyConfig.Voice voiceConfig = config.voice();
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), conversations,

@@ -9,13 +9,13 @@ import io.vertx.core.json.JsonObject;
  * express (a configured limit, the clock), or a conflict with a specific code such as
  * {@code outside_join_window}. {@link Failures} sends it in the one error shape.
  */
-final class ApiProblem extends RuntimeException {
+public final class ApiProblem extends RuntimeException {
 
   private final int status;
   private final String code;
   private final JsonArray details;
 
-  ApiProblem(int status, String code, String message, JsonArray details) {
+  public ApiProblem(int status, String code, String message, JsonArray details) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;
@@ -28,11 +28,11 @@ final class ApiProblem extends RuntimeException {
         .add(new JsonObject().put("field", field).put("problem", problem).put("keyword", keyword)));
   }
 
-  int status() {
+  public int status() {
     return status;
   }
 
-  String code() {
+  public String code() {
     return code;
   }
 

@@ -44,7 +44,8 @@ public final class HttpApi {
   public record Deps(Vertx vertx, ParleyConfig config, Ids ids, JWTAuth jwt, AuthService auth, UserStore users,
                      ExpertStore experts, DataExport export, Pool pool, RateLimiter.Factory limiter, Health health,
                      PrometheusMeterRegistry metrics, CallService calls, VoiceServices voice,
-                     ConversationStore conversations) {}
+                     ConversationStore conversations, io.parley.api.vision.VisionServices vision,
+                     io.vertx.redis.client.RedisAPI redis) {}
 
   private HttpApi() {}
 
@@ -77,11 +78,17 @@ public final class HttpApi {
     // Audio uploads go to temporary files (deleted when the request ends), with OpenAI's size limit.
     BodyHandler audioUploads = BodyHandler.create(d.config().home().resolve("uploads").toString())
         .setBodyLimit(OpenAiRoutes.MAX_AUDIO_UPLOAD_BYTES).setDeleteUploadedFilesOnEnd(true);
-    b.rootHandler(new PathBodyHandler(jsonBodies, audioUploads, Set.of("/v1/audio/transcriptions")));
+    // Photos likewise, capped at PARLEY_PHOTO_MAX_BYTES plus room for the multipart framing.
+    BodyHandler photoUploads = BodyHandler.create(d.config().home().resolve("uploads").toString())
+        .setBodyLimit(d.config().vision().maxPhotoBytes() + 64 * 1024L).setDeleteUploadedFilesOnEnd(true);
+    b.rootHandler(new PathBodyHandler(new PathBodyHandler(jsonBodies, photoUploads, Set.of(VisionRoutes.ANALYZE)),
+        audioUploads, Set.of("/v1/audio/transcriptions")));
     b.rootHandler(authenticator);
     b.rootHandler(ctx -> {
       String path = ctx.request().path();
-      if (path.startsWith("/api/v1/auth/") && !path.equals("/api/v1/auth/me")) {
+      if (path.startsWith("/api/v1/vision/")) {
+        limiter.handler(LimitClass.VISION).handle(ctx);
+      } else if (path.startsWith("/api/v1/auth/") && !path.equals("/api/v1/auth/me")) {
         limiter.handler(LimitClass.AUTH).handle(ctx);
       } else if (path.startsWith("/api/v1/") && !path.equals(CONTRACT_PATH)) {
         limiter.handler(LimitClass.API).handle(ctx);
@@ -106,6 +113,7 @@ public final class HttpApi {
     b.getRoutes().forEach(r -> r.setDoSecurity(false));
     Router router = b.createRouter();
     new OpenAiRoutes(d.voice(), d.ids()).mount(router);
+    new VisionRoutes(d.vision(), d.redis(), d.metrics()).mount(router);
     String contractJson = contract.getRawContract().encode();
     router.get(CONTRACT_PATH).handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(contractJson));

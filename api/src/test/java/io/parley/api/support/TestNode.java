@@ -45,6 +45,8 @@ public final class TestNode implements AutoCloseable {
     s.put("PARLEY_RATE_LIMIT_API_PER_MINUTE", "100000");
     s.put("PARLEY_LOGIN_MAX_FAILURES_IP", "100000");
     s.put("PARLEY_MODELS", modelsDir().toString());
+    // The detector (DJL, libtorch) only where a test asks for it: most nodes serve no photos.
+    s.put("PARLEY_VISION_ENABLED", "false");
     for (String key : new String[] {"PARLEY_PG_URL", "PARLEY_REDIS_URL"}) {
       String external = System.getenv(key);
       if (external != null && !external.isBlank()) {

@@ -27,6 +27,7 @@ public record ParleyConfig(
     Turn turn,
     Calls calls,
     Voice voice,
+    Vision vision,
     Path models,
     Duration shutdownTimeout,
     LogFormat logFormat) {
@@ -40,6 +41,7 @@ public record ParleyConfig(
     Objects.requireNonNull(turn, "turn");
     Objects.requireNonNull(calls, "calls");
     Objects.requireNonNull(voice, "voice");
+    Objects.requireNonNull(vision, "vision");
     Objects.requireNonNull(models, "models");
     Objects.requireNonNull(logFormat, "logFormat");
     if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
@@ -167,6 +169,19 @@ public record ParleyConfig(
   public enum TtsEngine { FREETTS, OPENAI }
 
   /** The voice assistant: VAD, speech to text, chat model, speech synthesis, sessions. */
+  /** Photo analysis: the detector and the photo limits. */
+  public record Vision(boolean enabled, int workers, int threads, Duration batchWindow, int maxBatch,
+                       double scoreThreshold, double iouThreshold, VisionDevice device, int maxPhotoBytes,
+                       int maxPixels, Duration cacheTtl, Duration imageRetention) {
+    /** Threads for a forward pass: the configured count, or one per core. */
+    public int effectiveThreads() {
+      return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+  }
+
+  /** Where the detector runs. */
+  public enum VisionDevice { AUTO, CPU, GPU }
+
   public record Voice(boolean enabled, int vadThreads, double vadStartThreshold, double vadEndThreshold, Duration minSpeech,
                       Duration minSilence, Duration preRoll, Optional<Path> whisperModel, int whisperThreads,
                       int sttWorkers, Duration interimEvery, String language, LlmEngine llmEngine,
@@ -361,8 +376,21 @@ public record ParleyConfig(
         seconds(c, PARLEY_VOICE_SESSION_GRACE, 0, 3600),
         seconds(c, PARLEY_VOICE_IDLE_TIMEOUT, 1, 86_400),
         c.integer(PARLEY_VOICE_MAX_SESSIONS_PER_USER, 1, 1_000));
+    Vision vision = new Vision(
+        c.bool(PARLEY_VISION_ENABLED),
+        c.integer(PARLEY_VISION_WORKERS, 1, 64),
+        c.integer(PARLEY_VISION_THREADS, 0, 256),
+        Duration.ofMillis(c.integer(PARLEY_VISION_BATCH_WINDOW_MS, 0, 1000)),
+        c.integer(PARLEY_VISION_MAX_BATCH, 1, 64),
+        c.decimal(PARLEY_VISION_SCORE_THRESHOLD, 0.01, 0.99),
+        c.decimal(PARLEY_VISION_IOU_THRESHOLD, 0.01, 0.99),
+        c.choice(PARLEY_VISION_DEVICE, VisionDevice.class),
+        c.integer(PARLEY_PHOTO_MAX_BYTES, 1024, 256 * 1024 * 1024),
+        c.integer(PARLEY_PHOTO_MAX_PIXELS, 1024, 500_000_000),
+        seconds(c, PARLEY_PHOTO_CACHE_TTL, 0, 30 * 86_400),
+        Duration.ofDays(c.integer(PARLEY_MEAL_IMAGE_RETENTION, 1, 3650)));
     return new ParleyConfig(
-        home, http, storage, auth, limits, turn, calls, voice,
+        home, http, storage, auth, limits, turn, calls, voice, vision,
         Path.of(c.string(PARLEY_MODELS)).toAbsolutePath().normalize(),
         seconds(c, PARLEY_SHUTDOWN_TIMEOUT, 1, 600),
         c.choice(PARLEY_LOG_FORMAT, LogFormat.class));

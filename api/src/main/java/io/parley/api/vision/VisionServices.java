@@ -1,0 +1,86 @@
+package io.parley.api.vision;
+
+import io.parley.core.ParleyException;
+import io.parley.core.config.ParleyConfig;
+import io.parley.inference.vision.NanoDetDetector;
+import io.parley.inference.vision.ObjectDetector;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's photo analysis: the detector (absent, with the reason, when it could not be set up:
+ * the server runs without it and photo requests get that reason), the photo decoder with its
+ * limits, and the named worker pool that decodes ({@code parley-photo}, never an event loop).
+ */
+public final class VisionServices implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(VisionServices.class);
+
+  /** Photos decoded at once per node (each may hold up to PARLEY_PHOTO_MAX_PIXELS x 3 bytes). */
+  public static final int DECODERS = 2;
+
+  private final Optional<ObjectDetector> detector;
+  private final String missing;
+  private final ImageInput input;
+  private final WorkerExecutor decoders;
+  private final ParleyConfig.Vision config;
+
+  public VisionServices(Optional<ObjectDetector> detector, String missing, ImageInput input, WorkerExecutor decoders,
+                        ParleyConfig.Vision config) {
+    this.detector = detector;
+    this.missing = missing;
+    this.input = input;
+    this.decoders = decoders;
+    this.config = config;
+  }
+
+  public static VisionServices start(Vertx vertx, ParleyConfig config) {
+    ParleyConfig.Vision v = config.vision();
+    ImageInput input = new ImageInput(v.maxPhotoBytes(), v.maxPixels());
+    WorkerExecutor decoders = vertx.createSharedWorkerExecutor("parley-photo", DECODERS);
+    if (!v.enabled()) {
+      return new VisionServices(Optional.empty(), "photo analysis is off on this node (PARLEY_VISION_ENABLED=false)",
+          input, decoders, v);
+    }
+    try {
+      NanoDetDetector d = NanoDetDetector.open(new NanoDetDetector.Settings(config.models().resolve("nanodet"),
+          v.workers(), v.effectiveThreads(), v.batchWindow(), v.maxBatch(), (float) v.scoreThreshold(),
+          (float) v.iouThreshold(), v.device().name().toLowerCase(java.util.Locale.ROOT)));
+      return new VisionServices(Optional.of(d), null, input, decoders, v);
+    } catch (ParleyException | IllegalArgumentException e) {
+      LOG.warn("vision: the detector is unavailable: {}", e.getMessage());
+      return new VisionServices(Optional.empty(), e.getMessage() + " (the NanoDet model comes with ./parley models)",
+          input, decoders, v);
+    }
+  }
+
+  public Optional<ObjectDetector> detector() {
+    return detector;
+  }
+
+  /** Why there is no detector, naming the fix. */
+  public String missing() {
+    return missing;
+  }
+
+  public ImageInput input() {
+    return input;
+  }
+
+  public WorkerExecutor decoders() {
+    return decoders;
+  }
+
+  public ParleyConfig.Vision config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    detector.ifPresent(ObjectDetector::close);
+    decoders.close();
+  }
+}

@@ -1,0 +1,107 @@
+package io.parley.api.vision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.parley.api.http.ApiProblem;
+import io.parley.inference.vision.Photos;
+import io.parley.inference.vision.RgbImage;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Sniffing, header dimensions (before decoding), decoding and EXIF orientation of uploads. */
+class ImageInputTest {
+
+  @TempDir
+  Path dir;
+
+  private final ImageInput input = new ImageInput(8 * 1024 * 1024, 10_000_000);
+
+  /** A real WebP made by Debian's cwebp (package webp; ./parley test installs it). */
+  private byte[] webp(Path jpeg, boolean lossless) throws Exception {
+    Path cwebp = Path.of("/usr/bin/cwebp");
+    assertThat(cwebp).as("cwebp from the Debian package webp").isExecutable();
+    Path out = dir.resolve(lossless ? "lossless.webp" : "lossy.webp");
+    Process p = new ProcessBuilder(cwebp.toString(), lossless ? "-lossless" : "-q", lossless ? "-q" : "80",
+        lossless ? "10" : "-quiet", jpeg.toString(), "-o", out.toString()).redirectErrorStream(true).start();
+    p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+    return Files.readAllBytes(out);
+  }
+
+  @Test
+  void jpegPngAndWebpAreSniffedSizedFromTheHeaderAndDecoded() throws Exception {
+    Path dogFile = Photos.darknet("dog.jpg");
+    byte[] jpeg = Files.readAllBytes(dogFile);
+    BufferedImage img = ImageIO.read(dogFile.toFile());
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ImageIO.write(img, "png", png);
+    for (byte[] bytes : new byte[][] {jpeg, png.toByteArray(), webp(dogFile, false), webp(dogFile, true)}) {
+      ImageInput.Format f = ImageInput.sniff(bytes);
+      assertThat(f).isNotNull();
+      assertThat(ImageInput.dimensions(bytes, f)).as(f.name()).containsExactly(768, 576);
+      ImageInput.Decoded d = input.decode(bytes);
+      assertThat(d.image().width()).as(f.name()).isEqualTo(768);
+      assertThat(d.image().height()).isEqualTo(576);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "GIF89a...,           unsupported_image_type, 415",
+      "<html>,               unsupported_image_type, 415",
+      "RIFF....WAVEfmt ,     unsupported_image_type, 415"})
+  void otherBytesAreRefusedByWhatTheyAre(String text, String code, int status) {
+    assertThatThrownBy(() -> input.decode(text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
+        .isInstanceOfSatisfying(ApiProblem.class, p -> {
+          assertThat(p.status()).isEqualTo(status);
+          assertThat(p.code()).isEqualTo(code);
+        });
+  }
+
+  @Test
+  void thePixelCapIsCheckedBeforeDecoding() throws Exception {
+    byte[] bomb = VisionApiTest.pngBomb(20_000, 20_000);
+    long before = System.nanoTime();
+    assertThatThrownBy(() -> input.decode(bomb)).isInstanceOfSatisfying(ApiProblem.class,
+        p -> assertThat(p.code()).isEqualTo("image_too_many_pixels"));
+    // 400 million pixels were never allocated (1.2 GB): the refusal is a header read.
+    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - before)).isLessThan(5);
+  }
+
+  @Test
+  void everyExifOrientationComesOutUpright() {
+    // A 3x2 picture with a red pixel at the top left as stored.
+    BufferedImage stored = new BufferedImage(3, 2, BufferedImage.TYPE_INT_RGB);
+    stored.setRGB(0, 0, 0xFF0000);
+    // Where the red pixel must be once displayed, per orientation (EXIF 2.3, tag 0x0112).
+    int[][] expected = {{}, {0, 0}, {2, 0}, {2, 1}, {0, 1}, {0, 0}, {1, 0}, {1, 2}, {0, 2}};
+    for (int o = 1; o <= 8; o++) {
+      RgbImage up = ImageInput.rgb(ImageInput.orient(stored, o));
+      boolean swapped = o >= 5;
+      assertThat(up.width()).as("orientation " + o).isEqualTo(swapped ? 2 : 3);
+      int x = expected[o][0];
+      int y = expected[o][1];
+      int at = (y * up.width() + x) * 3;
+      assertThat(up.rgb()[at] & 0xff).as("red at (%d,%d) for orientation %d", x, y, o).isEqualTo(255);
+    }
+  }
+
+  @Test
+  void truncatedAndDamagedFilesAre422() throws Exception {
+    byte[] jpeg = Files.readAllBytes(Photos.darknet("dog.jpg"));
+    for (int cut : new int[] {4, 20, 600, jpeg.length / 2}) {
+      assertThatThrownBy(() -> input.decode(java.util.Arrays.copyOf(jpeg, cut))).as("cut at " + cut)
+          .isInstanceOfSatisfying(ApiProblem.class, p -> assertThat(p.status()).isEqualTo(422));
+    }
+  }
+}

@@ -1,0 +1,237 @@
+package io.parley.api.vision;
+
+import static io.parley.api.support.ErrorShape.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.parley.api.support.Api;
+import io.parley.api.support.TestNode;
+import io.parley.inference.vision.Photos;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code POST /api/v1/vision/analyze} over HTTP with NanoDet-m running for real on Debian's photos,
+ * Redis caching, and every kind of bad upload.
+ */
+class VisionApiTest {
+
+  private static TestNode node;
+  private static String token;
+  private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(Map.of(
+        "PARLEY_VISION_ENABLED", "true",
+        "PARLEY_VISION_SCORE_THRESHOLD", "0.2",
+        "PARLEY_PHOTO_MAX_BYTES", Integer.toString(4 * 1024 * 1024),
+        "PARLEY_RATE_LIMIT_VISION_PER_MINUTE", "100000"));
+    token = node.api().newUser().getString("access_token");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  /** A multipart/form-data POST with the file as field {@code image} and text fields. */
+  static Api.Res post(TestNode n, byte[] file, String filename, Map<String, String> fields) throws Exception {
+    String boundary = "parley-" + UUID.randomUUID();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    for (Map.Entry<String, String> f : fields.entrySet()) {
+      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f.getKey() + "\"\r\n\r\n"
+          + f.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
+    }
+    if (file != null) {
+      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + filename
+          + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+      body.writeBytes(file);
+      body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+    }
+    body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(n.baseUrl() + "/api/v1/vision/analyze"))
+        .timeout(Duration.ofSeconds(120)).header("Authorization", "Bearer " + token)
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+    return new Api.Res(r.statusCode(), r.headers(), r.body());
+  }
+
+  static List<String> labels(JsonObject answer) {
+    return answer.getJsonArray("objects").stream().map(o -> ((JsonObject) o).getString("label")).toList();
+  }
+
+  @Test
+  void aPhotoIsAnalysedAndTheSecondTimeComesFromTheCache() throws Exception {
+    byte[] dog = Files.readAllBytes(Photos.darknet("dog.jpg"));
+    Api.Res r = post(node, dog, "dog.jpg", Map.of());
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonObject a = r.json();
+    assertThat(labels(a)).contains("dog", "bicycle");
+    assertThat(a.getJsonObject("image").getInteger("width")).isEqualTo(768);
+    assertThat(a.getJsonObject("image").getInteger("height")).isEqualTo(576);
+    assertThat(a.getJsonObject("model").getString("name")).isEqualTo("nanodet-m");
+    assertThat(a.getJsonObject("model").getString("version")).hasSize(12);
+    assertThat(a.getBoolean("cached")).isFalse();
+    for (Object o : a.getJsonArray("objects")) {
+      JsonArray box = ((JsonObject) o).getJsonArray("bbox");
+      assertThat(box.getDouble(0)).isBetween(0.0, box.getDouble(2));
+      assertThat(box.getDouble(2)).isLessThanOrEqualTo(768.0);
+      assertThat(box.getDouble(3)).isBetween(box.getDouble(1), 576.0);
+    }
+    assertThat(a.getJsonObject("timings").getDouble("inference_ms")).isPositive();
+
+    Api.Res again = post(node, dog, "same-bytes-other-name.jpg", Map.of());
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.json().getBoolean("cached")).as("answered from Redis").isTrue();
+    assertThat(again.json().getJsonArray("objects")).isEqualTo(a.getJsonArray("objects"));
+    assertThat(node.api().get("/metrics", null).body()).contains("parley_vision_cache_hits_total 1.0");
+  }
+
+  @Test
+  void theMealTaskListsTheFood() throws Exception {
+    Api.Res r = post(node, Files.readAllBytes(Photos.opencv("fruits.jpg")), "fruits.jpg", Map.of("task", "meal"));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    List<String> food = r.json().getJsonArray("food").stream().map(o -> ((JsonObject) o).getString("label")).toList();
+    assertThat(food).contains("orange", "banana");
+    assertThat(r.json().getString("task")).isEqualTo("meal");
+  }
+
+  @Test
+  void theExifOrientationIsHonoured() throws Exception {
+    byte[] dog = Files.readAllBytes(Photos.darknet("dog.jpg"));
+    // The same pixels, tagged "rotate 90 degrees clockwise to display" (EXIF orientation 6).
+    byte[] rotated = withOrientation(dog, 6);
+    Api.Res r = post(node, rotated, "rotated.jpg", Map.of());
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonObject image = r.json().getJsonObject("image");
+    assertThat(image.getInteger("exif_orientation")).isEqualTo(6);
+    assertThat(image.getInteger("width")).as("upright width").isEqualTo(576);
+    assertThat(image.getInteger("height")).isEqualTo(768);
+
+    // Mirrored (orientation 2): the detector finds the dog as well, on the other side.
+    Api.Res mirrored = post(node, withOrientation(dog, 2), "mirrored.jpg", Map.of());
+    assertThat(mirrored.status()).as(mirrored.body()).isEqualTo(200);
+    assertThat(mirrored.json().getJsonObject("image").getInteger("width")).isEqualTo(768);
+    JsonArray box = dogBox(mirrored.json());
+    JsonArray plain = dogBox(post(node, dog, "dog.jpg", Map.of()).json());
+    // Stored in the left half; mirrored into the right half, at the mirror image of its box.
+    assertThat((box.getDouble(0) + box.getDouble(2)) / 2).isGreaterThan(768 / 2.0);
+    assertThat(box.getDouble(0)).isCloseTo(768 - plain.getDouble(2), org.assertj.core.data.Offset.offset(40.0));
+  }
+
+  private static JsonArray dogBox(JsonObject answer) {
+    return answer.getJsonArray("objects").stream().map(o -> (JsonObject) o)
+        .filter(o -> o.getString("label").equals("dog")).findFirst()
+        .orElseThrow(() -> new AssertionError("no dog in " + answer.getJsonArray("objects"))).getJsonArray("bbox");
+  }
+
+  @Test
+  void badUploadsGetClearErrorsAndTheServerServesOn() throws Exception {
+    assertError(post(node, new byte[0], "empty.jpg", Map.of()), 400, "empty_image");
+    assertError(post(node, "just some text\n".getBytes(StandardCharsets.UTF_8), "notes.jpg", Map.of()), 415,
+        "unsupported_image_type");
+    byte[] dog = Files.readAllBytes(Photos.darknet("dog.jpg"));
+    assertError(post(node, Arrays.copyOf(dog, 3000), "truncated.jpg", Map.of()), 422, "corrupt_image");
+    byte[] bomb = pngBomb(30_000, 30_000);
+    assertThat(bomb.length).as("a few KB").isLessThan(64 * 1024);
+    JsonObject e = assertError(post(node, bomb, "bomb.png", Map.of()), 413, "image_too_many_pixels");
+    assertThat(e.getString("message")).contains("30000 x 30000");
+    byte[] big = new byte[5 * 1024 * 1024];
+    System.arraycopy(dog, 0, big, 0, dog.length);
+    Api.Res tooBig = post(node, big, "big.jpg", Map.of());
+    assertThat(tooBig.status()).isEqualTo(413);
+    assertError(post(node, null, null, Map.of("task", "objects")), 400, "validation_failed");
+    assertError(post(node, dog, "dog.jpg", Map.of("task", "painting")), 400, "validation_failed");
+    assertThat(node.api().get("/health/live", null).status()).isEqualTo(200);
+    assertThat(post(node, dog, "dog.jpg", Map.of()).status()).as("still analysing").isEqualTo(200);
+  }
+
+  @Test
+  void withoutADetectorTheAnswerNamesTheFix() throws Exception {
+    TestNode off = TestNode.start(Map.of());
+    try {
+      String t = off.api().newUser().getString("access_token");
+      String saved = token;
+      token = t;
+      try {
+        JsonObject e = assertError(post(off, Files.readAllBytes(Photos.darknet("dog.jpg")), "dog.jpg", Map.of()), 503,
+            "unavailable");
+        assertThat(e.getString("message")).contains("PARLEY_VISION_ENABLED");
+      } finally {
+        token = saved;
+      }
+    } finally {
+      off.close();
+    }
+  }
+
+  /** A valid PNG header of {@code w} x {@code h} with a tiny compressed stream of zeros. */
+  static byte[] pngBomb(int w, int h) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
+    java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put((byte) 0)
+        .put((byte) 0).put((byte) 0).put((byte) 0);
+    chunk(out, "IHDR", ihdr.array());
+    Deflater d = new Deflater(9);
+    d.setInput(new byte[1 << 20]); // 1 MiB of zeros: the start of the rows, deflated to ~1 KB
+    d.finish();
+    byte[] buf = new byte[64 * 1024];
+    int n = d.deflate(buf);
+    chunk(out, "IDAT", Arrays.copyOf(buf, n));
+    chunk(out, "IEND", new byte[0]);
+    return out.toByteArray();
+  }
+
+  private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+    byte[] t = type.getBytes(StandardCharsets.US_ASCII);
+    out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+    out.writeBytes(t);
+    out.writeBytes(data);
+    CRC32 crc = new CRC32();
+    crc.update(t);
+    crc.update(data);
+    out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+  }
+
+  /** {@code jpeg} with an APP1 Exif segment (big-endian TIFF, one IFD entry: Orientation) after SOI. */
+  static byte[] withOrientation(byte[] jpeg, int orientation) {
+    java.nio.ByteBuffer tiff = java.nio.ByteBuffer.allocate(26);
+    tiff.put((byte) 'M').put((byte) 'M').putShort((short) 42).putInt(8);  // header, IFD at 8
+    tiff.putShort((short) 1);                                             // one entry
+    tiff.putShort((short) 0x0112).putShort((short) 3).putInt(1).putShort((short) orientation).putShort((short) 0);
+    tiff.putInt(0);                                                       // no next IFD
+    byte[] exif = new byte[6 + 26];
+    System.arraycopy("Exif\0\0".getBytes(StandardCharsets.ISO_8859_1), 0, exif, 0, 6);
+    System.arraycopy(tiff.array(), 0, exif, 6, 26);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(0xFF);
+    out.write(0xD8);
+    out.write(0xFF);
+    out.write(0xE1);
+    int length = exif.length + 2;
+    out.write(length >> 8);
+    out.write(length & 0xff);
+    out.writeBytes(exif);
+    out.write(jpeg, 2, jpeg.length - 2);
+    return out.toByteArray();
+  }
+}
