@@ -77,6 +77,7 @@ final class ChildJvm implements AutoCloseable {
     // Runtime's native start crashes a child JVM (SIGSEGV, no hs_err) while the same code under the
     // jar's classpath runs: investigated in the issue notes; the engines are tested in-process.
     env.put("PARLEY_VOICE_ENABLED", "false");
+    env.put("PARLEY_VISION_ENABLED", "false");
     env.put("PARLEY_TURN_HOST", "127.0.0.1");
     env.put("PARLEY_TURN_PORT", "0");
     env.put("PARLEY_TURN_RELAY_HOST", "127.0.0.1");
