@@ -100,6 +100,7 @@ public final class ParleyServer implements AutoCloseable {
   private CallService calls;
   private SignalHub signal;
   private VoiceServices voice;
+  private io.parley.api.vision.VisionServices vision;
   private ConversationStore conversations;
   private Pool pool;
   private boolean stopped;
@@ -217,7 +218,7 @@ public final class ParleyServer implements AutoCloseable {
     signal = new SignalHub(vertx, config.calls(), tokens.jwt(), config.auth().accessTokenTtl(), calls, callStore, bus, redis, registry);
 
     voice = VoiceSetup.start(vertx, config, registry);
-    io.parley.api.vision.VisionServices vision = io.parley.api.vision.VisionServices.start(vertx, config);
+    vision = io.parley.api.vision.VisionServices.start(vertx, config);
     closers.push(vision);
     conversations = new ConversationStore(pool, ids);
     closers.push(voice);
@@ -396,6 +397,11 @@ public final class ParleyServer implements AutoCloseable {
   }
 
   /** The voice engines of this node. */
+  /** This node's photo analysis (detector, decoder). */
+  public io.parley.api.vision.VisionServices vision() {
+    return vision;
+  }
+
   public VoiceServices voice() {
     return voice;
   }

@@ -139,15 +139,20 @@ final class VisionRoutes {
   private static JsonObject answer(Detections d, DecodedPhoto photo, ObjectDetector detector, String task,
                                    String sha256) {
     JsonArray objects = new JsonArray();
+    ImageInput.Decoded img = photo.decoded();
+    double sx = img.scaleX();
+    double sy = img.scaleY();
     for (Detection o : d.objects()) {
+      // Back from the (possibly subsampled) decoded pixels to the full upright picture.
       objects.add(new JsonObject().put("label", o.label()).put("confidence", round(o.confidence(), 4))
-          .put("bbox", new JsonArray().add(round(o.x1(), 1)).add(round(o.y1(), 1)).add(round(o.x2(), 1))
-              .add(round(o.y2(), 1))));
+          .put("bbox", new JsonArray().add(round(Math.min(img.width(), o.x1() * sx), 1))
+              .add(round(Math.min(img.height(), o.y1() * sy), 1)).add(round(Math.min(img.width(), o.x2() * sx), 1))
+              .add(round(Math.min(img.height(), o.y2() * sy), 1))));
     }
     Detections.Timings t = d.timings();
     JsonObject out = new JsonObject()
         .put("objects", objects)
-        .put("image", new JsonObject().put("width", d.width()).put("height", d.height())
+        .put("image", new JsonObject().put("width", img.width()).put("height", img.height())
             .put("format", photo.decoded().format().name().toLowerCase(java.util.Locale.ROOT))
             .put("exif_orientation", photo.decoded().orientation()).put("sha256", sha256))
         .put("model", new JsonObject().put("name", detector.model()).put("version", detector.modelVersion()))

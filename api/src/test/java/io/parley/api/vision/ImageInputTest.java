@@ -104,4 +104,21 @@ class ImageInputTest {
           .isInstanceOfSatisfying(ApiProblem.class, p -> assertThat(p.status()).isEqualTo(422));
     }
   }
+
+  @Test
+  void largePhotosAreDecodedAtAReducedSizeAndReportTheirFullSize() throws Exception {
+    BufferedImage dog = ImageIO.read(Photos.darknet("dog.jpg").toFile());
+    BufferedImage big = new BufferedImage(2304, 1728, BufferedImage.TYPE_3BYTE_BGR);
+    var g = big.createGraphics();
+    g.drawImage(dog, 0, 0, 2304, 1728, null);
+    g.dispose();
+    ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+    ImageIO.write(big, "jpg", jpeg);
+    ImageInput.Decoded d = input.decode(jpeg.toByteArray());
+    assertThat(d.subsampling()).as("2304 px read as every 2nd pixel").isEqualTo(2);
+    assertThat(d.image().width()).isEqualTo(1152);
+    assertThat(d.width()).isEqualTo(2304);
+    assertThat(d.height()).isEqualTo(1728);
+    assertThat(d.scaleX()).isEqualTo(2.0);
+  }
 }

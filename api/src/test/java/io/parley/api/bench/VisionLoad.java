@@ -1,0 +1,241 @@
+package io.parley.api.bench;
+
+import io.parley.api.support.TestNode;
+import io.parley.api.vision.ImageInput;
+import io.parley.inference.vision.Detections;
+import io.parley.inference.vision.NanoDetDetector;
+import io.parley.inference.vision.ObjectDetector;
+import io.parley.inference.vision.Photos;
+import io.parley.inference.vision.RgbImage;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The load behind {@code ./parley bench vision}, in one JVM: a Parley node (embedded PostgreSQL and
+ * Redis, the real NanoDet-m detector, the Redis cache off so every request runs the model) and,
+ * in the same run, alternating:
+ *
+ * <ul>
+ *   <li><b>http</b>: {@code clients} concurrent clients posting a real photo to
+ *       {@code /api/v1/vision/analyze} (upload, sniff, decode, detect, JSON) for {@code seconds};</li>
+ *   <li><b>bare</b>: the same node's detector called directly by as many callers with the photo
+ *       already decoded (the predictor alone: the ceiling of the HTTP path);</li>
+ *   <li><b>batch on / off</b>: two more detectors in this JVM, one batching (5 ms, up to 8), one
+ *       not (window 0, batch 1), each driven by {@code 2 x clients} callers.</li>
+ * </ul>
+ *
+ * Images/s and p50/p99 per mode; medians of {@code rounds}. Prints {@code RESULT key value} lines.
+ * Not a test: {@code java -cp <api test classpath> io.parley.api.bench.VisionLoad ROUNDS SECONDS CLIENTS}.
+ */
+public final class VisionLoad {
+
+  private VisionLoad() {}
+
+  private record Run(double perSecond, double p50, double p99) {}
+
+  public static void main(String[] args) throws Exception {
+    int rounds = Integer.parseInt(args[0]);
+    int seconds = Integer.parseInt(args[1]);
+    int clients = Integer.parseInt(args[2]);
+    if (LoggerHolder.root() instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+    byte[] photo = Files.readAllBytes(Photos.darknet("dog.jpg"));
+    RgbImage decoded = new ImageInput(64 << 20, 100_000_000).decode(photo).image();
+    // No voice engines: ONNX Runtime crashes a JVM started with the test classpath order (see ChildJvm).
+    TestNode node = TestNode.start(Map.of("PARLEY_VISION_ENABLED", "true", "PARLEY_PHOTO_CACHE_TTL", "0",
+        "PARLEY_VOICE_ENABLED", "false",
+        "PARLEY_RATE_LIMIT_VISION_PER_MINUTE", "10000000"));
+    int exit = 0;
+    try (NanoDetDetector batching = NanoDetDetector.open(new NanoDetDetector.Settings(TestNode.modelsDir().resolve("nanodet"),
+            1, threads(), Duration.ofMillis(5), 8, 0.35f, 0.5f, "cpu"));
+         NanoDetDetector single = NanoDetDetector.open(new NanoDetDetector.Settings(TestNode.modelsDir().resolve("nanodet"),
+             1, threads(), Duration.ZERO, 1, 0.35f, 0.5f, "cpu"))) {
+      ObjectDetector nodeDetector = node.server().vision().detector().orElseThrow();
+      String token = node.api().newUser().getString("access_token");
+      HttpClient client = HttpClient.newBuilder().executor(java.util.concurrent.Executors.newFixedThreadPool(clients))
+          .build();
+      // Warm-up: JIT, libtorch's allocator, the HTTP connections.
+      http(node, client, token, photo, clients, 3);
+      direct(nodeDetector, decoded, clients, 3);
+      direct(batching, decoded, 2 * clients, 2);
+      direct(single, decoded, 2 * clients, 2);
+      List<Run> https = new ArrayList<>();
+      List<Run> bares = new ArrayList<>();
+      List<Run> ons = new ArrayList<>();
+      List<Run> offs = new ArrayList<>();
+      for (int r = 0; r < rounds; r++) {
+        Run h;
+        Run b;
+        if (r % 2 == 0) {
+          h = http(node, client, token, photo, clients, seconds);
+          b = direct(nodeDetector, decoded, clients, seconds);
+        } else {
+          b = direct(nodeDetector, decoded, clients, seconds);
+          h = http(node, client, token, photo, clients, seconds);
+        }
+        Run on = direct(batching, decoded, 2 * clients, seconds);
+        Run off = direct(single, decoded, 2 * clients, seconds);
+        https.add(h);
+        bares.add(b);
+        ons.add(on);
+        offs.add(off);
+        System.out.printf(Locale.ROOT, "round %d/%d: http %.2f img/s (p50 %.0f p99 %.0f ms) | bare %.2f img/s (p50 %.0f"
+                + " p99 %.0f ms) | ratio %.3f | batching on %.2f img/s, off %.2f img/s, ratio %.3f%n", r + 1, rounds,
+            h.perSecond(), h.p50(), h.p99(), b.perSecond(), b.p50(), b.p99(), h.perSecond() / b.perSecond(),
+            on.perSecond(), off.perSecond(), on.perSecond() / off.perSecond());
+      }
+      result("http_rate", median(https.stream().map(Run::perSecond).toList()));
+      result("http_p50", median(https.stream().map(Run::p50).toList()));
+      result("http_p99", median(https.stream().map(Run::p99).toList()));
+      result("bare_rate", median(bares.stream().map(Run::perSecond).toList()));
+      result("bare_p50", median(bares.stream().map(Run::p50).toList()));
+      result("bare_p99", median(bares.stream().map(Run::p99).toList()));
+      List<Double> ratios = new ArrayList<>();
+      List<Double> batchRatios = new ArrayList<>();
+      for (int i = 0; i < rounds; i++) {
+        ratios.add(https.get(i).perSecond() / bares.get(i).perSecond());
+        batchRatios.add(ons.get(i).perSecond() / offs.get(i).perSecond());
+      }
+      result("ratio", median(ratios));
+      result("batch_on_rate", median(ons.stream().map(Run::perSecond).toList()));
+      result("batch_off_rate", median(offs.stream().map(Run::perSecond).toList()));
+      result("batch_ratio", median(batchRatios));
+      result("threads", threads());
+      result("clients", clients);
+    } catch (Exception e) {
+      e.printStackTrace(System.out);
+      exit = 1;
+    } finally {
+      node.close();
+    }
+    System.out.flush();
+    Runtime.getRuntime().halt(exit);
+  }
+
+  private static final class LoggerHolder {
+    static Object root() {
+      return org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    }
+  }
+
+  private static int threads() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
+  private static void result(String key, double value) {
+    System.out.printf(Locale.ROOT, "RESULT %s %.3f%n", key, value);
+  }
+
+  private static double median(List<Double> v) {
+    List<Double> s = new ArrayList<>(v);
+    Collections.sort(s);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+
+  private static Run summarize(List<Long> latenciesNanos, long count, double seconds) {
+    List<Long> l = new ArrayList<>(latenciesNanos);
+    Collections.sort(l);
+    double p50 = l.isEmpty() ? 0 : l.get(l.size() / 2) / 1e6;
+    double p99 = l.isEmpty() ? 0 : l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)) / 1e6;
+    return new Run(count / seconds, p50, p99);
+  }
+
+  /** {@code callers} loops, each one request in flight, for {@code seconds}. */
+  private static Run direct(ObjectDetector d, RgbImage image, int callers, int seconds) throws Exception {
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicLong done = new AtomicLong();
+    List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch finished = new CountDownLatch(callers);
+    long start = System.nanoTime();
+    for (int c = 0; c < callers; c++) {
+      Thread.ofPlatform().start(() -> {
+        try {
+          while (running.get()) {
+            long t0 = System.nanoTime();
+            Detections r = d.detect(image).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+            if (r.objects().isEmpty()) {
+              throw new IllegalStateException("nothing detected");
+            }
+            if (running.get()) {
+              latencies.add(System.nanoTime() - t0);
+              done.incrementAndGet();
+            }
+          }
+        } catch (Exception e) {
+          e.printStackTrace(System.out);
+        } finally {
+          finished.countDown();
+        }
+      });
+    }
+    Thread.sleep(seconds * 1000L);
+    running.set(false);
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    finished.await(120, TimeUnit.SECONDS);
+    return summarize(latencies, done.get(), elapsed);
+  }
+
+  private static Run http(TestNode node, HttpClient client, String token, byte[] photo, int clients, int seconds)
+      throws Exception {
+    String boundary = "parley-bench-boundary";
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"dog.jpg\"\r\n"
+        + "Content-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.writeBytes(photo);
+    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    byte[] payload = body.toByteArray();
+    URI uri = URI.create(node.baseUrl() + "/api/v1/vision/analyze");
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicLong done = new AtomicLong();
+    List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch finished = new CountDownLatch(clients);
+    long start = System.nanoTime();
+    for (int c = 0; c < clients; c++) {
+      Thread.ofPlatform().start(() -> {
+        try {
+          while (running.get()) {
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200 || new JsonObject(r.body()).getJsonArray("objects").isEmpty()) {
+              throw new IllegalStateException("analyze answered " + r.statusCode() + ": " + r.body());
+            }
+            if (running.get()) {
+              latencies.add(System.nanoTime() - t0);
+              done.incrementAndGet();
+            }
+          }
+        } catch (Exception e) {
+          e.printStackTrace(System.out);
+        } finally {
+          finished.countDown();
+        }
+      });
+    }
+    Thread.sleep(seconds * 1000L);
+    running.set(false);
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    finished.await(120, TimeUnit.SECONDS);
+    return summarize(latencies, done.get(), elapsed);
+  }
+}
