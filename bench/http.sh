@@ -12,6 +12,8 @@
 set -euo pipefail
 
 ROOT="${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 JAR="$ROOT/api/target/parley.jar"
 RESULTS="$ROOT/docs/BENCHMARKS.md"
 COMMAND="./parley bench http"
@@ -249,26 +251,11 @@ GOAL_MET="$(awk -v r="$RATIO" -v g="$RATIO_GOAL" 'BEGIN { print (r >= g) ? "yes"
 DATE="$(date -u +%Y-%m-%dT%H:%MZ)"
 CPU="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 MACHINE="$(nproc) cores, ${CPU:-unknown CPU}"
-COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
-# The results file itself does not make a commit dirty (an earlier run may just have written it).
-if [[ $COMMIT != none && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- . ':!docs/BENCHMARKS.md' 2>/dev/null)" ]]; then
-  COMMIT="$COMMIT+dirty"
-fi
+COMMIT="$(commit)"
 ROW="| $DATE | $COMMIT | $MACHINE | \`$COMMAND\` | $ME_RPS | $ME_P99 | $LIVE_RPS | $LIVE_P99 | $RATIO ($GOAL_MET) | $LOGINS_S | $MS_LOGIN |"
 
 SECTION="## http: REST stack (\`$COMMAND\`)"
 
-write_results_header() {
-  cat <<'EOF'
-# Benchmarks
-
-Rows are appended by `./parley bench NAME`, one per run, newest last in each table. Every row gives
-the date (UTC), the commit measured (`+dirty`: with uncommitted changes), the machine (cores and CPU
-model), the exact command, medians of at least 5 rounds, and, where the benchmark has a peer, the
-ratio measured side by side in the same run: absolute numbers on a shared 2-core machine are noise,
-ratios much less so.
-EOF
-}
 
 write_http_section() {
   cat <<EOF
@@ -297,18 +284,7 @@ instead of writing a row.
 EOF
 }
 
-mkdir -p "$(dirname "$RESULTS")"
-[[ -f $RESULTS ]] || write_results_header >"$RESULTS"
-grep -qxF "$SECTION" "$RESULTS" || write_http_section >>"$RESULTS"
-
-# Insert the row after the last table line of our section (other benches have their own sections).
-awk -v sec="$SECTION" -v row="$ROW" '
-  $0 == sec { insec = 1 }
-  insec && !done { if (/^\|/) intable = 1; else if (intable) { print row; done = 1 } }
-  { print }
-  END { if (!done) print row }
-' "$RESULTS" >"$WORK/results.md"
-cat "$WORK/results.md" >"$RESULTS"
+add_row "$SECTION" write_http_section "$ROW"
 
 echo
 echo "users/me: $ME_RPS req/s, p99 $ME_P99 ms | live: $LIVE_RPS req/s, p99 $LIVE_P99 ms"

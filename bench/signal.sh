@@ -19,6 +19,8 @@
 set -euo pipefail
 
 ROOT="${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 JAR="$ROOT/api/target/parley.jar"
 LIB="$ROOT/api/target/lib"
 BENCH_CLASSES="$ROOT/api/target/test-classes"
@@ -236,26 +238,11 @@ fmt() { awk -v v="$1" -v f="$2" 'BEGIN { printf f, v }'; }
 DATE="$(date -u +%Y-%m-%dT%H:%MZ)"
 CPU_MODEL="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 MACHINE="$(nproc) cores, ${CPU_MODEL:-unknown CPU}, load $LOAD_AT_START at start"
-COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
-# The results file itself does not make a commit dirty (an earlier run may just have written it).
-if [[ $COMMIT != none && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- . ':!docs/BENCHMARKS.md' 2>/dev/null)" ]]; then
-  COMMIT="$COMMIT+dirty"
-fi
+COMMIT="$(commit)"
 ROW="| $DATE | $COMMIT | $MACHINE | \`$COMMAND\` | $PAIRS calls, $ROUNDS x ${SECONDS_PER_RUN}s; $IDLE idle | $HELD / $IDLE | $HEAP_BASE -> $HEAP_IDLE | $(fmt "$KB_CONN" %.2f) / $(fmt "$ECHO_KB_CONN" %.2f) | $(fmt "$RELAY_RATE" %.0f) / $(fmt "$ECHO_RATE" %.0f) | $(fmt "$RATIO" %.3f) | $(fmt "$RELAY_P50" %.2f) / $(fmt "$RELAY_P99" %.2f) | $(fmt "$ECHO_P50" %.2f) / $(fmt "$ECHO_P99" %.2f) | $(fmt "$PACED_RATE_MEASURED" %.0f): $(fmt "$PACED_RELAY_P50" %.2f) / $(fmt "$PACED_RELAY_P99" %.2f) | $(fmt "$PACED_ECHO_P50" %.2f) / $(fmt "$PACED_ECHO_P99" %.2f) | $(fmt "$RELAY_CPU" %.1f) / $(fmt "$ECHO_CPU" %.1f) | $RATIO_MET / $IDLE_MET |"
 
 SECTION="## signal: signalling WebSocket against a bare Vert.x echo (\`$COMMAND\`)"
 
-write_results_header() {
-  cat <<'EOF'
-# Benchmarks
-
-Rows are appended by `./parley bench NAME`, one per run, newest last in each table. Every row gives
-the date (UTC), the commit measured (`+dirty`: with uncommitted changes), the machine (cores and CPU
-model), the exact command, medians of at least 5 rounds, and, where the benchmark has a peer, the
-ratio measured side by side in the same run: absolute numbers on a shared 2-core machine are noise,
-ratios much less so.
-EOF
-}
 
 write_signal_section() {
   cat <<EOF
@@ -306,18 +293,7 @@ the idle phase ends no call during the run; everything else at its default (keep
 EOF
 }
 
-mkdir -p "$(dirname "$RESULTS")"
-[[ -f $RESULTS ]] || write_results_header >"$RESULTS"
-grep -qxF "$SECTION" "$RESULTS" || write_signal_section >>"$RESULTS"
-
-# Insert the row after the last table line of our section (other benches have their own sections).
-awk -v sec="$SECTION" -v row="$ROW" '
-  $0 == sec { insec = 1 }
-  insec && !done { if (/^\|/) intable = 1; else if (intable) { print row; done = 1 } }
-  { print }
-  END { if (!done) print row }
-' "$RESULTS" >"$WORK/results.md"
-cat "$WORK/results.md" >"$RESULTS"
+add_row "$SECTION" write_signal_section "$ROW"
 
 echo
 echo "relay: $RELAY_RATE msgs/s (p50 $RELAY_P50 ms, p99 $RELAY_P99 ms), echo: $ECHO_RATE msgs/s (p50 $ECHO_P50 ms, p99 $ECHO_P99 ms)"

@@ -18,6 +18,8 @@
 set -euo pipefail
 
 ROOT="${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 JAR="$ROOT/api/target/parley.jar"
 RESULTS="$ROOT/docs/BENCHMARKS.md"
 COMMAND="./parley bench turn"
@@ -346,26 +348,11 @@ CPU_MET="$(awk -v r="$CPU_RATIO" -v g="$CPU_GOAL" 'BEGIN { print (r <= g) ? "yes
 DATE="$(date -u +%Y-%m-%dT%H:%MZ)"
 CPU_MODEL="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 MACHINE="$(nproc) cores, ${CPU_MODEL:-unknown CPU}, load $LOAD_AT_START at start"
-COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
-# The results file itself does not make a commit dirty (an earlier run may just have written it).
-if [[ $COMMIT != none && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- . ':!docs/BENCHMARKS.md' 2>/dev/null)" ]]; then
-  COMMIT="$COMMIT+dirty"
-fi
+COMMIT="$(commit)"
 ROW="| $DATE | $COMMIT | $MACHINE | \`$COMMAND\` | -m $CLIENTS -n $MESSAGES | $C_WALL / $P_WALL | $C_RATE / $P_RATE | $RATE_RATIO | $C_LOST / $P_LOST | $C_SDROPS / $P_SDROPS | $C_CPU / $P_CPU | $CPU_RATIO | $COTURN_RSS / $PARLEY_RSS | $RSS_RATIO | $THROUGHPUT_MET / $CPU_MET |"
 
 SECTION="## turn: TURN relay against coturn (\`$COMMAND\`)"
 
-write_results_header() {
-  cat <<'EOF'
-# Benchmarks
-
-Rows are appended by `./parley bench NAME`, one per run, newest last in each table. Every row gives
-the date (UTC), the commit measured (`+dirty`: with uncommitted changes), the machine (cores and CPU
-model), the exact command, medians of at least 5 rounds, and, where the benchmark has a peer, the
-ratio measured side by side in the same run: absolute numbers on a shared 2-core machine are noise,
-ratios much less so.
-EOF
-}
 
 write_turn_section() {
   cat <<EOF
@@ -416,18 +403,7 @@ Parley. The load generator shares the cores with the server.
 EOF
 }
 
-mkdir -p "$(dirname "$RESULTS")"
-[[ -f $RESULTS ]] || write_results_header >"$RESULTS"
-grep -qxF "$SECTION" "$RESULTS" || write_turn_section >>"$RESULTS"
-
-# Insert the row after the last table line of our section (other benches have their own sections).
-awk -v sec="$SECTION" -v row="$ROW" '
-  $0 == sec { insec = 1 }
-  insec && !done { if (/^\|/) intable = 1; else if (intable) { print row; done = 1 } }
-  { print }
-  END { if (!done) print row }
-' "$RESULTS" >"$WORK/results.md"
-cat "$WORK/results.md" >"$RESULTS"
+add_row "$SECTION" write_turn_section "$ROW"
 
 echo
 echo "coturn: $C_RATE msgs/s (wall $C_WALL s), lost $C_LOST ($C_SDROPS at server sockets), CPU $C_CPU s/run, peak RSS $COTURN_RSS MB"

@@ -14,6 +14,8 @@
 set -euo pipefail
 
 ROOT="${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 RESULTS="$ROOT/docs/BENCHMARKS.md"
 COMMAND="./parley bench vision"
 ROUNDS="${VISION_ROUNDS:-5}"     # DESIGN.md: medians of >= 5 runs
@@ -40,21 +42,7 @@ echo "bench/vision: compiling the api module and its benchmarks (mvn test-compil
   { tail -n 40 "$WORK/mvn.log" >&2; die "mvn test-compile failed"; }
 [[ -s $CLASSPATH_FILE ]] || die "mvn wrote no classpath"
 
-machine() {
-  local cpu load
-  cpu="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
-  load="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
-  echo "$(nproc) cores, ${cpu:-unknown CPU}, load $load at start"
-}
 
-commit() {
-  local c
-  c="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
-  if [[ $c != none && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- . ':!docs/BENCHMARKS.md' 2>/dev/null)" ]]; then
-    c="$c+dirty"
-  fi
-  echo "$c"
-}
 
 MACHINE="$(machine)"
 OUT="$WORK/load.out"
@@ -74,8 +62,8 @@ ratio="$(result ratio)"
 goal=NO
 awk -v r="$ratio" -v g="$RATIO_GOAL" 'BEGIN { exit !(r >= g) }' && goal=yes
 SECTION='## vision: photo analysis over HTTP against the bare predictor (`./parley bench vision`)'
-if ! grep -qxF "$SECTION" "$RESULTS"; then
-  cat >>"$RESULTS" <<'EOS'
+write_vision_section() {
+  cat <<'EOS'
 
 ## vision: photo analysis over HTTP against the bare predictor (`./parley bench vision`)
 
@@ -94,17 +82,11 @@ Then **batching on** (5 ms window, up to 8) against **off** (batch 1), 8 callers
 | date (UTC) | commit | machine | command | http img/s (p50 / p99 ms) | bare img/s (p50 / p99 ms) | ratio | batch on / off img/s | batch ratio | goal |
 |---|---|---|---|---|---|---|---|---|---|
 EOS
-fi
+}
 row="$(printf '| %s | %s | %s | `%s` | %s (%s / %s) | %s (%s / %s) | %s | %s / %s | %s | %s |' \
   "$(date -u +%Y-%m-%dT%H:%MZ)" "$(commit)" "$MACHINE" "$COMMAND" \
   "$(result http_rate)" "$(result http_p50)" "$(result http_p99)" \
   "$(result bare_rate)" "$(result bare_p50)" "$(result bare_p99)" \
   "$ratio" "$(result batch_on_rate)" "$(result batch_off_rate)" "$(result batch_ratio)" "$goal")"
-awk -v sec="$SECTION" -v row="$row" '
-  $0 == sec { insec = 1 }
-  insec && !done { if (/^\|/) intable = 1; else if (intable) { print row; done = 1 } }
-  { print }
-  END { if (!done) print row }
-' "$RESULTS" >"$WORK/results.md"
-cat "$WORK/results.md" >"$RESULTS"
+add_row "$SECTION" write_vision_section "$row"
 echo "row added to docs/BENCHMARKS.md"

@@ -158,8 +158,13 @@ public final class VisionLoad {
     return new Run(count / seconds, p50, p99);
   }
 
-  /** {@code callers} loops, each one request in flight, for {@code seconds}. */
-  private static Run direct(ObjectDetector d, RgbImage image, int callers, int seconds) throws Exception {
+  /** One request, start to answer; throws when the answer is wrong. */
+  private interface Request {
+    void run() throws Exception;
+  }
+
+  /** {@code callers} loops, each with one request in flight, for {@code seconds}. */
+  private static Run drive(int callers, int seconds, Request request) throws Exception {
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicLong done = new AtomicLong();
     List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
@@ -170,10 +175,7 @@ public final class VisionLoad {
         try {
           while (running.get()) {
             long t0 = System.nanoTime();
-            Detections r = d.detect(image).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-            if (r.objects().isEmpty()) {
-              throw new IllegalStateException("nothing detected");
-            }
+            request.run();
             if (running.get()) {
               latencies.add(System.nanoTime() - t0);
               done.incrementAndGet();
@@ -193,6 +195,15 @@ public final class VisionLoad {
     return summarize(latencies, done.get(), elapsed);
   }
 
+  private static Run direct(ObjectDetector d, RgbImage image, int callers, int seconds) throws Exception {
+    return drive(callers, seconds, () -> {
+      Detections r = d.detect(image).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      if (r.objects().isEmpty()) {
+        throw new IllegalStateException("nothing detected");
+      }
+    });
+  }
+
   private static Run http(TestNode node, HttpClient client, String token, byte[] photo, int clients, int seconds)
       throws Exception {
     String boundary = "parley-bench-boundary";
@@ -203,39 +214,14 @@ public final class VisionLoad {
     body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
     byte[] payload = body.toByteArray();
     URI uri = URI.create(node.baseUrl() + "/api/v1/vision/analyze");
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicLong done = new AtomicLong();
-    List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
-    CountDownLatch finished = new CountDownLatch(clients);
-    long start = System.nanoTime();
-    for (int c = 0; c < clients; c++) {
-      Thread.ofPlatform().start(() -> {
-        try {
-          while (running.get()) {
-            long t0 = System.nanoTime();
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200 || new JsonObject(r.body()).getJsonArray("objects").isEmpty()) {
-              throw new IllegalStateException("analyze answered " + r.statusCode() + ": " + r.body());
-            }
-            if (running.get()) {
-              latencies.add(System.nanoTime() - t0);
-              done.incrementAndGet();
-            }
-          }
-        } catch (Exception e) {
-          e.printStackTrace(System.out);
-        } finally {
-          finished.countDown();
-        }
-      });
-    }
-    Thread.sleep(seconds * 1000L);
-    running.set(false);
-    double elapsed = (System.nanoTime() - start) / 1e9;
-    finished.await(120, TimeUnit.SECONDS);
-    return summarize(latencies, done.get(), elapsed);
+    return drive(clients, seconds, () -> {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
+          .header("Authorization", "Bearer " + token)
+          .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200 || new JsonObject(r.body()).getJsonArray("objects").isEmpty()) {
+        throw new IllegalStateException("analyze answered " + r.statusCode() + ": " + r.body());
+      }
+    });
   }
 }

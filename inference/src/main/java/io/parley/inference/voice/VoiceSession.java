@@ -616,13 +616,8 @@ public final class VoiceSession {
     }
   }
 
-  /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
-  public void cancelResponse(String reason) {
-    Response r = active;
-    if (r == null) {
-      return;
-    }
-    turn++;
+  /** Stops a response's work: its LLM completion, the sentences not yet spoken, the audio not yet sent. */
+  private void halt(Response r) {
     if (r.completion != null) {
       r.completion.cancel();
     }
@@ -632,6 +627,16 @@ public final class VoiceSession {
       context.owner().cancelTimer(r.pacer);
       r.pacer = -1;
     }
+  }
+
+  /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
+  public void cancelResponse(String reason) {
+    Response r = active;
+    if (r == null) {
+      return;
+    }
+    turn++;
+    halt(r);
     long playedMs = playedMs(r);
     active = null;
     r.timings.done(System.nanoTime());
@@ -713,15 +718,7 @@ public final class VoiceSession {
     Response r = active;
     active = null;
     if (r != null) {
-      if (r.completion != null) {
-        r.completion.cancel();
-      }
-      r.sentences.clear();
-      r.audioQueue.clear();
-      if (r.pacer >= 0) {
-        context.owner().cancelTimer(r.pacer);
-        r.pacer = -1;
-      }
+      halt(r);
     }
     if (bargeInTimer >= 0) {
       context.owner().cancelTimer(bargeInTimer);

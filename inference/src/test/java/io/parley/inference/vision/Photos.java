@@ -37,20 +37,6 @@ public final class Photos {
     if (img == null) {
       throw new IOException("not an image: " + file);
     }
-    int w = img.getWidth();
-    int h = img.getHeight();
-    byte[] rgb = new byte[w * h * 3];
-    int[] row = new int[w];
-    for (int y = 0; y < h; y++) {
-      img.getRGB(0, y, w, 1, row, 0, w);
-      for (int x = 0; x < w; x++) {
-        int p = row[x];
-        int o = (y * w + x) * 3;
-        rgb[o] = (byte) (p >> 16);
-        rgb[o + 1] = (byte) (p >> 8);
-        rgb[o + 2] = (byte) p;
-      }
-    }
-    return new RgbImage(w, h, rgb);
+    return RgbImage.of(img);
   }
 }

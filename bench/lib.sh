@@ -1,0 +1,48 @@
+# Helpers shared by the bench/*.sh scripts (sourced; expects ROOT, RESULTS and WORK to be set).
+
+# Cores, CPU model and the load when the run started (the machine may be shared).
+machine() {
+  local cpu load
+  cpu="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
+  load="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+  echo "$(nproc) cores, ${cpu:-unknown CPU}, load $load at start"
+}
+
+# The commit measured; "+dirty" with uncommitted changes (the results file itself aside).
+commit() {
+  local c
+  c="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
+  # The results file itself does not make a commit dirty (an earlier run may just have written it).
+  if [[ $c != none && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- . ':!docs/BENCHMARKS.md' 2>/dev/null)" ]]; then
+    c="$c+dirty"
+  fi
+  echo "$c"
+}
+
+write_results_header() {
+  cat <<'EOF'
+# Benchmarks
+
+Rows are appended by `./parley bench NAME`, one per run, newest last in each table. Every row gives
+the date (UTC), the commit measured (`+dirty`: with uncommitted changes), the machine (cores and CPU
+model), the exact command, medians of at least 5 rounds, and, where the benchmark has a peer, the
+ratio measured side by side in the same run: absolute numbers on a shared 2-core machine are noise,
+ratios much less so.
+EOF
+}
+
+# Appends row $3 to section $1 (created by function $2 when missing), after the section's last
+# table line: other benchmarks keep their own sections.
+add_row() {
+  local section="$1" writer="$2" row="$3"
+  mkdir -p "$(dirname "$RESULTS")"
+  [[ -f $RESULTS ]] || write_results_header >"$RESULTS"
+  grep -qxF "$section" "$RESULTS" || "$writer" >>"$RESULTS"
+  awk -v sec="$section" -v row="$row" '
+    $0 == sec { insec = 1 }
+    insec && !done { if (/^\|/) intable = 1; else if (intable) { print row; done = 1 } }
+    { print }
+    END { if (!done) print row }
+  ' "$RESULTS" >"$WORK/results.md"
+  cat "$WORK/results.md" >"$RESULTS"
+}
