@@ -81,12 +81,13 @@ public final class HttpApi {
     // Photos likewise, capped at PARLEY_PHOTO_MAX_BYTES plus room for the multipart framing.
     BodyHandler photoUploads = BodyHandler.create(d.config().home().resolve("uploads").toString())
         .setBodyLimit(d.config().vision().maxPhotoBytes() + 64 * 1024L).setDeleteUploadedFilesOnEnd(true);
-    b.rootHandler(new PathBodyHandler(new PathBodyHandler(jsonBodies, photoUploads, Set.of(VisionRoutes.ANALYZE)),
+    b.rootHandler(new PathBodyHandler(new PathBodyHandler(jsonBodies, photoUploads, Set.of(VisionRoutes.ANALYZE, MealRoutes.MEALS)),
         audioUploads, Set.of("/v1/audio/transcriptions")));
     b.rootHandler(authenticator);
     b.rootHandler(ctx -> {
       String path = ctx.request().path();
-      if (path.startsWith("/api/v1/vision/")) {
+      if (path.startsWith("/api/v1/vision/")
+          || path.equals(MealRoutes.MEALS) && ctx.request().method() == HttpMethod.POST) {
         limiter.handler(LimitClass.VISION).handle(ctx);
       } else if (path.startsWith("/api/v1/auth/") && !path.equals("/api/v1/auth/me")) {
         limiter.handler(LimitClass.AUTH).handle(ctx);
@@ -114,6 +115,7 @@ public final class HttpApi {
     Router router = b.createRouter();
     new OpenAiRoutes(d.voice(), d.ids()).mount(router);
     new VisionRoutes(d.vision(), d.redis(), d.metrics()).mount(router);
+    new MealRoutes(d.vertx(), d.vision(), new io.parley.api.store.MealStore(d.pool(), d.ids())).mount(router);
     String contractJson = contract.getRawContract().encode();
     router.get(CONTRACT_PATH).handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(contractJson));

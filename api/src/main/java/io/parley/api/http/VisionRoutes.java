@@ -43,6 +43,7 @@ final class VisionRoutes {
   private final Counter cacheHits;
   private final Counter rejected;
   private final Timer analyzeTime;
+  private final io.parley.api.vision.Nutrition nutrition = new io.parley.api.vision.Nutrition();
 
   VisionRoutes(VisionServices vision, RedisAPI redis, MeterRegistry metrics) {
     this.vision = vision;
@@ -86,18 +87,13 @@ final class VisionRoutes {
           cacheHits.increment();
           return Future.succeededFuture(hit.put("cached", true));
         }
-        return vision.decoders().executeBlocking(() -> {
-          long t0 = System.nanoTime();
-          ImageInput.Decoded d;
-          try {
-            d = vision.input().decode(up.bytes());
-          } catch (ApiProblem p) {
-            rejected.increment();
-            throw p;
-          }
-          return new DecodedPhoto(d, (System.nanoTime() - t0) / 1e6);
-        }, false).compose(photo -> detector.detect(photo.decoded().image())
-            .map(det -> answer(det, photo, detector, task, up.sha256())))
+        return vision.analyze(up.bytes())
+            .onFailure(e -> {
+              if (e instanceof ApiProblem) {
+                rejected.increment();
+              }
+            })
+            .map(a -> answer(a, detector, task, up.sha256(), nutrition))
             .onSuccess(answer -> store(detector, task, up.sha256(), answer))
             .map(answer -> answer.copy().put("cached", false));
       })).onComplete(ar -> {
@@ -112,8 +108,6 @@ final class VisionRoutes {
   }
 
   private record Upload(byte[] bytes, String sha256) {}
-
-  private record DecodedPhoto(ImageInput.Decoded decoded, double decodeMs) {}
 
   private static String key(ObjectDetector detector, String task, String sha256) {
     return "parley:vision:" + detector.model() + ":" + detector.modelVersion() + ":" + task + ":" + sha256;
@@ -136,43 +130,39 @@ final class VisionRoutes {
     }
   }
 
-  private static JsonObject answer(Detections d, DecodedPhoto photo, ObjectDetector detector, String task,
-                                   String sha256) {
+  static JsonObject answer(VisionServices.Analysis a, ObjectDetector detector, String task, String sha256,
+                           io.parley.api.vision.Nutrition nutrition) {
     JsonArray objects = new JsonArray();
-    ImageInput.Decoded img = photo.decoded();
-    double sx = img.scaleX();
-    double sy = img.scaleY();
-    for (Detection o : d.objects()) {
-      // Back from the (possibly subsampled) decoded pixels to the full upright picture.
+    for (Detection o : a.objects()) {
       objects.add(new JsonObject().put("label", o.label()).put("confidence", round(o.confidence(), 4))
-          .put("bbox", new JsonArray().add(round(Math.min(img.width(), o.x1() * sx), 1))
-              .add(round(Math.min(img.height(), o.y1() * sy), 1)).add(round(Math.min(img.width(), o.x2() * sx), 1))
-              .add(round(Math.min(img.height(), o.y2() * sy), 1))));
+          .put("bbox", new JsonArray().add(round(o.x1(), 1)).add(round(o.y1(), 1)).add(round(o.x2(), 1))
+              .add(round(o.y2(), 1))));
     }
-    Detections.Timings t = d.timings();
+    ImageInput.Decoded img = a.decoded();
+    Detections.Timings t = a.detections().timings();
     JsonObject out = new JsonObject()
         .put("objects", objects)
         .put("image", new JsonObject().put("width", img.width()).put("height", img.height())
-            .put("format", photo.decoded().format().name().toLowerCase(java.util.Locale.ROOT))
-            .put("exif_orientation", photo.decoded().orientation()).put("sha256", sha256))
+            .put("format", img.format().name().toLowerCase(java.util.Locale.ROOT))
+            .put("exif_orientation", img.orientation()).put("sha256", sha256))
         .put("model", new JsonObject().put("name", detector.model()).put("version", detector.modelVersion()))
         .put("task", task)
-        .put("timings", new JsonObject().put("decode_ms", round(photo.decodeMs(), 2))
+        .put("timings", new JsonObject().put("decode_ms", round(a.decodeMs(), 2))
             .put("queue_ms", round(t.queuedMicros() / 1000.0, 2))
             .put("preprocess_ms", round(t.preprocessMicros() / 1000.0, 2))
             .put("inference_ms", round(t.inferenceMicros() / 1000.0, 2))
             .put("postprocess_ms", round(t.postprocessMicros() / 1000.0, 2))
             .put("batch_size", t.batchSize()));
     if ("meal".equals(task)) {
-      out.put("food", new JsonArray(d.objects().stream().filter(o -> FOOD.contains(o.label()))
+      JsonObject meal = nutrition.estimate(a.objects(), img.width(), img.height());
+      out.put("food", new JsonArray(a.objects().stream().filter(o -> FOOD.contains(o.label()))
           .map(o -> new JsonObject().put("label", o.label()).put("confidence", round(o.confidence(), 4))).toList()));
+      out.put("meal", meal);
     }
     return out;
   }
 
-  /** The COCO classes that are food. */
-  static final Set<String> FOOD = Set.of("banana", "apple", "sandwich", "orange", "broccoli", "carrot", "hot dog",
-      "pizza", "donut", "cake");
+  static final Set<String> FOOD = io.parley.api.vision.Nutrition.FOOD;
 
   private static double round(double v, int places) {
     double f = Math.pow(10, places);

@@ -6,6 +6,11 @@ import io.parley.inference.vision.NanoDetDetector;
 import io.parley.inference.vision.ObjectDetector;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.parley.inference.vision.Detection;
+import io.parley.inference.vision.Detections;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +81,41 @@ public final class VisionServices implements AutoCloseable {
 
   public ParleyConfig.Vision config() {
     return config;
+  }
+
+  /**
+   * A photo analysed: the decoded picture, how long decoding took, the detector's answer and its
+   * objects in the full upright picture's pixels (the picture may have been decoded subsampled).
+   */
+  public record Analysis(ImageInput.Decoded decoded, double decodeMs, Detections detections, List<Detection> objects) {}
+
+  /**
+   * Decodes {@code bytes} on the photo workers and detects on the detector's; fails with the input's
+   * {@code ApiProblem}s, or {@code UNAVAILABLE} naming the fix when this node has no detector.
+   */
+  public Future<Analysis> analyze(byte[] bytes) {
+    if (detector.isEmpty()) {
+      return Future.failedFuture(new ParleyException(ParleyException.Reason.UNAVAILABLE, missing));
+    }
+    ObjectDetector d = detector.get();
+    return decoders.executeBlocking(() -> {
+      long t0 = System.nanoTime();
+      ImageInput.Decoded decoded = input.decode(bytes);
+      return new Object[] {decoded, (System.nanoTime() - t0) / 1e6};
+    }, false).compose(r -> {
+      ImageInput.Decoded decoded = (ImageInput.Decoded) r[0];
+      return d.detect(decoded.image()).map(det -> {
+        double sx = decoded.scaleX();
+        double sy = decoded.scaleY();
+        List<Detection> full = new ArrayList<>(det.objects().size());
+        for (Detection o : det.objects()) {
+          full.add(new Detection(o.label(), o.confidence(), (float) Math.min(decoded.width(), o.x1() * sx),
+              (float) Math.min(decoded.height(), o.y1() * sy), (float) Math.min(decoded.width(), o.x2() * sx),
+              (float) Math.min(decoded.height(), o.y2() * sy)));
+        }
+        return new Analysis(decoded, (double) r[1], det, full);
+      });
+    });
   }
 
   @Override
