@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Photo analysis benchmark: ./parley bench vision
 #
-# Runs io.parley.api.bench.VisionLoad (api test sources; a plain main, not a test) in one JVM: a
+# First the engines: DJL against ONNX Runtime on the same weights (VisionBench, one JVM per engine
+# and thread count). Then runs io.parley.api.bench.VisionLoad (api test sources; a plain main, not a test) in one JVM: a
 # Parley node with the real NanoDet-m detector (DJL, PyTorch engine, CPU here) and the Redis cache
 # off, then ROUNDS rounds alternating
 #   http   CLIENTS concurrent clients posting darknet's dog.jpg to /api/v1/vision/analyze
@@ -45,6 +46,64 @@ echo "bench/vision: compiling the api module and its benchmarks (mvn test-compil
 
 
 MACHINE="$(machine)"
+
+# --- engines: DJL against ONNX Runtime on the same weights ----------------------------------------
+# One JVM per engine and thread count (see VisionBench), alternating, ROUNDS rounds; medians.
+ENGINE_RUNS=25
+DJL_CP="$ROOT/inference/target/test-classes:$ROOT/inference/target/classes:$ROOT/core/target/classes:$(cat "$CLASSPATH_FILE")"
+ORT_JAR="$(tr ':' '\n' <"$CLASSPATH_FILE" | grep '/onnxruntime-[0-9.]*\.jar$' | head -n 1)"
+[[ -n $ORT_JAR ]] || die "the onnxruntime jar is not on the classpath"
+ORT_CP="$ROOT/inference/target/test-classes:$ROOT/inference/target/classes:$ROOT/core/target/classes:$ORT_JAR"
+engine_ms() { # engine threads -> median ms (one JVM)
+  local cp="$DJL_CP"
+  [[ $1 == ort ]] && cp="$ORT_CP"
+  (cd "$ROOT" && "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$cp" io.parley.inference.bench.VisionBench \
+    "$1" "$2" "$ENGINE_RUNS" "$WORK/engines") 2>"$WORK/engine.err" | grep '^{' | tail -n 1 |
+    python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["ms"])' ||
+    { cat "$WORK/engine.err" >&2; die "VisionBench $1 $2 failed"; }
+}
+declare -A MS
+echo "bench/vision: engines, $ROUNDS rounds (DJL and ONNX Runtime, 1 and 2 threads, one JVM each)"
+for ((r = 1; r <= ROUNDS; r++)); do
+  for t in 1 2; do
+    if ((r % 2)); then order="djl ort"; else order="ort djl"; fi
+    for e in $order; do
+      MS[$e-$t]+="$(engine_ms "$e" "$t") "
+    done
+  done
+  echo "round $r/$ROUNDS: ms djl-1 [${MS[djl-1]}] ort-1 [${MS[ort-1]}] djl-2 [${MS[djl-2]}] ort-2 [${MS[ort-2]}]"
+done
+median_of() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+DJL1="$(median_of "${MS[djl-1]}")"; ORT1="$(median_of "${MS[ort-1]}")"
+DJL2="$(median_of "${MS[djl-2]}")"; ORT2="$(median_of "${MS[ort-2]}")"
+R1="$(awk -v o="$ORT1" -v d="$DJL1" 'BEGIN { printf "%.3f", o / d }')"
+R2="$(awk -v o="$ORT2" -v d="$DJL2" 'BEGIN { printf "%.3f", o / d }')"
+echo "engines: DJL $DJL1 / $DJL2 ms, ONNX Runtime $ORT1 / $ORT2 ms at 1 / 2 threads; DJL throughput / ORT: $R1 / $R2"
+ENGINE_GOAL=NO
+awk -v a="$R1" -v b="$R2" 'BEGIN { exit !(a >= 0.8 && b >= 0.8) }' && ENGINE_GOAL=yes
+ENGINES_SECTION='## vision/engines: DJL (PyTorch) against ONNX Runtime on the NanoDet-m weights (`./parley bench vision`)'
+write_engines_section() {
+  cat <<'EOS'
+
+## vision/engines: DJL (PyTorch) against ONNX Runtime on the NanoDet-m weights (`./parley bench vision`)
+
+`VisionBench` (inference/src/test/java/io/parley/inference/bench): one forward pass of NanoDet-m on a
+letterboxed 416x416 photo (darknet's `dog.jpg`), median of 25 passes after 5 warm-up passes, at 1
+and 2 intra-op threads. **DJL**: Parley's `GraphExecutor` on DJL 0.35.1's PyTorch engine (libtorch
+2.7.1, eager). **ONNX Runtime 1.29**: the same graph exported to ONNX by `OnnxExport` (test code),
+all graph optimizations on; its outputs must agree with DJL's within 1e-3 or the run fails. One JVM
+per engine and thread count (DJL fixes its threads at load; ONNX Runtime crashes in a JVM that also
+has DJL's PyTorch jars on its classpath), alternating, 5 rounds; medians of the rounds.
+**ratio** = ONNX Runtime ms ÷ DJL ms (DJL's throughput relative to ONNX Runtime's; goal >= 0.8).
+
+| date (UTC) | commit | machine | command | DJL ms 1 / 2 threads | ONNX Runtime ms 1 / 2 threads | ratio 1 / 2 threads | goal |
+|---|---|---|---|---|---|---|---|
+EOS
+}
+add_row "$ENGINES_SECTION" write_engines_section "$(printf '| %s | %s | %s | `%s` | %s / %s | %s / %s | %s / %s | %s |' \
+  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(commit)" "$MACHINE" "$COMMAND" "$DJL1" "$DJL2" "$ORT1" "$ORT2" "$R1" "$R2" "$ENGINE_GOAL")"
+
+# --- http: the API against the bare predictor, and batching --------------------------------------
 OUT="$WORK/load.out"
 echo "bench/vision: $ROUNDS rounds of ${SECONDS_PER_RUN}s per mode, $CLIENTS clients"
 (cd "$ROOT/api" && timeout -k 10 1500 "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx2g \

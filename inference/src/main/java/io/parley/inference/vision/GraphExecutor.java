@@ -71,6 +71,8 @@ public final class GraphExecutor implements AutoCloseable {
   /** Float constants as NDArrays in the model's manager (filters OIHW, biases [1,C,1,1] or as is). */
   private final Map<String, NDArray> floats = new HashMap<>();
   private final Map<String, float[]> rawFloats = new HashMap<>();
+  /** Conv2D node -> the bias constant folded into it. */
+  private final Map<String, String> fusedBias = new HashMap<>();
   private final String input;
 
   public GraphExecutor(TfjsGraph graph, NDManager manager) {
@@ -119,6 +121,33 @@ public final class GraphExecutor implements AutoCloseable {
         default -> steps.add(new Step(n, n.inputs()));
       }
     }
+    // A Conv2D whose only reader adds a per-channel constant takes that bias itself (one op, not two).
+    Map<String, Integer> readers = new HashMap<>();
+    for (Step st : steps) {
+      for (String in : st.inputs()) {
+        readers.merge(TfjsGraph.nodeName(in), 1, Integer::sum);
+      }
+    }
+    for (String out : graph.outputs()) {
+      readers.merge(TfjsGraph.nodeName(out), 1, Integer::sum);
+    }
+    Map<String, Node> byName = new HashMap<>();
+    steps.forEach(st -> byName.put(st.node().name(), st.node()));
+    for (int i = 0; i < steps.size(); i++) {
+      Step st = steps.get(i);
+      if (!st.node().op().equals("Add") && !st.node().op().equals("AddV2")) {
+        continue;
+      }
+      String a = TfjsGraph.nodeName(st.inputs().get(0));
+      String b = TfjsGraph.nodeName(st.inputs().get(1));
+      Node conv = byName.get(a);
+      Tensor bias = graph.constants().get(b);
+      if (conv != null && conv.op().equals("Conv2D") && readers.getOrDefault(a, 0) == 1 && bias != null
+          && !bias.isInt() && bias.shape().length == 1) {
+        fusedBias.put(a, b);
+        steps.set(i, new Step(new Node(st.node().name(), "Identity", List.of(a), st.node().attrs()), List.of(a)));
+      }
+    }
     // Float constants used by steps: filters of Conv2D become OIHW; the rest stay as shaped.
     for (Step s : steps) {
       if (s.node().op().equals("Conv2D")) {
@@ -132,6 +161,10 @@ public final class GraphExecutor implements AutoCloseable {
       if (s.node().op().equals("ResizeBilinear") && !s.node().flag("half_pixel_centers")) {
         throw unsupported("ResizeBilinear without half_pixel_centers (node " + s.node().name() + ")");
       }
+    }
+    for (String bias : fusedBias.values()) {
+      Tensor t = graph.constants().get(bias);
+      floats.computeIfAbsent(bias, k -> manager.create(t.floats(), new Shape(t.shape())));
     }
     for (Step s : steps) {
       for (String in : s.inputs()) {
@@ -214,7 +247,14 @@ public final class GraphExecutor implements AutoCloseable {
   public List<float[]> run(float[] images, Shape shape) {
     try (NDManager run = manager.newSubManager()) {
       Map<String, Value> env = new HashMap<>();
-      env.put(input, new Value(run.create(images, shape), false));
+      // Channels-last memory (NHWC strides behind the NCHW view): PyTorch's CPU convolutions run
+      // faster on it and keep it from layer to layer. The transpose-flatten-reshape-transpose makes it.
+      NDArray nchw = run.create(images, shape);
+      NDArray channelsLast = shape.dimension() == 4
+          ? own(own(own(own(nchw.transpose(0, 2, 3, 1), run).flatten(), run)
+              .reshape(shape.get(0), shape.get(2), shape.get(3), shape.get(1)), run).transpose(0, 3, 1, 2), run)
+          : nchw;
+      env.put(input, new Value(channelsLast, false));
       long batch = shape.get(0);
       for (Step s : steps) {
         Value out = step(s, env, run, batch);
@@ -339,7 +379,9 @@ public final class GraphExecutor implements AutoCloseable {
     if (groups * w.getShape().get(1) != inChannels) {
       throw unsupported("Conv2D " + n.name() + ": " + inChannels + " input channels, filter takes " + w.getShape().get(1));
     }
-    NDList out = Conv2d.conv2d(x.array(), w, null, new Shape(strides[1], strides[2]), new Shape(p[0], p[2]),
+    String bias = fusedBias.get(n.name());
+    NDList out = Conv2d.conv2d(x.array(), w, bias == null ? null : floats.get(bias), new Shape(strides[1], strides[2]),
+        new Shape(p[0], p[2]),
         new Shape(dilations.length == 4 ? dilations[1] : 1, dilations.length == 4 ? dilations[2] : 1), (int) groups);
     return new Value(own(out.singletonOrThrow(), run), true);
   }

@@ -1,0 +1,415 @@
+package io.parley.inference.bench;
+
+import io.parley.inference.vision.TfjsGraph;
+import io.parley.inference.vision.TfjsGraph.Node;
+import io.parley.inference.vision.TfjsGraph.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes the NanoDet TensorFlow.js graph as an ONNX model (opset 13), so that ONNX Runtime can run
+ * the same weights as the peer of the DJL figure in {@code VisionBench}. The graph is rewritten the
+ * way {@code GraphExecutor} runs it (NCHW throughout, the converter's NHWC transposes dropped,
+ * explicit pads folded into Conv/MaxPool pads, half-pixel resizes as Resize(linear) up and 2x2
+ * AveragePool down, batch kept symbolic), so both engines compute the same network. The protobuf
+ * is written by hand (a few field numbers of onnx.proto). Benchmark code, not part of the server.
+ */
+final class OnnxExport {
+
+  private OnnxExport() {}
+
+  /** Minimal protobuf writer. */
+  static final class Proto {
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    Proto varint(long v) {
+      while ((v & ~0x7FL) != 0) {
+        out.write((int) ((v & 0x7F) | 0x80));
+        v >>>= 7;
+      }
+      out.write((int) v);
+      return this;
+    }
+
+    Proto tag(int field, int wire) {
+      return varint(((long) field << 3) | wire);
+    }
+
+    Proto int64(int field, long v) {
+      return tag(field, 0).varint(v);
+    }
+
+    Proto bytes(int field, byte[] b) {
+      tag(field, 2).varint(b.length);
+      out.writeBytes(b);
+      return this;
+    }
+
+    Proto string(int field, String s) {
+      return bytes(field, s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    Proto message(int field, Proto p) {
+      return bytes(field, p.out.toByteArray());
+    }
+
+    Proto float32(int field, float f) {
+      tag(field, 5);
+      int bits = Float.floatToIntBits(f);
+      for (int i = 0; i < 4; i++) {
+        out.write((bits >>> (8 * i)) & 0xFF);
+      }
+      return this;
+    }
+  }
+
+  private record Value(String name, boolean nhwc, int[] pad, float padValue, long side) {}
+
+  private static final int FLOAT = 1;
+  private static final int INT64 = 7;
+
+  private final static class Builder {
+    final Proto graph = new Proto();
+    final Map<String, int[]> ints = new HashMap<>();
+    final Map<String, Tensor> consts;
+    final Set<String> written = new HashSet<>();
+    int counter;
+
+    Builder(Map<String, Tensor> consts) {
+      this.consts = consts;
+    }
+
+    String fresh(String base) {
+      return base.replaceAll("[^A-Za-z0-9_]", "_") + "__" + (counter++);
+    }
+
+    void initializer(String name, long[] dims, float[] data) {
+      ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+      for (float f : data) {
+        b.putFloat(f);
+      }
+      Proto t = new Proto();
+      for (long d : dims) {
+        t.int64(1, d);
+      }
+      t.int64(2, FLOAT).string(8, name).bytes(9, b.array());
+      graph.message(5, t);
+    }
+
+    void int64s(String name, long... data) {
+      ByteBuffer b = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+      for (long v : data) {
+        b.putLong(v);
+      }
+      Proto t = new Proto().int64(1, data.length).int64(2, INT64).string(8, name).bytes(9, b.array());
+      graph.message(5, t);
+    }
+
+    void node(String op, List<String> inputs, String output, Proto... attrs) {
+      Proto n = new Proto();
+      inputs.forEach(i -> n.string(1, i));
+      n.string(2, output).string(3, output + "_node").string(4, op);
+      for (Proto a : attrs) {
+        n.message(5, a);
+      }
+      graph.message(1, n);
+    }
+
+    static Proto ints(String name, long... values) {
+      Proto a = new Proto().string(1, name);
+      for (long v : values) {
+        a.int64(8, v);
+      }
+      return a.int64(20, 7); // INTS
+    }
+
+    static Proto intAttr(String name, long v) {
+      return new Proto().string(1, name).int64(3, v).int64(20, 2); // INT
+    }
+
+    static Proto floatAttr(String name, float v) {
+      return new Proto().string(1, name).float32(2, v).int64(20, 1); // FLOAT
+    }
+
+    static Proto stringAttr(String name, String v) {
+      return new Proto().string(1, name).string(4, v).int64(20, 3); // STRING
+    }
+
+    /** A float constant as an initializer, once. */
+    String constant(String name) {
+      String onnx = name.replaceAll("[^A-Za-z0-9_]", "_");
+      if (written.add(onnx)) {
+        Tensor t = consts.get(name);
+        initializer(onnx, t.shape(), t.floats());
+      }
+      return onnx;
+    }
+  }
+
+  /** The ONNX model bytes for {@code graph} with input [batch, 3, size, size]. */
+  static byte[] export(TfjsGraph graph, int size) {
+    Builder b = new Builder(graph.constants());
+    graph.constants().forEach((k, v) -> {
+      if (v.isInt()) {
+        b.ints.put(k, v.ints());
+      }
+    });
+    Map<String, Value> env = new HashMap<>();
+    String input = graph.inputs().getFirst();
+    env.put(input, new Value("input", false, null, 0, size));
+    List<Node> order = new ArrayList<>();
+    Set<String> done = new HashSet<>();
+    for (String o : graph.outputs()) {
+      visit(graph, o, order, done);
+    }
+    for (Node n : order) {
+      List<String> in = n.inputs();
+      switch (n.op()) {
+        case "Placeholder", "Const" -> { }
+        case "SparseToDense" -> b.ints.put(n.name(), sparseToDense(b, n));
+        case "Identity" -> env.put(n.name(), value(env, b, in.get(0)));
+        case "Add", "AddV2" -> {
+          if (b.ints.containsKey(TfjsGraph.nodeName(in.get(0))) && b.ints.containsKey(TfjsGraph.nodeName(in.get(1)))) {
+            int[] x = b.ints.get(TfjsGraph.nodeName(in.get(0)));
+            int[] y = b.ints.get(TfjsGraph.nodeName(in.get(1)));
+            int[] sum = new int[Math.max(x.length, y.length)];
+            for (int i = 0; i < sum.length; i++) {
+              sum[i] = x[x.length == 1 ? 0 : i] + y[y.length == 1 ? 0 : i];
+            }
+            b.ints.put(n.name(), sum);
+            continue;
+          }
+          Value x = materialize(b, value(env, b, in.get(0)));
+          String other = TfjsGraph.nodeName(in.get(1));
+          String out = b.fresh(n.name());
+          if (graph.constants().containsKey(other) && graph.constants().get(other).shape().length == 1) {
+            Tensor t = graph.constants().get(other);
+            String bias = b.fresh(other);
+            b.initializer(bias, new long[] {1, t.shape()[0], 1, 1}, t.floats());
+            b.node("Add", List.of(x.name(), bias), out);
+          } else {
+            b.node("Add", List.of(x.name(), materialize(b, value(env, b, in.get(1))).name()), out);
+          }
+          env.put(n.name(), new Value(out, x.nhwc(), null, 0, x.side()));
+        }
+        case "Transpose" -> {
+          Value x = value(env, b, in.get(0));
+          int[] perm = b.ints.get(TfjsGraph.nodeName(in.get(1)));
+          if (perm.length == 4 && Arrays.equals(perm, new int[] {0, 2, 3, 1}) && !x.nhwc()) {
+            env.put(n.name(), new Value(x.name(), true, x.pad(), x.padValue(), x.side()));
+          } else if (perm.length == 4 && Arrays.equals(perm, new int[] {0, 3, 1, 2}) && x.nhwc()) {
+            env.put(n.name(), new Value(x.name(), false, x.pad(), x.padValue(), x.side()));
+          } else {
+            Value m = materialize(b, x);
+            String out = b.fresh(n.name());
+            b.node("Transpose", List.of(m.name()), out, Builder.ints("perm", Arrays.stream(perm).asLongStream().toArray()));
+            env.put(n.name(), new Value(out, false, null, 0, m.side()));
+          }
+        }
+        case "Pad", "PadV2" -> {
+          Value x = value(env, b, in.get(0));
+          int[] p = b.ints.get(TfjsGraph.nodeName(in.get(1)));
+          float c = n.op().equals("PadV2") ? graph.constants().get(TfjsGraph.nodeName(in.get(2))).floats()[0] : 0f;
+          env.put(n.name(), new Value(x.name(), false, new int[] {p[4], p[5], p[6], p[7]}, c, x.side()));
+        }
+        case "Conv2D" -> {
+          Value x = value(env, b, in.get(0));
+          Tensor f = graph.constants().get(TfjsGraph.nodeName(in.get(1)));
+          long[] s = f.shape(); // HWIO
+          float[] oihw = new float[f.floats().length];
+          int h = (int) s[0];
+          int w = (int) s[1];
+          int ci = (int) s[2];
+          int co = (int) s[3];
+          for (int y = 0; y < h; y++) {
+            for (int xx = 0; xx < w; xx++) {
+              for (int i = 0; i < ci; i++) {
+                for (int o = 0; o < co; o++) {
+                  oihw[((o * ci + i) * h + y) * w + xx] = f.floats()[((y * w + xx) * ci + i) * co + o];
+                }
+              }
+            }
+          }
+          String wName = b.fresh(in.get(1));
+          b.initializer(wName, new long[] {co, ci, h, w}, oihw);
+          int[] p = x.pad() == null ? new int[4] : x.pad();
+          long[] strides = n.ints("strides");
+          String out = b.fresh(n.name());
+          b.node("Conv", List.of(x.name(), wName), out, Builder.ints("kernel_shape", h, w),
+              Builder.ints("strides", strides[1], strides[2]), Builder.ints("pads", p[0], p[2], p[1], p[3]));
+          env.put(n.name(), new Value(out, true, null, 0, (x.side() + p[0] + p[1] - h) / strides[1] + 1));
+        }
+        case "LeakyRelu", "Sigmoid" -> {
+          Value x = materialize(b, value(env, b, in.get(0)));
+          String out = b.fresh(n.name());
+          if (n.op().equals("LeakyRelu")) {
+            b.node("LeakyRelu", List.of(x.name()), out, Builder.floatAttr("alpha", n.number("alpha").orElse(0.2).floatValue()));
+          } else {
+            b.node("Sigmoid", List.of(x.name()), out);
+          }
+          env.put(n.name(), new Value(out, x.nhwc(), null, 0, x.side()));
+        }
+        case "MaxPool" -> {
+          Value x = value(env, b, in.get(0));
+          long[] k = n.ints("ksize");
+          long[] s = n.ints("strides");
+          int[] p = x.pad() == null ? new int[4] : x.pad();
+          String out = b.fresh(n.name());
+          b.node("MaxPool", List.of(x.name()), out, Builder.ints("kernel_shape", k[1], k[2]),
+              Builder.ints("strides", s[1], s[2]), Builder.ints("pads", p[0], p[2], p[1], p[3]));
+          env.put(n.name(), new Value(out, true, null, 0, (x.side() + p[0] + p[1] - k[1]) / s[1] + 1));
+        }
+        case "ConcatV2" -> {
+          List<String> parts = new ArrayList<>();
+          boolean nhwc = false;
+          long side = 0;
+          for (int i = 0; i < in.size() - 1; i++) {
+            Value v = materialize(b, value(env, b, in.get(i)));
+            nhwc = v.nhwc();
+            side = v.side();
+            parts.add(v.name());
+          }
+          int axis = b.ints.get(TfjsGraph.nodeName(in.getLast()))[0];
+          String out = b.fresh(n.name());
+          b.node("Concat", parts, out, Builder.intAttr("axis", physical(axis, nhwc)));
+          env.put(n.name(), new Value(out, nhwc, null, 0, side));
+        }
+        case "ResizeBilinear" -> {
+          Value x = materialize(b, value(env, b, in.get(0)));
+          int[] target = b.ints.get(TfjsGraph.nodeName(in.get(1)));
+          String out = b.fresh(n.name());
+          if (x.side() < target[0]) {
+            String scales = b.fresh("scales");
+            b.initializer(scales, new long[] {4}, new float[] {1, 1, 2, 2});
+            b.node("Resize", List.of(x.name(), "", scales), out, Builder.stringAttr("mode", "linear"),
+                Builder.stringAttr("coordinate_transformation_mode", "half_pixel"));
+          } else {
+            b.node("AveragePool", List.of(x.name()), out, Builder.ints("kernel_shape", 2, 2),
+                Builder.ints("strides", 2, 2));
+          }
+          env.put(n.name(), new Value(out, true, null, 0, target[0]));
+        }
+        case "SplitV" -> {
+          Value x = materialize(b, value(env, b, in.get(0)));
+          int[] sizes = b.ints.get(TfjsGraph.nodeName(in.get(1)));
+          int axis = b.ints.get(TfjsGraph.nodeName(in.get(2)))[0];
+          String split = b.fresh("split");
+          b.int64s(split, Arrays.stream(sizes).asLongStream().toArray());
+          String o0 = b.fresh(n.name() + "_0");
+          String o1 = b.fresh(n.name() + "_1");
+          Proto node = new Proto().string(1, x.name()).string(1, split).string(2, o0).string(2, o1)
+              .string(3, o0 + "_node").string(4, "Split").message(5, Builder.intAttr("axis", physical(axis, x.nhwc())));
+          b.graph.message(1, node);
+          env.put(n.name(), new Value(o0, x.nhwc(), null, 0, x.side()));
+          env.put(n.name() + ":1", new Value(o1, x.nhwc(), null, 0, x.side()));
+        }
+        case "Reshape" -> {
+          Value x = materialize(b, value(env, b, in.get(0)));
+          int[] shape = b.ints.get(TfjsGraph.nodeName(in.get(1)));
+          long[] target = Arrays.stream(shape).asLongStream().toArray();
+          if (target[0] == 1) {
+            target[0] = 0; // ONNX: copy the input's dimension, i.e. the batch
+          }
+          String s = b.fresh("shape");
+          b.int64s(s, target);
+          String out = b.fresh(n.name());
+          b.node("Reshape", List.of(x.name(), s), out);
+          env.put(n.name(), new Value(out, false, null, 0, 0));
+        }
+        default -> throw new IllegalStateException("op " + n.op() + " not exported");
+      }
+    }
+    // Inputs and outputs.
+    b.graph.string(2, "nanodet");
+    b.graph.message(11, valueInfo("input", new Object[] {"batch", 3L, (long) size, (long) size}));
+    for (String o : graph.outputs()) {
+      Value v = value(env, b, o);
+      String out = o.replaceAll("[^A-Za-z0-9_]", "_");
+      b.node("Identity", List.of(v.name()), out);
+      b.graph.message(12, valueInfo(out, new Object[] {"batch", "cells", "values"}));
+    }
+    Proto opset = new Proto().string(1, "").int64(2, 13);
+    Proto model = new Proto().int64(1, 7).string(2, "parley-bench").message(7, b.graph).message(8, opset);
+    return model.out.toByteArray();
+  }
+
+  private static Proto valueInfo(String name, Object[] dims) {
+    Proto shape = new Proto();
+    for (Object d : dims) {
+      Proto dim = new Proto();
+      if (d instanceof Long l) {
+        dim.int64(1, l);
+      } else {
+        dim.string(2, (String) d);
+      }
+      shape.message(1, dim);
+    }
+    Proto tensor = new Proto().int64(1, FLOAT).message(2, shape);
+    Proto type = new Proto().message(1, tensor);
+    return new Proto().string(1, name).message(2, type);
+  }
+
+  private static int physical(int axis, boolean nhwc) {
+    if (!nhwc) {
+      return axis;
+    }
+    return switch (axis) {
+      case 0 -> 0;
+      case 1 -> 2;
+      case 2 -> 3;
+      default -> 1;
+    };
+  }
+
+  private static Value value(Map<String, Value> env, Builder b, String input) {
+    Value v = env.get(TfjsGraph.outputIndex(input) > 0 ? input : TfjsGraph.nodeName(input));
+    if (v == null) {
+      String name = TfjsGraph.nodeName(input);
+      if (b.consts.containsKey(name)) {
+        return new Value(b.constant(name), false, null, 0, 0);
+      }
+      throw new IllegalStateException("no value for " + input);
+    }
+    return v;
+  }
+
+  private static Value materialize(Builder b, Value v) {
+    if (v.pad() == null) {
+      return v;
+    }
+    throw new IllegalStateException("a pending pad before an op that does not take it");
+  }
+
+  private static int[] sparseToDense(Builder b, Node n) {
+    int[] shape = b.ints.get(TfjsGraph.nodeName(n.inputs().get(1)));
+    int[] dflt = b.ints.get(TfjsGraph.nodeName(n.inputs().get(3)));
+    int size = 1;
+    for (int d : shape) {
+      size *= d;
+    }
+    int[] out = new int[size];
+    Arrays.fill(out, dflt.length == 0 ? 0 : dflt[0]);
+    return out;
+  }
+
+  private static void visit(TfjsGraph g, String name, List<Node> order, Set<String> done) {
+    String n = TfjsGraph.nodeName(name);
+    if (!done.add(n)) {
+      return;
+    }
+    Node node = g.nodes().get(n);
+    for (String in : node.inputs()) {
+      visit(g, in, order, done);
+    }
+    order.add(node);
+  }
+}
