@@ -9,20 +9,17 @@ import io.parley.api.support.TestNode;
 import io.parley.inference.vision.Photos;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,21 +46,8 @@ class MealApiTest {
   }
 
   static Api.Res postMeal(String token, byte[] photo, Map<String, String> fields) throws Exception {
-    String boundary = "meal-" + UUID.randomUUID();
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    for (Map.Entry<String, String> f : fields.entrySet()) {
-      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f.getKey() + "\"\r\n\r\n"
-          + f.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
-    }
-    body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"meal.jpg\"\r\n"
-        + "Content-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-    body.writeBytes(photo);
-    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/api/v1/meals"))
-        .timeout(Duration.ofSeconds(120)).header("Authorization", "Bearer " + token)
-        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
-    return new Api.Res(r.statusCode(), r.headers(), r.body());
+    return io.parley.api.support.Multipart.post(node.baseUrl() + "/api/v1/meals", token, "image", photo, "meal.jpg",
+        fields);
   }
 
   @Test

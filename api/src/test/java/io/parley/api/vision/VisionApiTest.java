@@ -9,17 +9,11 @@ import io.parley.inference.vision.Photos;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import org.junit.jupiter.api.AfterAll;
@@ -34,7 +28,6 @@ class VisionApiTest {
 
   private static TestNode node;
   private static String token;
-  private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
   @BeforeAll
   static void start() {
@@ -53,26 +46,10 @@ class VisionApiTest {
     }
   }
 
-  /** A multipart/form-data POST with the file as field {@code image} and text fields. */
+  /** A multipart POST to analyze with the file as field {@code image} and text fields. */
   static Api.Res post(TestNode n, byte[] file, String filename, Map<String, String> fields) throws Exception {
-    String boundary = "parley-" + UUID.randomUUID();
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    for (Map.Entry<String, String> f : fields.entrySet()) {
-      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f.getKey() + "\"\r\n\r\n"
-          + f.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
-    }
-    if (file != null) {
-      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + filename
-          + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-      body.writeBytes(file);
-      body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
-    }
-    body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(n.baseUrl() + "/api/v1/vision/analyze"))
-        .timeout(Duration.ofSeconds(120)).header("Authorization", "Bearer " + token)
-        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
-    return new Api.Res(r.statusCode(), r.headers(), r.body());
+    return io.parley.api.support.Multipart.post(n.baseUrl() + "/api/v1/vision/analyze", token, "image", file, filename,
+        fields);
   }
 
   static List<String> labels(JsonObject answer) {
