@@ -461,9 +461,7 @@ public final class GraphExecutor implements AutoCloseable {
     if (size[0] == h * 2 && size[1] == w * 2) {
       a = upsample2(upsample2(a, 2, run), 3, run);
     } else if (size[0] * 2 == h && size[1] * 2 == w) {
-      // PyTorch's engine in DJL averages over one axis at a time.
-      NDArray six = own(a.reshape(s.get(0), s.get(1), h / 2, 2, w / 2, 2), run);
-      a = own(own(six.mean(new int[] {5}), run).mean(new int[] {3}), run);
+      a = own(Pool.avgPool2d(a, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false, true), run);
     } else if (size[0] != h || size[1] != w) {
       throw unsupported("ResizeBilinear " + n.name() + " from " + h + "x" + w + " to " + size[0] + "x" + size[1]);
     }

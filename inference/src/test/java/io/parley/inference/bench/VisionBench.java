@@ -23,7 +23,7 @@ import java.util.TreeMap;
 /**
  * NanoDet-m's forward pass on DJL (PyTorch engine, Parley's {@link GraphExecutor}) and on ONNX
  * Runtime 1.29 with the same weights ({@link OnnxExport}), at a given intra-op thread count: one
- * 416x416 letterboxed photo per pass, median milliseconds of {@code runs} passes after a warm-up.
+ * 416x416 letterboxed photo per pass, median milliseconds of {@code runs} passes after {@link #WARMUP}.
  * Prints one JSON line.
  *
  * <p>Two JVMs, one per engine, run alternately by {@code bench/vision.sh}: DJL fixes its thread
@@ -136,12 +136,16 @@ public final class VisionBench {
     }
   }
 
+  static final int WARMUP = 30;
+
   private interface Pass {
     Object run() throws Exception;
   }
 
   private static double time(int runs, Pass pass) throws Exception {
-    for (int w = 0; w < 5; w++) {
+    // Warm: PyTorch's oneDNN kernels settle only after a few dozen passes (the median of 25
+    // passes after 5 was ~50 ms, after 30 it is ~37 ms at 2 threads here).
+    for (int w = 0; w < WARMUP; w++) {
       pass.run();
     }
     List<Double> ms = new ArrayList<>();
