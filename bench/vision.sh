@@ -88,7 +88,7 @@ write_engines_section() {
 ## vision/engines: DJL (PyTorch) against ONNX Runtime on the NanoDet-m weights (`./parley bench vision`)
 
 `VisionBench` (inference/src/test/java/io/parley/inference/bench): one forward pass of NanoDet-m on a
-letterboxed 416x416 photo (darknet's `dog.jpg`), median of 25 passes after 5 warm-up passes, at 1
+letterboxed 416x416 photo (darknet's `dog.jpg`), median of 25 passes after 30 warm-up passes, at 1
 and 2 intra-op threads. **DJL**: Parley's `GraphExecutor` on DJL 0.35.1's PyTorch engine (libtorch
 2.7.1, eager). **ONNX Runtime 1.29**: the same graph exported to ONNX by `OnnxExport` (test code),
 all graph optimizations on; its outputs must agree with DJL's within 1e-3 or the run fails. One JVM
