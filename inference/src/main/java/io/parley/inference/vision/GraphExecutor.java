@@ -24,7 +24,7 @@ import java.util.Set;
 /**
  * Runs a {@link TfjsGraph} on DJL NDArray operations (the PyTorch engine here). Built once per
  * model: the graph is put in topological order, constant sub-graphs are folded, filters are turned
- * from TensorFlow's HWIO into OIHW and kept as NDArrays. {@link #run} is then a walk over the
+ * from TensorFlow's HWIO into OIHW (over channels-last memory) and kept as NDArrays. {@link #run} is then a walk over the
  * remaining steps.
  *
  * <p><b>Layouts.</b> The converted graph keeps NCHW tensors but wraps every Conv2D, MaxPool and
@@ -38,8 +38,8 @@ import java.util.Set;
  * max-pool padding). A pending pad that meets any other op is materialised.
  *
  * <p><b>Resize.</b> ResizeBilinear with half-pixel centres is computed exactly for the two ratios
- * NanoDet uses: 2x up (each output sample 3/4 of its nearer and 1/4 of its farther neighbour,
- * clamped at the edges, as TensorFlow does) and 2x down (which samples between two inputs: their
+ * NanoDet uses: 2x up (PyTorch's bilinear upsampling, which samples at the same half-pixel centres
+ * and clamps at the edges as TensorFlow does) and 2x down (which samples between two inputs: their
  * mean, a 2x2 average pool). Other ratios are refused when the graph is built, not at run time.
  *
  * <p><b>Memory.</b> Each run owns a sub-manager; every result is attached to it (a DJL result lands
@@ -156,7 +156,7 @@ public final class GraphExecutor implements AutoCloseable {
         if (t == null || t.isInt() || t.shape().length != 4) {
           throw unsupported("Conv2D " + s.node().name() + " needs a constant HWIO filter");
         }
-        floats.computeIfAbsent(f, k -> manager.create(t.floats(), new Shape(t.shape())).transpose(3, 2, 0, 1));
+        floats.computeIfAbsent(f, k -> channelsLastFilter(t));
       }
       if (s.node().op().equals("ResizeBilinear") && !s.node().flag("half_pixel_centers")) {
         throw unsupported("ResizeBilinear without half_pixel_centers (node " + s.node().name() + ")");
@@ -238,6 +238,21 @@ public final class GraphExecutor implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * A TensorFlow HWIO filter as PyTorch's OIHW shape over OHWI memory (channels-last, like the data).
+   * A plain transpose view of the HWIO array would be copied into a usable layout by every
+   * convolution call (~20% of a pass); laid out once here, the convolutions read it in place.
+   */
+  private NDArray channelsLastFilter(Tensor t) {
+    long[] hwio = t.shape();
+    try (NDArray raw = manager.create(t.floats(), new Shape(hwio));
+         NDArray view = raw.transpose(3, 0, 1, 2);
+         NDArray copy = view.flatten(); // the copy into OHWI order
+         NDArray ohwi = copy.reshape(hwio[3], hwio[0], hwio[1], hwio[2])) {
+      return ohwi.transpose(0, 3, 1, 2); // shares the copy's storage, which outlives the handles above
+    }
   }
 
   /**
@@ -450,6 +465,9 @@ public final class GraphExecutor implements AutoCloseable {
     return new Value(own(NDArrays.concat(parts, phys), run), Boolean.TRUE.equals(nhwc));
   }
 
+  /** DJL's code for bilinear in {@code NDArrayEx.interpolation} (0 nearest, 1 bilinear, 2 area, 3 bicubic). */
+  private static final int BILINEAR = 1;
+
   private Value resize(Node n, Value x, int[] size, NDManager run) {
     if (!x.nhwc() || n.flag("align_corners")) {
       throw unsupported("ResizeBilinear " + n.name());
@@ -459,40 +477,16 @@ public final class GraphExecutor implements AutoCloseable {
     long w = s.get(3);
     NDArray a = x.array();
     if (size[0] == h * 2 && size[1] == w * 2) {
-      a = upsample2(upsample2(a, 2, run), 3, run);
+      // PyTorch's bilinear upsampling without align_corners samples at half-pixel centres and clamps
+      // at the edges, as TensorFlow's half_pixel_centers does: exact for enlarging (DJL's resize
+      // antialiases only when shrinking). One native call instead of a dozen slices and adds.
+      a = own(a.getNDArrayInternal().interpolation(new long[] {h * 2, w * 2}, BILINEAR, false), run);
     } else if (size[0] * 2 == h && size[1] * 2 == w) {
       a = own(Pool.avgPool2d(a, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false, true), run);
     } else if (size[0] != h || size[1] != w) {
       throw unsupported("ResizeBilinear " + n.name() + " from " + h + "x" + w + " to " + size[0] + "x" + size[1]);
     }
     return new Value(a, true);
-  }
-
-  /** Bilinear 2x upsampling along {@code axis} with half-pixel centres, edges clamped (TensorFlow's). */
-  private static NDArray upsample2(NDArray x, int axis, NDManager run) {
-    long n = x.getShape().get(axis);
-    NDArray first = own(x.get(slice(axis, 0, 1, x)), run);
-    NDArray last = own(x.get(slice(axis, n - 1, n, x)), run);
-    NDArray prev = n == 1 ? x : own(NDArrays.concat(new NDList(first, own(x.get(slice(axis, 0, n - 1, x)), run)), axis), run);
-    NDArray next = n == 1 ? x : own(NDArrays.concat(new NDList(own(x.get(slice(axis, 1, n, x)), run), last), axis), run);
-    NDArray near = own(x.mul(0.75f), run);
-    NDArray even = own(near.add(own(prev.mul(0.25f), run)), run);
-    NDArray odd = own(near.add(own(next.mul(0.25f), run)), run);
-    NDArray both = own(NDArrays.stack(new NDList(even, odd), axis + 1), run);
-    long[] shape = x.getShape().getShape().clone();
-    shape[axis] = n * 2;
-    return own(both.reshape(new Shape(shape)), run);
-  }
-
-  private static NDIndex slice(int axis, long from, long to, NDArray x) {
-    StringBuilder spec = new StringBuilder();
-    for (int i = 0; i < x.getShape().dimension(); i++) {
-      if (i > 0) {
-        spec.append(',');
-      }
-      spec.append(i == axis ? from + ":" + to : ":");
-    }
-    return new NDIndex(spec.toString());
   }
 
   private void split(Node n, Value x, int[] sizes, int[] axisArr, Map<String, Value> env, NDManager run) {
