@@ -20,6 +20,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.SecurityPolicyHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
@@ -125,6 +126,10 @@ public final class HttpApi {
         .onSuccess(text -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
             .end(text))
         .onFailure(ctx::fail));
+    // The web client (plain ES modules from the jar's web/ folder) at /; anything it does not have
+    // falls through to the 404 below. Registered last, so no API path can be shadowed by a file.
+    router.get("/*").handler(StaticHandler.create("web").setIndexPage("index.html").setCachingEnabled(true)
+        .setMaxAgeSeconds(300).setDefaultContentEncoding("UTF-8"));
 
     Failures failures = new Failures(http.maxBodyBytes());
     router.route().failureHandler(failures);
@@ -135,12 +140,19 @@ public final class HttpApi {
     return router;
   }
 
+  /**
+   * Only Parley's own scripts and styles; photos previewed from blob: URLs, WebSockets to this host
+   * only (CSP3 'self' covers ws: and wss: of the same origin), no framing.
+   */
+  static final String CSP = "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; "
+      + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
   private static void securityHeaders(RoutingContext ctx) {
     ctx.response().headers()
         .add("X-Content-Type-Options", "nosniff")
         .add("X-Frame-Options", "DENY")
         .add("Referrer-Policy", "no-referrer")
-        .add("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+        .add("Content-Security-Policy", CSP)
         .add("Cross-Origin-Opener-Policy", "same-origin")
         .add("Strict-Transport-Security", "max-age=31536000");
     ctx.next();

@@ -342,6 +342,27 @@ class ValidationTest {
   }
 
   @Test
+  void theWebClientIsServedAtTheRootAndNeverShadowsTheApi() {
+    Api.Res root = api.get("/", null);
+    assertThat(root.status()).isEqualTo(200);
+    assertThat(root.header("Content-Type")).startsWith("text/html");
+    assertThat(root.body()).contains("<title>Parley</title>");
+    // Its scripts may come only from Parley itself: no inline code, no other host.
+    assertThat(root.header("Content-Security-Policy")).startsWith("default-src 'self'").doesNotContain("unsafe-inline");
+    assertThat(api.get("/index.html", null).body()).isEqualTo(root.body());
+
+    // A file the client does not have, an API path that does not exist, a path that climbs out of
+    // the web folder, and a write to the root: all in the error shape, none answered with the page.
+    assertError(api.get("/no-such-page.js", null), 404, "not_found");
+    assertError(api.get("/api/v1/no-such-thing", null), 404, "not_found");
+    assertThat(api.get("/../pom.xml", null).body()).doesNotContain("<project");
+    assertThat(api.get("/%2e%2e/%2e%2e/pom.xml", null).body()).doesNotContain("<project");
+    Api.Res post = api.post("/", null, new JsonObject());
+    assertThat(post.status()).isIn(404, 405);
+    assertThat(post.error()).isNotNull();
+  }
+
+  @Test
   void corsAllowsOnlyTheConfiguredOrigin() {
     Api a = limited.api();
     Api.Res preflight = a.send("OPTIONS", "/api/v1/users/me", null, null, Map.of(
