@@ -2,8 +2,10 @@ package io.parley.api.vision;
 
 import io.parley.core.ParleyException;
 import io.parley.core.config.ParleyConfig;
+import io.parley.inference.vision.NanoDet;
 import io.parley.inference.vision.NanoDetDetector;
 import io.parley.inference.vision.ObjectDetector;
+import io.parley.inference.vision.YoloDetector;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.parley.inference.vision.Detection;
@@ -50,15 +52,36 @@ public final class VisionServices implements AutoCloseable {
       return new VisionServices(Optional.empty(), "photo analysis is off on this node (PARLEY_VISION_ENABLED=false)",
           input, decoders, v);
     }
+    String device = v.device().name().toLowerCase(java.util.Locale.ROOT);
     try {
-      NanoDetDetector d = NanoDetDetector.open(new NanoDetDetector.Settings(config.models().resolve("nanodet"),
-          v.workers(), v.effectiveThreads(), v.batchWindow(), v.maxBatch(), (float) v.scoreThreshold(),
-          (float) v.iouThreshold(), v.device().name().toLowerCase(java.util.Locale.ROOT)));
+      ObjectDetector d = v.model() == ParleyConfig.VisionModel.YOLO
+          ? YoloDetector.open(new YoloDetector.Settings(v.yoloFile().orElseThrow(),
+              YoloDetector.Layout.valueOf(v.yoloLayout().name()), v.yoloSize(), yoloClasses(v), v.workers(),
+              v.effectiveThreads(), (float) v.scoreThreshold(), (float) v.iouThreshold(), device))
+          : NanoDetDetector.open(new NanoDetDetector.Settings(config.models().resolve("nanodet"),
+              v.workers(), v.effectiveThreads(), v.batchWindow(), v.maxBatch(), (float) v.scoreThreshold(),
+              (float) v.iouThreshold(), device));
       return new VisionServices(Optional.of(d), null, input, decoders, v);
     } catch (ParleyException | IllegalArgumentException e) {
       LOG.warn("vision: the detector is unavailable: {}", e.getMessage());
-      return new VisionServices(Optional.empty(), e.getMessage() + " (the NanoDet model comes with ./parley models)",
-          input, decoders, v);
+      String fix = v.model() == ParleyConfig.VisionModel.YOLO
+          ? " (check PARLEY_VISION_YOLO_FILE, PARLEY_VISION_YOLO_LAYOUT, PARLEY_VISION_YOLO_SIZE and PARLEY_VISION_YOLO_CLASSES)"
+          : " (the NanoDet model comes with ./parley models)";
+      return new VisionServices(Optional.empty(), e.getMessage() + fix, input, decoders, v);
+    }
+  }
+
+  /** The YOLO export's class names: the configured file (one per line, blank lines skipped) or COCO's 80. */
+  static List<String> yoloClasses(ParleyConfig.Vision v) {
+    if (v.yoloClasses().isEmpty()) {
+      return NanoDet.COCO;
+    }
+    java.nio.file.Path file = v.yoloClasses().get();
+    try {
+      return java.nio.file.Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    } catch (java.io.IOException e) {
+      throw new ParleyException(ParleyException.Reason.CONFIG, "PARLEY_VISION_YOLO_CLASSES: cannot read " + file
+          + ": " + e.getMessage(), e);
     }
   }
 

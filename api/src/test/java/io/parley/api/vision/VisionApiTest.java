@@ -56,6 +56,36 @@ class VisionApiTest {
     return answer.getJsonArray("objects").stream().map(o -> ((JsonObject) o).getString("label")).toList();
   }
 
+  /**
+   * The YOLO option end to end: a node configured with a YOLOv8-layout ONNX export (NanoDet-m's
+   * weights with a YOLO head, see OnnxExport.yolo) serves the same API through DJL's ONNX Runtime
+   * engine, beside the voice engines' own ONNX Runtime use (Silero VAD) in the same process.
+   */
+  @Test
+  void aYoloExportServesTheSameApi(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("detector.onnx");
+    Files.write(file, io.parley.inference.bench.OnnxExport.yolo(io.parley.inference.vision.TfjsGraph.read(
+        TestNode.modelsDir().resolve("nanodet/model.json")), 416, io.parley.inference.bench.OnnxExport.YoloLayout.V8));
+    try (TestNode yolo = TestNode.start(Map.of(
+        "PARLEY_VISION_ENABLED", "true",
+        "PARLEY_VISION_MODEL", "yolo",
+        "PARLEY_VISION_YOLO_FILE", file.toString(),
+        "PARLEY_VISION_YOLO_SIZE", "416",
+        "PARLEY_VISION_SCORE_THRESHOLD", "0.25",
+        "PARLEY_RATE_LIMIT_VISION_PER_MINUTE", "100000"))) {
+      String t = yolo.api().newUser().getString("access_token");
+      Api.Res r = io.parley.api.support.Multipart.post(yolo.baseUrl() + "/api/v1/vision/analyze", t, "image",
+          Files.readAllBytes(Photos.darknet("dog.jpg")), "dog.jpg", Map.of("task", "meal"));
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      JsonObject a = r.json();
+      assertThat(labels(a)).contains("dog", "bicycle");
+      assertThat(a.getJsonObject("model").getString("name")).isEqualTo("yolo-v8");
+      assertThat(a.getJsonObject("model").getString("version")).hasSize(12);
+      assertThat(a.getJsonArray("food")).isEmpty();
+      assertThat(yolo.api().get("/health/ready", null).status()).isEqualTo(200);
+    }
+  }
+
   @Test
   void aPhotoIsAnalysedAndTheSecondTimeComesFromTheCache() throws Exception {
     byte[] dog = Files.readAllBytes(Photos.darknet("dog.jpg"));

@@ -170,9 +170,16 @@ public record ParleyConfig(
 
   /** The voice assistant: VAD, speech to text, chat model, speech synthesis, sessions. */
   /** Photo analysis: the detector and the photo limits. */
-  public record Vision(boolean enabled, int workers, int threads, Duration batchWindow, int maxBatch,
+  public record Vision(boolean enabled, VisionModel model, Optional<Path> yoloFile, YoloLayout yoloLayout, int yoloSize,
+                       Optional<Path> yoloClasses, int workers, int threads, Duration batchWindow, int maxBatch,
                        double scoreThreshold, double iouThreshold, VisionDevice device, int maxPhotoBytes,
                        int maxPixels, Duration cacheTtl, Duration imageRetention) {
+    public Vision {
+      if (enabled && model == VisionModel.YOLO && yoloFile.isEmpty()) {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_VISION_YOLO_FILE: required with PARLEY_VISION_MODEL=yolo");
+      }
+    }
+
     /** Threads for a forward pass: the configured count, or one per core. */
     public int effectiveThreads() {
       return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -181,6 +188,12 @@ public record ParleyConfig(
 
   /** Where the detector runs. */
   public enum VisionDevice { AUTO, CPU, GPU }
+
+  /** Which detector: the bundled NanoDet-m or an operator's YOLO export. */
+  public enum VisionModel { NANODET, YOLO }
+
+  /** A YOLO export's output layout: v8 (also YOLO11) or v5. */
+  public enum YoloLayout { V5, V8 }
 
   public record Voice(boolean enabled, int vadThreads, double vadStartThreshold, double vadEndThreshold, Duration minSpeech,
                       Duration minSilence, Duration preRoll, Optional<Path> whisperModel, int whisperThreads,
@@ -378,6 +391,11 @@ public record ParleyConfig(
         c.integer(PARLEY_VOICE_MAX_SESSIONS_PER_USER, 1, 1_000));
     Vision vision = new Vision(
         c.bool(PARLEY_VISION_ENABLED),
+        c.choice(PARLEY_VISION_MODEL, VisionModel.class),
+        Optional.ofNullable(c.string(PARLEY_VISION_YOLO_FILE)).map(Path::of),
+        c.choice(PARLEY_VISION_YOLO_LAYOUT, YoloLayout.class),
+        c.integer(PARLEY_VISION_YOLO_SIZE, 32, 4096),
+        Optional.ofNullable(c.string(PARLEY_VISION_YOLO_CLASSES)).map(Path::of),
         c.integer(PARLEY_VISION_WORKERS, 1, 64),
         c.integer(PARLEY_VISION_THREADS, 0, 256),
         Duration.ofMillis(c.integer(PARLEY_VISION_BATCH_WINDOW_MS, 0, 1000)),

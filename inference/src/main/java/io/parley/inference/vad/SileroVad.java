@@ -123,7 +123,7 @@ public final class SileroVad implements VoiceActivityModel {
     if (!Files.isRegularFile(file)) {
       throw unavailable(file, "is missing", null);
     }
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env = OrtEnvironments.shared();
     OrtSession session = null;
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(settings.intraOpThreads());

@@ -6,10 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -20,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +44,7 @@ public final class NanoDetDetector implements ObjectDetector {
   private static final Logger LOG = LoggerFactory.getLogger(NanoDetDetector.class);
 
   public static final String MODEL = "nanodet-m";
-  public static final int MAX_QUEUED = 64;
+  public static final int MAX_QUEUED = DetectorQueue.MAX_QUEUED;
 
   /**
    * @param modelDir holds model.json and its weights
@@ -78,15 +74,11 @@ public final class NanoDetDetector implements ObjectDetector {
     }
   }
 
-  private record Request(RgbImage image, Promise<Detections> promise, Context context, long queuedAt) {}
-
   private final Settings settings;
   private final TfjsGraph graph;
   private final Device device;
   private final String version;
-  private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
-  private final List<Thread> workers = new ArrayList<>();
-  private volatile boolean closed;
+  private final DetectorQueue queue = new DetectorQueue();
 
   private NanoDetDetector(Settings settings, TfjsGraph graph, Device device, String version) {
     this.settings = settings;
@@ -114,11 +106,7 @@ public final class NanoDetDetector implements ObjectDetector {
     try (NDManager probe = NDManager.newBaseManager(device, "PyTorch"); GraphExecutor e = new GraphExecutor(graph, probe)) {
       LOG.debug("vision: graph planned ({} outputs)", graph.outputs().size());
     }
-    for (int i = 0; i < settings.workers(); i++) {
-      Thread t = Thread.ofPlatform().name("parley-vision-" + i).daemon(true).unstarted(d::work);
-      d.workers.add(t);
-      t.start();
-    }
+    d.queue.start(settings.workers(), d::work);
     LOG.info("vision: {} {} on {} ({} workers, {} threads, batches up to {} within {} ms)", MODEL, d.version, device,
         settings.workers(), settings.threads(), settings.maxBatch(), settings.batchWindow().toMillis());
     return d;
@@ -147,8 +135,17 @@ public final class NanoDetDetector implements ObjectDetector {
   /** The first 12 hex digits of the weights' sha256: changes whenever the weights do. */
   private static String weightsVersion(Path dir) {
     try (var files = Files.list(dir)) {
+      return sha256Prefix(files.filter(f -> f.toString().endsWith(".bin")).sorted().toList(), dir);
+    } catch (IOException e) {
+      throw new ParleyException(Reason.UNAVAILABLE, "vision weights unreadable in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The first 12 hex digits of the sha256 of {@code files} read one after another ({@code where} names them in errors). */
+  static String sha256Prefix(List<Path> files, Path where) {
+    try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      for (Path p : files.filter(f -> f.toString().endsWith(".bin")).sorted().toList()) {
+      for (Path p : files) {
         try (InputStream in = Files.newInputStream(p)) {
           byte[] buf = new byte[1 << 16];
           for (int n; (n = in.read(buf)) > 0; ) {
@@ -158,22 +155,13 @@ public final class NanoDetDetector implements ObjectDetector {
       }
       return HexFormat.of().formatHex(sha.digest()).substring(0, 12);
     } catch (IOException | java.security.NoSuchAlgorithmException e) {
-      throw new ParleyException(Reason.UNAVAILABLE, "vision weights unreadable in " + dir + ": " + e.getMessage(), e);
+      throw new ParleyException(Reason.UNAVAILABLE, "vision weights unreadable in " + where + ": " + e.getMessage(), e);
     }
   }
 
   @Override
   public Future<Detections> detect(RgbImage image) {
-    Context context = Vertx.currentContext();
-    Promise<Detections> promise = Promise.promise();
-    if (closed) {
-      return Future.failedFuture(new ParleyException(Reason.UNAVAILABLE, "the detector is closed"));
-    }
-    if (!queue.offer(new Request(image, promise, context, System.nanoTime()))) {
-      return Future.failedFuture(new ParleyException(Reason.LIMITED,
-          "photo analysis is busy (" + MAX_QUEUED + " images waiting); try again shortly"));
-    }
-    return promise.future();
+    return queue.submit(image);
   }
 
   @Override
@@ -194,9 +182,9 @@ public final class NanoDetDetector implements ObjectDetector {
     try (NDManager manager = NDManager.newBaseManager(device, "PyTorch");
          GraphExecutor executor = new GraphExecutor(graph, manager)) {
       warm(executor);
-      List<Request> batch = new ArrayList<>();
-      while (!closed) {
-        Request first;
+      List<DetectorQueue.Request> batch = new ArrayList<>();
+      while (!queue.closed()) {
+        DetectorQueue.Request first;
         try {
           first = queue.poll(200, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -210,7 +198,7 @@ public final class NanoDetDetector implements ObjectDetector {
         long deadline = System.nanoTime() + settings.batchWindow().toNanos();
         while (batch.size() < settings.maxBatch()) {
           long wait = deadline - System.nanoTime();
-          Request next = wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
+          DetectorQueue.Request next = queue.poll(wait, TimeUnit.NANOSECONDS);
           if (next == null) {
             break;
           }
@@ -222,8 +210,6 @@ public final class NanoDetDetector implements ObjectDetector {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       LOG.error("vision worker stopped", e);
-    } finally {
-      failWaiting();
     }
   }
 
@@ -238,13 +224,13 @@ public final class NanoDetDetector implements ObjectDetector {
     long t0 = System.nanoTime();
     float[] blank = new float[3 * NanoDet.SIZE * NanoDet.SIZE];
     java.util.Arrays.fill(blank, NanoDet.PAD);
-    for (int i = 0; i < WARMUP_PASSES && !closed; i++) {
+    for (int i = 0; i < WARMUP_PASSES && !queue.closed(); i++) {
       executor.run(blank, new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE));
     }
     LOG.debug("vision: worker warmed in {} ms", (System.nanoTime() - t0) / 1_000_000);
   }
 
-  private void runBatch(GraphExecutor executor, List<Request> batch) {
+  private void runBatch(GraphExecutor executor, List<DetectorQueue.Request> batch) {
     long started = System.nanoTime();
     int n = batch.size();
     int plane = 3 * NanoDet.SIZE * NanoDet.SIZE;
@@ -263,7 +249,7 @@ public final class NanoDetDetector implements ObjectDetector {
         sort(o, n, scores, sides);
       }
       for (int i = 0; i < n; i++) {
-        Request r = batch.get(i);
+        DetectorQueue.Request r = batch.get(i);
         long t0 = System.nanoTime();
         List<Detection> found = NanoDet.decode(scores, sides, i, boxes[i], settings.scoreThreshold(),
             settings.iouThreshold(), NanoDet.COCO);
@@ -271,12 +257,12 @@ public final class NanoDetDetector implements ObjectDetector {
         Detections d = new Detections(found, r.image().width(), r.image().height(), MODEL, version,
             new Detections.Timings((started - r.queuedAt()) / 1000, (prepared - started) / 1000 / n,
                 (inferred - prepared) / 1000, post / 1000, n));
-        complete(r, d, null);
+        DetectorQueue.complete(r, d, null);
       }
     } catch (RuntimeException e) {
       ParleyException error = e instanceof ParleyException pe ? pe
           : new ParleyException(Reason.INTERNAL, "object detection failed: " + e.getMessage(), e);
-      batch.forEach(r -> complete(r, null, error));
+      batch.forEach(r -> DetectorQueue.complete(r, null, error));
     }
   }
 
@@ -297,39 +283,8 @@ public final class NanoDetDetector implements ObjectDetector {
     throw new ParleyException(Reason.INTERNAL, "unexpected model output of " + o.length + " values");
   }
 
-  private static void complete(Request r, Detections d, ParleyException error) {
-    Runnable done = () -> {
-      if (error != null) {
-        r.promise().tryFail(error);
-      } else {
-        r.promise().tryComplete(d);
-      }
-    };
-    if (r.context() != null) {
-      r.context().runOnContext(v -> done.run());
-    } else {
-      done.run();
-    }
-  }
-
-  private void failWaiting() {
-    Request r;
-    while ((r = queue.poll()) != null) {
-      complete(r, null, new ParleyException(Reason.UNAVAILABLE, "the detector is closed"));
-    }
-  }
-
   @Override
   public void close() {
-    closed = true;
-    for (Thread t : workers) {
-      try {
-        t.join(5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    failWaiting();
+    queue.close();
   }
 }

@@ -23,9 +23,12 @@ import java.util.Set;
  * AveragePool down, batch kept symbolic), so both engines compute the same network. The protobuf
  * is written by hand (a few field numbers of onnx.proto). Benchmark code, not part of the server.
  */
-final class OnnxExport {
+public final class OnnxExport {
 
   private OnnxExport() {}
+
+  /** The output layouts of Ultralytics' YOLO exports (see {@link #yolo}). */
+  public enum YoloLayout { V5, V8 }
 
   /** Minimal protobuf writer. */
   static final class Proto {
@@ -82,6 +85,8 @@ final class OnnxExport {
     final Map<String, int[]> ints = new HashMap<>();
     final Map<String, Tensor> consts;
     final Set<String> written = new HashSet<>();
+    /** Target shapes of the Reshape outputs (0 = the batch), by ONNX value name. */
+    final Map<String, long[]> shapes = new HashMap<>();
     int counter;
 
     Builder(Map<String, Tensor> consts) {
@@ -157,6 +162,23 @@ final class OnnxExport {
 
   /** The ONNX model bytes for {@code graph} with input [batch, 3, size, size]. */
   static byte[] export(TfjsGraph graph, int size) {
+    return export(graph, size, null);
+  }
+
+  /**
+   * NanoDet-m with a decoding head that gives the output of an Ultralytics YOLO export, so that
+   * Parley's YOLO path (DJL's YOLO translators) can be tested on real weights where no YOLO weights
+   * can be fetched: input [batch, 3, size, size] RGB in [0, 1] (what both expect); output
+   * {@code V8}: [batch, 84, cells] = box centre x, y, width, height in input pixels, then the 80
+   * class scores; {@code V5}: [batch, cells, 85] with an objectness column of 1 after the box.
+   * The head: each side's 11-bin distribution through a softmax, its expectation times the stride
+   * (as {@code NanoDet.decode}), then centre/size from the cell centre and the four sides.
+   */
+  public static byte[] yolo(TfjsGraph graph, int size, YoloLayout layout) {
+    return export(graph, size, layout);
+  }
+
+  private static byte[] export(TfjsGraph graph, int size, YoloLayout yolo) {
     Builder b = new Builder(graph.constants());
     graph.constants().forEach((k, v) -> {
       if (v.isInt()) {
@@ -212,6 +234,14 @@ final class OnnxExport {
             Value m = materialize(b, x);
             String out = b.fresh(n.name());
             b.node("Transpose", List.of(m.name()), out, Builder.ints("perm", Arrays.stream(perm).asLongStream().toArray()));
+            long[] before = b.shapes.get(m.name());
+            if (before != null && before.length == perm.length) {
+              long[] after = new long[perm.length];
+              for (int i = 0; i < perm.length; i++) {
+                after[i] = before[perm[i]];
+              }
+              b.shapes.put(out, after);
+            }
             env.put(n.name(), new Value(out, false, null, 0, m.side()));
           }
         }
@@ -323,6 +353,13 @@ final class OnnxExport {
           b.int64s(s, target);
           String out = b.fresh(n.name());
           b.node("Reshape", List.of(x.name(), s), out);
+          long[] known = target.clone();
+          for (int i = 0; i < known.length; i++) {
+            if (known[i] == -1 && x.side() > 0) {
+              known[i] = x.side() * x.side(); // NanoDet's heads flatten H x W into the -1
+            }
+          }
+          b.shapes.put(out, known);
           env.put(n.name(), new Value(out, false, null, 0, 0));
         }
         default -> throw new IllegalStateException("op " + n.op() + " not exported");
@@ -331,15 +368,114 @@ final class OnnxExport {
     // Inputs and outputs.
     b.graph.string(2, "nanodet");
     b.graph.message(11, valueInfo("input", new Object[] {"batch", 3L, (long) size, (long) size}));
-    for (String o : graph.outputs()) {
-      Value v = value(env, b, o);
-      String out = o.replaceAll("[^A-Za-z0-9_]", "_");
-      b.node("Identity", List.of(v.name()), out);
-      b.graph.message(12, valueInfo(out, new Object[] {"batch", "cells", "values"}));
+    if (yolo != null) {
+      yoloHead(b, graph.outputs().stream().map(o -> value(env, b, o).name()).toList(), size, yolo);
+    } else {
+      for (String o : graph.outputs()) {
+        Value v = value(env, b, o);
+        String out = o.replaceAll("[^A-Za-z0-9_]", "_");
+        b.node("Identity", List.of(v.name()), out);
+        b.graph.message(12, valueInfo(out, new Object[] {"batch", "cells", "values"}));
+      }
     }
     Proto opset = new Proto().string(1, "").int64(2, 13);
     Proto model = new Proto().int64(1, 7).string(2, "parley-bench").message(7, b.graph).message(8, opset);
     return model.out.toByteArray();
+  }
+
+  private static final int CLASSES = 80;
+  private static final int BINS = 11;
+
+  /** Appends the YOLO-layout head over NanoDet's outputs ([batch, cells, 80] scores, [batch, cells, 44] sides). */
+  private static void yoloHead(Builder b, List<String> outputs, int size, YoloLayout layout) {
+    Map<Long, String> scores = new HashMap<>();
+    Map<Long, String> sides = new HashMap<>();
+    for (String o : outputs) {
+      long[] shape = b.shapes.get(o);
+      if (shape == null || shape.length != 3) {
+        throw new IllegalStateException("output " + o + " is not a [batch, cells, values] tensor of known shape");
+      }
+      (shape[2] == CLASSES ? scores : sides).put(shape[1], o);
+    }
+    String bins = b.fresh("bins");
+    float[] ramp = new float[BINS];
+    for (int i = 0; i < BINS; i++) {
+      ramp[i] = i;
+    }
+    b.initializer(bins, new long[] {BINS, 1}, ramp);
+    // [l, t, r, b] x this = [(r - l) / 2, (b - t) / 2, l + r, t + b]: the centre's offset and the size.
+    String toCentre = b.fresh("to_centre");
+    b.initializer(toCentre, new long[] {4, 4}, new float[] {
+        -0.5f, 0, 1, 0,
+        0, -0.5f, 0, 1,
+        0.5f, 0, 1, 0,
+        0, 0.5f, 0, 1});
+    List<String> levels = new ArrayList<>();
+    for (int stride : new int[] {8, 16, 32}) {
+      int grid = size / stride;
+      long cells = (long) grid * grid;
+      String score = scores.get(cells);
+      String side = sides.get(cells);
+      if (score == null || side == null) {
+        throw new IllegalStateException("no outputs for the " + grid + "x" + grid + " grid");
+      }
+      String shape4 = b.fresh("shape");
+      b.int64s(shape4, 0, cells, 4, BINS);
+      String dist = b.fresh("dist");
+      b.node("Reshape", List.of(side, shape4), dist);
+      String soft = b.fresh("softmax");
+      b.node("Softmax", List.of(dist), soft, Builder.intAttr("axis", -1));
+      String expect = b.fresh("expectation");
+      b.node("MatMul", List.of(soft, bins), expect); // [batch, cells, 4, 1]
+      String shape3 = b.fresh("shape");
+      b.int64s(shape3, 0, cells, 4);
+      String ltrb = b.fresh("ltrb");
+      b.node("Reshape", List.of(expect, shape3), ltrb);
+      String strideConst = b.fresh("stride");
+      b.initializer(strideConst, new long[] {1}, new float[] {stride});
+      String pixels = b.fresh("sides_px");
+      b.node("Mul", List.of(ltrb, strideConst), pixels);
+      String offsets = b.fresh("offsets");
+      b.node("MatMul", List.of(pixels, toCentre), offsets);
+      float[] centres = new float[(int) cells * 4];
+      for (int i = 0; i < cells; i++) {
+        centres[i * 4] = (i % grid + 0.5f) * stride;
+        centres[i * 4 + 1] = (i / grid + 0.5f) * stride;
+      }
+      String centreConst = b.fresh("centres");
+      b.initializer(centreConst, new long[] {cells, 4}, centres);
+      String xywh = b.fresh("xywh");
+      b.node("Add", List.of(offsets, centreConst), xywh);
+      List<String> parts = new ArrayList<>(List.of(xywh));
+      if (layout == YoloLayout.V5) {
+        // Objectness 1 everywhere (max score x 0 + 1 keeps the batch dimension symbolic).
+        String max = b.fresh("max");
+        b.node("ReduceMax", List.of(score), max, Builder.ints("axes", 2), Builder.intAttr("keepdims", 1));
+        String zero = b.fresh("zero");
+        b.initializer(zero, new long[] {1}, new float[] {0});
+        String one = b.fresh("one");
+        b.initializer(one, new long[] {1}, new float[] {1});
+        String zeros = b.fresh("zeros");
+        b.node("Mul", List.of(max, zero), zeros);
+        String objectness = b.fresh("objectness");
+        b.node("Add", List.of(zeros, one), objectness);
+        parts.add(objectness);
+      }
+      parts.add(score);
+      String level = b.fresh("level");
+      b.node("Concat", parts, level, Builder.intAttr("axis", 2));
+      levels.add(level);
+    }
+    int width = 4 + (layout == YoloLayout.V5 ? 1 : 0) + CLASSES;
+    if (layout == YoloLayout.V8) {
+      String all = b.fresh("all");
+      b.node("Concat", levels, all, Builder.intAttr("axis", 1));
+      b.node("Transpose", List.of(all), "output0", Builder.ints("perm", 0, 2, 1));
+      b.graph.message(12, valueInfo("output0", new Object[] {"batch", (long) width, "cells"}));
+    } else {
+      b.node("Concat", levels, "output0", Builder.intAttr("axis", 1));
+      b.graph.message(12, valueInfo("output0", new Object[] {"batch", "cells", (long) width}));
+    }
   }
 
   private static Proto valueInfo(String name, Object[] dims) {

@@ -70,7 +70,7 @@ class SileroVadTest {
   @Test
   void theModelFileHasTheSignatureThisCodeFeeds() throws Exception {
     // The shapes SileroVad relies on, read from the file itself.
-    var env = ai.onnxruntime.OrtEnvironment.getEnvironment(); // shared: never closed here
+    var env = OrtEnvironments.shared(); // shared: never closed here
     try (var session = env.createSession(Tools.modelsDir().resolve(SileroVad.MODEL_FILE).toString())) {
       assertThat(session.getInputInfo().keySet()).containsExactlyInAnyOrder("input", "state", "sr");
       assertThat(shape(session.getInputInfo().get("input"))).containsExactly(-1, -1);
