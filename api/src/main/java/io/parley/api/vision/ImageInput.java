@@ -9,6 +9,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -21,8 +22,9 @@ import javax.imageio.stream.ImageInputStream;
  *   <li>the dimensions are read from the file's own header (JPEG SOFn, PNG IHDR, WebP VP8/VP8L/VP8X)
  *       and checked against the pixel cap <em>before</em> anything is decoded, so a small file that
  *       would expand to gigabytes (a decompression bomb) is refused at a few bytes' cost;</li>
- *   <li>the image is decoded (javax.imageio; WebP through the TwelveMonkeys plugin); a corrupt or
- *       truncated file is a 422;</li>
+ *   <li>the image is decoded: JPEG with libjpeg-turbo ({@link TurboJpeg}) where the system has it,
+ *       scaled inside the decoder for large photos, else javax.imageio (WebP through the
+ *       TwelveMonkeys plugin); a corrupt or truncated file is a 422;</li>
  *   <li>the JPEG EXIF orientation (tag 0x0112 in the APP1 Exif segment) is applied, so boxes are
  *       in the coordinates of the picture as people see it.</li>
  * </ol>
@@ -232,6 +234,42 @@ public final class ImageInput {
     }
     BufferedImage img;
     int subsampling = Math.max(1, Math.max(size[0], size[1]) / DECODE_SIDE);
+    Optional<NativeJpeg> turbo = format == Format.JPEG ? NativeJpeg.get() : Optional.empty();
+    if (turbo.isPresent()) {
+      // libjpeg-turbo scales inside the decoder, by 1/2, 1/4 or 1/8: the largest of those that
+      // still leaves DECODE_SIDE pixels on the long side.
+      subsampling = Integer.highestOneBit(Math.min(subsampling, 8));
+      try {
+        NativeJpeg.Pixels px = turbo.get().decode(bytes, size[0], size[1], subsampling);
+        img = bgrImage(px);
+      } catch (NativeJpeg.JpegException e) {
+        throw new ApiProblem(422, "corrupt_image", "the JPEG image is damaged or truncated: " + e.getMessage(), null);
+      }
+    } else {
+      img = decodeWithImageIo(bytes, format, subsampling);
+    }
+    int expectW = (size[0] + subsampling - 1) / subsampling;
+    int expectH = (size[1] + subsampling - 1) / subsampling;
+    if (img == null || img.getWidth() != expectW || img.getHeight() != expectH) {
+      throw new ApiProblem(422, "corrupt_image", "the " + format + " image does not decode to its header's size", null);
+    }
+    int orientation = format == Format.JPEG ? orientation(bytes) : 1;
+    BufferedImage upright = orient(img, orientation);
+    return new Decoded(format, size[0], size[1], orientation, subsampling, rgb(upright));
+  }
+
+  /** 3-byte BGR pixels as a TYPE_3BYTE_BGR image over the same array (no copy). */
+  private static BufferedImage bgrImage(NativeJpeg.Pixels px) {
+    var raster = java.awt.image.Raster.createInterleavedRaster(new java.awt.image.DataBufferByte(px.bgr(), px.bgr().length),
+        px.width(), px.height(), px.width() * 3, 3, new int[] {2, 1, 0}, null);
+    var model = new java.awt.image.ComponentColorModel(java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB),
+        false, false, java.awt.Transparency.OPAQUE, java.awt.image.DataBuffer.TYPE_BYTE);
+    return new BufferedImage(model, raster, false, null);
+  }
+
+  /** The JDK's decoders (with TwelveMonkeys' WebP), every n-th pixel when {@code subsampling} > 1. */
+  static BufferedImage decodeWithImageIo(byte[] bytes, Format format, int subsampling) {
+    BufferedImage img;
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
       var readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
@@ -261,14 +299,7 @@ public final class ImageInput {
       }
       throw new ApiProblem(422, "corrupt_image", "the " + format + " image could not be decoded: " + e.getMessage(), null);
     }
-    int expectW = (size[0] + subsampling - 1) / subsampling;
-    int expectH = (size[1] + subsampling - 1) / subsampling;
-    if (img == null || img.getWidth() != expectW || img.getHeight() != expectH) {
-      throw new ApiProblem(422, "corrupt_image", "the " + format + " image does not decode to its header's size", null);
-    }
-    int orientation = format == Format.JPEG ? orientation(bytes) : 1;
-    BufferedImage upright = orient(img, orientation);
-    return new Decoded(format, size[0], size[1], orientation, subsampling, rgb(upright));
+    return img;
   }
 
   /** Applies EXIF orientation 2..8 (mirror and/or rotate); 1 is as stored. */
