@@ -246,7 +246,10 @@ public final class ParleyServer implements AutoCloseable {
         .setIdleTimeout(120)
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setMaxWebSocketFrameSize(SignalHub.MAX_FRAME_BYTES)
-        .setMaxWebSocketMessageSize(SignalHub.MAX_FRAME_BYTES);
+        .setMaxWebSocketMessageSize(SignalHub.MAX_FRAME_BYTES)
+        // Browsers open /v1/realtime with the subprotocols ["realtime", "openai-insecure-api-key.<token>"]
+        // (the token rides on the second) and refuse a handshake that selects none: select "realtime".
+        .setWebSocketSubProtocols(java.util.List.of("realtime"));
     // One server per event loop on the same port: Vert.x spreads connections over them, so HTTP
     // and WebSockets use every core (a single server would keep them all on one event loop).
     int loops = config.http().eventLoops() > 0 ? config.http().eventLoops()

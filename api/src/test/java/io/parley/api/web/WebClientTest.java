@@ -1,0 +1,129 @@
+package io.parley.api.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.parley.api.support.NodeScript;
+import io.parley.api.support.TestNode;
+import io.parley.inference.llm.TinyGguf;
+import io.parley.inference.stt.TinyWhisperModel;
+import io.parley.inference.vision.Photos;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The web client served at {@code /}, used the way a person uses it ({@code api/src/test/js/web-client.mjs}):
+ * Debian's Chromium driven by playwright-core, a fake microphone playing an espeak-ng WAV. One node
+ * with every real engine (tiny random-weight Whisper and chat models, FreeTTS, NanoDet-m) and a
+ * one-minute call limit; the script signs up, has a voice turn and a barge-in, analyses and logs
+ * photos, and makes a relay-only call between two browsers that the server ends at its limit.
+ * Screenshots of each page land in {@code api/target/screenshots} (the README shows copies from
+ * {@code docs/screenshots}).
+ */
+class WebClientTest {
+
+  /** Speech, then a pause long enough to end the turn: the loop starts talking again mid-answer. */
+  private static final String SPEECH = "Hello Parley. What should I eat before a long run tomorrow morning?";
+  private static final int CALL_LIMIT_SECONDS = 60;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void everyPageWorksInARealBrowser() throws Exception {
+    Path chromium = NodeScript.requireCommand("chromium", "chromium");
+    NodeScript.requirePackages("playwright-core");
+    Path wav = speechWav();
+    Path whisper = TinyWhisperModel.builder().write(dir.resolve("tiny-whisper.bin"));
+    Path llama = TinyGguf.write(dir.resolve("tiny-llama.gguf"));
+    Path shots = NodeScript.repositoryRoot().resolve("api/target/screenshots");
+
+    try (TestNode node = TestNode.start(Map.ofEntries(
+        Map.entry("PARLEY_WHISPER_MODEL", whisper.toString()),
+        Map.entry("PARLEY_LLAMA_MODEL", llama.toString()),
+        Map.entry("PARLEY_LLM_MAX_TOKENS", "48"),
+        Map.entry("PARLEY_VOICE_BARGE_IN_MS", "250"),
+        Map.entry("PARLEY_VISION_ENABLED", "true"),
+        Map.entry("PARLEY_VISION_SCORE_THRESHOLD", "0.2"), // the fruit in the meal photo scores 0.2..0.35
+        Map.entry("PARLEY_RATE_LIMIT_VISION_PER_MINUTE", "1000"),
+        Map.entry("PARLEY_TURN_ALLOW_PEERS", "127.0.0.0/8"), // the browsers' relayed addresses are loopback
+        Map.entry("PARLEY_CALL_LIMIT", String.valueOf(CALL_LIMIT_SECONDS))));
+         NodeScript script = NodeScript.start(Path.of("api/src/test/js/web-client.mjs"), List.of(
+             "--base", node.baseUrl(), "--wav", wav.toString(),
+             "--photo", Photos.darknet("dog.jpg").toString(), "--meal", Photos.opencv("fruits.jpg").toString(),
+             "--shots", shots.toString(), "--profiles", dir.resolve("profiles").toString(),
+             "--chromium", chromium.toString()), Map.of())) {
+      String line = script.nextLine(Duration.ofMinutes(5));
+      int exit = script.await(Duration.ofSeconds(30));
+      if (line == null) {
+        fail("web-client.mjs printed no result (exit " + exit + "):\n" + script.stderr());
+      }
+      JsonObject r = new JsonObject(line);
+      assertThat(r.getJsonArray("failures", new JsonArray()).getList()).as(script.stderr()).isEmpty();
+      assertThat(r.getBoolean("ok")).isTrue();
+      assertThat(exit).isZero();
+
+      // Signed up through the page.
+      assertThat(r.getBoolean("signedUp")).isTrue();
+      // The assistant heard speech, answered with audio, and stopped at the barge-in; the server
+      // acknowledged the truncate and the page marked the answer as cut.
+      assertThat(r.getInteger("speechStarted")).isGreaterThanOrEqualTo(1);
+      assertThat(r.getInteger("audioChunks")).isGreaterThanOrEqualTo(3);
+      assertThat(r.getLong("audioBytes")).isGreaterThan(24_000L); // over half a second of 24 kHz PCM16
+      assertThat(r.getInteger("bargeIns")).isGreaterThanOrEqualTo(1);
+      assertThat(r.getInteger("truncated")).isGreaterThanOrEqualTo(1);
+      assertThat(r.getInteger("cutAnswers")).isGreaterThanOrEqualTo(1);
+      // Photos: boxes over the dog photo, a nutrition table for the meal, logged, listed, deleted.
+      assertThat(r.getInteger("boxes")).isPositive();
+      assertThat(r.getInteger("boxElements")).isEqualTo(r.getInteger("boxes"));
+      assertThat(r.getJsonArray("labels").getList()).contains("dog");
+      assertThat(r.getInteger("nutritionRows")).isPositive();
+      assertThat(r.getInteger("mealsLogged")).isEqualTo(1);
+      assertThat(r.getInteger("dayHeadings")).isEqualTo(1);
+      assertThat(r.getInteger("mealsAfterDelete")).isZero();
+      // The call: relay-only, connected, ended by the server at the limit for both, with the 30 s
+      // warning on the way and the stored summary on the ended screen.
+      assertThat(r.getBoolean("relayOnly")).isTrue();
+      assertThat(r.getString("userEnded")).isEqualTo("time_limit");
+      assertThat(r.getString("expertEnded")).isEqualTo("time_limit");
+      assertThat(r.getJsonArray("warnings").getList()).contains(30);
+      JsonObject summary = r.getJsonObject("summary");
+      assertThat(summary.getString("end_reason")).isEqualTo("time_limit");
+      assertThat(summary.getLong("duration_seconds")).isEqualTo((long) CALL_LIMIT_SECONDS);
+      for (String page : List.of("login", "assistant", "photos", "meal-log", "appointments", "call", "call-ended")) {
+        assertThat(shots.resolve(page + ".png")).as("screenshot of " + page).isNotEmptyFile();
+      }
+    }
+  }
+
+  /** espeak-ng speech and 1.2 s of silence, 48 kHz mono (Chromium loops the file as its microphone). */
+  private Path speechWav() throws IOException, InterruptedException {
+    Path espeak = NodeScript.requireCommand("espeak-ng", "espeak-ng");
+    Path sox = NodeScript.requireCommand("sox", "sox");
+    Path raw = dir.resolve("speech-22k.wav");
+    Path wav = dir.resolve("speech.wav");
+    run(List.of(espeak.toString(), "-v", "en-us", "-s", "150", "-w", raw.toString(), SPEECH));
+    run(List.of(sox.toString(), "-D", raw.toString(), "-r", "48000", "-c", "1", "-b", "16", wav.toString(),
+        "pad", "0", "1.2"));
+    assertThat(Files.size(wav)).as("speech WAV").isGreaterThan(48_000 * 2);
+    return wav;
+  }
+
+  private static void run(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      fail(String.join(" ", command) + " failed: " + out);
+    }
+  }
+}
