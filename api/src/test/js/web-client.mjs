@@ -2,7 +2,10 @@
 // playwright-core) with a fake microphone playing a speech WAV, against a running Parley.
 //
 //   node web-client.mjs --base http://127.0.0.1:PORT --wav speech.wav --photo dog.jpg --meal fruits.jpg
-//       --shots DIR --profiles DIR [--chromium /usr/bin/chromium] [--timeout-ms 240000]
+//       --shots DIR --profiles DIR [--chromium /usr/bin/chromium] [--timeout-ms 240000] [--flow all|no-model]
+//
+// --flow no-model: against a node without a speech model, only sign-up and one try at talking:
+// the page must say, in words, which setting is missing.
 //
 // Flows, each through the page's own controls:
 //   1. sign up (user) on a phone-sized screen;
@@ -49,13 +52,14 @@ try {
       profiles: { type: "string" },
       chromium: { type: "string", default: "/usr/bin/chromium" },
       "timeout-ms": { type: "string", default: "240000" },
+      flow: { type: "string", default: "all" },
     },
   }).values;
 } catch (e) {
   process.stdout.write(JSON.stringify({ ok: false, error: `bad arguments: ${e.message}` }) + "\n");
   process.exit(2);
 }
-for (const k of ["base", "wav", "photo", "meal", "shots", "profiles"]) {
+for (const k of args.flow === "no-model" ? ["base", "wav", "profiles", "shots"] : ["base", "wav", "photo", "meal", "shots", "profiles"]) {
   if (!args[k]) {
     process.stdout.write(JSON.stringify({ ok: false, error: `--${k} is required` }) + "\n");
     process.exit(2);
@@ -152,6 +156,29 @@ await step("sign up", async () => {
   await signUp(user, "Ann User", `ann-${stamp}@example.com`);
   await user.locator("#who", { hasText: "Ann User" }).waitFor({ timeout: 10_000 });
   result.signedUp = true;
+});
+
+/** Controls without an accessible name (a label, aria-label or text): there must be none. */
+async function unlabelled(page) {
+  return page.locator("input, select, textarea, button").evaluateAll((nodes) => nodes
+    .filter((n) => n.type !== "hidden")
+    .filter((n) => !((n.labels && n.labels.length) || n.getAttribute("aria-label") || (n.textContent || "").trim()))
+    .map((n) => n.outerHTML.slice(0, 80)));
+}
+
+if (args.flow === "no-model") {
+  await step("no speech model", async () => {
+    await user.getByRole("button", { name: "Start talking" }).click();
+    await user.locator("#status", { hasText: "PARLEY_WHISPER_MODEL" }).waitFor({ timeout: 60_000 });
+    result.noModelMessage = await user.locator("#status").textContent();
+    await shot(user, "assistant-no-model");
+  });
+  await finish(0);
+}
+
+await step("labels", async () => {
+  result.unlabelled = await unlabelled(user);
+  if (result.unlabelled.length) throw new Error(`controls without a name: ${result.unlabelled.join(" | ")}`);
 });
 
 await step("assistant", async () => {

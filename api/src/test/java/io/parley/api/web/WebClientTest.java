@@ -72,8 +72,9 @@ class WebClientTest {
       assertThat(r.getBoolean("ok")).isTrue();
       assertThat(exit).isZero();
 
-      // Signed up through the page.
+      // Signed up through the page; every control has an accessible name.
       assertThat(r.getBoolean("signedUp")).isTrue();
+      assertThat(r.getJsonArray("unlabelled").getList()).isEmpty();
       // The assistant heard speech, answered with audio, and stopped at the barge-in; the server
       // acknowledged the truncate and the page marked the answer as cut.
       assertThat(r.getInteger("speechStarted")).isGreaterThanOrEqualTo(1);
@@ -102,6 +103,28 @@ class WebClientTest {
       for (String page : List.of("login", "assistant", "photos", "meal-log", "appointments", "call", "call-ended")) {
         assertThat(shots.resolve(page + ".png")).as("screenshot of " + page).isNotEmptyFile();
       }
+    }
+  }
+
+  @Test
+  void withoutASpeechModelThePageSaysWhichSettingIsMissing() throws Exception {
+    Path chromium = NodeScript.requireCommand("chromium", "chromium");
+    NodeScript.requirePackages("playwright-core");
+    Path wav = speechWav();
+    try (TestNode node = TestNode.start(Map.of()); // voice on, but no Whisper model configured
+         NodeScript script = NodeScript.start(Path.of("api/src/test/js/web-client.mjs"), List.of(
+             "--flow", "no-model", "--base", node.baseUrl(), "--wav", wav.toString(),
+             "--shots", dir.resolve("shots").toString(), "--profiles", dir.resolve("profiles").toString(),
+             "--chromium", chromium.toString()), Map.of())) {
+      String line = script.nextLine(Duration.ofMinutes(3));
+      int exit = script.await(Duration.ofSeconds(30));
+      if (line == null) {
+        fail("web-client.mjs printed no result (exit " + exit + "):\n" + script.stderr());
+      }
+      JsonObject r = new JsonObject(line);
+      assertThat(r.getJsonArray("failures", new JsonArray()).getList()).as(script.stderr()).isEmpty();
+      assertThat(r.getString("noModelMessage")).contains("PARLEY_WHISPER_MODEL");
+      assertThat(exit).isZero();
     }
   }
 
