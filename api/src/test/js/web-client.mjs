@@ -264,6 +264,13 @@ await step("calls", async () => {
   await shot(user, "call-ended");
 });
 
+await step("token refresh", async () => {
+  // The node's access tokens live 30 s: by now the page has refreshed them several times, and
+  // every flow above ran on refreshed tokens.
+  result.refreshes = (await probe(user, "refreshes")) || 0;
+  if (result.refreshes < 1) throw new Error("the page never refreshed its access token");
+});
+
 await step("sign out", async () => {
   await user.getByRole("button", { name: "Log out" }).click();
   await user.locator("#view-login").waitFor({ state: "visible" });

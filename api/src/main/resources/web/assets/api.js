@@ -43,7 +43,9 @@ function store(t) {
 function schedule() {
   clearTimeout(refreshTimer);
   if (!tokens) return;
-  const wait = Math.max(5_000, tokens.expires_at - Date.now() - 60_000);
+  // A minute before expiry, or at 80% of a short lifetime; never sooner than 5 s from now.
+  const lead = Math.min(60_000, tokens.lifetime_ms * 0.2);
+  const wait = Math.max(5_000, tokens.expires_at - Date.now() - lead);
   refreshTimer = setTimeout(() => refresh().catch(() => {}), wait);
 }
 
@@ -52,6 +54,7 @@ function save(body) {
     access_token: body.access_token,
     refresh_token: body.refresh_token,
     expires_at: Date.now() + body.expires_in * 1000,
+    lifetime_ms: body.expires_in * 1000,
   });
 }
 
@@ -86,6 +89,8 @@ async function refresh() {
         throw await toError(r);
       }
       save(await r.json());
+      window.parleyProbe = window.parleyProbe || {};
+      window.parleyProbe.refreshes = (window.parleyProbe.refreshes || 0) + 1;
     }).finally(() => {
       refreshing = null;
     });

@@ -56,7 +56,8 @@ class WebClientTest {
         Map.entry("PARLEY_VISION_SCORE_THRESHOLD", "0.2"), // the fruit in the meal photo scores 0.2..0.35
         Map.entry("PARLEY_RATE_LIMIT_VISION_PER_MINUTE", "1000"),
         Map.entry("PARLEY_TURN_ALLOW_PEERS", "127.0.0.0/8"), // the browsers' relayed addresses are loopback
-        Map.entry("PARLEY_CALL_LIMIT", String.valueOf(CALL_LIMIT_SECONDS))));
+        Map.entry("PARLEY_CALL_LIMIT", String.valueOf(CALL_LIMIT_SECONDS)),
+        Map.entry("PARLEY_ACCESS_TOKEN_TTL", "30"))); // the page must refresh its token during the run
          NodeScript script = NodeScript.start(Path.of("api/src/test/js/web-client.mjs"), List.of(
              "--base", node.baseUrl(), "--wav", wav.toString(),
              "--photo", Photos.darknet("dog.jpg").toString(), "--meal", Photos.opencv("fruits.jpg").toString(),
@@ -75,6 +76,8 @@ class WebClientTest {
       // Signed up through the page; every control has an accessible name.
       assertThat(r.getBoolean("signedUp")).isTrue();
       assertThat(r.getJsonArray("unlabelled").getList()).isEmpty();
+      // Access tokens lived 30 s: the page refreshed them (rotating refresh tokens) and stayed signed in.
+      assertThat(r.getInteger("refreshes")).isGreaterThanOrEqualTo(2);
       // The assistant heard speech, answered with audio, and stopped at the barge-in; the server
       // acknowledged the truncate and the page marked the answer as cut.
       assertThat(r.getInteger("speechStarted")).isGreaterThanOrEqualTo(1);
