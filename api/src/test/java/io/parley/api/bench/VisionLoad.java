@@ -163,8 +163,68 @@ public final class VisionLoad {
     void run() throws Exception;
   }
 
+  /**
+   * CPU milliseconds by thread group (the thread name without its trailing number) since the last
+   * call, plus "native (PyTorch pool)": the process's CPU that no Java thread accounts for (libtorch's
+   * own intra-op threads).
+   */
+  private static final class CpuLedger {
+    private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    private final com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private Map<Long, Long> lastThreads = new java.util.HashMap<>();
+    private long lastProcess;
+
+    CpuLedger() {
+      since();
+    }
+
+    /** Per group, CPU ms since the previous call, largest first. */
+    Map<String, Double> since() {
+      Map<Long, Long> now = new java.util.HashMap<>();
+      Map<String, Double> groups = new java.util.TreeMap<>();
+      double javaMs = 0;
+      for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+        if (t == null) {
+          continue;
+        }
+        long cpu = threads.getThreadCpuTime(t.getThreadId());
+        if (cpu < 0) {
+          continue;
+        }
+        now.put(t.getThreadId(), cpu);
+        double ms = (cpu - lastThreads.getOrDefault(t.getThreadId(), 0L)) / 1e6;
+        if (ms > 0) {
+          groups.merge(t.getThreadName().replaceAll("[-#]?\\d+$", ""), ms, Double::sum);
+          javaMs += ms;
+        }
+      }
+      long process = os.getProcessCpuTime();
+      double processMs = (process - lastProcess) / 1e6;
+      groups.put("native (PyTorch pool, GC)", Math.max(0, processMs - javaMs));
+      lastThreads = now;
+      lastProcess = process;
+      return groups;
+    }
+  }
+
+  private static final CpuLedger CPU = new CpuLedger();
+  /** Images per forward pass, summed over the run's answers (their timings.batch_size). */
+  private static final AtomicLong BATCHED = new AtomicLong();
+
+  /** Prints the CPU per completed request by thread group for the run just ended. */
+  private static void printCpu(String mode, Map<String, Double> groups, long count) {
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "cpu %s, ms per image:", mode));
+    groups.entrySet().stream().filter(e -> e.getValue() / Math.max(1, count) >= 0.2)
+        .sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
+        .forEach(e -> b.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), e.getValue() / Math.max(1, count))));
+    b.append(String.format(Locale.ROOT, " total %.1f",
+        groups.values().stream().mapToDouble(Double::doubleValue).sum() / Math.max(1, count)));
+    System.out.println(b);
+  }
+
   /** {@code callers} loops, each with one request in flight, for {@code seconds}. */
-  private static Run drive(int callers, int seconds, Request request) throws Exception {
+  private static Run drive(String mode, int callers, int seconds, Request request) throws Exception {
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicLong done = new AtomicLong();
     List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
@@ -188,16 +248,26 @@ public final class VisionLoad {
         }
       });
     }
+    CPU.since();
+    long batchedBefore = BATCHED.get();
+    long doneBefore = done.get();
     Thread.sleep(seconds * 1000L);
+    Map<String, Double> cpu = CPU.since();
+    long counted = done.get();
+    System.out.printf(Locale.ROOT, "batch %s: %.2f images per pass on average%n", mode,
+        (double) (BATCHED.get() - batchedBefore) / Math.max(1, counted - doneBefore));
     running.set(false);
     double elapsed = (System.nanoTime() - start) / 1e9;
     finished.await(120, TimeUnit.SECONDS);
-    return summarize(latencies, done.get(), elapsed);
+    Run run = summarize(latencies, done.get(), elapsed);
+    printCpu(mode, cpu, counted);
+    return run;
   }
 
   private static Run direct(ObjectDetector d, RgbImage image, int callers, int seconds) throws Exception {
-    return drive(callers, seconds, () -> {
+    return drive("direct, " + callers + " callers", callers, seconds, () -> {
       Detections r = d.detect(image).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      BATCHED.addAndGet(r.timings().batchSize());
       if (r.objects().isEmpty()) {
         throw new IllegalStateException("nothing detected");
       }
@@ -214,7 +284,7 @@ public final class VisionLoad {
     body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
     byte[] payload = body.toByteArray();
     URI uri = URI.create(node.baseUrl() + "/api/v1/vision/analyze");
-    return drive(clients, seconds, () -> {
+    return drive("http, " + clients + " clients", clients, seconds, () -> {
       HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
           .header("Authorization", "Bearer " + token)
           .header("Content-Type", "multipart/form-data; boundary=" + boundary)
@@ -222,6 +292,7 @@ public final class VisionLoad {
       if (r.statusCode() != 200 || new JsonObject(r.body()).getJsonArray("objects").isEmpty()) {
         throw new IllegalStateException("analyze answered " + r.statusCode() + ": " + r.body());
       }
+      BATCHED.addAndGet(new JsonObject(r.body()).getJsonObject("timings").getInteger("batch_size"));
     });
   }
 }
