@@ -71,8 +71,9 @@ public final class VisionLoad {
       String token = node.api().newUser().getString("access_token");
       HttpClient client = HttpClient.newBuilder().executor(java.util.concurrent.Executors.newFixedThreadPool(clients))
           .build();
-      // Warm-up: JIT, libtorch's allocator, the HTTP connections.
-      http(node, client, token, photo, clients, 3);
+      // Warm-up: JIT, libtorch's allocator, the HTTP connections. The HTTP path has far more code to
+      // compile: after 3 s the JIT still took ~15% of a core during the first measured HTTP run.
+      http(node, client, token, photo, clients, 12);
       direct(nodeDetector, decoded, clients, 3);
       direct(batching, decoded, 2 * clients, 2);
       direct(single, decoded, 2 * clients, 2);
