@@ -72,8 +72,9 @@ public final class VisionLoad {
       HttpClient client = HttpClient.newBuilder().executor(java.util.concurrent.Executors.newFixedThreadPool(clients))
           .build();
       // Warm-up: JIT, libtorch's allocator, the HTTP connections. The HTTP path has far more code to
-      // compile: after 3 s the JIT still took ~15% of a core during the first measured HTTP run.
-      http(node, client, token, photo, clients, 12);
+      // compile, on cores the detector keeps busy: after 3 s the JIT still took ~15% of a core in the
+      // first measured HTTP run, and after 12 s the ratio still rose round by round (0.72 -> 0.86).
+      http(node, client, token, photo, clients, 40);
       direct(nodeDetector, decoded, clients, 3);
       direct(batching, decoded, 2 * clients, 2);
       direct(single, decoded, 2 * clients, 2);
