@@ -30,6 +30,7 @@ import { createInterface } from "node:readline";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { chromiumFlags } from "./chromium.mjs";
 
 const require = createRequire(import.meta.url);
 const started = Date.now();
@@ -222,15 +223,7 @@ const timer = setTimeout(() => {
   collectAndFinish();
 }, timeoutMs);
 
-const flags = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-  "--use-fake-device-for-media-stream", `--use-file-for-fake-audio-capture=${args.wav}`,
-  "--autoplay-policy=no-user-gesture-required",
-  // Nothing leaves the machine: every name fails to resolve but the loopback address.
-  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-  "--disable-features=WebRtcHideLocalIpsWithMdns",
-];
+const flags = chromiumFlags(args.wav);
 
 async function launch(role) {
   const dir = join(args.profiles, role);

@@ -22,6 +22,7 @@ import { createRequire } from "node:module";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { chromiumFlags } from "./chromium.mjs";
 
 const require = createRequire(import.meta.url);
 const started = Date.now();
@@ -72,14 +73,7 @@ setTimeout(() => {
   finish(1);
 }, Number.parseInt(args["timeout-ms"], 10)).unref();
 
-const flags = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-  "--use-fake-device-for-media-stream", `--use-file-for-fake-audio-capture=${args.wav}`,
-  "--autoplay-policy=no-user-gesture-required",
-  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-  "--disable-features=WebRtcHideLocalIpsWithMdns",
-];
+const flags = chromiumFlags(args.wav);
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };

@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.parley.api.support.Api;
 import io.parley.api.support.NodeScript;
+import io.parley.api.support.SpeechWav;
 import io.parley.api.support.TestNode;
 import io.parley.media.turn.TurnServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -52,7 +51,7 @@ class BrowserCallTest {
   void twoBrowsersTalkThroughParleysRelayUntilTheServerEndsTheCall() throws Exception {
     Path chromium = NodeScript.requireCommand("chromium", "chromium");
     NodeScript.requirePackages("playwright-core");
-    Path wav = speechWav();
+    Path wav = SpeechWav.write(dir, SPEECH, 0);
 
     try (TestNode node = TestNode.start(Map.of(
             "PARLEY_TURN_ALLOW_PEERS", "127.0.0.0/8", // the browsers' relayed addresses are loopback ones
@@ -193,27 +192,6 @@ class BrowserCallTest {
             + "duration_minutes, ends_at) VALUES ($1, $2, $3, 'voice', 'accepted', now(), 20, now() + interval '20 minutes')")
         .execute(Tuple.of(id, userId, expertId)).await();
     return id;
-  }
-
-  /** A sentence of speech as 48 kHz mono 16-bit WAV, the same bytes every run (sox without dither). */
-  private Path speechWav() throws IOException, InterruptedException {
-    Path espeak = NodeScript.requireCommand("espeak-ng", "espeak-ng");
-    Path sox = NodeScript.requireCommand("sox", "sox");
-    Path raw = dir.resolve("speech-22k.wav");
-    Path wav = dir.resolve("speech.wav");
-    run(List.of(espeak.toString(), "-v", "en-us", "-s", "150", "-w", raw.toString(), SPEECH));
-    run(List.of(sox.toString(), "-D", raw.toString(), "-r", "48000", "-c", "1", "-b", "16", wav.toString()));
-    assertThat(Files.size(wav)).as("speech WAV").isGreaterThan(48_000 * 2); // over a second of audio
-    return wav;
-  }
-
-  private static void run(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      p.destroyForcibly();
-      fail(String.join(" ", command) + " failed: " + out);
-    }
   }
 
   /** The measured numbers, without the event logs. */

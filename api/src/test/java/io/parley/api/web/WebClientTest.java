@@ -4,19 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.parley.api.support.NodeScript;
+import io.parley.api.support.SpeechWav;
 import io.parley.api.support.TestNode;
 import io.parley.inference.llm.TinyGguf;
 import io.parley.inference.stt.TinyWhisperModel;
 import io.parley.inference.vision.Photos;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +40,7 @@ class WebClientTest {
   void everyPageWorksInARealBrowser() throws Exception {
     Path chromium = NodeScript.requireCommand("chromium", "chromium");
     NodeScript.requirePackages("playwright-core");
-    Path wav = speechWav();
+    Path wav = SpeechWav.write(dir, SPEECH, 1.2); // the pause ends the turn; the loop then talks over the answer
     Path whisper = TinyWhisperModel.builder().write(dir.resolve("tiny-whisper.bin"));
     Path llama = TinyGguf.write(dir.resolve("tiny-llama.gguf"));
     Path shots = NodeScript.repositoryRoot().resolve("api/target/screenshots");
@@ -113,7 +111,7 @@ class WebClientTest {
   void withoutASpeechModelThePageSaysWhichSettingIsMissing() throws Exception {
     Path chromium = NodeScript.requireCommand("chromium", "chromium");
     NodeScript.requirePackages("playwright-core");
-    Path wav = speechWav();
+    Path wav = SpeechWav.write(dir, SPEECH, 1.2); // the pause ends the turn; the loop then talks over the answer
     try (TestNode node = TestNode.start(Map.of()); // voice on, but no Whisper model configured
          NodeScript script = NodeScript.start(Path.of("api/src/test/js/web-client.mjs"), List.of(
              "--flow", "no-model", "--base", node.baseUrl(), "--wav", wav.toString(),
@@ -128,28 +126,6 @@ class WebClientTest {
       assertThat(r.getJsonArray("failures", new JsonArray()).getList()).as(script.stderr()).isEmpty();
       assertThat(r.getString("noModelMessage")).contains("PARLEY_WHISPER_MODEL");
       assertThat(exit).isZero();
-    }
-  }
-
-  /** espeak-ng speech and 1.2 s of silence, 48 kHz mono (Chromium loops the file as its microphone). */
-  private Path speechWav() throws IOException, InterruptedException {
-    Path espeak = NodeScript.requireCommand("espeak-ng", "espeak-ng");
-    Path sox = NodeScript.requireCommand("sox", "sox");
-    Path raw = dir.resolve("speech-22k.wav");
-    Path wav = dir.resolve("speech.wav");
-    run(List.of(espeak.toString(), "-v", "en-us", "-s", "150", "-w", raw.toString(), SPEECH));
-    run(List.of(sox.toString(), "-D", raw.toString(), "-r", "48000", "-c", "1", "-b", "16", wav.toString(),
-        "pad", "0", "1.2"));
-    assertThat(Files.size(wav)).as("speech WAV").isGreaterThan(48_000 * 2);
-    return wav;
-  }
-
-  private static void run(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      p.destroyForcibly();
-      fail(String.join(" ", command) + " failed: " + out);
     }
   }
 }
