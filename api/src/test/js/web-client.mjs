@@ -180,7 +180,8 @@ await step("assistant", async () => {
   await user.getByRole("button", { name: "Start talking" }).click();
   result.speechStarted = await waitProbe(user, "speech detected", "speechStarted", (v) => v >= 1, 30_000);
   result.audioChunks = await waitProbe(user, "answer audio", "audioChunks", (v) => v >= 3, 60_000);
-  result.audioBytes = await probe(user, "audioBytes");
+  // Chunks arrive a few KB at a time: wait for over half a second of 24 kHz PCM16 (this turn or the next).
+  result.audioBytes = await waitProbe(user, "answer audio bytes", "audioBytes", (v) => v > 24_000, 60_000);
   // The fake microphone loops the WAV: the user speaks again while the answer plays.
   result.bargeIns = await waitProbe(user, "barge-in", "bargeIns", (v) => v >= 1, 60_000);
   result.truncated = await waitProbe(user, "truncate acknowledged", "truncated", (v) => v >= 1, 15_000);
