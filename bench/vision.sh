@@ -63,22 +63,25 @@ engine_ms() { # engine threads -> median ms (one JVM)
     { cat "$WORK/engine.err" >&2; die "VisionBench $1 $2 failed"; }
 }
 declare -A MS
-echo "bench/vision: engines, $ROUNDS rounds (DJL and ONNX Runtime, 1 and 2 threads, one JVM each)"
+echo "bench/vision: engines, $ROUNDS rounds (DJL compiled, DJL op by op and ONNX Runtime, 1 and 2 threads, one JVM each)"
 for ((r = 1; r <= ROUNDS; r++)); do
   for t in 1 2; do
-    if ((r % 2)); then order="djl ort"; else order="ort djl"; fi
+    if ((r % 2)); then order="djl djl-eager ort"; else order="ort djl-eager djl"; fi
     for e in $order; do
       MS[$e-$t]+="$(engine_ms "$e" "$t") "
     done
   done
-  echo "round $r/$ROUNDS: ms djl-1 [${MS[djl-1]}] ort-1 [${MS[ort-1]}] djl-2 [${MS[djl-2]}] ort-2 [${MS[ort-2]}]"
+  echo "round $r/$ROUNDS: ms djl-1 [${MS[djl-1]}] eager-1 [${MS[djl-eager-1]}] ort-1 [${MS[ort-1]}]" \
+    "djl-2 [${MS[djl-2]}] eager-2 [${MS[djl-eager-2]}] ort-2 [${MS[ort-2]}]"
 done
 median_of() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 DJL1="$(median_of "${MS[djl-1]}")"; ORT1="$(median_of "${MS[ort-1]}")"
 DJL2="$(median_of "${MS[djl-2]}")"; ORT2="$(median_of "${MS[ort-2]}")"
+EAGER1="$(median_of "${MS[djl-eager-1]}")"; EAGER2="$(median_of "${MS[djl-eager-2]}")"
 R1="$(awk -v o="$ORT1" -v d="$DJL1" 'BEGIN { printf "%.3f", o / d }')"
 R2="$(awk -v o="$ORT2" -v d="$DJL2" 'BEGIN { printf "%.3f", o / d }')"
-echo "engines: DJL $DJL1 / $DJL2 ms, ONNX Runtime $ORT1 / $ORT2 ms at 1 / 2 threads; DJL throughput / ORT: $R1 / $R2"
+echo "engines: DJL $DJL1 / $DJL2 ms (op by op $EAGER1 / $EAGER2), ONNX Runtime $ORT1 / $ORT2 ms at 1 / 2 threads;" \
+  "DJL throughput / ORT: $R1 / $R2"
 ENGINE_GOAL=NO
 awk -v a="$R1" -v b="$R2" 'BEGIN { exit !(a >= 0.8 && b >= 0.8) }' && ENGINE_GOAL=yes
 ENGINES_SECTION='## vision/engines: DJL (PyTorch) against ONNX Runtime on the NanoDet-m weights (`./parley bench vision`)'
@@ -89,19 +92,23 @@ write_engines_section() {
 
 `VisionBench` (inference/src/test/java/io/parley/inference/bench): one forward pass of NanoDet-m on a
 letterboxed 416x416 photo (darknet's `dog.jpg`), median of 25 passes after 30 warm-up passes, at 1
-and 2 intra-op threads. **DJL**: Parley's `GraphExecutor` on DJL 0.35.1's PyTorch engine (libtorch
-2.7.1, eager). **ONNX Runtime 1.29**: the same graph exported to ONNX by `OnnxExport` (test code),
-all graph optimizations on; its outputs must agree with DJL's within 1e-3 or the run fails. One JVM
-per engine and thread count (DJL fixes its threads at load; ONNX Runtime crashes in a JVM that also
-has DJL's PyTorch jars on its classpath), alternating, 5 rounds; medians of the rounds.
-**ratio** = ONNX Runtime ms ÷ DJL ms (DJL's throughput relative to ONNX Runtime's; goal >= 0.8).
+and 2 intra-op threads. **DJL**: what Parley serves with on a CPU, DJL 0.35.1's PyTorch engine
+(libtorch 2.7.1) running the graph compiled to one TorchScript module (`CompiledGraph`: fused,
+prepacked oneDNN convolutions); **op by op**: Parley's `GraphExecutor` calling DJL NDArray
+operations eagerly (the path a GPU takes). **ONNX Runtime 1.29**: the same graph exported to ONNX
+by `OnnxExport` (test code), all graph optimizations on; its outputs must agree with DJL's within
+1e-3 or the run fails. One JVM per engine and thread count (DJL fixes its threads at load; ONNX
+Runtime crashes in a JVM that also has DJL's PyTorch jars on its classpath), alternating, 5 rounds;
+medians of the rounds. **ratio** = ONNX Runtime ms ÷ DJL ms (DJL's throughput relative to ONNX
+Runtime's; goal >= 0.8). Rows before the compiled module have "–" for op by op: DJL was op by op.
 
-| date (UTC) | commit | machine | command | DJL ms 1 / 2 threads | ONNX Runtime ms 1 / 2 threads | ratio 1 / 2 threads | goal |
-|---|---|---|---|---|---|---|---|
+| date (UTC) | commit | machine | command | DJL ms 1 / 2 threads | ONNX Runtime ms 1 / 2 threads | ratio 1 / 2 threads | goal | DJL op by op ms 1 / 2 threads |
+|---|---|---|---|---|---|---|---|---|
 EOS
 }
-add_row "$ENGINES_SECTION" write_engines_section "$(printf '| %s | %s | %s | `%s` | %s / %s | %s / %s | %s / %s | %s |' \
-  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(commit)" "$MACHINE" "$COMMAND" "$DJL1" "$DJL2" "$ORT1" "$ORT2" "$R1" "$R2" "$ENGINE_GOAL")"
+add_row "$ENGINES_SECTION" write_engines_section "$(printf '| %s | %s | %s | `%s` | %s / %s | %s / %s | %s / %s | %s | %s / %s |' \
+  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(commit)" "$MACHINE" "$COMMAND" "$DJL1" "$DJL2" "$ORT1" "$ORT2" "$R1" "$R2" "$ENGINE_GOAL" \
+  "$EAGER1" "$EAGER2")"
 
 # --- http: the API against the bare predictor, and batching --------------------------------------
 OUT="$WORK/load.out"

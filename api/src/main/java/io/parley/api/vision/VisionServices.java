@@ -60,7 +60,7 @@ public final class VisionServices implements AutoCloseable {
               v.effectiveThreads(), (float) v.scoreThreshold(), (float) v.iouThreshold(), device))
           : NanoDetDetector.open(new NanoDetDetector.Settings(config.models().resolve("nanodet"),
               v.workers(), v.effectiveThreads(), v.batchWindow(), v.maxBatch(), (float) v.scoreThreshold(),
-              (float) v.iouThreshold(), device));
+              (float) v.iouThreshold(), device, v.compile()));
       return new VisionServices(Optional.of(d), null, input, decoders, v);
     } catch (ParleyException | IllegalArgumentException e) {
       LOG.warn("vision: the detector is unavailable: {}", e.getMessage());

@@ -102,6 +102,7 @@ public enum ConfigKey {
   PARLEY_VISION_SCORE_THRESHOLD("0.35", "probability", "Objects below this confidence are not reported."),
   PARLEY_VISION_IOU_THRESHOLD("0.5", "ratio", "Non-maximum suppression: a box overlapping a better one of its class by more than this is dropped."),
   PARLEY_VISION_DEVICE("auto", "auto, cpu or gpu", "Where the detector runs: auto takes a GPU when PyTorch sees one."),
+  PARLEY_VISION_COMPILE("true", "true or false", "NanoDet on the CPU: compile the graph to one TorchScript module with fused, prepacked oneDNN convolutions (about 25% faster); false runs it op by op on DJL NDArrays."),
   PARLEY_PHOTO_MAX_BYTES("10485760", "bytes", "Largest photo upload (10 MiB); larger gets 413."),
   PARLEY_PHOTO_MAX_PIXELS("40000000", "pixels", "Largest photo by width x height, read from its header before decoding (decompression bombs)."),
   PARLEY_PHOTO_CACHE_TTL("86400", "seconds", "Analysis results are cached in Redis by the image's sha256 (and model version and task) this long."),

@@ -172,7 +172,7 @@ public record ParleyConfig(
   /** Photo analysis: the detector and the photo limits. */
   public record Vision(boolean enabled, VisionModel model, Optional<Path> yoloFile, YoloLayout yoloLayout, int yoloSize,
                        Optional<Path> yoloClasses, int workers, int threads, Duration batchWindow, int maxBatch,
-                       double scoreThreshold, double iouThreshold, VisionDevice device, int maxPhotoBytes,
+                       double scoreThreshold, double iouThreshold, VisionDevice device, boolean compile, int maxPhotoBytes,
                        int maxPixels, Duration cacheTtl, Duration imageRetention) {
     public Vision {
       if (enabled && model == VisionModel.YOLO && yoloFile.isEmpty()) {
@@ -403,6 +403,7 @@ public record ParleyConfig(
         c.decimal(PARLEY_VISION_SCORE_THRESHOLD, 0.01, 0.99),
         c.decimal(PARLEY_VISION_IOU_THRESHOLD, 0.01, 0.99),
         c.choice(PARLEY_VISION_DEVICE, VisionDevice.class),
+        c.bool(PARLEY_VISION_COMPILE),
         c.integer(PARLEY_PHOTO_MAX_BYTES, 1024, 256 * 1024 * 1024),
         c.integer(PARLEY_PHOTO_MAX_PIXELS, 1024, 500_000_000),
         seconds(c, PARLEY_PHOTO_CACHE_TTL, 0, 30 * 86_400),

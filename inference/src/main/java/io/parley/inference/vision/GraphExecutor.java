@@ -47,12 +47,15 @@ import java.util.Set;
  * copied out before it closes. Batches of any size: reshape targets have their leading 1 replaced
  * by the batch size.
  */
-public final class GraphExecutor implements AutoCloseable {
+public final class GraphExecutor implements GraphRunner {
 
-  /** A value during a run: data (NCHW for 4-D), whether it is logically NHWC, and a pending pad. */
-  private record Value(NDArray array, boolean nhwc, int[] pad, float padValue) {
-    Value(NDArray array, boolean nhwc) {
-      this(array, nhwc, null, 0f);
+  /**
+   * A value during a run: data (NCHW for 4-D), whether it is logically NHWC, a pending pad, and
+   * while tracing the TorchScript variable that holds it.
+   */
+  private record Value(NDArray array, boolean nhwc, int[] pad, float padValue, String var) {
+    Value(NDArray array, boolean nhwc, String var) {
+      this(array, nhwc, null, 0f, var);
     }
   }
 
@@ -74,6 +77,8 @@ public final class GraphExecutor implements AutoCloseable {
   /** Conv2D node -> the bias constant folded into it. */
   private final Map<String, String> fusedBias = new HashMap<>();
   private final String input;
+  /** Set while {@link #trace} runs: every op also writes its TorchScript statement here. */
+  private GraphScript script;
 
   public GraphExecutor(TfjsGraph graph, NDManager manager) {
     this.graph = graph;
@@ -259,17 +264,14 @@ public final class GraphExecutor implements AutoCloseable {
    * Runs the graph on {@code images} (NCHW float, [batch, C, H, W]) and returns the signature's
    * outputs, in order, copied out of native memory.
    */
+  @Override
   public List<float[]> run(float[] images, Shape shape) {
     try (NDManager run = manager.newSubManager()) {
       Map<String, Value> env = new HashMap<>();
       // Channels-last memory (NHWC strides behind the NCHW view): PyTorch's CPU convolutions run
       // faster on it and keep it from layer to layer. The transpose-flatten-reshape-transpose makes it.
-      NDArray nchw = run.create(images, shape);
-      NDArray channelsLast = shape.dimension() == 4
-          ? own(own(own(own(nchw.transpose(0, 2, 3, 1), run).flatten(), run)
-              .reshape(shape.get(0), shape.get(2), shape.get(3), shape.get(1)), run).transpose(0, 3, 1, 2), run)
-          : nchw;
-      env.put(input, new Value(channelsLast, false));
+      NDArray channelsLast = channelsLast(images, shape, run);
+      env.put(input, new Value(channelsLast, false, script == null ? null : GraphScript.INPUT));
       long batch = shape.get(0);
       for (Step s : steps) {
         Value out = step(s, env, run, batch);
@@ -279,24 +281,63 @@ public final class GraphExecutor implements AutoCloseable {
       }
       List<float[]> results = new ArrayList<>();
       for (String o : graph.outputs()) {
-        results.add(materialize(value(o, env), run).array().toFloatArray());
+        Value v = materialize(value(o, env), run);
+        if (script != null) {
+          script.output(v.var());
+        }
+        results.add(v.array().toFloatArray());
       }
       return results;
     }
   }
 
-  /** The output shapes of the last run's outputs are fixed by the graph; this gives them for {@code batch}. */
+  /** {@code images} (NCHW values) as an NCHW array over channels-last memory, owned by {@code run}. */
+  static NDArray channelsLast(float[] images, Shape shape, NDManager run) {
+    NDArray nchw = run.create(images, shape);
+    return shape.dimension() == 4
+        ? own(own(own(own(nchw.transpose(0, 2, 3, 1), run).flatten(), run)
+            .reshape(shape.get(0), shape.get(2), shape.get(3), shape.get(1)), run).transpose(0, 3, 1, 2), run)
+        : nchw;
+  }
+
+  /** An input of a step: a value computed in this run, or a float constant. */
   private Value value(String input, Map<String, Value> env) {
     Value v = env.get(input.contains(":") && TfjsGraph.outputIndex(input) > 0 ? input : TfjsGraph.nodeName(input));
     if (v == null) {
       String name = TfjsGraph.nodeName(input);
       NDArray c = floats.get(name);
       if (c != null) {
-        return new Value(c, false);
+        return new Value(c, false, script == null ? null : script.param(c));
       }
       throw unsupported("no value for " + input);
     }
     return v;
+  }
+
+  /** While tracing, a statement computing {@code text} from the values' variables; else null. */
+  private String emit(java.util.function.Supplier<String> text, Value... inputs) {
+    if (script == null) {
+      return null;
+    }
+    String[] vars = new String[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      vars[i] = inputs[i].var();
+    }
+    return script.let(text.get(), vars);
+  }
+
+  /**
+   * Runs one pass on {@code images} and writes it down as TorchScript ({@link CompiledGraph}
+   * compiles it); the pass's outputs are returned beside it, to check the program against.
+   */
+  synchronized GraphScript trace(float[] images, Shape shape, List<float[]> outputs) {
+    script = new GraphScript();
+    try {
+      outputs.addAll(run(images, shape));
+      return script;
+    } finally {
+      script = null;
+    }
   }
 
   private static NDArray own(NDArray a, NDManager run) {
@@ -310,7 +351,8 @@ public final class GraphExecutor implements AutoCloseable {
     }
     int[] p = v.pad(); // top, bottom, left, right on H and W (physical axes 2, 3)
     NDArray padded = own(v.array().pad(new Shape(p[2], p[3], p[0], p[1]), v.padValue()), run);
-    return new Value(padded, v.nhwc());
+    return new Value(padded, v.nhwc(), emit(() -> "torch.constant_pad_nd(" + v.var() + ", "
+        + GraphScript.list(new int[] {p[2], p[3], p[0], p[1]}) + ", " + GraphScript.number(v.padValue()) + ")", v));
   }
 
   private Value step(Step s, Map<String, Value> env, NDManager run, long batch) {
@@ -324,11 +366,13 @@ public final class GraphExecutor implements AutoCloseable {
       case "Add", "AddV2" -> add(value(in.get(0), env), value(in.get(1), env), run);
       case "LeakyRelu" -> {
         Value x = materialize(value(in.get(0), env), run);
-        yield new Value(own(Activation.leakyRelu(x.array(), n.number("alpha").orElse(0.2).floatValue()), run), x.nhwc());
+        float alpha = n.number("alpha").orElse(0.2).floatValue();
+        yield new Value(own(Activation.leakyRelu(x.array(), alpha), run), x.nhwc(),
+            script == null ? null : script.leakyRelu(x.var(), alpha));
       }
       case "Sigmoid" -> {
         Value x = materialize(value(in.get(0), env), run);
-        yield new Value(own(Activation.sigmoid(x.array()), run), x.nhwc());
+        yield new Value(own(Activation.sigmoid(x.array()), run), x.nhwc(), emit(() -> "torch.sigmoid(" + x.var() + ")", x));
       }
       case "MaxPool" -> maxPool(n, value(in.get(0), env), run);
       case "ConcatV2" -> concat(in, env, run);
@@ -348,16 +392,17 @@ public final class GraphExecutor implements AutoCloseable {
   private Value transpose(Value x, int[] perm, NDManager run) {
     long rank = x.array().getShape().dimension();
     if (rank == 4 && Arrays.equals(perm, TO_NHWC) && !x.nhwc()) {
-      return new Value(x.array(), true, x.pad(), x.padValue());
+      return new Value(x.array(), true, x.pad(), x.padValue(), x.var());
     }
     if (rank == 4 && Arrays.equals(perm, TO_NCHW) && x.nhwc()) {
-      return new Value(x.array(), false, x.pad(), x.padValue());
+      return new Value(x.array(), false, x.pad(), x.padValue(), x.var());
     }
     if (x.nhwc()) {
       throw unsupported("a transpose " + Arrays.toString(perm) + " of a channels-last value");
     }
     Value m = materialize(x, run);
-    return new Value(own(m.array().transpose(perm), run), false);
+    return new Value(own(m.array().transpose(perm), run), false,
+        emit(() -> "torch.permute(" + m.var() + ", " + GraphScript.list(perm) + ")", m));
   }
 
   /** A pad on H and W of a logically NCHW value is kept pending; anything else is applied. */
@@ -371,7 +416,7 @@ public final class GraphExecutor implements AutoCloseable {
     if (p.length != 8 || x.nhwc() || x.pad() != null || p[0] != 0 || p[1] != 0 || p[2] != 0 || p[3] != 0) {
       throw unsupported("a pad other than on H and W of an NCHW tensor (node " + n.name() + ")");
     }
-    return new Value(x.array(), false, new int[] {p[4], p[5], p[6], p[7]}, constant);
+    return new Value(x.array(), false, new int[] {p[4], p[5], p[6], p[7]}, constant, x.var());
   }
 
   private Value conv(Node n, Value x, String filter, NDManager run) {
@@ -395,10 +440,14 @@ public final class GraphExecutor implements AutoCloseable {
       throw unsupported("Conv2D " + n.name() + ": " + inChannels + " input channels, filter takes " + w.getShape().get(1));
     }
     String bias = fusedBias.get(n.name());
-    NDList out = Conv2d.conv2d(x.array(), w, bias == null ? null : floats.get(bias), new Shape(strides[1], strides[2]),
-        new Shape(p[0], p[2]),
-        new Shape(dilations.length == 4 ? dilations[1] : 1, dilations.length == 4 ? dilations[2] : 1), (int) groups);
-    return new Value(own(out.singletonOrThrow(), run), true);
+    NDArray b = bias == null ? null : floats.get(bias);
+    long[] stride = {strides[1], strides[2]};
+    long[] pads = {p[0], p[2]};
+    long[] dilation = {dilations.length == 4 ? dilations[1] : 1, dilations.length == 4 ? dilations[2] : 1};
+    NDList out = Conv2d.conv2d(x.array(), w, b, new Shape(stride), new Shape(pads), new Shape(dilation), (int) groups);
+    String var = script == null ? null
+        : script.conv(x.var(), w, b, pads, stride, dilation, groups, x.array().getShape().getShape());
+    return new Value(own(out.singletonOrThrow(), run), true, var);
   }
 
   private Value add(Value a, Value b, NDManager run) {
@@ -408,15 +457,25 @@ public final class GraphExecutor implements AutoCloseable {
     long rb = b.array().getShape().dimension();
     // A bias (a constant: its reshape would land in the model's manager, so it is attached too).
     if (ra == 4 && rb == 1 && a.nhwc()) {
-      return new Value(own(a.array().add(own(b.array().reshape(1, -1, 1, 1), run)), run), true);
+      return biasAdd(a, b, run);
     }
     if (rb == 4 && ra == 1 && b.nhwc()) {
-      return new Value(own(b.array().add(own(a.array().reshape(1, -1, 1, 1), run)), run), true);
+      return biasAdd(b, a, run);
     }
     if (ra == rb && a.nhwc() == b.nhwc()) {
-      return new Value(own(a.array().add(b.array()), run), a.nhwc());
+      Value x = a;
+      Value y = b;
+      return new Value(own(a.array().add(b.array()), run), a.nhwc(),
+          emit(() -> "torch.add(" + x.var() + ", " + y.var() + ")", x, y));
     }
     throw unsupported("an Add of shapes " + a.array().getShape() + " and " + b.array().getShape());
+  }
+
+  /** A per-channel constant added to a 4-D value. */
+  private Value biasAdd(Value x, Value bias, NDManager run) {
+    NDArray shaped = own(bias.array().reshape(1, -1, 1, 1), run);
+    return new Value(own(x.array().add(shaped), run), true,
+        emit(() -> "torch.add(" + x.var() + ", torch.reshape(" + bias.var() + ", [1, -1, 1, 1]))", x, bias));
   }
 
   private Value maxPool(Node n, Value x, NDManager run) {
@@ -430,7 +489,8 @@ public final class GraphExecutor implements AutoCloseable {
       throw unsupported("MaxPool " + n.name() + " after a pad that is not -inf and symmetric");
     }
     NDArray out = Pool.maxPool2d(x.array(), new Shape(k[1], k[2]), new Shape(s[1], s[2]), new Shape(p[0], p[2]), false);
-    return new Value(own(out, run), true);
+    return new Value(own(out, run), true, emit(() -> "torch.max_pool2d(" + x.var() + ", " + GraphScript.list(new long[] {k[1], k[2]})
+        + ", " + GraphScript.list(new long[] {s[1], s[2]}) + ", " + GraphScript.list(new int[] {p[0], p[2]}) + ", [1, 1], False)", x));
   }
 
   /** Logical axis -> physical axis of NCHW data. */
@@ -451,6 +511,7 @@ public final class GraphExecutor implements AutoCloseable {
   private Value concat(List<String> in, Map<String, Value> env, NDManager run) {
     int axis = intsOf(in.getLast())[0];
     NDList parts = new NDList();
+    List<Value> values = new ArrayList<>();
     Boolean nhwc = null;
     int phys = 0;
     for (int i = 0; i < in.size() - 1; i++) {
@@ -461,8 +522,11 @@ public final class GraphExecutor implements AutoCloseable {
       nhwc = v.nhwc();
       phys = physical(axis, v);
       parts.add(v.array());
+      values.add(v);
     }
-    return new Value(own(NDArrays.concat(parts, phys), run), Boolean.TRUE.equals(nhwc));
+    int dim = phys;
+    return new Value(own(NDArrays.concat(parts, phys), run), Boolean.TRUE.equals(nhwc), emit(() -> "torch.cat(["
+        + String.join(", ", values.stream().map(Value::var).toList()) + "], " + dim + ")", values.toArray(Value[]::new)));
   }
 
   /** DJL's code for bilinear in {@code NDArrayEx.interpolation} (0 nearest, 1 bilinear, 2 area, 3 bicubic). */
@@ -476,17 +540,24 @@ public final class GraphExecutor implements AutoCloseable {
     long h = s.get(2);
     long w = s.get(3);
     NDArray a = x.array();
+    String expr = null;
     if (size[0] == h * 2 && size[1] == w * 2) {
+      expr = "torch.upsample_bilinear2d(" + x.var() + ", " + GraphScript.list(new long[] {h * 2, w * 2}) + ", False, None, None)";
       // PyTorch's bilinear upsampling without align_corners samples at half-pixel centres and clamps
       // at the edges, as TensorFlow's half_pixel_centers does: exact for enlarging (DJL's resize
       // antialiases only when shrinking). One native call instead of a dozen slices and adds.
       a = own(a.getNDArrayInternal().interpolation(new long[] {h * 2, w * 2}, BILINEAR, false), run);
     } else if (size[0] * 2 == h && size[1] * 2 == w) {
+      expr = "torch.avg_pool2d(" + x.var() + ", [2, 2], [2, 2], [0, 0], False, True, None)";
       a = own(Pool.avgPool2d(a, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false, true), run);
     } else if (size[0] != h || size[1] != w) {
       throw unsupported("ResizeBilinear " + n.name() + " from " + h + "x" + w + " to " + size[0] + "x" + size[1]);
     }
-    return new Value(a, true);
+    if (expr == null) {
+      return x;
+    }
+    String e = expr;
+    return new Value(a, true, emit(() -> e, x));
   }
 
   private void split(Node n, Value x, int[] sizes, int[] axisArr, Map<String, Value> env, NDManager run) {
@@ -498,8 +569,10 @@ public final class GraphExecutor implements AutoCloseable {
       points[i] = at;
     }
     NDList parts = x.array().split(points, axis);
+    String all = emit(() -> "torch.split_with_sizes(" + x.var() + ", " + GraphScript.list(sizes) + ", " + axis + ")", x);
     for (int i = 0; i < parts.size(); i++) {
-      Value v = new Value(own(parts.get(i), run), x.nhwc());
+      int k = i;
+      Value v = new Value(own(parts.get(i), run), x.nhwc(), all == null ? null : script.let(all + "[" + k + "]", all));
       env.put(i == 0 ? n.name() : n.name() + ":" + i, v);
       if (i == 0) {
         env.put(n.name() + ":0", v);
@@ -515,10 +588,17 @@ public final class GraphExecutor implements AutoCloseable {
     for (int i = 0; i < target.length; i++) {
       shape[i] = target[i];
     }
-    if (shape.length > 0 && shape[0] == 1) {
+    boolean batchFirst = shape.length > 0 && shape[0] == 1;
+    if (batchFirst) {
       shape[0] = batch; // the converter baked batch 1 in
     }
-    return new Value(own(x.array().reshape(new Shape(shape)), run), false);
+    return new Value(own(x.array().reshape(new Shape(shape)), run), false, emit(() -> {
+      StringBuilder dims = new StringBuilder("torch.reshape(").append(x.var()).append(", [");
+      for (int i = 0; i < shape.length; i++) {
+        dims.append(i == 0 ? "" : ", ").append(i == 0 && batchFirst ? GraphScript.BATCH : String.valueOf(shape[i]));
+      }
+      return dims.append("])").toString();
+    }, x));
   }
 
   @Override

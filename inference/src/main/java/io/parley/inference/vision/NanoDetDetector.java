@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * NanoDet-m (COCO, 80 classes) on DJL's PyTorch engine: the TensorFlow.js graph from
- * {@code models/nanodet} executed by {@link GraphExecutor}, with {@link NanoDet}'s letterbox and
- * decoding around it.
+ * {@code models/nanodet} read by {@link GraphExecutor} and, on the CPU, compiled to one TorchScript
+ * module ({@link CompiledGraph}; {@code compiled=false} or a GPU runs it op by op instead), with
+ * {@link NanoDet}'s letterbox and decoding around it.
  *
  * <p><b>Threads.</b> {@code workers} platform threads ({@code parley-vision-N}), each with its own
  * executor and NDManager (one predictor per worker thread); PyTorch's intra-op pool has
@@ -49,9 +50,11 @@ public final class NanoDetDetector implements ObjectDetector {
   /**
    * @param modelDir holds model.json and its weights
    * @param device {@code auto} (a GPU when PyTorch sees one, else the CPU), {@code cpu} or {@code gpu}
+   * @param compiled on the CPU, run the graph as one compiled TorchScript module (fused, prepacked
+   *     convolutions) rather than op by op
    */
   public record Settings(Path modelDir, int workers, int threads, Duration batchWindow, int maxBatch,
-                         float scoreThreshold, float iouThreshold, String device) {
+                         float scoreThreshold, float iouThreshold, String device, boolean compiled) {
     public Settings {
       Objects.requireNonNull(modelDir, "modelDir");
       if (workers < 1 || workers > 64 || threads < 1 || threads > 256) {
@@ -68,6 +71,12 @@ public final class NanoDetDetector implements ObjectDetector {
       }
     }
 
+    /** Compiled (the default). */
+    public Settings(Path modelDir, int workers, int threads, Duration batchWindow, int maxBatch, float scoreThreshold,
+                    float iouThreshold, String device) {
+      this(modelDir, workers, threads, batchWindow, maxBatch, scoreThreshold, iouThreshold, device, true);
+    }
+
     public static Settings defaults(Path modelDir) {
       return new Settings(modelDir, 1, Math.max(1, Runtime.getRuntime().availableProcessors()), Duration.ofMillis(5), 8,
           0.35f, 0.5f, "auto");
@@ -79,12 +88,15 @@ public final class NanoDetDetector implements ObjectDetector {
   private final Device device;
   private final String version;
   private final DetectorQueue queue = new DetectorQueue();
+  /** Whether the workers compile the graph: asked for, on the CPU, and the probe compiled it. */
+  private final boolean compiled;
 
-  private NanoDetDetector(Settings settings, TfjsGraph graph, Device device, String version) {
+  private NanoDetDetector(Settings settings, TfjsGraph graph, Device device, String version, boolean compiled) {
     this.settings = settings;
     this.graph = graph;
     this.device = device;
     this.version = version;
+    this.compiled = compiled;
   }
 
   /** Loads the model and starts the workers; a missing or bad model is {@code UNAVAILABLE}. */
@@ -101,14 +113,26 @@ public final class NanoDetDetector implements ObjectDetector {
       }
       default -> engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     };
-    NanoDetDetector d = new NanoDetDetector(settings, graph, device, weightsVersion(settings.modelDir()));
-    // Build one executor first on this thread so that an unsupported graph fails open(), not a worker.
-    try (NDManager probe = NDManager.newBaseManager(device, "PyTorch"); GraphExecutor e = new GraphExecutor(graph, probe)) {
-      LOG.debug("vision: graph planned ({} outputs)", graph.outputs().size());
+    // Build one executor (and compile it) first on this thread so that an unsupported graph fails
+    // open(), not a worker; a graph that does not compile runs op by op, with a warning.
+    boolean compiled = settings.compiled() && device.equals(Device.cpu());
+    try (NDManager probe = NDManager.newBaseManager(device, "PyTorch")) {
+      GraphExecutor e = new GraphExecutor(graph, probe);
+      if (compiled) {
+        try {
+          CompiledGraph.compile(e, probe, new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE)).close();
+        } catch (ParleyException failed) {
+          LOG.warn("vision: running the graph op by op: {}", failed.getMessage());
+          compiled = false;
+        }
+      }
+      e.close();
     }
+    NanoDetDetector d = new NanoDetDetector(settings, graph, device, weightsVersion(settings.modelDir()), compiled);
     d.queue.start(settings.workers(), d::work);
-    LOG.info("vision: {} {} on {} ({} workers, {} threads, batches up to {} within {} ms)", MODEL, d.version, device,
-        settings.workers(), settings.threads(), settings.maxBatch(), settings.batchWindow().toMillis());
+    LOG.info("vision: {} {} on {}, {} ({} workers, {} threads, batches up to {} within {} ms)", MODEL, d.version, device,
+        compiled ? "compiled to TorchScript" : "op by op", settings.workers(), settings.threads(), settings.maxBatch(),
+        settings.batchWindow().toMillis());
     return d;
   }
 
@@ -178,9 +202,27 @@ public final class NanoDetDetector implements ObjectDetector {
     return device;
   }
 
+  /** Whether passes run as one compiled TorchScript module (else op by op). */
+  public boolean compiled() {
+    return compiled;
+  }
+
+  private GraphRunner runner(NDManager manager) {
+    GraphExecutor executor = new GraphExecutor(graph, manager);
+    if (!compiled) {
+      return executor;
+    }
+    try {
+      return CompiledGraph.compile(executor, manager, new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE));
+    } catch (ParleyException e) { // the probe in open() compiled it: not expected
+      LOG.warn("vision: this worker runs the graph op by op: {}", e.getMessage());
+      return executor;
+    }
+  }
+
   private void work() {
     try (NDManager manager = NDManager.newBaseManager(device, "PyTorch");
-         GraphExecutor executor = new GraphExecutor(graph, manager)) {
+         GraphRunner executor = runner(manager)) {
       warm(executor);
       List<DetectorQueue.Request> batch = new ArrayList<>();
       while (!queue.closed()) {
@@ -220,7 +262,7 @@ public final class NanoDetDetector implements ObjectDetector {
    */
   static final int WARMUP_PASSES = 12;
 
-  private void warm(GraphExecutor executor) {
+  private void warm(GraphRunner executor) {
     long t0 = System.nanoTime();
     float[] blank = new float[3 * NanoDet.SIZE * NanoDet.SIZE];
     java.util.Arrays.fill(blank, NanoDet.PAD);
@@ -230,7 +272,7 @@ public final class NanoDetDetector implements ObjectDetector {
     LOG.debug("vision: worker warmed in {} ms", (System.nanoTime() - t0) / 1_000_000);
   }
 
-  private void runBatch(GraphExecutor executor, List<DetectorQueue.Request> batch) {
+  private void runBatch(GraphRunner executor, List<DetectorQueue.Request> batch) {
     long started = System.nanoTime();
     int n = batch.size();
     int plane = 3 * NanoDet.SIZE * NanoDet.SIZE;

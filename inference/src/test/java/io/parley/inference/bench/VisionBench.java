@@ -3,7 +3,9 @@ package io.parley.inference.bench;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.parley.inference.support.Tools;
+import io.parley.inference.vision.CompiledGraph;
 import io.parley.inference.vision.GraphExecutor;
+import io.parley.inference.vision.GraphRunner;
 import io.parley.inference.vision.NanoDet;
 import io.parley.inference.vision.NanoDetDetector;
 import io.parley.inference.vision.Photos;
@@ -21,10 +23,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * NanoDet-m's forward pass on DJL (PyTorch engine, Parley's {@link GraphExecutor}) and on ONNX
- * Runtime 1.29 with the same weights ({@link OnnxExport}), at a given intra-op thread count: one
- * 416x416 letterboxed photo per pass, median milliseconds of {@code runs} passes after {@link #WARMUP}.
- * Prints one JSON line.
+ * NanoDet-m's forward pass on DJL (PyTorch engine) and on ONNX Runtime 1.29 with the same weights
+ * ({@link OnnxExport}), at a given intra-op thread count: one 416x416 letterboxed photo per pass,
+ * median milliseconds of {@code runs} passes after {@link #WARMUP}. Prints one JSON line. Engines:
+ * {@code djl} is what Parley serves with on a CPU, the graph compiled to TorchScript
+ * ({@link CompiledGraph}); {@code djl-eager} is {@link GraphExecutor} op by op; {@code ort}.
  *
  * <p>Two JVMs, one per engine, run alternately by {@code bench/vision.sh}: DJL fixes its thread
  * count when its engine loads, and ONNX Runtime's native start crashes a JVM that also has DJL's
@@ -33,7 +36,7 @@ import java.util.TreeMap;
  * compute the same network.
  *
  * <pre>
- * java ... VisionBench djl THREADS RUNS WORKDIR
+ * java ... VisionBench djl|djl-eager THREADS RUNS WORKDIR
  * java ... VisionBench ort THREADS RUNS WORKDIR
  * </pre>
  */
@@ -51,7 +54,12 @@ public final class VisionBench {
       int s = NanoDet.SIZE;
       float[] input = new float[3 * s * s];
       NanoDet.preprocess(Photos.rgb(Photos.darknet("dog.jpg")), input, 0);
-      double ms = engine.equals("djl") ? djl(threads, runs, work, input) : ort(threads, runs, work, input);
+      double ms = switch (engine) {
+        case "djl" -> djl(threads, runs, work, input, true);
+        case "djl-eager" -> djl(threads, runs, work, input, false);
+        case "ort" -> ort(threads, runs, work, input);
+        default -> throw new IllegalArgumentException("engine: djl, djl-eager or ort, not " + engine);
+      };
       System.out.println(String.format(Locale.ROOT, "{\"bench\":\"vision-engine\",\"engine\":\"%s\",\"threads\":%d,"
           + "\"runs\":%d,\"ms\":%.2f}", engine, threads, runs, ms));
     } catch (Exception e) {
@@ -61,7 +69,7 @@ public final class VisionBench {
     System.exit(exit);
   }
 
-  private static double djl(int threads, int runs, Path work, float[] input) throws Exception {
+  private static double djl(int threads, int runs, Path work, float[] input, boolean compiled) throws Exception {
     if (org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
       root.setLevel(ch.qos.logback.classic.Level.ERROR);
     }
@@ -72,7 +80,9 @@ public final class VisionBench {
     m.setAccessible(true);
     m.invoke(null, threads);
     Shape shape = new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE);
-    try (NDManager manager = NDManager.newBaseManager("PyTorch"); GraphExecutor djl = new GraphExecutor(graph, manager)) {
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+         GraphRunner djl = compiled ? CompiledGraph.compile(new GraphExecutor(graph, manager), manager, shape)
+             : new GraphExecutor(graph, manager)) {
       List<float[]> out = djl.run(input, shape);
       try (DataOutputStream o = new DataOutputStream(Files.newOutputStream(work.resolve("djl-outputs.bin")))) {
         o.writeInt(out.size());

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The executor's ops against small cases computed by hand, in graphs shaped like the converted
  * NanoDet (NCHW data wrapped in NHWC transposes, explicit pads before VALID ops, half weights).
+ * Every case also runs compiled ({@link CompiledGraph}): its outputs must equal the op-by-op ones.
  */
 class GraphExecutorTest {
 
@@ -35,7 +36,15 @@ class GraphExecutorTest {
   private static List<float[]> run(Path json, float[] input, long... shape) {
     TfjsGraph g = TfjsGraph.read(json);
     try (NDManager m = NDManager.newBaseManager("PyTorch"); GraphExecutor e = new GraphExecutor(g, m)) {
-      return e.run(input, new Shape(shape));
+      List<float[]> eager = e.run(input, new Shape(shape));
+      try (CompiledGraph c = CompiledGraph.compile(new GraphExecutor(g, m), m, new Shape(shape))) {
+        List<float[]> compiled = c.run(input, new Shape(shape));
+        assertThat(compiled).hasSameSizeAs(eager);
+        for (int i = 0; i < eager.size(); i++) {
+          assertThat(compiled.get(i)).as("compiled output " + i).containsExactly(eager.get(i), within(1e-5f));
+        }
+      }
+      return eager;
     }
   }
 

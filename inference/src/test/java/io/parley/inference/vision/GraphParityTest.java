@@ -26,6 +26,16 @@ class GraphParityTest {
 
   @Test
   void outputsMatchTensorFlowJs() throws Exception {
+    assertMatchesReference(false);
+  }
+
+  /** The same check for the graph compiled to TorchScript (fused, prepacked convolutions). */
+  @Test
+  void compiledOutputsMatchTensorFlowJs() throws Exception {
+    assertMatchesReference(true);
+  }
+
+  private void assertMatchesReference(boolean compiled) throws Exception {
     JsonObject ref;
     try (InputStream in = getClass().getResourceAsStream("/vision/nanodet-reference.json")) {
       assertThat(in).as("the fixture").isNotNull();
@@ -43,8 +53,10 @@ class GraphParityTest {
     NanoDetDetector.pytorch(2);
     TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve("nanodet/model.json"));
     Map<String, float[]> outputs = new HashMap<>();
-    try (NDManager m = NDManager.newBaseManager("PyTorch"); GraphExecutor e = new GraphExecutor(graph, m)) {
-      List<float[]> out = e.run(input, new Shape(1, 3, s, s));
+    Shape shape = new Shape(1, 3, s, s);
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+         GraphRunner e = compiled ? CompiledGraph.compile(new GraphExecutor(graph, m), m, shape) : new GraphExecutor(graph, m)) {
+      List<float[]> out = e.run(input, shape);
       for (int i = 0; i < out.size(); i++) {
         outputs.put(graph.outputs().get(i), out.get(i));
       }

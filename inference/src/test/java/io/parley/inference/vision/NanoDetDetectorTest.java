@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Dynamic batching gives the same answers as single images, and a run leaks no native memory. */
+/**
+ * Dynamic batching gives the same answers as single images, the compiled graph the same as the
+ * op-by-op one, and a run leaks no native memory.
+ */
 class NanoDetDetectorTest {
 
   private static Detections get(io.vertx.core.Future<Detections> f) throws Exception {
@@ -57,19 +60,47 @@ class NanoDetDetectorTest {
   }
 
   @Test
+  void compiledAndOpByOpDetectorsGiveTheSameAnswers() throws Exception {
+    RgbImage dog = Photos.rgb(Photos.darknet("dog.jpg"));
+    Detections[] answers = new Detections[2];
+    for (boolean compiled : new boolean[] {true, false}) {
+      try (NanoDetDetector d = NanoDetDetector.open(new NanoDetDetector.Settings(Tools.modelsDir().resolve("nanodet"),
+          1, 2, Duration.ZERO, 1, 0.35f, 0.5f, "cpu", compiled))) {
+        assertThat(d.compiled()).isEqualTo(compiled);
+        answers[compiled ? 0 : 1] = get(d.detect(dog));
+      }
+    }
+    assertThat(answers[0].objects()).isNotEmpty().hasSameSizeAs(answers[1].objects());
+    for (int k = 0; k < answers[0].objects().size(); k++) {
+      Detection a = answers[0].objects().get(k);
+      Detection b = answers[1].objects().get(k);
+      assertThat(a.label()).isEqualTo(b.label());
+      assertThat(a.confidence()).isCloseTo(b.confidence(), within(1e-4f));
+      assertThat(a.x1()).isCloseTo(b.x1(), within(0.1f));
+      assertThat(a.y2()).isCloseTo(b.y2(), within(0.1f));
+    }
+  }
+
+  @Test
   void repeatedRunsLeaveNoArraysBehind() throws Exception {
     NanoDetDetector.pytorch(2);
     TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve("nanodet/model.json"));
     float[] input = new float[3 * NanoDet.SIZE * NanoDet.SIZE];
     NanoDet.preprocess(Photos.rgb(Photos.darknet("dog.jpg")), input, 0);
-    try (NDManager manager = NDManager.newBaseManager("PyTorch"); GraphExecutor executor = new GraphExecutor(graph, manager)) {
-      executor.run(input, new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE));
-      int before = manager.getManagedArrays().size();
-      for (int i = 0; i < 30; i++) {
-        List<float[]> out = executor.run(input, new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE));
-        assertThat(out).hasSize(6);
+    Shape shape = new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE);
+    for (boolean compiled : new boolean[] {false, true}) {
+      try (NDManager manager = NDManager.newBaseManager("PyTorch");
+           GraphRunner runner = compiled ? CompiledGraph.compile(new GraphExecutor(graph, manager), manager, shape)
+               : new GraphExecutor(graph, manager)) {
+        runner.run(input, shape);
+        int before = manager.getManagedArrays().size();
+        for (int i = 0; i < 30; i++) {
+          List<float[]> out = runner.run(input, shape);
+          assertThat(out).hasSize(6);
+        }
+        assertThat(manager.getManagedArrays().size()).as("arrays owned by the model's manager, compiled " + compiled)
+            .isEqualTo(before);
       }
-      assertThat(manager.getManagedArrays().size()).as("arrays owned by the model's manager").isEqualTo(before);
     }
   }
 }

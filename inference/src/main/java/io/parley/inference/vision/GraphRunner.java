@@ -1,0 +1,14 @@
+package io.parley.inference.vision;
+
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+
+/** Runs a detector graph: {@link GraphExecutor} op by op, or {@link CompiledGraph} as one TorchScript module. */
+public interface GraphRunner extends AutoCloseable {
+
+  /** The graph's outputs for {@code images} (NCHW float, [batch, C, H, W]), in signature order. */
+  List<float[]> run(float[] images, Shape shape);
+
+  @Override
+  void close();
+}
