@@ -56,10 +56,10 @@ public final class VisionServices implements AutoCloseable {
     try {
       ObjectDetector d = v.model() == ParleyConfig.VisionModel.YOLO
           ? YoloDetector.open(new YoloDetector.Settings(v.yoloFile().orElseThrow(),
-              YoloDetector.Layout.valueOf(v.yoloLayout().name()), v.yoloSize(), yoloClasses(v), v.workers(),
+              YoloDetector.Layout.valueOf(v.yoloLayout().name()), v.yoloSize(), yoloClasses(v), v.effectiveWorkers(),
               v.effectiveThreads(), (float) v.scoreThreshold(), (float) v.iouThreshold(), device))
           : NanoDetDetector.open(new NanoDetDetector.Settings(config.models().resolve("nanodet"),
-              v.workers(), v.effectiveThreads(), v.batchWindow(), v.maxBatch(), (float) v.scoreThreshold(),
+              v.effectiveWorkers(), v.effectiveThreads(), v.batchWindow(), v.maxBatch(), (float) v.scoreThreshold(),
               (float) v.iouThreshold(), device, v.compile()));
       return new VisionServices(Optional.of(d), null, input, decoders, v);
     } catch (ParleyException | IllegalArgumentException e) {

@@ -184,6 +184,11 @@ public record ParleyConfig(
     public int effectiveThreads() {
       return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
     }
+
+    /** Detector workers: the configured count, or one per core (at most 64). */
+    public int effectiveWorkers() {
+      return workers > 0 ? workers : Math.min(64, Math.max(1, Runtime.getRuntime().availableProcessors()));
+    }
   }
 
   /** Where the detector runs. */
@@ -396,7 +401,7 @@ public record ParleyConfig(
         c.choice(PARLEY_VISION_YOLO_LAYOUT, YoloLayout.class),
         c.integer(PARLEY_VISION_YOLO_SIZE, 32, 4096),
         Optional.ofNullable(c.string(PARLEY_VISION_YOLO_CLASSES)).map(Path::of),
-        c.integer(PARLEY_VISION_WORKERS, 1, 64),
+        c.integer(PARLEY_VISION_WORKERS, 0, 64),
         c.integer(PARLEY_VISION_THREADS, 0, 256),
         Duration.ofMillis(c.integer(PARLEY_VISION_BATCH_WINDOW_MS, 0, 1000)),
         c.integer(PARLEY_VISION_MAX_BATCH, 1, 64),

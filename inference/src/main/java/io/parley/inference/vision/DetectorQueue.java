@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The waiting room of a detector: a bounded queue of photos, the worker threads that take them, and
@@ -22,11 +23,14 @@ final class DetectorQueue {
   static final int MAX_QUEUED = 64;
 
   /** One photo waiting for a worker, with where and when it came from. */
-  record Request(RgbImage image, Promise<Detections> promise, Context context, long queuedAt) {}
+  record Request(RgbImage image, Promise<Detections> promise, Context context, long queuedAt, AtomicInteger inDetector) {}
 
   private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
   private final List<Thread> workers = new ArrayList<>();
+  /** Photos submitted and not yet answered. */
+  private final AtomicInteger inDetector = new AtomicInteger();
   private volatile boolean closed;
+  private volatile int workerCount;
 
   /** Queues {@code image}; the answer completes on the caller's context. */
   Future<Detections> submit(RgbImage image) {
@@ -34,7 +38,9 @@ final class DetectorQueue {
     if (closed) {
       return Future.failedFuture(new ParleyException(Reason.UNAVAILABLE, "the detector is closed"));
     }
-    if (!queue.offer(new Request(image, promise, Vertx.currentContext(), System.nanoTime()))) {
+    inDetector.incrementAndGet();
+    if (!queue.offer(new Request(image, promise, Vertx.currentContext(), System.nanoTime(), inDetector))) {
+      inDetector.decrementAndGet();
       return Future.failedFuture(new ParleyException(Reason.LIMITED,
           "photo analysis is busy (" + MAX_QUEUED + " images waiting); try again shortly"));
     }
@@ -52,8 +58,9 @@ final class DetectorQueue {
         }
       });
       workers.add(t);
-      t.start();
     }
+    workerCount = workers.size();
+    workers.forEach(Thread::start);
   }
 
   boolean closed() {
@@ -65,8 +72,38 @@ final class DetectorQueue {
     return timeout <= 0 ? queue.poll() : queue.poll(timeout, unit);
   }
 
+  /**
+   * Fills {@code batch} with the next batch: waits up to {@code pollMillis} for a first photo
+   * (none: {@code batch} stays empty), then up to {@code windowNanos} for more, until the batch has
+   * {@code maxBatch} photos or this worker's share of the photos in the detector (waiting or being
+   * analysed) across all workers. The share stops a worker from waiting for photos another worker
+   * could take (with 4 callers and 2 workers, batches of 2 on both rather than 4 on one while the
+   * other idles), and from waiting out the window once every caller's photo is in hand.
+   */
+  void nextBatch(List<Request> batch, int maxBatch, long windowNanos, long pollMillis) throws InterruptedException {
+    Request first = queue.poll(pollMillis, TimeUnit.MILLISECONDS);
+    if (first == null) {
+      return;
+    }
+    batch.add(first);
+    long deadline = System.nanoTime() + windowNanos;
+    while (batch.size() < maxBatch) {
+      int share = (inDetector.get() + workerCount - 1) / workerCount; // ceil
+      if (batch.size() >= share) {
+        break;
+      }
+      long wait = deadline - System.nanoTime();
+      Request next = wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
+      if (next == null) {
+        break;
+      }
+      batch.add(next);
+    }
+  }
+
   /** Answers {@code r} with {@code d}, or with {@code error} when it is not null, on the caller's context. */
   static void complete(Request r, Detections d, ParleyException error) {
+    r.inDetector().decrementAndGet();
     Runnable done = () -> {
       if (error != null) {
         r.promise().tryFail(error);

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Dynamic batching.</b> A worker takes the first waiting image, then waits up to
  * {@code batchWindow} for more, up to {@code maxBatch}, and runs them as one batch. A window of 0
- * batches only what is already waiting. At most {@link #MAX_QUEUED} images wait; beyond that
+ * batches only what is already waiting. A worker collects no more than its share of the photos in
+ * the detector across all workers, and stops waiting once it has them
+ * ({@link DetectorQueue#nextBatch}). At most {@link #MAX_QUEUED} images wait; beyond that
  * {@link #detect} fails with {@code LIMITED} at once (bounded memory).
  */
 public final class NanoDetDetector implements ObjectDetector {
@@ -77,9 +78,10 @@ public final class NanoDetDetector implements ObjectDetector {
       this(modelDir, workers, threads, batchWindow, maxBatch, scoreThreshold, iouThreshold, device, true);
     }
 
+    /** As Parley's configuration defaults: one single-threaded worker per core, batches of up to 8 within 5 ms. */
     public static Settings defaults(Path modelDir) {
-      return new Settings(modelDir, 1, Math.max(1, Runtime.getRuntime().availableProcessors()), Duration.ofMillis(5), 8,
-          0.35f, 0.5f, "auto");
+      return new Settings(modelDir, Math.min(64, Math.max(1, Runtime.getRuntime().availableProcessors())), 1,
+          Duration.ofMillis(5), 8, 0.35f, 0.5f, "auto");
     }
   }
 
@@ -226,27 +228,11 @@ public final class NanoDetDetector implements ObjectDetector {
       warm(executor);
       List<DetectorQueue.Request> batch = new ArrayList<>();
       while (!queue.closed()) {
-        DetectorQueue.Request first;
-        try {
-          first = queue.poll(200, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-          break;
-        }
-        if (first == null) {
-          continue;
-        }
         batch.clear();
-        batch.add(first);
-        long deadline = System.nanoTime() + settings.batchWindow().toNanos();
-        while (batch.size() < settings.maxBatch()) {
-          long wait = deadline - System.nanoTime();
-          DetectorQueue.Request next = queue.poll(wait, TimeUnit.NANOSECONDS);
-          if (next == null) {
-            break;
-          }
-          batch.add(next);
+        queue.nextBatch(batch, settings.maxBatch(), settings.batchWindow().toNanos(), 200);
+        if (!batch.isEmpty()) {
+          runBatch(executor, batch);
         }
-        runBatch(executor, batch);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
