@@ -79,9 +79,10 @@ public final class HttpApi {
     // Audio uploads go to temporary files (deleted when the request ends), with OpenAI's size limit.
     BodyHandler audioUploads = BodyHandler.create(d.config().home().resolve("uploads").toString())
         .setBodyLimit(OpenAiRoutes.MAX_AUDIO_UPLOAD_BYTES).setDeleteUploadedFilesOnEnd(true);
-    // Photos likewise, capped at PARLEY_PHOTO_MAX_BYTES plus room for the multipart framing.
-    BodyHandler photoUploads = BodyHandler.create(d.config().home().resolve("uploads").toString())
-        .setBodyLimit(d.config().vision().maxPhotoBytes() + 64 * 1024L).setDeleteUploadedFilesOnEnd(true);
+    // Photos are read into memory (never written to disk unless kept), capped at
+    // PARLEY_PHOTO_MAX_BYTES plus room for the multipart framing; other requests there are JSON.
+    BodyHandler photoUploads = new MemoryUploads(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()),
+        d.config().vision().maxPhotoBytes() + 64 * 1024L);
     b.rootHandler(new PathBodyHandler(new PathBodyHandler(jsonBodies, photoUploads, Set.of(VisionRoutes.ANALYZE, MealRoutes.MEALS)),
         audioUploads, Set.of("/v1/audio/transcriptions")));
     b.rootHandler(authenticator);

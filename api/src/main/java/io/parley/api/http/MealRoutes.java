@@ -10,8 +10,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -74,7 +72,7 @@ final class MealRoutes {
   private void create(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
       UUID user = Authenticator.userId(ctx);
-      var upload = ctx.fileUploads().stream().filter(f -> "image".equals(f.name())).findFirst()
+      var upload = MemoryUploads.part(ctx, "image")
           .orElseThrow(() -> ApiProblem.field("/image", "required", "a multipart field 'image' with a photo is required"));
       String store = java.util.Objects.requireNonNullElse(ctx.request().getFormAttribute("store_image"), "false");
       if (!store.equals("true") && !store.equals("false")) {
@@ -92,14 +90,14 @@ final class MealRoutes {
           throw ApiProblem.field("/logged_at", "maximum", "logged_at is more than a day in the future");
         }
       }
-      if (upload.size() > vision.config().maxPhotoBytes()) {
-        throw new ApiProblem(413, "image_too_large", "the image is " + upload.size() + " bytes; at most "
+      if (upload.data().length() > vision.config().maxPhotoBytes()) {
+        throw new ApiProblem(413, "image_too_large", "the image is " + upload.data().length() + " bytes; at most "
             + vision.config().maxPhotoBytes() + " (PARLEY_PHOTO_MAX_BYTES)", null);
       }
       Instant when = loggedAt;
       boolean keep = store.equals("true");
-      String file = upload.uploadedFileName();
-      vision.decoders().executeBlocking(() -> Files.readAllBytes(Path.of(file)), false)
+      byte[] photoBytes = upload.data().getBytes();
+      io.vertx.core.Future.succeededFuture(photoBytes)
           .compose(bytes -> vision.analyze(bytes).compose(a -> {
             JsonObject estimate = nutrition.estimate(a.objects(), a.decoded().width(), a.decoded().height());
             if (estimate.getJsonArray("items").isEmpty()) {

@@ -16,8 +16,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.Router;
 import io.vertx.redis.client.RedisAPI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -64,7 +62,7 @@ final class VisionRoutes {
     Responses.guarded(ctx, () -> {
       Authenticator.userId(ctx);
       long started = System.nanoTime();
-      var upload = ctx.fileUploads().stream().filter(f -> "image".equals(f.name())).findFirst()
+      var upload = MemoryUploads.part(ctx, "image")
           .orElseThrow(() -> ApiProblem.field("/image", "required", "a multipart field 'image' with a photo is required"));
       String task = java.util.Objects.requireNonNullElse(ctx.request().getFormAttribute("task"), "objects");
       if (!TASKS.contains(task)) {
@@ -72,15 +70,15 @@ final class VisionRoutes {
       }
       ObjectDetector detector = vision.detector().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,
           vision.missing()));
-      if (upload.size() > vision.config().maxPhotoBytes()) {
+      if (upload.data().length() > vision.config().maxPhotoBytes()) {
         rejected.increment();
-        throw new ApiProblem(413, "image_too_large", "the image is " + upload.size() + " bytes; at most "
+        throw new ApiProblem(413, "image_too_large", "the image is " + upload.data().length() + " bytes; at most "
             + vision.config().maxPhotoBytes() + " (PARLEY_PHOTO_MAX_BYTES)", null);
       }
-      String file = upload.uploadedFileName();
-      // Read and hash on a worker; decode only on a cache miss.
+      io.vertx.core.buffer.Buffer data = upload.data();
+      // Hash on a worker; decode only on a cache miss.
       vision.decoders().executeBlocking(() -> {
-        byte[] bytes = Files.readAllBytes(Path.of(file));
+        byte[] bytes = data.getBytes();
         return new Upload(bytes, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
       }, false).compose(up -> cached(detector, task, up.sha256()).compose(hit -> {
         if (hit != null) {

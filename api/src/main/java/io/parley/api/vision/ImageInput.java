@@ -2,8 +2,6 @@ package io.parley.api.vision;
 
 import io.parley.api.http.ApiProblem;
 import io.parley.inference.vision.RgbImage;
-import java.awt.geom.AffineTransform;
-import java.awt.image.AffineTransformOp;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -232,39 +230,31 @@ public final class ImageInput {
       throw new ApiProblem(413, "image_too_many_pixels", "the image is " + size[0] + " x " + size[1] + " pixels; at most "
           + maxPixels + " pixels in all (PARLEY_PHOTO_MAX_PIXELS)", null);
     }
-    BufferedImage img;
+    RgbImage stored;
     int subsampling = Math.max(1, Math.max(size[0], size[1]) / DECODE_SIDE);
     Optional<NativeJpeg> turbo = format == Format.JPEG ? NativeJpeg.get() : Optional.empty();
     if (turbo.isPresent()) {
       // libjpeg-turbo scales inside the decoder, by 1/2, 1/4 or 1/8: the largest of those that
-      // still leaves DECODE_SIDE pixels on the long side.
+      // still leaves DECODE_SIDE pixels on the long side. It writes RGB straight into the result.
       subsampling = Integer.highestOneBit(Math.min(subsampling, 8));
       try {
         NativeJpeg.Pixels px = turbo.get().decode(bytes, size[0], size[1], subsampling);
-        img = bgrImage(px);
+        stored = new RgbImage(px.width(), px.height(), px.rgb());
       } catch (NativeJpeg.JpegException e) {
         throw new ApiProblem(422, "corrupt_image", "the JPEG image is damaged or truncated: " + e.getMessage(), null);
       }
     } else {
-      img = decodeWithImageIo(bytes, format, subsampling);
+      BufferedImage img = decodeWithImageIo(bytes, format, subsampling);
+      stored = img == null ? null : RgbImage.of(img);
     }
     int expectW = (size[0] + subsampling - 1) / subsampling;
     int expectH = (size[1] + subsampling - 1) / subsampling;
-    if (img == null || img.getWidth() != expectW || img.getHeight() != expectH) {
+    if (stored == null || stored.width() != expectW || stored.height() != expectH) {
       throw new ApiProblem(422, "corrupt_image", "the " + format + " image does not decode to its header's size", null);
     }
     int orientation = format == Format.JPEG ? orientation(bytes) : 1;
-    BufferedImage upright = orient(img, orientation);
-    return new Decoded(format, size[0], size[1], orientation, subsampling, rgb(upright));
-  }
-
-  /** 3-byte BGR pixels as a TYPE_3BYTE_BGR image over the same array (no copy). */
-  private static BufferedImage bgrImage(NativeJpeg.Pixels px) {
-    var raster = java.awt.image.Raster.createInterleavedRaster(new java.awt.image.DataBufferByte(px.bgr(), px.bgr().length),
-        px.width(), px.height(), px.width() * 3, 3, new int[] {2, 1, 0}, null);
-    var model = new java.awt.image.ComponentColorModel(java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB),
-        false, false, java.awt.Transparency.OPAQUE, java.awt.image.DataBuffer.TYPE_BYTE);
-    return new BufferedImage(model, raster, false, null);
+    RgbImage upright = orient(stored, orientation);
+    return new Decoded(format, size[0], size[1], orientation, subsampling, upright);
   }
 
   /** The JDK's decoders (with TwelveMonkeys' WebP), every n-th pixel when {@code subsampling} > 1. */
@@ -302,39 +292,42 @@ public final class ImageInput {
     return img;
   }
 
-  /** Applies EXIF orientation 2..8 (mirror and/or rotate); 1 is as stored. */
-  static BufferedImage orient(BufferedImage img, int orientation) {
+  /**
+   * Applies EXIF orientation 2..8 (mirror and/or rotate) to stored pixels; 1 (or an unknown value)
+   * is as stored. Each output pixel (x', y') is read from the stored one the orientation puts there.
+   */
+  static RgbImage orient(RgbImage in, int orientation) {
     if (orientation <= 1 || orientation > 8) {
-      return img;
+      return in;
     }
-    int w = img.getWidth();
-    int h = img.getHeight();
-    AffineTransform t = new AffineTransform();
-    switch (orientation) {
-      case 2 -> { t.translate(w, 0); t.scale(-1, 1); }
-      case 3 -> { t.translate(w, h); t.rotate(Math.PI); }
-      case 4 -> { t.translate(0, h); t.scale(1, -1); }
-      case 5 -> { t.rotate(-Math.PI / 2); t.scale(-1, 1); }
-      case 6 -> { t.translate(h, 0); t.rotate(Math.PI / 2); }
-      case 7 -> { t.scale(-1, 1); t.translate(-h, 0); t.translate(0, w); t.rotate(3 * Math.PI / 2); }
-      case 8 -> { t.translate(0, w); t.rotate(3 * Math.PI / 2); }
-      default -> { }
-    }
+    int w = in.width();
+    int h = in.height();
     boolean swap = orientation >= 5;
-    BufferedImage out = new BufferedImage(swap ? h : w, swap ? w : h, BufferedImage.TYPE_INT_RGB);
-    new AffineTransformOp(t, AffineTransformOp.TYPE_NEAREST_NEIGHBOR).filter(toRgb(img), out);
-    return out;
-  }
-
-  private static BufferedImage toRgb(BufferedImage img) {
-    if (img.getType() == BufferedImage.TYPE_INT_RGB) {
-      return img;
+    int ow = swap ? h : w;
+    int oh = swap ? w : h;
+    byte[] src = in.rgb();
+    byte[] out = new byte[src.length];
+    for (int y = 0; y < oh; y++) {
+      for (int x = 0; x < ow; x++) {
+        int sx;
+        int sy;
+        switch (orientation) {
+          case 2 -> { sx = w - 1 - x; sy = y; }
+          case 3 -> { sx = w - 1 - x; sy = h - 1 - y; }
+          case 4 -> { sx = x; sy = h - 1 - y; }
+          case 5 -> { sx = y; sy = x; }
+          case 6 -> { sx = y; sy = h - 1 - x; }
+          case 7 -> { sx = w - 1 - y; sy = h - 1 - x; }
+          default -> { sx = w - 1 - y; sy = x; } // 8
+        }
+        int s = (sy * w + sx) * 3;
+        int o = (y * ow + x) * 3;
+        out[o] = src[s];
+        out[o + 1] = src[s + 1];
+        out[o + 2] = src[s + 2];
+      }
     }
-    BufferedImage rgb = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
-    var g = rgb.createGraphics();
-    g.drawImage(img, 0, 0, java.awt.Color.WHITE, null);
-    g.dispose();
-    return rgb;
+    return new RgbImage(ow, oh, out);
   }
 
   static RgbImage rgb(BufferedImage img) {

@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
  */
 interface NativeJpeg {
 
-  /** A decoded picture: 3-byte BGR pixels, row-major, {@code width x height}. */
-  record Pixels(int width, int height, byte[] bgr) {}
+  /** A decoded picture: 3-byte RGB pixels, row-major, {@code width x height}. */
+  record Pixels(int width, int height, byte[] rgb) {}
 
   /** Data the library refuses (corrupt, truncated, unsupported), with its message. */
   final class JpegException extends Exception {

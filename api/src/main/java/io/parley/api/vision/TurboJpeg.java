@@ -36,7 +36,7 @@ final class TurboJpeg implements NativeJpeg {
   private static final List<String> CANDIDATES = List.of("libturbojpeg.so.0", "/usr/lib/x86_64-linux-gnu/libturbojpeg.so.0",
       "/usr/lib/aarch64-linux-gnu/libturbojpeg.so.0", "/usr/lib64/libturbojpeg.so.0", "/usr/lib/libturbojpeg.so.0");
 
-  private static final int TJPF_BGR = 1;
+  private static final int TJPF_RGB = 0;
   private static final int TJFLAG_STOPONWARNING = 8192;
 
   private final MethodHandle init;
@@ -86,7 +86,7 @@ final class TurboJpeg implements NativeJpeg {
       try {
         MemorySegment src = arena.allocateFrom(ValueLayout.JAVA_BYTE, jpeg);
         MemorySegment dst = arena.allocate((long) w * h * 3);
-        int rc = (int) decompress.invokeExact(handle, src, (long) jpeg.length, dst, w, w * 3, h, TJPF_BGR,
+        int rc = (int) decompress.invokeExact(handle, src, (long) jpeg.length, dst, w, w * 3, h, TJPF_RGB,
             TJFLAG_STOPONWARNING);
         if (rc != 0) {
           throw new JpegException(error(handle));

@@ -86,7 +86,7 @@ class ImageInputTest {
     // Where the red pixel must be once displayed, per orientation (EXIF 2.3, tag 0x0112).
     int[][] expected = {{}, {0, 0}, {2, 0}, {2, 1}, {0, 1}, {0, 0}, {1, 0}, {1, 2}, {0, 2}};
     for (int o = 1; o <= 8; o++) {
-      RgbImage up = ImageInput.rgb(ImageInput.orient(stored, o));
+      RgbImage up = ImageInput.orient(ImageInput.rgb(stored), o);
       boolean swapped = o >= 5;
       assertThat(up.width()).as("orientation " + o).isEqualTo(swapped ? 2 : 3);
       int x = expected[o][0];

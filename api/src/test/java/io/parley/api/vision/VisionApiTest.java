@@ -172,6 +172,40 @@ class VisionApiTest {
     assertThat(post(node, dog, "dog.jpg", Map.of()).status()).as("still analysing").isEqualTo(200);
   }
 
+  /**
+   * Photos are read into memory: an upload streamed without a length is cut off with 413 once it
+   * passes the cap, no photo is ever written under the node's home, and the node serves on.
+   */
+  @Test
+  void aStreamedUploadPastTheCapIsRefusedAndNoPhotoTouchesTheDisk() throws Exception {
+    byte[] dog = Files.readAllBytes(Photos.darknet("dog.jpg"));
+    assertThat(post(node, dog, "dog.jpg", Map.of()).status()).isEqualTo(200);
+    byte[] head = ("--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"big.jpg\"\r\n"
+        + "Content-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+    int size = 6 * 1024 * 1024; // the node's cap is 4 MiB
+    java.io.InputStream body = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head),
+        new java.io.ByteArrayInputStream(new byte[size]));
+    java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+    int status;
+    try {
+      status = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.baseUrl() + "/api/v1/vision/analyze"))
+          .header("Authorization", "Bearer " + token)
+          .header("Content-Type", "multipart/form-data; boundary=b")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> body)).build(),
+          java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (java.io.IOException e) {
+      status = -1; // the server answered 413 and closed while the client was still sending
+    }
+    assertThat(status).as("413, or the connection closed after it").isIn(413, -1);
+    try (var files = Files.walk(node.home())) {
+      assertThat(files.filter(Files::isRegularFile).map(Object::toString)
+          .filter(f -> f.contains("upload") || f.endsWith(".jpg"))).isEmpty();
+    }
+    assertThat(node.api().get("/health/live", null).status()).isEqualTo(200);
+    assertThat(post(node, dog, "dog.jpg", Map.of()).status()).as("still analysing").isEqualTo(200);
+  }
+
   @Test
   void withoutADetectorTheAnswerNamesTheFix() throws Exception {
     TestNode off = TestNode.start(Map.of());

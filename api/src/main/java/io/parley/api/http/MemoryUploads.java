@@ -1,0 +1,148 @@
+package io.parley.api.http;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Multipart bodies read into memory, for photo uploads: a photo is a few MB at most
+ * ({@code PARLEY_PHOTO_MAX_BYTES}), so writing it to a temporary file, reading it back and deleting
+ * it (what {@link BodyHandler} does with file parts) only costs disk I/O and three blocking hops per
+ * request, and leaves the photo on disk for a moment when the user did not ask to keep it. Parts
+ * are kept as buffers ({@link #part}); form fields are the request's form attributes as usual.
+ * Bodies past {@code limit} bytes fail with 413 at once (declared length or bytes read). Requests
+ * that are not multipart POSTs go to {@code other}.
+ */
+final class MemoryUploads implements BodyHandler {
+
+  /** One file part of the body. */
+  record Part(String name, String fileName, String contentType, Buffer data) {}
+
+  private static final String PARTS = "parley.memory-uploads";
+
+  private final BodyHandler other;
+  private final long limit;
+
+  MemoryUploads(BodyHandler other, long limit) {
+    this.other = other;
+    this.limit = limit;
+  }
+
+  /** The file part named {@code name}, when the body had one. */
+  static Optional<Part> part(RoutingContext ctx, String name) {
+    List<Part> parts = ctx.get(PARTS);
+    return parts == null ? Optional.empty() : parts.stream().filter(p -> p.name().equals(name)).findFirst();
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
+    if (req.method() != HttpMethod.POST || type == null
+        || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
+      other.handle(ctx);
+      return;
+    }
+    String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (declared != null) {
+      try {
+        if (Long.parseLong(declared.trim()) > limit) {
+          ctx.fail(413);
+          return;
+        }
+      } catch (NumberFormatException e) {
+        ctx.fail(400);
+        return;
+      }
+    }
+    List<Part> parts = new ArrayList<>();
+    long[] read = {0};
+    boolean[] failed = {false};
+    Runnable tooLarge = () -> {
+      if (!failed[0]) {
+        failed[0] = true;
+        ctx.fail(413);
+      }
+    };
+    req.setExpectMultipart(true);
+    req.handler(chunk -> {
+      read[0] += chunk.length();
+      if (read[0] > limit) {
+        tooLarge.run();
+      }
+    });
+    req.uploadHandler(upload -> {
+      Buffer data = Buffer.buffer();
+      upload.handler(chunk -> {
+        if (!failed[0]) {
+          data.appendBuffer(chunk);
+        }
+      });
+      upload.endHandler(v -> parts.add(new Part(upload.name(), upload.filename(), upload.contentType(), data)));
+      upload.exceptionHandler(t -> {
+        if (!failed[0]) {
+          failed[0] = true;
+          ctx.fail(400, t);
+        }
+      });
+    });
+    req.exceptionHandler(t -> {
+      if (!failed[0]) {
+        failed[0] = true;
+        ctx.fail(400, t);
+      }
+    });
+    req.endHandler(v -> {
+      if (!failed[0]) {
+        ctx.put(PARTS, List.copyOf(parts));
+        ctx.next();
+      }
+    });
+    req.resume();
+  }
+
+  // Settings: the limit here is fixed at construction; the rest apply to the other handler.
+
+  @Override
+  public BodyHandler setHandleFileUploads(boolean handleFileUploads) {
+    other.setHandleFileUploads(handleFileUploads);
+    return this;
+  }
+
+  @Override
+  public BodyHandler setBodyLimit(long bodyLimit) {
+    other.setBodyLimit(bodyLimit);
+    return this;
+  }
+
+  @Override
+  public BodyHandler setUploadsDirectory(String uploadsDirectory) {
+    other.setUploadsDirectory(uploadsDirectory);
+    return this;
+  }
+
+  @Override
+  public BodyHandler setMergeFormAttributes(boolean mergeFormAttributes) {
+    other.setMergeFormAttributes(mergeFormAttributes);
+    return this;
+  }
+
+  @Override
+  public BodyHandler setDeleteUploadedFilesOnEnd(boolean deleteUploadedFilesOnEnd) {
+    other.setDeleteUploadedFilesOnEnd(deleteUploadedFilesOnEnd);
+    return this;
+  }
+
+  @Override
+  public BodyHandler setPreallocateBodyBuffer(boolean isPreallocateBodyBuffer) {
+    other.setPreallocateBodyBuffer(isPreallocateBodyBuffer);
+    return this;
+  }
+}
