@@ -7,7 +7,8 @@
 # off, then ROUNDS rounds alternating
 #   http   CLIENTS concurrent clients posting darknet's dog.jpg to /api/v1/vision/analyze
 #   bare   the same node's detector called directly with the photo already decoded (the ceiling)
-#   batch  two more detectors in the same JVM, batching on (5 ms, up to 8) and off, 2 x CLIENTS callers
+#   batch  two more detectors in the same JVM (one worker, a thread per core), batching on (5 ms, up
+#          to 8) and off, 2 x CLIENTS callers
 # SECONDS each. Images/s, p50/p99 and the ratios go to docs/BENCHMARKS.md (medians of the rounds).
 #
 # On a GPU machine: run the same command with a CUDA build of libtorch (DJL's pytorch-native-cu*
@@ -134,12 +135,14 @@ write_vision_section() {
 ## vision: photo analysis over HTTP against the bare predictor (`./parley bench vision`)
 
 `VisionLoad` (api/src/test/java/io/parley/api/bench) in one JVM: a Parley node with NanoDet-m on
-DJL's PyTorch engine (CPU, one worker, intra-op threads = cores), the Redis result cache off so
-every request runs the model. Per round, alternating: **http**: 4 clients posting darknet's
+DJL's PyTorch engine (CPU, the node's defaults: one single-threaded worker per core; rows before
+2026-12 had one worker with a thread per core), the Redis result cache off so every request runs
+the model. Per round, alternating: **http**: 4 clients posting darknet's
 `dog.jpg` (768x576 JPEG) to `/api/v1/vision/analyze` (upload, sniff, header check, decode, detect,
 JSON); **bare**: the same detector called directly by 4 callers with the photo already decoded.
-Then **batching on** (5 ms window, up to 8) against **off** (batch 1), 8 callers each. Medians of
-5 rounds of 8 s.
+Then **batching on** (5 ms window, up to 8) against **off** (batch 1), 8 callers each, on a
+detector with one worker whose pass uses every core (with a single-threaded worker per core there
+is nothing for a batch to share). Medians of 5 rounds of 8 s.
 
 - **img/s, p50 / p99 ms**: completed analyses per second and their latency.
 - **ratio**: http ÷ bare, median of the per-round ratios (goal >= 0.85).

@@ -7,12 +7,10 @@ import io.parley.inference.vision.NanoDetDetector;
 import io.parley.inference.vision.ObjectDetector;
 import io.parley.inference.vision.Photos;
 import io.parley.inference.vision.RgbImage;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -28,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The load behind {@code ./parley bench vision}, in one JVM: a Parley node (embedded PostgreSQL and
- * Redis, the real NanoDet-m detector, the Redis cache off so every request runs the model) and,
+ * Redis, the real NanoDet-m detector with the node's defaults or {@code VISION_WORKERS} workers of
+ * {@code VISION_THREADS} threads, the Redis cache off so every request runs the model) and,
  * in the same run, alternating:
  *
  * <ul>
@@ -36,8 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code /api/v1/vision/analyze} (upload, sniff, decode, detect, JSON) for {@code seconds};</li>
  *   <li><b>bare</b>: the same node's detector called directly by as many callers with the photo
  *       already decoded (the predictor alone: the ceiling of the HTTP path);</li>
- *   <li><b>batch on / off</b>: two more detectors in this JVM, one batching (5 ms, up to 8), one
- *       not (window 0, batch 1), each driven by {@code 2 x clients} callers.</li>
+ *   <li><b>batch on / off</b>: two more detectors in this JVM, one worker with a thread per core
+ *       each, one batching (5 ms, up to 8), one not (window 0, batch 1), each driven by
+ *       {@code 2 x clients} callers.</li>
  * </ul>
  *
  * Images/s and p50/p99 per mode; medians of {@code rounds}. Prints {@code RESULT key value} lines.
@@ -60,17 +60,25 @@ public final class VisionLoad {
     RgbImage decoded = new ImageInput(64 << 20, 100_000_000).decode(photo).image();
     // No voice engines: ONNX Runtime crashes a JVM started with the test classpath order (see ChildJvm).
     TestNode node = TestNode.start(Map.of("PARLEY_VISION_ENABLED", "true", "PARLEY_PHOTO_CACHE_TTL", "0",
-        "PARLEY_VOICE_ENABLED", "false",
+        "PARLEY_VOICE_ENABLED", "false", "PARLEY_VISION_WORKERS", String.valueOf(workers()),
+        "PARLEY_VISION_THREADS", String.valueOf(threads()),
         "PARLEY_RATE_LIMIT_VISION_PER_MINUTE", "10000000"));
     int exit = 0;
+    // Batching on against off with one worker whose pass uses every core: a batch shares one pass's
+    // threads among its photos. With one single-threaded worker per core (the node's default) each
+    // core already runs its own pass and batching gains next to nothing.
+    int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
     try (NanoDetDetector batching = NanoDetDetector.open(new NanoDetDetector.Settings(TestNode.modelsDir().resolve("nanodet"),
-            1, threads(), Duration.ofMillis(5), 8, 0.35f, 0.5f, "cpu"));
+            1, cores, Duration.ofMillis(5), 8, 0.35f, 0.5f, "cpu"));
          NanoDetDetector single = NanoDetDetector.open(new NanoDetDetector.Settings(TestNode.modelsDir().resolve("nanodet"),
-             1, threads(), Duration.ZERO, 1, 0.35f, 0.5f, "cpu"))) {
+             1, cores, Duration.ZERO, 1, 0.35f, 0.5f, "cpu"))) {
       ObjectDetector nodeDetector = node.server().vision().detector().orElseThrow();
       String token = node.api().newUser().getString("access_token");
-      HttpClient client = HttpClient.newBuilder().executor(java.util.concurrent.Executors.newFixedThreadPool(clients))
-          .build();
+      // The clients share the cores with the server: a Vert.x client on one event loop of its own
+      // (the JDK's HttpClient spent twice the CPU per request, a selector thread and a pool).
+      io.vertx.core.Vertx clientVertx = io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(1));
+      HttpClient client = clientVertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(true),
+          new io.vertx.core.http.PoolOptions().setHttp1MaxSize(clients));
       // Warm-up: JIT, libtorch's allocator, the HTTP connections. The HTTP path has far more code to
       // compile, on cores the detector keeps busy: after 3 s the JIT still took ~15% of a core in the
       // first measured HTTP run, and after 12 s the ratio still rose round by round (0.72 -> 0.86).
@@ -120,6 +128,7 @@ public final class VisionLoad {
       result("batch_off_rate", median(offs.stream().map(Run::perSecond).toList()));
       result("batch_ratio", median(batchRatios));
       result("threads", threads());
+      result("workers", workers());
       result("clients", clients);
     } catch (Exception e) {
       e.printStackTrace(System.out);
@@ -137,8 +146,16 @@ public final class VisionLoad {
     }
   }
 
+  /** The node's intra-op threads per pass: {@code VISION_THREADS}, else 1 (the node's default). */
   private static int threads() {
-    return Math.max(1, Runtime.getRuntime().availableProcessors());
+    String v = System.getenv("VISION_THREADS");
+    return v != null ? Integer.parseInt(v) : 1;
+  }
+
+  /** The node's detector workers: {@code VISION_WORKERS}, else one per core (the node's default). */
+  private static int workers() {
+    String v = System.getenv("VISION_WORKERS");
+    return v != null ? Integer.parseInt(v) : Math.max(1, Runtime.getRuntime().availableProcessors());
   }
 
   private static void result(String key, double value) {
@@ -284,17 +301,27 @@ public final class VisionLoad {
         + "Content-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8));
     body.writeBytes(photo);
     body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    byte[] payload = body.toByteArray();
-    URI uri = URI.create(node.baseUrl() + "/api/v1/vision/analyze");
+    io.vertx.core.buffer.Buffer payload = io.vertx.core.buffer.Buffer.buffer(body.toByteArray());
+    URI uri = URI.create(node.baseUrl());
+    io.vertx.core.http.RequestOptions options = new io.vertx.core.http.RequestOptions()
+        .setMethod(io.vertx.core.http.HttpMethod.POST).setHost(uri.getHost()).setPort(uri.getPort())
+        .setURI("/api/v1/vision/analyze").setTimeout(120_000)
+        .putHeader("Authorization", "Bearer " + token)
+        .putHeader("Content-Type", "multipart/form-data; boundary=" + boundary);
     return drive("http, " + clients + " clients", clients, seconds, () -> {
-      HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
-          .header("Authorization", "Bearer " + token)
-          .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-          .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build(), HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200 || new JsonObject(r.body()).getJsonArray("objects").isEmpty()) {
-        throw new IllegalStateException("analyze answered " + r.statusCode() + ": " + r.body());
+      io.vertx.core.http.HttpClientResponse[] response = new io.vertx.core.http.HttpClientResponse[1];
+      io.vertx.core.buffer.Buffer answer = client.request(options)
+          .compose(req -> req.send(payload))
+          .compose(res -> {
+            response[0] = res;
+            return res.body();
+          })
+          .await(120, TimeUnit.SECONDS);
+      JsonObject r = response[0].statusCode() == 200 ? new JsonObject(answer) : null;
+      if (r == null || r.getJsonArray("objects").isEmpty()) {
+        throw new IllegalStateException("analyze answered " + response[0].statusCode() + ": " + answer);
       }
-      BATCHED.addAndGet(new JsonObject(r.body()).getJsonObject("timings").getInteger("batch_size"));
+      BATCHED.addAndGet(r.getJsonObject("timings").getInteger("batch_size"));
     });
   }
 }
