@@ -142,7 +142,10 @@ the model. Per round, alternating: **http**: 4 clients posting darknet's
 JSON); **bare**: the same detector called directly by 4 callers with the photo already decoded.
 Then **batching on** (5 ms window, up to 8) against **off** (batch 1), 8 callers each, on a
 detector with one worker whose pass uses every core (with a single-threaded worker per core there
-is nothing for a batch to share). Medians of 5 rounds of 8 s.
+is nothing for a batch to share). Medians of 5 rounds of 8 s, after a warm-up of both modes in
+turn until the JIT compiles for under 2% of the time (on this machine ~2 minutes: the compiler
+threads share two cores with the detector, and before that C2 took 2-7 ms of CPU per photo in
+the HTTP runs alone).
 
 - **img/s, p50 / p99 ms**: completed analyses per second and their latency.
 - **ratio**: http ÷ bare, median of the per-round ratios (goal >= 0.85).
