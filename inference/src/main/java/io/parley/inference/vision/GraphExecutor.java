@@ -293,7 +293,8 @@ public final class GraphExecutor implements GraphRunner {
 
   /** {@code images} (NCHW values) as an NCHW array over channels-last memory, owned by {@code run}. */
   static NDArray channelsLast(float[] images, Shape shape, NDManager run) {
-    NDArray nchw = run.create(images, shape);
+    // The first shape.size() values: callers may pass a reused buffer larger than this batch.
+    NDArray nchw = run.create(java.nio.FloatBuffer.wrap(images, 0, Math.toIntExact(shape.size())), shape);
     return shape.dimension() == 4
         ? own(own(own(own(nchw.transpose(0, 2, 3, 1), run).flatten(), run)
             .reshape(shape.get(0), shape.get(2), shape.get(3), shape.get(1)), run).transpose(0, 3, 1, 2), run)

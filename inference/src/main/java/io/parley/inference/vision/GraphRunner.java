@@ -6,7 +6,10 @@ import java.util.List;
 /** Runs a detector graph: {@link GraphExecutor} op by op, or {@link CompiledGraph} as one TorchScript module. */
 public interface GraphRunner extends AutoCloseable {
 
-  /** The graph's outputs for {@code images} (NCHW float, [batch, C, H, W]), in signature order. */
+  /**
+   * The graph's outputs for the first {@code shape.size()} values of {@code images} (NCHW float,
+   * [batch, C, H, W]; the array may be longer), in signature order.
+   */
   List<float[]> run(float[] images, Shape shape);
 
   @Override

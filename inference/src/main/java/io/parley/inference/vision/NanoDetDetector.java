@@ -227,11 +227,19 @@ public final class NanoDetDetector implements ObjectDetector {
          GraphRunner executor = runner(manager)) {
       warm(executor);
       List<DetectorQueue.Request> batch = new ArrayList<>();
+      // The worker's input, reused pass after pass and grown to the largest batch seen: a fresh
+      // 2 MB array per photo is a G1 humongous object, and one still queued at a young GC stays in
+      // the old generation until a concurrent mark.
+      float[] input = new float[0];
+      int plane = 3 * NanoDet.SIZE * NanoDet.SIZE;
       while (!queue.closed()) {
         batch.clear();
         queue.nextBatch(batch, settings.maxBatch(), settings.batchWindow().toNanos(), 200);
         if (!batch.isEmpty()) {
-          runBatch(executor, batch);
+          if (input.length < batch.size() * plane) {
+            input = new float[batch.size() * plane];
+          }
+          runBatch(executor, batch, input);
         }
       }
     } catch (InterruptedException e) {
@@ -258,12 +266,12 @@ public final class NanoDetDetector implements ObjectDetector {
     LOG.debug("vision: worker warmed in {} ms", (System.nanoTime() - t0) / 1_000_000);
   }
 
-  private void runBatch(GraphRunner executor, List<DetectorQueue.Request> batch) {
+  /** Runs {@code batch} as one pass; {@code input} has room for it (its first values are overwritten). */
+  private void runBatch(GraphRunner executor, List<DetectorQueue.Request> batch, float[] input) {
     long started = System.nanoTime();
     int n = batch.size();
     int plane = 3 * NanoDet.SIZE * NanoDet.SIZE;
     try {
-      float[] input = new float[n * plane];
       NanoDet.Letterbox[] boxes = new NanoDet.Letterbox[n];
       for (int i = 0; i < n; i++) {
         boxes[i] = NanoDet.preprocess(batch.get(i).image(), input, i * plane);

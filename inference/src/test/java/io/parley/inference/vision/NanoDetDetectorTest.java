@@ -43,19 +43,26 @@ class NanoDetDetectorTest {
       for (int i = 0; i < 8; i++) {
         Detections d = get(futures.get(i));
         largest = Math.max(largest, d.timings().batchSize());
-        Detections expected = alone.get(i % 2);
-        assertThat(d.width()).isEqualTo(expected.width());
-        assertThat(d.objects()).as("image " + i).hasSameSizeAs(expected.objects());
-        for (int k = 0; k < d.objects().size(); k++) {
-          Detection a = d.objects().get(k);
-          Detection b = expected.objects().get(k);
-          assertThat(a.label()).isEqualTo(b.label());
-          assertThat(a.confidence()).isCloseTo(b.confidence(), within(1e-3f));
-          assertThat(a.x1()).isCloseTo(b.x1(), within(0.5f));
-          assertThat(a.y2()).isCloseTo(b.y2(), within(0.5f));
-        }
+        assertSameAnswer(d, alone.get(i % 2), "image " + i);
       }
       assertThat(largest).as("images that arrived together ran as one batch").isGreaterThan(1);
+      // The worker reuses its input buffer, now sized for that batch: a lone photo uses its start only.
+      Detections after = get(batching.detect(person));
+      assertThat(after.timings().batchSize()).isEqualTo(1);
+      assertSameAnswer(after, alone.get(1), "a lone photo after a batch");
+    }
+  }
+
+  private static void assertSameAnswer(Detections d, Detections expected, String what) {
+    assertThat(d.width()).isEqualTo(expected.width());
+    assertThat(d.objects()).as(what).hasSameSizeAs(expected.objects());
+    for (int k = 0; k < d.objects().size(); k++) {
+      Detection a = d.objects().get(k);
+      Detection b = expected.objects().get(k);
+      assertThat(a.label()).as(what).isEqualTo(b.label());
+      assertThat(a.confidence()).as(what).isCloseTo(b.confidence(), within(1e-3f));
+      assertThat(a.x1()).as(what).isCloseTo(b.x1(), within(0.5f));
+      assertThat(a.y2()).as(what).isCloseTo(b.y2(), within(0.5f));
     }
   }
 
