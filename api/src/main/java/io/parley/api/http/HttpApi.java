@@ -81,8 +81,11 @@ public final class HttpApi {
         .setBodyLimit(OpenAiRoutes.MAX_AUDIO_UPLOAD_BYTES).setDeleteUploadedFilesOnEnd(true);
     // Photos are read into memory (never written to disk unless kept), capped at
     // PARLEY_PHOTO_MAX_BYTES plus room for the multipart framing; other requests there are JSON.
-    BodyHandler photoUploads = new MemoryUploads(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()),
-        d.config().vision().maxPhotoBytes() + 64 * 1024L);
+    MemoryUploads photoUploads = new MemoryUploads(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()),
+        d.config().vision().maxPhotoBytes() + 64 * 1024L, d.config().vision().uploadMemory());
+    io.micrometer.core.instrument.Gauge.builder("parley.photo.upload.bytes", photoUploads, MemoryUploads::held)
+        .description("Photo upload bytes held in memory by requests in progress (PARLEY_PHOTO_UPLOAD_MEMORY)")
+        .baseUnit("bytes").register(d.metrics());
     b.rootHandler(new PathBodyHandler(new PathBodyHandler(jsonBodies, photoUploads, Set.of(VisionRoutes.ANALYZE, MealRoutes.MEALS)),
         audioUploads, Set.of("/v1/audio/transcriptions")));
     b.rootHandler(authenticator);

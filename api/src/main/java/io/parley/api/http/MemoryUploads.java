@@ -17,8 +17,11 @@ import java.util.Optional;
  * it (what {@link BodyHandler} does with file parts) only costs disk I/O and three blocking hops per
  * request, and leaves the photo on disk for a moment when the user did not ask to keep it. Parts
  * are kept as buffers ({@link #part}); form fields are the request's form attributes as usual.
- * Bodies past {@code limit} bytes fail with 413 at once (declared length or bytes read). Requests
- * that are not multipart POSTs go to {@code other}.
+ * Bodies past {@code limit} bytes fail with 413 at once (declared length or bytes read). All
+ * requests together hold at most {@code budget} bytes ({@code PARLEY_PHOTO_UPLOAD_MEMORY}): a body
+ * that would pass it fails with 503 and {@code Retry-After: 1}, and what a request holds is given
+ * back when its response ends or its connection closes. Requests that are not multipart POSTs go
+ * to {@code other}.
  */
 final class MemoryUploads implements BodyHandler {
 
@@ -29,10 +32,19 @@ final class MemoryUploads implements BodyHandler {
 
   private final BodyHandler other;
   private final long limit;
+  private final long budget;
+  /** Body bytes held by the requests in progress, over all event loops. */
+  private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
 
-  MemoryUploads(BodyHandler other, long limit) {
+  MemoryUploads(BodyHandler other, long limit, long budget) {
     this.other = other;
     this.limit = limit;
+    this.budget = budget;
+  }
+
+  /** Body bytes the photo uploads in progress hold now. */
+  long held() {
+    return held.get();
   }
 
   /** The file part named {@code name}, when the body had one. */
@@ -64,18 +76,28 @@ final class MemoryUploads implements BodyHandler {
     }
     List<Part> parts = new ArrayList<>();
     long[] read = {0};
+    long[] reserved = {0};
     boolean[] failed = {false};
-    Runnable tooLarge = () -> {
-      if (!failed[0]) {
-        failed[0] = true;
-        ctx.fail(413);
-      }
-    };
+    // What this request holds of the budget is given back once, when its response ends or fails
+    // (a closed connection included).
+    ctx.addEndHandler(ar -> held.addAndGet(-reserved[0]));
     req.setExpectMultipart(true);
     req.handler(chunk -> {
+      if (failed[0]) {
+        return;
+      }
       read[0] += chunk.length();
       if (read[0] > limit) {
-        tooLarge.run();
+        failed[0] = true;
+        ctx.fail(413);
+        return;
+      }
+      reserved[0] += chunk.length();
+      if (held.addAndGet(chunk.length()) > budget) {
+        failed[0] = true;
+        ctx.response().putHeader("Retry-After", "1");
+        ctx.fail(new ApiProblem(503, "uploads_busy", "photo uploads in progress hold this node's upload memory ("
+            + budget + " bytes, PARLEY_PHOTO_UPLOAD_MEMORY); retry shortly", null));
       }
     });
     req.uploadHandler(upload -> {

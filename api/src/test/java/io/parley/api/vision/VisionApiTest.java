@@ -225,6 +225,63 @@ class VisionApiTest {
     }
   }
 
+  @Test
+  void uploadsTogetherStayWithinTheNodesUploadMemoryAndAnAbandonedOneGivesItsShareBack() throws Exception {
+    // No detector needed: the budget applies while the body is read, before the route.
+    TestNode small = TestNode.start(Map.of("PARLEY_PHOTO_MAX_BYTES", Integer.toString(1024 * 1024),
+        "PARLEY_PHOTO_UPLOAD_MEMORY", Integer.toString(1536 * 1024)));
+    String saved = token;
+    try {
+      token = small.api().newUser().getString("access_token");
+      byte[] photo = new byte[800 * 1024];
+      System.arraycopy(Files.readAllBytes(Photos.darknet("dog.jpg")), 0, photo, 0, 100_000);
+      // A client that sends ~900 KB of a 1 MB body and then stalls holds that much.
+      java.net.URI uri = java.net.URI.create(small.baseUrl());
+      try (java.net.Socket stalled = new java.net.Socket(uri.getHost(), uri.getPort())) {
+        byte[] head = ("--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n"
+            + "Content-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+        var out = stalled.getOutputStream();
+        out.write(("POST /api/v1/vision/analyze HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nAuthorization: Bearer "
+            + token + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " + (1000 * 1024)
+            + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        out.write(head);
+        out.write(new byte[900 * 1024]);
+        out.flush();
+        awaitGauge(small, "parley_photo_upload_bytes", v -> v >= 800 * 1024, "the stalled upload is held");
+        JsonObject busy = assertError(post(small, photo, "b.jpg", Map.of()), 503, "uploads_busy");
+        assertThat(busy.getString("message")).contains("PARLEY_PHOTO_UPLOAD_MEMORY");
+      }
+      // The stalled client went away: its share comes back, and the same photo is read in full
+      // (this node has no detector, so it ends at the detector's 503).
+      awaitGauge(small, "parley_photo_upload_bytes", v -> v == 0, "the abandoned upload's bytes are given back");
+      assertError(post(small, photo, "b.jpg", Map.of()), 503, "unavailable");
+      assertThat(gauge(small, "parley_photo_upload_bytes")).as("every finished request gave its bytes back").isZero();
+    } finally {
+      token = saved;
+      small.close();
+    }
+  }
+
+  private static double gauge(TestNode n, String name) {
+    for (String line : n.api().get("/metrics", null).body().split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Double.parseDouble(line.substring(name.length() + 1).trim());
+      }
+    }
+    throw new AssertionError(name + " is not in /metrics");
+  }
+
+  private static void awaitGauge(TestNode n, String name, java.util.function.DoublePredicate ok, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    double v = gauge(n, name);
+    while (!ok.test(v) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      v = gauge(n, name);
+    }
+    assertThat(ok.test(v)).as(what + " (" + name + " = " + v + ")").isTrue();
+  }
+
   /** A valid PNG header of {@code w} x {@code h} with a tiny compressed stream of zeros. */
   static byte[] pngBomb(int w, int h) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -105,6 +105,7 @@ public enum ConfigKey {
   PARLEY_VISION_COMPILE("true", "true or false", "NanoDet on the CPU: compile the graph to one TorchScript module with fused, prepacked oneDNN convolutions (about 25% faster); false runs it op by op on DJL NDArrays."),
   PARLEY_PHOTO_MAX_BYTES("10485760", "bytes", "Largest photo upload (10 MiB); larger gets 413."),
   PARLEY_PHOTO_MAX_PIXELS("40000000", "pixels", "Largest photo by width x height, read from its header before decoding (decompression bombs)."),
+  PARLEY_PHOTO_UPLOAD_MEMORY("268435456", "bytes", "Photo upload bytes this node holds in memory at once, over all requests (256 MiB); a photo that would pass it gets 503 with Retry-After."),
   PARLEY_PHOTO_CACHE_TTL("86400", "seconds", "Analysis results are cached in Redis by the image's sha256 (and model version and task) this long."),
   PARLEY_MEAL_IMAGE_RETENTION("30", "days", "Meal photos kept at the user's request (store_image=true) are deleted after this."),
   PARLEY_CALL_LIMIT("1200", "seconds", "Hard limit of one expert call (20 min): at it the server ends the call for both parties and cuts its TURN relays. A booking may be shorter, never longer."),

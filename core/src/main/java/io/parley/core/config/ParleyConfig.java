@@ -173,10 +173,14 @@ public record ParleyConfig(
   public record Vision(boolean enabled, VisionModel model, Optional<Path> yoloFile, YoloLayout yoloLayout, int yoloSize,
                        Optional<Path> yoloClasses, int workers, int threads, Duration batchWindow, int maxBatch,
                        double scoreThreshold, double iouThreshold, VisionDevice device, boolean compile, int maxPhotoBytes,
-                       int maxPixels, Duration cacheTtl, Duration imageRetention) {
+                       int maxPixels, long uploadMemory, Duration cacheTtl, Duration imageRetention) {
     public Vision {
       if (enabled && model == VisionModel.YOLO && yoloFile.isEmpty()) {
         throw new ParleyException(Reason.CONFIG, "PARLEY_VISION_YOLO_FILE: required with PARLEY_VISION_MODEL=yolo");
+      }
+      if (uploadMemory < maxPhotoBytes) {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_PHOTO_UPLOAD_MEMORY (" + uploadMemory
+            + " bytes) must be at least PARLEY_PHOTO_MAX_BYTES (" + maxPhotoBytes + "): no photo would fit");
       }
     }
 
@@ -411,6 +415,7 @@ public record ParleyConfig(
         c.bool(PARLEY_VISION_COMPILE),
         c.integer(PARLEY_PHOTO_MAX_BYTES, 1024, 256 * 1024 * 1024),
         c.integer(PARLEY_PHOTO_MAX_PIXELS, 1024, 500_000_000),
+        c.integer(PARLEY_PHOTO_UPLOAD_MEMORY, 1024, Integer.MAX_VALUE),
         seconds(c, PARLEY_PHOTO_CACHE_TTL, 0, 30 * 86_400),
         Duration.ofDays(c.integer(PARLEY_MEAL_IMAGE_RETENTION, 1, 3650)));
     return new ParleyConfig(

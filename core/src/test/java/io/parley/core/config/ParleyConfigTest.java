@@ -89,6 +89,14 @@ class ParleyConfigTest {
   }
 
   @Test
+  void theUploadMemoryMustHoldAtLeastOnePhoto() {
+    assertThatThrownBy(() -> ParleyConfig.of(Map.of("PARLEY_PHOTO_MAX_BYTES", "2000000",
+        "PARLEY_PHOTO_UPLOAD_MEMORY", "1000000")))
+        .hasMessageStartingWith("PARLEY_PHOTO_UPLOAD_MEMORY (1000000 bytes) must be at least PARLEY_PHOTO_MAX_BYTES");
+    assertThat(ParleyConfig.of(Map.of()).vision().uploadMemory()).isEqualTo(256L * 1024 * 1024);
+  }
+
+  @Test
   void passwordsInUrlsAreNeverEchoed() {
     assertThatThrownBy(() -> ParleyConfig.of(Map.of("PARLEY_PG_URL", "mysql://app:hunter2@db/x")))
         .hasMessageNotContaining("hunter2");
