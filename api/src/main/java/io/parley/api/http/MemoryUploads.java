@@ -17,7 +17,8 @@ import java.util.Optional;
  * it (what {@link BodyHandler} does with file parts) only costs disk I/O and three blocking hops per
  * request, and leaves the photo on disk for a moment when the user did not ask to keep it. Parts
  * are kept as buffers ({@link #part}); form fields are the request's form attributes as usual.
- * Bodies past {@code limit} bytes fail with 413 at once (declared length or bytes read). All
+ * The bearer token is verified before the body is read (401 otherwise). Bodies past
+ * {@code limit} bytes fail with 413 at once (declared length or bytes read). All
  * requests together hold at most {@code budget} bytes ({@code PARLEY_PHOTO_UPLOAD_MEMORY}): a body
  * that would pass it fails with 503 and {@code Retry-After: 1}, and what a request holds is given
  * back when its response ends or its connection closes. Requests that are not multipart POSTs go
@@ -33,10 +34,12 @@ final class MemoryUploads implements BodyHandler {
   private final BodyHandler other;
   private final long limit;
   private final long budget;
+  private final io.vertx.ext.auth.jwt.JWTAuth jwt;
   /** Body bytes held by the requests in progress, over all event loops. */
   private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
 
-  MemoryUploads(BodyHandler other, long limit, long budget) {
+  MemoryUploads(BodyHandler other, long limit, long budget, io.vertx.ext.auth.jwt.JWTAuth jwt) {
+    this.jwt = jwt;
     this.other = other;
     this.limit = limit;
     this.budget = budget;
@@ -74,6 +77,27 @@ final class MemoryUploads implements BodyHandler {
         return;
       }
     }
+    // Only a signed-in user's photo is read: the token is checked before the first body byte, so an
+    // anonymous client cannot hold upload memory (the route's own authentication runs again later).
+    String auth = req.getHeader(HttpHeaders.AUTHORIZATION);
+    if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      ctx.fail(new io.parley.core.ParleyException(io.parley.core.ParleyException.Reason.UNAUTHENTICATED,
+          "a bearer access token is required"));
+      return;
+    }
+    req.pause();
+    jwt.authenticate(new io.vertx.ext.auth.authentication.TokenCredentials(auth.substring(7).trim())).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(new io.parley.core.ParleyException(io.parley.core.ParleyException.Reason.UNAUTHENTICATED,
+            "access token is invalid or expired"));
+      } else {
+        read(ctx, req);
+      }
+    });
+  }
+
+  /** Reads the multipart body of a request whose headers passed, then goes on to the route. */
+  private void read(RoutingContext ctx, HttpServerRequest req) {
     List<Part> parts = new ArrayList<>();
     long[] read = {0};
     long[] reserved = {0};

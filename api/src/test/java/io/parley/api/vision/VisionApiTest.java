@@ -226,7 +226,7 @@ class VisionApiTest {
   }
 
   @Test
-  void uploadsTogetherStayWithinTheNodesUploadMemoryAndAnAbandonedOneGivesItsShareBack() throws Exception {
+  void uploadsNeedATokenBeforeTheirBodyAndStayWithinTheNodesUploadMemory() throws Exception {
     // No detector needed: the budget applies while the body is read, before the route.
     TestNode small = TestNode.start(Map.of("PARLEY_PHOTO_MAX_BYTES", Integer.toString(1024 * 1024),
         "PARLEY_PHOTO_UPLOAD_MEMORY", Integer.toString(1536 * 1024)));
@@ -235,11 +235,26 @@ class VisionApiTest {
       token = small.api().newUser().getString("access_token");
       byte[] photo = new byte[800 * 1024];
       System.arraycopy(Files.readAllBytes(Photos.darknet("dog.jpg")), 0, photo, 0, 100_000);
-      // A client that sends ~900 KB of a 1 MB body and then stalls holds that much.
       java.net.URI uri = java.net.URI.create(small.baseUrl());
+      byte[] head = ("--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n"
+          + "Content-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+      // Without a token nothing of the body is read: 401 while the client is still sending.
+      try (java.net.Socket anonymous = new java.net.Socket(uri.getHost(), uri.getPort())) {
+        anonymous.setSoTimeout(10_000);
+        var out = anonymous.getOutputStream();
+        out.write(("POST /api/v1/vision/analyze HTTP/1.1\r\nHost: " + uri.getHost()
+            + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " + (1000 * 1024)
+            + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        out.write(head);
+        out.write(new byte[64 * 1024]);
+        out.flush();
+        String status = new java.io.BufferedReader(new java.io.InputStreamReader(anonymous.getInputStream(),
+            StandardCharsets.US_ASCII)).readLine();
+        assertThat(status).as("an anonymous upload is refused before its body").startsWith("HTTP/1.1 401");
+        assertThat(gauge(small, "parley_photo_upload_bytes")).isZero();
+      }
+      // A client that sends ~900 KB of a 1 MB body and then stalls holds that much.
       try (java.net.Socket stalled = new java.net.Socket(uri.getHost(), uri.getPort())) {
-        byte[] head = ("--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n"
-            + "Content-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8);
         var out = stalled.getOutputStream();
         out.write(("POST /api/v1/vision/analyze HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nAuthorization: Bearer "
             + token + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " + (1000 * 1024)
