@@ -236,12 +236,20 @@ final class GraphScript {
 
   /** The zip archive {@code torch::jit::load} reads. */
   byte[] archive() {
+    return archive(source());
+  }
+
+  /**
+   * The archive of a module {@code __torch__.Model} whose class is {@code source} (TorchScript, with
+   * no attributes but {@code training} and no tensor constants).
+   */
+  static byte[] archive(String source) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
       stored(zip, "version", "3\n".getBytes(StandardCharsets.US_ASCII));
       stored(zip, "data.pkl", modulePickle());
       stored(zip, "constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'}); // an empty tuple
-      stored(zip, "code/__torch__.py", source().getBytes(StandardCharsets.UTF_8));
+      stored(zip, "code/__torch__.py", source.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -113,6 +113,58 @@ class YoloDetectorTest {
         .isInstanceOf(ParleyException.class).hasMessageContaining("neither an ONNX export");
   }
 
+  /**
+   * A TorchScript file in the v8 layout for a 416 px input, written here because no real one can be
+   * made without Python: one candidate box, the centre half of the input, labelled dog with the
+   * input's mean value as its score (so a white photo finds it at ~1.0, a black one not at all).
+   * It checks the plumbing an operator's {@code yolo export format=torchscript} file takes: DJL's
+   * PyTorch engine, its v8 translator, Parley's box mapping; detection quality is the ONNX tests' job.
+   */
+  private static final String SYNTHETIC_V8 = """
+      class Model(Module):
+        __parameters__ = []
+        __buffers__ = []
+        training : bool
+        def forward(self: __torch__.Model, x: Tensor) -> Tensor:
+          out = torch.zeros([1, 84, 3549])
+          out[0, 0, 0] = 208.0
+          out[0, 1, 0] = 208.0
+          out[0, 2, 0] = 208.0
+          out[0, 3, 0] = 208.0
+          out[0, 20, 0] = torch.mean(x)
+          return out
+      """;
+
+  @Test
+  void aTorchScriptExportRunsOnThePyTorchEngine() throws Exception {
+    Path file = dir.resolve("synthetic-yolo.torchscript");
+    Files.write(file, GraphScript.archive(SYNTHETIC_V8));
+    try (YoloDetector d = YoloDetector.open(new YoloDetector.Settings(file, YoloDetector.Layout.V8, SIZE,
+        NanoDet.COCO, 1, 1, 0.25f, 0.5f, "cpu"))) {
+      Detections white = detect(d, filled(800, 600, (byte) 255));
+      assertThat(white.objects()).hasSize(1);
+      Detection dog = white.objects().getFirst();
+      assertThat(dog.label()).isEqualTo("dog");
+      assertThat(dog.confidence()).isCloseTo(1f, org.assertj.core.data.Offset.offset(0.01f));
+      // The centre half of the 416 px input is the centre half of the 800x600 photo.
+      assertThat(dog.x1()).isCloseTo(200f, org.assertj.core.data.Offset.offset(2f));
+      assertThat(dog.x2()).isCloseTo(600f, org.assertj.core.data.Offset.offset(2f));
+      assertThat(dog.y1()).isCloseTo(150f, org.assertj.core.data.Offset.offset(2f));
+      assertThat(dog.y2()).isCloseTo(450f, org.assertj.core.data.Offset.offset(2f));
+      assertThat(white.model()).isEqualTo("yolo-v8");
+
+      assertThat(detect(d, filled(800, 600, (byte) 0)).objects()).as("a black photo scores 0").isEmpty();
+      Detections grey = detect(d, filled(640, 480, (byte) 128));
+      assertThat(grey.objects().getFirst().confidence()).isCloseTo(128 / 255f, org.assertj.core.data.Offset.offset(0.01f));
+    }
+  }
+
+  private static RgbImage filled(int w, int h, byte v) {
+    byte[] rgb = new byte[w * h * 3];
+    java.util.Arrays.fill(rgb, v);
+    return new RgbImage(w, h, rgb);
+  }
+
   @Test
   void rowsOfAStockExport() {
     assertThat(YoloDetector.rows(640)).isEqualTo(8400);
