@@ -286,15 +286,9 @@ class VisionApiTest {
     throw new AssertionError(name + " is not in /metrics");
   }
 
-  private static void awaitGauge(TestNode n, String name, java.util.function.DoublePredicate ok, String what)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    double v = gauge(n, name);
-    while (!ok.test(v) && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-      v = gauge(n, name);
-    }
-    assertThat(ok.test(v)).as(what + " (" + name + " = " + v + ")").isTrue();
+  private static void awaitGauge(TestNode n, String name, java.util.function.DoublePredicate ok, String what) {
+    io.parley.api.support.Poll.until(java.time.Duration.ofSeconds(10), what + " (" + name + ")", () -> gauge(n, name),
+        ok::test);
   }
 
   /** A valid PNG header of {@code w} x {@code h} with a tiny compressed stream of zeros. */
