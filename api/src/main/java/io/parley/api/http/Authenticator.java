@@ -2,6 +2,8 @@ package io.parley.api.http;
 
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
@@ -33,25 +35,30 @@ public final class Authenticator implements AuthenticationHandler {
   public void handle(RoutingContext ctx) {
     Operation op = contract.findOperation(ctx.request().path(), ctx.request().method());
     boolean required = op != null && !op.getSecurityRequirements().isEmpty();
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      if (required) {
-        ctx.fail(new ParleyException(Reason.UNAUTHENTICATED, "a bearer access token is required"));
-      } else {
-        ctx.next();
-      }
-      return;
-    }
-    jwt.authenticate(new TokenCredentials(header.substring(7).trim())).onComplete(ar -> {
+    verify(ctx.request()).onComplete(ar -> {
       if (ar.succeeded()) {
-        ctx.put(CLAIMS, ar.result().principal());
+        ctx.put(CLAIMS, ar.result());
         ctx.next();
       } else if (required) {
-        ctx.fail(new ParleyException(Reason.UNAUTHENTICATED, "access token is invalid or expired"));
+        ctx.fail(ar.cause());
       } else {
         ctx.next();
       }
     });
+  }
+
+  /**
+   * The verified claims of the request's {@code Bearer} token; fails {@code UNAUTHENTICATED} when
+   * it carries none or one that is invalid or expired.
+   */
+  Future<JsonObject> verify(HttpServerRequest req) {
+    String header = req.getHeader("Authorization");
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Future.failedFuture(new ParleyException(Reason.UNAUTHENTICATED, "a bearer access token is required"));
+    }
+    return jwt.authenticate(new TokenCredentials(header.substring(7).trim()))
+        .transform(ar -> ar.succeeded() ? Future.succeededFuture(ar.result().principal())
+            : Future.failedFuture(new ParleyException(Reason.UNAUTHENTICATED, "access token is invalid or expired")));
   }
 
   /** The verified token claims of this request, or null. */

@@ -96,29 +96,27 @@ final class MealRoutes {
       }
       Instant when = loggedAt;
       boolean keep = store.equals("true");
-      byte[] photoBytes = upload.data().getBytes();
-      io.vertx.core.Future.succeededFuture(photoBytes)
-          .compose(bytes -> vision.analyze(bytes).compose(a -> {
-            JsonObject estimate = nutrition.estimate(a.objects(), a.decoded().width(), a.decoded().height());
-            if (estimate.getJsonArray("items").isEmpty()) {
-              throw new ApiProblem(422, "no_food_detected", "no food was recognised in the photo (seen: "
-                  + (a.objects().isEmpty() ? "nothing" : String.join(", ", a.objects().stream().map(o -> o.label())
-                  .distinct().toList())) + "); nothing was logged", null);
-            }
-            MealStore.Photo photo = keep ? new MealStore.Photo(bytes, mime(a.decoded().format())) : null;
-            String model = vision.detector().map(d -> d.model() + " " + d.modelVersion()).orElse(null);
-            return meals.create(user, when, estimate, model, photo, Instant.now().plus(vision.config().imageRetention()))
-                .map(m -> m.put("reference", estimate.getString("reference"))
-                    .put("nutrition_source", nutrition.source()));
-          }))
-          .onComplete(ar -> {
-            if (ar.failed()) {
-              ctx.fail(ar.cause());
-              return;
-            }
-            ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
-                .putHeader("Location", MEALS + "/" + ar.result().getString("id")).end(ar.result().toBuffer());
-          });
+      byte[] bytes = upload.data().getBytes();
+      vision.analyze(bytes).compose(a -> {
+        JsonObject estimate = nutrition.estimate(a.objects(), a.decoded().width(), a.decoded().height());
+        if (estimate.getJsonArray("items").isEmpty()) {
+          throw new ApiProblem(422, "no_food_detected", "no food was recognised in the photo (seen: "
+              + (a.objects().isEmpty() ? "nothing" : String.join(", ", a.objects().stream().map(o -> o.label())
+              .distinct().toList())) + "); nothing was logged", null);
+        }
+        MealStore.Photo photo = keep ? new MealStore.Photo(bytes, mime(a.decoded().format())) : null;
+        String model = vision.detector().map(d -> d.model() + " " + d.modelVersion()).orElse(null);
+        return meals.create(user, when, estimate, model, photo, Instant.now().plus(vision.config().imageRetention()))
+            .map(m -> m.put("reference", estimate.getString("reference"))
+                .put("nutrition_source", nutrition.source()));
+      }).onComplete(ar -> {
+        if (ar.failed()) {
+          ctx.fail(ar.cause());
+          return;
+        }
+        ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+            .putHeader("Location", MEALS + "/" + ar.result().getString("id")).end(ar.result().toBuffer());
+      });
     });
   }
 

@@ -34,12 +34,12 @@ final class MemoryUploads implements BodyHandler {
   private final BodyHandler other;
   private final long limit;
   private final long budget;
-  private final io.vertx.ext.auth.jwt.JWTAuth jwt;
+  private final Authenticator authenticator;
   /** Body bytes held by the requests in progress, over all event loops. */
   private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
 
-  MemoryUploads(BodyHandler other, long limit, long budget, io.vertx.ext.auth.jwt.JWTAuth jwt) {
-    this.jwt = jwt;
+  MemoryUploads(BodyHandler other, long limit, long budget, Authenticator authenticator) {
+    this.authenticator = authenticator;
     this.other = other;
     this.limit = limit;
     this.budget = budget;
@@ -79,17 +79,10 @@ final class MemoryUploads implements BodyHandler {
     }
     // Only a signed-in user's photo is read: the token is checked before the first body byte, so an
     // anonymous client cannot hold upload memory (the route's own authentication runs again later).
-    String auth = req.getHeader(HttpHeaders.AUTHORIZATION);
-    if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      ctx.fail(new io.parley.core.ParleyException(io.parley.core.ParleyException.Reason.UNAUTHENTICATED,
-          "a bearer access token is required"));
-      return;
-    }
     req.pause();
-    jwt.authenticate(new io.vertx.ext.auth.authentication.TokenCredentials(auth.substring(7).trim())).onComplete(ar -> {
+    authenticator.verify(req).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(new io.parley.core.ParleyException(io.parley.core.ParleyException.Reason.UNAUTHENTICATED,
-            "access token is invalid or expired"));
+        ctx.fail(ar.cause());
       } else {
         read(ctx, req);
       }
