@@ -49,28 +49,27 @@ echo "bench/vision: compiling the api module and its benchmarks (mvn test-compil
 MACHINE="$(machine)"
 
 # --- engines: DJL against ONNX Runtime on the same weights ----------------------------------------
-# One JVM per engine and thread count (see VisionBench), alternating, ROUNDS rounds; medians.
-ENGINE_RUNS=25
+# Per round and thread count: one paired run (DJL and ONNX Runtime taking turns, see VisionBench)
+# and one JVM for DJL op by op. ROUNDS rounds; medians.
+ENGINE_RUNS=50
 DJL_CP="$ROOT/inference/target/test-classes:$ROOT/inference/target/classes:$ROOT/core/target/classes:$(cat "$CLASSPATH_FILE")"
 ORT_JAR="$(tr ':' '\n' <"$CLASSPATH_FILE" | grep '/onnxruntime-[0-9.]*\.jar$' | head -n 1)"
 [[ -n $ORT_JAR ]] || die "the onnxruntime jar is not on the classpath"
 ORT_CP="$ROOT/inference/target/test-classes:$ROOT/inference/target/classes:$ROOT/core/target/classes:$ORT_JAR"
-engine_ms() { # engine threads -> median ms (one JVM)
-  local cp="$DJL_CP"
-  [[ $1 == ort ]] && cp="$ORT_CP"
-  (cd "$ROOT" && "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$cp" io.parley.inference.bench.VisionBench \
-    "$1" "$2" "$ENGINE_RUNS" "$WORK/engines") 2>"$WORK/engine.err" | grep '^{' | tail -n 1 |
-    python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["ms"])' ||
+engine_json() { # engine threads [ort classpath] -> the bench's JSON line (one JVM, two for pair)
+  (cd "$ROOT" && "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$DJL_CP" io.parley.inference.bench.VisionBench \
+    "$1" "$2" "$ENGINE_RUNS" "$WORK/engines" "${@:3}") 2>"$WORK/engine.err" | grep '^{' | tail -n 1 | grep . ||
     { cat "$WORK/engine.err" >&2; die "VisionBench $1 $2 failed"; }
 }
+field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1"; }
 declare -A MS
-echo "bench/vision: engines, $ROUNDS rounds (DJL compiled, DJL op by op and ONNX Runtime, 1 and 2 threads, one JVM each)"
+echo "bench/vision: engines, $ROUNDS rounds (DJL compiled and ONNX Runtime side by side, DJL op by op; 1 and 2 threads)"
 for ((r = 1; r <= ROUNDS; r++)); do
   for t in 1 2; do
-    if ((r % 2)); then order="djl djl-eager ort"; else order="ort djl-eager djl"; fi
-    for e in $order; do
-      MS[$e-$t]+="$(engine_ms "$e" "$t") "
-    done
+    pair="$(engine_json pair "$t" "$ORT_CP")"
+    MS[djl-$t]+="$(field djl_ms <<<"$pair") "
+    MS[ort-$t]+="$(field ort_ms <<<"$pair") "
+    MS[djl-eager-$t]+="$(engine_json djl-eager "$t" | field ms) "
   done
   echo "round $r/$ROUNDS: ms djl-1 [${MS[djl-1]}] eager-1 [${MS[djl-eager-1]}] ort-1 [${MS[ort-1]}]" \
     "djl-2 [${MS[djl-2]}] eager-2 [${MS[djl-eager-2]}] ort-2 [${MS[ort-2]}]"
@@ -92,16 +91,19 @@ write_engines_section() {
 ## vision/engines: DJL (PyTorch) against ONNX Runtime on the NanoDet-m weights (`./parley bench vision`)
 
 `VisionBench` (inference/src/test/java/io/parley/inference/bench): one forward pass of NanoDet-m on a
-letterboxed 416x416 photo (darknet's `dog.jpg`), median of 25 passes after 30 warm-up passes, at 1
-and 2 intra-op threads. **DJL**: what Parley serves with on a CPU, DJL 0.35.1's PyTorch engine
+letterboxed 416x416 photo (darknet's `dog.jpg`), input in and outputs copied out to Java arrays,
+at 1 and 2 intra-op threads. **DJL**: what Parley serves with on a CPU, DJL 0.35.1's PyTorch engine
 (libtorch 2.7.1) running the graph compiled to one TorchScript module (`CompiledGraph`: fused,
-prepacked oneDNN convolutions); **op by op**: Parley's `GraphExecutor` calling DJL NDArray
-operations eagerly (the path a GPU takes). **ONNX Runtime 1.29**: the same graph exported to ONNX
-by `OnnxExport` (test code), all graph optimizations on; its outputs must agree with DJL's within
-1e-3 or the run fails. One JVM per engine and thread count (DJL fixes its threads at load; ONNX
-Runtime crashes in a JVM that also has DJL's PyTorch jars on its classpath), alternating, 5 rounds;
-medians of the rounds. **ratio** = ONNX Runtime ms ÷ DJL ms (DJL's throughput relative to ONNX
-Runtime's; goal >= 0.8). Rows before the compiled module have "–" for op by op: DJL was op by op.
+prepacked oneDNN convolutions) on a channels-last photo; **op by op**: Parley's `GraphExecutor`
+calling DJL NDArray operations eagerly (the path a GPU takes). **ONNX Runtime 1.29**: the same
+graph exported to ONNX by `OnnxExport` (test code), all graph optimizations on; its outputs must
+agree with DJL's within 1e-3 or the run fails. DJL and ONNX Runtime run **side by side**: two
+JVMs (ONNX Runtime crashes in a JVM that also has DJL's PyTorch jars) taking turns of 5 passes,
+the order swapped every turn, 30 warm-up and 50 timed passes each, so both see the same moments
+of a shared machine (rows before 2026-12-03T17Z: separate JVMs a minute apart, 25 passes, ONNX
+Runtime's outputs not copied out). 5 rounds; medians of the rounds. **ratio** = ONNX Runtime ms ÷
+DJL ms (DJL's throughput relative to ONNX Runtime's; goal >= 0.8). Rows before the compiled module
+have "–" for op by op: DJL was op by op.
 
 | date (UTC) | commit | machine | command | DJL ms 1 / 2 threads | ONNX Runtime ms 1 / 2 threads | ratio 1 / 2 threads | goal | DJL op by op ms 1 / 2 threads |
 |---|---|---|---|---|---|---|---|---|

@@ -102,8 +102,17 @@ public final class CompiledGraph implements GraphRunner {
 
   @Override
   public List<float[]> run(float[] images, Shape shape) {
+    return run(images, shape, false);
+  }
+
+  @Override
+  public List<float[]> runChannelsLast(float[] images, Shape shape) {
+    return run(images, shape, true);
+  }
+
+  private List<float[]> run(float[] images, Shape shape, boolean nhwc) {
     try (NDManager run = manager.newSubManager()) {
-      NDArray input = GraphExecutor.channelsLast(images, shape, run);
+      NDArray input = nhwc ? GraphExecutor.nhwcInput(images, shape, run) : GraphExecutor.channelsLast(images, shape, run);
       IValue x = IValue.from((PtNDArray) input);
       try (IValue out = module.forward(x, params)) {
         List<float[]> results = new ArrayList<>();

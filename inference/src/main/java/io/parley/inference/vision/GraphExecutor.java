@@ -266,11 +266,20 @@ public final class GraphExecutor implements GraphRunner {
    */
   @Override
   public List<float[]> run(float[] images, Shape shape) {
+    return run(images, shape, false);
+  }
+
+  @Override
+  public List<float[]> runChannelsLast(float[] images, Shape shape) {
+    return run(images, shape, true);
+  }
+
+  private List<float[]> run(float[] images, Shape shape, boolean nhwc) {
     try (NDManager run = manager.newSubManager()) {
       Map<String, Value> env = new HashMap<>();
       // Channels-last memory (NHWC strides behind the NCHW view): PyTorch's CPU convolutions run
-      // faster on it and keep it from layer to layer. The transpose-flatten-reshape-transpose makes it.
-      NDArray channelsLast = channelsLast(images, shape, run);
+      // faster on it and keep it from layer to layer.
+      NDArray channelsLast = nhwc ? nhwcInput(images, shape, run) : channelsLast(images, shape, run);
       env.put(input, new Value(channelsLast, false, script == null ? null : GraphScript.INPUT));
       long batch = shape.get(0);
       for (Step s : steps) {
@@ -291,7 +300,24 @@ public final class GraphExecutor implements GraphRunner {
     }
   }
 
-  /** {@code images} (NCHW values) as an NCHW array over channels-last memory, owned by {@code run}. */
+  /**
+   * {@code images} (NHWC values) as an NCHW array over them, owned by {@code run}: one copy into
+   * native memory and a view.
+   */
+  static NDArray nhwcInput(float[] images, Shape shape, NDManager run) {
+    if (shape.dimension() != 4) {
+      throw new IllegalArgumentException("a channels-last input is 4-d, not " + shape);
+    }
+    // The first shape.size() values: callers may pass a reused buffer larger than this batch.
+    NDArray nhwc = run.create(java.nio.FloatBuffer.wrap(images, 0, Math.toIntExact(shape.size())),
+        new Shape(shape.get(0), shape.get(2), shape.get(3), shape.get(1)));
+    return own(nhwc.transpose(0, 3, 1, 2), run);
+  }
+
+  /**
+   * {@code images} (NCHW values) as an NCHW array over channels-last memory, owned by {@code run}
+   * (the transpose-flatten-reshape-transpose copies them into that layout).
+   */
   static NDArray channelsLast(float[] images, Shape shape, NDManager run) {
     // The first shape.size() values: callers may pass a reused buffer larger than this batch.
     NDArray nchw = run.create(java.nio.FloatBuffer.wrap(images, 0, Math.toIntExact(shape.size())), shape);

@@ -12,6 +12,12 @@ public interface GraphRunner extends AutoCloseable {
    */
   List<float[]> run(float[] images, Shape shape);
 
+  /**
+   * As {@link #run}, with {@code images} laid out channels-last ([batch, H, W, C] values; {@code shape}
+   * is still NCHW): the layout PyTorch's CPU convolutions run on, so the input is not copied into it.
+   */
+  List<float[]> runChannelsLast(float[] images, Shape shape);
+
   @Override
   void close();
 }

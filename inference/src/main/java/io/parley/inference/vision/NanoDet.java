@@ -38,6 +38,19 @@ public final class NanoDet {
 
   /** Letterboxes {@code image} into {@code out} at {@code offset} (3 x SIZE x SIZE floats, planar RGB). */
   public static Letterbox preprocess(RgbImage image, float[] out, int offset) {
+    return letterbox(image, out, offset, 1, SIZE * SIZE);
+  }
+
+  /**
+   * As {@link #preprocess}, channels-last: SIZE x SIZE x 3 floats, RGB interleaved (for
+   * {@link GraphRunner#runChannelsLast}).
+   */
+  public static Letterbox preprocessChannelsLast(RgbImage image, float[] out, int offset) {
+    return letterbox(image, out, offset, 3, 1);
+  }
+
+  /** Pixel p's channel c goes to {@code out[offset + p * pixelStride + c * channelStride]}. */
+  private static Letterbox letterbox(RgbImage image, float[] out, int offset, int pixelStride, int channelStride) {
     int w = image.width();
     int h = image.height();
     float scale = Math.min((float) SIZE / w, (float) SIZE / h);
@@ -60,7 +73,7 @@ public final class NanoDet {
         int x1 = Math.min((int) fx, w - 1);
         int x2 = Math.min(x1 + 1, w - 1);
         float wx = fx - x1;
-        int o = offset + (y0 + y) * SIZE + (x0 + x);
+        int o = offset + ((y0 + y) * SIZE + (x0 + x)) * pixelStride;
         for (int c = 0; c < 3; c++) {
           float a = rgb[(y1 * w + x1) * 3 + c] & 0xff;
           float b = rgb[(y1 * w + x2) * 3 + c] & 0xff;
@@ -68,7 +81,7 @@ public final class NanoDet {
           float e = rgb[(y2 * w + x2) * 3 + c] & 0xff;
           float top = a + (b - a) * wx;
           float bottom = d + (e - d) * wx;
-          out[o + c * plane] = (top + (bottom - top) * wy) / 255f;
+          out[o + c * channelStride] = (top + (bottom - top) * wy) / 255f;
         }
       }
     }

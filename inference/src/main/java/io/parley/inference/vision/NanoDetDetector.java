@@ -261,7 +261,7 @@ public final class NanoDetDetector implements ObjectDetector {
     float[] blank = new float[3 * NanoDet.SIZE * NanoDet.SIZE];
     java.util.Arrays.fill(blank, NanoDet.PAD);
     for (int i = 0; i < WARMUP_PASSES && !queue.closed(); i++) {
-      executor.run(blank, new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE));
+      executor.runChannelsLast(blank, new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE));
     }
     LOG.debug("vision: worker warmed in {} ms", (System.nanoTime() - t0) / 1_000_000);
   }
@@ -274,10 +274,10 @@ public final class NanoDetDetector implements ObjectDetector {
     try {
       NanoDet.Letterbox[] boxes = new NanoDet.Letterbox[n];
       for (int i = 0; i < n; i++) {
-        boxes[i] = NanoDet.preprocess(batch.get(i).image(), input, i * plane);
+        boxes[i] = NanoDet.preprocessChannelsLast(batch.get(i).image(), input, i * plane);
       }
       long prepared = System.nanoTime();
-      List<float[]> outputs = executor.run(input, new Shape(n, 3, NanoDet.SIZE, NanoDet.SIZE));
+      List<float[]> outputs = executor.runChannelsLast(input, new Shape(n, 3, NanoDet.SIZE, NanoDet.SIZE));
       long inferred = System.nanoTime();
       float[][] scores = new float[NanoDet.STRIDES.length][];
       float[][] sides = new float[NanoDet.STRIDES.length][];

@@ -10,8 +10,11 @@ import io.parley.inference.vision.NanoDet;
 import io.parley.inference.vision.NanoDetDetector;
 import io.parley.inference.vision.Photos;
 import io.parley.inference.vision.TfjsGraph;
+import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,23 +24,27 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * NanoDet-m's forward pass on DJL (PyTorch engine) and on ONNX Runtime 1.29 with the same weights
  * ({@link OnnxExport}), at a given intra-op thread count: one 416x416 letterboxed photo per pass,
  * median milliseconds of {@code runs} passes after {@link #WARMUP}. Prints one JSON line. Engines:
  * {@code djl} is what Parley serves with on a CPU, the graph compiled to TorchScript
- * ({@link CompiledGraph}); {@code djl-eager} is {@link GraphExecutor} op by op; {@code ort}.
+ * ({@link CompiledGraph}); {@code djl-eager} is {@link GraphExecutor} op by op; {@code pair} times
+ * {@code djl} and ONNX Runtime side by side.
  *
- * <p>Two JVMs, one per engine, run alternately by {@code bench/vision.sh}: DJL fixes its thread
- * count when its engine loads, and ONNX Runtime's native start crashes a JVM that also has DJL's
- * PyTorch jars on its classpath (seen here; the ORT run gets a classpath with ORT alone). The DJL run
- * writes the ONNX model and its own outputs; the ORT run must agree with them within 1e-3, so both
- * compute the same network.
+ * <p>ONNX Runtime's native start crashes a JVM that also has DJL's PyTorch jars on its classpath
+ * (seen here), so {@code pair} starts a second JVM with ONNX Runtime alone ({@code ort-serve}) and
+ * the two take turns in blocks of {@link #BLOCK} passes, the order swapped every block, one idle on
+ * a pipe while the other runs: both engines see the same moments of a shared machine, which
+ * separate runs a minute apart did not (their ratio moved by 0.1 from one run to the next here).
+ * The DJL side writes the ONNX model and its own outputs; ONNX Runtime's must agree within 1e-3, so
+ * both compute the same network.
  *
  * <pre>
  * java ... VisionBench djl|djl-eager THREADS RUNS WORKDIR
- * java ... VisionBench ort THREADS RUNS WORKDIR
+ * java ... VisionBench pair THREADS RUNS WORKDIR ORT_CLASSPATH
  * </pre>
  */
 public final class VisionBench {
@@ -54,14 +61,24 @@ public final class VisionBench {
       int s = NanoDet.SIZE;
       float[] input = new float[3 * s * s];
       NanoDet.preprocess(Photos.rgb(Photos.darknet("dog.jpg")), input, 0);
-      double ms = switch (engine) {
-        case "djl" -> djl(threads, runs, work, input, true);
-        case "djl-eager" -> djl(threads, runs, work, input, false);
-        case "ort" -> ort(threads, runs, work, input);
-        default -> throw new IllegalArgumentException("engine: djl, djl-eager or ort, not " + engine);
-      };
-      System.out.println(String.format(Locale.ROOT, "{\"bench\":\"vision-engine\",\"engine\":\"%s\",\"threads\":%d,"
-          + "\"runs\":%d,\"ms\":%.2f}", engine, threads, runs, ms));
+      // DJL gets the photo as a Parley worker does, channels-last; ONNX Runtime takes NCHW.
+      float[] nhwc = new float[input.length];
+      NanoDet.preprocessChannelsLast(Photos.rgb(Photos.darknet("dog.jpg")), nhwc, 0);
+      if (engine.equals("ort-serve")) {
+        ortServe(threads, work, input);
+      } else if (engine.equals("pair")) {
+        double[] ms = pair(threads, runs, work, nhwc, args[4]);
+        System.out.println(String.format(Locale.ROOT, "{\"bench\":\"vision-engine\",\"engine\":\"pair\",\"threads\":%d,"
+            + "\"runs\":%d,\"djl_ms\":%.2f,\"ort_ms\":%.2f}", threads, runs, ms[0], ms[1]));
+      } else {
+        double ms = switch (engine) {
+          case "djl" -> djl(threads, runs, work, nhwc, true);
+          case "djl-eager" -> djl(threads, runs, work, nhwc, false);
+          default -> throw new IllegalArgumentException("engine: djl, djl-eager or pair, not " + engine);
+        };
+        System.out.println(String.format(Locale.ROOT, "{\"bench\":\"vision-engine\",\"engine\":\"%s\",\"threads\":%d,"
+            + "\"runs\":%d,\"ms\":%.2f}", engine, threads, runs, ms));
+      }
     } catch (Exception e) {
       e.printStackTrace();
       exit = 1;
@@ -69,7 +86,20 @@ public final class VisionBench {
     System.exit(exit);
   }
 
-  private static double djl(int threads, int runs, Path work, float[] input, boolean compiled) throws Exception {
+  /** What to do with a ready pass: time it alone, or side by side with ONNX Runtime. */
+  private interface Timing<T> {
+    T of(Pass pass) throws Exception;
+  }
+
+  private static double djl(int threads, int runs, Path work, float[] nhwc, boolean compiled) throws Exception {
+    return djl(threads, work, nhwc, compiled, pass -> time(runs, pass));
+  }
+
+  /**
+   * Sets up DJL (writing the ONNX model and DJL's outputs for the ONNX Runtime side), then
+   * {@code timing}; {@code nhwc} is the photo channels-last.
+   */
+  private static <T> T djl(int threads, Path work, float[] nhwc, boolean compiled, Timing<T> timing) throws Exception {
     if (org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
       root.setLevel(ch.qos.logback.classic.Level.ERROR);
     }
@@ -83,7 +113,7 @@ public final class VisionBench {
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
          GraphRunner djl = compiled ? CompiledGraph.compile(new GraphExecutor(graph, manager), manager, shape)
              : new GraphExecutor(graph, manager)) {
-      List<float[]> out = djl.run(input, shape);
+      List<float[]> out = djl.runChannelsLast(nhwc, shape);
       try (DataOutputStream o = new DataOutputStream(Files.newOutputStream(work.resolve("djl-outputs.bin")))) {
         o.writeInt(out.size());
         for (int i = 0; i < out.size(); i++) {
@@ -94,11 +124,67 @@ public final class VisionBench {
           }
         }
       }
-      return time(runs, () -> djl.run(input, shape));
+      return timing.of(() -> djl.runChannelsLast(nhwc, shape));
     }
   }
 
-  private static double ort(int threads, int runs, Path work, float[] input) throws Exception {
+  /**
+   * DJL (compiled) and ONNX Runtime (a child JVM on {@code ortClasspath}) in turns of {@link #BLOCK}
+   * passes: {@link #WARMUP} passes each, then {@code runs} timed passes each. Returns the medians,
+   * DJL's first.
+   */
+  private static double[] pair(int threads, int runs, Path work, float[] nhwc, String ortClasspath)
+      throws Exception {
+    return djl(threads, work, nhwc, true, pass -> {
+      String javaBin = ProcessHandle.current().info().command().orElseThrow();
+      Process child = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", ortClasspath,
+          VisionBench.class.getName(), "ort-serve", Integer.toString(threads), "0", work.toString())
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      try (var from = new BufferedReader(new InputStreamReader(child.getInputStream()));
+           var to = new PrintWriter(child.getOutputStream(), true)) {
+        String ready = from.readLine();
+        if (!"ready".equals(ready)) {
+          throw new IllegalStateException("ONNX Runtime side did not start (" + ready + ")");
+        }
+        List<Double> djlMs = new ArrayList<>();
+        List<Double> ortMs = new ArrayList<>();
+        int blocks = (WARMUP + runs + BLOCK - 1) / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+          for (int turn = 0; turn < 2; turn++) {
+            if ((turn == 0) == (b % 2 == 0)) {
+              to.println("run " + BLOCK);
+              String line = from.readLine();
+              if (line == null || !line.startsWith("ms ")) {
+                throw new IllegalStateException("ONNX Runtime side: " + line);
+              }
+              for (String v : line.substring(3).split(",")) {
+                ortMs.add(Double.parseDouble(v));
+              }
+            } else {
+              for (int i = 0; i < BLOCK; i++) {
+                long t0 = System.nanoTime();
+                pass.run();
+                djlMs.add((System.nanoTime() - t0) / 1e6);
+              }
+            }
+          }
+        }
+        to.println("quit");
+        if (!child.waitFor(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("ONNX Runtime side did not stop");
+        }
+        return new double[] {median(djlMs.subList(WARMUP, WARMUP + runs)), median(ortMs.subList(WARMUP, WARMUP + runs))};
+      } finally {
+        child.destroyForcibly();
+      }
+    });
+  }
+
+  /**
+   * The ONNX Runtime side of {@code pair}: loads the exported model, checks its outputs against
+   * DJL's, prints {@code ready}, then answers each {@code run K} line with K pass times.
+   */
+  private static void ortServe(int threads, Path work, float[] input) throws Exception {
     Map<String, float[]> expected = new TreeMap<>();
     try (DataInputStream in = new DataInputStream(Files.newInputStream(work.resolve("djl-outputs.bin")))) {
       int n = in.readInt();
@@ -137,16 +223,33 @@ public final class VisionBench {
         throw new IllegalStateException("ONNX Runtime and DJL disagree by " + worst);
       }
       System.err.printf(Locale.ROOT, "ort: outputs agree with DJL's within %.1e%n", worst);
-      return time(runs, () -> {
-        try (var t = ai.onnxruntime.OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
-             var r = session.run(Map.of("input", t))) {
-          return r.size();
+      var in = new BufferedReader(new InputStreamReader(System.in));
+      System.out.println("ready");
+      System.out.flush();
+      for (String line; (line = in.readLine()) != null && line.startsWith("run "); ) {
+        int k = Integer.parseInt(line.substring(4).trim());
+        StringBuilder ms = new StringBuilder("ms ");
+        for (int i = 0; i < k; i++) {
+          long t0 = System.nanoTime();
+          try (var t = ai.onnxruntime.OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
+               var r = session.run(Map.of("input", t))) {
+            // The outputs copied out to Java arrays, as DJL's pass does (and a detector must).
+            for (var output : r) {
+              FloatBuffer fb = ((ai.onnxruntime.OnnxTensor) output.getValue()).getFloatBuffer();
+              fb.get(new float[fb.remaining()]);
+            }
+          }
+          ms.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.4f", (System.nanoTime() - t0) / 1e6));
         }
-      });
+        System.out.println(ms);
+        System.out.flush();
+      }
     }
   }
 
   static final int WARMUP = 30;
+  /** Passes per turn in {@code pair}. */
+  static final int BLOCK = 5;
 
   private interface Pass {
     Object run() throws Exception;
@@ -164,7 +267,11 @@ public final class VisionBench {
       pass.run();
       ms.add((System.nanoTime() - t0) / 1e6);
     }
-    double[] a = ms.stream().mapToDouble(Double::doubleValue).toArray();
+    return median(ms);
+  }
+
+  private static double median(List<Double> values) {
+    double[] a = values.stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(a);
     return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
   }

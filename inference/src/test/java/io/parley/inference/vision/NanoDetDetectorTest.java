@@ -89,6 +89,39 @@ class NanoDetDetectorTest {
   }
 
   @Test
+  void aChannelsLastPhotoGivesTheSameOutputsAsAPlanarOne() throws Exception {
+    NanoDetDetector.pytorch(2);
+    TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve("nanodet/model.json"));
+    RgbImage photo = Photos.rgb(Photos.darknet("dog.jpg"));
+    float[] planar = new float[3 * NanoDet.SIZE * NanoDet.SIZE];
+    float[] interleaved = new float[planar.length];
+    NanoDet.Letterbox a = NanoDet.preprocess(photo, planar, 0);
+    NanoDet.Letterbox b = NanoDet.preprocessChannelsLast(photo, interleaved, 0);
+    assertThat(b).isEqualTo(a);
+    // The same values, moved: pixel (y, x) channel c is planar[c * SIZE * SIZE + y * SIZE + x].
+    int plane = NanoDet.SIZE * NanoDet.SIZE;
+    for (int p : new int[] {0, 210 * NanoDet.SIZE + 200, plane - 1}) {
+      for (int c = 0; c < 3; c++) {
+        assertThat(interleaved[p * 3 + c]).isEqualTo(planar[c * plane + p]);
+      }
+    }
+    Shape shape = new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE);
+    for (boolean compiled : new boolean[] {false, true}) {
+      try (NDManager manager = NDManager.newBaseManager("PyTorch");
+           GraphRunner runner = compiled ? CompiledGraph.compile(new GraphExecutor(graph, manager), manager, shape)
+               : new GraphExecutor(graph, manager)) {
+        List<float[]> expected = runner.run(planar, shape);
+        List<float[]> actual = runner.runChannelsLast(interleaved, shape);
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+          assertThat(actual.get(i)).as("output " + i + ", compiled " + compiled)
+              .containsExactly(expected.get(i), within(1e-5f));
+        }
+      }
+    }
+  }
+
+  @Test
   void repeatedRunsLeaveNoArraysBehind() throws Exception {
     NanoDetDetector.pytorch(2);
     TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve("nanodet/model.json"));
