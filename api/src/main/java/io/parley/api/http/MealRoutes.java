@@ -7,6 +7,7 @@ import io.parley.api.vision.VisionServices;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -96,8 +97,9 @@ final class MealRoutes {
       }
       Instant when = loggedAt;
       boolean keep = store.equals("true");
-      byte[] bytes = upload.data().getBytes();
-      vision.analyze(bytes).compose(a -> {
+      Buffer data = upload.data();
+      // The copy out of the upload buffer (up to PARLEY_PHOTO_MAX_BYTES) on a worker, as the analyze route does.
+      vision.decoders().executeBlocking(data::getBytes, false).compose(bytes -> vision.analyze(bytes).compose(a -> {
         JsonObject estimate = nutrition.estimate(a.objects(), a.decoded().width(), a.decoded().height());
         if (estimate.getJsonArray("items").isEmpty()) {
           throw new ApiProblem(422, "no_food_detected", "no food was recognised in the photo (seen: "
@@ -109,7 +111,7 @@ final class MealRoutes {
         return meals.create(user, when, estimate, model, photo, Instant.now().plus(vision.config().imageRetention()))
             .map(m -> m.put("reference", estimate.getString("reference"))
                 .put("nutrition_source", nutrition.source()));
-      }).onComplete(ar -> {
+      })).onComplete(ar -> {
         if (ar.failed()) {
           ctx.fail(ar.cause());
           return;

@@ -77,6 +77,9 @@ public final class VisionLoad {
       // The clients share the cores with the server: a Vert.x client on one event loop of its own
       // (the JDK's HttpClient spent twice the CPU per request, a selector thread and a pool).
       io.vertx.core.Vertx clientVertx = io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(1));
+      java.util.concurrent.CompletableFuture<Long> loop = new java.util.concurrent.CompletableFuture<>();
+      clientVertx.runOnContext(v -> loop.complete(Thread.currentThread().threadId()));
+      CPU.clientLoop = loop.get(10, java.util.concurrent.TimeUnit.SECONDS);
       HttpClient client = clientVertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(true),
           new io.vertx.core.http.PoolOptions().setHttp1MaxSize(clients));
       // Warm-up: JIT, libtorch's allocator, the HTTP connections. The HTTP path has far more code to
@@ -218,6 +221,8 @@ public final class VisionLoad {
         (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private Map<Long, Long> lastThreads = new java.util.HashMap<>();
     private long lastProcess;
+    /** The load generator's event loop: named like the server's, told apart by its id. */
+    private volatile long clientLoop = -1;
 
     CpuLedger() {
       since();
@@ -239,7 +244,9 @@ public final class VisionLoad {
         now.put(t.getThreadId(), cpu);
         double ms = (cpu - lastThreads.getOrDefault(t.getThreadId(), 0L)) / 1e6;
         if (ms > 0) {
-          groups.merge(t.getThreadName().replaceAll("[-#]?\\d+$", ""), ms, Double::sum);
+          String group = t.getThreadId() == clientLoop ? "client (its vert.x event loop)"
+              : t.getThreadName().replaceAll("[-#]?\\d+$", "");
+          groups.merge(group, ms, Double::sum);
           javaMs += ms;
         }
       }
