@@ -1,6 +1,7 @@
 package io.parley.inference.vision;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -113,18 +114,30 @@ public final class CompiledGraph implements GraphRunner {
   private List<float[]> run(float[] images, Shape shape, boolean nhwc) {
     try (NDManager run = manager.newSubManager()) {
       NDArray input = nhwc ? GraphExecutor.nhwcInput(images, shape, run) : GraphExecutor.channelsLast(images, shape, run);
-      IValue x = IValue.from((PtNDArray) input);
-      try (IValue out = module.forward(x, params)) {
-        List<float[]> results = new ArrayList<>();
-        for (IValue part : out.toIValueTuple()) {
-          try (part) {
-            results.add(part.toTensor((PtNDManager) run).toFloatArray());
-          }
-        }
-        return results;
-      } finally {
-        x.close();
+      List<float[]> results = new ArrayList<>();
+      for (NDArray output : forward(input)) {
+        results.add(output.toFloatArray());
       }
+      return results;
+    }
+  }
+
+  @Override
+  public NDList forward(NDArray input) {
+    if (!(input.getManager() instanceof PtNDManager target) || !(input instanceof PtNDArray x)) {
+      throw new IllegalArgumentException("the compiled graph takes PyTorch arrays");
+    }
+    IValue in = IValue.from(x);
+    try (IValue out = module.forward(in, params)) {
+      NDList results = new NDList();
+      for (IValue part : out.toIValueTuple()) {
+        try (part) {
+          results.add(part.toTensor(target));
+        }
+      }
+      return results;
+    } finally {
+      in.close();
     }
   }
 

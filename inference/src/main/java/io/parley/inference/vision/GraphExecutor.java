@@ -276,29 +276,55 @@ public final class GraphExecutor implements GraphRunner {
 
   private List<float[]> run(float[] images, Shape shape, boolean nhwc) {
     try (NDManager run = manager.newSubManager()) {
-      Map<String, Value> env = new HashMap<>();
       // Channels-last memory (NHWC strides behind the NCHW view): PyTorch's CPU convolutions run
       // faster on it and keep it from layer to layer.
       NDArray channelsLast = nhwc ? nhwcInput(images, shape, run) : channelsLast(images, shape, run);
-      env.put(input, new Value(channelsLast, false, script == null ? null : GraphScript.INPUT));
-      long batch = shape.get(0);
-      for (Step s : steps) {
-        Value out = step(s, env, run, batch);
-        if (out != null) {
-          env.put(s.node().name(), out);
-        }
-      }
       List<float[]> results = new ArrayList<>();
-      for (String o : graph.outputs()) {
-        Value v = materialize(value(o, env), run);
-        if (script != null) {
-          script.output(v.var());
-        }
-        results.add(v.array().toFloatArray());
+      for (NDArray output : outputs(channelsLast, run)) {
+        results.add(output.toFloatArray());
       }
       return results;
     }
   }
+
+  @Override
+  public NDList forward(NDArray x) {
+    NDManager target = x.getManager();
+    try (NDManager run = manager.newSubManager()) {
+      NDList results = new NDList();
+      for (NDArray output : outputs(x, run)) {
+        // Computed in this pass (moved out before the pass's arrays are freed), or a value the
+        // graph only passes through (copied, the original stays where it was).
+        NDArray kept = output.getManager() == run ? output : output.duplicate();
+        kept.attach(target);
+        results.add(kept);
+      }
+      return results;
+    }
+  }
+
+  /** Every step on {@code x}; the signature's outputs, in order, most of them owned by {@code run}. */
+  private List<NDArray> outputs(NDArray x, NDManager run) {
+    Map<String, Value> env = new HashMap<>();
+    env.put(input, new Value(x, false, script == null ? null : GraphScript.INPUT));
+    long batch = x.getShape().get(0);
+    for (Step s : steps) {
+      Value out = step(s, env, run, batch);
+      if (out != null) {
+        env.put(s.node().name(), out);
+      }
+    }
+    List<NDArray> results = new ArrayList<>();
+    for (String o : graph.outputs()) {
+      Value v = materialize(value(o, env), run);
+      if (script != null) {
+        script.output(v.var());
+      }
+      results.add(v.array());
+    }
+    return results;
+  }
+
 
   /**
    * {@code images} (NHWC values) as an NCHW array over them, owned by {@code run}: one copy into

@@ -1,5 +1,7 @@
 package io.parley.inference.vision;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 
@@ -17,6 +19,12 @@ public interface GraphRunner extends AutoCloseable {
    * is still NCHW): the layout PyTorch's CPU convolutions run on, so the input is not copied into it.
    */
   List<float[]> runChannelsLast(float[] images, Shape shape);
+
+  /**
+   * The graph's outputs for {@code input} (NCHW, best over channels-last memory), in signature order,
+   * as arrays of {@code input}'s manager: the forward of the DJL block a predictor runs.
+   */
+  NDList forward(NDArray input);
 
   @Override
   void close();

@@ -1,9 +1,13 @@
 package io.parley.inference.vision;
 
 import ai.djl.Device;
+import ai.djl.Model;
 import ai.djl.engine.Engine;
+import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.translate.TranslateException;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.vertx.core.Future;
@@ -23,11 +27,12 @@ import org.slf4j.LoggerFactory;
 /**
  * NanoDet-m (COCO, 80 classes) on DJL's PyTorch engine: the TensorFlow.js graph from
  * {@code models/nanodet} read by {@link GraphExecutor} and, on the CPU, compiled to one TorchScript
- * module ({@link CompiledGraph}; {@code compiled=false} or a GPU runs it op by op instead), with
- * {@link NanoDet}'s letterbox and decoding around it.
+ * module ({@link CompiledGraph}; {@code compiled=false} or a GPU runs it op by op instead), as the
+ * block of a DJL model whose predictor's translator ({@link NanoDetTranslator}) letterboxes the
+ * photos and decodes the boxes.
  *
  * <p><b>Threads.</b> {@code workers} platform threads ({@code parley-vision-N}), each with its own
- * executor and NDManager (one predictor per worker thread); PyTorch's intra-op pool has
+ * model, graph and predictor (one predictor per worker thread); PyTorch's intra-op pool has
  * {@code threads} threads ({@code ai.djl.pytorch.num_threads}, fixed when the engine first loads).
  * Nothing runs on the caller's thread: {@link #detect} queues and returns; the result completes on
  * the caller's Vert.x context.
@@ -223,23 +228,21 @@ public final class NanoDetDetector implements ObjectDetector {
   }
 
   private void work() {
-    try (NDManager manager = NDManager.newBaseManager(device, "PyTorch");
-         GraphRunner executor = runner(manager)) {
-      warm(executor);
-      List<DetectorQueue.Request> batch = new ArrayList<>();
-      // The worker's input, reused pass after pass and grown to the largest batch seen: a fresh
-      // 2 MB array per photo is a G1 humongous object, and one still queued at a young GC stays in
-      // the old generation until a concurrent mark.
-      float[] input = new float[0];
-      int plane = 3 * NanoDet.SIZE * NanoDet.SIZE;
-      while (!queue.closed()) {
-        batch.clear();
-        queue.nextBatch(batch, settings.maxBatch(), settings.batchWindow().toNanos(), 200);
-        if (!batch.isEmpty()) {
-          if (input.length < batch.size() * plane) {
-            input = new float[batch.size() * plane];
+    // One DJL model and predictor per worker: the model's block is this worker's graph (compiled or
+    // op by op, its weights in the model's manager), the translator does the letterbox and decoding.
+    try (Model model = Model.newInstance(MODEL, device, "PyTorch");
+         GraphRunner runner = runner(model.getNDManager())) {
+      model.setBlock(new LambdaBlock(in -> runner.forward(in.singletonOrThrow()), MODEL));
+      try (Predictor<List<RgbImage>, NanoDetTranslator.Output> predictor =
+               model.newPredictor(new NanoDetTranslator(settings.scoreThreshold(), settings.iouThreshold()))) {
+        warm(predictor);
+        List<DetectorQueue.Request> batch = new ArrayList<>();
+        while (!queue.closed()) {
+          batch.clear();
+          queue.nextBatch(batch, settings.maxBatch(), settings.batchWindow().toNanos(), 200);
+          if (!batch.isEmpty()) {
+            runBatch(predictor, batch);
           }
-          runBatch(executor, batch, input);
         }
       }
     } catch (InterruptedException e) {
@@ -256,67 +259,43 @@ public final class NanoDetDetector implements ObjectDetector {
    */
   static final int WARMUP_PASSES = 12;
 
-  private void warm(GraphRunner executor) {
+  private void warm(Predictor<List<RgbImage>, NanoDetTranslator.Output> predictor) {
     long t0 = System.nanoTime();
-    float[] blank = new float[3 * NanoDet.SIZE * NanoDet.SIZE];
-    java.util.Arrays.fill(blank, NanoDet.PAD);
+    byte[] grey = new byte[NanoDet.SIZE * NanoDet.SIZE * 3];
+    java.util.Arrays.fill(grey, (byte) 128);
+    List<RgbImage> blank = List.of(new RgbImage(NanoDet.SIZE, NanoDet.SIZE, grey));
     for (int i = 0; i < WARMUP_PASSES && !queue.closed(); i++) {
-      executor.runChannelsLast(blank, new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE));
+      try {
+        predictor.predict(blank);
+      } catch (TranslateException e) {
+        throw new ParleyException(Reason.INTERNAL, "vision warm-up failed: " + e.getMessage(), e);
+      }
     }
     LOG.debug("vision: worker warmed in {} ms", (System.nanoTime() - t0) / 1_000_000);
   }
 
-  /** Runs {@code batch} as one pass; {@code input} has room for it (its first values are overwritten). */
-  private void runBatch(GraphRunner executor, List<DetectorQueue.Request> batch, float[] input) {
+  /** Runs {@code batch} as one prediction and completes its requests. */
+  private void runBatch(Predictor<List<RgbImage>, NanoDetTranslator.Output> predictor,
+                        List<DetectorQueue.Request> batch) {
     long started = System.nanoTime();
     int n = batch.size();
-    int plane = 3 * NanoDet.SIZE * NanoDet.SIZE;
     try {
-      NanoDet.Letterbox[] boxes = new NanoDet.Letterbox[n];
-      for (int i = 0; i < n; i++) {
-        boxes[i] = NanoDet.preprocessChannelsLast(batch.get(i).image(), input, i * plane);
-      }
-      long prepared = System.nanoTime();
-      List<float[]> outputs = executor.runChannelsLast(input, new Shape(n, 3, NanoDet.SIZE, NanoDet.SIZE));
-      long inferred = System.nanoTime();
-      float[][] scores = new float[NanoDet.STRIDES.length][];
-      float[][] sides = new float[NanoDet.STRIDES.length][];
-      for (float[] o : outputs) {
-        sort(o, n, scores, sides);
-      }
+      List<RgbImage> images = new ArrayList<>(n);
+      batch.forEach(r -> images.add(r.image()));
+      NanoDetTranslator.Output out = predictor.predict(images);
       for (int i = 0; i < n; i++) {
         DetectorQueue.Request r = batch.get(i);
-        long t0 = System.nanoTime();
-        List<Detection> found = NanoDet.decode(scores, sides, i, boxes[i], settings.scoreThreshold(),
-            settings.iouThreshold(), NanoDet.COCO);
-        long post = System.nanoTime() - t0;
-        Detections d = new Detections(found, r.image().width(), r.image().height(), MODEL, version,
-            new Detections.Timings((started - r.queuedAt()) / 1000, (prepared - started) / 1000 / n,
-                (inferred - prepared) / 1000, post / 1000, n));
+        Detections d = new Detections(out.objects().get(i), r.image().width(), r.image().height(), MODEL, version,
+            new Detections.Timings((started - r.queuedAt()) / 1000, out.prepareNanos() / 1000 / n,
+                out.inferNanos() / 1000, out.decodeNanos()[i] / 1000, n));
         DetectorQueue.complete(r, d, null);
       }
-    } catch (RuntimeException e) {
-      ParleyException error = e instanceof ParleyException pe ? pe
-          : new ParleyException(Reason.INTERNAL, "object detection failed: " + e.getMessage(), e);
+    } catch (TranslateException | RuntimeException e) {
+      Throwable cause = e instanceof TranslateException && e.getCause() != null ? e.getCause() : e;
+      ParleyException error = cause instanceof ParleyException pe ? pe
+          : new ParleyException(Reason.INTERNAL, "object detection failed: " + cause.getMessage(), cause);
       batch.forEach(r -> DetectorQueue.complete(r, null, error));
     }
-  }
-
-  /** Places an output by its shape: [n, cells, 80] scores or [n, cells, 44] sides, cells giving the stride. */
-  private static void sort(float[] o, int n, float[][] scores, float[][] sides) {
-    for (int s = 0; s < NanoDet.STRIDES.length; s++) {
-      int grid = NanoDet.SIZE / NanoDet.STRIDES[s];
-      int cells = grid * grid;
-      if (o.length == n * cells * NanoDet.CLASSES) {
-        scores[s] = o;
-        return;
-      }
-      if (o.length == n * cells * 4 * NanoDet.BINS) {
-        sides[s] = o;
-        return;
-      }
-    }
-    throw new ParleyException(Reason.INTERNAL, "unexpected model output of " + o.length + " values");
   }
 
   @Override

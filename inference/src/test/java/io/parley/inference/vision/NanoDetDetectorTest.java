@@ -3,8 +3,12 @@ package io.parley.inference.vision;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.LambdaBlock;
 import io.parley.inference.support.Tools;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -116,6 +120,38 @@ class NanoDetDetectorTest {
         for (int i = 0; i < expected.size(); i++) {
           assertThat(actual.get(i)).as("output " + i + ", compiled " + compiled)
               .containsExactly(expected.get(i), within(1e-5f));
+        }
+      }
+    }
+  }
+
+  @Test
+  void aWorkersPredictorFindsTheDogAndLeavesNoArraysBehind() throws Exception {
+    NanoDetDetector.pytorch(2);
+    TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve("nanodet/model.json"));
+    RgbImage dog = Photos.rgb(Photos.darknet("dog.jpg"));
+    Shape shape = new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE);
+    for (boolean compiled : new boolean[] {false, true}) {
+      // As a detector worker builds it: the graph as the model's block, the translator around it.
+      try (Model model = Model.newInstance(NanoDetDetector.MODEL, Device.cpu(), "PyTorch");
+           GraphRunner runner = compiled
+               ? CompiledGraph.compile(new GraphExecutor(graph, model.getNDManager()), model.getNDManager(), shape)
+               : new GraphExecutor(graph, model.getNDManager())) {
+        model.setBlock(new LambdaBlock(in -> runner.forward(in.singletonOrThrow())));
+        try (Predictor<List<RgbImage>, NanoDetTranslator.Output> predictor =
+                 model.newPredictor(new NanoDetTranslator(0.35f, 0.5f))) {
+          List<Detection> alone = predictor.predict(List.of(dog)).objects().getFirst();
+          assertThat(alone).extracting(Detection::label).as("compiled " + compiled).contains("dog", "bicycle");
+          int before = model.getNDManager().getManagedArrays().size();
+          for (int i = 0; i < 10; i++) {
+            NanoDetTranslator.Output out = predictor.predict(List.of(dog, dog));
+            assertThat(out.objects()).hasSize(2);
+            assertThat(out.objects().get(1)).extracting(Detection::label)
+                .containsExactlyElementsOf(alone.stream().map(Detection::label).toList());
+            assertThat(out.decodeNanos()).hasSize(2);
+          }
+          assertThat(model.getNDManager().getManagedArrays().size()).as("arrays owned by the model, compiled " + compiled)
+              .isEqualTo(before);
         }
       }
     }
