@@ -1,5 +1,6 @@
 package io.parley.inference.vision;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -94,8 +95,8 @@ public final class NanoDet {
    * Decodes one image's outputs: {@code scores[s]} and {@code boxes[s]} per stride (flattened
    * [cells, 80] and [cells, 44], at {@code offset} cells times the row width into batch arrays).
    */
-  public static List<Detection> decode(float[][] scores, float[][] boxes, int image, Letterbox box, float scoreThreshold,
-                                       float iouThreshold, List<String> labels) {
+  public static List<Detection> decode(FloatBuffer[] scores, FloatBuffer[] boxes, int image, Letterbox box,
+                                       float scoreThreshold, float iouThreshold, List<String> labels) {
     List<Candidate> candidates = new ArrayList<>();
     float[] dist = new float[BINS];
     for (int s = 0; s < STRIDES.length; s++) {
@@ -108,7 +109,7 @@ public final class NanoDet {
         int best = -1;
         float bestScore = scoreThreshold;
         for (int c = 0; c < CLASSES; c++) {
-          float v = scores[s][scoreBase + i * CLASSES + c];
+          float v = scores[s].get(scoreBase + i * CLASSES + c);
           if (v >= bestScore) {
             bestScore = v;
             best = c;
@@ -124,11 +125,11 @@ public final class NanoDet {
           int at = boxBase + i * 4 * BINS + k * BINS;
           float max = Float.NEGATIVE_INFINITY;
           for (int j = 0; j < BINS; j++) {
-            max = Math.max(max, boxes[s][at + j]);
+            max = Math.max(max, boxes[s].get(at + j));
           }
           float sum = 0;
           for (int j = 0; j < BINS; j++) {
-            dist[j] = (float) Math.exp(boxes[s][at + j] - max);
+            dist[j] = (float) Math.exp(boxes[s].get(at + j) - max);
             sum += dist[j];
           }
           float expectation = 0;
@@ -139,7 +140,7 @@ public final class NanoDet {
         }
         // Every class above the threshold at this cell is a candidate (class-wise NMS follows).
         for (int c = 0; c < CLASSES; c++) {
-          float v = scores[s][scoreBase + i * CLASSES + c];
+          float v = scores[s].get(scoreBase + i * CLASSES + c);
           if (v >= scoreThreshold) {
             candidates.add(new Candidate(c, v, cx - side[0], cy - side[1], cx + side[2], cy + side[3]));
           }
