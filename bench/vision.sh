@@ -100,7 +100,7 @@ graph exported to ONNX by `OnnxExport` (test code), all graph optimizations on; 
 agree with DJL's within 1e-3 or the run fails. DJL and ONNX Runtime run **side by side**: two
 JVMs (ONNX Runtime crashes in a JVM that also has DJL's PyTorch jars) taking turns of 5 passes,
 the order swapped every turn, 30 warm-up and 50 timed passes each, so both see the same moments
-of a shared machine (rows before 2026-12-03T17Z: separate JVMs a minute apart, 25 passes, ONNX
+of a shared machine (rows before 2026-12-03T16:50Z: separate JVMs a minute apart, 25 passes, ONNX
 Runtime's outputs not copied out). 5 rounds; medians of the rounds. **ratio** = ONNX Runtime ms ÷
 DJL ms (DJL's throughput relative to ONNX Runtime's; goal >= 0.8). Rows before the compiled module
 have "–" for op by op: DJL was op by op.
