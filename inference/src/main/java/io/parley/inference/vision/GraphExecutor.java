@@ -325,7 +325,6 @@ public final class GraphExecutor implements GraphRunner {
     return results;
   }
 
-
   /**
    * {@code images} (NHWC values) as an NCHW array over them, owned by {@code run}: one copy into
    * native memory and a view.
