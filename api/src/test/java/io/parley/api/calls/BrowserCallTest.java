@@ -141,7 +141,10 @@ class BrowserCallTest {
           String as = role + ": " + side.encode();
           // Relay on both ends of the selected pair, on Parley's TURN server.
           JsonObject selected = side.getJsonObject("selected");
-          assertThat(selected.getString("state")).as(as).isEqualTo("succeeded");
+          // Checked and working: Chromium has also reported the selected pair "in-progress" while
+          // audio flowed over it (a connectivity check on it outstanding; seen once in CI under load).
+          assertThat(selected.getString("state")).as(as).isIn("succeeded", "in-progress");
+          assertThat(selected.getLong("bytesReceived")).as(as + ": bytes received on the selected pair").isPositive();
           for (String end : List.of("local", "remote")) {
             JsonObject c = selected.getJsonObject(end);
             assertThat(c.getString("type")).as(as).isEqualTo("relay");
