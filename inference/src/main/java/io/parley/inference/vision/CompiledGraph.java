@@ -102,24 +102,8 @@ public final class CompiledGraph implements GraphRunner {
   }
 
   @Override
-  public List<float[]> run(float[] images, Shape shape) {
-    return run(images, shape, false);
-  }
-
-  @Override
-  public List<float[]> runChannelsLast(float[] images, Shape shape) {
-    return run(images, shape, true);
-  }
-
-  private List<float[]> run(float[] images, Shape shape, boolean nhwc) {
-    try (NDManager run = manager.newSubManager()) {
-      NDArray input = nhwc ? GraphExecutor.nhwcInput(images, shape, run) : GraphExecutor.channelsLast(images, shape, run);
-      List<float[]> results = new ArrayList<>();
-      for (NDArray output : forward(input)) {
-        results.add(output.toFloatArray());
-      }
-      return results;
-    }
+  public NDManager manager() {
+    return manager;
   }
 
   @Override

@@ -260,31 +260,9 @@ public final class GraphExecutor implements GraphRunner {
     }
   }
 
-  /**
-   * Runs the graph on {@code images} (NCHW float, [batch, C, H, W]) and returns the signature's
-   * outputs, in order, copied out of native memory.
-   */
   @Override
-  public List<float[]> run(float[] images, Shape shape) {
-    return run(images, shape, false);
-  }
-
-  @Override
-  public List<float[]> runChannelsLast(float[] images, Shape shape) {
-    return run(images, shape, true);
-  }
-
-  private List<float[]> run(float[] images, Shape shape, boolean nhwc) {
-    try (NDManager run = manager.newSubManager()) {
-      // Channels-last memory (NHWC strides behind the NCHW view): PyTorch's CPU convolutions run
-      // faster on it and keep it from layer to layer.
-      NDArray channelsLast = nhwc ? nhwcInput(images, shape, run) : channelsLast(images, shape, run);
-      List<float[]> results = new ArrayList<>();
-      for (NDArray output : outputs(channelsLast, run)) {
-        results.add(output.toFloatArray());
-      }
-      return results;
-    }
+  public NDManager manager() {
+    return manager;
   }
 
   @Override
