@@ -522,6 +522,15 @@ public final class TurnServer implements AutoCloseable {
     return table.size();
   }
 
+  /**
+   * The relayed addresses of the allocations a client holds from the given transport address (one
+   * per server address and transport it reached), empty when it holds none.
+   */
+  public java.util.List<InetSocketAddress> relayedAddressesOf(InetSocketAddress client) {
+    return table.values().stream().filter(a -> a.fiveTuple.client().equals(client)).map(a -> a.relayedAddress)
+        .toList();
+  }
+
   @Override
   public void close() {
     for (Channel c : listeners) {

@@ -178,7 +178,6 @@ class Ice4jHarvesterTest {
   @ParameterizedTest(name = "{0}")
   @EnumSource(Credentials.class)
   void turnHarvesterGathersARelayedCandidate(Credentials kind) throws Exception {
-    int allocations = server.server.allocations();
     try (Gathered g = gather(new TurnCandidateHarvester(turnServer, credential(kind)))) {
       LocalCandidate host = g.only(CandidateType.HOST_CANDIDATE);
       LocalCandidate relayed = g.only(CandidateType.RELAYED_CANDIDATE);
@@ -190,20 +189,22 @@ class Ice4jHarvesterTest {
       assertThat(relayed.getRelayServerAddress()).isEqualTo(turnServer);
       // XOR-MAPPED-ADDRESS of the Allocate response: the host candidate, as Parley saw it.
       assertThat(relayed.getMappedAddress()).isEqualTo(host.getTransportAddress());
-      assertThat(server.server.allocations()).isEqualTo(allocations + 1);
+      // Parley holds that one allocation for the host candidate. Not a count of all allocations:
+      // agent.free() ends the earlier tests' allocations only sometimes (ice4j's Refresh with
+      // LIFETIME 0 races its own stack shutting down), so the server's total moves under a test.
+      assertThat(server.server.relayedAddressesOf(socketAddress(host))).containsExactly(socketAddress(relayed));
     }
   }
 
   @Test
   void wrongPasswordGathersNoRelayedCandidate() throws Exception {
     double badIntegrity = server.counter("parley.turn.auth.failures", "reason", "bad_integrity");
-    int allocations = server.server.allocations();
     try (Gathered g = gather(new TurnCandidateHarvester(turnServer,
         new LongTermCredential(TurnTestServer.USER, "wrong-password")))) {
       assertThat(g.candidates(CandidateType.RELAYED_CANDIDATE)).isEmpty();
       assertThat(server.counter("parley.turn.auth.failures", "reason", "bad_integrity") - badIntegrity)
           .isGreaterThanOrEqualTo(1);
-      assertThat(server.server.allocations()).isEqualTo(allocations);
+      assertThat(server.server.relayedAddressesOf(socketAddress(g.only(CandidateType.HOST_CANDIDATE)))).isEmpty();
     }
   }
 
@@ -258,18 +259,18 @@ class Ice4jHarvesterTest {
   /** Closing ice4j's relayed socket sends Refresh with LIFETIME 0: the allocation ends at once. */
   @Test
   void closingTheRelayedSocketDeletesTheAllocation() throws Exception {
-    int allocations = server.server.allocations();
     try (Gathered g = gather(new TurnCandidateHarvester(turnServer, credential(Credentials.REST)))) {
       RelayedCandidate relayed = (RelayedCandidate) g.only(CandidateType.RELAYED_CANDIDATE);
-      assertThat(server.server.allocations()).isEqualTo(allocations + 1);
+      InetSocketAddress client = socketAddress(g.only(CandidateType.HOST_CANDIDATE));
+      assertThat(server.server.relayedAddressesOf(client)).containsExactly(socketAddress(relayed));
 
       relayed.getCandidateIceSocketWrapper().close();
 
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (server.server.allocations() != allocations && System.nanoTime() < deadline) {
+      while (!server.server.relayedAddressesOf(client).isEmpty() && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
-      assertThat(server.server.allocations()).isEqualTo(allocations);
+      assertThat(server.server.relayedAddressesOf(client)).isEmpty();
     }
   }
 
@@ -292,6 +293,11 @@ class Ice4jHarvesterTest {
         assertThat(reflexive.getStunServerAddress()).isEqualTo(stunServer);
       }
     }
+  }
+
+  private static InetSocketAddress socketAddress(LocalCandidate candidate) {
+    TransportAddress address = candidate.getTransportAddress();
+    return new InetSocketAddress(address.getAddress(), address.getPort());
   }
 
   private static String text(DatagramPacket p) {
