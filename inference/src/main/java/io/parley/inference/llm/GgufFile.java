@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads and checks the header, metadata and tensor table of a
@@ -62,6 +63,12 @@ public final class GgufFile {
       "qwen3moe", "gemma", "gemma2", "gemma3", "phi3", "granite", "granitemoe", "deepseek",
       "deepseek2", "olmo2", "internlm2", "minicpm", "minicpm3", "exaone", "mistral", "smollm",
       "cohere2", "chatglm", "nemotron", "arctic");
+
+  /** Token types llama.cpp matches as special tokens in text: unknown (2), control (3), user-defined (4). */
+  private static final Set<Integer> SPECIAL_TOKEN_TYPES = Set.of(2, 3, 4);
+  /** A special token that reads as markup, see {@link #specialTokenTexts()}. */
+  private static final Pattern MARKUP =
+      Pattern.compile("(?=.*[^\\p{L}\\p{N}])[^\\s\\p{Z}\\p{Cf}]{2,}");
 
   /** One tensor of the table. */
   public record TensorInfo(String name, long[] dims, int type, long offset, long bytes) {}
@@ -126,6 +133,28 @@ public final class GgufFile {
   public Optional<String> chatTemplate() {
     return metadata.get("tokenizer.chat_template") instanceof String s && !s.isBlank()
         ? Optional.of(s) : Optional.empty();
+  }
+
+  /**
+   * The tokens that llama.cpp's tokenizer finds inside prompt text (it parses special tokens there:
+   * types unknown, control and user-defined) and that read as markup: two characters or more, no
+   * whitespace, at least one that is neither a letter nor a digit ({@code <|im_end|>}, {@code </s>},
+   * {@code [INST]}). Plain words and whitespace runs that some vocabularies declare user-defined
+   * are left out: they are text in any message. Empty when the vocabulary has no token types.
+   */
+  public List<String> specialTokenTexts() {
+    if (!(metadata.get("tokenizer.ggml.tokens") instanceof List<?> tokens)
+        || !(metadata.get("tokenizer.ggml.token_type") instanceof List<?> types) || types.size() != tokens.size()) {
+      return List.of();
+    }
+    List<String> special = new ArrayList<>();
+    for (int i = 0; i < tokens.size(); i++) {
+      if (types.get(i) instanceof Number type && SPECIAL_TOKEN_TYPES.contains(type.intValue())
+          && tokens.get(i) instanceof String text && MARKUP.matcher(text).matches()) {
+        special.add(text);
+      }
+    }
+    return List.copyOf(special);
   }
 
   /** The model's training context length, if it declares one. */

@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Chat template</b>: the model's own ({@code tokenizer.chat_template}, applied by llama.cpp,
  * which falls back to ChatML for templates it cannot run) when it ships one; otherwise the plain
- * {@link #SIMPLE_TEMPLATE_DOC transcript template}.
+ * {@link #SIMPLE_TEMPLATE_DOC transcript template}. Either way the only special tokens in the prompt
+ * are the template's: text in a message that spells one of the model's special tokens is broken up
+ * first ({@link SpecialTokens}), so a user cannot end their turn or open a system turn by typing it.
  *
  * <p><b>Closing</b> cancels running completions and releases the model when the last one has
  * stopped. Two limits of java-llama.cpp 4.2.0 remain: its {@code close()} stops the model's server
@@ -112,16 +114,19 @@ public final class LlamaChatModel implements ChatModel {
   private final Executor executor;
   private final LlamaModel model;
   private final boolean modelTemplate;
+  private final SpecialTokens special;
   private final Object lock = new Object();
   private final Set<LlamaCompletion> running = new HashSet<>();
   private boolean closed;
   private boolean released;
 
-  private LlamaChatModel(Settings settings, Executor executor, LlamaModel model, boolean modelTemplate) {
+  private LlamaChatModel(Settings settings, Executor executor, LlamaModel model, boolean modelTemplate,
+                         SpecialTokens special) {
     this.settings = settings;
     this.executor = executor;
     this.model = model;
     this.modelTemplate = modelTemplate;
+    this.special = special;
   }
 
   /**
@@ -153,7 +158,8 @@ public final class LlamaChatModel implements ChatModel {
     LOG.info("llama.cpp model {} loaded from {} in {} ms ({} workers, {} threads each, {} chat template)",
         settings.name(), settings.modelFile(), (System.nanoTime() - started) / 1_000_000,
         settings.workers(), settings.threads(), file.chatTemplate().isPresent() ? "model's" : "simple");
-    return new LlamaChatModel(settings, executor, model, file.chatTemplate().isPresent());
+    return new LlamaChatModel(settings, executor, model, file.chatTemplate().isPresent(),
+        SpecialTokens.of(file.specialTokenTexts()));
   }
 
   @Override
@@ -183,26 +189,31 @@ public final class LlamaChatModel implements ChatModel {
     return completion;
   }
 
-  /** The prompt llama.cpp receives for a request: the model's template or the simple one. */
+  /**
+   * The prompt llama.cpp receives for a request: the model's template or the simple one, with the
+   * model's special tokens broken wherever a message spells one ({@link SpecialTokens}).
+   */
   String prompt(ChatRequest request) {
     if (modelTemplate) {
       StringBuilder system = new StringBuilder();
       List<Pair<String, String>> turns = new ArrayList<>();
       for (ChatMessage m : request.messages()) {
+        String content = special.neutralize(m.content());
         if (m.role().equals("system")) {
-          system.append(system.isEmpty() ? "" : "\n\n").append(m.content());
+          system.append(system.isEmpty() ? "" : "\n\n").append(content);
         } else {
-          turns.add(new Pair<>(m.role().equals("assistant") ? "assistant" : "user", m.content()));
+          turns.add(new Pair<>(m.role().equals("assistant") ? "assistant" : "user", content));
         }
       }
       return model.applyTemplate(new InferenceParameters("").setMessages(system.toString(), turns));
     }
     StringBuilder prompt = new StringBuilder();
     for (ChatMessage m : request.messages()) {
+      String content = special.neutralize(m.content());
       switch (m.role()) {
-        case "system" -> prompt.append(m.content().strip()).append("\n\n");
-        case "assistant" -> prompt.append("Assistant: ").append(oneLine(m.content())).append('\n');
-        default -> prompt.append("User: ").append(oneLine(m.content())).append('\n');
+        case "system" -> prompt.append(content.strip()).append("\n\n");
+        case "assistant" -> prompt.append("Assistant: ").append(oneLine(content)).append('\n');
+        default -> prompt.append("User: ").append(oneLine(content)).append('\n');
       }
     }
     return prompt.append("Assistant:").toString();
@@ -210,6 +221,11 @@ public final class LlamaChatModel implements ChatModel {
 
   private static String oneLine(String s) {
     return s.strip().replace("\r", " ").replace('\n', ' ');
+  }
+
+  /** The tokens llama.cpp makes of {@code text} (special tokens parsed, none added), as it does for a prompt. */
+  int[] tokenize(String text) {
+    return model.encode(text);
   }
 
   @Override

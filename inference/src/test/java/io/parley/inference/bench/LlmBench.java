@@ -48,7 +48,7 @@ public final class LlmBench {
     Path file = TinyGguf.write(dir.resolve("tiny.gguf"));
     StringBuilder json = new StringBuilder();
     json.append("{\"bench\":\"llm\",\"engine\":\"llama.cpp b4916 (de.kherud:llama 4.2.0)\",")
-        .append("\"model\":\"tiny random GGUF, 2 layers, width 64, f32, ").append(TinyGguf.vocabulary().size())
+        .append("\"model\":\"tiny random GGUF, 2 layers, width 64, f32, ").append(TinyGguf.vocabulary(TinyGguf.Spec.valid()).size())
         .append(" tokens, ").append(Files.size(file)).append(" bytes\",")
         .append("\"cores\":").append(Runtime.getRuntime().availableProcessors()).append(',')
         .append("\"runs\":").append(runs).append(",\"tokens_per_run\":").append(tokens)

@@ -51,23 +51,37 @@ public final class TinyGguf {
   static final int T_ARRAY = 9;
 
   /** What to write; the defaults give a valid model, the switches give broken ones. */
-  public record Spec(int nHead, int nHeadKv, boolean rmsEpsilon, String chatTemplate, long seed) {
+  public record Spec(int nHead, int nHeadKv, boolean rmsEpsilon, String chatTemplate, List<String> controlTokens,
+                     long seed) {
     public static Spec valid() {
-      return new Spec(4, 2, true, null, 42);
+      return new Spec(4, 2, true, null, List.of(), 42);
     }
 
     public Spec withHeads(int nHead, int nHeadKv) {
-      return new Spec(nHead, nHeadKv, rmsEpsilon, chatTemplate, seed);
+      return new Spec(nHead, nHeadKv, rmsEpsilon, chatTemplate, controlTokens, seed);
     }
 
     public Spec withoutRmsEpsilon() {
-      return new Spec(nHead, nHeadKv, false, chatTemplate, seed);
+      return new Spec(nHead, nHeadKv, false, chatTemplate, controlTokens, seed);
     }
 
     public Spec withChatTemplate(String template) {
-      return new Spec(nHead, nHeadKv, rmsEpsilon, template, seed);
+      return new Spec(nHead, nHeadKv, rmsEpsilon, template, controlTokens, seed);
+    }
+
+    /** More control tokens (type 3) after the words, as a chat model's vocabulary has for its template. */
+    public Spec withControlTokens(String... tokens) {
+      return new Spec(nHead, nHeadKv, rmsEpsilon, chatTemplate, List.of(tokens), seed);
     }
   }
+
+  /** The ChatML model: {@link #CHATML_TEMPLATE} and its two control tokens, as ChatML models ship them. */
+  public static Spec chatml() {
+    return Spec.valid().withChatTemplate(CHATML_TEMPLATE).withControlTokens(IM_START, IM_END);
+  }
+
+  public static final String IM_START = "<|im_start|>";
+  public static final String IM_END = "<|im_end|>";
 
   /** A ChatML template in Jinja, as models ship it; llama.cpp recognises it without --jinja. */
   public static final String CHATML_TEMPLATE =
@@ -86,7 +100,7 @@ public final class TinyGguf {
     return file;
   }
 
-  public static List<String> vocabulary() {
+  public static List<String> vocabulary(Spec spec) {
     List<String> tokens = new ArrayList<>();
     tokens.add("<unk>");
     tokens.add("<s>");
@@ -95,11 +109,12 @@ public final class TinyGguf {
       tokens.add(String.format("<0x%02X>", b));
     }
     tokens.addAll(WORDS);
+    tokens.addAll(spec.controlTokens());
     return tokens;
   }
 
   public static byte[] bytes(Spec spec) {
-    List<String> tokens = vocabulary();
+    List<String> tokens = vocabulary(spec);
     int nVocab = tokens.size();
     int headDim = N_EMBD / spec.nHead();
     int qDim = headDim * spec.nHead();
@@ -129,7 +144,7 @@ public final class TinyGguf {
     for (int i = 0; i < nVocab; i++) {
       String t = tokens.get(i);
       // token types: 1 normal, 2 unknown, 3 control, 6 byte
-      int type = i == 0 ? 2 : i < 3 ? 3 : t.startsWith("<0x") ? 6 : 1;
+      int type = i == 0 ? 2 : i < 3 || spec.controlTokens().contains(t) ? 3 : t.startsWith("<0x") ? 6 : 1;
       types.add(type);
       scores.add(type == 1 ? -1f - i * 0.01f : 0f);
     }
@@ -168,8 +183,8 @@ public final class TinyGguf {
     for (int v = 0; v < nVocab; v++) {
       String t = tokens.get(v);
       float steer;
-      if (v < 3) {
-        steer = -5f; // never <unk>, <s>, </s>
+      if (v < 3 || spec.controlTokens().contains(t)) {
+        steer = -5f; // never <unk>, <s>, </s> or another control token
       } else if (t.startsWith("<0x")) {
         int b = Integer.parseInt(t.substring(3, 5), 16);
         steer = b >= 0x80 || b < 0x20 ? -5f : 0f; // bytes: printable ASCII only
