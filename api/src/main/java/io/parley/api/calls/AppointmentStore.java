@@ -25,7 +25,9 @@ import java.util.UUID;
  *
  * <p>Double booking of an expert is refused by the exclusion constraint
  * {@code appointments_expert_no_overlap} (live = requested or accepted), so two nodes booking the
- * same slot at once cannot both win; its violation becomes a CONFLICT.
+ * same slot at once cannot both win; its violation becomes a CONFLICT. A user cannot hold two
+ * overlapping live bookings either (one person, one call at a time): checked in the booking
+ * transaction, under the per-user lock below, so two nodes booking for one user cannot both pass.
  *
  * <p>The free quota: a booking is free while the user has fewer than {@code freePerMonth} free
  * bookings <em>created</em> in the current calendar month (UTC) that still count. A free booking
@@ -73,6 +75,10 @@ public final class AppointmentStore {
       + "AND (a.status IN ('requested', 'accepted', 'completed') "
       + "OR EXISTS (SELECT 1 FROM call_sessions c WHERE c.appointment_id = a.id))";
 
+  /** A live booking of the user ($1) overlapping [$2, $3); run under the user's booking lock. */
+  private static final String USER_OVERLAP = "SELECT id FROM appointments WHERE user_id = $1 "
+      + "AND status IN ('requested', 'accepted') AND scheduled_at < $3 AND ends_at > $2 ORDER BY scheduled_at LIMIT 1";
+
   private final Pool pool;
 
   public AppointmentStore(Pool pool) {
@@ -91,6 +97,11 @@ public final class AppointmentStore {
             .compose(rows -> rows.size() == 0
                 ? Future.failedFuture(new ParleyException(Reason.NOT_FOUND,
                     "no such expert: " + b.expertId() + " is not an expert taking bookings"))
+                : conn.preparedQuery(USER_OVERLAP).execute(Tuple.of(b.userId(), b.scheduledAt().atOffset(ZoneOffset.UTC),
+                    b.scheduledAt().plus(Duration.ofMinutes(b.durationMinutes())).atOffset(ZoneOffset.UTC))))
+            .compose(rows -> rows.size() > 0
+                ? Future.failedFuture(new ParleyException(Reason.CONFLICT, "you already have a booking overlapping "
+                    + b.scheduledAt() + " + " + b.durationMinutes() + " min: appointment " + rows.iterator().next().getUUID("id")))
                 : conn.preparedQuery(FREE_THIS_MONTH).execute(Tuple.of(b.userId())))
             .compose(rows -> {
               long free = rows.iterator().next().getLong("n");

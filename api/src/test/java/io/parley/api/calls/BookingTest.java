@@ -103,8 +103,10 @@ class BookingTest {
     Party user = parties.user();
     List<Party> experts = List.of(parties.expert(), parties.expert(), parties.expert(), parties.expert());
     List<java.util.concurrent.CompletableFuture<Api.Res>> all = new ArrayList<>();
-    for (Party e : experts) {
-      all.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> parties.book(user, e, inMinutes(120), 20)));
+    for (int i = 0; i < experts.size(); i++) {
+      Party e = experts.get(i);
+      Instant at = inMinutes(120 + 30 * i);
+      all.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> parties.book(user, e, at, 20)));
     }
     List<Boolean> paid = new ArrayList<>();
     for (var f : all) {
@@ -133,7 +135,7 @@ class BookingTest {
     // Back to back is fine (the slot is [start, end)), and so is another expert at the same time.
     parties.booked(second, expert, at.plus(20, ChronoUnit.MINUTES), 20);
     parties.booked(second, expert, at.minus(20, ChronoUnit.MINUTES), 20);
-    parties.booked(second, parties.expert(), at, 20);
+    parties.booked(parties.user(), parties.expert(), at, 20);
     // Still a conflict once accepted.
     assertThat(api.post("/api/v1/appointments/" + taken.getString("id") + "/accept", expert.token(), null).status())
         .isEqualTo(200);
@@ -145,6 +147,40 @@ class BookingTest {
     assertThat(api.post("/api/v1/appointments/" + rebooked.getString("id") + "/decline", expert.token(), null)
         .json().getString("status")).isEqualTo("declined");
     parties.booked(first, expert, at.plus(10, ChronoUnit.MINUTES), 10);
+  }
+
+  @Test
+  void aUserHoldsOneLiveBookingAtATime() throws Exception {
+    Party user = parties.user();
+    Instant at = inMinutes(4 * 24 * 60);
+    JsonObject taken = parties.booked(user, parties.expert(), at, 20);
+
+    for (Instant overlapping : List.of(at, at.plus(19, ChronoUnit.MINUTES), at.minus(10, ChronoUnit.MINUTES))) {
+      JsonObject error = assertError(parties.book(user, parties.expert(), overlapping, 20), 409, "conflict");
+      assertThat(error.getString("message")).contains("you already have a booking overlapping")
+          .contains(taken.getString("id"));
+    }
+    // Back to back with another expert is fine; another user at the same time with another expert too.
+    parties.booked(user, parties.expert(), at.plus(20, ChronoUnit.MINUTES), 20);
+    parties.booked(parties.user(), parties.expert(), at, 20);
+
+    // Two nodes' worth of concurrent bookings of one user for one time, each with another expert: one wins.
+    Party busy = parties.user();
+    Instant slot = inMinutes(5 * 24 * 60);
+    List<java.util.concurrent.CompletableFuture<Api.Res>> all = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Party e = parties.expert();
+      all.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> parties.book(busy, e, slot, 20)));
+    }
+    List<Integer> statuses = new ArrayList<>();
+    for (var f : all) {
+      statuses.add(f.get(30, TimeUnit.SECONDS).status());
+    }
+    assertThat(statuses).containsExactlyInAnyOrder(201, 409, 409, 409);
+
+    // Once the first is cancelled (or declined), the time is free again.
+    cancel(taken, user);
+    parties.booked(user, parties.expert(), at, 20);
   }
 
   @Test
