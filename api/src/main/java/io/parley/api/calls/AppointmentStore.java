@@ -31,8 +31,8 @@ import java.util.UUID;
  *
  * <p>The free quota: a booking is free while the user has fewer than {@code freePerMonth} free
  * bookings <em>created</em> in the current calendar month (UTC) that still count. A free booking
- * stops counting when it was declined, or cancelled before its call started (the user got
- * nothing); one whose call took place counts even if cancelled afterwards. Bookings created with
+ * stops counting when it was declined, cancelled before its call started, or lapsed without a call
+ * (expired or missed; the user got nothing); one whose call took place counts even if cancelled afterwards. Bookings created with
  * {@code requires_payment} never count. The count and the insert run in one transaction under a
  * per-user advisory lock, so concurrent bookings of one user cannot both take the last free one.
  */

@@ -45,6 +45,10 @@ public final class CallService implements AutoCloseable {
   static final long SWEEP_MILLIS = 1_000;
   /** How often each node checks its rooms and relays against PostgreSQL. */
   static final long RECONCILE_MILLIS = 3_000;
+  /** How often each node moves appointments whose time passed without a call out of the live states. */
+  static final long LAPSE_MILLIS = 60_000;
+  /** How long after its booked end an appointment without a call lapses. */
+  static final java.time.Duration LAPSE_GRACE = java.time.Duration.ofMinutes(1);
 
   private final Vertx vertx;
   private final ParleyConfig.Calls settings;
@@ -59,6 +63,7 @@ public final class CallService implements AutoCloseable {
   private final List<Consumer<UUID>> userListeners = new CopyOnWriteArrayList<>();
   private final long sweepTimer;
   private final long reconcileTimer;
+  private final long lapseTimer;
   private boolean sweeping;
   private final MeterRegistry metrics;
   private final Counter started;
@@ -78,6 +83,8 @@ public final class CallService implements AutoCloseable {
     bus.subscribe(ClusterBus.BROADCAST, this::onBroadcast);
     sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, id -> sweep());
     reconcileTimer = vertx.setPeriodic(RECONCILE_MILLIS, id -> reconcile());
+    lapseTimer = vertx.setPeriodic(LAPSE_MILLIS, id -> lapse()
+        .onFailure(t -> LOG.debug("appointment lapse sweep failed: {}", t.toString())));
     // Calls that ended before a restart: their credentials must keep failing until they expire.
     store.endedBeforeTheirEnd()
         .onSuccess(list -> list.forEach(c -> turn.ifPresent(t -> t.revokeTag(c.id().toString(), c.endsAt()))))
@@ -282,6 +289,23 @@ public final class CallService implements AutoCloseable {
         .onComplete(v -> sweeping = false);
   }
 
+  /**
+   * Appointments whose booked end passed (by {@link #LAPSE_GRACE}) without a call: requested ones
+   * expire, accepted ones are missed. Every node runs it every {@link #LAPSE_MILLIS}; the update is
+   * idempotent, so nodes need not agree on who does. Counted in {@code parley.appointments.lapsed}.
+   */
+  public Future<List<CallStore.Lapsed>> lapse() {
+    return store.lapse(LAPSE_GRACE).onSuccess(list -> {
+      for (CallStore.Lapsed l : list) {
+        Counter.builder("parley.appointments.lapsed").description("Appointments whose time passed without a call")
+            .tag("status", l.status()).register(metrics).increment();
+      }
+      if (!list.isEmpty()) {
+        LOG.info("{} appointment(s) lapsed without a call", list.size());
+      }
+    });
+  }
+
   private void reconcile() {
     java.util.Set<UUID> mine = new java.util.HashSet<>();
     localCalls.forEach(s -> mine.addAll(s.get()));
@@ -323,5 +347,6 @@ public final class CallService implements AutoCloseable {
   public void close() {
     vertx.cancelTimer(sweepTimer);
     vertx.cancelTimer(reconcileTimer);
+    vertx.cancelTimer(lapseTimer);
   }
 }

@@ -124,6 +124,27 @@ public final class CallStore {
         .map(CallStore::first);
   }
 
+  /** An appointment that left the live states because its time passed without a call. */
+  public record Lapsed(UUID appointmentId, String status) {}
+
+  /**
+   * Appointments whose booked end is more than {@code grace} ago and that never had a call leave the
+   * live states: requested -> expired, accepted -> missed. Returns them. The grace keeps this clear
+   * of a call being started at the last moment (the start checks the end against the node's clock).
+   */
+  public Future<List<Lapsed>> lapse(Duration grace) {
+    return pool.preparedQuery("UPDATE appointments a SET status = CASE WHEN a.status = 'requested' THEN 'expired' "
+            + "ELSE 'missed' END, updated_at = now() WHERE a.status IN ('requested', 'accepted') "
+            + "AND a.ends_at <= now() - make_interval(secs => $1) "
+            + "AND NOT EXISTS (SELECT 1 FROM call_sessions c WHERE c.appointment_id = a.id) RETURNING a.id, a.status")
+        .execute(Tuple.of((double) grace.toSeconds()))
+        .map(rows -> {
+          List<Lapsed> out = new ArrayList<>();
+          rows.forEach(r -> out.add(new Lapsed(r.getUUID("id"), r.getString("status"))));
+          return out;
+        });
+  }
+
   /**
    * Ends every open call past its end (time_limit), and any whose appointment was cancelled without
    * its call being ended (cancelled); returns those this node ended.

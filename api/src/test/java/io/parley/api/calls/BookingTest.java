@@ -183,6 +183,58 @@ class BookingTest {
     parties.booked(user, parties.expert(), at, 20);
   }
 
+  /**
+   * Appointments whose time passed without a call: requested ones expire, accepted ones are missed,
+   * one whose call was started stays as its call leaves it, and a future one stays live. Lapsed free
+   * bookings give their free slot back. Booking in the past is refused, so the times are moved there
+   * in PostgreSQL; the node's own sweep runs every minute, the test runs it at once.
+   */
+  @Test
+  void appointmentsWhoseTimePassedWithoutACallLapse() throws Exception {
+    Party user = parties.user();
+    Party expert = parties.expert();
+    JsonObject requested = parties.booked(user, expert, inMinutes(6 * 24 * 60), 20);
+    JsonObject accepted = parties.accepted(user, expert, inMinutes(6 * 24 * 60 + 30), 20);
+    JsonObject called = parties.accepted(user, expert, inMinutes(5), 20);
+    Api.Res start = api.post("/api/v1/appointments/" + called.getString("id") + "/call", user.token(), null);
+    assertThat(start.status()).as(start.body()).isIn(200, 201);
+    JsonObject future = parties.booked(user, parties.expert(), inMinutes(7 * 24 * 60), 20);
+    assertThat(List.of(requested, accepted, called, future)).extracting(a -> a.getBoolean("requires_payment"))
+        .containsExactly(false, false, true, true);
+
+    List<UUID> past = List.of(requested, accepted, called).stream().map(a -> UUID.fromString(a.getString("id"))).toList();
+    // Ended two minutes ago or earlier (past the sweep's one-minute grace), one after the other: one expert.
+    for (int i = 0; i < past.size(); i++) {
+      NODE.server().pool().preparedQuery("UPDATE appointments SET scheduled_at = now() - make_interval(mins => $2 + 20), "
+              + "ends_at = now() - make_interval(mins => $2) WHERE id = $1")
+          .execute(Tuple.of(past.get(i), 2 + 21 * i)).await(10, TimeUnit.SECONDS);
+    }
+    List<CallStore.Lapsed> lapsed = NODE.server().calls().lapse().await(10, TimeUnit.SECONDS);
+    assertThat(lapsed).contains(new CallStore.Lapsed(past.get(0), "expired"), new CallStore.Lapsed(past.get(1), "missed"));
+    assertThat(lapsed).extracting(CallStore.Lapsed::appointmentId).doesNotContain(past.get(2));
+
+    assertThat(status(requested, user)).isEqualTo("expired");
+    assertThat(status(accepted, expert)).isEqualTo("missed");
+    assertThat(status(called, user)).isEqualTo("accepted");
+    assertThat(status(future, user)).isEqualTo("requested");
+    assertThat(NODE.server().calls().lapse().await(10, TimeUnit.SECONDS)).as("a second sweep finds nothing of these")
+        .extracting(CallStore.Lapsed::appointmentId).doesNotContainAnyElementsOf(past);
+    assertThat(ids(api.get("/api/v1/appointments?status=expired", user.token()))).containsExactly(requested.getString("id"));
+    // A lapsed appointment is over: it can be neither accepted nor cancelled.
+    assertError(api.post("/api/v1/appointments/" + requested.getString("id") + "/accept", expert.token(), null), 409, "conflict");
+    assertError(api.post("/api/v1/appointments/" + accepted.getString("id") + "/cancel", user.token(), null), 409, "conflict");
+    // The two lapsed free bookings no longer count: the next two are free again.
+    assertThat(parties.booked(user, expert, inMinutes(8 * 24 * 60), 20).getBoolean("requires_payment")).isFalse();
+    assertThat(parties.booked(user, expert, inMinutes(9 * 24 * 60), 20).getBoolean("requires_payment")).isFalse();
+    assertThat(parties.booked(user, expert, inMinutes(10 * 24 * 60), 20).getBoolean("requires_payment")).isTrue();
+  }
+
+  private String status(JsonObject appointment, Party by) {
+    Api.Res r = api.get("/api/v1/appointments/" + appointment.getString("id"), by.token());
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r.json().getString("status");
+  }
+
   @Test
   void onlyTheExpertAcceptsOrDeclines() {
     Party user = parties.user();
