@@ -31,6 +31,8 @@ final class Room {
   private final Map<Role, SignalConnection> local = new EnumMap<>(Role.class);
   private final Map<Role, Presence> presence = new EnumMap<>(Role.class);
   private final Map<Role, Long> graceTimers = new EnumMap<>(Role.class);
+  /** The node each REMOTE party is connected to, as far as this node knows. */
+  private final Map<Role, String> remoteNode = new EnumMap<>(Role.class);
   private final List<Long> clockTimers = new ArrayList<>();
   private boolean closed;
 
@@ -88,9 +90,15 @@ final class Room {
     }
     boolean resumed = known.get(role) != null || presence.get(role) == Presence.AWAY;
     presence.put(role, Presence.HERE);
+    remoteNode.remove(role);
     Role peer = other(role);
     if (presence.get(peer) == Presence.ABSENT && known.get(peer) != null) {
-      presence.put(peer, SignalHub.AWAY.equals(known.get(peer)) ? Presence.AWAY : Presence.REMOTE);
+      if (SignalHub.AWAY.equals(known.get(peer))) {
+        presence.put(peer, Presence.AWAY);
+      } else {
+        presence.put(peer, Presence.REMOTE);
+        remoteNode.put(peer, known.get(peer));
+      }
     }
     c.room = this;
     c.callRole = role;
@@ -205,6 +213,12 @@ final class Room {
             hub.vertx().cancelTimer(grace);
           }
           presence.put(role, Presence.REMOTE);
+          String node = m.getString("node");
+          if (node != null) {
+            remoteNode.put(role, node);
+          } else {
+            remoteNode.remove(role);
+          }
           SignalConnection peer = local.get(other(role));
           if (peer != null) {
             peer.send(new JsonObject().put("type", "peer-joined").put("role", role.wire())
@@ -213,13 +227,7 @@ final class Room {
         }
         case "left" -> {
           if (presence.get(role) == Presence.REMOTE) {
-            presence.put(role, Presence.AWAY);
-            notifyLeft(role);
-            // The node the party left may be going away itself: keep a grace clock here too
-            // (graceOver checks Redis first, so two clocks end the call once).
-            if (!graceTimers.containsKey(role)) {
-              graceTimers.put(role, hub.vertx().setTimer(hub.settings().grace().toMillis(), id -> graceOver(role)));
-            }
+            remoteAway(role);
           }
         }
         case "relay" -> {
@@ -235,6 +243,53 @@ final class Room {
       }
     }
     hub.maybeRetire(this);
+  }
+
+  /**
+   * A REMOTE party is away: tell the peer here and keep a grace clock on this node too (the node
+   * the party left may be going away itself; graceOver checks Redis first, so two clocks end the
+   * call once).
+   */
+  private void remoteAway(Role role) {
+    presence.put(role, Presence.AWAY);
+    remoteNode.remove(role);
+    notifyLeft(role);
+    if (!graceTimers.containsKey(role)) {
+      graceTimers.put(role, hub.vertx().setTimer(hub.settings().grace().toMillis(), id -> graceOver(role)));
+    }
+  }
+
+  /** The nodes this room's REMOTE parties are connected to. */
+  synchronized Map<Role, String> remoteNodes() {
+    return new EnumMap<>(remoteNode);
+  }
+
+  /** {@code node} stopped its heartbeat: the parties it held are away (as if it had said "left"). */
+  synchronized void remoteNodeGone(String node) {
+    if (closed) {
+      return;
+    }
+    for (Role r : Role.values()) {
+      if (presence.get(r) == Presence.REMOTE && node.equals(remoteNode.get(r))) {
+        remoteAway(r);
+      }
+    }
+  }
+
+  /**
+   * The grace clock of a party taken for away ran out, but Redis places it on {@code node}, which
+   * is alive (its heartbeat was only late): it is REMOTE again, and the peer here hears it is back.
+   */
+  synchronized void remoteBack(Role role, String node) {
+    if (closed || presence.get(role) != Presence.AWAY || local.containsKey(role)) {
+      return;
+    }
+    presence.put(role, Presence.REMOTE);
+    remoteNode.put(role, node);
+    SignalConnection peer = local.get(other(role));
+    if (peer != null) {
+      peer.send(new JsonObject().put("type", "peer-joined").put("role", role.wire()).put("resumed", true));
+    }
   }
 
   private synchronized void warn(long seconds) {

@@ -94,7 +94,15 @@ public final class SignalHub implements AutoCloseable {
   private final Counter relayed;
   private final Counter rejected;
   private final long pingTimer;
+  private final long heartbeatTimer;
+  /** Nodes holding a party of a room here whose heartbeat was missing, and how many checks in a row. */
+  private final Map<String, Integer> missedHeartbeats = new ConcurrentHashMap<>();
   private volatile boolean closing;
+  /** How often each node renews its heartbeat key and checks those of the nodes its rooms' peers sit on. */
+  static final long HEARTBEAT_MILLIS = 5_000;
+  /** A node's heartbeat key lives this long; a node missing it on two checks in a row is taken for dead. */
+  static final long HEARTBEAT_TTL_MILLIS = 3 * HEARTBEAT_MILLIS;
+  static final int HEARTBEATS_MISSED_FOR_DEAD = 2;
 
   public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, java.time.Duration tokenTtl, CallService calls,
                    CallStore store, ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
@@ -119,6 +127,11 @@ public final class SignalHub implements AutoCloseable {
     calls.trackLocal(() -> Set.copyOf(rooms.keySet()));
     long interval = settings.pingInterval().toMillis();
     pingTimer = vertx.setPeriodic(interval, id -> keepalive(interval));
+    beat();
+    heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> {
+      beat();
+      checkPeerNodes();
+    });
   }
 
   Vertx vertx() {
@@ -487,6 +500,63 @@ public final class SignalHub implements AutoCloseable {
 
   // --- rooms, presence and outboxes in Redis --------------------------------------------------
 
+  private static String heartbeatKey(String node) {
+    return "parley:node:" + node + ":alive";
+  }
+
+  /** This node is alive: its key, renewed every {@link #HEARTBEAT_MILLIS}, ends if it stops. */
+  private void beat() {
+    if (closing) {
+      return;
+    }
+    redis.set(List.of(heartbeatKey(nodeId()), "1", "PX", Long.toString(HEARTBEAT_TTL_MILLIS)))
+        .onFailure(t -> LOG.debug("heartbeat not stored: {}", t.toString()));
+  }
+
+  /**
+   * A node that crashed never publishes "left" for its parties, and its presence entries keep
+   * naming it: without this, a peer here would send into a channel nobody reads until the call's
+   * end. A node whose heartbeat key is missing on {@link #HEARTBEATS_MISSED_FOR_DEAD} checks in a row
+   * is taken for dead and its parties for away: the grace clock runs as for a dropped connection,
+   * and messages are held for them. When Redis cannot answer, nothing changes.
+   */
+  private void checkPeerNodes() {
+    Map<String, List<Room>> byNode = new java.util.HashMap<>();
+    for (Room room : rooms.values()) {
+      for (String node : room.remoteNodes().values()) {
+        if (!node.equals(nodeId())) {
+          byNode.computeIfAbsent(node, k -> new java.util.ArrayList<>()).add(room);
+        }
+      }
+    }
+    missedHeartbeats.keySet().retainAll(byNode.keySet());
+    if (byNode.isEmpty()) {
+      return;
+    }
+    List<String> nodes = List.copyOf(byNode.keySet());
+    redis.mget(nodes.stream().map(SignalHub::heartbeatKey).toList()).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .onFailure(t -> LOG.debug("peer nodes' heartbeats not read: {}", t.toString()))
+        .onSuccess(values -> {
+          for (int i = 0; i < nodes.size(); i++) {
+            String node = nodes.get(i);
+            if (values != null && values.size() > i && values.get(i) != null) {
+              missedHeartbeats.remove(node);
+              continue;
+            }
+            int missed = missedHeartbeats.merge(node, 1, Integer::sum);
+            if (missed >= HEARTBEATS_MISSED_FOR_DEAD) {
+              missedHeartbeats.remove(node);
+              LOG.warn("node {} stopped renewing its heartbeat: its parties in {} call(s) here are taken as away",
+                  node, byNode.get(node).size());
+              for (Room room : byNode.get(node)) {
+                room.remoteNodeGone(node);
+                maybeRetire(room);
+              }
+            }
+          }
+        });
+  }
+
   private static String presenceKey(UUID callId) {
     return "parley:call:" + callId + ":presence";
   }
@@ -585,11 +655,29 @@ public final class SignalHub implements AutoCloseable {
       }
       String where = ar.succeeded() && ar.result() != null ? ar.result().toString() : AWAY;
       if (AWAY.equals(where)) {
-        calls.end(room.call.id(), "disconnected", null)
-            .onFailure(t -> LOG.warn("call {}: could not end after grace: {}", room.call.id(), t.toString()));
+        endDisconnected(room);
+        return;
       }
-      maybeRetire(room);
+      if (where.equals(nodeId())) {
+        maybeRetire(room); // back here meanwhile
+        return;
+      }
+      // The entry names another node: alive, the party is there; without a heartbeat, it died with it.
+      redis.get(heartbeatKey(where)).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(beat -> {
+        if (beat.succeeded() && beat.result() == null) {
+          endDisconnected(room);
+        } else {
+          room.remoteBack(role, where);
+          maybeRetire(room);
+        }
+      });
     });
+  }
+
+  private void endDisconnected(Room room) {
+    calls.end(room.call.id(), "disconnected", null)
+        .onFailure(t -> LOG.warn("call {}: could not end after grace: {}", room.call.id(), t.toString()));
+    maybeRetire(room);
   }
 
   /** The call's clock ran out on this node. If PostgreSQL cannot record it, the end still holds here. */
@@ -648,6 +736,8 @@ public final class SignalHub implements AutoCloseable {
   public void close() {
     closing = true;
     vertx.cancelTimer(pingTimer);
+    vertx.cancelTimer(heartbeatTimer);
+    redis.del(List.of(heartbeatKey(nodeId())));
     List<Future<?>> handovers = new java.util.ArrayList<>();
     for (Room room : rooms.values()) {
       for (SignalConnection c : room.parties()) {

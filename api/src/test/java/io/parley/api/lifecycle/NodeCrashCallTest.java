@@ -1,0 +1,109 @@
+package io.parley.api.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.parley.api.support.CallFixture;
+import io.parley.api.support.SignalClient;
+import io.parley.api.support.TestNode;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A node killed in the middle of calls (SIGKILL: no shutdown, so no "left" message and its presence
+ * entries in Redis keep naming it). The peers sit on a node in this JVM; the killed node is a real
+ * Parley process sharing its PostgreSQL and Redis. The surviving node notices the dead node's
+ * heartbeat is gone, tells each peer the other party left, holds messages for them, and ends the
+ * call as disconnected after the grace period, unless the party comes back on a live node.
+ */
+@Timeout(180)
+class NodeCrashCallTest {
+
+  private static final Duration STARTUP = Duration.ofSeconds(90);
+  /** The heartbeat key lives 15 s and is checked every 5 s, twice missed: ~25 s at most, with slack. */
+  private static final Duration NOTICED = Duration.ofSeconds(45);
+  private static final Map<String, String> SHARED = Map.of(
+      "PARLEY_JWT_SECRET", "node-crash-test-jwt-secret-0123456789abcdef",
+      "PARLEY_TURN_SECRET", "node-crash-test-turn-secret",
+      "PARLEY_CALL_GRACE", "5");
+  private static TestNode one;
+
+  @BeforeAll
+  static void start() {
+    one = TestNode.start(SHARED);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (one != null) {
+      one.close();
+    }
+  }
+
+  @Test
+  void partiesOfAKilledNodeAreAwayAndTheirCallsEndAfterTheGraceUnlessTheyComeBack() {
+    CallFixture lost = CallFixture.start(one);
+    CallFixture back = CallFixture.start(one);
+    Path home = TestNode.tempHome();
+    int port = ChildJvm.freePort();
+    Map<String, String> env = new java.util.HashMap<>(ChildJvm.parleyEnv(home, port));
+    env.putAll(SHARED);
+    env.put("PARLEY_PG_URL", one.server().embeddedPostgres().orElseThrow().url().toString());
+    env.put("PARLEY_REDIS_URL", one.server().embeddedRedis().orElseThrow().url().toString());
+    String childUrl = "http://127.0.0.1:" + port;
+    try (SignalClient lostUser = SignalClient.authenticated(one.baseUrl(), lost.userToken());
+         SignalClient backUser = SignalClient.authenticated(one.baseUrl(), back.userToken())) {
+      lostUser.send(lost.join()).expect("joined");
+      backUser.send(back.join()).expect("joined");
+
+      try (ChildJvm node = ChildJvm.start("io.parley.api.Main", env)) {
+        node.awaitStdout(l -> l.startsWith("Parley is up"), STARTUP, "\"Parley is up\"");
+        SignalClient lostExpert = SignalClient.authenticated(childUrl, lost.expertToken());
+        SignalClient backExpert = SignalClient.authenticated(childUrl, back.expertToken());
+        assertThat(lostExpert.send(lost.join()).expect("joined").getBoolean("peer_present")).isTrue();
+        assertThat(backExpert.send(back.join()).expect("joined").getBoolean("peer_present")).isTrue();
+        lostUser.expect("peer-joined");
+        backUser.expect("peer-joined");
+        // Signalling works across the two nodes before the crash.
+        lostUser.send(new JsonObject().put("type", "offer").put("sdp", "v=0 before the crash"));
+        assertThat(lostExpert.expect("offer").getString("sdp")).isEqualTo("v=0 before the crash");
+
+        node.sigkill();
+        node.awaitExit(Duration.ofSeconds(30));
+        lostExpert.abort();
+        backExpert.abort();
+      }
+
+      assertThat(lostUser.expect("peer-left", NOTICED).getString("role")).isEqualTo("expert");
+      assertThat(backUser.expect("peer-left", NOTICED).getString("role")).isEqualTo("expert");
+      // Held for the expert, not published to the dead node.
+      backUser.send(new JsonObject().put("type", "offer").put("sdp", "v=0 while you were gone"));
+
+      // One expert comes back on the surviving node within the grace period and gets what was held.
+      try (SignalClient backExpert = SignalClient.authenticated(one.baseUrl(), back.expertToken())) {
+        JsonObject joined = backExpert.send(back.join()).expect("joined");
+        assertThat(joined.getBoolean("resumed")).isTrue();
+        assertThat(backExpert.expect("offer").getString("sdp")).isEqualTo("v=0 while you were gone");
+        assertThat(backUser.expect("peer-joined").getString("role")).isEqualTo("expert");
+
+        // The other never does: its call ends as disconnected once the grace period is over.
+        JsonObject ended = lostUser.expect("call-ended", Duration.ofSeconds(20));
+        assertThat(ended.getString("reason")).isEqualTo("disconnected");
+        assertThat(lostUser.closeCode(Duration.ofSeconds(5))).isEqualTo(1000);
+
+        // The call that came back goes on past its grace period.
+        backUser.expectSilence(Duration.ofSeconds(7));
+        assertThat(one.server().calls().get(back.callId(), back.userId(), false).await().ended()).isFalse();
+        backUser.send(new JsonObject().put("type", "answer").put("sdp", "v=0 still here"));
+        assertThat(backExpert.expect("answer").getString("sdp")).isEqualTo("v=0 still here");
+      }
+    } finally {
+      TestNode.deleteTree(home);
+    }
+  }
+}
