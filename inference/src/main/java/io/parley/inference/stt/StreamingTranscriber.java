@@ -37,6 +37,14 @@ import org.slf4j.LoggerFactory;
  * final is the segment the VAD reported, which a {@link WhisperStt} transcribes in 30 s windows.
  * Buffered audio is bounded: the pre-roll while silent, 30 s while speaking.
  *
+ * <h2>Backpressure</h2>
+ * Finals are never dropped, so a client that speaks in short bursts faster than the engine keeps
+ * up (audio sent faster than real time) would grow the queue of finals without bound. When
+ * {@link #BACKLOG_HIGH} finals wait behind the running call, the stream reports itself backlogged
+ * (the {@code backlogChanged} hook runs; {@link #backlogged()} says true) and the session stops
+ * reading its client until no more than {@link #BACKLOG_LOW} wait. The queued audio stays bounded
+ * by those finals (each at most the segment the VAD reported).
+ *
  * <h2>Results</h2>
  * Each {@link VadEvent.SpeechStarted} opens a segment with the next id (1, 2, ...). Engine calls
  * cannot be aborted, so stale results are discarded when they arrive: an interim is delivered only
@@ -55,6 +63,11 @@ public final class StreamingTranscriber implements AutoCloseable {
   public static final int MAX_INTERIM_SAMPLES = 30 * SAMPLE_RATE;
   /** The most pre-roll kept while silent (PARLEY_VAD_PREROLL_MS allows up to 5 s). */
   public static final int MAX_PREROLL_SAMPLES = 5 * SAMPLE_RATE;
+
+  /** Finals waiting behind the running call at which the stream is backlogged. */
+  public static final int BACKLOG_HIGH = 4;
+  /** Finals waiting at or below which a backlogged stream is not any more. */
+  public static final int BACKLOG_LOW = 1;
 
   /** Receives the transcripts of one stream. */
   public interface Listener {
@@ -81,6 +94,7 @@ public final class StreamingTranscriber implements AutoCloseable {
   private final long interimSamples; // 0: finals only
   private final int preRollSamples;
   private final Listener listener;
+  private final Runnable backlogChanged;
 
   private final Object lock = new Object();
   // all guarded by lock:
@@ -98,6 +112,7 @@ public final class StreamingTranscriber implements AutoCloseable {
   private Job inFlight;           // the engine call running, if any
   private boolean promoted;       // inFlight, an interim, is to be delivered as its segment's final
   private long lastVoicedEnd;     // stream offset just after the last voiced sample
+  private boolean backlogged;     // BACKLOG_HIGH finals waited, not yet back to BACKLOG_LOW
   private long promotions;
   private long interimsStarted;
   private long interimsSkipped;
@@ -111,6 +126,16 @@ public final class StreamingTranscriber implements AutoCloseable {
    */
   public StreamingTranscriber(SpeechToText engine, Executor executor, Optional<String> language,
                               Duration interimEvery, Duration preRoll, Listener listener) {
+    this(engine, executor, language, interimEvery, preRoll, listener, () -> { });
+  }
+
+  /**
+   * As above, with {@code backlogChanged} run (on whichever thread changed it, outside the stream's
+   * lock) each time {@link #backlogged()} may have changed; read it there, the hook carries no value.
+   */
+  public StreamingTranscriber(SpeechToText engine, Executor executor, Optional<String> language,
+                              Duration interimEvery, Duration preRoll, Listener listener, Runnable backlogChanged) {
+    this.backlogChanged = Objects.requireNonNull(backlogChanged, "backlogChanged");
     this.engine = Objects.requireNonNull(engine, "engine");
     this.executor = Objects.requireNonNull(executor, "executor");
     this.language = Objects.requireNonNull(language, "language");
@@ -170,6 +195,7 @@ public final class StreamingTranscriber implements AutoCloseable {
   /** A decision of the VAD about this stream. */
   public void event(VadEvent event) {
     Job job = null;
+    boolean backlogFlip = false;
     synchronized (lock) {
       if (closed) {
         return;
@@ -195,6 +221,7 @@ public final class StreamingTranscriber implements AutoCloseable {
             promotions++;
           } else if (running) {
             finals.addLast(f);
+            backlogFlip = updateBacklog();
           } else {
             running = true;
             inFlight = f;
@@ -204,9 +231,36 @@ public final class StreamingTranscriber implements AutoCloseable {
         }
       }
     }
+    if (backlogFlip) {
+      backlogChanged.run();
+    }
     if (job != null) {
       submit(job);
     }
+  }
+
+  /** Whether {@link #BACKLOG_HIGH} finals wait (and not yet back down to {@link #BACKLOG_LOW}). */
+  public boolean backlogged() {
+    synchronized (lock) {
+      return backlogged;
+    }
+  }
+
+  /** Finals waiting behind the running call. */
+  public int queuedFinals() {
+    synchronized (lock) {
+      return finals.size();
+    }
+  }
+
+  /** Under the lock: updates {@link #backlogged}; true when it changed (run the hook after the lock). */
+  private boolean updateBacklog() {
+    boolean now = backlogged ? finals.size() > BACKLOG_LOW : finals.size() >= BACKLOG_HIGH;
+    if (now == backlogged) {
+      return false;
+    }
+    backlogged = now;
+    return true;
   }
 
   /**
@@ -215,13 +269,18 @@ public final class StreamingTranscriber implements AutoCloseable {
    * segment ids continue upwards (so a late result can never be mistaken for a new one).
    */
   public void reset() {
+    boolean backlogFlip;
     synchronized (lock) {
       epoch++;
       speaking = false;
       finals.clear();
+      backlogFlip = updateBacklog();
       len = 0;
       bufStart = 0;
       buf = new float[SAMPLE_RATE];
+    }
+    if (backlogFlip) {
+      backlogChanged.run();
     }
   }
 
@@ -249,11 +308,16 @@ public final class StreamingTranscriber implements AutoCloseable {
   /** Stops the stream: later input is ignored, running work is discarded when it completes. */
   @Override
   public void close() {
+    boolean backlogFlip;
     synchronized (lock) {
       closed = true;
       finals.clear();
+      backlogFlip = updateBacklog();
       buf = new float[0];
       len = 0;
+    }
+    if (backlogFlip) {
+      backlogChanged.run();
     }
   }
 
@@ -356,10 +420,15 @@ public final class StreamingTranscriber implements AutoCloseable {
       LOG.trace("discarded a late {} of segment {}", job.isFinal() ? "final" : "interim", job.segment());
     }
     Job next;
+    boolean backlogFlip;
     synchronized (lock) {
       next = closed ? null : finals.pollFirst();
       running = next != null;
       inFlight = next;
+      backlogFlip = updateBacklog();
+    }
+    if (backlogFlip) {
+      backlogChanged.run();
     }
     if (next != null) {
       submit(next);

@@ -79,8 +79,9 @@ public final class VoiceSession {
     void error(String code, String message);
 
     /**
-     * The VAD is over a second behind this session's audio ({@code true}): stop reading the client
-     * until it has caught up ({@code false}). Nothing is dropped either way.
+     * The VAD is over a second behind this session's audio, or finals queue up for speech to text
+     * ({@code true}): stop reading the client until both have caught up ({@code false}). Nothing is
+     * dropped either way.
      */
     default void inputBacklog(boolean backlogged) {}
   }
@@ -142,6 +143,8 @@ public final class VoiceSession {
   private long turn;
   private Response active;
   private boolean closed;
+  /** Whether the client's input is paused (see {@link #inputBacklogChanged}); on the context. */
+  private boolean inputPaused;
 
   /** The response in progress. */
   private final class Response {
@@ -188,7 +191,7 @@ public final class VoiceSession {
     this.fromTts = fromTts;
     this.segmenter = segmenter;
     this.chunkers = chunkers;
-    this.vadStream = engines.vad().map(v -> v.open(context, events::inputBacklog)).orElse(null);
+    this.vadStream = engines.vad().map(v -> v.open(context, b -> inputBacklogChanged())).orElse(null);
     this.transcriber = engines.stt().map(stt -> new StreamingTranscriber(stt, engines.sttExecutor(), settings.language(),
         engines.interimEvery(), engines.preRoll(), new StreamingTranscriber.Listener() {
           @Override
@@ -210,7 +213,20 @@ public final class VoiceSession {
               }
             });
           }
-        })).orElse(null);
+        }, () -> context.runOnContext(v -> inputBacklogChanged()))).orElse(null);
+  }
+
+  /**
+   * The client's input is paused while the VAD is more than a second behind or finals queue up for
+   * Whisper (a client sending bursts of speech faster than real time): nothing is dropped, TCP
+   * slows the client. On the session's context.
+   */
+  private void inputBacklogChanged() {
+    boolean now = (vadStream != null && vadStream.backlogged()) || (transcriber != null && transcriber.backlogged());
+    if (now != inputPaused && !closed) {
+      inputPaused = now;
+      events.inputBacklog(now);
+    }
   }
 
   /** Interim transcripts become deltas only while they extend what was sent (clients append deltas). */

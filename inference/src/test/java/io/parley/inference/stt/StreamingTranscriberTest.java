@@ -294,6 +294,47 @@ class StreamingTranscriberTest {
     assertThat(listener.events).containsExactly("final 1 len=5120", "final 2 len=5120", "final 3 len=5120");
   }
 
+  /**
+   * Bursts of speech faster than the engine: finals queue (none is dropped), and at
+   * BACKLOG_HIGH waiting the stream says it is backlogged, until the queue is down to BACKLOG_LOW.
+   */
+  @Test
+  void finalsQueuedBehindTheEngineMakeTheStreamBacklogged() {
+    java.util.concurrent.atomic.AtomicInteger hooks = new java.util.concurrent.atomic.AtomicInteger();
+    List<Boolean> seen = new ArrayList<>();
+    StreamingTranscriber[] self = new StreamingTranscriber[1];
+    stream = new StreamingTranscriber(engine, executor, Optional.of("en"), Duration.ofMillis(1000),
+        Duration.ofMillis(200), listener, () -> {
+          hooks.incrementAndGet();
+          seen.add(self[0].backlogged());
+        });
+    self[0] = stream;
+    int segments = 1 + StreamingTranscriber.BACKLOG_HIGH + 2; // one running, then the queue
+    for (int seg = 1; seg <= segments; seg++) {
+      long start = fed;
+      stream.event(new SpeechStarted(start));
+      feed(10, SPEECH, false);
+      stream.event(new SpeechStopped(start, fed, segment(start, fed)));
+      assertThat(stream.queuedFinals()).isEqualTo(seg - 1);
+      assertThat(stream.backlogged()).as("after segment %d", seg).isEqualTo(seg - 1 >= StreamingTranscriber.BACKLOG_HIGH);
+    }
+    assertThat(seen).containsExactly(true);
+
+    // The engine catches up one final at a time; the stream reads again at BACKLOG_LOW waiting.
+    while (stream.queuedFinals() > StreamingTranscriber.BACKLOG_LOW + 1) {
+      executor.runNext();
+      assertThat(stream.backlogged()).isTrue();
+    }
+    executor.runNext();
+    assertThat(stream.queuedFinals()).isEqualTo(StreamingTranscriber.BACKLOG_LOW);
+    assertThat(stream.backlogged()).isFalse();
+    assertThat(seen).containsExactly(true, false);
+    executor.runAll();
+    assertThat(hooks.get()).isEqualTo(2);
+    assertThat(listener.events).hasSize(segments).allMatch(e -> e.startsWith("final "));
+    assertThat(listener.events.get(segments - 1)).isEqualTo("final " + segments + " len=5120");
+  }
+
   @Test
   void resetDiscardsWorkInFlight() {
     stream.event(new SpeechStarted(0));
