@@ -291,7 +291,9 @@ class RealtimeOpenAiTest {
   void aClientLeavingMidAnswerFreesItsWorkers() throws Exception {
     var inbox = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
     java.net.http.WebSocket ws = connect("", inbox);
-    assertThat(next(inbox).getString("type")).isEqualTo("session.created");
+    JsonObject created = next(inbox);
+    assertThat(created.getString("type")).isEqualTo("session.created");
+    String conversation = created.getJsonObject("session").getJsonObject("parley").getString("conversation_id");
     ws.sendText(new JsonObject().put("type", "conversation.item.create").put("item", new JsonObject()
         .put("type", "message").put("role", "user").put("content", new JsonArray().add(new JsonObject()
             .put("type", "input_text").put("text", "Tell me a long story about bananas.")))).encode(), true).get();
@@ -309,6 +311,13 @@ class RealtimeOpenAiTest {
         "parley_voice_responses_active", 0.0,
         "parley_llm_completions_active", 0.0,
         "parley_tts_syntheses_active", 0.0), Duration.ofSeconds(5));
+    // The answer is stored as far as it was heard, marked truncated, after the user's message.
+    JsonObject last = Poll.until(Duration.ofSeconds(5), "the cut answer in the conversation", () -> {
+      JsonArray items = api.get("/api/v1/conversations/" + conversation + "/messages", token).json().getJsonArray("items");
+      JsonObject m = items.isEmpty() ? null : items.getJsonObject(items.size() - 1);
+      return m != null && "assistant".equals(m.getString("role")) ? m : null;
+    }, m -> m != null);
+    assertThat(last.getBoolean("truncated")).as(last.encode()).isTrue();
   }
 
   @Test

@@ -735,6 +735,9 @@ public final class VoiceSession {
     active = null;
     if (r != null) {
       halt(r);
+      // Stored as far as it was heard (the server's playout clock), as a barge-in stores it: the
+      // conversation, and a session that resumes it, know what the user heard of the answer.
+      storeTruncated(r, playedMs(r));
     }
     if (bargeInTimer >= 0) {
       context.owner().cancelTimer(bargeInTimer);
