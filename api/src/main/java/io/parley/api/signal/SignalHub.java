@@ -93,6 +93,7 @@ public final class SignalHub implements AutoCloseable {
   static final long RECENTLY_ENDED_MILLIS = 60_000;
   private final Counter relayed;
   private final Counter rejected;
+  private final Counter nodesLost;
   private final long pingTimer;
   private final long heartbeatTimer;
   /** Nodes holding a party of a room here whose heartbeat was missing, and how many checks in a row. */
@@ -118,6 +119,9 @@ public final class SignalHub implements AutoCloseable {
         .register(metrics);
     this.rejected = Counter.builder("parley.signal.rejected")
         .description("Signalling messages answered with an error").register(metrics);
+    this.nodesLost = Counter.builder("parley.signal.peer.nodes.lost")
+        .description("Nodes taken for dead by their missing heartbeat while holding a party of a call here")
+        .register(metrics);
     Gauge.builder("parley.signal.connections", connections, Map::size)
         .description("Open signalling WebSockets on this node").register(metrics);
     Gauge.builder("parley.signal.rooms", rooms, Map::size)
@@ -546,6 +550,7 @@ public final class SignalHub implements AutoCloseable {
             int missed = missedHeartbeats.merge(node, 1, Integer::sum);
             if (missed >= HEARTBEATS_MISSED_FOR_DEAD) {
               missedHeartbeats.remove(node);
+              nodesLost.increment();
               LOG.warn("node {} stopped renewing its heartbeat: its parties in {} call(s) here are taken as away",
                   node, byNode.get(node).size());
               for (Room room : byNode.get(node)) {

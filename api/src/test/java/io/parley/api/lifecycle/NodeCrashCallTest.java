@@ -81,6 +81,8 @@ class NodeCrashCallTest {
 
       assertThat(lostUser.expect("peer-left", NOTICED).getString("role")).isEqualTo("expert");
       assertThat(backUser.expect("peer-left", NOTICED).getString("role")).isEqualTo("expert");
+      assertThat(one.api().get("/metrics", null).body()).as("the dead node counted once")
+          .contains("parley_signal_peer_nodes_lost_total 1.0");
       // Held for the expert, not published to the dead node.
       backUser.send(new JsonObject().put("type", "offer").put("sdp", "v=0 while you were gone"));
 
