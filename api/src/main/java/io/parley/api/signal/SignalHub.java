@@ -104,6 +104,12 @@ public final class SignalHub implements AutoCloseable {
   /** A node's heartbeat key lives this long; a node missing it on two checks in a row is taken for dead. */
   static final long HEARTBEAT_TTL_MILLIS = 3 * HEARTBEAT_MILLIS;
   static final int HEARTBEATS_MISSED_FOR_DEAD = 2;
+  /**
+   * How long a node's "I keep a heartbeat" mark lives after its last renewal. Only nodes with the
+   * mark can be taken for dead: a node of an older version, during a rolling upgrade, has neither
+   * key and keeps the old behaviour instead of having its calls ended.
+   */
+  static final long HEARTBEAT_MARK_SECONDS = 24 * 3600;
 
   public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, java.time.Duration tokenTtl, CallService calls,
                    CallStore store, ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
@@ -508,21 +514,32 @@ public final class SignalHub implements AutoCloseable {
     return "parley:node:" + node + ":alive";
   }
 
+  private static String heartbeatMarkKey(String node) {
+    return "parley:node:" + node + ":beats";
+  }
+
+  /** From the values of a node's mark and heartbeat keys: it keeps a heartbeat and missed it. */
+  private static boolean silent(Response mark, Response alive) {
+    return mark != null && alive == null;
+  }
+
   /** This node is alive: its key, renewed every {@link #HEARTBEAT_MILLIS}, ends if it stops. */
   private void beat() {
     if (closing) {
       return;
     }
     redis.set(List.of(heartbeatKey(nodeId()), "1", "PX", Long.toString(HEARTBEAT_TTL_MILLIS)))
+        .compose(v -> redis.set(List.of(heartbeatMarkKey(nodeId()), "1", "EX", Long.toString(HEARTBEAT_MARK_SECONDS))))
         .onFailure(t -> LOG.debug("heartbeat not stored: {}", t.toString()));
   }
 
   /**
    * A node that crashed never publishes "left" for its parties, and its presence entries keep
    * naming it: without this, a peer here would send into a channel nobody reads until the call's
-   * end. A node whose heartbeat key is missing on {@link #HEARTBEATS_MISSED_FOR_DEAD} checks in a row
-   * is taken for dead and its parties for away: the grace clock runs as for a dropped connection,
-   * and messages are held for them. When Redis cannot answer, nothing changes.
+   * end. A node that keeps a heartbeat (its mark key is there) but whose heartbeat key is missing on
+   * {@link #HEARTBEATS_MISSED_FOR_DEAD} checks in a row is taken for dead and its parties for away:
+   * the grace clock runs as for a dropped connection, and messages are held for them. When Redis
+   * cannot answer, nothing changes.
    */
   private void checkPeerNodes() {
     Map<String, List<Room>> byNode = new java.util.HashMap<>();
@@ -538,12 +555,20 @@ public final class SignalHub implements AutoCloseable {
       return;
     }
     List<String> nodes = List.copyOf(byNode.keySet());
-    redis.mget(nodes.stream().map(SignalHub::heartbeatKey).toList()).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+    List<String> keys = new java.util.ArrayList<>();
+    for (String node : nodes) {
+      keys.add(heartbeatMarkKey(node));
+      keys.add(heartbeatKey(node));
+    }
+    redis.mget(keys).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .onFailure(t -> LOG.debug("peer nodes' heartbeats not read: {}", t.toString()))
         .onSuccess(values -> {
+          if (values == null || values.size() != keys.size()) {
+            return;
+          }
           for (int i = 0; i < nodes.size(); i++) {
             String node = nodes.get(i);
-            if (values != null && values.size() > i && values.get(i) != null) {
+            if (!silent(values.get(2 * i), values.get(2 * i + 1))) {
               missedHeartbeats.remove(node);
               continue;
             }
@@ -667,9 +692,11 @@ public final class SignalHub implements AutoCloseable {
         maybeRetire(room); // back here meanwhile
         return;
       }
-      // The entry names another node: alive, the party is there; without a heartbeat, it died with it.
-      redis.get(heartbeatKey(where)).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(beat -> {
-        if (beat.succeeded() && beat.result() == null) {
+      // The entry names another node: alive, the party is there; silent, it died with it.
+      redis.mget(List.of(heartbeatMarkKey(where), heartbeatKey(where))).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+          .onComplete(beat -> {
+        if (beat.succeeded() && beat.result() != null && beat.result().size() == 2
+            && silent(beat.result().get(0), beat.result().get(1))) {
           endDisconnected(room);
         } else {
           room.remoteBack(role, where);
@@ -742,7 +769,7 @@ public final class SignalHub implements AutoCloseable {
     closing = true;
     vertx.cancelTimer(pingTimer);
     vertx.cancelTimer(heartbeatTimer);
-    redis.del(List.of(heartbeatKey(nodeId())));
+    redis.del(List.of(heartbeatKey(nodeId()), heartbeatMarkKey(nodeId())));
     List<Future<?>> handovers = new java.util.ArrayList<>();
     for (Room room : rooms.values()) {
       for (SignalConnection c : room.parties()) {

@@ -12,8 +12,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads a Redis string key over a plain socket (RESP2, one command per connection), to look at
- * what Parley stored without going through Parley's own client.
+ * Reads a Redis string key, or runs a command, over a plain socket (RESP2, one command per
+ * connection), to look at or set up what Parley keeps in Redis without going through its own client.
  */
 final class RedisProbe {
 
@@ -41,6 +41,32 @@ final class RedisProbe {
       int len = Integer.parseInt(header.substring(1));
       byte[] value = in.readNBytes(len);
       return new String(value, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Redis on port " + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs one command; returns the first line of its reply (e.g. {@code +OK}, {@code :1}). */
+  static String command(int port, String... args) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+      s.setSoTimeout(2_000);
+      ByteArrayOutputStream req = new ByteArrayOutputStream();
+      req.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      for (String a : args) {
+        byte[] b = a.getBytes(StandardCharsets.UTF_8);
+        req.writeBytes(("$" + b.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        req.writeBytes(b);
+        req.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      OutputStream out = s.getOutputStream();
+      out.write(req.toByteArray());
+      out.flush();
+      String reply = line(new BufferedInputStream(s.getInputStream()));
+      if (reply.startsWith("-")) {
+        throw new IllegalStateException("Redis refused " + args[0] + ": " + reply);
+      }
+      return reply;
     } catch (IOException e) {
       throw new UncheckedIOException("Redis on port " + port + ": " + e.getMessage(), e);
     }
