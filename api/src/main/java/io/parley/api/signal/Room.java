@@ -230,6 +230,12 @@ final class Room {
             remoteAway(role);
           }
         }
+        case "drain" -> {
+          SignalConnection to = local.get(role);
+          if (to != null && !to.closed) {
+            hub.redrain(call, role, to);
+          }
+        }
         case "relay" -> {
           JsonObject msg = m.getJsonObject("msg");
           SignalConnection to = local.get(role);
@@ -290,6 +296,9 @@ final class Room {
     if (peer != null) {
       peer.send(new JsonObject().put("type", "peer-joined").put("role", role.wire()).put("resumed", true));
     }
+    // What this node held for the party meanwhile went to its outbox after its node drained it at
+    // the join: that node drains it again (live messages published after this wait behind it).
+    hub.publish(this, new JsonObject().put("t", "drain").put("to", role.wire()));
   }
 
   private synchronized void warn(long seconds) {

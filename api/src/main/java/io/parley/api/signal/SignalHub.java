@@ -661,6 +661,12 @@ public final class SignalHub implements AutoCloseable {
     }).onFailure(t -> LOG.debug("call {}: outbox not drained: {}", call.id(), t.toString()));
   }
 
+  /** Delivers what waits in a connected party's outbox, ahead of the live messages that follow. */
+  void redrain(Call call, Role role, SignalConnection c) {
+    c.draining();
+    drain(call, role, c).onComplete(v -> c.drained());
+  }
+
   void maybeRetire(Room room) {
     if (room.retireIfEmpty()) {
       rooms.remove(room.call.id(), room);

@@ -3,6 +3,7 @@ package io.parley.api.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.api.support.CallFixture;
+import io.parley.api.support.Poll;
 import io.parley.api.support.SignalClient;
 import io.parley.api.support.TestNode;
 import io.vertx.core.json.JsonObject;
@@ -133,6 +134,49 @@ class NodeCrashCallTest {
       RedisProbe.command(redis, "SET", "parley:node:" + old + ":beats", "1", "EX", "600");
       assertThat(user.expect("peer-left", NOTICED).getString("role")).isEqualTo("expert");
       assertThat(user.expect("call-ended", Duration.ofSeconds(20)).getString("reason")).isEqualTo("disconnected");
+    }
+  }
+
+  /**
+   * A party taken for away whose grace runs out while Redis places it on a live node (its "joined"
+   * was lost, e.g. while this node's pub/sub connection was down) is back: the peer hears so, and
+   * the node it sits on is asked to drain what was held for it meanwhile.
+   */
+  @Test
+  void aPartyFoundOnALiveNodeAfterItsGraceIsBackAndItsHeldMessagesAreDrained() {
+    CallFixture f = CallFixture.start(one);
+    int redis = one.server().embeddedRedis().orElseThrow().port();
+    String elsewhere = "live-node-" + java.util.UUID.randomUUID();
+    String outbox = "parley:call:" + f.callId() + ":outbox:";
+    try (SignalClient user = SignalClient.authenticated(one.baseUrl(), f.userToken())) {
+      user.send(f.join()).expect("joined");
+      try (SignalClient expert = SignalClient.authenticated(one.baseUrl(), f.expertToken())) {
+        expert.send(f.join()).expect("joined");
+        user.expect("peer-joined");
+        expert.send(new JsonObject().put("type", "leave")).expect("left");
+      }
+      user.expect("peer-left");
+      user.send(new JsonObject().put("type", "offer").put("sdp", "v=0 held for the expert"));
+      Poll.until(Duration.ofSeconds(5), "the offer held in the expert's outbox",
+          () -> !"*0".equals(RedisProbe.command(redis, "LRANGE", outbox + "expert", "0", "-1")));
+      // The expert came back on a live node, but its "joined" never reached this one.
+      RedisProbe.command(redis, "SET", "parley:node:" + elsewhere + ":beats", "1", "EX", "600");
+      RedisProbe.command(redis, "SET", "parley:node:" + elsewhere + ":alive", "1", "EX", "600");
+      RedisProbe.command(redis, "HSET", "parley:call:" + f.callId() + ":presence", "expert", elsewhere);
+
+      // At the end of the grace (5 s) the call goes on and the user hears the expert is back.
+      JsonObject back = user.expect("peer-joined", Duration.ofSeconds(15));
+      assertThat(back.getString("role")).isEqualTo("expert");
+      assertThat(back.getBoolean("resumed")).isTrue();
+      assertThat(one.server().calls().get(f.callId(), f.userId(), false).await().ended()).isFalse();
+
+      // A node asked to drain a connected party's outbox delivers it ahead of what follows.
+      RedisProbe.command(redis, "RPUSH", outbox + "user",
+          new JsonObject().put("type", "answer").put("sdp", "v=0 held for the user").put("from", "expert").encode());
+      RedisProbe.command(redis, "PUBLISH", "parley:call:" + f.callId(), new JsonObject().put("t", "drain")
+          .put("to", "user").put("node", elsewhere).encode());
+      assertThat(user.expect("answer").getString("sdp")).isEqualTo("v=0 held for the user");
+      assertThat(RedisProbe.command(redis, "LLEN", outbox + "user")).isEqualTo(":0");
     }
   }
 
