@@ -286,11 +286,17 @@ class OpenAiChatModelTest {
 
   @Test
   void anUnreachableServerFails() throws Exception {
-    HttpServer gone = vertx.createHttpServer().requestHandler(r -> r.response().end());
-    int free = gone.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).actualPort();
-    gone.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    // A port bound but not listening refuses connections, and nothing else can take it meanwhile
+    // (a port freed by closing a server could be reused by another test's server at once: seen in CI).
+    try (java.net.Socket held = new java.net.Socket()) {
+      held.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+      assertUnreachable(held.getLocalPort());
+    }
+  }
+
+  private void assertUnreachable(int port) throws Exception {
     try (OpenAiChatModel model = new OpenAiChatModel(vertx, new OpenAiChatModel.Settings(
-        URI.create("http://127.0.0.1:" + free + "/v1"), Optional.of(KEY), "m"))) {
+        URI.create("http://127.0.0.1:" + port + "/v1"), Optional.of(KEY), "m"))) {
       RecordingSink sink = new RecordingSink();
       model.stream(request(), sink);
       sink.await();
