@@ -283,18 +283,50 @@ final class Room {
   }
 
   /**
-   * The grace clock of a party taken for away ran out, but Redis places it on {@code node}, which
-   * is alive (its heartbeat was only late): it is REMOTE again, and the peer here hears it is back.
+   * Where Redis places the parties not connected here, re-read after the bus lost messages: a party
+   * it calls away is away here too; one it places on another node is there (see {@link #remoteBack}).
+   */
+  synchronized void resync(Map<Role, String> stored) {
+    if (closed) {
+      return;
+    }
+    for (Role r : Role.values()) {
+      String where = stored.get(r);
+      if (where == null || local.containsKey(r) || where.equals(hub.nodeId())) {
+        continue;
+      }
+      if (SignalHub.AWAY.equals(where)) {
+        if (presence.get(r) == Presence.REMOTE) {
+          remoteAway(r);
+        }
+      } else if (presence.get(r) == Presence.REMOTE) {
+        remoteNode.put(r, where);
+      } else {
+        remoteBack(r, where);
+      }
+    }
+  }
+
+  /**
+   * A party this node took for away (or had not seen) is on {@code node} after all: its "joined"
+   * was lost, or its grace ran out while Redis placed it on a live node (its heartbeat was only
+   * late). It is REMOTE, its grace clock here stops, and the peer here hears it is back.
    */
   synchronized void remoteBack(Role role, String node) {
-    if (closed || presence.get(role) != Presence.AWAY || local.containsKey(role)) {
+    Presence was = presence.get(role);
+    if (closed || was == Presence.HERE || was == Presence.REMOTE || local.containsKey(role)) {
       return;
+    }
+    Long grace = graceTimers.remove(role);
+    if (grace != null) {
+      hub.vertx().cancelTimer(grace);
     }
     presence.put(role, Presence.REMOTE);
     remoteNode.put(role, node);
     SignalConnection peer = local.get(other(role));
     if (peer != null) {
-      peer.send(new JsonObject().put("type", "peer-joined").put("role", role.wire()).put("resumed", true));
+      peer.send(new JsonObject().put("type", "peer-joined").put("role", role.wire())
+          .put("resumed", was == Presence.AWAY));
     }
     // What this node held for the party meanwhile went to its outbox after its node drained it at
     // the join: that node drains it again (live messages published after this wait behind it).

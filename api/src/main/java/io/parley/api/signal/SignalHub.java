@@ -137,6 +137,7 @@ public final class SignalHub implements AutoCloseable {
     calls.trackLocal(() -> Set.copyOf(rooms.keySet()));
     long interval = settings.pingInterval().toMillis();
     pingTimer = vertx.setPeriodic(interval, id -> keepalive(interval));
+    bus.onConnected(this::resyncPresence);
     beat();
     heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> {
       beat();
@@ -659,6 +660,28 @@ public final class SignalHub implements AutoCloseable {
         }
       }
     }).onFailure(t -> LOG.debug("call {}: outbox not drained: {}", call.id(), t.toString()));
+  }
+
+  /**
+   * The bus (re)connected: whatever the other nodes published meanwhile ("joined", "left") is lost,
+   * so every room re-reads where its parties are from Redis.
+   */
+  private void resyncPresence() {
+    for (Room room : rooms.values()) {
+      redis.hgetall(presenceKey(room.call.id())).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+          .onFailure(t -> LOG.debug("call {}: presence not re-read: {}", room.call.id(), t.toString()))
+          .onSuccess(stored -> {
+            Map<Role, String> where = new java.util.EnumMap<>(Role.class);
+            for (Role r : Role.values()) {
+              Response v = stored == null ? null : stored.get(r.wire());
+              if (v != null) {
+                where.put(r, v.toString());
+              }
+            }
+            room.resync(where);
+            maybeRetire(room);
+          });
+    }
   }
 
   /** Delivers what waits in a connected party's outbox, ahead of the live messages that follow. */

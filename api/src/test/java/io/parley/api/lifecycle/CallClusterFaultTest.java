@@ -16,15 +16,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A node killed in the middle of calls (SIGKILL: no shutdown, so no "left" message and its presence
+ * Calls across nodes when a node or a message is lost. A node killed in the middle of calls (SIGKILL: no shutdown, so no "left" message and its presence
  * entries in Redis keep naming it). The peers sit on a node in this JVM; the killed node is a real
  * Parley process sharing its PostgreSQL and Redis. The surviving node notices the dead node's
  * heartbeat is gone, tells each peer the other party left, holds messages for them, and ends the
  * call as disconnected after the grace period, unless the party comes back on a live node. A node
- * that never kept a heartbeat (an older version) is not taken for dead.
+ * that never kept a heartbeat (an older version) is not taken for dead. Messages lost while a
+ * node's pub/sub connection was down are made up for by re-reading presence from Redis.
  */
 @Timeout(180)
-class NodeCrashCallTest {
+class CallClusterFaultTest {
 
   private static final Duration STARTUP = Duration.ofSeconds(90);
   /** The heartbeat key lives 15 s and is checked every 5 s, twice missed: ~25 s at most, with slack. */
@@ -177,6 +178,29 @@ class NodeCrashCallTest {
           .put("to", "user").put("node", elsewhere).encode());
       assertThat(user.expect("answer").getString("sdp")).isEqualTo("v=0 held for the user");
       assertThat(RedisProbe.command(redis, "LLEN", outbox + "user")).isEqualTo(":0");
+    }
+  }
+
+  /**
+   * Redis drops this node's pub/sub connection while the expert joins elsewhere: the "joined" is
+   * lost, and the room learns where the expert is by re-reading presence when the bus reconnects.
+   */
+  @Test
+  void afterThePubSubConnectionDropsRoomsReReadWhereThePartiesAre() {
+    CallFixture f = CallFixture.start(one);
+    int redis = one.server().embeddedRedis().orElseThrow().port();
+    String elsewhere = "live-node-" + java.util.UUID.randomUUID();
+    try (SignalClient user = SignalClient.authenticated(one.baseUrl(), f.userToken())) {
+      assertThat(user.send(f.join()).expect("joined").getBoolean("peer_present")).isFalse();
+      RedisProbe.command(redis, "SET", "parley:node:" + elsewhere + ":beats", "1", "EX", "600");
+      RedisProbe.command(redis, "SET", "parley:node:" + elsewhere + ":alive", "1", "EX", "600");
+      RedisProbe.command(redis, "HSET", "parley:call:" + f.callId() + ":presence", "expert", elsewhere);
+      user.expectSilence(Duration.ofMillis(500));
+
+      assertThat(RedisProbe.command(redis, "CLIENT", "KILL", "TYPE", "pubsub")).isNotEqualTo(":0");
+      JsonObject joined = user.expect("peer-joined", Duration.ofSeconds(15));
+      assertThat(joined.getString("role")).isEqualTo("expert");
+      assertThat(joined.getBoolean("resumed")).isFalse();
     }
   }
 
