@@ -161,9 +161,7 @@ class CallClusterFaultTest {
       Poll.until(Duration.ofSeconds(5), "the offer held in the expert's outbox",
           () -> !"*0".equals(RedisProbe.command(redis, "LRANGE", outbox + "expert", "0", "-1")));
       // The expert came back on a live node, but its "joined" never reached this one.
-      RedisProbe.command(redis, "SET", "parley:node:" + elsewhere + ":beats", "1", "EX", "600");
-      RedisProbe.command(redis, "SET", "parley:node:" + elsewhere + ":alive", "1", "EX", "600");
-      RedisProbe.command(redis, "HSET", "parley:call:" + f.callId() + ":presence", "expert", elsewhere);
+      placeOnLiveNode(redis, f, elsewhere);
 
       // At the end of the grace (5 s) the call goes on and the user hears the expert is back.
       JsonObject back = user.expect("peer-joined", Duration.ofSeconds(15));
@@ -192,9 +190,7 @@ class CallClusterFaultTest {
     String elsewhere = "live-node-" + java.util.UUID.randomUUID();
     try (SignalClient user = SignalClient.authenticated(one.baseUrl(), f.userToken())) {
       assertThat(user.send(f.join()).expect("joined").getBoolean("peer_present")).isFalse();
-      RedisProbe.command(redis, "SET", "parley:node:" + elsewhere + ":beats", "1", "EX", "600");
-      RedisProbe.command(redis, "SET", "parley:node:" + elsewhere + ":alive", "1", "EX", "600");
-      RedisProbe.command(redis, "HSET", "parley:call:" + f.callId() + ":presence", "expert", elsewhere);
+      placeOnLiveNode(redis, f, elsewhere);
       user.expectSilence(Duration.ofMillis(500));
 
       assertThat(RedisProbe.command(redis, "CLIENT", "KILL", "TYPE", "pubsub")).isNotEqualTo(":0");
@@ -202,6 +198,13 @@ class CallClusterFaultTest {
       assertThat(joined.getString("role")).isEqualTo("expert");
       assertThat(joined.getBoolean("resumed")).isFalse();
     }
+  }
+
+  /** Presence places the expert on {@code node}, a live node that keeps a heartbeat (its keys set for 10 min). */
+  private static void placeOnLiveNode(int redis, CallFixture f, String node) {
+    RedisProbe.command(redis, "SET", "parley:node:" + node + ":beats", "1", "EX", "600");
+    RedisProbe.command(redis, "SET", "parley:node:" + node + ":alive", "1", "EX", "600");
+    RedisProbe.command(redis, "HSET", "parley:call:" + f.callId() + ":presence", "expert", node);
   }
 
   private static double nodesLost() {
