@@ -26,8 +26,9 @@ import java.util.UUID;
  * <p>Double booking of an expert is refused by the exclusion constraint
  * {@code appointments_expert_no_overlap} (live = requested or accepted), so two nodes booking the
  * same slot at once cannot both win; its violation becomes a CONFLICT. A user cannot hold two
- * overlapping live bookings either (one person, one call at a time): checked in the booking
- * transaction, under the per-user lock below, so two nodes booking for one user cannot both pass.
+ * overlapping live appointments either, on either side (one person, one call at a time, also for
+ * an expert who books another expert): checked in the booking transaction under both parties'
+ * booking locks, so two nodes booking for the same people cannot both pass.
  *
  * <p>The free quota: a booking is free while the user has fewer than {@code freePerMonth} free
  * bookings <em>created</em> in the current calendar month (UTC) that still count. A free booking
@@ -59,8 +60,9 @@ public final class AppointmentStore {
   /** First key of the per-user booking lock ({@code pg_advisory_xact_lock(int, int)}): "PAB1". */
   private static final int BOOKING_LOCK = 0x50414231;
 
-  private static final String LOCK_USER =
-      "SELECT count(*) FROM (SELECT pg_advisory_xact_lock($1, hashtext($2::text))) l";
+  /** The booking locks of both parties, in the ids' order so that two bookings never wait on each other. */
+  private static final String LOCK_PARTIES =
+      "SELECT count(*) FROM (SELECT pg_advisory_xact_lock($1, hashtext($2::text)), pg_advisory_xact_lock($1, hashtext($3::text))) l";
 
   private static final String SELECT = "SELECT a.id, a.user_id, a.expert_id, a.type, a.status, a.scheduled_at, "
       + "a.ends_at, a.duration_minutes, a.requires_payment, a.notes, a.created_at, a.updated_at, "
@@ -75,9 +77,13 @@ public final class AppointmentStore {
       + "AND (a.status IN ('requested', 'accepted', 'completed') "
       + "OR EXISTS (SELECT 1 FROM call_sessions c WHERE c.appointment_id = a.id))";
 
-  /** A live booking of the user ($1) overlapping [$2, $3); run under the user's booking lock. */
-  private static final String USER_OVERLAP = "SELECT id FROM appointments WHERE user_id = $1 "
-      + "AND status IN ('requested', 'accepted') AND scheduled_at < $3 AND ends_at > $2 ORDER BY scheduled_at LIMIT 1";
+  /**
+   * A live appointment of the user ($1) or of the expert ($2), on either side of it, overlapping
+   * [$3, $4), the user's own first; run under both parties' booking locks.
+   */
+  private static final String PARTY_OVERLAP = "SELECT id, user_id, expert_id FROM appointments "
+      + "WHERE (user_id IN ($1, $2) OR expert_id IN ($1, $2)) AND status IN ('requested', 'accepted') "
+      + "AND scheduled_at < $4 AND ends_at > $3 ORDER BY (user_id = $1 OR expert_id = $1) DESC, scheduled_at LIMIT 1";
 
   private final Pool pool;
 
@@ -90,18 +96,21 @@ public final class AppointmentStore {
    * {@code requires_payment} is set past the free quota.
    */
   public Future<Appointment> create(UUID id, Booking b, int freePerMonth) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_USER)
-            .execute(Tuple.of(BOOKING_LOCK, b.userId().toString()))
+    String first = b.userId().toString().compareTo(b.expertId().toString()) <= 0 ? b.userId().toString()
+        : b.expertId().toString();
+    String second = first.equals(b.userId().toString()) ? b.expertId().toString() : b.userId().toString();
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_PARTIES)
+            .execute(Tuple.of(BOOKING_LOCK, first, second))
             .compose(v -> conn.preparedQuery("SELECT 1 FROM experts WHERE user_id = $1 AND active")
                 .execute(Tuple.of(b.expertId())))
             .compose(rows -> rows.size() == 0
                 ? Future.failedFuture(new ParleyException(Reason.NOT_FOUND,
                     "no such expert: " + b.expertId() + " is not an expert taking bookings"))
-                : conn.preparedQuery(USER_OVERLAP).execute(Tuple.of(b.userId(), b.scheduledAt().atOffset(ZoneOffset.UTC),
+                : conn.preparedQuery(PARTY_OVERLAP).execute(Tuple.of(b.userId(), b.expertId(),
+                    b.scheduledAt().atOffset(ZoneOffset.UTC),
                     b.scheduledAt().plus(Duration.ofMinutes(b.durationMinutes())).atOffset(ZoneOffset.UTC))))
             .compose(rows -> rows.size() > 0
-                ? Future.failedFuture(new ParleyException(Reason.CONFLICT, "you already have a booking overlapping "
-                    + b.scheduledAt() + " + " + b.durationMinutes() + " min: appointment " + rows.iterator().next().getUUID("id")))
+                ? Future.failedFuture(overlap(b, rows.iterator().next()))
                 : conn.preparedQuery(FREE_THIS_MONTH).execute(Tuple.of(b.userId())))
             .compose(rows -> {
               long free = rows.iterator().next().getLong("n");
@@ -134,6 +143,19 @@ public final class AppointmentStore {
           }
           return Future.failedFuture(t);
         });
+  }
+
+  /**
+   * The conflict a booking overlapping {@code taken} is: the caller's own appointment is named (they
+   * are a party to it); the expert's other appointments are not (someone else's).
+   */
+  private static ParleyException overlap(Booking b, Row taken) {
+    String slot = b.scheduledAt() + " + " + b.durationMinutes() + " min";
+    if (b.userId().equals(taken.getUUID("user_id")) || b.userId().equals(taken.getUUID("expert_id"))) {
+      return new ParleyException(Reason.CONFLICT, "you already have a booking overlapping " + slot + ": appointment "
+          + taken.getUUID("id"));
+    }
+    return new ParleyException(Reason.CONFLICT, "the expert already has a booking overlapping " + slot);
   }
 
   /** The appointment, whoever asks (visibility is the caller's business: {@link #visible}). */

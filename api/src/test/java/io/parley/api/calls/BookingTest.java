@@ -183,6 +183,28 @@ class BookingTest {
     parties.booked(user, parties.expert(), at, 20);
   }
 
+  /** An expert who books another expert cannot be booked over it, nor book over their own calls. */
+  @Test
+  void anExpertIsOnePersonOnBothSidesOfTheirAppointments() {
+    Party a = parties.expert();
+    Party client = parties.user();
+    Instant at = inMinutes(11 * 24 * 60);
+    JsonObject asUser = parties.booked(a, parties.expert(), at, 20);
+
+    JsonObject error = assertError(parties.book(client, a, at.plus(10, ChronoUnit.MINUTES), 20), 409, "conflict");
+    assertThat(error.getString("message")).contains("the expert already has a booking overlapping")
+        .doesNotContain(asUser.getString("id"));
+
+    Instant later = inMinutes(12 * 24 * 60);
+    JsonObject asExpert = parties.booked(client, a, later, 20);
+    error = assertError(parties.book(a, parties.expert(), later.minus(10, ChronoUnit.MINUTES), 20), 409, "conflict");
+    assertThat(error.getString("message")).contains("you already have a booking overlapping")
+        .contains(asExpert.getString("id"));
+    // Back to back on either side is fine.
+    parties.booked(a, parties.expert(), later.plus(20, ChronoUnit.MINUTES), 20);
+    parties.booked(parties.user(), a, at.plus(20, ChronoUnit.MINUTES), 20);
+  }
+
   /**
    * Appointments whose time passed without a call: requested ones expire, accepted ones are missed,
    * one whose call was started stays as its call leaves it, and a future one stays live. Lapsed free
