@@ -3,8 +3,7 @@ package io.parley.inference.llm;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -23,49 +22,69 @@ final class SpecialTokens {
   /** Inserted into a special token's text: U+200B ZERO WIDTH SPACE. */
   static final char BREAK = '\u200B';
 
-  static final SpecialTokens NONE = new SpecialTokens(null);
+  static final SpecialTokens NONE = new SpecialTokens(Map.of());
 
-  private final Pattern pattern;
+  /**
+   * The tokens by their first code point, longest first. A vocabulary may declare thousands of
+   * special tokens (reserved and unused ones): only those starting with a character of the text are
+   * ever compared, so a message costs about one map lookup per character.
+   */
+  private final Map<Integer, List<String>> byFirst;
 
-  private SpecialTokens(Pattern pattern) {
-    this.pattern = pattern;
+  private SpecialTokens(Map<Integer, List<String>> byFirst) {
+    this.byFirst = byFirst;
   }
 
   /** For these token texts (see {@link GgufFile#specialTokenTexts()}); texts holding a break are ignored. */
   static SpecialTokens of(Collection<String> texts) {
-    List<String> usable = texts.stream()
+    Map<Integer, List<String>> byFirst = texts.stream()
         .filter(t -> t.codePointCount(0, t.length()) >= 2 && t.indexOf(BREAK) < 0)
         .distinct()
         .sorted(Comparator.comparingInt(String::length).reversed())
-        .toList();
-    if (usable.isEmpty()) {
-      return NONE;
-    }
-    return new SpecialTokens(Pattern.compile(usable.stream().map(Pattern::quote).collect(Collectors.joining("|"))));
+        .collect(Collectors.groupingBy(t -> t.codePointAt(0), Collectors.toList()));
+    return byFirst.isEmpty() ? NONE : new SpecialTokens(Map.copyOf(byFirst));
   }
 
   /**
-   * {@code text} with every special token's text broken. Repeats until none is left, because
-   * breaking one match can leave another that overlapped it; a break never creates a match, so this
-   * ends.
+   * {@code text} with every special token's text broken (at each position the longest token that
+   * starts there). Repeats until none is left, because breaking one match can leave another that
+   * overlapped it; a break never creates a match, so this ends.
    */
   String neutralize(String text) {
-    if (pattern == null) {
-      return text;
-    }
     String s = text;
-    Matcher m = pattern.matcher(s);
-    while (m.find()) {
-      StringBuilder out = new StringBuilder(s.length() + 8);
+    while (true) {
+      StringBuilder out = null;
       int last = 0;
-      do {
-        int split = m.start() + Character.charCount(s.codePointAt(m.start()));
-        out.append(s, last, split).append(BREAK);
-        last = split;
-      } while (m.find());
+      for (int i = 0; i < s.length(); ) {
+        int cp = s.codePointAt(i);
+        int width = Character.charCount(cp);
+        String match = longestAt(s, i, byFirst.get(cp));
+        if (match == null) {
+          i += width;
+          continue;
+        }
+        if (out == null) {
+          out = new StringBuilder(s.length() + 8);
+        }
+        out.append(s, last, i + width).append(BREAK);
+        last = i + width;
+        i += match.length();
+      }
+      if (out == null) {
+        return s;
+      }
       s = out.append(s, last, s.length()).toString();
-      m = pattern.matcher(s);
     }
-    return s;
+  }
+
+  private static String longestAt(String s, int at, List<String> candidates) {
+    if (candidates != null) {
+      for (String t : candidates) {
+        if (s.startsWith(t, at)) {
+          return t;
+        }
+      }
+    }
+    return null;
   }
 }

@@ -40,6 +40,21 @@ class SpecialTokensTest {
     assertThat(out).doesNotContain("ab|", "|cd");
   }
 
+  /** As Llama 3 declares them: 256 reserved tokens, some the prefix of others. */
+  @Test
+  void manyTokensSharingAPrefixEachMatchWhole() {
+    List<String> reserved = java.util.stream.IntStream.range(0, 256)
+        .mapToObj(i -> "<|reserved_special_token_" + i + "|>").toList();
+    SpecialTokens special = SpecialTokens.of(reserved);
+    String text = "a<|reserved_special_token_1|>b<|reserved_special_token_10|>c<|reserved_special_token_255|>";
+    String out = special.neutralize(text);
+    assertThat(out.replace(B, "")).isEqualTo(text);
+    assertThat(out.chars().filter(c -> c == SpecialTokens.BREAK).count()).isEqualTo(3);
+    for (String t : reserved) {
+      assertThat(out).doesNotContain(t);
+    }
+  }
+
   @Test
   void aTokenBuiltAroundTheBreakOrOneCharacterLongIsIgnored() {
     SpecialTokens special = SpecialTokens.of(List.of("<" + B + ">", "|", "\uD83D\uDE00"));
