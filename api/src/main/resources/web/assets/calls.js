@@ -78,12 +78,15 @@ async function saveListing(event) {
 // ---- appointments -----------------------------------------------------------------------------
 
 async function loadAppointments() {
-  const page = await request("GET", `/api/v1/appointments?role=${role}&limit=50`);
+  // Live ones only, asked for by status: past appointments (completed, lapsed, ...) pile up and
+  // would push the upcoming ones off the first page of an unfiltered list.
+  const pages = await Promise.all(["requested", "accepted"].map((status) =>
+    request("GET", `/api/v1/appointments?role=${role}&status=${status}&limit=100`)));
   const list = $("#appointments");
   list.replaceChildren();
   $("#appts-user").setAttribute("aria-pressed", String(role === "user"));
   $("#appts-expert").setAttribute("aria-pressed", String(role === "expert"));
-  const live = page.items.filter((a) => a.status === "requested" || a.status === "accepted");
+  const live = pages.flatMap((p) => p.items).sort((x, y) => Date.parse(x.scheduled_at) - Date.parse(y.scheduled_at));
   if (!live.length) list.append(el("li", {}, role === "user" ? "No upcoming appointments." : "Nobody has booked you yet."));
   for (const a of live) list.append(appointmentItem(a));
 }
