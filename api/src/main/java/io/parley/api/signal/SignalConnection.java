@@ -79,6 +79,7 @@ final class SignalConnection {
 
   /** Relayed messages that arrive while held messages are being fetched, sent after them. */
   private java.util.List<JsonObject> afterDrain;
+  private int drains;
 
   /** Sends a server message with the next sequence number; dropped when closed. */
   synchronized void send(JsonObject message) {
@@ -128,13 +129,21 @@ final class SignalConnection {
     ws.writeTextMessage(out.toString());
   }
 
-  /** Relayed messages wait from now until {@link #drained}. */
+  /**
+   * Relayed messages wait from now until {@link #drained}. Drains may overlap (a join's and one a
+   * peer's node asked for): live messages wait until the last has ended.
+   */
   synchronized void draining() {
-    afterDrain = new java.util.ArrayList<>();
+    if (drains++ == 0) {
+      afterDrain = new java.util.ArrayList<>();
+    }
   }
 
-  /** Held messages were sent: the relayed ones that waited follow, in order. */
+  /** Held messages were sent: once no drain runs, the relayed ones that waited follow, in order. */
   synchronized void drained() {
+    if (drains == 0 || --drains > 0) {
+      return;
+    }
     java.util.List<JsonObject> waiting = afterDrain;
     afterDrain = null;
     if (waiting != null) {
