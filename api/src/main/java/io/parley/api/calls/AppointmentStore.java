@@ -33,9 +33,10 @@ import java.util.UUID;
  * <p>The free quota: a booking is free while the user has fewer than {@code freePerMonth} free
  * bookings <em>created</em> in the current calendar month (UTC) that still count. A free booking
  * stops counting when it was declined, cancelled before its call started, or lapsed without a call
- * (expired or missed; the user got nothing); one whose call took place counts even if cancelled afterwards. Bookings created with
- * {@code requires_payment} never count. The count and the insert run in one transaction under a
- * per-user advisory lock, so concurrent bookings of one user cannot both take the last free one.
+ * (expired or missed; the user got nothing); one whose call took place counts even if cancelled
+ * afterwards. Bookings created with {@code requires_payment} never count. The count and the insert
+ * run in one transaction under the booking parties' advisory locks, so concurrent bookings of one
+ * user cannot both take the last free one.
  */
 public final class AppointmentStore {
 
@@ -96,11 +97,9 @@ public final class AppointmentStore {
    * {@code requires_payment} is set past the free quota.
    */
   public Future<Appointment> create(UUID id, Booking b, int freePerMonth) {
-    String first = b.userId().toString().compareTo(b.expertId().toString()) <= 0 ? b.userId().toString()
-        : b.expertId().toString();
-    String second = first.equals(b.userId().toString()) ? b.expertId().toString() : b.userId().toString();
+    List<String> parties = java.util.stream.Stream.of(b.userId(), b.expertId()).map(UUID::toString).sorted().toList();
     return pool.withTransaction(conn -> conn.preparedQuery(LOCK_PARTIES)
-            .execute(Tuple.of(BOOKING_LOCK, first, second))
+            .execute(Tuple.of(BOOKING_LOCK, parties.get(0), parties.get(1)))
             .compose(v -> conn.preparedQuery("SELECT 1 FROM experts WHERE user_id = $1 AND active")
                 .execute(Tuple.of(b.expertId())))
             .compose(rows -> rows.size() == 0
