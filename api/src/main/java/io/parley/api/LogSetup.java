@@ -21,6 +21,15 @@ final class LogSetup {
   private LogSetup() {}
 
   static void configure(LogFormat format) {
+    configure(format, Level.INFO, "System.out");
+  }
+
+  /** For the operator's commands: warnings and errors only, on stderr, so that their output stays readable. */
+  static void configureForCommand() {
+    configure(LogFormat.TEXT, Level.WARN, "System.err");
+  }
+
+  private static void configure(LogFormat format, Level level, String target) {
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
     Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.detachAndStopAllAppenders();
@@ -41,7 +50,8 @@ final class LogSetup {
     encoder.start();
     ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
     console.setContext(ctx);
-    console.setName("stdout");
+    console.setName("console");
+    console.setTarget(target);
     console.setEncoder(encoder);
     console.start();
     // Writing to stdout is blocking I/O: event loops only enqueue, one thread formats and writes.
@@ -55,7 +65,7 @@ final class LogSetup {
     async.addAppender(console);
     async.start();
     root.addAppender(async);
-    root.setLevel(Level.INFO);
+    root.setLevel(level);
   }
 
   static void flush() {

@@ -64,14 +64,13 @@ public final class AuthService {
   public Future<JsonObject> signup(String email, String password, String name, Client client) {
     UUID id = ids.uuid7();
     return workers.<String>executeBlocking(() -> hasher.hash(password), false)
-        .compose(hash -> users.create(id, email.trim(), hash, name.trim()))
+        .compose(hash -> users.create(id, email, hash, name.trim()))
         .compose(user -> audit.record(user.id(), "auth.signup", user.id(), client.ip(), client.requestId(), null)
-            .compose(v -> promote(user))
-            .compose(role -> issue(user.id(), role, UUID.randomUUID(), client)));
+            .compose(v -> issue(user.id(), user.role(), UUID.randomUUID(), client)));
   }
 
   public Future<JsonObject> login(String email, String password, Client client) {
-    String accountKey = "lf:a:" + digest(email.trim().toLowerCase(Locale.ROOT));
+    String accountKey = "lf:a:" + digest(throttleKey(email));
     String ipKey = "lf:ip:" + client.ip();
     return Future.all(counters.get(accountKey), counters.get(ipKey)).compose(counts -> {
       Counters.Count account = counts.resultAt(0);
@@ -84,7 +83,7 @@ public final class AuthService {
         return Future.failedFuture(ParleyException.limited("too many failed logins from this address; try again later",
             java.time.Duration.ofMillis(ip.resetMillis())));
       }
-      return users.byEmail(email.trim()).compose(found -> {
+      return users.byEmail(email).compose(found -> {
         String stored = found.map(UserStore.User::passwordHash).orElse(decoyHash);
         return workers.<Boolean>executeBlocking(() -> hasher.verify(password, stored) && found.isPresent(), false)
             .compose(ok -> {
@@ -105,8 +104,7 @@ public final class AuthService {
                   : Future.succeededFuture();
               return counters.reset(accountKey)
                   .compose(v -> rehash)
-                  .compose(v -> promote(user))
-                  .compose(role -> issue(user.id(), role, UUID.randomUUID(), client));
+                  .compose(v -> issue(user.id(), user.role(), UUID.randomUUID(), client));
             });
       });
     });
@@ -146,12 +144,13 @@ public final class AuthService {
     return refreshTokens.revokeFamilyOf(TokenService.hash(refreshToken)).mapEmpty();
   }
 
-  /** The user's role, made admin first when the e-mail is listed in PARLEY_ADMIN_EMAILS. */
-  private Future<String> promote(UserStore.User user) {
-    if ("admin".equals(user.role()) || !config.adminEmails().contains(user.email().toLowerCase(Locale.ROOT))) {
-      return Future.succeededFuture(user.role());
+  /** Failed logins of every spelling of one address count against one account. */
+  private static String throttleKey(String email) {
+    try {
+      return EmailAddress.key(email);
+    } catch (ParleyException e) {
+      return String.valueOf(email).strip().toLowerCase(Locale.ROOT);
     }
-    return users.setAdmin(user.id()).map("admin");
   }
 
   private Future<JsonObject> issue(UUID userId, String role, UUID family, Client client) {

@@ -2,15 +2,22 @@ package io.parley.api.http;
 
 import io.vertx.ext.web.RoutingContext;
 
-/** The client's IP: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy. */
+/**
+ * The client's IP: the socket peer, or behind the trusted proxy ({@code PARLEY_TRUST_PROXY}) the
+ * last X-Forwarded-For hop, the one that proxy appended from its own peer. Every hop before it
+ * is whatever the client wrote in the header it sent, and must decide nothing: not the per-IP
+ * rate limits, not login throttling, not what the audit log records.
+ */
 public record ClientIp(boolean trustProxy) {
 
   public String of(RoutingContext ctx) {
     if (trustProxy) {
-      String xff = ctx.request().getHeader("X-Forwarded-For");
+      String xff = ctx.request().headers().getAll("X-Forwarded-For").stream().reduce((a, b) -> b).orElse(null);
       if (xff != null && !xff.isBlank()) {
-        int comma = xff.indexOf(',');
-        return (comma < 0 ? xff : xff.substring(0, comma)).trim();
+        String last = xff.substring(xff.lastIndexOf(',') + 1).trim();
+        if (!last.isEmpty()) {
+          return last;
+        }
       }
     }
     var addr = ctx.request().remoteAddress();

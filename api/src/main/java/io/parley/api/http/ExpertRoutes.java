@@ -29,18 +29,26 @@ final class ExpertRoutes {
         experts.upsert(Authenticator.userId(ctx), ctx.body().asJsonObject())));
   }
 
+  // The directory is for signed-in users only; the Authenticator enforces it from the contract, and
+  // these handlers check again so that a route reached another way can never serve it anonymously.
   private void list(RoutingContext ctx) {
-    var q = ctx.queryParams();
-    String limit = q.get("limit");
-    Responses.json(ctx, 200, experts.list(q.get("specialization"), q.get("city"),
-            limit == null ? 20 : Integer.parseInt(limit), q.get("cursor"))
-        .map(page -> new JsonObject().put("items", new JsonArray(page.items()))
-            .put("next_cursor", page.nextCursor().orElse(null))));
+    Responses.guarded(ctx, () -> {
+      Authenticator.userId(ctx);
+      var q = ctx.queryParams();
+      String limit = q.get("limit");
+      Responses.json(ctx, 200, experts.list(q.get("specialization"), q.get("city"),
+              limit == null ? 20 : Integer.parseInt(limit), q.get("cursor"))
+          .map(page -> new JsonObject().put("items", new JsonArray(page.items()))
+              .put("next_cursor", page.nextCursor().orElse(null))));
+    });
   }
 
   private void get(RoutingContext ctx) {
-    UUID id = UUID.fromString(ctx.pathParam("expertId"));
-    Responses.json(ctx, 200, experts.byId(id).map(e -> e
-        .orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such expert"))));
+    Responses.guarded(ctx, () -> {
+      Authenticator.userId(ctx);
+      UUID id = UUID.fromString(ctx.pathParam("expertId"));
+      Responses.json(ctx, 200, experts.byId(id).map(e -> e
+          .orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such expert"))));
+    });
   }
 }

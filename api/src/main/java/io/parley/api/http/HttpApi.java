@@ -75,6 +75,7 @@ public final class HttpApi {
       }
       b.rootHandler(cors);
     }
+    b.rootHandler(new CanonicalPath());
     BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(http.maxBodyBytes());
     // Audio uploads go to temporary files (deleted when the request ends), with OpenAI's size limit.
     BodyHandler audioUploads = BodyHandler.create(d.config().home().resolve("uploads").toString())

@@ -70,12 +70,27 @@ final class UserRoutes {
     });
   }
 
+  /**
+   * Changes name and/or e-mail. An e-mail change is audited ({@code user.email_changed}, with both
+   * addresses) in the same transaction; it never changes the role.
+   */
   private void updateMe(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
       UUID id = Authenticator.userId(ctx);
       JsonObject body = ctx.body().asJsonObject();
-      Responses.json(ctx, 200, users.update(id, body.getString("name"), body.getString("email"))
-          .map(u -> u.orElseThrow(UserRoutes::gone).toJson()));
+      Responses.json(ctx, 200, pool.withTransaction(conn -> users.update(conn, id, body.getString("name"),
+              body.getString("email"))
+          .compose(change -> {
+            UserStore.Change c = change.orElseThrow(UserRoutes::gone);
+            if (!c.emailChanged()) {
+              return Future.succeededFuture(c.after());
+            }
+            JsonObject details = new JsonObject().put("from", c.before().email()).put("to", c.after().email());
+            return AuditLog.record(conn, id, "user.email_changed", id, clientIp.of(ctx), RequestLog.requestId(ctx),
+                details).map(c.after());
+          }))
+          .andThen(ar -> users.cache().invalidate(id))
+          .map(UserStore.User::toJson));
     });
   }
 

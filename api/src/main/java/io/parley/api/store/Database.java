@@ -1,5 +1,6 @@
 package io.parley.api.store;
 
+import io.parley.api.store.migration.V5__email_key;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.parley.core.config.ParleyConfig;
@@ -11,6 +12,9 @@ import io.vertx.sqlclient.PoolOptions;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +29,11 @@ public final class Database {
   /** Applies pending migrations; blocking, runs before the server accepts requests. */
   public static void migrate(URI url) {
     Credentials c = Credentials.of(url);
-    String jdbc = "jdbc:postgresql://" + url.getHost() + ":" + port(url) + c.database();
     try {
       Flyway flyway = Flyway.configure()
-          .dataSource(jdbc, c.user(), c.password())
+          .dataSource(jdbc(url), c.user(), c.password())
           .locations("classpath:db/migration")
+          .javaMigrations(new V5__email_key())
           .connectRetries(10)
           .load();
       var result = flyway.migrate();
@@ -39,6 +43,16 @@ public final class Database {
       throw new ParleyException(Reason.UNAVAILABLE, "database migration failed on "
           + ParleyConfig.redact(url.toString()) + ": " + e.getMessage(), e);
     }
+  }
+
+  /** A blocking JDBC connection, for the operator's commands ({@code ./parley admin}); never on an event loop. */
+  public static Connection connect(URI url) throws SQLException {
+    Credentials c = Credentials.of(url);
+    return DriverManager.getConnection(jdbc(url), c.user(), c.password());
+  }
+
+  private static String jdbc(URI url) {
+    return "jdbc:postgresql://" + url.getHost() + ":" + port(url) + Credentials.of(url).database();
   }
 
   /** A pool that reconnects by itself: a restarted PostgreSQL needs no Parley restart. */

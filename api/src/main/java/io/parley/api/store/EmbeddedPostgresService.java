@@ -92,6 +92,11 @@ public final class EmbeddedPostgresService implements AutoCloseable {
 
   /** Connection URL for the embedded server (trust authentication on loopback). */
   public URI url() {
+    return urlOf(port);
+  }
+
+  /** The URL of an embedded PostgreSQL listening on {@code port}, this process's or another's. */
+  public static URI urlOf(int port) {
     return URI.create("postgresql://postgres@127.0.0.1:" + port + "/postgres");
   }
 

@@ -1,5 +1,6 @@
 package io.parley.api.store;
 
+import io.parley.api.auth.EmailAddress;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.vertx.core.Future;
@@ -39,18 +40,29 @@ public final class UserStore {
     return cache;
   }
 
-  /** Inserts a user; fails with a CONFLICT {@link ParleyException} when the e-mail is taken. */
+  /**
+   * Inserts a user with the role {@code user} (no other role is ever given at sign-up); fails with
+   * a CONFLICT {@link ParleyException} when an address with the same {@link EmailAddress#key} is
+   * registered.
+   */
   public Future<User> create(UUID id, String email, String passwordHash, String name) {
-    return pool.preparedQuery("INSERT INTO users (id, email, password_hash, name) VALUES ($1, $2, $3, $4) RETURNING "
-            + USER_COLUMNS)
-        .execute(Tuple.of(id, email, passwordHash, name))
+    return pool.preparedQuery("INSERT INTO users (id, email, email_key, password_hash, name) "
+            + "VALUES ($1, $2, $3, $4, $5) RETURNING " + USER_COLUMNS)
+        .execute(Tuple.of(id, EmailAddress.display(email), EmailAddress.key(email), passwordHash, name))
         .map(rows -> user(rows.iterator().next()))
         .recover(UserStore::uniqueViolation);
   }
 
+  /** The account holding this address, compared by {@link EmailAddress#key}; empty for a non-address. */
   public Future<Optional<User>> byEmail(String email) {
-    return pool.preparedQuery("SELECT " + USER_COLUMNS + " FROM users WHERE lower(email) = lower($1)")
-        .execute(Tuple.of(email))
+    String key;
+    try {
+      key = EmailAddress.key(email);
+    } catch (ParleyException e) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return pool.preparedQuery("SELECT " + USER_COLUMNS + " FROM users WHERE email_key = $1")
+        .execute(Tuple.of(key))
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(user(rows.iterator().next())));
   }
 
@@ -65,20 +77,35 @@ public final class UserStore {
         .execute(Tuple.of(id, hash)).mapEmpty();
   }
 
-  /** Updates name and/or e-mail (null leaves a field as it is). */
-  public Future<Optional<User>> update(UUID id, String name, String email) {
-    return pool.preparedQuery("UPDATE users SET name = coalesce($2, name), email = coalesce($3, email), "
-            + "updated_at = now() WHERE id = $1 RETURNING " + USER_COLUMNS)
-        .execute(Tuple.of(id, name, email))
-        .map(rows -> rows.size() == 0 ? Optional.<User>empty() : Optional.of(user(rows.iterator().next())))
-        .recover(UserStore::uniqueViolation)
-        .andThen(ar -> cache.invalidate(id));
+  /** A name and/or e-mail change: the account before and after. */
+  public record Change(User before, User after) {
+    public boolean emailChanged() {
+      return !before.email().equals(after.email());
+    }
   }
 
-  public Future<Void> setAdmin(UUID id) {
-    return pool.preparedQuery("UPDATE users SET role = 'admin', updated_at = now() WHERE id = $1")
-        .execute(Tuple.of(id)).<Void>mapEmpty()
-        .andThen(ar -> cache.invalidate(id));
+  /**
+   * Updates name and/or e-mail (null leaves a field as it is) within the caller's transaction. The
+   * role is never touched: no address confers one. Empty when the user no longer exists; CONFLICT
+   * when another account holds an address with the same key. The caller invalidates the cache
+   * after commit.
+   */
+  public Future<Optional<Change>> update(SqlClient on, UUID id, String name, String email) {
+    String display = email == null ? null : EmailAddress.display(email);
+    String key = email == null ? null : EmailAddress.key(email);
+    return on.preparedQuery("SELECT " + USER_COLUMNS + " FROM users WHERE id = $1 FOR UPDATE")
+        .execute(Tuple.of(id))
+        .compose(found -> {
+          if (found.size() == 0) {
+            return Future.succeededFuture(Optional.<Change>empty());
+          }
+          User before = user(found.iterator().next());
+          return on.preparedQuery("UPDATE users SET name = coalesce($2, name), email = coalesce($3, email), "
+                  + "email_key = coalesce($4, email_key), updated_at = now() WHERE id = $1 RETURNING " + USER_COLUMNS)
+              .execute(Tuple.of(id, name, display, key))
+              .map(rows -> Optional.of(new Change(before, user(rows.iterator().next()))));
+        })
+        .recover(UserStore::uniqueViolation);
   }
 
   /**

@@ -167,9 +167,11 @@ class AuthFlowTest {
   @Test
   void auditLogRecordsSignupAndRefreshReuse() {
     String adminEmail = "admin-" + UUID.randomUUID() + "@example.test";
-    try (TestNode node = TestNode.start(Map.of("PARLEY_ADMIN_EMAILS", adminEmail))) {
+    try (TestNode node = TestNode.start(Map.of())) {
       Api own = node.api();
-      String adminToken = own.signup(adminEmail, "admin-password", "Admin").getString("access_token");
+      own.signup(adminEmail, "admin-password", "Admin");
+      node.grantAdmin(adminEmail);
+      String adminToken = own.login(adminEmail, "admin-password").getString("access_token");
       assertThat(own.get(ME, adminToken).json().getString("role")).isEqualTo("admin");
 
       String email = uniqueEmail();

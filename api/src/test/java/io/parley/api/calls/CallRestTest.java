@@ -48,8 +48,7 @@ class CallRestTest {
   static void start() {
     node = TestNode.start(Map.of(
         "PARLEY_TURN_SECRET", TURN_SECRET,
-        "PARLEY_CALL_JOIN_EARLY", "3600",
-        "PARLEY_ADMIN_EMAILS", ADMIN_EMAIL));
+        "PARLEY_CALL_JOIN_EARLY", "3600"));
     api = node.api();
     parties = new Parties(api);
   }
@@ -299,7 +298,9 @@ class CallRestTest {
     assertThat(still.getJsonObject("consent")).isEqualTo(new JsonObject().putNull("user").putNull("expert"));
 
     // An admin reads both, but acts on neither.
-    String admin = api.signup(ADMIN_EMAIL, "admin-password-123", "Admin").getString("access_token");
+    api.signup(ADMIN_EMAIL, "admin-password-123", "Admin");
+    node.grantAdmin(ADMIN_EMAIL);
+    String admin = api.login(ADMIN_EMAIL, "admin-password-123").getString("access_token");
     assertThat(api.get(appt, admin).json().getString("id")).isEqualTo(a.getString("id"));
     assertThat(api.get(calls, admin).json().getString("id")).isEqualTo(call.getString("id"));
     assertError(api.post(other + "/accept", admin, null), 404, "not_found");

@@ -194,6 +194,41 @@ class RateLimitTest {
         .isEqualTo(200);
   }
 
+  /**
+   * Behind the trusted proxy only the hop it appends counts: a client that writes addresses of its
+   * own into X-Forwarded-For before that hop is still one address to the throttle.
+   */
+  @Test
+  void hopsTheClientWroteDoNotEscapeTheIpThrottle() {
+    Api api = limits.api();
+    String[] accounts = new String[IP_FAILURES + 1];
+    for (int i = 0; i < accounts.length; i++) {
+      accounts[i] = email();
+      api.signup(accounts[i], PASSWORD, "User " + i);
+    }
+    for (int i = 0; i < IP_FAILURES; i++) {
+      Map<String, String> spoofed = Map.of("X-Forwarded-For", "198.51.100." + (i + 1) + ", 192.0.2.30");
+      assertError(api.send("POST", "/api/v1/auth/login", null, login(accounts[i], "wrong-password"), spoofed),
+          401, "unauthorized");
+    }
+    Api.Res throttled = api.send("POST", "/api/v1/auth/login", null, login(accounts[IP_FAILURES], PASSWORD),
+        Map.of("X-Forwarded-For", "203.0.113.250, 192.0.2.30"));
+    assertThat(assertError(throttled, 429, "rate_limited").getString("message")).contains("address");
+  }
+
+  /** A path spelled another way is not another rate-limit class: it is no path at all. */
+  @Test
+  void pathVariantsDoNotChangeTheLimitClass() {
+    Api api = tiny.api();
+    for (String variant : new String[] {"/api/v1//auth/refresh", "/api/v1/auth/refresh/", "/api/v1/./auth/refresh",
+        "/api/v1/auth/%72efresh"}) {
+      Api.Res r = api.send("POST", variant, null, new JsonObject().put("refresh_token", "x".repeat(32)),
+          Map.of("X-Forwarded-For", "198.51.100.77"));
+      assertError(r, 404, "not_found");
+      assertThat(r.header("X-RateLimit-Limit")).as(variant).isNull();
+    }
+  }
+
   @Test
   void healthMetricsAndContractAreNotLimited() {
     Api api = tiny.api();

@@ -10,7 +10,6 @@ import io.parley.api.support.TurnAllocate;
 import io.parley.media.turn.TurnServer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,11 +35,8 @@ class TwoNodeCallTest {
         // Long enough that only invalidation, never expiry, can explain a fresh read.
         "PARLEY_USER_CACHE_TTL", "60");
     one = TestNode.start(shared);
-    Map<String, String> second = new HashMap<>(shared);
-    second.put("PARLEY_PG_URL", one.server().embeddedPostgres().orElseThrow().url().toString());
-    second.put("PARLEY_REDIS_URL", one.server().embeddedRedis().orElseThrow().url().toString());
-    secondSettings = Map.copyOf(second);
-    two = TestNode.start(second);
+    secondSettings = one.sameCluster(shared);
+    two = TestNode.start(secondSettings);
   }
 
   @AfterAll

@@ -92,6 +92,15 @@ public final class Api {
     return r.json();
   }
 
+  /** Logs in; returns the token response. */
+  public JsonObject login(String email, String password) {
+    Res r = post("/api/v1/auth/login", null, new JsonObject().put("email", email).put("password", password));
+    if (r.status() != 200) {
+      throw new IllegalStateException("login failed: " + r.status() + " " + r.body());
+    }
+    return r.json();
+  }
+
   /** Signs up a user with a unique e-mail; returns the token response plus "email" and "password". */
   public JsonObject newUser() {
     String email = "u-" + UUID.randomUUID() + "@example.test";

@@ -1,5 +1,6 @@
 package io.parley.api.support;
 
+import io.parley.api.AdminCommand;
 import io.parley.api.ParleyServer;
 import io.parley.core.config.ParleyConfig;
 import java.io.IOException;
@@ -19,11 +20,13 @@ public final class TestNode implements AutoCloseable {
   private static TestNode shared;
 
   private final ParleyServer server;
+  private final ParleyConfig config;
   private final Path home;
   private final boolean ownsHome;
 
-  private TestNode(ParleyServer server, Path home, boolean ownsHome) {
-    this.server = server;
+  private TestNode(ParleyConfig config, Path home, boolean ownsHome) {
+    this.server = ParleyServer.start(config);
+    this.config = config;
     this.home = home;
     this.ownsHome = ownsHome;
   }
@@ -60,12 +63,23 @@ public final class TestNode implements AutoCloseable {
   /** A node of its own, on a fresh home, with these setting overrides. */
   public static TestNode start(Map<String, String> overrides) {
     Path home = tempHome();
-    return new TestNode(ParleyServer.start(ParleyConfig.of(settings(home, overrides))), home, true);
+    return new TestNode(ParleyConfig.of(settings(home, overrides)), home, true);
+  }
+
+  /**
+   * {@code settings} plus this node's PostgreSQL and Redis: the settings of a second node of the
+   * same cluster.
+   */
+  public Map<String, String> sameCluster(Map<String, String> settings) {
+    Map<String, String> s = new HashMap<>(settings);
+    s.put("PARLEY_PG_URL", server.embeddedPostgres().orElseThrow().url().toString());
+    s.put("PARLEY_REDIS_URL", server.embeddedRedis().orElseThrow().url().toString());
+    return Map.copyOf(s);
   }
 
   /** A node on an existing home (restart tests); the caller owns the home. */
   public static TestNode startOn(Path home, Map<String, String> overrides) {
-    return new TestNode(ParleyServer.start(ParleyConfig.of(settings(home, overrides))), home, false);
+    return new TestNode(ParleyConfig.of(settings(home, overrides)), home, false);
   }
 
   /**
@@ -105,6 +119,22 @@ public final class TestNode implements AutoCloseable {
 
   public Path home() {
     return home;
+  }
+
+  /**
+   * Runs {@code ./parley admin ARGS} against this node's database (what an operator does, in this
+   * JVM), returning its exit code and output.
+   */
+  public AdminCommand.Result admin(String... args) {
+    return AdminCommand.run(config, java.util.List.of(args));
+  }
+
+  /** Makes the registered account {@code email} an admin, as an operator does; fails the test otherwise. */
+  public void grantAdmin(String email) {
+    AdminCommand.Result r = admin("grant", email);
+    if (r.code() != 0) {
+      throw new AssertionError("./parley admin grant " + email + " failed: " + r.output());
+    }
   }
 
   public String baseUrl() {

@@ -10,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
@@ -37,10 +36,7 @@ class TwoNodeVoiceTest {
         "PARLEY_JWT_SECRET", "two-node-voice-test-jwt-secret-0123456789",
         "PARLEY_VOICE_MAX_SESSIONS_PER_USER", "2");
     one = TestNode.start(shared);
-    Map<String, String> second = new HashMap<>(shared);
-    second.put("PARLEY_PG_URL", one.server().embeddedPostgres().orElseThrow().url().toString());
-    second.put("PARLEY_REDIS_URL", one.server().embeddedRedis().orElseThrow().url().toString());
-    two = TestNode.start(second);
+    two = TestNode.start(one.sameCluster(shared));
   }
 
   @AfterAll

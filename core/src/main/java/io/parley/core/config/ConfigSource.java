@@ -21,7 +21,22 @@ public final class ConfigSource {
 
   private final Map<String, String> values;
 
+  /**
+   * Keys Parley no longer reads, with what replaced them. A node that finds one set refuses to
+   * start: an operator who relied on it must learn that it is gone, not find out later.
+   */
+  static final Map<String, String> RETIRED = Map.of(
+      "PARLEY_ADMIN_EMAILS", "no longer read: the admin role followed whoever held a listed address, and any user "
+          + "could put an unused one on their account. Grant admins with ./parley admin grant EMAIL (README, "
+          + "'Admins'); accounts that are admins already stay admins");
+
   private ConfigSource(Map<String, String> values) {
+    for (String key : values.keySet()) {
+      String why = RETIRED.get(key);
+      if (why != null) {
+        throw new ParleyException(Reason.CONFIG, key + ": " + why + "; remove the setting");
+      }
+    }
     this.values = Map.copyOf(values);
   }
 
@@ -55,6 +70,9 @@ public final class ConfigSource {
   }
 
   private static void known(String name) {
+    if (RETIRED.containsKey(name)) {
+      return;
+    }
     try {
       ConfigKey.valueOf(name);
     } catch (IllegalArgumentException e) {

@@ -98,10 +98,8 @@ public record ParleyConfig(
   /** Password hashing, tokens and login throttling. */
   public record Auth(Optional<String> jwtSecret, String issuer, Duration accessTokenTtl,
                      Duration refreshTokenTtl, Argon2 argon2, int workers,
-                     int maxFailuresPerAccount, int maxFailuresPerIp, Duration loginWindow,
-                     List<String> adminEmails) {
+                     int maxFailuresPerAccount, int maxFailuresPerIp, Duration loginWindow) {
     public Auth {
-      adminEmails = adminEmails.stream().map(e -> e.toLowerCase(java.util.Locale.ROOT)).toList();
       jwtSecret.ifPresent(s -> {
         if (s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
           throw new ParleyException(Reason.CONFIG, "PARLEY_JWT_SECRET: must be at least 32 bytes");
@@ -295,8 +293,7 @@ public record ParleyConfig(
         c.integer(PARLEY_AUTH_WORKERS, 1, 256),
         c.integer(PARLEY_LOGIN_MAX_FAILURES_ACCOUNT, 1, 1_000_000),
         c.integer(PARLEY_LOGIN_MAX_FAILURES_IP, 1, 1_000_000),
-        seconds(c, PARLEY_LOGIN_WINDOW, 1, 86_400),
-        c.list(PARLEY_ADMIN_EMAILS));
+        seconds(c, PARLEY_LOGIN_WINDOW, 1, 86_400));
     RateLimits limits = new RateLimits(
         c.bool(PARLEY_RATE_LIMIT_ENABLED),
         c.integer(PARLEY_RATE_LIMIT_API_PER_MINUTE, 1, Integer.MAX_VALUE),

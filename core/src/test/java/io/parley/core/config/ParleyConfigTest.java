@@ -82,6 +82,19 @@ class ParleyConfigTest {
         .extracting(e -> ((ParleyException) e).reason()).isEqualTo(ParleyException.Reason.CONFIG);
   }
 
+  /** An operator who relied on the admin address list learns at start that it is gone, not later. */
+  @Test
+  void theRetiredAdminAddressListStopsTheStart(@TempDir Path dir) throws IOException {
+    assertThatThrownBy(() -> ParleyConfig.of(Map.of("PARLEY_ADMIN_EMAILS", "admin@example.org")))
+        .isInstanceOf(ParleyException.class)
+        .hasMessageStartingWith("PARLEY_ADMIN_EMAILS: no longer read")
+        .hasMessageContaining("./parley admin grant EMAIL");
+    Path file = dir.resolve("parley.properties");
+    Files.writeString(file, "PARLEY_ADMIN_EMAILS=admin@example.org\n");
+    assertThatThrownBy(() -> ParleyConfig.from(ConfigSource.load(Map.of("PARLEY_CONFIG", file.toString()))))
+        .hasMessageStartingWith("PARLEY_ADMIN_EMAILS: no longer read");
+  }
+
   @Test
   void refreshMustOutliveAccessTokens() {
     assertThatThrownBy(() -> ParleyConfig.of(Map.of("PARLEY_ACCESS_TOKEN_TTL", "3600", "PARLEY_REFRESH_TOKEN_TTL", "600")))
