@@ -56,8 +56,7 @@ final class AdminRoutes {
   /** Succeeds when the token says admin and the account still is one. */
   private Future<Void> admin(RoutingContext ctx) {
     Authenticator.requireRole(ctx, "admin");
-    return users.byId(Authenticator.userId(ctx)).compose(u -> u.filter(x -> "admin".equals(x.role())).isPresent()
-        ? Future.succeededFuture()
+    return Authenticator.isAdmin(ctx, users).compose(admin -> admin ? Future.succeededFuture()
         : Future.failedFuture(new ParleyException(Reason.FORBIDDEN, "this operation needs the role admin")));
   }
 }

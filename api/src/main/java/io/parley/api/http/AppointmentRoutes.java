@@ -5,6 +5,7 @@ import io.parley.api.calls.AppointmentStore.Appointment;
 import io.parley.api.calls.AppointmentStore.Booking;
 import io.parley.api.calls.AppointmentStore.Side;
 import io.parley.api.calls.CallService;
+import io.parley.api.store.UserStore;
 import io.parley.core.Ids;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -34,8 +35,10 @@ final class AppointmentRoutes {
   private final CallService calls;
   private final Ids ids;
   private final Clock clock;
+  private final UserStore users;
 
-  AppointmentRoutes(AppointmentStore appointments, CallService calls, Ids ids, Clock clock) {
+  AppointmentRoutes(AppointmentStore appointments, CallService calls, Ids ids, Clock clock, UserStore users) {
+    this.users = users;
     this.appointments = appointments;
     this.calls = calls;
     this.ids = ids;
@@ -101,9 +104,13 @@ final class AppointmentRoutes {
   }
 
   private void get(RoutingContext ctx) {
-    Responses.guarded(ctx, () -> Responses.json(ctx, 200,
-        appointments.visible(id(ctx), Authenticator.userId(ctx), "admin".equals(Authenticator.role(ctx)))
-            .map(Appointment::json)));
+    Responses.guarded(ctx, () -> {
+      UUID id = id(ctx);
+      UUID caller = Authenticator.userId(ctx);
+      Responses.json(ctx, 200, Authenticator.isAdmin(ctx, users)
+          .compose(admin -> appointments.visible(id, caller, admin))
+          .map(Appointment::json));
+    });
   }
 
   private void decide(RoutingContext ctx, boolean accept) {

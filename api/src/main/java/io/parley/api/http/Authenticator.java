@@ -1,5 +1,6 @@
 package io.parley.api.http;
 
+import io.parley.api.store.UserStore;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.vertx.core.Future;
@@ -89,6 +90,17 @@ public final class Authenticator implements AuthenticationHandler {
   public static String role(RoutingContext ctx) {
     JsonObject claims = claims(ctx);
     return claims == null ? null : claims.getString("role");
+  }
+
+  /**
+   * Whether the caller is an admin now: the token says so and the stored role still does. The
+   * second check makes {@code ./parley admin revoke} take effect at once, not when the token ends.
+   */
+  public static Future<Boolean> isAdmin(RoutingContext ctx, UserStore users) {
+    if (!"admin".equals(role(ctx))) {
+      return Future.succeededFuture(false);
+    }
+    return users.byId(userId(ctx)).map(u -> u.filter(x -> "admin".equals(x.role())).isPresent());
   }
 
   /** Fails with 403 unless the caller has one of {@code roles}. */

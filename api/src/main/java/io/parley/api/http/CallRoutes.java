@@ -2,6 +2,7 @@ package io.parley.api.http;
 
 import io.parley.api.calls.Call;
 import io.parley.api.calls.CallService;
+import io.parley.api.store.UserStore;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
@@ -15,9 +16,11 @@ import java.util.UUID;
 final class CallRoutes {
 
   private final CallService calls;
+  private final UserStore users;
 
-  CallRoutes(CallService calls) {
+  CallRoutes(CallService calls, UserStore users) {
     this.calls = calls;
+    this.users = users;
   }
 
   void mount(RouterBuilder b) {
@@ -43,8 +46,12 @@ final class CallRoutes {
   }
 
   private void get(RoutingContext ctx) {
-    Responses.guarded(ctx, () -> Responses.json(ctx, 200,
-        calls.get(id(ctx), Authenticator.userId(ctx), "admin".equals(Authenticator.role(ctx))).map(Call::toJson)));
+    Responses.guarded(ctx, () -> {
+      UUID id = id(ctx);
+      UUID caller = Authenticator.userId(ctx);
+      Responses.json(ctx, 200, Authenticator.isAdmin(ctx, users).compose(admin -> calls.get(id, caller, admin))
+          .map(Call::toJson));
+    });
   }
 
   private void iceServers(RoutingContext ctx) {

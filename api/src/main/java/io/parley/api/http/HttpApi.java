@@ -111,8 +111,8 @@ public final class HttpApi {
     new AuthRoutes(d.auth(), d.users(), clientIp).mount(b);
     new UserRoutes(d.users(), d.export(), d.pool(), clientIp, d.calls()).mount(b);
     new ExpertRoutes(d.experts()).mount(b);
-    new AppointmentRoutes(new AppointmentStore(d.pool()), d.calls(), d.ids(), Clock.systemUTC()).mount(b);
-    new CallRoutes(d.calls()).mount(b);
+    new AppointmentRoutes(new AppointmentStore(d.pool()), d.calls(), d.ids(), Clock.systemUTC(), d.users()).mount(b);
+    new CallRoutes(d.calls(), d.users()).mount(b);
     new AdminRoutes(d.users(), d.pool()).mount(b);
     new ConversationRoutes(d.conversations()).mount(b);
 

@@ -307,6 +307,11 @@ class CallRestTest {
     assertError(api.post(calls + "/end", admin, null), 404, "not_found");
     assertError(api.get(calls + "/ice-servers", admin), 404, "not_found");
     assertThat(api.get(calls, expert.token()).json().getValue("ended_at")).isNull();
+
+    // Once the operator revokes the role, the same (unexpired) token reads neither.
+    assertThat(node.admin("revoke", ADMIN_EMAIL).code()).isZero();
+    assertError(api.get(appt, admin), 404, "not_found");
+    assertError(api.get(calls, admin), 404, "not_found");
   }
 
   @Test
