@@ -13,6 +13,7 @@ public final class Main {
     ParleyConfig config;
     try {
       config = ParleyConfig.fromEnvironment();
+      ParleyServer.FeatureOptions.of(config);
     } catch (ParleyException e) {
       System.err.println("parley: configuration error: " + e.getMessage());
       System.exit(2);

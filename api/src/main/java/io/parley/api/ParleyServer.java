@@ -35,6 +35,7 @@ import io.parley.api.store.RefreshTokenStore;
 import io.parley.api.store.ConversationStore;
 import io.parley.api.store.UserCache;
 import io.parley.api.store.UserStore;
+import io.parley.api.vision.VisionOptions;
 import io.parley.core.Ids;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
@@ -42,6 +43,7 @@ import io.parley.core.config.ParleyConfig;
 import io.parley.media.turn.Nonces;
 import io.parley.media.turn.PeerPolicy;
 import io.parley.media.turn.TurnCredentials;
+import io.parley.media.turn.TurnOptions;
 import io.parley.media.turn.TurnServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -89,6 +91,7 @@ public final class ParleyServer implements AutoCloseable {
       "vad/silero_vad_v5.onnx", "nanodet/model.json", "nanodet/nanodet.bin");
 
   private final ParleyConfig config;
+  private final FeatureOptions options;
   /** Things to close on stop, most recent first. */
   private final Deque<AutoCloseable> closers = new ArrayDeque<>();
   private EmbeddedPostgresService embeddedPostgres;
@@ -107,6 +110,17 @@ public final class ParleyServer implements AutoCloseable {
 
   private ParleyServer(ParleyConfig config) {
     this.config = config;
+    this.options = FeatureOptions.of(config);
+  }
+
+  /**
+   * The settings each feature reads from the configuration's keys: parsed and validated before
+   * anything starts, so that a bad value is a configuration error, not a half-started node.
+   */
+  public record FeatureOptions(TurnOptions turn, VisionOptions vision) {
+    public static FeatureOptions of(ParleyConfig config) {
+      return new FeatureOptions(TurnOptions.from(config.source()), VisionOptions.from(config.source()));
+    }
   }
 
   /** Starts a node; blocking (call from a main or test thread). Cleans up what it started on failure. */
@@ -206,7 +220,7 @@ public final class ParleyServer implements AutoCloseable {
     Health health = new Health(pool, redis, config.models(), MODEL_FILES);
 
     long timeout = 60;
-    if (config.turn().enabled()) {
+    if (options.turn().enabled()) {
       turn = startTurn(registry);
       closers.push(turn);
     }
@@ -218,7 +232,7 @@ public final class ParleyServer implements AutoCloseable {
     signal = new SignalHub(vertx, config.calls(), tokens.jwt(), config.auth().accessTokenTtl(), calls, callStore, bus, redis, registry);
 
     voice = VoiceSetup.start(vertx, config, registry);
-    vision = io.parley.api.vision.VisionServices.start(vertx, config);
+    vision = io.parley.api.vision.VisionServices.start(vertx, options.vision(), config.models());
     closers.push(vision);
     conversations = new ConversationStore(pool, ids);
     closers.push(voice);
@@ -293,7 +307,7 @@ public final class ParleyServer implements AutoCloseable {
 
   /** TURN/STUN on its own Netty event loops (its data plane never touches Vert.x). */
   private TurnServer startTurn(PrometheusMeterRegistry registry) {
-    ParleyConfig.Turn settings = config.turn();
+    TurnOptions settings = options.turn();
     if (settings.secret().isEmpty()) {
       settings = settings.withSecret(generatedSecret("turn.secret", 32));
     }

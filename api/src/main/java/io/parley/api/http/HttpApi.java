@@ -83,7 +83,7 @@ public final class HttpApi {
     // Photos are read into memory (never written to disk unless kept), capped at
     // PARLEY_PHOTO_MAX_BYTES plus room for the multipart framing; other requests there are JSON.
     MemoryUploads photoUploads = new MemoryUploads(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()),
-        d.config().vision().maxPhotoBytes() + 64 * 1024L, d.config().vision().uploadMemory(), authenticator);
+        d.vision().config().maxPhotoBytes() + 64 * 1024L, d.vision().config().uploadMemory(), authenticator);
     io.micrometer.core.instrument.Gauge.builder("parley.photo.upload.bytes", photoUploads, MemoryUploads::held)
         .description("Photo upload bytes held in memory by requests in progress (PARLEY_PHOTO_UPLOAD_MEMORY)")
         .baseUnit("bytes").register(d.metrics());

@@ -33,10 +33,10 @@ public final class VisionServices implements AutoCloseable {
   private final String missing;
   private final ImageInput input;
   private final WorkerExecutor decoders;
-  private final ParleyConfig.Vision config;
+  private final VisionOptions config;
 
   public VisionServices(Optional<ObjectDetector> detector, String missing, ImageInput input, WorkerExecutor decoders,
-                        ParleyConfig.Vision config) {
+                        VisionOptions config) {
     this.detector = detector;
     this.missing = missing;
     this.input = input;
@@ -44,8 +44,8 @@ public final class VisionServices implements AutoCloseable {
     this.config = config;
   }
 
-  public static VisionServices start(Vertx vertx, ParleyConfig config) {
-    ParleyConfig.Vision v = config.vision();
+  /** The photo services of this node; the models directory holds the bundled NanoDet. */
+  public static VisionServices start(Vertx vertx, VisionOptions v, java.nio.file.Path models) {
     ImageInput input = new ImageInput(v.maxPhotoBytes(), v.maxPixels());
     WorkerExecutor decoders = vertx.createSharedWorkerExecutor("parley-photo", DECODERS);
     if (!v.enabled()) {
@@ -54,17 +54,17 @@ public final class VisionServices implements AutoCloseable {
     }
     String device = v.device().name().toLowerCase(java.util.Locale.ROOT);
     try {
-      ObjectDetector d = v.model() == ParleyConfig.VisionModel.YOLO
+      ObjectDetector d = v.model() == VisionOptions.VisionModel.YOLO
           ? YoloDetector.open(new YoloDetector.Settings(v.yoloFile().orElseThrow(),
               YoloDetector.Layout.valueOf(v.yoloLayout().name()), v.yoloSize(), yoloClasses(v), v.effectiveWorkers(),
               v.effectiveThreads(), (float) v.scoreThreshold(), (float) v.iouThreshold(), device))
-          : NanoDetDetector.open(new NanoDetDetector.Settings(config.models().resolve("nanodet"),
+          : NanoDetDetector.open(new NanoDetDetector.Settings(models.resolve("nanodet"),
               v.effectiveWorkers(), v.effectiveThreads(), v.batchWindow(), v.maxBatch(), (float) v.scoreThreshold(),
               (float) v.iouThreshold(), device, v.compile()));
       return new VisionServices(Optional.of(d), null, input, decoders, v);
     } catch (ParleyException | IllegalArgumentException e) {
       LOG.warn("vision: the detector is unavailable: {}", e.getMessage());
-      String fix = v.model() == ParleyConfig.VisionModel.YOLO
+      String fix = v.model() == VisionOptions.VisionModel.YOLO
           ? " (check PARLEY_VISION_YOLO_FILE, PARLEY_VISION_YOLO_LAYOUT, PARLEY_VISION_YOLO_SIZE and PARLEY_VISION_YOLO_CLASSES)"
           : " (the NanoDet model comes with ./parley models)";
       return new VisionServices(Optional.empty(), e.getMessage() + fix, input, decoders, v);
@@ -72,7 +72,7 @@ public final class VisionServices implements AutoCloseable {
   }
 
   /** The YOLO export's class names: the configured file (one per line, blank lines skipped) or COCO's 80. */
-  static List<String> yoloClasses(ParleyConfig.Vision v) {
+  static List<String> yoloClasses(VisionOptions v) {
     if (v.yoloClasses().isEmpty()) {
       return NanoDet.COCO;
     }
@@ -102,7 +102,7 @@ public final class VisionServices implements AutoCloseable {
     return decoders;
   }
 
-  public ParleyConfig.Vision config() {
+  public VisionOptions config() {
     return config;
   }
 

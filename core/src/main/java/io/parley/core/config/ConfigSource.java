@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -151,7 +152,13 @@ public final class ConfigSource {
     throw bad(key, "one of " + List.of(type.getEnumConstants()).toString().toLowerCase(Locale.ROOT), v);
   }
 
-  static ParleyException bad(ConfigKey key, String expected, String got) {
+  /** A whole number of seconds in {@code min..max}. */
+  public Duration seconds(ConfigKey key, int min, int max) {
+    return Duration.ofSeconds(integer(key, min, max));
+  }
+
+  /** The error of a key whose value is not what it should be, naming both. */
+  public static ParleyException bad(ConfigKey key, String expected, String got) {
     return new ParleyException(Reason.CONFIG, key.name() + ": expected " + expected + ", got '" + got + "'");
   }
 }

@@ -17,6 +17,10 @@ import java.util.Optional;
  * Parley's validated settings. Each part is a record whose compact constructor rejects values that
  * cannot work; {@link #from(ConfigSource)} turns raw keys into these records and names the
  * offending key in every error. The reference of keys, units and defaults is {@link ConfigKey}.
+ *
+ * <p>A feature whose settings only it reads keeps them next to itself and parses them from
+ * {@link #source()} ({@code TurnOptions} in media, {@code VisionOptions} in api); the node parses
+ * them all before it starts anything.
  */
 public record ParleyConfig(
     Path home,
@@ -24,13 +28,12 @@ public record ParleyConfig(
     Storage storage,
     Auth auth,
     RateLimits rateLimits,
-    Turn turn,
     Calls calls,
     Voice voice,
-    Vision vision,
     Path models,
     Duration shutdownTimeout,
-    LogFormat logFormat) {
+    LogFormat logFormat,
+    ConfigSource source) {
 
   public ParleyConfig {
     Objects.requireNonNull(home, "home");
@@ -38,12 +41,11 @@ public record ParleyConfig(
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(rateLimits, "rateLimits");
-    Objects.requireNonNull(turn, "turn");
     Objects.requireNonNull(calls, "calls");
     Objects.requireNonNull(voice, "voice");
-    Objects.requireNonNull(vision, "vision");
     Objects.requireNonNull(models, "models");
     Objects.requireNonNull(logFormat, "logFormat");
+    Objects.requireNonNull(source, "source");
     if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
       throw new ParleyException(Reason.CONFIG, "PARLEY_SHUTDOWN_TIMEOUT: must be positive");
     }
@@ -125,41 +127,6 @@ public record ParleyConfig(
   public record RateLimits(boolean enabled, int apiPerMinute, int authPerMinute, int chatPerMinute,
                            int voicePerMinute, int visionPerMinute) {}
 
-  /** TURN/STUN listener, relay ports, credentials, quotas and relay policy. */
-  public record Turn(boolean enabled, String host, int port, Optional<String> externalIp, String relayHost,
-                     int relayPortLow, int relayPortHigh, String realm, Optional<String> secret,
-                     List<String> oldSecrets, Map<String, String> users, Duration nonceLifetime,
-                     int maxAllocations, int maxAllocationsPerUser, long maxBytesPerSecond,
-                     List<Cidr> allowPeers) {
-    public Turn {
-      secret.ifPresent(s -> {
-        if (s.length() < 16) {
-          throw new ParleyException(Reason.CONFIG, "PARLEY_TURN_SECRET: must be at least 16 characters");
-        }
-      });
-      if (relayPortLow > relayPortHigh) {
-        throw new ParleyException(Reason.CONFIG, "PARLEY_TURN_RELAY_PORTS: LOW must not exceed HIGH");
-      }
-      oldSecrets = List.copyOf(oldSecrets);
-      users = Map.copyOf(users);
-      allowPeers = List.copyOf(allowPeers);
-    }
-
-    /** Every secret that verifies REST credentials: the current one first. */
-    public List<String> secrets() {
-      List<String> all = new ArrayList<>();
-      secret.ifPresent(all::add);
-      all.addAll(oldSecrets);
-      return List.copyOf(all);
-    }
-
-    /** The same settings with the (generated) current secret filled in. */
-    public Turn withSecret(String s) {
-      return new Turn(enabled, host, port, externalIp, relayHost, relayPortLow, relayPortHigh, realm, Optional.of(s),
-          oldSecrets, users, nonceLifetime, maxAllocations, maxAllocationsPerUser, maxBytesPerSecond, allowPeers);
-    }
-  }
-
   /** Chat engine choice. */
   public enum LlmEngine { AUTO, OPENAI, LLAMA, NONE }
 
@@ -167,41 +134,6 @@ public record ParleyConfig(
   public enum TtsEngine { FREETTS, OPENAI }
 
   /** The voice assistant: VAD, speech to text, chat model, speech synthesis, sessions. */
-  /** Photo analysis: the detector and the photo limits. */
-  public record Vision(boolean enabled, VisionModel model, Optional<Path> yoloFile, YoloLayout yoloLayout, int yoloSize,
-                       Optional<Path> yoloClasses, int workers, int threads, Duration batchWindow, int maxBatch,
-                       double scoreThreshold, double iouThreshold, VisionDevice device, boolean compile, int maxPhotoBytes,
-                       int maxPixels, long uploadMemory, Duration cacheTtl, Duration imageRetention) {
-    public Vision {
-      if (enabled && model == VisionModel.YOLO && yoloFile.isEmpty()) {
-        throw new ParleyException(Reason.CONFIG, "PARLEY_VISION_YOLO_FILE: required with PARLEY_VISION_MODEL=yolo");
-      }
-      if (uploadMemory < maxPhotoBytes) {
-        throw new ParleyException(Reason.CONFIG, "PARLEY_PHOTO_UPLOAD_MEMORY (" + uploadMemory
-            + " bytes) must be at least PARLEY_PHOTO_MAX_BYTES (" + maxPhotoBytes + "): no photo would fit");
-      }
-    }
-
-    /** Threads for a forward pass: the configured count, or one per core. */
-    public int effectiveThreads() {
-      return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
-    }
-
-    /** Detector workers: the configured count, or one per core (at most 64). */
-    public int effectiveWorkers() {
-      return workers > 0 ? workers : Math.min(64, Math.max(1, Runtime.getRuntime().availableProcessors()));
-    }
-  }
-
-  /** Where the detector runs. */
-  public enum VisionDevice { AUTO, CPU, GPU }
-
-  /** Which detector: the bundled NanoDet-m or an operator's YOLO export. */
-  public enum VisionModel { NANODET, YOLO }
-
-  /** A YOLO export's output layout: v8 (also YOLO11) or v5. */
-  public enum YoloLayout { V5, V8 }
-
   public record Voice(boolean enabled, int vadThreads, double vadStartThreshold, double vadEndThreshold, Duration minSpeech,
                       Duration minSilence, Duration preRoll, Optional<Path> whisperModel, int whisperThreads,
                       int sttWorkers, Duration interimEvery, String language, LlmEngine llmEngine,
@@ -301,60 +233,6 @@ public record ParleyConfig(
         c.integer(PARLEY_RATE_LIMIT_CHAT_PER_MINUTE, 1, Integer.MAX_VALUE),
         c.integer(PARLEY_RATE_LIMIT_VOICE_PER_MINUTE, 1, Integer.MAX_VALUE),
         c.integer(PARLEY_RATE_LIMIT_VISION_PER_MINUTE, 1, Integer.MAX_VALUE));
-    List<Cidr> allow = new ArrayList<>();
-    for (String s : c.list(PARLEY_TURN_ALLOW_PEERS)) {
-      try {
-        allow.add(Cidr.parse(s));
-      } catch (IllegalArgumentException e) {
-        throw ConfigSource.bad(PARLEY_TURN_ALLOW_PEERS, "a comma list of CIDRs like 127.0.0.0/8", s);
-      }
-    }
-    String ports = c.string(PARLEY_TURN_RELAY_PORTS);
-    int low;
-    int high;
-    try {
-      String[] range = ports.split("-", 2);
-      low = Integer.parseInt(range[0].trim());
-      high = Integer.parseInt(range[1].trim());
-      if (low < 1024 || high > 65535) {
-        throw new NumberFormatException();
-      }
-    } catch (RuntimeException e) {
-      throw ConfigSource.bad(PARLEY_TURN_RELAY_PORTS, "LOW-HIGH within 1024-65535", ports);
-    }
-    Map<String, String> users = new java.util.LinkedHashMap<>();
-    for (String pair : c.list(PARLEY_TURN_USERS)) {
-      int colon = pair.indexOf(':');
-      if (colon <= 0 || colon == pair.length() - 1) {
-        throw ConfigSource.bad(PARLEY_TURN_USERS, "user:password pairs", "(a malformed entry)");
-      }
-      users.put(pair.substring(0, colon), pair.substring(colon + 1));
-    }
-    String external = c.string(PARLEY_TURN_EXTERNAL_IP);
-    if (external != null) {
-      try {
-        Cidr.parse(external);
-      } catch (IllegalArgumentException e) {
-        throw ConfigSource.bad(PARLEY_TURN_EXTERNAL_IP, "an IP address literal", external);
-      }
-    }
-    Turn turn = new Turn(
-        c.bool(PARLEY_TURN_ENABLED),
-        c.string(PARLEY_TURN_HOST),
-        c.integer(PARLEY_TURN_PORT, 0, 65535),
-        Optional.ofNullable(external),
-        c.string(PARLEY_TURN_RELAY_HOST),
-        low,
-        high,
-        c.string(PARLEY_TURN_REALM),
-        Optional.ofNullable(c.string(PARLEY_TURN_SECRET)),
-        c.list(PARLEY_TURN_OLD_SECRETS),
-        users,
-        seconds(c, PARLEY_TURN_NONCE_LIFETIME, 10, 86_400),
-        c.integer(PARLEY_TURN_MAX_ALLOCATIONS, 1, 1_000_000),
-        c.integer(PARLEY_TURN_MAX_ALLOCATIONS_PER_USER, 1, 100_000),
-        c.integer(PARLEY_TURN_MAX_BPS, 0, Integer.MAX_VALUE),
-        allow);
     Calls calls = new Calls(
         seconds(c, PARLEY_CALL_LIMIT, 1, 24 * 3600),
         warnings(c),
@@ -395,31 +273,12 @@ public record ParleyConfig(
         seconds(c, PARLEY_VOICE_SESSION_GRACE, 0, 3600),
         seconds(c, PARLEY_VOICE_IDLE_TIMEOUT, 1, 86_400),
         c.integer(PARLEY_VOICE_MAX_SESSIONS_PER_USER, 1, 1_000));
-    Vision vision = new Vision(
-        c.bool(PARLEY_VISION_ENABLED),
-        c.choice(PARLEY_VISION_MODEL, VisionModel.class),
-        Optional.ofNullable(c.string(PARLEY_VISION_YOLO_FILE)).map(Path::of),
-        c.choice(PARLEY_VISION_YOLO_LAYOUT, YoloLayout.class),
-        c.integer(PARLEY_VISION_YOLO_SIZE, 32, 4096),
-        Optional.ofNullable(c.string(PARLEY_VISION_YOLO_CLASSES)).map(Path::of),
-        c.integer(PARLEY_VISION_WORKERS, 0, 64),
-        c.integer(PARLEY_VISION_THREADS, 0, 256),
-        Duration.ofMillis(c.integer(PARLEY_VISION_BATCH_WINDOW_MS, 0, 1000)),
-        c.integer(PARLEY_VISION_MAX_BATCH, 1, 64),
-        c.decimal(PARLEY_VISION_SCORE_THRESHOLD, 0.01, 0.99),
-        c.decimal(PARLEY_VISION_IOU_THRESHOLD, 0.01, 0.99),
-        c.choice(PARLEY_VISION_DEVICE, VisionDevice.class),
-        c.bool(PARLEY_VISION_COMPILE),
-        c.integer(PARLEY_PHOTO_MAX_BYTES, 1024, 256 * 1024 * 1024),
-        c.integer(PARLEY_PHOTO_MAX_PIXELS, 1024, 500_000_000),
-        c.integer(PARLEY_PHOTO_UPLOAD_MEMORY, 1024, Integer.MAX_VALUE),
-        seconds(c, PARLEY_PHOTO_CACHE_TTL, 0, 30 * 86_400),
-        Duration.ofDays(c.integer(PARLEY_MEAL_IMAGE_RETENTION, 1, 3650)));
     return new ParleyConfig(
-        home, http, storage, auth, limits, turn, calls, voice, vision,
+        home, http, storage, auth, limits, calls, voice,
         Path.of(c.string(PARLEY_MODELS)).toAbsolutePath().normalize(),
         seconds(c, PARLEY_SHUTDOWN_TIMEOUT, 1, 600),
-        c.choice(PARLEY_LOG_FORMAT, LogFormat.class));
+        c.choice(PARLEY_LOG_FORMAT, LogFormat.class),
+        c);
   }
 
   private static List<Duration> warnings(ConfigSource c) {

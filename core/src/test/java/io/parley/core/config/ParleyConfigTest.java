@@ -20,7 +20,6 @@ class ParleyConfigTest {
   void defaultsMatchTheContract() {
     ParleyConfig c = ParleyConfig.of(Map.of());
     assertThat(c.http().port()).isEqualTo(8080);
-    assertThat(c.turn().port()).isEqualTo(3478);
     assertThat(c.home()).isEqualTo(Path.of(".parley").toAbsolutePath().normalize());
     assertThat(c.storage().embeddedPostgres()).isTrue();
     assertThat(c.storage().embeddedRedis()).isTrue();
@@ -35,17 +34,11 @@ class ParleyConfigTest {
     ParleyConfig c = ParleyConfig.of(Map.of(
         "PARLEY_HOME", "/srv/parley",
         "PARLEY_HTTP_PORT", "9090",
-        "PARLEY_TURN_PORT", "3479",
-        "PARLEY_TURN_SECRET", "0123456789abcdef0123",
-        "PARLEY_TURN_ALLOW_PEERS", "127.0.0.0/8, ::1/128",
         "PARLEY_PG_URL", "postgresql://app:s3cret@db.internal:5433/parley",
         "PARLEY_REDIS_URL", "redis://cache.internal:6380/1",
         "PARLEY_MODELS", "/srv/models"));
     assertThat(c.home()).isEqualTo(Path.of("/srv/parley"));
     assertThat(c.http().port()).isEqualTo(9090);
-    assertThat(c.turn().port()).isEqualTo(3479);
-    assertThat(c.turn().secret()).contains("0123456789abcdef0123");
-    assertThat(c.turn().allowPeers()).extracting(Cidr::toString).containsExactly("127.0.0.0/8", "0:0:0:0:0:0:0:1/128");
     assertThat(c.storage().embeddedPostgres()).isFalse();
     assertThat(c.storage().pgUrl().orElseThrow().getPort()).isEqualTo(5433);
     assertThat(c.storage().redisUrl().orElseThrow().getHost()).isEqualTo("cache.internal");
@@ -56,18 +49,9 @@ class ParleyConfigTest {
   @CsvSource(delimiter = '|', value = {
       "PARLEY_HTTP_PORT|abc",
       "PARLEY_HTTP_PORT|70000",
-      "PARLEY_TURN_PORT|70000",
-      "PARLEY_TURN_RELAY_PORTS|50000-40000",
-      "PARLEY_TURN_RELAY_PORTS|80-90",
-      "PARLEY_TURN_USERS|nocolon",
-      "PARLEY_TURN_EXTERNAL_IP|turn.example.com",
-      "PARLEY_TURN_NONCE_LIFETIME|1",
       "PARLEY_PG_POOL_SIZE|0",
       "PARLEY_RATE_LIMIT_ENABLED|maybe",
       "PARLEY_LOG_FORMAT|xml",
-      "PARLEY_TURN_ALLOW_PEERS|10.0.0.0/33",
-      "PARLEY_TURN_ALLOW_PEERS|example.com",
-      "PARLEY_TURN_SECRET|short",
       "PARLEY_JWT_SECRET|too-short",
       "PARLEY_PG_URL|mysql://db/x",
       "PARLEY_REDIS_URL|not a url",
@@ -102,14 +86,6 @@ class ParleyConfigTest {
   }
 
   @Test
-  void theUploadMemoryMustHoldAtLeastOnePhoto() {
-    assertThatThrownBy(() -> ParleyConfig.of(Map.of("PARLEY_PHOTO_MAX_BYTES", "2000000",
-        "PARLEY_PHOTO_UPLOAD_MEMORY", "1000000")))
-        .hasMessageStartingWith("PARLEY_PHOTO_UPLOAD_MEMORY (1000000 bytes) must be at least PARLEY_PHOTO_MAX_BYTES");
-    assertThat(ParleyConfig.of(Map.of()).vision().uploadMemory()).isEqualTo(256L * 1024 * 1024);
-  }
-
-  @Test
   void passwordsInUrlsAreNeverEchoed() {
     assertThatThrownBy(() -> ParleyConfig.of(Map.of("PARLEY_PG_URL", "mysql://app:hunter2@db/x")))
         .hasMessageNotContaining("hunter2");
@@ -119,11 +95,11 @@ class ParleyConfigTest {
   @Test
   void fileValuesAreOverriddenByTheEnvironment(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("parley.properties");
-    Files.writeString(file, "PARLEY_HTTP_PORT=7000\nPARLEY_TURN_PORT=4000\n");
+    Files.writeString(file, "PARLEY_HTTP_PORT=7000\nPARLEY_PG_POOL_SIZE=40\n");
     ParleyConfig c = ParleyConfig.from(ConfigSource.load(Map.of(
         "PARLEY_CONFIG", file.toString(), "PARLEY_HTTP_PORT", "7001", "HOME", "/ignored")));
     assertThat(c.http().port()).isEqualTo(7001);
-    assertThat(c.turn().port()).isEqualTo(4000);
+    assertThat(c.storage().pgPoolSize()).isEqualTo(40);
   }
 
   @Test

@@ -28,7 +28,6 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
-import io.parley.core.config.ParleyConfig;
 import io.parley.media.turn.codec.StunFrameDecoder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -75,7 +74,7 @@ public final class TurnServer implements AutoCloseable {
   /** Per-connection TCP write buffer bounds: beyond the high mark, relayed data is dropped. */
   static final WriteBufferWaterMark TCP_WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
-  private final ParleyConfig.Turn settings;
+  private final TurnOptions settings;
   private final TurnCredentials credentials;
   private final Nonces nonces;
   private final PeerPolicy policy;
@@ -94,7 +93,7 @@ public final class TurnServer implements AutoCloseable {
   private int udpPort;
   private int tcpPort;
 
-  private TurnServer(ParleyConfig.Turn settings, TurnCredentials credentials, Nonces nonces, PeerPolicy policy,
+  private TurnServer(TurnOptions settings, TurnCredentials credentials, Nonces nonces, PeerPolicy policy,
                      MeterRegistry registry, int threads) {
     this.settings = settings;
     this.credentials = credentials;
@@ -111,7 +110,7 @@ public final class TurnServer implements AutoCloseable {
   }
 
   /** Binds the UDP and TCP listeners; blocking. */
-  public static TurnServer start(ParleyConfig.Turn settings, TurnCredentials credentials, Nonces nonces,
+  public static TurnServer start(TurnOptions settings, TurnCredentials credentials, Nonces nonces,
                                  PeerPolicy policy, MeterRegistry registry, int threads) {
     TurnServer server = new TurnServer(settings, credentials, nonces, policy, registry, threads);
     try {
@@ -188,7 +187,7 @@ public final class TurnServer implements AutoCloseable {
     return f.channel();
   }
 
-  private static InetAddress advertisedAddress(ParleyConfig.Turn s) {
+  private static InetAddress advertisedAddress(TurnOptions s) {
     try {
       if (s.externalIp().isPresent()) {
         return InetAddress.getByName(s.externalIp().get());
@@ -489,7 +488,7 @@ public final class TurnServer implements AutoCloseable {
     return id;
   }
 
-  ParleyConfig.Turn settings() {
+  TurnOptions settings() {
     return settings;
   }
 

@@ -2,7 +2,7 @@ package io.parley.media.turn;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.parley.core.config.ParleyConfig;
+import io.parley.core.config.ConfigSource;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -27,7 +27,7 @@ final class TurnTestServer implements AutoCloseable {
 
   final TurnServer server;
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  final ParleyConfig.Turn settings;
+  final TurnOptions settings;
 
   private TurnTestServer(Map<String, String> overrides, Clock nonceClock) {
     Map<String, String> s = new HashMap<>();
@@ -40,7 +40,7 @@ final class TurnTestServer implements AutoCloseable {
     s.put("PARLEY_TURN_USERS", USER + ":" + PASSWORD);
     s.put("PARLEY_TURN_ALLOW_PEERS", "127.0.0.0/8");
     s.putAll(overrides);
-    settings = ParleyConfig.of(s).turn();
+    settings = TurnOptions.from(ConfigSource.of(s));
     Clock clock = Clock.systemUTC();
     byte[] nonceKey = new byte[32];
     new java.security.SecureRandom().nextBytes(nonceKey);
