@@ -1,6 +1,6 @@
 package io.parley.api;
 
-import io.parley.api.auth.EmailAddress;
+import io.parley.api.accounts.EmailAddress;
 import io.parley.api.store.Database;
 import io.parley.api.store.EmbeddedPostgresService;
 import io.parley.api.store.HomeLock;

@@ -10,9 +10,9 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.parley.api.auth.AuthService;
-import io.parley.api.auth.PasswordHasher;
-import io.parley.api.auth.TokenService;
+import io.parley.api.accounts.AuthService;
+import io.parley.api.accounts.PasswordHasher;
+import io.parley.api.accounts.TokenService;
 import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
 import io.parley.api.cluster.ClusterBus;
@@ -23,19 +23,19 @@ import io.parley.api.voice.VoiceSetup;
 import io.parley.api.http.Health;
 import io.parley.api.http.HttpApi;
 import io.parley.api.http.RateLimiter;
-import io.parley.api.store.AuditLog;
+import io.parley.api.accounts.AuditLog;
 import io.parley.api.store.Counters;
-import io.parley.api.store.DataExport;
+import io.parley.api.accounts.DataExport;
 import io.parley.api.store.Database;
 import io.parley.api.store.EmbeddedPostgresService;
 import io.parley.api.store.EmbeddedRedisService;
-import io.parley.api.store.ExpertStore;
+import io.parley.api.accounts.ExpertStore;
 import io.parley.api.store.HomeLock;
-import io.parley.api.store.RefreshTokenStore;
+import io.parley.api.accounts.RefreshTokenStore;
 import io.parley.api.store.ConversationStore;
-import io.parley.api.store.UserCache;
-import io.parley.api.store.UserStore;
-import io.parley.api.vision.VisionOptions;
+import io.parley.api.accounts.UserCache;
+import io.parley.api.accounts.UserStore;
+import io.parley.api.meals.VisionOptions;
 import io.parley.core.Ids;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
@@ -103,7 +103,7 @@ public final class ParleyServer implements AutoCloseable {
   private CallService calls;
   private SignalHub signal;
   private VoiceServices voice;
-  private io.parley.api.vision.VisionServices vision;
+  private io.parley.api.meals.VisionServices vision;
   private ConversationStore conversations;
   private Pool pool;
   private boolean stopped;
@@ -232,7 +232,7 @@ public final class ParleyServer implements AutoCloseable {
     signal = new SignalHub(vertx, config.calls(), tokens.jwt(), config.auth().accessTokenTtl(), calls, callStore, bus, redis, registry);
 
     voice = VoiceSetup.start(vertx, config, registry);
-    vision = io.parley.api.vision.VisionServices.start(vertx, options.vision(), config.models());
+    vision = io.parley.api.meals.VisionServices.start(vertx, options.vision(), config.models());
     closers.push(vision);
     conversations = new ConversationStore(pool, ids);
     closers.push(voice);
@@ -415,7 +415,7 @@ public final class ParleyServer implements AutoCloseable {
 
   /** The voice engines of this node. */
   /** This node's photo analysis (detector, decoder). */
-  public io.parley.api.vision.VisionServices vision() {
+  public io.parley.api.meals.VisionServices vision() {
     return vision;
   }
 

@@ -23,7 +23,7 @@ public final class ApiProblem extends RuntimeException {
   }
 
   /** 400 {@code validation_failed} naming {@code field} (a JSON pointer into the body) in details, as the validator does. */
-  static ApiProblem field(String field, String keyword, String problem) {
+  public static ApiProblem field(String field, String keyword, String problem) {
     return new ApiProblem(400, "validation_failed", field.substring(1) + ": " + problem, new JsonArray()
         .add(new JsonObject().put("field", field).put("problem", problem).put("keyword", keyword)));
   }

@@ -5,7 +5,7 @@ import io.parley.api.calls.AppointmentStore.Appointment;
 import io.parley.api.calls.AppointmentStore.Booking;
 import io.parley.api.calls.AppointmentStore.Side;
 import io.parley.api.calls.CallService;
-import io.parley.api.store.UserStore;
+import io.parley.api.accounts.UserStore;
 import io.parley.core.Ids;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

@@ -1,6 +1,6 @@
 package io.parley.api.http;
 
-import io.parley.api.store.UserStore;
+import io.parley.api.accounts.UserStore;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.vertx.core.Future;

@@ -2,7 +2,7 @@ package io.parley.api.http;
 
 import io.parley.api.calls.Call;
 import io.parley.api.calls.CallService;
-import io.parley.api.store.UserStore;
+import io.parley.api.accounts.UserStore;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;

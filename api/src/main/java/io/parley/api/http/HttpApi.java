@@ -1,14 +1,14 @@
 package io.parley.api.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.parley.api.auth.AuthService;
+import io.parley.api.accounts.AuthService;
 import io.parley.api.calls.AppointmentStore;
 import io.parley.api.calls.CallService;
 import io.parley.api.store.ConversationStore;
 import io.parley.api.voice.VoiceServices;
-import io.parley.api.store.DataExport;
-import io.parley.api.store.ExpertStore;
-import io.parley.api.store.UserStore;
+import io.parley.api.accounts.DataExport;
+import io.parley.api.accounts.ExpertStore;
+import io.parley.api.accounts.UserStore;
 import io.parley.api.http.RateLimiter.LimitClass;
 import io.parley.core.Ids;
 import io.parley.core.config.ParleyConfig;
@@ -28,6 +28,12 @@ import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.util.Set;
+import io.parley.api.accounts.AuthRoutes;
+import io.parley.api.accounts.ExpertRoutes;
+import io.parley.api.accounts.UserRoutes;
+import io.parley.api.accounts.AdminRoutes;
+import io.parley.api.meals.VisionRoutes;
+import io.parley.api.meals.MealRoutes;
 
 /**
  * Assembles the HTTP router. Order for every request: request id and access log, security
@@ -45,7 +51,7 @@ public final class HttpApi {
   public record Deps(Vertx vertx, ParleyConfig config, Ids ids, JWTAuth jwt, AuthService auth, UserStore users,
                      ExpertStore experts, DataExport export, Pool pool, RateLimiter.Factory limiter, Health health,
                      PrometheusMeterRegistry metrics, CallService calls, VoiceServices voice,
-                     ConversationStore conversations, io.parley.api.vision.VisionServices vision,
+                     ConversationStore conversations, io.parley.api.meals.VisionServices vision,
                      io.vertx.redis.client.RedisAPI redis) {}
 
   private HttpApi() {}
@@ -121,7 +127,7 @@ public final class HttpApi {
     Router router = b.createRouter();
     new OpenAiRoutes(d.voice(), d.ids()).mount(router);
     new VisionRoutes(d.vision(), d.redis(), d.metrics()).mount(router);
-    new MealRoutes(d.vertx(), d.vision(), new io.parley.api.store.MealStore(d.pool(), d.ids())).mount(router);
+    new MealRoutes(d.vertx(), d.vision(), new io.parley.api.meals.MealStore(d.pool(), d.ids())).mount(router);
     String contractJson = contract.getRawContract().encode();
     router.get(CONTRACT_PATH).handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(contractJson));

@@ -24,10 +24,10 @@ import java.util.Optional;
  * back when its response ends or its connection closes. Requests that are not multipart POSTs go
  * to {@code other}.
  */
-final class MemoryUploads implements BodyHandler {
+public final class MemoryUploads implements BodyHandler {
 
   /** One file part of the body. */
-  record Part(String name, String fileName, String contentType, Buffer data) {}
+  public record Part(String name, String fileName, String contentType, Buffer data) {}
 
   private static final String PARTS = "parley.memory-uploads";
 
@@ -51,7 +51,7 @@ final class MemoryUploads implements BodyHandler {
   }
 
   /** The file part named {@code name}, when the body had one. */
-  static Optional<Part> part(RoutingContext ctx, String name) {
+  public static Optional<Part> part(RoutingContext ctx, String name) {
     List<Part> parts = ctx.get(PARTS);
     return parts == null ? Optional.empty() : parts.stream().filter(p -> p.name().equals(name)).findFirst();
   }

@@ -5,11 +5,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /** Writing JSON results; failures go to {@link Failures} through the router. */
-final class Responses {
+public final class Responses {
 
   private Responses() {}
 
-  static void json(RoutingContext ctx, int status, Future<JsonObject> result) {
+  public static void json(RoutingContext ctx, int status, Future<JsonObject> result) {
     result.onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
@@ -20,7 +20,7 @@ final class Responses {
     });
   }
 
-  static void noContent(RoutingContext ctx, Future<?> result) {
+  public static void noContent(RoutingContext ctx, Future<?> result) {
     result.onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
@@ -31,7 +31,7 @@ final class Responses {
   }
 
   /** Runs a handler body, sending a thrown ParleyException (e.g. a role check) to the failure handler. */
-  static void guarded(RoutingContext ctx, Runnable body) {
+  public static void guarded(RoutingContext ctx, Runnable body) {
     try {
       body.run();
     } catch (RuntimeException e) {

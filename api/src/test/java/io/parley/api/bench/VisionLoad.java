@@ -1,7 +1,7 @@
 package io.parley.api.bench;
 
 import io.parley.api.support.TestNode;
-import io.parley.api.vision.ImageInput;
+import io.parley.api.meals.ImageInput;
 import io.parley.inference.vision.Detections;
 import io.parley.inference.vision.NanoDetDetector;
 import io.parley.inference.vision.ObjectDetector;

@@ -1,6 +1,6 @@
 package io.parley.api.store.migration;
 
-import io.parley.api.auth.EmailAddress;
+import io.parley.api.accounts.EmailAddress;
 import io.parley.core.ParleyException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,0 +1,145 @@
+package io.parley.api.accounts;
+
+import io.parley.api.calls.CallService;
+import io.parley.api.accounts.AuditLog;
+import io.parley.api.accounts.DataExport;
+import io.parley.api.accounts.UserCache;
+import io.parley.api.accounts.UserStore;
+import io.vertx.core.buffer.Buffer;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.sqlclient.Pool;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import io.parley.api.http.RequestLog;
+import io.parley.api.http.Responses;
+import io.parley.api.http.Authenticator;
+import io.parley.api.http.ClientIp;
+
+/** {@code /api/v1/users/me*}: the caller's own account, profile, export and deletion. */
+public final class UserRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(UserRoutes.class);
+
+  private final UserStore users;
+  private final DataExport export;
+  private final Pool pool;
+  private final ClientIp clientIp;
+  private final CallService calls;
+
+  public UserRoutes(UserStore users, DataExport export, Pool pool, ClientIp clientIp, CallService calls) {
+    this.users = users;
+    this.export = export;
+    this.pool = pool;
+    this.clientIp = clientIp;
+    this.calls = calls;
+  }
+
+  public void mount(RouterBuilder b) {
+    b.getRoute("getMe").addHandler(this::getMe);
+    b.getRoute("updateMe").addHandler(this::updateMe);
+    b.getRoute("deleteMe").addHandler(this::deleteMe);
+    b.getRoute("updateProfile").addHandler(this::updateProfile);
+    b.getRoute("exportMe").addHandler(this::exportMe);
+  }
+
+  private void getMe(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID id = Authenticator.userId(ctx);
+      UserCache cache = users.cache();
+      Buffer cached = cache.get(id);
+      if (cached != null) {
+        ctx.response().putHeader("Content-Type", "application/json").end(cached);
+        return;
+      }
+      long epoch = cache.epoch();
+      users.withProfile(id).onComplete(ar -> {
+        if (ar.failed()) {
+          ctx.fail(ar.cause());
+          return;
+        }
+        if (ar.result().isEmpty()) {
+          ctx.fail(gone());
+          return;
+        }
+        Buffer body = ar.result().get().toBuffer();
+        cache.put(id, body, epoch);
+        ctx.response().putHeader("Content-Type", "application/json").end(body);
+      });
+    });
+  }
+
+  /**
+   * Changes name and/or e-mail. An e-mail change is audited ({@code user.email_changed}, with both
+   * addresses) in the same transaction; it never changes the role.
+   */
+  private void updateMe(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID id = Authenticator.userId(ctx);
+      JsonObject body = ctx.body().asJsonObject();
+      Responses.json(ctx, 200, pool.withTransaction(conn -> users.update(conn, id, body.getString("name"),
+              body.getString("email"))
+          .compose(change -> {
+            UserStore.Change c = change.orElseThrow(UserRoutes::gone);
+            if (!c.emailChanged()) {
+              return Future.succeededFuture(c.after());
+            }
+            JsonObject details = new JsonObject().put("from", c.before().email()).put("to", c.after().email());
+            return AuditLog.record(conn, id, "user.email_changed", id, clientIp.of(ctx), RequestLog.requestId(ctx),
+                details).map(c.after());
+          }))
+          .andThen(ar -> users.cache().invalidate(id))
+          .map(UserStore.User::toJson));
+    });
+  }
+
+  private void updateProfile(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID id = Authenticator.userId(ctx);
+      Responses.json(ctx, 200, users.byId(id)
+          .compose(u -> users.putProfile(u.orElseThrow(UserRoutes::gone).id(), ctx.body().asJsonObject())));
+    });
+  }
+
+  private void exportMe(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID id = Authenticator.userId(ctx);
+      Responses.json(ctx, 200, export.export(id).map(e -> {
+        if (e.getValue("user") == null) {
+          throw gone();
+        }
+        return e;
+      }));
+    });
+  }
+
+  /**
+   * Deletes the account and everything of it in one transaction; the audit entry stays. Its open
+   * calls are ended first (reason deleted) so that the other party is told and the relays cut;
+   * once deleted, every node drops the account's TURN credentials and signalling connections.
+   */
+  private void deleteMe(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID id = Authenticator.userId(ctx);
+      Future<Void> callsEnded = calls.endAllOf(id, "deleted").recover(t -> {
+        // Deletion goes ahead: the rows go with the account, and the call clock and credential expiry still hold.
+        LOG.warn("user {}: open calls not ended before deletion: {}", id, t.toString());
+        return Future.succeededFuture();
+      });
+      Responses.noContent(ctx, callsEnded
+          .compose(v -> pool.withTransaction(conn -> users.delete(conn, id).compose(deleted -> deleted
+              ? AuditLog.record(conn, id, "user.deleted", id, clientIp.of(ctx), RequestLog.requestId(ctx), null)
+              : Future.failedFuture(gone()))))
+          .onSuccess(v -> calls.userDeleted(id)));
+    });
+  }
+
+  private static ParleyException gone() {
+    return new ParleyException(Reason.UNAUTHENTICATED, "user no longer exists");
+  }
+}

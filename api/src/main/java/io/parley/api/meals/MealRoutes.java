@@ -1,0 +1,199 @@
+package io.parley.api.meals;
+
+import io.parley.api.meals.MealStore;
+import io.parley.api.meals.ImageInput;
+import io.parley.api.meals.Nutrition;
+import io.parley.api.meals.VisionServices;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import io.parley.api.http.Responses;
+import io.parley.api.http.MemoryUploads;
+import io.parley.api.http.Authenticator;
+import io.parley.api.http.ApiProblem;
+
+/**
+ * The meal log: {@code POST /api/v1/meals} (a multipart photo -> detection -> food items with
+ * portions and nutrients -> stored), {@code GET /api/v1/meals?from=&to=} (with daily totals),
+ * {@code GET /api/v1/meals/{id}}, {@code GET /api/v1/meals/{id}/image} (only while kept) and
+ * {@code DELETE /api/v1/meals/{id}}. Only the owner sees a meal; others get 404.
+ */
+public final class MealRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MealRoutes.class);
+
+  public static final String MEALS = "/api/v1/meals";
+  /** The longest range one list covers. */
+  static final Duration MAX_RANGE = Duration.ofDays(366);
+  /** How far ahead a meal may be logged (clocks differ). */
+  static final Duration MAX_FUTURE = Duration.ofDays(1);
+  /** How often photos past their retention are dropped. */
+  static final Duration PURGE_EVERY = Duration.ofMinutes(10);
+
+  private final VisionServices vision;
+  private final MealStore meals;
+  private final Nutrition nutrition = new Nutrition();
+
+  public MealRoutes(Vertx vertx, VisionServices vision, MealStore meals) {
+    this.vision = vision;
+    this.meals = meals;
+    vertx.setPeriodic(PURGE_EVERY.toMillis(), PURGE_EVERY.toMillis(), id -> meals.purgeExpiredPhotos()
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("meals: {} photo(s) past their retention deleted", n);
+          }
+        }).onFailure(e -> LOG.warn("meals: photo purge failed: {}", e.toString())));
+  }
+
+  public void mount(Router router) {
+    router.post(MEALS).handler(this::create);
+    router.get(MEALS).handler(this::list);
+    router.get(MEALS + "/:mealId").handler(this::get);
+    router.get(MEALS + "/:mealId/image").handler(this::image);
+    router.delete(MEALS + "/:mealId").handler(this::delete);
+  }
+
+  private static UUID mealId(RoutingContext ctx) {
+    try {
+      return UUID.fromString(ctx.pathParam("mealId"));
+    } catch (IllegalArgumentException e) {
+      throw new ParleyException(Reason.NOT_FOUND, "no such meal");
+    }
+  }
+
+  private void create(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID user = Authenticator.userId(ctx);
+      var upload = MemoryUploads.part(ctx, "image")
+          .orElseThrow(() -> ApiProblem.field("/image", "required", "a multipart field 'image' with a photo is required"));
+      String store = java.util.Objects.requireNonNullElse(ctx.request().getFormAttribute("store_image"), "false");
+      if (!store.equals("true") && !store.equals("false")) {
+        throw ApiProblem.field("/store_image", "enum", "store_image must be true or false");
+      }
+      Instant loggedAt = Instant.now();
+      String at = ctx.request().getFormAttribute("logged_at");
+      if (at != null && !at.isBlank()) {
+        try {
+          loggedAt = Instant.parse(at);
+        } catch (DateTimeParseException e) {
+          throw ApiProblem.field("/logged_at", "format", "logged_at must be an ISO-8601 instant like 2026-11-22T12:30:00Z");
+        }
+        if (loggedAt.isAfter(Instant.now().plus(MAX_FUTURE))) {
+          throw ApiProblem.field("/logged_at", "maximum", "logged_at is more than a day in the future");
+        }
+      }
+      if (upload.data().length() > vision.config().maxPhotoBytes()) {
+        throw new ApiProblem(413, "image_too_large", "the image is " + upload.data().length() + " bytes; at most "
+            + vision.config().maxPhotoBytes() + " (PARLEY_PHOTO_MAX_BYTES)", null);
+      }
+      Instant when = loggedAt;
+      boolean keep = store.equals("true");
+      Buffer data = upload.data();
+      // The copy out of the upload buffer (up to PARLEY_PHOTO_MAX_BYTES) on a worker, as the analyze route does.
+      vision.decoders().executeBlocking(data::getBytes, false).compose(bytes -> vision.analyze(bytes).compose(a -> {
+        JsonObject estimate = nutrition.estimate(a.objects(), a.decoded().width(), a.decoded().height());
+        if (estimate.getJsonArray("items").isEmpty()) {
+          throw new ApiProblem(422, "no_food_detected", "no food was recognised in the photo (seen: "
+              + (a.objects().isEmpty() ? "nothing" : String.join(", ", a.objects().stream().map(o -> o.label())
+              .distinct().toList())) + "); nothing was logged", null);
+        }
+        MealStore.Photo photo = keep ? new MealStore.Photo(bytes, mime(a.decoded().format())) : null;
+        String model = vision.detector().map(d -> d.model() + " " + d.modelVersion()).orElse(null);
+        return meals.create(user, when, estimate, model, photo, Instant.now().plus(vision.config().imageRetention()))
+            .map(m -> m.put("reference", estimate.getString("reference"))
+                .put("nutrition_source", nutrition.source()));
+      })).onComplete(ar -> {
+        if (ar.failed()) {
+          ctx.fail(ar.cause());
+          return;
+        }
+        ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+            .putHeader("Location", MEALS + "/" + ar.result().getString("id")).end(ar.result().toBuffer());
+      });
+    });
+  }
+
+  private static String mime(ImageInput.Format f) {
+    return switch (f) {
+      case JPEG -> "image/jpeg";
+      case PNG -> "image/png";
+      case WEBP -> "image/webp";
+    };
+  }
+
+  /** {@code from} / {@code to}: ISO dates (whole UTC days, {@code to} inclusive) or instants; default the last 7 days. */
+  private void list(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID user = Authenticator.userId(ctx);
+      Instant to = bound(ctx.queryParams().get("to"), true).orElse(Instant.now().plusSeconds(1));
+      Instant from = bound(ctx.queryParams().get("from"), false).orElse(to.minus(Duration.ofDays(7)));
+      if (!from.isBefore(to)) {
+        throw ApiProblem.field("/from", "range", "from must be before to");
+      }
+      if (Duration.between(from, to).compareTo(MAX_RANGE) > 0) {
+        throw ApiProblem.field("/from", "range", "at most " + MAX_RANGE.toDays() + " days at once");
+      }
+      Responses.json(ctx, 200, meals.list(user, from, to));
+    });
+  }
+
+  private static Optional<Instant> bound(String v, boolean end) {
+    if (v == null || v.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      if (v.length() == 10) {
+        LocalDate d = LocalDate.parse(v);
+        return Optional.of((end ? d.plusDays(1) : d).atStartOfDay(ZoneOffset.UTC).toInstant());
+      }
+      return Optional.of(Instant.parse(v));
+    } catch (DateTimeParseException e) {
+      throw ApiProblem.field(end ? "/to" : "/from", "format", "a date like 2026-11-22 or an instant like 2026-11-22T12:00:00Z");
+    }
+  }
+
+  private void get(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> Responses.json(ctx, 200, meals.get(Authenticator.userId(ctx), mealId(ctx))
+        .map(m -> m.orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such meal")))));
+  }
+
+  private void image(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> meals.photo(Authenticator.userId(ctx), mealId(ctx)).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      if (ar.result().isEmpty()) {
+        ctx.fail(new ParleyException(Reason.NOT_FOUND, "no photo kept for this meal (store_image was false, or its"
+            + " retention ended)"));
+        return;
+      }
+      MealStore.Photo p = ar.result().get();
+      ctx.response().putHeader("Content-Type", p.type()).putHeader("Cache-Control", "private, max-age=3600")
+          .end(io.vertx.core.buffer.Buffer.buffer(p.bytes()));
+    }));
+  }
+
+  private void delete(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> Responses.noContent(ctx, meals.delete(Authenticator.userId(ctx), mealId(ctx))
+        .map(found -> {
+          if (!found) {
+            throw new ParleyException(Reason.NOT_FOUND, "no such meal");
+          }
+          return null;
+        })));
+  }
+}

@@ -1,0 +1,149 @@
+package io.parley.api.meals;
+
+import io.parley.core.ParleyException;
+import io.parley.core.config.ParleyConfig;
+import io.parley.inference.vision.NanoDet;
+import io.parley.inference.vision.NanoDetDetector;
+import io.parley.inference.vision.ObjectDetector;
+import io.parley.inference.vision.YoloDetector;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.parley.inference.vision.Detection;
+import io.parley.inference.vision.Detections;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's photo analysis: the detector (absent, with the reason, when it could not be set up:
+ * the server runs without it and photo requests get that reason), the photo decoder with its
+ * limits, and the named worker pool that decodes ({@code parley-photo}, never an event loop).
+ */
+public final class VisionServices implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(VisionServices.class);
+
+  /** Photos decoded at once per node (each may hold up to PARLEY_PHOTO_MAX_PIXELS x 3 bytes). */
+  public static final int DECODERS = 2;
+
+  private final Optional<ObjectDetector> detector;
+  private final String missing;
+  private final ImageInput input;
+  private final WorkerExecutor decoders;
+  private final VisionOptions config;
+
+  public VisionServices(Optional<ObjectDetector> detector, String missing, ImageInput input, WorkerExecutor decoders,
+                        VisionOptions config) {
+    this.detector = detector;
+    this.missing = missing;
+    this.input = input;
+    this.decoders = decoders;
+    this.config = config;
+  }
+
+  /** The photo services of this node; the models directory holds the bundled NanoDet. */
+  public static VisionServices start(Vertx vertx, VisionOptions v, java.nio.file.Path models) {
+    ImageInput input = new ImageInput(v.maxPhotoBytes(), v.maxPixels());
+    WorkerExecutor decoders = vertx.createSharedWorkerExecutor("parley-photo", DECODERS);
+    if (!v.enabled()) {
+      return new VisionServices(Optional.empty(), "photo analysis is off on this node (PARLEY_VISION_ENABLED=false)",
+          input, decoders, v);
+    }
+    String device = v.device().name().toLowerCase(java.util.Locale.ROOT);
+    try {
+      ObjectDetector d = v.model() == VisionOptions.VisionModel.YOLO
+          ? YoloDetector.open(new YoloDetector.Settings(v.yoloFile().orElseThrow(),
+              YoloDetector.Layout.valueOf(v.yoloLayout().name()), v.yoloSize(), yoloClasses(v), v.effectiveWorkers(),
+              v.effectiveThreads(), (float) v.scoreThreshold(), (float) v.iouThreshold(), device))
+          : NanoDetDetector.open(new NanoDetDetector.Settings(models.resolve("nanodet"),
+              v.effectiveWorkers(), v.effectiveThreads(), v.batchWindow(), v.maxBatch(), (float) v.scoreThreshold(),
+              (float) v.iouThreshold(), device, v.compile()));
+      return new VisionServices(Optional.of(d), null, input, decoders, v);
+    } catch (ParleyException | IllegalArgumentException e) {
+      LOG.warn("vision: the detector is unavailable: {}", e.getMessage());
+      String fix = v.model() == VisionOptions.VisionModel.YOLO
+          ? " (check PARLEY_VISION_YOLO_FILE, PARLEY_VISION_YOLO_LAYOUT, PARLEY_VISION_YOLO_SIZE and PARLEY_VISION_YOLO_CLASSES)"
+          : " (the NanoDet model comes with ./parley models)";
+      return new VisionServices(Optional.empty(), e.getMessage() + fix, input, decoders, v);
+    }
+  }
+
+  /** The YOLO export's class names: the configured file (one per line, blank lines skipped) or COCO's 80. */
+  static List<String> yoloClasses(VisionOptions v) {
+    if (v.yoloClasses().isEmpty()) {
+      return NanoDet.COCO;
+    }
+    java.nio.file.Path file = v.yoloClasses().get();
+    try {
+      return java.nio.file.Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    } catch (java.io.IOException e) {
+      throw new ParleyException(ParleyException.Reason.CONFIG, "PARLEY_VISION_YOLO_CLASSES: cannot read " + file
+          + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Optional<ObjectDetector> detector() {
+    return detector;
+  }
+
+  /** Why there is no detector, naming the fix. */
+  public String missing() {
+    return missing;
+  }
+
+  public ImageInput input() {
+    return input;
+  }
+
+  public WorkerExecutor decoders() {
+    return decoders;
+  }
+
+  public VisionOptions config() {
+    return config;
+  }
+
+  /**
+   * A photo analysed: the decoded picture, how long decoding took, the detector's answer and its
+   * objects in the full upright picture's pixels (the picture may have been decoded subsampled).
+   */
+  public record Analysis(ImageInput.Decoded decoded, double decodeMs, Detections detections, List<Detection> objects) {}
+
+  /**
+   * Decodes {@code bytes} on the photo workers and detects on the detector's; fails with the input's
+   * {@code ApiProblem}s, or {@code UNAVAILABLE} naming the fix when this node has no detector.
+   */
+  public Future<Analysis> analyze(byte[] bytes) {
+    if (detector.isEmpty()) {
+      return Future.failedFuture(new ParleyException(ParleyException.Reason.UNAVAILABLE, missing));
+    }
+    ObjectDetector d = detector.get();
+    return decoders.executeBlocking(() -> {
+      long t0 = System.nanoTime();
+      ImageInput.Decoded decoded = input.decode(bytes);
+      return new Object[] {decoded, (System.nanoTime() - t0) / 1e6};
+    }, false).compose(r -> {
+      ImageInput.Decoded decoded = (ImageInput.Decoded) r[0];
+      return d.detect(decoded.image()).map(det -> {
+        double sx = decoded.scaleX();
+        double sy = decoded.scaleY();
+        List<Detection> full = new ArrayList<>(det.objects().size());
+        for (Detection o : det.objects()) {
+          full.add(new Detection(o.label(), o.confidence(), (float) Math.min(decoded.width(), o.x1() * sx),
+              (float) Math.min(decoded.height(), o.y1() * sy), (float) Math.min(decoded.width(), o.x2() * sx),
+              (float) Math.min(decoded.height(), o.y2() * sy)));
+        }
+        return new Analysis(decoded, (double) r[1], det, full);
+      });
+    });
+  }
+
+  @Override
+  public void close() {
+    detector.ifPresent(ObjectDetector::close);
+    decoders.close();
+  }
+}
