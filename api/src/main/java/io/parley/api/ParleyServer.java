@@ -319,7 +319,7 @@ public final class ParleyServer implements AutoCloseable {
     Nonces nonces = new Nonces(nonceKey, settings.nonceLifetime(), clock);
     PeerPolicy policy = new PeerPolicy(settings.allowPeers(), localAddresses());
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    return TurnServer.start(settings, credentials, nonces, policy, registry, threads);
+    return TurnServer.start(settings, credentials, nonces, policy, clock, registry, threads);
   }
 
   /** This host's addresses: relaying to them would reach the server itself. */

@@ -354,7 +354,7 @@ final class TurnProtocol {
     }
     // 8. Lifetime: the client's if longer than the default, at most the maximum. Parsed before the
     //    quota is reserved, so that a malformed LIFETIME (400) cannot leak a reservation.
-    long lifetime = boundedByCredential(lifetime(m.attribute(LIFETIME), false), id);
+    long lifetime = boundedByCredential(lifetime(m.attribute(LIFETIME), false), id, server.now());
     // 9. Quotas: per user (486), then this node's capacity (508).
     if (!server.reserveQuota(id.userId())) {
       reply(link, m, StunMessage.error(m, 486, "Allocation Quota Reached", List.of()), id.key());
@@ -408,11 +408,11 @@ final class TurnProtocol {
    * of the call on every node even if no revocation message arrives. Untagged credentials only
    * bound new requests, as in coturn.
    */
-  static long boundedByCredential(long lifetime, TurnCredentials.Identity id) {
+  static long boundedByCredential(long lifetime, TurnCredentials.Identity id, java.time.Instant now) {
     if (id.tag() == null || id.expiresAt() == null) {
       return lifetime;
     }
-    long left = java.time.Duration.between(java.time.Instant.now(), id.expiresAt()).toMillis();
+    long left = java.time.Duration.between(now, id.expiresAt()).toMillis();
     return Math.max(1, Math.min(lifetime, (left + 999) / 1000));
   }
 
@@ -452,7 +452,7 @@ final class TurnProtocol {
     // 4. Lifetime 0 deletes the allocation; otherwise the lifetime rule applies.
     long lifetime = lifetime(m.attribute(LIFETIME), true);
     if (lifetime > 0) {
-      lifetime = boundedByCredential(lifetime, id);
+      lifetime = boundedByCredential(lifetime, id, server.now());
     }
     if (lifetime == 0) {
       server.delete(a);

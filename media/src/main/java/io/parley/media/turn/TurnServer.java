@@ -32,6 +32,7 @@ import io.parley.media.turn.codec.StunFrameDecoder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,6 +76,7 @@ public final class TurnServer implements AutoCloseable {
   static final WriteBufferWaterMark TCP_WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
   private final TurnOptions settings;
+  private final Clock clock;
   private final TurnCredentials credentials;
   private final Nonces nonces;
   private final PeerPolicy policy;
@@ -94,8 +96,9 @@ public final class TurnServer implements AutoCloseable {
   private int tcpPort;
 
   private TurnServer(TurnOptions settings, TurnCredentials credentials, Nonces nonces, PeerPolicy policy,
-                     MeterRegistry registry, int threads) {
+                     Clock clock, MeterRegistry registry, int threads) {
     this.settings = settings;
+    this.clock = clock;
     this.credentials = credentials;
     this.nonces = nonces;
     this.policy = policy;
@@ -109,10 +112,13 @@ public final class TurnServer implements AutoCloseable {
     this.advertised = advertisedAddress(settings);
   }
 
-  /** Binds the UDP and TCP listeners; blocking. */
+  /**
+   * Binds the UDP and TCP listeners; blocking. {@code clock} is the wall clock of credential
+   * expiry and revocation deadlines (the same as the credentials'); lifetimes run on the monotonic clock.
+   */
   public static TurnServer start(TurnOptions settings, TurnCredentials credentials, Nonces nonces,
-                                 PeerPolicy policy, MeterRegistry registry, int threads) {
-    TurnServer server = new TurnServer(settings, credentials, nonces, policy, registry, threads);
+                                 PeerPolicy policy, Clock clock, MeterRegistry registry, int threads) {
+    TurnServer server = new TurnServer(settings, credentials, nonces, policy, clock, registry, threads);
     try {
       server.bind(threads, 1);
       return server;
@@ -429,7 +435,7 @@ public final class TurnServer implements AutoCloseable {
         }
       });
     }
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     revokedTags.values().removeIf(until -> until.isBefore(now));
     revokedUsers.values().removeIf(until -> until.isBefore(now));
   }
@@ -474,13 +480,18 @@ public final class TurnServer implements AutoCloseable {
   }
 
   boolean revoked(TurnCredentials.Identity id) {
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     Instant byTag = id.tag() == null ? null : revokedTags.get(id.tag());
     Instant byUser = revokedUsers.get(id.userId());
     return (byTag != null && byTag.isAfter(now)) || (byUser != null && byUser.isAfter(now));
   }
 
   // --- accessors ---------------------------------------------------------------------------------
+
+  /** Now on the wall clock of credentials and revocations. */
+  Instant now() {
+    return clock.instant();
+  }
 
   byte[] newTransactionId() {
     byte[] id = new byte[12];

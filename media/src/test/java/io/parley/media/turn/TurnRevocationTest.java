@@ -318,7 +318,7 @@ class TurnRevocationTest {
       try (TurnTestClient refused = TurnTestClient.udp(server).credentials(creds)) {
         assertThat(code(refused.allocate())).isEqualTo(403);
       }
-      Thread.sleep(400);
+      server.clock.advance(Duration.ofMillis(400));
       try (TurnTestClient later = TurnTestClient.udp(server).credentials(creds)) {
         later.allocateOrFail();
       }

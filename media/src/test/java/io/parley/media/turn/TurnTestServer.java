@@ -28,6 +28,8 @@ final class TurnTestServer implements AutoCloseable {
   final TurnServer server;
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final TurnOptions settings;
+  /** The wall clock of credentials and revocations: a test moves it instead of sleeping past a deadline. */
+  final TestClock clock = new TestClock();
 
   private TurnTestServer(Map<String, String> overrides, Clock nonceClock) {
     Map<String, String> s = new HashMap<>();
@@ -41,14 +43,13 @@ final class TurnTestServer implements AutoCloseable {
     s.put("PARLEY_TURN_ALLOW_PEERS", "127.0.0.0/8");
     s.putAll(overrides);
     settings = TurnOptions.from(ConfigSource.of(s));
-    Clock clock = Clock.systemUTC();
     byte[] nonceKey = new byte[32];
     new java.security.SecureRandom().nextBytes(nonceKey);
     server = TurnServer.start(settings,
         new TurnCredentials(settings.realm(), settings.secrets(), settings.users(), clock),
         new Nonces(nonceKey, settings.nonceLifetime(), nonceClock),
         new PeerPolicy(settings.allowPeers(), Set.of()),
-        registry, 2);
+        clock, registry, 2);
   }
 
   static TurnTestServer start() {
