@@ -10,35 +10,40 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.parley.api.accounts.AccountsFeature;
+import io.parley.api.accounts.AuditLog;
 import io.parley.api.accounts.AuthService;
+import io.parley.api.accounts.DataExport;
+import io.parley.api.accounts.ExpertStore;
 import io.parley.api.accounts.PasswordHasher;
+import io.parley.api.accounts.RefreshTokenStore;
 import io.parley.api.accounts.TokenService;
+import io.parley.api.accounts.UserCache;
+import io.parley.api.accounts.UserStore;
 import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
 import io.parley.api.cluster.ClusterBus;
-import io.parley.api.signal.SignalHub;
-import io.parley.api.voice.RealtimeEndpoint;
-import io.parley.api.voice.VoiceServices;
-import io.parley.api.voice.VoiceSetup;
+import io.parley.api.http.ClientIp;
+import io.parley.api.http.Feature;
 import io.parley.api.http.Health;
 import io.parley.api.http.HttpApi;
 import io.parley.api.http.RateLimiter;
-import io.parley.api.accounts.AuditLog;
+import io.parley.api.meals.MealStore;
+import io.parley.api.meals.MealsFeature;
+import io.parley.api.meals.VisionOptions;
+import io.parley.api.signal.SignalHub;
+import io.parley.api.store.ConversationStore;
 import io.parley.api.store.Counters;
-import io.parley.api.accounts.DataExport;
 import io.parley.api.store.Database;
 import io.parley.api.store.EmbeddedPostgresService;
 import io.parley.api.store.EmbeddedRedisService;
-import io.parley.api.accounts.ExpertStore;
 import io.parley.api.store.HomeLock;
-import io.parley.api.accounts.RefreshTokenStore;
-import io.parley.api.store.ConversationStore;
-import io.parley.api.accounts.UserCache;
-import io.parley.api.accounts.UserStore;
-import io.parley.api.meals.VisionOptions;
+import io.parley.api.voice.RealtimeEndpoint;
+import io.parley.api.voice.VoiceServices;
+import io.parley.api.voice.VoiceSetup;
 import io.parley.core.Ids;
-import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
+import io.parley.core.ParleyException;
 import io.parley.core.config.ParleyConfig;
 import io.parley.media.turn.Nonces;
 import io.parley.media.turn.PeerPolicy;
@@ -71,9 +76,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -236,9 +241,13 @@ public final class ParleyServer implements AutoCloseable {
     closers.push(vision);
     conversations = new ConversationStore(pool, ids);
     closers.push(voice);
-    HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), auth, users, new ExpertStore(pool, userCache),
-        new DataExport(pool), pool, new RateLimiter.Factory(config.rateLimits(), counters), health, registry, calls, voice,
-        conversations, vision, redis);
+    ClientIp clientIp = new ClientIp(config.http().trustProxy());
+    List<Feature> features = List.of(
+        new AccountsFeature(auth, users, new ExpertStore(pool, userCache), new DataExport(pool), pool, clientIp, calls),
+        new MealsFeature(vertx, vision, redis, registry, new MealStore(pool, ids)));
+    HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
+        new RateLimiter.Factory(config.rateLimits(), counters), health, registry, options.vision(), features, users, pool,
+        calls, voice, conversations);
     var router = await(HttpApi.create(deps), timeout);
     ParleyConfig.Voice voiceConfig = config.voice();
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), conversations,

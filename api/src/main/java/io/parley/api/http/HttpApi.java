@@ -1,15 +1,13 @@
 package io.parley.api.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.parley.api.accounts.AuthService;
+import io.parley.api.accounts.UserStore;
 import io.parley.api.calls.AppointmentStore;
 import io.parley.api.calls.CallService;
+import io.parley.api.http.RateLimiter.LimitClass;
+import io.parley.api.meals.VisionOptions;
 import io.parley.api.store.ConversationStore;
 import io.parley.api.voice.VoiceServices;
-import io.parley.api.accounts.DataExport;
-import io.parley.api.accounts.ExpertStore;
-import io.parley.api.accounts.UserStore;
-import io.parley.api.http.RateLimiter.LimitClass;
 import io.parley.core.Ids;
 import io.parley.core.config.ParleyConfig;
 import io.vertx.core.Future;
@@ -20,20 +18,17 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
-import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.SecurityPolicyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import io.parley.api.accounts.AuthRoutes;
-import io.parley.api.accounts.ExpertRoutes;
-import io.parley.api.accounts.UserRoutes;
-import io.parley.api.accounts.AdminRoutes;
-import io.parley.api.meals.VisionRoutes;
-import io.parley.api.meals.MealRoutes;
 
 /**
  * Assembles the HTTP router. Order for every request: request id and access log, security
@@ -47,12 +42,26 @@ public final class HttpApi {
   public static final String CONTRACT_RESOURCE = "openapi/parley.json";
   public static final String CONTRACT_PATH = "/api/v1/openapi.json";
 
-  /** Everything the router needs. */
-  public record Deps(Vertx vertx, ParleyConfig config, Ids ids, JWTAuth jwt, AuthService auth, UserStore users,
-                     ExpertStore experts, DataExport export, Pool pool, RateLimiter.Factory limiter, Health health,
-                     PrometheusMeterRegistry metrics, CallService calls, VoiceServices voice,
-                     ConversationStore conversations, io.parley.api.meals.VisionServices vision,
-                     io.vertx.redis.client.RedisAPI redis) {}
+  /**
+   * Everything the router needs: the platform parts, the features, and (until they are features of
+   * their own) what the appointment, call, conversation and OpenAI routes need.
+   */
+  public record Deps(Vertx vertx, ParleyConfig config, Ids ids, JWTAuth jwt, ClientIp clientIp,
+                     RateLimiter.Factory limiter, Health health, PrometheusMeterRegistry metrics, VisionOptions photos,
+                     List<Feature> features, UserStore users, Pool pool, CallService calls, VoiceServices voice,
+                     ConversationStore conversations) {}
+
+  /** The paths the router itself knows: the API's default class, the contract, the OpenAI-compatible ones. */
+  static final List<RouteSpec> OWN_SPECS = List.of(
+      RouteSpec.under("/api/v1/", LimitClass.API),
+      RouteSpec.unlimited(CONTRACT_PATH),
+      RouteSpec.under("/v1/chat/", LimitClass.CHAT),
+      RouteSpec.under("/v1/audio/", LimitClass.VOICE),
+      RouteSpec.exact(OpenAiRoutes.TRANSCRIPTIONS, LimitClass.VOICE).reading(RouteSpec.Body.AUDIO));
+  /** What a path no spec matches gets: no rate limit, a JSON body. */
+  private static final RouteSpec NO_SPEC = new RouteSpec(java.util.Optional.empty(), "/", true,
+      java.util.Optional.empty(), RouteSpec.Body.JSON);
+  private static final String SPEC = "parley.spec";
 
   private HttpApi() {}
 
@@ -62,9 +71,12 @@ public final class HttpApi {
 
   private static Router build(Deps d, OpenAPIContract contract) {
     ParleyConfig.Http http = d.config().http();
-    ClientIp clientIp = new ClientIp(http.trustProxy());
+    ClientIp clientIp = d.clientIp();
     Authenticator authenticator = new Authenticator(d.jwt(), contract);
     RateLimiter limiter = d.limiter().create(clientIp, authenticator);
+    List<RouteSpec> specs = new ArrayList<>(OWN_SPECS);
+    d.features().forEach(f -> specs.addAll(f.specs()));
+    List<RouteSpec> lookup = RouteSpec.sorted(specs);
 
     RouterBuilder b = RouterBuilder.create(d.vertx(), contract, RequestExtractor.withBodyHandler());
     b.rootHandler(new RequestLog(d.ids(), clientIp));
@@ -89,45 +101,32 @@ public final class HttpApi {
     // Photos are read into memory (never written to disk unless kept), capped at
     // PARLEY_PHOTO_MAX_BYTES plus room for the multipart framing; other requests there are JSON.
     MemoryUploads photoUploads = new MemoryUploads(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()),
-        d.vision().config().maxPhotoBytes() + 64 * 1024L, d.vision().config().uploadMemory(), authenticator);
+        d.photos().maxPhotoBytes() + 64 * 1024L, d.photos().uploadMemory(), authenticator);
     io.micrometer.core.instrument.Gauge.builder("parley.photo.upload.bytes", photoUploads, MemoryUploads::held)
         .description("Photo upload bytes held in memory by requests in progress (PARLEY_PHOTO_UPLOAD_MEMORY)")
         .baseUnit("bytes").register(d.metrics());
-    b.rootHandler(new PathBodyHandler(new PathBodyHandler(jsonBodies, photoUploads, Set.of(VisionRoutes.ANALYZE, MealRoutes.MEALS)),
-        audioUploads, Set.of("/v1/audio/transcriptions")));
+    b.rootHandler(new PathBodyHandler(ctx -> spec(ctx, lookup), Map.of(RouteSpec.Body.JSON, jsonBodies,
+        RouteSpec.Body.PHOTO, photoUploads, RouteSpec.Body.AUDIO, audioUploads)));
     b.rootHandler(authenticator);
     b.rootHandler(ctx -> {
-      String path = ctx.request().path();
-      if (path.startsWith("/api/v1/vision/")
-          || path.equals(MealRoutes.MEALS) && ctx.request().method() == HttpMethod.POST) {
-        limiter.handler(LimitClass.VISION).handle(ctx);
-      } else if (path.startsWith("/api/v1/auth/") && !path.equals("/api/v1/auth/me")) {
-        limiter.handler(LimitClass.AUTH).handle(ctx);
-      } else if (path.startsWith("/api/v1/") && !path.equals(CONTRACT_PATH)) {
-        limiter.handler(LimitClass.API).handle(ctx);
-      } else if (path.startsWith("/v1/chat/")) {
-        limiter.handler(LimitClass.CHAT).handle(ctx);
-      } else if (path.startsWith("/v1/audio/")) {
-        limiter.handler(LimitClass.VOICE).handle(ctx);
+      var limitClass = spec(ctx, lookup).limit();
+      if (limitClass.isPresent()) {
+        limiter.handler(limitClass.get()).handle(ctx);
       } else {
         ctx.next();
       }
     });
 
-    new AuthRoutes(d.auth(), d.users(), clientIp).mount(b);
-    new UserRoutes(d.users(), d.export(), d.pool(), clientIp, d.calls()).mount(b);
-    new ExpertRoutes(d.experts()).mount(b);
+    d.features().forEach(f -> f.mountContract(b));
     new AppointmentRoutes(new AppointmentStore(d.pool()), d.calls(), d.ids(), Clock.systemUTC(), d.users()).mount(b);
     new CallRoutes(d.calls(), d.users()).mount(b);
-    new AdminRoutes(d.users(), d.pool()).mount(b);
     new ConversationRoutes(d.conversations()).mount(b);
 
     // Authentication already happened in the Authenticator root handler (before validation).
     b.getRoutes().forEach(r -> r.setDoSecurity(false));
     Router router = b.createRouter();
     new OpenAiRoutes(d.voice(), d.ids()).mount(router);
-    new VisionRoutes(d.vision(), d.redis(), d.metrics()).mount(router);
-    new MealRoutes(d.vertx(), d.vision(), new io.parley.api.meals.MealStore(d.pool(), d.ids())).mount(router);
+    d.features().forEach(f -> f.mount(router));
     String contractJson = contract.getRawContract().encode();
     router.get(CONTRACT_PATH).handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(contractJson));
@@ -149,6 +148,18 @@ public final class HttpApi {
     router.errorHandler(413, failures);
     router.errorHandler(500, failures);
     return router;
+  }
+
+  /** The spec of this request, looked up once and kept on the request. */
+  private static RouteSpec spec(RoutingContext ctx, List<RouteSpec> lookup) {
+    RouteSpec found = ctx.get(SPEC);
+    if (found == null) {
+      HttpMethod method = ctx.request().method();
+      String path = ctx.request().path();
+      found = lookup.stream().filter(s -> s.matches(method, path)).findFirst().orElse(NO_SPEC);
+      ctx.put(SPEC, found);
+    }
+    return found;
   }
 
   /**

@@ -43,12 +43,13 @@ final class OpenAiRoutes {
 
   /** Largest audio upload for transcription (OpenAI's limit). */
   static final int MAX_AUDIO_UPLOAD_BYTES = 25 * 1024 * 1024;
+  static final String TRANSCRIPTIONS = "/v1/audio/transcriptions";
   /** Longest text for speech. */
   static final int MAX_SPEECH_CHARS = 4096;
 
   void mount(Router router) {
     router.post("/v1/chat/completions").handler(this::chat);
-    router.post("/v1/audio/transcriptions").handler(this::transcribe);
+    router.post(TRANSCRIPTIONS).handler(this::transcribe);
     router.post("/v1/audio/speech").handler(this::speech);
   }
 

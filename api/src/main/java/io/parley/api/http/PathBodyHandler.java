@@ -2,71 +2,68 @@ package io.parley.api.http;
 
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.Set;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
- * Two body policies by path: JSON bodies up to PARLEY_MAX_BODY_BYTES everywhere, and audio uploads
- * (multipart files on disk, deleted when the request ends) with their own size limit on the upload
- * paths. A {@link BodyHandler} itself, so the router places it where body handlers go.
+ * The body policy of each request from its {@link RouteSpec}: JSON bodies up to
+ * PARLEY_MAX_BODY_BYTES, photo uploads held in memory, audio uploads on disk. A {@link BodyHandler}
+ * itself, so the router places it where body handlers go.
  */
 final class PathBodyHandler implements BodyHandler {
 
-  private final BodyHandler json;
-  private final BodyHandler uploads;
-  private final Set<String> uploadPaths;
+  private final Function<RoutingContext, RouteSpec> specs;
+  private final Map<RouteSpec.Body, BodyHandler> handlers;
 
-  PathBodyHandler(BodyHandler json, BodyHandler uploads, Set<String> uploadPaths) {
-    this.json = json;
-    this.uploads = uploads;
-    this.uploadPaths = Set.copyOf(uploadPaths);
+  PathBodyHandler(Function<RoutingContext, RouteSpec> specs, Map<RouteSpec.Body, BodyHandler> handlers) {
+    this.specs = specs;
+    this.handlers = new EnumMap<>(handlers);
+    if (this.handlers.size() != RouteSpec.Body.values().length) {
+      throw new IllegalArgumentException("a handler for every body policy is needed: " + handlers.keySet());
+    }
   }
 
   @Override
   public void handle(RoutingContext ctx) {
-    (uploadPaths.contains(ctx.request().path()) ? uploads : json).handle(ctx);
+    handlers.get(specs.apply(ctx).body()).handle(ctx);
   }
 
-  // Settings apply to both policies (each keeps its own limit unless one is set here for both).
+  // Settings apply to every policy (each keeps its own limit unless one is set here for all).
 
   @Override
   public BodyHandler setHandleFileUploads(boolean handleFileUploads) {
-    json.setHandleFileUploads(handleFileUploads);
-    uploads.setHandleFileUploads(handleFileUploads);
+    handlers.values().forEach(h -> h.setHandleFileUploads(handleFileUploads));
     return this;
   }
 
   @Override
   public BodyHandler setBodyLimit(long bodyLimit) {
-    json.setBodyLimit(bodyLimit);
-    uploads.setBodyLimit(bodyLimit);
+    handlers.values().forEach(h -> h.setBodyLimit(bodyLimit));
     return this;
   }
 
   @Override
   public BodyHandler setUploadsDirectory(String uploadsDirectory) {
-    json.setUploadsDirectory(uploadsDirectory);
-    uploads.setUploadsDirectory(uploadsDirectory);
+    handlers.values().forEach(h -> h.setUploadsDirectory(uploadsDirectory));
     return this;
   }
 
   @Override
   public BodyHandler setMergeFormAttributes(boolean mergeFormAttributes) {
-    json.setMergeFormAttributes(mergeFormAttributes);
-    uploads.setMergeFormAttributes(mergeFormAttributes);
+    handlers.values().forEach(h -> h.setMergeFormAttributes(mergeFormAttributes));
     return this;
   }
 
   @Override
   public BodyHandler setDeleteUploadedFilesOnEnd(boolean deleteUploadedFilesOnEnd) {
-    json.setDeleteUploadedFilesOnEnd(deleteUploadedFilesOnEnd);
-    uploads.setDeleteUploadedFilesOnEnd(deleteUploadedFilesOnEnd);
+    handlers.values().forEach(h -> h.setDeleteUploadedFilesOnEnd(deleteUploadedFilesOnEnd));
     return this;
   }
 
   @Override
   public BodyHandler setPreallocateBodyBuffer(boolean isPreallocateBodyBuffer) {
-    json.setPreallocateBodyBuffer(isPreallocateBodyBuffer);
-    uploads.setPreallocateBodyBuffer(isPreallocateBodyBuffer);
+    handlers.values().forEach(h -> h.setPreallocateBodyBuffer(isPreallocateBodyBuffer));
     return this;
   }
 }
