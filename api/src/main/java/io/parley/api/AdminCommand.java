@@ -1,9 +1,9 @@
 package io.parley.api;
 
 import io.parley.api.accounts.EmailAddress;
-import io.parley.api.store.Database;
-import io.parley.api.store.EmbeddedPostgresService;
-import io.parley.api.store.HomeLock;
+import io.parley.api.infra.Database;
+import io.parley.api.infra.EmbeddedPostgresService;
+import io.parley.api.infra.HomeLock;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.parley.core.config.ParleyConfig;

@@ -20,6 +20,8 @@ import io.parley.api.accounts.RefreshTokenStore;
 import io.parley.api.accounts.TokenService;
 import io.parley.api.accounts.UserCache;
 import io.parley.api.accounts.UserStore;
+import io.parley.api.assistant.AssistantFeature;
+import io.parley.api.assistant.ConversationStore;
 import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
 import io.parley.api.cluster.ClusterBus;
@@ -28,16 +30,15 @@ import io.parley.api.http.Feature;
 import io.parley.api.http.Health;
 import io.parley.api.http.HttpApi;
 import io.parley.api.http.RateLimiter;
+import io.parley.api.infra.Counters;
+import io.parley.api.infra.Database;
+import io.parley.api.infra.EmbeddedPostgresService;
+import io.parley.api.infra.EmbeddedRedisService;
+import io.parley.api.infra.HomeLock;
 import io.parley.api.meals.MealStore;
 import io.parley.api.meals.MealsFeature;
 import io.parley.api.meals.VisionOptions;
 import io.parley.api.signal.SignalHub;
-import io.parley.api.store.ConversationStore;
-import io.parley.api.store.Counters;
-import io.parley.api.store.Database;
-import io.parley.api.store.EmbeddedPostgresService;
-import io.parley.api.store.EmbeddedRedisService;
-import io.parley.api.store.HomeLock;
 import io.parley.api.voice.RealtimeEndpoint;
 import io.parley.api.voice.VoiceServices;
 import io.parley.api.voice.VoiceSetup;
@@ -244,10 +245,11 @@ public final class ParleyServer implements AutoCloseable {
     ClientIp clientIp = new ClientIp(config.http().trustProxy());
     List<Feature> features = List.of(
         new AccountsFeature(auth, users, new ExpertStore(pool, userCache), new DataExport(pool), pool, clientIp, calls),
-        new MealsFeature(vertx, vision, redis, registry, new MealStore(pool, ids)));
+        new MealsFeature(vertx, vision, redis, registry, new MealStore(pool, ids)),
+        new AssistantFeature(voice, conversations, ids));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
         new RateLimiter.Factory(config.rateLimits(), counters), health, registry, options.vision(), features, users, pool,
-        calls, voice, conversations);
+        calls);
     var router = await(HttpApi.create(deps), timeout);
     ParleyConfig.Voice voiceConfig = config.voice();
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), conversations,
@@ -281,7 +283,7 @@ public final class ParleyServer implements AutoCloseable {
     int port = config.http().port();
     if (port == 0 && loops > 1) {
       try {
-        port = io.parley.api.store.FreePort.pick();
+        port = io.parley.api.infra.FreePort.pick();
       } catch (IOException e) {
         throw new ParleyException(Reason.UNAVAILABLE, "no free port for HTTP: " + e.getMessage(), e);
       }

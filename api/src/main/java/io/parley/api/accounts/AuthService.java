@@ -1,7 +1,7 @@
 package io.parley.api.accounts;
 
 import io.parley.api.accounts.AuditLog;
-import io.parley.api.store.Counters;
+import io.parley.api.infra.Counters;
 import io.parley.api.accounts.RefreshTokenStore;
 import io.parley.api.accounts.RefreshTokenStore.Outcome;
 import io.parley.api.accounts.UserStore;

@@ -6,8 +6,6 @@ import io.parley.api.calls.AppointmentStore;
 import io.parley.api.calls.CallService;
 import io.parley.api.http.RateLimiter.LimitClass;
 import io.parley.api.meals.VisionOptions;
-import io.parley.api.store.ConversationStore;
-import io.parley.api.voice.VoiceServices;
 import io.parley.core.Ids;
 import io.parley.core.config.ParleyConfig;
 import io.vertx.core.Future;
@@ -43,21 +41,17 @@ public final class HttpApi {
   public static final String CONTRACT_PATH = "/api/v1/openapi.json";
 
   /**
-   * Everything the router needs: the platform parts, the features, and (until they are features of
-   * their own) what the appointment, call, conversation and OpenAI routes need.
+   * Everything the router needs: the platform parts, the features, and (until they are a feature
+   * of their own) what the appointment and call routes need.
    */
   public record Deps(Vertx vertx, ParleyConfig config, Ids ids, JWTAuth jwt, ClientIp clientIp,
                      RateLimiter.Factory limiter, Health health, PrometheusMeterRegistry metrics, VisionOptions photos,
-                     List<Feature> features, UserStore users, Pool pool, CallService calls, VoiceServices voice,
-                     ConversationStore conversations) {}
+                     List<Feature> features, UserStore users, Pool pool, CallService calls) {}
 
-  /** The paths the router itself knows: the API's default class, the contract, the OpenAI-compatible ones. */
+  /** The paths the router itself knows: the API's default class and the contract. */
   static final List<RouteSpec> OWN_SPECS = List.of(
       RouteSpec.under("/api/v1/", LimitClass.API),
-      RouteSpec.unlimited(CONTRACT_PATH),
-      RouteSpec.under("/v1/chat/", LimitClass.CHAT),
-      RouteSpec.under("/v1/audio/", LimitClass.VOICE),
-      RouteSpec.exact(OpenAiRoutes.TRANSCRIPTIONS, LimitClass.VOICE).reading(RouteSpec.Body.AUDIO));
+      RouteSpec.unlimited(CONTRACT_PATH));
   /** What a path no spec matches gets: no rate limit, a JSON body. */
   private static final RouteSpec NO_SPEC = new RouteSpec(java.util.Optional.empty(), "/", true,
       java.util.Optional.empty(), RouteSpec.Body.JSON);
@@ -97,7 +91,7 @@ public final class HttpApi {
     BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(http.maxBodyBytes());
     // Audio uploads go to temporary files (deleted when the request ends), with OpenAI's size limit.
     BodyHandler audioUploads = BodyHandler.create(d.config().home().resolve("uploads").toString())
-        .setBodyLimit(OpenAiRoutes.MAX_AUDIO_UPLOAD_BYTES).setDeleteUploadedFilesOnEnd(true);
+        .setBodyLimit(RouteSpec.Body.MAX_AUDIO_BYTES).setDeleteUploadedFilesOnEnd(true);
     // Photos are read into memory (never written to disk unless kept), capped at
     // PARLEY_PHOTO_MAX_BYTES plus room for the multipart framing; other requests there are JSON.
     MemoryUploads photoUploads = new MemoryUploads(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()),
@@ -120,12 +114,10 @@ public final class HttpApi {
     d.features().forEach(f -> f.mountContract(b));
     new AppointmentRoutes(new AppointmentStore(d.pool()), d.calls(), d.ids(), Clock.systemUTC(), d.users()).mount(b);
     new CallRoutes(d.calls(), d.users()).mount(b);
-    new ConversationRoutes(d.conversations()).mount(b);
 
     // Authentication already happened in the Authenticator root handler (before validation).
     b.getRoutes().forEach(r -> r.setDoSecurity(false));
     Router router = b.createRouter();
-    new OpenAiRoutes(d.voice(), d.ids()).mount(router);
     d.features().forEach(f -> f.mount(router));
     String contractJson = contract.getRawContract().encode();
     router.get(CONTRACT_PATH).handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")

@@ -1,6 +1,6 @@
 package io.parley.api.http;
 
-import io.parley.api.store.Counters;
+import io.parley.api.infra.Counters;
 import io.parley.core.config.ParleyConfig.RateLimits;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;

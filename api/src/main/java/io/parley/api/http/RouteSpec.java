@@ -27,8 +27,11 @@ public record RouteSpec(Optional<HttpMethod> method, String path, boolean prefix
     JSON,
     /** A multipart photo held in memory, within PARLEY_PHOTO_MAX_BYTES and the node's upload budget. */
     PHOTO,
-    /** A multipart audio file on disk, deleted when the request ends, with OpenAI's size limit. */
-    AUDIO
+    /** A multipart audio file on disk, deleted when the request ends, within {@link #MAX_AUDIO_BYTES}. */
+    AUDIO;
+
+    /** Largest audio upload: OpenAI's limit for {@code /v1/audio/transcriptions} (25 MiB). */
+    public static final int MAX_AUDIO_BYTES = 25 * 1024 * 1024;
   }
 
   /** Requests whose path is exactly {@code path}, counted in {@code limit}. */

@@ -1,7 +1,6 @@
 package io.parley.api.meals;
 
 import io.parley.core.ParleyException;
-import io.parley.core.config.ParleyConfig;
 import io.parley.inference.vision.NanoDet;
 import io.parley.inference.vision.NanoDetDetector;
 import io.parley.inference.vision.ObjectDetector;

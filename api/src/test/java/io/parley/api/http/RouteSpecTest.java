@@ -3,6 +3,7 @@ package io.parley.api.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.api.accounts.AccountsFeature;
+import io.parley.api.assistant.AssistantFeature;
 import io.parley.api.meals.MealsFeature;
 import io.vertx.core.http.HttpMethod;
 import java.util.ArrayList;
@@ -44,6 +45,7 @@ class RouteSpecTest {
     List<RouteSpec> all = new ArrayList<>(HttpApi.OWN_SPECS);
     all.addAll(new AccountsFeature(null, null, null, null, null, null, null).specs());
     all.addAll(new MealsFeature(null, null, null, null, null).specs());
+    all.addAll(new AssistantFeature(null, null, null).specs());
     return RouteSpec.sorted(all);
   }
 }

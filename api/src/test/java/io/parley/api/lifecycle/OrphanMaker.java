@@ -1,8 +1,8 @@
 package io.parley.api.lifecycle;
 
-import io.parley.api.store.EmbeddedPostgresService;
-import io.parley.api.store.EmbeddedRedisService;
-import io.parley.api.store.HomeLock;
+import io.parley.api.infra.EmbeddedPostgresService;
+import io.parley.api.infra.EmbeddedRedisService;
+import io.parley.api.infra.HomeLock;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 

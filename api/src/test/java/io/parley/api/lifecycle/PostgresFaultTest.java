@@ -3,7 +3,7 @@ package io.parley.api.lifecycle;
 import io.parley.api.support.Poll;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.parley.api.store.EmbeddedPostgresService;
+import io.parley.api.infra.EmbeddedPostgresService;
 import io.parley.api.support.Api;
 import io.parley.api.support.TestNode;
 import io.vertx.core.json.JsonObject;

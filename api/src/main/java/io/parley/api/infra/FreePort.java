@@ -1,4 +1,4 @@
-package io.parley.api.store;
+package io.parley.api.infra;
 
 import java.io.IOException;
 import java.net.InetAddress;

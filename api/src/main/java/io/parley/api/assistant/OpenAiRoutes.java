@@ -1,4 +1,4 @@
-package io.parley.api.http;
+package io.parley.api.assistant;
 
 import io.parley.api.voice.VoiceServices;
 import io.parley.core.Ids;
@@ -15,6 +15,9 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import io.parley.api.http.Responses;
+import io.parley.api.http.Authenticator;
+import io.parley.api.http.ApiProblem;
 
 /**
  * OpenAI-compatible HTTP endpoints under {@code /v1}, so that existing OpenAI clients work with
@@ -25,7 +28,7 @@ import java.util.Set;
  *
  * @see <a href="https://platform.openai.com/docs/api-reference/chat/create">Create chat completion</a>
  */
-final class OpenAiRoutes {
+public final class OpenAiRoutes {
 
   /** Largest number of messages in one chat request. */
   static final int MAX_MESSAGES = 256;
@@ -36,18 +39,17 @@ final class OpenAiRoutes {
   private final VoiceServices voice;
   private final Ids ids;
 
-  OpenAiRoutes(VoiceServices voice, Ids ids) {
+  public OpenAiRoutes(VoiceServices voice, Ids ids) {
     this.voice = voice;
     this.ids = ids;
   }
 
   /** Largest audio upload for transcription (OpenAI's limit). */
-  static final int MAX_AUDIO_UPLOAD_BYTES = 25 * 1024 * 1024;
   static final String TRANSCRIPTIONS = "/v1/audio/transcriptions";
   /** Longest text for speech. */
   static final int MAX_SPEECH_CHARS = 4096;
 
-  void mount(Router router) {
+  public void mount(Router router) {
     router.post("/v1/chat/completions").handler(this::chat);
     router.post(TRANSCRIPTIONS).handler(this::transcribe);
     router.post("/v1/audio/speech").handler(this::speech);

@@ -1,4 +1,4 @@
-package io.parley.api.store;
+package io.parley.api.infra;
 
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;

@@ -1,6 +1,6 @@
-package io.parley.api.store;
+package io.parley.api.infra;
 
-import io.parley.api.store.migration.V5__email_key;
+import io.parley.api.infra.migration.V5__email_key;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.parley.core.config.ParleyConfig;

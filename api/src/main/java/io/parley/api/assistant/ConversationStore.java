@@ -1,4 +1,4 @@
-package io.parley.api.store;
+package io.parley.api.assistant;
 
 import io.parley.core.Ids;
 import io.parley.core.voice.ConversationLog;

@@ -1,4 +1,4 @@
-package io.parley.api.store.migration;
+package io.parley.api.infra.migration;
 
 import io.parley.api.accounts.EmailAddress;
 import io.parley.core.ParleyException;

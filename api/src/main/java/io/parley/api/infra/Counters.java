@@ -1,4 +1,4 @@
-package io.parley.api.store;
+package io.parley.api.infra;
 
 import io.vertx.core.Future;
 import io.vertx.redis.client.RedisAPI;

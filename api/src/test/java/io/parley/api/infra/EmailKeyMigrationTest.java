@@ -1,4 +1,4 @@
-package io.parley.api.store;
+package io.parley.api.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,6 @@
-package io.parley.api.http;
+package io.parley.api.assistant;
 
-import io.parley.api.store.ConversationStore;
+import io.parley.api.assistant.ConversationStore;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.vertx.core.json.JsonArray;
@@ -10,17 +10,19 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;
+import io.parley.api.http.Responses;
+import io.parley.api.http.Authenticator;
 
 /** {@code /api/v1/conversations*}: the assistant conversations of the caller. */
-final class ConversationRoutes {
+public final class ConversationRoutes {
 
   private final ConversationStore conversations;
 
-  ConversationRoutes(ConversationStore conversations) {
+  public ConversationRoutes(ConversationStore conversations) {
     this.conversations = conversations;
   }
 
-  void mount(RouterBuilder b) {
+  public void mount(RouterBuilder b) {
     b.getRoute("listConversations").addHandler(this::list);
     b.getRoute("listConversationMessages").addHandler(this::messages);
   }
