@@ -1,14 +1,5 @@
 package io.parley.api;
 
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.config.MeterFilter;
-import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.parley.api.accounts.AccountsFeature;
 import io.parley.api.accounts.AuditLog;
@@ -34,7 +25,9 @@ import io.parley.api.infra.Counters;
 import io.parley.api.infra.Database;
 import io.parley.api.infra.EmbeddedPostgresService;
 import io.parley.api.infra.EmbeddedRedisService;
-import io.parley.api.infra.HomeLock;
+import io.parley.api.infra.NodeMetrics;
+import io.parley.api.infra.Secrets;
+import io.parley.api.infra.Storage;
 import io.parley.api.meals.MealStore;
 import io.parley.api.meals.MealsFeature;
 import io.parley.api.meals.VisionOptions;
@@ -52,13 +45,9 @@ import io.parley.media.turn.TurnCredentials;
 import io.parley.media.turn.TurnOptions;
 import io.parley.media.turn.TurnServer;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.RedisOptions;
@@ -67,10 +56,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -142,51 +127,22 @@ public final class ParleyServer implements AutoCloseable {
   }
 
   private void boot() {
-    HomeLock lock = HomeLock.acquire(config.home());
-    closers.push(lock);
-    ParleyConfig.Storage storage = config.storage();
+    Storage storage = Storage.start(config, closers);
+    embeddedPostgres = storage.embeddedPostgres().orElse(null);
+    embeddedRedis = storage.embeddedRedis().orElse(null);
+    URI pgUrl = storage.pgUrl();
+    URI redisUrl = storage.redisUrl();
+    ParleyConfig.Storage storageSettings = config.storage();
 
-    URI pgUrl;
-    if (storage.embeddedPostgres()) {
-      embeddedPostgres = EmbeddedPostgresService.start(config.home(), storage.pgEmbeddedPort());
-      closers.push(embeddedPostgres);
-      pgUrl = embeddedPostgres.url();
-      LOG.info("storage: embedded PostgreSQL (data in {})", embeddedPostgres.dataDirectory());
-    } else {
-      pgUrl = storage.pgUrl().orElseThrow();
-      LOG.info("storage: external PostgreSQL at {}", ParleyConfig.redact(pgUrl.toString()));
-    }
-    URI redisUrl;
-    if (storage.embeddedRedis()) {
-      embeddedRedis = EmbeddedRedisService.start(config.home(), storage.redisEmbeddedPort());
-      closers.push(embeddedRedis);
-      redisUrl = embeddedRedis.url();
-      LOG.info("cache: embedded Redis on port {}", embeddedRedis.port());
-    } else {
-      redisUrl = storage.redisUrl().orElseThrow();
-      LOG.info("cache: external Redis at {}", ParleyConfig.redact(redisUrl.toString()));
-    }
-    Database.migrate(pgUrl);
-
-    PrometheusMeterRegistry registry = metricsRegistry();
-    // Vert.x keeps metrics backends in a static map by registry name: with the default name, every
-    // further node in this JVM would report into the first node's registry and not its own.
-    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
-        .setEnabled(true)
-        .setRegistryName("parley-" + java.util.UUID.randomUUID())
-        .setJvmMetricsEnabled(false)
-        .addLabels(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME);
-    vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(metrics))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
+    PrometheusMeterRegistry registry = NodeMetrics.registry();
+    vertx = NodeMetrics.vertx(registry);
     closers.push(() -> vertx.close().await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
 
-    pool = Database.pool(vertx, pgUrl, storage.pgPoolSize());
+    pool = Database.pool(vertx, pgUrl, storageSettings.pgPoolSize());
     Pool poolRef = pool;
     io.micrometer.core.instrument.Gauge.builder("parley.pg.pool.connections", poolRef, Pool::size)
         .description("PostgreSQL connections currently open by this node").register(registry);
-    io.micrometer.core.instrument.Gauge.builder("parley.pg.pool.max", storage, s -> s.pgPoolSize())
+    io.micrometer.core.instrument.Gauge.builder("parley.pg.pool.max", storageSettings, s -> s.pgPoolSize())
         .description("Configured maximum PostgreSQL connections (PARLEY_PG_POOL_SIZE)").register(registry);
     closers.push(() -> pool.close().await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
     RedisOptions redisOptions = new RedisOptions()
@@ -213,7 +169,7 @@ public final class ParleyServer implements AutoCloseable {
     ClusterBus bus = new ClusterBus(vertx, redisOptions, ids.uuid7().toString());
     closers.push(bus);
     await(bus.start(), 60);
-    UserCache userCache = new UserCache(bus, storage.userCacheTtl());
+    UserCache userCache = new UserCache(bus, storageSettings.userCacheTtl());
     io.micrometer.core.instrument.FunctionCounter.builder("parley.user.cache.hits", userCache, UserCache::hits)
         .description("GET /api/v1/users/me answered from this node's cache").register(registry);
     io.micrometer.core.instrument.FunctionCounter.builder("parley.user.cache.misses", userCache, UserCache::misses)
@@ -320,7 +276,7 @@ public final class ParleyServer implements AutoCloseable {
   private TurnServer startTurn(PrometheusMeterRegistry registry) {
     TurnOptions settings = options.turn();
     if (settings.secret().isEmpty()) {
-      settings = settings.withSecret(generatedSecret("turn.secret", 32));
+      settings = settings.withSecret(Secrets.generated(config.home(), "turn.secret", 32));
     }
     turnSecret = settings.secret().orElseThrow();
     byte[] nonceKey = new byte[32];
@@ -346,24 +302,6 @@ public final class ParleyServer implements AutoCloseable {
     return out;
   }
 
-  /** A secret generated once into PARLEY_HOME/{@code name} (mode 600) and read back after. */
-  private String generatedSecret(String name, int bytes) {
-    Path file = config.home().resolve(name);
-    try {
-      if (Files.exists(file)) {
-        return Files.readString(file, StandardCharsets.UTF_8).trim();
-      }
-      byte[] raw = new byte[bytes];
-      new SecureRandom().nextBytes(raw);
-      String secret = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(file, secret, StandardCharsets.UTF_8);
-      return secret;
-    } catch (IOException e) {
-      throw new ParleyException(Reason.UNAVAILABLE, "cannot read or create " + file + ": " + e.getMessage(), e);
-    }
-  }
-
   private static <T> T await(io.vertx.core.Future<T> f, long seconds) {
     try {
       return f.await(seconds, TimeUnit.SECONDS);
@@ -372,30 +310,9 @@ public final class ParleyServer implements AutoCloseable {
     }
   }
 
-  private static PrometheusMeterRegistry metricsRegistry() {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    // Latency histograms (Prometheus buckets) for HTTP server timings, so p50/p99 can be computed.
-    registry.config().meterFilter(new MeterFilter() {
-      @Override
-      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
-        if (id.getName().equals("vertx.http.server.response.time")) {
-          return DistributionStatisticConfig.builder().percentilesHistogram(true)
-              .minimumExpectedValue(1e5).maximumExpectedValue(3e10).build().merge(config);
-        }
-        return config;
-      }
-    });
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmGcMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ClassLoaderMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    return registry;
-  }
-
   /** The configured secret, else one generated once into PARLEY_HOME/jwt.secret (mode 600). */
   private String jwtSecret() {
-    return config.auth().jwtSecret().orElseGet(() -> generatedSecret("jwt.secret", 48));
+    return config.auth().jwtSecret().orElseGet(() -> Secrets.generated(config.home(), "jwt.secret", 48));
   }
 
   /** The port actually bound (differs from the configured one when that is 0). */
