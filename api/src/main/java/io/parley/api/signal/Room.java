@@ -169,8 +169,8 @@ final class Room {
     presence.put(role, Presence.AWAY);
     long graceMs = hub.settings().grace().toMillis();
     graceTimers.put(role, hub.vertx().setTimer(graceMs, id -> graceOver(role)));
-    notifyLeft(role);
     hub.markAway(this, role);
+    notifyLeft(role);
   }
 
   private void notifyLeft(Role role) {

@@ -4,6 +4,8 @@ import io.parley.api.calls.Call;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One signalling WebSocket: who is on it, its rate budget, its strikes, the room it joined. Server
@@ -11,6 +13,8 @@ import java.util.UUID;
  * order agree when rooms relay to it from other event loops.
  */
 final class SignalConnection {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SignalConnection.class);
 
   /** Rejected messages within {@link #STRIKE_WINDOW_NANOS} that close the connection (1008). */
   static final int MAX_STRIKES = 20;
@@ -83,16 +87,37 @@ final class SignalConnection {
 
   /** Sends a server message with the next sequence number; dropped when closed. */
   synchronized void send(JsonObject message) {
-    if (closed) {
-      return;
-    }
-    if (ws.writeQueueFull()) {
-      closed = true;
-      ws.close(CloseCodes.POLICY, "not reading");
+    if (!writable()) {
       return;
     }
     message.put("seq", ++seq);
     ws.writeTextMessage(message.encode());
+  }
+
+  /**
+   * Whether a message may be written now. A client that does not read is closed here. A socket
+   * that is already closing (a close frame came in, or it dropped, on its own event loop) while its
+   * close handler has not run yet takes nothing more, instead of throwing into the sender: the
+   * sender may be the peer's presence change, which must run to its end.
+   */
+  private boolean writable() {
+    if (closed) {
+      return false;
+    }
+    boolean full;
+    try {
+      full = ws.writeQueueFull();
+    } catch (IllegalStateException closing) {
+      LOG.debug("signal socket closed under a send: {}", closing.getMessage());
+      closed = true;
+      return false;
+    }
+    if (full) {
+      closed = true;
+      ws.close(CloseCodes.POLICY, "not reading");
+      return false;
+    }
+    return true;
   }
 
   /** Sends a message relayed from the peer; queued behind held messages while they are fetched. */
@@ -113,12 +138,7 @@ final class SignalConnection {
       afterDrain.add(parsed.get());
       return;
     }
-    if (closed) {
-      return;
-    }
-    if (ws.writeQueueFull()) {
-      closed = true;
-      ws.close(CloseCodes.POLICY, "not reading");
+    if (!writable()) {
       return;
     }
     int brace = text.indexOf('{');

@@ -161,6 +161,11 @@ public final class SignalHub implements AutoCloseable {
     return connections.size();
   }
 
+  /** Calls with a room on this node. */
+  int roomCount() {
+    return rooms.size();
+  }
+
   // --- handshake and connection --------------------------------------------------------------
 
   /**
