@@ -1,6 +1,7 @@
 package io.parley.api.signal;
 
 import io.parley.api.calls.Call;
+import io.vertx.core.Context;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
@@ -21,6 +22,11 @@ final class SignalConnection {
   static final long STRIKE_WINDOW_NANOS = 10_000_000_000L;
 
   final ServerWebSocket ws;
+  /** The socket's own context: where {@link #onEnded} runs. */
+  private final Context context;
+  private final java.util.function.Consumer<SignalConnection> onEnded;
+  /** Whether {@link #onEnded} ran; read and written only on {@link #context}. */
+  private boolean ended;
   final long openedAt = System.nanoTime();
   volatile UUID userId;
   volatile String userRole;
@@ -40,8 +46,15 @@ final class SignalConnection {
   private final long[] strikes = new long[MAX_STRIKES];
   private int strikeCount;
 
-  SignalConnection(ServerWebSocket ws, int messagesPerSecond) {
+  /**
+   * {@code onEnded} runs once, on {@code context}, however the socket ends: closed by the client,
+   * dropped, or closed by the server (which does not wait for a client that may never answer).
+   */
+  SignalConnection(ServerWebSocket ws, Context context, int messagesPerSecond,
+                   java.util.function.Consumer<SignalConnection> onEnded) {
     this.ws = ws;
+    this.context = context;
+    this.onEnded = onEnded;
     this.rate = messagesPerSecond;
     this.burst = 2.0 * messagesPerSecond;
     this.tokens = burst;
@@ -95,10 +108,9 @@ final class SignalConnection {
   }
 
   /**
-   * Whether a message may be written now. A client that does not read is closed here. A socket
+   * Whether a message may be written now. A client that does not read is closed here; a socket
    * that is already closing (a close frame came in, or it dropped, on its own event loop) while its
-   * close handler has not run yet takes nothing more, instead of throwing into the sender: the
-   * sender may be the peer's presence change, which must run to its end.
+   * close handler has not run yet ends here as well, instead of throwing into the sender.
    */
   private boolean writable() {
     if (closed) {
@@ -110,11 +122,11 @@ final class SignalConnection {
     } catch (IllegalStateException closing) {
       LOG.debug("signal socket closed under a send: {}", closing.getMessage());
       closed = true;
+      ended();
       return false;
     }
     if (full) {
-      closed = true;
-      ws.close(CloseCodes.POLICY, "not reading");
+      close(CloseCodes.POLICY, "not reading");
       return false;
     }
     return true;
@@ -179,12 +191,30 @@ final class SignalConnection {
     send(m);
   }
 
-  /** Closes once with a code and reason. */
+  /**
+   * Closes once with a code and reason. The connection has ended for signalling from here on: a
+   * client that does not read may never complete the close handshake.
+   */
   synchronized void close(short code, String reason) {
     if (closed) {
       return;
     }
     closed = true;
     ws.close(code, reason);
+    ended();
+  }
+
+  /**
+   * The socket ended (its close handler ran, or the server closed it): {@code onEnded} runs once,
+   * on the socket's context, never inside a caller that may hold a room's or this connection's lock.
+   */
+  void ended() {
+    closed = true;
+    context.runOnContext(v -> {
+      if (!ended) {
+        ended = true;
+        onEnded.accept(this);
+      }
+    });
   }
 }

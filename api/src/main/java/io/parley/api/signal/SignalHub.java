@@ -202,14 +202,22 @@ public final class SignalHub implements AutoCloseable {
   }
 
   private void open(ServerWebSocket ws, String subject, String role) {
-    SignalConnection c = new SignalConnection(ws, settings.messagesPerSecond());
-    ws.setWriteQueueMaxSize(SignalConnection.MAX_QUEUED_BYTES);
+    SignalConnection c = new SignalConnection(ws, vertx.getOrCreateContext(), settings.messagesPerSecond(),
+        this::onEnded);
     connections.put(c, Boolean.TRUE);
-    ws.textMessageHandler(text -> onText(c, text));
-    ws.binaryMessageHandler(b -> reject(c, SignalError.INVALID, "binary frames are not used by signalling", null));
-    ws.pongHandler(b -> c.lastSeenNanos = System.nanoTime());
-    ws.exceptionHandler(t -> LOG.debug("signal socket error: {}", t.toString()));
-    ws.closeHandler(v -> onClose(c));
+    try {
+      ws.setWriteQueueMaxSize(SignalConnection.MAX_QUEUED_BYTES);
+      ws.textMessageHandler(text -> onText(c, text));
+      ws.binaryMessageHandler(b -> reject(c, SignalError.INVALID, "binary frames are not used by signalling", null));
+      ws.pongHandler(b -> c.lastSeenNanos = System.nanoTime());
+      ws.exceptionHandler(t -> LOG.debug("signal socket error: {}", t.toString()));
+      ws.closeHandler(v -> c.ended());
+    } catch (IllegalStateException closed) {
+      // The client went away during the upgrade (a bearer check is asynchronous).
+      LOG.debug("signal socket closed before it was set up: {}", closed.getMessage());
+      c.ended();
+      return;
+    }
     if (subject != null) {
       ready(c, subject, role);
     } else {
@@ -240,8 +248,8 @@ public final class SignalHub implements AutoCloseable {
     c.send(new JsonObject().put("type", "ready").put("user_id", subject).put("role", role));
   }
 
-  private void onClose(SignalConnection c) {
-    c.closed = true;
+  /** However a connection ended: its party, if in a call, is away from now on. */
+  private void onEnded(SignalConnection c) {
     connections.remove(c);
     if (c.authTimer >= 0) {
       vertx.cancelTimer(c.authTimer);

@@ -11,6 +11,12 @@ import io.parley.api.support.Poll;
 import io.parley.api.support.SignalClient;
 import io.parley.api.support.TestNode;
 import io.vertx.core.json.JsonObject;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every way a party's signalling socket ends is the same presence transition: both parties dropping
- * at the same moment leave the grace clock running, and the call ends as disconnected when nobody
+ * at the same moment, and a party the server closes because it stopped reading, leave the peer told
+ * ({@code peer-left}) and the grace clock running, and the call ends as disconnected when nobody
  * comes back. No exception escapes into Vert.x on the way.
  */
 class SignalPresenceTest {
@@ -100,5 +107,108 @@ class SignalPresenceTest {
       throw new IllegalStateException(e);
     }
     c.close();
+  }
+
+  @Test
+  void aPartyClosedForNotReadingIsReportedToItsPeerAndTheCallEndsAfterTheGrace() throws Exception {
+    CallFixture f = CallFixture.start(node);
+    URI uri = URI.create(node.baseUrl());
+    try (Socket raw = new Socket();
+         SignalClient expert = SignalClient.authenticated(node.baseUrl(), f.expertToken())) {
+      // A small receive window, so that what the server writes piles up in its own queue.
+      raw.setReceiveBufferSize(4096);
+      raw.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()), 5_000);
+      raw.setSoTimeout(5_000);
+      OutputStream out = raw.getOutputStream();
+      DataInputStream in = new DataInputStream(raw.getInputStream());
+      upgrade(out, in, uri, f.userToken());
+      assertThat(readText(in)).contains("\"ready\"");
+      sendText(out, f.join().encode());
+      assertThat(readText(in)).contains("\"joined\"");
+      // From here on the user reads nothing and keeps the socket.
+      expert.send(f.join()).expect("joined");
+
+      String sdp = "a".repeat(60_000);
+      String offer = new JsonObject().put("type", "offer").put("sdp", sdp).encode();
+      JsonObject left = null;
+      for (int i = 0; i < 400 && left == null; i++) {
+        expert.sendText(offer);
+        if (i % 20 == 19) {
+          left = peerLeft(expert, Duration.ofMillis(200));
+        }
+      }
+      if (left == null) {
+        left = expert.expect("peer-left");
+      }
+      assertThat(left.getString("role")).isEqualTo("user");
+      assertThat(left.getLong("grace_seconds")).isEqualTo(GRACE_SECONDS);
+      JsonObject ended = expert.expect("call-ended", Duration.ofSeconds(GRACE_SECONDS + 6));
+      assertThat(ended.getString("reason")).isEqualTo("disconnected");
+      assertThat(expert.closeCode(Duration.ofSeconds(3))).isEqualTo(1000);
+    }
+    assertThat(node.server().calls().get(f.callId(), f.userId(), false).await().endReason())
+        .isEqualTo("disconnected");
+    assertThat(unhandled()).as("no exception escaped into Vert.x").isEmpty();
+  }
+
+  /** The expert's {@code peer-left}, if it arrives within {@code wait}; other messages are skipped. */
+  private static JsonObject peerLeft(SignalClient c, Duration wait) {
+    try {
+      return c.expect("peer-left", wait);
+    } catch (AssertionError notYet) {
+      return null;
+    }
+  }
+
+  private static void upgrade(OutputStream out, DataInputStream in, URI uri, String token) throws IOException {
+    String key = java.util.Base64.getEncoder().encodeToString(new byte[16]);
+    out.write(("GET /api/v1/signal HTTP/1.1\r\nHost: " + uri.getAuthority()
+        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key
+        + "\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer " + token + "\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    assertThat(readLine(in)).startsWith("HTTP/1.1 101");
+    while (!readLine(in).isEmpty()) {
+      // Response headers.
+    }
+  }
+
+  /** One masked text frame (a zero mask: the payload goes as is). */
+  private static void sendText(OutputStream out, String text) throws IOException {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    if (payload.length > 125) {
+      throw new IllegalArgumentException("short frames only");
+    }
+    out.write(new byte[] {(byte) 0x81, (byte) (0x80 | payload.length), 0, 0, 0, 0});
+    out.write(payload);
+    out.flush();
+  }
+
+  /** The next text frame's payload (short, unfragmented frames: what the server sends before the relay). */
+  private static String readText(DataInputStream in) throws IOException {
+    while (true) {
+      int opcode = in.readUnsignedByte() & 0x0F;
+      int len = in.readUnsignedByte() & 0x7F;
+      if (len == 126) {
+        len = in.readUnsignedShort();
+      } else if (len == 127) {
+        throw new IllegalStateException("unexpected long frame");
+      }
+      byte[] payload = in.readNBytes(len);
+      if (opcode == 0x1) {
+        return new String(payload, StandardCharsets.UTF_8);
+      }
+    }
+  }
+
+  private static String readLine(DataInputStream in) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    int c;
+    while ((c = in.read()) != -1 && c != '\n') {
+      if (c != '\r') {
+        sb.append((char) c);
+      }
+    }
+    return sb.toString();
   }
 }
