@@ -2,6 +2,8 @@ package io.parley.api.signal;
 
 import io.parley.api.calls.Call;
 import io.parley.api.calls.Call.Role;
+import io.parley.api.signal.protocol.ServerMessage;
+import io.parley.api.signal.protocol.SignalError;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -103,18 +105,12 @@ final class Room {
     c.room = this;
     c.callRole = role;
     Instant now = Instant.now();
-    c.send(new JsonObject()
-        .put("type", "joined")
-        .put("call_id", call.id().toString())
-        .put("role", role.wire())
-        .put("peer_present", presence.get(peer) == Presence.HERE || presence.get(peer) == Presence.REMOTE)
-        .put("resumed", resumed)
-        .put("ends_at", call.endsAt().toString())
-        .put("server_time", now.toString())
-        .put("remaining_seconds", Math.max(0, Duration.between(now, call.endsAt()).toSeconds())));
+    c.send(new ServerMessage.Joined(call.id(), role,
+        presence.get(peer) == Presence.HERE || presence.get(peer) == Presence.REMOTE, resumed, call.endsAt(), now,
+        Math.max(0, Duration.between(now, call.endsAt()).toSeconds())));
     SignalConnection peerHere = local.get(peer);
     if (peerHere != null) {
-      peerHere.send(new JsonObject().put("type", "peer-joined").put("role", role.wire()).put("resumed", resumed));
+      peerHere.send(new ServerMessage.PeerJoined(role, resumed));
     }
     hub.publish(this, new JsonObject().put("t", "joined").put("role", role.wire()).put("resumed", resumed));
     return true;
@@ -176,8 +172,7 @@ final class Room {
   private void notifyLeft(Role role) {
     SignalConnection peer = local.get(other(role));
     if (peer != null) {
-      peer.send(new JsonObject().put("type", "peer-left").put("role", role.wire())
-          .put("grace_seconds", hub.settings().grace().toSeconds()));
+      peer.send(new ServerMessage.PeerLeft(role, hub.settings().grace().toSeconds()));
     }
   }
 
@@ -221,8 +216,7 @@ final class Room {
           }
           SignalConnection peer = local.get(other(role));
           if (peer != null) {
-            peer.send(new JsonObject().put("type", "peer-joined").put("role", role.wire())
-                .put("resumed", m.getBoolean("resumed", false)));
+            peer.send(new ServerMessage.PeerJoined(role, m.getBoolean("resumed", false)));
           }
         }
         case "left" -> {
@@ -325,8 +319,7 @@ final class Room {
     remoteNode.put(role, node);
     SignalConnection peer = local.get(other(role));
     if (peer != null) {
-      peer.send(new JsonObject().put("type", "peer-joined").put("role", role.wire())
-          .put("resumed", was == Presence.AWAY));
+      peer.send(new ServerMessage.PeerJoined(role, was == Presence.AWAY));
     }
     // What this node held for the party meanwhile went to its outbox after its node drained it at
     // the join: that node drains it again (live messages published after this wait behind it).
@@ -334,10 +327,8 @@ final class Room {
   }
 
   private synchronized void warn(long seconds) {
-    JsonObject w = new JsonObject().put("type", "call-warning").put("remaining_seconds", seconds)
-        .put("ends_at", call.endsAt().toString());
     for (SignalConnection c : local.values()) {
-      c.send(w.copy());
+      c.send(new ServerMessage.CallWarning(seconds, call.endsAt()));
     }
   }
 
@@ -355,15 +346,11 @@ final class Room {
       parties = new ArrayList<>(local.values());
       local.clear();
     }
-    JsonObject msg = new JsonObject()
-        .put("type", "call-ended")
-        .put("call_id", ended.id().toString())
-        .put("reason", ended.endReason())
-        .put("ended_at", ended.endedAt() == null ? null : ended.endedAt().toString())
-        .put("duration_seconds", ended.durationSeconds());
+    ServerMessage msg = new ServerMessage.CallEnded(ended.id(), ended.endReason(), ended.endedAt(),
+        ended.durationSeconds());
     for (SignalConnection c : parties) {
       c.room = null;
-      c.send(msg.copy());
+      c.send(msg);
       c.close(CloseCodes.NORMAL, "call ended");
     }
   }

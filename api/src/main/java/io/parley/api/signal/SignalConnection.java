@@ -1,6 +1,9 @@
 package io.parley.api.signal;
 
 import io.parley.api.calls.Call;
+import io.parley.api.signal.protocol.ServerMessage;
+import io.parley.api.signal.protocol.SignalCodec;
+import io.parley.api.signal.protocol.SignalError;
 import io.vertx.core.Context;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
@@ -99,6 +102,11 @@ final class SignalConnection {
   private int drains;
 
   /** Sends a server message with the next sequence number; dropped when closed. */
+  void send(ServerMessage message) {
+    send(SignalCodec.encode(message));
+  }
+
+  /** Sends an encoded server message with the next sequence number; dropped when closed. */
   synchronized void send(JsonObject message) {
     if (!writable()) {
       return;
@@ -184,11 +192,7 @@ final class SignalConnection {
   }
 
   void error(SignalError code, String message, Object ref) {
-    JsonObject m = new JsonObject().put("type", "error").put("code", code.wire()).put("message", message);
-    if (ref != null) {
-      m.put("ref", ref);
-    }
-    send(m);
+    send(new ServerMessage.Error(code, message, ref));
   }
 
   /**

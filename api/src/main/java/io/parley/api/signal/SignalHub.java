@@ -8,6 +8,11 @@ import io.parley.api.calls.Call.Role;
 import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
 import io.parley.api.cluster.ClusterBus;
+import io.parley.api.signal.protocol.ClientMessage;
+import io.parley.api.signal.protocol.ServerMessage;
+import io.parley.api.signal.protocol.SignalCodec;
+import io.parley.api.signal.protocol.SignalError;
+import io.parley.api.signal.protocol.SignalProtocolException;
 import io.parley.core.config.ParleyConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -53,18 +58,6 @@ public final class SignalHub implements AutoCloseable {
    * PARLEY_SIGNAL_MAX_MESSAGE_BYTES.
    */
   public static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
-  /** Largest accepted client {@code id}. */
-  static final int MAX_ID_CHARS = 64;
-  /** JSON objects only, nothing after them: what is forwarded verbatim must be exactly one object. */
-  private static final com.fasterxml.jackson.databind.ObjectReader STRICT = io.vertx.core.json.jackson.DatabindCodec
-      .mapper().readerFor(java.util.Map.class)
-      .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-  /** Keys a relayed message may carry, by type; a message with only these is forwarded as sent. */
-  private static final Map<String, Set<String>> VERBATIM = Map.of(
-      "offer", Set.of("type", "sdp"),
-      "answer", Set.of("type", "sdp"),
-      "candidate", Set.of("type", "candidate"),
-      "renegotiate", Set.of("type", "reason"));
   private static final String DRAIN_SCRIPT = """
       local v = redis.call('LRANGE', KEYS[1], 0, -1)
       redis.call('DEL', KEYS[1])
@@ -245,7 +238,7 @@ public final class SignalHub implements AutoCloseable {
     if (c.authTimer >= 0) {
       vertx.cancelTimer(c.authTimer);
     }
-    c.send(new JsonObject().put("type", "ready").put("user_id", subject).put("role", role));
+    c.send(new ServerMessage.Ready(subject, role));
   }
 
   /** However a connection ended: its party, if in a call, is away from now on. */
@@ -277,56 +270,44 @@ public final class SignalHub implements AutoCloseable {
     // Hot path: an offer/answer/candidate/renegotiate with exactly the documented fields goes to the
     // peer as written, recognised in one streaming pass (no objects, no SDP copy).
     Room room = c.room;
-    if (room != null && c.authenticated()) {
-      String fast = FastRelay.scan(text);
-      if (fast != null) {
-        relayed.increment();
-        room.relay(c.callRole, () -> {
-          JsonObject m = new JsonObject(text);
-          m.remove("id");
-          return m;
-        }, text);
+    if (room != null && c.authenticated() && SignalCodec.verbatim(text) != null) {
+      relayed.increment();
+      room.relay(c.callRole, () -> SignalCodec.parseVerbatim(text), text);
+      return;
+    }
+    SignalCodec.Envelope e;
+    try {
+      e = SignalCodec.envelope(text);
+      if (!c.authenticated()) {
+        if (e.kind() != ClientMessage.Type.AUTH) {
+          reject(c, SignalError.UNAUTHENTICATED, "send {\"type\":\"auth\",\"token\":...} first", e.id());
+          return;
+        }
+        auth(c, (ClientMessage.Auth) SignalCodec.decode(e));
         return;
       }
-    }
-    JsonObject m;
-    try {
-      java.util.Map<String, Object> map = STRICT.readValue(text);
-      if (map == null) {
-        throw new IllegalArgumentException("null");
+      if (e.kind() != null && e.kind().toPeer() && c.room == null) {
+        reject(c, SignalError.NOT_JOINED, "join a call first", e.id());
+        return;
       }
-      m = new JsonObject(map);
-    } catch (java.io.IOException | RuntimeException e) {
-      reject(c, SignalError.BAD_JSON, "not a JSON object", null);
-      return;
+      dispatch(c, SignalCodec.decode(e), e);
+    } catch (SignalProtocolException refused) {
+      reject(c, refused.code(), refused.getMessage(), refused.ref());
     }
-    Object ref = m.getValue("id");
-    if (ref != null && !(ref instanceof String s && s.length() <= MAX_ID_CHARS) && !(ref instanceof Number)) {
-      reject(c, SignalError.INVALID, "id must be a string of at most " + MAX_ID_CHARS + " characters or a number", null);
-      return;
-    }
-    if (!(m.getValue("type") instanceof String type)) {
-      reject(c, SignalError.INVALID, "type is required and must be a string", ref);
-      return;
-    }
-    if (!c.authenticated()) {
-      if (type.equals("auth")) {
-        auth(c, m, ref);
-      } else {
-        reject(c, SignalError.UNAUTHENTICATED, "send {\"type\":\"auth\",\"token\":...} first", ref);
-      }
-      return;
-    }
-    switch (type) {
-      case "auth" -> reject(c, SignalError.INVALID, "already authenticated", ref);
-      case "join" -> join(c, m, ref);
-      case "offer", "answer" -> relay(c, type, m, ref, "sdp", text);
-      case "candidate", "renegotiate", "media" -> relay(c, type, m, ref, null, text);
-      case "hangup" -> hangup(c, ref);
-      case "leave" -> leave(c, ref);
-      case "ping" -> c.send(new JsonObject().put("type", "pong").put("server_time", Instant.now().toString())
-          .put("ref", ref));
-      default -> reject(c, SignalError.UNKNOWN_TYPE, "unknown message type '" + abbreviate(type) + "'", ref);
+  }
+
+  private void dispatch(SignalConnection c, ClientMessage message, SignalCodec.Envelope e) {
+    Object ref = e.id();
+    switch (message) {
+      case ClientMessage.Auth a -> reject(c, SignalError.INVALID, "already authenticated", ref);
+      case ClientMessage.Join j -> join(c, j.callId(), ref);
+      case ClientMessage.Relayed r -> relay(c, SignalCodec.encode(new ServerMessage.PeerMessage(r)),
+          e.asSent() ? e.text() : null, ref);
+      case ClientMessage.Media m -> relay(c, SignalCodec.encode(new ServerMessage.PeerMedia(c.callRole, m.audio(),
+          m.video())), null, ref);
+      case ClientMessage.Hangup h -> hangup(c, ref);
+      case ClientMessage.Leave l -> leave(c, ref);
+      case ClientMessage.Ping p -> c.send(new ServerMessage.Pong(Instant.now(), ref));
     }
   }
 
@@ -338,12 +319,8 @@ public final class SignalHub implements AutoCloseable {
     }
   }
 
-  private void auth(SignalConnection c, JsonObject m, Object ref) {
-    if (!(m.getValue("token") instanceof String token) || token.isBlank()) {
-      reject(c, SignalError.INVALID, "token is required", ref);
-      return;
-    }
-    jwt.authenticate(new TokenCredentials(token)).onComplete(ar -> {
+  private void auth(SignalConnection c, ClientMessage.Auth a) {
+    jwt.authenticate(new TokenCredentials(a.token())).onComplete(ar -> {
       if (ar.failed()) {
         c.close(CloseCodes.AUTH_FAILED, "token invalid or expired");
         return;
@@ -353,16 +330,9 @@ public final class SignalHub implements AutoCloseable {
     });
   }
 
-  private void join(SignalConnection c, JsonObject m, Object ref) {
+  private void join(SignalConnection c, UUID callId, Object ref) {
     if (c.joining) {
       reject(c, SignalError.INVALID, "a join is already in progress", ref);
-      return;
-    }
-    UUID callId;
-    try {
-      callId = UUID.fromString(m.getString("call_id"));
-    } catch (RuntimeException e) {
-      reject(c, SignalError.INVALID, "call_id must be a call id", ref);
       return;
     }
     Room current = c.room;
@@ -445,60 +415,19 @@ public final class SignalHub implements AutoCloseable {
     });
   }
 
-  private void relay(SignalConnection c, String type, JsonObject m, Object ref, String requiredText, String text) {
+  /**
+   * Relays a decoded message; {@code asSent}, when not null, is the client's text with only the
+   * documented fields: a peer here gets it as written, with seq and from spliced in front, instead
+   * of encoded again (most of the relay's cost was re-escaping SDP).
+   */
+  private void relay(SignalConnection c, JsonObject out, String asSent, Object ref) {
     Room room = c.room;
     if (room == null) {
       reject(c, SignalError.NOT_JOINED, "join a call first", ref);
       return;
     }
-    JsonObject out = new JsonObject().put("type", type);
-    switch (type) {
-      case "offer", "answer" -> {
-        if (!(m.getValue(requiredText) instanceof String sdp) || sdp.isEmpty()) {
-          reject(c, SignalError.INVALID, requiredText + " is required and must be a non-empty string", ref);
-          return;
-        }
-        out.put("sdp", sdp);
-      }
-      case "candidate" -> {
-        if (!m.containsKey("candidate")) {
-          reject(c, SignalError.INVALID, "candidate is required (an object, or null for the end of candidates)", ref);
-          return;
-        }
-        Object cand = m.getValue("candidate");
-        if (cand != null && !(cand instanceof JsonObject)) {
-          reject(c, SignalError.INVALID, "candidate must be an RTCIceCandidateInit object or null", ref);
-          return;
-        }
-        out.put("candidate", cand);
-      }
-      case "media" -> {
-        Object audio = m.getValue("audio");
-        Object video = m.getValue("video");
-        if ((audio != null && !(audio instanceof Boolean)) || (video != null && !(video instanceof Boolean))
-            || (audio == null && video == null)) {
-          reject(c, SignalError.INVALID, "media needs audio and/or video as booleans", ref);
-          return;
-        }
-        out.put("type", "peer-media").put("role", c.callRole.wire()).put("audio", audio).put("video", video);
-      }
-      case "renegotiate" -> {
-        Object reason = m.getValue("reason");
-        if (reason != null && !(reason instanceof String)) {
-          reject(c, SignalError.INVALID, "reason must be a string", ref);
-          return;
-        }
-        out.put("reason", reason);
-      }
-      default -> throw new IllegalStateException(type);
-    }
     relayed.increment();
-    // The hot path: a message with exactly the documented keys goes to the peer as the client wrote
-    // it, with seq and from spliced in front, instead of being encoded again (most of the relay's
-    // cost was re-escaping SDP). Anything else (a client id, media) is rebuilt.
-    Set<String> verbatim = VERBATIM.get(type);
-    boolean asSent = verbatim != null && verbatim.containsAll(m.fieldNames());
-    room.relay(c.callRole, out, asSent ? text : null);
+    room.relay(c.callRole, out, asSent);
   }
 
   private void hangup(SignalConnection c, Object ref) {
@@ -519,7 +448,7 @@ public final class SignalHub implements AutoCloseable {
     }
     room.detach(c);
     maybeRetire(room);
-    c.send(new JsonObject().put("type", "left").put("call_id", room.call.id().toString()).put("ref", ref));
+    c.send(new ServerMessage.Left(room.call.id(), ref));
   }
 
   // --- rooms, presence and outboxes in Redis --------------------------------------------------
@@ -796,10 +725,6 @@ public final class SignalHub implements AutoCloseable {
         c.ws.writePing(io.vertx.core.buffer.Buffer.buffer("k"));
       }
     }
-  }
-
-  private static String abbreviate(String s) {
-    return s.length() <= 32 ? s : s.substring(0, 32) + "...";
   }
 
   /**
