@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This node's view of one call: the parties connected here, where the others are (connected to
@@ -22,6 +24,8 @@ import java.util.Map;
  * relayed messages in order. Connections never call back into a room while holding their own lock.
  */
 final class Room {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Room.class);
 
   /** Where a party is, as this node knows it. */
   enum Presence { ABSENT, HERE, REMOTE, AWAY }
@@ -93,7 +97,7 @@ final class Room {
     boolean resumed = known.get(role) != null || presence.get(role) == Presence.AWAY;
     presence.put(role, Presence.HERE);
     remoteNode.remove(role);
-    Role peer = other(role);
+    Role peer = role.peer();
     if (presence.get(peer) == Presence.ABSENT && known.get(peer) != null) {
       if (SignalHub.AWAY.equals(known.get(peer))) {
         presence.put(peer, Presence.AWAY);
@@ -112,7 +116,7 @@ final class Room {
     if (peerHere != null) {
       peerHere.send(new ServerMessage.PeerJoined(role, resumed));
     }
-    hub.publish(this, new JsonObject().put("t", "joined").put("role", role.wire()).put("resumed", resumed));
+    hub.publish(this, new RoomBusMessage.Joined(role, resumed, null));
     return true;
   }
 
@@ -130,7 +134,7 @@ final class Room {
     if (closed) {
       return;
     }
-    Role to = other(from);
+    Role to = from.peer();
     Presence where = presence.get(to);
     SignalConnection here = where == Presence.HERE ? local.get(to) : null;
     if (here != null && !here.closed && asSent != null) {
@@ -146,7 +150,7 @@ final class Room {
           here.deliver(message);
         }
       }
-      case REMOTE -> hub.publish(this, new JsonObject().put("t", "relay").put("to", to.wire()).put("msg", message));
+      case REMOTE -> hub.publish(this, new RoomBusMessage.Relay(to, message, null));
       case AWAY, ABSENT -> hub.hold(call, to, message);
     }
   }
@@ -170,7 +174,7 @@ final class Room {
   }
 
   private void notifyLeft(Role role) {
-    SignalConnection peer = local.get(other(role));
+    SignalConnection peer = local.get(role.peer());
     if (peer != null) {
       peer.send(new ServerMessage.PeerLeft(role, hub.settings().grace().toSeconds()));
     }
@@ -186,63 +190,67 @@ final class Room {
   }
 
   /** Messages from this call's other rooms (other nodes). */
-  private void onBus(JsonObject m) {
-    if (hub.nodeId().equals(m.getString("node"))) {
+  private void onBus(JsonObject published) {
+    RoomBusMessage m = RoomBusMessage.decode(published);
+    if (m == null) {
+      LOG.debug("call {}: bus message not understood, ignored: {}", call.id(), published.getValue("t"));
       return;
     }
-    Role role = Role.valueOf(m.getString("role", m.getString("to", "user")).toUpperCase(java.util.Locale.ROOT));
+    if (hub.nodeId().equals(m.node())) {
+      return;
+    }
     synchronized (this) {
       if (closed) {
         return;
       }
-      switch (m.getString("t", "")) {
-        case "joined" -> {
-          SignalConnection mine = local.remove(role);
-          if (mine != null) {
-            mine.room = null;
-            mine.error(SignalError.INVALID, "this party joined the call from another connection", null);
-            mine.close(CloseCodes.REPLACED, "joined from another connection");
-          }
-          Long grace = graceTimers.remove(role);
-          if (grace != null) {
-            hub.vertx().cancelTimer(grace);
-          }
-          presence.put(role, Presence.REMOTE);
-          String node = m.getString("node");
-          if (node != null) {
-            remoteNode.put(role, node);
-          } else {
-            remoteNode.remove(role);
-          }
-          SignalConnection peer = local.get(other(role));
-          if (peer != null) {
-            peer.send(new ServerMessage.PeerJoined(role, m.getBoolean("resumed", false)));
+      switch (m) {
+        case RoomBusMessage.Joined j -> remoteJoined(j);
+        case RoomBusMessage.Left l -> {
+          if (presence.get(l.role()) == Presence.REMOTE) {
+            remoteAway(l.role());
           }
         }
-        case "left" -> {
-          if (presence.get(role) == Presence.REMOTE) {
-            remoteAway(role);
-          }
-        }
-        case "drain" -> {
-          SignalConnection to = local.get(role);
+        case RoomBusMessage.Drain d -> {
+          SignalConnection to = local.get(d.to());
           if (to != null && !to.closed) {
-            hub.redrain(call, role, to);
+            hub.redrain(call, d.to(), to);
           }
         }
-        case "relay" -> {
-          JsonObject msg = m.getJsonObject("msg");
-          SignalConnection to = local.get(role);
+        case RoomBusMessage.Relay r -> {
+          SignalConnection to = local.get(r.to());
           if (to != null && !to.closed) {
-            to.deliver(msg);
+            to.deliver(r.message());
           } else {
-            hub.hold(call, role, msg);
+            hub.hold(call, r.to(), r.message());
           }
         }
-        default -> { }
       }
     }
     hub.maybeRetire(this);
+  }
+
+  private void remoteJoined(RoomBusMessage.Joined j) {
+    Role role = j.role();
+    SignalConnection mine = local.remove(role);
+    if (mine != null) {
+      mine.room = null;
+      mine.error(SignalError.INVALID, "this party joined the call from another connection", null);
+      mine.close(CloseCodes.REPLACED, "joined from another connection");
+    }
+    Long grace = graceTimers.remove(role);
+    if (grace != null) {
+      hub.vertx().cancelTimer(grace);
+    }
+    presence.put(role, Presence.REMOTE);
+    if (j.node() != null) {
+      remoteNode.put(role, j.node());
+    } else {
+      remoteNode.remove(role);
+    }
+    SignalConnection peer = local.get(role.peer());
+    if (peer != null) {
+      peer.send(new ServerMessage.PeerJoined(role, j.resumed()));
+    }
   }
 
   /**
@@ -317,13 +325,13 @@ final class Room {
     }
     presence.put(role, Presence.REMOTE);
     remoteNode.put(role, node);
-    SignalConnection peer = local.get(other(role));
+    SignalConnection peer = local.get(role.peer());
     if (peer != null) {
       peer.send(new ServerMessage.PeerJoined(role, was == Presence.AWAY));
     }
     // What this node held for the party meanwhile went to its outbox after its node drained it at
     // the join: that node drains it again (live messages published after this wait behind it).
-    hub.publish(this, new JsonObject().put("t", "drain").put("to", role.wire()));
+    hub.publish(this, new RoomBusMessage.Drain(role, null));
   }
 
   private synchronized void warn(long seconds) {
@@ -372,9 +380,5 @@ final class Room {
 
   synchronized int localParties() {
     return local.size();
-  }
-
-  static Role other(Role r) {
-    return r == Role.USER ? Role.EXPERT : Role.USER;
   }
 }

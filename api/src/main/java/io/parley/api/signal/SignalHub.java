@@ -7,6 +7,7 @@ import io.parley.api.calls.Call;
 import io.parley.api.calls.Call.Role;
 import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
+import io.parley.api.calls.EndReason;
 import io.parley.api.cluster.ClusterBus;
 import io.parley.api.signal.protocol.ClientMessage;
 import io.parley.api.signal.protocol.ServerMessage;
@@ -436,7 +437,7 @@ public final class SignalHub implements AutoCloseable {
       reject(c, SignalError.NOT_JOINED, "join a call first", ref);
       return;
     }
-    calls.end(room.call.id(), "hangup", c.userId)
+    calls.end(room.call.id(), EndReason.HANGUP, c.userId)
         .onFailure(t -> c.error(SignalError.UNAVAILABLE, "the call could not be ended right now; try again", ref));
   }
 
@@ -563,11 +564,11 @@ public final class SignalHub implements AutoCloseable {
     String key = presenceKey(room.call.id());
     redis.hset(List.of(key, role.wire(), AWAY))
         .onFailure(t -> LOG.debug("presence not stored: {}", t.toString()));
-    publish(room, new JsonObject().put("t", "left").put("role", role.wire()));
+    publish(room, new RoomBusMessage.Left(role, null));
   }
 
-  void publish(Room room, JsonObject m) {
-    bus.publish(room.channel, m).onFailure(t -> LOG.debug("call {}: publish failed: {}", room.call.id(), t.toString()));
+  void publish(Room room, RoomBusMessage m) {
+    bus.publish(room.channel, RoomBusMessage.encode(m)).onFailure(t -> LOG.debug("call {}: publish failed: {}", room.call.id(), t.toString()));
   }
 
   /** Holds a message for a party that is not connected; appends are chained so order is kept. */
@@ -678,18 +679,16 @@ public final class SignalHub implements AutoCloseable {
   }
 
   private void endDisconnected(Room room) {
-    calls.end(room.call.id(), "disconnected", null)
+    calls.end(room.call.id(), EndReason.DISCONNECTED, null)
         .onFailure(t -> LOG.warn("call {}: could not end after grace: {}", room.call.id(), t.toString()));
     maybeRetire(room);
   }
 
   /** The call's clock ran out on this node. If PostgreSQL cannot record it, the end still holds here. */
   void timeUp(Call call) {
-    calls.end(call.id(), "time_limit", null).onFailure(t -> {
+    calls.end(call.id(), EndReason.TIME_LIMIT, null).onFailure(t -> {
       LOG.warn("call {}: time limit reached but not recorded ({}); ending it on this node", call.id(), t.toString());
-      calls.endLocally(new Call(call.id(), call.appointmentId(), call.userId(), call.expertId(), call.type(),
-          call.startedAt(), call.endsAt(), Instant.now(), "time_limit", call.userConsent(), call.expertConsent(),
-          call.limitSeconds()));
+      calls.endLocally(call.withEnd(Instant.now(), EndReason.TIME_LIMIT));
     });
   }
 
