@@ -560,11 +560,9 @@ public final class SignalHub implements AutoCloseable {
     });
   }
 
-  void markAway(Room room, Role role) {
-    String key = presenceKey(room.call.id());
-    redis.hset(List.of(key, role.wire(), AWAY))
+  void storeAway(Room room, Role role) {
+    redis.hset(List.of(presenceKey(room.call.id()), role.wire(), AWAY))
         .onFailure(t -> LOG.debug("presence not stored: {}", t.toString()));
-    publish(room, new RoomBusMessage.Left(role, null));
   }
 
   void publish(Room room, RoomBusMessage m) {
