@@ -107,7 +107,7 @@ final class PartyPresence {
     Role peer = role.peer();
     String peerKnown = known.get(peer);
     if (where.get(peer) == Where.ABSENT && peerKnown != null) {
-      if (SignalHub.AWAY.equals(peerKnown)) {
+      if (PresenceStore.AWAY.equals(peerKnown)) {
         where.put(peer, Where.AWAY);
       } else {
         where.put(peer, Where.REMOTE);
@@ -208,7 +208,7 @@ final class PartyPresence {
       if (at == null || where.get(r) == Where.HERE || at.equals(thisNode)) {
         continue;
       }
-      if (SignalHub.AWAY.equals(at)) {
+      if (PresenceStore.AWAY.equals(at)) {
         if (where.get(r) == Where.REMOTE) {
           remoteAway(r, out);
         }

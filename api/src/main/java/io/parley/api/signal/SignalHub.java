@@ -23,10 +23,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.redis.client.RedisAPI;
-import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.EnumMap;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,10 +48,6 @@ public final class SignalHub implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SignalHub.class);
   /** The endpoint path. */
   public static final String PATH = "/api/v1/signal";
-  /** Presence value of a party whose connection dropped. */
-  static final String AWAY = "away";
-  /** Messages held for an away party. */
-  static final int OUTBOX_MAX = 256;
   /**
    * Hard cap of a WebSocket message on this server (signalling and realtime share the HTTP server):
    * larger ones close the connection with 1009. High enough that the realtime endpoint can answer an
@@ -59,29 +55,22 @@ public final class SignalHub implements AutoCloseable {
    * PARLEY_SIGNAL_MAX_MESSAGE_BYTES.
    */
   public static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
-  private static final String DRAIN_SCRIPT = """
-      local v = redis.call('LRANGE', KEYS[1], 0, -1)
-      redis.call('DEL', KEYS[1])
-      return v
-      """;
-
   private final Vertx vertx;
   private final ParleyConfig.Calls settings;
   private final JWTAuth jwt;
   private final CallService calls;
   private final CallStore store;
   private final ClusterBus bus;
-  private final RedisAPI redis;
+  private final PresenceStore presence;
+  private final Outbox outbox;
+  private final NodeLiveness liveness;
   private final Map<UUID, Room> rooms = new ConcurrentHashMap<>();
   private final Map<SignalConnection, Boolean> connections = new ConcurrentHashMap<>();
-  private final Map<String, Future<?>> outboxChains = new ConcurrentHashMap<>();
   /** Calls ended recently, so that a join racing the end cannot open a room for an ended call. */
   private final Map<UUID, Call> recentlyEnded = new ConcurrentHashMap<>();
   /** Deleted accounts, refused until their access tokens have expired (System.nanoTime deadline). */
   private final Map<UUID, Long> deletedUsers = new ConcurrentHashMap<>();
   private final java.time.Duration tokenTtl;
-  /** Redis round trips of signalling give up after this; joins then proceed without presence. */
-  static final long REDIS_TIMEOUT_MS = 2_000;
   static final int GRACE_RETRIES = 5;
   static final long GRACE_RETRY_MS = 2_000;
   static final long RECENTLY_ENDED_MILLIS = 60_000;
@@ -93,17 +82,8 @@ public final class SignalHub implements AutoCloseable {
   /** Nodes holding a party of a room here whose heartbeat was missing, and how many checks in a row. */
   private final Map<String, Integer> missedHeartbeats = new ConcurrentHashMap<>();
   private volatile boolean closing;
-  /** How often each node renews its heartbeat key and checks those of the nodes its rooms' peers sit on. */
-  static final long HEARTBEAT_MILLIS = 5_000;
-  /** A node's heartbeat key lives this long; a node missing it on two checks in a row is taken for dead. */
-  static final long HEARTBEAT_TTL_MILLIS = 3 * HEARTBEAT_MILLIS;
+  /** A node whose heartbeat is missing on this many checks in a row is taken for dead. */
   static final int HEARTBEATS_MISSED_FOR_DEAD = 2;
-  /**
-   * How long a node's "I keep a heartbeat" mark lives after its last renewal. Only nodes with the
-   * mark can be taken for dead: a node of an older version, during a rolling upgrade, has neither
-   * key and keeps the old behaviour instead of having its calls ended.
-   */
-  static final long HEARTBEAT_MARK_SECONDS = 24 * 3600;
 
   public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, java.time.Duration tokenTtl, CallService calls,
                    CallStore store, ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
@@ -114,7 +94,9 @@ public final class SignalHub implements AutoCloseable {
     this.calls = calls;
     this.store = store;
     this.bus = bus;
-    this.redis = redis;
+    this.presence = new RedisSignalStores.Presence(redis, bus.nodeId());
+    this.outbox = new RedisSignalStores.Outboxes(redis);
+    this.liveness = new RedisSignalStores.Liveness(redis, bus.nodeId());
     this.relayed = Counter.builder("parley.signal.relayed").description("Signalling messages relayed to a peer")
         .register(metrics);
     this.rejected = Counter.builder("parley.signal.rejected")
@@ -133,7 +115,7 @@ public final class SignalHub implements AutoCloseable {
     pingTimer = vertx.setPeriodic(interval, id -> keepalive(interval));
     bus.onConnected(this::resyncPresence);
     beat();
-    heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> {
+    heartbeatTimer = vertx.setPeriodic(NodeLiveness.HEARTBEAT_MILLIS, id -> {
       beat();
       checkPeerNodes();
     });
@@ -365,7 +347,7 @@ public final class SignalHub implements AutoCloseable {
             + ")"), ref);
         return;
       }
-      present(call, role).onComplete(known -> {
+      presence.present(call, role).onComplete(known -> {
         c.joining = false;
         seat(c, call, role, known.succeeded() ? known.result() : Map.of());
       });
@@ -375,7 +357,7 @@ public final class SignalHub implements AutoCloseable {
   private void seat(SignalConnection c, Call call, Role role, Map<Role, String> known) {
     if (c.closed) {
       // Presence already says "here": correct it, or nobody's grace clock would end the call.
-      redis.hset(List.of(presenceKey(call.id()), role.wire(), AWAY));
+      presence.markAway(call.id(), role).onFailure(t -> LOG.debug("presence not stored: {}", t.toString()));
       return;
     }
     // Messages held while this party was away go first; live ones wait behind them.
@@ -452,45 +434,28 @@ public final class SignalHub implements AutoCloseable {
     c.send(new ServerMessage.Left(room.call.id(), ref));
   }
 
-  // --- rooms, presence and outboxes in Redis --------------------------------------------------
+  // --- rooms, presence and outboxes --------------------------------------------------------
 
-  private static String heartbeatKey(String node) {
-    return "parley:node:" + node + ":alive";
-  }
-
-  private static String heartbeatMarkKey(String node) {
-    return "parley:node:" + node + ":beats";
-  }
-
-  /** From the values of a node's mark and heartbeat keys: it keeps a heartbeat and missed it. */
-  private static boolean silent(Response mark, Response alive) {
-    return mark != null && alive == null;
-  }
-
-  /** This node is alive: its key, renewed every {@link #HEARTBEAT_MILLIS}, ends if it stops. */
+  /** This node is alive: its heartbeat, renewed every {@link NodeLiveness#HEARTBEAT_MILLIS}, ends if it stops. */
   private void beat() {
-    if (closing) {
-      return;
+    if (!closing) {
+      liveness.beat();
     }
-    redis.set(List.of(heartbeatKey(nodeId()), "1", "PX", Long.toString(HEARTBEAT_TTL_MILLIS)))
-        .compose(v -> redis.set(List.of(heartbeatMarkKey(nodeId()), "1", "EX", Long.toString(HEARTBEAT_MARK_SECONDS))))
-        .onFailure(t -> LOG.debug("heartbeat not stored: {}", t.toString()));
   }
 
   /**
    * A node that crashed never publishes "left" for its parties, and its presence entries keep
    * naming it: without this, a peer here would send into a channel nobody reads until the call's
-   * end. A node that keeps a heartbeat (its mark key is there) but whose heartbeat key is missing on
-   * {@link #HEARTBEATS_MISSED_FOR_DEAD} checks in a row is taken for dead and its parties for away:
-   * the grace clock runs as for a dropped connection, and messages are held for them. When Redis
-   * cannot answer, nothing changes.
+   * end. A node found silent on {@link #HEARTBEATS_MISSED_FOR_DEAD} checks in a row is taken for
+   * dead and its parties for away: the grace clock runs as for a dropped connection, and messages
+   * are held for them. When Redis cannot answer, nothing changes.
    */
   private void checkPeerNodes() {
-    Map<String, List<Room>> byNode = new java.util.HashMap<>();
+    Map<String, List<Room>> byNode = new HashMap<>();
     for (Room room : rooms.values()) {
       for (String node : room.remoteNodes().values()) {
         if (!node.equals(nodeId())) {
-          byNode.computeIfAbsent(node, k -> new java.util.ArrayList<>()).add(room);
+          byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(room);
         }
       }
     }
@@ -499,20 +464,11 @@ public final class SignalHub implements AutoCloseable {
       return;
     }
     List<String> nodes = List.copyOf(byNode.keySet());
-    List<String> keys = new java.util.ArrayList<>();
-    for (String node : nodes) {
-      keys.add(heartbeatMarkKey(node));
-      keys.add(heartbeatKey(node));
-    }
-    redis.mget(keys).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+    liveness.silent(nodes)
         .onFailure(t -> LOG.debug("peer nodes' heartbeats not read: {}", t.toString()))
-        .onSuccess(values -> {
-          if (values == null || values.size() != keys.size()) {
-            return;
-          }
-          for (int i = 0; i < nodes.size(); i++) {
-            String node = nodes.get(i);
-            if (!silent(values.get(2 * i), values.get(2 * i + 1))) {
+        .onSuccess(silent -> {
+          for (String node : nodes) {
+            if (!silent.contains(node)) {
               missedHeartbeats.remove(node);
               continue;
             }
@@ -531,76 +487,24 @@ public final class SignalHub implements AutoCloseable {
         });
   }
 
-  private static String presenceKey(UUID callId) {
-    return "parley:call:" + callId + ":presence";
-  }
-
-  private static String outboxKey(UUID callId, Role role) {
-    return "parley:call:" + callId + ":outbox:" + role.wire();
-  }
-
-  private static String expireAt(Call call) {
-    return Long.toString(call.endsAt().toEpochMilli() + 60_000);
-  }
-
-  /** Records this party as here (on this node) and returns where both were before. */
-  private Future<Map<Role, String>> present(Call call, Role role) {
-    String key = presenceKey(call.id());
-    return redis.hgetall(key).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).compose(before -> {
-      Map<Role, String> known = new EnumMap<>(Role.class);
-      for (Role r : Role.values()) {
-        Response v = before == null ? null : before.get(r.wire());
-        if (v != null) {
-          known.put(r, v.toString());
-        }
-      }
-      return redis.hset(List.of(key, role.wire(), nodeId()))
-          .compose(v -> redis.pexpireat(List.of(key, expireAt(call))))
-          .map(v -> known);
-    });
-  }
-
   void storeAway(Room room, Role role) {
-    redis.hset(List.of(presenceKey(room.call.id()), role.wire(), AWAY))
-        .onFailure(t -> LOG.debug("presence not stored: {}", t.toString()));
+    presence.markAway(room.call.id(), role).onFailure(t -> LOG.debug("presence not stored: {}", t.toString()));
   }
 
   void publish(Room room, RoomBusMessage m) {
-    bus.publish(room.channel, RoomBusMessage.encode(m)).onFailure(t -> LOG.debug("call {}: publish failed: {}", room.call.id(), t.toString()));
+    bus.publish(room.channel, RoomBusMessage.encode(m))
+        .onFailure(t -> LOG.debug("call {}: publish failed: {}", room.call.id(), t.toString()));
   }
 
-  /** Holds a message for a party that is not connected; appends are chained so order is kept. */
+  /** Holds a message for a party that is not connected. */
   void hold(Call call, Role to, JsonObject message) {
-    String key = outboxKey(call.id(), to);
-    String value = message.encode();
-    outboxChains.compute(key, (k, previous) -> {
-      Future<?> before = previous == null ? Future.succeededFuture() : previous;
-      Future<?> next = before.transform(ignored -> redis.rpush(List.of(k, value))
-          .compose(v -> redis.ltrim(k, Integer.toString(-OUTBOX_MAX), "-1"))
-          .compose(v -> redis.pexpireat(List.of(k, expireAt(call))))
-          .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-          .onFailure(t -> LOG.debug("call {}: message for an absent party dropped: {}", call.id(), t.toString())));
-      next.onComplete(v -> outboxChains.remove(k, next));
-      return next;
-    });
+    outbox.hold(call, to, message);
   }
 
   private Future<?> drain(Call call, Role role, SignalConnection c) {
-    String key = outboxKey(call.id(), role);
-    Future<?> pending = outboxChains.getOrDefault(key, Future.succeededFuture());
-    return pending.transform(ignored -> redis.eval(List.of(DRAIN_SCRIPT, "1", key)))
-        .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).onSuccess(list -> {
-      if (list == null) {
-        return;
-      }
-      for (Response r : list) {
-        try {
-          c.send(new JsonObject(r.toString()));
-        } catch (RuntimeException e) {
-          LOG.debug("undecodable held message dropped");
-        }
-      }
-    }).onFailure(t -> LOG.debug("call {}: outbox not drained: {}", call.id(), t.toString()));
+    return outbox.drain(call, role)
+        .onSuccess(held -> held.forEach(c::send))
+        .onFailure(t -> LOG.debug("call {}: outbox not drained: {}", call.id(), t.toString()));
   }
 
   /**
@@ -609,16 +513,9 @@ public final class SignalHub implements AutoCloseable {
    */
   private void resyncPresence() {
     for (Room room : rooms.values()) {
-      redis.hgetall(presenceKey(room.call.id())).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+      presence.read(room.call.id())
           .onFailure(t -> LOG.debug("call {}: presence not re-read: {}", room.call.id(), t.toString()))
-          .onSuccess(stored -> {
-            Map<Role, String> where = new java.util.EnumMap<>(Role.class);
-            for (Role r : Role.values()) {
-              Response v = stored == null ? null : stored.get(r.wire());
-              if (v != null) {
-                where.put(r, v.toString());
-              }
-            }
+          .onSuccess(where -> {
             room.resync(where);
             maybeRetire(room);
           });
@@ -647,14 +544,13 @@ public final class SignalHub implements AutoCloseable {
   }
 
   private void graceOver(Room room, Role role, int attempt) {
-    redis.hget(presenceKey(room.call.id()), role.wire()).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .onComplete(ar -> {
+    presence.read(room.call.id()).onComplete(ar -> {
       if (ar.failed() && attempt < GRACE_RETRIES) {
         vertx.setTimer(GRACE_RETRY_MS, id -> graceOver(room, role, attempt + 1));
         return;
       }
-      String where = ar.succeeded() && ar.result() != null ? ar.result().toString() : AWAY;
-      if (AWAY.equals(where)) {
+      String where = ar.succeeded() ? ar.result().getOrDefault(role, PresenceStore.AWAY) : PresenceStore.AWAY;
+      if (PresenceStore.AWAY.equals(where)) {
         endDisconnected(room);
         return;
       }
@@ -663,10 +559,8 @@ public final class SignalHub implements AutoCloseable {
         return;
       }
       // The entry names another node: alive, the party is there; silent, it died with it.
-      redis.mget(List.of(heartbeatMarkKey(where), heartbeatKey(where))).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-          .onComplete(beat -> {
-        if (beat.succeeded() && beat.result() != null && beat.result().size() == 2
-            && silent(beat.result().get(0), beat.result().get(1))) {
+      liveness.silent(List.of(where)).onComplete(beat -> {
+        if (beat.succeeded() && beat.result().contains(where)) {
           endDisconnected(room);
         } else {
           room.remoteBack(role, where);
@@ -733,20 +627,20 @@ public final class SignalHub implements AutoCloseable {
     closing = true;
     vertx.cancelTimer(pingTimer);
     vertx.cancelTimer(heartbeatTimer);
-    redis.del(List.of(heartbeatKey(nodeId()), heartbeatMarkKey(nodeId())));
-    List<Future<?>> handovers = new java.util.ArrayList<>();
+    liveness.stop().onFailure(t -> LOG.debug("heartbeat not removed: {}", t.toString()));
+    List<Future<?>> handovers = new ArrayList<>();
     for (Room room : rooms.values()) {
       for (SignalConnection c : room.parties()) {
         Role role = c.callRole;
         room.detach(c);
-        handovers.add(redis.hset(List.of(presenceKey(room.call.id()), role.wire(), AWAY)));
+        handovers.add(presence.markAway(room.call.id(), role));
       }
     }
     for (SignalConnection c : connections.keySet()) {
       c.close(CloseCodes.GOING_AWAY, "server shutting down");
     }
     try {
-      Future.join(new java.util.ArrayList<>(handovers)).await(1, TimeUnit.SECONDS);
+      Future.join(handovers).await(1, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.debug("signalling handover incomplete: {}", e.toString());
     }
