@@ -33,13 +33,13 @@ final class Room {
   final Call call;
   final String channel;
   final Handler<JsonObject> busHandler;
-  private final SignalHub hub;
+  private final Rooms hub;
   private final PartyPresence presence;
   private final Map<Role, SignalConnection> local = new EnumMap<>(Role.class);
   private final Map<Role, Long> graceTimers = new EnumMap<>(Role.class);
   private final List<Long> clockTimers = new ArrayList<>();
 
-  Room(SignalHub hub, Call call) {
+  Room(Rooms hub, Call call) {
     this.hub = hub;
     this.call = call;
     this.channel = "parley:call:" + call.id();

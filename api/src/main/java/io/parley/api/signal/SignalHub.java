@@ -17,6 +17,7 @@ import io.parley.api.signal.protocol.SignalProtocolException;
 import io.parley.core.config.ParleyConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.json.JsonObject;
@@ -24,12 +25,9 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.redis.client.RedisAPI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * Connections authenticate with a bearer header or a first {@code auth} message, join the room of a
  * call they are a party of, and have their offer/answer/candidate messages relayed to the peer —
  * on this node directly, on another node through the call's Redis channel, to a party that is away
- * through a bounded outbox in Redis that its resumed join drains.
+ * through a bounded outbox in Redis that its resumed join drains. This class is the connections'
+ * side (handshake, messages, keepalive); {@link Rooms} keeps the calls' rooms.
  */
 public final class SignalHub implements AutoCloseable {
 
@@ -60,32 +59,17 @@ public final class SignalHub implements AutoCloseable {
   private final JWTAuth jwt;
   private final CallService calls;
   private final CallStore store;
-  private final ClusterBus bus;
-  private final PresenceStore presence;
-  private final Outbox outbox;
-  private final NodeLiveness liveness;
-  private final Map<UUID, Room> rooms = new ConcurrentHashMap<>();
+  private final Rooms rooms;
   private final Map<SignalConnection, Boolean> connections = new ConcurrentHashMap<>();
-  /** Calls ended recently, so that a join racing the end cannot open a room for an ended call. */
-  private final Map<UUID, Call> recentlyEnded = new ConcurrentHashMap<>();
   /** Deleted accounts, refused until their access tokens have expired (System.nanoTime deadline). */
   private final Map<UUID, Long> deletedUsers = new ConcurrentHashMap<>();
-  private final java.time.Duration tokenTtl;
-  static final int GRACE_RETRIES = 5;
-  static final long GRACE_RETRY_MS = 2_000;
-  static final long RECENTLY_ENDED_MILLIS = 60_000;
+  private final Duration tokenTtl;
   private final Counter relayed;
   private final Counter rejected;
-  private final Counter nodesLost;
   private final long pingTimer;
-  private final long heartbeatTimer;
-  /** Nodes holding a party of a room here whose heartbeat was missing, and how many checks in a row. */
-  private final Map<String, Integer> missedHeartbeats = new ConcurrentHashMap<>();
   private volatile boolean closing;
-  /** A node whose heartbeat is missing on this many checks in a row is taken for dead. */
-  static final int HEARTBEATS_MISSED_FOR_DEAD = 2;
 
-  public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, java.time.Duration tokenTtl, CallService calls,
+  public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, Duration tokenTtl, CallService calls,
                    CallStore store, ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
     this.vertx = vertx;
     this.tokenTtl = tokenTtl;
@@ -93,44 +77,17 @@ public final class SignalHub implements AutoCloseable {
     this.jwt = jwt;
     this.calls = calls;
     this.store = store;
-    this.bus = bus;
-    this.presence = new RedisSignalStores.Presence(redis, bus.nodeId());
-    this.outbox = new RedisSignalStores.Outboxes(redis);
-    this.liveness = new RedisSignalStores.Liveness(redis, bus.nodeId());
+    this.rooms = new Rooms(vertx, settings, calls, bus, new RedisSignalStores.Presence(redis, bus.nodeId()),
+        new RedisSignalStores.Outboxes(redis), new RedisSignalStores.Liveness(redis, bus.nodeId()), metrics);
     this.relayed = Counter.builder("parley.signal.relayed").description("Signalling messages relayed to a peer")
         .register(metrics);
     this.rejected = Counter.builder("parley.signal.rejected")
         .description("Signalling messages answered with an error").register(metrics);
-    this.nodesLost = Counter.builder("parley.signal.peer.nodes.lost")
-        .description("Nodes taken for dead by their missing heartbeat while holding a party of a call here")
-        .register(metrics);
     Gauge.builder("parley.signal.connections", connections, Map::size)
         .description("Open signalling WebSockets on this node").register(metrics);
-    Gauge.builder("parley.signal.rooms", rooms, Map::size)
-        .description("Calls with a party connected to this node").register(metrics);
-    calls.onEnded(this::callEnded);
     calls.onUserDeleted(this::userDeleted);
-    calls.trackLocal(() -> Set.copyOf(rooms.keySet()));
     long interval = settings.pingInterval().toMillis();
     pingTimer = vertx.setPeriodic(interval, id -> keepalive(interval));
-    bus.onConnected(this::resyncPresence);
-    beat();
-    heartbeatTimer = vertx.setPeriodic(NodeLiveness.HEARTBEAT_MILLIS, id -> {
-      beat();
-      checkPeerNodes();
-    });
-  }
-
-  Vertx vertx() {
-    return vertx;
-  }
-
-  ParleyConfig.Calls settings() {
-    return settings;
-  }
-
-  String nodeId() {
-    return bus.nodeId();
   }
 
   public int connectionCount() {
@@ -139,7 +96,7 @@ public final class SignalHub implements AutoCloseable {
 
   /** Calls with a room on this node. */
   int roomCount() {
-    return rooms.size();
+    return rooms.count();
   }
 
   // --- handshake and connection --------------------------------------------------------------
@@ -233,7 +190,7 @@ public final class SignalHub implements AutoCloseable {
     Room room = c.room;
     if (room != null && !closing) {
       room.detach(c);
-      maybeRetire(room);
+      rooms.maybeRetire(room);
     }
   }
 
@@ -325,7 +282,7 @@ public final class SignalHub implements AutoCloseable {
         return;
       }
       current.detach(c);
-      maybeRetire(current);
+      rooms.maybeRetire(current);
     }
     c.joining = true;
     store.find(callId).onComplete(ar -> {
@@ -347,54 +304,7 @@ public final class SignalHub implements AutoCloseable {
             + ")"), ref);
         return;
       }
-      presence.present(call, role).onComplete(known -> {
-        c.joining = false;
-        seat(c, call, role, known.succeeded() ? known.result() : Map.of());
-      });
-    });
-  }
-
-  private void seat(SignalConnection c, Call call, Role role, Map<Role, String> known) {
-    if (c.closed) {
-      // Presence already says "here": correct it, or nobody's grace clock would end the call.
-      presence.markAway(call.id(), role).onFailure(t -> LOG.debug("presence not stored: {}", t.toString()));
-      return;
-    }
-    // Messages held while this party was away go first; live ones wait behind them.
-    c.draining();
-    while (true) {
-      Room room = rooms.get(call.id());
-      if (room == null) {
-        Room created = new Room(this, call);
-        room = rooms.putIfAbsent(call.id(), created);
-        if (room == null) {
-          room = created;
-          bus.subscribe(created.channel, created.busHandler);
-          created.startClock();
-        }
-      }
-      if (room.attach(c, role, known)) {
-        break;
-      }
-      rooms.remove(call.id(), room);
-    }
-    Call ended = recentlyEnded.get(call.id());
-    if (ended != null) {
-      callEnded(ended);
-      return;
-    }
-    if (c.closed) {
-      Room room = c.room;
-      if (room != null) {
-        room.detach(c);
-      }
-      return;
-    }
-    drain(call, role, c).onComplete(v -> c.drained());
-    vertx.setTimer(500, id -> {
-      if (!c.closed && c.room != null && c.room.call.id().equals(call.id())) {
-        drain(call, role, c);
-      }
+      rooms.join(c, call, role);
     });
   }
 
@@ -430,169 +340,8 @@ public final class SignalHub implements AutoCloseable {
       return;
     }
     room.detach(c);
-    maybeRetire(room);
+    rooms.maybeRetire(room);
     c.send(new ServerMessage.Left(room.call.id(), ref));
-  }
-
-  // --- rooms, presence and outboxes --------------------------------------------------------
-
-  /** This node is alive: its heartbeat, renewed every {@link NodeLiveness#HEARTBEAT_MILLIS}, ends if it stops. */
-  private void beat() {
-    if (!closing) {
-      liveness.beat();
-    }
-  }
-
-  /**
-   * A node that crashed never publishes "left" for its parties, and its presence entries keep
-   * naming it: without this, a peer here would send into a channel nobody reads until the call's
-   * end. A node found silent on {@link #HEARTBEATS_MISSED_FOR_DEAD} checks in a row is taken for
-   * dead and its parties for away: the grace clock runs as for a dropped connection, and messages
-   * are held for them. When Redis cannot answer, nothing changes.
-   */
-  private void checkPeerNodes() {
-    Map<String, List<Room>> byNode = new HashMap<>();
-    for (Room room : rooms.values()) {
-      for (String node : room.remoteNodes().values()) {
-        if (!node.equals(nodeId())) {
-          byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(room);
-        }
-      }
-    }
-    missedHeartbeats.keySet().retainAll(byNode.keySet());
-    if (byNode.isEmpty()) {
-      return;
-    }
-    List<String> nodes = List.copyOf(byNode.keySet());
-    liveness.silent(nodes)
-        .onFailure(t -> LOG.debug("peer nodes' heartbeats not read: {}", t.toString()))
-        .onSuccess(silent -> {
-          for (String node : nodes) {
-            if (!silent.contains(node)) {
-              missedHeartbeats.remove(node);
-              continue;
-            }
-            int missed = missedHeartbeats.merge(node, 1, Integer::sum);
-            if (missed >= HEARTBEATS_MISSED_FOR_DEAD) {
-              missedHeartbeats.remove(node);
-              nodesLost.increment();
-              LOG.warn("node {} stopped renewing its heartbeat: its parties in {} call(s) here are taken as away",
-                  node, byNode.get(node).size());
-              for (Room room : byNode.get(node)) {
-                room.remoteNodeGone(node);
-                maybeRetire(room);
-              }
-            }
-          }
-        });
-  }
-
-  void storeAway(Room room, Role role) {
-    presence.markAway(room.call.id(), role).onFailure(t -> LOG.debug("presence not stored: {}", t.toString()));
-  }
-
-  void publish(Room room, RoomBusMessage m) {
-    bus.publish(room.channel, RoomBusMessage.encode(m))
-        .onFailure(t -> LOG.debug("call {}: publish failed: {}", room.call.id(), t.toString()));
-  }
-
-  /** Holds a message for a party that is not connected. */
-  void hold(Call call, Role to, JsonObject message) {
-    outbox.hold(call, to, message);
-  }
-
-  private Future<?> drain(Call call, Role role, SignalConnection c) {
-    return outbox.drain(call, role)
-        .onSuccess(held -> held.forEach(c::send))
-        .onFailure(t -> LOG.debug("call {}: outbox not drained: {}", call.id(), t.toString()));
-  }
-
-  /**
-   * The bus (re)connected: whatever the other nodes published meanwhile ("joined", "left") is lost,
-   * so every room re-reads where its parties are from Redis.
-   */
-  private void resyncPresence() {
-    for (Room room : rooms.values()) {
-      presence.read(room.call.id())
-          .onFailure(t -> LOG.debug("call {}: presence not re-read: {}", room.call.id(), t.toString()))
-          .onSuccess(where -> {
-            room.resync(where);
-            maybeRetire(room);
-          });
-    }
-  }
-
-  /** Delivers what waits in a connected party's outbox, ahead of the live messages that follow. */
-  void redrain(Call call, Role role, SignalConnection c) {
-    c.draining();
-    drain(call, role, c).onComplete(v -> c.drained());
-  }
-
-  void maybeRetire(Room room) {
-    if (room.retireIfEmpty()) {
-      rooms.remove(room.call.id(), room);
-      bus.unsubscribe(room.channel, room.busHandler);
-    }
-  }
-
-  /**
-   * The grace period of a dropped party ran out here: end the call unless it came back elsewhere.
-   * When Redis cannot say, ask again a few times rather than end a call that may be going on.
-   */
-  void graceOver(Room room, Role role) {
-    graceOver(room, role, 0);
-  }
-
-  private void graceOver(Room room, Role role, int attempt) {
-    presence.read(room.call.id()).onComplete(ar -> {
-      if (ar.failed() && attempt < GRACE_RETRIES) {
-        vertx.setTimer(GRACE_RETRY_MS, id -> graceOver(room, role, attempt + 1));
-        return;
-      }
-      String where = ar.succeeded() ? ar.result().getOrDefault(role, PresenceStore.AWAY) : PresenceStore.AWAY;
-      if (PresenceStore.AWAY.equals(where)) {
-        endDisconnected(room);
-        return;
-      }
-      if (where.equals(nodeId())) {
-        maybeRetire(room); // back here meanwhile
-        return;
-      }
-      // The entry names another node: alive, the party is there; silent, it died with it.
-      liveness.silent(List.of(where)).onComplete(beat -> {
-        if (beat.succeeded() && beat.result().contains(where)) {
-          endDisconnected(room);
-        } else {
-          room.remoteBack(role, where);
-          maybeRetire(room);
-        }
-      });
-    });
-  }
-
-  private void endDisconnected(Room room) {
-    calls.end(room.call.id(), EndReason.DISCONNECTED, null)
-        .onFailure(t -> LOG.warn("call {}: could not end after grace: {}", room.call.id(), t.toString()));
-    maybeRetire(room);
-  }
-
-  /** The call's clock ran out on this node. If PostgreSQL cannot record it, the end still holds here. */
-  void timeUp(Call call) {
-    calls.end(call.id(), EndReason.TIME_LIMIT, null).onFailure(t -> {
-      LOG.warn("call {}: time limit reached but not recorded ({}); ending it on this node", call.id(), t.toString());
-      calls.endLocally(call.withEnd(Instant.now(), EndReason.TIME_LIMIT));
-    });
-  }
-
-  private void callEnded(Call call) {
-    if (recentlyEnded.put(call.id(), call) == null) {
-      vertx.setTimer(RECENTLY_ENDED_MILLIS, id -> recentlyEnded.remove(call.id()));
-    }
-    Room room = rooms.remove(call.id());
-    if (room != null) {
-      bus.unsubscribe(room.channel, room.busHandler);
-      room.end(call);
-    }
   }
 
   private void userDeleted(UUID userId) {
@@ -613,7 +362,7 @@ public final class SignalHub implements AutoCloseable {
       if (now - c.lastSeenNanos > limit) {
         c.close(CloseCodes.KEEPALIVE, "no keepalive");
       } else if (!c.closed) {
-        c.ws.writePing(io.vertx.core.buffer.Buffer.buffer("k"));
+        c.ws.writePing(Buffer.buffer("k"));
       }
     }
   }
@@ -626,21 +375,12 @@ public final class SignalHub implements AutoCloseable {
   public void close() {
     closing = true;
     vertx.cancelTimer(pingTimer);
-    vertx.cancelTimer(heartbeatTimer);
-    liveness.stop().onFailure(t -> LOG.debug("heartbeat not removed: {}", t.toString()));
-    List<Future<?>> handovers = new ArrayList<>();
-    for (Room room : rooms.values()) {
-      for (SignalConnection c : room.parties()) {
-        Role role = c.callRole;
-        room.detach(c);
-        handovers.add(presence.markAway(room.call.id(), role));
-      }
-    }
+    Future<?> handedOver = rooms.handOver();
     for (SignalConnection c : connections.keySet()) {
       c.close(CloseCodes.GOING_AWAY, "server shutting down");
     }
     try {
-      Future.join(handovers).await(1, TimeUnit.SECONDS);
+      handedOver.await(1, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.debug("signalling handover incomplete: {}", e.toString());
     }
