@@ -5,8 +5,10 @@ import io.parley.api.calls.Call.Role;
 import io.parley.api.signal.PartyPresence.Effect;
 import io.parley.api.signal.PartyPresence.Where;
 import io.parley.api.signal.protocol.ServerMessage;
-import io.parley.api.signal.protocol.SignalError;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +16,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * {@link PartyPresence}, whose effects this room carries out), and the call's clock. A call whose
  * parties sit on two nodes has a room on each; the rooms talk over the call's Redis channel.
  *
- * <p>All state is guarded by the room's monitor; sends to connections happen under it, which keeps
- * relayed messages in order. Connections never call back into a room while holding their own lock.
+ * <p>All state lives on one Vert.x context, the one the room was made on: what other event loops
+ * (the peer's socket, the Redis subscriber, timers of the node) do to it hops there first
+ * ({@link #run}). Relayed messages keep their order: they pass through this context in the order
+ * they came, and hop on to the addressee's context in that order.
  */
 final class Room {
 
@@ -38,17 +44,33 @@ final class Room {
   private final Map<Role, SignalConnection> local = new EnumMap<>(Role.class);
   private final Map<Role, Long> graceTimers = new EnumMap<>(Role.class);
   private final List<Long> clockTimers = new ArrayList<>();
+  private final Context context;
+  private final Thread thread;
+  /** The nodes of the REMOTE parties, for the node's heartbeat checks (read from other threads). */
+  private final AtomicReference<Map<Role, String>> remoteNodes = new AtomicReference<>(Map.of());
 
-  Room(Rooms hub, Call call) {
+  /** Made on the context it will live on. */
+  Room(Rooms hub, Call call, Context context) {
     this.hub = hub;
+    this.context = context;
+    this.thread = Thread.currentThread();
     this.call = call;
     this.channel = "parley:call:" + call.id();
     this.busHandler = this::onBus;
     this.presence = new PartyPresence(call.id(), call.endsAt(), hub.settings().grace(), hub.nodeId());
   }
 
-  /** Schedules the warnings and the end on this node. */
-  synchronized void startClock() {
+  /** Runs {@code task} on this room's context: at once when already there, else queued in order. */
+  private void run(Runnable task) {
+    if (Thread.currentThread() == thread) {
+      task.run();
+    } else {
+      context.runOnContext(v -> task.run());
+    }
+  }
+
+  /** Schedules the warnings and the end on this node. On the room's context. */
+  void startClock() {
     long now = System.currentTimeMillis();
     long endsAt = call.endsAt().toEpochMilli();
     for (Duration w : hub.settings().warnings()) {
@@ -64,21 +86,25 @@ final class Room {
   }
 
   /**
-   * Seats a connection for its role. {@code known} is the presence of both roles as stored in
-   * Redis before this join. Returns false when the room closed meanwhile (the caller makes a new one).
+   * Seats a connection for its role, then hands it to {@code seated} on the connection's context.
+   * {@code known} is the presence of both roles as stored in Redis before this join. When the room
+   * closed meanwhile the party goes to {@code roomClosed} instead (the caller makes a new room).
    */
-  synchronized boolean attach(SignalConnection c, Role role, Map<Role, String> known) {
-    if (presence.closed()) {
-      return false;
-    }
-    SignalConnection previous = local.put(role, c);
-    if (previous != null && previous != c) {
-      replaced(previous);
-    }
-    c.room = this;
-    c.callRole = role;
-    apply(presence.attached(role, known, Instant.now()));
-    return true;
+  void attach(SignalConnection c, Role role, Map<Role, String> known, Runnable seated, Runnable roomClosed) {
+    run(() -> {
+      if (presence.closed()) {
+        roomClosed.run();
+        return;
+      }
+      SignalConnection previous = local.put(role, c);
+      if (previous != null && previous != c) {
+        previous.replaced();
+      }
+      // Before the joined message: what the party sends after it must find its room.
+      c.seatedIn(this, role);
+      apply(presence.attached(role, known, Instant.now()));
+      c.run(seated);
+    });
   }
 
   /**
@@ -86,45 +112,45 @@ final class Room {
    * {@code asSent}, when not null, is the client's text, exactly one JSON object with the same
    * content as {@code message}: a peer on this node gets it as it was written.
    */
-  synchronized void relay(Role from, JsonObject message, String asSent) {
+  void relay(Role from, JsonObject message, String asSent) {
     relay(from, () -> message, asSent);
   }
 
   /** As above, with the parsed form made only when a path needs it (the local verbatim one does not). */
-  synchronized void relay(Role from, Supplier<JsonObject> parsed, String asSent) {
-    if (presence.closed()) {
-      return;
-    }
-    Role to = from.peer();
-    Where where = presence.where(to);
-    SignalConnection here = where == Where.HERE ? local.get(to) : null;
-    if (here != null && !here.closed && asSent != null) {
-      here.deliverAsSent(from.wire(), asSent, () -> parsed.get().put("from", from.wire()));
-      return;
-    }
-    JsonObject message = parsed.get().put("from", from.wire());
-    switch (where) {
-      case HERE -> {
-        if (here.closed) {
-          hub.hold(call, to, message);
-        } else {
-          here.deliver(message);
-        }
+  void relay(Role from, Supplier<JsonObject> parsed, String asSent) {
+    run(() -> {
+      if (presence.closed()) {
+        return;
       }
-      case REMOTE -> hub.publish(this, new RoomBusMessage.Relay(to, message, null));
-      case AWAY, ABSENT -> hub.hold(call, to, message);
-    }
+      Role to = from.peer();
+      Where where = presence.where(to);
+      SignalConnection here = where == Where.HERE ? local.get(to) : null;
+      Consumer<JsonObject> hold = m -> hub.hold(call, to, m);
+      if (here != null && asSent != null) {
+        here.deliverAsSent(from.wire(), asSent, () -> parsed.get().put("from", from.wire()), hold);
+        return;
+      }
+      JsonObject message = parsed.get().put("from", from.wire());
+      switch (where) {
+        case HERE -> here.deliver(message, hold);
+        case REMOTE -> hub.publish(this, new RoomBusMessage.Relay(to, message, null));
+        case AWAY, ABSENT -> hold.accept(message);
+      }
+    });
   }
 
   /** A connection left (ended, or sent {@code leave}): the party is away and its grace clock runs. */
-  synchronized void detach(SignalConnection c) {
-    Role role = c.callRole;
-    if (role == null || local.get(role) != c) {
-      return;
-    }
-    local.remove(role);
-    c.room = null;
-    apply(presence.detached(role));
+  void detach(SignalConnection c) {
+    run(() -> {
+      for (Map.Entry<Role, SignalConnection> e : local.entrySet()) {
+        if (e.getValue() == c) {
+          Role role = e.getKey();
+          local.remove(role);
+          apply(presence.detached(role));
+          return;
+        }
+      }
+    });
   }
 
   /** Messages from this call's other rooms (other nodes). */
@@ -137,7 +163,7 @@ final class Room {
     if (hub.nodeId().equals(m.node())) {
       return;
     }
-    synchronized (this) {
+    run(() -> {
       if (presence.closed()) {
         return;
       }
@@ -146,90 +172,107 @@ final class Room {
         case RoomBusMessage.Left l -> apply(presence.remoteLeft(l.role()));
         case RoomBusMessage.Drain d -> {
           SignalConnection to = local.get(d.to());
-          if (to != null && !to.closed) {
+          if (to != null) {
             hub.redrain(call, d.to(), to);
           }
         }
         case RoomBusMessage.Relay r -> {
           SignalConnection to = local.get(r.to());
-          if (to != null && !to.closed) {
-            to.deliver(r.message());
+          if (to != null) {
+            to.deliver(r.message(), held -> hub.hold(call, r.to(), held));
           } else {
             hub.hold(call, r.to(), r.message());
           }
         }
       }
-    }
-    hub.maybeRetire(this);
+      retireIfEmpty();
+    });
   }
 
-  /** The nodes this room's REMOTE parties are connected to. */
-  synchronized Map<Role, String> remoteNodes() {
-    return presence.remoteNodes();
+  /** The nodes this room's REMOTE parties are connected to. From any thread. */
+  Map<Role, String> remoteNodes() {
+    return remoteNodes.get();
   }
 
   /** {@code node} stopped its heartbeat: the parties it held are away (as if it had said "left"). */
-  synchronized void remoteNodeGone(String node) {
-    apply(presence.nodeGone(node));
+  void remoteNodeGone(String node) {
+    run(() -> {
+      apply(presence.nodeGone(node));
+      retireIfEmpty();
+    });
   }
 
   /** Where Redis places the parties, re-read after the bus lost messages. */
-  synchronized void resync(Map<Role, String> stored) {
-    apply(presence.resync(stored));
+  void resync(Map<Role, String> stored) {
+    run(() -> {
+      apply(presence.resync(stored));
+      retireIfEmpty();
+    });
   }
 
   /** A party this node took for away (or had not seen) is on {@code node} after all. */
-  synchronized void remoteBack(Role role, String node) {
-    apply(presence.remoteBack(role, node));
+  void remoteBack(Role role, String node) {
+    run(() -> {
+      apply(presence.remoteBack(role, node));
+      retireIfEmpty();
+    });
   }
 
   /** The call ended: tell the parties here, close their sockets, stop the clock. Idempotent. */
   void end(Call ended) {
-    List<SignalConnection> parties;
-    synchronized (this) {
+    run(() -> {
       if (presence.closed()) {
         return;
       }
       apply(presence.ended());
       clockTimers.forEach(hub.vertx()::cancelTimer);
-      parties = new ArrayList<>(local.values());
+      ServerMessage.CallEnded msg = new ServerMessage.CallEnded(ended.id(), ended.endReason(), ended.endedAt(),
+          ended.durationSeconds());
+      local.values().forEach(c -> c.callEnded(msg));
       local.clear();
-    }
-    ServerMessage msg = new ServerMessage.CallEnded(ended.id(), ended.endReason(), ended.endedAt(),
-        ended.durationSeconds());
-    for (SignalConnection c : parties) {
-      c.room = null;
-      c.send(msg);
-      c.close(CloseCodes.NORMAL, "call ended");
-    }
+    });
   }
 
-  /** Parties connected here, for a shutdown that hands them over to the grace clock. */
-  synchronized List<SignalConnection> parties() {
-    return new ArrayList<>(local.values());
+  /**
+   * This node shuts down: each party here is away (its peer's node holds messages and keeps the
+   * grace clock). Completes when Redis has them all, or could not take them.
+   */
+  Future<?> handOver() {
+    Promise<Void> done = Promise.promise();
+    run(() -> {
+      List<Future<?>> away = new ArrayList<>();
+      for (Role role : List.copyOf(local.keySet())) {
+        local.remove(role);
+        apply(presence.detached(role));
+        away.add(hub.markAway(call, role));
+      }
+      Future.join(away).onComplete(ar -> done.complete());
+    });
+    return done.future();
   }
 
-  /** Retires an empty room without ending the call (its parties are all elsewhere or gone). */
-  synchronized boolean retireIfEmpty() {
-    if (!presence.retireIfEmpty()) {
-      return false;
-    }
-    clockTimers.forEach(hub.vertx()::cancelTimer);
-    return true;
+  /** Retires the room when it is empty, without ending the call (its parties are all elsewhere or gone). */
+  void retireIfEmpty() {
+    run(() -> {
+      if (presence.retireIfEmpty()) {
+        clockTimers.forEach(hub.vertx()::cancelTimer);
+        hub.retired(this);
+      }
+    });
   }
 
-  private synchronized void warn(long seconds) {
+  private void warn(long seconds) {
     for (SignalConnection c : local.values()) {
       c.send(new ServerMessage.CallWarning(seconds, call.endsAt()));
     }
   }
 
-  private synchronized void graceTimerFired(Role role) {
+  private void graceTimerFired(Role role) {
     graceTimers.remove(role);
     apply(presence.graceOver(role));
   }
 
-  /** Carries out what the presence machine decided, in order. Called under the monitor. */
+  /** Carries out what the presence machine decided, in order. On the room's context. */
   private void apply(List<Effect> effects) {
     for (Effect e : effects) {
       switch (e) {
@@ -258,16 +301,11 @@ final class Room {
         case Effect.CloseReplaced r -> {
           SignalConnection mine = local.remove(r.role());
           if (mine != null) {
-            replaced(mine);
+            mine.replaced();
           }
         }
       }
     }
-  }
-
-  private static void replaced(SignalConnection c) {
-    c.room = null;
-    c.error(SignalError.INVALID, "this party joined the call from another connection", null);
-    c.close(CloseCodes.REPLACED, "joined from another connection");
+    remoteNodes.set(Map.copyOf(presence.remoteNodes()));
   }
 }

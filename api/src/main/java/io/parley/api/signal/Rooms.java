@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +55,7 @@ final class Rooms {
   /** Nodes holding a party of a room here whose heartbeat was missing, and how many checks in a row. */
   private final Map<String, Integer> missedHeartbeats = new ConcurrentHashMap<>();
   private final long heartbeatTimer;
-  private volatile boolean closing;
+  private final AtomicBoolean closing = new AtomicBoolean();
 
   Rooms(Vertx vertx, ParleyConfig.Calls settings, CallService calls, ClusterBus bus, PresenceStore presence,
         Outbox outbox, NodeLiveness liveness, MeterRegistry metrics) {
@@ -104,6 +105,7 @@ final class Rooms {
     });
   }
 
+  /** On the connection's context. */
   private void seat(SignalConnection c, Call call, Role role, Map<Role, String> known) {
     if (c.closed) {
       // Presence already says "here": correct it, or nobody's grace clock would end the call.
@@ -112,22 +114,30 @@ final class Rooms {
     }
     // Messages held while this party was away go first; live ones wait behind them.
     c.draining();
-    while (true) {
-      Room room = rooms.get(call.id());
+    place(c, call, role, known);
+  }
+
+  /** Seats the connection in the call's room, made here if there is none (or the one there closed). */
+  private void place(SignalConnection c, Call call, Role role, Map<Role, String> known) {
+    Room room = rooms.get(call.id());
+    if (room == null) {
+      Room created = new Room(this, call, vertx.getOrCreateContext());
+      room = rooms.putIfAbsent(call.id(), created);
       if (room == null) {
-        Room created = new Room(this, call);
-        room = rooms.putIfAbsent(call.id(), created);
-        if (room == null) {
-          room = created;
-          bus.subscribe(created.channel, created.busHandler);
-          created.startClock();
-        }
+        room = created;
+        bus.subscribe(created.channel, created.busHandler);
+        created.startClock();
       }
-      if (room.attach(c, role, known)) {
-        break;
-      }
-      rooms.remove(call.id(), room);
     }
+    Room chosen = room;
+    chosen.attach(c, role, known, () -> seated(c, call, role), () -> {
+      rooms.remove(call.id(), chosen);
+      place(c, call, role, known);
+    });
+  }
+
+  /** The connection is in the room; on its context. */
+  private void seated(SignalConnection c, Call call, Role role) {
     Call ended = recentlyEnded.get(call.id());
     if (ended != null) {
       callEnded(ended);
@@ -140,7 +150,7 @@ final class Rooms {
       }
       return;
     }
-    drain(call, role, c).onComplete(v -> c.drained());
+    drain(call, role, c).onComplete(v -> c.run(c::drained));
     vertx.setTimer(LATE_DRAIN_MILLIS, id -> {
       if (!c.closed && c.room != null && c.room.call.id().equals(call.id())) {
         drain(call, role, c);
@@ -150,7 +160,7 @@ final class Rooms {
 
   /** This node is alive: its heartbeat, renewed every {@link NodeLiveness#HEARTBEAT_MILLIS}, ends if it stops. */
   private void beat() {
-    if (!closing) {
+    if (!closing.get()) {
       liveness.beat();
     }
   }
@@ -213,9 +223,10 @@ final class Rooms {
     outbox.hold(call, to, message);
   }
 
+  /** Sends what is held for the party; the result may complete on another context than the connection's. */
   private Future<?> drain(Call call, Role role, SignalConnection c) {
     return outbox.drain(call, role)
-        .onSuccess(held -> held.forEach(c::send))
+        .onSuccess(held -> held.forEach(c::sendHeld))
         .onFailure(t -> LOG.debug("call {}: outbox not drained: {}", call.id(), t.toString()));
   }
 
@@ -236,15 +247,27 @@ final class Rooms {
 
   /** Delivers what waits in a connected party's outbox, ahead of the live messages that follow. */
   void redrain(Call call, Role role, SignalConnection c) {
-    c.draining();
-    drain(call, role, c).onComplete(v -> c.drained());
+    c.run(() -> {
+      if (!c.closed) {
+        c.draining();
+        drain(call, role, c).onComplete(v -> c.run(c::drained));
+      }
+    });
   }
 
   void maybeRetire(Room room) {
-    if (room.retireIfEmpty()) {
-      rooms.remove(room.call.id(), room);
-      bus.unsubscribe(room.channel, room.busHandler);
-    }
+    room.retireIfEmpty();
+  }
+
+  /** The room retired itself (on its context). */
+  void retired(Room room) {
+    rooms.remove(room.call.id(), room);
+    bus.unsubscribe(room.channel, room.busHandler);
+  }
+
+  /** Records the party as away (the shutdown handover). */
+  Future<Void> markAway(Call call, Role role) {
+    return presence.markAway(call.id(), role);
   }
 
   /**
@@ -312,16 +335,12 @@ final class Rooms {
    * messages and keeps the grace clock. Completes when Redis has them all (or could not).
    */
   Future<?> handOver() {
-    closing = true;
+    closing.set(true);
     vertx.cancelTimer(heartbeatTimer);
     liveness.stop().onFailure(t -> LOG.debug("heartbeat not removed: {}", t.toString()));
     List<Future<?>> handovers = new ArrayList<>();
     for (Room room : rooms.values()) {
-      for (SignalConnection c : room.parties()) {
-        Role role = c.callRole;
-        room.detach(c);
-        handovers.add(presence.markAway(room.call.id(), role));
-      }
+      handovers.add(room.handOver());
     }
     return Future.join(handovers);
   }

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +68,7 @@ public final class SignalHub implements AutoCloseable {
   private final Counter relayed;
   private final Counter rejected;
   private final long pingTimer;
-  private volatile boolean closing;
+  private final AtomicBoolean closing = new AtomicBoolean();
 
   public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, Duration tokenTtl, CallService calls,
                    CallStore store, ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
@@ -111,7 +112,7 @@ public final class SignalHub implements AutoCloseable {
       h.reject(400);
       return;
     }
-    if (closing) {
+    if (closing.get()) {
       h.reject(503);
       return;
     }
@@ -188,7 +189,8 @@ public final class SignalHub implements AutoCloseable {
       vertx.cancelTimer(c.authTimer);
     }
     Room room = c.room;
-    if (room != null && !closing) {
+    c.room = null;
+    if (room != null && !closing.get()) {
       room.detach(c);
       rooms.maybeRetire(room);
     }
@@ -281,6 +283,7 @@ public final class SignalHub implements AutoCloseable {
         reject(c, SignalError.INVALID, "already in this call", ref);
         return;
       }
+      c.room = null;
       current.detach(c);
       rooms.maybeRetire(current);
     }
@@ -339,6 +342,7 @@ public final class SignalHub implements AutoCloseable {
       reject(c, SignalError.NOT_JOINED, "not in a call", ref);
       return;
     }
+    c.room = null;
     room.detach(c);
     rooms.maybeRetire(room);
     c.send(new ServerMessage.Left(room.call.id(), ref));
@@ -349,21 +353,24 @@ public final class SignalHub implements AutoCloseable {
     deletedUsers.put(userId, System.nanoTime() + tokenTtl.toNanos());
     deletedUsers.values().removeIf(until -> until - System.nanoTime() <= 0);
     for (SignalConnection c : connections.keySet()) {
-      if (userId.equals(c.userId)) {
-        c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
-      }
+      c.run(() -> {
+        if (userId.equals(c.userId)) {
+          c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
+        }
+      });
     }
   }
 
   private void keepalive(long intervalMs) {
-    long now = System.nanoTime();
     long limit = 3 * intervalMs * 1_000_000L;
     for (SignalConnection c : connections.keySet()) {
-      if (now - c.lastSeenNanos > limit) {
-        c.close(CloseCodes.KEEPALIVE, "no keepalive");
-      } else if (!c.closed) {
-        c.ws.writePing(Buffer.buffer("k"));
-      }
+      c.run(() -> {
+        if (System.nanoTime() - c.lastSeenNanos > limit) {
+          c.close(CloseCodes.KEEPALIVE, "no keepalive");
+        } else if (!c.closed) {
+          c.ws.writePing(Buffer.buffer("k"));
+        }
+      });
     }
   }
 
@@ -373,7 +380,7 @@ public final class SignalHub implements AutoCloseable {
    */
   @Override
   public void close() {
-    closing = true;
+    closing.set(true);
     vertx.cancelTimer(pingTimer);
     Future<?> handedOver = rooms.handOver();
     for (SignalConnection c : connections.keySet()) {
