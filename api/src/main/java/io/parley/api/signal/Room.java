@@ -49,11 +49,11 @@ final class Room {
   /** The nodes of the REMOTE parties, for the node's heartbeat checks (read from other threads). */
   private final AtomicReference<Map<Role, String>> remoteNodes = new AtomicReference<>(Map.of());
 
-  /** Made on the context it will live on. */
-  Room(Rooms hub, Call call, Context context) {
+  /** A room living on {@code context}, whose event loop thread is {@code thread}. */
+  Room(Rooms hub, Call call, Context context, Thread thread) {
     this.hub = hub;
     this.context = context;
-    this.thread = Thread.currentThread();
+    this.thread = thread;
     this.call = call;
     this.channel = "parley:call:" + call.id();
     this.busHandler = this::onBus;
@@ -69,8 +69,12 @@ final class Room {
     }
   }
 
-  /** Schedules the warnings and the end on this node. On the room's context. */
+  /** Schedules the warnings and the end on this node (the timers fire on the room's context). */
   void startClock() {
+    run(this::scheduleClock);
+  }
+
+  private void scheduleClock() {
     long now = System.currentTimeMillis();
     long endsAt = call.endsAt().toEpochMilli();
     for (Duration w : hub.settings().warnings()) {

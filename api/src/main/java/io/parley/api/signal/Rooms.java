@@ -99,10 +99,10 @@ final class Rooms {
 
   /** Records the party as here and seats its connection in the call's room, held messages first. */
   void join(SignalConnection c, Call call, Role role) {
-    presence.present(call, role).onComplete(known -> {
+    presence.present(call, role).onComplete(known -> c.run(() -> {
       c.joining = false;
       seat(c, call, role, known.succeeded() ? known.result() : Map.of());
-    });
+    }));
   }
 
   /** On the connection's context. */
@@ -121,7 +121,8 @@ final class Rooms {
   private void place(SignalConnection c, Call call, Role role, Map<Role, String> known) {
     Room room = rooms.get(call.id());
     if (room == null) {
-      Room created = new Room(this, call, vertx.getOrCreateContext());
+      // On the joining connection's context: the relay from this party needs no hop to the room.
+      Room created = new Room(this, call, c.context(), c.thread());
       room = rooms.putIfAbsent(call.id(), created);
       if (room == null) {
         room = created;

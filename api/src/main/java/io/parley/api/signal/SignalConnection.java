@@ -77,6 +77,16 @@ final class SignalConnection {
     this.tokens = burst;
   }
 
+  /** The socket's context. */
+  Context context() {
+    return context;
+  }
+
+  /** The event loop thread of {@link #context()}. */
+  Thread thread() {
+    return thread;
+  }
+
   /** Runs {@code task} on this connection's context: at once when already there, else queued in order. */
   void run(Runnable task) {
     if (Thread.currentThread() == thread) {

@@ -262,14 +262,14 @@ public final class SignalHub implements AutoCloseable {
   }
 
   private void auth(SignalConnection c, ClientMessage.Auth a) {
-    jwt.authenticate(new TokenCredentials(a.token())).onComplete(ar -> {
+    jwt.authenticate(new TokenCredentials(a.token())).onComplete(ar -> c.run(() -> {
       if (ar.failed()) {
         c.close(CloseCodes.AUTH_FAILED, "token invalid or expired");
         return;
       }
       JsonObject p = ar.result().principal();
       ready(c, p.getString("sub"), p.getString("role"));
-    });
+    }));
   }
 
   private void join(SignalConnection c, UUID callId, Object ref) {
@@ -288,7 +288,8 @@ public final class SignalHub implements AutoCloseable {
       rooms.maybeRetire(current);
     }
     c.joining = true;
-    store.find(callId).onComplete(ar -> {
+    // Completions may come on a client's context: the connection's state is touched on its own.
+    store.find(callId).onComplete(ar -> c.run(() -> {
       if (ar.failed()) {
         c.joining = false;
         c.error(SignalError.UNAVAILABLE, "calls cannot be looked up right now; try again", ref);
@@ -308,7 +309,7 @@ public final class SignalHub implements AutoCloseable {
         return;
       }
       rooms.join(c, call, role);
-    });
+    }));
   }
 
   /**
