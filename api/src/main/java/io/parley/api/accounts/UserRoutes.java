@@ -126,7 +126,7 @@ public final class UserRoutes {
   private void deleteMe(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
       UUID id = Authenticator.userId(ctx);
-      Future<Void> callsEnded = calls.endAllOf(id, "deleted").recover(t -> {
+      Future<Void> callsEnded = calls.endAllOf(id, io.parley.api.calls.EndReason.DELETED).recover(t -> {
         // Deletion goes ahead: the rows go with the account, and the call clock and credential expiry still hold.
         LOG.warn("user {}: open calls not ended before deletion: {}", id, t.toString());
         return Future.succeededFuture();

@@ -27,6 +27,27 @@ public record Call(UUID id, UUID appointmentId, UUID userId, UUID expertId, Stri
     public String wire() {
       return wire;
     }
+
+    /** The other party's side. */
+    public Role peer() {
+      return this == USER ? EXPERT : USER;
+    }
+
+    /** The role written {@code wire}, or null. */
+    public static Role of(String wire) {
+      for (Role r : values()) {
+        if (r.wire.equals(wire)) {
+          return r;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** This call as ended at {@code at} for {@code reason} (what this node applies when PostgreSQL cannot record it). */
+  public Call withEnd(Instant at, EndReason reason) {
+    return new Call(id, appointmentId, userId, expertId, type, startedAt, endsAt, at, reason.wire(), userConsent,
+        expertConsent, limitSeconds);
   }
 
   /** The caller's role, or empty when the caller is not a party. */

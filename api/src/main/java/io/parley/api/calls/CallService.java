@@ -159,7 +159,7 @@ public final class CallService implements AutoCloseable {
    * Ends the call for both parties (if still open) and returns it; ending an ended call returns it
    * unchanged. {@code by} is the user who ended it, or null for the server.
    */
-  public Future<Call> end(UUID callId, String reason, UUID by) {
+  public Future<Call> end(UUID callId, EndReason reason, UUID by) {
     return store.end(callId, reason, by).compose(ended -> {
       if (ended.isPresent()) {
         announce(ended.get());
@@ -178,11 +178,11 @@ public final class CallService implements AutoCloseable {
 
   /** Ends the call as a party: strangers get NOT_FOUND. */
   public Future<Call> hangUp(UUID callId, UUID caller) {
-    return get(callId, caller, false).compose(c -> c.ended() ? Future.succeededFuture(c) : end(callId, "hangup", caller));
+    return get(callId, caller, false).compose(c -> c.ended() ? Future.succeededFuture(c) : end(callId, EndReason.HANGUP, caller));
   }
 
   /** Ends every open call of {@code party} (e.g. before the account is deleted). */
-  public Future<Void> endAllOf(UUID party, String reason) {
+  public Future<Void> endAllOf(UUID party, EndReason reason) {
     return store.openOf(party).compose(calls -> {
       List<Future<Call>> ends = new ArrayList<>();
       for (Call c : calls) {
@@ -326,7 +326,7 @@ public final class CallService implements AutoCloseable {
     // A call deleted with an account (its end broadcast lost) ends here as deleted.
     store.missingAmong(ids)
         .onSuccess(list -> list.forEach(id -> apply(new Call(id, id, id, id, null, null, null, clock.instant(),
-            "deleted", null, null, 0))))
+            EndReason.DELETED.wire(), null, null, 0))))
         .onFailure(t -> LOG.debug("call reconciliation failed: {}", t.toString()));
   }
 

@@ -113,14 +113,14 @@ public final class CallStore {
    * completed, or cancelled when that is the reason. A time-limit end is dated at the limit even
    * when the node notices late (after a restart).
    */
-  public Future<Optional<Call>> end(UUID callId, String reason, UUID by) {
+  public Future<Optional<Call>> end(UUID callId, EndReason reason, UUID by) {
     return pool.preparedQuery("WITH e AS (UPDATE call_sessions SET ended_at = "
             + "CASE WHEN $2 = 'time_limit' THEN LEAST(now(), ends_at) ELSE now() END, end_reason = $2, ended_by = $3 "
             + "WHERE id = $1 AND ended_at IS NULL RETURNING *), "
             + "u AS (UPDATE appointments SET status = CASE WHEN $2 = 'cancelled' THEN 'cancelled' ELSE 'completed' END, "
             + "updated_at = now() WHERE id = (SELECT appointment_id FROM e) AND status = 'accepted') "
             + "SELECT " + COLUMNS + " FROM e c JOIN appointments a ON a.id = c.appointment_id")
-        .execute(Tuple.of(callId, reason, by))
+        .execute(Tuple.of(callId, reason.wire(), by))
         .map(CallStore::first);
   }
 

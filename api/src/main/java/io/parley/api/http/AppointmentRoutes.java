@@ -132,7 +132,7 @@ final class AppointmentRoutes {
           return Future.succeededFuture(a);
         }
         UUID call = a.callId().orElseThrow();
-        return calls.end(call, "cancelled", caller)
+        return calls.end(call, io.parley.api.calls.EndReason.CANCELLED, caller)
             .recover(t -> {
               // The appointment is cancelled; the call clock still ends the call at its end.
               LOG.warn("appointment {} cancelled but its call {} not ended: {}", id, call, t.toString());

@@ -2,7 +2,13 @@ package io.parley.api.signal;
 
 import io.parley.api.calls.Call;
 import io.parley.api.calls.Call.Role;
+import io.parley.api.signal.PartyPresence.Effect;
+import io.parley.api.signal.PartyPresence.Where;
+import io.parley.api.signal.protocol.ServerMessage;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,44 +16,65 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * This node's view of one call: the parties connected here, where the others are (connected to
- * another node, away within the grace period, or not yet there), and the call's clock. A call whose
+ * This node's view of one call: the parties connected here, where the others are (kept by a
+ * {@link PartyPresence}, whose effects this room carries out), and the call's clock. A call whose
  * parties sit on two nodes has a room on each; the rooms talk over the call's Redis channel.
  *
- * <p>All state is guarded by the room's monitor; sends to connections happen under it, which keeps
- * relayed messages in order. Connections never call back into a room while holding their own lock.
+ * <p>All state lives on one Vert.x context, the one the room was made on: what other event loops
+ * (the peer's socket, the Redis subscriber, timers of the node) do to it hops there first
+ * ({@link #run}). Relayed messages keep their order: they pass through this context in the order
+ * they came, and hop on to the addressee's context in that order.
  */
 final class Room {
 
-  /** Where a party is, as this node knows it. */
-  enum Presence { ABSENT, HERE, REMOTE, AWAY }
+  private static final Logger LOG = LoggerFactory.getLogger(Room.class);
 
   final Call call;
   final String channel;
   final Handler<JsonObject> busHandler;
-  private final SignalHub hub;
+  private final Rooms hub;
+  private final PartyPresence presence;
   private final Map<Role, SignalConnection> local = new EnumMap<>(Role.class);
-  private final Map<Role, Presence> presence = new EnumMap<>(Role.class);
   private final Map<Role, Long> graceTimers = new EnumMap<>(Role.class);
-  /** The node each REMOTE party is connected to, as far as this node knows. */
-  private final Map<Role, String> remoteNode = new EnumMap<>(Role.class);
   private final List<Long> clockTimers = new ArrayList<>();
-  private boolean closed;
+  private final Context context;
+  private final Thread thread;
+  /** The nodes of the REMOTE parties, for the node's heartbeat checks (read from other threads). */
+  private final AtomicReference<Map<Role, String>> remoteNodes = new AtomicReference<>(Map.of());
 
-  Room(SignalHub hub, Call call) {
+  /** A room living on {@code context}, whose event loop thread is {@code thread}. */
+  Room(Rooms hub, Call call, Context context, Thread thread) {
     this.hub = hub;
+    this.context = context;
+    this.thread = thread;
     this.call = call;
     this.channel = "parley:call:" + call.id();
     this.busHandler = this::onBus;
-    for (Role r : Role.values()) {
-      presence.put(r, Presence.ABSENT);
+    this.presence = new PartyPresence(call.id(), call.endsAt(), hub.settings().grace(), hub.nodeId());
+  }
+
+  /** Runs {@code task} on this room's context: at once when already there, else queued in order. */
+  private void run(Runnable task) {
+    if (Thread.currentThread() == thread) {
+      task.run();
+    } else {
+      context.runOnContext(v -> task.run());
     }
   }
 
-  /** Schedules the warnings and the end on this node. */
-  synchronized void startClock() {
+  /** Schedules the warnings and the end on this node (the timers fire on the room's context). */
+  void startClock() {
+    run(this::scheduleClock);
+  }
+
+  private void scheduleClock() {
     long now = System.currentTimeMillis();
     long endsAt = call.endsAt().toEpochMilli();
     for (Duration w : hub.settings().warnings()) {
@@ -62,62 +89,26 @@ final class Room {
     clockTimers.add(hub.vertx().setTimer(Math.max(1, (untilEndNanos + 999_999) / 1_000_000), id -> hub.timeUp(call)));
   }
 
-  synchronized boolean closed() {
-    return closed;
-  }
-
-  synchronized boolean empty() {
-    return local.isEmpty() && graceTimers.isEmpty();
-  }
-
   /**
-   * Seats a connection for its role. {@code known} is the presence of both roles as stored in
-   * Redis before this join. Returns false when the room closed meanwhile (the caller makes a new one).
+   * Seats a connection for its role, then hands it to {@code seated} on the connection's context.
+   * {@code known} is the presence of both roles as stored in Redis before this join. When the room
+   * closed meanwhile the party goes to {@code roomClosed} instead (the caller makes a new room).
    */
-  synchronized boolean attach(SignalConnection c, Role role, Map<Role, String> known) {
-    if (closed) {
-      return false;
-    }
-    SignalConnection previous = local.put(role, c);
-    if (previous != null && previous != c) {
-      previous.room = null;
-      previous.error(SignalError.INVALID, "this party joined the call from another connection", null);
-      previous.close(CloseCodes.REPLACED, "joined from another connection");
-    }
-    Long grace = graceTimers.remove(role);
-    if (grace != null) {
-      hub.vertx().cancelTimer(grace);
-    }
-    boolean resumed = known.get(role) != null || presence.get(role) == Presence.AWAY;
-    presence.put(role, Presence.HERE);
-    remoteNode.remove(role);
-    Role peer = other(role);
-    if (presence.get(peer) == Presence.ABSENT && known.get(peer) != null) {
-      if (SignalHub.AWAY.equals(known.get(peer))) {
-        presence.put(peer, Presence.AWAY);
-      } else {
-        presence.put(peer, Presence.REMOTE);
-        remoteNode.put(peer, known.get(peer));
+  void attach(SignalConnection c, Role role, Map<Role, String> known, Runnable seated, Runnable roomClosed) {
+    run(() -> {
+      if (presence.closed()) {
+        roomClosed.run();
+        return;
       }
-    }
-    c.room = this;
-    c.callRole = role;
-    Instant now = Instant.now();
-    c.send(new JsonObject()
-        .put("type", "joined")
-        .put("call_id", call.id().toString())
-        .put("role", role.wire())
-        .put("peer_present", presence.get(peer) == Presence.HERE || presence.get(peer) == Presence.REMOTE)
-        .put("resumed", resumed)
-        .put("ends_at", call.endsAt().toString())
-        .put("server_time", now.toString())
-        .put("remaining_seconds", Math.max(0, Duration.between(now, call.endsAt()).toSeconds())));
-    SignalConnection peerHere = local.get(peer);
-    if (peerHere != null) {
-      peerHere.send(new JsonObject().put("type", "peer-joined").put("role", role.wire()).put("resumed", resumed));
-    }
-    hub.publish(this, new JsonObject().put("t", "joined").put("role", role.wire()).put("resumed", resumed));
-    return true;
+      SignalConnection previous = local.put(role, c);
+      if (previous != null && previous != c) {
+        previous.replaced();
+      }
+      // Before the joined message: what the party sends after it must find its room.
+      c.seatedIn(this, role);
+      apply(presence.attached(role, known, Instant.now()));
+      c.run(seated);
+    });
   }
 
   /**
@@ -125,269 +116,200 @@ final class Room {
    * {@code asSent}, when not null, is the client's text, exactly one JSON object with the same
    * content as {@code message}: a peer on this node gets it as it was written.
    */
-  synchronized void relay(Role from, JsonObject message, String asSent) {
+  void relay(Role from, JsonObject message, String asSent) {
     relay(from, () -> message, asSent);
   }
 
   /** As above, with the parsed form made only when a path needs it (the local verbatim one does not). */
-  synchronized void relay(Role from, java.util.function.Supplier<JsonObject> parsed, String asSent) {
-    if (closed) {
-      return;
-    }
-    Role to = other(from);
-    Presence where = presence.get(to);
-    SignalConnection here = where == Presence.HERE ? local.get(to) : null;
-    if (here != null && !here.closed && asSent != null) {
-      here.deliverAsSent(from.wire(), asSent, () -> parsed.get().put("from", from.wire()));
-      return;
-    }
-    JsonObject message = parsed.get().put("from", from.wire());
-    switch (where) {
-      case HERE -> {
-        if (here.closed) {
-          hub.hold(call, to, message);
-        } else {
-          here.deliver(message);
-        }
-      }
-      case REMOTE -> hub.publish(this, new JsonObject().put("t", "relay").put("to", to.wire()).put("msg", message));
-      case AWAY, ABSENT -> hub.hold(call, to, message);
-    }
-  }
-
-  /** A connection left (dropped, or sent {@code leave}): the party is away and its grace clock runs. */
-  synchronized void detach(SignalConnection c) {
-    Role role = c.callRole;
-    if (role == null || local.get(role) != c) {
-      return;
-    }
-    local.remove(role);
-    c.room = null;
-    if (closed) {
-      return;
-    }
-    presence.put(role, Presence.AWAY);
-    long graceMs = hub.settings().grace().toMillis();
-    graceTimers.put(role, hub.vertx().setTimer(graceMs, id -> graceOver(role)));
-    notifyLeft(role);
-    hub.markAway(this, role);
-  }
-
-  private void notifyLeft(Role role) {
-    SignalConnection peer = local.get(other(role));
-    if (peer != null) {
-      peer.send(new JsonObject().put("type", "peer-left").put("role", role.wire())
-          .put("grace_seconds", hub.settings().grace().toSeconds()));
-    }
-  }
-
-  private void graceOver(Role role) {
-    synchronized (this) {
-      if (graceTimers.remove(role) == null || closed) {
+  void relay(Role from, Supplier<JsonObject> parsed, String asSent) {
+    run(() -> {
+      if (presence.closed()) {
         return;
       }
-    }
-    hub.graceOver(this, role);
+      Role to = from.peer();
+      Where where = presence.where(to);
+      SignalConnection here = where == Where.HERE ? local.get(to) : null;
+      Consumer<JsonObject> hold = m -> hub.hold(call, to, m);
+      if (here != null && asSent != null) {
+        here.deliverAsSent(from.wire(), asSent, () -> parsed.get().put("from", from.wire()), hold);
+        return;
+      }
+      JsonObject message = parsed.get().put("from", from.wire());
+      switch (where) {
+        case HERE -> here.deliver(message, hold);
+        case REMOTE -> hub.publish(this, new RoomBusMessage.Relay(to, message, null));
+        case AWAY, ABSENT -> hold.accept(message);
+      }
+    });
+  }
+
+  /** A connection left (ended, or sent {@code leave}): the party is away and its grace clock runs. */
+  void detach(SignalConnection c) {
+    run(() -> {
+      for (Map.Entry<Role, SignalConnection> e : local.entrySet()) {
+        if (e.getValue() == c) {
+          Role role = e.getKey();
+          local.remove(role);
+          apply(presence.detached(role));
+          return;
+        }
+      }
+    });
   }
 
   /** Messages from this call's other rooms (other nodes). */
-  private void onBus(JsonObject m) {
-    if (hub.nodeId().equals(m.getString("node"))) {
+  private void onBus(JsonObject published) {
+    RoomBusMessage m = RoomBusMessage.decode(published);
+    if (m == null) {
+      LOG.debug("call {}: bus message not understood, ignored: {}", call.id(), published.getValue("t"));
       return;
     }
-    Role role = Role.valueOf(m.getString("role", m.getString("to", "user")).toUpperCase(java.util.Locale.ROOT));
-    synchronized (this) {
-      if (closed) {
+    if (hub.nodeId().equals(m.node())) {
+      return;
+    }
+    run(() -> {
+      if (presence.closed()) {
         return;
       }
-      switch (m.getString("t", "")) {
-        case "joined" -> {
-          SignalConnection mine = local.remove(role);
-          if (mine != null) {
-            mine.room = null;
-            mine.error(SignalError.INVALID, "this party joined the call from another connection", null);
-            mine.close(CloseCodes.REPLACED, "joined from another connection");
+      switch (m) {
+        case RoomBusMessage.Joined j -> apply(presence.remoteJoined(j.role(), j.node(), j.resumed()));
+        case RoomBusMessage.Left l -> apply(presence.remoteLeft(l.role()));
+        case RoomBusMessage.Drain d -> {
+          SignalConnection to = local.get(d.to());
+          if (to != null) {
+            hub.redrain(call, d.to(), to);
           }
-          Long grace = graceTimers.remove(role);
-          if (grace != null) {
-            hub.vertx().cancelTimer(grace);
-          }
-          presence.put(role, Presence.REMOTE);
-          String node = m.getString("node");
-          if (node != null) {
-            remoteNode.put(role, node);
+        }
+        case RoomBusMessage.Relay r -> {
+          SignalConnection to = local.get(r.to());
+          if (to != null) {
+            to.deliver(r.message(), held -> hub.hold(call, r.to(), held));
           } else {
-            remoteNode.remove(role);
-          }
-          SignalConnection peer = local.get(other(role));
-          if (peer != null) {
-            peer.send(new JsonObject().put("type", "peer-joined").put("role", role.wire())
-                .put("resumed", m.getBoolean("resumed", false)));
+            hub.hold(call, r.to(), r.message());
           }
         }
-        case "left" -> {
-          if (presence.get(role) == Presence.REMOTE) {
-            remoteAway(role);
-          }
-        }
-        case "drain" -> {
-          SignalConnection to = local.get(role);
-          if (to != null && !to.closed) {
-            hub.redrain(call, role, to);
-          }
-        }
-        case "relay" -> {
-          JsonObject msg = m.getJsonObject("msg");
-          SignalConnection to = local.get(role);
-          if (to != null && !to.closed) {
-            to.deliver(msg);
-          } else {
-            hub.hold(call, role, msg);
-          }
-        }
-        default -> { }
       }
-    }
-    hub.maybeRetire(this);
+      retireIfEmpty();
+    });
   }
 
-  /**
-   * A REMOTE party is away: tell the peer here and keep a grace clock on this node too (the node
-   * the party left may be going away itself; graceOver checks Redis first, so two clocks end the
-   * call once).
-   */
-  private void remoteAway(Role role) {
-    presence.put(role, Presence.AWAY);
-    remoteNode.remove(role);
-    notifyLeft(role);
-    if (!graceTimers.containsKey(role)) {
-      graceTimers.put(role, hub.vertx().setTimer(hub.settings().grace().toMillis(), id -> graceOver(role)));
-    }
-  }
-
-  /** The nodes this room's REMOTE parties are connected to. */
-  synchronized Map<Role, String> remoteNodes() {
-    return new EnumMap<>(remoteNode);
+  /** The nodes this room's REMOTE parties are connected to. From any thread. */
+  Map<Role, String> remoteNodes() {
+    return remoteNodes.get();
   }
 
   /** {@code node} stopped its heartbeat: the parties it held are away (as if it had said "left"). */
-  synchronized void remoteNodeGone(String node) {
-    if (closed) {
-      return;
-    }
-    for (Role r : Role.values()) {
-      if (presence.get(r) == Presence.REMOTE && node.equals(remoteNode.get(r))) {
-        remoteAway(r);
-      }
-    }
+  void remoteNodeGone(String node) {
+    run(() -> {
+      apply(presence.nodeGone(node));
+      retireIfEmpty();
+    });
   }
 
-  /**
-   * Where Redis places the parties not connected here, re-read after the bus lost messages: a party
-   * it calls away is away here too; one it places on another node is there (see {@link #remoteBack}).
-   */
-  synchronized void resync(Map<Role, String> stored) {
-    if (closed) {
-      return;
-    }
-    for (Role r : Role.values()) {
-      String where = stored.get(r);
-      if (where == null || local.containsKey(r) || where.equals(hub.nodeId())) {
-        continue;
-      }
-      if (SignalHub.AWAY.equals(where)) {
-        if (presence.get(r) == Presence.REMOTE) {
-          remoteAway(r);
-        }
-      } else if (presence.get(r) == Presence.REMOTE) {
-        remoteNode.put(r, where);
-      } else {
-        remoteBack(r, where);
-      }
-    }
+  /** Where Redis places the parties, re-read after the bus lost messages. */
+  void resync(Map<Role, String> stored) {
+    run(() -> {
+      apply(presence.resync(stored));
+      retireIfEmpty();
+    });
   }
 
-  /**
-   * A party this node took for away (or had not seen) is on {@code node} after all: its "joined"
-   * was lost, or its grace ran out while Redis placed it on a live node (its heartbeat was only
-   * late). It is REMOTE, its grace clock here stops, and the peer here hears it is back.
-   */
-  synchronized void remoteBack(Role role, String node) {
-    Presence was = presence.get(role);
-    if (closed || was == Presence.HERE || was == Presence.REMOTE || local.containsKey(role)) {
-      return;
-    }
-    Long grace = graceTimers.remove(role);
-    if (grace != null) {
-      hub.vertx().cancelTimer(grace);
-    }
-    presence.put(role, Presence.REMOTE);
-    remoteNode.put(role, node);
-    SignalConnection peer = local.get(other(role));
-    if (peer != null) {
-      peer.send(new JsonObject().put("type", "peer-joined").put("role", role.wire())
-          .put("resumed", was == Presence.AWAY));
-    }
-    // What this node held for the party meanwhile went to its outbox after its node drained it at
-    // the join: that node drains it again (live messages published after this wait behind it).
-    hub.publish(this, new JsonObject().put("t", "drain").put("to", role.wire()));
-  }
-
-  private synchronized void warn(long seconds) {
-    JsonObject w = new JsonObject().put("type", "call-warning").put("remaining_seconds", seconds)
-        .put("ends_at", call.endsAt().toString());
-    for (SignalConnection c : local.values()) {
-      c.send(w.copy());
-    }
+  /** A party this node took for away (or had not seen) is on {@code node} after all. */
+  void remoteBack(Role role, String node) {
+    run(() -> {
+      apply(presence.remoteBack(role, node));
+      retireIfEmpty();
+    });
   }
 
   /** The call ended: tell the parties here, close their sockets, stop the clock. Idempotent. */
   void end(Call ended) {
-    List<SignalConnection> parties;
-    synchronized (this) {
-      if (closed) {
+    run(() -> {
+      if (presence.closed()) {
         return;
       }
-      closed = true;
+      apply(presence.ended());
       clockTimers.forEach(hub.vertx()::cancelTimer);
-      graceTimers.values().forEach(hub.vertx()::cancelTimer);
-      graceTimers.clear();
-      parties = new ArrayList<>(local.values());
+      ServerMessage.CallEnded msg = new ServerMessage.CallEnded(ended.id(), ended.endReason(), ended.endedAt(),
+          ended.durationSeconds());
+      local.values().forEach(c -> c.callEnded(msg));
       local.clear();
+    });
+  }
+
+  /**
+   * This node shuts down: each party here is away (its peer's node holds messages and keeps the
+   * grace clock). Completes when Redis has them all, or could not take them.
+   */
+  Future<?> handOver() {
+    Promise<Void> done = Promise.promise();
+    run(() -> {
+      List<Future<?>> away = new ArrayList<>();
+      for (Role role : List.copyOf(local.keySet())) {
+        local.remove(role);
+        apply(presence.detached(role));
+        away.add(hub.markAway(call, role));
+      }
+      Future.join(away).onComplete(ar -> done.complete());
+    });
+    return done.future();
+  }
+
+  /** Retires the room when it is empty, without ending the call (its parties are all elsewhere or gone). */
+  void retireIfEmpty() {
+    run(() -> {
+      if (presence.retireIfEmpty()) {
+        clockTimers.forEach(hub.vertx()::cancelTimer);
+        hub.retired(this);
+      }
+    });
+  }
+
+  private void warn(long seconds) {
+    for (SignalConnection c : local.values()) {
+      c.send(new ServerMessage.CallWarning(seconds, call.endsAt()));
     }
-    JsonObject msg = new JsonObject()
-        .put("type", "call-ended")
-        .put("call_id", ended.id().toString())
-        .put("reason", ended.endReason())
-        .put("ended_at", ended.endedAt() == null ? null : ended.endedAt().toString())
-        .put("duration_seconds", ended.durationSeconds());
-    for (SignalConnection c : parties) {
-      c.room = null;
-      c.send(msg.copy());
-      c.close(CloseCodes.NORMAL, "call ended");
+  }
+
+  private void graceTimerFired(Role role) {
+    graceTimers.remove(role);
+    apply(presence.graceOver(role));
+  }
+
+  /** Carries out what the presence machine decided, in order. On the room's context. */
+  private void apply(List<Effect> effects) {
+    for (Effect e : effects) {
+      switch (e) {
+        case Effect.Send s -> {
+          SignalConnection to = local.get(s.to());
+          if (to != null) {
+            to.send(s.message());
+          }
+        }
+        case Effect.Publish p -> hub.publish(this, p.message());
+        case Effect.StoreAway a -> hub.storeAway(this, a.role());
+        case Effect.StartGrace g -> {
+          Long previous = graceTimers.put(g.role(),
+              hub.vertx().setTimer(hub.settings().grace().toMillis(), id -> graceTimerFired(g.role())));
+          if (previous != null) {
+            hub.vertx().cancelTimer(previous);
+          }
+        }
+        case Effect.CancelGrace g -> {
+          Long timer = graceTimers.remove(g.role());
+          if (timer != null) {
+            hub.vertx().cancelTimer(timer);
+          }
+        }
+        case Effect.CheckGrace g -> hub.graceOver(this, g.role());
+        case Effect.CloseReplaced r -> {
+          SignalConnection mine = local.remove(r.role());
+          if (mine != null) {
+            mine.replaced();
+          }
+        }
+      }
     }
-  }
-
-  /** Parties connected here, for a shutdown that hands them over to the grace clock. */
-  synchronized List<SignalConnection> parties() {
-    return new ArrayList<>(local.values());
-  }
-
-  /** Retires an empty room without ending the call (its parties are all elsewhere or gone). */
-  synchronized boolean retireIfEmpty() {
-    if (closed || !local.isEmpty() || !graceTimers.isEmpty()) {
-      return false;
-    }
-    closed = true;
-    clockTimers.forEach(hub.vertx()::cancelTimer);
-    return true;
-  }
-
-  synchronized int localParties() {
-    return local.size();
-  }
-
-  static Role other(Role r) {
-    return r == Role.USER ? Role.EXPERT : Role.USER;
+    remoteNodes.set(Map.copyOf(presence.remoteNodes()));
   }
 }

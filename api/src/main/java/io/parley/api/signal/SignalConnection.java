@@ -1,32 +1,55 @@
 package io.parley.api.signal;
 
 import io.parley.api.calls.Call;
+import io.parley.api.signal.protocol.ServerMessage;
+import io.parley.api.signal.protocol.SignalCodec;
+import io.parley.api.signal.protocol.SignalError;
+import io.vertx.core.Context;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One signalling WebSocket: who is on it, its rate budget, its strikes, the room it joined. Server
- * messages get consecutive {@code seq} numbers; sending is synchronised so that numbering and write
- * order agree when rooms relay to it from other event loops.
+ * One signalling WebSocket: who is on it, its rate budget, its strikes, the room it joined. Its
+ * state lives on the socket's own context: what other contexts do to it (a room relaying, the
+ * keepalive sweep) hops there first ({@link #run}), so server messages get consecutive {@code seq}
+ * numbers in the order they are written without any lock.
  */
 final class SignalConnection {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SignalConnection.class);
 
   /** Rejected messages within {@link #STRIKE_WINDOW_NANOS} that close the connection (1008). */
   static final int MAX_STRIKES = 20;
   static final long STRIKE_WINDOW_NANOS = 10_000_000_000L;
+  /**
+   * Bytes queued for a client that does not read before it is closed (1008): a party that stops
+   * reading must not make the server buffer its peer's messages without bound.
+   */
+  static final int MAX_QUEUED_BYTES = 1024 * 1024;
 
   final ServerWebSocket ws;
-  final long openedAt = System.nanoTime();
-  volatile UUID userId;
-  volatile String userRole;
-  volatile Room room;
-  volatile Call.Role callRole;
-  volatile long lastSeenNanos = System.nanoTime();
-  volatile boolean closed;
+  private final Context context;
+  /** The event loop thread of {@link #context}: code running on it may touch this connection's state. */
+  private final Thread thread;
+  private final Consumer<SignalConnection> onEnded;
+  private boolean ended;
+  UUID userId;
+  String userRole;
+  /** The room this connection is seated in, as this connection knows it. */
+  Room room;
+  Call.Role callRole;
+  long lastSeenNanos = System.nanoTime();
+  boolean closed;
   long authTimer = -1;
   /** A join is being looked up; a second one is refused meanwhile. */
-  volatile boolean joining;
+  boolean joining;
   private long seq;
   // Token bucket (messages), refilled at rate per second up to burst.
   private final double rate;
@@ -35,19 +58,49 @@ final class SignalConnection {
   private long refilledAt = System.nanoTime();
   private final long[] strikes = new long[MAX_STRIKES];
   private int strikeCount;
+  /** Relayed messages that arrive while held messages are being fetched, sent after them. */
+  private List<JsonObject> afterDrain;
+  private int drains;
 
-  SignalConnection(ServerWebSocket ws, int messagesPerSecond) {
+  /**
+   * Made on the socket's context. {@code onEnded} runs once, there, however the socket ends:
+   * closed by the client, dropped, or closed by the server (which does not wait for a client that
+   * may never answer).
+   */
+  SignalConnection(ServerWebSocket ws, Context context, int messagesPerSecond, Consumer<SignalConnection> onEnded) {
     this.ws = ws;
+    this.context = context;
+    this.thread = Thread.currentThread();
+    this.onEnded = onEnded;
     this.rate = messagesPerSecond;
     this.burst = 2.0 * messagesPerSecond;
     this.tokens = burst;
+  }
+
+  /** The socket's context. */
+  Context context() {
+    return context;
+  }
+
+  /** The event loop thread of {@link #context()}. */
+  Thread thread() {
+    return thread;
+  }
+
+  /** Runs {@code task} on this connection's context: at once when already there, else queued in order. */
+  void run(Runnable task) {
+    if (Thread.currentThread() == thread) {
+      task.run();
+    } else {
+      context.runOnContext(v -> task.run());
+    }
   }
 
   boolean authenticated() {
     return userId != null;
   }
 
-  /** Takes one message from the rate budget; false when over the limit. Called on the socket's loop. */
+  /** Takes one message from the rate budget; false when over the limit. */
   boolean admit() {
     long now = System.nanoTime();
     tokens = Math.min(burst, tokens + (now - refilledAt) * rate / 1e9);
@@ -71,100 +124,168 @@ final class SignalConnection {
     return now - oldest < STRIKE_WINDOW_NANOS;
   }
 
-  /**
-   * Bytes queued for a client that does not read before it is closed (1008): a party that stops
-   * reading must not make the server buffer its peer's messages without bound.
-   */
-  static final int MAX_QUEUED_BYTES = 1024 * 1024;
-
-  /** Relayed messages that arrive while held messages are being fetched, sent after them. */
-  private java.util.List<JsonObject> afterDrain;
-  private int drains;
-
-  /** Sends a server message with the next sequence number; dropped when closed. */
-  synchronized void send(JsonObject message) {
-    if (closed) {
-      return;
-    }
-    if (ws.writeQueueFull()) {
-      closed = true;
-      ws.close(CloseCodes.POLICY, "not reading");
-      return;
-    }
-    message.put("seq", ++seq);
-    ws.writeTextMessage(message.encode());
+  /** Sends a server message with the next sequence number; dropped when closed. From any context. */
+  void send(ServerMessage message) {
+    run(() -> write(SignalCodec.encode(message)));
   }
 
-  /** Sends a message relayed from the peer; queued behind held messages while they are fetched. */
-  synchronized void deliver(JsonObject message) {
-    if (afterDrain != null) {
-      afterDrain.add(message);
-    } else {
-      send(message);
-    }
+  /** Sends a message that was held for this party (already encoded). From any context. */
+  void sendHeld(JsonObject message) {
+    run(() -> write(message));
+  }
+
+  void error(SignalError code, String message, Object ref) {
+    send(new ServerMessage.Error(code, message, ref));
+  }
+
+  /** Seats this connection in {@code room} as {@code role}. From any context. */
+  void seatedIn(Room room, Call.Role role) {
+    run(() -> {
+      this.room = room;
+      this.callRole = role;
+    });
+  }
+
+  /** The same party joined from another connection: this one leaves its room and closes. From any context. */
+  void replaced() {
+    run(() -> {
+      room = null;
+      error(SignalError.INVALID, "this party joined the call from another connection", null);
+      close(CloseCodes.REPLACED, "joined from another connection");
+    });
+  }
+
+  /** The call ended: this connection hears it and closes. From any context. */
+  void callEnded(ServerMessage.CallEnded message) {
+    run(() -> {
+      room = null;
+      write(SignalCodec.encode(message));
+      close(CloseCodes.NORMAL, "call ended");
+    });
+  }
+
+  /**
+   * Sends a message relayed from the peer, queued behind held messages while they are fetched; one
+   * that finds this connection closed goes to {@code ifClosed}. From any context.
+   */
+  void deliver(JsonObject message, Consumer<JsonObject> ifClosed) {
+    run(() -> {
+      if (afterDrain != null) {
+        afterDrain.add(message);
+      } else if (closed) {
+        ifClosed.accept(message);
+      } else {
+        write(message);
+      }
+    });
   }
 
   /**
    * Sends a client's own text (one JSON object) to this party with {@code seq} and {@code from}
-   * put in front of its fields; {@code parsed} stands in for it while held messages go first.
+   * put in front of its fields; {@code parsed} stands in for it while held messages go first, or
+   * for {@code ifClosed}. From any context.
    */
-  synchronized void deliverAsSent(String from, String text, java.util.function.Supplier<JsonObject> parsed) {
-    if (afterDrain != null) {
-      afterDrain.add(parsed.get());
-      return;
-    }
-    if (closed) {
-      return;
-    }
-    if (ws.writeQueueFull()) {
-      closed = true;
-      ws.close(CloseCodes.POLICY, "not reading");
-      return;
-    }
-    int brace = text.indexOf('{');
-    // One copy of the client's text (no substring first).
-    StringBuilder out = new StringBuilder(text.length() + from.length() + 32)
-        .append("{\"seq\":").append(++seq).append(",\"from\":\"").append(from).append("\",")
-        .append(text, brace + 1, text.length());
-    ws.writeTextMessage(out.toString());
+  void deliverAsSent(String from, String text, Supplier<JsonObject> parsed, Consumer<JsonObject> ifClosed) {
+    run(() -> {
+      if (afterDrain != null) {
+        afterDrain.add(parsed.get());
+        return;
+      }
+      if (closed) {
+        ifClosed.accept(parsed.get());
+        return;
+      }
+      if (!writable()) {
+        return;
+      }
+      int brace = text.indexOf('{');
+      // One copy of the client's text (no substring first).
+      StringBuilder out = new StringBuilder(text.length() + from.length() + 32)
+          .append("{\"seq\":").append(++seq).append(",\"from\":\"").append(from).append("\",")
+          .append(text, brace + 1, text.length());
+      ws.writeTextMessage(out.toString());
+    });
   }
 
   /**
    * Relayed messages wait from now until {@link #drained}. Drains may overlap (a join's and one a
    * peer's node asked for): live messages wait until the last has ended.
    */
-  synchronized void draining() {
+  void draining() {
     if (drains++ == 0) {
-      afterDrain = new java.util.ArrayList<>();
+      afterDrain = new ArrayList<>();
     }
   }
 
   /** Held messages were sent: once no drain runs, the relayed ones that waited follow, in order. */
-  synchronized void drained() {
+  void drained() {
     if (drains == 0 || --drains > 0) {
       return;
     }
-    java.util.List<JsonObject> waiting = afterDrain;
+    List<JsonObject> waiting = afterDrain;
     afterDrain = null;
     if (waiting != null) {
-      waiting.forEach(this::send);
+      waiting.forEach(this::write);
     }
   }
 
-  void error(SignalError code, String message, Object ref) {
-    JsonObject m = new JsonObject().put("type", "error").put("code", code.wire()).put("message", message);
-    if (ref != null) {
-      m.put("ref", ref);
-    }
-    send(m);
+  /** Closes once with a code and reason. From any context. */
+  void close(short code, String reason) {
+    run(() -> {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      ws.close(code, reason);
+      // The connection has ended for signalling: a client that does not read may never answer the close.
+      ended();
+    });
   }
 
-  /** Closes once with a code and reason. */
-  synchronized void close(short code, String reason) {
-    if (closed) {
+  /**
+   * The socket ended (its close handler ran, or the server closed it): {@code onEnded} runs once,
+   * after what is running now.
+   */
+  void ended() {
+    closed = true;
+    context.runOnContext(v -> {
+      if (!ended) {
+        ended = true;
+        onEnded.accept(this);
+      }
+    });
+  }
+
+  /** Writes with the next sequence number; dropped when closed. */
+  private void write(JsonObject message) {
+    if (!writable()) {
       return;
     }
-    closed = true;
-    ws.close(code, reason);
+    message.put("seq", ++seq);
+    ws.writeTextMessage(message.encode());
+  }
+
+  /**
+   * Whether a message may be written now. A client that does not read is closed here; a socket
+   * that is already closing (a close frame came in, or it dropped) while its close handler has not
+   * run yet ends here as well, instead of throwing into the sender.
+   */
+  private boolean writable() {
+    if (closed) {
+      return false;
+    }
+    boolean full;
+    try {
+      full = ws.writeQueueFull();
+    } catch (IllegalStateException closing) {
+      LOG.debug("signal socket closed under a send: {}", closing.getMessage());
+      ended();
+      return false;
+    }
+    if (full) {
+      close(CloseCodes.POLICY, "not reading");
+      return false;
+    }
+    return true;
   }
 }

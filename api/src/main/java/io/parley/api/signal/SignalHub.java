@@ -7,26 +7,31 @@ import io.parley.api.calls.Call;
 import io.parley.api.calls.Call.Role;
 import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
+import io.parley.api.calls.EndReason;
 import io.parley.api.cluster.ClusterBus;
+import io.parley.api.signal.protocol.ClientMessage;
+import io.parley.api.signal.protocol.ServerMessage;
+import io.parley.api.signal.protocol.SignalCodec;
+import io.parley.api.signal.protocol.SignalError;
+import io.parley.api.signal.protocol.SignalProtocolException;
 import io.parley.core.config.ParleyConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.redis.client.RedisAPI;
-import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,17 +40,14 @@ import org.slf4j.LoggerFactory;
  * Connections authenticate with a bearer header or a first {@code auth} message, join the room of a
  * call they are a party of, and have their offer/answer/candidate messages relayed to the peer —
  * on this node directly, on another node through the call's Redis channel, to a party that is away
- * through a bounded outbox in Redis that its resumed join drains.
+ * through a bounded outbox in Redis that its resumed join drains. This class is the connections'
+ * side (handshake, messages, keepalive); {@link Rooms} keeps the calls' rooms.
  */
 public final class SignalHub implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(SignalHub.class);
   /** The endpoint path. */
   public static final String PATH = "/api/v1/signal";
-  /** Presence value of a party whose connection dropped. */
-  static final String AWAY = "away";
-  /** Messages held for an away party. */
-  static final int OUTBOX_MAX = 256;
   /**
    * Hard cap of a WebSocket message on this server (signalling and realtime share the HTTP server):
    * larger ones close the connection with 1009. High enough that the realtime endpoint can answer an
@@ -53,65 +55,22 @@ public final class SignalHub implements AutoCloseable {
    * PARLEY_SIGNAL_MAX_MESSAGE_BYTES.
    */
   public static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
-  /** Largest accepted client {@code id}. */
-  static final int MAX_ID_CHARS = 64;
-  /** JSON objects only, nothing after them: what is forwarded verbatim must be exactly one object. */
-  private static final com.fasterxml.jackson.databind.ObjectReader STRICT = io.vertx.core.json.jackson.DatabindCodec
-      .mapper().readerFor(java.util.Map.class)
-      .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-  /** Keys a relayed message may carry, by type; a message with only these is forwarded as sent. */
-  private static final Map<String, Set<String>> VERBATIM = Map.of(
-      "offer", Set.of("type", "sdp"),
-      "answer", Set.of("type", "sdp"),
-      "candidate", Set.of("type", "candidate"),
-      "renegotiate", Set.of("type", "reason"));
-  private static final String DRAIN_SCRIPT = """
-      local v = redis.call('LRANGE', KEYS[1], 0, -1)
-      redis.call('DEL', KEYS[1])
-      return v
-      """;
-
   private final Vertx vertx;
   private final ParleyConfig.Calls settings;
   private final JWTAuth jwt;
   private final CallService calls;
   private final CallStore store;
-  private final ClusterBus bus;
-  private final RedisAPI redis;
-  private final Map<UUID, Room> rooms = new ConcurrentHashMap<>();
+  private final Rooms rooms;
   private final Map<SignalConnection, Boolean> connections = new ConcurrentHashMap<>();
-  private final Map<String, Future<?>> outboxChains = new ConcurrentHashMap<>();
-  /** Calls ended recently, so that a join racing the end cannot open a room for an ended call. */
-  private final Map<UUID, Call> recentlyEnded = new ConcurrentHashMap<>();
   /** Deleted accounts, refused until their access tokens have expired (System.nanoTime deadline). */
   private final Map<UUID, Long> deletedUsers = new ConcurrentHashMap<>();
-  private final java.time.Duration tokenTtl;
-  /** Redis round trips of signalling give up after this; joins then proceed without presence. */
-  static final long REDIS_TIMEOUT_MS = 2_000;
-  static final int GRACE_RETRIES = 5;
-  static final long GRACE_RETRY_MS = 2_000;
-  static final long RECENTLY_ENDED_MILLIS = 60_000;
+  private final Duration tokenTtl;
   private final Counter relayed;
   private final Counter rejected;
-  private final Counter nodesLost;
   private final long pingTimer;
-  private final long heartbeatTimer;
-  /** Nodes holding a party of a room here whose heartbeat was missing, and how many checks in a row. */
-  private final Map<String, Integer> missedHeartbeats = new ConcurrentHashMap<>();
-  private volatile boolean closing;
-  /** How often each node renews its heartbeat key and checks those of the nodes its rooms' peers sit on. */
-  static final long HEARTBEAT_MILLIS = 5_000;
-  /** A node's heartbeat key lives this long; a node missing it on two checks in a row is taken for dead. */
-  static final long HEARTBEAT_TTL_MILLIS = 3 * HEARTBEAT_MILLIS;
-  static final int HEARTBEATS_MISSED_FOR_DEAD = 2;
-  /**
-   * How long a node's "I keep a heartbeat" mark lives after its last renewal. Only nodes with the
-   * mark can be taken for dead: a node of an older version, during a rolling upgrade, has neither
-   * key and keeps the old behaviour instead of having its calls ended.
-   */
-  static final long HEARTBEAT_MARK_SECONDS = 24 * 3600;
+  private final AtomicBoolean closing = new AtomicBoolean();
 
-  public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, java.time.Duration tokenTtl, CallService calls,
+  public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, Duration tokenTtl, CallService calls,
                    CallStore store, ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
     this.vertx = vertx;
     this.tokenTtl = tokenTtl;
@@ -119,46 +78,26 @@ public final class SignalHub implements AutoCloseable {
     this.jwt = jwt;
     this.calls = calls;
     this.store = store;
-    this.bus = bus;
-    this.redis = redis;
+    this.rooms = new Rooms(vertx, settings, calls, bus, new RedisSignalStores.Presence(redis, bus.nodeId()),
+        new RedisSignalStores.Outboxes(redis), new RedisSignalStores.Liveness(redis, bus.nodeId()), metrics);
     this.relayed = Counter.builder("parley.signal.relayed").description("Signalling messages relayed to a peer")
         .register(metrics);
     this.rejected = Counter.builder("parley.signal.rejected")
         .description("Signalling messages answered with an error").register(metrics);
-    this.nodesLost = Counter.builder("parley.signal.peer.nodes.lost")
-        .description("Nodes taken for dead by their missing heartbeat while holding a party of a call here")
-        .register(metrics);
     Gauge.builder("parley.signal.connections", connections, Map::size)
         .description("Open signalling WebSockets on this node").register(metrics);
-    Gauge.builder("parley.signal.rooms", rooms, Map::size)
-        .description("Calls with a party connected to this node").register(metrics);
-    calls.onEnded(this::callEnded);
     calls.onUserDeleted(this::userDeleted);
-    calls.trackLocal(() -> Set.copyOf(rooms.keySet()));
     long interval = settings.pingInterval().toMillis();
     pingTimer = vertx.setPeriodic(interval, id -> keepalive(interval));
-    bus.onConnected(this::resyncPresence);
-    beat();
-    heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> {
-      beat();
-      checkPeerNodes();
-    });
-  }
-
-  Vertx vertx() {
-    return vertx;
-  }
-
-  ParleyConfig.Calls settings() {
-    return settings;
-  }
-
-  String nodeId() {
-    return bus.nodeId();
   }
 
   public int connectionCount() {
     return connections.size();
+  }
+
+  /** Calls with a room on this node. */
+  int roomCount() {
+    return rooms.count();
   }
 
   // --- handshake and connection --------------------------------------------------------------
@@ -173,7 +112,7 @@ public final class SignalHub implements AutoCloseable {
       h.reject(400);
       return;
     }
-    if (closing) {
+    if (closing.get()) {
       h.reject(503);
       return;
     }
@@ -197,14 +136,22 @@ public final class SignalHub implements AutoCloseable {
   }
 
   private void open(ServerWebSocket ws, String subject, String role) {
-    SignalConnection c = new SignalConnection(ws, settings.messagesPerSecond());
-    ws.setWriteQueueMaxSize(SignalConnection.MAX_QUEUED_BYTES);
+    SignalConnection c = new SignalConnection(ws, vertx.getOrCreateContext(), settings.messagesPerSecond(),
+        this::onEnded);
     connections.put(c, Boolean.TRUE);
-    ws.textMessageHandler(text -> onText(c, text));
-    ws.binaryMessageHandler(b -> reject(c, SignalError.INVALID, "binary frames are not used by signalling", null));
-    ws.pongHandler(b -> c.lastSeenNanos = System.nanoTime());
-    ws.exceptionHandler(t -> LOG.debug("signal socket error: {}", t.toString()));
-    ws.closeHandler(v -> onClose(c));
+    try {
+      ws.setWriteQueueMaxSize(SignalConnection.MAX_QUEUED_BYTES);
+      ws.textMessageHandler(text -> onText(c, text));
+      ws.binaryMessageHandler(b -> reject(c, SignalError.INVALID, "binary frames are not used by signalling", null));
+      ws.pongHandler(b -> c.lastSeenNanos = System.nanoTime());
+      ws.exceptionHandler(t -> LOG.debug("signal socket error: {}", t.toString()));
+      ws.closeHandler(v -> c.ended());
+    } catch (IllegalStateException closed) {
+      // The client went away during the upgrade (a bearer check is asynchronous).
+      LOG.debug("signal socket closed before it was set up: {}", closed.getMessage());
+      c.ended();
+      return;
+    }
     if (subject != null) {
       ready(c, subject, role);
     } else {
@@ -232,19 +179,20 @@ public final class SignalHub implements AutoCloseable {
     if (c.authTimer >= 0) {
       vertx.cancelTimer(c.authTimer);
     }
-    c.send(new JsonObject().put("type", "ready").put("user_id", subject).put("role", role));
+    c.send(new ServerMessage.Ready(subject, role));
   }
 
-  private void onClose(SignalConnection c) {
-    c.closed = true;
+  /** However a connection ended: its party, if in a call, is away from now on. */
+  private void onEnded(SignalConnection c) {
     connections.remove(c);
     if (c.authTimer >= 0) {
       vertx.cancelTimer(c.authTimer);
     }
     Room room = c.room;
-    if (room != null && !closing) {
+    c.room = null;
+    if (room != null && !closing.get()) {
       room.detach(c);
-      maybeRetire(room);
+      rooms.maybeRetire(room);
     }
   }
 
@@ -264,56 +212,44 @@ public final class SignalHub implements AutoCloseable {
     // Hot path: an offer/answer/candidate/renegotiate with exactly the documented fields goes to the
     // peer as written, recognised in one streaming pass (no objects, no SDP copy).
     Room room = c.room;
-    if (room != null && c.authenticated()) {
-      String fast = FastRelay.scan(text);
-      if (fast != null) {
-        relayed.increment();
-        room.relay(c.callRole, () -> {
-          JsonObject m = new JsonObject(text);
-          m.remove("id");
-          return m;
-        }, text);
+    if (room != null && c.authenticated() && SignalCodec.verbatim(text) != null) {
+      relayed.increment();
+      room.relay(c.callRole, () -> SignalCodec.parseVerbatim(text), text);
+      return;
+    }
+    SignalCodec.Envelope e;
+    try {
+      e = SignalCodec.envelope(text);
+      if (!c.authenticated()) {
+        if (e.kind() != ClientMessage.Type.AUTH) {
+          reject(c, SignalError.UNAUTHENTICATED, "send {\"type\":\"auth\",\"token\":...} first", e.id());
+          return;
+        }
+        auth(c, (ClientMessage.Auth) SignalCodec.decode(e));
         return;
       }
-    }
-    JsonObject m;
-    try {
-      java.util.Map<String, Object> map = STRICT.readValue(text);
-      if (map == null) {
-        throw new IllegalArgumentException("null");
+      if (e.kind() != null && e.kind().toPeer() && c.room == null) {
+        reject(c, SignalError.NOT_JOINED, "join a call first", e.id());
+        return;
       }
-      m = new JsonObject(map);
-    } catch (java.io.IOException | RuntimeException e) {
-      reject(c, SignalError.BAD_JSON, "not a JSON object", null);
-      return;
+      dispatch(c, SignalCodec.decode(e), e);
+    } catch (SignalProtocolException refused) {
+      reject(c, refused.code(), refused.getMessage(), refused.ref());
     }
-    Object ref = m.getValue("id");
-    if (ref != null && !(ref instanceof String s && s.length() <= MAX_ID_CHARS) && !(ref instanceof Number)) {
-      reject(c, SignalError.INVALID, "id must be a string of at most " + MAX_ID_CHARS + " characters or a number", null);
-      return;
-    }
-    if (!(m.getValue("type") instanceof String type)) {
-      reject(c, SignalError.INVALID, "type is required and must be a string", ref);
-      return;
-    }
-    if (!c.authenticated()) {
-      if (type.equals("auth")) {
-        auth(c, m, ref);
-      } else {
-        reject(c, SignalError.UNAUTHENTICATED, "send {\"type\":\"auth\",\"token\":...} first", ref);
-      }
-      return;
-    }
-    switch (type) {
-      case "auth" -> reject(c, SignalError.INVALID, "already authenticated", ref);
-      case "join" -> join(c, m, ref);
-      case "offer", "answer" -> relay(c, type, m, ref, "sdp", text);
-      case "candidate", "renegotiate", "media" -> relay(c, type, m, ref, null, text);
-      case "hangup" -> hangup(c, ref);
-      case "leave" -> leave(c, ref);
-      case "ping" -> c.send(new JsonObject().put("type", "pong").put("server_time", Instant.now().toString())
-          .put("ref", ref));
-      default -> reject(c, SignalError.UNKNOWN_TYPE, "unknown message type '" + abbreviate(type) + "'", ref);
+  }
+
+  private void dispatch(SignalConnection c, ClientMessage message, SignalCodec.Envelope e) {
+    Object ref = e.id();
+    switch (message) {
+      case ClientMessage.Auth a -> reject(c, SignalError.INVALID, "already authenticated", ref);
+      case ClientMessage.Join j -> join(c, j.callId(), ref);
+      case ClientMessage.Relayed r -> relay(c, SignalCodec.encode(new ServerMessage.PeerMessage(r)),
+          e.asSent() ? e.text() : null, ref);
+      case ClientMessage.Media m -> relay(c, SignalCodec.encode(new ServerMessage.PeerMedia(c.callRole, m.audio(),
+          m.video())), null, ref);
+      case ClientMessage.Hangup h -> hangup(c, ref);
+      case ClientMessage.Leave l -> leave(c, ref);
+      case ClientMessage.Ping p -> c.send(new ServerMessage.Pong(Instant.now(), ref));
     }
   }
 
@@ -325,31 +261,20 @@ public final class SignalHub implements AutoCloseable {
     }
   }
 
-  private void auth(SignalConnection c, JsonObject m, Object ref) {
-    if (!(m.getValue("token") instanceof String token) || token.isBlank()) {
-      reject(c, SignalError.INVALID, "token is required", ref);
-      return;
-    }
-    jwt.authenticate(new TokenCredentials(token)).onComplete(ar -> {
+  private void auth(SignalConnection c, ClientMessage.Auth a) {
+    jwt.authenticate(new TokenCredentials(a.token())).onComplete(ar -> c.run(() -> {
       if (ar.failed()) {
         c.close(CloseCodes.AUTH_FAILED, "token invalid or expired");
         return;
       }
       JsonObject p = ar.result().principal();
       ready(c, p.getString("sub"), p.getString("role"));
-    });
+    }));
   }
 
-  private void join(SignalConnection c, JsonObject m, Object ref) {
+  private void join(SignalConnection c, UUID callId, Object ref) {
     if (c.joining) {
       reject(c, SignalError.INVALID, "a join is already in progress", ref);
-      return;
-    }
-    UUID callId;
-    try {
-      callId = UUID.fromString(m.getString("call_id"));
-    } catch (RuntimeException e) {
-      reject(c, SignalError.INVALID, "call_id must be a call id", ref);
       return;
     }
     Room current = c.room;
@@ -358,11 +283,13 @@ public final class SignalHub implements AutoCloseable {
         reject(c, SignalError.INVALID, "already in this call", ref);
         return;
       }
+      c.room = null;
       current.detach(c);
-      maybeRetire(current);
+      rooms.maybeRetire(current);
     }
     c.joining = true;
-    store.find(callId).onComplete(ar -> {
+    // Completions may come on a client's context: the connection's state is touched on its own.
+    store.find(callId).onComplete(ar -> c.run(() -> {
       if (ar.failed()) {
         c.joining = false;
         c.error(SignalError.UNAVAILABLE, "calls cannot be looked up right now; try again", ref);
@@ -381,111 +308,23 @@ public final class SignalHub implements AutoCloseable {
             + ")"), ref);
         return;
       }
-      present(call, role).onComplete(known -> {
-        c.joining = false;
-        seat(c, call, role, known.succeeded() ? known.result() : Map.of());
-      });
-    });
+      rooms.join(c, call, role);
+    }));
   }
 
-  private void seat(SignalConnection c, Call call, Role role, Map<Role, String> known) {
-    if (c.closed) {
-      // Presence already says "here": correct it, or nobody's grace clock would end the call.
-      redis.hset(List.of(presenceKey(call.id()), role.wire(), AWAY));
-      return;
-    }
-    // Messages held while this party was away go first; live ones wait behind them.
-    c.draining();
-    while (true) {
-      Room room = rooms.get(call.id());
-      if (room == null) {
-        Room created = new Room(this, call);
-        room = rooms.putIfAbsent(call.id(), created);
-        if (room == null) {
-          room = created;
-          bus.subscribe(created.channel, created.busHandler);
-          created.startClock();
-        }
-      }
-      if (room.attach(c, role, known)) {
-        break;
-      }
-      rooms.remove(call.id(), room);
-    }
-    Call ended = recentlyEnded.get(call.id());
-    if (ended != null) {
-      callEnded(ended);
-      return;
-    }
-    if (c.closed) {
-      Room room = c.room;
-      if (room != null) {
-        room.detach(c);
-      }
-      return;
-    }
-    drain(call, role, c).onComplete(v -> c.drained());
-    vertx.setTimer(500, id -> {
-      if (!c.closed && c.room != null && c.room.call.id().equals(call.id())) {
-        drain(call, role, c);
-      }
-    });
-  }
-
-  private void relay(SignalConnection c, String type, JsonObject m, Object ref, String requiredText, String text) {
+  /**
+   * Relays a decoded message; {@code asSent}, when not null, is the client's text with only the
+   * documented fields: a peer here gets it as written, with seq and from spliced in front, instead
+   * of encoded again (most of the relay's cost was re-escaping SDP).
+   */
+  private void relay(SignalConnection c, JsonObject out, String asSent, Object ref) {
     Room room = c.room;
     if (room == null) {
       reject(c, SignalError.NOT_JOINED, "join a call first", ref);
       return;
     }
-    JsonObject out = new JsonObject().put("type", type);
-    switch (type) {
-      case "offer", "answer" -> {
-        if (!(m.getValue(requiredText) instanceof String sdp) || sdp.isEmpty()) {
-          reject(c, SignalError.INVALID, requiredText + " is required and must be a non-empty string", ref);
-          return;
-        }
-        out.put("sdp", sdp);
-      }
-      case "candidate" -> {
-        if (!m.containsKey("candidate")) {
-          reject(c, SignalError.INVALID, "candidate is required (an object, or null for the end of candidates)", ref);
-          return;
-        }
-        Object cand = m.getValue("candidate");
-        if (cand != null && !(cand instanceof JsonObject)) {
-          reject(c, SignalError.INVALID, "candidate must be an RTCIceCandidateInit object or null", ref);
-          return;
-        }
-        out.put("candidate", cand);
-      }
-      case "media" -> {
-        Object audio = m.getValue("audio");
-        Object video = m.getValue("video");
-        if ((audio != null && !(audio instanceof Boolean)) || (video != null && !(video instanceof Boolean))
-            || (audio == null && video == null)) {
-          reject(c, SignalError.INVALID, "media needs audio and/or video as booleans", ref);
-          return;
-        }
-        out.put("type", "peer-media").put("role", c.callRole.wire()).put("audio", audio).put("video", video);
-      }
-      case "renegotiate" -> {
-        Object reason = m.getValue("reason");
-        if (reason != null && !(reason instanceof String)) {
-          reject(c, SignalError.INVALID, "reason must be a string", ref);
-          return;
-        }
-        out.put("reason", reason);
-      }
-      default -> throw new IllegalStateException(type);
-    }
     relayed.increment();
-    // The hot path: a message with exactly the documented keys goes to the peer as the client wrote
-    // it, with seq and from spliced in front, instead of being encoded again (most of the relay's
-    // cost was re-escaping SDP). Anything else (a client id, media) is rebuilt.
-    Set<String> verbatim = VERBATIM.get(type);
-    boolean asSent = verbatim != null && verbatim.containsAll(m.fieldNames());
-    room.relay(c.callRole, out, asSent ? text : null);
+    room.relay(c.callRole, out, asSent);
   }
 
   private void hangup(SignalConnection c, Object ref) {
@@ -494,7 +333,7 @@ public final class SignalHub implements AutoCloseable {
       reject(c, SignalError.NOT_JOINED, "join a call first", ref);
       return;
     }
-    calls.end(room.call.id(), "hangup", c.userId)
+    calls.end(room.call.id(), EndReason.HANGUP, c.userId)
         .onFailure(t -> c.error(SignalError.UNAVAILABLE, "the call could not be ended right now; try again", ref));
   }
 
@@ -504,262 +343,10 @@ public final class SignalHub implements AutoCloseable {
       reject(c, SignalError.NOT_JOINED, "not in a call", ref);
       return;
     }
+    c.room = null;
     room.detach(c);
-    maybeRetire(room);
-    c.send(new JsonObject().put("type", "left").put("call_id", room.call.id().toString()).put("ref", ref));
-  }
-
-  // --- rooms, presence and outboxes in Redis --------------------------------------------------
-
-  private static String heartbeatKey(String node) {
-    return "parley:node:" + node + ":alive";
-  }
-
-  private static String heartbeatMarkKey(String node) {
-    return "parley:node:" + node + ":beats";
-  }
-
-  /** From the values of a node's mark and heartbeat keys: it keeps a heartbeat and missed it. */
-  private static boolean silent(Response mark, Response alive) {
-    return mark != null && alive == null;
-  }
-
-  /** This node is alive: its key, renewed every {@link #HEARTBEAT_MILLIS}, ends if it stops. */
-  private void beat() {
-    if (closing) {
-      return;
-    }
-    redis.set(List.of(heartbeatKey(nodeId()), "1", "PX", Long.toString(HEARTBEAT_TTL_MILLIS)))
-        .compose(v -> redis.set(List.of(heartbeatMarkKey(nodeId()), "1", "EX", Long.toString(HEARTBEAT_MARK_SECONDS))))
-        .onFailure(t -> LOG.debug("heartbeat not stored: {}", t.toString()));
-  }
-
-  /**
-   * A node that crashed never publishes "left" for its parties, and its presence entries keep
-   * naming it: without this, a peer here would send into a channel nobody reads until the call's
-   * end. A node that keeps a heartbeat (its mark key is there) but whose heartbeat key is missing on
-   * {@link #HEARTBEATS_MISSED_FOR_DEAD} checks in a row is taken for dead and its parties for away:
-   * the grace clock runs as for a dropped connection, and messages are held for them. When Redis
-   * cannot answer, nothing changes.
-   */
-  private void checkPeerNodes() {
-    Map<String, List<Room>> byNode = new java.util.HashMap<>();
-    for (Room room : rooms.values()) {
-      for (String node : room.remoteNodes().values()) {
-        if (!node.equals(nodeId())) {
-          byNode.computeIfAbsent(node, k -> new java.util.ArrayList<>()).add(room);
-        }
-      }
-    }
-    missedHeartbeats.keySet().retainAll(byNode.keySet());
-    if (byNode.isEmpty()) {
-      return;
-    }
-    List<String> nodes = List.copyOf(byNode.keySet());
-    List<String> keys = new java.util.ArrayList<>();
-    for (String node : nodes) {
-      keys.add(heartbeatMarkKey(node));
-      keys.add(heartbeatKey(node));
-    }
-    redis.mget(keys).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .onFailure(t -> LOG.debug("peer nodes' heartbeats not read: {}", t.toString()))
-        .onSuccess(values -> {
-          if (values == null || values.size() != keys.size()) {
-            return;
-          }
-          for (int i = 0; i < nodes.size(); i++) {
-            String node = nodes.get(i);
-            if (!silent(values.get(2 * i), values.get(2 * i + 1))) {
-              missedHeartbeats.remove(node);
-              continue;
-            }
-            int missed = missedHeartbeats.merge(node, 1, Integer::sum);
-            if (missed >= HEARTBEATS_MISSED_FOR_DEAD) {
-              missedHeartbeats.remove(node);
-              nodesLost.increment();
-              LOG.warn("node {} stopped renewing its heartbeat: its parties in {} call(s) here are taken as away",
-                  node, byNode.get(node).size());
-              for (Room room : byNode.get(node)) {
-                room.remoteNodeGone(node);
-                maybeRetire(room);
-              }
-            }
-          }
-        });
-  }
-
-  private static String presenceKey(UUID callId) {
-    return "parley:call:" + callId + ":presence";
-  }
-
-  private static String outboxKey(UUID callId, Role role) {
-    return "parley:call:" + callId + ":outbox:" + role.wire();
-  }
-
-  private static String expireAt(Call call) {
-    return Long.toString(call.endsAt().toEpochMilli() + 60_000);
-  }
-
-  /** Records this party as here (on this node) and returns where both were before. */
-  private Future<Map<Role, String>> present(Call call, Role role) {
-    String key = presenceKey(call.id());
-    return redis.hgetall(key).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).compose(before -> {
-      Map<Role, String> known = new EnumMap<>(Role.class);
-      for (Role r : Role.values()) {
-        Response v = before == null ? null : before.get(r.wire());
-        if (v != null) {
-          known.put(r, v.toString());
-        }
-      }
-      return redis.hset(List.of(key, role.wire(), nodeId()))
-          .compose(v -> redis.pexpireat(List.of(key, expireAt(call))))
-          .map(v -> known);
-    });
-  }
-
-  void markAway(Room room, Role role) {
-    String key = presenceKey(room.call.id());
-    redis.hset(List.of(key, role.wire(), AWAY))
-        .onFailure(t -> LOG.debug("presence not stored: {}", t.toString()));
-    publish(room, new JsonObject().put("t", "left").put("role", role.wire()));
-  }
-
-  void publish(Room room, JsonObject m) {
-    bus.publish(room.channel, m).onFailure(t -> LOG.debug("call {}: publish failed: {}", room.call.id(), t.toString()));
-  }
-
-  /** Holds a message for a party that is not connected; appends are chained so order is kept. */
-  void hold(Call call, Role to, JsonObject message) {
-    String key = outboxKey(call.id(), to);
-    String value = message.encode();
-    outboxChains.compute(key, (k, previous) -> {
-      Future<?> before = previous == null ? Future.succeededFuture() : previous;
-      Future<?> next = before.transform(ignored -> redis.rpush(List.of(k, value))
-          .compose(v -> redis.ltrim(k, Integer.toString(-OUTBOX_MAX), "-1"))
-          .compose(v -> redis.pexpireat(List.of(k, expireAt(call))))
-          .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-          .onFailure(t -> LOG.debug("call {}: message for an absent party dropped: {}", call.id(), t.toString())));
-      next.onComplete(v -> outboxChains.remove(k, next));
-      return next;
-    });
-  }
-
-  private Future<?> drain(Call call, Role role, SignalConnection c) {
-    String key = outboxKey(call.id(), role);
-    Future<?> pending = outboxChains.getOrDefault(key, Future.succeededFuture());
-    return pending.transform(ignored -> redis.eval(List.of(DRAIN_SCRIPT, "1", key)))
-        .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).onSuccess(list -> {
-      if (list == null) {
-        return;
-      }
-      for (Response r : list) {
-        try {
-          c.send(new JsonObject(r.toString()));
-        } catch (RuntimeException e) {
-          LOG.debug("undecodable held message dropped");
-        }
-      }
-    }).onFailure(t -> LOG.debug("call {}: outbox not drained: {}", call.id(), t.toString()));
-  }
-
-  /**
-   * The bus (re)connected: whatever the other nodes published meanwhile ("joined", "left") is lost,
-   * so every room re-reads where its parties are from Redis.
-   */
-  private void resyncPresence() {
-    for (Room room : rooms.values()) {
-      redis.hgetall(presenceKey(room.call.id())).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-          .onFailure(t -> LOG.debug("call {}: presence not re-read: {}", room.call.id(), t.toString()))
-          .onSuccess(stored -> {
-            Map<Role, String> where = new java.util.EnumMap<>(Role.class);
-            for (Role r : Role.values()) {
-              Response v = stored == null ? null : stored.get(r.wire());
-              if (v != null) {
-                where.put(r, v.toString());
-              }
-            }
-            room.resync(where);
-            maybeRetire(room);
-          });
-    }
-  }
-
-  /** Delivers what waits in a connected party's outbox, ahead of the live messages that follow. */
-  void redrain(Call call, Role role, SignalConnection c) {
-    c.draining();
-    drain(call, role, c).onComplete(v -> c.drained());
-  }
-
-  void maybeRetire(Room room) {
-    if (room.retireIfEmpty()) {
-      rooms.remove(room.call.id(), room);
-      bus.unsubscribe(room.channel, room.busHandler);
-    }
-  }
-
-  /**
-   * The grace period of a dropped party ran out here: end the call unless it came back elsewhere.
-   * When Redis cannot say, ask again a few times rather than end a call that may be going on.
-   */
-  void graceOver(Room room, Role role) {
-    graceOver(room, role, 0);
-  }
-
-  private void graceOver(Room room, Role role, int attempt) {
-    redis.hget(presenceKey(room.call.id()), role.wire()).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .onComplete(ar -> {
-      if (ar.failed() && attempt < GRACE_RETRIES) {
-        vertx.setTimer(GRACE_RETRY_MS, id -> graceOver(room, role, attempt + 1));
-        return;
-      }
-      String where = ar.succeeded() && ar.result() != null ? ar.result().toString() : AWAY;
-      if (AWAY.equals(where)) {
-        endDisconnected(room);
-        return;
-      }
-      if (where.equals(nodeId())) {
-        maybeRetire(room); // back here meanwhile
-        return;
-      }
-      // The entry names another node: alive, the party is there; silent, it died with it.
-      redis.mget(List.of(heartbeatMarkKey(where), heartbeatKey(where))).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-          .onComplete(beat -> {
-        if (beat.succeeded() && beat.result() != null && beat.result().size() == 2
-            && silent(beat.result().get(0), beat.result().get(1))) {
-          endDisconnected(room);
-        } else {
-          room.remoteBack(role, where);
-          maybeRetire(room);
-        }
-      });
-    });
-  }
-
-  private void endDisconnected(Room room) {
-    calls.end(room.call.id(), "disconnected", null)
-        .onFailure(t -> LOG.warn("call {}: could not end after grace: {}", room.call.id(), t.toString()));
-    maybeRetire(room);
-  }
-
-  /** The call's clock ran out on this node. If PostgreSQL cannot record it, the end still holds here. */
-  void timeUp(Call call) {
-    calls.end(call.id(), "time_limit", null).onFailure(t -> {
-      LOG.warn("call {}: time limit reached but not recorded ({}); ending it on this node", call.id(), t.toString());
-      calls.endLocally(new Call(call.id(), call.appointmentId(), call.userId(), call.expertId(), call.type(),
-          call.startedAt(), call.endsAt(), Instant.now(), "time_limit", call.userConsent(), call.expertConsent(),
-          call.limitSeconds()));
-    });
-  }
-
-  private void callEnded(Call call) {
-    if (recentlyEnded.put(call.id(), call) == null) {
-      vertx.setTimer(RECENTLY_ENDED_MILLIS, id -> recentlyEnded.remove(call.id()));
-    }
-    Room room = rooms.remove(call.id());
-    if (room != null) {
-      bus.unsubscribe(room.channel, room.busHandler);
-      room.end(call);
-    }
+    rooms.maybeRetire(room);
+    c.send(new ServerMessage.Left(room.call.id(), ref));
   }
 
   private void userDeleted(UUID userId) {
@@ -767,26 +354,25 @@ public final class SignalHub implements AutoCloseable {
     deletedUsers.put(userId, System.nanoTime() + tokenTtl.toNanos());
     deletedUsers.values().removeIf(until -> until - System.nanoTime() <= 0);
     for (SignalConnection c : connections.keySet()) {
-      if (userId.equals(c.userId)) {
-        c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
-      }
+      c.run(() -> {
+        if (userId.equals(c.userId)) {
+          c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
+        }
+      });
     }
   }
 
   private void keepalive(long intervalMs) {
-    long now = System.nanoTime();
     long limit = 3 * intervalMs * 1_000_000L;
     for (SignalConnection c : connections.keySet()) {
-      if (now - c.lastSeenNanos > limit) {
-        c.close(CloseCodes.KEEPALIVE, "no keepalive");
-      } else if (!c.closed) {
-        c.ws.writePing(io.vertx.core.buffer.Buffer.buffer("k"));
-      }
+      c.run(() -> {
+        if (System.nanoTime() - c.lastSeenNanos > limit) {
+          c.close(CloseCodes.KEEPALIVE, "no keepalive");
+        } else if (!c.closed) {
+          c.ws.writePing(Buffer.buffer("k"));
+        }
+      });
     }
-  }
-
-  private static String abbreviate(String s) {
-    return s.length() <= 32 ? s : s.substring(0, 32) + "...";
   }
 
   /**
@@ -795,23 +381,14 @@ public final class SignalHub implements AutoCloseable {
    */
   @Override
   public void close() {
-    closing = true;
+    closing.set(true);
     vertx.cancelTimer(pingTimer);
-    vertx.cancelTimer(heartbeatTimer);
-    redis.del(List.of(heartbeatKey(nodeId()), heartbeatMarkKey(nodeId())));
-    List<Future<?>> handovers = new java.util.ArrayList<>();
-    for (Room room : rooms.values()) {
-      for (SignalConnection c : room.parties()) {
-        Role role = c.callRole;
-        room.detach(c);
-        handovers.add(redis.hset(List.of(presenceKey(room.call.id()), role.wire(), AWAY)));
-      }
-    }
+    Future<?> handedOver = rooms.handOver();
     for (SignalConnection c : connections.keySet()) {
       c.close(CloseCodes.GOING_AWAY, "server shutting down");
     }
     try {
-      Future.join(new java.util.ArrayList<>(handovers)).await(1, TimeUnit.SECONDS);
+      handedOver.await(1, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.debug("signalling handover incomplete: {}", e.toString());
     }

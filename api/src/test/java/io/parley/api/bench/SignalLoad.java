@@ -679,12 +679,13 @@ public final class SignalLoad {
     try (Connection db = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres",
         "postgres", "")) {
       db.setAutoCommit(false);
-      update(db, "INSERT INTO users (id, email, password_hash, name, role) "
-          + "SELECT id, 'bench-' || id || '@bench.invalid', '-', 'Bench user', 'user' FROM unnest(?::uuid[]) AS t(id)",
-          db.createArrayOf("uuid", users));
-      update(db, "INSERT INTO users (id, email, password_hash, name, role) "
-          + "SELECT id, 'bench-' || id || '@bench.invalid', '-', 'Bench expert', 'expert' "
-          + "FROM unnest(?::uuid[]) AS t(id)", db.createArrayOf("uuid", experts));
+      // The addresses are lower-case ASCII, so each is its own e-mail key.
+      update(db, "INSERT INTO users (id, email, email_key, password_hash, name, role) "
+          + "SELECT id, 'bench-' || id || '@bench.invalid', 'bench-' || id || '@bench.invalid', '-', 'Bench user', "
+          + "'user' FROM unnest(?::uuid[]) AS t(id)", db.createArrayOf("uuid", users));
+      update(db, "INSERT INTO users (id, email, email_key, password_hash, name, role) "
+          + "SELECT id, 'bench-' || id || '@bench.invalid', 'bench-' || id || '@bench.invalid', '-', 'Bench expert', "
+          + "'expert' FROM unnest(?::uuid[]) AS t(id)", db.createArrayOf("uuid", experts));
       update(db, "INSERT INTO experts (user_id, display_name, specialization) "
           + "SELECT id, 'Bench expert', 'bench' FROM unnest(?::uuid[]) AS t(id)", db.createArrayOf("uuid", experts));
       update(db, "INSERT INTO appointments (id, user_id, expert_id, type, status, scheduled_at, duration_minutes, "

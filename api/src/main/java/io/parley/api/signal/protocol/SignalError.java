@@ -1,11 +1,14 @@
-package io.parley.api.signal;
+package io.parley.api.signal.protocol;
+
+import java.util.Locale;
 
 /** Error codes of signalling {@code error} messages; the connection stays open after each. */
-enum SignalError {
+public enum SignalError {
   BAD_JSON, UNKNOWN_TYPE, INVALID, TOO_LARGE, RATE_LIMITED, NOT_JOINED, NOT_FOUND, CALL_ENDED, UNAUTHENTICATED,
   UNAVAILABLE;
 
-  String wire() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+  /** The code as written in {@code error} messages. */
+  public String wire() {
+    return name().toLowerCase(Locale.ROOT);
   }
 }
