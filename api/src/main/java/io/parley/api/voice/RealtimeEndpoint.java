@@ -196,6 +196,9 @@ public final class RealtimeEndpoint {
   static final int MAX_QUEUED_BYTES = 2 * 1024 * 1024;
 
   private void open(ServerWebSocket ws, UUID user, AtomicInteger count, String resumeToken, String sessionId) {
+    // Clients send their first events the moment the socket opens (the SDKs' session.update), before
+    // the conversation is looked up or stored: held unread until Connection.start sets the handlers.
+    ws.pause();
     ws.setWriteQueueMaxSize(MAX_QUEUED_BYTES);
     Context context = vertx.getOrCreateContext();
     Connection c = new Connection(ws, user);
@@ -216,7 +219,6 @@ public final class RealtimeEndpoint {
       return;
     }
     // Kept in Redis by whichever node had the session; this node's memory is the fallback.
-    ws.pause();
     cluster.take(resumeToken).onComplete(ar -> {
       // Redis is the authority when it answers: a token another node already took is gone here too.
       Resumable found = ar.succeeded() ? null : here;
@@ -224,7 +226,6 @@ public final class RealtimeEndpoint {
         // Redis kept it no longer than the grace period: it is current.
         found = Resumable.fromJson(ar.result().get(), System.nanoTime() + config.sessionGrace().toNanos());
       }
-      ws.resume();
       start(c, context, user, resumeToken, found);
     });
   }
@@ -294,6 +295,7 @@ public final class RealtimeEndpoint {
       ws.binaryMessageHandler(this::onBinary);
       touch();
       send(new JsonObject().put("type", "session.created").put("session", sessionJson()));
+      ws.resume(); // what the client sent meanwhile arrives now, after session.created
     }
 
     VoiceSession.Settings settings() {
