@@ -82,6 +82,8 @@ public final class RealtimeEndpoint {
   private final AtomicInteger open = new AtomicInteger();
   /** Times a session stopped reading its socket because the VAD was behind its audio. */
   private final io.micrometer.core.instrument.Counter pauses;
+  /** Conversation messages the log failed to store. */
+  private final io.micrometer.core.instrument.Counter notStored;
   /** The cluster's view (per-user cap, resume on any node), or null for this node alone. */
   private final VoiceSessions cluster;
   /** Open connections, for the responses gauge (read on the scrape's thread). */
@@ -97,6 +99,9 @@ public final class RealtimeEndpoint {
         .description("Open realtime sessions on this node").register(metrics);
     pauses = io.micrometer.core.instrument.Counter.builder("parley.voice.input.paused")
         .description("Times a session stopped reading its client until the VAD caught up (backpressure)")
+        .register(metrics);
+    notStored = io.micrometer.core.instrument.Counter.builder("parley.voice.conversation.writes.failed")
+        .description("Conversation messages of realtime sessions the conversation log failed to store")
         .register(metrics);
     io.micrometer.core.instrument.Gauge.builder("parley.voice.responses.active", connections,
             all -> all.stream().filter(Connection::responding).count())
@@ -779,6 +784,9 @@ public final class RealtimeEndpoint {
 
     @Override
     public void error(String code, String message) {
+      if (VoiceSession.NOT_STORED.equals(code)) {
+        notStored.increment();
+      }
       error(code, message, null, null);
     }
   }

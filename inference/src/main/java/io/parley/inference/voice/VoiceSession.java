@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One assistant session: audio in, turns out. Confined to one Vert.x context (its WebSocket's):
@@ -36,6 +38,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * what was played (the client's {@code truncate}, else the server's playout clock).
  */
 public final class VoiceSession {
+
+  private static final Logger LOG = LoggerFactory.getLogger(VoiceSession.class);
+  /** Error code: a message of this conversation could not be stored (the conversation log failed). */
+  public static final String NOT_STORED = "conversation_not_stored";
+  /** Error code: the VAD model failed, so speech is not detected until it works again. */
+  public static final String VAD_FAILED = "vad_failed";
 
   /** Longest audio kept for a manual commit (Whisper's window). */
   public static final int MAX_COMMIT_SAMPLES = 30 * VoiceActivityModel.SAMPLE_RATE;
@@ -145,6 +153,8 @@ public final class VoiceSession {
   private boolean closed;
   /** Whether the client's input is paused (see {@link #inputBacklogChanged}); on the context. */
   private boolean inputPaused;
+  /** Whether the last VAD result was a model failure: reported once per run of failures. */
+  private boolean vadFailing;
 
   /** The response in progress. */
   private final class Response {
@@ -317,9 +327,21 @@ public final class VoiceSession {
   }
 
   private void onProbability(float[] f, float p) {
-    if (closed || Float.isNaN(p)) {
+    if (closed) {
       return;
     }
+    if (Float.isNaN(p)) {
+      // The scheduler's model run failed (it logged why): the frame cannot be segmented.
+      if (!vadFailing) {
+        vadFailing = true;
+        LOG.warn("voice: conversation {}: the VAD model failed; speech is not detected until it works again",
+            conversationId);
+        events.error(VAD_FAILED, "voice activity detection failed on the server: speech is not detected until it"
+            + " recovers; use input_audio_buffer.commit to send audio meanwhile");
+      }
+      return;
+    }
+    vadFailing = false;
     List<VadEvent> decided = segmenter.accept(f, p);
     if (transcriber != null) {
       transcriber.audio(f, p >= VOICED);
@@ -440,7 +462,7 @@ public final class VoiceSession {
   /** A user message (transcribed, or sent as text): stored, and answered when so configured. */
   public void userText(String text, TurnTimings timings) {
     history.add(ChatMessage.user(text));
-    log.append(conversationId, new ConversationLog.Message("user", text, false));
+    store(new ConversationLog.Message("user", text, false));
     if (settings.createResponse()) {
       createResponse(timings);
     }
@@ -628,7 +650,7 @@ public final class VoiceSession {
     lastItem = r.itemId;
     if (!stored.isEmpty()) {
       history.add(ChatMessage.assistant(stored));
-      log.append(conversationId, new ConversationLog.Message("assistant", stored, truncated));
+      store(new ConversationLog.Message("assistant", stored, truncated));
     }
   }
 
@@ -684,7 +706,17 @@ public final class VoiceSession {
     if (!heard.isEmpty()) {
       history.add(ChatMessage.assistant(heard));
     }
-    log.append(conversationId, new ConversationLog.Message("assistant", heard, true));
+    store(new ConversationLog.Message("assistant", heard, true));
+  }
+
+  /** Appends to the conversation log; a failed write is logged and reported, never lost silently. */
+  private void store(ConversationLog.Message m) {
+    log.append(conversationId, m).onFailure(e -> context.runOnContext(v -> {
+      LOG.warn("voice: conversation {}: {} message of {} characters (truncated: {}) not stored: {}", conversationId,
+          m.role(), m.content().length(), m.truncated(), e.toString());
+      events.error(NOT_STORED, "the " + m.role() + " message could not be stored in the conversation: "
+          + e.getMessage());
+    }));
   }
 
   /** Server-side playout estimate: audio plays in real time from the first sample sent. */
