@@ -305,7 +305,7 @@ public final class RealtimeEndpoint {
 
     VoiceSession.Settings settings() {
       return new VoiceSession.Settings(serverVad, createResponse, interruptResponse, config.bargeIn(), instructions,
-          config.sttLanguage(), audioOut, maxTokens, 0.7, config.contextMessages());
+          config.sttLanguage(), audioOut, maxTokens, 0.7, config.contextMessages(), segmenting);
     }
 
     boolean serverVad = true;
@@ -544,7 +544,6 @@ public final class RealtimeEndpoint {
               return; // the error said why; nothing changed
             }
             segmenting = updated;
-            session.updateVad(segmenting);
           }
         }
       }

@@ -9,9 +9,9 @@ import io.parley.inference.stt.StreamingTranscriber;
 import io.parley.inference.stt.Transcript;
 import io.parley.inference.tts.TextToSpeech;
 import io.parley.inference.vad.VadEvent;
+import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
 import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -53,10 +53,31 @@ public final class VoiceSession {
   /** How long a cancelled answer waits for the client's truncate before it is stored. */
   static final long TRUNCATE_WAIT_MS = 1_000;
 
-  /** Session settings (changed by session.update). */
+  /**
+   * Session settings (changed by session.update), the one place they live: {@code turnDetection}
+   * drives the segmenter, the transcriber's pre-roll and the barge-in wait alike.
+   *
+   * @param bargeIn how long the user speaks over an answer, from the onset of speech, before it is cancelled
+   * @param turnDetection the segmenting settings (the server's until the client sets its own)
+   */
   public record Settings(boolean serverVad, boolean createResponse, boolean interruptResponse, Duration bargeIn,
                          String instructions, Optional<String> language, boolean audioOut, int maxTokens,
-                         double temperature, int contextMessages) {}
+                         double temperature, int contextMessages, VadSegmenter.Settings turnDetection) {
+    public Settings {
+      java.util.Objects.requireNonNull(bargeIn, "bargeIn");
+      java.util.Objects.requireNonNull(turnDetection, "turnDetection");
+    }
+
+    public Settings withCreateResponse(boolean create) {
+      return new Settings(serverVad, create, interruptResponse, bargeIn, instructions, language, audioOut, maxTokens,
+          temperature, contextMessages, turnDetection);
+    }
+
+    public Settings withTurnDetection(VadSegmenter.Settings vad) {
+      return new Settings(serverVad, createResponse, interruptResponse, bargeIn, instructions, language, audioOut,
+          maxTokens, temperature, contextMessages, vad);
+    }
+  }
 
   /** What the session tells its client; called on the session's context. */
   public interface Events {
@@ -94,14 +115,6 @@ public final class VoiceSession {
     default void inputBacklog(boolean backlogged) {}
   }
 
-  /** Turns 16 kHz frames and their speech probabilities into speech events. */
-  public interface Segmenter {
-    List<VadEvent> accept(float[] frame, float probability);
-
-    /** New segmenting settings from the next frame on (a client's turn_detection). */
-    default void update(io.parley.inference.vad.VadSegmenter.Settings settings) {}
-  }
-
   /** Cuts one answer's streaming text into speakable pieces (see {@link SpokenPieces}). */
   public interface Chunker {
     List<String> add(String text);
@@ -114,12 +127,15 @@ public final class VoiceSession {
     short[] process(short[] in);
   }
 
-  /** The engines and helpers a session uses; absent ones give errors naming their fix. */
+  /**
+   * The engines and helpers a session uses; absent ones give errors naming their fix. Speech to
+   * text, streaming and manual alike, runs on {@code sttWorkers}: one executor per model.
+   */
   public record Engines(Optional<VadScheduler> vad, String vadMissing, Optional<SpeechToText> stt, String sttMissing,
                         Optional<ChatModel> chat, String chatMissing, Optional<TextToSpeech> tts, String ttsMissing,
-                        WorkerExecutor sttWorkers, java.util.concurrent.Executor sttExecutor,
-                        WorkerExecutor ttsWorkers, Duration interimEvery, Duration preRoll, Duration minSpeech) {}
+                        WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers, Duration interimEvery) {}
 
+  private final VoiceClock clock;
   private final Context context;
   private final Engines engines;
   private final Events events;
@@ -127,7 +143,7 @@ public final class VoiceSession {
   private final UUID conversationId;
   private final Converter toVad;
   private final Converter fromTts;
-  private final Segmenter segmenter;
+  private final VadSegmenter segmenter;
   private final java.util.function.Supplier<Chunker> chunkers;
   private final VadScheduler.Stream vadStream;
   private final StreamingTranscriber transcriber;
@@ -145,6 +161,8 @@ public final class VoiceSession {
   private int manualSamples;
   private String speechItem;
   private long bargeInTimer = -1;
+  /** Samples handed to the segmenter: its clock, on which speech onsets are given. */
+  private long segmented;
   private String lastItem;
 
   // Output side: one response at a time.
@@ -187,9 +205,10 @@ public final class VoiceSession {
     }
   }
 
-  public VoiceSession(Vertx vertx, Context context, Settings settings, Engines engines, Events events, ConversationLog log,
+  public VoiceSession(VoiceClock clock, Context context, Settings settings, Engines engines, Events events, ConversationLog log,
                       UUID conversationId, List<ChatMessage> history, Converter toVad, Converter fromTts,
-                      Segmenter segmenter, java.util.function.Supplier<Chunker> chunkers) {
+                      VadSegmenter segmenter, java.util.function.Supplier<Chunker> chunkers) {
+    this.clock = clock;
     this.context = context;
     this.settings = settings;
     this.engines = engines;
@@ -202,8 +221,13 @@ public final class VoiceSession {
     this.segmenter = segmenter;
     this.chunkers = chunkers;
     this.vadStream = engines.vad().map(v -> v.open(context, b -> inputBacklogChanged())).orElse(null);
-    this.transcriber = engines.stt().map(stt -> new StreamingTranscriber(stt, engines.sttExecutor(), settings.language(),
-        engines.interimEvery(), engines.preRoll(), new StreamingTranscriber.Listener() {
+    java.util.concurrent.Executor sttExecutor = job -> engines.sttWorkers().executeBlocking(() -> {
+      job.run();
+      return null;
+    }, false).onFailure(e -> LOG.error("voice: a speech-to-text job failed", e));
+    segmenter.update(settings.turnDetection());
+    this.transcriber = engines.stt().map(stt -> new StreamingTranscriber(stt, sttExecutor, settings.language(),
+        engines.interimEvery(), settings.turnDetection().preRoll(), new StreamingTranscriber.Listener() {
           @Override
           public void interim(long segmentId, String text) {
             context.runOnContext(v -> onInterim(segmentId, text));
@@ -261,9 +285,9 @@ public final class VoiceSession {
       return;
     }
     if (timings == null) {
-      timings = new TurnTimings(System.nanoTime());
+      timings = new TurnTimings(clock.nanoTime());
     }
-    timings.transcribed(System.nanoTime(), t.compute());
+    timings.transcribed(clock.nanoTime(), t.compute());
     String text = t.text().strip();
     events.transcriptionCompleted(item, text);
     if (!text.isEmpty()) {
@@ -275,12 +299,14 @@ public final class VoiceSession {
     return settings;
   }
 
-  /** The client's own VAD settings (threshold, silence, pre-roll ...), from the next frame on. */
-  public void updateVad(io.parley.inference.vad.VadSegmenter.Settings vad) {
-    segmenter.update(vad);
-  }
-
+  /** New settings; new turn detection applies from the next frame on. */
   public void update(Settings s) {
+    if (!s.turnDetection().equals(settings.turnDetection())) {
+      segmenter.update(s.turnDetection());
+      if (transcriber != null) {
+        transcriber.preRoll(s.turnDetection().preRoll());
+      }
+    }
     this.settings = s;
   }
 
@@ -343,6 +369,7 @@ public final class VoiceSession {
     }
     vadFailing = false;
     List<VadEvent> decided = segmenter.accept(f, p);
+    segmented += f.length;
     if (transcriber != null) {
       transcriber.audio(f, p >= VOICED);
     }
@@ -365,13 +392,14 @@ public final class VoiceSession {
     events.speechStarted(speechItem, s.startSample() * 1000 / VoiceActivityModel.SAMPLE_RATE);
     if (active != null && settings.interruptResponse()) {
       String item = speechItem;
-      // speech_started comes once speech has lasted the segmenter's minimum: the barge-in minimum
-      // counts from the onset, so only what is left of it is waited for here.
-      long wait = Math.max(0, settings.bargeIn().toMillis() - engines.minSpeech().toMillis());
+      // speech_started comes once speech has lasted the session's minimum: the barge-in wait counts
+      // from the onset, so only what is left of it after the speech already heard is waited for.
+      long heardMs = (segmented - s.onsetSample()) * 1000 / VoiceActivityModel.SAMPLE_RATE;
+      long wait = Math.max(0, settings.bargeIn().toMillis() - heardMs);
       if (wait == 0) {
         cancelResponse("turn_detected");
       } else {
-        bargeInTimer = context.owner().setTimer(wait, id -> {
+        bargeInTimer = clock.setTimer(wait, () -> {
           bargeInTimer = -1;
           if (item.equals(speechItem) && active != null) {
             cancelResponse("turn_detected");
@@ -383,12 +411,12 @@ public final class VoiceSession {
 
   private void onSpeechStopped(VadEvent.SpeechStopped s) {
     if (bargeInTimer >= 0) {
-      context.owner().cancelTimer(bargeInTimer);
+      clock.cancelTimer(bargeInTimer);
       bargeInTimer = -1;
     }
     String item = speechItem == null ? "item_" + next() : speechItem;
     speechItem = null;
-    TurnTimings timings = new TurnTimings(System.nanoTime());
+    TurnTimings timings = new TurnTimings(clock.nanoTime());
     events.speechStopped(item, s.endSample() * 1000 / VoiceActivityModel.SAMPLE_RATE);
     String previous = lastItem;
     lastItem = item;
@@ -418,7 +446,7 @@ public final class VoiceSession {
     }
     manual.clear();
     manualSamples = 0;
-    userTurn("item_" + next(), audio, new TurnTimings(System.nanoTime()));
+    userTurn("item_" + next(), audio, new TurnTimings(clock.nanoTime()));
   }
 
   /** input_audio_buffer.clear. */
@@ -449,7 +477,7 @@ public final class VoiceSession {
         return;
       }
       Transcript t = ar.result();
-      timings.transcribed(System.nanoTime(), t.compute());
+      timings.transcribed(clock.nanoTime(), t.compute());
       String text = t.text().strip();
       events.transcriptionCompleted(item, text);
       if (text.isEmpty()) {
@@ -483,14 +511,14 @@ public final class VoiceSession {
       events.error("model_not_configured", engines.chatMissing());
       return;
     }
-    Response r = new Response(++turn, timings == null ? new TurnTimings(System.nanoTime()) : timings);
+    Response r = new Response(++turn, timings == null ? new TurnTimings(clock.nanoTime()) : timings);
     active = r;
     events.responseCreated(r.id, r.itemId);
     List<ChatMessage> messages = new ArrayList<>();
     messages.add(ChatMessage.system(settings.instructions()));
     int from = Math.max(0, history.size() - settings.contextMessages());
     messages.addAll(history.subList(from, history.size()));
-    r.timings.llmStarted(System.nanoTime());
+    r.timings.llmStarted(clock.nanoTime());
     r.completion = engines.chat().get().stream(new ChatRequest(messages, settings.maxTokens(), settings.temperature()),
         new ChatModel.Sink() {
           @Override
@@ -519,7 +547,7 @@ public final class VoiceSession {
     if (active != r) {
       return;
     }
-    r.timings.firstToken(System.nanoTime());
+    r.timings.firstToken(clock.nanoTime());
     r.transcript.append(text);
     events.textDelta(r.id, r.itemId, text);
     if (settings.audioOut()) {
@@ -556,7 +584,7 @@ public final class VoiceSession {
     if (active != r) {
       return;
     }
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     if (r.firstAudioNanos == 0 && !r.audioQueue.isEmpty()) {
       r.firstAudioNanos = now;
       r.timings.firstAudio(now);
@@ -569,7 +597,7 @@ public final class VoiceSession {
       events.audioDelta(r.id, r.itemId, chunk);
     }
     if (!r.audioQueue.isEmpty() && r.pacer < 0) {
-      r.pacer = context.owner().setTimer(PACE_MS, id -> {
+      r.pacer = clock.setTimer(PACE_MS, () -> {
         r.pacer = -1;
         pumpAudio(r);
       });
@@ -598,7 +626,7 @@ public final class VoiceSession {
     boolean firstSentence = !r.ttsStarted;
     r.ttsStarted = true;
     if (firstSentence) {
-      r.timings.firstSentence(System.nanoTime());
+      r.timings.firstSentence(clock.nanoTime());
     }
     long[] produced = {0};
     engines.ttsWorkers().executeBlocking(() -> {
@@ -645,7 +673,7 @@ public final class VoiceSession {
 
   private void finish(Response r, String status, String reason, String stored, boolean truncated) {
     active = null;
-    r.timings.done(System.nanoTime());
+    r.timings.done(clock.nanoTime());
     events.responseDone(r.id, r.itemId, status, reason, r.transcript.toString(), r.timings);
     lastItem = r.itemId;
     if (!stored.isEmpty()) {
@@ -662,7 +690,7 @@ public final class VoiceSession {
     r.sentences.clear();
     r.audioQueue.clear();
     if (r.pacer >= 0) {
-      context.owner().cancelTimer(r.pacer);
+      clock.cancelTimer(r.pacer);
       r.pacer = -1;
     }
   }
@@ -677,12 +705,12 @@ public final class VoiceSession {
     halt(r);
     long playedMs = playedMs(r);
     active = null;
-    r.timings.done(System.nanoTime());
+    r.timings.done(clock.nanoTime());
     events.responseDone(r.id, r.itemId, "cancelled", reason, r.transcript.toString(), r.timings);
     lastItem = r.itemId;
     pendingTruncation = r;
     long playedAtCancel = playedMs;
-    context.owner().setTimer(TRUNCATE_WAIT_MS, id -> {
+    clock.setTimer(TRUNCATE_WAIT_MS, () -> {
       if (pendingTruncation == r) {
         pendingTruncation = null;
         storeTruncated(r, playedAtCancel);
@@ -724,7 +752,7 @@ public final class VoiceSession {
     if (r.firstAudioNanos == 0) {
       return 0;
     }
-    long elapsed = (System.nanoTime() - r.firstAudioNanos) / 1_000_000;
+    long elapsed = (clock.nanoTime() - r.firstAudioNanos) / 1_000_000;
     return Math.min(elapsed, r.audioSamplesOut * 1000 / outputRate);
   }
 
@@ -772,7 +800,7 @@ public final class VoiceSession {
       storeTruncated(r, playedMs(r));
     }
     if (bargeInTimer >= 0) {
-      context.owner().cancelTimer(bargeInTimer);
+      clock.cancelTimer(bargeInTimer);
     }
     if (transcriber != null) {
       transcriber.close();

@@ -14,6 +14,7 @@ import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.voice.TurnTimings;
 import io.parley.inference.voice.SpokenPieces;
 import io.parley.inference.voice.VadScheduler;
+import io.parley.inference.voice.VoiceClock;
 import io.parley.inference.voice.VoiceSession;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -85,7 +86,6 @@ public final class PipelineBench {
     Path work = Files.createTempDirectory("pipeline-bench");
     Vertx vertx = Vertx.vertx();
     ExecutorService llmWorkers = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("bench-llm").factory());
-    ExecutorService sttStream = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("bench-stt").factory());
     WorkerExecutor vadWorker = vertx.createSharedWorkerExecutor("bench-vad", 1);
     WorkerExecutor sttWorkers = vertx.createSharedWorkerExecutor("bench-stt-w", 1);
     WorkerExecutor ttsWorkers = vertx.createSharedWorkerExecutor("bench-tts", 1);
@@ -97,8 +97,7 @@ public final class PipelineBench {
          FreeTts tts = new FreeTts(FreeTts.VOICE, 1)) {
       VadScheduler scheduler = new VadScheduler(vad, vadWorker);
       var engines = new VoiceSession.Engines(Optional.of(scheduler), null, Optional.of(stt), null, Optional.of(llm), null,
-          Optional.of(tts), null, sttWorkers, sttStream, ttsWorkers, Duration.ofMillis(500), Duration.ofMillis(300),
-          Duration.ofMillis(250));
+          Optional.of(tts), null, sttWorkers, ttsWorkers, Duration.ofMillis(500));
       List<short[]> speech = new ArrayList<>();
       for (String u : UTTERANCES) {
         speech.add(pcm16(EspeakSpeech.speak(u, 3.0, work)));
@@ -155,12 +154,12 @@ public final class PipelineBench {
       }
     };
     var settings = new VoiceSession.Settings(true, true, false, Duration.ofMillis(600), "You are a helpful assistant.",
-        Optional.of("en"), true, 24, 0.7, 20);
+        Optional.of("en"), true, 24, 0.7, 20, VadSegmenter.Settings.DEFAULTS);
     Resampler fromTts = new Resampler(FreeTts.SAMPLE_RATE, OUTPUT_RATE);
     VadSegmenter segmenter = new VadSegmenter(VadSegmenter.Settings.DEFAULTS);
     CompletableFuture<VoiceSession> created = new CompletableFuture<>();
-    context.runOnContext(v -> created.complete(new VoiceSession(vertx, context, settings, engines, events, new MemoryLog(),
-        UUID.randomUUID(), List.of(), pcm -> pcm, fromTts::process, segmenter::accept, SpokenPieces::new)));
+    context.runOnContext(v -> created.complete(new VoiceSession(VoiceClock.of(vertx), context, settings, engines, events, new MemoryLog(),
+        UUID.randomUUID(), List.of(), pcm -> pcm, fromTts::process, segmenter, SpokenPieces::new)));
     VoiceSession session = created.get(10, TimeUnit.SECONDS);
     try {
       for (int t = 0; t < turns; t++) {

@@ -31,12 +31,15 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * A {@link VoiceSession} on fake engines, for tests of its behaviour. Audio goes in at 16 kHz (no
- * resampling) and each 32 ms frame's speech probability is its first sample: {@link #speech} and
- * {@link #silence} write frames the scripted VAD model scores 0.9 and 0; a negative frame makes the
- * model fail. The chat model answers with {@link #answer}'s pieces, the TTS makes
- * {@link #TTS_SAMPLES_PER_CHAR} samples per character at 16 kHz, speech to text returns
- * {@link #transcript}. Everything the session tells its client lands in {@link #events}.
+ * A {@link VoiceSession} on fake engines and a virtual clock, for scripted timelines. Audio goes in
+ * at 16 kHz (no resampling), one 32 ms frame per 32 ms of virtual time, as a client streaming in real
+ * time; each frame's speech probability is its first sample: {@link #speech} and {@link #silence}
+ * write frames the scripted VAD model scores 0.9 and 0; a negative frame makes the model fail.
+ * Before time moves on, the fixture waits until the engines (real threads) have finished what they
+ * were given, so the timeline is exact. The chat model answers with {@link #answer}'s pieces, the
+ * TTS makes {@link #TTS_SAMPLES_PER_CHAR} samples per character at 16 kHz, speech to text returns
+ * {@link #transcript}. Everything the session tells its client lands in {@link #events}, stamped
+ * with the virtual time.
  */
 final class VoiceFixture implements AutoCloseable {
 
@@ -45,15 +48,34 @@ final class VoiceFixture implements AutoCloseable {
   /** 10 ms of audio per character: a 40-character sentence speaks for 400 ms. */
   static final int TTS_SAMPLES_PER_CHAR = RATE / 100;
 
-  /** One event as the client would see it: its kind and its main value. */
-  record Event(String type, String value) {}
+  /** One event as the client would see it: its kind, its main value, and when (virtual ms). */
+  record Event(String type, String value, long atMs) {}
 
   final Vertx vertx = Vertx.vertx();
   final Context context = vertx.getOrCreateContext();
   final WorkerExecutor vadWorker = vertx.createSharedWorkerExecutor("fixture-vad", 1);
-  final WorkerExecutor workers = vertx.createSharedWorkerExecutor("fixture-workers", 2);
-  final ExecutorService sttExecutor = Executors.newFixedThreadPool(1,
-      Thread.ofPlatform().name("fixture-stt").daemon(true).factory());
+  final ManualClock clock = new ManualClock();
+  /** Jobs handed to the STT and TTS workers whose completion has not been handled yet. */
+  final AtomicInteger workInFlight = new AtomicInteger();
+  private final WorkerExecutor pool = vertx.createSharedWorkerExecutor("fixture-workers", 2);
+  final WorkerExecutor workers = new WorkerExecutor() {
+    @Override
+    public <T> Future<T> executeBlocking(java.util.concurrent.Callable<T> job, boolean ordered) {
+      workInFlight.incrementAndGet();
+      Future<T> f = pool.executeBlocking(job, ordered);
+      // Registered first, so it runs before the session's own handler: hop once more, to count the
+      // job done only after that handler has run.
+      f.onComplete(ar -> context.runOnContext(v -> workInFlight.decrementAndGet()));
+      return f;
+    }
+
+    @Override
+    public Future<Void> close() {
+      return pool.close();
+    }
+  };
+  final List<Integer> sttCalls = Collections.synchronizedList(new ArrayList<>());
+  Duration interimEvery = Duration.ZERO;
   final ExecutorService llmExecutor = Executors.newFixedThreadPool(1,
       Thread.ofPlatform().name("fixture-llm").daemon(true).factory());
   final List<Event> events = Collections.synchronizedList(new ArrayList<>());
@@ -117,6 +139,7 @@ final class VoiceFixture implements AutoCloseable {
   final SpeechToText stt = new SpeechToText() {
     @Override
     public Transcript transcribe(float[] samples, Optional<String> language) {
+      sttCalls.add(samples.length);
       return new Transcript(transcript, "en", Duration.ofMillis(1));
     }
 
@@ -205,12 +228,12 @@ final class VoiceFixture implements AutoCloseable {
   final VoiceSession.Events recorder = new VoiceSession.Events() {
     @Override
     public void speechStarted(String itemId, long audioStartMs) {
-      events.add(new Event("speech_started", Long.toString(audioStartMs)));
+      add("speech_started", Long.toString(audioStartMs));
     }
 
     @Override
     public void speechStopped(String itemId, long audioEndMs) {
-      events.add(new Event("speech_stopped", Long.toString(audioEndMs)));
+      add("speech_stopped", Long.toString(audioEndMs));
     }
 
     @Override
@@ -224,17 +247,17 @@ final class VoiceFixture implements AutoCloseable {
 
     @Override
     public void transcriptionCompleted(String itemId, String text) {
-      events.add(new Event("transcript", text));
+      add("transcript", text);
     }
 
     @Override
     public void transcriptionFailed(String itemId, String message) {
-      events.add(new Event("transcription_failed", message));
+      add("transcription_failed", message);
     }
 
     @Override
     public void responseCreated(String responseId, String itemId) {
-      events.add(new Event("response_started", responseId));
+      add("response_started", itemId);
     }
 
     @Override
@@ -242,20 +265,24 @@ final class VoiceFixture implements AutoCloseable {
 
     @Override
     public void audioDelta(String responseId, String itemId, short[] pcm) {
-      events.add(new Event("audio", Integer.toString(pcm.length)));
+      add("audio", Integer.toString(pcm.length));
     }
 
     @Override
     public void responseDone(String responseId, String itemId, String status, String reason, String text,
                              TurnTimings timings) {
-      events.add(new Event("response_done", status + (reason == null ? "" : ":" + reason)));
+      add("response_done", status + (reason == null ? "" : ":" + reason));
     }
 
     @Override
     public void error(String code, String message) {
-      events.add(new Event("error", code));
+      add("error", code);
     }
   };
+
+  private void add(String type, String value) {
+    events.add(new Event(type, value, clock.millis()));
+  }
 
   /** Opens the session with server VAD and automatic responses. */
   VoiceFixture open() {
@@ -264,22 +291,11 @@ final class VoiceFixture implements AutoCloseable {
 
   VoiceFixture open(boolean createResponse) {
     var engines = new VoiceSession.Engines(Optional.of(vad), null, Optional.of(stt), null, Optional.of(chat), null,
-        Optional.of(tts), null, workers, sttExecutor, workers, Duration.ofSeconds(10), segmenting.preRoll(),
-        segmenting.minSpeech());
-    VadSegmenter segmenter = new VadSegmenter(segmenting);
+        Optional.of(tts), null, workers, workers, interimEvery);
+    VadSegmenter segmenter = new VadSegmenter(VadSegmenter.Settings.DEFAULTS);
     on(() -> {
-      session = new VoiceSession(vertx, context, settings(createResponse), engines, recorder, log, UUID.randomUUID(),
-          List.of(), pcm -> pcm, pcm -> pcm, new VoiceSession.Segmenter() {
-            @Override
-            public List<io.parley.inference.vad.VadEvent> accept(float[] frame, float probability) {
-              return segmenter.accept(frame, probability);
-            }
-
-            @Override
-            public void update(VadSegmenter.Settings settings) {
-              segmenter.update(settings);
-            }
-          }, SpokenPieces::new);
+      session = new VoiceSession(clock, context, settings(createResponse), engines, recorder, log, UUID.randomUUID(),
+          List.of(), pcm -> pcm, pcm -> pcm, segmenter, SpokenPieces::new);
       session.outputRate(RATE);
       return null;
     });
@@ -288,7 +304,7 @@ final class VoiceFixture implements AutoCloseable {
 
   VoiceSession.Settings settings(boolean createResponse) {
     return new VoiceSession.Settings(true, createResponse, true, bargeIn, "be brief", Optional.of("en"), true, 64,
-        0.7, 20);
+        0.7, 20, segmenting);
   }
 
   /** Runs {@code action} on the session's context and returns its result. */
@@ -308,15 +324,25 @@ final class VoiceFixture implements AutoCloseable {
     }
   }
 
-  /** {@code ms} of frames whose speech probability is {@code p} (negative: the VAD model fails). */
-  void frames(float p, long ms) {
-    int frames = (int) (ms * RATE / 1000 / FRAME);
-    short[] pcm = new short[frames * FRAME];
-    java.util.Arrays.fill(pcm, (short) Math.round(p * 32767));
+  void run(Runnable action) {
     on(() -> {
-      session.appendAudio(pcm);
+      action.run();
       return null;
     });
+  }
+
+  /**
+   * Streams {@code ms} of frames whose speech probability is {@code p} (negative: the VAD model
+   * fails) in real time: each 32 ms frame arrives once its 32 ms have passed.
+   */
+  void frames(float p, long ms) {
+    short[] frame = new short[FRAME];
+    java.util.Arrays.fill(frame, (short) Math.round(p * 32767));
+    for (long at = 0; at + FRAME * 1000L / RATE <= ms; at += FRAME * 1000L / RATE) {
+      clock.advance(FRAME * 1000L / RATE, this::run);
+      run(() -> session.appendAudio(frame.clone()));
+      settle();
+    }
   }
 
   void speech(long ms) {
@@ -327,10 +353,22 @@ final class VoiceFixture implements AutoCloseable {
     frames(0f, ms);
   }
 
-  /** Waits (polling, at most 10 s) until every frame handed to the VAD has been scored and delivered. */
-  void vadDrained() {
-    await("the VAD caught up", () -> vad.scored() == vad.submitted()
-        && on(() -> true)); // one more hop: deliveries queued on the context have run
+  /** Lets {@code ms} of virtual time pass with no input (a client that sends nothing meanwhile). */
+  void idle(long ms) {
+    settle();
+    clock.advance(ms, this::run);
+    settle();
+  }
+
+  /**
+   * Waits (at most 10 s) until the engines have done what they were given and the session has
+   * handled their results: the VAD has scored every frame, no STT, TTS or LLM job is in flight, and
+   * nothing they queued on the session's context is left.
+   */
+  void settle() {
+    await("the engines idle", () -> on(() -> vad.scored() == vad.submitted() && workInFlight.get() == 0
+        && llmActive.get() == 0) && on(() -> vad.scored() == vad.submitted() && workInFlight.get() == 0
+        && llmActive.get() == 0));
   }
 
   List<Event> events(String type) {
@@ -345,12 +383,19 @@ final class VoiceFixture implements AutoCloseable {
     }
   }
 
+  /** Audio samples sent to the client so far. */
+  long audioSent() {
+    synchronized (events) {
+      return events.stream().filter(e -> e.type().equals("audio")).mapToLong(e -> Long.parseLong(e.value())).sum();
+    }
+  }
+
   static void await(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
       assertThat(System.nanoTime() < deadline).as(what + " within 10 s").isTrue();
       try {
-        Thread.sleep(2);
+        Thread.sleep(1);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AssertionError(e);
@@ -361,12 +406,8 @@ final class VoiceFixture implements AutoCloseable {
   @Override
   public void close() {
     if (session != null) {
-      on(() -> {
-        session.close();
-        return null;
-      });
+      run(session::close);
     }
-    sttExecutor.shutdownNow();
     llmExecutor.shutdownNow();
     try {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -47,10 +47,7 @@ class VoiceSessionFailureTest {
   void aConversationWriteThatFailsIsLoggedAndReported() {
     fx.failWrites = true;
     fx.open(false);
-    fx.on(() -> {
-      fx.session.userText("what is in a banana?", null);
-      return null;
-    });
+    fx.run(() -> fx.session.userText("what is in a banana?", null));
     VoiceFixture.await("the failed write reported", () -> !fx.events("error").isEmpty());
     assertThat(fx.events("error")).extracting(VoiceFixture.Event::value).containsExactly(VoiceSession.NOT_STORED);
     assertThat(warnings()).anySatisfy(w -> assertThat(w).contains("user message", "not stored", "the database is down"));
@@ -60,10 +57,8 @@ class VoiceSessionFailureTest {
   void anAnswerWhoseWriteFailsIsReportedToo() {
     fx.open(true);
     fx.failWrites = true;
-    fx.on(() -> {
-      fx.session.userText("what is in a banana?", null);
-      return null;
-    });
+    fx.run(() -> fx.session.userText("what is in a banana?", null));
+    fx.idle(5_000); // the answer plays out
     VoiceFixture.await("the answer done and both writes reported",
         () -> fx.events("error").size() == 2 && !fx.events("response_done").isEmpty());
     assertThat(fx.events("error")).extracting(VoiceFixture.Event::value)
@@ -75,14 +70,12 @@ class VoiceSessionFailureTest {
   void aFailingVadModelIsReportedOnceNotPerFrame() {
     fx.open();
     fx.frames(-1f, 640); // 20 frames, each a failed model run
-    fx.vadDrained();
     assertThat(fx.vad.failures()).isGreaterThanOrEqualTo(1);
     assertThat(fx.events("error")).extracting(VoiceFixture.Event::value).containsExactly(VoiceSession.VAD_FAILED);
     assertThat(warnings()).filteredOn(w -> w.contains("VAD model failed")).hasSize(2); // scheduler + session
     // It works again, then fails again: a new report.
     fx.silence(320);
     fx.frames(-1f, 320);
-    fx.vadDrained();
     assertThat(fx.events("error")).extracting(VoiceFixture.Event::value)
         .containsExactly(VoiceSession.VAD_FAILED, VoiceSession.VAD_FAILED);
   }
