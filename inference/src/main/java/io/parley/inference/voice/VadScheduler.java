@@ -203,7 +203,6 @@ public final class VadScheduler {
       java.util.Arrays.fill(p, Float.NaN);
     }
     runs.incrementAndGet();
-    scored.addAndGet(streams.size());
     for (int i = 0; i < streams.size(); i++) {
       Stream st = streams.get(i);
       Job job = jobs.get(i);
@@ -211,6 +210,9 @@ public final class VadScheduler {
       st.context.runOnContext(x -> st.delivered(job, v));
       st.requeue();
     }
+    // Counted once the results are on their way: whoever sees scored() == submitted() and then hops
+    // onto a stream's context finds its results delivered.
+    scored.addAndGet(streams.size());
     return null;
   }
 }

@@ -632,37 +632,57 @@ public final class VoiceSession {
     engines.ttsWorkers().executeBlocking(() -> {
       long started = System.nanoTime();
       boolean[] chunked = {false};
-      tts.synthesize(sentence, samples -> {
-        // The engine's own time to its first audio of the answer (worker clock, same nanoTime).
-        long firstChunkCompute = firstSentence && !chunked[0] ? System.nanoTime() - started : -1;
-        chunked[0] = true;
-        context.runOnContext(v -> {
-        if (firstChunkCompute >= 0) {
-          r.timings.ttsFirstChunk(firstChunkCompute);
-        }
-        if (active == r) {
-          short[] out = fromTts.process(samples);
-          if (out.length > 0) {
-            produced[0] += out.length;
-            r.audioQueue.add(out);
-            r.queuedSamples += out.length;
-            pumpAudio(r);
-          }
-        }
-        });
-      }, () -> closed || active != r);
-      return null;
-    }, false).onComplete(ar -> {
-      // Audio callbacks were queued on this context before this completion: all have run.
-      r.ttsBusy = false;
-      r.spoken.add(new long[] {produced[0]});
-      r.spokenText.add(sentence);
-      if (ar.failed() && active == r) {
-        events.error("tts_failed", "speech synthesis failed: " + ar.cause().getMessage());
+      RuntimeException failure = null;
+      try {
+        tts.synthesize(sentence, samples -> {
+          // The engine's own time to its first audio of the answer (worker clock, same nanoTime).
+          long firstChunkCompute = firstSentence && !chunked[0] ? System.nanoTime() - started : -1;
+          chunked[0] = true;
+          context.runOnContext(v -> onSpeech(r, samples, firstChunkCompute, produced));
+        }, () -> closed || active != r);
+      } catch (RuntimeException e) {
+        failure = e;
       }
-      pumpTts(r);
-      maybeFinish(r);
-    });
+      // Posted from the thread that posted the audio, so it runs after every chunk of the sentence
+      // (the executeBlocking completion is not ordered after them).
+      RuntimeException failed = failure;
+      context.runOnContext(v -> onSentenceSpoken(r, sentence, produced[0], failed));
+      return null;
+    }, false).onFailure(e -> LOG.error("voice: speech synthesis ended abnormally", e));
+  }
+
+  private void onSpeech(Response r, short[] samples, long firstChunkCompute, long[] produced) {
+    if (firstChunkCompute >= 0) {
+      r.timings.ttsFirstChunk(firstChunkCompute);
+    }
+    if (active != r) {
+      return;
+    }
+    short[] out = fromTts.process(samples);
+    if (out.length == 0) {
+      return;
+    }
+    produced[0] += out.length;
+    // Queued in slices of one pacing step: an engine that hands over a whole sentence at once would
+    // otherwise send it all in one go and end the response (and the barge-in window) while most of
+    // it is still to be played.
+    int slice = (int) (PACE_MS * outputRate / 1000);
+    for (int at = 0; at < out.length; at += slice) {
+      r.audioQueue.add(out.length <= slice ? out : java.util.Arrays.copyOfRange(out, at, Math.min(out.length, at + slice)));
+    }
+    r.queuedSamples += out.length;
+    pumpAudio(r);
+  }
+
+  private void onSentenceSpoken(Response r, String sentence, long samples, RuntimeException failure) {
+    r.ttsBusy = false;
+    r.spoken.add(new long[] {samples});
+    r.spokenText.add(sentence);
+    if (failure != null && active == r) {
+      events.error("tts_failed", "speech synthesis failed: " + failure.getMessage());
+    }
+    pumpTts(r);
+    maybeFinish(r);
   }
 
   private void maybeFinish(Response r) {
@@ -769,6 +789,9 @@ public final class VoiceSession {
     for (int i = 0; i < r.spoken.size(); i++) {
       long samples = r.spoken.get(i)[0];
       String text = r.spokenText.get(i);
+      if (!out.isEmpty()) {
+        out.append(' '); // the chunker's sentences come without the space between them
+      }
       if (budget >= samples) {
         out.append(text);
         budget -= samples;

@@ -32,7 +32,7 @@ class VoiceSessionSettingsTest {
         "The fourth and last sentence ends it all, some three seconds after it began.");
     fx.run(() -> fx.session.userText("tell me a story", null));
     fx.silence(320);
-    assertThat(fx.events("audio")).as("the answer is playing").isNotEmpty();
+    assertThat(fx.events("audio")).as("the answer is playing: %s", fx.events).isNotEmpty();
     assertThat(fx.events("response_done")).isEmpty();
   }
 
