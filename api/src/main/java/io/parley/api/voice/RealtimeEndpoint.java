@@ -3,7 +3,12 @@ package io.parley.api.voice;
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.llm.Personality;
+import io.parley.api.voice.realtime.ClientEvent;
+import io.parley.api.voice.realtime.ClientEventDecoder;
+import io.parley.api.voice.realtime.RealtimeProtocolException;
+import io.parley.api.voice.realtime.ServerEventEncoder;
 import io.parley.inference.voice.TurnTimings;
+import io.parley.inference.voice.VoiceEvent;
 import io.parley.inference.voice.VoiceSession;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -44,12 +49,13 @@ public final class RealtimeEndpoint {
   /** Input and output rate unless the session says otherwise (OpenAI's audio/pcm rate). */
   public static final int DEFAULT_RATE = 24_000;
   /** Largest base64 audio in one append (about 20 s at 24 kHz). */
-  public static final int MAX_APPEND_CHARS = 1_310_720;
+  public static final int MAX_APPEND_CHARS = ClientEventDecoder.MAX_APPEND_CHARS;
   private static final String SUBPROTOCOL_KEY = "openai-insecure-api-key.";
 
   /** Builds sessions; implemented where the engines are assembled. */
   public interface SessionFactory {
-    VoiceSession create(Context context, VoiceSession.Settings settings, VoiceSession.Events events, UUID conversationId,
+    VoiceSession create(Context context, VoiceSession.Settings settings, java.util.function.Consumer<VoiceEvent> events,
+                        UUID conversationId,
                         List<ChatMessage> history, int inputRate, int outputRate);
   }
 
@@ -267,7 +273,7 @@ public final class RealtimeEndpoint {
   }
 
   /** One client connection and its session. */
-  private final class Connection implements VoiceSession.Events {
+  private final class Connection implements java.util.function.Consumer<VoiceEvent> {
     final ServerWebSocket ws;
     final UUID user;
     VoiceSession session;
@@ -405,8 +411,7 @@ public final class RealtimeEndpoint {
       ws.writeTextMessage(event.encode());
     }
 
-    @Override
-    public void inputBacklog(boolean backlogged) {
+    void inputBacklog(boolean backlogged) {
       if (closed) {
         return;
       }
@@ -419,82 +424,49 @@ public final class RealtimeEndpoint {
     }
 
     void error(String code, String message, String param, String clientEventId) {
-      send(new JsonObject().put("type", "error").put("error", new JsonObject()
-          .put("type", "invalid_request_error").put("code", code).put("message", message)
-          .put("param", param).put("event_id", clientEventId)));
+      send(ServerEventEncoder.error(code, message, param, clientEventId));
     }
 
     // --- client events ---------------------------------------------------------------------
 
     void onBinary(Buffer b) {
       touch();
-      if (b.length() % 2 != 0) {
-        error("invalid_audio", "binary audio frames must hold whole PCM16 samples (an even number of bytes)", null, null);
-        return;
+      try {
+        session.appendAudio(ClientEventDecoder.decodeBinary(b.getBytes()).pcm());
+      } catch (RealtimeProtocolException e) {
+        error(e.code(), e.getMessage(), e.param(), e.eventId());
       }
-      session.appendAudio(pcm(b.getBytes()));
     }
 
     void onText(String text) {
       touch();
-      JsonObject e;
+      ClientEvent event;
       try {
-        e = new JsonObject(text);
-      } catch (RuntimeException ex) {
-        error("invalid_json", "the event is not a JSON object", null, null);
+        event = ClientEventDecoder.decode(text);
+      } catch (RealtimeProtocolException e) {
+        error(e.code(), e.getMessage(), e.param(), e.eventId());
         return;
       }
-      String id = e.getValue("event_id") instanceof String s ? s : null;
-      String type = e.getValue("type") instanceof String s ? s : null;
-      if (type == null) {
-        error("missing_type", "every event needs a type", "type", id);
-        return;
-      }
-      switch (type) {
-        case "session.update" -> sessionUpdate(e, id);
-        case "input_audio_buffer.append" -> append(e, id);
-        case "input_audio_buffer.commit" -> session.commit();
-        case "input_audio_buffer.clear" -> {
+      switch (event) {
+        case ClientEvent.SessionUpdate u -> sessionUpdate(u.session(), u.eventId());
+        case ClientEvent.AudioAppend a -> session.appendAudio(a.pcm());
+        case ClientEvent.AudioCommit c -> session.commit();
+        case ClientEvent.AudioClear c -> {
           session.clear();
           send(new JsonObject().put("type", "input_audio_buffer.cleared"));
         }
-        case "conversation.item.create" -> itemCreate(e, id);
-        case "response.create" -> session.createResponse(null);
-        case "response.cancel" -> session.cancelResponse("client_cancelled");
-        case "conversation.item.truncate" -> truncate(e, id);
-        default -> error("unknown_event", "unknown event type '" + (type.length() > 64 ? type.substring(0, 64) : type)
-            + "'", "type", id);
+        case ClientEvent.ItemCreate c -> itemCreate(c);
+        case ClientEvent.ResponseCreate c -> session.createResponse(null);
+        case ClientEvent.ResponseCancel c -> session.cancelResponse(VoiceEvent.Reason.CLIENT_CANCELLED);
+        case ClientEvent.ItemTruncate t -> {
+          session.truncate(t.itemId(), t.audioEndMs());
+          send(new JsonObject().put("type", "conversation.item.truncated").put("item_id", t.itemId())
+              .put("content_index", t.contentIndex()).put("audio_end_ms", t.audioEndMs()));
+        }
       }
     }
 
-    void append(JsonObject e, String id) {
-      if (!(e.getValue("audio") instanceof String audio)) {
-        error("invalid_value", "audio must be a base64 string", "audio", id);
-        return;
-      }
-      if (audio.length() > MAX_APPEND_CHARS) {
-        error("audio_too_large", "at most " + MAX_APPEND_CHARS + " base64 characters per append", "audio", id);
-        return;
-      }
-      byte[] bytes;
-      try {
-        bytes = Base64.getDecoder().decode(audio);
-      } catch (IllegalArgumentException ex) {
-        error("invalid_base64", "audio is not valid base64", "audio", id);
-        return;
-      }
-      if (bytes.length % 2 != 0) {
-        error("invalid_audio", "audio must hold whole PCM16 samples (an even number of bytes)", "audio", id);
-        return;
-      }
-      session.appendAudio(pcm(bytes));
-    }
-
-    void sessionUpdate(JsonObject e, String id) {
-      if (!(e.getValue("session") instanceof JsonObject s)) {
-        error("invalid_value", "session must be an object", "session", id);
-        return;
-      }
+    void sessionUpdate(JsonObject s, String id) {
       if (s.getValue("instructions") instanceof String i) {
         instructions = i;
       }
@@ -603,158 +575,30 @@ public final class RealtimeEndpoint {
       return n.intValue();
     }
 
-    void itemCreate(JsonObject e, String id) {
-      JsonObject item = e.getJsonObject("item");
-      if (item == null || !"message".equals(item.getString("type", "message")) || !"user".equals(item.getString("role"))) {
-        error("invalid_value", "only user messages can be created", "item", id);
-        return;
-      }
-      StringBuilder text = new StringBuilder();
-      JsonArray content = item.getJsonArray("content", new JsonArray());
-      for (Object o : content) {
-        if (o instanceof JsonObject part && "input_text".equals(part.getString("type")) && part.getValue("text") instanceof String t) {
-          text.append(t);
-        }
-      }
-      if (text.isEmpty()) {
-        error("invalid_value", "the message needs input_text content", "item.content", id);
-        return;
-      }
-      String itemId = item.getString("id", "item_" + UUID.randomUUID());
-      JsonObject added = new JsonObject().put("id", itemId).put("type", "message").put("role", "user")
-          .put("status", "completed").put("content", content);
+    /** A user message by text: shown as an item, added to the conversation, answered on response.create. */
+    void itemCreate(ClientEvent.ItemCreate c) {
+      JsonObject added = new JsonObject().put("id", c.itemId()).put("type", "message").put("role", "user")
+          .put("status", "completed").put("content", c.content());
       send(new JsonObject().put("type", "conversation.item.added").put("item", added));
       send(new JsonObject().put("type", "conversation.item.done").put("item", added));
-      boolean auto = createResponse;
-      createResponse = false;
-      session.update(settings());
-      session.userText(text.toString(), null);
-      createResponse = auto;
-      session.update(settings());
+      session.addUserText(c.text());
     }
 
-    void truncate(JsonObject e, String id) {
-      String item = e.getValue("item_id") instanceof String s ? s : null;
-      Object end = e.getValue("audio_end_ms");
-      if (item == null || !(end instanceof Number n) || n.longValue() < 0) {
-        error("invalid_value", "item_id and a non-negative audio_end_ms are required", "audio_end_ms", id);
-        return;
+    /** What the session says, on the wire; flow control and metrics on the way. */
+    @Override
+    public void accept(VoiceEvent e) {
+      switch (e) {
+        case VoiceEvent.InputBacklog b -> inputBacklog(b.backlogged());
+        case VoiceEvent.Error err when err.code() == VoiceEvent.Code.NOT_STORED -> notStored.increment();
+        case VoiceEvent.ResponseDone d -> recordTimings(d.status(), d.timings());
+        default -> { }
       }
-      session.truncate(item, n.longValue());
-      send(new JsonObject().put("type", "conversation.item.truncated").put("item_id", item)
-          .put("content_index", e.getInteger("content_index", 0)).put("audio_end_ms", n.longValue()));
-    }
-
-    // --- session events --------------------------------------------------------------------
-
-    @Override
-    public void speechStarted(String itemId, long audioStartMs) {
-      send(new JsonObject().put("type", "input_audio_buffer.speech_started").put("audio_start_ms", audioStartMs)
-          .put("item_id", itemId));
-    }
-
-    @Override
-    public void speechStopped(String itemId, long audioEndMs) {
-      send(new JsonObject().put("type", "input_audio_buffer.speech_stopped").put("audio_end_ms", audioEndMs)
-          .put("item_id", itemId));
-    }
-
-    @Override
-    public void committed(String itemId, String previousItemId) {
-      send(new JsonObject().put("type", "input_audio_buffer.committed").put("item_id", itemId)
-          .put("previous_item_id", previousItemId));
-    }
-
-    @Override
-    public void userItemCreated(String itemId, String previousItemId, String text) {
-      JsonObject item = new JsonObject().put("id", itemId).put("type", "message").put("role", "user")
-          .put("status", "completed").put("content", new JsonArray().add(new JsonObject()
-              .put("type", "input_audio").put("transcript", text)));
-      send(new JsonObject().put("type", "conversation.item.added").put("previous_item_id", previousItemId)
-          .put("item", item));
-      send(new JsonObject().put("type", "conversation.item.done").put("previous_item_id", previousItemId)
-          .put("item", item));
-    }
-
-    @Override
-    public void transcriptionDelta(String itemId, String delta) {
-      send(new JsonObject().put("type", "conversation.item.input_audio_transcription.delta").put("item_id", itemId)
-          .put("content_index", 0).put("delta", delta));
-    }
-
-    @Override
-    public void transcriptionCompleted(String itemId, String transcript) {
-      send(new JsonObject().put("type", "conversation.item.input_audio_transcription.completed")
-          .put("item_id", itemId).put("content_index", 0).put("transcript", transcript)
-          .put("usage", new JsonObject().put("type", "duration").put("seconds", 0)));
-    }
-
-    @Override
-    public void transcriptionFailed(String itemId, String message) {
-      send(new JsonObject().put("type", "conversation.item.input_audio_transcription.failed").put("item_id", itemId)
-          .put("content_index", 0).put("error", new JsonObject().put("type", "transcription_error")
-              .put("code", "transcription_failed").put("message", message)));
-    }
-
-    @Override
-    public void responseCreated(String responseId, String itemId) {
-      send(new JsonObject().put("type", "response.created").put("response", new JsonObject().put("id", responseId)
-          .put("object", "realtime.response").put("status", "in_progress").put("output", new JsonArray())));
-      JsonObject item = new JsonObject().put("id", itemId).put("type", "message").put("role", "assistant")
-          .put("status", "in_progress").put("content", new JsonArray());
-      send(new JsonObject().put("type", "response.output_item.added").put("response_id", responseId)
-          .put("output_index", 0).put("item", item));
-      send(new JsonObject().put("type", "response.content_part.added").put("response_id", responseId)
-          .put("item_id", itemId).put("output_index", 0).put("content_index", 0)
-          .put("part", audioOut ? new JsonObject().put("type", "audio").put("transcript", "")
-              : new JsonObject().put("type", "text").put("text", "")));
-    }
-
-    @Override
-    public void textDelta(String responseId, String itemId, String delta) {
-      send(new JsonObject().put("type", audioOut ? "response.output_audio_transcript.delta" : "response.output_text.delta")
-          .put("response_id", responseId).put("item_id", itemId).put("output_index", 0).put("content_index", 0)
-          .put("delta", delta));
-    }
-
-    @Override
-    public void audioDelta(String responseId, String itemId, short[] pcm) {
-      byte[] bytes = new byte[pcm.length * 2];
-      for (int i = 0; i < pcm.length; i++) {
-        bytes[2 * i] = (byte) pcm[i];
-        bytes[2 * i + 1] = (byte) (pcm[i] >> 8);
+      for (JsonObject wire : ServerEventEncoder.encode(e, audioOut)) {
+        send(wire);
       }
-      send(new JsonObject().put("type", "response.output_audio.delta").put("response_id", responseId)
-          .put("item_id", itemId).put("output_index", 0).put("content_index", 0)
-          .put("delta", Base64.getEncoder().encodeToString(bytes)));
     }
 
-    @Override
-    public void responseDone(String responseId, String itemId, String status, String reason, String transcript,
-                             TurnTimings timings) {
-      JsonObject base = new JsonObject().put("response_id", responseId).put("item_id", itemId).put("output_index", 0)
-          .put("content_index", 0);
-      if (audioOut) {
-        send(base.copy().put("type", "response.output_audio.done"));
-        send(base.copy().put("type", "response.output_audio_transcript.done").put("transcript", transcript));
-      } else {
-        send(base.copy().put("type", "response.output_text.done").put("text", transcript));
-      }
-      JsonObject part = audioOut ? new JsonObject().put("type", "audio").put("transcript", transcript)
-          : new JsonObject().put("type", "text").put("text", transcript);
-      send(base.copy().put("type", "response.content_part.done").put("part", part));
-      JsonObject item = new JsonObject().put("id", itemId).put("type", "message").put("role", "assistant")
-          .put("status", "completed".equals(status) ? "completed" : "incomplete")
-          .put("content", new JsonArray().add(part));
-      send(new JsonObject().put("type", "response.output_item.done").put("response_id", responseId)
-          .put("output_index", 0).put("item", item));
-      JsonObject response = new JsonObject().put("id", responseId).put("object", "realtime.response")
-          .put("status", status).put("output", new JsonArray().add(item))
-          .put("parley_timings", timings.toJson());
-      if (reason != null) {
-        response.put("status_details", new JsonObject().put("type", status).put("reason", reason));
-      }
-      send(new JsonObject().put("type", "response.done").put("response", response));
+    private void recordTimings(VoiceEvent.Status status, TurnTimings timings) {
       record("transcript", timings.transcriptMs());
       record("first_token", timings.firstTokenMs());
       record("first_audio", timings.firstAudioMs());
@@ -767,7 +611,8 @@ public final class RealtimeEndpoint {
             .publishPercentileHistogram().register(metrics)
             .record(java.time.Duration.ofNanos((long) (Math.max(0, overhead) * 1e6)));
       }
-      io.micrometer.core.instrument.Counter.builder("parley.voice.responses").tag("status", status)
+      io.micrometer.core.instrument.Counter.builder("parley.voice.responses")
+          .tag("status", ServerEventEncoder.status(status))
           .description("Assistant responses by final status").register(metrics).increment();
     }
 
@@ -780,21 +625,5 @@ public final class RealtimeEndpoint {
           .tag("stage", stage).publishPercentileHistogram()
           .register(metrics).record(java.time.Duration.ofNanos((long) (ms * 1e6)));
     }
-
-    @Override
-    public void error(String code, String message) {
-      if (VoiceSession.NOT_STORED.equals(code)) {
-        notStored.increment();
-      }
-      error(code, message, null, null);
-    }
-  }
-
-  static short[] pcm(byte[] le) {
-    short[] out = new short[le.length / 2];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = (short) ((le[2 * i] & 0xFF) | (le[2 * i + 1] << 8));
-    }
-    return out;
   }
 }

@@ -40,10 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class VoiceSession {
 
   private static final Logger LOG = LoggerFactory.getLogger(VoiceSession.class);
-  /** Error code: a message of this conversation could not be stored (the conversation log failed). */
-  public static final String NOT_STORED = "conversation_not_stored";
-  /** Error code: the VAD model failed, so speech is not detected until it works again. */
-  public static final String VAD_FAILED = "vad_failed";
 
   /** Longest audio kept for a manual commit (Whisper's window). */
   public static final int MAX_COMMIT_SAMPLES = 30 * VoiceActivityModel.SAMPLE_RATE;
@@ -79,42 +75,6 @@ public final class VoiceSession {
     }
   }
 
-  /** What the session tells its client; called on the session's context. */
-  public interface Events {
-    void speechStarted(String itemId, long audioStartMs);
-
-    void speechStopped(String itemId, long audioEndMs);
-
-    void committed(String itemId, String previousItemId);
-
-    void userItemCreated(String itemId, String previousItemId, String text);
-
-    void transcriptionDelta(String itemId, String delta);
-
-    void transcriptionCompleted(String itemId, String transcript);
-
-    void transcriptionFailed(String itemId, String message);
-
-    void responseCreated(String responseId, String itemId);
-
-    void textDelta(String responseId, String itemId, String delta);
-
-    /** PCM16 at the output rate. */
-    void audioDelta(String responseId, String itemId, short[] pcm);
-
-    void responseDone(String responseId, String itemId, String status, String reason, String transcript,
-                      TurnTimings timings);
-
-    void error(String code, String message);
-
-    /**
-     * The VAD is over a second behind this session's audio, or finals queue up for speech to text
-     * ({@code true}): stop reading the client until both have caught up ({@code false}). Nothing is
-     * dropped either way.
-     */
-    default void inputBacklog(boolean backlogged) {}
-  }
-
   /** Cuts one answer's streaming text into speakable pieces (see {@link SpokenPieces}). */
   public interface Chunker {
     List<String> add(String text);
@@ -138,7 +98,7 @@ public final class VoiceSession {
   private final VoiceClock clock;
   private final Context context;
   private final Engines engines;
-  private final Events events;
+  private final java.util.function.Consumer<VoiceEvent> events;
   private final ConversationLog log;
   private final UUID conversationId;
   private final Converter toVad;
@@ -205,7 +165,8 @@ public final class VoiceSession {
     }
   }
 
-  public VoiceSession(VoiceClock clock, Context context, Settings settings, Engines engines, Events events, ConversationLog log,
+  public VoiceSession(VoiceClock clock, Context context, Settings settings, Engines engines,
+                      java.util.function.Consumer<VoiceEvent> events, ConversationLog log,
                       UUID conversationId, List<ChatMessage> history, Converter toVad, Converter fromTts,
                       VadSegmenter segmenter, java.util.function.Supplier<Chunker> chunkers) {
     this.clock = clock;
@@ -243,7 +204,7 @@ public final class VoiceSession {
             context.runOnContext(v -> {
               String item = segmentItems.remove(segmentId);
               if (item != null && !closed) {
-                events.transcriptionFailed(item, error.getMessage());
+                events.accept(new VoiceEvent.TranscriptFailed(item, error.getMessage()));
               }
             });
           }
@@ -259,7 +220,7 @@ public final class VoiceSession {
     boolean now = (vadStream != null && vadStream.backlogged()) || (transcriber != null && transcriber.backlogged());
     if (now != inputPaused && !closed) {
       inputPaused = now;
-      events.inputBacklog(now);
+      events.accept(new VoiceEvent.InputBacklog(now));
     }
   }
 
@@ -272,7 +233,7 @@ public final class VoiceSession {
     String sent = interimText.getOrDefault(segmentId, "");
     String now = text.strip();
     if (now.length() > sent.length() && now.startsWith(sent)) {
-      events.transcriptionDelta(item, now.substring(sent.length()));
+      events.accept(new VoiceEvent.TranscriptDelta(item, now.substring(sent.length())));
       interimText.put(segmentId, now);
     }
   }
@@ -289,7 +250,7 @@ public final class VoiceSession {
     }
     timings.transcribed(clock.nanoTime(), t.compute());
     String text = t.text().strip();
-    events.transcriptionCompleted(item, text);
+    events.accept(new VoiceEvent.TranscriptFinal(item, text));
     if (!text.isEmpty()) {
       userText(text, timings);
     }
@@ -362,7 +323,7 @@ public final class VoiceSession {
         vadFailing = true;
         LOG.warn("voice: conversation {}: the VAD model failed; speech is not detected until it works again",
             conversationId);
-        events.error(VAD_FAILED, "voice activity detection failed on the server: speech is not detected until it"
+        error(VoiceEvent.Code.VAD_FAILED, "voice activity detection failed on the server: speech is not detected until it"
             + " recovers; use input_audio_buffer.commit to send audio meanwhile");
       }
       return;
@@ -389,7 +350,7 @@ public final class VoiceSession {
     if (transcriber != null) {
       segmentItems.put(transcriber.segmentId(), speechItem);
     }
-    events.speechStarted(speechItem, s.startSample() * 1000 / VoiceActivityModel.SAMPLE_RATE);
+    events.accept(new VoiceEvent.SpeechStarted(speechItem, s.startSample() * 1000 / VoiceActivityModel.SAMPLE_RATE));
     if (active != null && settings.interruptResponse()) {
       String item = speechItem;
       // speech_started comes once speech has lasted the session's minimum: the barge-in wait counts
@@ -397,12 +358,12 @@ public final class VoiceSession {
       long heardMs = (segmented - s.onsetSample()) * 1000 / VoiceActivityModel.SAMPLE_RATE;
       long wait = Math.max(0, settings.bargeIn().toMillis() - heardMs);
       if (wait == 0) {
-        cancelResponse("turn_detected");
+        cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
       } else {
         bargeInTimer = clock.setTimer(wait, () -> {
           bargeInTimer = -1;
           if (item.equals(speechItem) && active != null) {
-            cancelResponse("turn_detected");
+            cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
           }
         });
       }
@@ -417,14 +378,13 @@ public final class VoiceSession {
     String item = speechItem == null ? "item_" + next() : speechItem;
     speechItem = null;
     TurnTimings timings = new TurnTimings(clock.nanoTime());
-    events.speechStopped(item, s.endSample() * 1000 / VoiceActivityModel.SAMPLE_RATE);
+    events.accept(new VoiceEvent.SpeechStopped(item, s.endSample() * 1000 / VoiceActivityModel.SAMPLE_RATE));
     String previous = lastItem;
     lastItem = item;
-    events.committed(item, previous);
-    events.userItemCreated(item, previous, null);
+    events.accept(new VoiceEvent.TurnCommitted(item, previous));
     if (transcriber == null) {
-      events.transcriptionFailed(item, engines.sttMissing());
-      events.error("model_not_configured", engines.sttMissing());
+      events.accept(new VoiceEvent.TranscriptFailed(item, engines.sttMissing()));
+      error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.sttMissing());
       return;
     }
     long segment = transcriber.segmentId();
@@ -435,7 +395,7 @@ public final class VoiceSession {
   /** input_audio_buffer.commit (without server VAD): the buffered audio becomes a user turn. */
   public void commit() {
     if (manualSamples == 0) {
-      events.error("input_audio_buffer_commit_empty", "the input audio buffer is empty");
+      error(VoiceEvent.Code.COMMIT_EMPTY, "the input audio buffer is empty");
       return;
     }
     float[] audio = new float[manualSamples];
@@ -459,11 +419,10 @@ public final class VoiceSession {
   private void userTurn(String item, float[] audio, TurnTimings timings) {
     String previous = lastItem;
     lastItem = item;
-    events.committed(item, previous);
-    events.userItemCreated(item, previous, null);
+    events.accept(new VoiceEvent.TurnCommitted(item, previous));
     if (engines.stt().isEmpty()) {
-      events.transcriptionFailed(item, engines.sttMissing());
-      events.error("model_not_configured", engines.sttMissing());
+      events.accept(new VoiceEvent.TranscriptFailed(item, engines.sttMissing()));
+      error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.sttMissing());
       return;
     }
     SpeechToText stt = engines.stt().get();
@@ -473,13 +432,13 @@ public final class VoiceSession {
         return;
       }
       if (ar.failed()) {
-        events.transcriptionFailed(item, ar.cause().getMessage());
+        events.accept(new VoiceEvent.TranscriptFailed(item, ar.cause().getMessage()));
         return;
       }
       Transcript t = ar.result();
       timings.transcribed(clock.nanoTime(), t.compute());
       String text = t.text().strip();
-      events.transcriptionCompleted(item, text);
+      events.accept(new VoiceEvent.TranscriptFinal(item, text));
       if (text.isEmpty()) {
         return;
       }
@@ -489,11 +448,20 @@ public final class VoiceSession {
 
   /** A user message (transcribed, or sent as text): stored, and answered when so configured. */
   public void userText(String text, TurnTimings timings) {
-    history.add(ChatMessage.user(text));
-    store(new ConversationLog.Message("user", text, false));
+    addUserText(text);
     if (settings.createResponse()) {
       createResponse(timings);
     }
+  }
+
+  /** A user message added to the conversation without answering it (the client asks when). */
+  public void addUserText(String text) {
+    history.add(ChatMessage.user(text));
+    store(new ConversationLog.Message("user", text, false));
+  }
+
+  private void error(VoiceEvent.Code code, String message) {
+    events.accept(new VoiceEvent.Error(code, message));
   }
 
   // --- output --------------------------------------------------------------------------------
@@ -504,16 +472,16 @@ public final class VoiceSession {
       return;
     }
     if (active != null) {
-      events.error("conversation_already_has_active_response", "a response is in progress; cancel it first");
+      error(VoiceEvent.Code.RESPONSE_IN_PROGRESS, "a response is in progress; cancel it first");
       return;
     }
     if (engines.chat().isEmpty()) {
-      events.error("model_not_configured", engines.chatMissing());
+      error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.chatMissing());
       return;
     }
     Response r = new Response(++turn, timings == null ? new TurnTimings(clock.nanoTime()) : timings);
     active = r;
-    events.responseCreated(r.id, r.itemId);
+    events.accept(new VoiceEvent.ResponseStarted(r.id, r.itemId));
     List<ChatMessage> messages = new ArrayList<>();
     messages.add(ChatMessage.system(settings.instructions()));
     int from = Math.max(0, history.size() - settings.contextMessages());
@@ -535,8 +503,8 @@ public final class VoiceSession {
           public void failed(Throwable error) {
             context.runOnContext(v -> {
               if (active == r) {
-                events.error("model_failed", "the chat model failed: " + error.getMessage());
-                finish(r, "failed", "model_failed", r.transcript.toString(), false);
+                error(VoiceEvent.Code.MODEL_FAILED, "the chat model failed: " + error.getMessage());
+                finish(r, VoiceEvent.Status.FAILED, VoiceEvent.Reason.MODEL_FAILED, r.transcript.toString(), false);
               }
             });
           }
@@ -549,7 +517,7 @@ public final class VoiceSession {
     }
     r.timings.firstToken(clock.nanoTime());
     r.transcript.append(text);
-    events.textDelta(r.id, r.itemId, text);
+    events.accept(new VoiceEvent.TextDelta(r.id, r.itemId, text));
     if (settings.audioOut()) {
       r.sentences.addAll(r.chunker.add(text));
       pumpTts(r);
@@ -594,7 +562,7 @@ public final class VoiceSession {
       short[] chunk = r.audioQueue.poll();
       r.queuedSamples -= chunk.length;
       r.audioSamplesOut += chunk.length;
-      events.audioDelta(r.id, r.itemId, chunk);
+      events.accept(new VoiceEvent.AudioChunk(r.id, r.itemId, chunk));
     }
     if (!r.audioQueue.isEmpty() && r.pacer < 0) {
       r.pacer = clock.setTimer(PACE_MS, () -> {
@@ -616,7 +584,7 @@ public final class VoiceSession {
       return; // pumpAudio starts the next sentence once the queue has drained
     }
     if (engines.tts().isEmpty()) {
-      events.error("model_not_configured", engines.ttsMissing());
+      error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.ttsMissing());
       r.sentences.clear();
       return;
     }
@@ -679,7 +647,7 @@ public final class VoiceSession {
     r.spoken.add(new long[] {samples});
     r.spokenText.add(sentence);
     if (failure != null && active == r) {
-      events.error("tts_failed", "speech synthesis failed: " + failure.getMessage());
+      error(VoiceEvent.Code.TTS_FAILED, "speech synthesis failed: " + failure.getMessage());
     }
     pumpTts(r);
     maybeFinish(r);
@@ -687,14 +655,15 @@ public final class VoiceSession {
 
   private void maybeFinish(Response r) {
     if (active == r && r.llmDone && !r.ttsBusy && r.sentences.isEmpty() && r.audioQueue.isEmpty()) {
-      finish(r, "completed", null, r.transcript.toString(), false);
+      finish(r, VoiceEvent.Status.COMPLETED, null, r.transcript.toString(), false);
     }
   }
 
-  private void finish(Response r, String status, String reason, String stored, boolean truncated) {
+  private void finish(Response r, VoiceEvent.Status status, VoiceEvent.Reason reason, String stored,
+                      boolean truncated) {
     active = null;
     r.timings.done(clock.nanoTime());
-    events.responseDone(r.id, r.itemId, status, reason, r.transcript.toString(), r.timings);
+    events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript.toString(), r.timings));
     lastItem = r.itemId;
     if (!stored.isEmpty()) {
       history.add(ChatMessage.assistant(stored));
@@ -716,7 +685,7 @@ public final class VoiceSession {
   }
 
   /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
-  public void cancelResponse(String reason) {
+  public void cancelResponse(VoiceEvent.Reason reason) {
     Response r = active;
     if (r == null) {
       return;
@@ -726,7 +695,8 @@ public final class VoiceSession {
     long playedMs = playedMs(r);
     active = null;
     r.timings.done(clock.nanoTime());
-    events.responseDone(r.id, r.itemId, "cancelled", reason, r.transcript.toString(), r.timings);
+    events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, VoiceEvent.Status.CANCELLED, reason,
+        r.transcript.toString(), r.timings));
     lastItem = r.itemId;
     pendingTruncation = r;
     long playedAtCancel = playedMs;
@@ -762,7 +732,7 @@ public final class VoiceSession {
     log.append(conversationId, m).onFailure(e -> context.runOnContext(v -> {
       LOG.warn("voice: conversation {}: {} message of {} characters (truncated: {}) not stored: {}", conversationId,
           m.role(), m.content().length(), m.truncated(), e.toString());
-      events.error(NOT_STORED, "the " + m.role() + " message could not be stored in the conversation: "
+      error(VoiceEvent.Code.NOT_STORED, "the " + m.role() + " message could not be stored in the conversation: "
           + e.getMessage());
     }));
   }

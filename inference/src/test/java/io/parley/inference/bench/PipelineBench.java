@@ -15,6 +15,7 @@ import io.parley.inference.voice.TurnTimings;
 import io.parley.inference.voice.SpokenPieces;
 import io.parley.inference.voice.VadScheduler;
 import io.parley.inference.voice.VoiceClock;
+import io.parley.inference.voice.VoiceEvent;
 import io.parley.inference.voice.VoiceSession;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -141,16 +142,13 @@ public final class PipelineBench {
     Context context = vertx.getOrCreateContext();
     List<Turn> out = new ArrayList<>();
     CompletableFuture<Turn>[] next = newTurn();
-    VoiceSession.Events events = new EventsAdapter() {
-      @Override
-      public void responseDone(String responseId, String itemId, String status, String reason, String transcript,
-                               TurnTimings timings) {
-        next[0].complete(new Turn(timings, status));
-      }
-
-      @Override
-      public void error(String code, String message) {
-        next[0].completeExceptionally(new IllegalStateException(code + ": " + message));
+    java.util.function.Consumer<VoiceEvent> events = e -> {
+      switch (e) {
+        case VoiceEvent.ResponseDone d -> next[0].complete(new Turn(d.timings(),
+            d.status().name().toLowerCase(Locale.ROOT)));
+        case VoiceEvent.Error err -> next[0].completeExceptionally(
+            new IllegalStateException(err.code() + ": " + err.message()));
+        default -> { }
       }
     };
     var settings = new VoiceSession.Settings(true, true, false, Duration.ofMillis(600), "You are a helpful assistant.",
@@ -254,19 +252,5 @@ public final class PipelineBench {
     public Future<UUID> append(UUID conversationId, Message message) {
       return Future.succeededFuture(UUID.randomUUID());
     }
-  }
-
-  /** Events the bench does not look at. */
-  private abstract static class EventsAdapter implements VoiceSession.Events {
-    @Override public void speechStarted(String itemId, long audioStartMs) {}
-    @Override public void speechStopped(String itemId, long audioEndMs) {}
-    @Override public void committed(String itemId, String previousItemId) {}
-    @Override public void userItemCreated(String itemId, String previousItemId, String text) {}
-    @Override public void transcriptionDelta(String itemId, String delta) {}
-    @Override public void transcriptionCompleted(String itemId, String transcript) {}
-    @Override public void transcriptionFailed(String itemId, String message) {}
-    @Override public void responseCreated(String responseId, String itemId) {}
-    @Override public void textDelta(String responseId, String itemId, String delta) {}
-    @Override public void audioDelta(String responseId, String itemId, short[] pcm) {}
   }
 }

@@ -224,59 +224,22 @@ final class VoiceFixture implements AutoCloseable {
     public void close() {}
   };
 
-  /** Recording adapter of the session's callbacks. */
-  final VoiceSession.Events recorder = new VoiceSession.Events() {
-    @Override
-    public void speechStarted(String itemId, long audioStartMs) {
-      add("speech_started", Long.toString(audioStartMs));
-    }
-
-    @Override
-    public void speechStopped(String itemId, long audioEndMs) {
-      add("speech_stopped", Long.toString(audioEndMs));
-    }
-
-    @Override
-    public void committed(String itemId, String previousItemId) {}
-
-    @Override
-    public void userItemCreated(String itemId, String previousItemId, String text) {}
-
-    @Override
-    public void transcriptionDelta(String itemId, String delta) {}
-
-    @Override
-    public void transcriptionCompleted(String itemId, String text) {
-      add("transcript", text);
-    }
-
-    @Override
-    public void transcriptionFailed(String itemId, String message) {
-      add("transcription_failed", message);
-    }
-
-    @Override
-    public void responseCreated(String responseId, String itemId) {
-      add("response_started", itemId);
-    }
-
-    @Override
-    public void textDelta(String responseId, String itemId, String delta) {}
-
-    @Override
-    public void audioDelta(String responseId, String itemId, short[] pcm) {
-      add("audio", Integer.toString(pcm.length));
-    }
-
-    @Override
-    public void responseDone(String responseId, String itemId, String status, String reason, String text,
-                             TurnTimings timings) {
-      add("response_done", status + (reason == null ? "" : ":" + reason));
-    }
-
-    @Override
-    public void error(String code, String message) {
-      add("error", code);
+  /** Records what the session tells its client. */
+  final java.util.function.Consumer<VoiceEvent> recorder = e -> {
+    switch (e) {
+      case VoiceEvent.SpeechStarted s -> add("speech_started", Long.toString(s.audioStartMs()));
+      case VoiceEvent.SpeechStopped s -> add("speech_stopped", Long.toString(s.audioEndMs()));
+      case VoiceEvent.TranscriptFinal t -> add("transcript", t.text());
+      case VoiceEvent.TranscriptFailed t -> add("transcription_failed", t.message());
+      case VoiceEvent.ResponseStarted r -> add("response_started", r.itemId());
+      case VoiceEvent.AudioChunk a -> add("audio", Integer.toString(a.pcm().length));
+      case VoiceEvent.ResponseDone d -> add("response_done", d.status().name().toLowerCase(java.util.Locale.ROOT)
+          + (d.reason() == null ? "" : ":" + d.reason().name().toLowerCase(java.util.Locale.ROOT)));
+      case VoiceEvent.Error err -> add("error", err.code().name());
+      case VoiceEvent.TurnCommitted c -> { }
+      case VoiceEvent.TranscriptDelta d -> { }
+      case VoiceEvent.TextDelta d -> { }
+      case VoiceEvent.InputBacklog b -> { }
     }
   };
 
@@ -379,7 +342,7 @@ final class VoiceFixture implements AutoCloseable {
 
   List<String> types() {
     synchronized (events) {
-      return events.stream().map(Event::type).filter(t -> !t.equals("audio")).toList();
+      return events.stream().filter(e -> !e.type().equals("audio")).map(e -> e.type() + "@" + e.atMs()).toList();
     }
   }
 

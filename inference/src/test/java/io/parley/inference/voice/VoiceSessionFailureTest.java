@@ -49,7 +49,7 @@ class VoiceSessionFailureTest {
     fx.open(false);
     fx.run(() -> fx.session.userText("what is in a banana?", null));
     VoiceFixture.await("the failed write reported", () -> !fx.events("error").isEmpty());
-    assertThat(fx.events("error")).extracting(VoiceFixture.Event::value).containsExactly(VoiceSession.NOT_STORED);
+    assertThat(fx.events("error")).extracting(VoiceFixture.Event::value).containsExactly(VoiceEvent.Code.NOT_STORED.name());
     assertThat(warnings()).anySatisfy(w -> assertThat(w).contains("user message", "not stored", "the database is down"));
   }
 
@@ -62,7 +62,7 @@ class VoiceSessionFailureTest {
     VoiceFixture.await("the answer done and both writes reported",
         () -> fx.events("error").size() == 2 && !fx.events("response_done").isEmpty());
     assertThat(fx.events("error")).extracting(VoiceFixture.Event::value)
-        .containsOnly(VoiceSession.NOT_STORED);
+        .containsOnly(VoiceEvent.Code.NOT_STORED.name());
     assertThat(warnings()).anySatisfy(w -> assertThat(w).contains("assistant message", "not stored"));
   }
 
@@ -71,12 +71,12 @@ class VoiceSessionFailureTest {
     fx.open();
     fx.frames(-1f, 640); // 20 frames, each a failed model run
     assertThat(fx.vad.failures()).isGreaterThanOrEqualTo(1);
-    assertThat(fx.events("error")).extracting(VoiceFixture.Event::value).containsExactly(VoiceSession.VAD_FAILED);
+    assertThat(fx.events("error")).extracting(VoiceFixture.Event::value).containsExactly(VoiceEvent.Code.VAD_FAILED.name());
     assertThat(warnings()).filteredOn(w -> w.contains("VAD model failed")).hasSize(2); // scheduler + session
     // It works again, then fails again: a new report.
     fx.silence(320);
     fx.frames(-1f, 320);
     assertThat(fx.events("error")).extracting(VoiceFixture.Event::value)
-        .containsExactly(VoiceSession.VAD_FAILED, VoiceSession.VAD_FAILED);
+        .containsExactly(VoiceEvent.Code.VAD_FAILED.name(), VoiceEvent.Code.VAD_FAILED.name());
   }
 }
