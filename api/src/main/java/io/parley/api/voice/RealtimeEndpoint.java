@@ -183,6 +183,22 @@ public final class RealtimeEndpoint {
     }
   }
 
+  /** Close code of a session whose account was deleted (as the signalling socket's). */
+  static final short ACCOUNT_DELETED = 4003;
+
+  /**
+   * An account was deleted, on this node or another (CallService announces it cluster-wide): its
+   * open sessions are told and closed, and none of them can be resumed.
+   */
+  public void userDeleted(UUID user) {
+    resumable.values().removeIf(r -> r.user().equals(user));
+    for (Connection c : connections) {
+      if (c.user.equals(user)) {
+        c.context.runOnContext(v -> c.accountDeleted());
+      }
+    }
+  }
+
   /** Stops renewing this node's session leases and gives them back (shutdown). */
   public void close() {
     if (cluster != null) {
@@ -212,7 +228,7 @@ public final class RealtimeEndpoint {
     ws.pause();
     ws.setWriteQueueMaxSize(MAX_QUEUED_BYTES);
     Context context = vertx.getOrCreateContext();
-    Connection c = new Connection(ws, user);
+    Connection c = new Connection(ws, user, context);
     open.incrementAndGet();
     connections.add(c);
     ws.closeHandler(v -> {
@@ -285,7 +301,10 @@ public final class RealtimeEndpoint {
     long idleTimer = -1;
     boolean closed;
 
-    Connection(ServerWebSocket ws, UUID user) {
+    final Context context;
+
+    Connection(ServerWebSocket ws, UUID user, Context context) {
+      this.context = context;
       this.ws = ws;
       this.user = user;
     }
@@ -376,7 +395,7 @@ public final class RealtimeEndpoint {
       }
       if (session != null) {
         session.close();
-        if (!config.sessionGrace().isZero() && !idleClosed) {
+        if (!config.sessionGrace().isZero() && !idleClosed && !accountDeleted) {
           Resumable kept = new Resumable(user, session.conversationId(), personality, instructions, audioOut,
               System.nanoTime() + config.sessionGrace().toNanos());
           resumable.put(resumeToken, kept);
@@ -390,6 +409,16 @@ public final class RealtimeEndpoint {
     }
 
     boolean idleClosed;
+    boolean accountDeleted;
+
+    void accountDeleted() {
+      if (closed) {
+        return;
+      }
+      accountDeleted = true;
+      error("account_deleted", "the account was deleted", null, null);
+      ws.close(ACCOUNT_DELETED, "account deleted");
+    }
 
     boolean responding() {
       VoiceSession s = session;
