@@ -26,12 +26,14 @@ class VoiceSessionFailureTest {
     fx = new VoiceFixture();
     logged.start();
     ((Logger) LoggerFactory.getLogger(VoiceSession.class)).addAppender(logged);
+    ((Logger) LoggerFactory.getLogger(ConversationMemory.class)).addAppender(logged);
     ((Logger) LoggerFactory.getLogger(VadScheduler.class)).addAppender(logged);
   }
 
   @AfterEach
   void stop() {
     ((Logger) LoggerFactory.getLogger(VoiceSession.class)).detachAppender(logged);
+    ((Logger) LoggerFactory.getLogger(ConversationMemory.class)).detachAppender(logged);
     ((Logger) LoggerFactory.getLogger(VadScheduler.class)).detachAppender(logged);
     fx.close();
   }
