@@ -7,30 +7,25 @@ import io.parley.inference.llm.ChatRequest;
 import io.parley.inference.stt.SpeechToText;
 import io.parley.inference.stt.Transcript;
 import io.parley.inference.tts.TextToSpeech;
-import io.parley.inference.vad.FrameAccumulator;
 import io.parley.inference.vad.VadEvent;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
 import io.vertx.core.Context;
 import io.vertx.core.WorkerExecutor;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One assistant session: audio in, {@link VoiceEvent}s out. Confined to one Vert.x context (its
  * WebSocket's): every field is touched only there; engine work runs on the named workers and comes
  * back with {@code runOnContext}. Time comes from a {@link VoiceClock}.
  *
- * <p>The stages: input framing ({@link FrameAccumulator}, then the VAD, or the manual buffer
- * without server VAD); turn detection and the barge-in policy (here: the segmenter's events);
+ * <p>The stages: input ({@link InputStage}: framing, the VAD and the segmenter, or the manual buffer
+ * without server VAD); turn detection and the barge-in policy (here, on the segmenter's events);
  * transcription ({@link TranscriptionStage}); one answer at a time ({@link Responder}: LLM,
  * sentences, TTS, audio paced to the playout clock); and the conversation
  * ({@link ConversationMemory}). Interruption travels outside the data path: an interrupted
@@ -40,12 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class VoiceSession {
 
-  private static final Logger LOG = LoggerFactory.getLogger(VoiceSession.class);
-
   /** Longest audio kept for a manual commit (Whisper's window). */
   public static final int MAX_COMMIT_SAMPLES = 30 * VoiceActivityModel.SAMPLE_RATE;
-  /** Speech probability from which a frame counts as voiced for interim transcripts (Silero's usual cut). */
-  static final float VOICED = 0.5f;
 
   /** How long a cancelled answer waits for the client's truncate before it is stored. */
   static final long TRUNCATE_WAIT_MS = 1_000;
@@ -103,25 +94,17 @@ public final class VoiceSession {
   private final ConversationMemory memory;
   private final Converter toVad;
   private final Converter fromTts;
-  private final VadSegmenter segmenter;
   private final java.util.function.Supplier<Chunker> chunkers;
-  private final VadScheduler.Stream vadStream;
+  private final InputStage input;
   private final TranscriptionStage transcription;
   private final AtomicLong ids = new AtomicLong();
   private Settings settings;
   private int outputRate = 24_000;
 
-  // Input and turn detection.
-  private FrameAccumulator frames = new FrameAccumulator();
-  private final Deque<float[]> manual = new ArrayDeque<>();
-  private int manualSamples;
-  /** Samples handed to the segmenter: its clock, on which speech onsets are given. */
-  private long segmented;
+  // Turn detection.
   private String speechItem;
   private long bargeInTimer = -1;
   private String lastItem;
-  /** Whether the last VAD result was a model failure: reported once per run of failures. */
-  private boolean vadFailing;
   /** Whether the client's input is paused (see {@link #inputBacklogChanged}). */
   private boolean inputPaused;
 
@@ -146,10 +129,10 @@ public final class VoiceSession {
     this.memory = new ConversationMemory(conversationId, log, history, context, events);
     this.toVad = toVad;
     this.fromTts = fromTts;
-    this.segmenter = segmenter;
     this.chunkers = chunkers;
     segmenter.update(settings.turnDetection());
-    this.vadStream = engines.vad().map(v -> v.open(context, b -> inputBacklogChanged())).orElse(null);
+    this.input = new InputStage(engines.vad().orElse(null), context, this::inputBacklogChanged, segmenter,
+        conversationId, events, this::onScored);
     this.transcription = engines.stt().map(stt -> new TranscriptionStage(stt, engines.sttWorkers(),
         settings.language(), engines.interimEvery(), settings.turnDetection().preRoll(), context, clock, events,
         this::userText, this::inputBacklogChanged)).orElse(null);
@@ -162,7 +145,7 @@ public final class VoiceSession {
   /** New settings; new turn detection applies from the next frame on. */
   public void update(Settings s) {
     if (!s.turnDetection().equals(settings.turnDetection())) {
-      segmenter.update(s.turnDetection());
+      input.update(s.turnDetection());
       if (transcription != null) {
         transcription.preRoll(s.turnDetection().preRoll());
       }
@@ -197,7 +180,7 @@ public final class VoiceSession {
    * slows the client.
    */
   private void inputBacklogChanged() {
-    boolean now = (vadStream != null && vadStream.backlogged()) || (transcription != null && transcription.backlogged());
+    boolean now = input.backlogged() || (transcription != null && transcription.backlogged());
     if (now != inputPaused && !closed) {
       inputPaused = now;
       events.accept(new VoiceEvent.InputBacklog(now));
@@ -211,61 +194,28 @@ public final class VoiceSession {
     if (closed) {
       return;
     }
-    short[] pcm16k = toVad.process(pcm);
-    float[] samples = new float[pcm16k.length];
-    for (int i = 0; i < samples.length; i++) {
-      samples[i] = pcm16k[i] / 32768f;
-    }
-    frames.accept(samples, this::onFrame);
+    input.append(toVad.process(pcm), settings.serverVad());
   }
 
-  private void onFrame(float[] f) {
-    if (!settings.serverVad()) {
-      manual.add(f);
-      manualSamples += f.length;
-      while (manualSamples > MAX_COMMIT_SAMPLES) {
-        manualSamples -= manual.removeFirst().length;
-      }
-      return;
-    }
-    if (vadStream != null) {
-      vadStream.submit(f, p -> onProbability(f, p));
-    }
-  }
-
-  private void onProbability(float[] f, float p) {
+  private void onScored(float[] f, boolean voiced, List<VadEvent> decided, long position) {
     if (closed) {
       return;
     }
-    if (Float.isNaN(p)) {
-      // The scheduler's model run failed (it logged why): the frame cannot be segmented.
-      if (!vadFailing) {
-        vadFailing = true;
-        LOG.warn("voice: conversation {}: the VAD model failed; speech is not detected until it works again",
-            memory.conversationId());
-        error(VoiceEvent.Code.VAD_FAILED, "voice activity detection failed on the server: speech is not detected"
-            + " until it recovers; use input_audio_buffer.commit to send audio meanwhile");
-      }
-      return;
-    }
-    vadFailing = false;
-    List<VadEvent> decided = segmenter.accept(f, p);
-    segmented += f.length;
     if (transcription != null) {
-      transcription.audio(f, p >= VOICED);
+      transcription.audio(f, voiced);
     }
     for (VadEvent e : decided) {
       if (transcription != null) {
         transcription.event(e);
       }
       switch (e) {
-        case VadEvent.SpeechStarted s -> onSpeechStarted(s);
+        case VadEvent.SpeechStarted s -> onSpeechStarted(s, position);
         case VadEvent.SpeechStopped s -> onSpeechStopped(s);
       }
     }
   }
 
-  private void onSpeechStarted(VadEvent.SpeechStarted s) {
+  private void onSpeechStarted(VadEvent.SpeechStarted s, long position) {
     speechItem = "item_" + next();
     if (transcription != null) {
       transcription.started(speechItem);
@@ -275,7 +225,7 @@ public final class VoiceSession {
       String item = speechItem;
       // speech_started comes once speech has lasted the session's minimum: the barge-in wait counts
       // from the onset, so only what is left of it after the speech already heard is waited for.
-      long heardMs = (segmented - s.onsetSample()) * 1000 / VoiceActivityModel.SAMPLE_RATE;
+      long heardMs = (position - s.onsetSample()) * 1000 / VoiceActivityModel.SAMPLE_RATE;
       long wait = Math.max(0, settings.bargeIn().toMillis() - heardMs);
       if (wait == 0) {
         cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
@@ -320,18 +270,11 @@ public final class VoiceSession {
 
   /** input_audio_buffer.commit (without server VAD): the buffered audio becomes a user turn. */
   public void commit() {
-    if (manualSamples == 0) {
+    float[] audio = input.takeManual();
+    if (audio.length == 0) {
       error(VoiceEvent.Code.COMMIT_EMPTY, "the input audio buffer is empty");
       return;
     }
-    float[] audio = new float[manualSamples];
-    int at = 0;
-    for (float[] f : manual) {
-      System.arraycopy(f, 0, audio, at, f.length);
-      at += f.length;
-    }
-    manual.clear();
-    manualSamples = 0;
     String item = "item_" + next();
     TurnTimings timings = new TurnTimings(clock.nanoTime());
     committed(item);
@@ -361,9 +304,7 @@ public final class VoiceSession {
 
   /** input_audio_buffer.clear: the manual buffer and a partly filled frame are dropped. */
   public void clear() {
-    manual.clear();
-    manualSamples = 0;
-    frames = new FrameAccumulator();
+    input.clear();
   }
 
   /** A user message (transcribed, or sent as text): stored, and answered when so configured. */
@@ -462,6 +403,7 @@ public final class VoiceSession {
       return;
     }
     closed = true;
+    input.close();
     Responder r = active;
     active = null;
     if (r != null) {

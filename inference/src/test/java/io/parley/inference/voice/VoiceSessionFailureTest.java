@@ -25,14 +25,14 @@ class VoiceSessionFailureTest {
   void start() {
     fx = new VoiceFixture();
     logged.start();
-    ((Logger) LoggerFactory.getLogger(VoiceSession.class)).addAppender(logged);
+    ((Logger) LoggerFactory.getLogger(InputStage.class)).addAppender(logged);
     ((Logger) LoggerFactory.getLogger(ConversationMemory.class)).addAppender(logged);
     ((Logger) LoggerFactory.getLogger(VadScheduler.class)).addAppender(logged);
   }
 
   @AfterEach
   void stop() {
-    ((Logger) LoggerFactory.getLogger(VoiceSession.class)).detachAppender(logged);
+    ((Logger) LoggerFactory.getLogger(InputStage.class)).detachAppender(logged);
     ((Logger) LoggerFactory.getLogger(ConversationMemory.class)).detachAppender(logged);
     ((Logger) LoggerFactory.getLogger(VadScheduler.class)).detachAppender(logged);
     fx.close();

@@ -178,4 +178,22 @@ class VoiceSessionTimelineTest {
     assertThat(fx.events("response_done")).as("no response.done to a client that left").isEmpty();
     assertThat(fx.llmActive.get()).isZero();
   }
+
+  @Test
+  void twoCutsWithinTheTruncateWaitAreBothStoredAsHeard() {
+    askAndHearTheAnswerStart();
+    fx.silence(480);
+    fx.run(() -> fx.session.cancelResponse(VoiceEvent.Reason.CLIENT_CANCELLED));
+    fx.run(() -> fx.session.createResponse(null));
+    fx.settle();
+    fx.silence(320); // the second answer is cut before the first one's truncate wait (1 s) is over
+    fx.run(() -> fx.session.cancelResponse(VoiceEvent.Reason.CLIENT_CANCELLED));
+    fx.silence(1_280);
+    assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value)
+        .containsExactly("cancelled:client_cancelled", "cancelled:client_cancelled");
+    // 480 ms: S1 (390 ms) and 90 ms of S2: 9 of its characters, "They also"; then 320 ms of S1: up to "of".
+    assertThatAssistantMessages().extracting(ConversationLog.Message::content)
+        .containsExactly(S1 + " They also", "Bananas are a good source of");
+    assertThatAssistantMessages().allSatisfy(m -> assertThat(m.truncated()).isTrue());
+  }
 }
