@@ -1,9 +1,6 @@
 package io.parley.api.voice;
 
-import io.parley.api.voice.realtime.ClientEvent;
 import io.parley.api.voice.realtime.ClientEventDecoder;
-import io.parley.api.voice.realtime.RealtimeProtocolException;
-import io.parley.api.voice.realtime.ServerEventEncoder;
 import io.parley.core.config.ParleyConfig;
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
@@ -12,14 +9,11 @@ import io.parley.inference.voice.VoiceSession;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,8 +45,6 @@ public final class RealtimeEndpoint {
   public static final int MAX_APPEND_CHARS = ClientEventDecoder.MAX_APPEND_CHARS;
   /** Bytes queued for a client before it counts as not reading (several seconds of paced audio). */
   static final int MAX_QUEUED_BYTES = 2 * 1024 * 1024;
-  /** Close code of a session whose account was deleted (as the signalling socket's). */
-  static final short ACCOUNT_DELETED = 4003;
   private static final String SUBPROTOCOL_KEY = "openai-insecure-api-key.";
   private static final String DEFAULT_PERSONALITY = "assistant";
 
@@ -71,11 +63,10 @@ public final class RealtimeEndpoint {
   /** The cluster's view (per-user cap, resume on any node), or null for this node alone. */
   private final VoiceSessions cluster;
   private final ResumeRegistry resumable;
-  private final SecureRandom random = new SecureRandom();
-  private final AtomicLong eventIds = new AtomicLong();
   /** Open connections (read by the metrics on the scrape's thread, and by account deletions). */
-  private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+  private final Set<RealtimeConnection> connections = ConcurrentHashMap.newKeySet();
   private final VoiceMetrics metrics;
+  private final RealtimeConnection.Shared shared;
 
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, ConversationLog log, SessionFactory sessions,
                           ParleyConfig.Voice config, io.micrometer.core.instrument.MeterRegistry registry,
@@ -88,7 +79,9 @@ public final class RealtimeEndpoint {
     this.cluster = redis == null ? null : new VoiceSessions(vertx, redis, config.maxSessionsPerUser());
     this.resumable = new ResumeRegistry(cluster, config.sessionGrace());
     this.metrics = new VoiceMetrics(registry, connections::size,
-        () -> connections.stream().filter(Connection::responding).count());
+        () -> connections.stream().filter(RealtimeConnection::responding).count());
+    this.shared = new RealtimeConnection.Shared(vertx, config, sessions, resumable, metrics, new SecureRandom(),
+        new AtomicLong());
   }
 
   /** The access token of a handshake: the bearer header, else the browsers' subprotocol; or null. */
@@ -170,9 +163,9 @@ public final class RealtimeEndpoint {
    */
   public void userDeleted(UUID user) {
     resumable.forget(user);
-    for (Connection c : connections) {
-      if (c.user.equals(user)) {
-        c.context.runOnContext(v -> c.accountDeleted());
+    for (RealtimeConnection c : connections) {
+      if (c.user().equals(user)) {
+        c.context().runOnContext(v -> c.accountDeleted());
       }
     }
   }
@@ -199,10 +192,10 @@ public final class RealtimeEndpoint {
 
   private void open(ServerWebSocket ws, UUID user, AtomicInteger count, String resumeToken, String sessionId) {
     // Clients send their first events the moment the socket opens (the SDKs' session.update), before
-    // the conversation is looked up or stored: held unread until Connection.start sets the handlers.
+    // the conversation is looked up or stored: held unread until RealtimeConnection.start sets the handlers.
     ws.pause();
     ws.setWriteQueueMaxSize(MAX_QUEUED_BYTES);
-    Connection c = new Connection(ws, user, vertx.getOrCreateContext());
+    RealtimeConnection c = new RealtimeConnection(ws, user, vertx.getOrCreateContext(), shared);
     connections.add(c);
     ws.closeHandler(v -> {
       connections.remove(c);
@@ -216,8 +209,8 @@ public final class RealtimeEndpoint {
     resumable.take(resumeToken).onComplete(ar -> start(c, resumeToken, ar.result().orElse(null)));
   }
 
-  private void start(Connection c, String resumeToken, ResumeRegistry.Resumable previous) {
-    if (previous != null && previous.current(c.user)) {
+  private void start(RealtimeConnection c, String resumeToken, ResumeRegistry.Resumable previous) {
+    if (previous != null && previous.current(c.user())) {
       log.recent(previous.conversationId(), config.contextMessages()).onComplete(ar -> {
         List<ChatMessage> history = ar.succeeded() ? ar.result().stream()
             .map(m -> new ChatMessage(m.role(), m.content())).toList() : List.of();
@@ -229,185 +222,14 @@ public final class RealtimeEndpoint {
     if (resumeToken != null) {
       c.error("resume_failed", "the session to resume has expired or is unknown; a new one was started", "resume", null);
     }
-    log.start(c.user, DEFAULT_PERSONALITY).onComplete(ar -> {
+    log.start(c.user(), DEFAULT_PERSONALITY).onComplete(ar -> {
       if (ar.failed()) {
         c.error("server_error", "conversations cannot be stored right now: " + ar.cause().getMessage(), null, null);
-        c.ws.close((short) 1011, "storage unavailable");
+        c.close((short) 1011, "storage unavailable");
         return;
       }
       c.start(ar.result(), List.of(),
           RealtimeSessionConfig.initial(config, DEFAULT_PERSONALITY, null, true, DEFAULT_RATE), false);
     });
-  }
-
-  /** One client connection and its session; on the socket's context. */
-  private final class Connection implements Consumer<VoiceEvent> {
-    final ServerWebSocket ws;
-    final UUID user;
-    final Context context;
-    VoiceSession session;
-    RealtimeSessionConfig settings;
-    String resumeToken;
-    boolean resumed;
-    long idleTimer = -1;
-    boolean closed;
-    /** Closed for a reason that ends the conversation here: not kept for a resume. */
-    boolean ended;
-
-    Connection(ServerWebSocket ws, UUID user, Context context) {
-      this.ws = ws;
-      this.user = user;
-      this.context = context;
-    }
-
-    void start(UUID conversationId, List<ChatMessage> history, RealtimeSessionConfig initial, boolean resumed) {
-      if (closed) {
-        return; // the client left while its conversation was being looked up: no session to leak
-      }
-      this.settings = initial;
-      this.resumed = resumed;
-      byte[] raw = new byte[24];
-      random.nextBytes(raw);
-      resumeToken = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-      session = sessions.create(context, settings.settings(config), this, conversationId, history, settings.inputRate(),
-          settings.outputRate());
-      ws.textMessageHandler(this::onText);
-      ws.binaryMessageHandler(this::onBinary);
-      touch();
-      send(new JsonObject().put("type", "session.created").put("session", sessionJson()));
-      ws.resume(); // what the client sent meanwhile arrives now, after session.created
-    }
-
-    JsonObject sessionJson() {
-      return settings.toJson(config, session.conversationId(), resumeToken, resumed);
-    }
-
-    void touch() {
-      if (idleTimer >= 0) {
-        vertx.cancelTimer(idleTimer);
-      }
-      idleTimer = vertx.setTimer(config.idleTimeout().toMillis(), id -> {
-        if (!closed) {
-          ended = true;
-          error("idle_timeout", "no audio or event for " + config.idleTimeout().toSeconds() + " s", null, null);
-          ws.close((short) 1000, "idle");
-        }
-      });
-    }
-
-    void accountDeleted() {
-      if (closed) {
-        return;
-      }
-      ended = true;
-      error("account_deleted", "the account was deleted", null, null);
-      ws.close(ACCOUNT_DELETED, "account deleted");
-    }
-
-    void close() {
-      closed = true;
-      if (idleTimer >= 0) {
-        vertx.cancelTimer(idleTimer);
-      }
-      if (session != null) {
-        session.close();
-        if (!ended) {
-          resumable.keep(resumeToken, user, session.conversationId(), settings.personality(), settings.instructions(),
-              settings.audioOut());
-        }
-      }
-    }
-
-    boolean responding() {
-      VoiceSession s = session;
-      return s != null && !closed && s.responding();
-    }
-
-    void send(JsonObject event) {
-      if (closed) {
-        return;
-      }
-      if (ws.writeQueueFull()) {
-        // Audio leaves at playback speed, so a full queue means the client stopped reading: end the
-        // session rather than hold its output (bounded memory per session).
-        closed = true;
-        ws.close((short) 1008, "not reading");
-        return;
-      }
-      event.put("event_id", "event_" + Long.toString(eventIds.incrementAndGet(), 36));
-      ws.writeTextMessage(event.encode());
-    }
-
-    void error(String code, String message, String param, String clientEventId) {
-      send(ServerEventEncoder.error(code, message, param, clientEventId));
-    }
-
-    // --- client events ---------------------------------------------------------------------
-
-    void onBinary(Buffer b) {
-      touch();
-      try {
-        session.appendAudio(ClientEventDecoder.decodeBinary(b.getBytes()).pcm());
-      } catch (RealtimeProtocolException e) {
-        error(e.code(), e.getMessage(), e.param(), e.eventId());
-      }
-    }
-
-    void onText(String text) {
-      touch();
-      try {
-        switch (ClientEventDecoder.decode(text)) {
-          case ClientEvent.SessionUpdate u -> {
-            settings = settings.update(u.session(), u.eventId());
-            session.update(settings.settings(config));
-            send(new JsonObject().put("type", "session.updated").put("session", sessionJson()));
-          }
-          case ClientEvent.AudioAppend a -> session.appendAudio(a.pcm());
-          case ClientEvent.AudioCommit c -> session.commit();
-          case ClientEvent.AudioClear c -> {
-            session.clear();
-            send(new JsonObject().put("type", "input_audio_buffer.cleared"));
-          }
-          case ClientEvent.ItemCreate c -> {
-            // Shown as an item, added to the conversation, answered on response.create.
-            JsonObject added = new JsonObject().put("id", c.itemId()).put("type", "message").put("role", "user")
-                .put("status", "completed").put("content", c.content());
-            send(new JsonObject().put("type", "conversation.item.added").put("item", added));
-            send(new JsonObject().put("type", "conversation.item.done").put("item", added));
-            session.addUserText(c.text());
-          }
-          case ClientEvent.ResponseCreate c -> session.createResponse(null);
-          case ClientEvent.ResponseCancel c -> session.cancelResponse(VoiceEvent.Reason.CLIENT_CANCELLED);
-          case ClientEvent.ItemTruncate t -> {
-            session.truncate(t.itemId(), t.audioEndMs());
-            send(new JsonObject().put("type", "conversation.item.truncated").put("item_id", t.itemId())
-                .put("content_index", t.contentIndex()).put("audio_end_ms", t.audioEndMs()));
-          }
-        }
-      } catch (RealtimeProtocolException e) {
-        error(e.code(), e.getMessage(), e.param(), e.eventId());
-      }
-    }
-
-    /** What the session says, on the wire; flow control and metrics on the way. */
-    @Override
-    public void accept(VoiceEvent e) {
-      switch (e) {
-        case VoiceEvent.InputBacklog b -> {
-          if (!closed && b.backlogged()) {
-            metrics.paused();
-            ws.pause();
-          } else if (!closed) {
-            ws.resume();
-          }
-        }
-        case VoiceEvent.Error err when err.code() == VoiceEvent.Code.NOT_STORED -> metrics.notStored();
-        case VoiceEvent.ResponseDone d -> metrics.responseDone(d.status(), d.timings());
-        default -> { }
-      }
-      for (JsonObject wire : ServerEventEncoder.encode(e, settings.audioOut())) {
-        send(wire);
-      }
-    }
   }
 }
