@@ -6,6 +6,7 @@ import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.voice.VoiceEvent;
 import io.parley.inference.voice.VoiceSession;
+import io.parley.inference.voice.VoiceSettings;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -50,7 +51,7 @@ public final class RealtimeEndpoint {
 
   /** Builds sessions; implemented where the engines are assembled. */
   public interface SessionFactory {
-    VoiceSession create(Context context, VoiceSession.Settings settings, Consumer<VoiceEvent> events,
+    VoiceSession create(Context context, VoiceSettings settings, Consumer<VoiceEvent> events,
                         UUID conversationId, List<ChatMessage> history, int inputRate, int outputRate);
   }
 

@@ -6,6 +6,7 @@ import io.parley.core.config.ParleyConfig;
 import io.parley.inference.llm.Personality;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.voice.VoiceSession;
+import io.parley.inference.voice.VoiceSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -37,8 +38,8 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   }
 
   /** The pipeline's settings for this configuration. */
-  VoiceSession.Settings settings(ParleyConfig.Voice config) {
-    return new VoiceSession.Settings(serverVad, createResponse, interruptResponse, config.bargeIn(), instructions,
+  VoiceSettings settings(ParleyConfig.Voice config) {
+    return new VoiceSettings(serverVad, createResponse, interruptResponse, config.bargeIn(), instructions,
         config.sttLanguage(), audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection);
   }
 

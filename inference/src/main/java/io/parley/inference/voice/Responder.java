@@ -47,7 +47,7 @@ final class Responder {
   final TurnTimings timings;
   private final VoiceClock clock;
   private final Context context;
-  private final VoiceSession.Engines engines;
+  private final VoiceEngines engines;
   private final VoiceSession.Converter fromTts;
   private final VoiceSession.Chunker chunker;
   private final int outputRate;
@@ -72,7 +72,7 @@ final class Responder {
   private long pacer = -1;
 
   Responder(String id, String itemId, TurnTimings timings, VoiceClock clock, Context context,
-            VoiceSession.Engines engines, VoiceSession.Converter fromTts, VoiceSession.Chunker chunker, int outputRate,
+            VoiceEngines engines, VoiceSession.Converter fromTts, VoiceSession.Chunker chunker, int outputRate,
             boolean audioOut, Host host) {
     this.id = id;
     this.itemId = itemId;

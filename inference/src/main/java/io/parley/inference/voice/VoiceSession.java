@@ -2,17 +2,13 @@ package io.parley.inference.voice;
 
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
-import io.parley.inference.llm.ChatModel;
 import io.parley.inference.llm.ChatRequest;
 import io.parley.inference.stt.SpeechToText;
 import io.parley.inference.stt.Transcript;
-import io.parley.inference.tts.TextToSpeech;
 import io.parley.inference.vad.VadEvent;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
 import io.vertx.core.Context;
-import io.vertx.core.WorkerExecutor;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -41,32 +37,6 @@ public final class VoiceSession {
   /** How long a cancelled answer waits for the client's truncate before it is stored. */
   static final long TRUNCATE_WAIT_MS = 1_000;
 
-  /**
-   * Session settings (changed by session.update), the one place they live: {@code turnDetection}
-   * drives the segmenter, the transcriber's pre-roll and the barge-in wait alike.
-   *
-   * @param bargeIn how long the user speaks over an answer, from the onset of speech, before it is cancelled
-   * @param turnDetection the segmenting settings (the server's until the client sets its own)
-   */
-  public record Settings(boolean serverVad, boolean createResponse, boolean interruptResponse, Duration bargeIn,
-                         String instructions, Optional<String> language, boolean audioOut, int maxTokens,
-                         double temperature, int contextMessages, VadSegmenter.Settings turnDetection) {
-    public Settings {
-      java.util.Objects.requireNonNull(bargeIn, "bargeIn");
-      java.util.Objects.requireNonNull(turnDetection, "turnDetection");
-    }
-
-    public Settings withCreateResponse(boolean create) {
-      return new Settings(serverVad, create, interruptResponse, bargeIn, instructions, language, audioOut, maxTokens,
-          temperature, contextMessages, turnDetection);
-    }
-
-    public Settings withTurnDetection(VadSegmenter.Settings vad) {
-      return new Settings(serverVad, createResponse, interruptResponse, bargeIn, instructions, language, audioOut,
-          maxTokens, temperature, contextMessages, vad);
-    }
-  }
-
   /** Cuts one answer's streaming text into speakable pieces (see {@link SpokenPieces}). */
   public interface Chunker {
     List<String> add(String text);
@@ -79,17 +49,9 @@ public final class VoiceSession {
     short[] process(short[] in);
   }
 
-  /**
-   * The engines and helpers a session uses; absent ones give errors naming their fix. Speech to
-   * text, streaming and manual alike, runs on {@code sttWorkers}: one executor per model.
-   */
-  public record Engines(Optional<VadScheduler> vad, String vadMissing, Optional<SpeechToText> stt, String sttMissing,
-                        Optional<ChatModel> chat, String chatMissing, Optional<TextToSpeech> tts, String ttsMissing,
-                        WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers, Duration interimEvery) {}
-
   private final VoiceClock clock;
   private final Context context;
-  private final Engines engines;
+  private final VoiceEngines engines;
   private final Consumer<VoiceEvent> events;
   private final ConversationMemory memory;
   private final Converter toVad;
@@ -98,7 +60,7 @@ public final class VoiceSession {
   private final InputStage input;
   private final TranscriptionStage transcription;
   private final AtomicLong ids = new AtomicLong();
-  private Settings settings;
+  private VoiceSettings settings;
   private int outputRate = 24_000;
 
   // Turn detection.
@@ -117,7 +79,7 @@ public final class VoiceSession {
   private record Cut(Responder responder, long playedMs) {}
   private boolean closed;
 
-  public VoiceSession(VoiceClock clock, Context context, Settings settings, Engines engines,
+  public VoiceSession(VoiceClock clock, Context context, VoiceSettings settings, VoiceEngines engines,
                       Consumer<VoiceEvent> events, ConversationLog log,
                       UUID conversationId, List<ChatMessage> history, Converter toVad, Converter fromTts,
                       VadSegmenter segmenter, java.util.function.Supplier<Chunker> chunkers) {
@@ -138,12 +100,12 @@ public final class VoiceSession {
         this::userText, this::inputBacklogChanged)).orElse(null);
   }
 
-  public Settings settings() {
+  public VoiceSettings settings() {
     return settings;
   }
 
   /** New settings; new turn detection applies from the next frame on. */
-  public void update(Settings s) {
+  public void update(VoiceSettings s) {
     if (!s.turnDetection().equals(settings.turnDetection())) {
       input.update(s.turnDetection());
       if (transcription != null) {

@@ -16,7 +16,9 @@ import io.parley.inference.voice.SpokenPieces;
 import io.parley.inference.voice.VadScheduler;
 import io.parley.inference.voice.VoiceClock;
 import io.parley.inference.voice.VoiceEvent;
+import io.parley.inference.voice.VoiceEngines;
 import io.parley.inference.voice.VoiceSession;
+import io.parley.inference.voice.VoiceSettings;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -97,7 +99,7 @@ public final class PipelineBench {
              new LlamaChatModel.Settings(TinyGguf.write(work.resolve("llama.gguf")), "tiny", 1, 2, 1024), llmWorkers);
          FreeTts tts = new FreeTts(FreeTts.VOICE, 1)) {
       VadScheduler scheduler = new VadScheduler(vad, vadWorker);
-      var engines = new VoiceSession.Engines(Optional.of(scheduler), null, Optional.of(stt), null, Optional.of(llm), null,
+      var engines = new VoiceEngines(Optional.of(scheduler), null, Optional.of(stt), null, Optional.of(llm), null,
           Optional.of(tts), null, sttWorkers, ttsWorkers, Duration.ofMillis(500));
       List<short[]> speech = new ArrayList<>();
       for (String u : UTTERANCES) {
@@ -137,7 +139,7 @@ public final class PipelineBench {
   }
 
   /** One session, {@code turns} spoken turns in real time; each answered before the next. */
-  private static List<Turn> runSession(Vertx vertx, VoiceSession.Engines engines, List<short[]> speech, int turns)
+  private static List<Turn> runSession(Vertx vertx, VoiceEngines engines, List<short[]> speech, int turns)
       throws Exception {
     Context context = vertx.getOrCreateContext();
     List<Turn> out = new ArrayList<>();
@@ -151,7 +153,7 @@ public final class PipelineBench {
         default -> { }
       }
     };
-    var settings = new VoiceSession.Settings(true, true, false, Duration.ofMillis(600), "You are a helpful assistant.",
+    var settings = new VoiceSettings(true, true, false, Duration.ofMillis(600), "You are a helpful assistant.",
         Optional.of("en"), true, 24, 0.7, 20, VadSegmenter.Settings.DEFAULTS);
     Resampler fromTts = new Resampler(FreeTts.SAMPLE_RATE, OUTPUT_RATE);
     VadSegmenter segmenter = new VadSegmenter(VadSegmenter.Settings.DEFAULTS);

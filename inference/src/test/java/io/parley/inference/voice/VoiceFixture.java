@@ -253,7 +253,7 @@ final class VoiceFixture implements AutoCloseable {
   }
 
   VoiceFixture open(boolean createResponse) {
-    var engines = new VoiceSession.Engines(Optional.of(vad), null, Optional.of(stt), null, Optional.of(chat), null,
+    var engines = new VoiceEngines(Optional.of(vad), null, Optional.of(stt), null, Optional.of(chat), null,
         Optional.of(tts), null, workers, workers, interimEvery);
     VadSegmenter segmenter = new VadSegmenter(VadSegmenter.Settings.DEFAULTS);
     on(() -> {
@@ -265,8 +265,8 @@ final class VoiceFixture implements AutoCloseable {
     return this;
   }
 
-  VoiceSession.Settings settings(boolean createResponse) {
-    return new VoiceSession.Settings(true, createResponse, true, bargeIn, "be brief", Optional.of("en"), true, 64,
+  VoiceSettings settings(boolean createResponse) {
+    return new VoiceSettings(true, createResponse, true, bargeIn, "be brief", Optional.of("en"), true, 64,
         0.7, 20, segmenting);
   }
 
