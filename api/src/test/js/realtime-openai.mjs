@@ -6,6 +6,9 @@
 //
 //   node realtime-openai.mjs --base https://127.0.0.1:PORT/v1 --token JWT --wav speech.wav
 //       [--barge-in-wav speech2.wav --barge-in-after-ms 1000] [--timeout-ms 60000]
+//   node realtime-openai.mjs --base ... --token JWT --text-on-open "a question"
+//       sends session.update, conversation.item.create and response.create the moment the socket
+//       opens, as the SDKs do, instead of streaming a WAV
 //
 // The WAV must be PCM16 mono at 24 kHz (the session's default rate). TLS: the openai client always
 // connects with wss, so the server runs with a self-signed certificate that NODE_EXTRA_CA_CERTS
@@ -20,13 +23,14 @@ const { values: args } = parseArgs({
     base: { type: "string" },
     token: { type: "string" },
     wav: { type: "string" },
+    "text-on-open": { type: "string" },
     "barge-in-wav": { type: "string" },
     "barge-in-after-ms": { type: "string", default: "1000" },
     "timeout-ms": { type: "string", default: "60000" },
   },
 });
-if (!args.base || !args.token || !args.wav) {
-  process.stderr.write("usage: realtime-openai.mjs --base URL --token JWT --wav FILE\n");
+if (!args.base || !args.token || !(args.wav || args["text-on-open"])) {
+  process.stderr.write("usage: realtime-openai.mjs --base URL --token JWT (--wav FILE | --text-on-open TEXT)\n");
   process.exit(2);
 }
 
@@ -136,6 +140,13 @@ rt.on("event", (e) => {
 
 rt.socket.on("open", () => {
   log("open");
+  if (args["text-on-open"]) {
+    rt.send({ type: "session.update", session: { type: "realtime", instructions: "Answer briefly." } });
+    rt.send({ type: "conversation.item.create", item: { type: "message", role: "user",
+      content: [{ type: "input_text", text: args["text-on-open"] }] } });
+    rt.send({ type: "response.create" });
+    return;
+  }
   stream(pcmOfWav(args.wav)).catch((e) => finish(false, { error: String(e) }));
 });
 rt.socket.on("close", (code) => log(`closed ${code}`));

@@ -213,6 +213,7 @@ public final class ParleyServer implements AutoCloseable {
             voiceConfig, settings, events, conversations, conversationId, history, inputRate, outputRate),
         voiceConfig, registry, redis);
     closers.push(realtime::close);
+    calls.onUserDeleted(realtime::userDeleted);
     HttpServerOptions httpOptions = new HttpServerOptions();
     if (config.http().tls()) {
       httpOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()

@@ -1,31 +1,29 @@
 package io.parley.api.voice;
 
+import io.parley.api.voice.realtime.ClientEventDecoder;
+import io.parley.core.config.ParleyConfig;
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
-import io.parley.inference.llm.Personality;
-import io.parley.inference.voice.TurnTimings;
+import io.parley.inference.voice.VoiceEvent;
 import io.parley.inference.voice.VoiceSession;
+import io.parley.inference.voice.VoiceSettings;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
-import java.time.Duration;
-import java.util.Base64;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Consumer;
 
 /**
  * {@code /v1/realtime}: the OpenAI Realtime API (GA event names, as typed by the {@code openai}
@@ -33,95 +31,80 @@ import org.slf4j.LoggerFactory;
  * at the session's rate (24 kHz by default), base64 in {@code input_audio_buffer.append}, or raw in
  * binary frames (a Parley extension). Authentication: {@code Authorization: Bearer <access token>}
  * (what the openai clients send), or for browsers the WebSocket subprotocol
- * {@code openai-insecure-api-key.<access token>}.
+ * {@code openai-insecure-api-key.<access token>}. The protocol itself is in
+ * {@link io.parley.api.voice.realtime}; a session's configuration in {@link RealtimeSessionConfig};
+ * dropped sessions wait for their client in a {@link ResumeRegistry}.
  *
  * @see <a href="https://platform.openai.com/docs/api-reference/realtime">Realtime API reference</a>
  */
 public final class RealtimeEndpoint {
 
-  private static final Logger LOG = LoggerFactory.getLogger(RealtimeEndpoint.class);
   public static final String PATH = "/v1/realtime";
   /** Input and output rate unless the session says otherwise (OpenAI's audio/pcm rate). */
   public static final int DEFAULT_RATE = 24_000;
   /** Largest base64 audio in one append (about 20 s at 24 kHz). */
-  public static final int MAX_APPEND_CHARS = 1_310_720;
+  public static final int MAX_APPEND_CHARS = ClientEventDecoder.MAX_APPEND_CHARS;
+  /** Bytes queued for a client before it counts as not reading (several seconds of paced audio). */
+  static final int MAX_QUEUED_BYTES = 2 * 1024 * 1024;
   private static final String SUBPROTOCOL_KEY = "openai-insecure-api-key.";
+  private static final String DEFAULT_PERSONALITY = "assistant";
 
   /** Builds sessions; implemented where the engines are assembled. */
   public interface SessionFactory {
-    VoiceSession create(Context context, VoiceSession.Settings settings, VoiceSession.Events events, UUID conversationId,
-                        List<ChatMessage> history, int inputRate, int outputRate);
+    VoiceSession create(Context context, VoiceSettings settings, Consumer<VoiceEvent> events,
+                        UUID conversationId, List<ChatMessage> history, int inputRate, int outputRate);
   }
 
   private final Vertx vertx;
   private final JWTAuth jwt;
   private final ConversationLog log;
   private final SessionFactory sessions;
-  private final io.parley.core.config.ParleyConfig.Voice config;
+  private final ParleyConfig.Voice config;
   private final Map<UUID, AtomicInteger> perUser = new ConcurrentHashMap<>();
-  /** Sessions whose socket dropped, by resume token, until their grace period ends. */
-  private final Map<String, Resumable> resumable = new ConcurrentHashMap<>();
-  private final java.security.SecureRandom random = new java.security.SecureRandom();
-
-  /** What a dropped session leaves behind for a reconnect: its conversation and settings. */
-  private record Resumable(UUID user, UUID conversationId, String personality, String instructions, boolean audioOut,
-                           long expiresAtNanos) {
-    JsonObject toJson() {
-      return new JsonObject().put("user", user.toString()).put("conversation_id", conversationId.toString())
-          .put("personality", personality).put("instructions", instructions).put("audio_out", audioOut);
-    }
-
-    static Resumable fromJson(JsonObject j, long expiresAtNanos) {
-      return new Resumable(UUID.fromString(j.getString("user")), UUID.fromString(j.getString("conversation_id")),
-          j.getString("personality"), j.getString("instructions"), j.getBoolean("audio_out", true), expiresAtNanos);
-    }
-  }
-  private final AtomicLong eventIds = new AtomicLong();
-
-  private final io.micrometer.core.instrument.MeterRegistry metrics;
-  private final AtomicInteger open = new AtomicInteger();
-  /** Times a session stopped reading its socket because the VAD was behind its audio. */
-  private final io.micrometer.core.instrument.Counter pauses;
   /** The cluster's view (per-user cap, resume on any node), or null for this node alone. */
   private final VoiceSessions cluster;
-  /** Open connections, for the responses gauge (read on the scrape's thread). */
-  private final java.util.Set<Connection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final ResumeRegistry resumable;
+  /** Open connections (read by the metrics on the scrape's thread, and by account deletions). */
+  private final Set<RealtimeConnection> connections = ConcurrentHashMap.newKeySet();
+  private final VoiceMetrics metrics;
+  private final RealtimeConnection.Shared shared;
 
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, ConversationLog log, SessionFactory sessions,
-                          io.parley.core.config.ParleyConfig.Voice config,
-                          io.micrometer.core.instrument.MeterRegistry metrics,
+                          ParleyConfig.Voice config, io.micrometer.core.instrument.MeterRegistry registry,
                           io.vertx.redis.client.RedisAPI redis) {
-    this.metrics = metrics;
-    this.cluster = redis == null ? null : new VoiceSessions(vertx, redis, config.maxSessionsPerUser());
-    io.micrometer.core.instrument.Gauge.builder("parley.voice.sessions", open, AtomicInteger::get)
-        .description("Open realtime sessions on this node").register(metrics);
-    pauses = io.micrometer.core.instrument.Counter.builder("parley.voice.input.paused")
-        .description("Times a session stopped reading its client until the VAD caught up (backpressure)")
-        .register(metrics);
-    io.micrometer.core.instrument.Gauge.builder("parley.voice.responses.active", connections,
-            all -> all.stream().filter(Connection::responding).count())
-        .description("Assistant responses in progress on this node (generating or playing out)").register(metrics);
     this.vertx = vertx;
     this.jwt = jwt;
     this.log = log;
     this.sessions = sessions;
     this.config = config;
+    this.cluster = redis == null ? null : new VoiceSessions(vertx, redis, config.maxSessionsPerUser());
+    this.resumable = new ResumeRegistry(cluster, config.sessionGrace());
+    this.metrics = new VoiceMetrics(registry, connections::size,
+        () -> connections.stream().filter(RealtimeConnection::responding).count());
+    this.shared = new RealtimeConnection.Shared(vertx, config, sessions, resumable, metrics, new SecureRandom(),
+        new AtomicLong());
   }
 
-  public void handshake(ServerWebSocketHandshake h) {
-    String token = null;
+  /** The access token of a handshake: the bearer header, else the browsers' subprotocol; or null. */
+  static String accessToken(ServerWebSocketHandshake h) {
     String header = h.headers().get("Authorization");
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      token = header.substring(7).trim();
+      return header.substring(7).trim();
     }
+    String token = null;
     String protocols = h.headers().get("Sec-WebSocket-Protocol");
-    if (token == null && protocols != null) {
+    if (protocols != null) {
       for (String p : protocols.split(",")) {
         if (p.trim().startsWith(SUBPROTOCOL_KEY)) {
           token = p.trim().substring(SUBPROTOCOL_KEY.length());
         }
       }
     }
+    return token;
+  }
+
+  public void handshake(ServerWebSocketHandshake h) {
+    String token = accessToken(h);
     if (token == null) {
       h.reject(401);
       return;
@@ -135,29 +118,28 @@ public final class RealtimeEndpoint {
       try {
         user = UUID.fromString(ar.result().principal().getString("sub"));
       } catch (RuntimeException e) {
-        h.reject(401);
+        h.reject(401); // a token without a user id
         return;
       }
       AtomicInteger count = perUser.computeIfAbsent(user, k -> new AtomicInteger());
       if (count.incrementAndGet() > config.maxSessionsPerUser()) {
-        count.decrementAndGet();
+        release(user, count, null);
         h.reject(429);
         return;
       }
       String resume = resumeToken(h.query());
       String sessionId = UUID.randomUUID().toString();
-      Future<java.util.Optional<Boolean>> lease = cluster == null ? Future.succeededFuture(java.util.Optional.empty())
+      Future<Optional<Boolean>> lease = cluster == null ? Future.succeededFuture(Optional.empty())
           : cluster.acquire(user, sessionId);
       lease.onComplete(l -> {
         if (l.succeeded() && l.result().isPresent() && !l.result().get()) {
-          count.decrementAndGet();
+          release(user, count, null);
           h.reject(429); // the user's maximum is open on the cluster's nodes together
           return;
         }
         h.accept().onComplete(ws -> {
           if (ws.failed()) {
-            count.decrementAndGet();
-            release(user, sessionId);
+            release(user, count, sessionId);
             return;
           }
           open(ws.result(), user, count, resume, sessionId);
@@ -166,9 +148,26 @@ public final class RealtimeEndpoint {
     });
   }
 
-  private void release(UUID user, String sessionId) {
-    if (cluster != null) {
+  /** One session of {@code user} fewer: its count (dropped at zero) and its cluster lease. */
+  private void release(UUID user, AtomicInteger count, String sessionId) {
+    if (count.decrementAndGet() <= 0) {
+      perUser.remove(user, count);
+    }
+    if (cluster != null && sessionId != null) {
       cluster.release(user, sessionId);
+    }
+  }
+
+  /**
+   * An account was deleted, on this node or another (CallService announces it cluster-wide): its
+   * open sessions are told and closed, and none of them can be resumed.
+   */
+  public void userDeleted(UUID user) {
+    resumable.forget(user);
+    for (RealtimeConnection c : connections) {
+      if (c.user().equals(user)) {
+        c.context().runOnContext(v -> c.accountDeleted());
+      }
     }
   }
 
@@ -192,600 +191,46 @@ public final class RealtimeEndpoint {
     return null;
   }
 
-  /** Bytes queued for a client before it counts as not reading (several seconds of paced audio). */
-  static final int MAX_QUEUED_BYTES = 2 * 1024 * 1024;
-
   private void open(ServerWebSocket ws, UUID user, AtomicInteger count, String resumeToken, String sessionId) {
+    // Clients send their first events the moment the socket opens (the SDKs' session.update), before
+    // the conversation is looked up or stored: held unread until RealtimeConnection.start sets the handlers.
+    ws.pause();
     ws.setWriteQueueMaxSize(MAX_QUEUED_BYTES);
-    Context context = vertx.getOrCreateContext();
-    Connection c = new Connection(ws, user);
-    open.incrementAndGet();
+    RealtimeConnection c = new RealtimeConnection(ws, user, vertx.getOrCreateContext(), shared);
     connections.add(c);
     ws.closeHandler(v -> {
-      open.decrementAndGet();
       connections.remove(c);
-      count.decrementAndGet();
-      release(user, sessionId);
+      release(user, count, sessionId);
       c.close();
     });
-    long now = System.nanoTime();
-    resumable.values().removeIf(r -> r.expiresAtNanos - now <= 0);
-    Resumable here = resumeToken == null ? null : resumable.remove(resumeToken);
-    if (resumeToken == null || cluster == null) {
-      start(c, context, user, resumeToken, here);
+    if (resumeToken == null) {
+      start(c, null, null);
       return;
     }
-    // Kept in Redis by whichever node had the session; this node's memory is the fallback.
-    ws.pause();
-    cluster.take(resumeToken).onComplete(ar -> {
-      // Redis is the authority when it answers: a token another node already took is gone here too.
-      Resumable found = ar.succeeded() ? null : here;
-      if (ar.succeeded() && ar.result().isPresent()) {
-        // Redis kept it no longer than the grace period: it is current.
-        found = Resumable.fromJson(ar.result().get(), System.nanoTime() + config.sessionGrace().toNanos());
-      }
-      ws.resume();
-      start(c, context, user, resumeToken, found);
-    });
+    resumable.take(resumeToken).onComplete(ar -> start(c, resumeToken, ar.result().orElse(null)));
   }
 
-  private void start(Connection c, Context context, UUID user, String resumeToken, Resumable previous) {
-    ServerWebSocket ws = c.ws;
-    long now = System.nanoTime();
-    if (previous != null && previous.user().equals(user) && previous.expiresAtNanos() - now > 0) {
-      c.personality = previous.personality();
-      c.audioOut = previous.audioOut();
+  private void start(RealtimeConnection c, String resumeToken, ResumeRegistry.Resumable previous) {
+    if (previous != null && previous.current(c.user())) {
       log.recent(previous.conversationId(), config.contextMessages()).onComplete(ar -> {
         List<ChatMessage> history = ar.succeeded() ? ar.result().stream()
             .map(m -> new ChatMessage(m.role(), m.content())).toList() : List.of();
-        c.resumed = true;
-        c.start(context, previous.conversationId(), history, previous.instructions());
+        c.start(previous.conversationId(), history, RealtimeSessionConfig.initial(config, previous.personality(),
+            previous.instructions(), previous.audioOut(), DEFAULT_RATE), true);
       });
       return;
     }
     if (resumeToken != null) {
       c.error("resume_failed", "the session to resume has expired or is unknown; a new one was started", "resume", null);
     }
-    log.start(user, "assistant").onComplete(ar -> {
+    log.start(c.user(), DEFAULT_PERSONALITY).onComplete(ar -> {
       if (ar.failed()) {
         c.error("server_error", "conversations cannot be stored right now: " + ar.cause().getMessage(), null, null);
-        ws.close((short) 1011, "storage unavailable");
+        c.close((short) 1011, "storage unavailable");
         return;
       }
-      c.start(context, ar.result(), List.of(), null);
+      c.start(ar.result(), List.of(),
+          RealtimeSessionConfig.initial(config, DEFAULT_PERSONALITY, null, true, DEFAULT_RATE), false);
     });
-  }
-
-  private String eventId() {
-    return "event_" + Long.toString(eventIds.incrementAndGet(), 36);
-  }
-
-  /** One client connection and its session. */
-  private final class Connection implements VoiceSession.Events {
-    final ServerWebSocket ws;
-    final UUID user;
-    VoiceSession session;
-    String personality = "assistant";
-    String instructions;
-    boolean audioOut = true;
-    int inputRate = DEFAULT_RATE;
-    int outputRate = DEFAULT_RATE;
-    long idleTimer = -1;
-    boolean closed;
-
-    Connection(ServerWebSocket ws, UUID user) {
-      this.ws = ws;
-      this.user = user;
-    }
-
-    boolean resumed;
-    String resumeToken;
-
-    void start(Context context, UUID conversationId, List<ChatMessage> history, String keptInstructions) {
-      if (closed) {
-        return; // the client left while its conversation was being looked up: no session to leak
-      }
-      instructions = keptInstructions != null ? keptInstructions : Personality.of(personality).systemPrompt();
-      byte[] raw = new byte[24];
-      random.nextBytes(raw);
-      resumeToken = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-      session = sessions.create(context, settings(), this, conversationId, history, inputRate, outputRate);
-      ws.textMessageHandler(this::onText);
-      ws.binaryMessageHandler(this::onBinary);
-      touch();
-      send(new JsonObject().put("type", "session.created").put("session", sessionJson()));
-    }
-
-    VoiceSession.Settings settings() {
-      return new VoiceSession.Settings(serverVad, createResponse, interruptResponse, config.bargeIn(), instructions,
-          config.sttLanguage(), audioOut, maxTokens, 0.7, config.contextMessages());
-    }
-
-    boolean serverVad = true;
-    /** This session's segmenting settings: the server's (PARLEY_VAD_*) until the client sets its own. */
-    io.parley.inference.vad.VadSegmenter.Settings segmenting = io.parley.inference.vad.VadSegmenter.Settings.from(config);
-    boolean createResponse = true;
-    boolean interruptResponse = true;
-    int maxTokens;
-
-    {
-      maxTokens = config.maxTokens();
-    }
-
-    JsonObject sessionJson() {
-      JsonObject vad = serverVad ? new JsonObject().put("type", "server_vad")
-          .put("threshold", segmenting.startThreshold())
-          .put("prefix_padding_ms", segmenting.preRoll().toMillis())
-          .put("silence_duration_ms", segmenting.minSilence().toMillis())
-          .put("end_threshold", segmenting.endThreshold())
-          .put("min_speech_ms", segmenting.minSpeech().toMillis())
-          .put("create_response", createResponse).put("interrupt_response", interruptResponse) : null;
-      return new JsonObject()
-          .put("type", "realtime")
-          .put("object", "realtime.session")
-          .put("id", "sess_" + session.conversationId())
-          .put("model", "parley")
-          .put("output_modalities", new JsonArray().add(audioOut ? "audio" : "text"))
-          .put("instructions", instructions)
-          .put("max_output_tokens", maxTokens)
-          .put("audio", new JsonObject()
-              .put("input", new JsonObject()
-                  .put("format", new JsonObject().put("type", "audio/pcm").put("rate", inputRate))
-                  .put("turn_detection", vad)
-                  .put("transcription", new JsonObject().put("model", "whisper")
-                      .put("language", config.sttLanguage().orElse(null))))
-              .put("output", new JsonObject()
-                  .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
-                  .put("voice", config.ttsVoice())))
-          .put("parley", new JsonObject().put("personality", personality)
-              .put("conversation_id", session.conversationId().toString())
-              .put("resume_token", resumeToken)
-              .put("resumed", resumed));
-    }
-
-    void touch() {
-      if (idleTimer >= 0) {
-        vertx.cancelTimer(idleTimer);
-      }
-      idleTimer = vertx.setTimer(config.idleTimeout().toMillis(), id -> {
-        if (!closed) {
-          idleClosed = true;
-          error("idle_timeout", "no audio or event for " + config.idleTimeout().toSeconds() + " s", null, null);
-          ws.close((short) 1000, "idle");
-        }
-      });
-    }
-
-    void close() {
-      closed = true;
-      if (idleTimer >= 0) {
-        vertx.cancelTimer(idleTimer);
-      }
-      if (session != null) {
-        session.close();
-        if (!config.sessionGrace().isZero() && !idleClosed) {
-          Resumable kept = new Resumable(user, session.conversationId(), personality, instructions, audioOut,
-              System.nanoTime() + config.sessionGrace().toNanos());
-          resumable.put(resumeToken, kept);
-          if (cluster != null) {
-            cluster.keep(resumeToken, kept.toJson(), config.sessionGrace())
-                .onFailure(e -> LOG.warn("voice: resume state not shared ({}); it resumes on this node only",
-                    e.toString()));
-          }
-        }
-      }
-    }
-
-    boolean idleClosed;
-
-    boolean responding() {
-      VoiceSession s = session;
-      return s != null && !closed && s.responding();
-    }
-
-    void send(JsonObject event) {
-      if (closed) {
-        return;
-      }
-      if (ws.writeQueueFull()) {
-        // Audio leaves at playback speed, so a full queue means the client stopped reading: end the
-        // session rather than hold its output (bounded memory per session).
-        closed = true;
-        ws.close((short) 1008, "not reading");
-        return;
-      }
-      event.put("event_id", eventId());
-      ws.writeTextMessage(event.encode());
-    }
-
-    @Override
-    public void inputBacklog(boolean backlogged) {
-      if (closed) {
-        return;
-      }
-      if (backlogged) {
-        pauses.increment();
-        ws.pause();
-      } else {
-        ws.resume();
-      }
-    }
-
-    void error(String code, String message, String param, String clientEventId) {
-      send(new JsonObject().put("type", "error").put("error", new JsonObject()
-          .put("type", "invalid_request_error").put("code", code).put("message", message)
-          .put("param", param).put("event_id", clientEventId)));
-    }
-
-    // --- client events ---------------------------------------------------------------------
-
-    void onBinary(Buffer b) {
-      touch();
-      if (b.length() % 2 != 0) {
-        error("invalid_audio", "binary audio frames must hold whole PCM16 samples (an even number of bytes)", null, null);
-        return;
-      }
-      session.appendAudio(pcm(b.getBytes()));
-    }
-
-    void onText(String text) {
-      touch();
-      JsonObject e;
-      try {
-        e = new JsonObject(text);
-      } catch (RuntimeException ex) {
-        error("invalid_json", "the event is not a JSON object", null, null);
-        return;
-      }
-      String id = e.getValue("event_id") instanceof String s ? s : null;
-      String type = e.getValue("type") instanceof String s ? s : null;
-      if (type == null) {
-        error("missing_type", "every event needs a type", "type", id);
-        return;
-      }
-      switch (type) {
-        case "session.update" -> sessionUpdate(e, id);
-        case "input_audio_buffer.append" -> append(e, id);
-        case "input_audio_buffer.commit" -> session.commit();
-        case "input_audio_buffer.clear" -> {
-          session.clear();
-          send(new JsonObject().put("type", "input_audio_buffer.cleared"));
-        }
-        case "conversation.item.create" -> itemCreate(e, id);
-        case "response.create" -> session.createResponse(null);
-        case "response.cancel" -> session.cancelResponse("client_cancelled");
-        case "conversation.item.truncate" -> truncate(e, id);
-        default -> error("unknown_event", "unknown event type '" + (type.length() > 64 ? type.substring(0, 64) : type)
-            + "'", "type", id);
-      }
-    }
-
-    void append(JsonObject e, String id) {
-      if (!(e.getValue("audio") instanceof String audio)) {
-        error("invalid_value", "audio must be a base64 string", "audio", id);
-        return;
-      }
-      if (audio.length() > MAX_APPEND_CHARS) {
-        error("audio_too_large", "at most " + MAX_APPEND_CHARS + " base64 characters per append", "audio", id);
-        return;
-      }
-      byte[] bytes;
-      try {
-        bytes = Base64.getDecoder().decode(audio);
-      } catch (IllegalArgumentException ex) {
-        error("invalid_base64", "audio is not valid base64", "audio", id);
-        return;
-      }
-      if (bytes.length % 2 != 0) {
-        error("invalid_audio", "audio must hold whole PCM16 samples (an even number of bytes)", "audio", id);
-        return;
-      }
-      session.appendAudio(pcm(bytes));
-    }
-
-    void sessionUpdate(JsonObject e, String id) {
-      if (!(e.getValue("session") instanceof JsonObject s)) {
-        error("invalid_value", "session must be an object", "session", id);
-        return;
-      }
-      if (s.getValue("instructions") instanceof String i) {
-        instructions = i;
-      }
-      if (s.getValue("output_modalities") instanceof JsonArray m) {
-        audioOut = m.contains("audio");
-      }
-      if (s.getValue("max_output_tokens") instanceof Number n) {
-        maxTokens = Math.max(1, Math.min(n.intValue(), 4096));
-      }
-      JsonObject parley = s.getJsonObject("parley");
-      if (parley != null && parley.getValue("personality") instanceof String p) {
-        Personality chosen;
-        try {
-          chosen = Personality.of(p);
-        } catch (io.parley.core.ParleyException ex) {
-          error("invalid_value", ex.getMessage(), "session.parley.personality", id);
-          return;
-        }
-        personality = chosen.name().toLowerCase(java.util.Locale.ROOT);
-        if (!(s.getValue("instructions") instanceof String)) {
-          instructions = chosen.systemPrompt();
-        }
-      }
-      JsonObject audio = s.getJsonObject("audio");
-      JsonObject input = audio == null ? null : audio.getJsonObject("input");
-      if (input != null) {
-        JsonObject format = input.getJsonObject("format");
-        if (format != null) {
-          Integer rate = rate(format, "session.audio.input.format", id);
-          if (rate == null) {
-            return;
-          }
-          if (rate != inputRate) {
-            error("invalid_value", "the input rate is fixed when the session starts (" + inputRate + " Hz)",
-                "session.audio.input.format.rate", id);
-            return;
-          }
-        }
-        if (input.containsKey("turn_detection")) {
-          JsonObject td = input.getJsonObject("turn_detection");
-          serverVad = td != null;
-          if (td != null) {
-            createResponse = td.getBoolean("create_response", true);
-            interruptResponse = td.getBoolean("interrupt_response", true);
-            var updated = vadSettings(td, id);
-            if (updated == null) {
-              return; // the error said why; nothing changed
-            }
-            segmenting = updated;
-            session.updateVad(segmenting);
-          }
-        }
-      }
-      session.update(settings());
-      send(new JsonObject().put("type", "session.updated").put("session", sessionJson()));
-    }
-
-    /**
-     * The server_vad fields of {@code turn_detection} over this session's current settings:
-     * {@code threshold} (speech starts at or above, 0..1), {@code silence_duration_ms} (end of turn,
-     * 100..10000), {@code prefix_padding_ms} (pre-roll, 0..2000) and Parley's {@code end_threshold}
-     * (speech goes on at or above; default: the threshold minus 0.15) and {@code min_speech_ms}
-     * (0..2000). Null after an error event when a value is out of range.
-     */
-    io.parley.inference.vad.VadSegmenter.Settings vadSettings(JsonObject td, String id) {
-      try {
-        double start = number(td, "threshold", segmenting.startThreshold(), 0.01, 0.99);
-        double end = number(td, "end_threshold",
-            td.containsKey("threshold") ? Math.max(0.01, start - 0.15) : Math.min(segmenting.endThreshold(), start), 0.01, start);
-        long silence = (long) number(td, "silence_duration_ms", segmenting.minSilence().toMillis(), 100, 10_000);
-        long preRoll = (long) number(td, "prefix_padding_ms", segmenting.preRoll().toMillis(), 0, 2_000);
-        long minSpeech = (long) number(td, "min_speech_ms", segmenting.minSpeech().toMillis(), 0, 2_000);
-        return new io.parley.inference.vad.VadSegmenter.Settings(start, end, java.time.Duration.ofMillis(minSpeech),
-            java.time.Duration.ofMillis(silence), java.time.Duration.ofMillis(preRoll), segmenting.maxSegment());
-      } catch (IllegalArgumentException e) {
-        error("invalid_value", e.getMessage(), "session.audio.input.turn_detection", id);
-        return null;
-      }
-    }
-
-    private static double number(JsonObject o, String key, double current, double min, double max) {
-      Object v = o.getValue(key);
-      if (v == null) {
-        return current;
-      }
-      if (!(v instanceof Number n) || !(n.doubleValue() >= min && n.doubleValue() <= max)) {
-        throw new IllegalArgumentException("turn_detection." + key + " must be a number in " + fmt(min) + ".."
-            + fmt(max) + ", got " + v);
-      }
-      return n.doubleValue();
-    }
-
-    private static String fmt(double d) {
-      return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-    }
-
-    Integer rate(JsonObject format, String param, String id) {
-      if (format.getValue("type") != null && !"audio/pcm".equals(format.getValue("type"))) {
-        error("invalid_value", "only audio/pcm (PCM16) is supported", param + ".type", id);
-        return null;
-      }
-      Object r = format.getValue("rate", inputRate);
-      if (!(r instanceof Number n) || n.intValue() < 8_000 || n.intValue() > 48_000) {
-        error("invalid_value", "rate must be 8000..48000 Hz", param + ".rate", id);
-        return null;
-      }
-      return n.intValue();
-    }
-
-    void itemCreate(JsonObject e, String id) {
-      JsonObject item = e.getJsonObject("item");
-      if (item == null || !"message".equals(item.getString("type", "message")) || !"user".equals(item.getString("role"))) {
-        error("invalid_value", "only user messages can be created", "item", id);
-        return;
-      }
-      StringBuilder text = new StringBuilder();
-      JsonArray content = item.getJsonArray("content", new JsonArray());
-      for (Object o : content) {
-        if (o instanceof JsonObject part && "input_text".equals(part.getString("type")) && part.getValue("text") instanceof String t) {
-          text.append(t);
-        }
-      }
-      if (text.isEmpty()) {
-        error("invalid_value", "the message needs input_text content", "item.content", id);
-        return;
-      }
-      String itemId = item.getString("id", "item_" + UUID.randomUUID());
-      JsonObject added = new JsonObject().put("id", itemId).put("type", "message").put("role", "user")
-          .put("status", "completed").put("content", content);
-      send(new JsonObject().put("type", "conversation.item.added").put("item", added));
-      send(new JsonObject().put("type", "conversation.item.done").put("item", added));
-      boolean auto = createResponse;
-      createResponse = false;
-      session.update(settings());
-      session.userText(text.toString(), null);
-      createResponse = auto;
-      session.update(settings());
-    }
-
-    void truncate(JsonObject e, String id) {
-      String item = e.getValue("item_id") instanceof String s ? s : null;
-      Object end = e.getValue("audio_end_ms");
-      if (item == null || !(end instanceof Number n) || n.longValue() < 0) {
-        error("invalid_value", "item_id and a non-negative audio_end_ms are required", "audio_end_ms", id);
-        return;
-      }
-      session.truncate(item, n.longValue());
-      send(new JsonObject().put("type", "conversation.item.truncated").put("item_id", item)
-          .put("content_index", e.getInteger("content_index", 0)).put("audio_end_ms", n.longValue()));
-    }
-
-    // --- session events --------------------------------------------------------------------
-
-    @Override
-    public void speechStarted(String itemId, long audioStartMs) {
-      send(new JsonObject().put("type", "input_audio_buffer.speech_started").put("audio_start_ms", audioStartMs)
-          .put("item_id", itemId));
-    }
-
-    @Override
-    public void speechStopped(String itemId, long audioEndMs) {
-      send(new JsonObject().put("type", "input_audio_buffer.speech_stopped").put("audio_end_ms", audioEndMs)
-          .put("item_id", itemId));
-    }
-
-    @Override
-    public void committed(String itemId, String previousItemId) {
-      send(new JsonObject().put("type", "input_audio_buffer.committed").put("item_id", itemId)
-          .put("previous_item_id", previousItemId));
-    }
-
-    @Override
-    public void userItemCreated(String itemId, String previousItemId, String text) {
-      JsonObject item = new JsonObject().put("id", itemId).put("type", "message").put("role", "user")
-          .put("status", "completed").put("content", new JsonArray().add(new JsonObject()
-              .put("type", "input_audio").put("transcript", text)));
-      send(new JsonObject().put("type", "conversation.item.added").put("previous_item_id", previousItemId)
-          .put("item", item));
-      send(new JsonObject().put("type", "conversation.item.done").put("previous_item_id", previousItemId)
-          .put("item", item));
-    }
-
-    @Override
-    public void transcriptionDelta(String itemId, String delta) {
-      send(new JsonObject().put("type", "conversation.item.input_audio_transcription.delta").put("item_id", itemId)
-          .put("content_index", 0).put("delta", delta));
-    }
-
-    @Override
-    public void transcriptionCompleted(String itemId, String transcript) {
-      send(new JsonObject().put("type", "conversation.item.input_audio_transcription.completed")
-          .put("item_id", itemId).put("content_index", 0).put("transcript", transcript)
-          .put("usage", new JsonObject().put("type", "duration").put("seconds", 0)));
-    }
-
-    @Override
-    public void transcriptionFailed(String itemId, String message) {
-      send(new JsonObject().put("type", "conversation.item.input_audio_transcription.failed").put("item_id", itemId)
-          .put("content_index", 0).put("error", new JsonObject().put("type", "transcription_error")
-              .put("code", "transcription_failed").put("message", message)));
-    }
-
-    @Override
-    public void responseCreated(String responseId, String itemId) {
-      send(new JsonObject().put("type", "response.created").put("response", new JsonObject().put("id", responseId)
-          .put("object", "realtime.response").put("status", "in_progress").put("output", new JsonArray())));
-      JsonObject item = new JsonObject().put("id", itemId).put("type", "message").put("role", "assistant")
-          .put("status", "in_progress").put("content", new JsonArray());
-      send(new JsonObject().put("type", "response.output_item.added").put("response_id", responseId)
-          .put("output_index", 0).put("item", item));
-      send(new JsonObject().put("type", "response.content_part.added").put("response_id", responseId)
-          .put("item_id", itemId).put("output_index", 0).put("content_index", 0)
-          .put("part", audioOut ? new JsonObject().put("type", "audio").put("transcript", "")
-              : new JsonObject().put("type", "text").put("text", "")));
-    }
-
-    @Override
-    public void textDelta(String responseId, String itemId, String delta) {
-      send(new JsonObject().put("type", audioOut ? "response.output_audio_transcript.delta" : "response.output_text.delta")
-          .put("response_id", responseId).put("item_id", itemId).put("output_index", 0).put("content_index", 0)
-          .put("delta", delta));
-    }
-
-    @Override
-    public void audioDelta(String responseId, String itemId, short[] pcm) {
-      byte[] bytes = new byte[pcm.length * 2];
-      for (int i = 0; i < pcm.length; i++) {
-        bytes[2 * i] = (byte) pcm[i];
-        bytes[2 * i + 1] = (byte) (pcm[i] >> 8);
-      }
-      send(new JsonObject().put("type", "response.output_audio.delta").put("response_id", responseId)
-          .put("item_id", itemId).put("output_index", 0).put("content_index", 0)
-          .put("delta", Base64.getEncoder().encodeToString(bytes)));
-    }
-
-    @Override
-    public void responseDone(String responseId, String itemId, String status, String reason, String transcript,
-                             TurnTimings timings) {
-      JsonObject base = new JsonObject().put("response_id", responseId).put("item_id", itemId).put("output_index", 0)
-          .put("content_index", 0);
-      if (audioOut) {
-        send(base.copy().put("type", "response.output_audio.done"));
-        send(base.copy().put("type", "response.output_audio_transcript.done").put("transcript", transcript));
-      } else {
-        send(base.copy().put("type", "response.output_text.done").put("text", transcript));
-      }
-      JsonObject part = audioOut ? new JsonObject().put("type", "audio").put("transcript", transcript)
-          : new JsonObject().put("type", "text").put("text", transcript);
-      send(base.copy().put("type", "response.content_part.done").put("part", part));
-      JsonObject item = new JsonObject().put("id", itemId).put("type", "message").put("role", "assistant")
-          .put("status", "completed".equals(status) ? "completed" : "incomplete")
-          .put("content", new JsonArray().add(part));
-      send(new JsonObject().put("type", "response.output_item.done").put("response_id", responseId)
-          .put("output_index", 0).put("item", item));
-      JsonObject response = new JsonObject().put("id", responseId).put("object", "realtime.response")
-          .put("status", status).put("output", new JsonArray().add(item))
-          .put("parley_timings", timings.toJson());
-      if (reason != null) {
-        response.put("status_details", new JsonObject().put("type", status).put("reason", reason));
-      }
-      send(new JsonObject().put("type", "response.done").put("response", response));
-      record("transcript", timings.transcriptMs());
-      record("first_token", timings.firstTokenMs());
-      record("first_audio", timings.firstAudioMs());
-      record("done", timings.doneMs());
-      Double overhead = timings.overheadMs();
-      if (overhead != null) {
-        io.micrometer.core.instrument.Timer.builder("parley.voice.pipeline.overhead")
-            .description("End of speech to first audio minus the engines' own compute (Whisper, LLM to its first"
-                + " sentence, TTS to its first audio)")
-            .publishPercentileHistogram().register(metrics)
-            .record(java.time.Duration.ofNanos((long) (Math.max(0, overhead) * 1e6)));
-      }
-      io.micrometer.core.instrument.Counter.builder("parley.voice.responses").tag("status", status)
-          .description("Assistant responses by final status").register(metrics).increment();
-    }
-
-    private void record(String stage, Double ms) {
-      if (ms == null) {
-        return;
-      }
-      io.micrometer.core.instrument.Timer.builder("parley.voice.turn")
-          .description("Time from the end of the user's speech to each stage of the answer")
-          .tag("stage", stage).publishPercentileHistogram()
-          .register(metrics).record(java.time.Duration.ofNanos((long) (ms * 1e6)));
-    }
-
-    @Override
-    public void error(String code, String message) {
-      error(code, message, null, null);
-    }
-  }
-
-  static short[] pcm(byte[] le) {
-    short[] out = new short[le.length / 2];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = (short) ((le[2 * i] & 0xFF) | (le[2 * i + 1] << 8));
-    }
-    return out;
   }
 }

@@ -34,13 +34,10 @@ public final class VoiceServices implements AutoCloseable {
   private final Slot<TextToSpeech> tts;
   private final WorkerExecutor sttWorkers;
   private final WorkerExecutor ttsWorkers;
-  private final java.util.concurrent.Executor sttExecutor;
   private final List<AutoCloseable> closers = new ArrayList<>();
 
   public VoiceServices(Slot<VadScheduler> vad, Slot<SpeechToText> stt, Slot<ChatModel> chat, Slot<TextToSpeech> tts,
-                       WorkerExecutor sttWorkers, java.util.concurrent.Executor sttExecutor, WorkerExecutor ttsWorkers,
-                       List<AutoCloseable> closers) {
-    this.sttExecutor = sttExecutor;
+                       WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers, List<AutoCloseable> closers) {
     this.vad = vad;
     this.stt = stt;
     this.chat = chat;
@@ -90,13 +87,9 @@ public final class VoiceServices implements AutoCloseable {
     return tts.missing();
   }
 
+  /** The speech-to-text model's executor (platform threads: JNI never on virtual threads), for every use. */
   public WorkerExecutor sttWorkers() {
     return sttWorkers;
-  }
-
-  /** Platform threads for streaming transcription (JNI: never virtual threads). */
-  public java.util.concurrent.Executor sttExecutor() {
-    return sttExecutor;
   }
 
   public WorkerExecutor ttsWorkers() {
@@ -109,29 +102,20 @@ public final class VoiceServices implements AutoCloseable {
    * and a sentence chunker between the LLM and TTS.
    */
   public io.parley.inference.voice.VoiceSession session(io.vertx.core.Vertx vertx, io.vertx.core.Context context,
-      io.parley.core.config.ParleyConfig.Voice config, io.parley.inference.voice.VoiceSession.Settings settings,
-      io.parley.inference.voice.VoiceSession.Events events, io.parley.core.voice.ConversationLog log,
+      io.parley.core.config.ParleyConfig.Voice config, io.parley.inference.voice.VoiceSettings settings,
+      java.util.function.Consumer<io.parley.inference.voice.VoiceEvent> events, io.parley.core.voice.ConversationLog log,
       java.util.UUID conversationId, List<io.parley.inference.llm.ChatMessage> history, int inputRate, int outputRate) {
-    var engines = new io.parley.inference.voice.VoiceSession.Engines(vad.engine(), vad.missing(), stt.engine(),
-        stt.missing(), chat.engine(), chat.missing(), tts.engine(), tts.missing(), sttWorkers, sttExecutor, ttsWorkers,
-        config.interimEvery(), config.preRoll(), config.minSpeech());
+    var engines = new io.parley.inference.voice.VoiceEngines(vad.engine(), vad.missing(), stt.engine(),
+        stt.missing(), chat.engine(), chat.missing(), tts.engine(), tts.missing(), sttWorkers, ttsWorkers,
+        config.interimEvery());
     var toVad = new io.parley.inference.audio.Resampler(inputRate, io.parley.inference.vad.VoiceActivityModel.SAMPLE_RATE);
     int ttsRate = tts.engine().map(TextToSpeech::sampleRate).orElse(outputRate);
     var fromTts = new io.parley.inference.audio.Resampler(ttsRate, outputRate);
-    var segmenter = new io.parley.inference.vad.VadSegmenter(io.parley.inference.vad.VadSegmenter.Settings.from(config));
-    var session = new io.parley.inference.voice.VoiceSession(vertx, context, settings, engines, events, log,
+    var segmenter = new io.parley.inference.vad.VadSegmenter(settings.turnDetection());
+    var session = new io.parley.inference.voice.VoiceSession(io.parley.inference.voice.VoiceClock.of(vertx), context,
+        settings, engines, events, log,
         conversationId, history, toVad::process, fromTts::process,
-        new io.parley.inference.voice.VoiceSession.Segmenter() {
-          @Override
-          public List<io.parley.inference.vad.VadEvent> accept(float[] frame, float probability) {
-            return segmenter.accept(frame, probability);
-          }
-
-          @Override
-          public void update(io.parley.inference.vad.VadSegmenter.Settings settings) {
-            segmenter.update(settings);
-          }
-        },
+        segmenter,
         io.parley.inference.voice.SpokenPieces::new);
     session.outputRate(outputRate);
     return session;

@@ -41,15 +41,12 @@ public final class VoiceSetup {
     closers.add(vadWorker::close);
     closers.add(sttWorkers::close);
     closers.add(ttsWorkers::close);
-    java.util.concurrent.ExecutorService sttExecutor = java.util.concurrent.Executors.newFixedThreadPool(v.sttWorkers(),
-        Thread.ofPlatform().name("parley-stt-stream-", 0).daemon(true).factory());
-    closers.add(sttExecutor::shutdownNow);
 
     if (!v.enabled()) {
       String off = "the voice engines are off on this node (PARLEY_VOICE_ENABLED=false)";
       LOG.info("voice: {}", off);
       return new VoiceServices(VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off),
-          VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off), sttWorkers, sttExecutor, ttsWorkers, closers);
+          VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off), sttWorkers, ttsWorkers, closers);
     }
     VoiceServices.Slot<VadScheduler> vad;
     try {
@@ -103,6 +100,6 @@ public final class VoiceSetup {
     }
     LOG.info("voice: vad={}, stt={}, chat={}, tts={}", vad.engine().isPresent(), stt.engine().isPresent(),
         chat.engine().isPresent(), tts.engine().isPresent());
-    return new VoiceServices(vad, stt, chat, tts, sttWorkers, sttExecutor, ttsWorkers, closers);
+    return new VoiceServices(vad, stt, chat, tts, sttWorkers, ttsWorkers, closers);
   }
 }

@@ -136,6 +136,65 @@ class RealtimeOpenAiTest {
   }
 
   @Test
+  void theOpenAiClientsFirstEventsSentOnOpenAreAnswered() throws Exception {
+    JsonObject result = run(List.of("--text-on-open", "How many calories are in a banana?"));
+    List<String> types = types(result);
+    assertThat(types).as("no error events").doesNotContain("error");
+    assertThat(types).containsSubsequence("session.created", "session.updated", "conversation.item.added",
+        "conversation.item.done", "response.created", "response.done");
+    assertThat(result.getJsonArray("responses").getJsonObject(0).getString("status")).isEqualTo("completed");
+  }
+
+  /** session.update, conversation.item.create and response.create written right after the handshake. */
+  private static void sendFirstEvents(java.net.http.WebSocket ws) throws Exception {
+    ws.sendText(new JsonObject().put("type", "session.update").put("session", new JsonObject()
+        .put("output_modalities", new JsonArray().add("text"))).encode(), true).get();
+    ws.sendText(new JsonObject().put("type", "conversation.item.create").put("item", new JsonObject()
+        .put("type", "message").put("role", "user").put("content", new JsonArray().add(new JsonObject()
+            .put("type", "input_text").put("text", "What is in an apple?")))).encode(), true).get();
+    ws.sendText(new JsonObject().put("type", "response.create").encode(), true).get();
+  }
+
+  /** The types of the events up to and including the first {@code last}. */
+  private static List<JsonObject> until(java.util.concurrent.BlockingQueue<JsonObject> inbox, String last)
+      throws InterruptedException {
+    List<JsonObject> seen = new ArrayList<>();
+    JsonObject e;
+    do {
+      e = inbox.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(e).as(last + " within 30 s; seen " + seen).isNotNull();
+      seen.add(e);
+    } while (!last.equals(e.getString("type")));
+    return seen;
+  }
+
+  @Test
+  void eventsSentTheMomentTheSocketOpensAreNotLostOnANewOrAResumedSession() throws Exception {
+    var inbox = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
+    java.net.http.WebSocket first = connect("", inbox);
+    sendFirstEvents(first);
+    List<JsonObject> seen = until(inbox, "response.done");
+    assertThat(seen.stream().map(e -> e.getString("type")).toList()).as(seen.toString()).doesNotContain("error")
+        .containsSubsequence("session.created", "session.updated", "conversation.item.added", "response.created",
+            "response.output_text.delta", "response.done");
+    String resume = seen.get(0).getJsonObject("session").getJsonObject("parley").getString("resume_token");
+    first.abort();
+
+    var again = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
+    java.net.http.WebSocket second = connect("?resume=" + resume, again);
+    try {
+      sendFirstEvents(second);
+      List<JsonObject> resumed = until(again, "response.done");
+      assertThat(resumed.get(0).getJsonObject("session").getJsonObject("parley").getBoolean("resumed")).isTrue();
+      assertThat(resumed.stream().map(e -> e.getString("type")).toList()).as(resumed.toString())
+          .doesNotContain("error").containsSubsequence("session.created", "session.updated",
+              "conversation.item.added", "response.created", "response.done");
+    } finally {
+      second.abort();
+    }
+  }
+
+  @Test
   void badInputGetsErrorEventsAndTheSessionLivesOn() throws Exception {
     java.util.concurrent.BlockingQueue<JsonObject> inbox = new java.util.concurrent.LinkedBlockingQueue<>();
     java.net.http.WebSocket ws = connect("", inbox);

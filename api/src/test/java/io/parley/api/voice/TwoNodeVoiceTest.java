@@ -164,4 +164,76 @@ class TwoNodeVoiceTest {
       third.abort();
     }
   }
+
+  /** A session whose socket tells when it closes, and with what code. */
+  private record Closing(WebSocket ws, BlockingQueue<JsonObject> inbox,
+                         java.util.concurrent.CompletableFuture<Integer> closed) {}
+
+  private static Closing open(TestNode node, String token) throws Exception {
+    var inbox = new LinkedBlockingQueue<JsonObject>();
+    var closed = new java.util.concurrent.CompletableFuture<Integer>();
+    WebSocket ws = CLIENT.newWebSocketBuilder().header("Authorization", "Bearer " + token)
+        .buildAsync(URI.create("ws://127.0.0.1:" + node.server().httpPort() + "/v1/realtime"),
+            new WebSocket.Listener() {
+              final StringBuilder partial = new StringBuilder();
+
+              @Override
+              public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                partial.append(data);
+                if (last) {
+                  inbox.add(new JsonObject(partial.toString()));
+                  partial.setLength(0);
+                }
+                w.request(1);
+                return null;
+              }
+
+              @Override
+              public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
+                closed.complete(status);
+                return null;
+              }
+
+              @Override
+              public void onError(WebSocket w, Throwable error) {
+                closed.completeExceptionally(error);
+              }
+            }).get(10, TimeUnit.SECONDS);
+    return new Closing(ws, inbox, closed);
+  }
+
+  @Test
+  void aDeletedAccountsSessionsCloseOnEveryNodeAndDoNotResume() throws Exception {
+    String token = one.api().newUser().getString("access_token");
+    Closing a = open(one, token);
+    Closing b = open(two, token);
+    String resume = created(a.inbox()).getString("resume_token");
+    created(b.inbox());
+    try {
+      assertThat(one.api().delete("/api/v1/users/me", token).status()).isEqualTo(204);
+      for (Closing c : java.util.List.of(a, b)) {
+        JsonObject e = c.inbox().poll(10, TimeUnit.SECONDS);
+        assertThat(e).as("an event within 10 s").isNotNull();
+        assertThat(e.getString("type")).isEqualTo("error");
+        assertThat(e.getJsonObject("error").getString("code")).isEqualTo("account_deleted");
+        assertThat(c.closed().get(10, TimeUnit.SECONDS)).as("closed as account deleted").isEqualTo(4003);
+      }
+      Poll.until(Duration.ofSeconds(10), "both nodes see the sessions closed",
+          () -> one.api().get("/metrics", null).body().contains("parley_voice_sessions 0.0")
+              && two.api().get("/metrics", null).body().contains("parley_voice_sessions 0.0"));
+      // The access token is still unexpired, but the closed session is not kept for a resume.
+      var stale = new LinkedBlockingQueue<JsonObject>();
+      WebSocket third = connect(two, token, "?resume=" + resume, stale);
+      try {
+        JsonObject e = stale.poll(10, TimeUnit.SECONDS);
+        assertThat(e).as("an event within 10 s").isNotNull();
+        assertThat(e.getJsonObject("error").getString("code")).isEqualTo("resume_failed");
+      } finally {
+        third.abort();
+      }
+    } finally {
+      a.ws().abort();
+      b.ws().abort();
+    }
+  }
 }

@@ -92,7 +92,7 @@ public final class StreamingTranscriber implements AutoCloseable {
   private final Executor executor;
   private final Optional<String> language;
   private final long interimSamples; // 0: finals only
-  private final int preRollSamples;
+  private int preRollSamples; // guarded by lock
   private final Listener listener;
   private final Runnable backlogChanged;
 
@@ -144,7 +144,24 @@ public final class StreamingTranscriber implements AutoCloseable {
       throw new IllegalArgumentException("interimEvery and preRoll must not be negative");
     }
     this.interimSamples = interimEvery.toMillis() * SAMPLE_RATE / 1000;
-    this.preRollSamples = (int) Math.min(MAX_PREROLL_SAMPLES, preRoll.toMillis() * SAMPLE_RATE / 1000);
+    this.preRollSamples = preRollSamples(preRoll);
+  }
+
+  private static int preRollSamples(Duration preRoll) {
+    return (int) Math.min(MAX_PREROLL_SAMPLES, preRoll.toMillis() * SAMPLE_RATE / 1000);
+  }
+
+  /**
+   * A new pre-roll (a client's {@code prefix_padding_ms}): what is kept while silent from now on,
+   * so a longer one is served in full once that much audio has come in.
+   */
+  public void preRoll(Duration preRoll) {
+    if (preRoll.isNegative()) {
+      throw new IllegalArgumentException("preRoll must not be negative");
+    }
+    synchronized (lock) {
+      preRollSamples = preRollSamples(preRoll);
+    }
   }
 
   /** The next samples of the stream (16 kHz mono, [-1, 1]), taken as voiced; the array is copied. */

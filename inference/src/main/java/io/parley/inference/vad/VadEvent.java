@@ -6,8 +6,16 @@ package io.parley.inference.vad;
  */
 public sealed interface VadEvent {
 
-  /** Speech began at {@code startSample} (pre-roll included). */
-  record SpeechStarted(long startSample) implements VadEvent {}
+  /**
+   * Speech began at {@code onsetSample}; its segment starts at {@code startSample}, the pre-roll
+   * before the onset included.
+   */
+  record SpeechStarted(long startSample, long onsetSample) implements VadEvent {
+    /** A segment that starts at its onset (no pre-roll). */
+    public SpeechStarted(long startSample) {
+      this(startSample, startSample);
+    }
+  }
 
   /**
    * Speech ended at {@code endSample}; {@code audio} holds the whole segment from its start

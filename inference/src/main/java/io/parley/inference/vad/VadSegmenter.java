@@ -211,7 +211,7 @@ public final class VadSegmenter {
     }
     if (phase == Phase.CANDIDATE && speechEnd - onset >= minSpeech) {
       phase = Phase.SPEAKING;
-      events = add(events, List.of(new VadEvent.SpeechStarted(segmentStart)));
+      events = add(events, List.of(new VadEvent.SpeechStarted(segmentStart, onset)));
     }
     if (phase != Phase.IDLE && silenceStart >= 0 && frameEnd - silenceStart >= minSilence) {
       events = add(events, stop(silenceStart));

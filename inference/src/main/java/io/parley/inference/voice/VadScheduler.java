@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Scores VAD frames of all sessions on the VAD workers, batching the streams that have a frame
@@ -29,6 +31,8 @@ import java.util.function.Consumer;
  */
 public final class VadScheduler {
 
+  private static final Logger LOG = LoggerFactory.getLogger(VadScheduler.class);
+
   /** Largest batch per model run. */
   public static final int MAX_BATCH = 64;
   /** Frames waiting in one stream (32 ms each) above which it is backlogged: ~1 s of audio. */
@@ -43,6 +47,8 @@ public final class VadScheduler {
   private final AtomicLong submitted = new AtomicLong();
   private final AtomicLong scored = new AtomicLong();
   private final AtomicLong runs = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
+  private final AtomicBoolean failing = new AtomicBoolean();
 
   public VadScheduler(VoiceActivityModel model, WorkerExecutor workers) {
     this.model = model;
@@ -61,6 +67,11 @@ public final class VadScheduler {
   /** Frames scored so far; equal to {@link #submitted} once every queue is drained: none is dropped. */
   public long scored() {
     return scored.get();
+  }
+
+  /** Model runs that failed (their frames were delivered as NaN). */
+  public long failures() {
+    return failures.get();
   }
 
   /** Model runs so far; scored / runs is the mean batch size. */
@@ -178,12 +189,20 @@ public final class VadScheduler {
     float[] p;
     try {
       p = model.probabilities(states, frames);
+      if (failing.compareAndSet(true, false)) {
+        LOG.info("voice: the VAD model scores frames again");
+      }
     } catch (RuntimeException e) {
+      // Each stream hears NaN for the frame and reports it to its client; the cause is logged here,
+      // once per run of failures rather than per frame.
+      if (failing.compareAndSet(false, true)) {
+        LOG.warn("voice: the VAD model failed on a batch of {} frames", streams.size(), e);
+      }
+      failures.incrementAndGet();
       p = new float[streams.size()];
       java.util.Arrays.fill(p, Float.NaN);
     }
     runs.incrementAndGet();
-    scored.addAndGet(streams.size());
     for (int i = 0; i < streams.size(); i++) {
       Stream st = streams.get(i);
       Job job = jobs.get(i);
@@ -191,6 +210,9 @@ public final class VadScheduler {
       st.context.runOnContext(x -> st.delivered(job, v));
       st.requeue();
     }
+    // Counted once the results are on their way: whoever sees scored() == submitted() and then hops
+    // onto a stream's context finds its results delivered.
+    scored.addAndGet(streams.size());
     return null;
   }
 }

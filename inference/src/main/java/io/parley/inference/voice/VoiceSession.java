@@ -2,97 +2,40 @@ package io.parley.inference.voice;
 
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
-import io.parley.inference.llm.ChatModel;
 import io.parley.inference.llm.ChatRequest;
 import io.parley.inference.stt.SpeechToText;
-import io.parley.inference.stt.StreamingTranscriber;
 import io.parley.inference.stt.Transcript;
-import io.parley.inference.tts.TextToSpeech;
 import io.parley.inference.vad.VadEvent;
+import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
 import io.vertx.core.Context;
-import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
-import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
- * One assistant session: audio in, turns out. Confined to one Vert.x context (its WebSocket's):
- * every field is touched only there; engine work runs on the named workers and comes back with
- * {@code runOnContext}.
+ * One assistant session: audio in, {@link VoiceEvent}s out. Confined to one Vert.x context (its
+ * WebSocket's): every field is touched only there; engine work runs on the named workers and comes
+ * back with {@code runOnContext}. Time comes from a {@link VoiceClock}.
  *
- * <p>Turn-taking: with server VAD, speech start/stop come from the segmenter; at the end of speech
- * the segment is transcribed, the user message stored and a response created. A response streams
- * LLM text, cut at sentence boundaries into TTS, whose audio streams out while the LLM still writes.
- * Interruption travels outside the data path: {@link #turn} advances, so queued sentences and late
- * audio or text of the old turn are dropped where they arrive. Barge-in: user speech lasting
- * {@code bargeIn} during a response cancels it, and the assistant message is stored truncated to
- * what was played (the client's {@code truncate}, else the server's playout clock).
+ * <p>The stages: input ({@link InputStage}: framing, the VAD and the segmenter, or the manual buffer
+ * without server VAD); turn detection and the barge-in policy (here, on the segmenter's events);
+ * transcription ({@link TranscriptionStage}); one answer at a time ({@link Responder}: LLM,
+ * sentences, TTS, audio paced to the playout clock); and the conversation
+ * ({@link ConversationMemory}). Interruption travels outside the data path: an interrupted
+ * responder drops whatever of it arrives later. Barge-in: user speech lasting {@code bargeIn} from
+ * its onset during an answer cancels it, and the answer is stored as far as it was heard (the
+ * client's {@code truncate}, else the server's playout clock).
  */
 public final class VoiceSession {
 
   /** Longest audio kept for a manual commit (Whisper's window). */
   public static final int MAX_COMMIT_SAMPLES = 30 * VoiceActivityModel.SAMPLE_RATE;
-  /** Speech probability from which a frame counts as voiced for interim transcripts (Silero's usual cut). */
-  static final float VOICED = 0.5f;
 
   /** How long a cancelled answer waits for the client's truncate before it is stored. */
   static final long TRUNCATE_WAIT_MS = 1_000;
-
-  /** Session settings (changed by session.update). */
-  public record Settings(boolean serverVad, boolean createResponse, boolean interruptResponse, Duration bargeIn,
-                         String instructions, Optional<String> language, boolean audioOut, int maxTokens,
-                         double temperature, int contextMessages) {}
-
-  /** What the session tells its client; called on the session's context. */
-  public interface Events {
-    void speechStarted(String itemId, long audioStartMs);
-
-    void speechStopped(String itemId, long audioEndMs);
-
-    void committed(String itemId, String previousItemId);
-
-    void userItemCreated(String itemId, String previousItemId, String text);
-
-    void transcriptionDelta(String itemId, String delta);
-
-    void transcriptionCompleted(String itemId, String transcript);
-
-    void transcriptionFailed(String itemId, String message);
-
-    void responseCreated(String responseId, String itemId);
-
-    void textDelta(String responseId, String itemId, String delta);
-
-    /** PCM16 at the output rate. */
-    void audioDelta(String responseId, String itemId, short[] pcm);
-
-    void responseDone(String responseId, String itemId, String status, String reason, String transcript,
-                      TurnTimings timings);
-
-    void error(String code, String message);
-
-    /**
-     * The VAD is over a second behind this session's audio, or finals queue up for speech to text
-     * ({@code true}): stop reading the client until both have caught up ({@code false}). Nothing is
-     * dropped either way.
-     */
-    default void inputBacklog(boolean backlogged) {}
-  }
-
-  /** Turns 16 kHz frames and their speech probabilities into speech events. */
-  public interface Segmenter {
-    List<VadEvent> accept(float[] frame, float probability);
-
-    /** New segmenting settings from the next frame on (a client's turn_detection). */
-    default void update(io.parley.inference.vad.VadSegmenter.Settings settings) {}
-  }
 
   /** Cuts one answer's streaming text into speakable pieces (see {@link SpokenPieces}). */
   public interface Chunker {
@@ -106,180 +49,104 @@ public final class VoiceSession {
     short[] process(short[] in);
   }
 
-  /** The engines and helpers a session uses; absent ones give errors naming their fix. */
-  public record Engines(Optional<VadScheduler> vad, String vadMissing, Optional<SpeechToText> stt, String sttMissing,
-                        Optional<ChatModel> chat, String chatMissing, Optional<TextToSpeech> tts, String ttsMissing,
-                        WorkerExecutor sttWorkers, java.util.concurrent.Executor sttExecutor,
-                        WorkerExecutor ttsWorkers, Duration interimEvery, Duration preRoll, Duration minSpeech) {}
-
+  private final VoiceClock clock;
   private final Context context;
-  private final Engines engines;
-  private final Events events;
-  private final ConversationLog log;
-  private final UUID conversationId;
+  private final VoiceEngines engines;
+  private final Consumer<VoiceEvent> events;
+  private final ConversationMemory memory;
   private final Converter toVad;
   private final Converter fromTts;
-  private final Segmenter segmenter;
   private final java.util.function.Supplier<Chunker> chunkers;
-  private final VadScheduler.Stream vadStream;
-  private final StreamingTranscriber transcriber;
-  private final java.util.Map<Long, String> segmentItems = new java.util.HashMap<>();
-  private final java.util.Map<Long, String> interimText = new java.util.HashMap<>();
-  private final java.util.Map<Long, TurnTimings> segmentTimings = new java.util.HashMap<>();
-  private final List<ChatMessage> history;
+  private final InputStage input;
+  private final TranscriptionStage transcription;
   private final AtomicLong ids = new AtomicLong();
-  private Settings settings;
+  private VoiceSettings settings;
+  private int outputRate = 24_000;
 
-  // Input side.
-  private float[] frame = new float[VoiceActivityModel.FRAME_SAMPLES];
-  private int frameFill;
-  private final Deque<float[]> manual = new ArrayDeque<>();
-  private int manualSamples;
+  // Turn detection.
   private String speechItem;
   private long bargeInTimer = -1;
   private String lastItem;
-
-  // Output side: one response at a time.
-  private long turn;
-  private Response active;
-  private boolean closed;
-  /** Whether the client's input is paused (see {@link #inputBacklogChanged}); on the context. */
+  /** Whether the client's input is paused (see {@link #inputBacklogChanged}). */
   private boolean inputPaused;
 
-  /** The response in progress. */
-  private final class Response {
-    final long turn;
-    final String id;
-    final String itemId;
-    final StringBuilder transcript = new StringBuilder();
-    final Deque<String> sentences = new ArrayDeque<>();
-    final List<long[]> spoken = new ArrayList<>();
-    final List<String> spokenText = new ArrayList<>();
-    final TurnTimings timings;
-    ChatModel.Completion completion;
-    boolean llmDone;
-    boolean ttsBusy;
-    boolean ttsStarted;
-    /** A fresh one per answer: a cancelled answer's unfinished sentence never leaks into the next. */
-    final Chunker chunker = chunkers.get();
-    long audioSamplesOut;
-    long firstAudioNanos;
-    /** Audio made but not yet sent: it leaves at the pace of playback (see {@link #pumpAudio}). */
-    final Deque<short[]> audioQueue = new ArrayDeque<>();
-    long queuedSamples;
-    long pacer = -1;
+  // Output: one answer at a time.
+  private Responder active;
+  /** A cancelled answer waiting for the client's truncate before it is stored. */
+  private Cut pendingTruncation;
 
-    Response(long turn, TurnTimings timings) {
-      this.turn = turn;
-      this.id = "resp_" + next();
-      this.itemId = "item_" + next();
-      this.timings = timings;
-    }
-  }
+  /** A cancelled answer and how much of it the server's playout clock says was heard. */
+  private record Cut(Responder responder, long playedMs) {}
+  private boolean closed;
 
-  public VoiceSession(Vertx vertx, Context context, Settings settings, Engines engines, Events events, ConversationLog log,
+  public VoiceSession(VoiceClock clock, Context context, VoiceSettings settings, VoiceEngines engines,
+                      Consumer<VoiceEvent> events, ConversationLog log,
                       UUID conversationId, List<ChatMessage> history, Converter toVad, Converter fromTts,
-                      Segmenter segmenter, java.util.function.Supplier<Chunker> chunkers) {
+                      VadSegmenter segmenter, java.util.function.Supplier<Chunker> chunkers) {
+    this.clock = clock;
     this.context = context;
     this.settings = settings;
     this.engines = engines;
     this.events = events;
-    this.log = log;
-    this.conversationId = conversationId;
-    this.history = new ArrayList<>(history);
+    this.memory = new ConversationMemory(conversationId, log, history, context, events);
     this.toVad = toVad;
     this.fromTts = fromTts;
-    this.segmenter = segmenter;
     this.chunkers = chunkers;
-    this.vadStream = engines.vad().map(v -> v.open(context, b -> inputBacklogChanged())).orElse(null);
-    this.transcriber = engines.stt().map(stt -> new StreamingTranscriber(stt, engines.sttExecutor(), settings.language(),
-        engines.interimEvery(), engines.preRoll(), new StreamingTranscriber.Listener() {
-          @Override
-          public void interim(long segmentId, String text) {
-            context.runOnContext(v -> onInterim(segmentId, text));
-          }
+    segmenter.update(settings.turnDetection());
+    this.input = new InputStage(engines.vad().orElse(null), context, this::inputBacklogChanged, segmenter,
+        conversationId, events, this::onScored);
+    this.transcription = engines.stt().map(stt -> new TranscriptionStage(stt, engines.sttWorkers(),
+        settings.language(), engines.interimEvery(), settings.turnDetection().preRoll(), context, clock, events,
+        this::userText, this::inputBacklogChanged)).orElse(null);
+  }
 
-          @Override
-          public void completed(long segmentId, Transcript transcript) {
-            context.runOnContext(v -> onFinal(segmentId, transcript));
-          }
+  public VoiceSettings settings() {
+    return settings;
+  }
 
-          @Override
-          public void failed(long segmentId, io.parley.core.ParleyException error) {
-            context.runOnContext(v -> {
-              String item = segmentItems.remove(segmentId);
-              if (item != null && !closed) {
-                events.transcriptionFailed(item, error.getMessage());
-              }
-            });
-          }
-        }, () -> context.runOnContext(v -> inputBacklogChanged()))).orElse(null);
+  /** New settings; new turn detection applies from the next frame on. */
+  public void update(VoiceSettings s) {
+    if (!s.turnDetection().equals(settings.turnDetection())) {
+      input.update(s.turnDetection());
+      if (transcription != null) {
+        transcription.preRoll(s.turnDetection().preRoll());
+      }
+    }
+    this.settings = s;
+  }
+
+  public UUID conversationId() {
+    return memory.conversationId();
+  }
+
+  /** The rate of the audio this session sends (PCM16 samples per second). */
+  public void outputRate(int rate) {
+    this.outputRate = rate;
+  }
+
+  public boolean responding() {
+    return active != null;
+  }
+
+  private String next() {
+    return Long.toString(System.nanoTime(), 36) + ids.incrementAndGet();
+  }
+
+  private void error(VoiceEvent.Code code, String message) {
+    events.accept(new VoiceEvent.Error(code, message));
   }
 
   /**
    * The client's input is paused while the VAD is more than a second behind or finals queue up for
    * Whisper (a client sending bursts of speech faster than real time): nothing is dropped, TCP
-   * slows the client. On the session's context.
+   * slows the client.
    */
   private void inputBacklogChanged() {
-    boolean now = (vadStream != null && vadStream.backlogged()) || (transcriber != null && transcriber.backlogged());
+    boolean now = input.backlogged() || (transcription != null && transcription.backlogged());
     if (now != inputPaused && !closed) {
       inputPaused = now;
-      events.inputBacklog(now);
+      events.accept(new VoiceEvent.InputBacklog(now));
     }
-  }
-
-  /** Interim transcripts become deltas only while they extend what was sent (clients append deltas). */
-  private void onInterim(long segmentId, String text) {
-    String item = segmentItems.get(segmentId);
-    if (item == null || closed) {
-      return;
-    }
-    String sent = interimText.getOrDefault(segmentId, "");
-    String now = text.strip();
-    if (now.length() > sent.length() && now.startsWith(sent)) {
-      events.transcriptionDelta(item, now.substring(sent.length()));
-      interimText.put(segmentId, now);
-    }
-  }
-
-  private void onFinal(long segmentId, Transcript t) {
-    String item = segmentItems.remove(segmentId);
-    interimText.remove(segmentId);
-    TurnTimings timings = segmentTimings.remove(segmentId);
-    if (item == null || closed) {
-      return;
-    }
-    if (timings == null) {
-      timings = new TurnTimings(System.nanoTime());
-    }
-    timings.transcribed(System.nanoTime(), t.compute());
-    String text = t.text().strip();
-    events.transcriptionCompleted(item, text);
-    if (!text.isEmpty()) {
-      userText(text, timings);
-    }
-  }
-
-  public Settings settings() {
-    return settings;
-  }
-
-  /** The client's own VAD settings (threshold, silence, pre-roll ...), from the next frame on. */
-  public void updateVad(io.parley.inference.vad.VadSegmenter.Settings vad) {
-    segmenter.update(vad);
-  }
-
-  public void update(Settings s) {
-    this.settings = s;
-  }
-
-  public UUID conversationId() {
-    return conversationId;
-  }
-
-  private String next() {
-    return Long.toString(System.nanoTime(), 36) + ids.incrementAndGet();
   }
 
   // --- input ---------------------------------------------------------------------------------
@@ -289,70 +156,46 @@ public final class VoiceSession {
     if (closed) {
       return;
     }
-    short[] pcm16k = toVad.process(pcm);
-    for (short s : pcm16k) {
-      frame[frameFill++] = s / 32768f;
-      if (frameFill == frame.length) {
-        float[] full = frame;
-        frame = new float[VoiceActivityModel.FRAME_SAMPLES];
-        frameFill = 0;
-        onFrame(full);
-      }
-    }
+    input.append(toVad.process(pcm), settings.serverVad());
   }
 
-  private void onFrame(float[] f) {
-    if (!settings.serverVad()) {
-      manual.add(f);
-      manualSamples += f.length;
-      while (manualSamples > MAX_COMMIT_SAMPLES) {
-        manualSamples -= manual.removeFirst().length;
-      }
+  private void onScored(float[] f, boolean voiced, List<VadEvent> decided, long position) {
+    if (closed) {
       return;
     }
-    if (engines.vad().isEmpty()) {
-      return;
-    }
-    vadStream.submit(f, p -> onProbability(f, p));
-  }
-
-  private void onProbability(float[] f, float p) {
-    if (closed || Float.isNaN(p)) {
-      return;
-    }
-    List<VadEvent> decided = segmenter.accept(f, p);
-    if (transcriber != null) {
-      transcriber.audio(f, p >= VOICED);
+    if (transcription != null) {
+      transcription.audio(f, voiced);
     }
     for (VadEvent e : decided) {
-      if (transcriber != null) {
-        transcriber.event(e);
+      if (transcription != null) {
+        transcription.event(e);
       }
       switch (e) {
-        case VadEvent.SpeechStarted s -> onSpeechStarted(s);
+        case VadEvent.SpeechStarted s -> onSpeechStarted(s, position);
         case VadEvent.SpeechStopped s -> onSpeechStopped(s);
       }
     }
   }
 
-  private void onSpeechStarted(VadEvent.SpeechStarted s) {
+  private void onSpeechStarted(VadEvent.SpeechStarted s, long position) {
     speechItem = "item_" + next();
-    if (transcriber != null) {
-      segmentItems.put(transcriber.segmentId(), speechItem);
+    if (transcription != null) {
+      transcription.started(speechItem);
     }
-    events.speechStarted(speechItem, s.startSample() * 1000 / VoiceActivityModel.SAMPLE_RATE);
+    events.accept(new VoiceEvent.SpeechStarted(speechItem, s.startSample() * 1000 / VoiceActivityModel.SAMPLE_RATE));
     if (active != null && settings.interruptResponse()) {
       String item = speechItem;
-      // speech_started comes once speech has lasted the segmenter's minimum: the barge-in minimum
-      // counts from the onset, so only what is left of it is waited for here.
-      long wait = Math.max(0, settings.bargeIn().toMillis() - engines.minSpeech().toMillis());
+      // speech_started comes once speech has lasted the session's minimum: the barge-in wait counts
+      // from the onset, so only what is left of it after the speech already heard is waited for.
+      long heardMs = (position - s.onsetSample()) * 1000 / VoiceActivityModel.SAMPLE_RATE;
+      long wait = Math.max(0, settings.bargeIn().toMillis() - heardMs);
       if (wait == 0) {
-        cancelResponse("turn_detected");
+        cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
       } else {
-        bargeInTimer = context.owner().setTimer(wait, id -> {
+        bargeInTimer = clock.setTimer(wait, () -> {
           bargeInTimer = -1;
           if (item.equals(speechItem) && active != null) {
-            cancelResponse("turn_detected");
+            cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
           }
         });
       }
@@ -361,59 +204,44 @@ public final class VoiceSession {
 
   private void onSpeechStopped(VadEvent.SpeechStopped s) {
     if (bargeInTimer >= 0) {
-      context.owner().cancelTimer(bargeInTimer);
+      clock.cancelTimer(bargeInTimer);
       bargeInTimer = -1;
     }
     String item = speechItem == null ? "item_" + next() : speechItem;
     speechItem = null;
-    TurnTimings timings = new TurnTimings(System.nanoTime());
-    events.speechStopped(item, s.endSample() * 1000 / VoiceActivityModel.SAMPLE_RATE);
-    String previous = lastItem;
-    lastItem = item;
-    events.committed(item, previous);
-    events.userItemCreated(item, previous, null);
-    if (transcriber == null) {
-      events.transcriptionFailed(item, engines.sttMissing());
-      events.error("model_not_configured", engines.sttMissing());
+    TurnTimings timings = new TurnTimings(clock.nanoTime());
+    events.accept(new VoiceEvent.SpeechStopped(item, s.endSample() * 1000 / VoiceActivityModel.SAMPLE_RATE));
+    committed(item);
+    if (transcription == null) {
+      sttMissing(item);
       return;
     }
-    long segment = transcriber.segmentId();
-    segmentItems.put(segment, item);
-    segmentTimings.put(segment, timings);
+    transcription.stopped(item, timings);
+  }
+
+  private void committed(String item) {
+    String previous = lastItem;
+    lastItem = item;
+    events.accept(new VoiceEvent.TurnCommitted(item, previous));
+  }
+
+  private void sttMissing(String item) {
+    events.accept(new VoiceEvent.TranscriptFailed(item, engines.sttMissing()));
+    error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.sttMissing());
   }
 
   /** input_audio_buffer.commit (without server VAD): the buffered audio becomes a user turn. */
   public void commit() {
-    if (manualSamples == 0) {
-      events.error("input_audio_buffer_commit_empty", "the input audio buffer is empty");
+    float[] audio = input.takeManual();
+    if (audio.length == 0) {
+      error(VoiceEvent.Code.COMMIT_EMPTY, "the input audio buffer is empty");
       return;
     }
-    float[] audio = new float[manualSamples];
-    int at = 0;
-    for (float[] f : manual) {
-      System.arraycopy(f, 0, audio, at, f.length);
-      at += f.length;
-    }
-    manual.clear();
-    manualSamples = 0;
-    userTurn("item_" + next(), audio, new TurnTimings(System.nanoTime()));
-  }
-
-  /** input_audio_buffer.clear. */
-  public void clear() {
-    manual.clear();
-    manualSamples = 0;
-    frameFill = 0;
-  }
-
-  private void userTurn(String item, float[] audio, TurnTimings timings) {
-    String previous = lastItem;
-    lastItem = item;
-    events.committed(item, previous);
-    events.userItemCreated(item, previous, null);
+    String item = "item_" + next();
+    TurnTimings timings = new TurnTimings(clock.nanoTime());
+    committed(item);
     if (engines.stt().isEmpty()) {
-      events.transcriptionFailed(item, engines.sttMissing());
-      events.error("model_not_configured", engines.sttMissing());
+      sttMissing(item);
       return;
     }
     SpeechToText stt = engines.stt().get();
@@ -423,27 +251,35 @@ public final class VoiceSession {
         return;
       }
       if (ar.failed()) {
-        events.transcriptionFailed(item, ar.cause().getMessage());
+        events.accept(new VoiceEvent.TranscriptFailed(item, ar.cause().getMessage()));
         return;
       }
       Transcript t = ar.result();
-      timings.transcribed(System.nanoTime(), t.compute());
+      timings.transcribed(clock.nanoTime(), t.compute());
       String text = t.text().strip();
-      events.transcriptionCompleted(item, text);
-      if (text.isEmpty()) {
-        return;
+      events.accept(new VoiceEvent.TranscriptFinal(item, text));
+      if (!text.isEmpty()) {
+        userText(text, timings);
       }
-      userText(text, timings);
     });
+  }
+
+  /** input_audio_buffer.clear: the manual buffer and a partly filled frame are dropped. */
+  public void clear() {
+    input.clear();
   }
 
   /** A user message (transcribed, or sent as text): stored, and answered when so configured. */
   public void userText(String text, TurnTimings timings) {
-    history.add(ChatMessage.user(text));
-    log.append(conversationId, new ConversationLog.Message("user", text, false));
+    addUserText(text);
     if (settings.createResponse()) {
       createResponse(timings);
     }
+  }
+
+  /** A user message added to the conversation without answering it (the client asks when). */
+  public void addUserText(String text) {
+    memory.user(text);
   }
 
   // --- output --------------------------------------------------------------------------------
@@ -454,274 +290,73 @@ public final class VoiceSession {
       return;
     }
     if (active != null) {
-      events.error("conversation_already_has_active_response", "a response is in progress; cancel it first");
+      error(VoiceEvent.Code.RESPONSE_IN_PROGRESS, "a response is in progress; cancel it first");
       return;
     }
     if (engines.chat().isEmpty()) {
-      events.error("model_not_configured", engines.chatMissing());
+      error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.chatMissing());
       return;
     }
-    Response r = new Response(++turn, timings == null ? new TurnTimings(System.nanoTime()) : timings);
+    Responder r = new Responder("resp_" + next(), "item_" + next(),
+        timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, fromTts,
+        chunkers.get(), outputRate, settings.audioOut(), new Responder.Host() {
+          @Override
+          public void emit(VoiceEvent event) {
+            events.accept(event);
+          }
+
+          @Override
+          public void finished(Responder responder, VoiceEvent.Status status, VoiceEvent.Reason reason) {
+            if (active == responder) {
+              done(responder, status, reason);
+              memory.assistant(responder.transcript(), false);
+            }
+          }
+        });
     active = r;
-    events.responseCreated(r.id, r.itemId);
-    List<ChatMessage> messages = new ArrayList<>();
-    messages.add(ChatMessage.system(settings.instructions()));
-    int from = Math.max(0, history.size() - settings.contextMessages());
-    messages.addAll(history.subList(from, history.size()));
-    r.timings.llmStarted(System.nanoTime());
-    r.completion = engines.chat().get().stream(new ChatRequest(messages, settings.maxTokens(), settings.temperature()),
-        new ChatModel.Sink() {
-          @Override
-          public void piece(String text) {
-            context.runOnContext(v -> onPiece(r, text));
-          }
-
-          @Override
-          public void done(String finishReason) {
-            context.runOnContext(v -> onLlmDone(r));
-          }
-
-          @Override
-          public void failed(Throwable error) {
-            context.runOnContext(v -> {
-              if (active == r) {
-                events.error("model_failed", "the chat model failed: " + error.getMessage());
-                finish(r, "failed", "model_failed", r.transcript.toString(), false);
-              }
-            });
-          }
-        });
+    events.accept(new VoiceEvent.ResponseStarted(r.id, r.itemId));
+    r.start(engines.chat().get(), new ChatRequest(memory.prompt(settings.instructions(), settings.contextMessages()),
+        settings.maxTokens(), settings.temperature()));
   }
 
-  private void onPiece(Response r, String text) {
-    if (active != r) {
-      return;
-    }
-    r.timings.firstToken(System.nanoTime());
-    r.transcript.append(text);
-    events.textDelta(r.id, r.itemId, text);
-    if (settings.audioOut()) {
-      r.sentences.addAll(r.chunker.add(text));
-      pumpTts(r);
-    }
-  }
-
-  private void onLlmDone(Response r) {
-    if (active != r) {
-      return;
-    }
-    r.llmDone = true;
-    if (settings.audioOut()) {
-      r.sentences.addAll(r.chunker.flush());
-      pumpTts(r);
-    }
-    maybeFinish(r);
-  }
-
-  /** Audio leaves at most this far ahead of the playout clock. */
-  static final long LEAD_MS = 500;
-  /** Synthesis stops this far ahead of playback, bounding the audio held per session. */
-  static final long MAX_AHEAD_MS = 10_000;
-  /** How often paced audio is sent. */
-  static final long PACE_MS = 40;
-
-  /**
-   * Sends queued audio no faster than it plays (plus {@link #LEAD_MS}): the response lasts as long
-   * as its audio, so a barge-in finds it active and cuts what has not been heard, and a client that
-   * reads slowly never makes the server hold more than the queue.
-   */
-  private void pumpAudio(Response r) {
-    if (active != r) {
-      return;
-    }
-    long now = System.nanoTime();
-    if (r.firstAudioNanos == 0 && !r.audioQueue.isEmpty()) {
-      r.firstAudioNanos = now;
-      r.timings.firstAudio(now);
-    }
-    long allowed = (now - r.firstAudioNanos) / 1_000_000 * outputRate / 1000 + LEAD_MS * outputRate / 1000;
-    while (!r.audioQueue.isEmpty() && r.audioSamplesOut < allowed) {
-      short[] chunk = r.audioQueue.poll();
-      r.queuedSamples -= chunk.length;
-      r.audioSamplesOut += chunk.length;
-      events.audioDelta(r.id, r.itemId, chunk);
-    }
-    if (!r.audioQueue.isEmpty() && r.pacer < 0) {
-      r.pacer = context.owner().setTimer(PACE_MS, id -> {
-        r.pacer = -1;
-        pumpAudio(r);
-      });
-    }
-    if (r.audioQueue.isEmpty()) {
-      pumpTts(r);
-      maybeFinish(r);
-    }
-  }
-
-  private void pumpTts(Response r) {
-    if (r.ttsBusy || r.sentences.isEmpty() || active != r) {
-      return;
-    }
-    if (r.queuedSamples * 1000 / outputRate > MAX_AHEAD_MS) {
-      return; // pumpAudio starts the next sentence once the queue has drained
-    }
-    if (engines.tts().isEmpty()) {
-      events.error("model_not_configured", engines.ttsMissing());
-      r.sentences.clear();
-      return;
-    }
-    TextToSpeech tts = engines.tts().get();
-    String sentence = r.sentences.poll();
-    r.ttsBusy = true;
-    boolean firstSentence = !r.ttsStarted;
-    r.ttsStarted = true;
-    if (firstSentence) {
-      r.timings.firstSentence(System.nanoTime());
-    }
-    long[] produced = {0};
-    engines.ttsWorkers().executeBlocking(() -> {
-      long started = System.nanoTime();
-      boolean[] chunked = {false};
-      tts.synthesize(sentence, samples -> {
-        // The engine's own time to its first audio of the answer (worker clock, same nanoTime).
-        long firstChunkCompute = firstSentence && !chunked[0] ? System.nanoTime() - started : -1;
-        chunked[0] = true;
-        context.runOnContext(v -> {
-        if (firstChunkCompute >= 0) {
-          r.timings.ttsFirstChunk(firstChunkCompute);
-        }
-        if (active == r) {
-          short[] out = fromTts.process(samples);
-          if (out.length > 0) {
-            produced[0] += out.length;
-            r.audioQueue.add(out);
-            r.queuedSamples += out.length;
-            pumpAudio(r);
-          }
-        }
-        });
-      }, () -> closed || active != r);
-      return null;
-    }, false).onComplete(ar -> {
-      // Audio callbacks were queued on this context before this completion: all have run.
-      r.ttsBusy = false;
-      r.spoken.add(new long[] {produced[0]});
-      r.spokenText.add(sentence);
-      if (ar.failed() && active == r) {
-        events.error("tts_failed", "speech synthesis failed: " + ar.cause().getMessage());
-      }
-      pumpTts(r);
-      maybeFinish(r);
-    });
-  }
-
-  private void maybeFinish(Response r) {
-    if (active == r && r.llmDone && !r.ttsBusy && r.sentences.isEmpty() && r.audioQueue.isEmpty()) {
-      finish(r, "completed", null, r.transcript.toString(), false);
-    }
-  }
-
-  private void finish(Response r, String status, String reason, String stored, boolean truncated) {
+  private void done(Responder r, VoiceEvent.Status status, VoiceEvent.Reason reason) {
     active = null;
-    r.timings.done(System.nanoTime());
-    events.responseDone(r.id, r.itemId, status, reason, r.transcript.toString(), r.timings);
+    r.timings.done(clock.nanoTime());
+    events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript(), r.timings));
     lastItem = r.itemId;
-    if (!stored.isEmpty()) {
-      history.add(ChatMessage.assistant(stored));
-      log.append(conversationId, new ConversationLog.Message("assistant", stored, truncated));
-    }
-  }
-
-  /** Stops a response's work: its LLM completion, the sentences not yet spoken, the audio not yet sent. */
-  private void halt(Response r) {
-    if (r.completion != null) {
-      r.completion.cancel();
-    }
-    r.sentences.clear();
-    r.audioQueue.clear();
-    if (r.pacer >= 0) {
-      context.owner().cancelTimer(r.pacer);
-      r.pacer = -1;
-    }
   }
 
   /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
-  public void cancelResponse(String reason) {
-    Response r = active;
+  public void cancelResponse(VoiceEvent.Reason reason) {
+    Responder r = active;
     if (r == null) {
       return;
     }
-    turn++;
-    halt(r);
-    long playedMs = playedMs(r);
-    active = null;
-    r.timings.done(System.nanoTime());
-    events.responseDone(r.id, r.itemId, "cancelled", reason, r.transcript.toString(), r.timings);
-    lastItem = r.itemId;
-    pendingTruncation = r;
-    long playedAtCancel = playedMs;
-    context.owner().setTimer(TRUNCATE_WAIT_MS, id -> {
-      if (pendingTruncation == r) {
-        pendingTruncation = null;
-        storeTruncated(r, playedAtCancel);
+    r.interrupt();
+    Cut cut = new Cut(r, r.playedMs());
+    done(r, VoiceEvent.Status.CANCELLED, reason);
+    if (pendingTruncation != null) {
+      storeCut(pendingTruncation.playedMs()); // an earlier cut whose truncate did not come: kept as heard
+    }
+    pendingTruncation = cut;
+    clock.setTimer(TRUNCATE_WAIT_MS, () -> {
+      if (pendingTruncation == cut) {
+        storeCut(cut.playedMs());
       }
     });
   }
 
-  private Response pendingTruncation;
-
   /** conversation.item.truncate: the client says how much of an answer it played. */
   public void truncate(String itemId, long audioEndMs) {
-    Response r = pendingTruncation;
-    if (r != null && r.itemId.equals(itemId)) {
-      pendingTruncation = null;
-      storeTruncated(r, audioEndMs);
+    if (pendingTruncation != null && pendingTruncation.responder().itemId.equals(itemId)) {
+      storeCut(audioEndMs);
     }
   }
 
-  private void storeTruncated(Response r, long playedMs) {
-    String heard = heardText(r, playedMs);
-    if (!heard.isEmpty()) {
-      history.add(ChatMessage.assistant(heard));
-    }
-    log.append(conversationId, new ConversationLog.Message("assistant", heard, true));
-  }
-
-  /** Server-side playout estimate: audio plays in real time from the first sample sent. */
-  private long playedMs(Response r) {
-    if (r.firstAudioNanos == 0) {
-      return 0;
-    }
-    long elapsed = (System.nanoTime() - r.firstAudioNanos) / 1_000_000;
-    return Math.min(elapsed, r.audioSamplesOut * 1000 / outputRate);
-  }
-
-  private int outputRate = 24_000;
-
-  public void outputRate(int rate) {
-    this.outputRate = rate;
-  }
-
-  /** The text of the sentences heard by {@code playedMs}, the last one cut in proportion (at a word). */
-  private String heardText(Response r, long playedMs) {
-    long budget = playedMs * outputRate / 1000;
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < r.spoken.size(); i++) {
-      long samples = r.spoken.get(i)[0];
-      String text = r.spokenText.get(i);
-      if (budget >= samples) {
-        out.append(text);
-        budget -= samples;
-        continue;
-      }
-      if (budget > 0 && samples > 0) {
-        int cut = (int) (text.length() * budget / samples);
-        int space = text.lastIndexOf(' ', cut);
-        out.append(text, 0, Math.max(0, space));
-      }
-      break;
-    }
-    return out.toString().strip();
+  private void storeCut(long playedMs) {
+    Responder r = pendingTruncation.responder();
+    pendingTruncation = null;
+    memory.assistant(r.heardText(playedMs), true);
   }
 
   /** The socket closed: stop everything this session started. */
@@ -730,24 +365,20 @@ public final class VoiceSession {
       return;
     }
     closed = true;
-    turn++;
-    Response r = active;
+    input.close();
+    Responder r = active;
     active = null;
     if (r != null) {
-      halt(r);
+      r.interrupt();
       // Stored as far as it was heard (the server's playout clock), as a barge-in stores it: the
       // conversation, and a session that resumes it, know what the user heard of the answer.
-      storeTruncated(r, playedMs(r));
+      memory.assistant(r.heardText(r.playedMs()), true);
     }
     if (bargeInTimer >= 0) {
-      context.owner().cancelTimer(bargeInTimer);
+      clock.cancelTimer(bargeInTimer);
     }
-    if (transcriber != null) {
-      transcriber.close();
+    if (transcription != null) {
+      transcription.close();
     }
-  }
-
-  public boolean responding() {
-    return active != null;
   }
 }

@@ -14,7 +14,11 @@ import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.voice.TurnTimings;
 import io.parley.inference.voice.SpokenPieces;
 import io.parley.inference.voice.VadScheduler;
+import io.parley.inference.voice.VoiceClock;
+import io.parley.inference.voice.VoiceEvent;
+import io.parley.inference.voice.VoiceEngines;
 import io.parley.inference.voice.VoiceSession;
+import io.parley.inference.voice.VoiceSettings;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -85,7 +89,6 @@ public final class PipelineBench {
     Path work = Files.createTempDirectory("pipeline-bench");
     Vertx vertx = Vertx.vertx();
     ExecutorService llmWorkers = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("bench-llm").factory());
-    ExecutorService sttStream = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("bench-stt").factory());
     WorkerExecutor vadWorker = vertx.createSharedWorkerExecutor("bench-vad", 1);
     WorkerExecutor sttWorkers = vertx.createSharedWorkerExecutor("bench-stt-w", 1);
     WorkerExecutor ttsWorkers = vertx.createSharedWorkerExecutor("bench-tts", 1);
@@ -96,9 +99,8 @@ public final class PipelineBench {
              new LlamaChatModel.Settings(TinyGguf.write(work.resolve("llama.gguf")), "tiny", 1, 2, 1024), llmWorkers);
          FreeTts tts = new FreeTts(FreeTts.VOICE, 1)) {
       VadScheduler scheduler = new VadScheduler(vad, vadWorker);
-      var engines = new VoiceSession.Engines(Optional.of(scheduler), null, Optional.of(stt), null, Optional.of(llm), null,
-          Optional.of(tts), null, sttWorkers, sttStream, ttsWorkers, Duration.ofMillis(500), Duration.ofMillis(300),
-          Duration.ofMillis(250));
+      var engines = new VoiceEngines(Optional.of(scheduler), null, Optional.of(stt), null, Optional.of(llm), null,
+          Optional.of(tts), null, sttWorkers, ttsWorkers, Duration.ofMillis(500));
       List<short[]> speech = new ArrayList<>();
       for (String u : UTTERANCES) {
         speech.add(pcm16(EspeakSpeech.speak(u, 3.0, work)));
@@ -137,30 +139,27 @@ public final class PipelineBench {
   }
 
   /** One session, {@code turns} spoken turns in real time; each answered before the next. */
-  private static List<Turn> runSession(Vertx vertx, VoiceSession.Engines engines, List<short[]> speech, int turns)
+  private static List<Turn> runSession(Vertx vertx, VoiceEngines engines, List<short[]> speech, int turns)
       throws Exception {
     Context context = vertx.getOrCreateContext();
     List<Turn> out = new ArrayList<>();
     CompletableFuture<Turn>[] next = newTurn();
-    VoiceSession.Events events = new EventsAdapter() {
-      @Override
-      public void responseDone(String responseId, String itemId, String status, String reason, String transcript,
-                               TurnTimings timings) {
-        next[0].complete(new Turn(timings, status));
-      }
-
-      @Override
-      public void error(String code, String message) {
-        next[0].completeExceptionally(new IllegalStateException(code + ": " + message));
+    java.util.function.Consumer<VoiceEvent> events = e -> {
+      switch (e) {
+        case VoiceEvent.ResponseDone d -> next[0].complete(new Turn(d.timings(),
+            d.status().name().toLowerCase(Locale.ROOT)));
+        case VoiceEvent.Error err -> next[0].completeExceptionally(
+            new IllegalStateException(err.code() + ": " + err.message()));
+        default -> { }
       }
     };
-    var settings = new VoiceSession.Settings(true, true, false, Duration.ofMillis(600), "You are a helpful assistant.",
-        Optional.of("en"), true, 24, 0.7, 20);
+    var settings = new VoiceSettings(true, true, false, Duration.ofMillis(600), "You are a helpful assistant.",
+        Optional.of("en"), true, 24, 0.7, 20, VadSegmenter.Settings.DEFAULTS);
     Resampler fromTts = new Resampler(FreeTts.SAMPLE_RATE, OUTPUT_RATE);
     VadSegmenter segmenter = new VadSegmenter(VadSegmenter.Settings.DEFAULTS);
     CompletableFuture<VoiceSession> created = new CompletableFuture<>();
-    context.runOnContext(v -> created.complete(new VoiceSession(vertx, context, settings, engines, events, new MemoryLog(),
-        UUID.randomUUID(), List.of(), pcm -> pcm, fromTts::process, segmenter::accept, SpokenPieces::new)));
+    context.runOnContext(v -> created.complete(new VoiceSession(VoiceClock.of(vertx), context, settings, engines, events, new MemoryLog(),
+        UUID.randomUUID(), List.of(), pcm -> pcm, fromTts::process, segmenter, SpokenPieces::new)));
     VoiceSession session = created.get(10, TimeUnit.SECONDS);
     try {
       for (int t = 0; t < turns; t++) {
@@ -255,19 +254,5 @@ public final class PipelineBench {
     public Future<UUID> append(UUID conversationId, Message message) {
       return Future.succeededFuture(UUID.randomUUID());
     }
-  }
-
-  /** Events the bench does not look at. */
-  private abstract static class EventsAdapter implements VoiceSession.Events {
-    @Override public void speechStarted(String itemId, long audioStartMs) {}
-    @Override public void speechStopped(String itemId, long audioEndMs) {}
-    @Override public void committed(String itemId, String previousItemId) {}
-    @Override public void userItemCreated(String itemId, String previousItemId, String text) {}
-    @Override public void transcriptionDelta(String itemId, String delta) {}
-    @Override public void transcriptionCompleted(String itemId, String transcript) {}
-    @Override public void transcriptionFailed(String itemId, String message) {}
-    @Override public void responseCreated(String responseId, String itemId) {}
-    @Override public void textDelta(String responseId, String itemId, String delta) {}
-    @Override public void audioDelta(String responseId, String itemId, short[] pcm) {}
   }
 }

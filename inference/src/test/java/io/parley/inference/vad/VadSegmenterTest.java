@@ -66,7 +66,7 @@ class VadSegmenterTest {
     long onset = 20L * F;
     assertThat(t.events).hasSize(2);
     // Confirmed at the 8th speech frame (8 x 32 ms = 256 ms >= 250 ms), dated back to the onset minus pre-roll.
-    assertThat(t.events.get(0)).isEqualTo(new VadEvent.SpeechStarted(onset - PRE_ROLL));
+    assertThat(t.events.get(0)).isEqualTo(new VadEvent.SpeechStarted(onset - PRE_ROLL, onset));
     assertThat(t.at.get(0)).isEqualTo(27);
     // Silence began at frame 50; 19 frames (608 ms) reach 600 ms at frame 68.
     VadEvent.SpeechStopped stop = t.segments().get(0);

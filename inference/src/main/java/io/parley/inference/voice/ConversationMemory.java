@@ -1,0 +1,75 @@
+package io.parley.inference.voice;
+
+import io.parley.core.voice.ConversationLog;
+import io.parley.inference.llm.ChatMessage;
+import io.vertx.core.Context;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A session's conversation: the messages the LLM sees (history) and their durable copy in the
+ * {@link ConversationLog}. A write that fails is logged and reported as a
+ * {@link VoiceEvent.Code#NOT_STORED} error, never lost silently. On the session's context.
+ */
+final class ConversationMemory {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConversationMemory.class);
+
+  private final UUID conversationId;
+  private final ConversationLog log;
+  private final List<ChatMessage> history;
+  private final Context context;
+  private final Consumer<VoiceEvent> events;
+
+  ConversationMemory(UUID conversationId, ConversationLog log, List<ChatMessage> history, Context context,
+                     Consumer<VoiceEvent> events) {
+    this.conversationId = conversationId;
+    this.log = log;
+    this.history = new ArrayList<>(history);
+    this.context = context;
+    this.events = events;
+  }
+
+  UUID conversationId() {
+    return conversationId;
+  }
+
+  void user(String text) {
+    history.add(ChatMessage.user(text));
+    store(new ConversationLog.Message("user", text, false));
+  }
+
+  /**
+   * An answer as far as the user heard it. A complete one is stored when it said something; a cut
+   * one always, marked truncated, even when nothing of it was heard.
+   */
+  void assistant(String text, boolean truncated) {
+    if (!text.isEmpty()) {
+      history.add(ChatMessage.assistant(text));
+    }
+    if (!text.isEmpty() || truncated) {
+      store(new ConversationLog.Message("assistant", text, truncated));
+    }
+  }
+
+  /** The LLM's input: the instructions, then the last {@code contextMessages} messages. */
+  List<ChatMessage> prompt(String instructions, int contextMessages) {
+    List<ChatMessage> messages = new ArrayList<>();
+    messages.add(ChatMessage.system(instructions));
+    messages.addAll(history.subList(Math.max(0, history.size() - contextMessages), history.size()));
+    return messages;
+  }
+
+  private void store(ConversationLog.Message m) {
+    log.append(conversationId, m).onFailure(e -> context.runOnContext(v -> {
+      LOG.warn("voice: conversation {}: {} message of {} characters (truncated: {}) not stored: {}", conversationId,
+          m.role(), m.content().length(), m.truncated(), e.toString());
+      events.accept(new VoiceEvent.Error(VoiceEvent.Code.NOT_STORED, "the " + m.role()
+          + " message could not be stored in the conversation: " + e.getMessage()));
+    }));
+  }
+}

@@ -1,0 +1,312 @@
+package io.parley.inference.voice;
+
+import io.parley.inference.llm.ChatModel;
+import io.parley.inference.llm.ChatRequest;
+import io.parley.inference.tts.TextToSpeech;
+import io.vertx.core.Context;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One answer of a {@link VoiceSession} (livekit's {@code SpeechHandle}): LLM text streams out, is
+ * cut into sentences ({@link VoiceSession.Chunker}) for TTS, whose audio leaves paced to the
+ * playout clock while the LLM still writes. It keeps what it said, sentence by sentence, so the
+ * text heard by any moment of playout can be told ({@link #heardText}). {@link #interrupt} stops
+ * its work at once; results that arrive later are dropped where they arrive. Confined to the
+ * session's context, like the session.
+ */
+final class Responder {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Responder.class);
+
+  /** Audio leaves at most this far ahead of the playout clock. */
+  static final long LEAD_MS = 500;
+  /** Synthesis stops this far ahead of playback, bounding the audio held per session. */
+  static final long MAX_AHEAD_MS = 10_000;
+  /** How often paced audio is sent, and the largest piece of audio sent at once. */
+  static final long PACE_MS = 40;
+
+  /** The session, as a responder sees it. */
+  interface Host {
+    void emit(VoiceEvent event);
+
+    /** The answer ended by itself (completed, or its model failed). */
+    void finished(Responder responder, VoiceEvent.Status status, VoiceEvent.Reason reason);
+  }
+
+  /** One spoken sentence and the samples of audio it made. */
+  private record Sentence(String text, long samples) {}
+
+  final String id;
+  final String itemId;
+  final TurnTimings timings;
+  private final VoiceClock clock;
+  private final Context context;
+  private final VoiceEngines engines;
+  private final VoiceSession.Converter fromTts;
+  private final VoiceSession.Chunker chunker;
+  private final int outputRate;
+  private final boolean audioOut;
+  private final Host host;
+
+  private final StringBuilder transcript = new StringBuilder();
+  private final Deque<String> sentences = new ArrayDeque<>();
+  private final List<Sentence> spoken = new ArrayList<>();
+  /** Audio made but not yet sent: it leaves at the pace of playback (see {@link #pumpAudio}). */
+  private final Deque<short[]> audioQueue = new ArrayDeque<>();
+  private ChatModel.Completion completion;
+  /** False once finished or interrupted; read by TTS workers. */
+  private volatile boolean live = true;
+  private boolean llmDone;
+  private boolean ttsBusy;
+  private boolean ttsStarted;
+  private long audioSamplesOut;
+  private boolean audioStarted;
+  private long firstAudioNanos;
+  private long queuedSamples;
+  private long pacer = -1;
+
+  Responder(String id, String itemId, TurnTimings timings, VoiceClock clock, Context context,
+            VoiceEngines engines, VoiceSession.Converter fromTts, VoiceSession.Chunker chunker, int outputRate,
+            boolean audioOut, Host host) {
+    this.id = id;
+    this.itemId = itemId;
+    this.timings = timings;
+    this.clock = clock;
+    this.context = context;
+    this.engines = engines;
+    this.fromTts = fromTts;
+    this.chunker = chunker;
+    this.outputRate = outputRate;
+    this.audioOut = audioOut;
+    this.host = host;
+  }
+
+  /** Starts the LLM on {@code request}. */
+  void start(ChatModel chat, ChatRequest request) {
+    timings.llmStarted(clock.nanoTime());
+    completion = chat.stream(request, new ChatModel.Sink() {
+      @Override
+      public void piece(String text) {
+        context.runOnContext(v -> onPiece(text));
+      }
+
+      @Override
+      public void done(String finishReason) {
+        context.runOnContext(v -> onLlmDone());
+      }
+
+      @Override
+      public void failed(Throwable error) {
+        context.runOnContext(v -> {
+          if (live) {
+            host.emit(new VoiceEvent.Error(VoiceEvent.Code.MODEL_FAILED, "the chat model failed: " + error.getMessage()));
+            end(VoiceEvent.Status.FAILED, VoiceEvent.Reason.MODEL_FAILED);
+          }
+        });
+      }
+    });
+  }
+
+  /** The text generated so far. */
+  String transcript() {
+    return transcript.toString();
+  }
+
+  /** Stops the LLM, the sentences not yet spoken and the audio not yet sent; no event follows. */
+  void interrupt() {
+    live = false;
+    if (completion != null) {
+      completion.cancel();
+    }
+    sentences.clear();
+    audioQueue.clear();
+    if (pacer >= 0) {
+      clock.cancelTimer(pacer);
+      pacer = -1;
+    }
+  }
+
+  /** Server-side playout estimate: audio plays in real time from the first sample sent. */
+  long playedMs() {
+    if (!audioStarted) {
+      return 0;
+    }
+    long elapsed = (clock.nanoTime() - firstAudioNanos) / 1_000_000;
+    return Math.min(elapsed, audioSamplesOut * 1000 / outputRate);
+  }
+
+  /** The text of the sentences heard by {@code playedMs}, the last one cut in proportion (at a word). */
+  String heardText(long playedMs) {
+    long budget = playedMs * outputRate / 1000;
+    StringBuilder out = new StringBuilder();
+    for (Sentence s : spoken) {
+      if (!out.isEmpty()) {
+        out.append(' '); // the chunker's sentences come without the space between them
+      }
+      if (budget >= s.samples()) {
+        out.append(s.text());
+        budget -= s.samples();
+        continue;
+      }
+      if (budget > 0 && s.samples() > 0) {
+        int cut = (int) (s.text().length() * budget / s.samples());
+        int space = s.text().lastIndexOf(' ', cut);
+        out.append(s.text(), 0, Math.max(0, space));
+      }
+      break;
+    }
+    return out.toString().strip();
+  }
+
+  private void end(VoiceEvent.Status status, VoiceEvent.Reason reason) {
+    live = false;
+    host.finished(this, status, reason);
+  }
+
+  private void onPiece(String text) {
+    if (!live) {
+      return;
+    }
+    timings.firstToken(clock.nanoTime());
+    transcript.append(text);
+    host.emit(new VoiceEvent.TextDelta(id, itemId, text));
+    if (audioOut) {
+      sentences.addAll(chunker.add(text));
+      pumpTts();
+    }
+  }
+
+  private void onLlmDone() {
+    if (!live) {
+      return;
+    }
+    llmDone = true;
+    if (audioOut) {
+      sentences.addAll(chunker.flush());
+      pumpTts();
+    }
+    maybeFinish();
+  }
+
+  /**
+   * Sends queued audio no faster than it plays (plus {@link #LEAD_MS}): the answer lasts as long as
+   * its audio, so a barge-in finds it live and cuts what has not been heard, and a client that
+   * reads slowly never makes the server hold more than the queue.
+   */
+  private void pumpAudio() {
+    if (!live) {
+      return;
+    }
+    long now = clock.nanoTime();
+    if (!audioStarted && !audioQueue.isEmpty()) {
+      audioStarted = true;
+      firstAudioNanos = now;
+      timings.firstAudio(now);
+    }
+    long allowed = (now - firstAudioNanos) / 1_000_000 * outputRate / 1000 + LEAD_MS * outputRate / 1000;
+    while (!audioQueue.isEmpty() && audioSamplesOut < allowed) {
+      short[] chunk = audioQueue.poll();
+      queuedSamples -= chunk.length;
+      audioSamplesOut += chunk.length;
+      host.emit(new VoiceEvent.AudioChunk(id, itemId, chunk));
+    }
+    if (!audioQueue.isEmpty() && pacer < 0) {
+      pacer = clock.setTimer(PACE_MS, () -> {
+        pacer = -1;
+        pumpAudio();
+      });
+    }
+    if (audioQueue.isEmpty()) {
+      pumpTts();
+      maybeFinish();
+    }
+  }
+
+  private void pumpTts() {
+    if (ttsBusy || sentences.isEmpty() || !live) {
+      return;
+    }
+    if (queuedSamples * 1000 / outputRate > MAX_AHEAD_MS) {
+      return; // pumpAudio starts the next sentence once the queue has drained
+    }
+    if (engines.tts().isEmpty()) {
+      host.emit(new VoiceEvent.Error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.ttsMissing()));
+      sentences.clear();
+      return;
+    }
+    TextToSpeech tts = engines.tts().get();
+    String sentence = sentences.poll();
+    ttsBusy = true;
+    boolean firstSentence = !ttsStarted;
+    ttsStarted = true;
+    if (firstSentence) {
+      timings.firstSentence(clock.nanoTime());
+    }
+    long[] produced = {0};
+    engines.ttsWorkers().executeBlocking(() -> {
+      long started = System.nanoTime();
+      boolean[] chunked = {false};
+      RuntimeException failure = null;
+      try {
+        tts.synthesize(sentence, samples -> {
+          // The engine's own time to its first audio of the answer (worker clock, same nanoTime).
+          long firstChunkCompute = firstSentence && !chunked[0] ? System.nanoTime() - started : -1;
+          chunked[0] = true;
+          context.runOnContext(v -> onSpeech(samples, firstChunkCompute, produced));
+        }, () -> !live);
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      // Posted from the thread that posted the audio, so it runs after every chunk of the sentence
+      // (the executeBlocking completion is not ordered after them).
+      RuntimeException failed = failure;
+      context.runOnContext(v -> onSentenceSpoken(sentence, produced[0], failed));
+      return null;
+    }, false).onFailure(e -> LOG.error("voice: speech synthesis ended abnormally", e));
+  }
+
+  private void onSpeech(short[] samples, long firstChunkCompute, long[] produced) {
+    if (firstChunkCompute >= 0) {
+      timings.ttsFirstChunk(firstChunkCompute);
+    }
+    if (!live) {
+      return;
+    }
+    short[] out = fromTts.process(samples);
+    if (out.length == 0) {
+      return;
+    }
+    produced[0] += out.length;
+    // Queued in slices of one pacing step: an engine that hands over a whole sentence at once would
+    // otherwise send it all in one go and end the answer (and the barge-in window) while most of it
+    // is still to be played.
+    int slice = (int) (PACE_MS * outputRate / 1000);
+    for (int at = 0; at < out.length; at += slice) {
+      audioQueue.add(out.length <= slice ? out : Arrays.copyOfRange(out, at, Math.min(out.length, at + slice)));
+    }
+    queuedSamples += out.length;
+    pumpAudio();
+  }
+
+  private void onSentenceSpoken(String sentence, long samples, RuntimeException failure) {
+    ttsBusy = false;
+    spoken.add(new Sentence(sentence, samples));
+    if (failure != null && live) {
+      host.emit(new VoiceEvent.Error(VoiceEvent.Code.TTS_FAILED, "speech synthesis failed: " + failure.getMessage()));
+    }
+    pumpTts();
+    maybeFinish();
+  }
+
+  private void maybeFinish() {
+    if (live && llmDone && !ttsBusy && sentences.isEmpty() && audioQueue.isEmpty()) {
+      end(VoiceEvent.Status.COMPLETED, null);
+    }
+  }
+}

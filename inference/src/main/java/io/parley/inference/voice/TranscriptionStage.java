@@ -1,0 +1,142 @@
+package io.parley.inference.voice;
+
+import io.parley.core.ParleyException;
+import io.parley.inference.stt.SpeechToText;
+import io.parley.inference.stt.StreamingTranscriber;
+import io.parley.inference.stt.Transcript;
+import io.parley.inference.vad.VadEvent;
+import io.vertx.core.Context;
+import io.vertx.core.WorkerExecutor;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Speech to text for one session: the {@link StreamingTranscriber} fed with the segmented audio,
+ * and which conversation item each of its segments became. Interim transcripts become
+ * {@link VoiceEvent.TranscriptDelta}s while they extend what was sent (clients append deltas); a
+ * final one becomes a {@link VoiceEvent.TranscriptFinal} and, when it says something, a user turn.
+ * On the session's context; the engine runs on the model's one executor.
+ */
+final class TranscriptionStage {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TranscriptionStage.class);
+
+  private final StreamingTranscriber transcriber;
+  private final VoiceClock clock;
+  private final Consumer<VoiceEvent> events;
+  private final BiConsumer<String, TurnTimings> userText;
+  private final Map<Long, String> segmentItems = new HashMap<>();
+  private final Map<Long, String> interimText = new HashMap<>();
+  private final Map<Long, TurnTimings> segmentTimings = new HashMap<>();
+  private boolean closed;
+
+  /**
+   * @param userText a transcript that says something, with its turn's timings
+   * @param backlogChanged runs on the context when {@link #backlogged()} may have changed
+   */
+  TranscriptionStage(SpeechToText stt, WorkerExecutor workers, Optional<String> language, Duration interimEvery,
+                     Duration preRoll, Context context, VoiceClock clock, Consumer<VoiceEvent> events,
+                     BiConsumer<String, TurnTimings> userText, Runnable backlogChanged) {
+    this.clock = clock;
+    this.events = events;
+    this.userText = userText;
+    java.util.concurrent.Executor executor = job -> workers.executeBlocking(() -> {
+      job.run();
+      return null;
+    }, false).onFailure(e -> LOG.error("voice: a speech-to-text job failed", e));
+    this.transcriber = new StreamingTranscriber(stt, executor, language, interimEvery, preRoll,
+        new StreamingTranscriber.Listener() {
+          @Override
+          public void interim(long segmentId, String text) {
+            context.runOnContext(v -> onInterim(segmentId, text));
+          }
+
+          @Override
+          public void completed(long segmentId, Transcript transcript) {
+            context.runOnContext(v -> onFinal(segmentId, transcript));
+          }
+
+          @Override
+          public void failed(long segmentId, ParleyException error) {
+            context.runOnContext(v -> {
+              String item = segmentItems.remove(segmentId);
+              if (item != null && !closed) {
+                events.accept(new VoiceEvent.TranscriptFailed(item, error.getMessage()));
+              }
+            });
+          }
+        }, () -> context.runOnContext(v -> backlogChanged.run()));
+  }
+
+  /** A scored frame; {@code voiced} frames are what interims wait for. */
+  void audio(float[] frame, boolean voiced) {
+    transcriber.audio(frame, voiced);
+  }
+
+  /** A segmenter decision, before the session acts on it. */
+  void event(VadEvent e) {
+    transcriber.event(e);
+  }
+
+  /** The segment that just started shows as {@code item}. */
+  void started(String item) {
+    segmentItems.put(transcriber.segmentId(), item);
+  }
+
+  /** The segment that just stopped is user turn {@code item}: its final transcript is on the way. */
+  void stopped(String item, TurnTimings timings) {
+    long segment = transcriber.segmentId();
+    segmentItems.put(segment, item);
+    segmentTimings.put(segment, timings);
+  }
+
+  void preRoll(Duration preRoll) {
+    transcriber.preRoll(preRoll);
+  }
+
+  boolean backlogged() {
+    return transcriber.backlogged();
+  }
+
+  void close() {
+    closed = true;
+    transcriber.close();
+  }
+
+  private void onInterim(long segmentId, String text) {
+    String item = segmentItems.get(segmentId);
+    if (item == null || closed) {
+      return;
+    }
+    String sent = interimText.getOrDefault(segmentId, "");
+    String now = text.strip();
+    if (now.length() > sent.length() && now.startsWith(sent)) {
+      events.accept(new VoiceEvent.TranscriptDelta(item, now.substring(sent.length())));
+      interimText.put(segmentId, now);
+    }
+  }
+
+  private void onFinal(long segmentId, Transcript t) {
+    String item = segmentItems.remove(segmentId);
+    interimText.remove(segmentId);
+    TurnTimings timings = segmentTimings.remove(segmentId);
+    if (item == null || closed) {
+      return;
+    }
+    if (timings == null) {
+      timings = new TurnTimings(clock.nanoTime());
+    }
+    timings.transcribed(clock.nanoTime(), t.compute());
+    String text = t.text().strip();
+    events.accept(new VoiceEvent.TranscriptFinal(item, text));
+    if (!text.isEmpty()) {
+      userText.accept(text, timings);
+    }
+  }
+}

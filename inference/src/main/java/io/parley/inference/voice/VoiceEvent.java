@@ -1,0 +1,88 @@
+package io.parley.inference.voice;
+
+/**
+ * What a {@link VoiceSession} tells its client, in the pipeline's own words: the transport (the
+ * OpenAI Realtime protocol in the api module) maps each event to its wire events and error codes.
+ * Delivered in order on the session's context. Item and response ids name the conversation items
+ * a transport shows; the session makes them.
+ */
+public sealed interface VoiceEvent {
+
+  /** The user started speaking at {@code audioStartMs} of the input stream (pre-roll included). */
+  record SpeechStarted(String itemId, long audioStartMs) implements VoiceEvent {}
+
+  /** The user stopped speaking at {@code audioEndMs} of the input stream. */
+  record SpeechStopped(String itemId, long audioEndMs) implements VoiceEvent {}
+
+  /**
+   * A user turn was committed (the end of speech, or a manual commit): item {@code itemId} follows
+   * {@code previousItemId} (null for the first) and its transcript follows.
+   */
+  record TurnCommitted(String itemId, String previousItemId) implements VoiceEvent {}
+
+  /** More of the transcript of {@code itemId} (interim transcripts, appended). */
+  record TranscriptDelta(String itemId, String delta) implements VoiceEvent {}
+
+  /** The transcript of {@code itemId}; empty when nothing was said. */
+  record TranscriptFinal(String itemId, String text) implements VoiceEvent {}
+
+  /** The transcript of {@code itemId} failed; no {@link TranscriptFinal} follows. */
+  record TranscriptFailed(String itemId, String message) implements VoiceEvent {}
+
+  /** An answer began: response {@code responseId}, assistant item {@code itemId}. */
+  record ResponseStarted(String responseId, String itemId) implements VoiceEvent {}
+
+  /** More text of the answer. */
+  record TextDelta(String responseId, String itemId, String delta) implements VoiceEvent {}
+
+  /** Audio of the answer, PCM16 at the session's output rate, sent at the pace it plays. */
+  record AudioChunk(String responseId, String itemId, short[] pcm) implements VoiceEvent {}
+
+  /**
+   * The answer ended: its full text as generated ({@code transcript}), why it ended, and its timings.
+   * {@code reason} is null for a completed answer.
+   */
+  record ResponseDone(String responseId, String itemId, Status status, Reason reason, String transcript,
+                      TurnTimings timings) implements VoiceEvent {}
+
+  /** Something the client should know went wrong; the session lives on. */
+  record Error(Code code, String message) implements VoiceEvent {}
+
+  /**
+   * For the transport, not the client: the VAD is over a second behind this session's audio, or
+   * finals queue up for speech to text ({@code true}): stop reading the client until both have
+   * caught up ({@code false}). Nothing is dropped either way.
+   */
+  record InputBacklog(boolean backlogged) implements VoiceEvent {}
+
+  /** How an answer ended. */
+  enum Status { COMPLETED, CANCELLED, FAILED }
+
+  /** Why an answer ended before it was complete. */
+  enum Reason {
+    /** The user spoke over it (barge-in). */
+    TURN_DETECTED,
+    /** The client cancelled it. */
+    CLIENT_CANCELLED,
+    /** The chat model failed. */
+    MODEL_FAILED
+  }
+
+  /** What went wrong. */
+  enum Code {
+    /** An answer was asked for while one is in progress. */
+    RESPONSE_IN_PROGRESS,
+    /** A manual commit with no audio buffered. */
+    COMMIT_EMPTY,
+    /** An engine the request needs is not set up on this node (the message names the fix). */
+    MODEL_NOT_CONFIGURED,
+    /** The chat model failed. */
+    MODEL_FAILED,
+    /** Speech synthesis failed. */
+    TTS_FAILED,
+    /** The VAD model failed: speech is not detected until it works again. */
+    VAD_FAILED,
+    /** A message of the conversation could not be stored. */
+    NOT_STORED
+  }
+}

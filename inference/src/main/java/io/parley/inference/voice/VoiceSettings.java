@@ -1,0 +1,31 @@
+package io.parley.inference.voice;
+
+import io.parley.inference.vad.VadSegmenter;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A {@link VoiceSession}'s settings (changed by session.update), the one place they live:
+ * {@code turnDetection} drives the segmenter, the transcriber's pre-roll and the barge-in wait alike.
+ *
+ * @param bargeIn how long the user speaks over an answer, from the onset of speech, before it is cancelled
+ * @param turnDetection the segmenting settings (the server's until the client sets its own)
+ */
+public record VoiceSettings(boolean serverVad, boolean createResponse, boolean interruptResponse, Duration bargeIn,
+                            String instructions, Optional<String> language, boolean audioOut, int maxTokens,
+                            double temperature, int contextMessages, VadSegmenter.Settings turnDetection) {
+  public VoiceSettings {
+    java.util.Objects.requireNonNull(bargeIn, "bargeIn");
+    java.util.Objects.requireNonNull(turnDetection, "turnDetection");
+  }
+
+  public VoiceSettings withCreateResponse(boolean create) {
+    return new VoiceSettings(serverVad, create, interruptResponse, bargeIn, instructions, language, audioOut, maxTokens,
+        temperature, contextMessages, turnDetection);
+  }
+
+  public VoiceSettings withTurnDetection(VadSegmenter.Settings vad) {
+    return new VoiceSettings(serverVad, createResponse, interruptResponse, bargeIn, instructions, language, audioOut,
+        maxTokens, temperature, contextMessages, vad);
+  }
+}
