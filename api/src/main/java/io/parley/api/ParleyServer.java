@@ -13,8 +13,13 @@ import io.parley.api.accounts.UserCache;
 import io.parley.api.accounts.UserStore;
 import io.parley.api.assistant.AssistantFeature;
 import io.parley.api.assistant.ConversationStore;
+import io.parley.api.assistant.RealtimeEndpoint;
+import io.parley.api.assistant.VoiceServices;
+import io.parley.api.assistant.VoiceSetup;
 import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
+import io.parley.api.calls.CallsFeature;
+import io.parley.api.calls.signal.SignalHub;
 import io.parley.api.cluster.ClusterBus;
 import io.parley.api.http.ClientIp;
 import io.parley.api.http.Feature;
@@ -31,10 +36,6 @@ import io.parley.api.infra.Storage;
 import io.parley.api.meals.MealStore;
 import io.parley.api.meals.MealsFeature;
 import io.parley.api.meals.VisionOptions;
-import io.parley.api.signal.SignalHub;
-import io.parley.api.voice.RealtimeEndpoint;
-import io.parley.api.voice.VoiceServices;
-import io.parley.api.voice.VoiceSetup;
 import io.parley.core.Ids;
 import io.parley.core.ParleyException.Reason;
 import io.parley.core.ParleyException;
@@ -44,10 +45,12 @@ import io.parley.media.turn.PeerPolicy;
 import io.parley.media.turn.TurnCredentials;
 import io.parley.media.turn.TurnOptions;
 import io.parley.media.turn.TurnServer;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.RedisOptions;
@@ -61,8 +64,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -198,15 +203,6 @@ public final class ParleyServer implements AutoCloseable {
     closers.push(vision);
     conversations = new ConversationStore(pool, ids);
     closers.push(voice);
-    ClientIp clientIp = new ClientIp(config.http().trustProxy());
-    List<Feature> features = List.of(
-        new AccountsFeature(auth, users, new ExpertStore(pool, userCache), new DataExport(pool), pool, clientIp, calls),
-        new MealsFeature(vertx, vision, redis, registry, new MealStore(pool, ids)),
-        new AssistantFeature(voice, conversations, ids));
-    HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
-        new RateLimiter.Factory(config.rateLimits(), counters), health, registry, options.vision(), features, users, pool,
-        calls);
-    var router = await(HttpApi.create(deps), timeout);
     ParleyConfig.Voice voiceConfig = config.voice();
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
@@ -214,6 +210,18 @@ public final class ParleyServer implements AutoCloseable {
         voiceConfig, registry, redis);
     closers.push(realtime::close);
     calls.onUserDeleted(realtime::userDeleted);
+
+    ClientIp clientIp = new ClientIp(config.http().trustProxy());
+    List<Feature> features = List.of(
+        new AccountsFeature(auth, users, new ExpertStore(pool, userCache), new DataExport(pool), pool, clientIp, calls),
+        new CallsFeature(pool, calls, signal, users, ids),
+        new AssistantFeature(voice, conversations, realtime, ids),
+        new MealsFeature(vertx, vision, redis, registry, new MealStore(pool, ids)));
+    HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
+        new RateLimiter.Factory(config.rateLimits(), counters), health, registry, options.vision(), features);
+    var router = await(HttpApi.create(deps), timeout);
+    Map<String, Handler<ServerWebSocketHandshake>> webSockets = new HashMap<>();
+    features.forEach(f -> webSockets.putAll(f.webSockets()));
     HttpServerOptions httpOptions = new HttpServerOptions();
     if (config.http().tls()) {
       httpOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
@@ -249,12 +257,11 @@ public final class ParleyServer implements AutoCloseable {
       HttpServer server = vertx.createHttpServer(new HttpServerOptions(httpOptions).setPort(port))
           .requestHandler(router)
           .webSocketHandshakeHandler(h -> {
-            if (SignalHub.PATH.equals(h.path())) {
-              signal.handshake(h);
-            } else if (RealtimeEndpoint.PATH.equals(h.path())) {
-              realtime.handshake(h);
-            } else {
+            Handler<ServerWebSocketHandshake> endpoint = webSockets.get(h.path());
+            if (endpoint == null) {
               h.reject(404);
+            } else {
+              endpoint.handle(h);
             }
           })
           .webSocketHandler(ws -> { });

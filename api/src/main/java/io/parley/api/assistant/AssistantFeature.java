@@ -4,26 +4,30 @@ import io.parley.api.http.Feature;
 import io.parley.api.http.RateLimiter.LimitClass;
 import io.parley.api.http.RouteSpec;
 import io.parley.api.http.RouteSpec.Body;
-import io.parley.api.voice.VoiceServices;
 import io.parley.core.Ids;
+import io.vertx.core.Handler;
+import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The assistant's HTTP side: the stored conversations ({@code /api/v1/conversations*}) and the
  * OpenAI-compatible {@code /v1/chat/completions} (chat class) and {@code /v1/audio/*} (voice class;
- * transcription uploads go to disk). The realtime WebSocket is wired beside it.
+ * transcription uploads go to disk), and the OpenAI Realtime WebSocket {@code /v1/realtime}.
  */
 public final class AssistantFeature implements Feature {
 
   private final VoiceServices voice;
   private final ConversationStore conversations;
+  private final RealtimeEndpoint realtime;
   private final Ids ids;
 
-  public AssistantFeature(VoiceServices voice, ConversationStore conversations, Ids ids) {
+  public AssistantFeature(VoiceServices voice, ConversationStore conversations, RealtimeEndpoint realtime, Ids ids) {
     this.voice = voice;
     this.conversations = conversations;
+    this.realtime = realtime;
     this.ids = ids;
   }
 
@@ -35,6 +39,11 @@ public final class AssistantFeature implements Feature {
   @Override
   public void mount(Router router) {
     new OpenAiRoutes(voice, ids).mount(router);
+  }
+
+  @Override
+  public Map<String, Handler<ServerWebSocketHandshake>> webSockets() {
+    return Map.of(RealtimeEndpoint.PATH, realtime::handshake);
   }
 
   @Override

@@ -1,6 +1,6 @@
 package io.parley.api.assistant;
 
-import io.parley.api.voice.VoiceServices;
+import io.parley.api.assistant.VoiceServices;
 import io.parley.core.Ids;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;

@@ -1,9 +1,6 @@
 package io.parley.api.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.parley.api.accounts.UserStore;
-import io.parley.api.calls.AppointmentStore;
-import io.parley.api.calls.CallService;
 import io.parley.api.http.RateLimiter.LimitClass;
 import io.parley.api.meals.VisionOptions;
 import io.parley.core.Ids;
@@ -21,8 +18,6 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
-import io.vertx.sqlclient.Pool;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,13 +35,10 @@ public final class HttpApi {
   public static final String CONTRACT_RESOURCE = "openapi/parley.json";
   public static final String CONTRACT_PATH = "/api/v1/openapi.json";
 
-  /**
-   * Everything the router needs: the platform parts, the features, and (until they are a feature
-   * of their own) what the appointment and call routes need.
-   */
+  /** Everything the router needs: the platform parts and the features. */
   public record Deps(Vertx vertx, ParleyConfig config, Ids ids, JWTAuth jwt, ClientIp clientIp,
                      RateLimiter.Factory limiter, Health health, PrometheusMeterRegistry metrics, VisionOptions photos,
-                     List<Feature> features, UserStore users, Pool pool, CallService calls) {}
+                     List<Feature> features) {}
 
   /** The paths the router itself knows: the API's default class and the contract. */
   static final List<RouteSpec> OWN_SPECS = List.of(
@@ -112,8 +104,6 @@ public final class HttpApi {
     });
 
     d.features().forEach(f -> f.mountContract(b));
-    new AppointmentRoutes(new AppointmentStore(d.pool()), d.calls(), d.ids(), Clock.systemUTC(), d.users()).mount(b);
-    new CallRoutes(d.calls(), d.users()).mount(b);
 
     // Authentication already happened in the Authenticator root handler (before validation).
     b.getRoutes().forEach(r -> r.setDoSecurity(false));

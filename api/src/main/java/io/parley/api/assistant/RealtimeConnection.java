@@ -1,0 +1,223 @@
+package io.parley.api.assistant;
+
+import io.parley.api.assistant.realtime.ClientEvent;
+import io.parley.api.assistant.realtime.ClientEventDecoder;
+import io.parley.api.assistant.realtime.RealtimeProtocolException;
+import io.parley.api.assistant.realtime.ServerEventEncoder;
+import io.parley.core.config.ParleyConfig;
+import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.voice.VoiceEvent;
+import io.parley.inference.voice.VoiceSession;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One {@code /v1/realtime} client and its {@link VoiceSession}, on the socket's context: client
+ * events decoded and applied, voice events encoded and sent (with flow control and metrics on the
+ * way), the idle timeout, and what the session leaves for a resume when the socket drops.
+ */
+final class RealtimeConnection implements Consumer<VoiceEvent> {
+
+  /** Close code of a session whose account was deleted (as the signalling socket's). */
+  static final short ACCOUNT_DELETED = 4003;
+
+  /** What every connection of an endpoint shares. */
+  record Shared(Vertx vertx, ParleyConfig.Voice config, RealtimeEndpoint.SessionFactory sessions,
+                ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random, AtomicLong eventIds) {}
+
+  private final ServerWebSocket ws;
+  private final UUID user;
+  private final Context context;
+  private final Vertx vertx;
+  private final ParleyConfig.Voice config;
+  private final Shared shared;
+  private VoiceSession session;
+  private RealtimeSessionConfig settings;
+  private String resumeToken;
+  private boolean resumed;
+  private long idleTimer = -1;
+  private boolean closed;
+  /** Closed for a reason that ends the conversation here: not kept for a resume. */
+  private boolean ended;
+
+  RealtimeConnection(ServerWebSocket ws, UUID user, Context context, Shared shared) {
+    this.ws = ws;
+    this.user = user;
+    this.context = context;
+    this.shared = shared;
+    this.vertx = shared.vertx();
+    this.config = shared.config();
+  }
+
+  UUID user() {
+    return user;
+  }
+
+  Context context() {
+    return context;
+  }
+
+  /** Closes the socket (the session, if any, ends with it). */
+  void close(short code, String reason) {
+    ws.close(code, reason);
+  }
+
+  void start(UUID conversationId, List<ChatMessage> history, RealtimeSessionConfig initial, boolean resumed) {
+    if (closed) {
+      return; // the client left while its conversation was being looked up: no session to leak
+    }
+    this.settings = initial;
+    this.resumed = resumed;
+    byte[] raw = new byte[24];
+    shared.random().nextBytes(raw);
+    resumeToken = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    session = shared.sessions().create(context, settings.settings(config), this, conversationId, history,
+        settings.inputRate(), settings.outputRate());
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(this::onBinary);
+    touch();
+    send(new JsonObject().put("type", "session.created").put("session", sessionJson()));
+    ws.resume(); // what the client sent meanwhile arrives now, after session.created
+  }
+
+  JsonObject sessionJson() {
+    return settings.toJson(config, session.conversationId(), resumeToken, resumed);
+  }
+
+  void touch() {
+    if (idleTimer >= 0) {
+      vertx.cancelTimer(idleTimer);
+    }
+    idleTimer = vertx.setTimer(config.idleTimeout().toMillis(), id -> {
+      if (!closed) {
+        ended = true;
+        error("idle_timeout", "no audio or event for " + config.idleTimeout().toSeconds() + " s", null, null);
+        ws.close((short) 1000, "idle");
+      }
+    });
+  }
+
+  void accountDeleted() {
+    if (closed) {
+      return;
+    }
+    ended = true;
+    error("account_deleted", "the account was deleted", null, null);
+    ws.close(ACCOUNT_DELETED, "account deleted");
+  }
+
+  void close() {
+    closed = true;
+    if (idleTimer >= 0) {
+      vertx.cancelTimer(idleTimer);
+    }
+    if (session != null) {
+      session.close();
+      if (!ended) {
+        shared.resumable().keep(resumeToken, user, session.conversationId(), settings.personality(), settings.instructions(),
+            settings.audioOut());
+      }
+    }
+  }
+
+  boolean responding() {
+    VoiceSession s = session;
+    return s != null && !closed && s.responding();
+  }
+
+  void send(JsonObject event) {
+    if (closed) {
+      return;
+    }
+    if (ws.writeQueueFull()) {
+      // Audio leaves at playback speed, so a full queue means the client stopped reading: end the
+      // session rather than hold its output (bounded memory per session).
+      closed = true;
+      ws.close((short) 1008, "not reading");
+      return;
+    }
+    event.put("event_id", "event_" + Long.toString(shared.eventIds().incrementAndGet(), 36));
+    ws.writeTextMessage(event.encode());
+  }
+
+  void error(String code, String message, String param, String clientEventId) {
+    send(ServerEventEncoder.error(code, message, param, clientEventId));
+  }
+
+  // --- client events ---------------------------------------------------------------------
+
+  void onBinary(Buffer b) {
+    touch();
+    try {
+      session.appendAudio(ClientEventDecoder.decodeBinary(b.getBytes()).pcm());
+    } catch (RealtimeProtocolException e) {
+      error(e.code(), e.getMessage(), e.param(), e.eventId());
+    }
+  }
+
+  void onText(String text) {
+    touch();
+    try {
+      switch (ClientEventDecoder.decode(text)) {
+        case ClientEvent.SessionUpdate u -> {
+          settings = settings.update(u.session(), u.eventId());
+          session.update(settings.settings(config));
+          send(new JsonObject().put("type", "session.updated").put("session", sessionJson()));
+        }
+        case ClientEvent.AudioAppend a -> session.appendAudio(a.pcm());
+        case ClientEvent.AudioCommit c -> session.commit();
+        case ClientEvent.AudioClear c -> {
+          session.clear();
+          send(new JsonObject().put("type", "input_audio_buffer.cleared"));
+        }
+        case ClientEvent.ItemCreate c -> {
+          // Shown as an item, added to the conversation, answered on response.create.
+          JsonObject added = new JsonObject().put("id", c.itemId()).put("type", "message").put("role", "user")
+              .put("status", "completed").put("content", c.content());
+          send(new JsonObject().put("type", "conversation.item.added").put("item", added));
+          send(new JsonObject().put("type", "conversation.item.done").put("item", added));
+          session.addUserText(c.text());
+        }
+        case ClientEvent.ResponseCreate c -> session.createResponse(null);
+        case ClientEvent.ResponseCancel c -> session.cancelResponse(VoiceEvent.Reason.CLIENT_CANCELLED);
+        case ClientEvent.ItemTruncate t -> {
+          session.truncate(t.itemId(), t.audioEndMs());
+          send(new JsonObject().put("type", "conversation.item.truncated").put("item_id", t.itemId())
+              .put("content_index", t.contentIndex()).put("audio_end_ms", t.audioEndMs()));
+        }
+      }
+    } catch (RealtimeProtocolException e) {
+      error(e.code(), e.getMessage(), e.param(), e.eventId());
+    }
+  }
+
+  /** What the session says, on the wire; flow control and metrics on the way. */
+  @Override
+  public void accept(VoiceEvent e) {
+    switch (e) {
+      case VoiceEvent.InputBacklog b -> {
+        if (!closed && b.backlogged()) {
+          shared.metrics().paused();
+          ws.pause();
+        } else if (!closed) {
+          ws.resume();
+        }
+      }
+      case VoiceEvent.Error err when err.code() == VoiceEvent.Code.NOT_STORED -> shared.metrics().notStored();
+      case VoiceEvent.ResponseDone d -> shared.metrics().responseDone(d.status(), d.timings());
+      default -> { }
+    }
+    for (JsonObject wire : ServerEventEncoder.encode(e, settings.audioOut())) {
+      send(wire);
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package io.parley.api.assistant;
+
+import io.parley.api.assistant.realtime.ClientEventDecoder;
+import io.parley.core.config.ParleyConfig;
+import io.parley.core.voice.ConversationLog;
+import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.voice.VoiceEvent;
+import io.parley.inference.voice.VoiceSession;
+import io.parley.inference.voice.VoiceSettings;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * {@code /v1/realtime}: the OpenAI Realtime API (GA event names, as typed by the {@code openai}
+ * package 7.x) over a WebSocket, backed by a {@link VoiceSession}. Audio is PCM16 little-endian mono
+ * at the session's rate (24 kHz by default), base64 in {@code input_audio_buffer.append}, or raw in
+ * binary frames (a Parley extension). Authentication: {@code Authorization: Bearer <access token>}
+ * (what the openai clients send), or for browsers the WebSocket subprotocol
+ * {@code openai-insecure-api-key.<access token>}. The protocol itself is in
+ * {@link io.parley.api.assistant.realtime}; a session's configuration in {@link RealtimeSessionConfig};
+ * dropped sessions wait for their client in a {@link ResumeRegistry}.
+ *
+ * @see <a href="https://platform.openai.com/docs/api-reference/realtime">Realtime API reference</a>
+ */
+public final class RealtimeEndpoint {
+
+  public static final String PATH = "/v1/realtime";
+  /** Input and output rate unless the session says otherwise (OpenAI's audio/pcm rate). */
+  public static final int DEFAULT_RATE = 24_000;
+  /** Largest base64 audio in one append (about 20 s at 24 kHz). */
+  public static final int MAX_APPEND_CHARS = ClientEventDecoder.MAX_APPEND_CHARS;
+  /** Bytes queued for a client before it counts as not reading (several seconds of paced audio). */
+  static final int MAX_QUEUED_BYTES = 2 * 1024 * 1024;
+  private static final String SUBPROTOCOL_KEY = "openai-insecure-api-key.";
+  private static final String DEFAULT_PERSONALITY = "assistant";
+
+  /** Builds sessions; implemented where the engines are assembled. */
+  public interface SessionFactory {
+    VoiceSession create(Context context, VoiceSettings settings, Consumer<VoiceEvent> events,
+                        UUID conversationId, List<ChatMessage> history, int inputRate, int outputRate);
+  }
+
+  private final Vertx vertx;
+  private final JWTAuth jwt;
+  private final ConversationLog log;
+  private final SessionFactory sessions;
+  private final ParleyConfig.Voice config;
+  private final Map<UUID, AtomicInteger> perUser = new ConcurrentHashMap<>();
+  /** The cluster's view (per-user cap, resume on any node), or null for this node alone. */
+  private final VoiceSessions cluster;
+  private final ResumeRegistry resumable;
+  /** Open connections (read by the metrics on the scrape's thread, and by account deletions). */
+  private final Set<RealtimeConnection> connections = ConcurrentHashMap.newKeySet();
+  private final VoiceMetrics metrics;
+  private final RealtimeConnection.Shared shared;
+
+  public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, ConversationLog log, SessionFactory sessions,
+                          ParleyConfig.Voice config, io.micrometer.core.instrument.MeterRegistry registry,
+                          io.vertx.redis.client.RedisAPI redis) {
+    this.vertx = vertx;
+    this.jwt = jwt;
+    this.log = log;
+    this.sessions = sessions;
+    this.config = config;
+    this.cluster = redis == null ? null : new VoiceSessions(vertx, redis, config.maxSessionsPerUser());
+    this.resumable = new ResumeRegistry(cluster, config.sessionGrace());
+    this.metrics = new VoiceMetrics(registry, connections::size,
+        () -> connections.stream().filter(RealtimeConnection::responding).count());
+    this.shared = new RealtimeConnection.Shared(vertx, config, sessions, resumable, metrics, new SecureRandom(),
+        new AtomicLong());
+  }
+
+  /** The access token of a handshake: the bearer header, else the browsers' subprotocol; or null. */
+  static String accessToken(ServerWebSocketHandshake h) {
+    String header = h.headers().get("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return header.substring(7).trim();
+    }
+    String token = null;
+    String protocols = h.headers().get("Sec-WebSocket-Protocol");
+    if (protocols != null) {
+      for (String p : protocols.split(",")) {
+        if (p.trim().startsWith(SUBPROTOCOL_KEY)) {
+          token = p.trim().substring(SUBPROTOCOL_KEY.length());
+        }
+      }
+    }
+    return token;
+  }
+
+  public void handshake(ServerWebSocketHandshake h) {
+    String token = accessToken(h);
+    if (token == null) {
+      h.reject(401);
+      return;
+    }
+    jwt.authenticate(new TokenCredentials(token)).onComplete(ar -> {
+      if (ar.failed()) {
+        h.reject(401);
+        return;
+      }
+      UUID user;
+      try {
+        user = UUID.fromString(ar.result().principal().getString("sub"));
+      } catch (RuntimeException e) {
+        h.reject(401); // a token without a user id
+        return;
+      }
+      AtomicInteger count = perUser.computeIfAbsent(user, k -> new AtomicInteger());
+      if (count.incrementAndGet() > config.maxSessionsPerUser()) {
+        release(user, count, null);
+        h.reject(429);
+        return;
+      }
+      String resume = resumeToken(h.query());
+      String sessionId = UUID.randomUUID().toString();
+      Future<Optional<Boolean>> lease = cluster == null ? Future.succeededFuture(Optional.empty())
+          : cluster.acquire(user, sessionId);
+      lease.onComplete(l -> {
+        if (l.succeeded() && l.result().isPresent() && !l.result().get()) {
+          release(user, count, null);
+          h.reject(429); // the user's maximum is open on the cluster's nodes together
+          return;
+        }
+        h.accept().onComplete(ws -> {
+          if (ws.failed()) {
+            release(user, count, sessionId);
+            return;
+          }
+          open(ws.result(), user, count, resume, sessionId);
+        });
+      });
+    });
+  }
+
+  /** One session of {@code user} fewer: its count (dropped at zero) and its cluster lease. */
+  private void release(UUID user, AtomicInteger count, String sessionId) {
+    if (count.decrementAndGet() <= 0) {
+      perUser.remove(user, count);
+    }
+    if (cluster != null && sessionId != null) {
+      cluster.release(user, sessionId);
+    }
+  }
+
+  /**
+   * An account was deleted, on this node or another (CallService announces it cluster-wide): its
+   * open sessions are told and closed, and none of them can be resumed.
+   */
+  public void userDeleted(UUID user) {
+    resumable.forget(user);
+    for (RealtimeConnection c : connections) {
+      if (c.user().equals(user)) {
+        c.context().runOnContext(v -> c.accountDeleted());
+      }
+    }
+  }
+
+  /** Stops renewing this node's session leases and gives them back (shutdown). */
+  public void close() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  /** The {@code resume} query parameter: a session's resume token (never an access token). */
+  static String resumeToken(String query) {
+    if (query == null) {
+      return null;
+    }
+    for (String kv : query.split("&")) {
+      if (kv.startsWith("resume=")) {
+        return java.net.URLDecoder.decode(kv.substring(7), java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  private void open(ServerWebSocket ws, UUID user, AtomicInteger count, String resumeToken, String sessionId) {
+    // Clients send their first events the moment the socket opens (the SDKs' session.update), before
+    // the conversation is looked up or stored: held unread until RealtimeConnection.start sets the handlers.
+    ws.pause();
+    ws.setWriteQueueMaxSize(MAX_QUEUED_BYTES);
+    RealtimeConnection c = new RealtimeConnection(ws, user, vertx.getOrCreateContext(), shared);
+    connections.add(c);
+    ws.closeHandler(v -> {
+      connections.remove(c);
+      release(user, count, sessionId);
+      c.close();
+    });
+    if (resumeToken == null) {
+      start(c, null, null);
+      return;
+    }
+    resumable.take(resumeToken).onComplete(ar -> start(c, resumeToken, ar.result().orElse(null)));
+  }
+
+  private void start(RealtimeConnection c, String resumeToken, ResumeRegistry.Resumable previous) {
+    if (previous != null && previous.current(c.user())) {
+      log.recent(previous.conversationId(), config.contextMessages()).onComplete(ar -> {
+        List<ChatMessage> history = ar.succeeded() ? ar.result().stream()
+            .map(m -> new ChatMessage(m.role(), m.content())).toList() : List.of();
+        c.start(previous.conversationId(), history, RealtimeSessionConfig.initial(config, previous.personality(),
+            previous.instructions(), previous.audioOut(), DEFAULT_RATE), true);
+      });
+      return;
+    }
+    if (resumeToken != null) {
+      c.error("resume_failed", "the session to resume has expired or is unknown; a new one was started", "resume", null);
+    }
+    log.start(c.user(), DEFAULT_PERSONALITY).onComplete(ar -> {
+      if (ar.failed()) {
+        c.error("server_error", "conversations cannot be stored right now: " + ar.cause().getMessage(), null, null);
+        c.close((short) 1011, "storage unavailable");
+        return;
+      }
+      c.start(ar.result(), List.of(),
+          RealtimeSessionConfig.initial(config, DEFAULT_PERSONALITY, null, true, DEFAULT_RATE), false);
+    });
+  }
+}

@@ -1,0 +1,182 @@
+package io.parley.api.assistant;
+
+import io.parley.api.assistant.realtime.RealtimeProtocolException;
+import io.parley.core.ParleyException;
+import io.parley.core.config.ParleyConfig;
+import io.parley.inference.llm.Personality;
+import io.parley.inference.vad.VadSegmenter;
+import io.parley.inference.voice.VoiceSettings;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * A realtime session's configuration as the client sees it (the {@code session} object of
+ * {@code session.created} / {@code session.updated}), and what {@code session.update} may change.
+ * An update is all or nothing: a bad field leaves the configuration as it was.
+ *
+ * @param turnDetection the server VAD's settings: the server's (PARLEY_VAD_*) until the client sets its own
+ */
+record RealtimeSessionConfig(String personality, String instructions, boolean audioOut, int inputRate,
+                             int outputRate, boolean serverVad, VadSegmenter.Settings turnDetection,
+                             boolean createResponse, boolean interruptResponse, int maxTokens) {
+
+  /** The most tokens a client may ask for per answer. */
+  static final int MAX_OUTPUT_TOKENS = 4096;
+  static final int MIN_RATE = 8_000;
+  static final int MAX_RATE = 48_000;
+
+  /** A new session's: {@code instructions} null for the personality's own. */
+  static RealtimeSessionConfig initial(ParleyConfig.Voice config, String personality, String instructions,
+                                       boolean audioOut, int rate) {
+    return new RealtimeSessionConfig(personality,
+        instructions != null ? instructions : Personality.of(personality).systemPrompt(), audioOut, rate, rate, true,
+        VadSegmenter.Settings.from(config), true, true, config.maxTokens());
+  }
+
+  /** The pipeline's settings for this configuration. */
+  VoiceSettings settings(ParleyConfig.Voice config) {
+    return new VoiceSettings(serverVad, createResponse, interruptResponse, config.bargeIn(), instructions,
+        config.sttLanguage(), audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection);
+  }
+
+  /** This configuration after the client's {@code session.update} ({@code eventId}: the client's, or null). */
+  RealtimeSessionConfig update(JsonObject s, String eventId) throws RealtimeProtocolException {
+    String instructions = this.instructions;
+    boolean audioOut = this.audioOut;
+    int maxTokens = this.maxTokens;
+    String personality = this.personality;
+    boolean serverVad = this.serverVad;
+    boolean createResponse = this.createResponse;
+    boolean interruptResponse = this.interruptResponse;
+    VadSegmenter.Settings vad = this.turnDetection;
+    if (s.getValue("instructions") instanceof String i) {
+      instructions = i;
+    }
+    if (s.getValue("output_modalities") instanceof JsonArray m) {
+      audioOut = m.contains("audio");
+    }
+    if (s.getValue("max_output_tokens") instanceof Number n) {
+      maxTokens = Math.max(1, Math.min(n.intValue(), MAX_OUTPUT_TOKENS));
+    }
+    if (s.getValue("parley") instanceof JsonObject parley && parley.getValue("personality") instanceof String p) {
+      Personality chosen;
+      try {
+        chosen = Personality.of(p);
+      } catch (ParleyException ex) {
+        throw new RealtimeProtocolException("invalid_value", ex.getMessage(), "session.parley.personality", eventId);
+      }
+      personality = chosen.name().toLowerCase(Locale.ROOT);
+      if (!(s.getValue("instructions") instanceof String)) {
+        instructions = chosen.systemPrompt();
+      }
+    }
+    JsonObject audio = s.getValue("audio") instanceof JsonObject a ? a : null;
+    JsonObject input = audio != null && audio.getValue("input") instanceof JsonObject in ? in : null;
+    if (input != null) {
+      if (input.getValue("format") instanceof JsonObject format) {
+        int rate = rate(format, "session.audio.input.format", eventId);
+        if (rate != inputRate) {
+          throw new RealtimeProtocolException("invalid_value", "the input rate is fixed when the session starts ("
+              + inputRate + " Hz)", "session.audio.input.format.rate", eventId);
+        }
+      }
+      if (input.containsKey("turn_detection")) {
+        JsonObject td = input.getValue("turn_detection") instanceof JsonObject t ? t : null;
+        serverVad = td != null;
+        if (td != null) {
+          createResponse = !(td.getValue("create_response") instanceof Boolean b) || b;
+          interruptResponse = !(td.getValue("interrupt_response") instanceof Boolean b) || b;
+          vad = vad(td, eventId);
+        }
+      }
+    }
+    return new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate, serverVad, vad,
+        createResponse, interruptResponse, maxTokens);
+  }
+
+  /**
+   * The server_vad fields of {@code turn_detection} over the current settings: {@code threshold}
+   * (speech starts at or above, 0..1), {@code silence_duration_ms} (end of turn, 100..10000),
+   * {@code prefix_padding_ms} (pre-roll, 0..2000) and Parley's {@code end_threshold} (speech goes on
+   * at or above; default: the threshold minus 0.15) and {@code min_speech_ms} (0..2000).
+   */
+  private VadSegmenter.Settings vad(JsonObject td, String eventId) throws RealtimeProtocolException {
+    VadSegmenter.Settings now = turnDetection;
+    try {
+      double start = number(td, "threshold", now.startThreshold(), 0.01, 0.99);
+      double end = number(td, "end_threshold",
+          td.containsKey("threshold") ? Math.max(0.01, start - 0.15) : Math.min(now.endThreshold(), start), 0.01, start);
+      long silence = (long) number(td, "silence_duration_ms", now.minSilence().toMillis(), 100, 10_000);
+      long preRoll = (long) number(td, "prefix_padding_ms", now.preRoll().toMillis(), 0, 2_000);
+      long minSpeech = (long) number(td, "min_speech_ms", now.minSpeech().toMillis(), 0, 2_000);
+      return new VadSegmenter.Settings(start, end, Duration.ofMillis(minSpeech), Duration.ofMillis(silence),
+          Duration.ofMillis(preRoll), now.maxSegment());
+    } catch (IllegalArgumentException e) {
+      throw new RealtimeProtocolException("invalid_value", e.getMessage(), "session.audio.input.turn_detection",
+          eventId);
+    }
+  }
+
+  private static double number(JsonObject o, String key, double current, double min, double max) {
+    Object v = o.getValue(key);
+    if (v == null) {
+      return current;
+    }
+    if (!(v instanceof Number n) || !(n.doubleValue() >= min && n.doubleValue() <= max)) {
+      throw new IllegalArgumentException("turn_detection." + key + " must be a number in " + fmt(min) + ".."
+          + fmt(max) + ", got " + v);
+    }
+    return n.doubleValue();
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  private int rate(JsonObject format, String param, String eventId) throws RealtimeProtocolException {
+    if (format.getValue("type") != null && !"audio/pcm".equals(format.getValue("type"))) {
+      throw new RealtimeProtocolException("invalid_value", "only audio/pcm (PCM16) is supported", param + ".type",
+          eventId);
+    }
+    Object r = format.getValue("rate", inputRate);
+    if (!(r instanceof Number n) || n.intValue() < MIN_RATE || n.intValue() > MAX_RATE) {
+      throw new RealtimeProtocolException("invalid_value", "rate must be 8000..48000 Hz", param + ".rate", eventId);
+    }
+    return n.intValue();
+  }
+
+  /** The {@code session} object of session.created and session.updated. */
+  JsonObject toJson(ParleyConfig.Voice config, UUID conversationId, String resumeToken, boolean resumed) {
+    JsonObject vad = serverVad ? new JsonObject().put("type", "server_vad")
+        .put("threshold", turnDetection.startThreshold())
+        .put("prefix_padding_ms", turnDetection.preRoll().toMillis())
+        .put("silence_duration_ms", turnDetection.minSilence().toMillis())
+        .put("end_threshold", turnDetection.endThreshold())
+        .put("min_speech_ms", turnDetection.minSpeech().toMillis())
+        .put("create_response", createResponse).put("interrupt_response", interruptResponse) : null;
+    return new JsonObject()
+        .put("type", "realtime")
+        .put("object", "realtime.session")
+        .put("id", "sess_" + conversationId)
+        .put("model", "parley")
+        .put("output_modalities", new JsonArray().add(audioOut ? "audio" : "text"))
+        .put("instructions", instructions)
+        .put("max_output_tokens", maxTokens)
+        .put("audio", new JsonObject()
+            .put("input", new JsonObject()
+                .put("format", new JsonObject().put("type", "audio/pcm").put("rate", inputRate))
+                .put("turn_detection", vad)
+                .put("transcription", new JsonObject().put("model", "whisper")
+                    .put("language", config.sttLanguage().orElse(null))))
+            .put("output", new JsonObject()
+                .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
+                .put("voice", config.ttsVoice())))
+        .put("parley", new JsonObject().put("personality", personality)
+            .put("conversation_id", conversationId.toString())
+            .put("resume_token", resumeToken)
+            .put("resumed", resumed));
+  }
+}

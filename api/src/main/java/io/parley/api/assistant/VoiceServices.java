@@ -1,0 +1,134 @@
+package io.parley.api.assistant;
+
+import io.parley.inference.llm.ChatModel;
+import io.parley.inference.stt.SpeechToText;
+import io.parley.inference.tts.TextToSpeech;
+import io.parley.inference.voice.VadScheduler;
+import io.vertx.core.WorkerExecutor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The voice engines of this node and the named worker executors they run on. An engine that could
+ * not be set up (no model configured, a bad file) is absent, with a message that names the setting
+ * and the command that fixes it; the server runs without it and requests that need it get that
+ * message.
+ */
+public final class VoiceServices implements AutoCloseable {
+
+  /** An engine, or why there is none. */
+  public record Slot<T>(Optional<T> engine, String missing) {
+    public static <T> Slot<T> of(T engine) {
+      return new Slot<>(Optional.of(engine), null);
+    }
+
+    public static <T> Slot<T> missing(String why) {
+      return new Slot<>(Optional.empty(), why);
+    }
+  }
+
+  private final Slot<VadScheduler> vad;
+  private final Slot<SpeechToText> stt;
+  private final Slot<ChatModel> chat;
+  private final Slot<TextToSpeech> tts;
+  private final WorkerExecutor sttWorkers;
+  private final WorkerExecutor ttsWorkers;
+  private final List<AutoCloseable> closers = new ArrayList<>();
+
+  public VoiceServices(Slot<VadScheduler> vad, Slot<SpeechToText> stt, Slot<ChatModel> chat, Slot<TextToSpeech> tts,
+                       WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers, List<AutoCloseable> closers) {
+    this.vad = vad;
+    this.stt = stt;
+    this.chat = chat;
+    this.tts = tts;
+    this.sttWorkers = sttWorkers;
+    this.ttsWorkers = ttsWorkers;
+    this.closers.addAll(closers);
+  }
+
+  /** Which engines this node has, for the start banner. */
+  public String summary() {
+    return "vad " + (vad.engine().isPresent() ? "on" : "off") + ", speech-to-text "
+        + stt.engine().map(SpeechToText::model).orElse("off") + ", chat "
+        + chat.engine().map(ChatModel::model).orElse("off") + ", speech " + tts.engine().map(TextToSpeech::voice)
+        .orElse("off");
+  }
+
+  public Optional<VadScheduler> vad() {
+    return vad.engine();
+  }
+
+  public String vadMissing() {
+    return vad.missing();
+  }
+
+  public Optional<SpeechToText> speechToText() {
+    return stt.engine();
+  }
+
+  public String speechToTextMissing() {
+    return stt.missing();
+  }
+
+  public Optional<ChatModel> chatModel() {
+    return chat.engine();
+  }
+
+  public String chatModelMissing() {
+    return chat.missing();
+  }
+
+  public Optional<TextToSpeech> textToSpeech() {
+    return tts.engine();
+  }
+
+  public String textToSpeechMissing() {
+    return tts.missing();
+  }
+
+  /** The speech-to-text model's executor (platform threads: JNI never on virtual threads), for every use. */
+  public WorkerExecutor sttWorkers() {
+    return sttWorkers;
+  }
+
+  public WorkerExecutor ttsWorkers() {
+    return ttsWorkers;
+  }
+
+  /**
+   * A realtime session for {@code events}: this node's engines, a VAD segmenter with the configured
+   * settings, resamplers between the client's rates and the engines' (16 kHz in, the TTS rate out)
+   * and a sentence chunker between the LLM and TTS.
+   */
+  public io.parley.inference.voice.VoiceSession session(io.vertx.core.Vertx vertx, io.vertx.core.Context context,
+      io.parley.core.config.ParleyConfig.Voice config, io.parley.inference.voice.VoiceSettings settings,
+      java.util.function.Consumer<io.parley.inference.voice.VoiceEvent> events, io.parley.core.voice.ConversationLog log,
+      java.util.UUID conversationId, List<io.parley.inference.llm.ChatMessage> history, int inputRate, int outputRate) {
+    var engines = new io.parley.inference.voice.VoiceEngines(vad.engine(), vad.missing(), stt.engine(),
+        stt.missing(), chat.engine(), chat.missing(), tts.engine(), tts.missing(), sttWorkers, ttsWorkers,
+        config.interimEvery());
+    var toVad = new io.parley.inference.audio.Resampler(inputRate, io.parley.inference.vad.VoiceActivityModel.SAMPLE_RATE);
+    int ttsRate = tts.engine().map(TextToSpeech::sampleRate).orElse(outputRate);
+    var fromTts = new io.parley.inference.audio.Resampler(ttsRate, outputRate);
+    var segmenter = new io.parley.inference.vad.VadSegmenter(settings.turnDetection());
+    var session = new io.parley.inference.voice.VoiceSession(io.parley.inference.voice.VoiceClock.of(vertx), context,
+        settings, engines, events, log,
+        conversationId, history, toVad::process, fromTts::process,
+        segmenter,
+        io.parley.inference.voice.SpokenPieces::new);
+    session.outputRate(outputRate);
+    return session;
+  }
+
+  @Override
+  public void close() {
+    for (int i = closers.size() - 1; i >= 0; i--) {
+      try {
+        closers.get(i).close();
+      } catch (Exception ignored) {
+        // Closing the rest matters more.
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package io.parley.api.assistant;
+
+import io.parley.core.ParleyException;
+import io.parley.core.config.ParleyConfig;
+import io.parley.inference.llm.LlamaChatModel;
+import io.parley.inference.llm.OpenAiChatModel;
+import io.parley.inference.stt.WhisperStt;
+import io.parley.inference.tts.FreeTts;
+import io.parley.inference.tts.OpenAiSpeech;
+import io.parley.inference.vad.SileroVad;
+import io.parley.inference.llm.ChatModel;
+import io.parley.inference.stt.SpeechToText;
+import io.parley.inference.tts.TextToSpeech;
+import io.parley.inference.voice.VadScheduler;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds this node's voice engines from the configuration. Each engine is optional: one that cannot
+ * be set up is logged and left out with a message naming the setting that fixes it, and the rest of
+ * the server starts regardless.
+ */
+public final class VoiceSetup {
+
+  private static final Logger LOG = LoggerFactory.getLogger(VoiceSetup.class);
+
+  private VoiceSetup() {}
+
+  public static VoiceServices start(Vertx vertx, ParleyConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
+    EngineMeters meters = new EngineMeters(registry);
+    ParleyConfig.Voice v = config.voice();
+    List<AutoCloseable> closers = new ArrayList<>();
+    WorkerExecutor vadWorker = vertx.createSharedWorkerExecutor("parley-vad", 1);
+    WorkerExecutor sttWorkers = vertx.createSharedWorkerExecutor("parley-stt", v.sttWorkers());
+    WorkerExecutor ttsWorkers = vertx.createSharedWorkerExecutor("parley-tts", v.ttsWorkers());
+    closers.add(vadWorker::close);
+    closers.add(sttWorkers::close);
+    closers.add(ttsWorkers::close);
+
+    if (!v.enabled()) {
+      String off = "the voice engines are off on this node (PARLEY_VOICE_ENABLED=false)";
+      LOG.info("voice: {}", off);
+      return new VoiceServices(VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off),
+          VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off), sttWorkers, ttsWorkers, closers);
+    }
+    VoiceServices.Slot<VadScheduler> vad;
+    try {
+      SileroVad silero = SileroVad.open(config.models(), new SileroVad.Settings(v.vadThreads(), SileroVad.Settings.DEFAULTS.gate()));
+      closers.add(silero);
+      vad = VoiceServices.Slot.of(new VadScheduler(silero, vadWorker));
+    } catch (ParleyException e) {
+      LOG.warn("voice: voice activity detection unavailable: {}", e.getMessage());
+      vad = VoiceServices.Slot.missing(e.getMessage());
+    }
+    VoiceServices.Slot<SpeechToText> stt;
+    try {
+      SpeechToText whisper = WhisperStt.open(v);
+      closers.add(whisper);
+      stt = VoiceServices.Slot.of(whisper);
+    } catch (ParleyException e) {
+      LOG.warn("voice: speech to text unavailable: {}", e.getMessage());
+      stt = VoiceServices.Slot.missing(e.getMessage());
+    }
+    VoiceServices.Slot<ChatModel> chat;
+    try {
+      ChatModel model = switch (v.effectiveLlmEngine()) {
+        case LLAMA -> {
+          java.util.concurrent.ExecutorService llmExecutor = java.util.concurrent.Executors.newFixedThreadPool(
+              v.llmWorkers(), Thread.ofPlatform().name("parley-llm-", 0).daemon(true).factory());
+          closers.add(llmExecutor::shutdownNow);
+          yield LlamaChatModel.open(LlamaChatModel.Settings.of(v), llmExecutor);
+        }
+        case OPENAI -> new OpenAiChatModel(vertx, OpenAiChatModel.Settings.of(v));
+        default -> throw new ParleyException(ParleyException.Reason.UNAVAILABLE,
+            "no chat model: set PARLEY_LLAMA_MODEL to a GGUF file, or PARLEY_LLM_BASE_URL to an OpenAI-compatible"
+                + " server (vLLM, llama.cpp server, Ollama)");
+      };
+      closers.add(model);
+      chat = VoiceServices.Slot.of(meters.count(model));
+    } catch (ParleyException e) {
+      LOG.warn("voice: chat model unavailable: {}", e.getMessage());
+      chat = VoiceServices.Slot.missing(e.getMessage());
+    }
+    VoiceServices.Slot<TextToSpeech> tts;
+    try {
+      TextToSpeech engine = switch (v.ttsEngine()) {
+        case FREETTS -> FreeTts.from(v);
+        case OPENAI -> new OpenAiSpeech(v.ttsBaseUrl().orElseThrow(), v.ttsApiKey(), "tts-1", v.ttsVoice());
+      };
+      closers.add(engine);
+      tts = VoiceServices.Slot.of(meters.count(engine));
+    } catch (ParleyException e) {
+      LOG.warn("voice: speech synthesis unavailable: {}", e.getMessage());
+      tts = VoiceServices.Slot.missing(e.getMessage());
+    }
+    LOG.info("voice: vad={}, stt={}, chat={}, tts={}", vad.engine().isPresent(), stt.engine().isPresent(),
+        chat.engine().isPresent(), tts.engine().isPresent());
+    return new VoiceServices(vad, stt, chat, tts, sttWorkers, ttsWorkers, closers);
+  }
+}

@@ -1,0 +1,37 @@
+package io.parley.api.assistant.realtime;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The Realtime client events Parley takes, decoded and checked by {@link ClientEventDecoder}.
+ * {@code eventId} is the client's own {@code event_id}, or null.
+ */
+public sealed interface ClientEvent {
+
+  String eventId();
+
+  /** {@code session.update}: the fields are applied by the session's configuration. */
+  record SessionUpdate(String eventId, JsonObject session) implements ClientEvent {}
+
+  /** {@code input_audio_buffer.append}, or a binary frame: PCM16 at the session's input rate. */
+  record AudioAppend(String eventId, short[] pcm) implements ClientEvent {}
+
+  /** {@code input_audio_buffer.commit}. */
+  record AudioCommit(String eventId) implements ClientEvent {}
+
+  /** {@code input_audio_buffer.clear}. */
+  record AudioClear(String eventId) implements ClientEvent {}
+
+  /** {@code conversation.item.create} of a user message: its text, and its content as sent. */
+  record ItemCreate(String eventId, String itemId, String text, JsonArray content) implements ClientEvent {}
+
+  /** {@code response.create}. */
+  record ResponseCreate(String eventId) implements ClientEvent {}
+
+  /** {@code response.cancel}. */
+  record ResponseCancel(String eventId) implements ClientEvent {}
+
+  /** {@code conversation.item.truncate}: the client played {@code audioEndMs} of item {@code itemId}. */
+  record ItemTruncate(String eventId, String itemId, int contentIndex, long audioEndMs) implements ClientEvent {}
+}

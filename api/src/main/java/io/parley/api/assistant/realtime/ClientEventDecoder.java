@@ -1,0 +1,120 @@
+package io.parley.api.assistant.realtime;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Base64;
+import java.util.UUID;
+
+/** Decodes Realtime client events (text frames of JSON) and Parley's binary audio frames. */
+public final class ClientEventDecoder {
+
+  /** Largest base64 audio in one append (about 20 s at 24 kHz). */
+  public static final int MAX_APPEND_CHARS = 1_310_720;
+  /** Longest event type quoted back in an unknown_event error. */
+  static final int MAX_QUOTED_TYPE = 64;
+
+  private ClientEventDecoder() {}
+
+  /** One text frame. */
+  public static ClientEvent decode(String text) throws RealtimeProtocolException {
+    JsonObject e;
+    try {
+      e = new JsonObject(text);
+    } catch (RuntimeException ex) {
+      throw new RealtimeProtocolException("invalid_json", "the event is not a JSON object", null, null);
+    }
+    String id = e.getValue("event_id") instanceof String s ? s : null;
+    String type = e.getValue("type") instanceof String s ? s : null;
+    if (type == null) {
+      throw new RealtimeProtocolException("missing_type", "every event needs a type", "type", id);
+    }
+    return switch (type) {
+      case "session.update" -> {
+        if (!(e.getValue("session") instanceof JsonObject s)) {
+          throw new RealtimeProtocolException("invalid_value", "session must be an object", "session", id);
+        }
+        yield new ClientEvent.SessionUpdate(id, s);
+      }
+      case "input_audio_buffer.append" -> append(e, id);
+      case "input_audio_buffer.commit" -> new ClientEvent.AudioCommit(id);
+      case "input_audio_buffer.clear" -> new ClientEvent.AudioClear(id);
+      case "conversation.item.create" -> itemCreate(e, id);
+      case "response.create" -> new ClientEvent.ResponseCreate(id);
+      case "response.cancel" -> new ClientEvent.ResponseCancel(id);
+      case "conversation.item.truncate" -> truncate(e, id);
+      default -> throw new RealtimeProtocolException("unknown_event", "unknown event type '"
+          + (type.length() > MAX_QUOTED_TYPE ? type.substring(0, MAX_QUOTED_TYPE) : type) + "'", "type", id);
+    };
+  }
+
+  /** One binary frame: raw PCM16 little-endian (a Parley extension). */
+  public static ClientEvent.AudioAppend decodeBinary(byte[] bytes) throws RealtimeProtocolException {
+    if (bytes.length % 2 != 0) {
+      throw new RealtimeProtocolException("invalid_audio",
+          "binary audio frames must hold whole PCM16 samples (an even number of bytes)", null, null);
+    }
+    return new ClientEvent.AudioAppend(null, pcm(bytes));
+  }
+
+  private static ClientEvent.AudioAppend append(JsonObject e, String id) throws RealtimeProtocolException {
+    if (!(e.getValue("audio") instanceof String audio)) {
+      throw new RealtimeProtocolException("invalid_value", "audio must be a base64 string", "audio", id);
+    }
+    if (audio.length() > MAX_APPEND_CHARS) {
+      throw new RealtimeProtocolException("audio_too_large", "at most " + MAX_APPEND_CHARS
+          + " base64 characters per append", "audio", id);
+    }
+    byte[] bytes;
+    try {
+      bytes = Base64.getDecoder().decode(audio);
+    } catch (IllegalArgumentException ex) {
+      throw new RealtimeProtocolException("invalid_base64", "audio is not valid base64", "audio", id);
+    }
+    if (bytes.length % 2 != 0) {
+      throw new RealtimeProtocolException("invalid_audio",
+          "audio must hold whole PCM16 samples (an even number of bytes)", "audio", id);
+    }
+    return new ClientEvent.AudioAppend(id, pcm(bytes));
+  }
+
+  private static ClientEvent.ItemCreate itemCreate(JsonObject e, String id) throws RealtimeProtocolException {
+    JsonObject item = e.getValue("item") instanceof JsonObject o ? o : null;
+    if (item == null || !"message".equals(item.getValue("type") == null ? "message" : item.getValue("type"))
+        || !"user".equals(item.getValue("role"))) {
+      throw new RealtimeProtocolException("invalid_value", "only user messages can be created", "item", id);
+    }
+    StringBuilder text = new StringBuilder();
+    JsonArray content = item.getValue("content") instanceof JsonArray a ? a : new JsonArray();
+    for (Object o : content) {
+      if (o instanceof JsonObject part && "input_text".equals(part.getValue("type"))
+          && part.getValue("text") instanceof String t) {
+        text.append(t);
+      }
+    }
+    if (text.isEmpty()) {
+      throw new RealtimeProtocolException("invalid_value", "the message needs input_text content", "item.content", id);
+    }
+    String itemId = item.getValue("id") instanceof String s ? s : "item_" + UUID.randomUUID();
+    return new ClientEvent.ItemCreate(id, itemId, text.toString(), content);
+  }
+
+  private static ClientEvent.ItemTruncate truncate(JsonObject e, String id) throws RealtimeProtocolException {
+    String item = e.getValue("item_id") instanceof String s ? s : null;
+    Object end = e.getValue("audio_end_ms");
+    if (item == null || !(end instanceof Number n) || n.longValue() < 0) {
+      throw new RealtimeProtocolException("invalid_value", "item_id and a non-negative audio_end_ms are required",
+          "audio_end_ms", id);
+    }
+    int contentIndex = e.getValue("content_index") instanceof Number c ? c.intValue() : 0;
+    return new ClientEvent.ItemTruncate(id, item, contentIndex, n.longValue());
+  }
+
+  /** PCM16 little-endian bytes as samples. */
+  static short[] pcm(byte[] le) {
+    short[] out = new short[le.length / 2];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (short) ((le[2 * i] & 0xFF) | (le[2 * i + 1] << 8));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,158 @@
+package io.parley.api.assistant.realtime;
+
+import io.parley.inference.voice.VoiceEvent;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Encodes the voice pipeline's {@link VoiceEvent}s as Realtime server events (GA names, as typed by
+ * the {@code openai} package 7.x). One voice event may be several wire events; the connection
+ * stamps each with its {@code event_id}. Parley's error codes are mapped here, and nowhere else.
+ */
+public final class ServerEventEncoder {
+
+  private ServerEventEncoder() {}
+
+  /**
+   * The wire events for {@code e}, in order; none for {@link VoiceEvent.InputBacklog} (flow control,
+   * not for the client). {@code audioOut}: the session answers in audio (else text only).
+   */
+  public static List<JsonObject> encode(VoiceEvent e, boolean audioOut) {
+    return switch (e) {
+      case VoiceEvent.SpeechStarted s -> List.of(new JsonObject().put("type", "input_audio_buffer.speech_started")
+          .put("audio_start_ms", s.audioStartMs()).put("item_id", s.itemId()));
+      case VoiceEvent.SpeechStopped s -> List.of(new JsonObject().put("type", "input_audio_buffer.speech_stopped")
+          .put("audio_end_ms", s.audioEndMs()).put("item_id", s.itemId()));
+      case VoiceEvent.TurnCommitted c -> turnCommitted(c);
+      case VoiceEvent.TranscriptDelta d -> List.of(new JsonObject()
+          .put("type", "conversation.item.input_audio_transcription.delta").put("item_id", d.itemId())
+          .put("content_index", 0).put("delta", d.delta()));
+      case VoiceEvent.TranscriptFinal t -> List.of(new JsonObject()
+          .put("type", "conversation.item.input_audio_transcription.completed")
+          .put("item_id", t.itemId()).put("content_index", 0).put("transcript", t.text())
+          .put("usage", new JsonObject().put("type", "duration").put("seconds", 0)));
+      case VoiceEvent.TranscriptFailed f -> List.of(new JsonObject()
+          .put("type", "conversation.item.input_audio_transcription.failed").put("item_id", f.itemId())
+          .put("content_index", 0).put("error", new JsonObject().put("type", "transcription_error")
+              .put("code", "transcription_failed").put("message", f.message())));
+      case VoiceEvent.ResponseStarted r -> responseStarted(r, audioOut);
+      case VoiceEvent.TextDelta d -> List.of(new JsonObject()
+          .put("type", audioOut ? "response.output_audio_transcript.delta" : "response.output_text.delta")
+          .put("response_id", d.responseId()).put("item_id", d.itemId()).put("output_index", 0)
+          .put("content_index", 0).put("delta", d.delta()));
+      case VoiceEvent.AudioChunk a -> List.of(new JsonObject().put("type", "response.output_audio.delta")
+          .put("response_id", a.responseId()).put("item_id", a.itemId()).put("output_index", 0)
+          .put("content_index", 0).put("delta", Base64.getEncoder().encodeToString(littleEndian(a.pcm()))));
+      case VoiceEvent.ResponseDone d -> responseDone(d, audioOut);
+      case VoiceEvent.Error err -> List.of(error(code(err.code()), err.message(), null, null));
+      case VoiceEvent.InputBacklog b -> List.of();
+    };
+  }
+
+  /** An {@code error} event: {@code param} and {@code clientEventId} may be null. */
+  public static JsonObject error(String code, String message, String param, String clientEventId) {
+    return new JsonObject().put("type", "error").put("error", new JsonObject()
+        .put("type", "invalid_request_error").put("code", code).put("message", message)
+        .put("param", param).put("event_id", clientEventId));
+  }
+
+  /** The Realtime error code of a voice error. */
+  public static String code(VoiceEvent.Code code) {
+    return switch (code) {
+      case RESPONSE_IN_PROGRESS -> "conversation_already_has_active_response";
+      case COMMIT_EMPTY -> "input_audio_buffer_commit_empty";
+      case MODEL_NOT_CONFIGURED -> "model_not_configured";
+      case MODEL_FAILED -> "model_failed";
+      case TTS_FAILED -> "tts_failed";
+      case VAD_FAILED -> "vad_failed";
+      case NOT_STORED -> "conversation_not_stored";
+    };
+  }
+
+  /** A response's {@code status}. */
+  public static String status(VoiceEvent.Status status) {
+    return switch (status) {
+      case COMPLETED -> "completed";
+      case CANCELLED -> "cancelled";
+      case FAILED -> "failed";
+    };
+  }
+
+  /** A response's {@code status_details.reason}. */
+  static String reason(VoiceEvent.Reason reason) {
+    return switch (reason) {
+      case TURN_DETECTED -> "turn_detected";
+      case CLIENT_CANCELLED -> "client_cancelled";
+      case MODEL_FAILED -> "model_failed";
+    };
+  }
+
+  private static List<JsonObject> turnCommitted(VoiceEvent.TurnCommitted c) {
+    JsonObject item = new JsonObject().put("id", c.itemId()).put("type", "message").put("role", "user")
+        .put("status", "completed").put("content", new JsonArray().add(new JsonObject()
+            .put("type", "input_audio").put("transcript", null)));
+    return List.of(
+        new JsonObject().put("type", "input_audio_buffer.committed").put("item_id", c.itemId())
+            .put("previous_item_id", c.previousItemId()),
+        new JsonObject().put("type", "conversation.item.added").put("previous_item_id", c.previousItemId())
+            .put("item", item),
+        new JsonObject().put("type", "conversation.item.done").put("previous_item_id", c.previousItemId())
+            .put("item", item));
+  }
+
+  private static List<JsonObject> responseStarted(VoiceEvent.ResponseStarted r, boolean audioOut) {
+    JsonObject item = new JsonObject().put("id", r.itemId()).put("type", "message").put("role", "assistant")
+        .put("status", "in_progress").put("content", new JsonArray());
+    return List.of(
+        new JsonObject().put("type", "response.created").put("response", new JsonObject().put("id", r.responseId())
+            .put("object", "realtime.response").put("status", "in_progress").put("output", new JsonArray())),
+        new JsonObject().put("type", "response.output_item.added").put("response_id", r.responseId())
+            .put("output_index", 0).put("item", item),
+        new JsonObject().put("type", "response.content_part.added").put("response_id", r.responseId())
+            .put("item_id", r.itemId()).put("output_index", 0).put("content_index", 0)
+            .put("part", audioOut ? new JsonObject().put("type", "audio").put("transcript", "")
+                : new JsonObject().put("type", "text").put("text", "")));
+  }
+
+  private static List<JsonObject> responseDone(VoiceEvent.ResponseDone d, boolean audioOut) {
+    String status = status(d.status());
+    String transcript = d.transcript();
+    JsonObject base = new JsonObject().put("response_id", d.responseId()).put("item_id", d.itemId())
+        .put("output_index", 0).put("content_index", 0);
+    List<JsonObject> out = new java.util.ArrayList<>(6);
+    if (audioOut) {
+      out.add(base.copy().put("type", "response.output_audio.done"));
+      out.add(base.copy().put("type", "response.output_audio_transcript.done").put("transcript", transcript));
+    } else {
+      out.add(base.copy().put("type", "response.output_text.done").put("text", transcript));
+    }
+    JsonObject part = audioOut ? new JsonObject().put("type", "audio").put("transcript", transcript)
+        : new JsonObject().put("type", "text").put("text", transcript);
+    out.add(base.copy().put("type", "response.content_part.done").put("part", part));
+    JsonObject item = new JsonObject().put("id", d.itemId()).put("type", "message").put("role", "assistant")
+        .put("status", d.status() == VoiceEvent.Status.COMPLETED ? "completed" : "incomplete")
+        .put("content", new JsonArray().add(part));
+    out.add(new JsonObject().put("type", "response.output_item.done").put("response_id", d.responseId())
+        .put("output_index", 0).put("item", item));
+    JsonObject response = new JsonObject().put("id", d.responseId()).put("object", "realtime.response")
+        .put("status", status).put("output", new JsonArray().add(item))
+        .put("parley_timings", d.timings().toJson());
+    if (d.reason() != null) {
+      response.put("status_details", new JsonObject().put("type", status).put("reason", reason(d.reason())));
+    }
+    out.add(new JsonObject().put("type", "response.done").put("response", response));
+    return out;
+  }
+
+  /** PCM16 samples as little-endian bytes. */
+  static byte[] littleEndian(short[] pcm) {
+    byte[] bytes = new byte[pcm.length * 2];
+    for (int i = 0; i < pcm.length; i++) {
+      bytes[2 * i] = (byte) pcm[i];
+      bytes[2 * i + 1] = (byte) (pcm[i] >> 8);
+    }
+    return bytes;
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * The OpenAI Realtime API's event protocol, as far as Parley speaks it: the client events
+ * ({@link io.parley.api.assistant.realtime.ClientEvent}, decoded by
+ * {@link io.parley.api.assistant.realtime.ClientEventDecoder}) and the server events, encoded from the
+ * voice pipeline's own {@link io.parley.inference.voice.VoiceEvent}s by
+ * {@link io.parley.api.assistant.realtime.ServerEventEncoder}. A client event that breaks the protocol
+ * is a {@link io.parley.api.assistant.realtime.RealtimeProtocolException}, answered with an
+ * {@code error} event; the session lives on.
+ *
+ * @see <a href="https://platform.openai.com/docs/api-reference/realtime-client-events">Realtime client events</a>
+ * @see <a href="https://platform.openai.com/docs/api-reference/realtime-server-events">Realtime server events</a>
+ */
+package io.parley.api.assistant.realtime;

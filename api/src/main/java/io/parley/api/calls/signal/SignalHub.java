@@ -1,0 +1,396 @@
+package io.parley.api.calls.signal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.parley.api.calls.Call;
+import io.parley.api.calls.Call.Role;
+import io.parley.api.calls.CallService;
+import io.parley.api.calls.CallStore;
+import io.parley.api.calls.EndReason;
+import io.parley.api.cluster.ClusterBus;
+import io.parley.api.calls.signal.protocol.ClientMessage;
+import io.parley.api.calls.signal.protocol.ServerMessage;
+import io.parley.api.calls.signal.protocol.SignalCodec;
+import io.parley.api.calls.signal.protocol.SignalError;
+import io.parley.api.calls.signal.protocol.SignalProtocolException;
+import io.parley.core.config.ParleyConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.redis.client.RedisAPI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The signalling endpoint {@code /api/v1/signal} (protocol in {@code docs/SIGNALLING.md}).
+ * Connections authenticate with a bearer header or a first {@code auth} message, join the room of a
+ * call they are a party of, and have their offer/answer/candidate messages relayed to the peer —
+ * on this node directly, on another node through the call's Redis channel, to a party that is away
+ * through a bounded outbox in Redis that its resumed join drains. This class is the connections'
+ * side (handshake, messages, keepalive); {@link Rooms} keeps the calls' rooms.
+ */
+public final class SignalHub implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SignalHub.class);
+  /** The endpoint path. */
+  public static final String PATH = "/api/v1/signal";
+  /**
+   * Hard cap of a WebSocket message on this server (signalling and realtime share the HTTP server):
+   * larger ones close the connection with 1009. High enough that the realtime endpoint can answer an
+   * oversized audio message with an error event and keep the session; signalling's own limit is
+   * PARLEY_SIGNAL_MAX_MESSAGE_BYTES.
+   */
+  public static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
+  private final Vertx vertx;
+  private final ParleyConfig.Calls settings;
+  private final JWTAuth jwt;
+  private final CallService calls;
+  private final CallStore store;
+  private final Rooms rooms;
+  private final Map<SignalConnection, Boolean> connections = new ConcurrentHashMap<>();
+  /** Deleted accounts, refused until their access tokens have expired (System.nanoTime deadline). */
+  private final Map<UUID, Long> deletedUsers = new ConcurrentHashMap<>();
+  private final Duration tokenTtl;
+  private final Counter relayed;
+  private final Counter rejected;
+  private final long pingTimer;
+  private final AtomicBoolean closing = new AtomicBoolean();
+
+  public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, Duration tokenTtl, CallService calls,
+                   CallStore store, ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
+    this.vertx = vertx;
+    this.tokenTtl = tokenTtl;
+    this.settings = settings;
+    this.jwt = jwt;
+    this.calls = calls;
+    this.store = store;
+    this.rooms = new Rooms(vertx, settings, calls, bus, new RedisSignalStores.Presence(redis, bus.nodeId()),
+        new RedisSignalStores.Outboxes(redis), new RedisSignalStores.Liveness(redis, bus.nodeId()), metrics);
+    this.relayed = Counter.builder("parley.signal.relayed").description("Signalling messages relayed to a peer")
+        .register(metrics);
+    this.rejected = Counter.builder("parley.signal.rejected")
+        .description("Signalling messages answered with an error").register(metrics);
+    Gauge.builder("parley.signal.connections", connections, Map::size)
+        .description("Open signalling WebSockets on this node").register(metrics);
+    calls.onUserDeleted(this::userDeleted);
+    long interval = settings.pingInterval().toMillis();
+    pingTimer = vertx.setPeriodic(interval, id -> keepalive(interval));
+  }
+
+  public int connectionCount() {
+    return connections.size();
+  }
+
+  /** Calls with a room on this node. */
+  int roomCount() {
+    return rooms.count();
+  }
+
+  // --- handshake and connection --------------------------------------------------------------
+
+  /**
+   * Accepts or rejects an upgrade to {@link #PATH}. A token in the query string is refused (400):
+   * URLs end up in logs. A bearer header is verified before the upgrade (401 when invalid).
+   */
+  public void handshake(ServerWebSocketHandshake h) {
+    String query = h.query();
+    if (query != null && (query.contains("token") || query.contains("access_token") || query.contains("jwt"))) {
+      h.reject(400);
+      return;
+    }
+    if (closing.get()) {
+      h.reject(503);
+      return;
+    }
+    String header = h.headers().get("Authorization");
+    if (header == null) {
+      h.accept().onSuccess(ws -> open(ws, null, null));
+      return;
+    }
+    if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      h.reject(401);
+      return;
+    }
+    jwt.authenticate(new TokenCredentials(header.substring(7).trim())).onComplete(ar -> {
+      if (ar.failed()) {
+        h.reject(401);
+        return;
+      }
+      JsonObject p = ar.result().principal();
+      h.accept().onSuccess(ws -> open(ws, p.getString("sub"), p.getString("role")));
+    });
+  }
+
+  private void open(ServerWebSocket ws, String subject, String role) {
+    SignalConnection c = new SignalConnection(ws, vertx.getOrCreateContext(), settings.messagesPerSecond(),
+        this::onEnded);
+    connections.put(c, Boolean.TRUE);
+    try {
+      ws.setWriteQueueMaxSize(SignalConnection.MAX_QUEUED_BYTES);
+      ws.textMessageHandler(text -> onText(c, text));
+      ws.binaryMessageHandler(b -> reject(c, SignalError.INVALID, "binary frames are not used by signalling", null));
+      ws.pongHandler(b -> c.lastSeenNanos = System.nanoTime());
+      ws.exceptionHandler(t -> LOG.debug("signal socket error: {}", t.toString()));
+      ws.closeHandler(v -> c.ended());
+    } catch (IllegalStateException closed) {
+      // The client went away during the upgrade (a bearer check is asynchronous).
+      LOG.debug("signal socket closed before it was set up: {}", closed.getMessage());
+      c.ended();
+      return;
+    }
+    if (subject != null) {
+      ready(c, subject, role);
+    } else {
+      c.authTimer = vertx.setTimer(settings.authTimeout().toMillis(), id -> {
+        if (!c.authenticated()) {
+          c.close(CloseCodes.AUTH_TIMEOUT, "no authentication");
+        }
+      });
+    }
+  }
+
+  private void ready(SignalConnection c, String subject, String role) {
+    try {
+      c.userId = UUID.fromString(subject);
+    } catch (RuntimeException e) {
+      c.close(CloseCodes.AUTH_FAILED, "token subject is not a user");
+      return;
+    }
+    Long deletedUntil = deletedUsers.get(c.userId);
+    if (deletedUntil != null && deletedUntil - System.nanoTime() > 0) {
+      c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
+      return;
+    }
+    c.userRole = role;
+    if (c.authTimer >= 0) {
+      vertx.cancelTimer(c.authTimer);
+    }
+    c.send(new ServerMessage.Ready(subject, role));
+  }
+
+  /** However a connection ended: its party, if in a call, is away from now on. */
+  private void onEnded(SignalConnection c) {
+    connections.remove(c);
+    if (c.authTimer >= 0) {
+      vertx.cancelTimer(c.authTimer);
+    }
+    Room room = c.room;
+    c.room = null;
+    if (room != null && !closing.get()) {
+      room.detach(c);
+      rooms.maybeRetire(room);
+    }
+  }
+
+  // --- messages ------------------------------------------------------------------------------
+
+  private void onText(SignalConnection c, String text) {
+    c.lastSeenNanos = System.nanoTime();
+    if (text.length() > settings.maxMessageBytes() / 3
+        && text.getBytes(StandardCharsets.UTF_8).length > settings.maxMessageBytes()) {
+      reject(c, SignalError.TOO_LARGE, "message larger than " + settings.maxMessageBytes() + " bytes", null);
+      return;
+    }
+    if (!c.admit()) {
+      reject(c, SignalError.RATE_LIMITED, "more than " + settings.messagesPerSecond() + " messages per second", null);
+      return;
+    }
+    // Hot path: an offer/answer/candidate/renegotiate with exactly the documented fields goes to the
+    // peer as written, recognised in one streaming pass (no objects, no SDP copy).
+    Room room = c.room;
+    if (room != null && c.authenticated() && SignalCodec.verbatim(text) != null) {
+      relayed.increment();
+      room.relay(c.callRole, () -> SignalCodec.parseVerbatim(text), text);
+      return;
+    }
+    SignalCodec.Envelope e;
+    try {
+      e = SignalCodec.envelope(text);
+      if (!c.authenticated()) {
+        if (e.kind() != ClientMessage.Type.AUTH) {
+          reject(c, SignalError.UNAUTHENTICATED, "send {\"type\":\"auth\",\"token\":...} first", e.id());
+          return;
+        }
+        auth(c, (ClientMessage.Auth) SignalCodec.decode(e));
+        return;
+      }
+      if (e.kind() != null && e.kind().toPeer() && c.room == null) {
+        reject(c, SignalError.NOT_JOINED, "join a call first", e.id());
+        return;
+      }
+      dispatch(c, SignalCodec.decode(e), e);
+    } catch (SignalProtocolException refused) {
+      reject(c, refused.code(), refused.getMessage(), refused.ref());
+    }
+  }
+
+  private void dispatch(SignalConnection c, ClientMessage message, SignalCodec.Envelope e) {
+    Object ref = e.id();
+    switch (message) {
+      case ClientMessage.Auth a -> reject(c, SignalError.INVALID, "already authenticated", ref);
+      case ClientMessage.Join j -> join(c, j.callId(), ref);
+      case ClientMessage.Relayed r -> relay(c, SignalCodec.encode(new ServerMessage.PeerMessage(r)),
+          e.asSent() ? e.text() : null, ref);
+      case ClientMessage.Media m -> relay(c, SignalCodec.encode(new ServerMessage.PeerMedia(c.callRole, m.audio(),
+          m.video())), null, ref);
+      case ClientMessage.Hangup h -> hangup(c, ref);
+      case ClientMessage.Leave l -> leave(c, ref);
+      case ClientMessage.Ping p -> c.send(new ServerMessage.Pong(Instant.now(), ref));
+    }
+  }
+
+  private void reject(SignalConnection c, SignalError code, String message, Object ref) {
+    rejected.increment();
+    c.error(code, message, ref);
+    if (c.strike()) {
+      c.close(CloseCodes.POLICY, "too many invalid messages");
+    }
+  }
+
+  private void auth(SignalConnection c, ClientMessage.Auth a) {
+    jwt.authenticate(new TokenCredentials(a.token())).onComplete(ar -> c.run(() -> {
+      if (ar.failed()) {
+        c.close(CloseCodes.AUTH_FAILED, "token invalid or expired");
+        return;
+      }
+      JsonObject p = ar.result().principal();
+      ready(c, p.getString("sub"), p.getString("role"));
+    }));
+  }
+
+  private void join(SignalConnection c, UUID callId, Object ref) {
+    if (c.joining) {
+      reject(c, SignalError.INVALID, "a join is already in progress", ref);
+      return;
+    }
+    Room current = c.room;
+    if (current != null) {
+      if (current.call.id().equals(callId)) {
+        reject(c, SignalError.INVALID, "already in this call", ref);
+        return;
+      }
+      c.room = null;
+      current.detach(c);
+      rooms.maybeRetire(current);
+    }
+    c.joining = true;
+    // Completions may come on a client's context: the connection's state is touched on its own.
+    store.find(callId).onComplete(ar -> c.run(() -> {
+      if (ar.failed()) {
+        c.joining = false;
+        c.error(SignalError.UNAVAILABLE, "calls cannot be looked up right now; try again", ref);
+        return;
+      }
+      Call call = ar.result().orElse(null);
+      Role role = call == null ? null : call.roleOf(c.userId).orElse(null);
+      if (role == null) {
+        c.joining = false;
+        reject(c, SignalError.NOT_FOUND, "no such call", ref);
+        return;
+      }
+      if (call.ended() || !Instant.now().isBefore(call.endsAt())) {
+        c.joining = false;
+        c.error(SignalError.CALL_ENDED, "the call has ended" + (call.endReason() == null ? "" : " (" + call.endReason()
+            + ")"), ref);
+        return;
+      }
+      rooms.join(c, call, role);
+    }));
+  }
+
+  /**
+   * Relays a decoded message; {@code asSent}, when not null, is the client's text with only the
+   * documented fields: a peer here gets it as written, with seq and from spliced in front, instead
+   * of encoded again (most of the relay's cost was re-escaping SDP).
+   */
+  private void relay(SignalConnection c, JsonObject out, String asSent, Object ref) {
+    Room room = c.room;
+    if (room == null) {
+      reject(c, SignalError.NOT_JOINED, "join a call first", ref);
+      return;
+    }
+    relayed.increment();
+    room.relay(c.callRole, out, asSent);
+  }
+
+  private void hangup(SignalConnection c, Object ref) {
+    Room room = c.room;
+    if (room == null) {
+      reject(c, SignalError.NOT_JOINED, "join a call first", ref);
+      return;
+    }
+    calls.end(room.call.id(), EndReason.HANGUP, c.userId)
+        .onFailure(t -> c.error(SignalError.UNAVAILABLE, "the call could not be ended right now; try again", ref));
+  }
+
+  private void leave(SignalConnection c, Object ref) {
+    Room room = c.room;
+    if (room == null) {
+      reject(c, SignalError.NOT_JOINED, "not in a call", ref);
+      return;
+    }
+    c.room = null;
+    room.detach(c);
+    rooms.maybeRetire(room);
+    c.send(new ServerMessage.Left(room.call.id(), ref));
+  }
+
+  private void userDeleted(UUID userId) {
+    // Access tokens are stateless: refuse this user's until they have all expired.
+    deletedUsers.put(userId, System.nanoTime() + tokenTtl.toNanos());
+    deletedUsers.values().removeIf(until -> until - System.nanoTime() <= 0);
+    for (SignalConnection c : connections.keySet()) {
+      c.run(() -> {
+        if (userId.equals(c.userId)) {
+          c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
+        }
+      });
+    }
+  }
+
+  private void keepalive(long intervalMs) {
+    long limit = 3 * intervalMs * 1_000_000L;
+    for (SignalConnection c : connections.keySet()) {
+      c.run(() -> {
+        if (System.nanoTime() - c.lastSeenNanos > limit) {
+          c.close(CloseCodes.KEEPALIVE, "no keepalive");
+        } else if (!c.closed) {
+          c.ws.writePing(Buffer.buffer("k"));
+        }
+      });
+    }
+  }
+
+  /**
+   * Closes every connection with 1001 (going away); parties reconnect to another node. Each party
+   * in a call is first marked away, so that the peer's node holds messages and keeps the grace clock.
+   */
+  @Override
+  public void close() {
+    closing.set(true);
+    vertx.cancelTimer(pingTimer);
+    Future<?> handedOver = rooms.handOver();
+    for (SignalConnection c : connections.keySet()) {
+      c.close(CloseCodes.GOING_AWAY, "server shutting down");
+    }
+    try {
+      handedOver.await(1, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.debug("signalling handover incomplete: {}", e.toString());
+    }
+  }
+}

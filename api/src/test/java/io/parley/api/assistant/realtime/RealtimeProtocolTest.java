@@ -1,0 +1,101 @@
+package io.parley.api.assistant.realtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.parley.inference.voice.TurnTimings;
+import io.parley.inference.voice.VoiceEvent;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Realtime codec without a socket: client events decode to their records or to the error a
+ * client gets (code, param, its event_id), and voice events encode to the wire events the openai
+ * clients expect, in order, with Parley's codes mapped to their Realtime names.
+ */
+class RealtimeProtocolTest {
+
+  @Test
+  void clientEventsDecode() throws Exception {
+    assertThat(ClientEventDecoder.decode("{\"type\":\"response.create\",\"event_id\":\"e1\"}"))
+        .isEqualTo(new ClientEvent.ResponseCreate("e1"));
+    assertThat(ClientEventDecoder.decode("{\"type\":\"input_audio_buffer.append\",\"audio\":\"AQD/fw==\"}"))
+        .isInstanceOfSatisfying(ClientEvent.AudioAppend.class,
+            a -> assertThat(a.pcm()).containsExactly((short) 1, Short.MAX_VALUE));
+    assertThat(ClientEventDecoder.decode("{\"type\":\"conversation.item.truncate\",\"item_id\":\"i\","
+        + "\"content_index\":0,\"audio_end_ms\":1500}")).isEqualTo(new ClientEvent.ItemTruncate(null, "i", 0, 1500));
+    assertThat(ClientEventDecoder.decode("{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"message\","
+        + "\"role\":\"user\",\"id\":\"x\",\"content\":[{\"type\":\"input_text\",\"text\":\"hi \"},"
+        + "{\"type\":\"input_text\",\"text\":\"there\"}]}}"))
+        .isInstanceOfSatisfying(ClientEvent.ItemCreate.class, c -> {
+          assertThat(c.itemId()).isEqualTo("x");
+          assertThat(c.text()).isEqualTo("hi there");
+        });
+  }
+
+  @Test
+  void badClientEventsNameTheirError() {
+    String[][] cases = {
+        // event, code, param
+        {"not json", "invalid_json", null},
+        {"[1,2]", "invalid_json", null},
+        {"{\"event_id\":\"e\"}", "missing_type", "type"},
+        {"{\"type\":\"teleport\"}", "unknown_event", "type"},
+        {"{\"type\":\"session.update\",\"session\":3}", "invalid_value", "session"},
+        {"{\"type\":\"input_audio_buffer.append\",\"audio\":5}", "invalid_value", "audio"},
+        {"{\"type\":\"input_audio_buffer.append\",\"audio\":\"!!\"}", "invalid_base64", "audio"},
+        {"{\"type\":\"input_audio_buffer.append\",\"audio\":\"AA==\"}", "invalid_audio", "audio"},
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"role\":\"assistant\"}}", "invalid_value", "item"},
+        {"{\"type\":\"conversation.item.create\",\"item\":\"x\"}", "invalid_value", "item"},
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"role\":\"user\",\"content\":[]}}", "invalid_value",
+            "item.content"},
+        {"{\"type\":\"conversation.item.truncate\",\"item_id\":\"x\",\"audio_end_ms\":-5}", "invalid_value",
+            "audio_end_ms"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> ClientEventDecoder.decode(c[0])).as(c[0])
+          .isInstanceOfSatisfying(RealtimeProtocolException.class, e -> {
+            assertThat(e.code()).isEqualTo(c[1]);
+            assertThat(e.param()).isEqualTo(c[2]);
+          });
+    }
+    assertThatThrownBy(() -> ClientEventDecoder.decode("{\"type\":\"teleport\",\"event_id\":\"mine\"}"))
+        .isInstanceOfSatisfying(RealtimeProtocolException.class, e -> assertThat(e.eventId()).isEqualTo("mine"));
+    assertThatThrownBy(() -> ClientEventDecoder.decodeBinary(new byte[3]))
+        .isInstanceOfSatisfying(RealtimeProtocolException.class, e -> assertThat(e.code()).isEqualTo("invalid_audio"));
+  }
+
+  private static List<String> types(List<JsonObject> events) {
+    return events.stream().map(e -> e.getString("type")).toList();
+  }
+
+  @Test
+  void voiceEventsEncodeToTheirWireEvents() {
+    assertThat(types(ServerEventEncoder.encode(new VoiceEvent.TurnCommitted("i2", "i1"), true))).containsExactly(
+        "input_audio_buffer.committed", "conversation.item.added", "conversation.item.done");
+    assertThat(types(ServerEventEncoder.encode(new VoiceEvent.ResponseStarted("r", "i"), true))).containsExactly(
+        "response.created", "response.output_item.added", "response.content_part.added");
+    assertThat(types(ServerEventEncoder.encode(new VoiceEvent.TextDelta("r", "i", "x"), false)))
+        .containsExactly("response.output_text.delta");
+    List<JsonObject> done = ServerEventEncoder.encode(new VoiceEvent.ResponseDone("r", "i", VoiceEvent.Status.CANCELLED,
+        VoiceEvent.Reason.TURN_DETECTED, "Hello", new TurnTimings(1)), true);
+    assertThat(types(done)).containsExactly("response.output_audio.done", "response.output_audio_transcript.done",
+        "response.content_part.done", "response.output_item.done", "response.done");
+    JsonObject response = done.get(4).getJsonObject("response");
+    assertThat(response.getString("status")).isEqualTo("cancelled");
+    assertThat(response.getJsonObject("status_details").getString("reason")).isEqualTo("turn_detected");
+    assertThat(done.get(3).getJsonObject("item").getString("status")).isEqualTo("incomplete");
+    JsonObject audio = ServerEventEncoder.encode(new VoiceEvent.AudioChunk("r", "i", new short[] {1, -1}), true).get(0);
+    assertThat(audio.getString("delta")).isEqualTo("AQD//w==");
+    assertThat(ServerEventEncoder.encode(new VoiceEvent.InputBacklog(true), true)).isEmpty();
+    for (VoiceEvent.Code code : VoiceEvent.Code.values()) {
+      JsonObject error = ServerEventEncoder.encode(new VoiceEvent.Error(code, "m"), true).get(0);
+      assertThat(error.getString("type")).isEqualTo("error");
+      assertThat(error.getJsonObject("error").getString("code")).isEqualTo(ServerEventEncoder.code(code))
+          .matches("[a-z_]+");
+    }
+    assertThat(ServerEventEncoder.code(VoiceEvent.Code.RESPONSE_IN_PROGRESS))
+        .isEqualTo("conversation_already_has_active_response");
+  }
+}
