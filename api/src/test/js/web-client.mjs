@@ -112,7 +112,14 @@ async function waitProbe(page, what, path, test, limitMs) {
     await page.waitForTimeout(200);
   }
   const status = await page.locator("#status").textContent().catch(() => "");
-  throw new Error(`${what}: ${path} is ${JSON.stringify(last)} after ${limitMs} ms (page says: ${status})`);
+  // What the page saw, for a failure that cannot be rerun at will: the assistant's counters and
+  // the server events by type.
+  const seen = await page.evaluate(() => {
+    const p = window.parleyProbe || {};
+    return JSON.stringify({ speechStarted: p.speechStarted, responses: p.responses, audioChunks: p.audioChunks,
+      voiceErrors: p.voiceErrors, events: p.events });
+  }).catch(() => "");
+  throw new Error(`${what}: ${path} is ${JSON.stringify(last)} after ${limitMs} ms (page says: ${status}; saw ${seen})`);
 }
 
 async function shot(page, name) {

@@ -12,6 +12,7 @@ probe.truncated = 0;
 probe.responses = 0;
 probe.speechStarted = 0;
 probe.voiceErrors = [];
+probe.events = {}; // server event type -> how many arrived (for tests' failure reports)
 
 let session = null; // {ws, ctx, stream, player}
 const answers = new Map(); // item id -> <li>
@@ -59,6 +60,7 @@ function latency(t) {
 }
 
 function onEvent(e) {
+  probe.events[e.type] = (probe.events[e.type] || 0) + 1;
   switch (e.type) {
     case "session.created":
       state("Listening. Say something.");
