@@ -5,6 +5,7 @@ import io.parley.api.accounts.AccountsFeature;
 import io.parley.api.accounts.AuditLog;
 import io.parley.api.accounts.AuthService;
 import io.parley.api.accounts.DataExport;
+import io.parley.api.accounts.DeletedAccounts;
 import io.parley.api.accounts.ExpertStore;
 import io.parley.api.accounts.PasswordHasher;
 import io.parley.api.accounts.RefreshTokenStore;
@@ -196,7 +197,9 @@ public final class ParleyServer implements AutoCloseable {
         Optional.ofNullable(turnSecret), registry);
     closers.push(calls);
     calls.onUserDeleted(userCache::invalidateLocally);
-    signal = new SignalHub(vertx, config.calls(), tokens.jwt(), config.auth().accessTokenTtl(), calls, callStore, bus, redis, registry);
+    DeletedAccounts deleted = new DeletedAccounts(config.auth().accessTokenTtl());
+    calls.onUserDeleted(deleted::deleted);
+    signal = new SignalHub(vertx, config.calls(), tokens.jwt(), deleted, calls, callStore, bus, redis, registry);
 
     voice = VoiceSetup.start(vertx, config, registry);
     vision = io.parley.api.meals.VisionServices.start(vertx, options.vision(), config.models());
@@ -204,7 +207,7 @@ public final class ParleyServer implements AutoCloseable {
     conversations = new ConversationStore(pool, ids);
     closers.push(voice);
     ParleyConfig.Voice voiceConfig = config.voice();
-    RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), conversations,
+    RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), deleted, conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
             voiceConfig, settings, events, conversations, conversationId, history, inputRate, outputRate),
         voiceConfig, registry, redis);

@@ -1,5 +1,6 @@
 package io.parley.api.assistant;
 
+import io.parley.api.accounts.DeletedAccounts;
 import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.core.config.ParleyConfig;
 import io.parley.core.voice.ConversationLog;
@@ -57,6 +58,7 @@ public final class RealtimeEndpoint {
 
   private final Vertx vertx;
   private final JWTAuth jwt;
+  private final DeletedAccounts deleted;
   private final ConversationLog log;
   private final SessionFactory sessions;
   private final ParleyConfig.Voice config;
@@ -69,11 +71,12 @@ public final class RealtimeEndpoint {
   private final VoiceMetrics metrics;
   private final RealtimeConnection.Shared shared;
 
-  public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, ConversationLog log, SessionFactory sessions,
-                          ParleyConfig.Voice config, io.micrometer.core.instrument.MeterRegistry registry,
-                          io.vertx.redis.client.RedisAPI redis) {
+  public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, DeletedAccounts deleted, ConversationLog log,
+                          SessionFactory sessions, ParleyConfig.Voice config,
+                          io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis) {
     this.vertx = vertx;
     this.jwt = jwt;
+    this.deleted = deleted;
     this.log = log;
     this.sessions = sessions;
     this.config = config;
@@ -119,6 +122,10 @@ public final class RealtimeEndpoint {
         user = UUID.fromString(ar.result().principal().getString("sub"));
       } catch (RuntimeException e) {
         h.reject(401); // a token without a user id
+        return;
+      }
+      if (deleted.isDeleted(user)) {
+        h.reject(401); // a deleted account's token, still unexpired: nothing opens for it, new or resumed
         return;
       }
       AtomicInteger count = perUser.computeIfAbsent(user, k -> new AtomicInteger());

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.parley.api.calls.Call;
 import io.parley.api.calls.Call.Role;
+import io.parley.api.accounts.DeletedAccounts;
 import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
 import io.parley.api.calls.EndReason;
@@ -62,18 +63,16 @@ public final class SignalHub implements AutoCloseable {
   private final CallStore store;
   private final Rooms rooms;
   private final Map<SignalConnection, Boolean> connections = new ConcurrentHashMap<>();
-  /** Deleted accounts, refused until their access tokens have expired (System.nanoTime deadline). */
-  private final Map<UUID, Long> deletedUsers = new ConcurrentHashMap<>();
-  private final Duration tokenTtl;
+  private final DeletedAccounts deleted;
   private final Counter relayed;
   private final Counter rejected;
   private final long pingTimer;
   private final AtomicBoolean closing = new AtomicBoolean();
 
-  public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, Duration tokenTtl, CallService calls,
+  public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, DeletedAccounts deleted, CallService calls,
                    CallStore store, ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
     this.vertx = vertx;
-    this.tokenTtl = tokenTtl;
+    this.deleted = deleted;
     this.settings = settings;
     this.jwt = jwt;
     this.calls = calls;
@@ -170,8 +169,7 @@ public final class SignalHub implements AutoCloseable {
       c.close(CloseCodes.AUTH_FAILED, "token subject is not a user");
       return;
     }
-    Long deletedUntil = deletedUsers.get(c.userId);
-    if (deletedUntil != null && deletedUntil - System.nanoTime() > 0) {
+    if (deleted.isDeleted(c.userId)) {
       c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
       return;
     }
@@ -350,9 +348,7 @@ public final class SignalHub implements AutoCloseable {
   }
 
   private void userDeleted(UUID userId) {
-    // Access tokens are stateless: refuse this user's until they have all expired.
-    deletedUsers.put(userId, System.nanoTime() + tokenTtl.toNanos());
-    deletedUsers.values().removeIf(until -> until - System.nanoTime() <= 0);
+    // New connections of the account are refused by DeletedAccounts; the open ones are closed here.
     for (SignalConnection c : connections.keySet()) {
       c.run(() -> {
         if (userId.equals(c.userId)) {
