@@ -352,12 +352,12 @@ public final class ParleyServer implements AutoCloseable {
     return calls;
   }
 
-  /** The voice engines of this node. */
   /** This node's photo analysis (detector, decoder). */
   public io.parley.api.meals.VisionServices vision() {
     return vision;
   }
 
+  /** The voice engines of this node. */
   public VoiceServices voice() {
     return voice;
   }

@@ -99,7 +99,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
 
   /**
    * The server_vad fields of {@code turn_detection} over the current settings: {@code threshold}
-   * (speech starts at or above, 0..1), {@code silence_duration_ms} (end of turn, 100..10000),
+   * (speech starts at or above, 0.01..0.99), {@code silence_duration_ms} (end of turn, 100..10000),
    * {@code prefix_padding_ms} (pre-roll, 0..2000) and Parley's {@code end_threshold} (speech goes on
    * at or above; default: the threshold minus 0.15) and {@code min_speech_ms} (0..2000).
    */

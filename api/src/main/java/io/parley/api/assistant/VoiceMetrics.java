@@ -30,7 +30,7 @@ final class VoiceMetrics {
     Gauge.builder("parley.voice.responses.active", responding)
         .description("Assistant responses in progress on this node (generating or playing out)").register(registry);
     pauses = Counter.builder("parley.voice.input.paused")
-        .description("Times a session stopped reading its client until the VAD caught up (backpressure)")
+        .description("Times a session stopped reading its client until the VAD or Whisper caught up (backpressure)")
         .register(registry);
     notStored = Counter.builder("parley.voice.conversation.writes.failed")
         .description("Conversation messages of realtime sessions the conversation log failed to store")

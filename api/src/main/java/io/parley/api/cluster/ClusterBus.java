@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Messages between the nodes of a cluster over Redis pub/sub. Subscriptions use one connection of
- * their own (a subscribed connection cannot run other commands); publishing uses the shared client.
+ * their own (a subscribed connection cannot run other commands); publishing uses another, single
+ * connection of the bus.
  * When the subscriber connection drops, the bus reconnects with backoff and subscribes again to
  * every channel it had. Every message carries the publishing node's id in {@code node}, so a node
  * can tell its own messages apart.

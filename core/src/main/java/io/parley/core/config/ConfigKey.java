@@ -84,7 +84,7 @@ public enum ConfigKey {
   PARLEY_TTS_API_KEY(null, "string", "Bearer key for PARLEY_TTS_BASE_URL. Never logged."),
   PARLEY_TTS_VOICE("kevin16", "string", "Voice name (FreeTTS: kevin16; OpenAI-compatible servers: theirs, e.g. alloy)."),
   PARLEY_TTS_WORKERS("2", "threads", "Concurrent syntheses (one FreeTTS voice per worker thread)."),
-  PARLEY_VOICE_BARGE_IN_MS("300", "ms", "User speech must last this long during an answer to interrupt it (so a short mhmm does not)."),
+  PARLEY_VOICE_BARGE_IN_MS("300", "ms", "User speech must last this long during an answer to interrupt it, counted from its onset (so a short mhmm does not)."),
   PARLEY_VOICE_SESSION_GRACE("30", "seconds", "A realtime session whose socket drops can be resumed with its resume token this long."),
   PARLEY_VOICE_IDLE_TIMEOUT("600", "seconds", "A realtime session with no audio or event for this long is closed."),
   PARLEY_VOICE_MAX_SESSIONS_PER_USER("3", "sessions", "Concurrent realtime sessions per user on all nodes together; past it a new one is refused (429)."),
