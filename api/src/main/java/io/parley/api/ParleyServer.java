@@ -26,6 +26,7 @@ import io.parley.api.http.ClientIp;
 import io.parley.api.http.Feature;
 import io.parley.api.http.Health;
 import io.parley.api.http.HttpApi;
+import io.parley.api.http.HttpListeners;
 import io.parley.api.http.RateLimiter;
 import io.parley.api.infra.Counters;
 import io.parley.api.infra.Database;
@@ -46,17 +47,13 @@ import io.parley.media.turn.PeerPolicy;
 import io.parley.media.turn.TurnCredentials;
 import io.parley.media.turn.TurnOptions;
 import io.parley.media.turn.TurnServer;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.sqlclient.Pool;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.URI;
@@ -65,10 +62,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -223,58 +218,7 @@ public final class ParleyServer implements AutoCloseable {
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
         new RateLimiter.Factory(config.rateLimits(), counters), health, registry, options.vision(), features);
     var router = await(HttpApi.create(deps), timeout);
-    Map<String, Handler<ServerWebSocketHandshake>> webSockets = new HashMap<>();
-    features.forEach(f -> webSockets.putAll(f.webSockets()));
-    HttpServerOptions httpOptions = new HttpServerOptions();
-    if (config.http().tls()) {
-      httpOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
-          .setCertPath(config.http().tlsCert().orElseThrow().toString())
-          .setKeyPath(config.http().tlsKey().orElseThrow().toString()));
-    }
-    httpOptions
-        .setHost(config.http().host())
-        .setPort(config.http().port())
-        .setCompressionSupported(true)
-        .setMaxHeaderSize(16 * 1024)
-        .setIdleTimeout(120)
-        .setIdleTimeoutUnit(TimeUnit.SECONDS)
-        .setMaxWebSocketFrameSize(SignalHub.MAX_FRAME_BYTES)
-        .setMaxWebSocketMessageSize(SignalHub.MAX_FRAME_BYTES)
-        // Browsers open /v1/realtime with the subprotocols ["realtime", "openai-insecure-api-key.<token>"]
-        // (the token rides on the second) and refuse a handshake that selects none: select "realtime".
-        .setWebSocketSubProtocols(java.util.List.of("realtime"));
-    // One server per event loop on the same port: Vert.x spreads connections over them, so HTTP
-    // and WebSockets use every core (a single server would keep them all on one event loop).
-    int loops = config.http().eventLoops() > 0 ? config.http().eventLoops()
-        : Math.max(1, Runtime.getRuntime().availableProcessors());
-    // Servers share a port only when they ask for the same one: pick a free port for "0" first.
-    int port = config.http().port();
-    if (port == 0 && loops > 1) {
-      try {
-        port = io.parley.api.infra.FreePort.pick();
-      } catch (IOException e) {
-        throw new ParleyException(Reason.UNAVAILABLE, "no free port for HTTP: " + e.getMessage(), e);
-      }
-    }
-    for (int i = 0; i < loops; i++) {
-      HttpServer server = vertx.createHttpServer(new HttpServerOptions(httpOptions).setPort(port))
-          .requestHandler(router)
-          .webSocketHandshakeHandler(h -> {
-            Handler<ServerWebSocketHandshake> endpoint = webSockets.get(h.path());
-            if (endpoint == null) {
-              h.reject(404);
-            } else {
-              endpoint.handle(h);
-            }
-          })
-          .webSocketHandler(ws -> { });
-      await(server.listen(), timeout);
-      if (i == 0) {
-        http = server;
-      }
-      closers.push(() -> server.shutdown(config.shutdownTimeout().toMillis() / 2, TimeUnit.MILLISECONDS)
-          .await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
-    }
+    http = HttpListeners.start(vertx, config.http(), router, features, config.shutdownTimeout(), closers).get(0);
     closers.push(signal);
 
     long purge = vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> refreshTokens.purgeExpired()

@@ -49,13 +49,6 @@ public final class SignalHub implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SignalHub.class);
   /** The endpoint path. */
   public static final String PATH = "/api/v1/signal";
-  /**
-   * Hard cap of a WebSocket message on this server (signalling and realtime share the HTTP server):
-   * larger ones close the connection with 1009. High enough that the realtime endpoint can answer an
-   * oversized audio message with an error event and keep the session; signalling's own limit is
-   * PARLEY_SIGNAL_MAX_MESSAGE_BYTES.
-   */
-  public static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
   private final Vertx vertx;
   private final ParleyConfig.Calls settings;
   private final JWTAuth jwt;

@@ -1,0 +1,106 @@
+package io.parley.api.http;
+
+import io.parley.api.infra.FreePort;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import io.parley.core.config.ParleyConfig;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The node's HTTP listeners: one server per event loop on the same port (Vert.x spreads connections
+ * over them, so HTTP and WebSockets use every core; a single server would keep them all on one event
+ * loop), HTTPS when a certificate is configured, and each WebSocket handshake handed to the feature
+ * that owns its path.
+ */
+public final class HttpListeners {
+
+  /**
+   * Hard cap of a WebSocket message on this server (signalling and realtime share the listeners):
+   * larger ones close the connection with 1009. High enough that the realtime endpoint can answer an
+   * oversized audio message with an error event and keep the session; signalling's own limit is
+   * PARLEY_SIGNAL_MAX_MESSAGE_BYTES.
+   */
+  public static final int MAX_WEBSOCKET_BYTES = 16 * 1024 * 1024;
+
+  private HttpListeners() {}
+
+  /**
+   * Starts the listeners; blocking. Each is pushed on {@code closers} to be shut down gracefully
+   * within {@code shutdownTimeout}. Returns them, the first one's port being the node's.
+   */
+  public static List<HttpServer> start(Vertx vertx, ParleyConfig.Http http, Router router, List<Feature> features,
+                                       Duration shutdownTimeout, Deque<AutoCloseable> closers) {
+    Map<String, Handler<ServerWebSocketHandshake>> webSockets = new HashMap<>();
+    features.forEach(f -> webSockets.putAll(f.webSockets()));
+    HttpServerOptions options = options(http);
+    int loops = http.eventLoops() > 0 ? http.eventLoops() : Math.max(1, Runtime.getRuntime().availableProcessors());
+    // Servers share a port only when they ask for the same one: pick a free port for "0" first.
+    int port = http.port();
+    if (port == 0 && loops > 1) {
+      try {
+        port = FreePort.pick();
+      } catch (IOException e) {
+        throw new ParleyException(Reason.UNAVAILABLE, "no free port for HTTP: " + e.getMessage(), e);
+      }
+    }
+    List<HttpServer> servers = new ArrayList<>();
+    for (int i = 0; i < loops; i++) {
+      HttpServer server = vertx.createHttpServer(new HttpServerOptions(options).setPort(port))
+          .requestHandler(router)
+          .webSocketHandshakeHandler(h -> {
+            Handler<ServerWebSocketHandshake> endpoint = webSockets.get(h.path());
+            if (endpoint == null) {
+              h.reject(404);
+            } else {
+              endpoint.handle(h);
+            }
+          })
+          .webSocketHandler(ws -> { });
+      try {
+        server.listen().await(60, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        throw new ParleyException(Reason.UNAVAILABLE, "HTTP listener did not start within 60 s", e);
+      }
+      servers.add(server);
+      closers.push(() -> server.shutdown(shutdownTimeout.toMillis() / 2, TimeUnit.MILLISECONDS)
+          .await(shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS));
+    }
+    return servers;
+  }
+
+  private static HttpServerOptions options(ParleyConfig.Http http) {
+    HttpServerOptions options = new HttpServerOptions();
+    if (http.tls()) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(http.tlsCert().orElseThrow().toString())
+          .setKeyPath(http.tlsKey().orElseThrow().toString()));
+    }
+    return options
+        .setHost(http.host())
+        .setPort(http.port())
+        .setCompressionSupported(true)
+        .setMaxHeaderSize(16 * 1024)
+        .setIdleTimeout(120)
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setMaxWebSocketFrameSize(MAX_WEBSOCKET_BYTES)
+        .setMaxWebSocketMessageSize(MAX_WEBSOCKET_BYTES)
+        // Browsers open /v1/realtime with the subprotocols ["realtime", "openai-insecure-api-key.<token>"]
+        // (the token rides on the second) and refuse a handshake that selects none: select "realtime".
+        .setWebSocketSubProtocols(List.of("realtime"));
+  }
+}
