@@ -1,5 +1,6 @@
 package io.parley.api.accounts;
 
+import io.parley.api.infra.Keyset;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.vertx.core.Future;
@@ -9,10 +10,6 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -23,8 +20,6 @@ public final class ExpertStore {
   private static final String COLUMNS = "user_id, display_name, bio, specialization, expertise_tags, city, rating, "
       + "rating_count, rate_cents, currency, availability, max_clients, created_at";
 
-  /** A page of listings and the cursor of the next one (empty on the last page). */
-  public record Page(List<JsonObject> items, Optional<String> nextCursor) {}
 
   private final Pool pool;
   private final UserCache users;
@@ -77,41 +72,20 @@ public final class ExpertStore {
   }
 
   /** Listings matching the optional filters (case-insensitive), oldest first, after the cursor. */
-  public Future<Page> list(String specialization, String city, int limit, String cursor) {
-    OffsetDateTime afterTime = null;
-    UUID afterId = null;
-    if (cursor != null) {
-      try {
-        String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
-        afterTime = OffsetDateTime.parse(parts[0]);
-        afterId = UUID.fromString(parts[1]);
-      } catch (RuntimeException bad) {
-        return Future.failedFuture(new ParleyException(Reason.INVALID, "cursor is not one this server issued"));
-      }
+  public Future<Keyset.Page> list(String specialization, String city, int limit, String cursor) {
+    Keyset after;
+    try {
+      after = Keyset.after(cursor);
+    } catch (ParleyException bad) {
+      return Future.failedFuture(bad);
     }
     return pool.preparedQuery("SELECT " + COLUMNS + " FROM experts WHERE active "
             + "AND ($1::text IS NULL OR lower(specialization) = lower($1)) "
             + "AND ($2::text IS NULL OR lower(city) = lower($2)) "
             + "AND ($3::timestamptz IS NULL OR (created_at, user_id) > ($3, $4)) "
             + "ORDER BY created_at, user_id LIMIT $5")
-        .execute(Tuple.of(specialization, city, afterTime, afterId, limit + 1))
-        .map(rows -> {
-          List<JsonObject> items = new ArrayList<>();
-          Row last = null;
-          for (Row r : rows) {
-            if (items.size() == limit) {
-              break;
-            }
-            items.add(json(r));
-            last = r;
-          }
-          Optional<String> next = Optional.empty();
-          if (rows.size() > limit && last != null) {
-            String raw = last.getOffsetDateTime("created_at") + "|" + last.getUUID("user_id");
-            next = Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8)));
-          }
-          return new Page(items, next);
-        });
+        .execute(Tuple.of(specialization, city, Keyset.timeOf(after), Keyset.idOf(after), limit + 1))
+        .map(rows -> Keyset.page(rows, limit, ExpertStore::json, "created_at", "user_id"));
   }
 
   static JsonObject json(Row r) {

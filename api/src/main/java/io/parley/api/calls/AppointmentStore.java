@@ -1,5 +1,6 @@
 package io.parley.api.calls;
 
+import io.parley.api.infra.Keyset;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.vertx.core.Future;
@@ -9,13 +10,10 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -55,8 +53,6 @@ public final class AppointmentStore {
     }
   }
 
-  /** A page of appointments and the cursor of the next one (empty on the last page). */
-  public record Page(List<JsonObject> items, Optional<String> nextCursor) {}
 
   /** First key of the per-user booking lock ({@code pg_advisory_xact_lock(int, int)}): "PAB1". */
   private static final int BOOKING_LOCK = 0x50414231;
@@ -223,40 +219,19 @@ public final class AppointmentStore {
   }
 
   /** The caller's appointments on one side, by scheduled time (then id), after the cursor. */
-  public Future<Page> list(UUID caller, Side side, String status, int limit, String cursor) {
-    OffsetDateTime afterTime = null;
-    UUID afterId = null;
-    if (cursor != null) {
-      try {
-        String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
-        afterTime = OffsetDateTime.parse(parts[0]);
-        afterId = UUID.fromString(parts[1]);
-      } catch (RuntimeException bad) {
-        return Future.failedFuture(new ParleyException(Reason.INVALID, "cursor is not one this server issued"));
-      }
+  public Future<Keyset.Page> list(UUID caller, Side side, String status, int limit, String cursor) {
+    Keyset after;
+    try {
+      after = Keyset.after(cursor);
+    } catch (ParleyException bad) {
+      return Future.failedFuture(bad);
     }
     String party = side == Side.EXPERT ? "a.expert_id" : "a.user_id";
     return pool.preparedQuery(SELECT + "WHERE " + party + " = $1 AND ($2::text IS NULL OR a.status = $2) "
             + "AND ($3::timestamptz IS NULL OR (a.scheduled_at, a.id) > ($3, $4)) "
             + "ORDER BY a.scheduled_at, a.id LIMIT $5")
-        .execute(Tuple.of(caller, status, afterTime, afterId, limit + 1))
-        .map(rows -> {
-          List<JsonObject> items = new ArrayList<>();
-          Row last = null;
-          for (Row r : rows) {
-            if (items.size() == limit) {
-              break;
-            }
-            items.add(appointment(r).json());
-            last = r;
-          }
-          Optional<String> next = Optional.empty();
-          if (rows.size() > limit && last != null) {
-            String raw = last.getOffsetDateTime("scheduled_at") + "|" + last.getUUID("id");
-            next = Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8)));
-          }
-          return new Page(items, next);
-        });
+        .execute(Tuple.of(caller, status, Keyset.timeOf(after), Keyset.idOf(after), limit + 1))
+        .map(rows -> Keyset.page(rows, limit, r -> appointment(r).json(), "scheduled_at", "id"));
   }
 
   private static ParleyException notFound() {

@@ -95,6 +95,16 @@ class ExpertsTest {
         new JsonObject().put("display_name", "D").put("specialization", "s")), 401, "unauthorized");
   }
 
+  /** A cursor is opaque but not forgeable into a 500: anything the server did not issue is a 400. */
+  @Test
+  void aCursorTheServerDidNotIssueIsRefused() {
+    String token = api.newUser().getString("access_token");
+    for (String forged : new String[] {"garbage", "bm90LWEtZGF0ZXxub3QtYW4taWQ", "MjAyNi0wMS0wMVQwMDowMFp8eA"}) {
+      assertError(api.get("/api/v1/experts?cursor=" + forged, token), 400, "validation_failed");
+      assertError(api.get("/api/v1/appointments?cursor=" + forged, token), 400, "validation_failed");
+    }
+  }
+
   @Test
   void directoryFiltersBySpecializationAndCityIgnoringCase() {
     String specialization = "Sleep-" + UUID.randomUUID();
