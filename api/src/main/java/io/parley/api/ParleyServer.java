@@ -38,6 +38,8 @@ import io.parley.api.infra.Storage;
 import io.parley.api.meals.MealStore;
 import io.parley.api.meals.MealsFeature;
 import io.parley.api.meals.VisionOptions;
+import io.parley.api.meals.foods.FoodOptions;
+import io.parley.api.meals.foods.Foods;
 import io.parley.core.Ids;
 import io.parley.core.ParleyException.Reason;
 import io.parley.core.ParleyException;
@@ -109,9 +111,10 @@ public final class ParleyServer implements AutoCloseable {
    * The settings each feature reads from the configuration's keys: parsed and validated before
    * anything starts, so that a bad value is a configuration error, not a half-started node.
    */
-  public record FeatureOptions(TurnOptions turn, VisionOptions vision) {
+  public record FeatureOptions(TurnOptions turn, VisionOptions vision, FoodOptions foods) {
     public static FeatureOptions of(ParleyConfig config) {
-      return new FeatureOptions(TurnOptions.from(config.source()), VisionOptions.from(config.source()));
+      return new FeatureOptions(TurnOptions.from(config.source()), VisionOptions.from(config.source()),
+          FoodOptions.from(config.source()));
     }
   }
 
@@ -214,7 +217,7 @@ public final class ParleyServer implements AutoCloseable {
         new AccountsFeature(auth, users, new ExpertStore(pool, userCache), new DataExport(pool), pool, clientIp, calls),
         new CallsFeature(pool, calls, signal, users, ids),
         new AssistantFeature(voice, conversations, realtime, ids),
-        new MealsFeature(vertx, vision, redis, registry, new MealStore(pool, ids)));
+        new MealsFeature(vertx, vision, redis, registry, new MealStore(pool, ids), Foods.load(options.foods())));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
         new RateLimiter.Factory(config.rateLimits(), counters), health, registry, options.vision(), features);
     var router = await(HttpApi.create(deps), timeout);

@@ -54,7 +54,8 @@ public final class DataExport {
         })
         .compose(a -> {
           out.put("messages", a);
-          return rows("SELECT id, logged_at, items, total_kcal, total_protein_g, total_carbs_g, total_fat_g, confidence,"
+          return rows("SELECT id, logged_at, source, description, items, total_kcal, total_protein_g, total_carbs_g,"
+              + " total_fat_g, confidence, updated_at,"
               + " model, image_type, image_expires_at, created_at, encode(image, 'base64') AS image_base64"
               + " FROM meals WHERE user_id = $1 ORDER BY logged_at", id);
         })

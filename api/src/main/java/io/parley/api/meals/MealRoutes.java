@@ -1,13 +1,13 @@
 package io.parley.api.meals;
 
-import io.parley.api.meals.MealStore;
-import io.parley.api.meals.ImageInput;
-import io.parley.api.meals.Nutrition;
-import io.parley.api.meals.VisionServices;
+import io.parley.api.meals.foods.FoodText;
+import io.parley.api.meals.foods.Foods;
+import io.parley.api.meals.foods.MealItems;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -26,8 +26,11 @@ import io.parley.api.http.Authenticator;
 import io.parley.api.http.ApiProblem;
 
 /**
- * The meal log: {@code POST /api/v1/meals} (a multipart photo -> detection -> food items with
- * portions and nutrients -> stored), {@code GET /api/v1/meals?from=&to=} (with daily totals),
+ * The meal log: {@code POST /api/v1/meals} with a multipart photo (detection -> food items with
+ * portions and nutrients -> stored), or with JSON: {@code {text}} (read by {@link FoodText}; parts it
+ * cannot read come back as {@code unresolved}, not guessed) or {@code {items: [{ndb, grams | portion,
+ * quantity}]}}; {@code PATCH /api/v1/meals/{id}} replaces a meal's items (a correction: totals and
+ * daily sums follow); {@code GET /api/v1/meals?from=&to=} (with daily totals),
  * {@code GET /api/v1/meals/{id}}, {@code GET /api/v1/meals/{id}/image} (only while kept) and
  * {@code DELETE /api/v1/meals/{id}}. Only the owner sees a meal; others get 404.
  */
@@ -45,11 +48,14 @@ public final class MealRoutes {
 
   private final VisionServices vision;
   private final MealStore meals;
-  private final Nutrition nutrition = new Nutrition();
+  private final Foods foods;
+  private final Nutrition nutrition;
 
-  public MealRoutes(Vertx vertx, VisionServices vision, MealStore meals) {
+  public MealRoutes(Vertx vertx, VisionServices vision, MealStore meals, Foods foods, Nutrition nutrition) {
     this.vision = vision;
     this.meals = meals;
+    this.foods = foods;
+    this.nutrition = nutrition;
     vertx.setPeriodic(PURGE_EVERY.toMillis(), PURGE_EVERY.toMillis(), id -> meals.purgeExpiredPhotos()
         .onSuccess(n -> {
           if (n > 0) {
@@ -60,6 +66,7 @@ public final class MealRoutes {
 
   public void mount(Router router) {
     router.post(MEALS).handler(this::create);
+    router.patch(MEALS + "/:mealId").handler(this::correct);
     router.get(MEALS).handler(this::list);
     router.get(MEALS + "/:mealId").handler(this::get);
     router.get(MEALS + "/:mealId/image").handler(this::image);
@@ -75,6 +82,11 @@ public final class MealRoutes {
   }
 
   private void create(RoutingContext ctx) {
+    String type = java.util.Objects.requireNonNullElse(ctx.request().getHeader("Content-Type"), "");
+    if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/")) {
+      createFromJson(ctx);
+      return;
+    }
     Responses.guarded(ctx, () -> {
       UUID user = Authenticator.userId(ctx);
       var upload = MemoryUploads.part(ctx, "image")
@@ -83,18 +95,7 @@ public final class MealRoutes {
       if (!store.equals("true") && !store.equals("false")) {
         throw ApiProblem.field("/store_image", "enum", "store_image must be true or false");
       }
-      Instant loggedAt = Instant.now();
-      String at = ctx.request().getFormAttribute("logged_at");
-      if (at != null && !at.isBlank()) {
-        try {
-          loggedAt = Instant.parse(at);
-        } catch (DateTimeParseException e) {
-          throw ApiProblem.field("/logged_at", "format", "logged_at must be an ISO-8601 instant like 2026-11-22T12:30:00Z");
-        }
-        if (loggedAt.isAfter(Instant.now().plus(MAX_FUTURE))) {
-          throw ApiProblem.field("/logged_at", "maximum", "logged_at is more than a day in the future");
-        }
-      }
+      Instant loggedAt = loggedAt(ctx.request().getFormAttribute("logged_at")).orElse(Instant.now());
       if (upload.data().length() > vision.config().maxPhotoBytes()) {
         throw new ApiProblem(413, "image_too_large", "the image is " + upload.data().length() + " bytes; at most "
             + vision.config().maxPhotoBytes() + " (PARLEY_PHOTO_MAX_BYTES)", null);
@@ -112,18 +113,101 @@ public final class MealRoutes {
         }
         MealStore.Photo photo = keep ? new MealStore.Photo(bytes, mime(a.decoded().format())) : null;
         String model = vision.detector().map(d -> d.model() + " " + d.modelVersion()).orElse(null);
-        return meals.create(user, when, estimate, model, photo, Instant.now().plus(vision.config().imageRetention()))
+        return meals.create(user, when, MealStore.Source.PHOTO, null, estimate.getJsonArray("items"), model, photo,
+                Instant.now().plus(vision.config().imageRetention()))
             .map(m -> m.put("reference", estimate.getString("reference"))
                 .put("nutrition_source", nutrition.source()));
-      })).onComplete(ar -> {
-        if (ar.failed()) {
-          ctx.fail(ar.cause());
-          return;
-        }
-        ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
-            .putHeader("Location", MEALS + "/" + ar.result().getString("id")).end(ar.result().toBuffer());
-      });
+      })).onComplete(ar -> created(ctx, ar));
     });
+  }
+
+  private static void created(RoutingContext ctx, io.vertx.core.AsyncResult<JsonObject> ar) {
+    if (ar.failed()) {
+      ctx.fail(ar.cause());
+      return;
+    }
+    ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+        .putHeader("Location", MEALS + "/" + ar.result().getString("id")).end(ar.result().toBuffer());
+  }
+
+  /** {@code {text}} or {@code {items}}, with an optional {@code logged_at}. */
+  private void createFromJson(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID user = Authenticator.userId(ctx);
+      JsonObject body = FoodRoutes.body(ctx);
+      Instant when = loggedAt(body.getValue("logged_at")).orElse(Instant.now());
+      boolean hasText = body.containsKey("text");
+      if (hasText == body.containsKey("items")) {
+        throw ApiProblem.field("/text", "oneOf", "give text (what was eaten, in words) or items (a list of foods), one"
+            + " of them (a photo is a multipart upload)");
+      }
+      if (hasText) {
+        String text = FoodRoutes.text(body);
+        FoodText.Reading reading = foods.text().read(text);
+        JsonArray unresolved = MealItems.unresolved(reading.unresolved());
+        if (reading.items().isEmpty()) {
+          throw new ApiProblem(422, "no_food_resolved", "no food in the text could be read; nothing was logged",
+              new JsonArray(unresolved.stream().map(u -> ((JsonObject) u).copy().put("field", "/text")
+                  .put("problem", ((JsonObject) u).getString("reason"))).toList()));
+        }
+        JsonArray items = new JsonArray();
+        reading.items().forEach(i -> items.add(MealItems.item(i)));
+        meals.create(user, when, MealStore.Source.TEXT, text, items, null, null, null)
+            .map(m -> m.put("unresolved", unresolved).put("nutrition_source", nutrition.source()))
+            .onComplete(ar -> created(ctx, ar));
+        return;
+      }
+      JsonArray items = listedItems(body);
+      meals.create(user, when, MealStore.Source.ITEMS, null, items, null, null, null)
+          .map(m -> m.put("nutrition_source", nutrition.source())).onComplete(ar -> created(ctx, ar));
+    });
+  }
+
+  /** {@code PATCH /api/v1/meals/{id}}: {@code {items}} replaces the meal's items; {@code logged_at} moves it. */
+  private void correct(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> {
+      UUID user = Authenticator.userId(ctx);
+      UUID id = mealId(ctx);
+      JsonObject body = FoodRoutes.body(ctx);
+      JsonArray items = listedItems(body);
+      Optional<Instant> when = loggedAt(body.getValue("logged_at"));
+      Responses.json(ctx, 200, meals.replaceItems(user, id, items, when)
+          .map(m -> m.orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such meal"))));
+    });
+  }
+
+  /** The body's {@code items}: 1 to {@link MealItems#MAX_ITEMS} listed foods. */
+  private JsonArray listedItems(JsonObject body) {
+    Object v = body.getValue("items");
+    if (!(v instanceof JsonArray list) || list.isEmpty()) {
+      throw ApiProblem.field("/items", "required", "items must be a non-empty list like [{\"ndb\": \"09040\","
+          + " \"portion\": \"medium\", \"quantity\": 1}] (to remove every item, delete the meal)");
+    }
+    if (list.size() > MealItems.MAX_ITEMS) {
+      throw ApiProblem.field("/items", "maxItems", "at most " + MealItems.MAX_ITEMS + " items in one meal");
+    }
+    JsonArray items = new JsonArray();
+    for (int i = 0; i < list.size(); i++) {
+      items.add(MealItems.fromRequest(foods.table(), list.getValue(i), "/items/" + i));
+    }
+    return items;
+  }
+
+  /** A meal's time from a form field or a JSON value: an ISO-8601 instant, at most a day ahead. */
+  private static Optional<Instant> loggedAt(Object value) {
+    if (value == null || (value instanceof String s && s.isBlank())) {
+      return Optional.empty();
+    }
+    Instant at;
+    try {
+      at = Instant.parse(String.valueOf(value));
+    } catch (DateTimeParseException e) {
+      throw ApiProblem.field("/logged_at", "format", "logged_at must be an ISO-8601 instant like 2026-11-22T12:30:00Z");
+    }
+    if (at.isAfter(Instant.now().plus(MAX_FUTURE))) {
+      throw ApiProblem.field("/logged_at", "maximum", "logged_at is more than a day in the future");
+    }
+    return Optional.of(at);
   }
 
   private static String mime(ImageInput.Format f) {

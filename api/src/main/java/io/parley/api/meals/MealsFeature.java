@@ -5,6 +5,7 @@ import io.parley.api.http.Feature;
 import io.parley.api.http.RateLimiter.LimitClass;
 import io.parley.api.http.RouteSpec;
 import io.parley.api.http.RouteSpec.Body;
+import io.parley.api.meals.foods.Foods;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -12,7 +13,8 @@ import io.vertx.redis.client.RedisAPI;
 import java.util.List;
 
 /**
- * Photos and meals: {@code POST /api/v1/vision/analyze} and the meal log. Photo uploads are read
+ * Photos, foods and meals: {@code POST /api/v1/vision/analyze}, the food table
+ * ({@code /api/v1/foods}) and the meal log. Photo uploads are read
  * into memory within the photo limits; analysing a photo (also by logging a meal with one) counts
  * in the vision rate-limit class.
  */
@@ -23,19 +25,24 @@ public final class MealsFeature implements Feature {
   private final RedisAPI redis;
   private final MeterRegistry metrics;
   private final MealStore meals;
+  private final Foods foods;
 
-  public MealsFeature(Vertx vertx, VisionServices vision, RedisAPI redis, MeterRegistry metrics, MealStore meals) {
+  public MealsFeature(Vertx vertx, VisionServices vision, RedisAPI redis, MeterRegistry metrics, MealStore meals,
+                      Foods foods) {
     this.vertx = vertx;
     this.vision = vision;
     this.redis = redis;
     this.metrics = metrics;
     this.meals = meals;
+    this.foods = foods;
   }
 
   @Override
   public void mount(Router router) {
-    new VisionRoutes(vision, redis, metrics).mount(router);
-    new MealRoutes(vertx, vision, meals).mount(router);
+    Nutrition nutrition = new Nutrition(foods.labels(), foods.labelSearch());
+    new VisionRoutes(vision, redis, metrics, nutrition).mount(router);
+    new MealRoutes(vertx, vision, meals, foods, nutrition).mount(router);
+    new FoodRoutes(foods).mount(router);
   }
 
   @Override

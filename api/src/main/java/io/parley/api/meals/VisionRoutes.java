@@ -45,10 +45,11 @@ public final class VisionRoutes {
   private final Counter cacheHits;
   private final Counter rejected;
   private final Timer analyzeTime;
-  private final io.parley.api.meals.Nutrition nutrition = new io.parley.api.meals.Nutrition();
+  private final Nutrition nutrition;
 
-  public VisionRoutes(VisionServices vision, RedisAPI redis, MeterRegistry metrics) {
+  public VisionRoutes(VisionServices vision, RedisAPI redis, MeterRegistry metrics, Nutrition nutrition) {
     this.vision = vision;
+    this.nutrition = nutrition;
     this.redis = redis;
     this.cacheHits = Counter.builder("parley.vision.cache.hits").description("Photo analyses answered from Redis")
         .register(metrics);
@@ -133,7 +134,7 @@ public final class VisionRoutes {
   }
 
   static JsonObject answer(VisionServices.Analysis a, ObjectDetector detector, String task, String sha256,
-                           io.parley.api.meals.Nutrition nutrition) {
+                           Nutrition nutrition) {
     JsonArray objects = new JsonArray();
     for (Detection o : a.objects()) {
       objects.add(new JsonObject().put("label", o.label()).put("confidence", round(o.confidence(), 4))
@@ -157,14 +158,12 @@ public final class VisionRoutes {
             .put("batch_size", t.batchSize()));
     if ("meal".equals(task)) {
       JsonObject meal = nutrition.estimate(a.objects(), img.width(), img.height());
-      out.put("food", new JsonArray(a.objects().stream().filter(o -> FOOD.contains(o.label()))
+      out.put("food", new JsonArray(a.objects().stream().filter(o -> nutrition.isFood(o.label()))
           .map(o -> new JsonObject().put("label", o.label()).put("confidence", round(o.confidence(), 4))).toList()));
       out.put("meal", meal);
     }
     return out;
   }
-
-  static final Set<String> FOOD = io.parley.api.meals.Nutrition.FOOD;
 
   private static double round(double v, int places) {
     double f = Math.pow(10, places);

@@ -69,7 +69,8 @@ class MealApiTest {
     for (Object o : items) {
       JsonObject item = (JsonObject) o;
       if (item.getJsonObject("nutrients") != null) {
-        assertThat(item.getJsonObject("fdc").getInteger("fdc_id")).isPositive();
+        assertThat(item.getJsonObject("food").getString("ndb")).matches("\\d{5}");
+        assertThat(item.getJsonObject("food").getString("source")).startsWith("USDA SR24, NDB ");
         assertThat(item.getDouble("portion_g")).isPositive();
         sum += item.getJsonObject("nutrients").getDouble("kcal");
       }

@@ -3,50 +3,27 @@ package io.parley.api.meals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.parley.api.meals.foods.FoodLabels;
+import io.parley.api.meals.foods.FoodSearch;
+import io.parley.api.meals.foods.FoodTable;
 import io.parley.inference.vision.Detection;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * The meal estimate's arithmetic on boxes placed by hand, and the FDC table's own consistency. A
- * banana's table entry: 118 g portion covering 0.2 of a plate, 89 kcal / 100 g.
+ * The meal estimate's arithmetic on boxes placed by hand, with the shipped label mapping: a banana is
+ * NDB 09040, its medium portion 118 g covering 0.2 of a plate, 89 kcal / 100 g.
  */
 class NutritionTest {
 
-  private final Nutrition nutrition = new Nutrition();
+  private static final FoodTable TABLE = FoodTable.load();
+  private final Nutrition nutrition = new Nutrition(FoodLabels.shipped(TABLE), Optional.empty());
 
   private static Detection box(String label, float confidence, float x1, float y1, float x2, float y2) {
     return new Detection(label, confidence, x1, y1, x2, y2);
-  }
-
-  @Test
-  void everyFoodClassHasAnEntryOrIsListedWithoutOneAndTheEntriesAddUp() throws Exception {
-    JsonObject table;
-    try (InputStream in = Nutrition.class.getResourceAsStream("/nutrition/fdc.json")) {
-      table = new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-    }
-    JsonArray without = table.getJsonArray("without_entry");
-    for (String food : Nutrition.FOOD) {
-      boolean listed = without.contains(food);
-      assertThat(nutrition.entry(food).isPresent()).as(food + ": an entry, or listed without one, not both")
-          .isNotEqualTo(listed);
-      nutrition.entry(food).ifPresent(e -> {
-        assertThat(e.getInteger("fdc_id")).as(food + " fdc_id").isPositive();
-        assertThat(e.getString("description")).as(food).isNotBlank();
-        // Atwater's general factors (4 / 4 / 9 kcal per g) land within a quarter of the stated energy
-        // (fibre and the specific factors USDA uses make up the rest): catches swapped or mistyped columns.
-        double atwater = 4 * e.getDouble("protein_g") + 4 * e.getDouble("carbs_g") + 9 * e.getDouble("fat_g");
-        assertThat(atwater).as(food + " energy from its macronutrients").isCloseTo(e.getDouble("kcal"),
-            within(e.getDouble("kcal") * 0.25));
-        assertThat(e.getDouble("plate_share")).as(food).isBetween(0.01, 1.0);
-        assertThat(e.getDouble("portion_g")).as(food).isPositive();
-      });
-    }
-    assertThat(table.getJsonObject("foods").fieldNames()).allMatch(Nutrition.FOOD::contains);
   }
 
   @Test
@@ -59,8 +36,10 @@ class NutritionTest {
     JsonObject banana = items.getJsonObject(0);
     assertThat(banana.getDouble("portion_g")).isEqualTo(118.0);
     assertThat(banana.getJsonObject("nutrients").getDouble("kcal")).isCloseTo(89 * 1.18, within(0.1));
-    assertThat(banana.getDouble("portion_confidence")).isCloseTo(0.9 * 0.8, within(1e-3));
-    assertThat(banana.getJsonObject("fdc").getInteger("fdc_id")).isEqualTo(173944);
+    assertThat(banana.getDouble("confidence")).isCloseTo(0.9 * 0.8, within(1e-3));
+    assertThat(banana.getJsonObject("food").getString("ndb")).isEqualTo("09040");
+    assertThat(banana.getJsonObject("food").getInteger("fdc_id")).as("the FDC id it was cited with").isEqualTo(173944);
+    assertThat(banana.getJsonObject("portion").getString("name")).startsWith("medium");
     assertThat(meal.getJsonObject("totals").getDouble("kcal")).isCloseTo(105.0, within(0.1));
     assertThat(meal.getDouble("confidence")).isCloseTo(0.72, within(1e-3));
   }
@@ -72,7 +51,7 @@ class NutritionTest {
     assertThat(meal.getString("reference")).isEqualTo("image");
     JsonObject banana = meal.getJsonArray("items").getJsonObject(0);
     assertThat(banana.getDouble("portion_g")).isEqualTo(118.0);
-    assertThat(banana.getDouble("portion_confidence")).isCloseTo(0.5, within(1e-3));
+    assertThat(banana.getDouble("confidence")).isCloseTo(0.5, within(1e-3));
   }
 
   @Test
@@ -86,16 +65,37 @@ class NutritionTest {
   }
 
   @Test
-  void aFoodWithoutAnEntryIsListedWithoutNutrientsAndLeftOutOfTheTotals() {
-    JsonObject meal = nutrition.estimate(List.of(box("bowl", 0.9f, 0, 0, 100, 100), box("banana", 0.9f, 0, 0, 40, 50),
-        box("donut", 0.8f, 50, 50, 90, 90)), 640, 480);
+  void theThreeClassesThatHadNoEntryNowCountInTheTotals() {
+    JsonObject meal = nutrition.estimate(List.of(box("dining table", 0.9f, 0, 0, 100, 100),
+        box("sandwich", 0.9f, 0, 0, 30, 100 * 0.3f / 0.3f), box("donut", 0.8f, 50, 50, 60, 60),
+        box("cake", 0.7f, 60, 60, 85, 70)), 640, 480);
     JsonArray items = meal.getJsonArray("items");
-    assertThat(items).hasSize(2);
-    JsonObject donut = items.getJsonObject(1);
-    assertThat(donut.getString("label")).isEqualTo("donut");
-    assertThat(donut.getValue("nutrients")).isNull();
-    assertThat(donut.getString("note")).contains("no verified FDC entry");
-    assertThat(meal.getJsonObject("totals").getDouble("kcal")).isCloseTo(105.0, within(0.1));
-    assertThat(meal.getDouble("confidence")).as("the donut has no grams to weigh in").isCloseTo(0.72, within(1e-3));
+    assertThat(items.stream().map(i -> ((JsonObject) i).getJsonObject("food").getString("ndb")).toList())
+        .containsExactly("21116", "18250", "18140");
+    double sum = 0;
+    for (Object o : items) {
+      JsonObject n = ((JsonObject) o).getJsonObject("nutrients");
+      assertThat(n.getDouble("kcal")).isPositive();
+      sum += n.getDouble("kcal");
+    }
+    assertThat(meal.getJsonObject("totals").getDouble("kcal")).isCloseTo(sum, within(0.2));
+    // The sandwich covers 0.3 of the table, its usual share: one 146 g sandwich at 241 kcal / 100 g.
+    assertThat(items.getJsonObject(0).getDouble("portion_g")).isEqualTo(146.0);
+    assertThat(items.getJsonObject(0).getJsonObject("nutrients").getDouble("kcal")).isCloseTo(351.9, within(0.1));
+  }
+
+  @Test
+  void labelsOutsideTheMappingAreNotFoodUnlessLabelSearchIsOn() {
+    List<Detection> seen = List.of(box("fried rice", 0.9f, 0, 0, 50, 50), box("person", 0.9f, 0, 0, 10, 10));
+    assertThat(nutrition.estimate(seen, 100, 100).getJsonArray("items")).isEmpty();
+
+    Nutrition searching = new Nutrition(FoodLabels.shipped(TABLE), Optional.of(new FoodSearch(TABLE)));
+    JsonArray items = searching.estimate(seen, 100, 100).getJsonArray("items");
+    assertThat(items).as("the person is still not food").hasSize(1);
+    JsonObject rice = items.getJsonObject(0);
+    assertThat(rice.getString("label")).isEqualTo("fried rice");
+    assertThat(rice.getJsonObject("food").getString("description")).containsIgnoringCase("rice").containsIgnoringCase("fried");
+    assertThat(rice.getDouble("confidence")).as("a searched label is less sure than a mapped one")
+        .isLessThan(0.9 * 0.5);
   }
 }

@@ -107,6 +107,8 @@ public enum ConfigKey {
   PARLEY_PHOTO_UPLOAD_MEMORY("268435456", "bytes", "Photo upload bytes this node holds in memory at once, over all requests (256 MiB); a photo that would pass it gets 503 with Retry-After."),
   PARLEY_PHOTO_CACHE_TTL("86400", "seconds", "Analysis results are cached in Redis by the image's sha256 (and model version and task) this long."),
   PARLEY_MEAL_IMAGE_RETENTION("30", "days", "Meal photos kept at the user's request (store_image=true) are deleted after this."),
+  PARLEY_VISION_FOOD_LABELS(null, "path", "Which food each detector label is: a TSV of label, NDB number, portion, plate share[, FDC id] (docs/MEALS.md). Unset: the shipped mapping of COCO's ten food classes."),
+  PARLEY_VISION_LABEL_SEARCH("false", "true or false", "A detected label missing from the mapping is looked up by name in the food table (for a food-trained detector whose labels are food names); false: such labels are not food."),
   PARLEY_CALL_LIMIT("1200", "seconds", "Hard limit of one expert call (20 min): at it the server ends the call for both parties and cuts its TURN relays. A booking may be shorter, never longer."),
   PARLEY_CALL_WARNINGS("120,30", "comma list of seconds", "Before a call's limit, signalling sends call-warning events this many seconds before the end."),
   PARLEY_CALL_JOIN_EARLY("600", "seconds", "How long before an appointment's scheduled time its call may be started or joined."),
