@@ -3,14 +3,11 @@ package io.parley.inference.voice;
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.llm.ChatRequest;
-import io.parley.inference.stt.SpeechToText;
-import io.parley.inference.stt.Transcript;
 import io.parley.inference.vad.VadEvent;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
 import io.vertx.core.Context;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -240,28 +237,11 @@ public final class VoiceSession {
     String item = "item_" + next();
     TurnTimings timings = new TurnTimings(clock.nanoTime());
     committed(item);
-    if (engines.stt().isEmpty()) {
+    if (transcription == null) {
       sttMissing(item);
       return;
     }
-    SpeechToText stt = engines.stt().get();
-    Optional<String> language = settings.language();
-    engines.sttWorkers().executeBlocking(() -> stt.transcribe(audio, language), false).onComplete(ar -> {
-      if (closed) {
-        return;
-      }
-      if (ar.failed()) {
-        events.accept(new VoiceEvent.TranscriptFailed(item, ar.cause().getMessage()));
-        return;
-      }
-      Transcript t = ar.result();
-      timings.transcribed(clock.nanoTime(), t.compute());
-      String text = t.text().strip();
-      events.accept(new VoiceEvent.TranscriptFinal(item, text));
-      if (!text.isEmpty()) {
-        userText(text, timings);
-      }
-    });
+    transcription.transcribe(item, audio, settings.language(), timings);
   }
 
   /** input_audio_buffer.clear: the manual buffer and a partly filled frame are dropped. */
