@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,11 +24,8 @@ final class Responder {
 
   private static final Logger LOG = LoggerFactory.getLogger(Responder.class);
 
-  /** The session, as a responder sees it. */
-  interface Host {
-    void emit(VoiceEvent event);
-
-    /** The answer ended by itself (completed, or its model failed). */
+  /** Hears that an answer ended by itself (completed, or its model failed). */
+  interface Finished {
     void finished(Responder responder, VoiceEvent.Status status, VoiceEvent.Reason reason);
   }
 
@@ -44,7 +42,8 @@ final class Responder {
   private final VoiceSession.Chunker chunker;
   private final int outputRate;
   private final boolean audioOut;
-  private final Host host;
+  private final Consumer<VoiceEvent> events;
+  private final Finished finished;
   private final AudioPacer audio;
 
   private final StringBuilder transcript = new StringBuilder();
@@ -59,7 +58,7 @@ final class Responder {
 
   Responder(String id, String itemId, TurnTimings timings, VoiceClock clock, Context context,
             VoiceEngines engines, VoiceSession.Converter fromTts, VoiceSession.Chunker chunker, int outputRate,
-            boolean audioOut, Host host) {
+            boolean audioOut, Consumer<VoiceEvent> events, Finished finished) {
     this.id = id;
     this.itemId = itemId;
     this.timings = timings;
@@ -70,7 +69,8 @@ final class Responder {
     this.chunker = chunker;
     this.outputRate = outputRate;
     this.audioOut = audioOut;
-    this.host = host;
+    this.events = events;
+    this.finished = finished;
     this.audio = new AudioPacer(clock, outputRate, new AudioPacer.Sink() {
       @Override
       public void started(long nanos) {
@@ -79,7 +79,7 @@ final class Responder {
 
       @Override
       public void send(short[] pcm) {
-        host.emit(new VoiceEvent.AudioChunk(id, itemId, pcm));
+        events.accept(new VoiceEvent.AudioChunk(id, itemId, pcm));
       }
 
       @Override
@@ -108,7 +108,7 @@ final class Responder {
       public void failed(Throwable error) {
         context.runOnContext(v -> {
           if (live) {
-            host.emit(new VoiceEvent.Error(VoiceEvent.Code.MODEL_FAILED, "the chat model failed: " + error.getMessage()));
+            events.accept(new VoiceEvent.Error(VoiceEvent.Code.MODEL_FAILED, "the chat model failed: " + error.getMessage()));
             end(VoiceEvent.Status.FAILED, VoiceEvent.Reason.MODEL_FAILED);
           }
         });
@@ -162,7 +162,7 @@ final class Responder {
   private void end(VoiceEvent.Status status, VoiceEvent.Reason reason) {
     live = false;
     audio.stop();
-    host.finished(this, status, reason);
+    finished.finished(this, status, reason);
   }
 
   private void onPiece(String text) {
@@ -171,7 +171,7 @@ final class Responder {
     }
     timings.firstToken(clock.nanoTime());
     transcript.append(text);
-    host.emit(new VoiceEvent.TextDelta(id, itemId, text));
+    events.accept(new VoiceEvent.TextDelta(id, itemId, text));
     if (audioOut) {
       sentences.addAll(chunker.add(text));
       pumpTts();
@@ -198,7 +198,7 @@ final class Responder {
       return; // the next sentence starts once the queue has drained
     }
     if (engines.tts().isEmpty()) {
-      host.emit(new VoiceEvent.Error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.ttsMissing()));
+      events.accept(new VoiceEvent.Error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.ttsMissing()));
       sentences.clear();
       return;
     }
@@ -249,7 +249,7 @@ final class Responder {
     ttsBusy = false;
     spoken.add(new Sentence(sentence, samples));
     if (failure != null && live) {
-      host.emit(new VoiceEvent.Error(VoiceEvent.Code.TTS_FAILED, "speech synthesis failed: " + failure.getMessage()));
+      events.accept(new VoiceEvent.Error(VoiceEvent.Code.TTS_FAILED, "speech synthesis failed: " + failure.getMessage()));
     }
     pumpTts();
     maybeFinish();
