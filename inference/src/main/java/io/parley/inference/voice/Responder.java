@@ -6,36 +6,26 @@ import io.parley.inference.tts.TextToSpeech;
 import io.vertx.core.Context;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One answer of a {@link VoiceSession} (livekit's {@code SpeechHandle}): LLM text streams out, is
  * cut into sentences ({@link VoiceSession.Chunker}) for TTS, whose audio leaves paced to the
- * playout clock while the LLM still writes. It keeps what it said, sentence by sentence, so the
- * text heard by any moment of playout can be told ({@link #heardText}). {@link #interrupt} stops
- * its work at once; results that arrive later are dropped where they arrive. Confined to the
- * session's context, like the session.
+ * playout clock ({@link AudioPacer}) while the LLM still writes. It keeps what it said, sentence by
+ * sentence, so the text heard by any moment of playout can be told ({@link #heardText}).
+ * {@link #interrupt} stops its work at once; results that arrive later are dropped where they
+ * arrive. Confined to the session's context, like the session.
  */
 final class Responder {
 
   private static final Logger LOG = LoggerFactory.getLogger(Responder.class);
 
-  /** Audio leaves at most this far ahead of the playout clock. */
-  static final long LEAD_MS = 500;
-  /** Synthesis stops this far ahead of playback, bounding the audio held per session. */
-  static final long MAX_AHEAD_MS = 10_000;
-  /** How often paced audio is sent, and the largest piece of audio sent at once. */
-  static final long PACE_MS = 40;
-
-  /** The session, as a responder sees it. */
-  interface Host {
-    void emit(VoiceEvent event);
-
-    /** The answer ended by itself (completed, or its model failed). */
+  /** Hears that an answer ended by itself (completed, or its model failed). */
+  interface Finished {
     void finished(Responder responder, VoiceEvent.Status status, VoiceEvent.Reason reason);
   }
 
@@ -52,28 +42,23 @@ final class Responder {
   private final VoiceSession.Chunker chunker;
   private final int outputRate;
   private final boolean audioOut;
-  private final Host host;
+  private final Consumer<VoiceEvent> events;
+  private final Finished finished;
+  private final AudioPacer audio;
 
   private final StringBuilder transcript = new StringBuilder();
   private final Deque<String> sentences = new ArrayDeque<>();
   private final List<Sentence> spoken = new ArrayList<>();
-  /** Audio made but not yet sent: it leaves at the pace of playback (see {@link #pumpAudio}). */
-  private final Deque<short[]> audioQueue = new ArrayDeque<>();
   private ChatModel.Completion completion;
   /** False once finished or interrupted; read by TTS workers. */
   private volatile boolean live = true;
   private boolean llmDone;
   private boolean ttsBusy;
   private boolean ttsStarted;
-  private long audioSamplesOut;
-  private boolean audioStarted;
-  private long firstAudioNanos;
-  private long queuedSamples;
-  private long pacer = -1;
 
   Responder(String id, String itemId, TurnTimings timings, VoiceClock clock, Context context,
             VoiceEngines engines, VoiceSession.Converter fromTts, VoiceSession.Chunker chunker, int outputRate,
-            boolean audioOut, Host host) {
+            boolean audioOut, Consumer<VoiceEvent> events, Finished finished) {
     this.id = id;
     this.itemId = itemId;
     this.timings = timings;
@@ -84,7 +69,25 @@ final class Responder {
     this.chunker = chunker;
     this.outputRate = outputRate;
     this.audioOut = audioOut;
-    this.host = host;
+    this.events = events;
+    this.finished = finished;
+    this.audio = new AudioPacer(clock, outputRate, new AudioPacer.Sink() {
+      @Override
+      public void started(long nanos) {
+        timings.firstAudio(nanos);
+      }
+
+      @Override
+      public void send(short[] pcm) {
+        events.accept(new VoiceEvent.AudioChunk(id, itemId, pcm));
+      }
+
+      @Override
+      public void drained() {
+        pumpTts(); // a sentence that waited for the queue to drain
+        maybeFinish();
+      }
+    });
   }
 
   /** Starts the LLM on {@code request}. */
@@ -105,7 +108,7 @@ final class Responder {
       public void failed(Throwable error) {
         context.runOnContext(v -> {
           if (live) {
-            host.emit(new VoiceEvent.Error(VoiceEvent.Code.MODEL_FAILED, "the chat model failed: " + error.getMessage()));
+            events.accept(new VoiceEvent.Error(VoiceEvent.Code.MODEL_FAILED, "the chat model failed: " + error.getMessage()));
             end(VoiceEvent.Status.FAILED, VoiceEvent.Reason.MODEL_FAILED);
           }
         });
@@ -125,20 +128,12 @@ final class Responder {
       completion.cancel();
     }
     sentences.clear();
-    audioQueue.clear();
-    if (pacer >= 0) {
-      clock.cancelTimer(pacer);
-      pacer = -1;
-    }
+    audio.stop();
   }
 
   /** Server-side playout estimate: audio plays in real time from the first sample sent. */
   long playedMs() {
-    if (!audioStarted) {
-      return 0;
-    }
-    long elapsed = (clock.nanoTime() - firstAudioNanos) / 1_000_000;
-    return Math.min(elapsed, audioSamplesOut * 1000 / outputRate);
+    return audio.playedMs();
   }
 
   /** The text of the sentences heard by {@code playedMs}, the last one cut in proportion (at a word). */
@@ -166,7 +161,8 @@ final class Responder {
 
   private void end(VoiceEvent.Status status, VoiceEvent.Reason reason) {
     live = false;
-    host.finished(this, status, reason);
+    audio.stop();
+    finished.finished(this, status, reason);
   }
 
   private void onPiece(String text) {
@@ -175,7 +171,7 @@ final class Responder {
     }
     timings.firstToken(clock.nanoTime());
     transcript.append(text);
-    host.emit(new VoiceEvent.TextDelta(id, itemId, text));
+    events.accept(new VoiceEvent.TextDelta(id, itemId, text));
     if (audioOut) {
       sentences.addAll(chunker.add(text));
       pumpTts();
@@ -194,49 +190,15 @@ final class Responder {
     maybeFinish();
   }
 
-  /**
-   * Sends queued audio no faster than it plays (plus {@link #LEAD_MS}): the answer lasts as long as
-   * its audio, so a barge-in finds it live and cuts what has not been heard, and a client that
-   * reads slowly never makes the server hold more than the queue.
-   */
-  private void pumpAudio() {
-    if (!live) {
-      return;
-    }
-    long now = clock.nanoTime();
-    if (!audioStarted && !audioQueue.isEmpty()) {
-      audioStarted = true;
-      firstAudioNanos = now;
-      timings.firstAudio(now);
-    }
-    long allowed = (now - firstAudioNanos) / 1_000_000 * outputRate / 1000 + LEAD_MS * outputRate / 1000;
-    while (!audioQueue.isEmpty() && audioSamplesOut < allowed) {
-      short[] chunk = audioQueue.poll();
-      queuedSamples -= chunk.length;
-      audioSamplesOut += chunk.length;
-      host.emit(new VoiceEvent.AudioChunk(id, itemId, chunk));
-    }
-    if (!audioQueue.isEmpty() && pacer < 0) {
-      pacer = clock.setTimer(PACE_MS, () -> {
-        pacer = -1;
-        pumpAudio();
-      });
-    }
-    if (audioQueue.isEmpty()) {
-      pumpTts();
-      maybeFinish();
-    }
-  }
-
   private void pumpTts() {
     if (ttsBusy || sentences.isEmpty() || !live) {
       return;
     }
-    if (queuedSamples * 1000 / outputRate > MAX_AHEAD_MS) {
-      return; // pumpAudio starts the next sentence once the queue has drained
+    if (audio.full()) {
+      return; // the next sentence starts once the queue has drained
     }
     if (engines.tts().isEmpty()) {
-      host.emit(new VoiceEvent.Error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.ttsMissing()));
+      events.accept(new VoiceEvent.Error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.ttsMissing()));
       sentences.clear();
       return;
     }
@@ -279,33 +241,22 @@ final class Responder {
       return;
     }
     short[] out = fromTts.process(samples);
-    if (out.length == 0) {
-      return;
-    }
     produced[0] += out.length;
-    // Queued in slices of one pacing step: an engine that hands over a whole sentence at once would
-    // otherwise send it all in one go and end the answer (and the barge-in window) while most of it
-    // is still to be played.
-    int slice = (int) (PACE_MS * outputRate / 1000);
-    for (int at = 0; at < out.length; at += slice) {
-      audioQueue.add(out.length <= slice ? out : Arrays.copyOfRange(out, at, Math.min(out.length, at + slice)));
-    }
-    queuedSamples += out.length;
-    pumpAudio();
+    audio.add(out);
   }
 
   private void onSentenceSpoken(String sentence, long samples, RuntimeException failure) {
     ttsBusy = false;
     spoken.add(new Sentence(sentence, samples));
     if (failure != null && live) {
-      host.emit(new VoiceEvent.Error(VoiceEvent.Code.TTS_FAILED, "speech synthesis failed: " + failure.getMessage()));
+      events.accept(new VoiceEvent.Error(VoiceEvent.Code.TTS_FAILED, "speech synthesis failed: " + failure.getMessage()));
     }
     pumpTts();
     maybeFinish();
   }
 
   private void maybeFinish() {
-    if (live && llmDone && !ttsBusy && sentences.isEmpty() && audioQueue.isEmpty()) {
+    if (live && llmDone && !ttsBusy && sentences.isEmpty() && audio.empty()) {
       end(VoiceEvent.Status.COMPLETED, null);
     }
   }

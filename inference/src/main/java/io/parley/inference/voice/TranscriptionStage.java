@@ -21,13 +21,16 @@ import org.slf4j.LoggerFactory;
  * and which conversation item each of its segments became. Interim transcripts become
  * {@link VoiceEvent.TranscriptDelta}s while they extend what was sent (clients append deltas); a
  * final one becomes a {@link VoiceEvent.TranscriptFinal} and, when it says something, a user turn.
- * On the session's context; the engine runs on the model's one executor.
+ * A manual commit's audio is transcribed whole ({@link #transcribe}). On the session's context; the
+ * engine runs on the model's one executor.
  */
 final class TranscriptionStage {
 
   private static final Logger LOG = LoggerFactory.getLogger(TranscriptionStage.class);
 
   private final StreamingTranscriber transcriber;
+  private final SpeechToText stt;
+  private final WorkerExecutor workers;
   private final VoiceClock clock;
   private final Consumer<VoiceEvent> events;
   private final BiConsumer<String, TurnTimings> userText;
@@ -43,6 +46,8 @@ final class TranscriptionStage {
   TranscriptionStage(SpeechToText stt, WorkerExecutor workers, Optional<String> language, Duration interimEvery,
                      Duration preRoll, Context context, VoiceClock clock, Consumer<VoiceEvent> events,
                      BiConsumer<String, TurnTimings> userText, Runnable backlogChanged) {
+    this.stt = stt;
+    this.workers = workers;
     this.clock = clock;
     this.events = events;
     this.userText = userText;
@@ -96,6 +101,20 @@ final class TranscriptionStage {
     segmentTimings.put(segment, timings);
   }
 
+  /** A manual commit: {@code audio} is user turn {@code item}, transcribed whole. */
+  void transcribe(String item, float[] audio, Optional<String> language, TurnTimings timings) {
+    workers.executeBlocking(() -> stt.transcribe(audio, language), false).onComplete(ar -> {
+      if (closed) {
+        return;
+      }
+      if (ar.failed()) {
+        events.accept(new VoiceEvent.TranscriptFailed(item, ar.cause().getMessage()));
+        return;
+      }
+      finished(item, timings, ar.result());
+    });
+  }
+
   void preRoll(Duration preRoll) {
     transcriber.preRoll(preRoll);
   }
@@ -129,9 +148,11 @@ final class TranscriptionStage {
     if (item == null || closed) {
       return;
     }
-    if (timings == null) {
-      timings = new TurnTimings(clock.nanoTime());
-    }
+    finished(item, timings == null ? new TurnTimings(clock.nanoTime()) : timings, t);
+  }
+
+  /** The final transcript of user turn {@code item}. */
+  private void finished(String item, TurnTimings timings, Transcript t) {
     timings.transcribed(clock.nanoTime(), t.compute());
     String text = t.text().strip();
     events.accept(new VoiceEvent.TranscriptFinal(item, text));

@@ -3,17 +3,14 @@ package io.parley.inference.voice;
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.llm.ChatRequest;
-import io.parley.inference.stt.SpeechToText;
-import io.parley.inference.stt.Transcript;
 import io.parley.inference.vad.VadEvent;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
 import io.vertx.core.Context;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One assistant session: audio in, {@link VoiceEvent}s out. Confined to one Vert.x context (its
@@ -21,21 +18,18 @@ import java.util.function.Consumer;
  * back with {@code runOnContext}. Time comes from a {@link VoiceClock}.
  *
  * <p>The stages: input ({@link InputStage}: framing, the VAD and the segmenter, or the manual buffer
- * without server VAD); turn detection and the barge-in policy (here, on the segmenter's events);
- * transcription ({@link TranscriptionStage}); one answer at a time ({@link Responder}: LLM,
- * sentences, TTS, audio paced to the playout clock); and the conversation
- * ({@link ConversationMemory}). Interruption travels outside the data path: an interrupted
- * responder drops whatever of it arrives later. Barge-in: user speech lasting {@code bargeIn} from
- * its onset during an answer cancels it, and the answer is stored as far as it was heard (the
- * client's {@code truncate}, else the server's playout clock).
+ * without server VAD); turn detection and the barge-in policy ({@link TurnDetector}, on the
+ * segmenter's events); transcription ({@link TranscriptionStage}); one answer at a time
+ * ({@link Responder}: LLM, sentences, TTS, audio paced to the playout clock by its
+ * {@link AudioPacer}); what is kept of a cancelled answer ({@link Truncation}); and the conversation
+ * ({@link ConversationMemory}, its items' ids and order in {@link ItemIds}). Interruption travels
+ * outside the data path: an interrupted responder drops whatever of it arrives later. This class
+ * wires them together and keeps the one answer in progress.
  */
 public final class VoiceSession {
 
   /** Longest audio kept for a manual commit (Whisper's window). */
   public static final int MAX_COMMIT_SAMPLES = 30 * VoiceActivityModel.SAMPLE_RATE;
-
-  /** How long a cancelled answer waits for the client's truncate before it is stored. */
-  static final long TRUNCATE_WAIT_MS = 1_000;
 
   /** Cuts one answer's streaming text into speakable pieces (see {@link SpokenPieces}). */
   public interface Chunker {
@@ -56,33 +50,24 @@ public final class VoiceSession {
   private final ConversationMemory memory;
   private final Converter toVad;
   private final Converter fromTts;
-  private final java.util.function.Supplier<Chunker> chunkers;
+  private final Supplier<Chunker> chunkers;
+  private final ItemIds items = new ItemIds();
   private final InputStage input;
+  private final TurnDetector turns;
   private final TranscriptionStage transcription;
-  private final AtomicLong ids = new AtomicLong();
+  private final Truncation truncation;
   private VoiceSettings settings;
   private int outputRate = 24_000;
-
-  // Turn detection.
-  private String speechItem;
-  private long bargeInTimer = -1;
-  private String lastItem;
   /** Whether the client's input is paused (see {@link #inputBacklogChanged}). */
   private boolean inputPaused;
-
-  // Output: one answer at a time.
+  /** The answer in progress: one at a time. */
   private Responder active;
-  /** A cancelled answer waiting for the client's truncate before it is stored. */
-  private Cut pendingTruncation;
-
-  /** A cancelled answer and how much of it the server's playout clock says was heard. */
-  private record Cut(Responder responder, long playedMs) {}
   private boolean closed;
 
   public VoiceSession(VoiceClock clock, Context context, VoiceSettings settings, VoiceEngines engines,
                       Consumer<VoiceEvent> events, ConversationLog log,
                       UUID conversationId, List<ChatMessage> history, Converter toVad, Converter fromTts,
-                      VadSegmenter segmenter, java.util.function.Supplier<Chunker> chunkers) {
+                      VadSegmenter segmenter, Supplier<Chunker> chunkers) {
     this.clock = clock;
     this.context = context;
     this.settings = settings;
@@ -95,9 +80,37 @@ public final class VoiceSession {
     segmenter.update(settings.turnDetection());
     this.input = new InputStage(engines.vad().orElse(null), context, this::inputBacklogChanged, segmenter,
         conversationId, events, this::onScored);
+    this.turns = new TurnDetector(clock, items, this::settings, events, new TurnDetector.Turns() {
+      @Override
+      public boolean answering() {
+        return active != null;
+      }
+
+      @Override
+      public void started(String item) {
+        if (transcription != null) {
+          transcription.started(item);
+        }
+      }
+
+      @Override
+      public void bargeIn() {
+        cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
+      }
+
+      @Override
+      public void ended(String item, TurnTimings timings) {
+        if (transcription == null) {
+          sttMissing(item);
+        } else {
+          transcription.stopped(item, timings);
+        }
+      }
+    });
     this.transcription = engines.stt().map(stt -> new TranscriptionStage(stt, engines.sttWorkers(),
         settings.language(), engines.interimEvery(), settings.turnDetection().preRoll(), context, clock, events,
         this::userText, this::inputBacklogChanged)).orElse(null);
+    this.truncation = new Truncation(clock, heard -> memory.assistant(heard, true));
   }
 
   public VoiceSettings settings() {
@@ -126,10 +139,6 @@ public final class VoiceSession {
 
   public boolean responding() {
     return active != null;
-  }
-
-  private String next() {
-    return Long.toString(System.nanoTime(), 36) + ids.incrementAndGet();
   }
 
   private void error(VoiceEvent.Code code, String message) {
@@ -170,59 +179,8 @@ public final class VoiceSession {
       if (transcription != null) {
         transcription.event(e);
       }
-      switch (e) {
-        case VadEvent.SpeechStarted s -> onSpeechStarted(s, position);
-        case VadEvent.SpeechStopped s -> onSpeechStopped(s);
-      }
+      turns.accept(e, position);
     }
-  }
-
-  private void onSpeechStarted(VadEvent.SpeechStarted s, long position) {
-    speechItem = "item_" + next();
-    if (transcription != null) {
-      transcription.started(speechItem);
-    }
-    events.accept(new VoiceEvent.SpeechStarted(speechItem, s.startSample() * 1000 / VoiceActivityModel.SAMPLE_RATE));
-    if (active != null && settings.interruptResponse()) {
-      String item = speechItem;
-      // speech_started comes once speech has lasted the session's minimum: the barge-in wait counts
-      // from the onset, so only what is left of it after the speech already heard is waited for.
-      long heardMs = (position - s.onsetSample()) * 1000 / VoiceActivityModel.SAMPLE_RATE;
-      long wait = Math.max(0, settings.bargeIn().toMillis() - heardMs);
-      if (wait == 0) {
-        cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
-      } else {
-        bargeInTimer = clock.setTimer(wait, () -> {
-          bargeInTimer = -1;
-          if (item.equals(speechItem) && active != null) {
-            cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
-          }
-        });
-      }
-    }
-  }
-
-  private void onSpeechStopped(VadEvent.SpeechStopped s) {
-    if (bargeInTimer >= 0) {
-      clock.cancelTimer(bargeInTimer);
-      bargeInTimer = -1;
-    }
-    String item = speechItem == null ? "item_" + next() : speechItem;
-    speechItem = null;
-    TurnTimings timings = new TurnTimings(clock.nanoTime());
-    events.accept(new VoiceEvent.SpeechStopped(item, s.endSample() * 1000 / VoiceActivityModel.SAMPLE_RATE));
-    committed(item);
-    if (transcription == null) {
-      sttMissing(item);
-      return;
-    }
-    transcription.stopped(item, timings);
-  }
-
-  private void committed(String item) {
-    String previous = lastItem;
-    lastItem = item;
-    events.accept(new VoiceEvent.TurnCommitted(item, previous));
   }
 
   private void sttMissing(String item) {
@@ -237,31 +195,14 @@ public final class VoiceSession {
       error(VoiceEvent.Code.COMMIT_EMPTY, "the input audio buffer is empty");
       return;
     }
-    String item = "item_" + next();
+    String item = items.newItem();
     TurnTimings timings = new TurnTimings(clock.nanoTime());
-    committed(item);
-    if (engines.stt().isEmpty()) {
+    events.accept(items.committed(item));
+    if (transcription == null) {
       sttMissing(item);
       return;
     }
-    SpeechToText stt = engines.stt().get();
-    Optional<String> language = settings.language();
-    engines.sttWorkers().executeBlocking(() -> stt.transcribe(audio, language), false).onComplete(ar -> {
-      if (closed) {
-        return;
-      }
-      if (ar.failed()) {
-        events.accept(new VoiceEvent.TranscriptFailed(item, ar.cause().getMessage()));
-        return;
-      }
-      Transcript t = ar.result();
-      timings.transcribed(clock.nanoTime(), t.compute());
-      String text = t.text().strip();
-      events.accept(new VoiceEvent.TranscriptFinal(item, text));
-      if (!text.isEmpty()) {
-        userText(text, timings);
-      }
-    });
+    transcription.transcribe(item, audio, settings.language(), timings);
   }
 
   /** input_audio_buffer.clear: the manual buffer and a partly filled frame are dropped. */
@@ -297,20 +238,12 @@ public final class VoiceSession {
       error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.chatMissing());
       return;
     }
-    Responder r = new Responder("resp_" + next(), "item_" + next(),
+    Responder r = new Responder(items.newResponse(), items.newItem(),
         timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, fromTts,
-        chunkers.get(), outputRate, settings.audioOut(), new Responder.Host() {
-          @Override
-          public void emit(VoiceEvent event) {
-            events.accept(event);
-          }
-
-          @Override
-          public void finished(Responder responder, VoiceEvent.Status status, VoiceEvent.Reason reason) {
-            if (active == responder) {
-              done(responder, status, reason);
-              memory.assistant(responder.transcript(), false);
-            }
+        chunkers.get(), outputRate, settings.audioOut(), events, (responder, status, reason) -> {
+          if (active == responder) {
+            done(responder, status, reason);
+            memory.assistant(responder.transcript(), false);
           }
         });
     active = r;
@@ -323,7 +256,7 @@ public final class VoiceSession {
     active = null;
     r.timings.done(clock.nanoTime());
     events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript(), r.timings));
-    lastItem = r.itemId;
+    items.answered(r.itemId);
   }
 
   /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
@@ -333,30 +266,14 @@ public final class VoiceSession {
       return;
     }
     r.interrupt();
-    Cut cut = new Cut(r, r.playedMs());
+    long playedMs = r.playedMs();
     done(r, VoiceEvent.Status.CANCELLED, reason);
-    if (pendingTruncation != null) {
-      storeCut(pendingTruncation.playedMs()); // an earlier cut whose truncate did not come: kept as heard
-    }
-    pendingTruncation = cut;
-    clock.setTimer(TRUNCATE_WAIT_MS, () -> {
-      if (pendingTruncation == cut) {
-        storeCut(cut.playedMs());
-      }
-    });
+    truncation.cut(r.itemId, playedMs, r::heardText);
   }
 
   /** conversation.item.truncate: the client says how much of an answer it played. */
   public void truncate(String itemId, long audioEndMs) {
-    if (pendingTruncation != null && pendingTruncation.responder().itemId.equals(itemId)) {
-      storeCut(audioEndMs);
-    }
-  }
-
-  private void storeCut(long playedMs) {
-    Responder r = pendingTruncation.responder();
-    pendingTruncation = null;
-    memory.assistant(r.heardText(playedMs), true);
+    truncation.truncate(itemId, audioEndMs);
   }
 
   /** The socket closed: stop everything this session started. */
@@ -374,9 +291,7 @@ public final class VoiceSession {
       // conversation, and a session that resumes it, know what the user heard of the answer.
       memory.assistant(r.heardText(r.playedMs()), true);
     }
-    if (bargeInTimer >= 0) {
-      clock.cancelTimer(bargeInTimer);
-    }
+    turns.close();
     if (transcription != null) {
       transcription.close();
     }
