@@ -87,7 +87,7 @@ class ParleyConfigTest {
   void passwordsInUrlsAreNeverEchoed() {
     assertThatThrownBy(() -> ParleyConfig.of(Map.of("PARLEY_PG_URL", "mysql://app:hunter2@db/x")))
         .hasMessageNotContaining("hunter2");
-    assertThat(ParleyConfig.redact("postgresql://app:hunter2@db:5432/p")).isEqualTo("postgresql://***@db:5432/p");
+    assertThat(ConfigSource.redact("postgresql://app:hunter2@db:5432/p")).isEqualTo("postgresql://***@db:5432/p");
   }
 
   @Test
