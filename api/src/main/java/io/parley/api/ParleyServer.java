@@ -15,8 +15,10 @@ import io.parley.api.accounts.UserStore;
 import io.parley.api.assistant.AssistantFeature;
 import io.parley.api.assistant.ConversationStore;
 import io.parley.api.assistant.RealtimeEndpoint;
+import io.parley.api.assistant.VoiceOptions;
 import io.parley.api.assistant.VoiceServices;
 import io.parley.api.assistant.VoiceSetup;
+import io.parley.api.calls.CallOptions;
 import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
 import io.parley.api.calls.CallsFeature;
@@ -111,10 +113,11 @@ public final class ParleyServer implements AutoCloseable {
    * The settings each feature reads from the configuration's keys: parsed and validated before
    * anything starts, so that a bad value is a configuration error, not a half-started node.
    */
-  public record FeatureOptions(TurnOptions turn, VisionOptions vision, FoodOptions foods) {
+  public record FeatureOptions(TurnOptions turn, CallOptions calls, VoiceOptions voice, VisionOptions vision,
+                               FoodOptions foods) {
     public static FeatureOptions of(ParleyConfig config) {
-      return new FeatureOptions(TurnOptions.from(config.source()), VisionOptions.from(config.source()),
-          FoodOptions.from(config.source()));
+      return new FeatureOptions(TurnOptions.from(config.source()), CallOptions.from(config.source()),
+          VoiceOptions.from(config.source()), VisionOptions.from(config.source()), FoodOptions.from(config.source()));
     }
   }
 
@@ -191,24 +194,24 @@ public final class ParleyServer implements AutoCloseable {
       closers.push(turn);
     }
     CallStore callStore = new CallStore(pool);
-    calls = new CallService(vertx, config.calls(), callStore, bus, ids, clock, Optional.ofNullable(turn),
+    calls = new CallService(vertx, options.calls(), callStore, bus, ids, clock, Optional.ofNullable(turn),
         Optional.ofNullable(turnSecret), registry);
     closers.push(calls);
     calls.onUserDeleted(userCache::invalidateLocally);
     DeletedAccounts deleted = new DeletedAccounts(config.auth().accessTokenTtl());
     calls.onUserDeleted(deleted::deleted);
-    signal = new SignalHub(vertx, config.calls(), tokens.jwt(), deleted, calls, callStore, bus, redis, registry);
+    signal = new SignalHub(vertx, options.calls(), tokens.jwt(), deleted, calls, callStore, bus, redis, registry);
 
-    voice = VoiceSetup.start(vertx, config, registry);
+    voice = VoiceSetup.start(vertx, options.voice(), config.models(), registry);
     vision = io.parley.api.meals.VisionServices.start(vertx, options.vision(), config.models());
     closers.push(vision);
     conversations = new ConversationStore(pool, ids);
     closers.push(voice);
-    ParleyConfig.Voice voiceConfig = config.voice();
+    VoiceOptions voiceOptions = options.voice();
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), deleted, conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
-            voiceConfig, settings, events, conversations, conversationId, history, inputRate, outputRate),
-        voiceConfig, registry, redis);
+            voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
+        voiceOptions, registry, redis);
     closers.push(realtime::close);
     calls.onUserDeleted(realtime::userDeleted);
 

@@ -4,7 +4,6 @@ import io.parley.api.assistant.realtime.ClientEvent;
 import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.parley.api.assistant.realtime.ServerEventEncoder;
-import io.parley.core.config.ParleyConfig;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.voice.VoiceEvent;
 import io.parley.inference.voice.VoiceSession;
@@ -31,14 +30,14 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   static final short ACCOUNT_DELETED = 4003;
 
   /** What every connection of an endpoint shares. */
-  record Shared(Vertx vertx, ParleyConfig.Voice config, RealtimeEndpoint.SessionFactory sessions,
+  record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions,
                 ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random, AtomicLong eventIds) {}
 
   private final ServerWebSocket ws;
   private final UUID user;
   private final Context context;
   private final Vertx vertx;
-  private final ParleyConfig.Voice config;
+  private final VoiceOptions config;
   private final Shared shared;
   private VoiceSession session;
   private RealtimeSessionConfig settings;

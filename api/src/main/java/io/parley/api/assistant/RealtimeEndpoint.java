@@ -2,7 +2,6 @@ package io.parley.api.assistant;
 
 import io.parley.api.accounts.DeletedAccounts;
 import io.parley.api.assistant.realtime.ClientEventDecoder;
-import io.parley.core.config.ParleyConfig;
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.voice.VoiceEvent;
@@ -61,7 +60,7 @@ public final class RealtimeEndpoint {
   private final DeletedAccounts deleted;
   private final ConversationLog log;
   private final SessionFactory sessions;
-  private final ParleyConfig.Voice config;
+  private final VoiceOptions config;
   private final Map<UUID, AtomicInteger> perUser = new ConcurrentHashMap<>();
   /** The cluster's view (per-user cap, resume on any node), or null for this node alone. */
   private final VoiceSessions cluster;
@@ -72,7 +71,7 @@ public final class RealtimeEndpoint {
   private final RealtimeConnection.Shared shared;
 
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, DeletedAccounts deleted, ConversationLog log,
-                          SessionFactory sessions, ParleyConfig.Voice config,
+                          SessionFactory sessions, VoiceOptions config,
                           io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis) {
     this.vertx = vertx;
     this.jwt = jwt;

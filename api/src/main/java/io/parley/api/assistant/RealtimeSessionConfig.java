@@ -2,7 +2,6 @@ package io.parley.api.assistant;
 
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.parley.core.ParleyException;
-import io.parley.core.config.ParleyConfig;
 import io.parley.inference.llm.Personality;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.voice.VoiceSettings;
@@ -29,17 +28,17 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   static final int MAX_RATE = 48_000;
 
   /** A new session's: {@code instructions} null for the personality's own. */
-  static RealtimeSessionConfig initial(ParleyConfig.Voice config, String personality, String instructions,
+  static RealtimeSessionConfig initial(VoiceOptions config, String personality, String instructions,
                                        boolean audioOut, int rate) {
     return new RealtimeSessionConfig(personality,
         instructions != null ? instructions : Personality.of(personality).systemPrompt(), audioOut, rate, rate, true,
-        VadSegmenter.Settings.from(config), true, true, config.maxTokens());
+        config.vad().turnDetection(), true, true, config.llm().maxTokens());
   }
 
   /** The pipeline's settings for this configuration. */
-  VoiceSettings settings(ParleyConfig.Voice config) {
+  VoiceSettings settings(VoiceOptions config) {
     return new VoiceSettings(serverVad, createResponse, interruptResponse, config.bargeIn(), instructions,
-        config.sttLanguage(), audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection);
+        config.stt().whisperLanguage(), audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection);
   }
 
   /** This configuration after the client's {@code session.update} ({@code eventId}: the client's, or null). */
@@ -149,7 +148,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   }
 
   /** The {@code session} object of session.created and session.updated. */
-  JsonObject toJson(ParleyConfig.Voice config, UUID conversationId, String resumeToken, boolean resumed) {
+  JsonObject toJson(VoiceOptions config, UUID conversationId, String resumeToken, boolean resumed) {
     JsonObject vad = serverVad ? new JsonObject().put("type", "server_vad")
         .put("threshold", turnDetection.startThreshold())
         .put("prefix_padding_ms", turnDetection.preRoll().toMillis())
@@ -170,10 +169,10 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", inputRate))
                 .put("turn_detection", vad)
                 .put("transcription", new JsonObject().put("model", "whisper")
-                    .put("language", config.sttLanguage().orElse(null))))
+                    .put("language", config.stt().whisperLanguage().orElse(null))))
             .put("output", new JsonObject()
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
-                .put("voice", config.ttsVoice())))
+                .put("voice", config.tts().voice())))
         .put("parley", new JsonObject().put("personality", personality)
             .put("conversation_id", conversationId.toString())
             .put("resume_token", resumeToken)

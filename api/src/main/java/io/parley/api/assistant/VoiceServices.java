@@ -102,12 +102,12 @@ public final class VoiceServices implements AutoCloseable {
    * and a sentence chunker between the LLM and TTS.
    */
   public io.parley.inference.voice.VoiceSession session(io.vertx.core.Vertx vertx, io.vertx.core.Context context,
-      io.parley.core.config.ParleyConfig.Voice config, io.parley.inference.voice.VoiceSettings settings,
+      VoiceOptions config, io.parley.inference.voice.VoiceSettings settings,
       java.util.function.Consumer<io.parley.inference.voice.VoiceEvent> events, io.parley.core.voice.ConversationLog log,
       java.util.UUID conversationId, List<io.parley.inference.llm.ChatMessage> history, int inputRate, int outputRate) {
     var engines = new io.parley.inference.voice.VoiceEngines(vad.engine(), vad.missing(), stt.engine(),
         stt.missing(), chat.engine(), chat.missing(), tts.engine(), tts.missing(), sttWorkers, ttsWorkers,
-        config.interimEvery());
+        config.stt().interimEvery());
     var toVad = new io.parley.inference.audio.Resampler(inputRate, io.parley.inference.vad.VoiceActivityModel.SAMPLE_RATE);
     int ttsRate = tts.engine().map(TextToSpeech::sampleRate).orElse(outputRate);
     var fromTts = new io.parley.inference.audio.Resampler(ttsRate, outputRate);

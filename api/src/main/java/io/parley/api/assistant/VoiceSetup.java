@@ -1,7 +1,6 @@
 package io.parley.api.assistant;
 
 import io.parley.core.ParleyException;
-import io.parley.core.config.ParleyConfig;
 import io.parley.inference.llm.LlamaChatModel;
 import io.parley.inference.llm.OpenAiChatModel;
 import io.parley.inference.stt.WhisperStt;
@@ -14,13 +13,14 @@ import io.parley.inference.tts.TextToSpeech;
 import io.parley.inference.voice.VadScheduler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds this node's voice engines from the configuration. Each engine is optional: one that cannot
+ * Builds this node's voice engines from their options. Each engine is optional: one that cannot
  * be set up is logged and left out with a message naming the setting that fixes it, and the rest of
  * the server starts regardless.
  */
@@ -30,13 +30,14 @@ public final class VoiceSetup {
 
   private VoiceSetup() {}
 
-  public static VoiceServices start(Vertx vertx, ParleyConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
+  /** The engines {@code v} configures; Silero's model file under {@code models}. */
+  public static VoiceServices start(Vertx vertx, VoiceOptions v, Path models,
+                                    io.micrometer.core.instrument.MeterRegistry registry) {
     EngineMeters meters = new EngineMeters(registry);
-    ParleyConfig.Voice v = config.voice();
     List<AutoCloseable> closers = new ArrayList<>();
     WorkerExecutor vadWorker = vertx.createSharedWorkerExecutor("parley-vad", 1);
-    WorkerExecutor sttWorkers = vertx.createSharedWorkerExecutor("parley-stt", v.sttWorkers());
-    WorkerExecutor ttsWorkers = vertx.createSharedWorkerExecutor("parley-tts", v.ttsWorkers());
+    WorkerExecutor sttWorkers = vertx.createSharedWorkerExecutor("parley-stt", v.stt().workers());
+    WorkerExecutor ttsWorkers = vertx.createSharedWorkerExecutor("parley-tts", v.tts().workers());
     closers.add(vadWorker::close);
     closers.add(sttWorkers::close);
     closers.add(ttsWorkers::close);
@@ -49,7 +50,7 @@ public final class VoiceSetup {
     }
     VoiceServices.Slot<VadScheduler> vad;
     try {
-      SileroVad silero = SileroVad.open(config.models(), new SileroVad.Settings(v.vadThreads(), SileroVad.Settings.DEFAULTS.gate()));
+      SileroVad silero = SileroVad.open(models, v.vad().silero());
       closers.add(silero);
       vad = VoiceServices.Slot.of(new VadScheduler(silero, vadWorker));
     } catch (ParleyException e) {
@@ -58,7 +59,7 @@ public final class VoiceSetup {
     }
     VoiceServices.Slot<SpeechToText> stt;
     try {
-      SpeechToText whisper = WhisperStt.open(v);
+      SpeechToText whisper = WhisperStt.open(v.stt());
       closers.add(whisper);
       stt = VoiceServices.Slot.of(whisper);
     } catch (ParleyException e) {
@@ -67,14 +68,14 @@ public final class VoiceSetup {
     }
     VoiceServices.Slot<ChatModel> chat;
     try {
-      ChatModel model = switch (v.effectiveLlmEngine()) {
+      ChatModel model = switch (v.llm().effectiveEngine()) {
         case LLAMA -> {
           java.util.concurrent.ExecutorService llmExecutor = java.util.concurrent.Executors.newFixedThreadPool(
-              v.llmWorkers(), Thread.ofPlatform().name("parley-llm-", 0).daemon(true).factory());
+              v.llm().workers(), Thread.ofPlatform().name("parley-llm-", 0).daemon(true).factory());
           closers.add(llmExecutor::shutdownNow);
-          yield LlamaChatModel.open(LlamaChatModel.Settings.of(v), llmExecutor);
+          yield LlamaChatModel.open(LlamaChatModel.Settings.of(v.llm()), llmExecutor);
         }
-        case OPENAI -> new OpenAiChatModel(vertx, OpenAiChatModel.Settings.of(v));
+        case OPENAI -> new OpenAiChatModel(vertx, OpenAiChatModel.Settings.of(v.llm()));
         default -> throw new ParleyException(ParleyException.Reason.UNAVAILABLE,
             "no chat model: set PARLEY_LLAMA_MODEL to a GGUF file, or PARLEY_LLM_BASE_URL to an OpenAI-compatible"
                 + " server (vLLM, llama.cpp server, Ollama)");
@@ -87,9 +88,9 @@ public final class VoiceSetup {
     }
     VoiceServices.Slot<TextToSpeech> tts;
     try {
-      TextToSpeech engine = switch (v.ttsEngine()) {
-        case FREETTS -> FreeTts.from(v);
-        case OPENAI -> new OpenAiSpeech(v.ttsBaseUrl().orElseThrow(), v.ttsApiKey(), "tts-1", v.ttsVoice());
+      TextToSpeech engine = switch (v.tts().engine()) {
+        case FREETTS -> FreeTts.from(v.tts());
+        case OPENAI -> OpenAiSpeech.from(v.tts());
       };
       closers.add(engine);
       tts = VoiceServices.Slot.of(meters.count(engine));

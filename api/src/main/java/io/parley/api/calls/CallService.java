@@ -6,7 +6,6 @@ import io.parley.api.cluster.ClusterBus;
 import io.parley.core.Ids;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
-import io.parley.core.config.ParleyConfig;
 import io.parley.media.turn.TurnCredentials;
 import io.parley.media.turn.TurnServer;
 import io.vertx.core.Future;
@@ -51,7 +50,7 @@ public final class CallService implements AutoCloseable {
   static final java.time.Duration LAPSE_GRACE = java.time.Duration.ofMinutes(1);
 
   private final Vertx vertx;
-  private final ParleyConfig.Calls settings;
+  private final CallOptions settings;
   private final CallStore store;
   private final ClusterBus bus;
   private final Ids ids;
@@ -68,7 +67,7 @@ public final class CallService implements AutoCloseable {
   private final MeterRegistry metrics;
   private final Counter started;
 
-  public CallService(Vertx vertx, ParleyConfig.Calls settings, CallStore store, ClusterBus bus, Ids ids, Clock clock,
+  public CallService(Vertx vertx, CallOptions settings, CallStore store, ClusterBus bus, Ids ids, Clock clock,
                      Optional<TurnServer> turn, Optional<String> turnSecret, MeterRegistry metrics) {
     this.vertx = vertx;
     this.settings = settings;
@@ -91,7 +90,7 @@ public final class CallService implements AutoCloseable {
         .onFailure(t -> LOG.warn("cannot load ended calls for TURN revocation: {}", t.toString()));
   }
 
-  public ParleyConfig.Calls settings() {
+  public CallOptions settings() {
     return settings;
   }
 

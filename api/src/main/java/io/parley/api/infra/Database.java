@@ -3,7 +3,7 @@ package io.parley.api.infra;
 import io.parley.api.infra.migration.V5__email_key;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
-import io.parley.core.config.ParleyConfig;
+import io.parley.core.config.ConfigSource;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -41,7 +41,7 @@ public final class Database {
           result.migrationsExecuted);
     } catch (RuntimeException e) {
       throw new ParleyException(Reason.UNAVAILABLE, "database migration failed on "
-          + ParleyConfig.redact(url.toString()) + ": " + e.getMessage(), e);
+          + ConfigSource.redact(url.toString()) + ": " + e.getMessage(), e);
     }
   }
 

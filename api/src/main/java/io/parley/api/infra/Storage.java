@@ -1,5 +1,6 @@
 package io.parley.api.infra;
 
+import io.parley.core.config.ConfigSource;
 import io.parley.core.config.ParleyConfig;
 import java.net.URI;
 import java.util.Deque;
@@ -38,7 +39,7 @@ public record Storage(URI pgUrl, URI redisUrl, Optional<EmbeddedPostgresService>
       LOG.info("storage: embedded PostgreSQL (data in {})", pg.dataDirectory());
     } else {
       pgUrl = settings.pgUrl().orElseThrow();
-      LOG.info("storage: external PostgreSQL at {}", ParleyConfig.redact(pgUrl.toString()));
+      LOG.info("storage: external PostgreSQL at {}", ConfigSource.redact(pgUrl.toString()));
     }
     EmbeddedRedisService redis = null;
     URI redisUrl;
@@ -49,7 +50,7 @@ public record Storage(URI pgUrl, URI redisUrl, Optional<EmbeddedPostgresService>
       LOG.info("cache: embedded Redis on port {}", redis.port());
     } else {
       redisUrl = settings.redisUrl().orElseThrow();
-      LOG.info("cache: external Redis at {}", ParleyConfig.redact(redisUrl.toString()));
+      LOG.info("cache: external Redis at {}", ConfigSource.redact(redisUrl.toString()));
     }
     Database.migrate(pgUrl);
     return new Storage(pgUrl, redisUrl, Optional.ofNullable(pg), Optional.ofNullable(redis));

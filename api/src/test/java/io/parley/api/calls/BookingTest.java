@@ -73,7 +73,7 @@ class BookingTest {
   void freeQuotaThenRequiresPayment() {
     Party user = parties.user();
     Party expert = parties.expert();
-    int free = NODE.server().config().calls().freePerMonth();
+    int free = NODE.server().calls().settings().freePerMonth();
     assertThat(free).as("default PARLEY_CALL_FREE_PER_MONTH").isEqualTo(2);
     List<JsonObject> booked = new ArrayList<>();
     for (int i = 0; i < free + 2; i++) {

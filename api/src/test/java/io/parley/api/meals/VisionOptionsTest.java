@@ -3,8 +3,8 @@ package io.parley.api.meals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.parley.core.ParleyException;
 import io.parley.core.config.ConfigSource;
+import io.parley.core.testing.ConfigErrors;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -45,9 +45,6 @@ class VisionOptionsTest {
       "PARLEY_VISION_DEVICE|tpu",
   })
   void invalidValuesNameTheirKey(String key, String value) {
-    assertThatThrownBy(() -> VisionOptions.from(ConfigSource.of(Map.of(key, value))))
-        .isInstanceOf(ParleyException.class)
-        .hasMessageStartingWith(key + ":")
-        .extracting(e -> ((ParleyException) e).reason()).isEqualTo(ParleyException.Reason.CONFIG);
+    ConfigErrors.assertRefusedNaming(key, () -> VisionOptions.from(ConfigSource.of(Map.of(key, value))));
   }
 }

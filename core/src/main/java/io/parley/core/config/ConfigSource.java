@@ -4,6 +4,8 @@ import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -155,6 +158,28 @@ public final class ConfigSource {
   /** A whole number of seconds in {@code min..max}. */
   public Duration seconds(ConfigKey key, int min, int max) {
     return Duration.ofSeconds(integer(key, min, max));
+  }
+
+  /** A URL with a host, or empty when unset; errors never echo a password the value carries. */
+  public Optional<URI> url(ConfigKey key) {
+    String v = raw(key);
+    if (v == null) {
+      return Optional.empty();
+    }
+    try {
+      URI uri = new URI(v);
+      if (uri.getHost() == null) {
+        throw bad(key, "a URL with a host", redact(v));
+      }
+      return Optional.of(uri);
+    } catch (URISyntaxException e) {
+      throw bad(key, "a URL", redact(v));
+    }
+  }
+
+  /** URLs may carry passwords: never echo the user-info part. */
+  public static String redact(String url) {
+    return url.replaceAll("//[^/@]*@", "//***@");
   }
 
   /** The error of a key whose value is not what it should be, naming both. */

@@ -8,7 +8,6 @@ import de.kherud.llama.ModelParameters;
 import de.kherud.llama.Pair;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
-import io.parley.core.config.ParleyConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.nio.file.Path;
@@ -97,12 +96,12 @@ public final class LlamaChatModel implements ChatModel {
       }
     }
 
-    /** From the voice settings: PARLEY_LLAMA_MODEL, PARLEY_LLM_MODEL, PARLEY_LLM_WORKERS. */
-    public static Settings of(ParleyConfig.Voice voice) {
-      Path model = voice.llamaModel().orElseThrow(() -> new ParleyException(Reason.CONFIG,
+    /** From the chat model options: PARLEY_LLAMA_MODEL, PARLEY_LLM_MODEL, PARLEY_LLM_WORKERS. */
+    public static Settings of(LlmOptions options) {
+      Path model = options.llamaModel().orElseThrow(() -> new ParleyException(Reason.CONFIG,
           CONFIG_KEY + ": not set; set it to a GGUF model file (or use PARLEY_LLM_BASE_URL)"));
-      int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / voice.llmWorkers());
-      return new Settings(model, voice.llmModel(), voice.llmWorkers(), threads, 4096, false);
+      int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / options.workers());
+      return new Settings(model, options.model(), options.workers(), threads, 4096, false);
     }
 
     public Settings(Path modelFile, String name, int workers, int threads, int contextTokens) {

@@ -2,7 +2,6 @@ package io.parley.inference.llm;
 
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
-import io.parley.core.config.ParleyConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -84,11 +83,11 @@ public final class OpenAiChatModel implements ChatModel {
       this(baseUrl, apiKey, model, Duration.ofSeconds(10), Duration.ofSeconds(60));
     }
 
-    /** From the voice settings: PARLEY_LLM_BASE_URL, PARLEY_LLM_API_KEY, PARLEY_LLM_MODEL. */
-    public static Settings of(ParleyConfig.Voice voice) {
-      URI base = voice.llmBaseUrl().orElseThrow(() -> new ParleyException(Reason.CONFIG,
+    /** From the chat model options: PARLEY_LLM_BASE_URL, PARLEY_LLM_API_KEY, PARLEY_LLM_MODEL. */
+    public static Settings of(LlmOptions options) {
+      URI base = options.baseUrl().orElseThrow(() -> new ParleyException(Reason.CONFIG,
           "PARLEY_LLM_BASE_URL: not set; set it to an OpenAI-compatible server, e.g. http://localhost:8000/v1"));
-      return new Settings(base, voice.llmApiKey(), voice.llmModel());
+      return new Settings(base, options.apiKey(), options.model());
     }
 
     @Override

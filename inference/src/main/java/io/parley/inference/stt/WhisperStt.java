@@ -7,7 +7,6 @@ import io.github.givimad.whisperjni.WhisperSamplingStrategy;
 import io.github.givimad.whisperjni.WhisperState;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
-import io.parley.core.config.ParleyConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,11 +96,11 @@ public final class WhisperStt implements SpeechToText {
    * Loads the model named by {@code PARLEY_WHISPER_MODEL}, or fails with {@link Reason#UNAVAILABLE}
    * naming the key when it is unset.
    */
-  public static WhisperStt open(ParleyConfig.Voice voice) {
-    Path model = voice.whisperModel().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,
+  public static WhisperStt open(SttOptions options) {
+    Path model = options.model().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,
         "speech to text is not configured: set PARLEY_WHISPER_MODEL to a whisper.cpp ggml model file"
             + " (./parley models --whisper base.en downloads one to models/whisper/ggml-base.en.bin)"));
-    return new WhisperStt(model, voice.whisperThreads(), voice.sttWorkers());
+    return new WhisperStt(model, options.threads(), options.workers());
   }
 
   /**

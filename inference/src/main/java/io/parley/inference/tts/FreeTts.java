@@ -7,7 +7,6 @@ import com.sun.speech.freetts.audio.AudioPlayer;
 import com.sun.speech.freetts.en.us.cmu_us_kal.KevinVoiceDirectory;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
-import io.parley.core.config.ParleyConfig;
 import io.parley.inference.audio.Pcm;
 import io.vertx.core.Context;
 import java.util.ArrayList;
@@ -70,8 +69,8 @@ public final class FreeTts implements TextToSpeech {
   }
 
   /** The engine configured by {@code PARLEY_TTS_VOICE} and {@code PARLEY_TTS_WORKERS}. */
-  public static FreeTts from(ParleyConfig.Voice config) {
-    return new FreeTts(config.ttsVoice(), config.ttsWorkers());
+  public static FreeTts from(TtsOptions options) {
+    return new FreeTts(options.voice(), options.workers());
   }
 
   @Override

@@ -2,7 +2,6 @@ package io.parley.inference.tts;
 
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
-import io.parley.core.config.ParleyConfig;
 import io.parley.inference.audio.Pcm;
 import io.vertx.core.Context;
 import io.vertx.core.json.DecodeException;
@@ -103,10 +102,10 @@ public final class OpenAiSpeech implements TextToSpeech {
   }
 
   /** The engine configured by {@code PARLEY_TTS_BASE_URL}, {@code PARLEY_TTS_API_KEY} and {@code PARLEY_TTS_VOICE}. */
-  public static OpenAiSpeech from(ParleyConfig.Voice config) {
-    URI base = config.ttsBaseUrl().orElseThrow(() -> new ParleyException(Reason.CONFIG,
+  public static OpenAiSpeech from(TtsOptions options) {
+    URI base = options.baseUrl().orElseThrow(() -> new ParleyException(Reason.CONFIG,
         "PARLEY_TTS_BASE_URL: required with PARLEY_TTS_ENGINE=openai"));
-    return new OpenAiSpeech(base, config.ttsApiKey(), DEFAULT_MODEL, config.ttsVoice());
+    return new OpenAiSpeech(base, options.apiKey(), DEFAULT_MODEL, options.voice());
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.parley.inference.vad;
 
-import io.parley.core.config.ParleyConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -88,12 +87,6 @@ public final class VadSegmenter {
             + preRoll.plus(minSpeech).plus(minSilence).toMillis() + " ms) and at most " + MAX_MAX_SEGMENT.toMinutes()
             + " min, got " + maxSegment.toMillis() + " ms");
       }
-    }
-
-    /** The server's settings (PARLEY_VAD_*), with the default maximum segment. */
-    public static Settings from(ParleyConfig.Voice voice) {
-      return new Settings(voice.vadStartThreshold(), voice.vadEndThreshold(), voice.minSpeech(), voice.minSilence(),
-          voice.preRoll(), DEFAULT_MAX_SEGMENT);
     }
 
     public Settings withMaxSegment(Duration maxSegment) {

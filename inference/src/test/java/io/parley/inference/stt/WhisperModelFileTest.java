@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
-import io.parley.core.config.ParleyConfig;
+import io.parley.core.config.ConfigSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -146,8 +146,8 @@ class WhisperModelFileTest {
 
   @Test
   void unsetModelNamesTheKey() {
-    ParleyConfig.Voice voice = ParleyConfig.of(Map.of()).voice();
-    assertThatThrownBy(() -> WhisperStt.open(voice))
+    SttOptions unset = SttOptions.from(ConfigSource.of(Map.of()));
+    assertThatThrownBy(() -> WhisperStt.open(unset))
         .isInstanceOf(ParleyException.class)
         .satisfies(e -> assertThat(((ParleyException) e).reason()).isEqualTo(Reason.UNAVAILABLE))
         .hasMessageContaining("PARLEY_WHISPER_MODEL");

@@ -3,12 +3,10 @@ package io.parley.inference.vad;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.parley.core.config.ParleyConfig;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -193,16 +191,11 @@ class VadSegmenterTest {
   }
 
   @Test
-  void settingsAreValidatedAndFollowTheServerConfiguration() {
+  void settingsAreValidated() {
     assertThatThrownBy(() -> new VadSegmenter.Settings(0.3, 0.5, Duration.ZERO, Duration.ofMillis(100), Duration.ZERO,
         Duration.ofSeconds(30))).hasMessageContaining("endThreshold");
     assertThatThrownBy(() -> DEFAULTS.withMaxSegment(Duration.ofMillis(1_000))).hasMessageContaining("maxSegment");
     assertThatThrownBy(() -> DEFAULTS.withMaxSegment(Duration.ofMinutes(6))).hasMessageContaining("maxSegment");
-    var config = ParleyConfig.of(Map.of("PARLEY_VAD_START_THRESHOLD", "0.6", "PARLEY_VAD_MIN_SILENCE_MS", "800"));
-    VadSegmenter.Settings fromConfig = VadSegmenter.Settings.from(config.voice());
-    assertThat(fromConfig.startThreshold()).isEqualTo(0.6);
-    assertThat(fromConfig.minSilence()).isEqualTo(Duration.ofMillis(800));
-    assertThat(VadSegmenter.Settings.from(ParleyConfig.of(Map.of()).voice())).isEqualTo(DEFAULTS);
   }
 
   /** The value the timeline writes into the sample at this stream offset. */

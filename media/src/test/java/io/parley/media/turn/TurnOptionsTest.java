@@ -1,11 +1,10 @@
 package io.parley.media.turn;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.parley.core.ParleyException;
 import io.parley.core.config.Cidr;
 import io.parley.core.config.ConfigSource;
+import io.parley.core.testing.ConfigErrors;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -57,9 +56,6 @@ class TurnOptionsTest {
       "PARLEY_TURN_ENABLED|maybe",
   })
   void invalidValuesNameTheirKey(String key, String value) {
-    assertThatThrownBy(() -> TurnOptions.from(ConfigSource.of(Map.of(key, value))))
-        .isInstanceOf(ParleyException.class)
-        .hasMessageStartingWith(key + ":")
-        .extracting(e -> ((ParleyException) e).reason()).isEqualTo(ParleyException.Reason.CONFIG);
+    ConfigErrors.assertRefusedNaming(key, () -> TurnOptions.from(ConfigSource.of(Map.of(key, value))));
   }
 }

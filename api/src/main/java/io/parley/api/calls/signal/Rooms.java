@@ -5,10 +5,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.parley.api.calls.Call;
 import io.parley.api.calls.Call.Role;
+import io.parley.api.calls.CallOptions;
 import io.parley.api.calls.CallService;
 import io.parley.api.calls.EndReason;
 import io.parley.api.cluster.ClusterBus;
-import io.parley.core.config.ParleyConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -43,7 +43,7 @@ final class Rooms {
   static final long LATE_DRAIN_MILLIS = 500;
 
   private final Vertx vertx;
-  private final ParleyConfig.Calls settings;
+  private final CallOptions settings;
   private final CallService calls;
   private final ClusterBus bus;
   private final PresenceStore presence;
@@ -57,7 +57,7 @@ final class Rooms {
   private final long heartbeatTimer;
   private final AtomicBoolean closing = new AtomicBoolean();
 
-  Rooms(Vertx vertx, ParleyConfig.Calls settings, CallService calls, ClusterBus bus, PresenceStore presence,
+  Rooms(Vertx vertx, CallOptions settings, CallService calls, ClusterBus bus, PresenceStore presence,
         Outbox outbox, NodeLiveness liveness, MeterRegistry metrics) {
     this.vertx = vertx;
     this.settings = settings;
@@ -85,7 +85,7 @@ final class Rooms {
     return vertx;
   }
 
-  ParleyConfig.Calls settings() {
+  CallOptions settings() {
     return settings;
   }
 

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.parley.api.calls.Call;
 import io.parley.api.calls.Call.Role;
 import io.parley.api.accounts.DeletedAccounts;
+import io.parley.api.calls.CallOptions;
 import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
 import io.parley.api.calls.EndReason;
@@ -15,7 +16,6 @@ import io.parley.api.calls.signal.protocol.ServerMessage;
 import io.parley.api.calls.signal.protocol.SignalCodec;
 import io.parley.api.calls.signal.protocol.SignalError;
 import io.parley.api.calls.signal.protocol.SignalProtocolException;
-import io.parley.core.config.ParleyConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -50,7 +50,7 @@ public final class SignalHub implements AutoCloseable {
   /** The endpoint path. */
   public static final String PATH = "/api/v1/signal";
   private final Vertx vertx;
-  private final ParleyConfig.Calls settings;
+  private final CallOptions settings;
   private final JWTAuth jwt;
   private final CallService calls;
   private final CallStore store;
@@ -62,7 +62,7 @@ public final class SignalHub implements AutoCloseable {
   private final long pingTimer;
   private final AtomicBoolean closing = new AtomicBoolean();
 
-  public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, DeletedAccounts deleted, CallService calls,
+  public SignalHub(Vertx vertx, CallOptions settings, JWTAuth jwt, DeletedAccounts deleted, CallService calls,
                    CallStore store, ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
     this.vertx = vertx;
     this.deleted = deleted;
