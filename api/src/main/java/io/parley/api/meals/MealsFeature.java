@@ -39,7 +39,7 @@ public final class MealsFeature implements Feature {
 
   @Override
   public void mount(Router router) {
-    Nutrition nutrition = new Nutrition(foods.labels(), foods.labelSearch());
+    Nutrition nutrition = new Nutrition(foods.labels(), foods.search(), foods.searchLabels());
     new VisionRoutes(vision, redis, metrics, nutrition).mount(router);
     new MealRoutes(vertx, vision, meals, foods, nutrition).mount(router);
     new FoodRoutes(foods).mount(router);

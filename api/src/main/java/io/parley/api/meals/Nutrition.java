@@ -18,7 +18,8 @@ import java.util.Set;
 /**
  * From detections to a meal estimate: the food a detector found, a portion per item and its
  * nutrients from the USDA table. Which labels are food, and which food they are, is data
- * ({@link FoodLabels}); with label search on, a label not listed is looked up by name.
+ * ({@link FoodLabels}); with label search on, a label not listed is looked up by name. Each item
+ * lists alternatives (the search's next foods for its label) for the user to confirm or swap.
  *
  * <p><b>Portion heuristic.</b> Each food label has a usual portion and the share of a dinner plate
  * that portion covers. When a plate, bowl or dining table is detected, the item's box area relative
@@ -36,13 +37,21 @@ public final class Nutrition {
   static final double MAX_SCALE = 2.5;
   /** The plate share assumed for a food found by label search (no mapping says better). */
   static final double SEARCH_PLATE_SHARE = 0.2;
+  /** Other foods an item offers to be confirmed as. */
+  static final int ALTERNATIVES = 3;
 
   private final FoodLabels labels;
-  private final Optional<FoodSearch> labelSearch;
+  private final FoodSearch search;
+  private final boolean searchLabels;
 
-  public Nutrition(FoodLabels labels, Optional<FoodSearch> labelSearch) {
+  /**
+   * @param searchLabels whether a label missing from {@code labels} is looked up by name; either way
+   *                     the search offers alternatives to confirm a photo's items against
+   */
+  public Nutrition(FoodLabels labels, FoodSearch search, boolean searchLabels) {
     this.labels = labels;
-    this.labelSearch = labelSearch;
+    this.search = search;
+    this.searchLabels = searchLabels;
   }
 
   private record Resolved(Food food, Portion portion, double plateShare, OptionalInt fdcId, double confidence,
@@ -57,13 +66,15 @@ public final class Nutrition {
     Optional<FoodLabels.Entry> e = labels.get(label);
     if (e.isPresent()) {
       FoodLabels.Entry x = e.get();
-      return Optional.of(new Resolved(x.food(), x.portion(), x.plateShare(), x.fdcId(), 1.0, List.of()));
+      List<FoodSearch.Match> others = search.search(label, ALTERNATIVES + 1).stream()
+          .filter(m -> !m.food().ndb().equals(x.food().ndb())).limit(ALTERNATIVES).toList();
+      return Optional.of(new Resolved(x.food(), x.portion(), x.plateShare(), x.fdcId(), 1.0, others));
     }
-    if (labelSearch.isEmpty()) {
+    if (!searchLabels) {
       return Optional.empty();
     }
-    List<FoodSearch.Match> found = labelSearch.get().search(label, 4);
-    if (found.isEmpty()) {
+    List<FoodSearch.Match> found = search.search(label.replace('_', ' '), ALTERNATIVES + 1, false);
+    if (found.isEmpty() || !found.get(0).names()) {
       return Optional.empty();
     }
     Food food = found.get(0).food();

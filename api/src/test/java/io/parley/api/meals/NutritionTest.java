@@ -10,7 +10,6 @@ import io.parley.inference.vision.Detection;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,7 +19,8 @@ import org.junit.jupiter.api.Test;
 class NutritionTest {
 
   private static final FoodTable TABLE = FoodTable.load();
-  private final Nutrition nutrition = new Nutrition(FoodLabels.shipped(TABLE), Optional.empty());
+  private static final FoodSearch SEARCH = new FoodSearch(TABLE);
+  private final Nutrition nutrition = new Nutrition(FoodLabels.shipped(TABLE), SEARCH, false);
 
   private static Detection box(String label, float confidence, float x1, float y1, float x2, float y2) {
     return new Detection(label, confidence, x1, y1, x2, y2);
@@ -40,6 +40,8 @@ class NutritionTest {
     assertThat(banana.getJsonObject("food").getString("ndb")).isEqualTo("09040");
     assertThat(banana.getJsonObject("food").getInteger("fdc_id")).as("the FDC id it was cited with").isEqualTo(173944);
     assertThat(banana.getJsonObject("portion").getString("name")).startsWith("medium");
+    assertThat(banana.getJsonArray("alternatives").stream().map(a -> ((JsonObject) a).getString("ndb")))
+        .as("other foods to confirm it as").isNotEmpty().doesNotContain("09040");
     assertThat(meal.getJsonObject("totals").getDouble("kcal")).isCloseTo(105.0, within(0.1));
     assertThat(meal.getDouble("confidence")).isCloseTo(0.72, within(1e-3));
   }
@@ -89,7 +91,7 @@ class NutritionTest {
     List<Detection> seen = List.of(box("fried rice", 0.9f, 0, 0, 50, 50), box("person", 0.9f, 0, 0, 10, 10));
     assertThat(nutrition.estimate(seen, 100, 100).getJsonArray("items")).isEmpty();
 
-    Nutrition searching = new Nutrition(FoodLabels.shipped(TABLE), Optional.of(new FoodSearch(TABLE)));
+    Nutrition searching = new Nutrition(FoodLabels.shipped(TABLE), SEARCH, true);
     JsonArray items = searching.estimate(seen, 100, 100).getJsonArray("items");
     assertThat(items).as("the person is still not food").hasSize(1);
     JsonObject rice = items.getJsonObject(0);

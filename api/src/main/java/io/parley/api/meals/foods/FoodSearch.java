@@ -28,7 +28,17 @@ import java.util.Set;
 public final class FoodSearch {
 
   /** A food found, its score (higher is better, for ordering only) and how sure the match is, 0..1. */
-  public record Match(Food food, double score, double confidence) {}
+  public record Match(Food food, double score, double confidence, double headCoverage) {
+
+    /**
+     * Whether the query names this food rather than touching it: the query covers at least half of
+     * the food's own name (its head, after any shelf words: "glazed doughnuts" names "Doughnuts, ...";
+     * "cup" does not name "Candies, ... Peanut Butter Cups").
+     */
+    public boolean names() {
+      return headCoverage >= 0.5;
+    }
+  }
 
   public static final int MAX_LIMIT = 50;
 
@@ -116,13 +126,21 @@ public final class FoodSearch {
 
   /** Up to {@code limit} foods for {@code query}, best first; empty when nothing matches every word. */
   public List<Match> search(String query, int limit) {
+    return search(query, limit, true);
+  }
+
+  /**
+   * As {@link #search(String, int)}; with {@code prefixes} false every word must match a whole word
+   * (a detector's label "cup" is not "cupcake").
+   */
+  public List<Match> search(String query, int limit, boolean prefixes) {
     List<String> words = queryStems(query);
     if (words.isEmpty() || limit <= 0) {
       return List.of();
     }
     BitSet candidates = null;
     for (String w : words) {
-      BitSet hits = hits(w);
+      BitSet hits = hits(w, prefixes);
       if (candidates == null) {
         candidates = hits;
       } else {
@@ -148,7 +166,8 @@ public final class FoodSearch {
     if (!top.isEmpty()) {
       double gap = top.size() > 1 ? top.get(0).score() - top.get(1).score() : 1;
       Match best = top.get(0);
-      top.set(0, new Match(best.food(), best.score(), Math.min(0.99, best.confidence() + (gap >= 0.5 ? 0.1 : 0))));
+      top.set(0, new Match(best.food(), best.score(), Math.min(0.99, best.confidence() + (gap >= 0.5 ? 0.1 : 0)),
+          best.headCoverage()));
     }
     return List.copyOf(top);
   }
@@ -182,7 +201,7 @@ public final class FoodSearch {
     return out;
   }
 
-  private BitSet hits(String word) {
+  private BitSet hits(String word, boolean prefixes) {
     BitSet b = new BitSet(entries.length);
     int[] exact = postings.get(word);
     if (exact != null) {
@@ -190,7 +209,7 @@ public final class FoodSearch {
         b.set(i);
       }
     }
-    if (word.length() >= 2) {
+    if (prefixes && word.length() >= 2) {
       int from = Arrays.binarySearch(vocabulary, word);
       for (int k = from < 0 ? -from - 1 : from; k < vocabulary.length && vocabulary[k].startsWith(word); k++) {
         for (int i : postings.get(vocabulary[k])) {
@@ -250,7 +269,12 @@ public final class FoodSearch {
     }
     double confidence = (exact == words.size() ? 0.6 : 0.4)
         + (table.common(e.food().ndb()) || coverage >= 0.5 ? 0.3 : coverage * 0.3);
-    return new Match(e.food(), score, Math.min(0.99, confidence));
+    int head = 0;
+    for (int k = e.firstWord(); k < e.headWords(); k++) {
+      head += covered[k] ? 1 : 0;
+    }
+    double headCoverage = e.headWords() > e.firstWord() ? (double) head / (e.headWords() - e.firstWord()) : 0;
+    return new Match(e.food(), score, Math.min(0.99, confidence), headCoverage);
   }
 
   /** Whether the query's words stand together, in order, in the description ("fried rice"). */

@@ -1,7 +1,5 @@
 package io.parley.api.meals.foods;
 
-import java.util.Optional;
-
 /**
  * The food side of the meal log, built once at start: the table, its search, the text reader and
  * the detector label mapping. Loading reads the shipped table (about 1 MB) and indexes it: blocking,
@@ -14,10 +12,5 @@ public record Foods(FoodTable table, FoodSearch search, FoodText text, FoodLabel
     FoodSearch search = new FoodSearch(table);
     FoodLabels labels = options.labelsFile().map(f -> FoodLabels.file(table, f)).orElseGet(() -> FoodLabels.shipped(table));
     return new Foods(table, search, new FoodText(search), labels, options.labelSearch());
-  }
-
-  /** The search a detector's unlisted labels go through, when label search is on. */
-  public Optional<FoodSearch> labelSearch() {
-    return searchLabels ? Optional.of(search) : Optional.empty();
   }
 }
