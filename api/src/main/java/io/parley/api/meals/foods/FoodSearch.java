@@ -3,10 +3,12 @@ package io.parley.api.meals.foods;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
@@ -150,21 +152,22 @@ public final class FoodSearch {
         return List.of();
       }
     }
-    List<Match> out = new ArrayList<>();
+    // The best `limit + 1` (one more, for the gap to the runner-up) in a bounded heap, worst on top.
+    boolean asksPreparation = words.stream().anyMatch(PREPARED::contains);
+    boolean asksUnusual = words.stream().anyMatch(UNUSUAL::contains);
+    int keep = limit + 1;
+    PriorityQueue<Match> heap = new PriorityQueue<>(keep + 1, BEST_FIRST.reversed());
     for (int i = candidates.nextSetBit(0); i >= 0; i = candidates.nextSetBit(i + 1)) {
-      out.add(score(entries[i], words));
-    }
-    out.sort((a, b) -> {
-      int c = Double.compare(b.score(), a.score());
-      if (c != 0) {
-        return c;
+      heap.add(score(entries[i], words, asksPreparation, asksUnusual));
+      if (heap.size() > keep) {
+        heap.poll();
       }
-      c = Integer.compare(a.food().description().length(), b.food().description().length());
-      return c != 0 ? c : a.food().ndb().compareTo(b.food().ndb());
-    });
+    }
+    List<Match> out = new ArrayList<>(heap);
+    out.sort(BEST_FIRST);
     List<Match> top = out.subList(0, Math.min(limit, out.size()));
     if (!top.isEmpty()) {
-      double gap = top.size() > 1 ? top.get(0).score() - top.get(1).score() : 1;
+      double gap = out.size() > 1 ? out.get(0).score() - out.get(1).score() : 1;
       Match best = top.get(0);
       top.set(0, new Match(best.food(), best.score(), Math.min(0.99, best.confidence() + (gap >= 0.5 ? 0.1 : 0)),
           best.headCoverage()));
@@ -220,7 +223,17 @@ public final class FoodSearch {
     return b;
   }
 
-  private Match score(Entry e, List<String> words) {
+  /** Higher score first; ties to the shorter description, then the lower NDB number. */
+  private static final Comparator<Match> BEST_FIRST = (a, b) -> {
+    int c = Double.compare(b.score(), a.score());
+    if (c != 0) {
+      return c;
+    }
+    c = Integer.compare(a.food().description().length(), b.food().description().length());
+    return c != 0 ? c : a.food().ndb().compareTo(b.food().ndb());
+  };
+
+  private Match score(Entry e, List<String> words, boolean asksPreparation, boolean asksUnusual) {
     double score = e.prior();
     int exact = 0;
     boolean[] covered = new boolean[e.stems().length];
@@ -256,8 +269,6 @@ public final class FoodSearch {
     }
     double coverage = (double) n / e.stems().length;
     score += coverage;
-    boolean asksPreparation = words.stream().anyMatch(PREPARED::contains);
-    boolean asksUnusual = words.stream().anyMatch(UNUSUAL::contains);
     if (!asksPreparation && rawProduce(e)) {
       score += 0.3;
     }
