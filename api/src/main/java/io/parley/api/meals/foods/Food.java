@@ -60,7 +60,7 @@ public record Food(String ndb, String group, String description, Nutrients per10
   public JsonObject json() {
     JsonArray p = new JsonArray();
     portions.forEach(x -> p.add(x.json()));
-    return summary().put("group", group).put("per_100g", per100g.json()).put("portions", p);
+    return summary().put("group", group).put("per_100g", per100g.json(3)).put("portions", p);
   }
 
   /** The food as an item cites it. */

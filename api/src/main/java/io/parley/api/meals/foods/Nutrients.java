@@ -30,10 +30,16 @@ public record Nutrients(double kcal, double proteinG, double carbsG, double fatG
     return Double.isNaN(a) ? b : Double.isNaN(b) ? a : a + b;
   }
 
+  /** As a meal shows it: one decimal (sodium whole milligrams). */
   public JsonObject json() {
-    return new JsonObject().put("kcal", round(kcal, 1)).put("protein_g", round(proteinG, 1))
-        .put("carbs_g", round(carbsG, 1)).put("fat_g", round(fatG, 1)).put("fiber_g", round(fiberG, 1))
-        .put("sugars_g", round(sugarsG, 1)).put("sodium_mg", round(sodiumMg, 0));
+    return json(1);
+  }
+
+  /** With {@code places} decimals (a table's own values keep their three). */
+  public JsonObject json(int places) {
+    return new JsonObject().put("kcal", round(kcal, places)).put("protein_g", round(proteinG, places))
+        .put("carbs_g", round(carbsG, places)).put("fat_g", round(fatG, places)).put("fiber_g", round(fiberG, places))
+        .put("sugars_g", round(sugarsG, places)).put("sodium_mg", round(sodiumMg, Math.max(0, places - 1)));
   }
 
   /** Back from {@link #json()}: missing or null values are unknown. */
