@@ -107,7 +107,9 @@ async function toError(r) {
   }
   const e = body && body.error;
   if (e) {
-    const detail = (e.details || []).map((d) => `${d.field}: ${d.problem}`).join("; ");
+    // Details the message does not already say (a field error's message names its one field).
+    const detail = (e.details || []).filter((d) => d.problem && !e.message.includes(d.problem))
+      .map((d) => `${d.field}: ${d.problem}`).join("; ");
     return new ApiError(r.status, e.code, detail ? `${e.message} (${detail})` : e.message, e.details);
   }
   return new ApiError(r.status, "http_" + r.status, `The server answered ${r.status} ${r.statusText}.`);

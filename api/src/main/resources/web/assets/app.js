@@ -1,15 +1,18 @@
-// Parley's web client: sign-in, then the assistant, expert calls and meal photos, one page each
-// (#/assistant, #/calls, #/photos). Plain ES modules served by Parley; no build step.
+// Parley's web client: sign-in, then the assistant, expert calls and meals, one page each
+// (#/assistant, #/calls, #/meals). Plain ES modules served by Parley; no build step.
 import { logIn, logOut, onAuthChange, request, signedIn, signUp } from "./api.js";
 import { initAssistant, leaveAssistant } from "./assistant.js";
 import { initCalls, leaveCalls, showCalls } from "./calls.js";
-import { initPhotos, showPhotos } from "./photos.js";
+import { initFoodSearch } from "./foods.js";
+import { initMeals, loadMeals } from "./meals.js";
+import { initPhotos } from "./photos.js";
 import { $, busy, fail, say } from "./ui.js";
 
-const VIEWS = ["login", "assistant", "calls", "photos"];
+const VIEWS = ["login", "assistant", "calls", "meals"];
 
 async function show() {
   let view = location.hash.replace(/^#\//, "") || "assistant";
+  if (view === "photos") view = "meals"; // the page's old address
   if (!VIEWS.includes(view)) view = "assistant";
   if (!signedIn()) view = "login";
   if (signedIn() && view === "login") view = "assistant";
@@ -23,7 +26,7 @@ async function show() {
   document.title = `Parley · ${$(`#view-${view} h2`).textContent}`;
   try {
     if (view === "calls") await showCalls();
-    if (view === "photos") await showPhotos();
+    if (view === "meals") await loadMeals();
   } catch (e) {
     fail(e);
   }
@@ -74,6 +77,8 @@ function initAuth() {
 initAuth();
 initAssistant();
 initCalls();
+initMeals();
+initFoodSearch();
 initPhotos();
 window.addEventListener("hashchange", () => {
   show();

@@ -10,9 +10,13 @@ probe.call = { state: "idle", warnings: [], endedReason: null, connected: false 
 
 // ---- listings and booking ---------------------------------------------------------------------
 
+let searches = 0; // the page's own listing and the user's search may cross: the last one started wins
+
 async function searchExperts(event) {
   const q = new FormData(event.target).get("specialization").trim();
+  const mine = ++searches;
   const page = await request("GET", `/api/v1/experts?limit=20${q ? "&specialization=" + encodeURIComponent(q) : ""}`);
+  if (mine !== searches) return;
   const list = $("#experts");
   list.replaceChildren();
   if (!page.items.length) list.append(el("li", {}, "No experts found."));

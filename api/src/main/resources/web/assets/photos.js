@@ -1,12 +1,12 @@
-// Meal photos: analyse a photo (boxes and labels over it, a nutrition estimate), log it as a meal,
-// and the meal log by day with totals.
+// Meal photos: analyse a photo (boxes and labels over it), show the foods found for the user to
+// confirm or correct (nothing is logged yet), then log the confirmed foods.
 import { request } from "./api.js";
-import { $, busy, el, probe, say, when } from "./ui.js";
+import { mealEditor } from "./meal-editor.js";
+import { loadMeals } from "./meals.js";
+import { $, busy, el, fmt, probe, say } from "./ui.js";
 
-let current = null; // {file, url, answer}
-probe.photo = { boxes: 0, labels: [], meals: 0 };
-
-const fmt = (v, digits = 0) => (v === null || v === undefined ? "–" : Number(v).toFixed(digits));
+let current = null; // {file, url, answer, editor}
+probe.photo = { boxes: 0, labels: [], items: 0, logged: 0 };
 
 function drawBoxes(answer) {
   const layer = $("#boxes");
@@ -27,29 +27,6 @@ function drawBoxes(answer) {
   probe.photo.labels = answer.objects.map((o) => o.label);
 }
 
-function nutritionTable(meal) {
-  const table = $("#nutrition");
-  const body = table.querySelector("tbody");
-  const foot = table.querySelector("tfoot");
-  body.replaceChildren();
-  foot.replaceChildren();
-  if (!meal || !meal.items || !meal.items.length) {
-    table.hidden = true;
-    return;
-  }
-  for (const item of meal.items) {
-    const n = item.nutrients;
-    body.append(el("tr", {},
-      el("td", {}, item.label), el("td", {}, fmt(item.portion_g)),
-      el("td", {}, n ? fmt(n.kcal) : "no data"), el("td", {}, n ? fmt(n.protein_g, 1) : "–"),
-      el("td", {}, n ? fmt(n.carbs_g, 1) : "–"), el("td", {}, n ? fmt(n.fat_g, 1) : "–")));
-  }
-  const t = meal.totals || {};
-  foot.append(el("tr", {}, el("th", { scope: "row" }, "Total"), el("td", {}, ""),
-    el("td", {}, fmt(t.kcal)), el("td", {}, fmt(t.protein_g, 1)), el("td", {}, fmt(t.carbs_g, 1)), el("td", {}, fmt(t.fat_g, 1))));
-  table.hidden = false;
-}
-
 async function analyse() {
   const file = $("#photo-file").files[0];
   if (!file) throw new Error("Choose a photo first.");
@@ -68,55 +45,50 @@ async function analyse() {
   $("#objects-summary").textContent = answer.objects.length
     ? `Found ${answer.objects.map((o) => o.label).join(", ")}.${food.length ? "" : " No food the model knows."}`
     : "Nothing recognised in this photo.";
-  nutritionTable(answer.meal);
-  $("#log-meal").hidden = food.length === 0;
+  const items = answer.meal ? answer.meal.items : [];
+  current.editor = await mealEditor(items, { name: "Foods found in the photo",
+    empty: "No foods to log: add what you ate, or type it under “Log what I ate”." });
+  $("#photo-items").replaceChildren(current.editor.node);
+  probe.photo.items = items.length;
   say(`Analysed in ${Math.round(answer.timings.inference_ms)} ms (${answer.model.name}).`);
 }
 
 async function logMeal() {
   if (!current) return;
-  const form = new FormData();
-  form.append("image", current.file);
-  form.append("store_image", String($("#keep-photo").checked));
-  const meal = await request("POST", "/api/v1/meals", { form });
-  say(`Meal logged: about ${fmt(meal.totals.kcal)} kcal.`);
-  await loadLog();
-}
-
-async function loadLog() {
-  const log = await request("GET", "/api/v1/meals");
-  const root = $("#meal-log");
-  root.replaceChildren();
-  probe.photo.meals = log.items.length;
-  if (!log.items.length) {
-    root.append(el("p", { class: "muted" }, "No meals logged in the last 7 days."));
-    return;
-  }
-  for (const day of [...log.days].reverse()) {
-    const meals = log.items.filter((m) => m.logged_at.slice(0, 10) === day.date);
-    const list = el("ul", { class: "list" });
-    for (const m of meals) {
-      const del = el("button", { type: "button", class: "small danger", "aria-label": `Delete the meal of ${when(m.logged_at)}` }, "Delete");
-      del.addEventListener("click", busy(del, async () => {
-        await request("DELETE", `/api/v1/meals/${m.id}`);
-        say("Meal deleted.");
-        await loadLog();
-      }));
-      const names = m.items.map((i) => i.label).join(", ");
-      list.append(el("li", { "data-meal": m.id }, el("span", {}, `${when(m.logged_at)} · ${names} · ${fmt(m.totals.kcal)} kcal`),
-        el("div", { class: "actions" }, del)));
+  const items = current.editor.listed();
+  // A kept photo needs the photo upload; its items are then replaced by the confirmed ones.
+  const keep = $("#keep-photo").checked && current.answer.meal && current.answer.meal.items.length > 0;
+  let meal;
+  if (keep) {
+    const form = new FormData();
+    form.append("image", current.file);
+    form.append("store_image", "true");
+    const logged = await request("POST", "/api/v1/meals", { form });
+    try {
+      meal = await request("PATCH", `/api/v1/meals/${logged.id}`, { json: { items } });
+    } catch (e) {
+      await loadMeals();
+      throw new Error(`The meal was logged as detected, but your changes were not saved (${current.editor.explain(e).message})`
+        + " Correct it in the meal log.");
     }
-    root.append(el("div", { class: "day" },
-      el("h4", {}, `${day.date}: ${fmt(day.kcal)} kcal · protein ${fmt(day.protein_g, 1)} g · carbs ${fmt(day.carbs_g, 1)} g · fat ${fmt(day.fat_g, 1)} g`),
-      list));
+  } else {
+    try {
+      meal = await request("POST", "/api/v1/meals", { json: { items } });
+    } catch (e) {
+      throw current.editor.explain(e);
+    }
   }
+  const unkept = $("#keep-photo").checked && !keep ? " The photo was not kept: no food was recognised in it." : "";
+  say(`Meal logged: about ${fmt(meal.totals.kcal)} kcal.${unkept}`);
+  probe.photo.logged += 1;
+  probe.photo.meal = { source: meal.source, kcal: meal.totals.kcal,
+    items: meal.items.map((i) => ({ ndb: i.food.ndb, description: i.food.description, grams: i.portion_g })) };
+  $("#analysis").hidden = true;
+  $("#photo-form").reset();
+  await loadMeals();
 }
 
 export function initPhotos() {
   $("#photo-form").addEventListener("submit", busy($("#photo-form button[type=submit]"), analyse));
   $("#log-meal").addEventListener("click", busy($("#log-meal"), logMeal));
-}
-
-export async function showPhotos() {
-  await loadLog();
 }

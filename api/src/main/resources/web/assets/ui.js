@@ -45,6 +45,9 @@ export function busy(button, f) {
   };
 }
 
+/** A number to show: "–" when unknown, else rounded to `digits` places. */
+export const fmt = (v, digits = 0) => (v === null || v === undefined ? "–" : Number(v).toFixed(digits));
+
 /** Local time, short: "Mon 14:05". */
 export function when(iso) {
   return new Date(iso).toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" });

@@ -2,6 +2,7 @@ package io.parley.api.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.assertj.core.api.Assertions.within;
 
 import io.parley.api.support.NodeScript;
 import io.parley.api.support.SpeechWav;
@@ -22,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The web client served at {@code /}, used the way a person uses it ({@code api/src/test/js/web-client.mjs}):
  * Debian's Chromium driven by playwright-core, a fake microphone playing an espeak-ng WAV. One node
  * with every real engine (tiny random-weight Whisper and chat models, FreeTTS, NanoDet-m) and a
- * one-minute call limit; the script signs up, has a voice turn and a barge-in, analyses and logs
- * photos, and makes a relay-only call between two browsers that the server ends at its limit.
+ * one-minute call limit; the script signs up, has a voice turn and a barge-in, searches a food, logs
+ * a typed meal after its preview and corrects it, checks a meal photo's foods before logging them,
+ * and makes a relay-only call between two browsers that the server ends at its limit.
  * Screenshots of each page land in {@code api/target/screenshots} (the README shows copies from
  * {@code docs/screenshots}).
  */
@@ -84,14 +86,7 @@ class WebClientTest {
       assertThat(r.getInteger("bargeIns")).isGreaterThanOrEqualTo(1);
       assertThat(r.getInteger("truncated")).isGreaterThanOrEqualTo(1);
       assertThat(r.getInteger("cutAnswers")).isGreaterThanOrEqualTo(1);
-      // Photos: boxes over the dog photo, a nutrition table for the meal, logged, listed, deleted.
-      assertThat(r.getInteger("boxes")).isPositive();
-      assertThat(r.getInteger("boxElements")).isEqualTo(r.getInteger("boxes"));
-      assertThat(r.getJsonArray("labels").getList()).contains("dog");
-      assertThat(r.getInteger("nutritionRows")).isPositive();
-      assertThat(r.getInteger("mealsLogged")).isEqualTo(1);
-      assertThat(r.getInteger("dayHeadings")).isEqualTo(1);
-      assertThat(r.getInteger("mealsAfterDelete")).isZero();
+      assertMeals(r);
       // The call: relay-only, connected, ended by the server at the limit for both, with the 30 s
       // warning on the way and the stored summary on the ended screen.
       assertThat(r.getBoolean("relayOnly")).isTrue();
@@ -101,10 +96,64 @@ class WebClientTest {
       JsonObject summary = r.getJsonObject("summary");
       assertThat(summary.getString("end_reason")).isEqualTo("time_limit");
       assertThat(summary.getLong("duration_seconds")).isEqualTo((long) CALL_LIMIT_SECONDS);
-      for (String page : List.of("login", "assistant", "photos", "meal-log", "appointments", "call", "call-ended")) {
+      for (String page : List.of("login", "assistant", "foods", "meal-preview", "meal-edit", "meal-log", "photos",
+          "meal-photo-confirm", "appointments", "call", "call-ended")) {
         assertThat(shots.resolve(page + ".png")).as("screenshot of " + page).isNotEmptyFile();
       }
     }
+  }
+
+  /** What the meal steps of web-client.mjs saw. */
+  private static void assertMeals(JsonObject r) {
+    // A food searched: the raw banana, its energy per 100 g and its portions.
+    assertThat(r.getString("foodFound")).isEqualTo("Bananas, raw");
+    assertThat(r.getString("foodShown")).contains("89 kcal per 100 g", "medium");
+    // A typed meal: the part it cannot read, and why, before anything is logged; editing the text
+    // takes the stale preview's log button away.
+    assertThat(r.getString("unresolvedShown")).contains("a bowl of xyzzy", "no food in the table matches");
+    assertThat(r.getBoolean("staleLogHidden")).isTrue();
+    assertThat(r.getInteger("previewItems")).isEqualTo(2);
+    assertThat(r.getInteger("previewUnresolved")).isZero();
+    assertThat(r.getString("previewShown")).contains("Egg, whole, raw, fresh", "2 × medium (88 g)", "126 kcal",
+        "slice (25 g)", "Total: 202 kcal").doesNotContain("null");
+    assertThat(r.getInteger("mealsBeforeLog")).isZero();
+    assertThat(r.getInteger("mealsLogged")).isEqualTo(1);
+    assertThat(r.getDouble("textMealKcal")).isCloseTo(202.3, within(0.1));
+    assertThat(r.getString("textMealShown")).isEqualTo("202 kcal");
+    assertThat(r.getInteger("dayHeadings")).isEqualTo(1);
+    // Corrected: three eggs, not two. The editor's total follows as you type; the server's after
+    // the PATCH is one medium egg (44 g of 143 kcal per 100 g) more.
+    assertThat(r.getString("editorTotal")).startsWith("Total: 157 g · 265 kcal");
+    assertThat(r.getInteger("alternativesShown")).isPositive();
+    assertThat(r.getJsonArray("unlabelledMeals").getList()).isEmpty();
+    assertThat(r.getBoolean("pickerClosed")).isTrue();
+    assertThat(r.getDouble("correctedKcal") - r.getDouble("textMealKcal")).isCloseTo(62.9, within(0.2));
+    assertThat(r.getString("correctedShown")).isEqualTo("265 kcal");
+    assertThat(r.getString("correctedEggs")).contains("3 × medium (132 g)");
+    // Photos: boxes over the dog photo.
+    assertThat(r.getInteger("boxes")).isPositive();
+    assertThat(r.getInteger("boxElements")).isEqualTo(r.getInteger("boxes"));
+    assertThat(r.getJsonArray("labels").getList()).contains("dog");
+    // The meal photo's foods, shown for checking and not logged until confirmed: one removed, the
+    // first swapped for an apple through a search and given in grams, a banana added.
+    int found = r.getInteger("photoItems");
+    assertThat(found).isPositive();
+    assertThat(r.getInteger("photoRows")).isEqualTo(found);
+    assertThat(r.getInteger("mealsAfterAnalysis")).isEqualTo(1);
+    assertThat(r.getInteger("confirmedRows")).isEqualTo(found);
+    JsonObject confirmed = r.getJsonObject("photoMeal");
+    assertThat(confirmed.getString("source")).isEqualTo("items");
+    JsonArray items = confirmed.getJsonArray("items");
+    assertThat(items).hasSize(found);
+    assertThat(items.getJsonObject(0).getString("description")).isEqualTo("Apples, raw, with skin");
+    assertThat(items.getJsonObject(0).getDouble("grams")).isEqualTo(150.0);
+    assertThat(items.getJsonObject(found - 1).getString("description")).isEqualTo("Bananas, raw");
+    assertThat(r.getInteger("mealsAfterPhoto")).isEqualTo(2);
+    // The same photo logged as detected with the photo kept: a photo meal with every food found.
+    assertThat(r.getJsonObject("keptPhotoMeal").getString("source")).isEqualTo("photo");
+    assertThat(r.getJsonObject("keptPhotoMeal").getJsonArray("items")).hasSize(found);
+    assertThat(r.getInteger("mealsAfterKept")).isEqualTo(3);
+    assertThat(r.getInteger("mealsAfterDelete")).isZero();
   }
 
   @Test
