@@ -48,7 +48,6 @@ public final class FoodSearch {
   static final Map<String, String> SYNONYMS = synonyms(
       "french fries", "french fried potato",
       "fries", "french fried potato",
-      "chips", "potato chip",
       "crisps", "potato chip",
       "hot dog", "frankfurter",
       "hotdog", "frankfurter",

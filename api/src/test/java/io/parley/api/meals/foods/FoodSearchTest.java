@@ -23,6 +23,7 @@ class FoodSearchTest {
       whole wheat toast | 18076 | toast means toasted bread
       wholemeal toast   | 18076 | a synonym for whole wheat
       fries             | 21138 | synonym: french fried potatoes
+      banana chips      | 19400 | a plural inside a phrase, not a synonym's trigger
       french fries      | 21138 | the same, said in full
       hot dog           | 07022 | synonym: frankfurter
       donut             | 18250 | synonym: doughnut
