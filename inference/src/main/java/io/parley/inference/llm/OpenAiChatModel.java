@@ -167,11 +167,13 @@ public final class OpenAiChatModel implements ChatModel {
     private boolean ended;
     private boolean streaming;
     private String finishReason;
+    private final ToolCallDeltas toolCalls;
 
     RemoteCompletion(Context context, ChatRequest request, Sink sink) {
       this.context = context;
       this.request = request;
       this.sink = sink;
+      this.toolCalls = new ToolCallDeltas(sink);
     }
 
     @Override
@@ -228,17 +230,17 @@ public final class OpenAiChatModel implements ChatModel {
     }
 
     private Buffer body() {
-      JsonArray messages = new JsonArray();
-      for (ChatMessage m : request.messages()) {
-        messages.add(new JsonObject().put("role", m.role()).put("content", m.content()));
-      }
-      return new JsonObject()
+      JsonObject body = new JsonObject()
           .put("model", settings.model())
-          .put("messages", messages)
+          .put("messages", messages(request))
           .put("stream", true)
           .put("max_tokens", request.maxTokens())
-          .put("temperature", request.temperature())
-          .toBuffer();
+          .put("temperature", request.temperature());
+      if (!request.tools().isEmpty()) {
+        body.put("tools", new JsonArray(request.tools().stream().map(Tool::toJson).toList()))
+            .put("tool_choice", request.toolChoice().toJson());
+      }
+      return body.toBuffer();
     }
 
     private void onResponse(HttpClientResponse response) {
@@ -290,6 +292,7 @@ public final class OpenAiChatModel implements ChatModel {
         return;
       }
       String piece = null;
+      JsonArray calls = null;
       try {
         JsonObject chunk = new JsonObject(data);
         if (chunk.getValue("error") != null) {
@@ -307,6 +310,7 @@ public final class OpenAiChatModel implements ChatModel {
         JsonObject delta = choice.getJsonObject("delta");
         if (delta != null) {
           piece = delta.getString("content");
+          calls = delta.getJsonArray("tool_calls");
         }
         String reason = choice.getString("finish_reason");
         if (reason != null) {
@@ -317,12 +321,21 @@ public final class OpenAiChatModel implements ChatModel {
             + abbreviate(scrub(data))));
         return;
       }
-      if (piece != null && !piece.isEmpty()) {
-        try {
+      try {
+        if (piece != null && !piece.isEmpty()) {
           sink.piece(piece);
-        } catch (RuntimeException e) {
-          fail(e);
         }
+        if (calls != null) {
+          toolCalls.accept(calls);
+        }
+        if (finishReason != null) {
+          toolCalls.finish();
+        }
+      } catch (ToolCallDeltas.MalformedException e) {
+        fail(new ParleyException(Reason.UNAVAILABLE, "LLM server " + endpoint() + " sent malformed tool calls: "
+            + e.getMessage()));
+      } catch (RuntimeException e) {
+        fail(e);
       }
     }
 
@@ -383,6 +396,17 @@ public final class OpenAiChatModel implements ChatModel {
       if (ended) {
         return;
       }
+      if (!reason.equals("cancelled")) {
+        try {
+          toolCalls.finish();
+        } catch (RuntimeException e) {
+          fail(e);
+          return;
+        }
+        if (toolCalls.count() > 0 && reason.equals("stop")) {
+          reason = "tool_calls"; // some servers say stop after calls; the caller must know to run them
+        }
+      }
       ended = true;
       running.remove(this);
       if (reason.equals("cancelled")) {
@@ -409,6 +433,27 @@ public final class OpenAiChatModel implements ChatModel {
         finished.fail(error);
       }
     }
+  }
+
+  /** The messages in the OpenAI wire form, with assistant tool calls and tool results. */
+  static JsonArray messages(ChatRequest request) {
+    JsonArray messages = new JsonArray();
+    for (ChatMessage m : request.messages()) {
+      JsonObject message = new JsonObject().put("role", m.role());
+      if (m.toolCalls().isEmpty()) {
+        message.put("content", m.content());
+      } else {
+        JsonArray calls = new JsonArray();
+        for (ToolCall c : m.toolCalls()) {
+          calls.add(new JsonObject().put("id", c.id()).put("type", "function")
+              .put("function", new JsonObject().put("name", c.name()).put("arguments", c.arguments())));
+        }
+        message.put("content", m.content().isEmpty() ? null : m.content()).put("tool_calls", calls);
+      }
+      m.toolCallId().ifPresent(id -> message.put("tool_call_id", id));
+      messages.add(message);
+    }
+    return messages;
   }
 
   private static String abbreviate(String s) {

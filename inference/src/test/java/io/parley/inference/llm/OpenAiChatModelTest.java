@@ -88,6 +88,26 @@ class OpenAiChatModelTest {
                 + "\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":3,"
                 + "\"total_tokens\":12}}"),
             "data: [DONE]\n\n"), true);
+        case "tools" -> stream(response, List.of(
+            event(chunk("{\"role\":\"assistant\",\"content\":null}", null)),
+            event(chunk("{\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\",\"function\":"
+                + "{\"name\":\"get_meals\",\"arguments\":\"\"}}]}", null)),
+            event(chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"day\\\":\"}}]}", null)),
+            event(chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\" \\\"today\\\"}\"}}]}", null)),
+            event(chunk("{\"tool_calls\":[{\"index\":1,\"id\":\"call_b\",\"type\":\"function\",\"function\":"
+                + "{\"name\":\"get_profile\",\"arguments\":\"\"}}]}", null)),
+            event(chunk("{}", "\"tool_calls\"")),
+            "data: [DONE]\n\n"), true);
+        // A server that sends a whole call in one delta, without an id, and says stop
+        case "onecall" -> stream(response, List.of(
+            event(chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"log_meal\","
+                + "\"arguments\":\"{\\\"text\\\":\\\"two eggs\\\"}\"}}]}", null)),
+            event(chunk("{}", "\"stop\"")),
+            "data: [DONE]\n\n"), true);
+        case "nameless" -> stream(response, List.of(
+            event(chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{}\"}}]}", null)),
+            event(chunk("{}", "\"tool_calls\"")),
+            "data: [DONE]\n\n"), true);
         case "error" -> response.setStatusCode(500).putHeader("content-type", "application/json")
             .end("{\"error\":{\"message\":\"The server had an error while processing your request. Incorrect API "
                 + "key provided: " + KEY + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
@@ -201,6 +221,97 @@ class OpenAiChatModelTest {
           .containsExactly("system", "user", "assistant", "user");
       assertThat(body.getJsonArray("messages").getJsonObject(0).getString("content"))
           .isEqualTo(Personality.EXPERT.systemPrompt());
+    }
+  }
+
+  static final Tool MEALS = new Tool("get_meals", "The meals logged on a day", new JsonObject()
+      .put("type", "object").put("properties", new JsonObject().put("day", new JsonObject().put("type", "string")))
+      .put("required", new io.vertx.core.json.JsonArray().add("day")));
+  static final Tool PROFILE = new Tool("get_profile", "", new JsonObject().put("type", "object"));
+
+  @Test
+  void sendsToolsAndParsesStreamedToolCallDeltas() throws Exception {
+    try (OpenAiChatModel model = model("tools")) {
+      RecordingSink sink = new RecordingSink();
+      ChatRequest request = new ChatRequest(List.of(ChatMessage.user("What did I eat?")), 64, 0.7)
+          .withTools(List.of(MEALS, PROFILE), ToolChoice.AUTO);
+      model.stream(request, sink);
+      sink.await();
+
+      assertThat(sink.error).isNull();
+      assertThat(sink.pieces).isEmpty();
+      assertThat(sink.toolEvents).containsExactly("start:0:call_a:get_meals", "args:0:{\"day\":",
+          "args:0: \"today\"}", "done:0", "start:1:call_b:get_profile", "args:1:{}", "done:1");
+      assertThat(sink.toolCalls).containsExactly(new ToolCall("call_a", "get_meals", "{\"day\": \"today\"}"),
+          new ToolCall("call_b", "get_profile", "{}"));
+      assertThat(sink.terminal).containsExactly("done:tool_calls");
+
+      JsonObject body = bodies.get("tools");
+      assertThat(body.getString("tool_choice")).isEqualTo("auto");
+      assertThat(body.getJsonArray("tools").getJsonObject(0)).isEqualTo(new JsonObject().put("type", "function")
+          .put("function", new JsonObject().put("name", "get_meals").put("description", "The meals logged on a day")
+              .put("parameters", MEALS.parameters())));
+      assertThat(body.getJsonArray("tools").getJsonObject(1).getJsonObject("function").containsKey("description"))
+          .isFalse();
+    }
+  }
+
+  @Test
+  void sendsTheCallsAndTheirResultsBack() throws Exception {
+    try (OpenAiChatModel model = model("ok")) {
+      RecordingSink sink = new RecordingSink();
+      ChatRequest request = new ChatRequest(List.of(ChatMessage.user("What did I eat?"),
+          ChatMessage.assistant("", List.of(new ToolCall("call_a", "get_meals", "{\"day\":\"today\"}"))),
+          ChatMessage.tool("call_a", "{\"meals\":[]}")), 64, 0.7)
+          .withTools(List.of(MEALS), ToolChoice.function("get_meals"));
+      model.stream(request, sink);
+      sink.await();
+
+      JsonObject body = bodies.get("ok");
+      assertThat(body.getJsonObject("tool_choice")).isEqualTo(new JsonObject().put("type", "function")
+          .put("function", new JsonObject().put("name", "get_meals")));
+      assertThat(body.getJsonArray("messages").getJsonObject(1)).isEqualTo(new JsonObject().put("role", "assistant")
+          .putNull("content").put("tool_calls", new io.vertx.core.json.JsonArray().add(new JsonObject()
+              .put("id", "call_a").put("type", "function").put("function", new JsonObject().put("name", "get_meals")
+                  .put("arguments", "{\"day\":\"today\"}")))));
+      assertThat(body.getJsonArray("messages").getJsonObject(2)).isEqualTo(new JsonObject().put("role", "tool")
+          .put("content", "{\"meals\":[]}").put("tool_call_id", "call_a"));
+    }
+  }
+
+  @Test
+  void aWholeCallInOneDeltaWithoutAnIdAndAStopReason() throws Exception {
+    try (OpenAiChatModel model = model("onecall")) {
+      RecordingSink sink = new RecordingSink();
+      model.stream(request().withTools(List.of(MEALS), ToolChoice.REQUIRED), sink);
+      sink.await();
+
+      assertThat(sink.toolCalls).hasSize(1);
+      ToolCall call = sink.toolCalls.get(0);
+      assertThat(call.id()).startsWith("call_");
+      assertThat(call.name()).isEqualTo("log_meal");
+      assertThat(call.arguments()).isEqualTo("{\"text\":\"two eggs\"}");
+      assertThat(sink.terminal).containsExactly("done:tool_calls");
+    }
+  }
+
+  @Test
+  void aCallWithoutANameFails() throws Exception {
+    try (OpenAiChatModel model = model("nameless")) {
+      RecordingSink sink = new RecordingSink();
+      model.stream(request().withTools(List.of(MEALS), ToolChoice.AUTO), sink);
+      sink.await();
+      assertThat(sink.error).isInstanceOf(ParleyException.class)
+          .hasMessageContaining("malformed tool calls: tool call 0 has no function name");
+    }
+  }
+
+  @Test
+  void withoutToolsNoToolFieldsAreSent() throws Exception {
+    try (OpenAiChatModel model = model("nodone")) {
+      model.stream(request(), new RecordingSink()).finished().toCompletionStage().toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
+      assertThat(bodies.get("nodone").fieldNames()).doesNotContain("tools", "tool_choice");
     }
   }
 

@@ -11,6 +11,9 @@ final class RecordingSink implements ChatModel.Sink {
   final List<String> pieces = new CopyOnWriteArrayList<>();
   final List<String> threads = new CopyOnWriteArrayList<>();
   final List<String> terminal = new CopyOnWriteArrayList<>();
+  /** Tool call events in order: "start:index:id:name", "args:index:piece", "done:index". */
+  final List<String> toolEvents = new CopyOnWriteArrayList<>();
+  final List<ToolCall> toolCalls = new CopyOnWriteArrayList<>();
   volatile Throwable error;
   volatile String finishReason;
   private final CountDownLatch end = new CountDownLatch(1);
@@ -32,6 +35,22 @@ final class RecordingSink implements ChatModel.Sink {
     pieces.add(text);
     threads.add(Thread.currentThread().getName());
     onPiece.accept(this);
+  }
+
+  @Override
+  public void toolCallStarted(int index, String id, String name) {
+    toolEvents.add("start:" + index + ":" + id + ":" + name);
+  }
+
+  @Override
+  public void toolCallArguments(int index, String delta) {
+    toolEvents.add("args:" + index + ":" + delta);
+  }
+
+  @Override
+  public void toolCallDone(int index, ToolCall call) {
+    toolEvents.add("done:" + index);
+    toolCalls.add(call);
   }
 
   @Override
