@@ -4,19 +4,18 @@ import io.parley.api.assistant.VoiceServices;
 import io.parley.core.Ids;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
-import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.llm.ChatRequest;
+import io.parley.inference.llm.ToolCall;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import io.parley.api.http.Responses;
 import io.parley.api.http.Authenticator;
+import io.parley.api.http.ApiError;
 import io.parley.api.http.ApiProblem;
 
 /**
@@ -29,12 +28,6 @@ import io.parley.api.http.ApiProblem;
  * @see <a href="https://platform.openai.com/docs/api-reference/chat/create">Create chat completion</a>
  */
 public final class OpenAiRoutes {
-
-  /** Largest number of messages in one chat request. */
-  static final int MAX_MESSAGES = 256;
-  /** Largest total characters of message content in one chat request. */
-  static final int MAX_CONTENT_CHARS = 200_000;
-  private static final Set<String> ROLES = Set.of("system", "user", "assistant", "developer");
 
   private final VoiceServices voice;
   private final Ids ids;
@@ -145,7 +138,13 @@ public final class OpenAiRoutes {
       if (body == null) {
         throw ApiProblem.field("/", "type", "the body must be a JSON object");
       }
-      ChatRequest request = request(body);
+      ChatRequest request;
+      try {
+        request = OpenAiChatRequests.parse(body);
+      } catch (ApiProblem problem) {
+        ApiError.sendOpenAi(ctx, problem);
+        return;
+      }
       ChatModel model = voice.chatModel().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,
           voice.chatModelMissing()));
       boolean stream = Boolean.TRUE.equals(body.getValue("stream"));
@@ -160,74 +159,21 @@ public final class OpenAiRoutes {
     });
   }
 
-  static ChatRequest request(JsonObject body) {
-    if (!(body.getValue("messages") instanceof JsonArray messages) || messages.isEmpty()) {
-      throw ApiProblem.field("/messages", "required", "messages must be a non-empty array");
-    }
-    if (messages.size() > MAX_MESSAGES) {
-      throw ApiProblem.field("/messages", "maxItems", "at most " + MAX_MESSAGES + " messages");
-    }
-    List<ChatMessage> out = new ArrayList<>();
-    int chars = 0;
-    for (int i = 0; i < messages.size(); i++) {
-      if (!(messages.getValue(i) instanceof JsonObject m)) {
-        throw ApiProblem.field("/messages/" + i, "type", "each message must be an object");
-      }
-      String role = m.getValue("role") instanceof String r ? r : null;
-      if (role == null || !ROLES.contains(role)) {
-        throw ApiProblem.field("/messages/" + i + "/role", "enum", "role must be system, developer, user or assistant");
-      }
-      String content = content(m.getValue("content"), i);
-      chars += content.length();
-      if (chars > MAX_CONTENT_CHARS) {
-        throw ApiProblem.field("/messages", "maxLength", "at most " + MAX_CONTENT_CHARS + " characters of content");
-      }
-      out.add(new ChatMessage("developer".equals(role) ? "system" : role, content));
-    }
-    int maxTokens = 256;
-    Object limit = body.getValue("max_completion_tokens", body.getValue("max_tokens"));
-    if (limit != null) {
-      if (!(limit instanceof Number n) || n.intValue() < 1 || n.intValue() > 32_768) {
-        throw ApiProblem.field("/max_tokens", "range", "max_tokens must be an integer in 1..32768");
-      }
-      maxTokens = n.intValue();
-    }
-    double temperature = 0.7;
-    Object t = body.getValue("temperature");
-    if (t != null) {
-      if (!(t instanceof Number n) || n.doubleValue() < 0 || n.doubleValue() > 2) {
-        throw ApiProblem.field("/temperature", "range", "temperature must be a number in 0..2");
-      }
-      temperature = n.doubleValue();
-    }
-    return new ChatRequest(out, maxTokens, temperature);
-  }
-
-  /** A message's content: a string, or an array of {type: text, text} parts. */
-  private static String content(Object c, int i) {
-    if (c instanceof String s) {
-      return s;
-    }
-    if (c instanceof JsonArray parts) {
-      StringBuilder sb = new StringBuilder();
-      for (Object p : parts) {
-        if (p instanceof JsonObject part && "text".equals(part.getString("type")) && part.getValue("text") instanceof String s) {
-          sb.append(s);
-        } else {
-          throw ApiProblem.field("/messages/" + i + "/content", "type", "only text content parts are supported");
-        }
-      }
-      return sb.toString();
-    }
-    throw ApiProblem.field("/messages/" + i + "/content", "type", "content must be a string or text parts");
-  }
-
   private static JsonObject chunk(String id, long created, String model, JsonObject delta, String finish) {
     return new JsonObject().put("id", id).put("object", "chat.completion.chunk").put("created", created)
         .put("model", model).put("choices", new JsonArray().add(new JsonObject().put("index", 0)
             .put("delta", delta).put("finish_reason", finish)));
   }
 
+  private static JsonObject callDelta(int index, JsonObject call) {
+    return new JsonObject().put("tool_calls", new JsonArray().add(call.put("index", index)));
+  }
+
+  /**
+   * Streams the completion as OpenAI does: a role chunk, content deltas, and for each tool call a
+   * chunk with its index, id, type and name (arguments empty) followed by chunks of argument pieces;
+   * the last chunk carries the finish reason ({@code tool_calls} after calls), then {@code [DONE]}.
+   */
   private static void stream(RoutingContext ctx, ChatModel model, ChatRequest request, String id, long created,
                              String modelName) {
     HttpServerResponse res = ctx.response();
@@ -246,25 +192,37 @@ public final class OpenAiRoutes {
       }
     });
     running[0] = model.stream(request, new ChatModel.Sink() {
-      @Override
-      public void piece(String text) {
+      /** Writes a chunk on the request's context (sink calls may come from a model's worker thread). */
+      private void send(JsonObject delta, String finish) {
         context.runOnContext(v -> {
           if (!res.closed() && !res.ended()) {
-            res.write("data: " + chunk(id, created, modelName, new JsonObject().put("content", text), null).encode()
-                + "\n\n");
+            res.write("data: " + chunk(id, created, modelName, delta, finish).encode() + "\n\n");
+            if (finish != null) {
+              res.end("data: [DONE]\n\n");
+            }
           }
         });
       }
 
       @Override
+      public void piece(String text) {
+        send(new JsonObject().put("content", text), null);
+      }
+
+      @Override
+      public void toolCallStarted(int index, String callId, String name) {
+        send(callDelta(index, new JsonObject().put("id", callId).put("type", "function")
+            .put("function", new JsonObject().put("name", name).put("arguments", ""))), null);
+      }
+
+      @Override
+      public void toolCallArguments(int index, String delta) {
+        send(callDelta(index, new JsonObject().put("function", new JsonObject().put("arguments", delta))), null);
+      }
+
+      @Override
       public void done(String finishReason) {
-        context.runOnContext(v -> {
-          if (!res.closed() && !res.ended()) {
-            res.write("data: " + chunk(id, created, modelName, new JsonObject(),
-                "cancelled".equals(finishReason) ? "stop" : finishReason).encode() + "\n\n");
-            res.end("data: [DONE]\n\n");
-          }
-        });
+        send(new JsonObject(), "cancelled".equals(finishReason) ? "stop" : finishReason);
       }
 
       @Override
@@ -281,30 +239,37 @@ public final class OpenAiRoutes {
     });
   }
 
+  /** The whole completion as one {@code chat.completion}; tool calls in {@code message.tool_calls}. */
   private static void whole(RoutingContext ctx, ChatModel model, ChatRequest request, String id, long created,
                             String modelName) {
+    // Touched on the request's context only: each sink call hops there, in order.
     StringBuilder text = new StringBuilder();
+    JsonArray calls = new JsonArray();
     var context = ctx.vertx().getOrCreateContext();
     model.stream(request, new ChatModel.Sink() {
       @Override
       public void piece(String piece) {
-        synchronized (text) {
-          text.append(piece);
-        }
+        context.runOnContext(v -> text.append(piece));
+      }
+
+      @Override
+      public void toolCallDone(int index, ToolCall call) {
+        context.runOnContext(v -> calls.add(new JsonObject().put("id", call.id()).put("type", "function")
+            .put("function", new JsonObject().put("name", call.name()).put("arguments", call.arguments()))));
       }
 
       @Override
       public void done(String finishReason) {
         context.runOnContext(v -> {
-          String content;
-          synchronized (text) {
-            content = text.toString();
+          JsonObject message = new JsonObject().put("role", "assistant")
+              .put("content", text.isEmpty() && !calls.isEmpty() ? null : text.toString());
+          if (!calls.isEmpty()) {
+            message.put("tool_calls", calls);
           }
           ctx.response().putHeader("Content-Type", "application/json").end(new JsonObject()
               .put("id", id).put("object", "chat.completion").put("created", created).put("model", modelName)
-              .put("choices", new JsonArray().add(new JsonObject().put("index", 0)
-                  .put("message", new JsonObject().put("role", "assistant").put("content", content))
-                  .put("finish_reason", finishReason)))
+              .put("choices", new JsonArray().add(new JsonObject().put("index", 0).put("message", message)
+                  .put("finish_reason", "cancelled".equals(finishReason) ? "stop" : finishReason)))
               .encode());
         });
       }

@@ -15,6 +15,27 @@ public final class ApiError {
   private ApiError() {}
 
   public static void send(RoutingContext ctx, int status, String code, String message, Object details) {
+    send(ctx, status, code, message, details, new JsonObject());
+  }
+
+  /**
+   * A problem with a request to the OpenAI-compatible endpoints: the one shape plus OpenAI's
+   * {@code type} ({@code invalid_request_error}) and {@code param} (the field, as OpenAI names it:
+   * {@code messages[2].tool_call_id}), which OpenAI's clients read.
+   */
+  public static void sendOpenAi(RoutingContext ctx, ApiProblem problem) {
+    String param = null;
+    if (problem.details() != null && !problem.details().isEmpty()
+        && problem.details().getValue(0) instanceof JsonObject d && d.getValue("field") instanceof String field) {
+      param = field.substring(1).replaceAll("/(\\d+)(?=/|$)", "[$1]").replace('/', '.');
+    }
+    send(ctx, problem.status(), problem.code(), problem.getMessage(), problem.details(), new JsonObject()
+        .put("type", problem.status() < 500 ? "invalid_request_error" : "server_error")
+        .put("param", param == null || param.isEmpty() ? null : param));
+  }
+
+  private static void send(RoutingContext ctx, int status, String code, String message, Object details,
+                           JsonObject extra) {
     HttpServerResponse res = ctx.response();
     if (res.ended() || res.closed()) {
       return;
@@ -30,6 +51,7 @@ public final class ApiError {
         .put("details", details)
         .put("request_id", RequestLog.requestId(ctx))
         .put("timestamp", Instant.now().toString());
+    error.mergeIn(extra);
     res.setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")

@@ -1,0 +1,152 @@
+package io.parley.api.support;
+
+import io.parley.inference.llm.ToolCall;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * An OpenAI-compatible chat completions server for tests, whose answers are scripted: each request
+ * to {@code POST /v1/chat/completions} takes the next {@link Reply} and streams it in OpenAI's
+ * format (a role chunk; content deltas; for a tool call a chunk with index, id, type and name, then
+ * the arguments in pieces; a finish chunk; {@code [DONE]}). It records every request body, so a
+ * test can check what Parley sent (the tools, the tool results). It tests Parley, not a model.
+ */
+public final class StandInLlm implements AutoCloseable {
+
+  /**
+   * One scripted answer, made from the request body (so it can check what reached the model: a
+   * failed check answers HTTP 400 with the reason, which the test then sees as a failed completion).
+   */
+  public interface Reply extends Function<JsonObject, Answer> {
+
+    /** Answers this text, a word per chunk. */
+    static Reply text(String text) {
+      return body -> new Answer(text, List.of());
+    }
+
+    /** Calls these tools. */
+    static Reply toolCalls(ToolCall... calls) {
+      return body -> new Answer("", List.of(calls));
+    }
+  }
+
+  /** What a reply streams: text, then tool calls (finish reason tool_calls when there are any). */
+  public record Answer(String text, List<ToolCall> calls) {}
+
+  private final Vertx vertx;
+  private final HttpServer server;
+  private final Queue<Reply> replies = new ConcurrentLinkedQueue<>();
+  private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
+
+  private StandInLlm(Vertx vertx, HttpServer server) {
+    this.vertx = vertx;
+    this.server = server;
+  }
+
+  public static StandInLlm start() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    StandInLlm[] self = new StandInLlm[1];
+    HttpServer server = vertx.createHttpServer().requestHandler(r -> self[0].handle(r));
+    self[0] = new StandInLlm(vertx, server);
+    server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return self[0];
+  }
+
+  /** The base URL to configure as PARLEY_LLM_BASE_URL. */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.actualPort() + "/v1";
+  }
+
+  /** Scripts the next answer (answers are taken in order; with none left, the server answers 500). */
+  public StandInLlm then(Reply reply) {
+    replies.add(reply);
+    return this;
+  }
+
+  /** The request bodies received so far, in order. */
+  public List<JsonObject> requests() {
+    return List.copyOf(requests);
+  }
+
+  private void handle(HttpServerRequest request) {
+    request.body().onSuccess(buffer -> {
+      HttpServerResponse response = request.response();
+      if (!request.path().equals("/v1/chat/completions")) {
+        response.setStatusCode(404).end();
+        return;
+      }
+      JsonObject body = buffer.toJsonObject();
+      requests.add(body);
+      Reply reply = replies.poll();
+      if (reply == null) {
+        response.setStatusCode(500).end(error("the stand-in has no scripted answer left"));
+        return;
+      }
+      Answer answer;
+      try {
+        answer = reply.apply(body);
+      } catch (AssertionError | RuntimeException e) {
+        response.setStatusCode(400).end(error("the stand-in's check failed: " + e.getMessage()));
+        return;
+      }
+      response.setChunked(true).putHeader("content-type", "text/event-stream");
+      response.write(chunk(new JsonObject().put("role", "assistant").put("content", ""), null));
+      for (String word : words(answer.text())) {
+        response.write(chunk(new JsonObject().put("content", word), null));
+      }
+      for (int i = 0; i < answer.calls().size(); i++) {
+        ToolCall call = answer.calls().get(i);
+        response.write(chunk(calls(new JsonObject().put("index", i).put("id", call.id()).put("type", "function")
+            .put("function", new JsonObject().put("name", call.name()).put("arguments", ""))), null));
+        String arguments = call.arguments();
+        for (int at = 0; at < arguments.length(); at += 7) {
+          response.write(chunk(calls(new JsonObject().put("index", i).put("function", new JsonObject()
+              .put("arguments", arguments.substring(at, Math.min(arguments.length(), at + 7))))), null));
+        }
+      }
+      response.write(chunk(new JsonObject(), answer.calls().isEmpty() ? "stop" : "tool_calls"));
+      response.end("data: [DONE]\n\n");
+    });
+  }
+
+  private static List<String> words(String text) {
+    List<String> words = new ArrayList<>();
+    for (String w : text.split("(?<= )")) {
+      if (!w.isEmpty()) {
+        words.add(w);
+      }
+    }
+    return words;
+  }
+
+  private static JsonObject calls(JsonObject call) {
+    return new JsonObject().put("tool_calls", new JsonArray().add(call));
+  }
+
+  private static String chunk(JsonObject delta, String finish) {
+    return "data: " + new JsonObject().put("id", "chatcmpl-standin").put("object", "chat.completion.chunk")
+        .put("created", 1).put("model", "stand-in").put("choices", new JsonArray().add(new JsonObject()
+            .put("index", 0).put("delta", delta).put("finish_reason", finish))).encode() + "\n\n";
+  }
+
+  private static String error(String message) {
+    return new JsonObject().put("error", new JsonObject().put("message", message).put("type", "invalid_request_error"))
+        .encode();
+  }
+
+  @Override
+  public void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}
