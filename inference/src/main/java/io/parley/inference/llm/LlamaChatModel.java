@@ -15,10 +15,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,19 @@ import org.slf4j.LoggerFactory;
  * are the template's: text in a message that spells one of the model's special tokens is broken up
  * first ({@link SpecialTokens}), so a user cannot end their turn or open a system turn by typing it.
  *
+ * <p><b>Tool calls</b> ({@link LlamaTools}): a template that knows tools (Qwen2.5/Hermes
+ * {@code <tool_call>}, Llama 3.x {@code ipython}) renders the tools, calls and results itself, in
+ * llama.cpp's Jinja engine (enabled for such models only); for any other model Parley writes the
+ * tools into the system text in the Hermes convention. With {@code tool_choice} auto the answer
+ * streams as text until the model starts a call; that task is stopped and a second one continues
+ * from the call's start under a GBNF grammar built from the tools' JSON Schemas (llama.cpp's own
+ * converter), so the call is one of the tools with arguments that keep to its schema. With
+ * {@code required} or a named function the grammar applies from the first token. One call per
+ * completion, reported whole (start, all arguments, done) once generated; the completion then ends
+ * with {@code tool_calls}. java-llama.cpp 4.2.0 passes only {@code grammar} through its public API
+ * (llama.cpp's lazy grammars and trigger words are in the native code but not reachable), hence the
+ * two tasks.
+ *
  * <p><b>Closing</b> cancels running completions and releases the model when the last one has
  * stopped. Two limits of java-llama.cpp 4.2.0 remain: its {@code close()} stops the model's server
  * loop but does not free the weights (the native {@code delete} is commented out), and every loaded
@@ -73,6 +88,7 @@ public final class LlamaChatModel implements ChatModel {
 
   private static final Logger LOG = LoggerFactory.getLogger(LlamaChatModel.class);
   private static final String[] SIMPLE_STOPS = {"\nUser:", "\nAssistant:"};
+  private static final int CANCELLED = -1;
 
   /**
    * Settings of an in-process model.
@@ -113,6 +129,8 @@ public final class LlamaChatModel implements ChatModel {
   private final Executor executor;
   private final LlamaModel model;
   private final boolean modelTemplate;
+  /** The tool convention the model's template knows, which llama.cpp's Jinja engine then renders. */
+  private final Optional<LlamaTools.Format> templateTools;
   private final SpecialTokens special;
   private final Object lock = new Object();
   private final Set<LlamaCompletion> running = new HashSet<>();
@@ -120,11 +138,12 @@ public final class LlamaChatModel implements ChatModel {
   private boolean released;
 
   private LlamaChatModel(Settings settings, Executor executor, LlamaModel model, boolean modelTemplate,
-                         SpecialTokens special) {
+                         Optional<LlamaTools.Format> templateTools, SpecialTokens special) {
     this.settings = settings;
     this.executor = executor;
     this.model = model;
     this.modelTemplate = modelTemplate;
+    this.templateTools = templateTools;
     this.special = special;
   }
 
@@ -146,6 +165,10 @@ public final class LlamaChatModel implements ChatModel {
     if (!settings.nativeLog()) {
       parameters.disableLog();
     }
+    Optional<LlamaTools.Format> templateTools = LlamaTools.templateFormat(file.chatTemplate());
+    if (templateTools.isPresent()) {
+      parameters.enableJinja(); // the template renders tools, calls and results only in the Jinja engine
+    }
     long started = System.nanoTime();
     LlamaModel model;
     try {
@@ -157,7 +180,7 @@ public final class LlamaChatModel implements ChatModel {
     LOG.info("llama.cpp model {} loaded from {} in {} ms ({} workers, {} threads each, {} chat template)",
         settings.name(), settings.modelFile(), (System.nanoTime() - started) / 1_000_000,
         settings.workers(), settings.threads(), file.chatTemplate().isPresent() ? "model's" : "simple");
-    return new LlamaChatModel(settings, executor, model, file.chatTemplate().isPresent(),
+    return new LlamaChatModel(settings, executor, model, file.chatTemplate().isPresent(), templateTools,
         SpecialTokens.of(file.specialTokenTexts()));
   }
 
@@ -193,29 +216,66 @@ public final class LlamaChatModel implements ChatModel {
    * model's special tokens broken wherever a message spells one ({@link SpecialTokens}).
    */
   String prompt(ChatRequest request) {
+    if (templateTools.isPresent()) {
+      return model.applyTemplate(LlamaTools.templateInput(request, special::neutralize).encode());
+    }
+    List<ChatMessage> messages = request.messages();
     if (modelTemplate) {
       StringBuilder system = new StringBuilder();
       List<Pair<String, String>> turns = new ArrayList<>();
-      for (ChatMessage m : request.messages()) {
+      for (ChatMessage m : messages) {
         String content = special.neutralize(m.content());
         if (m.role().equals("system")) {
           system.append(system.isEmpty() ? "" : "\n\n").append(content);
         } else {
-          turns.add(new Pair<>(m.role().equals("assistant") ? "assistant" : "user", content));
+          turns.add(new Pair<>(m.role().equals("assistant") ? "assistant" : "user", withToolText(m, content)));
         }
       }
+      appendToolsText(request, system);
       return model.applyTemplate(new InferenceParameters("").setMessages(system.toString(), turns));
     }
     StringBuilder prompt = new StringBuilder();
-    for (ChatMessage m : request.messages()) {
-      String content = special.neutralize(m.content());
+    StringBuilder system = new StringBuilder();
+    for (ChatMessage m : messages) {
+      if (m.role().equals("system")) {
+        system.append(system.isEmpty() ? "" : "\n\n").append(special.neutralize(m.content()).strip());
+      }
+    }
+    appendToolsText(request, system);
+    if (!system.isEmpty()) {
+      prompt.append(system).append("\n\n");
+    }
+    for (ChatMessage m : messages) {
+      String content = withToolText(m, special.neutralize(m.content()));
       switch (m.role()) {
-        case "system" -> prompt.append(content.strip()).append("\n\n");
+        case "system" -> { }
         case "assistant" -> prompt.append("Assistant: ").append(oneLine(content)).append('\n');
         default -> prompt.append("User: ").append(oneLine(content)).append('\n');
       }
     }
     return prompt.append("Assistant:").toString();
+  }
+
+  /** The tools in the system text, for a template that cannot render them (Hermes style). */
+  private void appendToolsText(ChatRequest request, StringBuilder system) {
+    if (request.toolsOffered()) {
+      system.append(system.isEmpty() ? "" : "\n\n")
+          .append(special.neutralize(LlamaTools.hermesSystemText(request.callableTools())));
+    }
+  }
+
+  /** A message's text with its calls or its result written out, for a template that knows no tools. */
+  private String withToolText(ChatMessage m, String content) {
+    if (!m.toolCalls().isEmpty()) {
+      String calls = special.neutralize(LlamaTools.hermesCalls(m.toolCalls()));
+      return content.isEmpty() ? calls : content + "\n" + calls;
+    }
+    return m.role().equals("tool") ? LlamaTools.hermesResult(content) : content;
+  }
+
+  /** The convention the model's calls follow: its template's, else the Hermes text Parley wrote. */
+  LlamaTools.Format toolFormat() {
+    return templateTools.orElse(LlamaTools.Format.HERMES);
   }
 
   private static String oneLine(String s) {
@@ -301,38 +361,118 @@ public final class LlamaChatModel implements ChatModel {
         done("cancelled");
         return;
       }
-      InferenceParameters parameters = new InferenceParameters(prompt(request))
-          .setNPredict(request.maxTokens())
+      String prompt = prompt(request);
+      if (!request.toolsOffered()) {
+        int streamed = decode(parameters(prompt, request.maxTokens()), this::piece);
+        done(streamed == CANCELLED ? "cancelled" : streamed >= request.maxTokens() ? "length" : "stop");
+        return;
+      }
+      LlamaTools.Format format = toolFormat();
+      if (request.toolChoice().forced()) {
+        // A call from the first token: the trigger is put in the prompt, the grammar does the rest.
+        call(format, format == LlamaTools.Format.HERMES ? prompt + format.trigger : prompt, request.maxTokens());
+        return;
+      }
+      LlamaTools.CallStart start = new LlamaTools.CallStart(format, sink::piece);
+      int streamed = decode(parameters(prompt, request.maxTokens()), start::accept);
+      if (streamed == CANCELLED) {
+        done("cancelled");
+      } else if (!start.triggered()) {
+        start.flush();
+        done(streamed >= request.maxTokens() ? "length" : "stop");
+      } else if (streamed >= request.maxTokens()) {
+        done("length");
+      } else {
+        // The model began a call: from there on a grammar holds it to the tools' schemas. Hermes
+        // continues after its <tool_call>; a Llama answer that is a call starts over as one.
+        call(format, format == LlamaTools.Format.HERMES ? prompt + start.written() : prompt,
+            request.maxTokens() - streamed);
+      }
+    }
+
+    /** Generates one call under the grammar, from {@code prompt}, and reports it. */
+    private void call(LlamaTools.Format format, String prompt, int maxTokens) {
+      List<Tool> tools = request.callableTools();
+      InferenceParameters parameters = parameters(prompt, maxTokens)
+          .setGrammar(LlamaTools.grammar(format, tools, LlamaModel::jsonSchemaToGrammar));
+      StringBuilder text = new StringBuilder();
+      int produced = decode(parameters, piece -> {
+        text.append(piece);
+        return true;
+      });
+      if (produced == CANCELLED) {
+        done("cancelled");
+        return;
+      }
+      String body = format == LlamaTools.Format.HERMES ? LlamaTools.hermesCallBodies(text.toString()).get(0)
+          : text.toString();
+      ToolCall call;
+      try {
+        call = LlamaTools.parseCall(format, body, tools);
+      } catch (ParleyException e) {
+        throw produced < maxTokens ? e : new ParleyException(Reason.UNAVAILABLE,
+            "the model's tool call was cut off at the token limit (" + request.maxTokens() + " tokens): "
+                + e.getMessage());
+      }
+      sink.toolCallStarted(0, call.id(), call.name());
+      sink.toolCallArguments(0, call.arguments());
+      sink.toolCallDone(0, call);
+      done("tool_calls");
+    }
+
+    private InferenceParameters parameters(String prompt, int maxTokens) {
+      InferenceParameters parameters = new InferenceParameters(prompt)
+          .setNPredict(maxTokens)
           .setTemperature((float) request.temperature())
           .setCachePrompt(true);
       if (!modelTemplate) {
         parameters.setStopStrings(SIMPLE_STOPS);
       }
+      return parameters;
+    }
+
+    private boolean piece(String text) {
+      sink.piece(text);
+      return true;
+    }
+
+    /**
+     * Runs one llama.cpp task, giving each piece of text to {@code onPiece} until it answers false
+     * (the task is then stopped). Returns the tokens sampled, or {@link #CANCELLED}.
+     */
+    private int decode(InferenceParameters parameters, Predicate<String> onPiece) {
       LlamaIterator tokens = model.generate(parameters).iterator();
-      int streamed = 0;
+      int sampled = 0;
       while (tokens.hasNext()) {
         // The only place a llama.cpp task is cancelled: this thread, between two tokens.
         if (cancelled.get()) {
           tokens.cancel();
-          done("cancelled");
-          return;
+          return CANCELLED;
         }
         LlamaOutput output = tokens.next();
-        if (tokens.hasNext()) {
-          streamed++; // a partial result: one sampled token (the final one carries no text)
+        boolean more = tokens.hasNext();
+        if (more) {
+          sampled++; // a partial result: one sampled token (the final one carries no text)
         }
         if (!output.text.isEmpty()) {
+          boolean go;
           try {
-            sink.piece(output.text);
+            go = onPiece.test(output.text);
           } catch (RuntimeException e) {
             if (tokens.hasNext()) {
               tokens.cancel();
             }
             throw e;
           }
+          if (!go) {
+            if (tokens.hasNext()) {
+              tokens.cancel();
+            }
+            return sampled;
+          }
         }
       }
-      done(cancelled.get() ? "cancelled" : streamed >= request.maxTokens() ? "length" : "stop");
+      return cancelled.get() ? CANCELLED : sampled;
     }
 
     private void done(String reason) {
