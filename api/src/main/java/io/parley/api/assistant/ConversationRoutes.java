@@ -25,6 +25,18 @@ public final class ConversationRoutes {
   public void mount(RouterBuilder b) {
     b.getRoute("listConversations").addHandler(this::list);
     b.getRoute("listConversationMessages").addHandler(this::messages);
+    b.getRoute("deleteConversation").addHandler(this::delete);
+  }
+
+  private void delete(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> Responses.noContent(ctx, conversations.delete(Authenticator.userId(ctx),
+            UUID.fromString(ctx.pathParam("conversationId")))
+        .map(found -> {
+          if (!found) {
+            throw new ParleyException(Reason.NOT_FOUND, "no such conversation");
+          }
+          return null;
+        })));
   }
 
   private void list(RoutingContext ctx) {
