@@ -29,14 +29,8 @@ public final class ConversationRoutes {
   }
 
   private void delete(RoutingContext ctx) {
-    Responses.guarded(ctx, () -> Responses.noContent(ctx, conversations.delete(Authenticator.userId(ctx),
-            UUID.fromString(ctx.pathParam("conversationId")))
-        .map(found -> {
-          if (!found) {
-            throw new ParleyException(Reason.NOT_FOUND, "no such conversation");
-          }
-          return null;
-        })));
+    Responses.guarded(ctx, () -> Responses.noContentOrNotFound(ctx, conversations.delete(Authenticator.userId(ctx),
+        UUID.fromString(ctx.pathParam("conversationId"))), "conversation"));
   }
 
   private void list(RoutingContext ctx) {

@@ -2,6 +2,9 @@ package io.parley.api.assistant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.api.assistant.context.PersonalContext;
+import io.parley.api.assistant.context.PersonalContextLoader;
+import io.parley.api.assistant.memory.MemoryStore;
 import io.parley.api.support.Api;
 import io.parley.api.support.LlmStandIn;
 import io.parley.api.support.RealtimeClient;
@@ -126,6 +129,30 @@ class ConversationContextTest {
       rt.next("response.done");
       assertPromptOrder(LlmStandIn.systemPrompt(llm.next()), "Talk like a pirate.");
     }
+  }
+
+  /** What reading a context costs each answer on the embedded PostgreSQL (printed; a loose bound asserted). */
+  @Test
+  void readingTheContextForAnAnswerIsCheap() throws Exception {
+    UUID user = idOf(knownUser());
+    Ids ids = new Ids(Clock.systemUTC(), new SecureRandom());
+    PersonalContextLoader loader = new PersonalContextLoader(node.server().pool(),
+        new MemoryStore(node.server().pool(), ids), Clock.systemUTC());
+    int n = 200;
+    long[] micros = new long[n];
+    PersonalContext last = null;
+    for (int i = 0; i < n; i++) {
+      long t0 = System.nanoTime();
+      last = loader.load(user).await(10, TimeUnit.SECONDS).orElseThrow();
+      micros[i] = (System.nanoTime() - t0) / 1_000;
+    }
+    java.util.Arrays.sort(micros);
+    System.out.printf("personal context read (profile, today's meals, next appointment, memories): p50 %d us, "
+        + "p99 %d us over %d reads%n", micros[n / 2], micros[n * 99 / 100], n);
+    assertThat(last.profile().allergies()).containsExactly("peanuts");
+    assertThat(last.today().meals()).isEqualTo(1);
+    assertThat(last.next()).isPresent();
+    assertThat(micros[n / 2]).as("p50 in microseconds").isLessThan(50_000);
   }
 
   @Test

@@ -30,21 +30,29 @@ public final class RealtimeClient implements AutoCloseable {
     BlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
     WebSocket ws = CLIENT.newWebSocketBuilder().header("Authorization", "Bearer " + token)
         .buildAsync(URI.create("ws://127.0.0.1:" + node.server().httpPort() + "/v1/realtime" + query),
-            new WebSocket.Listener() {
-              final StringBuilder partial = new StringBuilder();
-
-              @Override
-              public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                partial.append(data);
-                if (last) {
-                  inbox.add(new JsonObject(partial.toString()));
-                  partial.setLength(0);
-                }
-                w.request(1);
-                return null;
-              }
-            }).get(10, TimeUnit.SECONDS);
+            new Inbox(inbox)).get(10, TimeUnit.SECONDS);
     return new RealtimeClient(ws, inbox);
+  }
+
+  /** A listener that puts each whole text message, as JSON, into a queue (extend it for closes). */
+  public static class Inbox implements WebSocket.Listener {
+    private final BlockingQueue<JsonObject> inbox;
+    private final StringBuilder partial = new StringBuilder();
+
+    public Inbox(BlockingQueue<JsonObject> inbox) {
+      this.inbox = inbox;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        inbox.add(new JsonObject(partial.toString()));
+        partial.setLength(0);
+      }
+      w.request(1);
+      return null;
+    }
   }
 
   /** The HTTP status a handshake is refused with, or 101 when it opened (then closed at once). */

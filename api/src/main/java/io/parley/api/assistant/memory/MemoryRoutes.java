@@ -2,8 +2,6 @@ package io.parley.api.assistant.memory;
 
 import io.parley.api.http.Authenticator;
 import io.parley.api.http.Responses;
-import io.parley.core.ParleyException;
-import io.parley.core.ParleyException.Reason;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -42,13 +40,7 @@ public final class MemoryRoutes {
   }
 
   private void delete(RoutingContext ctx) {
-    Responses.guarded(ctx, () -> Responses.noContent(ctx, memories.forget(Authenticator.userId(ctx),
-            UUID.fromString(ctx.pathParam("memoryId")))
-        .map(found -> {
-          if (!found) {
-            throw new ParleyException(Reason.NOT_FOUND, "no such memory");
-          }
-          return null;
-        })));
+    Responses.guarded(ctx, () -> Responses.noContentOrNotFound(ctx, memories.forget(Authenticator.userId(ctx),
+        UUID.fromString(ctx.pathParam("memoryId"))), "memory"));
   }
 }
