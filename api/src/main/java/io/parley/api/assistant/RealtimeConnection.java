@@ -1,5 +1,6 @@
 package io.parley.api.assistant;
 
+import io.parley.api.assistant.context.PersonalPrompts;
 import io.parley.api.assistant.realtime.ClientEvent;
 import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
@@ -30,7 +31,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   static final short ACCOUNT_DELETED = 4003;
 
   /** What every connection of an endpoint shares. */
-  record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions,
+  record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions, PersonalPrompts prompts,
                 ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random, AtomicLong eventIds) {}
 
   private final ServerWebSocket ws;
@@ -81,6 +82,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     resumeToken = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     session = shared.sessions().create(context, settings.settings(config), this, conversationId, history,
         settings.inputRate(), settings.outputRate());
+    session.promptContext(shared.prompts().forSession(user));
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(this::onBinary);
     touch();

@@ -57,6 +57,7 @@ public final class VoiceSession {
   private final TranscriptionStage transcription;
   private final Truncation truncation;
   private VoiceSettings settings;
+  private PromptContext promptContext = PromptContext.NONE;
   private int outputRate = 24_000;
   /** Whether the client's input is paused (see {@link #inputBacklogChanged}). */
   private boolean inputPaused;
@@ -130,6 +131,11 @@ public final class VoiceSession {
 
   public UUID conversationId() {
     return memory.conversationId();
+  }
+
+  /** What each answer's system prompt carries under the instructions (looked up for each answer). */
+  public void promptContext(PromptContext c) {
+    this.promptContext = java.util.Objects.requireNonNull(c, "promptContext");
   }
 
   /** The rate of the audio this session sends (PCM16 samples per second). */
@@ -248,8 +254,20 @@ public final class VoiceSession {
         });
     active = r;
     events.accept(new VoiceEvent.ResponseStarted(r.id, r.itemId));
-    r.start(engines.chat().get(), new ChatRequest(memory.prompt(settings.instructions(), settings.contextMessages()),
-        settings.maxTokens(), settings.temperature()));
+    if (promptContext == PromptContext.NONE) {
+      start(r, "");
+      return;
+    }
+    promptContext.next(memory.lastUserText()).onComplete(ar -> context.runOnContext(v -> {
+      if (active == r && !closed) { // else cancelled while the context was looked up: never started
+        start(r, ar.succeeded() ? ar.result() : "");
+      }
+    }));
+  }
+
+  private void start(Responder r, String personal) {
+    r.start(engines.chat().get(), new ChatRequest(memory.prompt(settings.instructions(), personal,
+        settings.contextMessages()), settings.maxTokens(), settings.temperature()));
   }
 
   private void done(Responder r, VoiceEvent.Status status, VoiceEvent.Reason reason) {

@@ -152,9 +152,13 @@ final class VoiceFixture implements AutoCloseable {
     public void close() {}
   };
 
+  /** What the chat model was asked, in order. */
+  final List<ChatRequest> chatRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   final ChatModel chat = new ChatModel() {
     @Override
     public Completion stream(ChatRequest request, Sink sink) {
+      chatRequests.add(request);
       AtomicBoolean cancelled = new AtomicBoolean();
       Promise<String> finished = Promise.promise();
       List<String> pieces = answer;
