@@ -169,9 +169,9 @@ public final class NanoDetDetector implements ObjectDetector {
    * threads, libgomp's default spins at every barrier between operators; on a machine whose cores
    * are shared, a spinning thread burns the time slice its descheduled partner needs, and a pass took
    * 300-950 ms instead of ~50 ms at two threads here (load ~10 on 2 cores; see docs/BENCHMARKS.md).
-   * Passive threads sleep on a futex instead. With one intra-op thread (the default) there are no
-   * barriers and nothing changes; on a dedicated machine {@code OMP_WAIT_POLICY=ACTIVE} keeps the
-   * spinning. Called while no other thread reads the environment natively (the engine is loaded
+   * Passive threads sleep on a futex instead, at a price on a quiet machine (~32 ms a two-thread
+   * pass where spinning takes ~23-26): on dedicated cores {@code OMP_WAIT_POLICY=ACTIVE} keeps the
+   * spinning. With one intra-op thread (the default) there are no barriers and nothing changes. Called while no other thread reads the environment natively (the engine is loaded
    * once, at startup).
    */
   private static void passiveOpenMpWaits() {
