@@ -149,11 +149,40 @@ public final class NanoDetDetector implements ObjectDetector {
     setIfAbsent("PYTORCH_FLAVOR", "cpu");
     setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(threads));
     setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
+    passiveOpenMpWaits();
     try {
       return Engine.getEngine("PyTorch");
     } catch (RuntimeException | UnsatisfiedLinkError e) {
       throw new ParleyException(Reason.UNAVAILABLE, "the PyTorch engine (DJL) could not load: " + e.getMessage()
           + " (it unpacks libtorch under DJL_CACHE_DIR, ~450 MB)", e);
+    }
+  }
+
+  /** The C library's {@code setenv}, for the one variable OpenMP reads only from the environment. */
+  private interface LibC extends com.sun.jna.Library {
+    int setenv(String name, String value, int overwrite);
+  }
+
+  /**
+   * {@code OMP_WAIT_POLICY=PASSIVE} unless the environment says otherwise, set before libtorch (and
+   * its libgomp, which reads the variable once as it loads) is loaded. With two or more intra-op
+   * threads, libgomp's default spins at every barrier between operators; on a machine whose cores
+   * are shared, a spinning thread burns the time slice its descheduled partner needs, and a pass took
+   * 300-950 ms instead of ~50 ms at two threads here (load ~10 on 2 cores; see docs/BENCHMARKS.md).
+   * Passive threads sleep on a futex instead, at a price on a quiet machine (~32 ms a two-thread
+   * pass where spinning takes ~23-26): on dedicated cores {@code OMP_WAIT_POLICY=ACTIVE} keeps the
+   * spinning. With one intra-op thread (the default) there are no barriers and nothing changes. Called while no other thread reads the environment natively (the engine is loaded
+   * once, at startup).
+   */
+  private static void passiveOpenMpWaits() {
+    if (System.getenv("OMP_WAIT_POLICY") != null) {
+      return;
+    }
+    try {
+      com.sun.jna.Native.load("c", LibC.class).setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+    } catch (UnsatisfiedLinkError | RuntimeException e) {
+      LOG.warn("vision: could not set OMP_WAIT_POLICY=PASSIVE ({}); with several intra-op threads on a busy"
+          + " machine, set it in the environment", e.toString());
     }
   }
 

@@ -157,6 +157,19 @@ class NanoDetDetectorTest {
     }
   }
 
+  /** The C library's {@code getenv}: what libgomp reads, which {@code System.getenv} does not see. */
+  private interface LibC extends com.sun.jna.Library {
+    String getenv(String name);
+  }
+
+  @Test
+  void openMpThreadsWaitPassivelyUnlessTheEnvironmentSaysOtherwise() {
+    NanoDetDetector.pytorch(1);
+    String given = System.getenv("OMP_WAIT_POLICY");
+    assertThat(com.sun.jna.Native.load("c", LibC.class).getenv("OMP_WAIT_POLICY"))
+        .isEqualTo(given != null ? given : "PASSIVE");
+  }
+
   @Test
   void repeatedRunsLeaveNoArraysBehind() throws Exception {
     NanoDetDetector.pytorch(2);
