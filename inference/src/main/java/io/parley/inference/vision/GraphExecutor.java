@@ -236,6 +236,7 @@ public final class GraphExecutor implements GraphRunner {
       case "Mul" -> elementwise("mul", value(in.get(0), env), value(in.get(1), env), run);
       case "LeakyRelu" -> activation("LeakyRelu", n.number("alpha").orElse(0.2), value(in.get(0), env), run);
       case "Relu", "Relu6" -> activation(n.op(), 0, value(in.get(0), env), run);
+      case "HardSwish" -> hardSwish(n.number("scale").orElseThrow().floatValue(), value(in.get(0), env), run);
       case "Sigmoid" -> {
         Value x = materialize(value(in.get(0), env), run);
         yield new Value(own(Activation.sigmoid(x.array()), run), x.nhwc(), emit(() -> "torch.sigmoid(" + x.var() + ")", x));
@@ -370,6 +371,23 @@ public final class GraphExecutor implements GraphRunner {
   }
 
   /**
+   * The converter's hard-swish, {@code (scale * x) * relu6(x + 3)} ({@link GraphPlan} folded its four
+   * ops into this step). Compiled it is {@code hardswish(x) * 6 scale} (the same up to rounding, as
+   * scale is the half-precision 1/6), and the hard-swish can be the convolution's fused post-op.
+   */
+  private Value hardSwish(float scale, Value in, NDManager run) {
+    Value x = materialize(in, run);
+    NDArray a = x.array();
+    NDArray out = own(own(a.mul(scale), run).mul(own(Activation.relu6(own(a.add(3f), run)), run)), run);
+    String var = null;
+    if (script != null) {
+      String h = script.activation(x.var(), "torch.hardswish(" + x.var() + ")", "hardswish");
+      var = script.let("torch.mul(" + h + ", " + GraphScript.number(6.0 * scale) + ")", h);
+    }
+    return new Value(out, x.nhwc(), var);
+  }
+
+  /**
    * {@code a + b} or {@code a * b}: a per-channel constant added to a 4-d value, a scalar, or two
    * values of one layout (broadcast as NCHW, which a logically NHWC [n, 1, 1, c] is).
    */
@@ -482,7 +500,13 @@ public final class GraphExecutor implements GraphRunner {
     }
     boolean halfPixel = n.flag("half_pixel_centers");
     if (!halfPixel && size[0] == h * 2 && size[1] == w * 2) {
-      return doubled(doubled(x, 3, run), 2, run);
+      NDArray doubled = doubled(doubled(x.array(), 3, run), 2, run);
+      // Compiled: the last row and column repeated, then an align-corners resize to 2n + 1, which
+      // samples output j at input j / 2 exactly, then the extra row and column cut: three ops
+      // that keep the layout, where the interleaving's dozen left a copy for the next convolution.
+      return new Value(doubled, true, emit(() -> "torch.slice(torch.slice(torch.upsample_bilinear2d("
+          + "torch.replication_pad2d(" + x.var() + ", [0, 1, 0, 1]), " + GraphScript.list(new long[] {h * 2 + 1, w * 2 + 1})
+          + ", True, None, None), 2, 0, " + h * 2 + "), 3, 0, " + w * 2 + ")", x));
     }
     NDArray a = x.array();
     String expr;
@@ -504,32 +528,20 @@ public final class GraphExecutor implements GraphRunner {
   }
 
   /**
-   * TensorFlow 1's bilinear 2x enlargement along physical {@code axis}: output 2i is input i, output
-   * 2i + 1 the mean of inputs i and i + 1 (the last input repeated past the end): the two
+   * TensorFlow 1's bilinear 2x enlargement along physical {@code axis}, op by op: output 2i is input
+   * i, output 2i + 1 the mean of inputs i and i + 1 (the last input repeated past the end): the two
    * interleaved by a stack on a new axis after {@code axis} and a reshape.
    */
-  private Value doubled(Value x, int axis, NDManager run) {
-    Shape s = x.array().getShape();
+  private static NDArray doubled(NDArray a, int axis, NDManager run) {
+    Shape s = a.getShape();
     long size = s.get(axis);
     String lead = ":, ".repeat(axis);
-    NDArray a = x.array();
     NDArray next = own(NDArrays.concat(new NDList(own(a.get(new NDIndex(lead + "1:")), run),
         own(a.get(new NDIndex(lead + (size - 1) + ":")), run)), axis), run);
     NDArray between = own(own(a.add(next), run).mul(0.5f), run);
     long[] target = s.getShape().clone();
     target[axis] *= 2;
-    NDArray out = own(own(a.stack(between, axis + 1), run).reshape(new Shape(target)), run);
-    return new Value(out, x.nhwc(), emit(() -> {
-      String v = x.var();
-      String shifted = "torch.cat([torch.narrow(" + v + ", " + axis + ", 1, " + (size - 1) + "), torch.narrow(" + v
-          + ", " + axis + ", " + (size - 1) + ", 1)], " + axis + ")";
-      StringBuilder dims = new StringBuilder("[").append(GraphScript.BATCH);
-      for (int i = 1; i < target.length; i++) {
-        dims.append(", ").append(target[i]);
-      }
-      return "torch.reshape(torch.stack([" + v + ", torch.mul(torch.add(" + v + ", " + shifted + "), 0.5)], "
-          + (axis + 1) + "), " + dims.append(']') + ")";
-    }, x));
+    return own(own(a.stack(between, axis + 1), run).reshape(new Shape(target)), run);
   }
 
   private void split(Node n, Value x, int[] sizes, int[] axisArr, Map<String, Value> env, NDManager run) {

@@ -48,9 +48,8 @@ final class GraphPlan implements AutoCloseable {
   /** The placeholder. */
   final String input;
   /**
-   * Whether the placeholder is an NHWC image ([n, h, w, c]; else NCHW): its declared shape ends in
-   * 1, 3 or 4 channels and its second dimension is more than 4 (no photo is 4 pixels high). Either
-   * way the data arrives NCHW; this is how the graph reads it.
+   * Whether the placeholder is an NHWC image ({@link TfjsGraph#nhwcInput}; else NCHW). Either way the
+   * data arrives NCHW; this is how the graph reads it.
    */
   final boolean inputNhwc;
   /** The outputs to compute, in order. */
@@ -70,7 +69,7 @@ final class GraphPlan implements AutoCloseable {
       throw unsupported("the graph must have one input, it has " + graph.inputs().size());
     }
     this.input = graph.inputs().getFirst();
-    this.inputNhwc = nhwc(graph.nodes().get(input));
+    this.inputNhwc = graph.nhwcInput();
     this.outputs = outputs.isEmpty() ? graph.outputs() : List.copyOf(outputs);
     for (String o : this.outputs) {
       if (!graph.nodes().containsKey(TfjsGraph.nodeName(o))) {
@@ -84,23 +83,12 @@ final class GraphPlan implements AutoCloseable {
     }
     order();
     foldBiases();
+    foldHardSwish();
     constants();
   }
 
   static ParleyException unsupported(String why) {
     return new ParleyException(Reason.UNAVAILABLE, "vision model not supported: " + why);
-  }
-
-  private static boolean nhwc(Node placeholder) {
-    var dims = placeholder.attrs().getJsonObject("shape", new io.vertx.core.json.JsonObject())
-        .getJsonObject("shape", new io.vertx.core.json.JsonObject()).getJsonArray("dim");
-    if (dims == null || dims.size() != 4) {
-      return false;
-    }
-    Set<Long> channels = Set.of(1L, 3L, 4L);
-    long second = Long.parseLong(String.valueOf(dims.getJsonObject(1).getValue("size", "-1")));
-    long last = Long.parseLong(String.valueOf(dims.getJsonObject(3).getValue("size", "-1")));
-    return channels.contains(last) && second > 4;
   }
 
   /** Topological order from the outputs back; folds int-constant ops. */
@@ -185,6 +173,83 @@ final class GraphPlan implements AutoCloseable {
         steps.set(i, new Step(new Node(st.node().name(), "Identity", List.of(a), st.node().attrs()), List.of(a)));
       }
     }
+  }
+
+  /**
+   * A hard-swish the converter spelled out in four ops, {@code (c * x) * relu6(x + 3)} with c the
+   * half-precision 1/6, becomes one step {@code HardSwish} of x (attribute {@code scale} = c), when
+   * nothing else reads its intermediate values: one op to fuse into the convolution before it
+   * (the MobileNetV3 backbone has 28 of them).
+   */
+  private void foldHardSwish() {
+    Map<String, Integer> readers = new HashMap<>();
+    for (Step st : steps) {
+      for (String in : st.inputs()) {
+        readers.merge(TfjsGraph.nodeName(in), 1, Integer::sum);
+      }
+    }
+    for (String out : outputs) {
+      readers.merge(TfjsGraph.nodeName(out), 1, Integer::sum);
+    }
+    Map<String, Step> byName = new HashMap<>();
+    steps.forEach(st -> byName.put(st.node().name(), st));
+    Set<String> folded = new HashSet<>();
+    for (int i = 0; i < steps.size(); i++) {
+      Step product = steps.get(i);
+      if (!product.node().op().equals("Mul")) {
+        continue;
+      }
+      for (int k = 0; k < 2; k++) {
+        Step scaled = byName.get(TfjsGraph.nodeName(product.inputs().get(k)));
+        Step relu6 = byName.get(TfjsGraph.nodeName(product.inputs().get(1 - k)));
+        if (scaled == null || relu6 == null || !scaled.node().op().equals("Mul") || !relu6.node().op().equals("Relu6")) {
+          continue;
+        }
+        Step shifted = byName.get(TfjsGraph.nodeName(relu6.inputs().getFirst()));
+        if (shifted == null || !shifted.node().op().equals("Add")) {
+          continue;
+        }
+        String x = operand(shifted, 3f);
+        Float c = scalar(scaled.inputs(), x);
+        if (x == null || c == null || !(readers.get(scaled.node().name()) == 1 && readers.get(relu6.node().name()) == 1
+            && readers.get(shifted.node().name()) == 1)) {
+          continue;
+        }
+        io.vertx.core.json.JsonObject attrs = new io.vertx.core.json.JsonObject()
+            .put("scale", new io.vertx.core.json.JsonObject().put("f", c));
+        steps.set(i, new Step(new Node(product.node().name(), "HardSwish", List.of(x), attrs), List.of(x)));
+        folded.addAll(List.of(scaled.node().name(), relu6.node().name(), shifted.node().name()));
+        break;
+      }
+    }
+    steps.removeIf(st -> folded.contains(st.node().name()));
+  }
+
+  /** Of a two-input step, the input beside the scalar float constant {@code value}; null if there is none. */
+  private String operand(Step st, float value) {
+    for (int k = 0; k < 2; k++) {
+      Float v = scalarConstant(st.inputs().get(k));
+      if (v != null && v == value) {
+        return st.inputs().get(1 - k);
+      }
+    }
+    return null;
+  }
+
+  /** The scalar float constant among {@code inputs} when the other input is {@code x}; else null. */
+  private Float scalar(List<String> inputs, String x) {
+    for (int k = 0; k < 2; k++) {
+      Float v = scalarConstant(inputs.get(k));
+      if (v != null && inputs.get(1 - k).equals(x)) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  private Float scalarConstant(String input) {
+    Tensor t = graph.constants().get(TfjsGraph.nodeName(input));
+    return t == null || t.isInt() || t.size() != 1 ? null : t.floats()[0];
   }
 
   /** The float constants the steps read: convolution filters as OIHW over OHWI memory, the rest as shaped. */

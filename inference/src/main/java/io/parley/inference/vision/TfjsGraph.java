@@ -124,6 +124,25 @@ public final class TfjsGraph {
     return inputs;
   }
 
+  /**
+   * Whether the first input is an NHWC image ([n, h, w, c]; else NCHW): its declared shape ends in
+   * 1, 3 or 4 channels and its second dimension is more than 4 (no photo is 4 pixels high).
+   */
+  public boolean nhwcInput() {
+    if (inputs.isEmpty()) {
+      return false;
+    }
+    JsonObject shape = nodes.get(inputs.getFirst()).attrs().getJsonObject("shape", new JsonObject())
+        .getJsonObject("shape", new JsonObject());
+    JsonArray dims = shape.getJsonArray("dim");
+    if (dims == null || dims.size() != 4) {
+      return false;
+    }
+    long second = Long.parseLong(String.valueOf(dims.getJsonObject(1).getValue("size", "-1")));
+    long last = Long.parseLong(String.valueOf(dims.getJsonObject(3).getValue("size", "-1")));
+    return (last == 1 || last == 3 || last == 4) && second > 4;
+  }
+
   /** The signature's outputs (node names, without {@code :0}), in the signature's order. */
   public List<String> outputs() {
     return outputs;

@@ -209,6 +209,37 @@ class NhwcGraphTest {
   }
 
   @Test
+  void aConvolutionsHardSwishIsOneFusedOpWhenCompiled() throws Exception {
+    int h = 6;
+    int w = 6;
+    int c = 3;
+    float[] x = ramp(h * w * c, 4);
+    float[] f = halves(ramp(3 * 3 * c * 2, 0.9f));
+    float sixth = Float.float16ToFloat(Float.floatToFloat16(1 / 6f));
+    Path json = new TinyGraph().input("x", 1, h, w, c)
+        .halves("f", new long[] {3, 3, c, 2}, f).halves("b", new long[] {2}, 0.25f, -0.5f)
+        .halves("sixth", new long[] {}, sixth).halves("three", new long[] {}, 3)
+        .op("conv", "_FusedConv2D", strings(convAttrs(1, "SAME"), "fused_ops", "BiasAdd"), "x", "f", "b")
+        .op("scaled", "Mul", attrs(), "sixth", "conv")
+        .op("shifted", "Add", attrs(), "conv", "three")
+        .op("clipped", "Relu6", attrs(), "shifted")
+        .op("hs", "Mul", attrs(), "scaled", "clipped")
+        .op("out", "Identity", attrs(), "hs").output("out").write(dir.resolve("hard-swish"));
+    float[] expected = tfConv(x, h, w, c, f, 3, 2, 1, true, false);
+    for (int i = 0; i < expected.length; i++) {
+      float v = expected[i] + (i % 2 == 0 ? 0.25f : -0.5f);
+      expected[i] = v * sixth * Math.min(6, Math.max(0, v + 3));
+    }
+    assertThat(run(json, x, h, w, c)).containsExactly(expected, within(1e-4f));
+    TfjsGraph g = TfjsGraph.read(json);
+    Shape shape = new Shape(1, c, h, w);
+    try (NDManager m = NDManager.newBaseManager("PyTorch"); GraphExecutor e = new GraphExecutor(g, m)) {
+      String source = e.trace(CompiledGraph.pattern((int) shape.size()), shape, new java.util.ArrayList<>()).source();
+      assertThat(source).contains("\"hardswish\"").doesNotContain("hardtanh").doesNotContain("torch.hardswish");
+    }
+  }
+
+  @Test
   void tensorFlowOnesResizeDoublesByRepeatingAndAveraging() throws Exception {
     // Without half-pixel centres output i samples input i / 2: even outputs are inputs, odd ones
     // the mean of two neighbours, the last one repeated at the edge. A 5x3 image to 10x6.
