@@ -145,8 +145,8 @@ final class GraphPlan implements AutoCloseable {
     order.add(node);
   }
 
-  /** A Conv2D whose only reader adds a per-channel constant takes that bias itself (one op, not two). */
-  private void foldBiases() {
+  /** How many steps (and outputs) read each node. */
+  private Map<String, Integer> readers() {
     Map<String, Integer> readers = new HashMap<>();
     for (Step st : steps) {
       for (String in : st.inputs()) {
@@ -156,6 +156,12 @@ final class GraphPlan implements AutoCloseable {
     for (String out : outputs) {
       readers.merge(TfjsGraph.nodeName(out), 1, Integer::sum);
     }
+    return readers;
+  }
+
+  /** A Conv2D whose only reader adds a per-channel constant takes that bias itself (one op, not two). */
+  private void foldBiases() {
+    Map<String, Integer> readers = readers();
     Map<String, Node> byName = new HashMap<>();
     steps.forEach(st -> byName.put(st.node().name(), st.node()));
     for (int i = 0; i < steps.size(); i++) {
@@ -182,15 +188,7 @@ final class GraphPlan implements AutoCloseable {
    * (the MobileNetV3 backbone has 28 of them).
    */
   private void foldHardSwish() {
-    Map<String, Integer> readers = new HashMap<>();
-    for (Step st : steps) {
-      for (String in : st.inputs()) {
-        readers.merge(TfjsGraph.nodeName(in), 1, Integer::sum);
-      }
-    }
-    for (String out : outputs) {
-      readers.merge(TfjsGraph.nodeName(out), 1, Integer::sum);
-    }
+    Map<String, Integer> readers = readers();
     Map<String, Step> byName = new HashMap<>();
     steps.forEach(st -> byName.put(st.node().name(), st));
     Set<String> folded = new HashSet<>();

@@ -142,11 +142,16 @@ class NhwcGraphTest {
     }
   }
 
+  /** The image of the fused-convolution cases: 6 x 6, 3 channels. */
+  private static final int H = 6;
+  private static final int W = 6;
+  private static final int C = 3;
+
   @Test
   void fusedConvolutionsAddTheirBiasAndActivation() throws Exception {
-    int h = 6;
-    int w = 6;
-    int c = 3;
+    int h = H;
+    int w = W;
+    int c = C;
     float[] x = ramp(h * w * c, 3);
     float[] f = halves(ramp(3 * 3 * c * 2, 0.7f));
     float[] bias = halves(new float[] {0.5f, -0.25f});
@@ -210,14 +215,11 @@ class NhwcGraphTest {
 
   @Test
   void aConvolutionsHardSwishIsOneFusedOpWhenCompiled() throws Exception {
-    int h = 6;
-    int w = 6;
-    int c = 3;
-    float[] x = ramp(h * w * c, 4);
-    float[] f = halves(ramp(3 * 3 * c * 2, 0.9f));
+    float[] x = ramp(H * W * C, 4);
+    float[] f = halves(ramp(3 * 3 * C * 2, 0.9f));
     float sixth = Float.float16ToFloat(Float.floatToFloat16(1 / 6f));
-    Path json = new TinyGraph().input("x", 1, h, w, c)
-        .halves("f", new long[] {3, 3, c, 2}, f).halves("b", new long[] {2}, 0.25f, -0.5f)
+    Path json = new TinyGraph().input("x", 1, H, W, C)
+        .halves("f", new long[] {3, 3, C, 2}, f).halves("b", new long[] {2}, 0.25f, -0.5f)
         .halves("sixth", new long[] {}, sixth).halves("three", new long[] {}, 3)
         .op("conv", "_FusedConv2D", strings(convAttrs(1, "SAME"), "fused_ops", "BiasAdd"), "x", "f", "b")
         .op("scaled", "Mul", attrs(), "sixth", "conv")
@@ -225,14 +227,14 @@ class NhwcGraphTest {
         .op("clipped", "Relu6", attrs(), "shifted")
         .op("hs", "Mul", attrs(), "scaled", "clipped")
         .op("out", "Identity", attrs(), "hs").output("out").write(dir.resolve("hard-swish"));
-    float[] expected = tfConv(x, h, w, c, f, 3, 2, 1, true, false);
+    float[] expected = tfConv(x, H, W, C, f, 3, 2, 1, true, false);
     for (int i = 0; i < expected.length; i++) {
       float v = expected[i] + (i % 2 == 0 ? 0.25f : -0.5f);
       expected[i] = v * sixth * Math.min(6, Math.max(0, v + 3));
     }
-    assertThat(run(json, x, h, w, c)).containsExactly(expected, within(1e-4f));
+    assertThat(run(json, x, H, W, C)).containsExactly(expected, within(1e-4f));
     TfjsGraph g = TfjsGraph.read(json);
-    Shape shape = new Shape(1, c, h, w);
+    Shape shape = new Shape(1, C, H, W);
     try (NDManager m = NDManager.newBaseManager("PyTorch"); GraphExecutor e = new GraphExecutor(g, m)) {
       String source = e.trace(CompiledGraph.pattern((int) shape.size()), shape, new java.util.ArrayList<>()).source();
       assertThat(source).contains("\"hardswish\"").doesNotContain("hardtanh").doesNotContain("torch.hardswish");
