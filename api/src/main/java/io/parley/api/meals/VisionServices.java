@@ -44,7 +44,7 @@ public final class VisionServices implements AutoCloseable {
     this.config = config;
   }
 
-  /** The photo services of this node; the models directory holds the bundled detectors (NanoDet-m, the CenterNet). */
+  /** The photo services of this node; the models directory holds the bundled detectors' folders. */
   public static VisionServices start(Vertx vertx, VisionOptions v, java.nio.file.Path models) {
     ImageInput input = new ImageInput(v.maxPhotoBytes(), v.maxPixels());
     WorkerExecutor decoders = vertx.createSharedWorkerExecutor("parley-photo", DECODERS);

@@ -95,7 +95,8 @@ class VisionApiTest {
     assertThat(labels(a)).contains("dog", "bicycle");
     assertThat(a.getJsonObject("image").getInteger("width")).isEqualTo(768);
     assertThat(a.getJsonObject("image").getInteger("height")).isEqualTo(576);
-    assertThat(a.getJsonObject("model").getString("name")).as("the default detector").isEqualTo("centernet-mobilenetv3");
+    assertThat(a.getJsonObject("model").getString("name")).as("the default detector")
+        .isEqualTo("centernet-mobilenetv3");
     assertThat(a.getJsonObject("model").getString("version")).hasSize(12);
     assertThat(a.getBoolean("cached")).isFalse();
     for (Object o : a.getJsonArray("objects")) {

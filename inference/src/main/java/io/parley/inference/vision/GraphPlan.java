@@ -200,7 +200,8 @@ final class GraphPlan implements AutoCloseable {
       for (int k = 0; k < 2; k++) {
         Step scaled = byName.get(TfjsGraph.nodeName(product.inputs().get(k)));
         Step relu6 = byName.get(TfjsGraph.nodeName(product.inputs().get(1 - k)));
-        if (scaled == null || relu6 == null || !scaled.node().op().equals("Mul") || !relu6.node().op().equals("Relu6")) {
+        if (scaled == null || relu6 == null || !scaled.node().op().equals("Mul")
+            || !relu6.node().op().equals("Relu6")) {
           continue;
         }
         Step shifted = byName.get(TfjsGraph.nodeName(relu6.inputs().getFirst()));
