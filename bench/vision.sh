@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Photo analysis benchmark: ./parley bench vision
 #
-# First the engines: DJL against ONNX Runtime on the same weights (VisionBench, one JVM per engine
+# First the engines: DJL against ONNX Runtime on NanoDet-m's weights (VisionBench, one JVM per engine
 # and thread count). Then runs io.parley.api.bench.VisionLoad (api test sources; a plain main, not a test) in one JVM: a
 # Parley node with the real NanoDet-m detector (DJL, PyTorch engine, CPU here) and the Redis cache
 # off, then ROUNDS rounds alternating
@@ -10,6 +10,9 @@
 #   batch  two more detectors in the same JVM (one worker, a thread per core), batching on (5 ms, up
 #          to 8) and off, 2 x CLIENTS callers
 # SECONDS each. Images/s, p50/p99 and the ratios go to docs/BENCHMARKS.md (medians of the rounds).
+# Last the detectors side by side: NanoDet-m and the CenterNet on the hand-labelled photos
+# (DetectorAccuracy: per food class recall and precision at the API's default score threshold, ms
+# per photo) and each one's DJL pass against ONNX Runtime's at one thread.
 #
 # On a GPU machine: run the same command with a CUDA build of libtorch (DJL's pytorch-native-cu*
 # artifact instead of pytorch-native-cpu on the classpath) and PARLEY_VISION_DEVICE=gpu, or auto.
@@ -56,20 +59,20 @@ DJL_CP="$ROOT/inference/target/test-classes:$ROOT/inference/target/classes:$ROOT
 ORT_JAR="$(tr ':' '\n' <"$CLASSPATH_FILE" | grep '/onnxruntime-[0-9.]*\.jar$' | head -n 1)"
 [[ -n $ORT_JAR ]] || die "the onnxruntime jar is not on the classpath"
 ORT_CP="$ROOT/inference/target/test-classes:$ROOT/inference/target/classes:$ROOT/core/target/classes:$ORT_JAR"
-engine_json() { # engine threads [ort classpath] -> the bench's JSON line (one JVM, two for pair)
+engine_json() { # model engine threads [ort classpath] -> the bench's JSON line (one JVM, two for pair)
   (cd "$ROOT" && "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$DJL_CP" io.parley.inference.bench.VisionBench \
-    "$1" "$2" "$ENGINE_RUNS" "$WORK/engines" "${@:3}") 2>"$WORK/engine.err" | grep '^{' | tail -n 1 | grep . ||
-    { cat "$WORK/engine.err" >&2; die "VisionBench $1 $2 failed"; }
+    "$1" "$2" "$3" "$ENGINE_RUNS" "$WORK/engines" "${@:4}") 2>"$WORK/engine.err" | grep '^{' | tail -n 1 | grep . ||
+    { cat "$WORK/engine.err" >&2; die "VisionBench $1 $2 $3 failed"; }
 }
 field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1"; }
 declare -A MS
 echo "bench/vision: engines, $ROUNDS rounds (DJL compiled and ONNX Runtime side by side, DJL op by op; 1 and 2 threads)"
 for ((r = 1; r <= ROUNDS; r++)); do
   for t in 1 2; do
-    pair="$(engine_json pair "$t" "$ORT_CP")"
+    pair="$(engine_json nanodet pair "$t" "$ORT_CP")"
     MS[djl-$t]+="$(field djl_ms <<<"$pair") "
     MS[ort-$t]+="$(field ort_ms <<<"$pair") "
-    MS[djl-eager-$t]+="$(engine_json djl-eager "$t" | field ms) "
+    MS[djl-eager-$t]+="$(engine_json nanodet djl-eager "$t" | field ms) "
   done
   echo "round $r/$ROUNDS: ms djl-1 [${MS[djl-1]}] eager-1 [${MS[djl-eager-1]}] ort-1 [${MS[ort-1]}]" \
     "djl-2 [${MS[djl-2]}] eager-2 [${MS[djl-eager-2]}] ort-2 [${MS[ort-2]}]"
@@ -164,3 +167,80 @@ row="$(printf '| %s | %s | %s | `%s` | %s (%s / %s) | %s (%s / %s) | %s | %s / %
   "$ratio" "$(result batch_on_rate)" "$(result batch_off_rate)" "$(result batch_ratio)" "$goal")"
 add_row "$SECTION" write_vision_section "$row"
 echo "row added to docs/BENCHMARKS.md"
+
+# --- detectors: NanoDet-m against the CenterNet on the hand-labelled photos -----------------------
+echo "bench/vision: the detectors on the labelled photos ($ROUNDS timed rounds), then DJL against ONNX Runtime" \
+  "for each at 1 thread ($ROUNDS rounds)"
+(cd "$ROOT" && timeout -k 10 1800 "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$DJL_CP" \
+  io.parley.inference.bench.DetectorAccuracy "$ROUNDS") 2>"$WORK/accuracy.err" | grep '^{' | tail -n 1 >"$WORK/accuracy.json" ||
+  true
+[[ -s $WORK/accuracy.json ]] || { cat "$WORK/accuracy.err" >&2; die "DetectorAccuracy failed"; }
+grep -v '^\s*at ' "$WORK/accuracy.err" | grep -E '^(round|nanodet|centernet)' || true
+for ((r = 1; r <= ROUNDS; r++)); do
+  for m in nanodet centernet; do
+    pair="$(engine_json "$m" pair 1 "$ORT_CP")"
+    MS[det-djl-$m]+="$(field djl_ms <<<"$pair") "
+    MS[det-ort-$m]+="$(field ort_ms <<<"$pair") "
+  done
+  echo "round $r/$ROUNDS: 1 thread, ms djl/ort nanodet [${MS[det-djl-nanodet]}/${MS[det-ort-nanodet]}]" \
+    "centernet [${MS[det-djl-centernet]}/${MS[det-ort-centernet]}]"
+done
+DETECTORS_SECTION='## vision/detectors: NanoDet-m against the CenterNet on hand-labelled photos (`./parley bench vision`)'
+write_detectors_section() {
+  cat <<'EOS'
+
+## vision/detectors: NanoDet-m against the CenterNet on hand-labelled photos (`./parley bench vision`)
+
+`DetectorAccuracy` (inference/src/test/java/io/parley/inference/bench) runs both bundled detectors
+over the photos of `inference/src/test/resources/vision/labelled-set.tsv`: the photos Debian's
+`opencv-doc` and `darknet` install, labelled by hand with the COCO classes on them and their counts
+(its header says how; only three of them show COCO food: `fruits.jpg`, `apple.jpg`, `orange.jpg`,
+so the food figures rest on five objects, and the other photos are there to catch false food
+labels). Each detector as a node's default worker runs it: one worker, one intra-op thread,
+compiled, CPU, at the API's default score threshold (`PARLEY_VISION_SCORE_THRESHOLD`) and IoU. No
+boxes are compared: per photo and label, hits = min(found, expected), misses the rest of the
+expected, false positives the rest of the found unless the label is tolerated on that photo.
+**recall** = hits ÷ expected, **precision** = hits ÷ (hits + false positives), for the ten COCO food
+classes together and per class (hits/expected, fp = false positives), and for all 80 classes.
+**ms per photo**: `detect` to its answer (letterbox, pass, decoding) on photos already decoded, the
+two detectors taking turns photo by photo; median of 5 rounds' means. **DJL / ONNX Runtime**: one
+pass on `dog.jpg` at one thread, DJL compiled against ONNX Runtime 1.29 on the same weights side by
+side (`VisionBench ... pair`, as in vision/engines); median of 5 rounds; ratio = ONNX Runtime ms ÷
+DJL ms.
+
+| date (UTC) | commit | machine | command | detector | score threshold | food recall | food precision | per food class | all classes recall / precision | ms per photo | DJL / ONNX Runtime ms, 1 thread (ratio) |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+EOS
+}
+for m in nanodet centernet; do
+  djl="$(median_of "${MS[det-djl-$m]}")"
+  ort="$(median_of "${MS[det-ort-$m]}")"
+  row="$(python3 - "$WORK/accuracy.json" "$m" "$djl" "$ort" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(commit)" "$MACHINE" "$COMMAND" <<'PY'
+import json, sys
+path, model, djl, ort, date, commit, machine, command = sys.argv[1:]
+a = json.load(open(path))
+name = {"nanodet": "nanodet-m", "centernet": "centernet-mobilenetv3"}[model]
+v = a["models"][name]
+food = ["banana", "apple", "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake"]
+def pct(n, d):
+    return "–" if d == 0 else "%.2f (%d/%d)" % (n / d, n, d)
+f = v["food"]
+al = v["all"]
+classes = []
+for c in food:
+    t = v["labels"].get(c)
+    if t and (t["hits"] + t["misses"] or t["false_positives"]):
+        text = c + (" %d/%d" % (t["hits"], t["hits"] + t["misses"]) if t["hits"] + t["misses"] else "")
+        classes.append(text + (" fp %d" % t["false_positives"] if t["false_positives"] else ""))
+cells = [date, commit, machine, "`%s`" % command, name, "%g" % a["score_threshold"],
+         pct(f["hits"], f["hits"] + f["misses"]), pct(f["hits"], f["hits"] + f["false_positives"]),
+         ", ".join(classes) or "–",
+         "%.2f / %.2f" % (al["hits"] / max(1, al["hits"] + al["misses"]), al["hits"] / max(1, al["hits"] + al["false_positives"])),
+         "%g" % v["ms_per_photo"], "%s / %s (%.3f)" % (djl, ort, float(ort) / float(djl))]
+print("| " + " | ".join(cells) + " |")
+PY
+)"
+  add_row "$DETECTORS_SECTION" write_detectors_section "$row"
+  echo "$row"
+done
+echo "rows added to docs/BENCHMARKS.md"

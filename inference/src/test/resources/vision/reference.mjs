@@ -1,12 +1,14 @@
-// Reference outputs of NanoDet-m computed independently of Parley: TensorFlow.js (pure JS CPU
-// backend) runs models/nanodet/model.json on a deterministic input and writes a small fixture
-// that GraphParityTest compares Parley's DJL execution against (tolerance 1e-4).
+// Reference outputs of the detector graphs computed independently of Parley: TensorFlow.js (pure
+// JS CPU backend) runs a model.json on a deterministic input and writes a small fixture that
+// GraphParityTest compares Parley's DJL execution against (tolerance 1e-4).
 //
 // Regenerate (needs node and npm; nothing of this is a build step):
 //   mkdir -p /tmp/tfjs && cd /tmp/tfjs && npm install @tensorflow/tfjs-core@4.22.0 \
 //     @tensorflow/tfjs-converter@4.22.0 @tensorflow/tfjs-backend-cpu@4.22.0
 //   NODE_PATH=/tmp/tfjs/node_modules node inference/src/test/resources/vision/reference.mjs \
 //     models/nanodet > inference/src/test/resources/vision/nanodet-reference.json
+//   NODE_PATH=/tmp/tfjs/node_modules node inference/src/test/resources/vision/reference.mjs \
+//     models/centernet > inference/src/test/resources/vision/centernet-reference.json
 import { createRequire } from 'module';
 import fs from 'fs';
 import path from 'path';
@@ -29,15 +31,24 @@ const graph = await converter.loadGraphModel(tf.io.fromMemory({
   signature: model.signature,
 }));
 
-// The input GraphParityTest builds too: value(c, y, x) = ((7c + 13y + 17x) mod 256) / 255.
-const S = 416;
+// The inputs GraphParityTest builds too. NanoDet: value(c, y, x) = ((7c + 13y + 17x) mod 256) / 255,
+// NCHW [1,3,416,416]. CenterNet: pixels, value(y, x, c) = (7c + 13y + 17x) mod 256, NHWC [1,512,512,3];
+// its two network outputs (the graph's own top-100 decoding after them is not Parley's).
+const centernet = path.basename(path.resolve(dir)) === 'centernet';
+const S = centernet ? 512 : 416;
 const input = new Float32Array(3 * S * S);
 for (let c = 0; c < 3; c++) for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
-  input[(c * S + y) * S + x] = ((7 * c + 13 * y + 17 * x) % 256) / 255;
+  if (centernet) input[(y * S + x) * 3 + c] = (7 * c + 13 * y + 17 * x) % 256;
+  else input[(c * S + y) * S + x] = ((7 * c + 13 * y + 17 * x) % 256) / 255;
 }
-const names = ['Identity', 'Identity_1', 'Identity_2', 'Identity_3', 'Identity_4', 'Identity_5'];
-const outs = graph.execute(tf.tensor4d(input, [1, 3, S, S]), names.map((n) => n + ':0'));
-const result = { input: '((7c + 13y + 17x) mod 256) / 255, NCHW [1,3,416,416]', tool: 'tfjs-core/converter/backend-cpu 4.22.0', outputs: {} };
+const names = centernet ? ['tower_0/keypoints', 'tower_0/wh']
+  : ['Identity', 'Identity_1', 'Identity_2', 'Identity_3', 'Identity_4', 'Identity_5'];
+const outs = graph.execute(tf.tensor4d(input, centernet ? [1, S, S, 3] : [1, 3, S, S]), names.map((n) => n + ':0'));
+const result = {
+  input: centernet ? '(7c + 13y + 17x) mod 256, NHWC [1,512,512,3]' : '((7c + 13y + 17x) mod 256) / 255, NCHW [1,3,416,416]',
+  tool: 'tfjs-core/converter/backend-cpu 4.22.0',
+  outputs: {},
+};
 for (let i = 0; i < names.length; i++) {
   const v = outs[i].dataSync();
   const picks = [];

@@ -89,7 +89,8 @@ public final class ParleyServer implements AutoCloseable {
 
   /** Model files reported by readiness (paths under PARLEY_MODELS, as written by models/fetch). */
   public static final List<String> MODEL_FILES = List.of(
-      "vad/silero_vad_v5.onnx", "nanodet/model.json", "nanodet/nanodet.bin");
+      "vad/silero_vad_v5.onnx", "nanodet/model.json", "nanodet/nanodet.bin", "centernet/model.json",
+      "centernet/centernet.bin");
 
   private final ParleyConfig config;
   private final FeatureOptions options;

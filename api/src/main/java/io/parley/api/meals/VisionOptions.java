@@ -41,8 +41,8 @@ public record VisionOptions(boolean enabled, VisionModel model, Optional<Path> y
   /** Where the detector runs. */
   public enum VisionDevice { AUTO, CPU, GPU }
 
-  /** Which detector: the bundled NanoDet-m or an operator's YOLO export. */
-  public enum VisionModel { NANODET, YOLO }
+  /** Which detector: a bundled one (NanoDet-m, the MobileNetV3 CenterNet) or an operator's YOLO export. */
+  public enum VisionModel { NANODET, CENTERNET, YOLO }
 
   /** A YOLO export's output layout: v8 (also YOLO11) or v5. */
   public enum YoloLayout { V5, V8 }

@@ -28,7 +28,7 @@ import io.parley.api.http.ApiProblem;
 
 /**
  * {@code POST /api/v1/vision/analyze}: a multipart photo (field {@code image}; optional
- * {@code task}: {@code objects}, the default, or {@code meal}) -> the objects NanoDet-m finds, with
+ * {@code task}: {@code objects}, the default, or {@code meal}) -> the objects the detector finds, with
  * boxes in the original picture's pixels (after its EXIF orientation), the image size, the model
  * and the timings. Results are cached in Redis by the image's sha256 with the model version and
  * task ({@code PARLEY_PHOTO_CACHE_TTL}); a cached answer says {@code cached: true}.

@@ -1,8 +1,9 @@
 package io.parley.api.meals;
 
 import io.parley.core.ParleyException;
+import io.parley.inference.vision.GraphDetector;
+import io.parley.inference.vision.GraphModel;
 import io.parley.inference.vision.NanoDet;
-import io.parley.inference.vision.NanoDetDetector;
 import io.parley.inference.vision.ObjectDetector;
 import io.parley.inference.vision.YoloDetector;
 import io.vertx.core.Vertx;
@@ -43,7 +44,7 @@ public final class VisionServices implements AutoCloseable {
     this.config = config;
   }
 
-  /** The photo services of this node; the models directory holds the bundled NanoDet. */
+  /** The photo services of this node; the models directory holds the bundled detectors' folders. */
   public static VisionServices start(Vertx vertx, VisionOptions v, java.nio.file.Path models) {
     ImageInput input = new ImageInput(v.maxPhotoBytes(), v.maxPixels());
     WorkerExecutor decoders = vertx.createSharedWorkerExecutor("parley-photo", DECODERS);
@@ -53,19 +54,23 @@ public final class VisionServices implements AutoCloseable {
     }
     String device = v.device().name().toLowerCase(java.util.Locale.ROOT);
     try {
-      ObjectDetector d = v.model() == VisionOptions.VisionModel.YOLO
-          ? YoloDetector.open(new YoloDetector.Settings(v.yoloFile().orElseThrow(),
-              YoloDetector.Layout.valueOf(v.yoloLayout().name()), v.yoloSize(), yoloClasses(v), v.effectiveWorkers(),
-              v.effectiveThreads(), (float) v.scoreThreshold(), (float) v.iouThreshold(), device))
-          : NanoDetDetector.open(new NanoDetDetector.Settings(models.resolve("nanodet"),
+      ObjectDetector d = switch (v.model()) {
+        case YOLO -> YoloDetector.open(new YoloDetector.Settings(v.yoloFile().orElseThrow(),
+            YoloDetector.Layout.valueOf(v.yoloLayout().name()), v.yoloSize(), yoloClasses(v), v.effectiveWorkers(),
+            v.effectiveThreads(), (float) v.scoreThreshold(), (float) v.iouThreshold(), device));
+        case NANODET, CENTERNET -> {
+          GraphModel model = GraphModel.valueOf(v.model().name());
+          yield GraphDetector.open(model, new GraphDetector.Settings(models.resolve(model.directory()),
               v.effectiveWorkers(), v.effectiveThreads(), v.batchWindow(), v.maxBatch(), (float) v.scoreThreshold(),
               (float) v.iouThreshold(), device, v.compile()));
+        }
+      };
       return new VisionServices(Optional.of(d), null, input, decoders, v);
     } catch (ParleyException | IllegalArgumentException e) {
       LOG.warn("vision: the detector is unavailable: {}", e.getMessage());
       String fix = v.model() == VisionOptions.VisionModel.YOLO
           ? " (check PARLEY_VISION_YOLO_FILE, PARLEY_VISION_YOLO_LAYOUT, PARLEY_VISION_YOLO_SIZE and PARLEY_VISION_YOLO_CLASSES)"
-          : " (the NanoDet model comes with ./parley models)";
+          : " (the " + v.model().name().toLowerCase(java.util.Locale.ROOT) + " model comes with ./parley models)";
       return new VisionServices(Optional.empty(), e.getMessage() + fix, input, decoders, v);
     }
   }

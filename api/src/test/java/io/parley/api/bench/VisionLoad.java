@@ -3,7 +3,8 @@ package io.parley.api.bench;
 import io.parley.api.support.TestNode;
 import io.parley.api.meals.ImageInput;
 import io.parley.inference.vision.Detections;
-import io.parley.inference.vision.NanoDetDetector;
+import io.parley.inference.vision.GraphDetector;
+import io.parley.inference.vision.GraphModel;
 import io.parley.inference.vision.ObjectDetector;
 import io.parley.inference.vision.Photos;
 import io.parley.inference.vision.RgbImage;
@@ -59,7 +60,9 @@ public final class VisionLoad {
     byte[] photo = Files.readAllBytes(Photos.darknet("dog.jpg"));
     RgbImage decoded = new ImageInput(64 << 20, 100_000_000).decode(photo).image();
     // No voice engines: ONNX Runtime crashes a JVM started with the test classpath order (see ChildJvm).
-    TestNode node = TestNode.start(Map.of("PARLEY_VISION_ENABLED", "true", "PARLEY_PHOTO_CACHE_TTL", "0",
+    // NanoDet-m, as in every row so far (the detectors side by side: the bench's accuracy section).
+    TestNode node = TestNode.start(Map.of("PARLEY_VISION_ENABLED", "true", "PARLEY_VISION_MODEL", "nanodet",
+        "PARLEY_PHOTO_CACHE_TTL", "0",
         "PARLEY_VOICE_ENABLED", "false", "PARLEY_VISION_WORKERS", String.valueOf(workers()),
         "PARLEY_VISION_THREADS", String.valueOf(threads()),
         "PARLEY_RATE_LIMIT_VISION_PER_MINUTE", "10000000"));
@@ -68,10 +71,10 @@ public final class VisionLoad {
     // threads among its photos. With one single-threaded worker per core (the node's default) each
     // core already runs its own pass and batching gains next to nothing.
     int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
-    try (NanoDetDetector batching = NanoDetDetector.open(new NanoDetDetector.Settings(TestNode.modelsDir().resolve("nanodet"),
-            1, cores, Duration.ofMillis(5), 8, 0.35f, 0.5f, "cpu"));
-         NanoDetDetector single = NanoDetDetector.open(new NanoDetDetector.Settings(TestNode.modelsDir().resolve("nanodet"),
-             1, cores, Duration.ZERO, 1, 0.35f, 0.5f, "cpu"))) {
+    try (GraphDetector batching = GraphDetector.open(GraphModel.NANODET, new GraphDetector.Settings(
+            TestNode.modelsDir().resolve("nanodet"), 1, cores, Duration.ofMillis(5), 8, 0.35f, 0.5f, "cpu"));
+         GraphDetector single = GraphDetector.open(GraphModel.NANODET, new GraphDetector.Settings(
+             TestNode.modelsDir().resolve("nanodet"), 1, cores, Duration.ZERO, 1, 0.35f, 0.5f, "cpu"))) {
       ObjectDetector nodeDetector = node.server().vision().detector().orElseThrow();
       String token = node.api().newUser().getString("access_token");
       // The clients share the cores with the server: a Vert.x client on one event loop of its own

@@ -34,6 +34,7 @@ class MealApiTest {
   static void start() {
     node = TestNode.start(Map.of(
         "PARLEY_VISION_ENABLED", "true",
+        "PARLEY_VISION_MODEL", "nanodet", // at 0.2 it finds both the orange and the banana: two items to sum
         "PARLEY_VISION_SCORE_THRESHOLD", "0.2",
         "PARLEY_RATE_LIMIT_VISION_PER_MINUTE", "100000"));
   }

@@ -95,7 +95,8 @@ class VisionApiTest {
     assertThat(labels(a)).contains("dog", "bicycle");
     assertThat(a.getJsonObject("image").getInteger("width")).isEqualTo(768);
     assertThat(a.getJsonObject("image").getInteger("height")).isEqualTo(576);
-    assertThat(a.getJsonObject("model").getString("name")).isEqualTo("nanodet-m");
+    assertThat(a.getJsonObject("model").getString("name")).as("the default detector")
+        .isEqualTo("centernet-mobilenetv3");
     assertThat(a.getJsonObject("model").getString("version")).hasSize(12);
     assertThat(a.getBoolean("cached")).isFalse();
     for (Object o : a.getJsonArray("objects")) {
@@ -118,7 +119,8 @@ class VisionApiTest {
     Api.Res r = post(node, Files.readAllBytes(Photos.opencv("fruits.jpg")), "fruits.jpg", Map.of("task", "meal"));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     List<String> food = r.json().getJsonArray("food").stream().map(o -> ((JsonObject) o).getString("label")).toList();
-    assertThat(food).contains("orange", "banana");
+    assertThat(food).contains("orange");
+    assertThat(labels(r.json())).containsAll(food);
     assertThat(r.json().getString("task")).isEqualTo("meal");
   }
 

@@ -17,7 +17,7 @@ class VisionOptionsTest {
   @Test
   void defaultsMatchTheReference() {
     VisionOptions v = VisionOptions.from(ConfigSource.of(Map.of()));
-    assertThat(v.model()).isEqualTo(VisionOptions.VisionModel.NANODET);
+    assertThat(v.model()).isEqualTo(VisionOptions.VisionModel.CENTERNET);
     assertThat(v.uploadMemory()).isEqualTo(256L * 1024 * 1024);
     assertThat(v.maxPhotoBytes()).isEqualTo(10 * 1024 * 1024);
     assertThat(v.imageRetention()).isEqualTo(Duration.ofDays(30));

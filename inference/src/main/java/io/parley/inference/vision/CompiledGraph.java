@@ -31,7 +31,10 @@ import java.util.List;
  */
 public final class CompiledGraph implements GraphRunner {
 
-  /** Largest absolute difference allowed against the op-by-op pass (both are float32 oneDNN). */
+  /**
+   * Largest difference allowed against the op-by-op pass (both are float32 oneDNN): absolute up to
+   * 1, relative beyond (the CenterNet's box sides are hundreds of pixels).
+   */
   static final float TOLERANCE = 1e-3f;
 
   private final GraphExecutor executor;
@@ -82,7 +85,7 @@ public final class CompiledGraph implements GraphRunner {
             + " values, expected " + e.length);
       }
       for (int i = 0; i < e.length; i++) {
-        if (!(Math.abs(e[i] - a[i]) <= TOLERANCE)) {
+        if (!(Math.abs(e[i] - a[i]) <= TOLERANCE * Math.max(1, Math.abs(e[i])))) {
           compiled.closeModule();
           throw new ParleyException(Reason.UNAVAILABLE, "compiled vision graph: output " + o + "[" + i + "] is " + a[i]
               + ", the op-by-op pass gives " + e[i]);

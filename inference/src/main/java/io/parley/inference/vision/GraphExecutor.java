@@ -10,37 +10,45 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
 import io.parley.core.ParleyException;
-import io.parley.core.ParleyException.Reason;
 import io.parley.inference.vision.TfjsGraph.Node;
-import io.parley.inference.vision.TfjsGraph.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Runs a {@link TfjsGraph} on DJL NDArray operations (the PyTorch engine here). Built once per
- * model: the graph is put in topological order, constant sub-graphs are folded, filters are turned
- * from TensorFlow's HWIO into OIHW (over channels-last memory) and kept as NDArrays. {@link #run} is then a walk over the
- * remaining steps.
+ * model ({@link GraphPlan}: the ops the outputs need in topological order, constant sub-graphs
+ * folded, filters turned from TensorFlow's HWIO into OIHW over channels-last memory and kept as
+ * NDArrays); {@link #forward} is then a walk over the remaining steps.
  *
- * <p><b>Layouts.</b> The converted graph keeps NCHW tensors but wraps every Conv2D, MaxPool and
- * ResizeBilinear in transposes to NHWC and back (a TensorFlow CPU kernel restriction). Moving the
- * data twice per layer would cost more than the layer, so data stays NCHW and each value carries a
- * flag: "logically NHWC". The transposes [0,2,3,1] and [0,3,1,2] only flip the flag; the NHWC ops
- * read NCHW data with their NHWC attributes mapped; axes of Concat/Split are mapped the same way.
+ * <p><b>Layouts.</b> Data is always NCHW (over channels-last memory), and each value carries a flag:
+ * "logically NHWC". Graphs converted from NCHW models (NanoDet) wrap every Conv2D, MaxPool and
+ * ResizeBilinear in transposes to NHWC and back (a TensorFlow CPU kernel restriction): the
+ * transposes [0,2,3,1] and [0,3,1,2] only flip the flag, since moving the data twice per layer
+ * would cost more than the layer. Graphs written for NHWC (the CenterNet) take an NHWC image: the
+ * NCHW input is that image with the flag set. NHWC ops read NCHW data with their attributes mapped;
+ * axes of Concat, Split and Mean are mapped the same way, and a 4-d output that is logically NHWC is
+ * returned as such (a view: over channels-last memory it is contiguous).
  *
  * <p><b>Padding.</b> Explicit Pad/PadV2 in front of a VALID convolution or pooling is carried as a
  * pending pad and becomes the op's own padding (a -inf PadV2 before MaxPool is exactly PyTorch's
- * max-pool padding). A pending pad that meets any other op is materialised.
+ * max-pool padding). A pending pad that meets any other op is materialised. SAME convolutions pad
+ * as TensorFlow does: evenly where the total is even, one more after where it is odd (a strided
+ * convolution over an even size), which PyTorch's symmetric padding cannot say, so that case pads
+ * first.
  *
- * <p><b>Resize.</b> ResizeBilinear with half-pixel centres is computed exactly for the two ratios
- * NanoDet uses: 2x up (PyTorch's bilinear upsampling, which samples at the same half-pixel centres
- * and clamps at the edges as TensorFlow does) and 2x down (which samples between two inputs: their
- * mean, a 2x2 average pool). Other ratios are refused when the graph is built, not at run time.
+ * <p><b>Resize.</b> ResizeBilinear is computed exactly for the ratios these graphs use. With
+ * half-pixel centres: 2x up (PyTorch's bilinear upsampling, which samples at the same half-pixel
+ * centres and clamps at the edges as TensorFlow does) and 2x down (which samples between two
+ * inputs: their mean, a 2x2 average pool). Without (TensorFlow 1's resize, source = destination /
+ * 2): 2x up, where every even output is an input and every odd one the mean of its two neighbours
+ * (the last repeats). Other ratios fail at run time.
+ *
+ * <p><b>Convolutions</b> (Conv2D, depthwise, and their fused forms with a bias and ReLU, ReLU6 or
+ * LeakyReLU) run as grouped PyTorch convolutions; a depthwise filter is a grouped one with one
+ * input channel per group.
  *
  * <p><b>Memory.</b> Each run owns a sub-manager; every result is attached to it (a DJL result lands
  * in its first operand's manager, which for constants would be the model's), and the outputs are
@@ -59,205 +67,27 @@ public final class GraphExecutor implements GraphRunner {
     }
   }
 
-  /** One remaining op. */
-  private record Step(Node node, List<String> inputs) {}
-
-  private static final Set<String> SUPPORTED = Set.of("Placeholder", "Const", "Identity", "Transpose", "Pad", "PadV2",
-      "Conv2D", "Add", "AddV2", "LeakyRelu", "Sigmoid", "MaxPool", "ConcatV2", "ResizeBilinear", "SplitV", "Reshape",
-      "SparseToDense");
-
   private final NDManager manager;
-  private final TfjsGraph graph;
-  private final List<Step> steps = new ArrayList<>();
-  /** Folded int constants (perms, axes, shapes, paddings, sizes). */
-  private final Map<String, int[]> ints = new HashMap<>();
-  /** Float constants as NDArrays in the model's manager (filters OIHW, biases [1,C,1,1] or as is). */
-  private final Map<String, NDArray> floats = new HashMap<>();
-  private final Map<String, float[]> rawFloats = new HashMap<>();
-  /** Conv2D node -> the bias constant folded into it. */
-  private final Map<String, String> fusedBias = new HashMap<>();
-  private final String input;
+  private final GraphPlan plan;
   /** Set while {@link #trace} runs: every op also writes its TorchScript statement here. */
   private GraphScript script;
 
+  /** Runs {@code graph}'s signature outputs; its constants go into {@code manager}. */
   public GraphExecutor(TfjsGraph graph, NDManager manager) {
-    this.graph = graph;
-    this.manager = manager;
-    if (graph.inputs().size() != 1) {
-      throw unsupported("the graph must have one input, it has " + graph.inputs().size());
-    }
-    this.input = graph.inputs().getFirst();
-    for (Map.Entry<String, Tensor> c : graph.constants().entrySet()) {
-      if (c.getValue().isInt()) {
-        ints.put(c.getKey(), c.getValue().ints());
-      } else {
-        rawFloats.put(c.getKey(), c.getValue().floats());
-      }
-    }
-    plan();
-  }
-
-  private static ParleyException unsupported(String why) {
-    return new ParleyException(Reason.UNAVAILABLE, "vision model not supported: " + why);
-  }
-
-  /** Topological order from the outputs back; folds int-constant ops; converts float constants. */
-  private void plan() {
-    List<Node> order = new ArrayList<>();
-    Set<String> done = new HashSet<>();
-    Set<String> visiting = new HashSet<>();
-    for (String out : graph.outputs()) {
-      visit(out, order, done, visiting);
-    }
-    for (Node n : order) {
-      if (!SUPPORTED.contains(n.op())) {
-        throw unsupported("op " + n.op() + " (node " + n.name() + ")");
-      }
-      switch (n.op()) {
-        case "Const", "Placeholder" -> { }
-        case "SparseToDense" -> ints.put(n.name(), sparseToDense(n));
-        case "AddV2", "Add" -> {
-          if (isInt(n.inputs().get(0)) && isInt(n.inputs().get(1))) {
-            ints.put(n.name(), addInts(intsOf(n.inputs().get(0)), intsOf(n.inputs().get(1))));
-          } else {
-            steps.add(new Step(n, n.inputs()));
-          }
-        }
-        default -> steps.add(new Step(n, n.inputs()));
-      }
-    }
-    // A Conv2D whose only reader adds a per-channel constant takes that bias itself (one op, not two).
-    Map<String, Integer> readers = new HashMap<>();
-    for (Step st : steps) {
-      for (String in : st.inputs()) {
-        readers.merge(TfjsGraph.nodeName(in), 1, Integer::sum);
-      }
-    }
-    for (String out : graph.outputs()) {
-      readers.merge(TfjsGraph.nodeName(out), 1, Integer::sum);
-    }
-    Map<String, Node> byName = new HashMap<>();
-    steps.forEach(st -> byName.put(st.node().name(), st.node()));
-    for (int i = 0; i < steps.size(); i++) {
-      Step st = steps.get(i);
-      if (!st.node().op().equals("Add") && !st.node().op().equals("AddV2")) {
-        continue;
-      }
-      String a = TfjsGraph.nodeName(st.inputs().get(0));
-      String b = TfjsGraph.nodeName(st.inputs().get(1));
-      Node conv = byName.get(a);
-      Tensor bias = graph.constants().get(b);
-      if (conv != null && conv.op().equals("Conv2D") && readers.getOrDefault(a, 0) == 1 && bias != null
-          && !bias.isInt() && bias.shape().length == 1) {
-        fusedBias.put(a, b);
-        steps.set(i, new Step(new Node(st.node().name(), "Identity", List.of(a), st.node().attrs()), List.of(a)));
-      }
-    }
-    // Float constants used by steps: filters of Conv2D become OIHW; the rest stay as shaped.
-    for (Step s : steps) {
-      if (s.node().op().equals("Conv2D")) {
-        String f = TfjsGraph.nodeName(s.inputs().get(1));
-        Tensor t = graph.constants().get(f);
-        if (t == null || t.isInt() || t.shape().length != 4) {
-          throw unsupported("Conv2D " + s.node().name() + " needs a constant HWIO filter");
-        }
-        floats.computeIfAbsent(f, k -> channelsLastFilter(t));
-      }
-      if (s.node().op().equals("ResizeBilinear") && !s.node().flag("half_pixel_centers")) {
-        throw unsupported("ResizeBilinear without half_pixel_centers (node " + s.node().name() + ")");
-      }
-    }
-    for (String bias : fusedBias.values()) {
-      Tensor t = graph.constants().get(bias);
-      floats.computeIfAbsent(bias, k -> manager.create(t.floats(), new Shape(t.shape())));
-    }
-    for (Step s : steps) {
-      for (String in : s.inputs()) {
-        String name = TfjsGraph.nodeName(in);
-        if (rawFloats.containsKey(name) && !floats.containsKey(name)) {
-          Tensor t = graph.constants().get(name);
-          floats.put(name, manager.create(t.floats(), new Shape(t.shape())));
-        }
-      }
-    }
-  }
-
-  private void visit(String name, List<Node> order, Set<String> done, Set<String> visiting) {
-    String n = TfjsGraph.nodeName(name);
-    if (done.contains(n)) {
-      return;
-    }
-    if (!visiting.add(n)) {
-      throw unsupported("the graph has a cycle at " + n);
-    }
-    Node node = graph.nodes().get(n);
-    for (String in : node.inputs()) {
-      visit(in, order, done, visiting);
-    }
-    visiting.remove(n);
-    done.add(n);
-    order.add(node);
-  }
-
-  private boolean isInt(String input) {
-    return ints.containsKey(TfjsGraph.nodeName(input));
-  }
-
-  private int[] intsOf(String input) {
-    int[] v = ints.get(TfjsGraph.nodeName(input));
-    if (v == null) {
-      throw unsupported("expected an integer constant at " + input);
-    }
-    return v;
-  }
-
-  private static int[] addInts(int[] a, int[] b) {
-    int n = Math.max(a.length, b.length);
-    int[] out = new int[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = a[a.length == 1 ? 0 : i] + b[b.length == 1 ? 0 : i];
-    }
-    return out;
-  }
-
-  /** SparseToDense on constants: indices [n] or [n, rank], output shape, values (scalar or [n]), default. */
-  private int[] sparseToDense(Node n) {
-    List<String> in = n.inputs();
-    Tensor indices = graph.constants().get(TfjsGraph.nodeName(in.get(0)));
-    int[] shape = intsOf(in.get(1));
-    int[] values = intsOf(in.get(2));
-    int[] dflt = intsOf(in.get(3));
-    int size = 1;
-    for (int d : shape) {
-      size *= d;
-    }
-    int[] out = new int[size];
-    Arrays.fill(out, dflt.length == 0 ? 0 : dflt[0]);
-    long count = indices == null ? 0 : indices.shape().length == 0 ? 1 : indices.shape()[0];
-    if (count > 0) {
-      if (shape.length != 1 || indices.ints() == null) {
-        throw unsupported("SparseToDense beyond one dimension (node " + n.name() + ")");
-      }
-      for (int i = 0; i < count; i++) {
-        out[indices.ints()[i]] = values.length == 1 ? values[0] : values[i];
-      }
-    }
-    return out;
+    this(graph, List.of(), manager);
   }
 
   /**
-   * A TensorFlow HWIO filter as PyTorch's OIHW shape over OHWI memory (channels-last, like the data).
-   * A plain transpose view of the HWIO array would be copied into a usable layout by every
-   * convolution call (~20% of a pass); laid out once here, the convolutions read it in place.
+   * Runs the nodes {@code outputs} of {@code graph} (empty: its signature outputs), and only the ops
+   * they need; its constants go into {@code manager}. An op outside the supported set fails here.
    */
-  private NDArray channelsLastFilter(Tensor t) {
-    long[] hwio = t.shape();
-    try (NDArray raw = manager.create(t.floats(), new Shape(hwio));
-         NDArray view = raw.transpose(3, 0, 1, 2);
-         NDArray copy = view.flatten(); // the copy into OHWI order
-         NDArray ohwi = copy.reshape(hwio[3], hwio[0], hwio[1], hwio[2])) {
-      return ohwi.transpose(0, 3, 1, 2); // shares the copy's storage, which outlives the handles above
-    }
+  public GraphExecutor(TfjsGraph graph, List<String> outputs, NDManager manager) {
+    this.manager = manager;
+    this.plan = new GraphPlan(graph, outputs, manager);
+  }
+
+  private static ParleyException unsupported(String why) {
+    return GraphPlan.unsupported(why);
   }
 
   @Override
@@ -281,20 +111,25 @@ public final class GraphExecutor implements GraphRunner {
     }
   }
 
-  /** Every step on {@code x}; the signature's outputs, in order, most of them owned by {@code run}. */
+  /** Every step on {@code x}; the planned outputs, in order, most of them owned by {@code run}. */
   private List<NDArray> outputs(NDArray x, NDManager run) {
     Map<String, Value> env = new HashMap<>();
-    env.put(input, new Value(x, false, script == null ? null : GraphScript.INPUT));
+    env.put(plan.input, new Value(x, plan.inputNhwc, script == null ? null : GraphScript.INPUT));
     long batch = x.getShape().get(0);
-    for (Step s : steps) {
+    for (GraphPlan.Step s : plan.steps) {
       Value out = step(s, env, run, batch);
       if (out != null) {
         env.put(s.node().name(), out);
       }
     }
     List<NDArray> results = new ArrayList<>();
-    for (String o : graph.outputs()) {
+    for (String o : plan.outputs) {
       Value v = materialize(value(o, env), run);
+      if (v.nhwc() && v.array().getShape().dimension() == 4) {
+        Value m = v;
+        v = new Value(own(v.array().transpose(TO_NHWC), run), false,
+            emit(() -> "torch.permute(" + m.var() + ", " + GraphScript.list(TO_NHWC) + ")", m));
+      }
       if (script != null) {
         script.output(v.var());
       }
@@ -335,7 +170,7 @@ public final class GraphExecutor implements GraphRunner {
     Value v = env.get(input.contains(":") && TfjsGraph.outputIndex(input) > 0 ? input : TfjsGraph.nodeName(input));
     if (v == null) {
       String name = TfjsGraph.nodeName(input);
-      NDArray c = floats.get(name);
+      NDArray c = plan.floats.get(name);
       if (c != null) {
         return new Value(c, false, script == null ? null : script.param(c));
       }
@@ -385,33 +220,36 @@ public final class GraphExecutor implements GraphRunner {
         + GraphScript.list(new int[] {p[2], p[3], p[0], p[1]}) + ", " + GraphScript.number(v.padValue()) + ")", v));
   }
 
-  private Value step(Step s, Map<String, Value> env, NDManager run, long batch) {
+  private Value step(GraphPlan.Step s, Map<String, Value> env, NDManager run, long batch) {
     Node n = s.node();
     List<String> in = s.inputs();
     return switch (n.op()) {
       case "Identity" -> value(in.get(0), env);
-      case "Transpose" -> transpose(value(in.get(0), env), intsOf(in.get(1)), run);
+      case "Transpose" -> transpose(value(in.get(0), env), plan.ints(in.get(1)), run);
       case "Pad", "PadV2" -> pad(n, value(in.get(0), env), in, run);
-      case "Conv2D" -> conv(n, value(in.get(0), env), TfjsGraph.nodeName(in.get(1)), run);
-      case "Add", "AddV2" -> add(value(in.get(0), env), value(in.get(1), env), run);
-      case "LeakyRelu" -> {
-        Value x = materialize(value(in.get(0), env), run);
-        float alpha = n.number("alpha").orElse(0.2).floatValue();
-        yield new Value(own(Activation.leakyRelu(x.array(), alpha), run), x.nhwc(),
-            script == null ? null : script.leakyRelu(x.var(), alpha));
+      case "Conv2D", "DepthwiseConv2dNative" -> {
+        String bias = plan.fusedBias.get(n.name());
+        yield conv(n, value(in.get(0), env), TfjsGraph.nodeName(in.get(1)), bias, run);
       }
+      case "_FusedConv2D", "FusedDepthwiseConv2dNative" -> fusedConv(n, value(in.get(0), env), in, run);
+      case "Add", "AddV2" -> elementwise("add", value(in.get(0), env), value(in.get(1), env), run);
+      case "Mul" -> elementwise("mul", value(in.get(0), env), value(in.get(1), env), run);
+      case "LeakyRelu" -> activation("LeakyRelu", n.number("alpha").orElse(0.2), value(in.get(0), env), run);
+      case "Relu", "Relu6" -> activation(n.op(), 0, value(in.get(0), env), run);
+      case "HardSwish" -> hardSwish(n.number("scale").orElseThrow().floatValue(), value(in.get(0), env), run);
       case "Sigmoid" -> {
         Value x = materialize(value(in.get(0), env), run);
         yield new Value(own(Activation.sigmoid(x.array()), run), x.nhwc(), emit(() -> "torch.sigmoid(" + x.var() + ")", x));
       }
       case "MaxPool" -> maxPool(n, value(in.get(0), env), run);
+      case "Mean" -> mean(n, materialize(value(in.get(0), env), run), plan.ints(in.get(1)), run);
       case "ConcatV2" -> concat(in, env, run);
-      case "ResizeBilinear" -> resize(n, materialize(value(in.get(0), env), run), intsOf(in.get(1)), run);
+      case "ResizeBilinear" -> resize(n, materialize(value(in.get(0), env), run), plan.ints(in.get(1)), run);
       case "SplitV" -> {
-        split(n, materialize(value(in.get(0), env), run), intsOf(in.get(1)), intsOf(in.get(2)), env, run);
+        split(n, materialize(value(in.get(0), env), run), plan.ints(in.get(1)), plan.ints(in.get(2)), env, run);
         yield null;
       }
-      case "Reshape" -> reshape(materialize(value(in.get(0), env), run), intsOf(in.get(1)), batch, run);
+      case "Reshape" -> reshape(materialize(value(in.get(0), env), run), plan.ints(in.get(1)), batch, run);
       default -> throw unsupported("op " + n.op());
     };
   }
@@ -437,10 +275,10 @@ public final class GraphExecutor implements GraphRunner {
 
   /** A pad on H and W of a logically NCHW value is kept pending; anything else is applied. */
   private Value pad(Node n, Value x, List<String> in, NDManager run) {
-    int[] p = intsOf(in.get(1));
+    int[] p = plan.ints(in.get(1));
     float constant = 0f;
     if (n.op().equals("PadV2")) {
-      NDArray c = floats.get(TfjsGraph.nodeName(in.get(2)));
+      NDArray c = plan.floats.get(TfjsGraph.nodeName(in.get(2)));
       constant = c == null ? 0f : c.toFloatArray()[0];
     }
     if (p.length != 8 || x.nhwc() || x.pad() != null || p[0] != 0 || p[1] != 0 || p[2] != 0 || p[3] != 0) {
@@ -449,56 +287,131 @@ public final class GraphExecutor implements GraphRunner {
     return new Value(x.array(), false, new int[] {p[4], p[5], p[6], p[7]}, constant, x.var());
   }
 
-  private Value conv(Node n, Value x, String filter, NDManager run) {
+  /**
+   * A _FusedConv2D or FusedDepthwiseConv2dNative: the convolution, its bias (the third input) and
+   * at most one activation after it ({@code fused_ops} = BiasAdd, then Relu, Relu6 or LeakyRelu, as
+   * {@link GraphPlan} checked).
+   */
+  private Value fusedConv(Node n, Value x, List<String> in, NDManager run) {
+    List<String> ops = n.strings("fused_ops");
+    Value out = conv(n, x, TfjsGraph.nodeName(in.get(1)), TfjsGraph.nodeName(in.get(2)), run);
+    return ops.size() == 1 ? out : activation(ops.get(1), n.number("leakyrelu_alpha").orElse(0.2), out, run);
+  }
+
+  private Value conv(Node n, Value x, String filter, String bias, NDManager run) {
     if (!x.nhwc() || !"NHWC".equals(n.string("data_format").orElse("NHWC"))) {
-      throw unsupported("Conv2D " + n.name() + " on a value that is not channels-last");
+      throw unsupported(n.op() + " " + n.name() + " on a value that is not channels-last");
     }
-    NDArray w = floats.get(filter); // OIHW
+    NDArray w = plan.floats.get(filter); // OIHW
     long[] strides = n.ints("strides");
     long[] dilations = n.ints("dilations");
+    long[] stride = {strides[1], strides[2]};
+    long[] dilation = {dilations.length == 4 ? dilations[1] : 1, dilations.length == 4 ? dilations[2] : 1};
     String padding = n.string("padding").orElse("VALID");
-    int[] p = x.pad() == null ? new int[4] : x.pad();
-    if (x.pad() != null && x.padValue() != 0f) {
-      throw unsupported("a non-zero pad before Conv2D " + n.name());
+    if (x.pad() != null && (x.padValue() != 0f || !padding.equals("VALID"))) {
+      throw unsupported("a pad before " + n.op() + " " + n.name() + " that is not zeros before a VALID one");
     }
-    if (!padding.equals("VALID") || p[0] != p[1] || p[2] != p[3]) {
-      throw unsupported("Conv2D " + n.name() + " padding " + padding + " " + Arrays.toString(p));
+    int[] p = switch (padding) {
+      case "VALID" -> x.pad() == null ? new int[4] : x.pad();
+      case "SAME" -> same(x.array().getShape(), w.getShape(), stride, dilation);
+      default -> throw unsupported(n.op() + " " + n.name() + " padding " + padding);
+    };
+    if (p[0] != p[1] || p[2] != p[3]) { // TensorFlow's extra row and column after: pad first
+      x = materialize(new Value(x.array(), true, p, 0f, x.var()), run);
+      p = new int[4];
     }
     long inChannels = x.array().getShape().get(1);
     long groups = inChannels / w.getShape().get(1);
     if (groups * w.getShape().get(1) != inChannels) {
-      throw unsupported("Conv2D " + n.name() + ": " + inChannels + " input channels, filter takes " + w.getShape().get(1));
+      throw unsupported(n.op() + " " + n.name() + ": " + inChannels + " input channels, filter takes "
+          + w.getShape().get(1));
     }
-    String bias = fusedBias.get(n.name());
-    NDArray b = bias == null ? null : floats.get(bias);
-    long[] stride = {strides[1], strides[2]};
+    NDArray b = bias == null ? null : plan.floats.get(bias);
     long[] pads = {p[0], p[2]};
-    long[] dilation = {dilations.length == 4 ? dilations[1] : 1, dilations.length == 4 ? dilations[2] : 1};
     NDList out = Conv2d.conv2d(x.array(), w, b, new Shape(stride), new Shape(pads), new Shape(dilation), (int) groups);
     String var = script == null ? null
         : script.conv(x.var(), w, b, pads, stride, dilation, groups, x.array().getShape().getShape());
     return new Value(own(out.singletonOrThrow(), run), true, var);
   }
 
-  private Value add(Value a, Value b, NDManager run) {
-    a = materialize(a, run);
-    b = materialize(b, run);
-    long ra = a.array().getShape().dimension();
-    long rb = b.array().getShape().dimension();
-    // A bias (a constant: its reshape would land in the model's manager, so it is attached too).
-    if (ra == 4 && rb == 1 && a.nhwc()) {
-      return biasAdd(a, b, run);
+  /** TensorFlow's SAME padding of an NCHW input for an OIHW filter: top, bottom, left, right. */
+  static int[] same(Shape input, Shape filter, long[] stride, long[] dilation) {
+    int[] p = new int[4];
+    for (int d = 0; d < 2; d++) {
+      long size = input.get(2 + d);
+      long span = (filter.get(2 + d) - 1) * dilation[d] + 1;
+      long out = (size + stride[d] - 1) / stride[d];
+      long total = Math.max(0, (out - 1) * stride[d] + span - size);
+      p[2 * d] = (int) (total / 2);
+      p[2 * d + 1] = (int) (total - total / 2);
     }
-    if (rb == 4 && ra == 1 && b.nhwc()) {
-      return biasAdd(b, a, run);
+    return p;
+  }
+
+  /** ReLU, ReLU6 or LeakyReLU; the convolution before it may take it as its fused post-op when compiled. */
+  private Value activation(String op, double alpha, Value in, NDManager run) {
+    Value x = materialize(in, run);
+    NDArray a = x.array();
+    NDArray out = switch (op) {
+      case "Relu" -> Activation.relu(a);
+      case "Relu6" -> Activation.relu6(a);
+      case "LeakyRelu" -> Activation.leakyRelu(a, (float) alpha);
+      default -> throw unsupported("activation " + op);
+    };
+    String var = null;
+    if (script != null) {
+      var = switch (op) {
+        case "Relu" -> script.activation(x.var(), "torch.relu(" + x.var() + ")", "relu");
+        case "Relu6" -> script.activation(x.var(), "torch.hardtanh(" + x.var() + ", 0.0, 6.0)", "hardtanh", 0, 6);
+        default -> script.activation(x.var(), "torch.leaky_relu(" + x.var() + ", " + GraphScript.number(alpha) + ")",
+            "leaky_relu", alpha);
+      };
     }
-    if (ra == rb && a.nhwc() == b.nhwc()) {
-      Value x = a;
-      Value y = b;
-      return new Value(own(a.array().add(b.array()), run), a.nhwc(),
-          emit(() -> "torch.add(" + x.var() + ", " + y.var() + ")", x, y));
+    return new Value(own(out, run), x.nhwc(), var);
+  }
+
+  /**
+   * The converter's hard-swish, {@code (scale * x) * relu6(x + 3)} ({@link GraphPlan} folded its four
+   * ops into this step). Compiled it is {@code hardswish(x) * 6 scale} (the same up to rounding, as
+   * scale is the half-precision 1/6), and the hard-swish can be the convolution's fused post-op.
+   */
+  private Value hardSwish(float scale, Value in, NDManager run) {
+    Value x = materialize(in, run);
+    NDArray a = x.array();
+    NDArray out = own(own(a.mul(scale), run).mul(own(Activation.relu6(own(a.add(3f), run)), run)), run);
+    String var = null;
+    if (script != null) {
+      String h = script.activation(x.var(), "torch.hardswish(" + x.var() + ")", "hardswish");
+      var = script.let("torch.mul(" + h + ", " + GraphScript.number(6.0 * scale) + ")", h);
     }
-    throw unsupported("an Add of shapes " + a.array().getShape() + " and " + b.array().getShape());
+    return new Value(out, x.nhwc(), var);
+  }
+
+  /**
+   * {@code a + b} or {@code a * b}: a per-channel constant added to a 4-d value, a scalar, or two
+   * values of one layout (broadcast as NCHW, which a logically NHWC [n, 1, 1, c] is).
+   */
+  private Value elementwise(String op, Value a, Value b, NDManager run) {
+    Value x = materialize(a, run);
+    Value y = materialize(b, run);
+    long rx = x.array().getShape().dimension();
+    long ry = y.array().getShape().dimension();
+    if (op.equals("add") && rx == 4 && ry == 1 && x.nhwc()) {
+      return biasAdd(x, y, run);
+    }
+    if (op.equals("add") && ry == 4 && rx == 1 && y.nhwc()) {
+      return biasAdd(y, x, run);
+    }
+    boolean nhwc;
+    if (rx == 0 || ry == 0) {
+      nhwc = rx == 0 ? y.nhwc() : x.nhwc();
+    } else if (rx == ry && x.nhwc() == y.nhwc()) {
+      nhwc = x.nhwc();
+    } else {
+      throw unsupported("an elementwise " + op + " of shapes " + x.array().getShape() + " and " + y.array().getShape());
+    }
+    NDArray out = op.equals("add") ? x.array().add(y.array()) : x.array().mul(y.array());
+    return new Value(own(out, run), nhwc, emit(() -> "torch." + op + "(" + x.var() + ", " + y.var() + ")", x, y));
   }
 
   /** A per-channel constant added to a 4-D value. */
@@ -523,6 +436,19 @@ public final class GraphExecutor implements GraphRunner {
         + ", " + GraphScript.list(new long[] {s[1], s[2]}) + ", " + GraphScript.list(new int[] {p[0], p[2]}) + ", [1, 1], False)", x));
   }
 
+  /** A mean over axes, keeping them (as the squeeze-and-excite blocks' global pooling does). */
+  private Value mean(Node n, Value x, int[] axes, NDManager run) {
+    if (!n.flag("keep_dims")) {
+      throw unsupported("Mean " + n.name() + " without keep_dims");
+    }
+    int[] phys = Arrays.stream(axes).map(a -> physical(a, x)).sorted().toArray();
+    NDArray out = x.array();
+    for (int axis : phys) { // DJL's PyTorch mean takes one axis at a time (kept, so the others stay put)
+      out = own(out.mean(new int[] {axis}, true), run);
+    }
+    return new Value(out, x.nhwc(), emit(() -> "torch.mean(" + x.var() + ", " + GraphScript.list(phys) + ", True)", x));
+  }
+
   /** Logical axis -> physical axis of NCHW data. */
   private static int physical(int axis, Value v) {
     long rank = v.array().getShape().dimension();
@@ -539,7 +465,7 @@ public final class GraphExecutor implements GraphRunner {
   }
 
   private Value concat(List<String> in, Map<String, Value> env, NDManager run) {
-    int axis = intsOf(in.getLast())[0];
+    int axis = plan.ints(in.getLast())[0];
     NDList parts = new NDList();
     List<Value> values = new ArrayList<>();
     Boolean nhwc = null;
@@ -563,31 +489,59 @@ public final class GraphExecutor implements GraphRunner {
   private static final int BILINEAR = 1;
 
   private Value resize(Node n, Value x, int[] size, NDManager run) {
-    if (!x.nhwc() || n.flag("align_corners")) {
-      throw unsupported("ResizeBilinear " + n.name());
+    if (!x.nhwc()) {
+      throw unsupported("ResizeBilinear " + n.name() + " of a value that is not channels-last");
     }
     Shape s = x.array().getShape();
     long h = s.get(2);
     long w = s.get(3);
+    if (size[0] == h && size[1] == w) {
+      return x;
+    }
+    boolean halfPixel = n.flag("half_pixel_centers");
+    if (!halfPixel && size[0] == h * 2 && size[1] == w * 2) {
+      NDArray doubled = doubled(doubled(x.array(), 3, run), 2, run);
+      // Compiled: the last row and column repeated, then an align-corners resize to 2n + 1, which
+      // samples output j at input j / 2 exactly, then the extra row and column cut: three ops
+      // that keep the layout, where the interleaving's dozen left a copy for the next convolution.
+      return new Value(doubled, true, emit(() -> "torch.slice(torch.slice(torch.upsample_bilinear2d("
+          + "torch.replication_pad2d(" + x.var() + ", [0, 1, 0, 1]), " + GraphScript.list(new long[] {h * 2 + 1, w * 2 + 1})
+          + ", True, None, None), 2, 0, " + h * 2 + "), 3, 0, " + w * 2 + ")", x));
+    }
     NDArray a = x.array();
-    String expr = null;
-    if (size[0] == h * 2 && size[1] == w * 2) {
+    String expr;
+    if (halfPixel && size[0] == h * 2 && size[1] == w * 2) {
       expr = "torch.upsample_bilinear2d(" + x.var() + ", " + GraphScript.list(new long[] {h * 2, w * 2}) + ", False, None, None)";
       // PyTorch's bilinear upsampling without align_corners samples at half-pixel centres and clamps
       // at the edges, as TensorFlow's half_pixel_centers does: exact for enlarging (DJL's resize
       // antialiases only when shrinking). One native call instead of a dozen slices and adds.
       a = own(a.getNDArrayInternal().interpolation(new long[] {h * 2, w * 2}, BILINEAR, false), run);
-    } else if (size[0] * 2 == h && size[1] * 2 == w) {
+    } else if (halfPixel && size[0] * 2 == h && size[1] * 2 == w) {
       expr = "torch.avg_pool2d(" + x.var() + ", [2, 2], [2, 2], [0, 0], False, True, None)";
       a = own(Pool.avgPool2d(a, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false, true), run);
-    } else if (size[0] != h || size[1] != w) {
-      throw unsupported("ResizeBilinear " + n.name() + " from " + h + "x" + w + " to " + size[0] + "x" + size[1]);
-    }
-    if (expr == null) {
-      return x;
+    } else {
+      throw unsupported("ResizeBilinear " + n.name() + (halfPixel ? "" : " (without half-pixel centres)") + " from "
+          + h + "x" + w + " to " + size[0] + "x" + size[1]);
     }
     String e = expr;
     return new Value(a, true, emit(() -> e, x));
+  }
+
+  /**
+   * TensorFlow 1's bilinear 2x enlargement along physical {@code axis}, op by op: output 2i is input
+   * i, output 2i + 1 the mean of inputs i and i + 1 (the last input repeated past the end): the two
+   * interleaved by a stack on a new axis after {@code axis} and a reshape.
+   */
+  private static NDArray doubled(NDArray a, int axis, NDManager run) {
+    Shape s = a.getShape();
+    long size = s.get(axis);
+    String lead = ":, ".repeat(axis);
+    NDArray next = own(NDArrays.concat(new NDList(own(a.get(new NDIndex(lead + "1:")), run),
+        own(a.get(new NDIndex(lead + (size - 1) + ":")), run)), axis), run);
+    NDArray between = own(own(a.add(next), run).mul(0.5f), run);
+    long[] target = s.getShape().clone();
+    target[axis] *= 2;
+    return own(own(a.stack(between, axis + 1), run).reshape(new Shape(target)), run);
   }
 
   private void split(Node n, Value x, int[] sizes, int[] axisArr, Map<String, Value> env, NDManager run) {
@@ -633,7 +587,6 @@ public final class GraphExecutor implements GraphRunner {
 
   @Override
   public void close() {
-    floats.values().forEach(NDArray::close);
-    floats.clear();
+    plan.close();
   }
 }

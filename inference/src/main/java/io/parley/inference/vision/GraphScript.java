@@ -23,7 +23,7 @@ import java.util.zip.ZipOutputStream;
  * the source under {@code code/}).
  *
  * <p>Two rewrites happen when the source is written: a convolution whose result is read only by a
- * LeakyRelu takes the activation as its fused post-op, and convolutions run as
+ * ReLU, ReLU6 or LeakyReLU takes the activation as its fused post-op, and convolutions run as
  * {@code mkldnn::_convolution_pointwise} on the prepacked filter (the op PyTorch's own compiler
  * emits for frozen CPU graphs). Eager DJL calls cannot reach either.
  */
@@ -36,8 +36,8 @@ final class GraphScript {
     final List<String> inputs;
     /** Set on convolutions: what the fusion rewrite needs. */
     Conv conv;
-    /** Set on LeakyRelu: its slope. */
-    Double leakyAlpha;
+    /** Set on activations a convolution can fuse: oneDNN's post-op. */
+    PostOp postOp;
 
     Line(String out, String text, List<String> inputs) {
       this.out = out;
@@ -47,6 +47,9 @@ final class GraphScript {
   }
 
   private record Conv(String input, int weight, int bias, long[] padding, long[] stride, long[] dilation, long groups) {}
+
+  /** A oneDNN post-op of {@code mkldnn::_convolution_pointwise}: its name and scalars. */
+  private record PostOp(String name, double[] scalars) {}
 
   private final List<Line> lines = new ArrayList<>();
   private final List<NDArray> params = new ArrayList<>();
@@ -98,10 +101,14 @@ final class GraphScript {
     return v;
   }
 
-  /** A LeakyRelu (kept apart so that the convolution before it can absorb it). */
-  String leakyRelu(String input, double alpha) {
-    String v = let("torch.leaky_relu(" + input + ", " + number(alpha) + ")", input);
-    lines.getLast().leakyAlpha = alpha;
+  /**
+   * An activation computing {@code text} from {@code input}, kept apart so that the convolution
+   * before it can absorb it as oneDNN's post-op {@code postOp} (relu, hardtanh, leaky_relu) with
+   * {@code scalars}.
+   */
+  String activation(String input, String text, String postOp, double... scalars) {
+    String v = let(text, input);
+    lines.getLast().postOp = new PostOp(postOp, scalars);
     return v;
   }
 
@@ -132,13 +139,13 @@ final class GraphScript {
     Map<String, Line> byOut = new HashMap<>();
     lines.forEach(l -> byOut.put(l.out, l));
     Map<String, String> alias = new HashMap<>();
-    Map<Line, Double> fused = new HashMap<>();
+    Map<Line, PostOp> fused = new HashMap<>();
     for (Line l : lines) {
-      if (l.leakyAlpha != null) {
+      if (l.postOp != null) {
         Line producer = byOut.get(l.inputs.getFirst());
         if (producer != null && producer.conv != null && uses.getOrDefault(producer.out, 0) == 1
             && !fused.containsKey(producer)) {
-          fused.put(producer, l.leakyAlpha);
+          fused.put(producer, l.postOp);
           alias.put(l.out, producer.out);
         }
       }
@@ -161,13 +168,15 @@ final class GraphScript {
       String text = l.text;
       if (l.conv != null) {
         Conv c = l.conv;
-        Double alpha = fused.get(l);
+        PostOp post = fused.getOrDefault(l, new PostOp("none", new double[0]));
+        StringBuilder scalars = new StringBuilder();
+        for (double v : post.scalars()) {
+          scalars.append(scalars.isEmpty() ? "" : ", ").append(number(v));
+        }
         text = "ops.mkldnn._convolution_pointwise(" + resolve(c.input(), alias) + ", p[" + c.weight() + "], "
             + (c.bias() < 0 ? "None" : "p[" + c.bias() + "]") + ", " + list(c.padding()) + ", " + list(c.stride()) + ", "
-            + list(c.dilation()) + ", " + c.groups() + ", "
-            + (alpha == null ? "\"none\", annotate(List[Optional[number]], [])"
-                : "\"leaky_relu\", annotate(List[Optional[number]], [" + number(alpha) + "])")
-            + ", None)";
+            + list(c.dilation()) + ", " + c.groups() + ", \"" + post.name() + "\", annotate(List[Optional[number]], ["
+            + scalars + "]), None)";
       } else {
         for (String in : l.inputs) {
           String to = resolve(in, alias);

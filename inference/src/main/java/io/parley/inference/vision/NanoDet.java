@@ -1,9 +1,9 @@
 package io.parley.inference.vision;
 
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -16,8 +16,8 @@ import java.util.List;
  * through a sigmoid [cells, 80], and box sides [cells, 44] = left/top/right/bottom distances, each an
  * 11-bin distribution (softmax over the bins; the expectation times the stride). Cell {@code i}
  * centres at ((i mod W) + 0.5, (i div W) + 0.5) x stride. Candidates above the score threshold are
- * kept per class, then class-wise non-maximum suppression, then boxes are mapped back through the
- * letterbox to original pixels and clipped.
+ * kept per class, then {@link Boxes#select}: class-wise non-maximum suppression, then boxes mapped
+ * back through the letterbox to original pixels and clipped.
  */
 public final class NanoDet {
 
@@ -26,20 +26,13 @@ public final class NanoDet {
   public static final int[] STRIDES = {8, 16, 32};
   public static final int BINS = 11;
   public static final int CLASSES = 80;
-  /** At most this many candidates per image enter NMS (highest scores first). */
-  public static final int MAX_CANDIDATES = 1000;
-  /** At most this many objects are reported per image. */
-  public static final int MAX_OBJECTS = 100;
   static final float PAD = 0.5f;
 
   private NanoDet() {}
 
-  /** Where an image sits in the letterbox: scale, then offset. */
-  public record Letterbox(float scale, float dx, float dy, int width, int height) {}
-
   /** Letterboxes {@code image} into {@code out} at {@code offset} (3 x SIZE x SIZE floats, planar RGB). */
   public static Letterbox preprocess(RgbImage image, float[] out, int offset) {
-    return letterbox(image, out, offset, 1, SIZE * SIZE);
+    return Letterbox.fit(image, SIZE, PAD, 1f, out, offset, 1, SIZE * SIZE);
   }
 
   /**
@@ -47,49 +40,39 @@ public final class NanoDet {
    * {@link GraphRunner#runChannelsLast}).
    */
   public static Letterbox preprocessChannelsLast(RgbImage image, float[] out, int offset) {
-    return letterbox(image, out, offset, 3, 1);
+    return Letterbox.fit(image, SIZE, PAD, 1f, out, offset, 3, 1);
   }
 
-  /** Pixel p's channel c goes to {@code out[offset + p * pixelStride + c * channelStride]}. */
-  private static Letterbox letterbox(RgbImage image, float[] out, int offset, int pixelStride, int channelStride) {
-    int w = image.width();
-    int h = image.height();
-    float scale = Math.min((float) SIZE / w, (float) SIZE / h);
-    int nw = Math.max(1, Math.round(w * scale));
-    int nh = Math.max(1, Math.round(h * scale));
-    int x0 = (SIZE - nw) / 2;
-    int y0 = (SIZE - nh) / 2;
-    int plane = SIZE * SIZE;
-    Arrays.fill(out, offset, offset + 3 * plane, PAD);
-    byte[] rgb = image.rgb();
-    float sx = (float) w / nw;
-    float sy = (float) h / nh;
-    for (int y = 0; y < nh; y++) {
-      float fy = Math.max(0f, (y + 0.5f) * sy - 0.5f);
-      int y1 = Math.min((int) fy, h - 1);
-      int y2 = Math.min(y1 + 1, h - 1);
-      float wy = fy - y1;
-      for (int x = 0; x < nw; x++) {
-        float fx = Math.max(0f, (x + 0.5f) * sx - 0.5f);
-        int x1 = Math.min((int) fx, w - 1);
-        int x2 = Math.min(x1 + 1, w - 1);
-        float wx = fx - x1;
-        int o = offset + ((y0 + y) * SIZE + (x0 + x)) * pixelStride;
-        for (int c = 0; c < 3; c++) {
-          float a = rgb[(y1 * w + x1) * 3 + c] & 0xff;
-          float b = rgb[(y1 * w + x2) * 3 + c] & 0xff;
-          float d = rgb[(y2 * w + x1) * 3 + c] & 0xff;
-          float e = rgb[(y2 * w + x2) * 3 + c] & 0xff;
-          float top = a + (b - a) * wx;
-          float bottom = d + (e - d) * wx;
-          out[o + c * channelStride] = (top + (bottom - top) * wy) / 255f;
-        }
+  /**
+   * Decodes image {@code image} of a batch of {@code n} from the graph's six outputs in any order
+   * ([n, cells, 80] scores and [n, cells, 44] sides per stride, told apart by their sizes).
+   */
+  static List<Detection> decode(FloatBuffer[] outputs, int image, int n, Letterbox box, float scoreThreshold,
+                                float iouThreshold) {
+    FloatBuffer[] scores = new FloatBuffer[STRIDES.length];
+    FloatBuffer[] sides = new FloatBuffer[STRIDES.length];
+    for (FloatBuffer o : outputs) {
+      sort(o, n, scores, sides);
+    }
+    return decode(scores, sides, image, box, scoreThreshold, iouThreshold, COCO);
+  }
+
+  /** Places an output by its size: [n, cells, 80] scores or [n, cells, 44] sides, cells giving the stride. */
+  private static void sort(FloatBuffer o, int n, FloatBuffer[] scores, FloatBuffer[] sides) {
+    for (int s = 0; s < STRIDES.length; s++) {
+      int grid = SIZE / STRIDES[s];
+      int cells = grid * grid;
+      if (o.remaining() == n * cells * CLASSES) {
+        scores[s] = o;
+        return;
+      }
+      if (o.remaining() == n * cells * 4 * BINS) {
+        sides[s] = o;
+        return;
       }
     }
-    return new Letterbox(scale, x0, y0, w, h);
+    throw new ParleyException(Reason.INTERNAL, "unexpected NanoDet output of " + o.remaining() + " values");
   }
-
-  private record Candidate(int cls, float score, float x1, float y1, float x2, float y2) {}
 
   /**
    * Decodes one image's outputs: {@code scores[s]} and {@code boxes[s]} per stride (flattened
@@ -97,7 +80,7 @@ public final class NanoDet {
    */
   public static List<Detection> decode(FloatBuffer[] scores, FloatBuffer[] boxes, int image, Letterbox box,
                                        float scoreThreshold, float iouThreshold, List<String> labels) {
-    List<Candidate> candidates = new ArrayList<>();
+    List<Boxes.Candidate> candidates = new ArrayList<>();
     float[] dist = new float[BINS];
     for (int s = 0; s < STRIDES.length; s++) {
       int stride = STRIDES[s];
@@ -142,54 +125,12 @@ public final class NanoDet {
         for (int c = 0; c < CLASSES; c++) {
           float v = scores[s].get(scoreBase + i * CLASSES + c);
           if (v >= scoreThreshold) {
-            candidates.add(new Candidate(c, v, cx - side[0], cy - side[1], cx + side[2], cy + side[3]));
+            candidates.add(new Boxes.Candidate(c, v, cx - side[0], cy - side[1], cx + side[2], cy + side[3]));
           }
         }
       }
     }
-    candidates.sort(Comparator.comparingDouble(Candidate::score).reversed());
-    if (candidates.size() > MAX_CANDIDATES) {
-      candidates = new ArrayList<>(candidates.subList(0, MAX_CANDIDATES));
-    }
-    List<Candidate> kept = new ArrayList<>();
-    for (Candidate c : candidates) {
-      boolean suppressed = false;
-      for (Candidate k : kept) {
-        if (k.cls() == c.cls() && iou(k, c) > iouThreshold) {
-          suppressed = true;
-          break;
-        }
-      }
-      if (!suppressed) {
-        kept.add(c);
-        if (kept.size() == MAX_OBJECTS) {
-          break;
-        }
-      }
-    }
-    List<Detection> out = new ArrayList<>(kept.size());
-    for (Candidate c : kept) {
-      float x1 = clamp((c.x1() - box.dx()) / box.scale(), box.width());
-      float y1 = clamp((c.y1() - box.dy()) / box.scale(), box.height());
-      float x2 = clamp((c.x2() - box.dx()) / box.scale(), box.width());
-      float y2 = clamp((c.y2() - box.dy()) / box.scale(), box.height());
-      if (x2 > x1 && y2 > y1) {
-        out.add(new Detection(labels.get(c.cls()), c.score(), x1, y1, x2, y2));
-      }
-    }
-    return out;
-  }
-
-  private static float clamp(float v, int max) {
-    return Math.max(0f, Math.min(max, v));
-  }
-
-  private static float iou(Candidate a, Candidate b) {
-    float ix = Math.max(0, Math.min(a.x2(), b.x2()) - Math.max(a.x1(), b.x1()));
-    float iy = Math.max(0, Math.min(a.y2(), b.y2()) - Math.max(a.y1(), b.y1()));
-    float inter = ix * iy;
-    float union = (a.x2() - a.x1()) * (a.y2() - a.y1()) + (b.x2() - b.x1()) * (b.y2() - b.y1()) - inter;
-    return union <= 0 ? 0 : inter / union;
+    return Boxes.select(candidates, iouThreshold, box, labels);
   }
 
   /** The 80 COCO class names in the order of the model's score columns. */

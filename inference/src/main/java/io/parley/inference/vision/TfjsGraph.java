@@ -53,6 +53,19 @@ public final class TfjsGraph {
           : Optional.of(new String(Base64.getDecoder().decode(a.getString("s")), java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** A string-list attribute ({@code fused_ops} ...), decoded, or empty. */
+    public List<String> strings(String attr) {
+      JsonObject a = attrs.getJsonObject(attr);
+      if (a == null || a.getJsonObject("list") == null) {
+        return List.of();
+      }
+      List<String> out = new ArrayList<>();
+      for (Object s : a.getJsonObject("list").getJsonArray("s", new JsonArray())) {
+        out.add(new String(Base64.getDecoder().decode((String) s), java.nio.charset.StandardCharsets.UTF_8));
+      }
+      return out;
+    }
+
     public Optional<Double> number(String attr) {
       JsonObject a = attrs.getJsonObject(attr);
       return a == null || a.getValue("f") == null ? Optional.empty()
@@ -80,7 +93,7 @@ public final class TfjsGraph {
     }
   }
 
-  /** The most weight bytes accepted (the NanoDet file is 7.6 MB). */
+  /** The most weight bytes accepted (the NanoDet file is 7.6 MB, the CenterNet one 4 MB). */
   public static final long MAX_WEIGHT_BYTES = 512L * 1024 * 1024;
   /** The most nodes accepted. */
   public static final int MAX_NODES = 100_000;
@@ -109,6 +122,25 @@ public final class TfjsGraph {
   /** Placeholder node names. */
   public List<String> inputs() {
     return inputs;
+  }
+
+  /**
+   * Whether the first input is an NHWC image ([n, h, w, c]; else NCHW): its declared shape ends in
+   * 1, 3 or 4 channels and its second dimension is more than 4 (no photo is 4 pixels high).
+   */
+  public boolean nhwcInput() {
+    if (inputs.isEmpty()) {
+      return false;
+    }
+    JsonObject shape = nodes.get(inputs.getFirst()).attrs().getJsonObject("shape", new JsonObject())
+        .getJsonObject("shape", new JsonObject());
+    JsonArray dims = shape.getJsonArray("dim");
+    if (dims == null || dims.size() != 4) {
+      return false;
+    }
+    long second = Long.parseLong(String.valueOf(dims.getJsonObject(1).getValue("size", "-1")));
+    long last = Long.parseLong(String.valueOf(dims.getJsonObject(3).getValue("size", "-1")));
+    return (last == 1 || last == 3 || last == 4) && second > 4;
   }
 
   /** The signature's outputs (node names, without {@code :0}), in the signature's order. */

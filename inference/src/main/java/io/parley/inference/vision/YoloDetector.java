@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * centre, width and height in input pixels, then class scores); {@link Layout#V5} is v5's
  * ({@code [1, boxes, 5 + classes]} with an objectness column).
  *
- * <p>Threads as in {@link NanoDetDetector}: {@code workers} platform threads, each with its own DJL
+ * <p>Threads as in {@link GraphDetector}: {@code workers} platform threads, each with its own DJL
  * {@link Predictor}; at most {@link #MAX_QUEUED} images wait, beyond that {@link #detect} fails with
  * {@code LIMITED}; results complete on the caller's Vert.x context. No dynamic batching: DJL's YOLO
  * translators take one image per pass.
@@ -111,7 +111,7 @@ public final class YoloDetector implements ObjectDetector {
       throw new ParleyException(Reason.UNAVAILABLE, "the YOLO export " + file + " is missing or unreadable");
     }
     String engineName = engineFor(file);
-    Engine engine = engineName.equals("PyTorch") ? NanoDetDetector.pytorch(settings.threads()) : onnxRuntime();
+    Engine engine = engineName.equals("PyTorch") ? GraphDetector.pytorch(settings.threads()) : onnxRuntime();
     Device device = switch (settings.device()) {
       case "cpu" -> Device.cpu();
       case "gpu" -> {
@@ -138,7 +138,7 @@ public final class YoloDetector implements ObjectDetector {
       throw new ParleyException(Reason.UNAVAILABLE, "the YOLO export " + file + " could not be loaded on "
           + engineName + ": " + e.getMessage(), e);
     }
-    YoloDetector d = new YoloDetector(settings, model, NanoDetDetector.sha256Prefix(List.of(file), file));
+    YoloDetector d = new YoloDetector(settings, model, GraphDetector.sha256Prefix(List.of(file), file));
     // One pass on this thread: an export whose outputs do not match the layout fails open(), not a request.
     try (Predictor<Image, DetectedObjects> p = model.newPredictor()) {
       p.predict(ImageFactory.getInstance().fromPixels(new int[settings.size() * settings.size()], settings.size(),
@@ -245,8 +245,8 @@ public final class YoloDetector implements ObjectDetector {
       }
     }
     objects.sort(Comparator.comparingDouble(Detection::confidence).reversed());
-    if (objects.size() > NanoDet.MAX_OBJECTS) {
-      objects = objects.subList(0, NanoDet.MAX_OBJECTS);
+    if (objects.size() > Boxes.MAX_OBJECTS) {
+      objects = objects.subList(0, Boxes.MAX_OBJECTS);
     }
     long done = System.nanoTime();
     Detections.Timings t = new Detections.Timings((started - r.queuedAt()) / 1000, (prepared - started) / 1000,

@@ -16,12 +16,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes the NanoDet TensorFlow.js graph as an ONNX model (opset 13), so that ONNX Runtime can run
- * the same weights as the peer of the DJL figure in {@code VisionBench}. The graph is rewritten the
- * way {@code GraphExecutor} runs it (NCHW throughout, the converter's NHWC transposes dropped,
- * explicit pads folded into Conv/MaxPool pads, half-pixel resizes as Resize(linear) up and 2x2
- * AveragePool down, batch kept symbolic), so both engines compute the same network. The protobuf
- * is written by hand (a few field numbers of onnx.proto). Benchmark code, not part of the server.
+ * Writes a detector's TensorFlow.js graph (NanoDet-m, the CenterNet) as an ONNX model (opset 13), so
+ * that ONNX Runtime can run the same weights as the peer of the DJL figure in {@code VisionBench}.
+ * The graph is rewritten the way {@code GraphExecutor} runs it (NCHW throughout, the converter's
+ * NHWC transposes dropped, explicit pads folded into Conv/MaxPool pads, SAME ones computed,
+ * half-pixel resizes as Resize(linear) up and 2x2 AveragePool down, TensorFlow 1's as
+ * Resize(linear, asymmetric), batch kept symbolic), so both engines compute the same network. The
+ * protobuf is written by hand (a few field numbers of onnx.proto). Benchmark code, not part of the
+ * server.
  */
 public final class OnnxExport {
 
@@ -162,7 +164,15 @@ public final class OnnxExport {
 
   /** The ONNX model bytes for {@code graph} with input [batch, 3, size, size]. */
   static byte[] export(TfjsGraph graph, int size) {
-    return export(graph, size, null);
+    return export(graph, graph.outputs(), size, null);
+  }
+
+  /**
+   * The ONNX model bytes for the nodes {@code outputs} of {@code graph} with input [batch, 3, size,
+   * size]; an output the graph holds NHWC is given NHWC, as DJL's executor gives it.
+   */
+  static byte[] export(TfjsGraph graph, List<String> outputs, int size) {
+    return export(graph, outputs, size, null);
   }
 
   /**
@@ -175,10 +185,10 @@ public final class OnnxExport {
    * (as {@code NanoDet.decode}), then centre/size from the cell centre and the four sides.
    */
   public static byte[] yolo(TfjsGraph graph, int size, YoloLayout layout) {
-    return export(graph, size, layout);
+    return export(graph, graph.outputs(), size, layout);
   }
 
-  private static byte[] export(TfjsGraph graph, int size, YoloLayout yolo) {
+  private static byte[] export(TfjsGraph graph, List<String> outputs, int size, YoloLayout yolo) {
     Builder b = new Builder(graph.constants());
     graph.constants().forEach((k, v) -> {
       if (v.isInt()) {
@@ -187,10 +197,10 @@ public final class OnnxExport {
     });
     Map<String, Value> env = new HashMap<>();
     String input = graph.inputs().getFirst();
-    env.put(input, new Value("input", false, null, 0, size));
+    env.put(input, new Value("input", graph.nhwcInput(), null, 0, size));
     List<Node> order = new ArrayList<>();
     Set<String> done = new HashSet<>();
-    for (String o : graph.outputs()) {
+    for (String o : outputs) {
       visit(graph, o, order, done);
     }
     for (Node n : order) {
@@ -210,18 +220,32 @@ public final class OnnxExport {
             b.ints.put(n.name(), sum);
             continue;
           }
-          Value x = materialize(b, value(env, b, in.get(0)));
           String other = TfjsGraph.nodeName(in.get(1));
-          String out = b.fresh(n.name());
           if (graph.constants().containsKey(other) && graph.constants().get(other).shape().length == 1) {
+            Value x = materialize(b, value(env, b, in.get(0)));
+            String out = b.fresh(n.name());
             Tensor t = graph.constants().get(other);
             String bias = b.fresh(other);
             b.initializer(bias, new long[] {1, t.shape()[0], 1, 1}, t.floats());
             b.node("Add", List.of(x.name(), bias), out);
+            env.put(n.name(), new Value(out, x.nhwc(), null, 0, x.side()));
           } else {
-            b.node("Add", List.of(x.name(), materialize(b, value(env, b, in.get(1))).name()), out);
+            binary(b, env, n, "Add");
           }
-          env.put(n.name(), new Value(out, x.nhwc(), null, 0, x.side()));
+        }
+        case "Mul" -> binary(b, env, n, "Mul");
+        case "Conv2D", "_FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative" -> conv(graph, b, env, n);
+        case "Relu", "Relu6" -> {
+          Value x = materialize(b, value(env, b, in.get(0)));
+          env.put(n.name(), new Value(activation(b, n.op(), 0, x.name(), n.name()), x.nhwc(), null, 0, x.side()));
+        }
+        case "Mean" -> {
+          Value x = materialize(b, value(env, b, in.get(0)));
+          long[] axes = Arrays.stream(b.ints.get(TfjsGraph.nodeName(in.get(1))))
+              .mapToLong(a -> physical(a, x.nhwc())).sorted().toArray();
+          String out = b.fresh(n.name());
+          b.node("ReduceMean", List.of(x.name()), out, Builder.ints("axes", axes), Builder.intAttr("keepdims", 1));
+          env.put(n.name(), new Value(out, x.nhwc(), null, 0, 1));
         }
         case "Transpose" -> {
           Value x = value(env, b, in.get(0));
@@ -250,33 +274,6 @@ public final class OnnxExport {
           int[] p = b.ints.get(TfjsGraph.nodeName(in.get(1)));
           float c = n.op().equals("PadV2") ? graph.constants().get(TfjsGraph.nodeName(in.get(2))).floats()[0] : 0f;
           env.put(n.name(), new Value(x.name(), false, new int[] {p[4], p[5], p[6], p[7]}, c, x.side()));
-        }
-        case "Conv2D" -> {
-          Value x = value(env, b, in.get(0));
-          Tensor f = graph.constants().get(TfjsGraph.nodeName(in.get(1)));
-          long[] s = f.shape(); // HWIO
-          float[] oihw = new float[f.floats().length];
-          int h = (int) s[0];
-          int w = (int) s[1];
-          int ci = (int) s[2];
-          int co = (int) s[3];
-          for (int y = 0; y < h; y++) {
-            for (int xx = 0; xx < w; xx++) {
-              for (int i = 0; i < ci; i++) {
-                for (int o = 0; o < co; o++) {
-                  oihw[((o * ci + i) * h + y) * w + xx] = f.floats()[((y * w + xx) * ci + i) * co + o];
-                }
-              }
-            }
-          }
-          String wName = b.fresh(in.get(1));
-          b.initializer(wName, new long[] {co, ci, h, w}, oihw);
-          int[] p = x.pad() == null ? new int[4] : x.pad();
-          long[] strides = n.ints("strides");
-          String out = b.fresh(n.name());
-          b.node("Conv", List.of(x.name(), wName), out, Builder.ints("kernel_shape", h, w),
-              Builder.ints("strides", strides[1], strides[2]), Builder.ints("pads", p[0], p[2], p[1], p[3]));
-          env.put(n.name(), new Value(out, true, null, 0, (x.side() + p[0] + p[1] - h) / strides[1] + 1));
         }
         case "LeakyRelu", "Sigmoid" -> {
           Value x = materialize(b, value(env, b, in.get(0)));
@@ -320,8 +317,10 @@ public final class OnnxExport {
           if (x.side() < target[0]) {
             String scales = b.fresh("scales");
             b.initializer(scales, new long[] {4}, new float[] {1, 1, 2, 2});
+            // TensorFlow 1's resize samples output i at input i / 2: ONNX's "asymmetric".
             b.node("Resize", List.of(x.name(), "", scales), out, Builder.stringAttr("mode", "linear"),
-                Builder.stringAttr("coordinate_transformation_mode", "half_pixel"));
+                Builder.stringAttr("coordinate_transformation_mode", n.flag("half_pixel_centers") ? "half_pixel"
+                    : "asymmetric"));
           } else {
             b.node("AveragePool", List.of(x.name()), out, Builder.ints("kernel_shape", 2, 2),
                 Builder.ints("strides", 2, 2));
@@ -366,16 +365,21 @@ public final class OnnxExport {
       }
     }
     // Inputs and outputs.
-    b.graph.string(2, "nanodet");
+    b.graph.string(2, "detector");
     b.graph.message(11, valueInfo("input", new Object[] {"batch", 3L, (long) size, (long) size}));
     if (yolo != null) {
       yoloHead(b, graph.outputs().stream().map(o -> value(env, b, o).name()).toList(), size, yolo);
     } else {
-      for (String o : graph.outputs()) {
+      for (String o : outputs) {
         Value v = value(env, b, o);
         String out = o.replaceAll("[^A-Za-z0-9_]", "_");
-        b.node("Identity", List.of(v.name()), out);
-        b.graph.message(12, valueInfo(out, new Object[] {"batch", "cells", "values"}));
+        if (v.nhwc()) {
+          b.node("Transpose", List.of(v.name()), out, Builder.ints("perm", 0, 2, 3, 1));
+          b.graph.message(12, valueInfo(out, new Object[] {"batch", v.side(), v.side(), "channels"}));
+        } else {
+          b.node("Identity", List.of(v.name()), out);
+          b.graph.message(12, valueInfo(out, new Object[] {"batch", "cells", "values"}));
+        }
       }
     }
     Proto opset = new Proto().string(1, "").int64(2, 13);
@@ -476,6 +480,88 @@ public final class OnnxExport {
       b.node("Concat", levels, "output0", Builder.intAttr("axis", 1));
       b.graph.message(12, valueInfo("output0", new Object[] {"batch", "cells", (long) width}));
     }
+  }
+
+  /**
+   * An elementwise Add or Mul of two values or a value and a constant (broadcast as NCHW: a scalar,
+   * or a logically NHWC [n, 1, 1, c] against [n, h, w, c]).
+   */
+  private static void binary(Builder b, Map<String, Value> env, Node n, String op) {
+    Value x = materialize(b, value(env, b, n.inputs().get(0)));
+    Value y = materialize(b, value(env, b, n.inputs().get(1)));
+    Value data = env.containsKey(TfjsGraph.nodeName(n.inputs().get(0))) ? x : y;
+    String out = b.fresh(n.name());
+    b.node(op, List.of(x.name(), y.name()), out);
+    env.put(n.name(), new Value(out, data.nhwc(), null, 0, Math.max(x.side(), y.side())));
+  }
+
+  /**
+   * A convolution (Conv2D, depthwise, their fused forms with a bias and an activation): filters
+   * from HWIO (depthwise: H, W, C, multiplier) to OIHW, SAME padded as TensorFlow does (ONNX takes
+   * the uneven pads as they are), a pending pad before a VALID one as its pads.
+   */
+  private static void conv(TfjsGraph graph, Builder b, Map<String, Value> env, Node n) {
+    List<String> in = n.inputs();
+    Value x = value(env, b, in.get(0));
+    Tensor f = graph.constants().get(TfjsGraph.nodeName(in.get(1)));
+    boolean depthwise = n.op().contains("Depthwise");
+    long[] s = f.shape();
+    int h = (int) s[0];
+    int w = (int) s[1];
+    int ci = depthwise ? 1 : (int) s[2];
+    int co = depthwise ? (int) (s[2] * s[3]) : (int) s[3];
+    float[] oihw = new float[f.floats().length];
+    for (int y = 0; y < h; y++) {
+      for (int xx = 0; xx < w; xx++) {
+        for (int i = 0; i < ci; i++) {
+          for (int o = 0; o < co; o++) {
+            oihw[((o * ci + i) * h + y) * w + xx] = f.floats()[((y * w + xx) * ci + i) * co + o];
+          }
+        }
+      }
+    }
+    String wName = b.fresh(in.get(1));
+    b.initializer(wName, new long[] {co, ci, h, w}, oihw);
+    long stride = n.ints("strides")[1];
+    int[] p = x.pad() == null ? new int[4] : x.pad(); // top, bottom, left, right
+    long side = x.side() + p[0] + p[1];
+    if (n.string("padding").orElse("VALID").equals("SAME")) {
+      long outSide = (x.side() + stride - 1) / stride;
+      long total = Math.max(0, (outSide - 1) * stride + h - x.side());
+      p = new int[] {(int) (total / 2), (int) (total - total / 2), (int) (total / 2), (int) (total - total / 2)};
+      side = x.side() + total;
+    }
+    List<String> inputs = new ArrayList<>(List.of(x.name(), wName));
+    boolean fused = n.op().startsWith("_Fused") || n.op().startsWith("Fused");
+    if (fused) {
+      inputs.add(b.constant(TfjsGraph.nodeName(in.get(2))));
+    }
+    String out = b.fresh(n.name());
+    b.node("Conv", inputs, out, Builder.ints("kernel_shape", h, w), Builder.ints("strides", stride, stride),
+        Builder.ints("pads", p[0], p[2], p[1], p[3]), Builder.intAttr("group", depthwise ? s[2] : 1));
+    List<String> ops = n.strings("fused_ops");
+    if (fused && ops.size() == 2) {
+      out = activation(b, ops.get(1), n.number("leakyrelu_alpha").orElse(0.2), out, n.name());
+    }
+    env.put(n.name(), new Value(out, true, null, 0, (side - h) / stride + 1));
+  }
+
+  /** ReLU, ReLU6 (Clip to 0..6) or LeakyReLU of {@code x}; the new value's name. */
+  private static String activation(Builder b, String op, double alpha, String x, String name) {
+    String out = b.fresh(name + "_" + op);
+    switch (op) {
+      case "Relu" -> b.node("Relu", List.of(x), out);
+      case "Relu6" -> {
+        String lo = b.fresh("zero");
+        String hi = b.fresh("six");
+        b.initializer(lo, new long[] {}, new float[] {0});
+        b.initializer(hi, new long[] {}, new float[] {6});
+        b.node("Clip", List.of(x, lo, hi), out);
+      }
+      case "LeakyRelu" -> b.node("LeakyRelu", List.of(x), out, Builder.floatAttr("alpha", (float) alpha));
+      default -> throw new IllegalStateException("activation " + op + " not exported");
+    }
+    return out;
   }
 
   private static Proto valueInfo(String name, Object[] dims) {

@@ -3,12 +3,15 @@ package io.parley.inference.bench;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.parley.inference.support.Tools;
+import io.parley.inference.vision.CenterNet;
 import io.parley.inference.vision.CompiledGraph;
 import io.parley.inference.vision.GraphExecutor;
+import io.parley.inference.vision.GraphModel;
 import io.parley.inference.vision.GraphRunner;
 import io.parley.inference.vision.NanoDet;
-import io.parley.inference.vision.NanoDetDetector;
+import io.parley.inference.vision.GraphDetector;
 import io.parley.inference.vision.Photos;
+import io.parley.inference.vision.RgbImage;
 import io.parley.inference.vision.TfjsGraph;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
@@ -27,9 +30,10 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * NanoDet-m's forward pass on DJL (PyTorch engine) and on ONNX Runtime 1.29 with the same weights
- * ({@link OnnxExport}), at a given intra-op thread count: one 416x416 letterboxed photo per pass,
- * median milliseconds of {@code runs} passes after {@link #WARMUP}. Prints one JSON line. Engines:
+ * A bundled detector's forward pass (NanoDet-m or the CenterNet) on DJL (PyTorch engine) and on ONNX
+ * Runtime 1.29 with the same weights ({@link OnnxExport}), at a given intra-op thread count: one
+ * letterboxed photo per pass (416x416 and 512x512), median milliseconds of {@code runs} passes after
+ * {@link #WARMUP}. Prints one JSON line. Engines:
  * {@code djl} is what Parley serves with on a CPU, the graph compiled to TorchScript
  * ({@link CompiledGraph}); {@code djl-eager} is {@link GraphExecutor} op by op; {@code pair} times
  * {@code djl} and ONNX Runtime side by side.
@@ -39,12 +43,12 @@ import java.util.concurrent.TimeUnit;
  * the two take turns in blocks of {@link #BLOCK} passes, the order swapped every block, one idle on
  * a pipe while the other runs: both engines see the same moments of a shared machine, which
  * separate runs a minute apart did not (their ratio moved by 0.1 from one run to the next here).
- * The DJL side writes the ONNX model and its own outputs; ONNX Runtime's must agree within 1e-3, so
- * both compute the same network.
+ * The DJL side writes the ONNX model and its own outputs; ONNX Runtime's must agree within 1e-3
+ * (relative past 1), so both compute the same network.
  *
  * <pre>
- * java ... VisionBench djl|djl-eager THREADS RUNS WORKDIR
- * java ... VisionBench pair THREADS RUNS WORKDIR ORT_CLASSPATH
+ * java ... VisionBench nanodet|centernet djl|djl-eager THREADS RUNS WORKDIR
+ * java ... VisionBench nanodet|centernet pair THREADS RUNS WORKDIR ORT_CLASSPATH
  * </pre>
  */
 public final class VisionBench {
@@ -52,32 +56,42 @@ public final class VisionBench {
   private VisionBench() {}
 
   public static void main(String[] args) throws Exception {
-    String engine = args[0];
-    int threads = Integer.parseInt(args[1]);
-    int runs = Integer.parseInt(args[2]);
-    Path work = Path.of(args[3]);
+    GraphModel model = GraphModel.valueOf(args[0].toUpperCase(Locale.ROOT));
+    String engine = args[1];
+    int threads = Integer.parseInt(args[2]);
+    int runs = Integer.parseInt(args[3]);
+    Path work = Path.of(args[4]);
     int exit = 0;
     try {
-      int s = NanoDet.SIZE;
-      float[] input = new float[3 * s * s];
-      NanoDet.preprocess(Photos.rgb(Photos.darknet("dog.jpg")), input, 0);
+      int s = model.side();
       // DJL gets the photo as a Parley worker does, channels-last; ONNX Runtime takes NCHW.
-      float[] nhwc = new float[input.length];
-      NanoDet.preprocessChannelsLast(Photos.rgb(Photos.darknet("dog.jpg")), nhwc, 0);
+      float[] nhwc = new float[3 * s * s];
+      RgbImage dog = Photos.rgb(Photos.darknet("dog.jpg"));
+      if (model == GraphModel.NANODET) {
+        NanoDet.preprocessChannelsLast(dog, nhwc, 0);
+      } else {
+        CenterNet.preprocess(dog, nhwc, 0);
+      }
+      float[] input = new float[nhwc.length];
+      for (int p = 0; p < s * s; p++) {
+        for (int c = 0; c < 3; c++) {
+          input[c * s * s + p] = nhwc[p * 3 + c];
+        }
+      }
       if (engine.equals("ort-serve")) {
-        ortServe(threads, work, input);
+        ortServe(model, threads, work, input);
       } else if (engine.equals("pair")) {
-        double[] ms = pair(threads, runs, work, nhwc, args[4]);
-        System.out.println(String.format(Locale.ROOT, "{\"bench\":\"vision-engine\",\"engine\":\"pair\",\"threads\":%d,"
-            + "\"runs\":%d,\"djl_ms\":%.2f,\"ort_ms\":%.2f}", threads, runs, ms[0], ms[1]));
+        double[] ms = pair(model, threads, runs, work, nhwc, args[5]);
+        System.out.println(String.format(Locale.ROOT, "{\"bench\":\"vision-engine\",\"model\":\"%s\",\"engine\":\"pair\","
+            + "\"threads\":%d,\"runs\":%d,\"djl_ms\":%.2f,\"ort_ms\":%.2f}", model.modelName(), threads, runs, ms[0], ms[1]));
       } else {
         double ms = switch (engine) {
-          case "djl" -> djl(threads, runs, work, nhwc, true);
-          case "djl-eager" -> djl(threads, runs, work, nhwc, false);
+          case "djl" -> djl(model, threads, runs, work, nhwc, true);
+          case "djl-eager" -> djl(model, threads, runs, work, nhwc, false);
           default -> throw new IllegalArgumentException("engine: djl, djl-eager or pair, not " + engine);
         };
-        System.out.println(String.format(Locale.ROOT, "{\"bench\":\"vision-engine\",\"engine\":\"%s\",\"threads\":%d,"
-            + "\"runs\":%d,\"ms\":%.2f}", engine, threads, runs, ms));
+        System.out.println(String.format(Locale.ROOT, "{\"bench\":\"vision-engine\",\"model\":\"%s\",\"engine\":\"%s\","
+            + "\"threads\":%d,\"runs\":%d,\"ms\":%.2f}", model.modelName(), engine, threads, runs, ms));
       }
     } catch (Exception e) {
       e.printStackTrace();
@@ -91,33 +105,41 @@ public final class VisionBench {
     T of(Pass pass) throws Exception;
   }
 
-  private static double djl(int threads, int runs, Path work, float[] nhwc, boolean compiled) throws Exception {
-    return djl(threads, work, nhwc, compiled, pass -> time(runs, pass));
+  private static double djl(GraphModel model, int threads, int runs, Path work, float[] nhwc, boolean compiled)
+      throws Exception {
+    return djl(model, threads, work, nhwc, compiled, pass -> time(runs, pass));
+  }
+
+  /** The graph nodes the detector runs (NanoDet-m: the signature's). */
+  private static List<String> outputs(GraphModel model, TfjsGraph graph) {
+    return model.outputs().isEmpty() ? graph.outputs() : model.outputs();
   }
 
   /**
    * Sets up DJL (writing the ONNX model and DJL's outputs for the ONNX Runtime side), then
    * {@code timing}; {@code nhwc} is the photo channels-last.
    */
-  private static <T> T djl(int threads, Path work, float[] nhwc, boolean compiled, Timing<T> timing) throws Exception {
+  private static <T> T djl(GraphModel model, int threads, Path work, float[] nhwc, boolean compiled, Timing<T> timing)
+      throws Exception {
     if (org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
       root.setLevel(ch.qos.logback.classic.Level.ERROR);
     }
-    TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve("nanodet/model.json"));
+    TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve(model.directory()).resolve("model.json"));
+    List<String> names = outputs(model, graph);
     Files.createDirectories(work);
-    Files.write(work.resolve("nanodet.onnx"), OnnxExport.export(graph, NanoDet.SIZE));
-    var m = NanoDetDetector.class.getDeclaredMethod("pytorch", int.class);
+    Files.write(work.resolve(model.directory() + ".onnx"), OnnxExport.export(graph, names, model.side()));
+    var m = GraphDetector.class.getDeclaredMethod("pytorch", int.class);
     m.setAccessible(true);
     m.invoke(null, threads);
-    Shape shape = new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE);
+    Shape shape = new Shape(1, 3, model.side(), model.side());
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-         GraphRunner djl = compiled ? CompiledGraph.compile(new GraphExecutor(graph, manager), manager, shape)
-             : new GraphExecutor(graph, manager)) {
+         GraphExecutor executor = new GraphExecutor(graph, names, manager);
+         GraphRunner djl = compiled ? CompiledGraph.compile(executor, manager, shape) : executor) {
       List<float[]> out = djl.runChannelsLast(nhwc, shape);
       try (DataOutputStream o = new DataOutputStream(Files.newOutputStream(work.resolve("djl-outputs.bin")))) {
         o.writeInt(out.size());
         for (int i = 0; i < out.size(); i++) {
-          o.writeUTF(graph.outputs().get(i).replaceAll("[^A-Za-z0-9_]", "_"));
+          o.writeUTF(names.get(i).replaceAll("[^A-Za-z0-9_]", "_"));
           o.writeInt(out.get(i).length);
           for (float f : out.get(i)) {
             o.writeFloat(f);
@@ -133,12 +155,12 @@ public final class VisionBench {
    * passes: {@link #WARMUP} passes each, then {@code runs} timed passes each. Returns the medians,
    * DJL's first.
    */
-  private static double[] pair(int threads, int runs, Path work, float[] nhwc, String ortClasspath)
+  private static double[] pair(GraphModel model, int threads, int runs, Path work, float[] nhwc, String ortClasspath)
       throws Exception {
-    return djl(threads, work, nhwc, true, pass -> {
+    return djl(model, threads, work, nhwc, true, pass -> {
       String javaBin = ProcessHandle.current().info().command().orElseThrow();
       Process child = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", ortClasspath,
-          VisionBench.class.getName(), "ort-serve", Integer.toString(threads), "0", work.toString())
+          VisionBench.class.getName(), model.name(), "ort-serve", Integer.toString(threads), "0", work.toString())
           .redirectError(ProcessBuilder.Redirect.INHERIT).start();
       try (var from = new BufferedReader(new InputStreamReader(child.getInputStream()));
            var to = new PrintWriter(child.getOutputStream(), true)) {
@@ -184,7 +206,7 @@ public final class VisionBench {
    * The ONNX Runtime side of {@code pair}: loads the exported model, checks its outputs against
    * DJL's, prints {@code ready}, then answers each {@code run K} line with K pass times.
    */
-  private static void ortServe(int threads, Path work, float[] input) throws Exception {
+  private static void ortServe(GraphModel model, int threads, Path work, float[] input) throws Exception {
     Map<String, float[]> expected = new TreeMap<>();
     try (DataInputStream in = new DataInputStream(Files.newInputStream(work.resolve("djl-outputs.bin")))) {
       int n = in.readInt();
@@ -202,8 +224,8 @@ public final class VisionBench {
     options.setIntraOpNumThreads(threads);
     options.setInterOpNumThreads(1);
     options.setOptimizationLevel(ai.onnxruntime.OrtSession.SessionOptions.OptLevel.ALL_OPT);
-    try (var session = env.createSession(work.resolve("nanodet.onnx").toString(), options)) {
-      long[] shape = {1, 3, NanoDet.SIZE, NanoDet.SIZE};
+    try (var session = env.createSession(work.resolve(model.directory() + ".onnx").toString(), options)) {
+      long[] shape = {1, 3, model.side(), model.side()};
       double worst = 0;
       try (var t = ai.onnxruntime.OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
            var r = session.run(Map.of("input", t))) {
@@ -215,7 +237,8 @@ public final class VisionBench {
             throw new IllegalStateException(e.getKey() + ": " + got.length + " values, DJL gave " + e.getValue().length);
           }
           for (int k = 0; k < got.length; k++) {
-            worst = Math.max(worst, Math.abs(got[k] - e.getValue()[k]));
+            float want = e.getValue()[k];
+            worst = Math.max(worst, Math.abs(got[k] - want) / Math.max(1, Math.abs(want))); // relative past 1
           }
         }
       }

@@ -7,7 +7,7 @@ import io.parley.inference.support.Tools;
 import io.parley.inference.vision.CompiledGraph;
 import io.parley.inference.vision.GraphExecutor;
 import io.parley.inference.vision.NanoDet;
-import io.parley.inference.vision.NanoDetDetector;
+import io.parley.inference.vision.GraphDetector;
 import io.parley.inference.vision.Photos;
 import io.parley.inference.vision.TfjsGraph;
 import java.nio.FloatBuffer;
@@ -52,7 +52,7 @@ public final class VisionProfile {
   private static void djl(int threads, int runs, Path work, float[] nhwc) throws Exception {
     TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve("nanodet/model.json"));
     Files.write(work.resolve("nanodet.onnx"), OnnxExport.export(graph, NanoDet.SIZE));
-    var m = NanoDetDetector.class.getDeclaredMethod("pytorch", int.class);
+    var m = GraphDetector.class.getDeclaredMethod("pytorch", int.class);
     m.setAccessible(true);
     m.invoke(null, threads);
     Shape shape = new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE);

@@ -30,7 +30,7 @@ class GraphExecutorTest {
 
   @BeforeAll
   static void engine() {
-    NanoDetDetector.pytorch(1);
+    GraphDetector.pytorch(1);
   }
 
   private static List<float[]> run(Path json, float[] input, long... shape) {

@@ -16,49 +16,67 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Parley's execution of the whole NanoDet-m graph on DJL against an independent one: TensorFlow.js
+ * Parley's execution of the whole detector graphs on DJL against an independent one: TensorFlow.js
  * (its pure-JS CPU backend) ran the same model.json on the same deterministic input and its outputs
- * were kept as a fixture ({@code vision/nanodet-reference.json}, written by {@code reference.mjs}
- * beside it): 64 values of each of the six outputs (within 1e-4) and each output's sum and sum of
- * squares (relative 1e-4).
+ * were kept as fixtures ({@code vision/nanodet-reference.json}, {@code vision/centernet-reference.json},
+ * written by {@code reference.mjs} beside them): 64 values of each output (within 1e-4, relative past
+ * 1) and each output's sum and sum of squares (relative 1e-4).
  */
 class GraphParityTest {
 
   @Test
   void outputsMatchTensorFlowJs() throws Exception {
-    assertMatchesReference(false);
+    assertMatchesReference("nanodet", false);
   }
 
   /** The same check for the graph compiled to TorchScript (fused, prepacked convolutions). */
   @Test
   void compiledOutputsMatchTensorFlowJs() throws Exception {
-    assertMatchesReference(true);
+    assertMatchesReference("nanodet", true);
   }
 
-  private void assertMatchesReference(boolean compiled) throws Exception {
+  /**
+   * The CenterNet: an NHWC graph of SAME, strided, depthwise and fused convolutions, hard-swish,
+   * squeeze-and-excite means and TensorFlow 1 resizes; its two network outputs.
+   */
+  @Test
+  void centerNetOutputsMatchTensorFlowJs() throws Exception {
+    assertMatchesReference("centernet", false);
+  }
+
+  @Test
+  void compiledCenterNetOutputsMatchTensorFlowJs() throws Exception {
+    assertMatchesReference("centernet", true);
+  }
+
+  private void assertMatchesReference(String model, boolean compiled) throws Exception {
     JsonObject ref;
-    try (InputStream in = getClass().getResourceAsStream("/vision/nanodet-reference.json")) {
+    try (InputStream in = getClass().getResourceAsStream("/vision/" + model + "-reference.json")) {
       assertThat(in).as("the fixture").isNotNull();
       ref = new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
     }
-    int s = NanoDet.SIZE;
+    boolean centerNet = model.equals("centernet");
+    int s = centerNet ? CenterNet.SIZE : NanoDet.SIZE;
     float[] input = new float[3 * s * s];
     for (int c = 0; c < 3; c++) {
       for (int y = 0; y < s; y++) {
         for (int x = 0; x < s; x++) {
-          input[(c * s + y) * s + x] = ((7 * c + 13 * y + 17 * x) % 256) / 255f;
+          int v = (7 * c + 13 * y + 17 * x) % 256;
+          input[(c * s + y) * s + x] = centerNet ? v : v / 255f; // pixels; NanoDet's in [0, 1]
         }
       }
     }
-    NanoDetDetector.pytorch(2);
-    TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve("nanodet/model.json"));
+    GraphDetector.pytorch(2);
+    TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve(model + "/model.json"));
+    List<String> names = centerNet ? CenterNet.OUTPUTS : graph.outputs();
     Map<String, float[]> outputs = new HashMap<>();
     Shape shape = new Shape(1, 3, s, s);
     try (NDManager m = NDManager.newBaseManager("PyTorch");
-         GraphRunner e = compiled ? CompiledGraph.compile(new GraphExecutor(graph, m), m, shape) : new GraphExecutor(graph, m)) {
+         GraphExecutor executor = new GraphExecutor(graph, names, m);
+         GraphRunner e = compiled ? CompiledGraph.compile(executor, m, shape) : executor) {
       List<float[]> out = e.run(input, shape);
       for (int i = 0; i < out.size(); i++) {
-        outputs.put(graph.outputs().get(i), out.get(i));
+        outputs.put(names.get(i), out.get(i));
       }
     }
     JsonObject expected = ref.getJsonObject("outputs");
@@ -74,7 +92,8 @@ class GraphParityTest {
       for (Object p : o.getJsonArray("values")) {
         JsonArray pair = (JsonArray) p;
         int at = pair.getInteger(0);
-        assertThat(actual[at]).as(name + "[" + at + "]").isCloseTo(pair.getFloat(1), within(1e-4f));
+        float want = pair.getFloat(1);
+        assertThat(actual[at]).as(name + "[" + at + "]").isCloseTo(want, within(1e-4f * Math.max(1, Math.abs(want))));
       }
       double sum = 0;
       double squares = 0;

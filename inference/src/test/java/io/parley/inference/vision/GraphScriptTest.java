@@ -28,7 +28,7 @@ class GraphScriptTest {
 
   @BeforeAll
   static void engine() {
-    NanoDetDetector.pytorch(1);
+    GraphDetector.pytorch(1);
   }
 
   /** x -> Conv2D (3x3, 2 -> 2 channels, bias) -> LeakyRelu(0.1) -> out; optionally the conv is an output too. */

@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 /** NanoDet-m on DJL's PyTorch engine, on real photos, with tolerant assertions. */
 class NanoDetPhotosTest {
 
-  static NanoDetDetector detector;
+  static GraphDetector detector;
 
   @BeforeAll
   static void open() {
-    detector = NanoDetDetector.open(new NanoDetDetector.Settings(Tools.modelsDir().resolve("nanodet"), 1, 2,
-        Duration.ofMillis(5), 8, 0.15f, 0.5f, "cpu"));
+    detector = GraphDetector.open(GraphModel.NANODET, new GraphDetector.Settings(Tools.modelsDir().resolve("nanodet"),
+        1, 2, Duration.ofMillis(5), 8, 0.15f, 0.5f, "cpu"));
   }
 
   @AfterAll

@@ -87,6 +87,14 @@ final class TinyGraph {
     return attrs.put(key, new JsonObject().put("list", new JsonObject().put("i", i)));
   }
 
+  static JsonObject strings(JsonObject attrs, String key, String... values) {
+    JsonArray s = new JsonArray();
+    for (String v : values) {
+      s.add(Base64.getEncoder().encodeToString(v.getBytes()));
+    }
+    return attrs.put(key, new JsonObject().put("list", new JsonObject().put("s", s)));
+  }
+
   static JsonObject string(JsonObject attrs, String key, String value) {
     return attrs.put(key, new JsonObject().put("s", Base64.getEncoder().encodeToString(value.getBytes())));
   }

@@ -25,11 +25,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * NanoDet-m (COCO, 80 classes) on DJL's PyTorch engine: the TensorFlow.js graph from
- * {@code models/nanodet} read by {@link GraphExecutor} and, on the CPU, compiled to one TorchScript
- * module ({@link CompiledGraph}; {@code compiled=false} or a GPU runs it op by op instead), as the
- * block of a DJL model whose predictor's translator ({@link NanoDetTranslator}) letterboxes the
- * photos and decodes the boxes.
+ * A bundled detector ({@link GraphModel}: NanoDet-m or the CenterNet, COCO's 80 classes) on DJL's
+ * PyTorch engine: the TensorFlow.js graph from its folder under the models directory read by
+ * {@link GraphExecutor} and, on the CPU, compiled to one TorchScript module ({@link CompiledGraph};
+ * {@code compiled=false} or a GPU runs it op by op instead), as the block of a DJL model whose
+ * predictor's translator ({@link GraphTranslator}) letterboxes the photos and decodes the boxes.
  *
  * <p><b>Threads.</b> {@code workers} platform threads ({@code parley-vision-N}), each with its own
  * model, graph and predictor (one predictor per worker thread); PyTorch's intra-op pool has
@@ -46,11 +46,10 @@ import org.slf4j.LoggerFactory;
  * ({@link DetectorQueue#nextBatch}). At most {@link #MAX_QUEUED} images wait; beyond that
  * {@link #detect} fails with {@code LIMITED} at once (bounded memory).
  */
-public final class NanoDetDetector implements ObjectDetector {
+public final class GraphDetector implements ObjectDetector {
 
-  private static final Logger LOG = LoggerFactory.getLogger(NanoDetDetector.class);
+  private static final Logger LOG = LoggerFactory.getLogger(GraphDetector.class);
 
-  public static final String MODEL = "nanodet-m";
   public static final int MAX_QUEUED = DetectorQueue.MAX_QUEUED;
 
   /**
@@ -90,6 +89,7 @@ public final class NanoDetDetector implements ObjectDetector {
     }
   }
 
+  private final GraphModel model;
   private final Settings settings;
   private final TfjsGraph graph;
   private final Device device;
@@ -98,7 +98,9 @@ public final class NanoDetDetector implements ObjectDetector {
   /** Whether the workers compile the graph: asked for, on the CPU, and the probe compiled it. */
   private final boolean compiled;
 
-  private NanoDetDetector(Settings settings, TfjsGraph graph, Device device, String version, boolean compiled) {
+  private GraphDetector(GraphModel model, Settings settings, TfjsGraph graph, Device device, String version,
+                        boolean compiled) {
+    this.model = model;
     this.settings = settings;
     this.graph = graph;
     this.device = device;
@@ -106,8 +108,11 @@ public final class NanoDetDetector implements ObjectDetector {
     this.compiled = compiled;
   }
 
-  /** Loads the model and starts the workers; a missing or bad model is {@code UNAVAILABLE}. */
-  public static NanoDetDetector open(Settings settings) {
+  /**
+   * Loads {@code model} from {@code settings.modelDir()} and starts the workers; a missing or bad
+   * model is {@code UNAVAILABLE}.
+   */
+  public static GraphDetector open(GraphModel model, Settings settings) {
     TfjsGraph graph = TfjsGraph.read(settings.modelDir().resolve("model.json"));
     Engine engine = pytorch(settings.threads());
     Device device = switch (settings.device()) {
@@ -124,10 +129,10 @@ public final class NanoDetDetector implements ObjectDetector {
     // open(), not a worker; a graph that does not compile runs op by op, with a warning.
     boolean compiled = settings.compiled() && device.equals(Device.cpu());
     try (NDManager probe = NDManager.newBaseManager(device, "PyTorch")) {
-      GraphExecutor e = new GraphExecutor(graph, probe);
+      GraphExecutor e = new GraphExecutor(graph, model.outputs(), probe);
       if (compiled) {
         try {
-          CompiledGraph.compile(e, probe, new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE)).close();
+          CompiledGraph.compile(e, probe, new Shape(1, 3, model.side(), model.side())).close();
         } catch (ParleyException failed) {
           LOG.warn("vision: running the graph op by op: {}", failed.getMessage());
           compiled = false;
@@ -135,9 +140,10 @@ public final class NanoDetDetector implements ObjectDetector {
       }
       e.close();
     }
-    NanoDetDetector d = new NanoDetDetector(settings, graph, device, weightsVersion(settings.modelDir()), compiled);
+    GraphDetector d = new GraphDetector(model, settings, graph, device, weightsVersion(settings.modelDir()), compiled);
     d.queue.start(settings.workers(), d::work);
-    LOG.info("vision: {} {} on {}, {} ({} workers, {} threads, batches up to {} within {} ms)", MODEL, d.version, device,
+    LOG.info("vision: {} {} on {}, {} ({} workers, {} threads, batches up to {} within {} ms)", model.modelName(),
+        d.version, device,
         compiled ? "compiled to TorchScript" : "op by op", settings.workers(), settings.threads(), settings.maxBatch(),
         settings.batchWindow().toMillis());
     return d;
@@ -226,7 +232,7 @@ public final class NanoDetDetector implements ObjectDetector {
 
   @Override
   public String model() {
-    return MODEL;
+    return model.modelName();
   }
 
   @Override
@@ -244,12 +250,12 @@ public final class NanoDetDetector implements ObjectDetector {
   }
 
   private GraphRunner runner(NDManager manager) {
-    GraphExecutor executor = new GraphExecutor(graph, manager);
+    GraphExecutor executor = new GraphExecutor(graph, model.outputs(), manager);
     if (!compiled) {
       return executor;
     }
     try {
-      return CompiledGraph.compile(executor, manager, new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE));
+      return CompiledGraph.compile(executor, manager, new Shape(1, 3, model.side(), model.side()));
     } catch (ParleyException e) { // the probe in open() compiled it: not expected
       LOG.warn("vision: this worker runs the graph op by op: {}", e.getMessage());
       return executor;
@@ -259,11 +265,11 @@ public final class NanoDetDetector implements ObjectDetector {
   private void work() {
     // One DJL model and predictor per worker: the model's block is this worker's graph (compiled or
     // op by op, its weights in the model's manager), the translator does the letterbox and decoding.
-    try (Model model = Model.newInstance(MODEL, device, "PyTorch");
-         GraphRunner runner = runner(model.getNDManager())) {
-      model.setBlock(new LambdaBlock(in -> runner.forward(in.singletonOrThrow()), MODEL));
-      try (Predictor<List<RgbImage>, NanoDetTranslator.Output> predictor =
-               model.newPredictor(new NanoDetTranslator(settings.scoreThreshold(), settings.iouThreshold()))) {
+    try (Model djl = Model.newInstance(model.modelName(), device, "PyTorch");
+         GraphRunner runner = runner(djl.getNDManager())) {
+      djl.setBlock(new LambdaBlock(in -> runner.forward(in.singletonOrThrow()), model.modelName()));
+      try (Predictor<List<RgbImage>, GraphTranslator.Output> predictor =
+               djl.newPredictor(new GraphTranslator(model, settings.scoreThreshold(), settings.iouThreshold()))) {
         warm(predictor);
         List<DetectorQueue.Request> batch = new ArrayList<>();
         while (!queue.closed()) {
@@ -288,11 +294,11 @@ public final class NanoDetDetector implements ObjectDetector {
    */
   static final int WARMUP_PASSES = 12;
 
-  private void warm(Predictor<List<RgbImage>, NanoDetTranslator.Output> predictor) {
+  private void warm(Predictor<List<RgbImage>, GraphTranslator.Output> predictor) {
     long t0 = System.nanoTime();
-    byte[] grey = new byte[NanoDet.SIZE * NanoDet.SIZE * 3];
+    byte[] grey = new byte[model.side() * model.side() * 3];
     java.util.Arrays.fill(grey, (byte) 128);
-    List<RgbImage> blank = List.of(new RgbImage(NanoDet.SIZE, NanoDet.SIZE, grey));
+    List<RgbImage> blank = List.of(new RgbImage(model.side(), model.side(), grey));
     for (int i = 0; i < WARMUP_PASSES && !queue.closed(); i++) {
       try {
         predictor.predict(blank);
@@ -304,17 +310,18 @@ public final class NanoDetDetector implements ObjectDetector {
   }
 
   /** Runs {@code batch} as one prediction and completes its requests. */
-  private void runBatch(Predictor<List<RgbImage>, NanoDetTranslator.Output> predictor,
+  private void runBatch(Predictor<List<RgbImage>, GraphTranslator.Output> predictor,
                         List<DetectorQueue.Request> batch) {
     long started = System.nanoTime();
     int n = batch.size();
     try {
       List<RgbImage> images = new ArrayList<>(n);
       batch.forEach(r -> images.add(r.image()));
-      NanoDetTranslator.Output out = predictor.predict(images);
+      GraphTranslator.Output out = predictor.predict(images);
       for (int i = 0; i < n; i++) {
         DetectorQueue.Request r = batch.get(i);
-        Detections d = new Detections(out.objects().get(i), r.image().width(), r.image().height(), MODEL, version,
+        Detections d = new Detections(out.objects().get(i), r.image().width(), r.image().height(), model.modelName(),
+            version,
             new Detections.Timings((started - r.queuedAt()) / 1000, out.prepareNanos() / 1000 / n,
                 out.inferNanos() / 1000, out.decodeNanos()[i] / 1000, n));
         DetectorQueue.complete(r, d, null);

@@ -17,10 +17,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Dynamic batching gives the same answers as single images, the compiled graph the same as the
- * op-by-op one, and a run leaks no native memory.
+ * On NanoDet-m: dynamic batching gives the same answers as single images, the compiled graph the
+ * same as the op-by-op one, and a run leaks no native memory.
  */
-class NanoDetDetectorTest {
+class GraphDetectorTest {
 
   private static Detections get(io.vertx.core.Future<Detections> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
@@ -31,13 +31,13 @@ class NanoDetDetectorTest {
     RgbImage dog = Photos.rgb(Photos.darknet("dog.jpg"));
     RgbImage person = Photos.rgb(Photos.darknet("person.jpg"));
     List<Detections> alone = new ArrayList<>();
-    try (NanoDetDetector single = NanoDetDetector.open(new NanoDetDetector.Settings(Tools.modelsDir().resolve("nanodet"),
-        1, 2, Duration.ZERO, 1, 0.35f, 0.5f, "cpu"))) {
+    try (GraphDetector single = GraphDetector.open(GraphModel.NANODET, new GraphDetector.Settings(
+        Tools.modelsDir().resolve("nanodet"), 1, 2, Duration.ZERO, 1, 0.35f, 0.5f, "cpu"))) {
       alone.add(get(single.detect(dog)));
       alone.add(get(single.detect(person)));
       assertThat(alone.get(0).timings().batchSize()).isEqualTo(1);
     }
-    try (NanoDetDetector batching = NanoDetDetector.open(new NanoDetDetector.Settings(
+    try (GraphDetector batching = GraphDetector.open(GraphModel.NANODET, new GraphDetector.Settings(
         Tools.modelsDir().resolve("nanodet"), 1, 2, Duration.ofMillis(300), 8, 0.35f, 0.5f, "cpu"))) {
       List<io.vertx.core.Future<Detections>> futures = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
@@ -75,8 +75,8 @@ class NanoDetDetectorTest {
     RgbImage dog = Photos.rgb(Photos.darknet("dog.jpg"));
     Detections[] answers = new Detections[2];
     for (boolean compiled : new boolean[] {true, false}) {
-      try (NanoDetDetector d = NanoDetDetector.open(new NanoDetDetector.Settings(Tools.modelsDir().resolve("nanodet"),
-          1, 2, Duration.ZERO, 1, 0.35f, 0.5f, "cpu", compiled))) {
+      try (GraphDetector d = GraphDetector.open(GraphModel.NANODET, new GraphDetector.Settings(
+          Tools.modelsDir().resolve("nanodet"), 1, 2, Duration.ZERO, 1, 0.35f, 0.5f, "cpu", compiled))) {
         assertThat(d.compiled()).isEqualTo(compiled);
         answers[compiled ? 0 : 1] = get(d.detect(dog));
       }
@@ -94,13 +94,13 @@ class NanoDetDetectorTest {
 
   @Test
   void aChannelsLastPhotoGivesTheSameOutputsAsAPlanarOne() throws Exception {
-    NanoDetDetector.pytorch(2);
+    GraphDetector.pytorch(2);
     TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve("nanodet/model.json"));
     RgbImage photo = Photos.rgb(Photos.darknet("dog.jpg"));
     float[] planar = new float[3 * NanoDet.SIZE * NanoDet.SIZE];
     float[] interleaved = new float[planar.length];
-    NanoDet.Letterbox a = NanoDet.preprocess(photo, planar, 0);
-    NanoDet.Letterbox b = NanoDet.preprocessChannelsLast(photo, interleaved, 0);
+    Letterbox a = NanoDet.preprocess(photo, planar, 0);
+    Letterbox b = NanoDet.preprocessChannelsLast(photo, interleaved, 0);
     assertThat(b).isEqualTo(a);
     // The same values, moved: pixel (y, x) channel c is planar[c * SIZE * SIZE + y * SIZE + x].
     int plane = NanoDet.SIZE * NanoDet.SIZE;
@@ -127,24 +127,24 @@ class NanoDetDetectorTest {
 
   @Test
   void aWorkersPredictorFindsTheDogAndLeavesNoArraysBehind() throws Exception {
-    NanoDetDetector.pytorch(2);
+    GraphDetector.pytorch(2);
     TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve("nanodet/model.json"));
     RgbImage dog = Photos.rgb(Photos.darknet("dog.jpg"));
     Shape shape = new Shape(1, 3, NanoDet.SIZE, NanoDet.SIZE);
     for (boolean compiled : new boolean[] {false, true}) {
       // As a detector worker builds it: the graph as the model's block, the translator around it.
-      try (Model model = Model.newInstance(NanoDetDetector.MODEL, Device.cpu(), "PyTorch");
+      try (Model model = Model.newInstance(GraphModel.NANODET.modelName(), Device.cpu(), "PyTorch");
            GraphRunner runner = compiled
                ? CompiledGraph.compile(new GraphExecutor(graph, model.getNDManager()), model.getNDManager(), shape)
                : new GraphExecutor(graph, model.getNDManager())) {
         model.setBlock(new LambdaBlock(in -> runner.forward(in.singletonOrThrow())));
-        try (Predictor<List<RgbImage>, NanoDetTranslator.Output> predictor =
-                 model.newPredictor(new NanoDetTranslator(0.35f, 0.5f))) {
+        try (Predictor<List<RgbImage>, GraphTranslator.Output> predictor =
+                 model.newPredictor(new GraphTranslator(GraphModel.NANODET, 0.35f, 0.5f))) {
           List<Detection> alone = predictor.predict(List.of(dog)).objects().getFirst();
           assertThat(alone).extracting(Detection::label).as("compiled " + compiled).contains("dog", "bicycle");
           int before = model.getNDManager().getManagedArrays().size();
           for (int i = 0; i < 10; i++) {
-            NanoDetTranslator.Output out = predictor.predict(List.of(dog, dog));
+            GraphTranslator.Output out = predictor.predict(List.of(dog, dog));
             assertThat(out.objects()).hasSize(2);
             assertThat(out.objects().get(1)).extracting(Detection::label)
                 .containsExactlyElementsOf(alone.stream().map(Detection::label).toList());
@@ -164,7 +164,7 @@ class NanoDetDetectorTest {
 
   @Test
   void openMpThreadsWaitPassivelyUnlessTheEnvironmentSaysOtherwise() {
-    NanoDetDetector.pytorch(1);
+    GraphDetector.pytorch(1);
     String given = System.getenv("OMP_WAIT_POLICY");
     assertThat(com.sun.jna.Native.load("c", LibC.class).getenv("OMP_WAIT_POLICY"))
         .isEqualTo(given != null ? given : "PASSIVE");
@@ -172,7 +172,7 @@ class NanoDetDetectorTest {
 
   @Test
   void repeatedRunsLeaveNoArraysBehind() throws Exception {
-    NanoDetDetector.pytorch(2);
+    GraphDetector.pytorch(2);
     TfjsGraph graph = TfjsGraph.read(Tools.modelsDir().resolve("nanodet/model.json"));
     float[] input = new float[3 * NanoDet.SIZE * NanoDet.SIZE];
     NanoDet.preprocess(Photos.rgb(Photos.darknet("dog.jpg")), input, 0);
