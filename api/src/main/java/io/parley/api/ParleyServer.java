@@ -211,7 +211,7 @@ public final class ParleyServer implements AutoCloseable {
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), deleted, conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
             voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
-        voiceOptions, registry, redis);
+        voiceOptions, registry, redis, user -> io.parley.inference.voice.ToolRunner.NONE);
     closers.push(realtime::close);
     calls.onUserDeleted(realtime::userDeleted);
 

@@ -4,6 +4,8 @@ import io.parley.api.accounts.DeletedAccounts;
 import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.voice.ToolRunner;
+import io.parley.inference.voice.ToolTurns;
 import io.parley.inference.voice.VoiceEvent;
 import io.parley.inference.voice.VoiceSession;
 import io.parley.inference.voice.VoiceSettings;
@@ -24,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * {@code /v1/realtime}: the OpenAI Realtime API (GA event names, as typed by the {@code openai}
@@ -72,7 +75,8 @@ public final class RealtimeEndpoint {
 
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, DeletedAccounts deleted, ConversationLog log,
                           SessionFactory sessions, VoiceOptions config,
-                          io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis) {
+                          io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis,
+                          Function<UUID, ToolRunner> serverTools) {
     this.vertx = vertx;
     this.jwt = jwt;
     this.deleted = deleted;
@@ -84,7 +88,7 @@ public final class RealtimeEndpoint {
     this.metrics = new VoiceMetrics(registry, connections::size,
         () -> connections.stream().filter(RealtimeConnection::responding).count());
     this.shared = new RealtimeConnection.Shared(vertx, config, sessions, resumable, metrics, new SecureRandom(),
-        new AtomicLong());
+        new AtomicLong(), serverTools);
   }
 
   /** The access token of a handshake: the bearer header, else the browsers' subprotocol; or null. */
@@ -220,7 +224,7 @@ public final class RealtimeEndpoint {
     if (previous != null && previous.current(c.user())) {
       log.recent(previous.conversationId(), config.contextMessages()).onComplete(ar -> {
         List<ChatMessage> history = ar.succeeded() ? ar.result().stream()
-            .map(m -> new ChatMessage(m.role(), m.content())).toList() : List.of();
+            .map(ToolTurns::chat).toList() : List.of();
         c.start(previous.conversationId(), history, RealtimeSessionConfig.initial(config, previous.personality(),
             previous.instructions(), previous.audioOut(), DEFAULT_RATE), true);
       });

@@ -88,6 +88,8 @@ public enum ConfigKey {
   PARLEY_VOICE_SESSION_GRACE("30", "seconds", "A realtime session whose socket drops can be resumed with its resume token this long."),
   PARLEY_VOICE_IDLE_TIMEOUT("600", "seconds", "A realtime session with no audio or event for this long is closed."),
   PARLEY_VOICE_MAX_SESSIONS_PER_USER("3", "sessions", "Concurrent realtime sessions per user on all nodes together; past it a new one is refused (429)."),
+  PARLEY_VOICE_TOOL_TIMEOUT_MS("5000", "ms", "A server tool call (meals, appointments, profile) that takes longer returns a timeout error to the model; the session goes on."),
+  PARLEY_VOICE_TOOL_ROUNDS("4", "rounds", "Rounds of server tool calls one answer may make before the model must answer in words."),
   PARLEY_VISION_ENABLED("true", "boolean", "Load the photo detector (NanoDet-m on DJL's PyTorch engine). false: photo requests get a clear error."),
   PARLEY_VISION_MODEL("nanodet", "nanodet or yolo", "The detector: nanodet (models/nanodet, from ./parley models) or yolo (an operator's YOLO export, PARLEY_VISION_YOLO_FILE)."),
   PARLEY_VISION_YOLO_FILE(null, "path", "A YOLOv5/v8/11 detection export: .onnx runs on DJL's ONNX Runtime engine, .pt or .torchscript on its PyTorch engine. Required with PARLEY_VISION_MODEL=yolo."),

@@ -3,6 +3,11 @@ package io.parley.inference.voice;
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.llm.ChatRequest;
+import io.parley.inference.llm.Tool;
+import io.parley.inference.llm.ToolCall;
+import io.parley.inference.llm.ToolChoice;
+import io.vertx.core.Future;
+import java.util.ArrayList;
 import io.parley.inference.vad.VadEvent;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
@@ -62,6 +67,8 @@ public final class VoiceSession {
   private boolean inputPaused;
   /** The answer in progress: one at a time. */
   private Responder active;
+  /** The server's tools for this session's user. */
+  private ToolRunner serverTools = ToolRunner.NONE;
   private boolean closed;
 
   public VoiceSession(VoiceClock clock, Context context, VoiceSettings settings, VoiceEngines engines,
@@ -223,10 +230,25 @@ public final class VoiceSession {
     memory.user(text);
   }
 
+  /** The client's output of its function call {@code callId}, for the next answer. */
+  public void addToolResult(String callId, String output) {
+    memory.toolResult(callId, output);
+  }
+
+  /** The server tools this session offers (when its settings enable them) and runs. */
+  public void serverTools(ToolRunner runner) {
+    this.serverTools = runner;
+  }
+
   // --- output --------------------------------------------------------------------------------
 
   /** response.create, or the automatic one after a user turn. */
   public void createResponse(TurnTimings timings) {
+    createResponse(timings, settings.tools());
+  }
+
+  /** response.create with its own tools. */
+  public void createResponse(TurnTimings timings, ToolSettings tools) {
     if (closed) {
       return;
     }
@@ -239,23 +261,88 @@ public final class VoiceSession {
       return;
     }
     Responder r = new Responder(items.newResponse(), items.newItem(),
-        timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, fromTts,
-        chunkers.get(), outputRate, settings.audioOut(), events, (responder, status, reason) -> {
+        timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, engines.chat().get(),
+        new Rounds(tools), fromTts, chunkers.get(), outputRate, settings.audioOut(), events,
+        (responder, status, reason) -> {
           if (active == responder) {
             done(responder, status, reason);
-            memory.assistant(responder.transcript(), false);
+            memory.assistant(responder.lastRoundText(), false);
           }
         });
     active = r;
     events.accept(new VoiceEvent.ResponseStarted(r.id, r.itemId));
-    r.start(engines.chat().get(), new ChatRequest(memory.prompt(settings.instructions(), settings.contextMessages()),
-        settings.maxTokens(), settings.temperature()));
+    r.start();
+  }
+
+  /** One answer's model requests and tool calls, over this session's conversation. */
+  private final class Rounds implements Responder.Rounds {
+    private final ToolSettings tools;
+
+    Rounds(ToolSettings tools) {
+      this.tools = tools;
+    }
+
+    /**
+     * The conversation so far, with the client's tools and the server's while rounds of them are
+     * left; a forced choice holds for the first round only (then the model answers).
+     */
+    @Override
+    public ChatRequest request(int round) {
+      ChatRequest plain = new ChatRequest(memory.prompt(settings.instructions(), settings.contextMessages()),
+          settings.maxTokens(), settings.temperature());
+      List<Tool> offered = new ArrayList<>(tools.tools());
+      if (tools.serverTools() && round < tools.maxRounds()) {
+        for (Tool t : serverTools.tools()) {
+          if (offered.stream().noneMatch(c -> c.name().equals(t.name()))) {
+            offered.add(t);
+          }
+        }
+      }
+      ToolChoice asked = tools.choice();
+      boolean named = asked.function().isEmpty()
+          || offered.stream().anyMatch(t -> t.name().equals(asked.function().get()));
+      ToolChoice choice = round > 0 && asked.forced() || !named ? ToolChoice.AUTO : asked;
+      return offered.isEmpty() ? plain : plain.withTools(offered, choice);
+    }
+
+    @Override
+    public int maxRounds() {
+      return tools.serverTools() ? tools.maxRounds() : 0;
+    }
+
+    @Override
+    public boolean serverTool(String name) {
+      return tools.serverTools() && serverTools.runs(name)
+          && tools.tools().stream().noneMatch(t -> t.name().equals(name));
+    }
+
+    @Override
+    public Future<String> run(ToolCall call) {
+      return serverTools.run(call);
+    }
+
+    @Override
+    public void called(String text, List<ToolCall> calls) {
+      memory.assistantCalls(text, calls);
+    }
+
+    @Override
+    public void result(String callId, String output) {
+      memory.toolResult(callId, output);
+    }
+
+    @Override
+    public String newItem() {
+      return items.newItem();
+    }
   }
 
   private void done(Responder r, VoiceEvent.Status status, VoiceEvent.Reason reason) {
     active = null;
     r.timings.done(clock.nanoTime());
-    events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript(), r.timings));
+    r.ensureOutput();
+    events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript(), r.timings,
+        r.messageIndex(), r.functionCalls()));
     items.answered(r.itemId);
   }
 
