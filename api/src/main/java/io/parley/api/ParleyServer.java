@@ -12,6 +12,9 @@ import io.parley.api.accounts.RefreshTokenStore;
 import io.parley.api.accounts.TokenService;
 import io.parley.api.accounts.UserCache;
 import io.parley.api.accounts.UserStore;
+import io.parley.api.assistant.tools.HealthTools;
+import io.parley.api.assistant.tools.ServerTools;
+import io.parley.api.calls.AppointmentStore;
 import io.parley.api.assistant.AssistantFeature;
 import io.parley.api.assistant.ConversationStore;
 import io.parley.api.assistant.RealtimeEndpoint;
@@ -101,6 +104,7 @@ public final class ParleyServer implements AutoCloseable {
   private VoiceServices voice;
   private io.parley.api.meals.VisionServices vision;
   private ConversationStore conversations;
+  private ServerTools serverTools;
   private Pool pool;
   private boolean stopped;
 
@@ -207,20 +211,25 @@ public final class ParleyServer implements AutoCloseable {
     closers.push(vision);
     conversations = new ConversationStore(pool, ids);
     closers.push(voice);
+    MealStore meals = new MealStore(pool, ids);
+    Foods foods = Foods.load(options.foods());
+    ExpertStore experts = new ExpertStore(pool, userCache);
+    serverTools = new ServerTools(new HealthTools(users, meals, foods, experts, new AppointmentStore(pool),
+        calls, ids, clock).all(), options.voice().toolTimeout());
     VoiceOptions voiceOptions = options.voice();
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), deleted, conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
             voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
-        voiceOptions, registry, redis, user -> io.parley.inference.voice.ToolRunner.NONE);
+        voiceOptions, registry, redis, serverTools::forUser);
     closers.push(realtime::close);
     calls.onUserDeleted(realtime::userDeleted);
 
     ClientIp clientIp = new ClientIp(config.http().trustProxy());
     List<Feature> features = List.of(
-        new AccountsFeature(auth, users, new ExpertStore(pool, userCache), new DataExport(pool), pool, clientIp, calls),
+        new AccountsFeature(auth, users, experts, new DataExport(pool), pool, clientIp, calls),
         new CallsFeature(pool, calls, signal, users, ids),
         new AssistantFeature(voice, conversations, realtime, ids),
-        new MealsFeature(vertx, vision, redis, registry, new MealStore(pool, ids), Foods.load(options.foods())));
+        new MealsFeature(vertx, vision, redis, registry, meals, foods));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
         new RateLimiter.Factory(config.rateLimits(), counters), health, registry, options.vision(), features);
     var router = await(HttpApi.create(deps), timeout);
@@ -308,6 +317,11 @@ public final class ParleyServer implements AutoCloseable {
   }
 
   /** The voice engines of this node. */
+  /** The assistant's server tools (what its sessions run for their users). */
+  public ServerTools serverTools() {
+    return serverTools;
+  }
+
   public VoiceServices voice() {
     return voice;
   }

@@ -3,6 +3,7 @@ package io.parley.api.assistant;
 import io.parley.core.Ids;
 import io.parley.core.voice.ConversationLog;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -56,7 +57,8 @@ public final class ConversationStore implements ConversationLog {
             + "tool_calls, tool_call_id) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)) UPDATE conversations "
             + "SET updated_at = now(), title = coalesce(title, CASE WHEN $3 = 'user' THEN left($4, 80) END) WHERE id = $2")
         .execute(Tuple.from(java.util.Arrays.asList(id, conversationId, message.role(), message.content(),
-            message.truncated(), message.toolCalls(), message.toolCallId())))
+            message.truncated(), message.toolCalls() == null ? null : new JsonArray(message.toolCalls()),
+            message.toolCallId())))
         .map(r -> id);
   }
 

@@ -120,4 +120,49 @@ class RealtimeToolsTest {
     assertThat(r.getLong("audio_bytes")).as("the answer is spoken").isPositive();
     assertThat(r.getJsonArray("responses").getJsonObject(1).getString("status")).isEqualTo("completed");
   }
+
+  /**
+   * A typed question the model answers with a server tool: Parley runs get_meals for the session's
+   * user, the next model request carries its result, and the answer is spoken; the client sees only
+   * the answer, and the call and its result are stored in the conversation.
+   */
+  @Test
+  void aServerToolIsRunForTheUserAndItsResultReachesTheModel() throws Exception {
+    ToolCall call = new ToolCall("call_meals_1", "get_meals", "{}");
+    llm.then(body -> {
+      List<Object> names = body.getJsonArray("tools").stream().map(t -> ((JsonObject) t).getJsonObject("function")
+          .getString("name")).map(Object.class::cast).toList();
+      assertThat(names).contains("get_meals", "log_meal", "book_appointment");
+      return new StandInLlm.Answer("", List.of(call));
+    }).then(body -> {
+      JsonArray messages = body.getJsonArray("messages");
+      JsonObject result = messages.getJsonObject(messages.size() - 1);
+      assertThat(result.getString("tool_call_id")).isEqualTo(call.id());
+      JsonObject meals = new JsonObject(result.getString("content"));
+      assertThat(meals.getJsonArray("meals")).isEmpty();
+      assertThat(meals.getJsonObject("totals")).isNotNull();
+      return new StandInLlm.Answer("You have not logged anything today.", List.of());
+    });
+    JsonObject user = api.newUser();
+    String token = user.getString("access_token");
+    JsonObject r = client(token, "--question", "What have I eaten today?");
+
+    assertThat(r.getJsonArray("calls")).as(r.encodePrettily()).isEmpty();
+    assertThat(r.getJsonArray("transcripts")).containsExactly("You have not logged anything today.");
+    assertThat(r.getLong("audio_bytes")).isPositive();
+    JsonObject response = r.getJsonArray("responses").getJsonObject(0);
+    assertThat(response.getString("status")).isEqualTo("completed");
+    assertThat(response.getJsonArray("output")).singleElement()
+        .satisfies(o -> assertThat(((JsonObject) o).getString("type")).isEqualTo("message"));
+
+    JsonObject conversations = api.get("/api/v1/conversations", token).json();
+    String conversation = conversations.getJsonArray("items").getJsonObject(0).getString("id");
+    JsonArray stored = api.get("/api/v1/conversations/" + conversation + "/messages", token).json()
+        .getJsonArray("items");
+    assertThat(stored.stream().map(m -> ((JsonObject) m).getString("role")).toList())
+        .containsExactly("user", "assistant", "tool", "assistant");
+    assertThat(stored.getJsonObject(1).getJsonArray("tool_calls").getJsonObject(0).getString("name"))
+        .isEqualTo("get_meals");
+    assertThat(stored.getJsonObject(2).getString("tool_call_id")).isEqualTo(call.id());
+  }
 }
