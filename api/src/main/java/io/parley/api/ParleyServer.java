@@ -16,7 +16,12 @@ import io.parley.api.assistant.tools.HealthTools;
 import io.parley.api.assistant.tools.ServerTools;
 import io.parley.api.calls.AppointmentStore;
 import io.parley.api.assistant.AssistantFeature;
+import io.parley.api.assistant.AssistantOptions;
+import io.parley.api.assistant.ConversationRetention;
 import io.parley.api.assistant.ConversationStore;
+import io.parley.api.assistant.context.PersonalContextLoader;
+import io.parley.api.assistant.context.PersonalPrompts;
+import io.parley.api.assistant.memory.MemoryStore;
 import io.parley.api.assistant.RealtimeEndpoint;
 import io.parley.api.assistant.VoiceOptions;
 import io.parley.api.assistant.VoiceServices;
@@ -105,6 +110,7 @@ public final class ParleyServer implements AutoCloseable {
   private io.parley.api.meals.VisionServices vision;
   private ConversationStore conversations;
   private ServerTools serverTools;
+  private ConversationRetention retention;
   private Pool pool;
   private boolean stopped;
 
@@ -117,11 +123,12 @@ public final class ParleyServer implements AutoCloseable {
    * The settings each feature reads from the configuration's keys: parsed and validated before
    * anything starts, so that a bad value is a configuration error, not a half-started node.
    */
-  public record FeatureOptions(TurnOptions turn, CallOptions calls, VoiceOptions voice, VisionOptions vision,
-                               FoodOptions foods) {
+  public record FeatureOptions(TurnOptions turn, CallOptions calls, VoiceOptions voice, AssistantOptions assistant,
+                               VisionOptions vision, FoodOptions foods) {
     public static FeatureOptions of(ParleyConfig config) {
       return new FeatureOptions(TurnOptions.from(config.source()), CallOptions.from(config.source()),
-          VoiceOptions.from(config.source()), VisionOptions.from(config.source()), FoodOptions.from(config.source()));
+          VoiceOptions.from(config.source()), AssistantOptions.from(config.source()), VisionOptions.from(config.source()),
+          FoodOptions.from(config.source()));
     }
   }
 
@@ -211,6 +218,13 @@ public final class ParleyServer implements AutoCloseable {
     closers.push(vision);
     conversations = new ConversationStore(pool, ids);
     closers.push(voice);
+    MemoryStore memories = new MemoryStore(pool, ids);
+    PersonalPrompts prompts = new PersonalPrompts(new PersonalContextLoader(pool, memories, clock),
+        options.assistant().contextTokens());
+    options.assistant().retention().ifPresent(days -> {
+      retention = new ConversationRetention(vertx, conversations, days, clock);
+      closers.push(retention);
+    });
     MealStore meals = new MealStore(pool, ids);
     Foods foods = Foods.load(options.foods());
     ExpertStore experts = new ExpertStore(pool, userCache);
@@ -220,7 +234,7 @@ public final class ParleyServer implements AutoCloseable {
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), deleted, conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
             voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
-        voiceOptions, registry, redis, serverTools::forUser);
+        prompts, voiceOptions, registry, redis, serverTools::forUser);
     closers.push(realtime::close);
     calls.onUserDeleted(realtime::userDeleted);
 
@@ -228,7 +242,7 @@ public final class ParleyServer implements AutoCloseable {
     List<Feature> features = List.of(
         new AccountsFeature(auth, users, experts, new DataExport(pool), pool, clientIp, calls),
         new CallsFeature(pool, calls, signal, users, ids),
-        new AssistantFeature(voice, conversations, realtime, ids),
+        new AssistantFeature(voice, conversations, memories, prompts, realtime, ids),
         new MealsFeature(vertx, vision, redis, registry, meals, foods));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
         new RateLimiter.Factory(config.rateLimits(), counters), health, registry, options.vision(), features);
@@ -316,12 +330,17 @@ public final class ParleyServer implements AutoCloseable {
     return vision;
   }
 
-  /** The voice engines of this node. */
+  /** The conversation retention purge, when PARLEY_CONVERSATION_RETENTION_DAYS is set. */
+  public Optional<ConversationRetention> retention() {
+    return Optional.ofNullable(retention);
+  }
+
   /** The assistant's server tools (what its sessions run for their users). */
   public ServerTools serverTools() {
     return serverTools;
   }
 
+  /** The voice engines of this node. */
   public VoiceServices voice() {
     return voice;
   }

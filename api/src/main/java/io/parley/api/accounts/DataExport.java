@@ -54,6 +54,11 @@ public final class DataExport {
         })
         .compose(a -> {
           out.put("messages", a);
+          return rows("SELECT id, content, source_conversation_id, created_at FROM memories WHERE user_id = $1 "
+              + "ORDER BY created_at", id);
+        })
+        .compose(a -> {
+          out.put("memories", a);
           return rows("SELECT id, logged_at, source, description, items, total_kcal, total_protein_g, total_carbs_g,"
               + " total_fat_g, confidence, updated_at,"
               + " model, image_type, image_expires_at, created_at, encode(image, 'base64') AS image_base64"

@@ -25,6 +25,12 @@ public final class ConversationRoutes {
   public void mount(RouterBuilder b) {
     b.getRoute("listConversations").addHandler(this::list);
     b.getRoute("listConversationMessages").addHandler(this::messages);
+    b.getRoute("deleteConversation").addHandler(this::delete);
+  }
+
+  private void delete(RoutingContext ctx) {
+    Responses.guarded(ctx, () -> Responses.noContentOrNotFound(ctx, conversations.delete(Authenticator.userId(ctx),
+        UUID.fromString(ctx.pathParam("conversationId"))), "conversation"));
   }
 
   private void list(RoutingContext ctx) {

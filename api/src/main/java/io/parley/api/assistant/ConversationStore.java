@@ -1,5 +1,6 @@
 package io.parley.api.assistant;
 
+import io.parley.api.assistant.memory.Relevance;
 import io.parley.core.Ids;
 import io.parley.core.voice.ConversationLog;
 import io.vertx.core.Future;
@@ -15,7 +16,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Assistant conversations and their messages in PostgreSQL; the voice pipeline's {@link ConversationLog}. */
+/**
+ * Assistant conversations and their messages in PostgreSQL; the voice pipeline's
+ * {@link ConversationLog}. Also what a user does with their conversations (continue, delete),
+ * recall over them by full-text search, and the retention purge.
+ */
 public final class ConversationStore implements ConversationLog {
 
   private final Pool pool;
@@ -101,5 +106,71 @@ public final class ConversationStore implements ConversationLog {
                   }
                   return Optional.of(out);
                 }));
+  }
+
+  /** Deletes one of the user's conversations with its messages: false when the user has none with that id. */
+  public Future<Boolean> delete(UUID userId, UUID conversationId) {
+    return pool.preparedQuery("DELETE FROM conversations WHERE id = $1 AND user_id = $2")
+        .execute(Tuple.of(conversationId, userId)).map(r -> r.rowCount() > 0);
+  }
+
+  /**
+   * The last {@code n} messages of one of the user's conversations, to continue it: empty when it
+   * is not theirs (or does not exist).
+   */
+  public Future<Optional<List<Message>>> continued(UUID userId, UUID conversationId, int n) {
+    return pool.preparedQuery("SELECT 1 FROM conversations WHERE id = $1 AND user_id = $2")
+        .execute(Tuple.of(conversationId, userId))
+        .compose(owned -> owned.size() == 0 ? Future.succeededFuture(Optional.<List<Message>>empty())
+            : recent(conversationId, n).map(Optional::of));
+  }
+
+  /** Conversations with no message since {@code cutoff} are deleted with their messages; returns how many. */
+  public Future<Integer> purgeInactiveSince(OffsetDateTime cutoff) {
+    return pool.preparedQuery("DELETE FROM conversations WHERE updated_at < $1")
+        .execute(Tuple.of(cutoff)).map(r -> r.rowCount());
+  }
+
+  /** A past message that matched a recall query: a snippet of it, where and when it was said. */
+  public record Recalled(UUID conversationId, String role, OffsetDateTime at, String snippet) {
+    public JsonObject toJson() {
+      return new JsonObject().put("conversation_id", conversationId.toString()).put("role", role)
+          .put("at", at.toString()).put("snippet", snippet);
+    }
+  }
+
+  /**
+   * The user's past messages that share words with {@code query} (PostgreSQL full-text search,
+   * words matched by prefix: knee finds knees), best match first then newest, as snippets of about
+   * 30 words with their dates; only those since {@code since} when given. Other users' messages are
+   * never searched.
+   */
+  public Future<List<Recalled>> recall(UUID userId, String query, Optional<OffsetDateTime> since, int limit) {
+    String tsquery = prefixQuery(query);
+    if (tsquery.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return pool.preparedQuery("SELECT m.conversation_id, m.role, m.created_at, "
+            + "ts_headline('simple', m.content, q, 'MaxWords=30, MinWords=12, StartSel=\"\", StopSel=\"\"') AS snippet "
+            + "FROM messages m JOIN conversations c ON c.id = m.conversation_id, to_tsquery('simple', $2) q "
+            + "WHERE c.user_id = $1 AND to_tsvector('simple', m.content) @@ q "
+            + "AND ($3::timestamptz IS NULL OR m.created_at >= $3) "
+            + "ORDER BY ts_rank(to_tsvector('simple', m.content), q) DESC, m.created_at DESC LIMIT $4")
+        .execute(Tuple.of(userId, tsquery, since.orElse(null), limit))
+        .map(rows -> {
+          List<Recalled> out = new ArrayList<>(rows.size());
+          rows.forEach(r -> out.add(new Recalled(r.getUUID("conversation_id"), r.getString("role"),
+              r.getOffsetDateTime("created_at"), r.getString("snippet"))));
+          return out;
+        });
+  }
+
+  /**
+   * {@code query}'s words (those {@link Relevance} counts: no short or common ones) as a tsquery of
+   * prefixes, any of them: "what about my knee" -> {@code knee:*}.
+   */
+  static String prefixQuery(String query) {
+    return Relevance.words(query).stream().sorted().limit(16).map(w -> w + ":*")
+        .collect(java.util.stream.Collectors.joining(" | "));
   }
 }

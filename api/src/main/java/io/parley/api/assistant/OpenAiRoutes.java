@@ -7,6 +7,8 @@ import io.parley.core.ParleyException.Reason;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.llm.ChatRequest;
 import io.parley.inference.llm.ToolCall;
+import io.parley.inference.llm.Personality;
+import io.parley.api.assistant.context.PersonalPrompts;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,12 +31,16 @@ import io.parley.api.http.ApiProblem;
  */
 public final class OpenAiRoutes {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenAiRoutes.class);
+
   private final VoiceServices voice;
   private final Ids ids;
+  private final PersonalPrompts prompts;
 
-  public OpenAiRoutes(VoiceServices voice, Ids ids) {
+  public OpenAiRoutes(VoiceServices voice, Ids ids, PersonalPrompts prompts) {
     this.voice = voice;
     this.ids = ids;
+    this.prompts = prompts;
   }
 
   /** Largest audio upload for transcription (OpenAI's limit). */
@@ -128,7 +134,7 @@ public final class OpenAiRoutes {
 
   private void chat(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
-      Authenticator.userId(ctx);
+      java.util.UUID user = Authenticator.userId(ctx);
       JsonObject body;
       try {
         body = ctx.body().asJsonObject();
@@ -138,9 +144,9 @@ public final class OpenAiRoutes {
       if (body == null) {
         throw ApiProblem.field("/", "type", "the body must be a JSON object");
       }
-      ChatRequest request;
+      ChatRequest asked;
       try {
-        request = OpenAiChatRequests.parse(body);
+        asked = OpenAiChatRequests.parse(body);
       } catch (ApiProblem problem) {
         ApiError.sendOpenAi(ctx, problem);
         return;
@@ -151,11 +157,20 @@ public final class OpenAiRoutes {
       String id = "chatcmpl-" + ids.requestId();
       long created = System.currentTimeMillis() / 1000;
       String modelName = model.model();
-      if (stream) {
-        stream(ctx, model, request, id, created, modelName);
-      } else {
-        whole(ctx, model, request, id, created, modelName);
-      }
+      // Parley's system prompt first (ground rules, tone), the client's system messages under it,
+      // then the user's personal context; an answer goes ahead without that context if it cannot be read.
+      prompts.render(user, PersonalPrompts.lastUserText(asked.messages())).recover(e -> {
+        LOG.warn("assistant: personal context of user {} unavailable: {}", user, e.toString());
+        return io.vertx.core.Future.succeededFuture("");
+      }).onSuccess(personal -> {
+        ChatRequest request = new ChatRequest(PersonalPrompts.chat(Personality.ASSISTANT, asked.messages(), personal),
+            asked.maxTokens(), asked.temperature()).withTools(asked.tools(), asked.toolChoice());
+        if (stream) {
+          stream(ctx, model, request, id, created, modelName);
+        } else {
+          whole(ctx, model, request, id, created, modelName);
+        }
+      });
     });
   }
 

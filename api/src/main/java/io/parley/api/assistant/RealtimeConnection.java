@@ -1,5 +1,6 @@
 package io.parley.api.assistant;
 
+import io.parley.api.assistant.context.PersonalPrompts;
 import io.parley.api.assistant.realtime.ClientEvent;
 import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
@@ -32,7 +33,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   static final short ACCOUNT_DELETED = 4003;
 
   /** What every connection of an endpoint shares. */
-  record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions,
+  record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions, PersonalPrompts prompts,
                 ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random, AtomicLong eventIds,
                 Function<UUID, ToolRunner> serverTools) {}
 
@@ -85,6 +86,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     session = shared.sessions().create(context, settings.settings(config), this, conversationId, history,
         settings.inputRate(), settings.outputRate());
     session.serverTools(shared.serverTools().apply(user));
+    session.promptContext(shared.prompts().forSession(user));
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(this::onBinary);
     touch();

@@ -2,7 +2,7 @@ package io.parley.api.assistant;
 
 import io.parley.api.accounts.DeletedAccounts;
 import io.parley.api.assistant.realtime.ClientEventDecoder;
-import io.parley.core.voice.ConversationLog;
+import io.parley.api.assistant.context.PersonalPrompts;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.voice.ToolRunner;
 import io.parley.inference.voice.ToolTurns;
@@ -34,7 +34,10 @@ import java.util.function.Function;
  * at the session's rate (24 kHz by default), base64 in {@code input_audio_buffer.append}, or raw in
  * binary frames (a Parley extension). Authentication: {@code Authorization: Bearer <access token>}
  * (what the openai clients send), or for browsers the WebSocket subprotocol
- * {@code openai-insecure-api-key.<access token>}. The protocol itself is in
+ * {@code openai-insecure-api-key.<access token>}. {@code ?conversation=<id>} continues one of the
+ * user's conversations with its history (another user's or an unknown id: the handshake is refused
+ * with 404, never a silent new conversation). Each answer's prompt carries the user's personal
+ * context ({@link PersonalPrompts}). The protocol itself is in
  * {@link io.parley.api.assistant.realtime}; a session's configuration in {@link RealtimeSessionConfig};
  * dropped sessions wait for their client in a {@link ResumeRegistry}.
  *
@@ -61,7 +64,7 @@ public final class RealtimeEndpoint {
   private final Vertx vertx;
   private final JWTAuth jwt;
   private final DeletedAccounts deleted;
-  private final ConversationLog log;
+  private final ConversationStore log;
   private final SessionFactory sessions;
   private final VoiceOptions config;
   private final Map<UUID, AtomicInteger> perUser = new ConcurrentHashMap<>();
@@ -73,8 +76,8 @@ public final class RealtimeEndpoint {
   private final VoiceMetrics metrics;
   private final RealtimeConnection.Shared shared;
 
-  public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, DeletedAccounts deleted, ConversationLog log,
-                          SessionFactory sessions, VoiceOptions config,
+  public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, DeletedAccounts deleted, ConversationStore log,
+                          SessionFactory sessions, PersonalPrompts prompts, VoiceOptions config,
                           io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis,
                           Function<UUID, ToolRunner> serverTools) {
     this.vertx = vertx;
@@ -87,8 +90,8 @@ public final class RealtimeEndpoint {
     this.resumable = new ResumeRegistry(cluster, config.sessionGrace());
     this.metrics = new VoiceMetrics(registry, connections::size,
         () -> connections.stream().filter(RealtimeConnection::responding).count());
-    this.shared = new RealtimeConnection.Shared(vertx, config, sessions, resumable, metrics, new SecureRandom(),
-        new AtomicLong(), serverTools);
+    this.shared = new RealtimeConnection.Shared(vertx, config, sessions, prompts, resumable, metrics,
+        new SecureRandom(), new AtomicLong(), serverTools);
   }
 
   /** The access token of a handshake: the bearer header, else the browsers' subprotocol; or null. */
@@ -138,6 +141,7 @@ public final class RealtimeEndpoint {
         return;
       }
       String resume = resumeToken(h.query());
+      String conversation = queryParam(h.query(), "conversation");
       String sessionId = UUID.randomUUID().toString();
       Future<Optional<Boolean>> lease = cluster == null ? Future.succeededFuture(Optional.empty())
           : cluster.acquire(user, sessionId);
@@ -147,15 +151,43 @@ public final class RealtimeEndpoint {
           h.reject(429); // the user's maximum is open on the cluster's nodes together
           return;
         }
-        h.accept().onComplete(ws -> {
-          if (ws.failed()) {
+        continued(user, conversation).onComplete(c -> {
+          if (c.failed() || c.result().isEmpty()) {
             release(user, count, sessionId);
+            // not theirs, unknown, or not readable now: refused, never a new conversation in its place
+            h.reject(c.failed() ? 503 : 404);
             return;
           }
-          open(ws.result(), user, count, resume, sessionId);
+          h.accept().onComplete(ws -> {
+            if (ws.failed()) {
+              release(user, count, sessionId);
+              return;
+            }
+            open(ws.result(), user, count, resume, c.result().get(), sessionId);
+          });
         });
       });
     });
+  }
+
+  /** A conversation to continue and its history: of no conversation, an empty one; empty when not the user's. */
+  private Future<Optional<Continued>> continued(UUID user, String conversation) {
+    if (conversation == null) {
+      return Future.succeededFuture(Optional.of(Continued.NONE));
+    }
+    UUID id;
+    try {
+      id = UUID.fromString(conversation);
+    } catch (IllegalArgumentException e) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return log.continued(user, id, config.contextMessages()).map(history -> history.map(h -> new Continued(id,
+        h.stream().map(m -> new ChatMessage(m.role(), m.content())).toList())));
+  }
+
+  /** The conversation a session continues ({@code id} null: a new one) and its last messages. */
+  private record Continued(UUID id, List<ChatMessage> history) {
+    static final Continued NONE = new Continued(null, List.of());
   }
 
   /** One session of {@code user} fewer: its count (dropped at zero) and its cluster lease. */
@@ -190,18 +222,24 @@ public final class RealtimeEndpoint {
 
   /** The {@code resume} query parameter: a session's resume token (never an access token). */
   static String resumeToken(String query) {
+    return queryParam(query, "resume");
+  }
+
+  /** A query parameter's decoded value, or null. */
+  static String queryParam(String query, String name) {
     if (query == null) {
       return null;
     }
     for (String kv : query.split("&")) {
-      if (kv.startsWith("resume=")) {
-        return java.net.URLDecoder.decode(kv.substring(7), java.nio.charset.StandardCharsets.UTF_8);
+      if (kv.startsWith(name + "=")) {
+        return java.net.URLDecoder.decode(kv.substring(name.length() + 1), java.nio.charset.StandardCharsets.UTF_8);
       }
     }
     return null;
   }
 
-  private void open(ServerWebSocket ws, UUID user, AtomicInteger count, String resumeToken, String sessionId) {
+  private void open(ServerWebSocket ws, UUID user, AtomicInteger count, String resumeToken, Continued continued,
+                    String sessionId) {
     // Clients send their first events the moment the socket opens (the SDKs' session.update), before
     // the conversation is looked up or stored: held unread until RealtimeConnection.start sets the handlers.
     ws.pause();
@@ -214,13 +252,14 @@ public final class RealtimeEndpoint {
       c.close();
     });
     if (resumeToken == null) {
-      start(c, null, null);
+      start(c, null, null, continued);
       return;
     }
-    resumable.take(resumeToken).onComplete(ar -> start(c, resumeToken, ar.result().orElse(null)));
+    resumable.take(resumeToken).onComplete(ar -> start(c, resumeToken, ar.result().orElse(null), continued));
   }
 
-  private void start(RealtimeConnection c, String resumeToken, ResumeRegistry.Resumable previous) {
+  private void start(RealtimeConnection c, String resumeToken, ResumeRegistry.Resumable previous,
+                     Continued continued) {
     if (previous != null && previous.current(c.user())) {
       log.recent(previous.conversationId(), config.contextMessages()).onComplete(ar -> {
         List<ChatMessage> history = ar.succeeded() ? ar.result().stream()
@@ -232,6 +271,11 @@ public final class RealtimeEndpoint {
     }
     if (resumeToken != null) {
       c.error("resume_failed", "the session to resume has expired or is unknown; a new one was started", "resume", null);
+    }
+    if (continued.id() != null) {
+      c.start(continued.id(), continued.history(),
+          RealtimeSessionConfig.initial(config, DEFAULT_PERSONALITY, null, true, DEFAULT_RATE), false);
+      return;
     }
     log.start(c.user(), DEFAULT_PERSONALITY).onComplete(ar -> {
       if (ar.failed()) {

@@ -21,6 +21,8 @@ import java.util.UUID;
  * {@code session.created} / {@code session.updated}), and what {@code session.update} may change.
  * An update is all or nothing: a bad field leaves the configuration as it was.
  *
+ * @param instructions the client's own ({@code session.update}), or null: appended under the
+ *     ground rules and the personality's tone, never replacing them ({@link Personality#systemPrompt(String)})
  * @param turnDetection the server VAD's settings: the server's (PARLEY_VAD_*) until the client sets its own
  * @param tools the client's function tools ({@code session.tools}) and {@code toolChoice}
  * @param serverTools whether Parley's own tools are offered ({@code session.parley.tools}, default on)
@@ -35,17 +37,21 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   static final int MIN_RATE = 8_000;
   static final int MAX_RATE = 48_000;
 
-  /** A new session's: {@code instructions} null for the personality's own. */
+  /** A new session's: {@code instructions} the client's, null for none. */
   static RealtimeSessionConfig initial(VoiceOptions config, String personality, String instructions,
                                        boolean audioOut, int rate) {
-    return new RealtimeSessionConfig(personality,
-        instructions != null ? instructions : Personality.of(personality).systemPrompt(), audioOut, rate, rate, true,
+    return new RealtimeSessionConfig(personality, instructions, audioOut, rate, rate, true,
         config.vad().turnDetection(), true, true, config.llm().maxTokens(), List.of(), ToolChoice.AUTO, true);
+  }
+
+  /** The system prompt (before the personal context): ground rules, tone, the client's instructions. */
+  String systemPrompt() {
+    return Personality.of(personality).systemPrompt(instructions);
   }
 
   /** The pipeline's settings for this configuration. */
   VoiceSettings settings(VoiceOptions config) {
-    return new VoiceSettings(serverVad, createResponse, interruptResponse, config.bargeIn(), instructions,
+    return new VoiceSettings(serverVad, createResponse, interruptResponse, config.bargeIn(), systemPrompt(),
         config.stt().whisperLanguage(), audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection,
         new ToolSettings(tools, toolChoice, serverTools, config.toolRounds()));
   }
@@ -90,9 +96,6 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         throw new RealtimeProtocolException("invalid_value", ex.getMessage(), "session.parley.personality", eventId);
       }
       personality = chosen.name().toLowerCase(Locale.ROOT);
-      if (!(s.getValue("instructions") instanceof String)) {
-        instructions = chosen.systemPrompt();
-      }
     }
     JsonObject audio = s.getValue("audio") instanceof JsonObject a ? a : null;
     JsonObject input = audio != null && audio.getValue("input") instanceof JsonObject in ? in : null;
@@ -208,7 +211,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         .put("id", "sess_" + conversationId)
         .put("model", "parley")
         .put("output_modalities", new JsonArray().add(audioOut ? "audio" : "text"))
-        .put("instructions", instructions)
+        .put("instructions", systemPrompt())
         .put("max_output_tokens", maxTokens)
         .put("tools", RealtimeTools.toJson(tools))
         .put("tool_choice", RealtimeTools.toJson(toolChoice))

@@ -30,6 +30,16 @@ public final class Responses {
     });
   }
 
+  /** 204 when {@code found} is true, else a 404 naming {@code what} ("no such " + what). */
+  public static void noContentOrNotFound(RoutingContext ctx, Future<Boolean> found, String what) {
+    noContent(ctx, found.map(f -> {
+      if (!f) {
+        throw new io.parley.core.ParleyException(io.parley.core.ParleyException.Reason.NOT_FOUND, "no such " + what);
+      }
+      return null;
+    }));
+  }
+
   /** Runs a handler body, sending a thrown ParleyException (e.g. a role check) to the failure handler. */
   public static void guarded(RoutingContext ctx, Runnable body) {
     try {

@@ -233,21 +233,7 @@ class RealtimeOpenAiTest {
     return tls.client().newWebSocketBuilder()
         .header("Authorization", "Bearer " + token)
         .buildAsync(java.net.URI.create("wss://127.0.0.1:" + node.server().httpPort() + "/v1/realtime" + query),
-            new java.net.http.WebSocket.Listener() {
-              final StringBuilder partial = new StringBuilder();
-
-              @Override
-              public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data,
-                                                                     boolean last) {
-                partial.append(data);
-                if (last) {
-                  inbox.add(new JsonObject(partial.toString()));
-                  partial.setLength(0);
-                }
-                w.request(1);
-                return null;
-              }
-            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            new io.parley.api.support.RealtimeClient.Inbox(inbox)).get(10, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   @Test

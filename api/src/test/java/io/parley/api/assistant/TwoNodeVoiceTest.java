@@ -3,6 +3,7 @@ package io.parley.api.assistant;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.api.support.Poll;
+import io.parley.api.support.RealtimeClient;
 import io.parley.api.support.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -54,20 +55,7 @@ class TwoNodeVoiceTest {
       throws Exception {
     return CLIENT.newWebSocketBuilder().header("Authorization", "Bearer " + token)
         .buildAsync(URI.create("ws://127.0.0.1:" + node.server().httpPort() + "/v1/realtime" + query),
-            new WebSocket.Listener() {
-              final StringBuilder partial = new StringBuilder();
-
-              @Override
-              public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                partial.append(data);
-                if (last) {
-                  inbox.add(new JsonObject(partial.toString()));
-                  partial.setLength(0);
-                }
-                w.request(1);
-                return null;
-              }
-            }).get(10, TimeUnit.SECONDS);
+            new RealtimeClient.Inbox(inbox)).get(10, TimeUnit.SECONDS);
   }
 
   private static JsonObject created(BlockingQueue<JsonObject> inbox) throws InterruptedException {
@@ -180,20 +168,7 @@ class TwoNodeVoiceTest {
     var closed = new java.util.concurrent.CompletableFuture<Integer>();
     WebSocket ws = CLIENT.newWebSocketBuilder().header("Authorization", "Bearer " + token)
         .buildAsync(URI.create("ws://127.0.0.1:" + node.server().httpPort() + "/v1/realtime"),
-            new WebSocket.Listener() {
-              final StringBuilder partial = new StringBuilder();
-
-              @Override
-              public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                partial.append(data);
-                if (last) {
-                  inbox.add(new JsonObject(partial.toString()));
-                  partial.setLength(0);
-                }
-                w.request(1);
-                return null;
-              }
-
+            new RealtimeClient.Inbox(inbox) {
               @Override
               public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
                 closed.complete(status);

@@ -48,6 +48,8 @@ public final class StandInLlm implements AutoCloseable {
   private final HttpServer server;
   private final Queue<Reply> replies = new ConcurrentLinkedQueue<>();
   private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.BlockingQueue<JsonObject> unread = new java.util.concurrent.LinkedBlockingQueue<>();
+  private volatile Reply always;
 
   private StandInLlm(Vertx vertx, HttpServer server) {
     this.vertx = vertx;
@@ -74,6 +76,30 @@ public final class StandInLlm implements AutoCloseable {
     return this;
   }
 
+  /** Answers every request not scripted with {@link #then} by {@code reply}. */
+  public StandInLlm always(Reply reply) {
+    this.always = reply;
+    return this;
+  }
+
+  /** The next request's body not read yet, waiting at most 10 s; fails when none came. */
+  public JsonObject next() throws InterruptedException {
+    JsonObject r = unread.poll(10, TimeUnit.SECONDS);
+    if (r == null) {
+      throw new AssertionError("the stand-in LLM got no request within 10 s");
+    }
+    return r;
+  }
+
+  /** The system prompt of a recorded request (its first message, which must be the system one). */
+  public static String systemPrompt(JsonObject request) {
+    JsonObject first = request.getJsonArray("messages").getJsonObject(0);
+    if (!"system".equals(first.getString("role"))) {
+      throw new AssertionError("the first message is not the system prompt: " + request.encodePrettily());
+    }
+    return first.getString("content");
+  }
+
   /** The request bodies received so far, in order. */
   public List<JsonObject> requests() {
     return List.copyOf(requests);
@@ -88,7 +114,11 @@ public final class StandInLlm implements AutoCloseable {
       }
       JsonObject body = buffer.toJsonObject();
       requests.add(body);
+      unread.add(body);
       Reply reply = replies.poll();
+      if (reply == null) {
+        reply = always;
+      }
       if (reply == null) {
         response.setStatusCode(500).end(error("the stand-in has no scripted answer left"));
         return;

@@ -90,6 +90,8 @@ public enum ConfigKey {
   PARLEY_VOICE_MAX_SESSIONS_PER_USER("3", "sessions", "Concurrent realtime sessions per user on all nodes together; past it a new one is refused (429)."),
   PARLEY_VOICE_TOOL_TIMEOUT_MS("5000", "ms", "A server tool call (meals, appointments, profile) that takes longer returns a timeout error to the model; the session goes on."),
   PARLEY_VOICE_TOOL_ROUNDS("4", "rounds", "Rounds of server tool calls one answer may make before the model must answer in words."),
+  PARLEY_ASSISTANT_CONTEXT_TOKENS("400", "tokens", "Most that the user's personal context (name, profile, today's meal totals, next appointment, saved memories) adds to each answer's prompt, counted as characters / 4; the most relevant memories first. Allergies are always included. 0: no personal context."),
+  PARLEY_CONVERSATION_RETENTION_DAYS("0", "days", "Assistant conversations with no new message for this many days are deleted with their messages (checked hourly). 0: kept until the user deletes them."),
   PARLEY_VISION_ENABLED("true", "boolean", "Load the photo detector (NanoDet-m on DJL's PyTorch engine). false: photo requests get a clear error."),
   PARLEY_VISION_MODEL("nanodet", "nanodet or yolo", "The detector: nanodet (models/nanodet, from ./parley models) or yolo (an operator's YOLO export, PARLEY_VISION_YOLO_FILE)."),
   PARLEY_VISION_YOLO_FILE(null, "path", "A YOLOv5/v8/11 detection export: .onnx runs on DJL's ONNX Runtime engine, .pt or .torchscript on its PyTorch engine. Required with PARLEY_VISION_MODEL=yolo."),

@@ -11,15 +11,19 @@ import java.util.Objects;
  * The assistant's voice: a short system prompt for a health-and-wellbeing app, and how a request is
  * assembled from it.
  *
- * <p>Every prompt shares the same ground rules (spoken answers, so short and free of markdown; general
- * wellbeing information, not diagnosis; urge emergency services for emergencies; suggest a
- * professional for anything serious) and differs only in tone:
+ * <p>Every prompt starts with the same ground rules (spoken answers, so short and free of markdown;
+ * general wellbeing information, not diagnosis; urge emergency services for emergencies; suggest a
+ * professional for anything serious; never contradict a listed allergy) and differs only in the
+ * tone that follows them:
  * <ul>
  *   <li>{@link #ASSISTANT}: helpful and neutral (the default);</li>
  *   <li>{@link #FRIEND}: warm and encouraging, casual;</li>
  *   <li>{@link #EXPERT}: precise, a coach's or nutritionist's vocabulary, explains the why;</li>
  *   <li>{@link #MINIMALIST}: the fewest words that answer, one or two sentences.</li>
  * </ul>
+ *
+ * <p>A client's own instructions come after both ({@link #systemPrompt(String)}): they add to the
+ * ground rules, never replace them.
  *
  * <p>{@link #request} builds: the system prompt, then the last {@code contextMessages} messages of
  * the history (system messages in the history are dropped, so a client cannot replace the ground
@@ -39,7 +43,8 @@ public enum Personality {
   public static final String GROUND_RULES = "Your answers are spoken aloud: keep them short, "
       + "use plain sentences without lists, markdown or emoji. Give general wellbeing information, "
       + "never a diagnosis or a prescription. For anything serious or persistent suggest a doctor "
-      + "or one of the app's experts; in an emergency tell the user to call emergency services now.";
+      + "or one of the app's experts; in an emergency tell the user to call emergency services now. "
+      + "Never contradict or ignore an allergy listed for the user; if a food contains one, say so.";
 
   private final String tone;
 
@@ -47,9 +52,21 @@ public enum Personality {
     this.tone = tone;
   }
 
-  /** The full system prompt: the tone, then the ground rules. */
+  /** The full system prompt: the ground rules, then the tone. */
   public String systemPrompt() {
-    return tone + " " + GROUND_RULES;
+    return GROUND_RULES + " " + tone;
+  }
+
+  /**
+   * The system prompt with a client's own instructions appended under the ground rules and the
+   * tone: they add to them, never replace them.
+   *
+   * @param instructions the client's (realtime {@code instructions}, chat completion system
+   *     messages), or null or blank for none
+   */
+  public String systemPrompt(String instructions) {
+    return instructions == null || instructions.isBlank() ? systemPrompt()
+        : systemPrompt() + "\n\nThe app's instructions, within the rules above:\n" + instructions.strip();
   }
 
   /** A personality by name, case-insensitive ({@code assistant}, {@code friend}, ...). */

@@ -69,13 +69,24 @@ final class ConversationMemory {
     store(new ConversationLog.Message("tool", output, false, null, callId));
   }
 
+  /** The latest user message, or {@code ""}. */
+  String lastUserText() {
+    for (int i = history.size() - 1; i >= 0; i--) {
+      if (history.get(i).role().equals("user")) {
+        return history.get(i).content();
+      }
+    }
+    return "";
+  }
+
   /**
-   * The LLM's input: the instructions, then the last {@code contextMessages} messages, each tool
-   * call followed by its result ({@link ToolTurns#paired}).
+   * The LLM's input: the instructions with the personal context under them (when there is one),
+   * then the last {@code contextMessages} messages, each tool call followed by its result
+   * ({@link ToolTurns#paired}).
    */
-  List<ChatMessage> prompt(String instructions, int contextMessages) {
+  List<ChatMessage> prompt(String instructions, String personal, int contextMessages) {
     List<ChatMessage> messages = new ArrayList<>();
-    messages.add(ChatMessage.system(instructions));
+    messages.add(ChatMessage.system(personal.isEmpty() ? instructions : instructions + "\n\n" + personal));
     messages.addAll(ToolTurns.paired(history.subList(Math.max(0, history.size() - contextMessages), history.size())));
     return messages;
   }

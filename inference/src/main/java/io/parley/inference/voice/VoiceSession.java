@@ -62,6 +62,7 @@ public final class VoiceSession {
   private final TranscriptionStage transcription;
   private final Truncation truncation;
   private VoiceSettings settings;
+  private PromptContext promptContext = PromptContext.NONE;
   private int outputRate = 24_000;
   /** Whether the client's input is paused (see {@link #inputBacklogChanged}). */
   private boolean inputPaused;
@@ -137,6 +138,11 @@ public final class VoiceSession {
 
   public UUID conversationId() {
     return memory.conversationId();
+  }
+
+  /** What each answer's system prompt carries under the instructions (looked up for each answer). */
+  public void promptContext(PromptContext c) {
+    this.promptContext = java.util.Objects.requireNonNull(c, "promptContext");
   }
 
   /** The rate of the audio this session sends (PCM16 samples per second). */
@@ -260,9 +266,10 @@ public final class VoiceSession {
       error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.chatMissing());
       return;
     }
+    Rounds rounds = new Rounds(tools);
     Responder r = new Responder(items.newResponse(), items.newItem(),
         timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, engines.chat().get(),
-        new Rounds(tools), fromTts, chunkers.get(), outputRate, settings.audioOut(), events,
+        rounds, fromTts, chunkers.get(), outputRate, settings.audioOut(), events,
         (responder, status, reason) -> {
           if (active == responder) {
             done(responder, status, reason);
@@ -271,12 +278,28 @@ public final class VoiceSession {
         });
     active = r;
     events.accept(new VoiceEvent.ResponseStarted(r.id, r.itemId));
+    if (promptContext == PromptContext.NONE) {
+      start(r, rounds, "");
+      return;
+    }
+    promptContext.next(memory.lastUserText()).onComplete(ar -> context.runOnContext(v -> {
+      if (active == r && !closed) { // else cancelled while the context was looked up: never started
+        start(r, rounds, ar.succeeded() ? ar.result() : "");
+      }
+    }));
+  }
+
+  /** The answer starts with the personal context looked up for it, the same in each of its rounds. */
+  private void start(Responder r, Rounds rounds, String personal) {
+    rounds.personal = personal;
     r.start();
   }
 
   /** One answer's model requests and tool calls, over this session's conversation. */
   private final class Rounds implements Responder.Rounds {
     private final ToolSettings tools;
+    /** The personal context under the instructions: looked up once for the answer. */
+    private String personal = "";
 
     Rounds(ToolSettings tools) {
       this.tools = tools;
@@ -288,8 +311,8 @@ public final class VoiceSession {
      */
     @Override
     public ChatRequest request(int round) {
-      ChatRequest plain = new ChatRequest(memory.prompt(settings.instructions(), settings.contextMessages()),
-          settings.maxTokens(), settings.temperature());
+      ChatRequest plain = new ChatRequest(memory.prompt(settings.instructions(), personal,
+          settings.contextMessages()), settings.maxTokens(), settings.temperature());
       List<Tool> offered = new ArrayList<>(tools.tools());
       if (tools.serverTools() && round < tools.maxRounds()) {
         for (Tool t : serverTools.tools()) {

@@ -153,8 +153,8 @@ final class VoiceFixture implements AutoCloseable {
     public void close() {}
   };
 
-  /** Every request the chat model had, in order. */
-  final List<ChatRequest> requests = Collections.synchronizedList(new ArrayList<>());
+  /** What the chat model was asked, in order. */
+  final List<ChatRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** The tool calls the model makes for a request (after its answer's pieces); none by default. */
   volatile java.util.function.Function<ChatRequest, List<ToolCall>> calls = r -> List.of();
 

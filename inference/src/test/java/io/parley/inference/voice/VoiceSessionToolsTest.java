@@ -79,6 +79,27 @@ class VoiceSessionToolsTest {
   }
 
   @Test
+  void everyRoundOfAnAnswerCarriesThePersonalContextLookedUpOnceForIt() {
+    open(new ToolSettings(List.of(), ToolChoice.AUTO, true, 4));
+    List<String> asked = Collections.synchronizedList(new ArrayList<>());
+    fx.run(() -> fx.session.promptContext(text -> {
+      asked.add(text);
+      return Future.succeededFuture("The user is allergic to peanuts (" + asked.size() + ").");
+    }));
+    results.computeIfAbsent("get_meals", n -> Promise.promise()).complete("{\"kcal\":500}");
+    fx.calls = r -> hasToolResult(r) ? List.of() : List.of(new ToolCall("call_1", "get_meals", "{}"));
+    ask("what did I eat today?");
+    VoiceFixture.await("the second request", () -> fx.requests.size() == 2);
+    fx.settle();
+
+    assertThat(asked).containsExactly("what did I eat today?");
+    assertThat(fx.requests).extracting(r -> r.messages().get(0)).containsExactly(
+        ChatMessage.system("be brief\n\nThe user is allergic to peanuts (1)."),
+        ChatMessage.system("be brief\n\nThe user is allergic to peanuts (1)."));
+    assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value).containsExactly("completed");
+  }
+
+  @Test
   void aServerToolRunsAndTheAnswerGoesOnWithItsResult() {
     open(new ToolSettings(List.of(), ToolChoice.AUTO, true, 4));
     results.computeIfAbsent("get_meals", n -> Promise.promise()).complete("{\"kcal\":500}");

@@ -1,0 +1,103 @@
+package io.parley.api.support;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A bare {@code /v1/realtime} client for tests (the JDK's WebSocket): JSON events in and out. */
+public final class RealtimeClient implements AutoCloseable {
+
+  private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+  private final WebSocket ws;
+  private final BlockingQueue<JsonObject> inbox;
+
+  private RealtimeClient(WebSocket ws, BlockingQueue<JsonObject> inbox) {
+    this.ws = ws;
+    this.inbox = inbox;
+  }
+
+  /** Opens a session on {@code node} ({@code query}: "" or "?name=value..."). */
+  public static RealtimeClient connect(TestNode node, String token, String query) throws Exception {
+    BlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
+    WebSocket ws = CLIENT.newWebSocketBuilder().header("Authorization", "Bearer " + token)
+        .buildAsync(URI.create("ws://127.0.0.1:" + node.server().httpPort() + "/v1/realtime" + query),
+            new Inbox(inbox)).get(10, TimeUnit.SECONDS);
+    return new RealtimeClient(ws, inbox);
+  }
+
+  /** A listener that puts each whole text message, as JSON, into a queue (extend it for closes). */
+  public static class Inbox implements WebSocket.Listener {
+    private final BlockingQueue<JsonObject> inbox;
+    private final StringBuilder partial = new StringBuilder();
+
+    public Inbox(BlockingQueue<JsonObject> inbox) {
+      this.inbox = inbox;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        inbox.add(new JsonObject(partial.toString()));
+        partial.setLength(0);
+      }
+      w.request(1);
+      return null;
+    }
+  }
+
+  /** The HTTP status a handshake is refused with, or 101 when it opened (then closed at once). */
+  public static int handshakeStatus(TestNode node, String token, String query) throws Exception {
+    try {
+      connect(node, token, query).close();
+      return 101;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof WebSocketHandshakeException h) {
+        return h.getResponse().statusCode();
+      }
+      throw e;
+    }
+  }
+
+  public void send(JsonObject event) throws Exception {
+    ws.sendText(event.encode(), true).get(10, TimeUnit.SECONDS);
+  }
+
+  /** Sends a user text message and asks for an answer. */
+  public void say(String text) throws Exception {
+    send(new JsonObject().put("type", "conversation.item.create").put("item", new JsonObject().put("type", "message")
+        .put("role", "user").put("content", new JsonArray().add(new JsonObject().put("type", "input_text")
+            .put("text", text)))));
+    send(new JsonObject().put("type", "response.create"));
+  }
+
+  /** The next event of {@code type}, skipping others (named in the failure); fails after 10 s. */
+  public JsonObject next(String type) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    StringBuilder skipped = new StringBuilder();
+    while (true) {
+      JsonObject e = inbox.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (e == null) {
+        throw new AssertionError("no " + type + " within 10 s; skipped: " + skipped);
+      }
+      if (e.getString("type").equals(type)) {
+        return e;
+      }
+      skipped.append(e.getString("type").equals("error") ? e.encode() : e.getString("type")).append(' ');
+    }
+  }
+
+  @Override
+  public void close() {
+    ws.abort();
+  }
+}
