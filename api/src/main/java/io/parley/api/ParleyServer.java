@@ -13,6 +13,8 @@ import io.parley.api.accounts.TokenService;
 import io.parley.api.accounts.UserCache;
 import io.parley.api.accounts.UserStore;
 import io.parley.api.assistant.tools.HealthTools;
+import io.parley.api.assistant.tools.MemoryTools;
+import io.parley.api.assistant.tools.ServerTool;
 import io.parley.api.assistant.tools.ServerTools;
 import io.parley.api.calls.AppointmentStore;
 import io.parley.api.assistant.AssistantFeature;
@@ -73,6 +75,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -228,13 +231,15 @@ public final class ParleyServer implements AutoCloseable {
     MealStore meals = new MealStore(pool, ids);
     Foods foods = Foods.load(options.foods());
     ExpertStore experts = new ExpertStore(pool, userCache);
-    serverTools = new ServerTools(new HealthTools(users, meals, foods, experts, new AppointmentStore(pool),
-        calls, ids, clock).all(), options.voice().toolTimeout());
+    List<ServerTool> tools = new ArrayList<>(new HealthTools(users, meals, foods, experts, new AppointmentStore(pool),
+        calls, ids, clock).all());
+    tools.addAll(new MemoryTools(memories, conversations).all());
+    serverTools = new ServerTools(tools, options.voice().toolTimeout());
     VoiceOptions voiceOptions = options.voice();
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), deleted, conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
             voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
-        prompts, voiceOptions, registry, redis, serverTools::forUser);
+        prompts, voiceOptions, registry, redis, serverTools::forSession);
     closers.push(realtime::close);
     calls.onUserDeleted(realtime::userDeleted);
 

@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * One {@code /v1/realtime} client and its {@link VoiceSession}, on the socket's context: client
@@ -35,7 +35,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   /** What every connection of an endpoint shares. */
   record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions, PersonalPrompts prompts,
                 ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random, AtomicLong eventIds,
-                Function<UUID, ToolRunner> serverTools) {}
+                BiFunction<UUID, UUID, ToolRunner> serverTools) {}
 
   private final ServerWebSocket ws;
   private final UUID user;
@@ -85,7 +85,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     resumeToken = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     session = shared.sessions().create(context, settings.settings(config), this, conversationId, history,
         settings.inputRate(), settings.outputRate());
-    session.serverTools(shared.serverTools().apply(user));
+    session.serverTools(shared.serverTools().apply(user, session.conversationId()));
     session.promptContext(shared.prompts().forSession(user));
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(this::onBinary);

@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * {@code /v1/realtime}: the OpenAI Realtime API (GA event names, as typed by the {@code openai}
@@ -79,7 +79,7 @@ public final class RealtimeEndpoint {
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, DeletedAccounts deleted, ConversationStore log,
                           SessionFactory sessions, PersonalPrompts prompts, VoiceOptions config,
                           io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis,
-                          Function<UUID, ToolRunner> serverTools) {
+                          BiFunction<UUID, UUID, ToolRunner> serverTools) {
     this.vertx = vertx;
     this.jwt = jwt;
     this.deleted = deleted;

@@ -74,7 +74,7 @@ public final class ToolBench {
       ToolCall call = new ToolCall("call_" + UUID.randomUUID(), name, args.encode());
       node.server().vertx().getOrCreateContext().runOnContext(v -> {
         long start = System.nanoTime();
-        Future<String> text = tools.forUser(user).run(call);
+        Future<String> text = tools.forSession(user, null).run(call);
         text.onComplete(ar -> {
           nanos[0] = System.nanoTime() - start;
           if (ar.succeeded()) {

@@ -1,5 +1,11 @@
 package io.parley.api.assistant.tools;
 
+import static io.parley.api.assistant.tools.ToolSchema.id;
+import static io.parley.api.assistant.tools.ToolSchema.schema;
+import static io.parley.api.assistant.tools.ToolSchema.string;
+
+import io.parley.api.assistant.tools.ServerTool.Caller;
+import io.parley.api.assistant.tools.ServerTool.Defined;
 import io.parley.api.accounts.ExpertStore;
 import io.parley.api.accounts.UserStore;
 import io.parley.api.calls.AppointmentRoutes;
@@ -22,7 +28,6 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BiFunction;
 
 /**
  * Parley's own tools for the assistant, over its stores: the profile, the meal log (read, log from
@@ -36,15 +41,6 @@ public final class HealthTools {
   static final int EXPERTS = 5;
   /** Most appointments listed. */
   static final int APPOINTMENTS = 20;
-
-  /** A tool from its parts. */
-  record Defined(String name, String description, JsonObject parameters, boolean writes,
-                 BiFunction<UUID, JsonObject, Future<JsonObject>> body) implements ServerTool {
-    @Override
-    public Future<JsonObject> run(UUID user, JsonObject args) {
-      return body.apply(user, args);
-    }
-  }
 
   private final UserStore users;
   private final MealStore meals;
@@ -67,7 +63,7 @@ public final class HealthTools {
     this.clock = clock;
   }
 
-  // TODO(issue 18, memory): remember / forget over the MemoryStore once it is merged.
+  /** The tools, in the order offered ({@link MemoryTools} has the memory's). */
   public List<ServerTool> all() {
     return List.of(
         new Defined("get_profile", "The user's name and health profile: allergies, dietary preference, goals,"
@@ -101,28 +97,11 @@ public final class HealthTools {
                 List.of("id")), true, this::cancel));
   }
 
-  private static JsonObject string(String description) {
-    return new JsonObject().put("type", "string").put("description", description);
-  }
-
-  private static JsonObject schema(JsonObject properties, List<String> required) {
-    return new JsonObject().put("type", "object").put("properties", properties)
-        .put("required", new JsonArray(required)).put("additionalProperties", false);
-  }
-
-  private static UUID id(JsonObject args, String key) {
-    try {
-      return UUID.fromString(args.getString(key, ""));
-    } catch (IllegalArgumentException | ClassCastException e) {
-      throw new ToolError(key + " must be an id as given by the tools");
-    }
-  }
-
   private static final Set<String> PROFILE = Set.of("allergies", "dietary_pref", "goals", "activity_level",
       "height_cm", "weight_kg", "dob", "city");
 
-  private Future<JsonObject> profile(UUID user, JsonObject args) {
-    return users.withProfile(user).map(u -> {
+  private Future<JsonObject> profile(Caller caller, JsonObject args) {
+    return users.withProfile(caller.user()).map(u -> {
       JsonObject found = u.orElseThrow(() -> new ToolError("the user no longer exists"));
       JsonObject profile = new JsonObject();
       found.getJsonObject("profile", new JsonObject()).forEach(e -> {
@@ -134,7 +113,7 @@ public final class HealthTools {
     });
   }
 
-  private Future<JsonObject> mealsOf(UUID user, JsonObject args) {
+  private Future<JsonObject> mealsOf(Caller caller, JsonObject args) {
     LocalDate day;
     try {
       day = args.getString("date") == null ? LocalDate.now(clock.withZone(ZoneOffset.UTC))
@@ -143,7 +122,7 @@ public final class HealthTools {
       throw new ToolError("date must be YYYY-MM-DD");
     }
     Instant from = day.atStartOfDay(ZoneOffset.UTC).toInstant();
-    return meals.list(user, from, from.plusSeconds(86_400)).map(list -> {
+    return meals.list(caller.user(), from, from.plusSeconds(86_400)).map(list -> {
       JsonArray out = new JsonArray();
       list.getJsonArray("items").forEach(m -> out.add(meal((JsonObject) m)));
       JsonArray days = list.getJsonArray("days");
@@ -165,7 +144,8 @@ public final class HealthTools {
         .put("description", m.getString("description")).put("items", items).put("totals", m.getJsonObject("totals"));
   }
 
-  private Future<JsonObject> logMeal(UUID user, JsonObject args) {
+  private Future<JsonObject> logMeal(Caller caller, JsonObject args) {
+    UUID user = caller.user();
     String text = args.getValue("description") instanceof String s ? s.strip() : "";
     if (text.isEmpty() || text.length() > FoodText.MAX_TEXT) {
       throw new ToolError("description must say what was eaten, in at most " + FoodText.MAX_TEXT + " characters");
@@ -185,8 +165,8 @@ public final class HealthTools {
             .put("unresolved", unresolved));
   }
 
-  private Future<JsonObject> deleteMeal(UUID user, JsonObject args) {
-    return meals.delete(user, id(args, "id")).map(deleted -> {
+  private Future<JsonObject> deleteMeal(Caller caller, JsonObject args) {
+    return meals.delete(caller.user(), id(args, "id")).map(deleted -> {
       if (!deleted) {
         throw new ToolError("the user has no meal with that id");
       }
@@ -194,7 +174,7 @@ public final class HealthTools {
     });
   }
 
-  private Future<JsonObject> findExperts(UUID user, JsonObject args) {
+  private Future<JsonObject> findExperts(Caller caller, JsonObject args) {
     String specialization = args.getValue("specialization") instanceof String s && !s.isBlank() ? s : null;
     String city = args.getValue("city") instanceof String s && !s.isBlank() ? s : null;
     return experts.list(specialization, city, EXPERTS, null).map(page -> {
@@ -208,13 +188,14 @@ public final class HealthTools {
     });
   }
 
-  private Future<JsonObject> listAppointments(UUID user, JsonObject args) {
+  private Future<JsonObject> listAppointments(Caller caller, JsonObject args) {
     String status = args.getValue("status") instanceof String s ? s : null;
-    return appointments.list(user, AppointmentStore.Side.USER, status, APPOINTMENTS, null)
+    return appointments.list(caller.user(), AppointmentStore.Side.USER, status, APPOINTMENTS, null)
         .map(page -> new JsonObject().put("appointments", new JsonArray(page.items())));
   }
 
-  private Future<JsonObject> book(UUID user, JsonObject args) {
+  private Future<JsonObject> book(Caller caller, JsonObject args) {
+    UUID user = caller.user();
     UUID expert = id(args, "expert_id");
     if (expert.equals(user)) {
       throw new ToolError("the user cannot book themselves");
@@ -239,8 +220,8 @@ public final class HealthTools {
         calls.settings().freePerMonth()).map(a -> new JsonObject().put("booked", true).put("appointment", a.json()));
   }
 
-  private Future<JsonObject> cancel(UUID user, JsonObject args) {
-    return AppointmentRoutes.cancel(appointments, calls, id(args, "id"), user)
+  private Future<JsonObject> cancel(Caller caller, JsonObject args) {
+    return AppointmentRoutes.cancel(appointments, calls, id(args, "id"), caller.user())
         .map(a -> new JsonObject().put("cancelled", true).put("appointment", a.json()));
   }
 }

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server tools and how they run for one user ({@link #forUser}): the model's arguments parsed,
+ * The server tools and how they run for one user's session ({@link #forSession}): the model's arguments parsed,
  * a write refused until the model calls it again with {@code confirm: true} (after asking the user),
  * each call bounded by the timeout, and every failure, timeout or refusal returned to the model as an
  * {@code {"error": ...}} result, never a failed session.
@@ -58,8 +58,9 @@ public final class ServerTools {
     return offered;
   }
 
-  /** The tools as the voice pipeline runs them for {@code user}. */
-  public ToolRunner forUser(UUID user) {
+  /** The tools as the voice pipeline runs them for {@code user} in {@code conversation} (or null). */
+  public ToolRunner forSession(UUID user, UUID conversation) {
+    ServerTool.Caller caller = new ServerTool.Caller(user, conversation);
     return new ToolRunner() {
       @Override
       public List<Tool> tools() {
@@ -68,13 +69,13 @@ public final class ServerTools {
 
       @Override
       public Future<String> run(ToolCall call) {
-        return ServerTools.this.run(user, call).map(JsonObject::encode);
+        return ServerTools.this.run(caller, call).map(JsonObject::encode);
       }
     };
   }
 
-  /** Runs one call for {@code user}: its result, or an {@code error} result; never a failed future. */
-  public Future<JsonObject> run(UUID user, ToolCall call) {
+  /** Runs one call for {@code caller}: its result, or an {@code error} result; never a failed future. */
+  public Future<JsonObject> run(ServerTool.Caller caller, ToolCall call) {
     ServerTool tool = tools.get(call.name());
     if (tool == null) {
       return Future.succeededFuture(error("no such tool: " + call.name()));
@@ -95,7 +96,7 @@ public final class ServerTools {
     args.remove("confirm");
     Future<JsonObject> result;
     try {
-      result = tool.run(user, args);
+      result = tool.run(caller, args);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }

@@ -2,13 +2,18 @@ package io.parley.api.assistant.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.api.assistant.ConversationStore;
 import io.parley.api.support.Api;
 import io.parley.api.support.TestNode;
+import io.parley.core.Ids;
+import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ToolCall;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The server tools on a real node (PostgreSQL, the USDA table): a write is refused until confirmed,
  * a confirmed one is applied and read back, and no tool reaches another user's meals or
- * appointments; a slow or failing tool answers the model with an error result.
+ * appointments or memories; a slow or failing tool answers the model with an error result.
  */
 class ServerToolsTest {
 
@@ -36,9 +41,14 @@ class ServerToolsTest {
   }
 
   private static JsonObject call(ServerTools tools, UUID user, String name, JsonObject args) throws Exception {
+    return call(tools, new ServerTool.Caller(user, null), name, args);
+  }
+
+  private static JsonObject call(ServerTools tools, ServerTool.Caller caller, String name, JsonObject args)
+      throws Exception {
     CompletableFuture<JsonObject> done = new CompletableFuture<>();
     Vertx vertx = NODE.server().vertx();
-    vertx.getOrCreateContext().runOnContext(v -> tools.run(user, new ToolCall("call_" + UUID.randomUUID(), name,
+    vertx.getOrCreateContext().runOnContext(v -> tools.run(caller, new ToolCall("call_" + UUID.randomUUID(), name,
         args.encode())).onComplete(ar -> {
           if (ar.succeeded()) {
             done.complete(ar.result());
@@ -114,14 +124,58 @@ class ServerToolsTest {
   }
 
   @Test
+  void rememberForgetAndRecallActForTheCallerOnly() throws Exception {
+    User owner = user();
+    User other = user();
+    Ids ids = new Ids(Clock.systemUTC(), new SecureRandom());
+    ConversationStore conversations = new ConversationStore(NODE.server().pool(), ids);
+    UUID said = conversations.start(owner.id(), "default").await(10, TimeUnit.SECONDS);
+    conversations.append(said, new ConversationLog.Message("user", "my left knee hurts after running", false))
+        .await(10, TimeUnit.SECONDS);
+    ServerTool.Caller inSession = new ServerTool.Caller(owner.id(), said);
+    ServerTools tools = NODE.server().serverTools();
+
+    JsonObject note = new JsonObject().put("content", "Trains on Tuesdays");
+    assertThat(call(tools, inSession, "remember", note).getString("status")).isEqualTo("confirmation_required");
+    assertThat(api.get("/api/v1/memories", owner.token()).json().getJsonArray("items")).as("nothing kept").isEmpty();
+    JsonObject kept = call(tools, inSession, "remember", note.copy().put("confirm", true)).getJsonObject("memory");
+    assertThat(kept.getString("source_conversation_id")).as("said in the session").isEqualTo(said.toString());
+    JsonObject theirs = call(tools, new ServerTool.Caller(other.id(), said), "remember",
+        new JsonObject().put("content", "Likes tea").put("confirm", true)).getJsonObject("memory");
+    assertThat(theirs.getString("source_conversation_id")).as("another user's conversation").isNull();
+
+    JsonObject byId = call(other.id(), "forget", new JsonObject().put("id", kept.getString("id")).put("confirm", true));
+    assertThat(byId.getString("error")).as(byId.encode()).isNotNull();
+    assertThat(call(other.id(), "forget", new JsonObject().put("text", "Tuesdays").put("confirm", true))
+        .getJsonArray("forgotten")).isEmpty();
+    assertThat(call(other.id(), "recall", new JsonObject().put("query", "knee")).getJsonArray("messages")).isEmpty();
+    assertThat(api.get("/api/v1/memories", owner.token()).json().getJsonArray("items"))
+        .extracting(m -> ((JsonObject) m).getString("content")).containsExactly("Trains on Tuesdays");
+
+    JsonObject recalled = call(owner.id(), "recall", new JsonObject().put("query", "what did I say about my knee?"));
+    assertThat(recalled.getJsonArray("messages")).extracting(m -> ((JsonObject) m).getString("conversation_id"))
+        .as(recalled.encode()).containsExactly(said.toString());
+    assertThat(call(owner.id(), "recall", new JsonObject().put("query", "knee").put("since", "3000-01-01"))
+        .getJsonArray("messages")).isEmpty();
+
+    assertThat(call(owner.id(), "forget", new JsonObject().put("text", "tuesdays")).getString("status"))
+        .isEqualTo("confirmation_required");
+    assertThat(call(owner.id(), "forget", new JsonObject().put("text", "tuesdays").put("confirm", true))
+        .getJsonArray("forgotten")).extracting(m -> ((JsonObject) m).getString("id")).containsExactly(kept.getString("id"));
+    assertThat(api.get("/api/v1/memories", owner.token()).json().getJsonArray("items")).isEmpty();
+    assertThat(api.get("/api/v1/memories", other.token()).json().getJsonArray("items"))
+        .extracting(m -> ((JsonObject) m).getString("content")).containsExactly("Likes tea");
+  }
+
+  @Test
   void badArgumentsASlowToolAndAFailingToolAnswerWithAnError() throws Exception {
     User u = user();
     assertThat(call(u.id(), "no_such_tool", new JsonObject()).getString("error")).contains("no such tool");
     assertThat(call(u.id(), "get_meals", new JsonObject().put("date", "yesterday")).getString("error"))
         .contains("YYYY-MM-DD");
-    ServerTool slow = new HealthTools.Defined("slow", "never answers", new JsonObject().put("type", "object"), false,
+    ServerTool slow = new ServerTool.Defined("slow", "never answers", new JsonObject().put("type", "object"), false,
         (user, args) -> Promise.<JsonObject>promise().future());
-    ServerTool broken = new HealthTools.Defined("broken", "fails", new JsonObject().put("type", "object"), false,
+    ServerTool broken = new ServerTool.Defined("broken", "fails", new JsonObject().put("type", "object"), false,
         (user, args) -> Future.failedFuture(new IllegalStateException("disk on fire")));
     ServerTools tools = new ServerTools(List.of(slow, broken), Duration.ofMillis(50));
     assertThat(call(tools, u.id(), "slow", new JsonObject()).getString("error")).contains("did not answer within 50 ms");
