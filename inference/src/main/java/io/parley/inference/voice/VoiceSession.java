@@ -2,12 +2,6 @@ package io.parley.inference.voice;
 
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
-import io.parley.inference.llm.ChatRequest;
-import io.parley.inference.llm.Tool;
-import io.parley.inference.llm.ToolCall;
-import io.parley.inference.llm.ToolChoice;
-import io.vertx.core.Future;
-import java.util.ArrayList;
 import io.parley.inference.vad.VadEvent;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
@@ -26,7 +20,7 @@ import java.util.function.Supplier;
  * without server VAD); turn detection and the barge-in policy ({@link TurnDetector}, on the
  * segmenter's events); transcription ({@link TranscriptionStage}); one answer at a time
  * ({@link Responder}: LLM, sentences, TTS, audio paced to the playout clock by its
- * {@link AudioPacer}); what is kept of a cancelled answer ({@link Truncation}); and the conversation
+ * {@link AudioPacer}; its requests and tool calls in {@link ResponseRounds}); what is kept of a cancelled answer ({@link Truncation}); and the conversation
  * ({@link ConversationMemory}, its items' ids and order in {@link ItemIds}). Interruption travels
  * outside the data path: an interrupted responder drops whatever of it arrives later. This class
  * wires them together and keeps the one answer in progress.
@@ -266,7 +260,7 @@ public final class VoiceSession {
       error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.chatMissing());
       return;
     }
-    Rounds rounds = new Rounds(tools);
+    ResponseRounds rounds = new ResponseRounds(tools, serverTools, memory, items, this::settings);
     Responder r = new Responder(items.newResponse(), items.newItem(),
         timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, engines.chat().get(),
         rounds, fromTts, chunkers.get(), outputRate, settings.audioOut(), events,
@@ -278,86 +272,8 @@ public final class VoiceSession {
         });
     active = r;
     events.accept(new VoiceEvent.ResponseStarted(r.id, r.itemId));
-    if (promptContext == PromptContext.NONE) {
-      start(r, rounds, "");
-      return;
-    }
-    promptContext.next(memory.lastUserText()).onComplete(ar -> context.runOnContext(v -> {
-      if (active == r && !closed) { // else cancelled while the context was looked up: never started
-        start(r, rounds, ar.succeeded() ? ar.result() : "");
-      }
-    }));
-  }
-
-  /** The answer starts with the personal context looked up for it, the same in each of its rounds. */
-  private void start(Responder r, Rounds rounds, String personal) {
-    rounds.personal = personal;
-    r.start();
-  }
-
-  /** One answer's model requests and tool calls, over this session's conversation. */
-  private final class Rounds implements Responder.Rounds {
-    private final ToolSettings tools;
-    /** The personal context under the instructions: looked up once for the answer. */
-    private String personal = "";
-
-    Rounds(ToolSettings tools) {
-      this.tools = tools;
-    }
-
-    /**
-     * The conversation so far, with the client's tools and the server's while rounds of them are
-     * left; a forced choice holds for the first round only (then the model answers).
-     */
-    @Override
-    public ChatRequest request(int round) {
-      ChatRequest plain = new ChatRequest(memory.prompt(settings.instructions(), personal,
-          settings.contextMessages()), settings.maxTokens(), settings.temperature());
-      List<Tool> offered = new ArrayList<>(tools.tools());
-      if (tools.serverTools() && round < tools.maxRounds()) {
-        for (Tool t : serverTools.tools()) {
-          if (offered.stream().noneMatch(c -> c.name().equals(t.name()))) {
-            offered.add(t);
-          }
-        }
-      }
-      ToolChoice asked = tools.choice();
-      boolean named = asked.function().isEmpty()
-          || offered.stream().anyMatch(t -> t.name().equals(asked.function().get()));
-      ToolChoice choice = round > 0 && asked.forced() || !named ? ToolChoice.AUTO : asked;
-      return offered.isEmpty() ? plain : plain.withTools(offered, choice);
-    }
-
-    @Override
-    public int maxRounds() {
-      return tools.serverTools() ? tools.maxRounds() : 0;
-    }
-
-    @Override
-    public boolean serverTool(String name) {
-      return tools.serverTools() && serverTools.runs(name)
-          && tools.tools().stream().noneMatch(t -> t.name().equals(name));
-    }
-
-    @Override
-    public Future<String> run(ToolCall call) {
-      return serverTools.run(call);
-    }
-
-    @Override
-    public void called(String text, List<ToolCall> calls) {
-      memory.assistantCalls(text, calls);
-    }
-
-    @Override
-    public void result(String callId, String output) {
-      memory.toolResult(callId, output);
-    }
-
-    @Override
-    public String newItem() {
-      return items.newItem();
-    }
+    // Cancelled while the context is looked up: never started.
+    rounds.prepare(promptContext, context, () -> active == r && !closed, r::start);
   }
 
   private void done(Responder r, VoiceEvent.Status status, VoiceEvent.Reason reason) {
