@@ -12,6 +12,11 @@ import io.parley.api.accounts.RefreshTokenStore;
 import io.parley.api.accounts.TokenService;
 import io.parley.api.accounts.UserCache;
 import io.parley.api.accounts.UserStore;
+import io.parley.api.assistant.tools.HealthTools;
+import io.parley.api.assistant.tools.MemoryTools;
+import io.parley.api.assistant.tools.ServerTool;
+import io.parley.api.assistant.tools.ServerTools;
+import io.parley.api.calls.AppointmentStore;
 import io.parley.api.assistant.AssistantFeature;
 import io.parley.api.assistant.AssistantOptions;
 import io.parley.api.assistant.ConversationRetention;
@@ -70,6 +75,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -107,6 +113,7 @@ public final class ParleyServer implements AutoCloseable {
   private VoiceServices voice;
   private io.parley.api.meals.VisionServices vision;
   private ConversationStore conversations;
+  private ServerTools serverTools;
   private ConversationRetention retention;
   private Pool pool;
   private boolean stopped;
@@ -222,20 +229,27 @@ public final class ParleyServer implements AutoCloseable {
       retention = new ConversationRetention(vertx, conversations, days, clock);
       closers.push(retention);
     });
+    MealStore meals = new MealStore(pool, ids);
+    Foods foods = Foods.load(options.foods());
+    ExpertStore experts = new ExpertStore(pool, userCache);
+    List<ServerTool> tools = new ArrayList<>(new HealthTools(users, meals, foods, experts, new AppointmentStore(pool),
+        calls, ids, clock).all());
+    tools.addAll(new MemoryTools(memories, conversations).all());
+    serverTools = new ServerTools(tools, options.voice().toolTimeout());
     VoiceOptions voiceOptions = options.voice();
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), deleted, conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
             voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
-        prompts, voiceOptions, registry, redis);
+        prompts, voiceOptions, registry, redis, serverTools::forSession);
     closers.push(realtime::close);
     calls.onUserDeleted(realtime::userDeleted);
 
     ClientIp clientIp = new ClientIp(config.http().trustProxy());
     List<Feature> features = List.of(
-        new AccountsFeature(auth, users, new ExpertStore(pool, userCache), new DataExport(pool), pool, clientIp, calls),
+        new AccountsFeature(auth, users, experts, new DataExport(pool), pool, clientIp, calls),
         new CallsFeature(pool, calls, signal, users, ids),
         new AssistantFeature(voice, conversations, memories, prompts, realtime, ids),
-        new MealsFeature(vertx, vision, redis, registry, new MealStore(pool, ids), Foods.load(options.foods())));
+        new MealsFeature(vertx, vision, redis, registry, meals, foods));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
         new RateLimiter.Factory(config.rateLimits(), counters), health, registry, options.vision(), features);
     var router = await(HttpApi.create(deps), timeout);
@@ -325,6 +339,11 @@ public final class ParleyServer implements AutoCloseable {
   /** The conversation retention purge, when PARLEY_CONVERSATION_RETENTION_DAYS is set. */
   public Optional<ConversationRetention> retention() {
     return Optional.ofNullable(retention);
+  }
+
+  /** The assistant's server tools (what its sessions run for their users). */
+  public ServerTools serverTools() {
+    return serverTools;
   }
 
   /** The voice engines of this node. */

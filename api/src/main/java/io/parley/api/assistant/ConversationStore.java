@@ -4,6 +4,7 @@ import io.parley.api.assistant.memory.Relevance;
 import io.parley.core.Ids;
 import io.parley.core.voice.ConversationLog;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -42,12 +43,13 @@ public final class ConversationStore implements ConversationLog {
     if (n <= 0) {
       return Future.succeededFuture(List.of());
     }
-    return pool.preparedQuery("SELECT role, content, truncated FROM messages WHERE conversation_id = $1 "
-            + "ORDER BY created_at DESC, id DESC LIMIT $2")
+    return pool.preparedQuery("SELECT role, content, truncated, tool_calls::text AS tool_calls, tool_call_id "
+            + "FROM messages WHERE conversation_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
         .execute(Tuple.of(conversationId, n))
         .map(rows -> {
           List<Message> out = new ArrayList<>(rows.size());
-          rows.forEach(r -> out.add(new Message(r.getString("role"), r.getString("content"), r.getBoolean("truncated"))));
+          rows.forEach(r -> out.add(new Message(r.getString("role"), r.getString("content"), r.getBoolean("truncated"),
+              r.getString("tool_calls"), r.getString("tool_call_id"))));
           Collections.reverse(out);
           return out;
         });
@@ -56,10 +58,12 @@ public final class ConversationStore implements ConversationLog {
   @Override
   public Future<UUID> append(UUID conversationId, Message message) {
     UUID id = ids.uuid7();
-    return pool.preparedQuery("WITH m AS (INSERT INTO messages (id, conversation_id, role, content, truncated) "
-            + "VALUES ($1, $2, $3, $4, $5)) UPDATE conversations SET updated_at = now(), "
-            + "title = coalesce(title, CASE WHEN $3 = 'user' THEN left($4, 80) END) WHERE id = $2")
-        .execute(Tuple.of(id, conversationId, message.role(), message.content(), message.truncated()))
+    return pool.preparedQuery("WITH m AS (INSERT INTO messages (id, conversation_id, role, content, truncated, "
+            + "tool_calls, tool_call_id) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)) UPDATE conversations "
+            + "SET updated_at = now(), title = coalesce(title, CASE WHEN $3 = 'user' THEN left($4, 80) END) WHERE id = $2")
+        .execute(Tuple.from(java.util.Arrays.asList(id, conversationId, message.role(), message.content(),
+            message.truncated(), message.toolCalls() == null ? null : new JsonArray(message.toolCalls()),
+            message.toolCallId())))
         .map(r -> id);
   }
 
@@ -84,7 +88,7 @@ public final class ConversationStore implements ConversationLog {
         .execute(Tuple.of(conversationId, userId))
         .compose(owned -> owned.size() == 0
             ? Future.succeededFuture(Optional.<List<JsonObject>>empty())
-            : pool.preparedQuery("SELECT id, role, content, truncated, created_at FROM messages "
+            : pool.preparedQuery("SELECT id, role, content, truncated, created_at, tool_calls, tool_call_id FROM messages "
                     + "WHERE conversation_id = $1 ORDER BY created_at, id LIMIT $2")
                 .execute(Tuple.of(conversationId, limit))
                 .map(rows -> {
@@ -93,6 +97,12 @@ public final class ConversationStore implements ConversationLog {
                     out.add(new JsonObject().put("id", r.getUUID("id").toString()).put("role", r.getString("role"))
                         .put("content", r.getString("content")).put("truncated", r.getBoolean("truncated"))
                         .put("created_at", r.getOffsetDateTime("created_at").toString()));
+                    if (r.getValue("tool_calls") != null) {
+                      out.getLast().put("tool_calls", r.getValue("tool_calls"));
+                    }
+                    if (r.getString("tool_call_id") != null) {
+                      out.getLast().put("tool_call_id", r.getString("tool_call_id"));
+                    }
                   }
                   return Optional.of(out);
                 }));

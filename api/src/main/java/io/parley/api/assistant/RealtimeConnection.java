@@ -6,6 +6,7 @@ import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.parley.api.assistant.realtime.ServerEventEncoder;
 import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.voice.ToolRunner;
 import io.parley.inference.voice.VoiceEvent;
 import io.parley.inference.voice.VoiceSession;
 import io.vertx.core.Context;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.BiFunction;
 
 /**
  * One {@code /v1/realtime} client and its {@link VoiceSession}, on the socket's context: client
@@ -32,7 +34,8 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
 
   /** What every connection of an endpoint shares. */
   record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions, PersonalPrompts prompts,
-                ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random, AtomicLong eventIds) {}
+                ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random, AtomicLong eventIds,
+                BiFunction<UUID, UUID, ToolRunner> serverTools) {}
 
   private final ServerWebSocket ws;
   private final UUID user;
@@ -82,6 +85,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     resumeToken = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     session = shared.sessions().create(context, settings.settings(config), this, conversationId, history,
         settings.inputRate(), settings.outputRate());
+    session.serverTools(shared.serverTools().apply(user, session.conversationId()));
     session.promptContext(shared.prompts().forSession(user));
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(this::onBinary);
@@ -188,7 +192,16 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
           send(new JsonObject().put("type", "conversation.item.done").put("item", added));
           session.addUserText(c.text());
         }
-        case ClientEvent.ResponseCreate c -> session.createResponse(null);
+        case ClientEvent.FunctionCallOutput o -> {
+          JsonObject added = new JsonObject().put("id", o.itemId()).put("object", "realtime.item")
+              .put("type", "function_call_output").put("status", "completed").put("call_id", o.callId())
+              .put("output", o.output());
+          send(new JsonObject().put("type", "conversation.item.added").put("item", added));
+          send(new JsonObject().put("type", "conversation.item.done").put("item", added));
+          session.addToolResult(o.callId(), o.output());
+        }
+        case ClientEvent.ResponseCreate c ->
+            session.createResponse(null, settings.responseTools(config, c.response(), c.eventId()));
         case ClientEvent.ResponseCancel c -> session.cancelResponse(VoiceEvent.Reason.CLIENT_CANCELLED);
         case ClientEvent.ItemTruncate t -> {
           session.truncate(t.itemId(), t.audioEndMs());

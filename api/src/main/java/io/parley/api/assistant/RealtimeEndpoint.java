@@ -4,6 +4,8 @@ import io.parley.api.accounts.DeletedAccounts;
 import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.api.assistant.context.PersonalPrompts;
 import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.voice.ToolRunner;
+import io.parley.inference.voice.ToolTurns;
 import io.parley.inference.voice.VoiceEvent;
 import io.parley.inference.voice.VoiceSession;
 import io.parley.inference.voice.VoiceSettings;
@@ -24,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.BiFunction;
 
 /**
  * {@code /v1/realtime}: the OpenAI Realtime API (GA event names, as typed by the {@code openai}
@@ -75,7 +78,8 @@ public final class RealtimeEndpoint {
 
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, DeletedAccounts deleted, ConversationStore log,
                           SessionFactory sessions, PersonalPrompts prompts, VoiceOptions config,
-                          io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis) {
+                          io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis,
+                          BiFunction<UUID, UUID, ToolRunner> serverTools) {
     this.vertx = vertx;
     this.jwt = jwt;
     this.deleted = deleted;
@@ -87,7 +91,7 @@ public final class RealtimeEndpoint {
     this.metrics = new VoiceMetrics(registry, connections::size,
         () -> connections.stream().filter(RealtimeConnection::responding).count());
     this.shared = new RealtimeConnection.Shared(vertx, config, sessions, prompts, resumable, metrics,
-        new SecureRandom(), new AtomicLong());
+        new SecureRandom(), new AtomicLong(), serverTools);
   }
 
   /** The access token of a handshake: the bearer header, else the browsers' subprotocol; or null. */
@@ -259,7 +263,7 @@ public final class RealtimeEndpoint {
     if (previous != null && previous.current(c.user())) {
       log.recent(previous.conversationId(), config.contextMessages()).onComplete(ar -> {
         List<ChatMessage> history = ar.succeeded() ? ar.result().stream()
-            .map(m -> new ChatMessage(m.role(), m.content())).toList() : List.of();
+            .map(ToolTurns::chat).toList() : List.of();
         c.start(previous.conversationId(), history, RealtimeSessionConfig.initial(config, previous.personality(),
             previous.instructions(), previous.audioOut(), DEFAULT_RATE), true);
       });

@@ -1,6 +1,11 @@
 package io.parley.api.assistant;
 
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
+import io.parley.api.assistant.realtime.RealtimeTools;
+import io.parley.inference.llm.Tool;
+import io.parley.inference.llm.ToolChoice;
+import io.parley.inference.voice.ToolSettings;
+import java.util.List;
 import io.parley.core.ParleyException;
 import io.parley.inference.llm.Personality;
 import io.parley.inference.vad.VadSegmenter;
@@ -19,10 +24,13 @@ import java.util.UUID;
  * @param instructions the client's own ({@code session.update}), or null: appended under the
  *     ground rules and the personality's tone, never replacing them ({@link Personality#systemPrompt(String)})
  * @param turnDetection the server VAD's settings: the server's (PARLEY_VAD_*) until the client sets its own
+ * @param tools the client's function tools ({@code session.tools}) and {@code toolChoice}
+ * @param serverTools whether Parley's own tools are offered ({@code session.parley.tools}, default on)
  */
 record RealtimeSessionConfig(String personality, String instructions, boolean audioOut, int inputRate,
                              int outputRate, boolean serverVad, VadSegmenter.Settings turnDetection,
-                             boolean createResponse, boolean interruptResponse, int maxTokens) {
+                             boolean createResponse, boolean interruptResponse, int maxTokens, List<Tool> tools,
+                             ToolChoice toolChoice, boolean serverTools) {
 
   /** The most tokens a client may ask for per answer. */
   static final int MAX_OUTPUT_TOKENS = 4096;
@@ -33,7 +41,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   static RealtimeSessionConfig initial(VoiceOptions config, String personality, String instructions,
                                        boolean audioOut, int rate) {
     return new RealtimeSessionConfig(personality, instructions, audioOut, rate, rate, true,
-        config.vad().turnDetection(), true, true, config.llm().maxTokens());
+        config.vad().turnDetection(), true, true, config.llm().maxTokens(), List.of(), ToolChoice.AUTO, true);
   }
 
   /** The system prompt (before the personal context): ground rules, tone, the client's instructions. */
@@ -44,7 +52,8 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   /** The pipeline's settings for this configuration. */
   VoiceSettings settings(VoiceOptions config) {
     return new VoiceSettings(serverVad, createResponse, interruptResponse, config.bargeIn(), systemPrompt(),
-        config.stt().whisperLanguage(), audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection);
+        config.stt().whisperLanguage(), audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection,
+        new ToolSettings(tools, toolChoice, serverTools, config.toolRounds()));
   }
 
   /** This configuration after the client's {@code session.update} ({@code eventId}: the client's, or null). */
@@ -57,6 +66,12 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     boolean createResponse = this.createResponse;
     boolean interruptResponse = this.interruptResponse;
     VadSegmenter.Settings vad = this.turnDetection;
+    List<Tool> tools = s.containsKey("tools") ? RealtimeTools.tools(s.getValue("tools"), "session.tools", eventId)
+        : this.tools;
+    ToolChoice toolChoice = s.containsKey("tool_choice")
+        ? RealtimeTools.choice(s.getValue("tool_choice"), tools, "session.tool_choice", eventId)
+        : toolChoice(this.toolChoice, tools);
+    boolean serverTools = this.serverTools;
     if (s.getValue("instructions") instanceof String i) {
       instructions = i;
     }
@@ -65,6 +80,13 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     }
     if (s.getValue("max_output_tokens") instanceof Number n) {
       maxTokens = Math.max(1, Math.min(n.intValue(), MAX_OUTPUT_TOKENS));
+    }
+    if (s.getValue("parley") instanceof JsonObject parley && parley.containsKey("tools")) {
+      if (!(parley.getValue("tools") instanceof Boolean on)) {
+        throw new RealtimeProtocolException("invalid_value", "session.parley.tools must be true or false",
+            "session.parley.tools", eventId);
+      }
+      serverTools = on;
     }
     if (s.getValue("parley") instanceof JsonObject parley && parley.getValue("personality") instanceof String p) {
       Personality chosen;
@@ -96,7 +118,31 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
       }
     }
     return new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate, serverVad, vad,
-        createResponse, interruptResponse, maxTokens);
+        createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools);
+  }
+
+  /** A choice kept while the tools change: one naming a function that is gone becomes auto. */
+  private static ToolChoice toolChoice(ToolChoice kept, List<Tool> tools) {
+    boolean gone = kept.function().isPresent() && tools.stream().noneMatch(t -> t.name().equals(kept.function().get()));
+    return gone || kept.forced() && tools.isEmpty() ? ToolChoice.AUTO : kept;
+  }
+
+  /**
+   * The tools of a {@code response.create} ({@code response}: its {@code response} object, or null):
+   * its own {@code tools} / {@code tool_choice} for this answer only, else the session's.
+   */
+  ToolSettings responseTools(VoiceOptions config, JsonObject response, String eventId)
+      throws RealtimeProtocolException {
+    ToolSettings session = settings(config).tools();
+    if (response == null || !response.containsKey("tools") && !response.containsKey("tool_choice")) {
+      return session;
+    }
+    List<Tool> tools = response.containsKey("tools")
+        ? RealtimeTools.tools(response.getValue("tools"), "response.tools", eventId) : this.tools;
+    ToolChoice choice = response.containsKey("tool_choice")
+        ? RealtimeTools.choice(response.getValue("tool_choice"), tools, "response.tool_choice", eventId)
+        : toolChoice(toolChoice, tools);
+    return session.withClientTools(tools, choice);
   }
 
   /**
@@ -167,6 +213,8 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         .put("output_modalities", new JsonArray().add(audioOut ? "audio" : "text"))
         .put("instructions", systemPrompt())
         .put("max_output_tokens", maxTokens)
+        .put("tools", RealtimeTools.toJson(tools))
+        .put("tool_choice", RealtimeTools.toJson(toolChoice))
         .put("audio", new JsonObject()
             .put("input", new JsonObject()
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", inputRate))
@@ -176,7 +224,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
             .put("output", new JsonObject()
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
                 .put("voice", config.tts().voice())))
-        .put("parley", new JsonObject().put("personality", personality)
+        .put("parley", new JsonObject().put("personality", personality).put("tools", serverTools)
             .put("conversation_id", conversationId.toString())
             .put("resume_token", resumeToken)
             .put("resumed", resumed));

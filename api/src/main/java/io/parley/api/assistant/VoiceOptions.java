@@ -20,10 +20,12 @@ import java.time.Duration;
  * @param sessionGrace how long a dropped realtime session may be resumed
  * @param idleTimeout a realtime session with no audio or event for this long is closed
  * @param maxSessionsPerUser concurrent realtime sessions per user, all nodes together
+ * @param toolTimeout a server tool call's longest run before it answers the model with a timeout
+ * @param toolRounds rounds of server tool calls per answer
  */
 public record VoiceOptions(boolean enabled, VadOptions vad, SttOptions stt, LlmOptions llm, TtsOptions tts,
                            Duration bargeIn, int contextMessages, Duration sessionGrace, Duration idleTimeout,
-                           int maxSessionsPerUser) {
+                           int maxSessionsPerUser, Duration toolTimeout, int toolRounds) {
 
   /** The voice settings of {@code c}; fails naming the key of the first bad value. */
   public static VoiceOptions from(ConfigSource c) {
@@ -37,6 +39,8 @@ public record VoiceOptions(boolean enabled, VadOptions vad, SttOptions stt, LlmO
         c.integer(PARLEY_LLM_CONTEXT_MESSAGES, 0, 1_000),
         c.seconds(PARLEY_VOICE_SESSION_GRACE, 0, 3600),
         c.seconds(PARLEY_VOICE_IDLE_TIMEOUT, 1, 86_400),
-        c.integer(PARLEY_VOICE_MAX_SESSIONS_PER_USER, 1, 1_000));
+        c.integer(PARLEY_VOICE_MAX_SESSIONS_PER_USER, 1, 1_000),
+        Duration.ofMillis(c.integer(PARLEY_VOICE_TOOL_TIMEOUT_MS, 1, 600_000)),
+        c.integer(PARLEY_VOICE_TOOL_ROUNDS, 0, 16));
   }
 }

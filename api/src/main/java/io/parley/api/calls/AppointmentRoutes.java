@@ -129,21 +129,27 @@ public final class AppointmentRoutes {
   private void cancel(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
       UUID caller = Authenticator.userId(ctx);
-      UUID id = id(ctx);
-      Future<Appointment> done = appointments.cancel(id, caller).compose(a -> {
-        if (!a.callOpen()) {
-          return Future.succeededFuture(a);
-        }
-        UUID call = a.callId().orElseThrow();
-        return calls.end(call, io.parley.api.calls.EndReason.CANCELLED, caller)
-            .recover(t -> {
-              // The appointment is cancelled; the call clock still ends the call at its end.
-              LOG.warn("appointment {} cancelled but its call {} not ended: {}", id, call, t.toString());
-              return Future.succeededFuture();
-            })
-            .compose(v -> appointments.visible(id, caller, false));
-      });
-      Responses.json(ctx, 200, done.map(Appointment::json));
+      Responses.json(ctx, 200, cancel(appointments, calls, id(ctx), caller).map(Appointment::json));
+    });
+  }
+
+  /**
+   * {@code caller} cancels appointment {@code id} (a party of it), then its open call is ended for
+   * both parties (reason cancelled); what the HTTP route and the assistant's tool both do.
+   */
+  public static Future<Appointment> cancel(AppointmentStore appointments, CallService calls, UUID id, UUID caller) {
+    return appointments.cancel(id, caller).compose(a -> {
+      if (!a.callOpen()) {
+        return Future.succeededFuture(a);
+      }
+      UUID call = a.callId().orElseThrow();
+      return calls.end(call, io.parley.api.calls.EndReason.CANCELLED, caller)
+          .recover(t -> {
+            // The appointment is cancelled; the call clock still ends the call at its end.
+            LOG.warn("appointment {} cancelled but its call {} not ended: {}", id, call, t.toString());
+            return Future.succeededFuture();
+          })
+          .compose(v -> appointments.visible(id, caller, false));
     });
   }
 

@@ -88,6 +88,8 @@ public enum ConfigKey {
   PARLEY_VOICE_SESSION_GRACE("30", "seconds", "A realtime session whose socket drops can be resumed with its resume token this long."),
   PARLEY_VOICE_IDLE_TIMEOUT("600", "seconds", "A realtime session with no audio or event for this long is closed."),
   PARLEY_VOICE_MAX_SESSIONS_PER_USER("3", "sessions", "Concurrent realtime sessions per user on all nodes together; past it a new one is refused (429)."),
+  PARLEY_VOICE_TOOL_TIMEOUT_MS("5000", "ms", "A server tool call (meals, appointments, profile) that takes longer returns a timeout error to the model; the session goes on."),
+  PARLEY_VOICE_TOOL_ROUNDS("4", "rounds", "Rounds of server tool calls one answer may make before the model must answer in words."),
   PARLEY_ASSISTANT_CONTEXT_TOKENS("400", "tokens", "Most that the user's personal context (name, profile, today's meal totals, next appointment, saved memories) adds to each answer's prompt, counted as characters / 4; the most relevant memories first. Allergies are always included. 0: no personal context."),
   PARLEY_CONVERSATION_RETENTION_DAYS("0", "days", "Assistant conversations with no new message for this many days are deleted with their messages (checked hourly). 0: kept until the user deletes them."),
   PARLEY_VISION_ENABLED("true", "boolean", "Load the photo detector (PARLEY_VISION_MODEL, on DJL). false: photo requests get a clear error."),

@@ -10,8 +10,17 @@ import java.util.UUID;
  */
 public interface ConversationLog {
 
-  /** One stored message. {@code truncated}: an assistant answer cut short by the user. */
-  record Message(String role, String content, boolean truncated) {}
+  /**
+   * One stored message. {@code truncated}: an assistant answer cut short by the user.
+   * {@code toolCalls}: the tool calls an assistant message made, a JSON array of
+   * {@code {id, name, arguments}} (null when none); {@code toolCallId}: the call a {@code tool}
+   * message answers (null for the other roles).
+   */
+  record Message(String role, String content, boolean truncated, String toolCalls, String toolCallId) {
+    public Message(String role, String content, boolean truncated) {
+      this(role, content, truncated, null, null);
+    }
+  }
 
   /** Starts a conversation for {@code userId}; returns its id. */
   Future<UUID> start(UUID userId, String personality);

@@ -2,6 +2,7 @@ package io.parley.inference.voice;
 
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.llm.ToolCall;
 import io.vertx.core.Context;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,6 +57,18 @@ final class ConversationMemory {
     }
   }
 
+  /** The assistant's turn that called tools, with what it said before the calls. */
+  void assistantCalls(String text, List<ToolCall> calls) {
+    history.add(ChatMessage.assistant(text, calls));
+    store(new ConversationLog.Message("assistant", text, false, ToolTurns.json(calls), null));
+  }
+
+  /** The result of the tool call {@code callId} (a server tool's, or the client's function output). */
+  void toolResult(String callId, String output) {
+    history.add(ChatMessage.tool(callId, output));
+    store(new ConversationLog.Message("tool", output, false, null, callId));
+  }
+
   /** The latest user message, or {@code ""}. */
   String lastUserText() {
     for (int i = history.size() - 1; i >= 0; i--) {
@@ -68,12 +81,13 @@ final class ConversationMemory {
 
   /**
    * The LLM's input: the instructions with the personal context under them (when there is one),
-   * then the last {@code contextMessages} messages.
+   * then the last {@code contextMessages} messages, each tool call followed by its result
+   * ({@link ToolTurns#paired}).
    */
   List<ChatMessage> prompt(String instructions, String personal, int contextMessages) {
     List<ChatMessage> messages = new ArrayList<>();
     messages.add(ChatMessage.system(personal.isEmpty() ? instructions : instructions + "\n\n" + personal));
-    messages.addAll(history.subList(Math.max(0, history.size() - contextMessages), history.size()));
+    messages.addAll(ToolTurns.paired(history.subList(Math.max(0, history.size() - contextMessages), history.size())));
     return messages;
   }
 

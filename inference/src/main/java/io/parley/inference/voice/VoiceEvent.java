@@ -29,21 +29,51 @@ public sealed interface VoiceEvent {
   /** The transcript of {@code itemId} failed; no {@link TranscriptFinal} follows. */
   record TranscriptFailed(String itemId, String message) implements VoiceEvent {}
 
-  /** An answer began: response {@code responseId}, assistant item {@code itemId}. */
+  /**
+   * An answer began: response {@code responseId}, whose assistant message (when it says something)
+   * will be item {@code itemId}. Its output items follow: the message ({@link MessageStarted}) and the
+   * client's function calls ({@link FunctionCallStarted}), numbered from 0 in the order they start.
+   */
   record ResponseStarted(String responseId, String itemId) implements VoiceEvent {}
 
-  /** More text of the answer. */
-  record TextDelta(String responseId, String itemId, String delta) implements VoiceEvent {}
+  /** The answer's message item starts, as output {@code outputIndex}: its text (and audio) follow. */
+  record MessageStarted(String responseId, String itemId, int outputIndex) implements VoiceEvent {}
+
+  /** More text of the answer (its message is output {@code outputIndex}). */
+  record TextDelta(String responseId, String itemId, int outputIndex, String delta) implements VoiceEvent {}
 
   /** Audio of the answer, PCM16 at the session's output rate, sent at the pace it plays. */
-  record AudioChunk(String responseId, String itemId, short[] pcm) implements VoiceEvent {}
+  record AudioChunk(String responseId, String itemId, int outputIndex, short[] pcm) implements VoiceEvent {}
+
+  /**
+   * The model calls the client's function {@code name} (call {@code callId}): item {@code itemId},
+   * output {@code outputIndex} of the response. Its arguments follow in pieces, then
+   * {@link FunctionCallDone}. Calls of the server's own tools are run by the session, not shown.
+   */
+  record FunctionCallStarted(String responseId, String itemId, int outputIndex, String callId, String name)
+      implements VoiceEvent {}
+
+  /** The next piece of a function call's arguments (JSON text, split anywhere). */
+  record FunctionCallArguments(String responseId, String itemId, int outputIndex, String callId, String delta)
+      implements VoiceEvent {}
+
+  /** A function call is complete: the client runs it and sends its output. */
+  record FunctionCallDone(String responseId, FunctionCall call) implements VoiceEvent {}
+
+  /** A client function call of an answer: its item, its place in the response's output, and the call. */
+  record FunctionCall(String itemId, int outputIndex, String callId, String name, String arguments) {}
 
   /**
    * The answer ended: its full text as generated ({@code transcript}), why it ended, and its timings.
-   * {@code reason} is null for a completed answer.
+   * {@code reason} is null for a completed answer. Its output: the message at {@code messageIndex}
+   * (-1 when the answer only called functions) and the client's function {@code calls}.
    */
   record ResponseDone(String responseId, String itemId, Status status, Reason reason, String transcript,
-                      TurnTimings timings) implements VoiceEvent {}
+                      TurnTimings timings, int messageIndex, java.util.List<FunctionCall> calls) implements VoiceEvent {
+    public ResponseDone {
+      calls = java.util.List.copyOf(calls);
+    }
+  }
 
   /** Something the client should know went wrong; the session lives on. */
   record Error(Code code, String message) implements VoiceEvent {}

@@ -2,7 +2,6 @@ package io.parley.inference.voice;
 
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
-import io.parley.inference.llm.ChatRequest;
 import io.parley.inference.vad.VadEvent;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
@@ -21,7 +20,7 @@ import java.util.function.Supplier;
  * without server VAD); turn detection and the barge-in policy ({@link TurnDetector}, on the
  * segmenter's events); transcription ({@link TranscriptionStage}); one answer at a time
  * ({@link Responder}: LLM, sentences, TTS, audio paced to the playout clock by its
- * {@link AudioPacer}); what is kept of a cancelled answer ({@link Truncation}); and the conversation
+ * {@link AudioPacer}; its requests and tool calls in {@link ResponseRounds}); what is kept of a cancelled answer ({@link Truncation}); and the conversation
  * ({@link ConversationMemory}, its items' ids and order in {@link ItemIds}). Interruption travels
  * outside the data path: an interrupted responder drops whatever of it arrives later. This class
  * wires them together and keeps the one answer in progress.
@@ -63,6 +62,8 @@ public final class VoiceSession {
   private boolean inputPaused;
   /** The answer in progress: one at a time. */
   private Responder active;
+  /** The server's tools for this session's user. */
+  private ToolRunner serverTools = ToolRunner.NONE;
   private boolean closed;
 
   public VoiceSession(VoiceClock clock, Context context, VoiceSettings settings, VoiceEngines engines,
@@ -229,10 +230,25 @@ public final class VoiceSession {
     memory.user(text);
   }
 
+  /** The client's output of its function call {@code callId}, for the next answer. */
+  public void addToolResult(String callId, String output) {
+    memory.toolResult(callId, output);
+  }
+
+  /** The server tools this session offers (when its settings enable them) and runs. */
+  public void serverTools(ToolRunner runner) {
+    this.serverTools = runner;
+  }
+
   // --- output --------------------------------------------------------------------------------
 
   /** response.create, or the automatic one after a user turn. */
   public void createResponse(TurnTimings timings) {
+    createResponse(timings, settings.tools());
+  }
+
+  /** response.create with its own tools. */
+  public void createResponse(TurnTimings timings, ToolSettings tools) {
     if (closed) {
       return;
     }
@@ -244,36 +260,28 @@ public final class VoiceSession {
       error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.chatMissing());
       return;
     }
+    ResponseRounds rounds = new ResponseRounds(tools, serverTools, memory, items, this::settings);
     Responder r = new Responder(items.newResponse(), items.newItem(),
-        timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, fromTts,
-        chunkers.get(), outputRate, settings.audioOut(), events, (responder, status, reason) -> {
+        timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, engines.chat().get(),
+        rounds, fromTts, chunkers.get(), outputRate, settings.audioOut(), events,
+        (responder, status, reason) -> {
           if (active == responder) {
             done(responder, status, reason);
-            memory.assistant(responder.transcript(), false);
+            memory.assistant(responder.lastRoundText(), false);
           }
         });
     active = r;
     events.accept(new VoiceEvent.ResponseStarted(r.id, r.itemId));
-    if (promptContext == PromptContext.NONE) {
-      start(r, "");
-      return;
-    }
-    promptContext.next(memory.lastUserText()).onComplete(ar -> context.runOnContext(v -> {
-      if (active == r && !closed) { // else cancelled while the context was looked up: never started
-        start(r, ar.succeeded() ? ar.result() : "");
-      }
-    }));
-  }
-
-  private void start(Responder r, String personal) {
-    r.start(engines.chat().get(), new ChatRequest(memory.prompt(settings.instructions(), personal,
-        settings.contextMessages()), settings.maxTokens(), settings.temperature()));
+    // Cancelled while the context is looked up: never started.
+    rounds.prepare(promptContext, context, () -> active == r && !closed, r::start);
   }
 
   private void done(Responder r, VoiceEvent.Status status, VoiceEvent.Reason reason) {
     active = null;
     r.timings.done(clock.nanoTime());
-    events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript(), r.timings));
+    r.ensureOutput();
+    events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript(), r.timings,
+        r.messageIndex(), r.functionCalls()));
     items.answered(r.itemId);
   }
 

@@ -10,22 +10,38 @@ import java.util.Optional;
  *
  * @param bargeIn how long the user speaks over an answer, from the onset of speech, before it is cancelled
  * @param turnDetection the segmenting settings (the server's until the client sets its own)
+ * @param tools what answers may call
  */
 public record VoiceSettings(boolean serverVad, boolean createResponse, boolean interruptResponse, Duration bargeIn,
                             String instructions, Optional<String> language, boolean audioOut, int maxTokens,
-                            double temperature, int contextMessages, VadSegmenter.Settings turnDetection) {
+                            double temperature, int contextMessages, VadSegmenter.Settings turnDetection,
+                            ToolSettings tools) {
   public VoiceSettings {
     java.util.Objects.requireNonNull(bargeIn, "bargeIn");
     java.util.Objects.requireNonNull(turnDetection, "turnDetection");
+    java.util.Objects.requireNonNull(tools, "tools");
+  }
+
+  /** Settings without tools. */
+  public VoiceSettings(boolean serverVad, boolean createResponse, boolean interruptResponse, Duration bargeIn,
+                       String instructions, Optional<String> language, boolean audioOut, int maxTokens,
+                       double temperature, int contextMessages, VadSegmenter.Settings turnDetection) {
+    this(serverVad, createResponse, interruptResponse, bargeIn, instructions, language, audioOut, maxTokens,
+        temperature, contextMessages, turnDetection, ToolSettings.NONE);
   }
 
   public VoiceSettings withCreateResponse(boolean create) {
     return new VoiceSettings(serverVad, create, interruptResponse, bargeIn, instructions, language, audioOut, maxTokens,
-        temperature, contextMessages, turnDetection);
+        temperature, contextMessages, turnDetection, tools);
   }
 
   public VoiceSettings withTurnDetection(VadSegmenter.Settings vad) {
     return new VoiceSettings(serverVad, createResponse, interruptResponse, bargeIn, instructions, language, audioOut,
-        maxTokens, temperature, contextMessages, vad);
+        maxTokens, temperature, contextMessages, vad, tools);
+  }
+
+  public VoiceSettings withTools(ToolSettings t) {
+    return new VoiceSettings(serverVad, createResponse, interruptResponse, bargeIn, instructions, language, audioOut,
+        maxTokens, temperature, contextMessages, turnDetection, t);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.llm.ChatRequest;
+import io.parley.inference.llm.ToolCall;
 import io.parley.inference.stt.SpeechToText;
 import io.parley.inference.stt.Transcript;
 import io.parley.inference.tts.TextToSpeech;
@@ -153,18 +154,32 @@ final class VoiceFixture implements AutoCloseable {
   };
 
   /** What the chat model was asked, in order. */
-  final List<ChatRequest> chatRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final List<ChatRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** The tool calls the model makes for a request (after its answer's pieces); none by default. */
+  volatile java.util.function.Function<ChatRequest, List<ToolCall>> calls = r -> List.of();
 
   final ChatModel chat = new ChatModel() {
     @Override
     public Completion stream(ChatRequest request, Sink sink) {
-      chatRequests.add(request);
       AtomicBoolean cancelled = new AtomicBoolean();
       Promise<String> finished = Promise.promise();
-      List<String> pieces = answer;
+      requests.add(request);
+      List<ToolCall> toolCalls = calls.apply(request);
+      List<String> pieces = toolCalls.isEmpty() ? answer : List.of();
       llmActive.incrementAndGet();
       llmExecutor.execute(() -> {
         try {
+          if (!toolCalls.isEmpty()) {
+            for (int i = 0; i < toolCalls.size(); i++) {
+              ToolCall c = toolCalls.get(i);
+              sink.toolCallStarted(i, c.id(), c.name());
+              sink.toolCallArguments(i, c.arguments());
+              sink.toolCallDone(i, c);
+            }
+            sink.done("tool_calls");
+            finished.complete("tool_calls");
+            return;
+          }
           for (String p : pieces) {
             if (cancelled.get()) {
               sink.done("cancelled");
@@ -244,6 +259,10 @@ final class VoiceFixture implements AutoCloseable {
       case VoiceEvent.TranscriptDelta d -> { }
       case VoiceEvent.TextDelta d -> { }
       case VoiceEvent.InputBacklog b -> { }
+      case VoiceEvent.MessageStarted m -> { }
+      case VoiceEvent.FunctionCallStarted f -> add("function_call", f.name());
+      case VoiceEvent.FunctionCallArguments f -> { }
+      case VoiceEvent.FunctionCallDone f -> add("function_call_done", f.call().arguments());
     }
   };
 
@@ -271,8 +290,11 @@ final class VoiceFixture implements AutoCloseable {
 
   VoiceSettings settings(boolean createResponse) {
     return new VoiceSettings(true, createResponse, true, bargeIn, "be brief", Optional.of("en"), true, 64,
-        0.7, 20, segmenting);
+        0.7, 20, segmenting, tools);
   }
+
+  /** What the session's answers may call (set before {@link #open}). */
+  ToolSettings tools = ToolSettings.NONE;
 
   /** Runs {@code action} on the session's context and returns its result. */
   <T> T on(Supplier<T> action) {

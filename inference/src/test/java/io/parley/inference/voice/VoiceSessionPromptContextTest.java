@@ -43,10 +43,10 @@ class VoiceSessionPromptContextTest {
     fx.settle();
 
     assertThat(asked).containsExactly("Is satay sauce fine?", "And pesto?");
-    assertThat(fx.chatRequests).hasSize(2);
-    assertThat(fx.chatRequests.get(0).messages().get(0))
+    assertThat(fx.requests).hasSize(2);
+    assertThat(fx.requests.get(0).messages().get(0))
         .isEqualTo(ChatMessage.system("be brief\n\nThe user is allergic to peanuts (1)."));
-    assertThat(fx.chatRequests.get(1).messages().get(0))
+    assertThat(fx.requests.get(1).messages().get(0))
         .isEqualTo(ChatMessage.system("be brief\n\nThe user is allergic to peanuts (2)."));
     assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value).containsExactly("completed", "completed");
   }
@@ -63,7 +63,7 @@ class VoiceSessionPromptContextTest {
     fx.run(() -> pending.complete("late context"));
     fx.settle();
 
-    assertThat(fx.chatRequests).isEmpty();
+    assertThat(fx.requests).isEmpty();
     assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value)
         .containsExactly("cancelled:client_cancelled");
   }
@@ -78,7 +78,7 @@ class VoiceSessionPromptContextTest {
     fx.run(() -> fx.session.createResponse(null));
     fx.settle();
 
-    assertThat(fx.chatRequests).hasSize(1);
-    assertThat(fx.chatRequests.get(0).messages().get(0)).isEqualTo(ChatMessage.system("be brief"));
+    assertThat(fx.requests).hasSize(1);
+    assertThat(fx.requests.get(0).messages().get(0)).isEqualTo(ChatMessage.system("be brief"));
   }
 }

@@ -26,8 +26,11 @@ public sealed interface ClientEvent {
   /** {@code conversation.item.create} of a user message: its text, and its content as sent. */
   record ItemCreate(String eventId, String itemId, String text, JsonArray content) implements ClientEvent {}
 
-  /** {@code response.create}. */
-  record ResponseCreate(String eventId) implements ClientEvent {}
+  /** {@code response.create}: its {@code response} object (the answer's own settings), or null. */
+  record ResponseCreate(String eventId, JsonObject response) implements ClientEvent {}
+
+  /** {@code conversation.item.create} of a {@code function_call_output}: the client's result of a call. */
+  record FunctionCallOutput(String eventId, String itemId, String callId, String output) implements ClientEvent {}
 
   /** {@code response.cancel}. */
   record ResponseCancel(String eventId) implements ClientEvent {}

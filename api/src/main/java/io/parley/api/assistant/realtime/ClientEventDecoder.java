@@ -39,7 +39,8 @@ public final class ClientEventDecoder {
       case "input_audio_buffer.commit" -> new ClientEvent.AudioCommit(id);
       case "input_audio_buffer.clear" -> new ClientEvent.AudioClear(id);
       case "conversation.item.create" -> itemCreate(e, id);
-      case "response.create" -> new ClientEvent.ResponseCreate(id);
+      case "response.create" -> new ClientEvent.ResponseCreate(id,
+          e.getValue("response") instanceof JsonObject r ? r : null);
       case "response.cancel" -> new ClientEvent.ResponseCancel(id);
       case "conversation.item.truncate" -> truncate(e, id);
       default -> throw new RealtimeProtocolException("unknown_event", "unknown event type '"
@@ -77,11 +78,23 @@ public final class ClientEventDecoder {
     return new ClientEvent.AudioAppend(id, pcm(bytes));
   }
 
-  private static ClientEvent.ItemCreate itemCreate(JsonObject e, String id) throws RealtimeProtocolException {
+  private static ClientEvent itemCreate(JsonObject e, String id) throws RealtimeProtocolException {
     JsonObject item = e.getValue("item") instanceof JsonObject o ? o : null;
+    if (item != null && "function_call_output".equals(item.getValue("type"))) {
+      if (!(item.getValue("call_id") instanceof String callId) || callId.isEmpty()) {
+        throw new RealtimeProtocolException("invalid_value", "a function_call_output needs the call_id it answers",
+            "item.call_id", id);
+      }
+      if (!(item.getValue("output") instanceof String output)) {
+        throw new RealtimeProtocolException("invalid_value", "a function_call_output needs its output as a string",
+            "item.output", id);
+      }
+      String itemId = item.getValue("id") instanceof String s ? s : "item_" + UUID.randomUUID();
+      return new ClientEvent.FunctionCallOutput(id, itemId, callId, output);
+    }
     if (item == null || !"message".equals(item.getValue("type") == null ? "message" : item.getValue("type"))
         || !"user".equals(item.getValue("role"))) {
-      throw new RealtimeProtocolException("invalid_value", "only user messages can be created", "item", id);
+      throw new RealtimeProtocolException("invalid_value", "only user messages and function_call_output items can be created", "item", id);
     }
     StringBuilder text = new StringBuilder();
     JsonArray content = item.getValue("content") instanceof JsonArray a ? a : new JsonArray();

@@ -37,14 +37,25 @@ public final class ServerEventEncoder {
           .put("type", "conversation.item.input_audio_transcription.failed").put("item_id", f.itemId())
           .put("content_index", 0).put("error", new JsonObject().put("type", "transcription_error")
               .put("code", "transcription_failed").put("message", f.message())));
-      case VoiceEvent.ResponseStarted r -> responseStarted(r, audioOut);
+      case VoiceEvent.ResponseStarted r -> List.of(new JsonObject().put("type", "response.created")
+          .put("response", new JsonObject().put("id", r.responseId()).put("object", "realtime.response")
+              .put("status", "in_progress").put("output", new JsonArray())));
+      case VoiceEvent.MessageStarted m -> messageStarted(m, audioOut);
       case VoiceEvent.TextDelta d -> List.of(new JsonObject()
           .put("type", audioOut ? "response.output_audio_transcript.delta" : "response.output_text.delta")
-          .put("response_id", d.responseId()).put("item_id", d.itemId()).put("output_index", 0)
+          .put("response_id", d.responseId()).put("item_id", d.itemId()).put("output_index", d.outputIndex())
           .put("content_index", 0).put("delta", d.delta()));
       case VoiceEvent.AudioChunk a -> List.of(new JsonObject().put("type", "response.output_audio.delta")
-          .put("response_id", a.responseId()).put("item_id", a.itemId()).put("output_index", 0)
+          .put("response_id", a.responseId()).put("item_id", a.itemId()).put("output_index", a.outputIndex())
           .put("content_index", 0).put("delta", Base64.getEncoder().encodeToString(littleEndian(a.pcm()))));
+      case VoiceEvent.FunctionCallStarted f -> List.of(new JsonObject().put("type", "response.output_item.added")
+          .put("response_id", f.responseId()).put("output_index", f.outputIndex())
+          .put("item", functionCall(f.itemId(), f.callId(), f.name(), "", "in_progress")));
+      case VoiceEvent.FunctionCallArguments f -> List.of(new JsonObject()
+          .put("type", "response.function_call_arguments.delta").put("response_id", f.responseId())
+          .put("item_id", f.itemId()).put("output_index", f.outputIndex()).put("call_id", f.callId())
+          .put("delta", f.delta()));
+      case VoiceEvent.FunctionCallDone f -> functionCallDone(f);
       case VoiceEvent.ResponseDone d -> responseDone(d, audioOut);
       case VoiceEvent.Error err -> List.of(error(code(err.code()), err.message(), null, null));
       case VoiceEvent.InputBacklog b -> List.of();
@@ -102,26 +113,60 @@ public final class ServerEventEncoder {
             .put("item", item));
   }
 
-  private static List<JsonObject> responseStarted(VoiceEvent.ResponseStarted r, boolean audioOut) {
-    JsonObject item = new JsonObject().put("id", r.itemId()).put("type", "message").put("role", "assistant")
+  private static List<JsonObject> messageStarted(VoiceEvent.MessageStarted m, boolean audioOut) {
+    JsonObject item = new JsonObject().put("id", m.itemId()).put("type", "message").put("role", "assistant")
         .put("status", "in_progress").put("content", new JsonArray());
     return List.of(
-        new JsonObject().put("type", "response.created").put("response", new JsonObject().put("id", r.responseId())
-            .put("object", "realtime.response").put("status", "in_progress").put("output", new JsonArray())),
-        new JsonObject().put("type", "response.output_item.added").put("response_id", r.responseId())
-            .put("output_index", 0).put("item", item),
-        new JsonObject().put("type", "response.content_part.added").put("response_id", r.responseId())
-            .put("item_id", r.itemId()).put("output_index", 0).put("content_index", 0)
+        new JsonObject().put("type", "response.output_item.added").put("response_id", m.responseId())
+            .put("output_index", m.outputIndex()).put("item", item),
+        new JsonObject().put("type", "response.content_part.added").put("response_id", m.responseId())
+            .put("item_id", m.itemId()).put("output_index", m.outputIndex()).put("content_index", 0)
             .put("part", audioOut ? new JsonObject().put("type", "audio").put("transcript", "")
                 : new JsonObject().put("type", "text").put("text", "")));
   }
 
+  /** A {@code function_call} item. */
+  static JsonObject functionCall(String itemId, String callId, String name, String arguments, String status) {
+    return new JsonObject().put("id", itemId).put("object", "realtime.item").put("type", "function_call")
+        .put("status", status).put("call_id", callId).put("name", name).put("arguments", arguments);
+  }
+
+  private static List<JsonObject> functionCallDone(VoiceEvent.FunctionCallDone f) {
+    VoiceEvent.FunctionCall c = f.call();
+    return List.of(
+        new JsonObject().put("type", "response.function_call_arguments.done").put("response_id", f.responseId())
+            .put("item_id", c.itemId()).put("output_index", c.outputIndex()).put("call_id", c.callId())
+            .put("name", c.name()).put("arguments", c.arguments()),
+        new JsonObject().put("type", "response.output_item.done").put("response_id", f.responseId())
+            .put("output_index", c.outputIndex())
+            .put("item", functionCall(c.itemId(), c.callId(), c.name(), c.arguments(), "completed")));
+  }
+
   private static List<JsonObject> responseDone(VoiceEvent.ResponseDone d, boolean audioOut) {
     String status = status(d.status());
+    JsonObject[] output = new JsonObject[d.calls().size() + (d.messageIndex() >= 0 ? 1 : 0)];
+    for (VoiceEvent.FunctionCall c : d.calls()) {
+      output[c.outputIndex()] = functionCall(c.itemId(), c.callId(), c.name(), c.arguments(), "completed");
+    }
+    List<JsonObject> out = new java.util.ArrayList<>(6);
+    if (d.messageIndex() >= 0) {
+      output[d.messageIndex()] = messageDone(d, audioOut, out);
+    }
+    JsonObject response = new JsonObject().put("id", d.responseId()).put("object", "realtime.response")
+        .put("status", status).put("output", new JsonArray(List.of((Object[]) output)))
+        .put("parley_timings", d.timings().toJson());
+    if (d.reason() != null) {
+      response.put("status_details", new JsonObject().put("type", status).put("reason", reason(d.reason())));
+    }
+    out.add(new JsonObject().put("type", "response.done").put("response", response));
+    return out;
+  }
+
+  /** The events that end the answer's message (added to {@code out}); returns the message item. */
+  private static JsonObject messageDone(VoiceEvent.ResponseDone d, boolean audioOut, List<JsonObject> out) {
     String transcript = d.transcript();
     JsonObject base = new JsonObject().put("response_id", d.responseId()).put("item_id", d.itemId())
-        .put("output_index", 0).put("content_index", 0);
-    List<JsonObject> out = new java.util.ArrayList<>(6);
+        .put("output_index", d.messageIndex()).put("content_index", 0);
     if (audioOut) {
       out.add(base.copy().put("type", "response.output_audio.done"));
       out.add(base.copy().put("type", "response.output_audio_transcript.done").put("transcript", transcript));
@@ -135,15 +180,8 @@ public final class ServerEventEncoder {
         .put("status", d.status() == VoiceEvent.Status.COMPLETED ? "completed" : "incomplete")
         .put("content", new JsonArray().add(part));
     out.add(new JsonObject().put("type", "response.output_item.done").put("response_id", d.responseId())
-        .put("output_index", 0).put("item", item));
-    JsonObject response = new JsonObject().put("id", d.responseId()).put("object", "realtime.response")
-        .put("status", status).put("output", new JsonArray().add(item))
-        .put("parley_timings", d.timings().toJson());
-    if (d.reason() != null) {
-      response.put("status_details", new JsonObject().put("type", status).put("reason", reason(d.reason())));
-    }
-    out.add(new JsonObject().put("type", "response.done").put("response", response));
-    return out;
+        .put("output_index", d.messageIndex()).put("item", item));
+    return item;
   }
 
   /** PCM16 samples as little-endian bytes. */

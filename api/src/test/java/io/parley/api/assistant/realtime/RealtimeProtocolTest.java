@@ -19,7 +19,10 @@ class RealtimeProtocolTest {
   @Test
   void clientEventsDecode() throws Exception {
     assertThat(ClientEventDecoder.decode("{\"type\":\"response.create\",\"event_id\":\"e1\"}"))
-        .isEqualTo(new ClientEvent.ResponseCreate("e1"));
+        .isEqualTo(new ClientEvent.ResponseCreate("e1", null));
+    assertThat(ClientEventDecoder.decode("{\"type\":\"conversation.item.create\",\"item\":{\"type\":"
+        + "\"function_call_output\",\"id\":\"o\",\"call_id\":\"call_1\",\"output\":\"{\\\"ok\\\":true}\"}}"))
+        .isEqualTo(new ClientEvent.FunctionCallOutput(null, "o", "call_1", "{\"ok\":true}"));
     assertThat(ClientEventDecoder.decode("{\"type\":\"input_audio_buffer.append\",\"audio\":\"AQD/fw==\"}"))
         .isInstanceOfSatisfying(ClientEvent.AudioAppend.class,
             a -> assertThat(a.pcm()).containsExactly((short) 1, Short.MAX_VALUE));
@@ -52,6 +55,10 @@ class RealtimeProtocolTest {
             "item.content"},
         {"{\"type\":\"conversation.item.truncate\",\"item_id\":\"x\",\"audio_end_ms\":-5}", "invalid_value",
             "audio_end_ms"},
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"function_call_output\",\"output\":\"x\"}}",
+            "invalid_value", "item.call_id"},
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"function_call_output\",\"call_id\":\"c\"}}",
+            "invalid_value", "item.output"},
     };
     for (String[] c : cases) {
       assertThatThrownBy(() -> ClientEventDecoder.decode(c[0])).as(c[0])
@@ -74,19 +81,22 @@ class RealtimeProtocolTest {
   void voiceEventsEncodeToTheirWireEvents() {
     assertThat(types(ServerEventEncoder.encode(new VoiceEvent.TurnCommitted("i2", "i1"), true))).containsExactly(
         "input_audio_buffer.committed", "conversation.item.added", "conversation.item.done");
-    assertThat(types(ServerEventEncoder.encode(new VoiceEvent.ResponseStarted("r", "i"), true))).containsExactly(
-        "response.created", "response.output_item.added", "response.content_part.added");
-    assertThat(types(ServerEventEncoder.encode(new VoiceEvent.TextDelta("r", "i", "x"), false)))
+    assertThat(types(ServerEventEncoder.encode(new VoiceEvent.ResponseStarted("r", "i"), true)))
+        .containsExactly("response.created");
+    assertThat(types(ServerEventEncoder.encode(new VoiceEvent.MessageStarted("r", "i", 0), true)))
+        .containsExactly("response.output_item.added", "response.content_part.added");
+    assertThat(types(ServerEventEncoder.encode(new VoiceEvent.TextDelta("r", "i", 0, "x"), false)))
         .containsExactly("response.output_text.delta");
     List<JsonObject> done = ServerEventEncoder.encode(new VoiceEvent.ResponseDone("r", "i", VoiceEvent.Status.CANCELLED,
-        VoiceEvent.Reason.TURN_DETECTED, "Hello", new TurnTimings(1)), true);
+        VoiceEvent.Reason.TURN_DETECTED, "Hello", new TurnTimings(1), 0, List.of()), true);
     assertThat(types(done)).containsExactly("response.output_audio.done", "response.output_audio_transcript.done",
         "response.content_part.done", "response.output_item.done", "response.done");
     JsonObject response = done.get(4).getJsonObject("response");
     assertThat(response.getString("status")).isEqualTo("cancelled");
     assertThat(response.getJsonObject("status_details").getString("reason")).isEqualTo("turn_detected");
     assertThat(done.get(3).getJsonObject("item").getString("status")).isEqualTo("incomplete");
-    JsonObject audio = ServerEventEncoder.encode(new VoiceEvent.AudioChunk("r", "i", new short[] {1, -1}), true).get(0);
+    JsonObject audio = ServerEventEncoder.encode(new VoiceEvent.AudioChunk("r", "i", 0, new short[] {1, -1}), true)
+        .get(0);
     assertThat(audio.getString("delta")).isEqualTo("AQD//w==");
     assertThat(ServerEventEncoder.encode(new VoiceEvent.InputBacklog(true), true)).isEmpty();
     for (VoiceEvent.Code code : VoiceEvent.Code.values()) {
@@ -97,5 +107,31 @@ class RealtimeProtocolTest {
     }
     assertThat(ServerEventEncoder.code(VoiceEvent.Code.RESPONSE_IN_PROGRESS))
         .isEqualTo("conversation_already_has_active_response");
+  }
+
+  /** A function call streams as OpenAI's: its item added, argument deltas, done, the item done, in response.done. */
+  @Test
+  void functionCallsEncodeAsRealtimeFunctionCallItems() {
+    JsonObject added = ServerEventEncoder.encode(new VoiceEvent.FunctionCallStarted("r", "fc", 0, "call_1", "lookup"),
+        true).get(0);
+    assertThat(added.getString("type")).isEqualTo("response.output_item.added");
+    assertThat(added.getJsonObject("item").getMap()).containsEntry("type", "function_call")
+        .containsEntry("call_id", "call_1").containsEntry("name", "lookup").containsEntry("arguments", "")
+        .containsEntry("status", "in_progress");
+    JsonObject delta = ServerEventEncoder.encode(new VoiceEvent.FunctionCallArguments("r", "fc", 0, "call_1", "{\"a\""),
+        true).get(0);
+    assertThat(delta.getMap()).containsEntry("type", "response.function_call_arguments.delta")
+        .containsEntry("item_id", "fc").containsEntry("call_id", "call_1").containsEntry("delta", "{\"a\"");
+    VoiceEvent.FunctionCall call = new VoiceEvent.FunctionCall("fc", 0, "call_1", "lookup", "{\"a\":1}");
+    List<JsonObject> done = ServerEventEncoder.encode(new VoiceEvent.FunctionCallDone("r", call), true);
+    assertThat(types(done)).containsExactly("response.function_call_arguments.done", "response.output_item.done");
+    assertThat(done.get(0).getMap()).containsEntry("arguments", "{\"a\":1}").containsEntry("name", "lookup")
+        .containsEntry("output_index", 0);
+    List<JsonObject> response = ServerEventEncoder.encode(new VoiceEvent.ResponseDone("r", "i",
+        VoiceEvent.Status.COMPLETED, null, "", new TurnTimings(1), -1, List.of(call)), true);
+    assertThat(types(response)).containsExactly("response.done");
+    JsonObject item = response.get(0).getJsonObject("response").getJsonArray("output").getJsonObject(0);
+    assertThat(item.getMap()).containsEntry("type", "function_call").containsEntry("status", "completed")
+        .containsEntry("arguments", "{\"a\":1}");
   }
 }

@@ -1,0 +1,135 @@
+package io.parley.api.bench;
+
+import io.parley.api.assistant.tools.ServerTools;
+import io.parley.api.support.Api;
+import io.parley.api.support.TestNode;
+import io.parley.inference.llm.ToolCall;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The server tools' own time on the embedded stores: from the model's tool call to the result text
+ * that goes back to the model (what a voice answer waits for between two model requests), for
+ * each tool, p50 and p99 over {@code calls} sequential calls after a warm-up, one session's user.
+ * Writes are confirmed calls; a booking is cancelled and a logged meal deleted by the next call, so
+ * the user's data stays the same size.
+ *
+ * <pre>  java ... io.parley.api.bench.ToolBench [calls]</pre>
+ */
+public final class ToolBench {
+
+  private ToolBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int calls = args.length > 0 ? Integer.parseInt(args[0]) : 300;
+    // The tools need the stores only: no engines loaded.
+    try (TestNode node = TestNode.start(Map.of("PARLEY_VOICE_ENABLED", "false", "PARLEY_VISION_ENABLED", "false"))) {
+      Api api = node.api();
+      String token = api.newUser().getString("access_token");
+      UUID user = UUID.fromString(api.get("/api/v1/users/me", token).json().getString("id"));
+      String expertToken = api.newUser().getString("access_token");
+      String expert = api.get("/api/v1/users/me", expertToken).json().getString("id");
+      api.put("/api/v1/experts/me", expertToken, new JsonObject().put("display_name", "Dr Bench")
+          .put("specialization", "nutritionist").put("city", "Berlin"));
+      api.put("/api/v1/users/me/profile", token, new JsonObject().put("allergies", new io.vertx.core.json.JsonArray()
+          .add("peanuts")).put("dietary_pref", "vegetarian"));
+      ServerTools tools = node.server().serverTools();
+      Bench b = new Bench(node, tools, user);
+      for (int i = 0; i < 3; i++) {
+        b.call("log_meal", new JsonObject().put("description", "two eggs and a slice of toast").put("confirm", true));
+      }
+      String at = Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(2, ChronoUnit.DAYS).toString();
+      System.out.println("tool                 p50 ms   p99 ms   (" + calls + " calls each)");
+      b.report("get_profile", calls, i -> new JsonObject());
+      b.report("get_meals", calls, i -> new JsonObject());
+      b.report("find_experts", calls, i -> new JsonObject().put("specialization", "nutritionist").put("city", "Berlin"));
+      b.report("list_appointments", calls, i -> new JsonObject());
+      String[] meal = {null};
+      b.pairs("log_meal", "delete_meal", calls,
+          i -> new JsonObject().put("description", "two eggs and a slice of toast").put("confirm", true),
+          r -> meal[0] = r.getJsonObject("meal").getString("id"),
+          i -> new JsonObject().put("id", meal[0]).put("confirm", true));
+      String[] appointment = {null};
+      b.pairs("book_appointment", "cancel_appointment", calls,
+          i -> new JsonObject().put("expert_id", expert).put("scheduled_at", at).put("duration_minutes", 15)
+              .put("confirm", true),
+          r -> appointment[0] = r.getJsonObject("appointment").getString("id"),
+          i -> new JsonObject().put("id", appointment[0]).put("confirm", true));
+    }
+  }
+
+  private record Bench(TestNode node, ServerTools tools, UUID user) {
+
+    /** One call on a Vert.x context, as a session makes it; its result and its time (ns). */
+    JsonObject call(String name, JsonObject args, long[] nanos) throws Exception {
+      CompletableFuture<JsonObject> done = new CompletableFuture<>();
+      ToolCall call = new ToolCall("call_" + UUID.randomUUID(), name, args.encode());
+      node.server().vertx().getOrCreateContext().runOnContext(v -> {
+        long start = System.nanoTime();
+        Future<String> text = tools.forSession(user, null).run(call);
+        text.onComplete(ar -> {
+          nanos[0] = System.nanoTime() - start;
+          if (ar.succeeded()) {
+            done.complete(new JsonObject(ar.result()));
+          } else {
+            done.completeExceptionally(ar.cause());
+          }
+        });
+      });
+      JsonObject r = done.get(30, TimeUnit.SECONDS);
+      if (r.containsKey("error") || r.containsKey("status")) {
+        throw new IllegalStateException(name + ": " + r.encode());
+      }
+      return r;
+    }
+
+    JsonObject call(String name, JsonObject args) throws Exception {
+      return call(name, args, new long[1]);
+    }
+
+    void report(String name, int calls, Function<Integer, JsonObject> args) throws Exception {
+      long[] times = new long[calls];
+      long[] t = new long[1];
+      for (int i = -calls / 5; i < calls; i++) {
+        call(name, args.apply(i), t);
+        if (i >= 0) {
+          times[i] = t[0];
+        }
+      }
+      print(name, times);
+    }
+
+    void pairs(String first, String second, int calls, Function<Integer, JsonObject> firstArgs,
+               java.util.function.Consumer<JsonObject> keep, Function<Integer, JsonObject> secondArgs) throws Exception {
+      long[] a = new long[calls];
+      long[] b = new long[calls];
+      long[] t = new long[1];
+      for (int i = -calls / 5; i < calls; i++) {
+        keep.accept(call(first, firstArgs.apply(i), t));
+        if (i >= 0) {
+          a[i] = t[0];
+        }
+        call(second, secondArgs.apply(i), t);
+        if (i >= 0) {
+          b[i] = t[0];
+        }
+      }
+      print(first, a);
+      print(second, b);
+    }
+
+    static void print(String name, long[] nanos) {
+      long[] s = nanos.clone();
+      Arrays.sort(s);
+      System.out.printf("%-20s %7.2f  %7.2f%n", name, s[s.length / 2] / 1e6, s[(int) Math.ceil(s.length * 0.99) - 1] / 1e6);
+    }
+  }
+}
