@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Voice engines benchmark: ./parley bench voice [PART...]
+# Voice engines benchmark: ./parley bench voice [PART...]   (parts: vad engines pipeline tools)
 #
 # Parts (all by default; each writes its own section of docs/BENCHMARKS.md):
 #   engines  Whisper (tiny random-weight ggml file) real-time factor, llama.cpp (tiny GGUF) tokens/s,
@@ -226,14 +226,63 @@ bench_pipeline() {
   echo "row added to docs/BENCHMARKS.md"
 }
 
+# --- tools --------------------------------------------------------------------------------------
+
+TOOLS_SECTION='## voice/tools: server tools on the embedded stores (`./parley bench voice tools`)'
+TOOLS_CALLS=300
+API_CLASSPATH_FILE="$WORK/api-classpath.txt"
+
+write_tools_section() {
+  cat <<'EOT'
+
+## voice/tools: server tools on the embedded stores (`./parley bench voice tools`)
+
+`io.parley.api.bench.ToolBench` (api test sources): a node on embedded PostgreSQL and Redis (engines
+off: the tools need the stores only), one user with a profile, meals, memories and an expert to
+book. Each server tool is called as a session calls it (on a Vert.x context, confirmed writes; a
+logged meal is deleted and a booking cancelled by the next call), 300 times per round after a
+warm-up: the time from the model's tool call to the result text that goes back to the model. p50 /
+p99 ms per round, medians of the rounds. **context tokens**: what that user's personal context adds
+to each answer's prompt (characters / 4). Goal: every tool's p50 < 20 ms.
+
+| date (UTC) | commit | machine | command | get_profile | get_meals | find_experts | list_appointments | recall | log_meal | delete_meal | book_appointment | cancel_appointment | context tokens | goal |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+EOT
+}
+
+bench_tools() {
+  local out offline=() goal cells="" t
+  [[ -n ${PARLEY_MVN_OFFLINE:-} ]] && offline=(-o)
+  echo "bench/voice: tools (server tools on the embedded stores)"
+  (cd "$ROOT" && JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA")")")" \
+    mvn -B -q "${offline[@]}" test-compile dependency:build-classpath -pl api -am \
+    -Dmdep.outputFile="$API_CLASSPATH_FILE" -Dmdep.includeScope=test) >"$WORK/mvn-api.log" 2>&1 ||
+    { tail -n 40 "$WORK/mvn-api.log" >&2; die "mvn test-compile (api) failed"; }
+  out="$(cd "$ROOT" && "$JAVA" --enable-native-access=ALL-UNNAMED -Xss8m \
+    -cp "$ROOT/api/target/test-classes:$ROOT/api/target/classes:$ROOT/core/target/test-classes:$(cat "$API_CLASSPATH_FILE")" \
+    io.parley.api.bench.ToolBench "$TOOLS_CALLS" "$ROUNDS" | last_json)" || die "ToolBench failed"
+  [[ -n $out ]] || die "ToolBench printed no JSON line"
+  echo "$out"
+  for t in get_profile get_meals find_experts list_appointments recall log_meal delete_meal book_appointment cancel_appointment; do
+    cells+="$(python3 -c 'import json,sys; v=json.loads(sys.argv[1])["tools"][sys.argv[2]]; print("%.2f / %.2f" % (v[0], v[1]))' "$out" "$t") | "
+  done
+  goal=NO
+  python3 -c 'import json,sys; sys.exit(0 if all(v[0] < 20 for v in json.loads(sys.argv[1])["tools"].values()) else 1)' "$out" && goal=yes
+  add_row "$TOOLS_SECTION" write_tools_section "$(printf '| %s | %s | %s | `%s` | %s%s | %s |' \
+    "$(date -u +%Y-%m-%dT%H:%MZ)" "$(commit)" "$(machine)" "$COMMAND" "$cells" \
+    "$(json_value "$out" context_tokens)" "$goal")"
+  echo "row added to docs/BENCHMARKS.md"
+}
+
 PARTS=("$@")
-((${#PARTS[@]})) || PARTS=(vad engines pipeline)
+((${#PARTS[@]})) || PARTS=(vad engines pipeline tools)
 for part in "${PARTS[@]}"; do
   case "$part" in
     vad) bench_vad ;;
     engines) bench_engines ;;
     pipeline) bench_pipeline ;;
-    *) die "no part named '$part' (parts: vad, engines, pipeline)" ;;
+    tools) bench_tools ;;
+    *) die "no part named '$part' (parts: vad, engines, pipeline, tools)" ;;
   esac
 done
 echo "rows added to docs/BENCHMARKS.md"

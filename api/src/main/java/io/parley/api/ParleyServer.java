@@ -114,6 +114,7 @@ public final class ParleyServer implements AutoCloseable {
   private io.parley.api.meals.VisionServices vision;
   private ConversationStore conversations;
   private ServerTools serverTools;
+  private PersonalPrompts personalPrompts;
   private ConversationRetention retention;
   private Pool pool;
   private boolean stopped;
@@ -236,6 +237,7 @@ public final class ParleyServer implements AutoCloseable {
         calls, ids, clock).all());
     tools.addAll(new MemoryTools(memories, conversations).all());
     serverTools = new ServerTools(tools, options.voice().toolTimeout());
+    personalPrompts = prompts;
     VoiceOptions voiceOptions = options.voice();
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), deleted, conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
@@ -342,6 +344,11 @@ public final class ParleyServer implements AutoCloseable {
   }
 
   /** The assistant's server tools (what its sessions run for their users). */
+  /** The personal context every answer's prompt carries (for tests and benchmarks). */
+  public PersonalPrompts personalPrompts() {
+    return personalPrompts;
+  }
+
   public ServerTools serverTools() {
     return serverTools;
   }

@@ -22,7 +22,12 @@ import java.util.function.Function;
  * Writes are confirmed calls; a booking is cancelled and a logged meal deleted by the next call, so
  * the user's data stays the same size.
  *
- * <pre>  java ... io.parley.api.bench.ToolBench [calls]</pre>
+ * <p>Run by {@code ./parley bench voice tools}: {@code rounds} rounds, each tool's p50/p99 per round,
+ * medians of the rounds; also the size the user's personal context adds to each answer's prompt
+ * (a profile with an allergy, a meal logged today, a booking, a few memories), in tokens counted
+ * as characters / 4. The last line printed is JSON.
+ *
+ * <pre>  java ... io.parley.api.bench.ToolBench [calls] [rounds]</pre>
  */
 public final class ToolBench {
 
@@ -30,6 +35,7 @@ public final class ToolBench {
 
   public static void main(String[] args) throws Exception {
     int calls = args.length > 0 ? Integer.parseInt(args[0]) : 300;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
     // The tools need the stores only: no engines loaded.
     try (TestNode node = TestNode.start(Map.of("PARLEY_VOICE_ENABLED", "false", "PARLEY_VISION_ENABLED", "false"))) {
       Api api = node.api();
@@ -47,23 +53,47 @@ public final class ToolBench {
         b.call("log_meal", new JsonObject().put("description", "two eggs and a slice of toast").put("confirm", true));
       }
       String at = Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(2, ChronoUnit.DAYS).toString();
-      System.out.println("tool                 p50 ms   p99 ms   (" + calls + " calls each)");
-      b.report("get_profile", calls, i -> new JsonObject());
-      b.report("get_meals", calls, i -> new JsonObject());
-      b.report("find_experts", calls, i -> new JsonObject().put("specialization", "nutritionist").put("city", "Berlin"));
-      b.report("list_appointments", calls, i -> new JsonObject());
-      String[] meal = {null};
-      b.pairs("log_meal", "delete_meal", calls,
-          i -> new JsonObject().put("description", "two eggs and a slice of toast").put("confirm", true),
-          r -> meal[0] = r.getJsonObject("meal").getString("id"),
-          i -> new JsonObject().put("id", meal[0]).put("confirm", true));
-      String[] appointment = {null};
-      b.pairs("book_appointment", "cancel_appointment", calls,
-          i -> new JsonObject().put("expert_id", expert).put("scheduled_at", at).put("duration_minutes", 15)
-              .put("confirm", true),
-          r -> appointment[0] = r.getJsonObject("appointment").getString("id"),
-          i -> new JsonObject().put("id", appointment[0]).put("confirm", true));
+      for (String memory : new String[] {"trains on Tuesdays and Thursdays", "knee hurts after long runs",
+          "prefers short answers in the morning"}) {
+        b.call("remember", new JsonObject().put("content", memory).put("confirm", true));
+      }
+      String personal = node.server().personalPrompts().render(user, "what should I eat tonight?")
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      int contextTokens = (personal.length() + 3) / 4;
+      Map<String, java.util.List<double[]>> results = new java.util.LinkedHashMap<>();
+      for (int round = 0; round < rounds; round++) {
+        System.out.println("round " + (round + 1) + ": tool p50 ms, p99 ms (" + calls + " calls each)");
+        b.report(results, "get_profile", calls, i -> new JsonObject());
+        b.report(results, "get_meals", calls, i -> new JsonObject());
+        b.report(results, "find_experts", calls, i -> new JsonObject().put("specialization", "nutritionist")
+            .put("city", "Berlin"));
+        b.report(results, "list_appointments", calls, i -> new JsonObject());
+        b.report(results, "recall", calls, i -> new JsonObject().put("query", "eggs"));
+        String[] meal = {null};
+        b.pairs(results, "log_meal", "delete_meal", calls,
+            i -> new JsonObject().put("description", "two eggs and a slice of toast").put("confirm", true),
+            r -> meal[0] = r.getJsonObject("meal").getString("id"),
+            i -> new JsonObject().put("id", meal[0]).put("confirm", true));
+        String[] appointment = {null};
+        b.pairs(results, "book_appointment", "cancel_appointment", calls,
+            i -> new JsonObject().put("expert_id", expert).put("scheduled_at", at).put("duration_minutes", 15)
+                .put("confirm", true),
+            r -> appointment[0] = r.getJsonObject("appointment").getString("id"),
+            i -> new JsonObject().put("id", appointment[0]).put("confirm", true));
+      }
+      JsonObject out = new JsonObject().put("context_tokens", contextTokens).put("rounds", rounds).put("calls", calls);
+      JsonObject byTool = new JsonObject();
+      results.forEach((name, perRound) -> byTool.put(name, new io.vertx.core.json.JsonArray()
+          .add(median(perRound.stream().mapToDouble(r -> r[0]).toArray()))
+          .add(median(perRound.stream().mapToDouble(r -> r[1]).toArray()))));
+      System.out.println(out.put("tools", byTool).encode());
     }
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return Math.round(s[s.length / 2] * 100) / 100.0;
   }
 
   private record Bench(TestNode node, ServerTools tools, UUID user) {
@@ -95,7 +125,8 @@ public final class ToolBench {
       return call(name, args, new long[1]);
     }
 
-    void report(String name, int calls, Function<Integer, JsonObject> args) throws Exception {
+    void report(Map<String, java.util.List<double[]>> into, String name, int calls, Function<Integer, JsonObject> args)
+        throws Exception {
       long[] times = new long[calls];
       long[] t = new long[1];
       for (int i = -calls / 5; i < calls; i++) {
@@ -104,10 +135,11 @@ public final class ToolBench {
           times[i] = t[0];
         }
       }
-      print(name, times);
+      into.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(print(name, times));
     }
 
-    void pairs(String first, String second, int calls, Function<Integer, JsonObject> firstArgs,
+    void pairs(Map<String, java.util.List<double[]>> into, String first, String second, int calls,
+               Function<Integer, JsonObject> firstArgs,
                java.util.function.Consumer<JsonObject> keep, Function<Integer, JsonObject> secondArgs) throws Exception {
       long[] a = new long[calls];
       long[] b = new long[calls];
@@ -122,14 +154,17 @@ public final class ToolBench {
           b[i] = t[0];
         }
       }
-      print(first, a);
-      print(second, b);
+      into.computeIfAbsent(first, k -> new java.util.ArrayList<>()).add(print(first, a));
+      into.computeIfAbsent(second, k -> new java.util.ArrayList<>()).add(print(second, b));
     }
 
-    static void print(String name, long[] nanos) {
+    static double[] print(String name, long[] nanos) {
       long[] s = nanos.clone();
       Arrays.sort(s);
-      System.out.printf("%-20s %7.2f  %7.2f%n", name, s[s.length / 2] / 1e6, s[(int) Math.ceil(s.length * 0.99) - 1] / 1e6);
+      double p50 = s[s.length / 2] / 1e6;
+      double p99 = s[(int) Math.ceil(s.length * 0.99) - 1] / 1e6;
+      System.out.printf("%-20s %7.2f  %7.2f%n", name, p50, p99);
+      return new double[] {p50, p99};
     }
   }
 }
