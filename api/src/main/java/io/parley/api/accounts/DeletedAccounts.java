@@ -13,6 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class DeletedAccounts {
 
+  /** The WebSocket close code of a socket whose account was deleted, on every endpoint (RFC 6455 §7.4). */
+  public static final short CLOSE_CODE = 4003;
+
   /** Deadline (System.nanoTime) until which each deleted account's tokens are refused. */
   private final Map<UUID, Long> refusedUntil = new ConcurrentHashMap<>();
   private final Duration tokenTtl;

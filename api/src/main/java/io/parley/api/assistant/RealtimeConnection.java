@@ -29,9 +29,6 @@ import java.util.function.BiFunction;
  */
 final class RealtimeConnection implements Consumer<VoiceEvent> {
 
-  /** Close code of a session whose account was deleted (as the signalling socket's). */
-  static final short ACCOUNT_DELETED = 4003;
-
   /** What every connection of an endpoint shares. */
   record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions, PersonalPrompts prompts,
                 ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random, AtomicLong eventIds,
@@ -117,7 +114,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     }
     ended = true;
     error("account_deleted", "the account was deleted", null, null);
-    ws.close(ACCOUNT_DELETED, "account deleted");
+    ws.close(io.parley.api.accounts.DeletedAccounts.CLOSE_CODE, "account deleted");
   }
 
   void close() {

@@ -8,7 +8,7 @@ final class CloseCodes {
   static final short TOO_BIG = 1009;
   static final short AUTH_FAILED = 4001;
   static final short AUTH_TIMEOUT = 4002;
-  static final short ACCOUNT_DELETED = 4003;
+  static final short ACCOUNT_DELETED = io.parley.api.accounts.DeletedAccounts.CLOSE_CODE;
   static final short KEEPALIVE = 4008;
   static final short REPLACED = 4009;
 
