@@ -170,11 +170,9 @@ class ConversationContextTest {
     }
     // The answer is stored after response.done is sent (a write of its own); a client that comes
     // back within that write would not see it yet, so this one waits for both messages.
-    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    while (api.get("/api/v1/conversations/" + conversation + "/messages", token).json().getJsonArray("items").size() < 2
-        && System.nanoTime() < until) {
-      Thread.onSpinWait();
-    }
+    io.parley.api.support.Poll.until(java.time.Duration.ofSeconds(10), "the first answer stored",
+        () -> api.get("/api/v1/conversations/" + conversation + "/messages", token).json().getJsonArray("items")
+            .size() >= 2);
     try (RealtimeClient rt = RealtimeClient.connect(node, token, "?conversation=" + conversation)) {
       JsonObject parley = rt.next("session.created").getJsonObject("session").getJsonObject("parley");
       assertThat(parley.getString("conversation_id")).isEqualTo(conversation);
