@@ -1,7 +1,6 @@
 package io.parley.api.calls.signal;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.parley.api.calls.Call;
 import io.parley.api.calls.Call.Role;
@@ -18,19 +17,14 @@ import io.parley.api.calls.signal.protocol.SignalProtocolException;
 import io.parley.core.config.ParleyConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.redis.client.RedisAPI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -41,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * Connections authenticate with a bearer header or a first {@code auth} message, join the room of a
  * call they are a party of, and have their offer/answer/candidate messages relayed to the peer —
  * on this node directly, on another node through the call's Redis channel, to a party that is away
- * through a bounded outbox in Redis that its resumed join drains. This class is the connections'
- * side (handshake, messages, keepalive); {@link Rooms} keeps the calls' rooms.
+ * through a bounded outbox in Redis that its resumed join drains. This class routes what a
+ * connection sends: admission (size, rate), the verbatim fast path, the decoded messages to the
+ * call's {@link Room}; {@link SignalAuth} says who is on a connection, {@link Connections} keeps
+ * the node's open ones alive, and {@link Rooms} the calls' rooms.
  */
 public final class SignalHub implements AutoCloseable {
 
@@ -51,40 +47,34 @@ public final class SignalHub implements AutoCloseable {
   public static final String PATH = "/api/v1/signal";
   private final Vertx vertx;
   private final ParleyConfig.Calls settings;
-  private final JWTAuth jwt;
   private final CallService calls;
   private final CallStore store;
   private final Rooms rooms;
-  private final Map<SignalConnection, Boolean> connections = new ConcurrentHashMap<>();
-  private final DeletedAccounts deleted;
+  private final SignalAuth auth;
+  private final Connections connections;
   private final Counter relayed;
   private final Counter rejected;
-  private final long pingTimer;
   private final AtomicBoolean closing = new AtomicBoolean();
 
   public SignalHub(Vertx vertx, ParleyConfig.Calls settings, JWTAuth jwt, DeletedAccounts deleted, CallService calls,
                    CallStore store, ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
     this.vertx = vertx;
-    this.deleted = deleted;
     this.settings = settings;
-    this.jwt = jwt;
     this.calls = calls;
     this.store = store;
     this.rooms = new Rooms(vertx, settings, calls, bus, new RedisSignalStores.Presence(redis, bus.nodeId()),
         new RedisSignalStores.Outboxes(redis), new RedisSignalStores.Liveness(redis, bus.nodeId()), metrics);
+    this.auth = new SignalAuth(vertx, jwt, deleted, settings.authTimeout());
     this.relayed = Counter.builder("parley.signal.relayed").description("Signalling messages relayed to a peer")
         .register(metrics);
     this.rejected = Counter.builder("parley.signal.rejected")
         .description("Signalling messages answered with an error").register(metrics);
-    Gauge.builder("parley.signal.connections", connections, Map::size)
-        .description("Open signalling WebSockets on this node").register(metrics);
-    calls.onUserDeleted(this::userDeleted);
-    long interval = settings.pingInterval().toMillis();
-    pingTimer = vertx.setPeriodic(interval, id -> keepalive(interval));
+    this.connections = new Connections(vertx, settings.pingInterval(), metrics);
+    calls.onUserDeleted(connections::closeAccount);
   }
 
   public int connectionCount() {
-    return connections.size();
+    return connections.count();
   }
 
   /** Calls with a room on this node. */
@@ -92,45 +82,17 @@ public final class SignalHub implements AutoCloseable {
     return rooms.count();
   }
 
-  // --- handshake and connection --------------------------------------------------------------
+  // --- connections ---------------------------------------------------------------------------
 
-  /**
-   * Accepts or rejects an upgrade to {@link #PATH}. A token in the query string is refused (400):
-   * URLs end up in logs. A bearer header is verified before the upgrade (401 when invalid).
-   */
+  /** Accepts or rejects an upgrade to {@link #PATH} (see {@link SignalAuth}); 503 while shutting down. */
   public void handshake(ServerWebSocketHandshake h) {
-    String query = h.query();
-    if (query != null && (query.contains("token") || query.contains("access_token") || query.contains("jwt"))) {
-      h.reject(400);
-      return;
-    }
-    if (closing.get()) {
-      h.reject(503);
-      return;
-    }
-    String header = h.headers().get("Authorization");
-    if (header == null) {
-      h.accept().onSuccess(ws -> open(ws, null, null));
-      return;
-    }
-    if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      h.reject(401);
-      return;
-    }
-    jwt.authenticate(new TokenCredentials(header.substring(7).trim())).onComplete(ar -> {
-      if (ar.failed()) {
-        h.reject(401);
-        return;
-      }
-      JsonObject p = ar.result().principal();
-      h.accept().onSuccess(ws -> open(ws, p.getString("sub"), p.getString("role")));
-    });
+    auth.handshake(h, closing.get(), this::open);
   }
 
   private void open(ServerWebSocket ws, String subject, String role) {
     SignalConnection c = new SignalConnection(ws, vertx.getOrCreateContext(), settings.messagesPerSecond(),
         this::onEnded);
-    connections.put(c, Boolean.TRUE);
+    connections.add(c);
     try {
       ws.setWriteQueueMaxSize(SignalConnection.MAX_QUEUED_BYTES);
       ws.textMessageHandler(text -> onText(c, text));
@@ -144,41 +106,13 @@ public final class SignalHub implements AutoCloseable {
       c.ended();
       return;
     }
-    if (subject != null) {
-      ready(c, subject, role);
-    } else {
-      c.authTimer = vertx.setTimer(settings.authTimeout().toMillis(), id -> {
-        if (!c.authenticated()) {
-          c.close(CloseCodes.AUTH_TIMEOUT, "no authentication");
-        }
-      });
-    }
-  }
-
-  private void ready(SignalConnection c, String subject, String role) {
-    try {
-      c.userId = UUID.fromString(subject);
-    } catch (RuntimeException e) {
-      c.close(CloseCodes.AUTH_FAILED, "token subject is not a user");
-      return;
-    }
-    if (deleted.isDeleted(c.userId)) {
-      c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
-      return;
-    }
-    c.userRole = role;
-    if (c.authTimer >= 0) {
-      vertx.cancelTimer(c.authTimer);
-    }
-    c.send(new ServerMessage.Ready(subject, role));
+    auth.started(c, subject, role);
   }
 
   /** However a connection ended: its party, if in a call, is away from now on. */
   private void onEnded(SignalConnection c) {
     connections.remove(c);
-    if (c.authTimer >= 0) {
-      vertx.cancelTimer(c.authTimer);
-    }
+    auth.ended(c);
     Room room = c.room;
     c.room = null;
     if (room != null && !closing.get()) {
@@ -216,7 +150,7 @@ public final class SignalHub implements AutoCloseable {
           reject(c, SignalError.UNAUTHENTICATED, "send {\"type\":\"auth\",\"token\":...} first", e.id());
           return;
         }
-        auth(c, (ClientMessage.Auth) SignalCodec.decode(e));
+        auth.authenticate(c, (ClientMessage.Auth) SignalCodec.decode(e));
         return;
       }
       if (e.kind() != null && e.kind().toPeer() && c.room == null) {
@@ -250,17 +184,6 @@ public final class SignalHub implements AutoCloseable {
     if (c.strike()) {
       c.close(CloseCodes.POLICY, "too many invalid messages");
     }
-  }
-
-  private void auth(SignalConnection c, ClientMessage.Auth a) {
-    jwt.authenticate(new TokenCredentials(a.token())).onComplete(ar -> c.run(() -> {
-      if (ar.failed()) {
-        c.close(CloseCodes.AUTH_FAILED, "token invalid or expired");
-        return;
-      }
-      JsonObject p = ar.result().principal();
-      ready(c, p.getString("sub"), p.getString("role"));
-    }));
   }
 
   private void join(SignalConnection c, UUID callId, Object ref) {
@@ -340,30 +263,6 @@ public final class SignalHub implements AutoCloseable {
     c.send(new ServerMessage.Left(room.call.id(), ref));
   }
 
-  private void userDeleted(UUID userId) {
-    // New connections of the account are refused by DeletedAccounts; the open ones are closed here.
-    for (SignalConnection c : connections.keySet()) {
-      c.run(() -> {
-        if (userId.equals(c.userId)) {
-          c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
-        }
-      });
-    }
-  }
-
-  private void keepalive(long intervalMs) {
-    long limit = 3 * intervalMs * 1_000_000L;
-    for (SignalConnection c : connections.keySet()) {
-      c.run(() -> {
-        if (System.nanoTime() - c.lastSeenNanos > limit) {
-          c.close(CloseCodes.KEEPALIVE, "no keepalive");
-        } else if (!c.closed) {
-          c.ws.writePing(Buffer.buffer("k"));
-        }
-      });
-    }
-  }
-
   /**
    * Closes every connection with 1001 (going away); parties reconnect to another node. Each party
    * in a call is first marked away, so that the peer's node holds messages and keeps the grace clock.
@@ -371,11 +270,8 @@ public final class SignalHub implements AutoCloseable {
   @Override
   public void close() {
     closing.set(true);
-    vertx.cancelTimer(pingTimer);
     Future<?> handedOver = rooms.handOver();
-    for (SignalConnection c : connections.keySet()) {
-      c.close(CloseCodes.GOING_AWAY, "server shutting down");
-    }
+    connections.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
     try {
       handedOver.await(1, TimeUnit.SECONDS);
     } catch (Exception e) {
