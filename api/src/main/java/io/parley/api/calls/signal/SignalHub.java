@@ -124,22 +124,24 @@ public final class SignalHub implements AutoCloseable {
   // --- messages ------------------------------------------------------------------------------
 
   private void onText(SignalConnection c, String text) {
-    c.lastSeenNanos = System.nanoTime();
+    long now = System.nanoTime();
+    c.lastSeenNanos = now;
     if (text.length() > settings.maxMessageBytes() / 3
         && text.getBytes(StandardCharsets.UTF_8).length > settings.maxMessageBytes()) {
       reject(c, SignalError.TOO_LARGE, "message larger than " + settings.maxMessageBytes() + " bytes", null);
       return;
     }
-    if (!c.admit()) {
+    if (!c.admit(now)) {
       reject(c, SignalError.RATE_LIMITED, "more than " + settings.messagesPerSecond() + " messages per second", null);
       return;
     }
     // Hot path: an offer/answer/candidate/renegotiate with exactly the documented fields goes to the
-    // peer as written, recognised in one streaming pass (no objects, no SDP copy).
+    // peer as written, recognised in one pass over its bytes (no objects).
     Room room = c.room;
-    if (room != null && c.authenticated() && SignalCodec.verbatim(text) != null) {
+    SignalCodec.Verbatim asSent = room != null && c.authenticated() ? SignalCodec.verbatim(text) : null;
+    if (asSent != null) {
       relayed.increment();
-      room.relay(c.callRole, () -> SignalCodec.parseVerbatim(text), text);
+      room.relay(c.callRole, asSent);
       return;
     }
     SignalCodec.Envelope e;
@@ -168,8 +170,7 @@ public final class SignalHub implements AutoCloseable {
     switch (message) {
       case ClientMessage.Auth a -> reject(c, SignalError.INVALID, "already authenticated", ref);
       case ClientMessage.Join j -> join(c, j.callId(), ref);
-      case ClientMessage.Relayed r -> relay(c, SignalCodec.encode(new ServerMessage.PeerMessage(r)),
-          e.asSent() ? e.text() : null, ref);
+      case ClientMessage.Relayed r -> relay(c, SignalCodec.encode(new ServerMessage.PeerMessage(r)), e.verbatim(), ref);
       case ClientMessage.Media m -> relay(c, SignalCodec.encode(new ServerMessage.PeerMedia(c.callRole, m.audio(),
           m.video())), null, ref);
       case ClientMessage.Hangup h -> hangup(c, ref);
@@ -227,18 +228,21 @@ public final class SignalHub implements AutoCloseable {
   }
 
   /**
-   * Relays a decoded message; {@code asSent}, when not null, is the client's text with only the
-   * documented fields: a peer here gets it as written, with seq and from spliced in front, instead
-   * of encoded again (most of the relay's cost was re-escaping SDP).
+   * Relays a decoded message; {@code asSent}, when not null, is the same message as the client wrote
+   * it with only the documented fields, which a peer here gets instead of {@code out}.
    */
-  private void relay(SignalConnection c, JsonObject out, String asSent, Object ref) {
+  private void relay(SignalConnection c, JsonObject out, SignalCodec.Verbatim asSent, Object ref) {
     Room room = c.room;
     if (room == null) {
       reject(c, SignalError.NOT_JOINED, "join a call first", ref);
       return;
     }
     relayed.increment();
-    room.relay(c.callRole, out, asSent);
+    if (asSent != null) {
+      room.relay(c.callRole, asSent);
+    } else {
+      room.relay(c.callRole, out);
+    }
   }
 
   private void hangup(SignalConnection c, Object ref) {
