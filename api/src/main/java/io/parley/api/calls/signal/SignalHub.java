@@ -17,6 +17,7 @@ import io.parley.api.calls.signal.protocol.SignalProtocolException;
 import io.parley.core.config.ParleyConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.json.JsonObject;
@@ -95,8 +96,8 @@ public final class SignalHub implements AutoCloseable {
     connections.add(c);
     try {
       ws.setWriteQueueMaxSize(SignalConnection.MAX_QUEUED_BYTES);
-      ws.textMessageHandler(text -> onText(c, text));
-      ws.binaryMessageHandler(b -> reject(c, SignalError.INVALID, "binary frames are not used by signalling", null));
+      ws.frameHandler(new MessageFrames(settings.maxMessageBytes(), utf8 -> onText(c, utf8), () -> tooLarge(c),
+          () -> reject(c, SignalError.INVALID, "binary frames are not used by signalling", null)));
       ws.pongHandler(b -> c.lastSeenNanos = System.nanoTime());
       ws.exceptionHandler(t -> LOG.debug("signal socket error: {}", t.toString()));
       ws.closeHandler(v -> c.ended());
@@ -123,25 +124,26 @@ public final class SignalHub implements AutoCloseable {
 
   // --- messages ------------------------------------------------------------------------------
 
-  private void onText(SignalConnection c, String text) {
+  private void onText(SignalConnection c, Buffer utf8) {
     long now = System.nanoTime();
     c.lastSeenNanos = now;
-    if (text.length() > settings.maxMessageBytes() / 3
-        && text.getBytes(StandardCharsets.UTF_8).length > settings.maxMessageBytes()) {
-      reject(c, SignalError.TOO_LARGE, "message larger than " + settings.maxMessageBytes() + " bytes", null);
-      return;
-    }
     if (!c.admit(now)) {
       reject(c, SignalError.RATE_LIMITED, "more than " + settings.messagesPerSecond() + " messages per second", null);
       return;
     }
     // Hot path: an offer/answer/candidate/renegotiate with exactly the documented fields goes to the
-    // peer as written, recognised in one pass over its bytes (no objects).
+    // peer as written, recognised in one pass over its bytes where they lie (no String, no objects).
     Room room = c.room;
-    SignalCodec.Verbatim asSent = room != null && c.authenticated() ? SignalCodec.verbatim(text) : null;
+    SignalCodec.Verbatim asSent = room != null && c.authenticated() ? SignalCodec.verbatim(utf8) : null;
     if (asSent != null) {
       relayed.increment();
       room.relay(c.callRole, asSent);
+      return;
+    }
+    String text = utf8.toString(StandardCharsets.UTF_8);
+    if (text.length() > settings.maxMessageBytes() / 3
+        && text.getBytes(StandardCharsets.UTF_8).length > settings.maxMessageBytes()) {
+      tooLarge(c); // bytes that are not UTF-8 grew as replacement characters
       return;
     }
     SignalCodec.Envelope e;
@@ -163,6 +165,11 @@ public final class SignalHub implements AutoCloseable {
     } catch (SignalProtocolException refused) {
       reject(c, refused.code(), refused.getMessage(), refused.ref());
     }
+  }
+
+  private void tooLarge(SignalConnection c) {
+    c.lastSeenNanos = System.nanoTime();
+    reject(c, SignalError.TOO_LARGE, "message larger than " + settings.maxMessageBytes() + " bytes", null);
   }
 
   private void dispatch(SignalConnection c, ClientMessage message, SignalCodec.Envelope e) {

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.parley.api.calls.Call.Role;
 import io.parley.api.calls.signal.protocol.ClientMessage.Type;
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.DatabindCodec;
 import java.io.IOException;
@@ -144,6 +147,16 @@ public final class SignalCodec {
    */
   public static Verbatim verbatim(byte[] utf8, int offset, int length) {
     return FastRelay.scan(utf8, offset, offset + length);
+  }
+
+  /** {@link #verbatim(byte[], int, int)} on a message's bytes where they lie (a heap buffer), else on a copy. */
+  public static Verbatim verbatim(Buffer utf8) {
+    ByteBuf bytes = ((BufferInternal) utf8).getByteBuf();
+    if (bytes.hasArray()) {
+      return verbatim(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
+    }
+    byte[] copy = utf8.getBytes();
+    return verbatim(copy, 0, copy.length);
   }
 
   /** {@link #verbatim(byte[], int, int)} for a message as text. */

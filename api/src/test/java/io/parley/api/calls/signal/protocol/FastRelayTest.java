@@ -229,6 +229,8 @@ class FastRelayTest {
         .isEqualTo("{\"seq\":7,\"from\":\"expert\",\"type\":\"offer\",\"sdp\":\"v=0\"}");
     assertThat(fast.json()).isEqualTo(new io.vertx.core.json.JsonObject().put("type", "offer").put("sdp", "v=0"));
     assertThat(SignalCodec.verbatim(around, 8, message.length - 1)).as("cut short").isNull();
+    assertThat(SignalCodec.verbatim(io.vertx.core.buffer.Buffer.buffer(around).slice(8, 8 + message.length)).type())
+        .isEqualTo(ClientMessage.Type.OFFER);
   }
 
   private static byte[] concat(byte[]... parts) {
