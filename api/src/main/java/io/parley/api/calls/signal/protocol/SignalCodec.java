@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.DatabindCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
 
@@ -81,6 +82,8 @@ public final class SignalCodec {
     private static final byte[] SEQ = "{\"seq\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FROM = ",\"from\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FIELDS = "\",".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[][] ROLES = Arrays.stream(Role.values())
+        .map(r -> r.wire().getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
 
     private final Type type;
     private final byte[] utf8;
@@ -103,7 +106,7 @@ public final class SignalCodec {
      * fields byte for byte, neither parsed nor escaped again.
      */
     public byte[] forward(long seq, Role from) {
-      byte[] role = from.wire().getBytes(StandardCharsets.US_ASCII);
+      byte[] role = ROLES[from.ordinal()];
       int digits = digits(seq);
       int head = SEQ.length + digits + FROM.length + role.length + FIELDS.length;
       byte[] out = new byte[head + end - fields];
