@@ -93,6 +93,19 @@ public final class SignalClient implements AutoCloseable {
     return this;
   }
 
+  /** One text message in as many frames as {@code parts} (RFC 6455 fragmentation). */
+  public SignalClient sendFragments(String... parts) {
+    for (int i = 0; i < parts.length; i++) {
+      ws.sendText(parts[i], i == parts.length - 1).join();
+    }
+    return this;
+  }
+
+  public SignalClient sendBinary(byte[] data) {
+    ws.sendBinary(java.nio.ByteBuffer.wrap(data), true).join();
+    return this;
+  }
+
   /** The next server message, whatever it is; fails after {@link #WAIT}. */
   public JsonObject next() {
     return next(WAIT);

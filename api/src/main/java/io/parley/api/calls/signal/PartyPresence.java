@@ -20,7 +20,7 @@ import java.util.UUID;
  *
  * <p>A party is {@link Where#HERE} (connected to this node), {@link Where#REMOTE} (connected to
  * another node), {@link Where#AWAY} (dropped; its grace clock runs) or {@link Where#ABSENT} (not
- * seen yet). Presence entries in Redis name a party's node, or {@link SignalHub#AWAY}.
+ * seen yet). Presence entries in Redis name a party's node, or {@link PresenceStore#AWAY}.
  */
 final class PartyPresence {
 

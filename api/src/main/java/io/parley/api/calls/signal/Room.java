@@ -5,6 +5,7 @@ import io.parley.api.calls.Call.Role;
 import io.parley.api.calls.signal.PartyPresence.Effect;
 import io.parley.api.calls.signal.PartyPresence.Where;
 import io.parley.api.calls.signal.protocol.ServerMessage;
+import io.parley.api.calls.signal.protocol.SignalCodec;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -17,8 +18,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,34 +110,36 @@ final class Room {
     });
   }
 
-  /**
-   * Relays a validated client message to the peer: directly, through Redis, or into its outbox.
-   * {@code asSent}, when not null, is the client's text, exactly one JSON object with the same
-   * content as {@code message}: a peer on this node gets it as it was written.
-   */
-  void relay(Role from, JsonObject message, String asSent) {
-    relay(from, () -> message, asSent);
-  }
-
-  /** As above, with the parsed form made only when a path needs it (the local verbatim one does not). */
-  void relay(Role from, Supplier<JsonObject> parsed, String asSent) {
+  /** Relays a validated client message to the peer: directly, through Redis, or into its outbox. */
+  void relay(Role from, JsonObject message) {
     run(() -> {
       if (presence.closed()) {
         return;
       }
       Role to = from.peer();
-      Where where = presence.where(to);
-      SignalConnection here = where == Where.HERE ? local.get(to) : null;
-      Consumer<JsonObject> hold = m -> hub.hold(call, to, m);
-      if (here != null && asSent != null) {
-        here.deliverAsSent(from.wire(), asSent, () -> parsed.get().put("from", from.wire()), hold);
+      message.put("from", from.wire());
+      switch (presence.where(to)) {
+        case HERE -> local.get(to).deliver(message, held -> hub.hold(call, to, held));
+        case REMOTE -> hub.publish(this, new RoomBusMessage.Relay(to, message, null));
+        case AWAY, ABSENT -> hub.hold(call, to, message);
+      }
+    });
+  }
+
+  /**
+   * Relays a client message that a peer connected here gets as its sender wrote it; one connected
+   * elsewhere, or away, gets it as a JSON object (made only then).
+   */
+  void relay(Role from, SignalCodec.Verbatim message) {
+    run(() -> {
+      if (presence.closed()) {
         return;
       }
-      JsonObject message = parsed.get().put("from", from.wire());
-      switch (where) {
-        case HERE -> here.deliver(message, hold);
-        case REMOTE -> hub.publish(this, new RoomBusMessage.Relay(to, message, null));
-        case AWAY, ABSENT -> hold.accept(message);
+      Role to = from.peer();
+      if (presence.where(to) == Where.HERE) {
+        local.get(to).deliverAsSent(from, message, held -> hub.hold(call, to, held));
+      } else {
+        relay(from, message.json());
       }
     });
   }

@@ -6,6 +6,8 @@ import io.parley.api.calls.signal.protocol.SignalCodec;
 import io.parley.api.calls.signal.protocol.SignalError;
 import io.vertx.core.Context;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,9 +102,8 @@ final class SignalConnection {
     return userId != null;
   }
 
-  /** Takes one message from the rate budget; false when over the limit. */
-  boolean admit() {
-    long now = System.nanoTime();
+  /** Takes one message from the rate budget at {@code now} (System.nanoTime); false when over the limit. */
+  boolean admit(long now) {
     tokens = Math.min(burst, tokens + (now - refilledAt) * rate / 1e9);
     refilledAt = now;
     if (tokens < 1) {
@@ -170,41 +171,38 @@ final class SignalConnection {
    */
   void deliver(JsonObject message, Consumer<JsonObject> ifClosed) {
     run(() -> {
-      if (afterDrain != null) {
-        afterDrain.add(message);
-      } else if (closed) {
-        ifClosed.accept(message);
-      } else {
+      if (!deferred(() -> message, ifClosed)) {
         write(message);
       }
     });
   }
 
   /**
-   * Sends a client's own text (one JSON object) to this party with {@code seq} and {@code from}
-   * put in front of its fields; {@code parsed} stands in for it while held messages go first, or
-   * for {@code ifClosed}. From any context.
+   * Sends a message from the peer {@code from} as its sender wrote it, {@code seq} and {@code from}
+   * in front of its fields; its JSON form stands in for it while held messages go first, or for
+   * {@code ifClosed}. From any context.
    */
-  void deliverAsSent(String from, String text, Supplier<JsonObject> parsed, Consumer<JsonObject> ifClosed) {
+  void deliverAsSent(Call.Role from, SignalCodec.Verbatim message, Consumer<JsonObject> ifClosed) {
     run(() -> {
-      if (afterDrain != null) {
-        afterDrain.add(parsed.get());
-        return;
+      if (!deferred(() -> message.json().put("from", from.wire()), ifClosed) && writable()) {
+        // What writeTextMessage does once it has the UTF-8 bytes (the message is far below the
+        // server's frame size, so one final frame): here the bytes are made without a String.
+        ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, message.forward(++seq, from), true));
       }
-      if (closed) {
-        ifClosed.accept(parsed.get());
-        return;
-      }
-      if (!writable()) {
-        return;
-      }
-      int brace = text.indexOf('{');
-      // One copy of the client's text (no substring first).
-      StringBuilder out = new StringBuilder(text.length() + from.length() + 32)
-          .append("{\"seq\":").append(++seq).append(",\"from\":\"").append(from).append("\",")
-          .append(text, brace + 1, text.length());
-      ws.writeTextMessage(out.toString());
     });
+  }
+
+  /** Whether a relayed message waits behind held ones, or went to {@code ifClosed}; else it is written now. */
+  private boolean deferred(Supplier<JsonObject> message, Consumer<JsonObject> ifClosed) {
+    if (afterDrain != null) {
+      afterDrain.add(message.get());
+      return true;
+    }
+    if (closed) {
+      ifClosed.accept(message.get());
+      return true;
+    }
+    return false;
   }
 
   /**

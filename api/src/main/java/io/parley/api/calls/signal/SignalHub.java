@@ -1,7 +1,6 @@
 package io.parley.api.calls.signal;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.parley.api.calls.Call;
 import io.parley.api.calls.Call.Role;
@@ -22,15 +21,11 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.redis.client.RedisAPI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -41,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * Connections authenticate with a bearer header or a first {@code auth} message, join the room of a
  * call they are a party of, and have their offer/answer/candidate messages relayed to the peer —
  * on this node directly, on another node through the call's Redis channel, to a party that is away
- * through a bounded outbox in Redis that its resumed join drains. This class is the connections'
- * side (handshake, messages, keepalive); {@link Rooms} keeps the calls' rooms.
+ * through a bounded outbox in Redis that its resumed join drains. This class routes what a
+ * connection sends: admission (size, rate), the verbatim fast path, the decoded messages to the
+ * call's {@link Room}; {@link SignalAuth} says who is on a connection, {@link Connections} keeps
+ * the node's open ones alive, and {@link Rooms} the calls' rooms.
  */
 public final class SignalHub implements AutoCloseable {
 
@@ -51,40 +48,34 @@ public final class SignalHub implements AutoCloseable {
   public static final String PATH = "/api/v1/signal";
   private final Vertx vertx;
   private final CallOptions settings;
-  private final JWTAuth jwt;
   private final CallService calls;
   private final CallStore store;
   private final Rooms rooms;
-  private final Map<SignalConnection, Boolean> connections = new ConcurrentHashMap<>();
-  private final DeletedAccounts deleted;
+  private final SignalAuth auth;
+  private final Connections connections;
   private final Counter relayed;
   private final Counter rejected;
-  private final long pingTimer;
   private final AtomicBoolean closing = new AtomicBoolean();
 
   public SignalHub(Vertx vertx, CallOptions settings, JWTAuth jwt, DeletedAccounts deleted, CallService calls,
                    CallStore store, ClusterBus bus, RedisAPI redis, MeterRegistry metrics) {
     this.vertx = vertx;
-    this.deleted = deleted;
     this.settings = settings;
-    this.jwt = jwt;
     this.calls = calls;
     this.store = store;
     this.rooms = new Rooms(vertx, settings, calls, bus, new RedisSignalStores.Presence(redis, bus.nodeId()),
         new RedisSignalStores.Outboxes(redis), new RedisSignalStores.Liveness(redis, bus.nodeId()), metrics);
+    this.auth = new SignalAuth(vertx, jwt, deleted, settings.authTimeout());
     this.relayed = Counter.builder("parley.signal.relayed").description("Signalling messages relayed to a peer")
         .register(metrics);
     this.rejected = Counter.builder("parley.signal.rejected")
         .description("Signalling messages answered with an error").register(metrics);
-    Gauge.builder("parley.signal.connections", connections, Map::size)
-        .description("Open signalling WebSockets on this node").register(metrics);
-    calls.onUserDeleted(this::userDeleted);
-    long interval = settings.pingInterval().toMillis();
-    pingTimer = vertx.setPeriodic(interval, id -> keepalive(interval));
+    this.connections = new Connections(vertx, settings.pingInterval(), metrics);
+    calls.onUserDeleted(connections::closeAccount);
   }
 
   public int connectionCount() {
-    return connections.size();
+    return connections.count();
   }
 
   /** Calls with a room on this node. */
@@ -92,49 +83,21 @@ public final class SignalHub implements AutoCloseable {
     return rooms.count();
   }
 
-  // --- handshake and connection --------------------------------------------------------------
+  // --- connections ---------------------------------------------------------------------------
 
-  /**
-   * Accepts or rejects an upgrade to {@link #PATH}. A token in the query string is refused (400):
-   * URLs end up in logs. A bearer header is verified before the upgrade (401 when invalid).
-   */
+  /** Accepts or rejects an upgrade to {@link #PATH} (see {@link SignalAuth}); 503 while shutting down. */
   public void handshake(ServerWebSocketHandshake h) {
-    String query = h.query();
-    if (query != null && (query.contains("token") || query.contains("access_token") || query.contains("jwt"))) {
-      h.reject(400);
-      return;
-    }
-    if (closing.get()) {
-      h.reject(503);
-      return;
-    }
-    String header = h.headers().get("Authorization");
-    if (header == null) {
-      h.accept().onSuccess(ws -> open(ws, null, null));
-      return;
-    }
-    if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      h.reject(401);
-      return;
-    }
-    jwt.authenticate(new TokenCredentials(header.substring(7).trim())).onComplete(ar -> {
-      if (ar.failed()) {
-        h.reject(401);
-        return;
-      }
-      JsonObject p = ar.result().principal();
-      h.accept().onSuccess(ws -> open(ws, p.getString("sub"), p.getString("role")));
-    });
+    auth.handshake(h, closing.get(), this::open);
   }
 
   private void open(ServerWebSocket ws, String subject, String role) {
     SignalConnection c = new SignalConnection(ws, vertx.getOrCreateContext(), settings.messagesPerSecond(),
         this::onEnded);
-    connections.put(c, Boolean.TRUE);
+    connections.add(c);
     try {
       ws.setWriteQueueMaxSize(SignalConnection.MAX_QUEUED_BYTES);
-      ws.textMessageHandler(text -> onText(c, text));
-      ws.binaryMessageHandler(b -> reject(c, SignalError.INVALID, "binary frames are not used by signalling", null));
+      ws.frameHandler(new MessageFrames(settings.maxMessageBytes(), utf8 -> onText(c, utf8), () -> tooLarge(c),
+          () -> reject(c, SignalError.INVALID, "binary frames are not used by signalling", null)));
       ws.pongHandler(b -> c.lastSeenNanos = System.nanoTime());
       ws.exceptionHandler(t -> LOG.debug("signal socket error: {}", t.toString()));
       ws.closeHandler(v -> c.ended());
@@ -144,41 +107,13 @@ public final class SignalHub implements AutoCloseable {
       c.ended();
       return;
     }
-    if (subject != null) {
-      ready(c, subject, role);
-    } else {
-      c.authTimer = vertx.setTimer(settings.authTimeout().toMillis(), id -> {
-        if (!c.authenticated()) {
-          c.close(CloseCodes.AUTH_TIMEOUT, "no authentication");
-        }
-      });
-    }
-  }
-
-  private void ready(SignalConnection c, String subject, String role) {
-    try {
-      c.userId = UUID.fromString(subject);
-    } catch (RuntimeException e) {
-      c.close(CloseCodes.AUTH_FAILED, "token subject is not a user");
-      return;
-    }
-    if (deleted.isDeleted(c.userId)) {
-      c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
-      return;
-    }
-    c.userRole = role;
-    if (c.authTimer >= 0) {
-      vertx.cancelTimer(c.authTimer);
-    }
-    c.send(new ServerMessage.Ready(subject, role));
+    auth.started(c, subject, role);
   }
 
   /** However a connection ended: its party, if in a call, is away from now on. */
   private void onEnded(SignalConnection c) {
     connections.remove(c);
-    if (c.authTimer >= 0) {
-      vertx.cancelTimer(c.authTimer);
-    }
+    auth.ended(c);
     Room room = c.room;
     c.room = null;
     if (room != null && !closing.get()) {
@@ -189,23 +124,26 @@ public final class SignalHub implements AutoCloseable {
 
   // --- messages ------------------------------------------------------------------------------
 
-  private void onText(SignalConnection c, String text) {
-    c.lastSeenNanos = System.nanoTime();
-    if (text.length() > settings.maxMessageBytes() / 3
-        && text.getBytes(StandardCharsets.UTF_8).length > settings.maxMessageBytes()) {
-      reject(c, SignalError.TOO_LARGE, "message larger than " + settings.maxMessageBytes() + " bytes", null);
-      return;
-    }
-    if (!c.admit()) {
+  private void onText(SignalConnection c, Buffer utf8) {
+    long now = System.nanoTime();
+    c.lastSeenNanos = now;
+    if (!c.admit(now)) {
       reject(c, SignalError.RATE_LIMITED, "more than " + settings.messagesPerSecond() + " messages per second", null);
       return;
     }
     // Hot path: an offer/answer/candidate/renegotiate with exactly the documented fields goes to the
-    // peer as written, recognised in one streaming pass (no objects, no SDP copy).
+    // peer as written, recognised in one pass over its bytes where they lie (no String, no objects).
     Room room = c.room;
-    if (room != null && c.authenticated() && SignalCodec.verbatim(text) != null) {
+    SignalCodec.Verbatim asSent = room != null && c.authenticated() ? SignalCodec.verbatim(utf8) : null;
+    if (asSent != null) {
       relayed.increment();
-      room.relay(c.callRole, () -> SignalCodec.parseVerbatim(text), text);
+      room.relay(c.callRole, asSent);
+      return;
+    }
+    String text = utf8.toString(StandardCharsets.UTF_8);
+    if (text.length() > settings.maxMessageBytes() / 3
+        && text.getBytes(StandardCharsets.UTF_8).length > settings.maxMessageBytes()) {
+      tooLarge(c); // bytes that are not UTF-8 grew as replacement characters
       return;
     }
     SignalCodec.Envelope e;
@@ -216,7 +154,7 @@ public final class SignalHub implements AutoCloseable {
           reject(c, SignalError.UNAUTHENTICATED, "send {\"type\":\"auth\",\"token\":...} first", e.id());
           return;
         }
-        auth(c, (ClientMessage.Auth) SignalCodec.decode(e));
+        auth.authenticate(c, (ClientMessage.Auth) SignalCodec.decode(e));
         return;
       }
       if (e.kind() != null && e.kind().toPeer() && c.room == null) {
@@ -229,13 +167,17 @@ public final class SignalHub implements AutoCloseable {
     }
   }
 
+  private void tooLarge(SignalConnection c) {
+    c.lastSeenNanos = System.nanoTime();
+    reject(c, SignalError.TOO_LARGE, "message larger than " + settings.maxMessageBytes() + " bytes", null);
+  }
+
   private void dispatch(SignalConnection c, ClientMessage message, SignalCodec.Envelope e) {
     Object ref = e.id();
     switch (message) {
       case ClientMessage.Auth a -> reject(c, SignalError.INVALID, "already authenticated", ref);
       case ClientMessage.Join j -> join(c, j.callId(), ref);
-      case ClientMessage.Relayed r -> relay(c, SignalCodec.encode(new ServerMessage.PeerMessage(r)),
-          e.asSent() ? e.text() : null, ref);
+      case ClientMessage.Relayed r -> relay(c, SignalCodec.encode(new ServerMessage.PeerMessage(r)), e.verbatim(), ref);
       case ClientMessage.Media m -> relay(c, SignalCodec.encode(new ServerMessage.PeerMedia(c.callRole, m.audio(),
           m.video())), null, ref);
       case ClientMessage.Hangup h -> hangup(c, ref);
@@ -250,17 +192,6 @@ public final class SignalHub implements AutoCloseable {
     if (c.strike()) {
       c.close(CloseCodes.POLICY, "too many invalid messages");
     }
-  }
-
-  private void auth(SignalConnection c, ClientMessage.Auth a) {
-    jwt.authenticate(new TokenCredentials(a.token())).onComplete(ar -> c.run(() -> {
-      if (ar.failed()) {
-        c.close(CloseCodes.AUTH_FAILED, "token invalid or expired");
-        return;
-      }
-      JsonObject p = ar.result().principal();
-      ready(c, p.getString("sub"), p.getString("role"));
-    }));
   }
 
   private void join(SignalConnection c, UUID callId, Object ref) {
@@ -304,18 +235,21 @@ public final class SignalHub implements AutoCloseable {
   }
 
   /**
-   * Relays a decoded message; {@code asSent}, when not null, is the client's text with only the
-   * documented fields: a peer here gets it as written, with seq and from spliced in front, instead
-   * of encoded again (most of the relay's cost was re-escaping SDP).
+   * Relays a decoded message; {@code asSent}, when not null, is the same message as the client wrote
+   * it with only the documented fields, which a peer here gets instead of {@code out}.
    */
-  private void relay(SignalConnection c, JsonObject out, String asSent, Object ref) {
+  private void relay(SignalConnection c, JsonObject out, SignalCodec.Verbatim asSent, Object ref) {
     Room room = c.room;
     if (room == null) {
       reject(c, SignalError.NOT_JOINED, "join a call first", ref);
       return;
     }
     relayed.increment();
-    room.relay(c.callRole, out, asSent);
+    if (asSent != null) {
+      room.relay(c.callRole, asSent);
+    } else {
+      room.relay(c.callRole, out);
+    }
   }
 
   private void hangup(SignalConnection c, Object ref) {
@@ -340,30 +274,6 @@ public final class SignalHub implements AutoCloseable {
     c.send(new ServerMessage.Left(room.call.id(), ref));
   }
 
-  private void userDeleted(UUID userId) {
-    // New connections of the account are refused by DeletedAccounts; the open ones are closed here.
-    for (SignalConnection c : connections.keySet()) {
-      c.run(() -> {
-        if (userId.equals(c.userId)) {
-          c.close(CloseCodes.ACCOUNT_DELETED, "account deleted");
-        }
-      });
-    }
-  }
-
-  private void keepalive(long intervalMs) {
-    long limit = 3 * intervalMs * 1_000_000L;
-    for (SignalConnection c : connections.keySet()) {
-      c.run(() -> {
-        if (System.nanoTime() - c.lastSeenNanos > limit) {
-          c.close(CloseCodes.KEEPALIVE, "no keepalive");
-        } else if (!c.closed) {
-          c.ws.writePing(Buffer.buffer("k"));
-        }
-      });
-    }
-  }
-
   /**
    * Closes every connection with 1001 (going away); parties reconnect to another node. Each party
    * in a call is first marked away, so that the peer's node holds messages and keeps the grace clock.
@@ -371,11 +281,8 @@ public final class SignalHub implements AutoCloseable {
   @Override
   public void close() {
     closing.set(true);
-    vertx.cancelTimer(pingTimer);
     Future<?> handedOver = rooms.handOver();
-    for (SignalConnection c : connections.keySet()) {
-      c.close(CloseCodes.GOING_AWAY, "server shutting down");
-    }
+    connections.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
     try {
       handedOver.await(1, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -116,6 +116,74 @@ class SignalProtocolTest {
     }
   }
 
+  /**
+   * The relay reads a message's bytes as they came: a message in fragments is one message, binary
+   * frames and messages beyond the limit (also in fragments) are refused, and bytes that are not
+   * UTF-8 reach the peer as U+FFFD, as the socket's text always had them.
+   */
+  @Test
+  void messagesAreReadAsTheirBytesWhateverTheirFrames() throws Exception {
+    CallFixture f = CallFixture.start(node);
+    try (SignalClient user = SignalClient.authenticated(base, f.userToken());
+         SignalClient expert = SignalClient.authenticated(base, f.expertToken())) {
+      user.send(f.join()).expect("joined");
+      expert.send(f.join()).expect("joined");
+      user.expect("peer-joined");
+      user.sendFragments("{\"type\":\"off", "er\",\"sdp\":\"v=0\\r\\n", "caf\u00e9\"}");
+      JsonObject offer = expert.expect("offer");
+      assertThat(offer.getString("sdp")).isEqualTo("v=0\r\ncaf\u00e9");
+      assertThat(offer.getString("from")).isEqualTo("user");
+      JsonObject binary = user.sendBinary(new byte[] {1, 2, 3}).expect("error");
+      assertThat(binary.getString("code")).isEqualTo("invalid");
+      assertThat(binary.getString("message")).isEqualTo("binary frames are not used by signalling");
+      String[] parts = new String[5];
+      java.util.Arrays.fill(parts, "a".repeat(1500));
+      parts[0] = "{\"type\":\"offer\",\"sdp\":\"";
+      parts[4] = "\"}";
+      JsonObject big = user.sendFragments(parts).expect("error");
+      assertThat(big.getString("code")).isEqualTo("too_large");
+      assertThat(big.getString("message")).isEqualTo("message larger than 4096 bytes");
+      assertThat(user.isClosed()).isFalse();
+    }
+    try (SignalClient expert = SignalClient.authenticated(base, f.expertToken())) {
+      expert.send(f.join()).expect("joined");
+      URI uri = URI.create(base);
+      try (Socket raw = new Socket(uri.getHost(), uri.getPort())) {
+        raw.setSoTimeout(10_000);
+        java.io.OutputStream out = raw.getOutputStream();
+        DataInputStream in = new DataInputStream(raw.getInputStream());
+        out.write(("GET /api/v1/signal HTTP/1.1\r\nHost: " + uri.getAuthority()
+            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA=="
+            + "\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer " + f.userToken() + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+        assertThat(readLine(in)).startsWith("HTTP/1.1 101");
+        while (!readLine(in).isEmpty()) {
+          // Response headers.
+        }
+        rawText(out, f.join().encode().getBytes(StandardCharsets.UTF_8));
+        expert.expect("peer-joined");
+        byte[] head = "{\"type\":\"offer\",\"sdp\":\"v=0 ".getBytes(StandardCharsets.US_ASCII);
+        byte[] message = java.util.Arrays.copyOf(head, head.length + 4);
+        message[head.length] = (byte) 0xFF;
+        message[head.length + 1] = (byte) 0xC3;
+        message[head.length + 2] = '"';
+        message[head.length + 3] = '}';
+        rawText(out, message);
+        assertThat(expert.expect("offer").getString("sdp")).isEqualTo("v=0 \ufffd\ufffd");
+      }
+    }
+  }
+
+  /** One masked text frame (a zero mask: the payload goes as is). */
+  private static void rawText(java.io.OutputStream out, byte[] payload) throws java.io.IOException {
+    if (payload.length > 125) {
+      throw new IllegalArgumentException("short frames only");
+    }
+    out.write(new byte[] {(byte) 0x81, (byte) (0x80 | payload.length), 0, 0, 0, 0});
+    out.write(payload);
+    out.flush();
+  }
+
   private static String readLine(DataInputStream in) throws java.io.IOException {
     StringBuilder sb = new StringBuilder();
     int c;

@@ -19,6 +19,7 @@ public sealed interface ClientMessage {
     LEAVE("leave", null, false),
     PING("ping", null, false);
 
+    private static final Type[] ALL = values();
     private final String wire;
     private final Field field;
     private final boolean fieldRequired;
@@ -54,7 +55,7 @@ public sealed interface ClientMessage {
 
     /** The type written {@code wire}, or null when there is none. */
     public static Type of(String wire) {
-      for (Type t : values()) {
+      for (Type t : ALL) {
         if (t.wire.equals(wire)) {
           return t;
         }
@@ -80,16 +81,6 @@ public sealed interface ClientMessage {
 
     public String wire() {
       return wire;
-    }
-
-    /** The field written {@code wire}, or null. */
-    public static Field of(String wire) {
-      for (Field f : values()) {
-        if (f.wire.equals(wire)) {
-          return f;
-        }
-      }
-      return null;
     }
   }
 

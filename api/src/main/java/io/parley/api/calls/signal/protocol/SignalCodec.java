@@ -2,10 +2,16 @@ package io.parley.api.calls.signal.protocol;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
+import io.parley.api.calls.Call.Role;
 import io.parley.api.calls.signal.protocol.ClientMessage.Type;
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.DatabindCodec;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
 
@@ -14,7 +20,8 @@ import java.util.UUID;
  * messages. Decoding takes two steps so that the endpoint can check authentication and whether the
  * party joined a call between them: {@link #envelope} reads the JSON object, its {@code id} and
  * {@code type}; {@link #decode} validates the fields of that type. {@link #verbatim} is the fast
- * path for relay messages that go to the peer exactly as written. Stateless.
+ * path for relay messages that go to the peer exactly as written, {@link Verbatim#forward} what
+ * the peer then gets. Stateless.
  */
 public final class SignalCodec {
 
@@ -50,19 +57,115 @@ public final class SignalCodec {
       }
       return true;
     }
+
+    /** The message as its peer gets it when {@link #asSent()}; else null. */
+    public Verbatim verbatim() {
+      if (!asSent()) {
+        return null;
+      }
+      byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+      int brace = 0;
+      while (utf8[brace] != '{') {
+        brace++;
+      }
+      return new Verbatim(kind(), utf8, brace + 1, utf8.length);
+    }
   }
 
   /**
-   * The fast path: the type of a relay message that may be forwarded exactly as written, found in
-   * one streaming pass without building objects; null sends the message through {@link #envelope}.
+   * A relay message that goes to the peer as its sender wrote it, {@code seq} and {@code from} put
+   * in front of its fields: the sender's UTF-8 (a range of an array that is not written to), and
+   * where its fields start (after the opening brace) and end.
    */
-  public static Type verbatim(String text) {
-    return FastRelay.scan(text);
+  public static final class Verbatim {
+
+    private static final byte[] SEQ = "{\"seq\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FROM = ",\"from\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FIELDS = "\",".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[][] ROLES = Arrays.stream(Role.values())
+        .map(r -> r.wire().getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+
+    private final Type type;
+    private final byte[] utf8;
+    private final int fields;
+    private final int end;
+
+    Verbatim(Type type, byte[] utf8, int fields, int end) {
+      this.type = type;
+      this.utf8 = utf8;
+      this.fields = fields;
+      this.end = end;
+    }
+
+    public Type type() {
+      return type;
+    }
+
+    /**
+     * The message as the peer gets it, in UTF-8: {@code {"seq":N,"from":"role",} then the sender's
+     * fields byte for byte, neither parsed nor escaped again.
+     */
+    public byte[] forward(long seq, Role from) {
+      byte[] role = ROLES[from.ordinal()];
+      int digits = digits(seq);
+      int head = SEQ.length + digits + FROM.length + role.length + FIELDS.length;
+      byte[] out = new byte[head + end - fields];
+      int at = put(SEQ, out, 0);
+      long n = seq;
+      for (int i = at + digits - 1; i >= at; i--) {
+        out[i] = (byte) ('0' + n % 10);
+        n /= 10;
+      }
+      at = put(FROM, out, at + digits);
+      at = put(role, out, at);
+      put(FIELDS, out, at);
+      System.arraycopy(utf8, fields, out, head, end - fields);
+      return out;
+    }
+
+    /** The message as a JSON object, without {@code seq} and {@code from}: for the paths that hold or publish it. */
+    public JsonObject json() {
+      return new JsonObject("{" + new String(utf8, fields, end - fields, StandardCharsets.UTF_8));
+    }
+
+    private static int put(byte[] part, byte[] out, int at) {
+      System.arraycopy(part, 0, out, at, part.length);
+      return at + part.length;
+    }
+
+    private static int digits(long n) {
+      int d = 1;
+      while (n >= 10) {
+        n /= 10;
+        d++;
+      }
+      return d;
+    }
   }
 
-  /** A message {@link #verbatim} accepted, as a JSON object (for the paths that cannot forward text). */
-  public static JsonObject parseVerbatim(String text) {
-    return new JsonObject(text);
+  /**
+   * The fast path: a relay message, {@code length} bytes of UTF-8 from {@code offset}, that may be
+   * forwarded exactly as written, recognised in one pass without building objects; null sends the
+   * message through {@link #envelope}. The bytes must not change afterwards (the result keeps them).
+   */
+  public static Verbatim verbatim(byte[] utf8, int offset, int length) {
+    return FastRelay.scan(utf8, offset, offset + length);
+  }
+
+  /** {@link #verbatim(byte[], int, int)} on a message's bytes where they lie (a heap buffer), else on a copy. */
+  public static Verbatim verbatim(Buffer utf8) {
+    ByteBuf bytes = ((BufferInternal) utf8).getByteBuf();
+    if (bytes.hasArray()) {
+      return verbatim(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
+    }
+    byte[] copy = utf8.getBytes();
+    return verbatim(copy, 0, copy.length);
+  }
+
+  /** {@link #verbatim(byte[], int, int)} for a message as text. */
+  public static Verbatim verbatim(String text) {
+    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+    return verbatim(utf8, 0, utf8.length);
   }
 
   /** Reads the object, its id and its type. */

@@ -142,11 +142,11 @@ class SignalCodecTest {
   void whatTheVerbatimPathTakesDecodesToTheSameMessageForwardedAsWritten() throws Exception {
     for (String text : new String[] {"{\"type\":\"offer\",\"sdp\":\"v=0\"}", "{\"type\":\"candidate\",\"candidate\":null}",
         "{\"type\":\"renegotiate\",\"reason\":\"r\"}", "{\"type\":\"answer\",\"sdp\":\"v=0\\u00e9\"}"}) {
-      ClientMessage.Type fast = SignalCodec.verbatim(text);
+      ClientMessage.Type fast = SignalCodec.verbatim(text).type();
       SignalCodec.Envelope e = SignalCodec.envelope(text);
       assertThat(fast).isEqualTo(SignalCodec.decode(e).type());
       assertThat(e.asSent()).isTrue();
-      assertThat(SignalCodec.parseVerbatim(text))
+      assertThat(SignalCodec.verbatim(text).json())
           .isEqualTo(SignalCodec.encode(new ServerMessage.PeerMessage((ClientMessage.Relayed) SignalCodec.decode(e))));
     }
   }
