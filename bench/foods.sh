@@ -28,14 +28,7 @@ die() {
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 CLASSPATH_FILE="$WORK/classpath.txt"
-offline=()
-[[ -n ${PARLEY_MVN_OFFLINE:-} ]] && offline=(-o)
-echo "bench/foods: compiling the api module and its benchmarks (mvn test-compile)"
-(cd "$ROOT" && JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA")")")" \
-  mvn -B -q "${offline[@]}" test-compile dependency:build-classpath -pl api -am \
-  -Dmdep.outputFile="$CLASSPATH_FILE" -Dmdep.includeScope=test) >"$WORK/mvn.log" 2>&1 ||
-  { tail -n 40 "$WORK/mvn.log" >&2; die "mvn test-compile failed"; }
-[[ -s $CLASSPATH_FILE ]] || die "mvn wrote no classpath"
+test_classpath api "$CLASSPATH_FILE" foods
 MACHINE="$(machine)"
 
 CP="$ROOT/api/target/test-classes:$ROOT/api/target/classes:$ROOT/core/target/classes:$(cat "$CLASSPATH_FILE")"

@@ -46,3 +46,16 @@ add_row() {
   ' "$RESULTS" >"$WORK/results.md"
   cat "$WORK/results.md" >"$RESULTS"
 }
+
+# Compiles module $1 (and what it needs, -am) with its tests and writes its test classpath to $2;
+# $3 names the benchmark in messages. Maven runs offline with PARLEY_MVN_OFFLINE=1. Needs JAVA, WORK.
+test_classpath() {
+  local module="$1" out="$2" name="$3" offline=()
+  [[ -n ${PARLEY_MVN_OFFLINE:-} ]] && offline=(-o)
+  echo "bench/$name: compiling $module and its benchmarks (mvn test-compile)"
+  (cd "$ROOT" && JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA")")")" \
+    mvn -B -q "${offline[@]}" test-compile dependency:build-classpath -pl "$module" -am \
+    -Dmdep.outputFile="$out" -Dmdep.includeScope=test) >"$WORK/mvn-$module.log" 2>&1 ||
+    { tail -n 40 "$WORK/mvn-$module.log" >&2; echo "bench/$name: mvn test-compile failed" >&2; exit 1; }
+  [[ -s $out ]] || { echo "bench/$name: mvn wrote no classpath" >&2; exit 1; }
+}

@@ -51,14 +51,7 @@ CLASSPATH_FILE="$WORK/classpath.txt"
 # Compiles inference (and core) with their tests and writes the test classpath once.
 build_classpath() {
   [[ -s $CLASSPATH_FILE ]] && return 0
-  local offline=()
-  [[ -n ${PARLEY_MVN_OFFLINE:-} ]] && offline=(-o)
-  echo "bench/voice: compiling inference and its benchmarks (mvn test-compile)"
-  (cd "$ROOT" && JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA")")")" \
-    mvn -B -q "${offline[@]}" test-compile dependency:build-classpath -pl inference -am \
-    -Dmdep.outputFile="$CLASSPATH_FILE" -Dmdep.includeScope=test) >"$WORK/mvn.log" 2>&1 ||
-    { tail -n 40 "$WORK/mvn.log" >&2; die "mvn test-compile failed"; }
-  [[ -s $CLASSPATH_FILE ]] || die "mvn wrote no classpath"
+  test_classpath inference "$CLASSPATH_FILE" voice
 }
 
 run_main() {
@@ -251,13 +244,9 @@ EOT
 }
 
 bench_tools() {
-  local out offline=() goal cells="" t
-  [[ -n ${PARLEY_MVN_OFFLINE:-} ]] && offline=(-o)
+  local out goal cells="" t
   echo "bench/voice: tools (server tools on the embedded stores)"
-  (cd "$ROOT" && JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA")")")" \
-    mvn -B -q "${offline[@]}" test-compile dependency:build-classpath -pl api -am \
-    -Dmdep.outputFile="$API_CLASSPATH_FILE" -Dmdep.includeScope=test) >"$WORK/mvn-api.log" 2>&1 ||
-    { tail -n 40 "$WORK/mvn-api.log" >&2; die "mvn test-compile (api) failed"; }
+  test_classpath api "$API_CLASSPATH_FILE" voice
   out="$(cd "$ROOT" && "$JAVA" --enable-native-access=ALL-UNNAMED -Xss8m \
     -cp "$ROOT/api/target/test-classes:$ROOT/api/target/classes:$ROOT/core/target/test-classes:$(cat "$API_CLASSPATH_FILE")" \
     io.parley.api.bench.ToolBench "$TOOLS_CALLS" "$ROUNDS" | last_json)" || die "ToolBench failed"
