@@ -91,9 +91,9 @@ function mealNode(m) {
       } catch (e) {
         throw editor.explain(e);
       }
-      probe.meals.corrected += 1;
       say(`Meal updated: about ${fmt(updated.totals.kcal)} kcal (was ${fmt(m.totals.kcal)}).`);
       await loadMeals(m.id);
+      probe.meals.corrected += 1; // after the log shows the corrected meal: the browser test reads it then
     }));
     cancel.addEventListener("click", () => {
       close();
