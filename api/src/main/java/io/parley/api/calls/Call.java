@@ -11,7 +11,7 @@ import java.util.UUID;
  * summary. {@code endsAt} is fixed when the call starts (booked duration, capped by the call limit).
  */
 public record Call(UUID id, UUID appointmentId, UUID userId, UUID expertId, String type, Instant startedAt,
-                   Instant endsAt, Instant endedAt, String endReason, Boolean userConsent, Boolean expertConsent,
+                   Instant endsAt, Instant endedAt, EndReason endReason, Boolean userConsent, Boolean expertConsent,
                    int limitSeconds) {
 
   /** A party's side in the call. */
@@ -46,7 +46,7 @@ public record Call(UUID id, UUID appointmentId, UUID userId, UUID expertId, Stri
 
   /** This call as ended at {@code at} for {@code reason} (what this node applies when PostgreSQL cannot record it). */
   public Call withEnd(Instant at, EndReason reason) {
-    return new Call(id, appointmentId, userId, expertId, type, startedAt, endsAt, at, reason.wire(), userConsent,
+    return new Call(id, appointmentId, userId, expertId, type, startedAt, endsAt, at, reason, userConsent,
         expertConsent, limitSeconds);
   }
 
@@ -84,7 +84,7 @@ public record Call(UUID id, UUID appointmentId, UUID userId, UUID expertId, Stri
         .put("started_at", startedAt == null ? null : startedAt.toString())
         .put("ends_at", endsAt == null ? null : endsAt.toString())
         .put("ended_at", endedAt == null ? null : endedAt.toString())
-        .put("end_reason", endReason)
+        .put("end_reason", endReason == null ? null : endReason.wire())
         .put("duration_seconds", durationSeconds())
         .put("limit_seconds", limitSeconds)
         .put("consent", new JsonObject().put("user", userConsent).put("expert", expertConsent));

@@ -203,7 +203,7 @@ public final class CallService implements AutoCloseable {
   public Future<JsonObject> iceServers(UUID callId, UUID caller) {
     return get(callId, caller, false).map(c -> {
       if (c.ended()) {
-        throw new ParleyException(Reason.CONFLICT, CallStore.CALL_ENDED, "the call has ended (" + c.endReason() + ")");
+        throw new ParleyException(Reason.CONFLICT, CallStore.CALL_ENDED, "the call has ended (" + c.endReason().wire() + ")");
       }
       JsonArray servers = new JsonArray();
       if (turn.isPresent() && turnSecret.isPresent()) {
@@ -234,7 +234,7 @@ public final class CallService implements AutoCloseable {
   private void announce(Call c) {
     LOG.info("call {} ended: {}", c.id(), c.endReason());
     Counter.builder("parley.calls.ended").description("Calls ended by this node, by reason")
-        .tag("reason", String.valueOf(c.endReason())).register(metrics).increment();
+        .tag("reason", c.endReason().wire()).register(metrics).increment();
     apply(c);
     bus.publish(ClusterBus.BROADCAST, new JsonObject()
             .put("t", "call-ended")
@@ -325,7 +325,7 @@ public final class CallService implements AutoCloseable {
     // A call deleted with an account (its end broadcast lost) ends here as deleted.
     store.missingAmong(ids)
         .onSuccess(list -> list.forEach(id -> apply(new Call(id, id, id, id, null, null, null, clock.instant(),
-            EndReason.DELETED.wire(), null, null, 0))))
+            EndReason.DELETED, null, null, 0))))
         .onFailure(t -> LOG.debug("call reconciliation failed: {}", t.toString()));
   }
 
@@ -333,7 +333,7 @@ public final class CallService implements AutoCloseable {
     JsonObject consent = j.getJsonObject("consent", new JsonObject());
     return new Call(UUID.fromString(j.getString("id")), UUID.fromString(j.getString("appointment_id")),
         UUID.fromString(j.getString("user_id")), UUID.fromString(j.getString("expert_id")), j.getString("type"),
-        instant(j, "started_at"), instant(j, "ends_at"), instant(j, "ended_at"), j.getString("end_reason"),
+        instant(j, "started_at"), instant(j, "ends_at"), instant(j, "ended_at"), EndReason.of(j.getString("end_reason")),
         consent.getBoolean("user"), consent.getBoolean("expert"), j.getInteger("limit_seconds", 0));
   }
 

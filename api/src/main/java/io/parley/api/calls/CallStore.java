@@ -82,7 +82,7 @@ public final class CallStore {
                 if (open.isPresent()) {
                   if (open.get().ended()) {
                     return Future.failedFuture(new ParleyException(Reason.CONFLICT, CALL_ENDED,
-                        "this appointment's call has ended (" + open.get().endReason() + ")"));
+                        "this appointment's call has ended (" + open.get().endReason().wire() + ")"));
                   }
                   return Future.succeededFuture(new Started(open.get(), false));
                 }
@@ -230,7 +230,7 @@ public final class CallStore {
     Integer limit = r.getInteger("limit_seconds");
     return new Call(r.getUUID("id"), r.getUUID("appointment_id"), r.getUUID("user_id"), r.getUUID("expert_id"),
         r.getString("type"), instant(r, "started_at"), instant(r, "ends_at"), instant(r, "ended_at"),
-        r.getString("end_reason"), r.getBoolean("user_consent"), r.getBoolean("expert_consent"),
+        EndReason.of(r.getString("end_reason")), r.getBoolean("user_consent"), r.getBoolean("expert_consent"),
         limit == null ? 0 : limit);
   }
 

@@ -22,4 +22,17 @@ public enum EndReason {
   public String wire() {
     return wire;
   }
+
+  /** The reason written {@code wire}; null for null (a call not ended). */
+  public static EndReason of(String wire) {
+    if (wire == null) {
+      return null;
+    }
+    for (EndReason r : values()) {
+      if (r.wire.equals(wire)) {
+        return r;
+      }
+    }
+    throw new IllegalArgumentException("unknown call end reason: " + wire);
+  }
 }

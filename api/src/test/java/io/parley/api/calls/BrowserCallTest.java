@@ -181,7 +181,7 @@ class BrowserCallTest {
             .isLessThanOrEqualTo(Duration.ofSeconds(1));
         assertThat(maxAllocationsLate.get()).as(server).isZero();
         Call ended = node.server().calls().get(call.id(), userId, false).await();
-        assertThat(ended.endReason()).isEqualTo("time_limit");
+        assertThat(ended.endReason()).isEqualTo(EndReason.TIME_LIMIT);
         assertThat(ended.endedAt()).isEqualTo(call.endsAt());
         assertThat(ended.durationSeconds()).isEqualTo((long) LIMIT_SECONDS);
       }

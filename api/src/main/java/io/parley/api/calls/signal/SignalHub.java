@@ -226,7 +226,7 @@ public final class SignalHub implements AutoCloseable {
       }
       if (call.ended() || !Instant.now().isBefore(call.endsAt())) {
         c.joining = false;
-        c.error(SignalError.CALL_ENDED, "the call has ended" + (call.endReason() == null ? "" : " (" + call.endReason()
+        c.error(SignalError.CALL_ENDED, "the call has ended" + (call.endReason() == null ? "" : " (" + call.endReason().wire()
             + ")"), ref);
         return;
       }

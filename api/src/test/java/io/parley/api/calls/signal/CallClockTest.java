@@ -2,6 +2,7 @@ package io.parley.api.calls.signal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.api.calls.EndReason;
 import io.parley.api.calls.Call;
 import io.parley.api.support.CallFixture;
 import io.parley.api.support.Poll;
@@ -57,7 +58,7 @@ class CallClockTest {
         assertThat(TurnAllocate.allocateUdp(ice).errorCode()).as("the call's credentials no longer allocate")
             .isIn(401, 403);
         Call stored = node.server().calls().get(f.callId(), f.userId(), false).await();
-        assertThat(stored.endReason()).isEqualTo("time_limit");
+        assertThat(stored.endReason()).isEqualTo(EndReason.TIME_LIMIT);
         assertThat(stored.durationSeconds()).isBetween(4L, 6L);
       }
     }
@@ -110,7 +111,7 @@ class CallClockTest {
       CallFixture f = CallFixture.start(node);
       Call ended = Poll.until(Duration.ofSeconds(5), "the sweep ends the call",
           () -> node.server().calls().get(f.callId(), f.userId(), false).await(), Call::ended);
-      assertThat(ended.endReason()).isEqualTo("time_limit");
+      assertThat(ended.endReason()).isEqualTo(EndReason.TIME_LIMIT);
       assertThat(ended.endedAt()).as("dated at the limit, not when noticed").isEqualTo(f.call().endsAt());
     }
   }

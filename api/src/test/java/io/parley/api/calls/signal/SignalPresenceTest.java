@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.parley.api.calls.EndReason;
 import io.parley.api.calls.Call;
 import io.parley.api.support.CallFixture;
 import io.parley.api.support.Poll;
@@ -94,7 +95,7 @@ class SignalPresenceTest {
     for (CallFixture f : fixtures) {
       Call ended = Poll.until(Duration.ofSeconds(GRACE_SECONDS + 8), "the call ends after the grace",
           () -> node.server().calls().get(f.callId(), f.userId(), false).await(), Call::ended);
-      assertThat(ended.endReason()).isEqualTo("disconnected");
+      assertThat(ended.endReason()).isEqualTo(EndReason.DISCONNECTED);
     }
     Poll.until(Duration.ofSeconds(5), "every room retired", () -> node.server().signal().roomCount() == 0);
     assertThat(unhandled()).as("no exception escaped into Vert.x").isEmpty();
@@ -147,7 +148,7 @@ class SignalPresenceTest {
       assertThat(expert.closeCode(Duration.ofSeconds(3))).isEqualTo(1000);
     }
     assertThat(node.server().calls().get(f.callId(), f.userId(), false).await().endReason())
-        .isEqualTo("disconnected");
+        .isEqualTo(EndReason.DISCONNECTED);
     assertThat(unhandled()).as("no exception escaped into Vert.x").isEmpty();
   }
 

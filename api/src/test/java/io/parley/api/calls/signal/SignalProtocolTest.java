@@ -2,6 +2,7 @@ package io.parley.api.calls.signal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.api.calls.EndReason;
 import io.parley.api.support.CallFixture;
 import io.parley.api.support.JwtForge;
 import io.parley.api.support.SignalClient;
@@ -387,7 +388,7 @@ class SignalProtocolTest {
       assertThat(ended.getString("reason")).isEqualTo("disconnected");
       assertThat(expert.closeCode(Duration.ofSeconds(3))).isEqualTo(1000);
       assertThat(node.server().calls().get(f.callId(), f.userId(), false).await().endReason())
-          .isEqualTo("disconnected");
+          .isEqualTo(EndReason.DISCONNECTED);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.parley.api.calls.signal.protocol;
 
 import io.parley.api.calls.Call.Role;
+import io.parley.api.calls.EndReason;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -33,7 +34,7 @@ public sealed interface ServerMessage {
   record CallWarning(long remainingSeconds, Instant endsAt) implements ServerMessage {}
 
   /** The call ended; the socket closes after it. */
-  record CallEnded(UUID callId, String reason, Instant endedAt, Long durationSeconds) implements ServerMessage {}
+  record CallEnded(UUID callId, EndReason reason, Instant endedAt, Long durationSeconds) implements ServerMessage {}
 
   /** The answer to {@code ping}. */
   record Pong(Instant serverTime, Object ref) implements ServerMessage {}

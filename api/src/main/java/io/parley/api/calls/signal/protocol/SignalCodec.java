@@ -277,7 +277,7 @@ public final class SignalCodec {
           .put("ends_at", w.endsAt().toString());
       case ServerMessage.CallEnded c -> type("call-ended")
           .put("call_id", c.callId().toString())
-          .put("reason", c.reason())
+          .put("reason", c.reason().wire())
           .put("ended_at", c.endedAt() == null ? null : c.endedAt().toString())
           .put("duration_seconds", c.durationSeconds());
       case ServerMessage.Pong p -> type("pong").put("server_time", p.serverTime().toString()).put("ref", p.ref());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.parley.api.calls.Call.Role;
+import io.parley.api.calls.EndReason;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.UUID;
@@ -121,7 +122,7 @@ class SignalCodecTest {
             "{\"type\":\"peer-media\",\"role\":\"expert\",\"audio\":false,\"video\":null}"),
         Arguments.of(new ServerMessage.CallWarning(120, at),
             "{\"type\":\"call-warning\",\"remaining_seconds\":120,\"ends_at\":\"2026-12-04T18:20:44.911588Z\"}"),
-        Arguments.of(new ServerMessage.CallEnded(CALL, "hangup", now, 754L),
+        Arguments.of(new ServerMessage.CallEnded(CALL, EndReason.HANGUP, now, 754L),
             "{\"type\":\"call-ended\",\"call_id\":\"" + CALL + "\",\"reason\":\"hangup\",\"ended_at\":\"2026-12-04T18:00:45Z\","
                 + "\"duration_seconds\":754}"),
         Arguments.of(new ServerMessage.Pong(now, null), "{\"type\":\"pong\",\"server_time\":\"2026-12-04T18:00:45Z\",\"ref\":null}"),
