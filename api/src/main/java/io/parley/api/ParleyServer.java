@@ -12,22 +12,13 @@ import io.parley.api.accounts.RefreshTokenStore;
 import io.parley.api.accounts.TokenService;
 import io.parley.api.accounts.UserCache;
 import io.parley.api.accounts.UserStore;
-import io.parley.api.assistant.tools.HealthTools;
-import io.parley.api.assistant.tools.MemoryTools;
-import io.parley.api.assistant.tools.ServerTool;
 import io.parley.api.assistant.tools.ServerTools;
-import io.parley.api.calls.AppointmentStore;
 import io.parley.api.assistant.AssistantFeature;
 import io.parley.api.assistant.AssistantOptions;
 import io.parley.api.assistant.ConversationRetention;
-import io.parley.api.assistant.ConversationStore;
-import io.parley.api.assistant.context.PersonalContextLoader;
 import io.parley.api.assistant.context.PersonalPrompts;
-import io.parley.api.assistant.memory.MemoryStore;
-import io.parley.api.assistant.RealtimeEndpoint;
 import io.parley.api.assistant.VoiceOptions;
 import io.parley.api.assistant.VoiceServices;
-import io.parley.api.assistant.VoiceSetup;
 import io.parley.api.calls.CallOptions;
 import io.parley.api.calls.CallService;
 import io.parley.api.calls.CallStore;
@@ -75,7 +66,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -110,12 +100,8 @@ public final class ParleyServer implements AutoCloseable {
   private String turnSecret;
   private CallService calls;
   private SignalHub signal;
-  private VoiceServices voice;
+  private AssistantFeature assistant;
   private io.parley.api.meals.VisionServices vision;
-  private ConversationStore conversations;
-  private ServerTools serverTools;
-  private PersonalPrompts personalPrompts;
-  private ConversationRetention retention;
   private Pool pool;
   private boolean stopped;
 
@@ -218,39 +204,20 @@ public final class ParleyServer implements AutoCloseable {
     calls.onUserDeleted(deleted::deleted);
     signal = new SignalHub(vertx, options.calls(), tokens.jwt(), deleted, calls, callStore, bus, redis, registry);
 
-    voice = VoiceSetup.start(vertx, options.voice(), config.models(), registry);
     vision = io.parley.api.meals.VisionServices.start(vertx, options.vision(), config.models());
     closers.push(vision);
-    conversations = new ConversationStore(pool, ids);
-    closers.push(voice);
-    MemoryStore memories = new MemoryStore(pool, ids);
-    PersonalPrompts prompts = new PersonalPrompts(new PersonalContextLoader(pool, memories, clock),
-        options.assistant().contextTokens());
-    options.assistant().retention().ifPresent(days -> {
-      retention = new ConversationRetention(vertx, conversations, days, clock);
-      closers.push(retention);
-    });
     MealStore meals = new MealStore(pool, ids);
     Foods foods = Foods.load(options.foods());
     ExpertStore experts = new ExpertStore(pool, userCache);
-    List<ServerTool> tools = new ArrayList<>(new HealthTools(users, meals, foods, experts, new AppointmentStore(pool),
-        calls, ids, clock).all());
-    tools.addAll(new MemoryTools(memories, conversations).all());
-    serverTools = new ServerTools(tools, options.voice().toolTimeout());
-    personalPrompts = prompts;
-    VoiceOptions voiceOptions = options.voice();
-    RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), deleted, conversations,
-        (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
-            voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
-        prompts, voiceOptions, registry, redis, serverTools::forSession);
-    closers.push(realtime::close);
-    calls.onUserDeleted(realtime::userDeleted);
+    assistant = AssistantFeature.start(new AssistantFeature.Needs(vertx, config.models(), pool, redis, tokens.jwt(),
+        deleted, ids, clock, registry, users, meals, foods, experts, calls), options.voice(), options.assistant(),
+        closers);
 
     ClientIp clientIp = new ClientIp(config.http().trustProxy());
     List<Feature> features = List.of(
         new AccountsFeature(auth, users, experts, new DataExport(pool), pool, clientIp, calls),
         new CallsFeature(pool, calls, signal, users, ids),
-        new AssistantFeature(voice, conversations, memories, prompts, realtime, ids),
+        assistant,
         new MealsFeature(vertx, vision, redis, registry, meals, foods));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
         new RateLimiter.Factory(config.rateLimits(), counters), health, registry, options.vision(), features);
@@ -340,22 +307,22 @@ public final class ParleyServer implements AutoCloseable {
 
   /** The conversation retention purge, when PARLEY_CONVERSATION_RETENTION_DAYS is set. */
   public Optional<ConversationRetention> retention() {
-    return Optional.ofNullable(retention);
+    return assistant.retention();
+  }
+
+  /** The personal context every answer's prompt carries (for tests and benchmarks). */
+  public PersonalPrompts personalPrompts() {
+    return assistant.prompts();
   }
 
   /** The assistant's server tools (what its sessions run for their users). */
-  /** The personal context every answer's prompt carries (for tests and benchmarks). */
-  public PersonalPrompts personalPrompts() {
-    return personalPrompts;
-  }
-
   public ServerTools serverTools() {
-    return serverTools;
+    return assistant.tools();
   }
 
   /** The voice engines of this node. */
   public VoiceServices voice() {
-    return voice;
+    return assistant.voice();
   }
 
   /** The signalling endpoint of this node. */
