@@ -102,6 +102,7 @@ public final class HttpApi {
         ctx.next();
       }
     });
+    b.rootHandler(new TextGuard());
 
     d.features().forEach(f -> f.mountContract(b));
 

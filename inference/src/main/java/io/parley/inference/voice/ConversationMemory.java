@@ -4,6 +4,7 @@ import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.llm.ToolCall;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -25,6 +26,8 @@ final class ConversationMemory {
   private final List<ChatMessage> history;
   private final Context context;
   private final Consumer<VoiceEvent> events;
+  /** The last write asked for (each starts when the one before it has ended). */
+  private Future<?> writes = Future.succeededFuture();
 
   ConversationMemory(UUID conversationId, ConversationLog log, List<ChatMessage> history, Context context,
                      Consumer<VoiceEvent> events) {
@@ -91,8 +94,15 @@ final class ConversationMemory {
     return messages;
   }
 
+  /**
+   * One write at a time, in the order the messages happened: two writes in flight at once could
+   * commit (and be timestamped) the other way round.
+   */
   private void store(ConversationLog.Message m) {
-    log.append(conversationId, m).onFailure(e -> context.runOnContext(v -> {
+    Future<?> previous = writes;
+    Future<UUID> write = previous.transform(ignored -> log.append(conversationId, m));
+    writes = write;
+    write.onFailure(e -> context.runOnContext(v -> {
       LOG.warn("voice: conversation {}: {} message of {} characters (truncated: {}) not stored: {}", conversationId,
           m.role(), m.content().length(), m.truncated(), e.toString());
       events.accept(new VoiceEvent.Error(VoiceEvent.Code.NOT_STORED, "the " + m.role()

@@ -1,5 +1,6 @@
 package io.parley.api.assistant.realtime;
 
+import io.parley.api.http.TextGuard;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;
@@ -24,6 +25,12 @@ public final class ClientEventDecoder {
       throw new RealtimeProtocolException("invalid_json", "the event is not a JSON object", null, null);
     }
     String id = e.getValue("event_id") instanceof String s ? s : null;
+    // PostgreSQL cannot store NUL in text: refused here, never acknowledged and then lost.
+    String nul = text.contains("\\u0000") ? TextGuard.nulField(e, "") : null;
+    if (nul != null) {
+      throw new RealtimeProtocolException("invalid_value", "the character U+0000 (NUL) is not accepted in text",
+          nul.substring(1).replace('/', '.'), id);
+    }
     String type = e.getValue("type") instanceof String s ? s : null;
     if (type == null) {
       throw new RealtimeProtocolException("missing_type", "every event needs a type", "type", id);

@@ -59,6 +59,11 @@ class RealtimeProtocolTest {
             "invalid_value", "item.call_id"},
         {"{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"function_call_output\",\"call_id\":\"c\"}}",
             "invalid_value", "item.output"},
+        // NUL cannot be stored: refused wherever it is, named by its path.
+        {"{\"type\":\"session.update\",\"session\":{\"instructions\":\"a\\u0000\"}}", "invalid_value",
+            "session.instructions"},
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"function_call_output\",\"call_id\":\"c\","
+            + "\"output\":\"\\u0000\"}}", "invalid_value", "item.output"},
     };
     for (String[] c : cases) {
       assertThatThrownBy(() -> ClientEventDecoder.decode(c[0])).as(c[0])
