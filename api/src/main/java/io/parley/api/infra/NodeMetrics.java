@@ -20,6 +20,10 @@ import java.util.UUID;
 /** A node's meter registry (served at {@code /metrics}) and the Vert.x instance that reports into it. */
 public final class NodeMetrics {
 
+  /** The methods HTTP metrics label by name (RFC 9110 and PATCH); any other is {@code OTHER}. */
+  static final java.util.Set<String> KNOWN_METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
+      "CONNECT", "OPTIONS", "TRACE", "PATCH");
+
   private NodeMetrics() {}
 
   /** A Prometheus registry with HTTP latency histograms and the JVM's own meters. */
@@ -36,6 +40,10 @@ public final class NodeMetrics {
         return config;
       }
     });
+    // A made-up method name would be a new label value (and new series) per request: anyone could
+    // grow the registry and the scrape. Unknown methods share one value.
+    registry.config().meterFilter(MeterFilter.replaceTagValues("method",
+        m -> KNOWN_METHODS.contains(m) ? m : "OTHER"));
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
