@@ -57,13 +57,15 @@ public final class Counters {
 
   private record Local(long value, long expiresAt) {}
 
-  /** This node's view of one rate-limit window: the cluster count at the last sync, plus hits since. */
+  /** This node's view of one rate-limit window: the cluster count at the last sync, plus hits since. Opened by its first hit. */
   private static final class Window {
     final Duration length;
     long base;
     long pending;
     volatile long expiresAt;
     boolean syncing;
+    /** Completed once the window's first hit has its count (until then, expiresAt is in the far future). */
+    final io.vertx.core.Promise<Void> opened = io.vertx.core.Promise.promise();
 
     Window(Duration length, long base, long expiresAt) {
       this.length = length;
@@ -83,29 +85,48 @@ public final class Counters {
 
   /**
    * Counts one request in {@code key}'s window of {@code window}: the first hit of a window on this
-   * node goes to Redis, the others are counted here and sent by {@link #sync()}.
+   * node goes to Redis, the others are counted here and sent by {@link #sync()}. Hits that arrive
+   * while the first one is at Redis wait for its answer and count on top of it, so that one node
+   * is exact however many requests arrive at once.
    */
   public Future<Count> hit(String key, Duration window) {
     long now = System.currentTimeMillis();
     Window w = windows.get(key);
     if (w == null || w.expiresAt <= now) {
-      return increment(key, window).map(c -> {
-        Window fresh = new Window(window, c.value(), now + Math.max(1, c.resetMillis()));
-        if (c.degraded()) {
-          // Counted only here (Redis is away): the next successful sync carries it over.
-          fresh.base = 0;
-          fresh.pending = c.value();
-        }
-        windows.put(key, fresh);
-        return c;
-      });
+      Window opening = new Window(window, 0, Long.MAX_VALUE);
+      w = windows.compute(key, (k, open) -> open == null || open.expiresAt <= now ? opening : open);
+      if (w == opening) {
+        return increment(key, window).map(c -> {
+          synchronized (opening) {
+            if (c.degraded()) {
+              // Counted only here (Redis is away): the next successful sync carries it over.
+              opening.pending = c.value();
+            } else {
+              opening.base = c.value();
+            }
+            opening.expiresAt = now + Math.max(1, c.resetMillis());
+          }
+          opening.opened.tryComplete();
+          return c;
+        }).onFailure(t -> {
+          windows.remove(key, opening); // the next hit opens it again
+          opening.opened.tryFail(t);
+        });
+      }
     }
+    Window counted = w;
+    return counted.opened.future().isComplete() ? Future.succeededFuture(local(counted))
+        : counted.opened.future().map(v -> local(counted));
+  }
+
+  /** One more hit counted on this node in an open window. */
+  private Count local(Window w) {
     long value;
     synchronized (w) {
       w.pending++;
       value = w.base + w.pending;
     }
-    return Future.succeededFuture(new Count(value, w.expiresAt - now, localMode()));
+    return new Count(value, Math.max(0, w.expiresAt - System.currentTimeMillis()), localMode());
   }
 
   /** Sends the hits counted on this node to Redis; call every {@link #SYNC_INTERVAL}. */
