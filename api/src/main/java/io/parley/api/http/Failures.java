@@ -31,10 +31,11 @@ public final class Failures implements Handler<RoutingContext> {
    */
   private static final Pattern PARAMETER = Pattern.compile("^[^:]*?\\b(query|path|header|cookie) parameter (\\S+?)\\.?(?:\\s|$)");
 
-  private final int maxBodyBytes;
+  /** The body limit of the route a request went to (JSON, photo or audio). */
+  private final java.util.function.ToLongFunction<RoutingContext> bodyLimit;
 
-  public Failures(int maxBodyBytes) {
-    this.maxBodyBytes = maxBodyBytes;
+  public Failures(java.util.function.ToLongFunction<RoutingContext> bodyLimit) {
+    this.bodyLimit = bodyLimit;
   }
 
   @Override
@@ -80,18 +81,24 @@ public final class Failures implements Handler<RoutingContext> {
       case 404 -> ApiError.send(ctx, 404, "not_found", "no such resource: " + ctx.request().path(), null);
       case 405 -> ApiError.send(ctx, 405, "method_not_allowed",
           ctx.request().method().name() + " is not allowed on " + ctx.request().path(), null);
-      case 413 -> ApiError.send(ctx, 413, "payload_too_large",
-          "request body larger than " + maxBodyBytes + " bytes", new JsonObject().put("limit_bytes", maxBodyBytes));
-      case 400 -> ApiError.send(ctx, 400, "bad_request",
-          failure == null || failure.getMessage() == null ? "bad request" : failure.getMessage(), null);
+      case 413 -> {
+        long limit = bodyLimit.applyAsLong(ctx);
+        ApiError.send(ctx, 413, "payload_too_large", "request body larger than " + limit + " bytes ("
+            + String.format(java.util.Locale.ROOT, "%.1f MiB", limit / 1048576.0) + "), this route's limit",
+            new JsonObject().put("limit_bytes", limit));
+      }
+      // A body the router could not read (a broken form or multipart framing): said in our own
+      // words, never with the text of a Java exception.
+      case 400 -> ApiError.send(ctx, 400, "bad_request", failure instanceof HttpException he && he.getPayload() != null
+          ? he.getPayload() : "the request body could not be read (malformed JSON, form or multipart data)", null);
       default -> {
         if (status >= 500) {
           LOG.atError().addKeyValue("request_id", RequestLog.requestId(ctx)).setCause(failure)
               .log("unhandled failure on {} {}", ctx.request().method(), ctx.request().path());
           ApiError.send(ctx, status, ApiError.codeFor(status), "internal error", null);
         } else {
-          ApiError.send(ctx, status, ApiError.codeFor(status),
-              failure == null || failure.getMessage() == null ? "request failed" : failure.getMessage(), null);
+          ApiError.send(ctx, status, ApiError.codeFor(status), failure instanceof HttpException he
+              && he.getPayload() != null ? he.getPayload() : "the request failed (" + status + ")", null);
         }
       }
     }

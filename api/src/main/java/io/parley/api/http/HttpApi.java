@@ -124,7 +124,12 @@ public final class HttpApi {
     router.get("/*").handler(StaticHandler.create("web").setIndexPage("index.html").setCachingEnabled(true)
         .setMaxAgeSeconds(300).setDefaultContentEncoding("UTF-8"));
 
-    Failures failures = new Failures(http.maxBodyBytes());
+    long maxPhotoBytes = d.photos().maxPhotoBytes();
+    Failures failures = new Failures(ctx -> switch (spec(ctx, lookup).body()) {
+      case JSON -> (long) http.maxBodyBytes();
+      case PHOTO -> maxPhotoBytes;
+      case AUDIO -> (long) RouteSpec.Body.MAX_AUDIO_BYTES;
+    });
     router.route().failureHandler(failures);
     router.errorHandler(404, failures);
     router.errorHandler(405, failures);

@@ -168,6 +168,9 @@ class VisionApiTest {
     System.arraycopy(dog, 0, big, 0, dog.length);
     Api.Res tooBig = post(node, big, "big.jpg", Map.of());
     assertThat(tooBig.status()).isEqualTo(413);
+    // The photo route's own limit, not the JSON one (it said 1048576 bytes).
+    assertThat(tooBig.json().getJsonObject("error").getJsonObject("details").getLong("limit_bytes"))
+        .isEqualTo(4L * 1024 * 1024);
     assertError(post(node, null, null, Map.of("task", "objects")), 400, "validation_failed");
     assertError(post(node, dog, "dog.jpg", Map.of("task", "painting")), 400, "validation_failed");
     assertThat(node.api().get("/health/live", null).status()).isEqualTo(200);
