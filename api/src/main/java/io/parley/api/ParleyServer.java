@@ -242,7 +242,7 @@ public final class ParleyServer implements AutoCloseable {
     RealtimeEndpoint realtime = new RealtimeEndpoint(vertx, tokens.jwt(), deleted, conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(vertx, context,
             voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
-        prompts, voiceOptions, registry, redis, serverTools::forSession);
+        prompts, voiceOptions, registry, redis, serverTools::forSession, voice::voiceName);
     closers.push(realtime::close);
     calls.onUserDeleted(realtime::userDeleted);
 

@@ -31,7 +31,7 @@ class VoiceOptionsTest {
     assertThat(v.vad().turnDetection()).isEqualTo(VadSegmenter.Settings.DEFAULTS);
     assertThat(v.stt().model()).isEmpty();
     assertThat(v.llm().effectiveEngine()).isEqualTo(LlmEngine.NONE);
-    assertThat(v.tts().engine()).isEqualTo(TtsEngine.FREETTS);
+    assertThat(v.tts().engine()).isEqualTo(TtsEngine.AUTO);
   }
 
   @Test
