@@ -188,7 +188,7 @@ factor (synthesis time / audio duration; lower is faster) on the 230-character p
 \`TtsBench\`, warm, one synthesis at a time on one worker thread, FreeTTS (kevin16) and eSpeak NG
 (en-us) alternating in each round, then eSpeak NG on the same paragraph translated. Median of
 $ROUNDS rounds after 3 warm-up rounds. **FreeTTS / eSpeak NG**: the ratio of the two English medians
-(how many times faster eSpeak NG is). eSpeak NG's time includes the hop to its one thread.
+(how many times faster eSpeak NG is; under 1: slower). eSpeak NG's time includes the hop to its one thread.
 
 | date (UTC) | commit | machine | command | FreeTTS en RTF | eSpeak NG en RTF | FreeTTS / eSpeak NG | eSpeak NG RTF: ${TTS_LANGUAGES[*]} |
 |---|---|---|---|---|---|---|---|
