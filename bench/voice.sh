@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Voice engines benchmark: ./parley bench voice [PART...]   (parts: vad engines pipeline tools)
+# Voice engines benchmark: ./parley bench voice [PART...]   (parts: vad engines tts pipeline tools)
 #
 # Parts (all by default; each writes its own section of docs/BENCHMARKS.md):
 #   engines  Whisper (tiny random-weight ggml file) real-time factor, llama.cpp (tiny GGUF) tokens/s,
 #         FreeTTS real-time factor, each at 1 and 2 threads (WhisperBench, LlmBench, TtsBench; each
 #         takes the median of 7 runs itself).
+#   tts   eSpeak NG and FreeTTS real-time factors side by side on the same English paragraph, and
+#         eSpeak NG on it in the products' other languages (VoicesBench; median of ROUNDS rounds).
+#         Needs Debian libespeak-ng1.
 #   vad   Silero VAD v5 on ONNX Runtime (inference/src/test/java/io/parley/inference/bench/VadBench.java):
 #         us per 32 ms frame one stream per call vs 64 streams batched per call, side by side in
 #         the same run, and always-on streams one core keeps in real time, mostly silent (energy
@@ -170,6 +173,43 @@ EOF
   echo "row added to docs/BENCHMARKS.md"
 }
 
+# --- tts ----------------------------------------------------------------------------------------
+
+TTS_SECTION='## voice/tts: eSpeak NG and FreeTTS real-time factors (`./parley bench voice tts`)'
+TTS_LANGUAGES=(ar cmn de es fr hi ja ko)
+
+write_tts_section() {
+  cat <<EOF
+
+$TTS_SECTION
+
+\`VoicesBench\` (inference/src/test/java/io/parley/inference/bench): the in-process engines' real-time
+factor (synthesis time / audio duration; lower is faster) on the 230-character paragraph of
+\`TtsBench\`, warm, one synthesis at a time on one worker thread, FreeTTS (kevin16) and eSpeak NG
+(en-us) alternating in each round, then eSpeak NG on the same paragraph translated. Median of
+$ROUNDS rounds after 3 warm-up rounds. **FreeTTS / eSpeak NG**: the ratio of the two English medians
+(how many times faster eSpeak NG is; under 1: slower). eSpeak NG's time includes the hop to its one thread.
+
+| date (UTC) | commit | machine | command | FreeTTS en RTF | eSpeak NG en RTF | FreeTTS / eSpeak NG | eSpeak NG RTF: ${TTS_LANGUAGES[*]} |
+|---|---|---|---|---|---|---|---|
+EOF
+}
+
+bench_tts() {
+  local out cells=() l
+  echo "bench/voice: tts (eSpeak NG and FreeTTS side by side)"
+  out="$(run_main io.parley.inference.bench.VoicesBench "$ROUNDS" | last_json)" || die "VoicesBench failed"
+  [[ -n $out ]] || die "VoicesBench printed no JSON line"
+  echo "$out"
+  for l in "${TTS_LANGUAGES[@]}"; do
+    cells+=("$(json_value "$out" "rtf.espeak_$l")")
+  done
+  add_row "$TTS_SECTION" write_tts_section "$(printf '| %s | %s | %s | `%s` | %s | %s | %sx | %s |' \
+    "$(date -u +%Y-%m-%dT%H:%MZ)" "$(commit)" "$(machine)" "$COMMAND" "$(json_value "$out" rtf.freetts_en)" \
+    "$(json_value "$out" rtf.espeak_en)" "$(json_value "$out" freetts_over_espeak)" "${cells[*]}")"
+  echo "row added to docs/BENCHMARKS.md"
+}
+
 # --- pipeline -----------------------------------------------------------------------------------
 
 PIPELINE_SECTION='## voice/pipeline: turn latency and pipeline overhead (`./parley bench voice pipeline`)'
@@ -264,14 +304,15 @@ bench_tools() {
 }
 
 PARTS=("$@")
-((${#PARTS[@]})) || PARTS=(vad engines pipeline tools)
+((${#PARTS[@]})) || PARTS=(vad engines tts pipeline tools)
 for part in "${PARTS[@]}"; do
   case "$part" in
     vad) bench_vad ;;
     engines) bench_engines ;;
+    tts) bench_tts ;;
     pipeline) bench_pipeline ;;
     tools) bench_tools ;;
-    *) die "no part named '$part' (parts: vad, engines, pipeline, tools)" ;;
+    *) die "no part named '$part' (parts: vad, engines, tts, pipeline, tools)" ;;
   esac
 done
 echo "rows added to docs/BENCHMARKS.md"

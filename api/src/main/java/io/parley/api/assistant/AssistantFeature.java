@@ -103,7 +103,7 @@ public final class AssistantFeature implements Feature {
     RealtimeEndpoint realtime = new RealtimeEndpoint(n.vertx(), n.jwt(), n.deleted(), conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(n.vertx(),
             context, voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
-        prompts, voiceOptions, n.registry(), n.redis(), tools::forSession);
+        prompts, voiceOptions, n.registry(), n.redis(), tools::forSession, voice::voiceName);
     closers.push(realtime::close);
     n.calls().onUserDeleted(realtime::userDeleted);
     return new AssistantFeature(voice, conversations, memories, prompts, tools, realtime, retention, n.ids());

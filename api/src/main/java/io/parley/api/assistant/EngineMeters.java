@@ -4,7 +4,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.llm.ChatRequest;
+import io.parley.inference.tts.SpeechStyle;
 import io.parley.inference.tts.TextToSpeech;
+import io.parley.inference.tts.TtsVoice;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -62,10 +66,10 @@ final class EngineMeters {
       }
 
       @Override
-      public void synthesize(String text, AudioSink sink, BooleanSupplier cancelled) {
+      public void synthesize(String text, SpeechStyle style, AudioSink sink, BooleanSupplier cancelled) {
         syntheses.incrementAndGet();
         try {
-          tts.synthesize(text, sink, cancelled);
+          tts.synthesize(text, style, sink, cancelled);
         } finally {
           syntheses.decrementAndGet();
         }
@@ -74,6 +78,21 @@ final class EngineMeters {
       @Override
       public String voice() {
         return tts.voice();
+      }
+
+      @Override
+      public List<TtsVoice> voices() {
+        return tts.voices();
+      }
+
+      @Override
+      public Optional<TtsVoice> voiceSpeaking(String tag) {
+        return tts.voiceSpeaking(tag);
+      }
+
+      @Override
+      public TtsVoice voiceNamed(String name) {
+        return tts.voiceNamed(name);
       }
 
       @Override

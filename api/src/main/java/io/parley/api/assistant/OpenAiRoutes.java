@@ -8,6 +8,8 @@ import io.parley.inference.llm.ChatModel;
 import io.parley.inference.llm.ChatRequest;
 import io.parley.inference.llm.ToolCall;
 import io.parley.inference.llm.Personality;
+import io.parley.inference.tts.SpeechStyle;
+import io.parley.inference.tts.TextToSpeech;
 import io.parley.api.assistant.context.PersonalPrompts;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -111,11 +113,12 @@ public final class OpenAiRoutes {
       }
       var tts = voice.textToSpeech().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,
           voice.textToSpeechMissing()));
+      SpeechStyle style = speechStyle(body, tts);
       int rate = "pcm".equals(format) ? 24_000 : tts.sampleRate();
       voice.ttsWorkers().executeBlocking(() -> {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         io.parley.inference.audio.Resampler resampler = new io.parley.inference.audio.Resampler(tts.sampleRate(), rate);
-        tts.synthesize(input, samples -> out.writeBytes(io.parley.inference.audio.Pcm.toLittleEndian(
+        tts.synthesize(input, style, samples -> out.writeBytes(io.parley.inference.audio.Pcm.toLittleEndian(
             resampler.process(samples))), () -> false);
         out.writeBytes(io.parley.inference.audio.Pcm.toLittleEndian(resampler.flushPcm()));
         byte[] pcm = out.toByteArray();
@@ -130,6 +133,30 @@ public final class OpenAiRoutes {
             .end(io.vertx.core.buffer.Buffer.buffer(ar.result()));
       });
     });
+  }
+
+  /**
+   * The speech request's {@code voice} (a voice name, a language code such as {@code es}, or an
+   * OpenAI voice name for the default voice) and {@code speed} (0.25 to 4.0, OpenAI's range).
+   */
+  private static SpeechStyle speechStyle(JsonObject body, TextToSpeech tts) {
+    Object asked = body.getValue("voice");
+    if (asked != null && !(asked instanceof String)) {
+      throw ApiProblem.field("/voice", "type", "voice must be a voice name or a language code");
+    }
+    String name;
+    try {
+      name = tts.voiceNamed((String) asked).name();
+    } catch (ParleyException e) {
+      throw ApiProblem.field("/voice", "enum", e.getMessage());
+    }
+    Object speed = body.getValue("speed", 1.0);
+    if (!(speed instanceof Number n)
+        || !(n.doubleValue() >= SpeechStyle.MIN_SPEED && n.doubleValue() <= SpeechStyle.MAX_SPEED)) {
+      throw ApiProblem.field("/speed", "range", "speed must be a number from " + SpeechStyle.MIN_SPEED + " to "
+          + SpeechStyle.MAX_SPEED + ", not " + speed);
+    }
+    return new SpeechStyle(name, n.doubleValue());
   }
 
   private void chat(RoutingContext ctx) {

@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * One {@code /v1/realtime} client and its {@link VoiceSession}, on the socket's context: client
@@ -32,7 +33,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   /** What every connection of an endpoint shares. */
   record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions, PersonalPrompts prompts,
                 ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random, AtomicLong eventIds,
-                BiFunction<UUID, UUID, ToolRunner> serverTools) {}
+                BiFunction<UUID, UUID, ToolRunner> serverTools, UnaryOperator<String> voices) {}
 
   private final ServerWebSocket ws;
   private final UUID user;
@@ -92,7 +93,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   }
 
   JsonObject sessionJson() {
-    return settings.toJson(config, session.conversationId(), resumeToken, resumed);
+    return settings.toJson(config, session.conversationId(), resumeToken, resumed, shared.voices().apply(null));
   }
 
   void touch() {
@@ -171,7 +172,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     try {
       switch (ClientEventDecoder.decode(text)) {
         case ClientEvent.SessionUpdate u -> {
-          settings = settings.update(u.session(), u.eventId());
+          settings = settings.update(u.session(), u.eventId(), shared.voices());
           session.update(settings.settings(config));
           send(new JsonObject().put("type", "session.updated").put("session", sessionJson()));
         }

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code /v1/realtime}: the OpenAI Realtime API (GA event names, as typed by the {@code openai}
@@ -79,7 +80,7 @@ public final class RealtimeEndpoint {
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, DeletedAccounts deleted, ConversationStore log,
                           SessionFactory sessions, PersonalPrompts prompts, VoiceOptions config,
                           io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis,
-                          BiFunction<UUID, UUID, ToolRunner> serverTools) {
+                          BiFunction<UUID, UUID, ToolRunner> serverTools, UnaryOperator<String> voices) {
     this.vertx = vertx;
     this.jwt = jwt;
     this.deleted = deleted;
@@ -91,7 +92,7 @@ public final class RealtimeEndpoint {
     this.metrics = new VoiceMetrics(registry, connections::size,
         () -> connections.stream().filter(RealtimeConnection::responding).count());
     this.shared = new RealtimeConnection.Shared(vertx, config, sessions, prompts, resumable, metrics,
-        new SecureRandom(), new AtomicLong(), serverTools);
+        new SecureRandom(), new AtomicLong(), serverTools, voices);
   }
 
   /** The access token of a handshake: the bearer header, else the browsers' subprotocol; or null. */

@@ -15,6 +15,8 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
+import io.parley.inference.tts.SpeechStyle;
 
 /**
  * A realtime session's configuration as the client sees it (the {@code session} object of
@@ -26,22 +28,27 @@ import java.util.UUID;
  * @param turnDetection the server VAD's settings: the server's (PARLEY_VAD_*) until the client sets its own
  * @param tools the client's function tools ({@code session.tools}) and {@code toolChoice}
  * @param serverTools whether Parley's own tools are offered ({@code session.parley.tools}, default on)
+ * @param speech the answers' voice ({@code session.audio.output.voice}: null for the node's default) and
+ *     speed ({@code session.audio.output.speed})
  */
 record RealtimeSessionConfig(String personality, String instructions, boolean audioOut, int inputRate,
                              int outputRate, boolean serverVad, VadSegmenter.Settings turnDetection,
                              boolean createResponse, boolean interruptResponse, int maxTokens, List<Tool> tools,
-                             ToolChoice toolChoice, boolean serverTools) {
+                             ToolChoice toolChoice, boolean serverTools, SpeechStyle speech) {
 
   /** The most tokens a client may ask for per answer. */
   static final int MAX_OUTPUT_TOKENS = 4096;
   static final int MIN_RATE = 8_000;
   static final int MAX_RATE = 48_000;
+  /** Longest voice name accepted (eSpeak NG's longest tag is under 30). */
+  static final int MAX_VOICE_CHARS = 64;
 
   /** A new session's: {@code instructions} the client's, null for none. */
   static RealtimeSessionConfig initial(VoiceOptions config, String personality, String instructions,
                                        boolean audioOut, int rate) {
     return new RealtimeSessionConfig(personality, instructions, audioOut, rate, rate, true,
-        config.vad().turnDetection(), true, true, config.llm().maxTokens(), List.of(), ToolChoice.AUTO, true);
+        config.vad().turnDetection(), true, true, config.llm().maxTokens(), List.of(), ToolChoice.AUTO, true,
+        SpeechStyle.DEFAULT);
   }
 
   /** The system prompt (before the personal context): ground rules, tone, the client's instructions. */
@@ -53,11 +60,15 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   VoiceSettings settings(VoiceOptions config) {
     return new VoiceSettings(serverVad, createResponse, interruptResponse, config.bargeIn(), systemPrompt(),
         config.stt().whisperLanguage(), audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection,
-        new ToolSettings(tools, toolChoice, serverTools, config.toolRounds()));
+        new ToolSettings(tools, toolChoice, serverTools, config.toolRounds()), speech);
   }
 
-  /** This configuration after the client's {@code session.update} ({@code eventId}: the client's, or null). */
-  RealtimeSessionConfig update(JsonObject s, String eventId) throws RealtimeProtocolException {
+  /**
+   * This configuration after the client's {@code session.update} ({@code eventId}: the client's, or
+   * null); {@code voices} resolves a voice name (failing {@code INVALID} with the valid ones).
+   */
+  RealtimeSessionConfig update(JsonObject s, String eventId, UnaryOperator<String> voices)
+      throws RealtimeProtocolException {
     String instructions = this.instructions;
     boolean audioOut = this.audioOut;
     int maxTokens = this.maxTokens;
@@ -117,8 +128,36 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         }
       }
     }
+    SpeechStyle speech = audio != null && audio.getValue("output") instanceof JsonObject output
+        ? speech(output, eventId, voices) : this.speech;
     return new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate, serverVad, vad,
-        createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools);
+        createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech);
+  }
+
+  /** {@code audio.output}'s {@code voice} (a name or language code) and {@code speed} (0.25..4) over the current. */
+  private SpeechStyle speech(JsonObject output, String eventId, UnaryOperator<String> voices)
+      throws RealtimeProtocolException {
+    SpeechStyle speech = this.speech;
+    if (output.containsKey("voice")) {
+      if (!(output.getValue("voice") instanceof String name) || name.isBlank() || name.length() > MAX_VOICE_CHARS) {
+        throw new RealtimeProtocolException("invalid_value", "voice must be a voice name or a language code",
+            "session.audio.output.voice", eventId);
+      }
+      try {
+        speech = speech.withVoice(voices.apply(name));
+      } catch (ParleyException e) {
+        throw new RealtimeProtocolException("invalid_value", e.getMessage(), "session.audio.output.voice", eventId);
+      }
+    }
+    if (output.containsKey("speed")) {
+      if (!(output.getValue("speed") instanceof Number n)
+          || !(n.doubleValue() >= SpeechStyle.MIN_SPEED && n.doubleValue() <= SpeechStyle.MAX_SPEED)) {
+        throw new RealtimeProtocolException("invalid_value", "speed must be a number in " + SpeechStyle.MIN_SPEED
+            + ".." + SpeechStyle.MAX_SPEED + ", got " + output.getValue("speed"), "session.audio.output.speed", eventId);
+      }
+      speech = speech.withSpeed(n.doubleValue());
+    }
+    return speech;
   }
 
   /** A choice kept while the tools change: one naming a function that is gone becomes auto. */
@@ -196,8 +235,9 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     return n.intValue();
   }
 
-  /** The {@code session} object of session.created and session.updated. */
-  JsonObject toJson(VoiceOptions config, UUID conversationId, String resumeToken, boolean resumed) {
+  /** The {@code session} object of session.created and session.updated ({@code defaultVoice}: the node's). */
+  JsonObject toJson(VoiceOptions config, UUID conversationId, String resumeToken, boolean resumed,
+                    String defaultVoice) {
     JsonObject vad = serverVad ? new JsonObject().put("type", "server_vad")
         .put("threshold", turnDetection.startThreshold())
         .put("prefix_padding_ms", turnDetection.preRoll().toMillis())
@@ -223,7 +263,8 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
                     .put("language", config.stt().whisperLanguage().orElse(null))))
             .put("output", new JsonObject()
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
-                .put("voice", config.tts().voice())))
+                .put("voice", speech.voice() == null ? defaultVoice : speech.voice())
+                .put("speed", speech.speed())))
         .put("parley", new JsonObject().put("personality", personality).put("tools", serverTools)
             .put("conversation_id", conversationId.toString())
             .put("resume_token", resumeToken)

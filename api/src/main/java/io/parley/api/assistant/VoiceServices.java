@@ -3,6 +3,7 @@ package io.parley.api.assistant;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.stt.SpeechToText;
 import io.parley.inference.tts.TextToSpeech;
+import io.parley.inference.tts.TtsVoice;
 import io.parley.inference.voice.VadScheduler;
 import io.vertx.core.WorkerExecutor;
 import java.util.ArrayList;
@@ -85,6 +86,20 @@ public final class VoiceServices implements AutoCloseable {
 
   public String textToSpeechMissing() {
     return tts.missing();
+  }
+
+  /**
+   * The name of the voice {@code asked} stands for (a voice name, a language code, an OpenAI voice
+   * name; null: the default voice); fails {@code INVALID} naming the valid ones. Without speech
+   * synthesis on this node, the name as asked (answers then say speech is missing).
+   */
+  public String voiceName(String asked) {
+    return tts.engine().map(t -> t.voiceNamed(asked).name()).orElse(asked);
+  }
+
+  /** The voice for a language ({@code es}, {@code pt-BR}, {@code zh}), if this node speaks it. */
+  public Optional<TtsVoice> voiceFor(String languageCode) {
+    return tts.engine().flatMap(t -> t.voiceFor(languageCode));
   }
 
   /** The speech-to-text model's executor (platform threads: JNI never on virtual threads), for every use. */

@@ -4,8 +4,6 @@ import io.parley.core.ParleyException;
 import io.parley.inference.llm.LlamaChatModel;
 import io.parley.inference.llm.OpenAiChatModel;
 import io.parley.inference.stt.WhisperStt;
-import io.parley.inference.tts.FreeTts;
-import io.parley.inference.tts.OpenAiSpeech;
 import io.parley.inference.vad.SileroVad;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.stt.SpeechToText;
@@ -88,10 +86,7 @@ public final class VoiceSetup {
     }
     VoiceServices.Slot<TextToSpeech> tts;
     try {
-      TextToSpeech engine = switch (v.tts().engine()) {
-        case FREETTS -> FreeTts.from(v.tts());
-        case OPENAI -> OpenAiSpeech.from(v.tts());
-      };
+      TextToSpeech engine = v.tts().open(warning -> LOG.warn("voice: {}", warning));
       closers.add(engine);
       tts = VoiceServices.Slot.of(meters.count(engine));
     } catch (ParleyException e) {

@@ -31,7 +31,7 @@ class VoiceOptionsTest {
     assertThat(v.vad().turnDetection()).isEqualTo(VadSegmenter.Settings.DEFAULTS);
     assertThat(v.stt().model()).isEmpty();
     assertThat(v.llm().effectiveEngine()).isEqualTo(LlmEngine.NONE);
-    assertThat(v.tts().engine()).isEqualTo(TtsEngine.FREETTS);
+    assertThat(v.tts().engine()).isEqualTo(TtsEngine.AUTO);
   }
 
   @Test
@@ -59,7 +59,7 @@ class VoiceOptionsTest {
       "PARLEY_VAD_END_THRESHOLD|0.9",
       "PARLEY_WHISPER_THREADS|0",
       "PARLEY_LLM_ENGINE|gpt",
-      "PARLEY_TTS_ENGINE|espeak",
+      "PARLEY_TTS_ENGINE|festival",
   })
   void invalidValuesNameTheirKey(String key, String value) {
     ConfigErrors.assertRefusedNaming(key, () -> VoiceOptions.from(ConfigSource.of(Map.of(key, value))));

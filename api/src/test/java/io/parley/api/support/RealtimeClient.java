@@ -82,6 +82,14 @@ public final class RealtimeClient implements AutoCloseable {
 
   /** The next event of {@code type}, skipping others (named in the failure); fails after 10 s. */
   public JsonObject next(String type) throws InterruptedException {
+    return nextOrDone(type, null);
+  }
+
+  /**
+   * The next event of {@code type}, or null when an event of {@code end} comes first; skips others
+   * (named in the failure); fails after 10 s.
+   */
+  public JsonObject nextOrDone(String type, String end) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     StringBuilder skipped = new StringBuilder();
     while (true) {
@@ -91,6 +99,9 @@ public final class RealtimeClient implements AutoCloseable {
       }
       if (e.getString("type").equals(type)) {
         return e;
+      }
+      if (e.getString("type").equals(end)) {
+        return null;
       }
       skipped.append(e.getString("type").equals("error") ? e.encode() : e.getString("type")).append(' ');
     }

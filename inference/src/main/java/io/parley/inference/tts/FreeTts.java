@@ -37,6 +37,9 @@ public final class FreeTts implements TextToSpeech {
 
   /** The one FreeTTS voice with 16 kHz audio. */
   public static final String VOICE = "kevin16";
+  /** The voice and the languages it speaks: US English. */
+  public static final List<TtsVoice> VOICES = List.of(new TtsVoice(VOICE, List.of("en-us", "en"),
+      "English (America), CMU diphone voice"));
   public static final int SAMPLE_RATE = 16_000;
   /** Longest text accepted in one call (the OpenAI speech endpoint's limit too). */
   public static final int MAX_TEXT_CHARS = 4_096;
@@ -70,7 +73,7 @@ public final class FreeTts implements TextToSpeech {
 
   /** The engine configured by {@code PARLEY_TTS_VOICE} and {@code PARLEY_TTS_WORKERS}. */
   public static FreeTts from(TtsOptions options) {
-    return new FreeTts(options.voice(), options.workers());
+    return new FreeTts(options.voice().orElse(VOICE), options.workers());
   }
 
   @Override
@@ -84,7 +87,12 @@ public final class FreeTts implements TextToSpeech {
   }
 
   @Override
-  public void synthesize(String text, AudioSink sink, BooleanSupplier cancelled) {
+  public List<TtsVoice> voices() {
+    return VOICES;
+  }
+
+  @Override
+  public void synthesize(String text, SpeechStyle style, AudioSink sink, BooleanSupplier cancelled) {
     Objects.requireNonNull(sink, "sink");
     Objects.requireNonNull(cancelled, "cancelled");
     if (closed) {
@@ -97,10 +105,11 @@ public final class FreeTts implements TextToSpeech {
       throw new ParleyException(Reason.LIMITED,
           "speech input of " + text.length() + " characters exceeds the limit of " + MAX_TEXT_CHARS);
     }
+    voiceNamed(style.voice()); // the one voice: refuses any other name
     if (text.isBlank() || cancelled.getAsBoolean()) {
       return;
     }
-    voiceOfThisThread().speak(text, sink, cancelled);
+    voiceOfThisThread().speak(text, style.speed(), sink, cancelled);
   }
 
   /** Deallocates the voices. Call once no synthesis runs any more (the workers have stopped). */
@@ -148,7 +157,7 @@ public final class FreeTts implements TextToSpeech {
   }
 
   /** One thread's voice and the collector its audio goes to. */
-  private record ThreadVoice(Voice voice, Collector collector) {
+  private record ThreadVoice(Voice voice, Collector collector, float normalRate) {
 
     static ThreadVoice allocate() {
       Voice voice = Arrays.stream(new KevinVoiceDirectory().getVoices())
@@ -166,10 +175,11 @@ public final class FreeTts implements TextToSpeech {
         throw new ParleyException(Reason.UNAVAILABLE, "FreeTTS: cannot allocate the voice " + VOICE + ": " + e, e);
       }
       voice.setOutputQueue(null);
-      return new ThreadVoice(voice, collector);
+      return new ThreadVoice(voice, collector, voice.getRate());
     }
 
-    void speak(String text, AudioSink sink, BooleanSupplier cancelled) {
+    void speak(String text, double speed, AudioSink sink, BooleanSupplier cancelled) {
+      voice.setRate((float) (normalRate * speed));
       collector.start(sink, cancelled);
       boolean ok;
       try {

@@ -52,6 +52,10 @@ public final class OpenAiSpeech implements TextToSpeech {
   public static final int SAMPLE_RATE = 24_000;
   /** Sent when nothing else is configured (there is no PARLEY_TTS_MODEL key yet). */
   public static final String DEFAULT_MODEL = "tts-1";
+  /** Asked for when nothing else is configured. */
+  public static final String DEFAULT_VOICE = "alloy";
+  /** The language tag of a voice that speaks whatever it is given (ISO 639-2 "multiple languages"). */
+  static final String ANY_LANGUAGE = "mul";
   /** The OpenAI endpoint's input limit. */
   public static final int MAX_TEXT_CHARS = 4_096;
   /** Response chunks waiting for the synthesizing thread; the server is held back beyond. */
@@ -105,7 +109,7 @@ public final class OpenAiSpeech implements TextToSpeech {
   public static OpenAiSpeech from(TtsOptions options) {
     URI base = options.baseUrl().orElseThrow(() -> new ParleyException(Reason.CONFIG,
         "PARLEY_TTS_BASE_URL: required with PARLEY_TTS_ENGINE=openai"));
-    return new OpenAiSpeech(base, options.apiKey(), DEFAULT_MODEL, options.voice());
+    return new OpenAiSpeech(base, options.apiKey(), DEFAULT_MODEL, options.voice().orElse(DEFAULT_VOICE));
   }
 
   @Override
@@ -118,12 +122,34 @@ public final class OpenAiSpeech implements TextToSpeech {
     return voice;
   }
 
+  /** OpenAI's voices; the server may have others, which {@link #voiceNamed} passes on. */
+  @Override
+  public List<TtsVoice> voices() {
+    return OPENAI_VOICES.stream().map(OpenAiSpeech::serverVoice).toList();
+  }
+
+  /** The server's voices speak every language (OpenAI's do). */
+  @Override
+  public Optional<TtsVoice> voiceSpeaking(String tag) {
+    return Optional.of(serverVoice(voice));
+  }
+
+  /** Any name: the server knows its voices, and refuses others. */
+  @Override
+  public TtsVoice voiceNamed(String name) {
+    return serverVoice(name == null || name.isBlank() ? voice : name.strip());
+  }
+
+  private static TtsVoice serverVoice(String name) {
+    return new TtsVoice(name, List.of(ANY_LANGUAGE), "a voice of the speech server");
+  }
+
   public String model() {
     return model;
   }
 
   @Override
-  public void synthesize(String text, AudioSink sink, BooleanSupplier cancelled) {
+  public void synthesize(String text, SpeechStyle style, AudioSink sink, BooleanSupplier cancelled) {
     Objects.requireNonNull(sink, "sink");
     Objects.requireNonNull(cancelled, "cancelled");
     if (Context.isOnEventLoopThread()) {
@@ -136,12 +162,15 @@ public final class OpenAiSpeech implements TextToSpeech {
     if (text.isBlank() || cancelled.getAsBoolean()) {
       return;
     }
-    String body = new JsonObject()
+    JsonObject json = new JsonObject()
         .put("model", model)
         .put("input", text)
-        .put("voice", voice)
-        .put("response_format", "pcm")
-        .encode();
+        .put("voice", voiceNamed(style.voice()).name())
+        .put("response_format", "pcm");
+    if (style.speed() != 1.0) {
+      json.put("speed", style.speed());
+    }
+    String body = json.encode();
     HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
         .timeout(idleTimeout)
         .header("Content-Type", "application/json")

@@ -3,6 +3,7 @@ package io.parley.inference.voice;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.llm.ChatRequest;
 import io.parley.inference.llm.ToolCall;
+import io.parley.inference.tts.SpeechStyle;
 import io.parley.inference.tts.TextToSpeech;
 import io.vertx.core.Context;
 import java.util.ArrayDeque;
@@ -57,6 +58,7 @@ final class Responder {
   private final VoiceSession.Chunker chunker;
   private final int outputRate;
   private final boolean audioOut;
+  private final SpeechStyle speech;
   private final Consumer<VoiceEvent> events;
   private final Finished finished;
   private final AudioPacer audio;
@@ -80,8 +82,8 @@ final class Responder {
 
   Responder(String id, String itemId, TurnTimings timings, VoiceClock clock, Context context,
             VoiceEngines engines, ChatModel chat, Rounds rounds, VoiceSession.Converter fromTts,
-            VoiceSession.Chunker chunker, int outputRate, boolean audioOut, Consumer<VoiceEvent> events,
-            Finished finished) {
+            VoiceSession.Chunker chunker, int outputRate, boolean audioOut, SpeechStyle speech,
+            Consumer<VoiceEvent> events, Finished finished) {
     this.id = id;
     this.chat = chat;
     this.rounds = rounds;
@@ -95,6 +97,7 @@ final class Responder {
     this.chunker = chunker;
     this.outputRate = outputRate;
     this.audioOut = audioOut;
+    this.speech = speech;
     this.events = events;
     this.finished = finished;
     this.audio = new AudioPacer(clock, outputRate, new AudioPacer.Sink() {
@@ -319,7 +322,7 @@ final class Responder {
       boolean[] chunked = {false};
       RuntimeException failure = null;
       try {
-        tts.synthesize(sentence, samples -> {
+        tts.synthesize(sentence, speech, samples -> {
           // The engine's own time to its first audio of the answer (worker clock, same nanoTime).
           long firstChunkCompute = firstSentence && !chunked[0] ? System.nanoTime() - started : -1;
           chunked[0] = true;

@@ -263,7 +263,7 @@ public final class VoiceSession {
     ResponseRounds rounds = new ResponseRounds(tools, serverTools, memory, items, this::settings);
     Responder r = new Responder(items.newResponse(), items.newItem(),
         timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, engines.chat().get(),
-        rounds, fromTts, chunkers.get(), outputRate, settings.audioOut(), events,
+        rounds, fromTts, chunkers.get(), outputRate, settings.audioOut(), settings.speech(), events,
         (responder, status, reason) -> {
           if (active == responder) {
             done(responder, status, reason);

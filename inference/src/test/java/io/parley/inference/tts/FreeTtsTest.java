@@ -93,6 +93,20 @@ class FreeTtsTest {
   }
 
   @Test
+  void speedChangesTheDuration() throws Exception {
+    int normal = onWorker(() -> synthesize(SHORT)).length;
+    int fast = onWorker(() -> {
+      SampleCollector out = new SampleCollector();
+      tts.synthesize(SHORT, SpeechStyle.DEFAULT.withSpeed(2.0), out, () -> false);
+      return out.samples();
+    }).length;
+    assertThat(fast / (double) normal).isBetween(0.4, 0.65);
+    assertThat(onWorker(() -> synthesize(SHORT)).length).as("the next call at the normal pace").isEqualTo(normal);
+    assertThat(tts.voiceFor("en-GB").orElseThrow().name()).isEqualTo(FreeTts.VOICE);
+    assertThat(tts.voiceFor("es")).isEmpty();
+  }
+
+  @Test
   void cancellationStopsEarly() throws Exception {
     short[] full = onWorker(() -> synthesize(LONG));
     AtomicBoolean cancelled = new AtomicBoolean();

@@ -17,8 +17,8 @@ class TtsOptionsTest {
   @Test
   void defaultsMatchTheReference() {
     TtsOptions t = TtsOptions.from(ConfigSource.of(Map.of()));
-    assertThat(t.engine()).isEqualTo(TtsEngine.FREETTS);
-    assertThat(t.voice()).isEqualTo(FreeTts.VOICE);
+    assertThat(t.engine()).isEqualTo(TtsEngine.AUTO);
+    assertThat(t.voice()).as("the engine's default").isEmpty();
     assertThat(t.workers()).isEqualTo(2);
   }
 
@@ -37,7 +37,7 @@ class TtsOptionsTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "PARLEY_TTS_ENGINE|espeak",
+      "PARLEY_TTS_ENGINE|festival",
       "PARLEY_TTS_BASE_URL|http://",
       "PARLEY_TTS_WORKERS|0",
       "PARLEY_TTS_WORKERS|65",

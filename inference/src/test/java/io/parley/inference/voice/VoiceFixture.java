@@ -223,7 +223,8 @@ final class VoiceFixture implements AutoCloseable {
     }
 
     @Override
-    public void synthesize(String text, AudioSink sink, BooleanSupplier cancelled) {
+    public void synthesize(String text, io.parley.inference.tts.SpeechStyle style, AudioSink sink,
+                           BooleanSupplier cancelled) {
       ttsActive.incrementAndGet();
       try {
         if (!cancelled.getAsBoolean()) {
@@ -237,6 +238,11 @@ final class VoiceFixture implements AutoCloseable {
     @Override
     public String voice() {
       return "fake-tts";
+    }
+
+    @Override
+    public java.util.List<io.parley.inference.tts.TtsVoice> voices() {
+      return java.util.List.of(new io.parley.inference.tts.TtsVoice("fake-tts", java.util.List.of("en"), "fake"));
     }
 
     @Override
