@@ -188,6 +188,7 @@ public final class ParleyServer implements AutoCloseable {
     AuditLog audit = new AuditLog(pool);
     AuthService auth = new AuthService(config.auth(), users, refreshTokens, audit, counters, tokens, hasher,
         authWorkers, ids, clock);
+    RateLimiter.Factory limits = new RateLimiter.Factory(config.rateLimits(), counters);
     Health health = new Health(pool, redis, config.models(), MODEL_FILES);
 
     long timeout = 60;
@@ -210,8 +211,8 @@ public final class ParleyServer implements AutoCloseable {
     Foods foods = Foods.load(options.foods());
     ExpertStore experts = new ExpertStore(pool, userCache);
     assistant = AssistantFeature.start(new AssistantFeature.Needs(vertx, config.models(), pool, redis, tokens.jwt(),
-        deleted, ids, clock, registry, users, meals, foods, experts, calls), options.voice(), options.assistant(),
-        closers);
+        deleted, ids, clock, registry, users, meals, foods, experts, calls,
+        user -> limits.admit(RateLimiter.LimitClass.VOICE, user)), options.voice(), options.assistant(), closers);
 
     ClientIp clientIp = new ClientIp(config.http().trustProxy());
     List<Feature> features = List.of(
@@ -220,7 +221,7 @@ public final class ParleyServer implements AutoCloseable {
         assistant,
         new MealsFeature(vertx, vision, redis, registry, meals, foods));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
-        new RateLimiter.Factory(config.rateLimits(), counters), health, registry, options.vision(), features);
+        limits, health, registry, options.vision(), features);
     var router = await(HttpApi.create(deps), timeout);
     http = HttpListeners.start(vertx, config.http(), router, features, config.shutdownTimeout(), closers).get(0);
     closers.push(signal);

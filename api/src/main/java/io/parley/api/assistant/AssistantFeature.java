@@ -21,6 +21,7 @@ import io.parley.api.http.RouteSpec.Body;
 import io.parley.api.meals.MealStore;
 import io.parley.api.meals.foods.Foods;
 import io.parley.core.Ids;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocketHandshake;
@@ -36,6 +37,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The assistant's HTTP side: the stored conversations ({@code /api/v1/conversations*}), the user's
@@ -54,7 +56,8 @@ public final class AssistantFeature implements Feature {
   /** What the assistant reads from the rest of the node: its storage, who is signed in, and the data its tools act on. */
   public record Needs(Vertx vertx, Path models, Pool pool, RedisAPI redis, JWTAuth jwt, DeletedAccounts deleted,
                       Ids ids, Clock clock, MeterRegistry registry, UserStore users, MealStore meals, Foods foods,
-                      ExpertStore experts, CallService calls) {}
+                      ExpertStore experts, CallService calls,
+                      java.util.function.Function<UUID, Future<Boolean>> voiceHandshakes) {}
 
   private final VoiceServices voice;
   private final ConversationStore conversations;
@@ -104,6 +107,7 @@ public final class AssistantFeature implements Feature {
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(n.vertx(),
             context, voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
         prompts, voiceOptions, n.registry(), n.redis(), tools::forSession, voice::voiceName);
+    realtime.limitHandshakes(n.voiceHandshakes());
     closers.push(realtime::close);
     n.calls().onUserDeleted(realtime::userDeleted);
     return new AssistantFeature(voice, conversations, memories, prompts, tools, realtime, retention, n.ids());

@@ -77,6 +77,9 @@ public final class RealtimeEndpoint {
   private final VoiceMetrics metrics;
   private final RealtimeConnection.Shared shared;
 
+  /** The handshake rate limit (the voice class), see {@link #limitHandshakes}. */
+  private java.util.function.Function<UUID, Future<Boolean>> handshakes = u -> Future.succeededFuture(true);
+
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, DeletedAccounts deleted, ConversationStore log,
                           SessionFactory sessions, PersonalPrompts prompts, VoiceOptions config,
                           io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis,
@@ -135,40 +138,57 @@ public final class RealtimeEndpoint {
         h.reject(401); // a deleted account's token, still unexpired: nothing opens for it, new or resumed
         return;
       }
-      AtomicInteger count = perUser.computeIfAbsent(user, k -> new AtomicInteger());
-      if (count.incrementAndGet() > config.maxSessionsPerUser()) {
-        release(user, count, null);
-        h.reject(429);
-        return;
-      }
-      String resume = resumeToken(h.query());
-      String conversation = queryParam(h.query(), "conversation");
-      String sessionId = UUID.randomUUID().toString();
-      Future<Optional<Boolean>> lease = cluster == null ? Future.succeededFuture(Optional.empty())
-          : cluster.acquire(user, sessionId);
-      lease.onComplete(l -> {
-        if (l.succeeded() && l.result().isPresent() && !l.result().get()) {
-          release(user, count, null);
-          h.reject(429); // the user's maximum is open on the cluster's nodes together
+      // A handshake counts in the voice class like /v1/audio/*: each one may create a conversation.
+      handshakes.apply(user).onComplete(admitted -> {
+        if (admitted.failed() || !admitted.result()) {
+          h.reject(429);
           return;
         }
-        continued(user, conversation).onComplete(c -> {
-          if (c.failed() || c.result().isEmpty()) {
+        accept(h, user);
+      });
+    });
+  }
+
+  /** A handshake of {@code user} within their rate limit: their session count, the cluster's lease, the conversation. */
+  private void accept(ServerWebSocketHandshake h, UUID user) {
+    AtomicInteger count = perUser.computeIfAbsent(user, k -> new AtomicInteger());
+    if (count.incrementAndGet() > config.maxSessionsPerUser()) {
+      release(user, count, null);
+      h.reject(429);
+      return;
+    }
+    String resume = resumeToken(h.query());
+    String conversation = queryParam(h.query(), "conversation");
+    String sessionId = UUID.randomUUID().toString();
+    Future<Optional<Boolean>> lease = cluster == null ? Future.succeededFuture(Optional.empty())
+        : cluster.acquire(user, sessionId);
+    lease.onComplete(l -> {
+      if (l.succeeded() && l.result().isPresent() && !l.result().get()) {
+        release(user, count, null);
+        h.reject(429); // the user's maximum is open on the cluster's nodes together
+        return;
+      }
+      continued(user, conversation).onComplete(c -> {
+        if (c.failed() || c.result().isEmpty()) {
+          release(user, count, sessionId);
+          // not theirs, unknown, or not readable now: refused, never a new conversation in its place
+          h.reject(c.failed() ? 503 : 404);
+          return;
+        }
+        h.accept().onComplete(ws -> {
+          if (ws.failed()) {
             release(user, count, sessionId);
-            // not theirs, unknown, or not readable now: refused, never a new conversation in its place
-            h.reject(c.failed() ? 503 : 404);
             return;
           }
-          h.accept().onComplete(ws -> {
-            if (ws.failed()) {
-              release(user, count, sessionId);
-              return;
-            }
-            open(ws.result(), user, count, resume, c.result().get(), sessionId);
-          });
+          open(ws.result(), user, count, resume, c.result().get(), sessionId);
         });
       });
     });
+  }
+
+  /** Counts each handshake in the user's voice-class budget (true: within it); all admitted until set. */
+  public void limitHandshakes(java.util.function.Function<UUID, Future<Boolean>> admit) {
+    this.handshakes = admit;
   }
 
   /** A conversation to continue and its history: of no conversation, an empty one; empty when not the user's. */

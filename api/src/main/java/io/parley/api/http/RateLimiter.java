@@ -30,6 +30,22 @@ public final class RateLimiter {
     RateLimiter create(ClientIp clientIp, Authenticator authenticator) {
       return new RateLimiter(limits, counters, clientIp, authenticator);
     }
+
+    /**
+     * Counts one request of {@code user} in {@code limitClass} outside the router (a WebSocket
+     * handshake) against the same budget as the class's HTTP routes; true when within it.
+     */
+    public io.vertx.core.Future<Boolean> admit(LimitClass limitClass, java.util.UUID user) {
+      if (!limits.enabled()) {
+        return io.vertx.core.Future.succeededFuture(true);
+      }
+      int limit = new RateLimiter(limits, counters, null, null).limitOf(limitClass);
+      return counters.hit(key(limitClass, "u:" + user), WINDOW).map(c -> c.value() <= limit);
+    }
+  }
+
+  private static String key(LimitClass limitClass, String who) {
+    return "rl:" + limitClass.name().toLowerCase(Locale.ROOT) + ":" + who;
   }
 
   RateLimiter(RateLimits limits, Counters counters, ClientIp clientIp, Authenticator authenticator) {
@@ -59,8 +75,7 @@ public final class RateLimiter {
       int limit = limitOf(limitClass);
       // AUTH is keyed by IP: those calls are how one gets a user in the first place.
       String subject = limitClass == LimitClass.AUTH ? null : Authenticator.subject(ctx);
-      String key = "rl:" + limitClass.name().toLowerCase(Locale.ROOT) + ":"
-          + (subject != null ? "u:" + subject : "ip:" + clientIp.of(ctx));
+      String key = key(limitClass, subject != null ? "u:" + subject : "ip:" + clientIp.of(ctx));
       counters.hit(key, WINDOW).onComplete(ar -> {
         if (ar.failed()) {
           // Counters never fail (they degrade to local counting); this is a bug, surface it.

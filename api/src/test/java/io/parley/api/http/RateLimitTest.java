@@ -26,6 +26,7 @@ class RateLimitTest {
   private static final int IP_FAILURES = 4;
   private static final int AUTH_LIMIT = 3;
   private static final int TINY_API_LIMIT = 2;
+  private static final int VOICE_LIMIT = 3;
   private static final String PASSWORD = "correct-horse-battery";
 
   /** API class limited to 5 per minute; login throttling at 3 per account and 4 per IP. */
@@ -39,6 +40,7 @@ class RateLimitTest {
         "PARLEY_RATE_LIMIT_API_PER_MINUTE", Integer.toString(API_LIMIT),
         "PARLEY_LOGIN_MAX_FAILURES_ACCOUNT", Integer.toString(ACCOUNT_FAILURES),
         "PARLEY_LOGIN_MAX_FAILURES_IP", Integer.toString(IP_FAILURES),
+        "PARLEY_RATE_LIMIT_VOICE_PER_MINUTE", Integer.toString(VOICE_LIMIT),
         "PARLEY_TRUST_PROXY", "true"));
     tiny = TestNode.start(Map.of(
         "PARLEY_RATE_LIMIT_AUTH_PER_MINUTE", Integer.toString(AUTH_LIMIT),
@@ -111,6 +113,23 @@ class RateLimitTest {
       byStatus.merge(f.get(30, java.util.concurrent.TimeUnit.SECONDS), 1L, Long::sum);
     }
     assertThat(byStatus).containsExactly(Map.entry(200, (long) API_LIMIT), Map.entry(429, 48L - API_LIMIT));
+  }
+
+  /**
+   * Realtime handshakes count in the voice class (before, one user opened and closed 300 sessions in
+   * 13 s, each creating a stored conversation).
+   */
+  @Test
+  void realtimeHandshakesCountInTheVoiceClass() throws Exception {
+    String token = limits.api().newUser().getString("access_token");
+    for (int i = 1; i <= VOICE_LIMIT; i++) {
+      assertThat(io.parley.api.support.RealtimeClient.handshakeStatus(limits, token, "")).as("handshake %d", i)
+          .isEqualTo(101);
+    }
+    assertThat(io.parley.api.support.RealtimeClient.handshakeStatus(limits, token, "")).isEqualTo(429);
+    // The budget is the user's: another user still gets in.
+    String other = limits.api().newUser().getString("access_token");
+    assertThat(io.parley.api.support.RealtimeClient.handshakeStatus(limits, other, "")).isEqualTo(101);
   }
 
   @Test

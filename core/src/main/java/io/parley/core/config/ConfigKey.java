@@ -36,7 +36,7 @@ public enum ConfigKey {
   PARLEY_RATE_LIMIT_API_PER_MINUTE("600", "requests/min", "Class api: authenticated REST calls, per user (per IP when anonymous)."),
   PARLEY_RATE_LIMIT_AUTH_PER_MINUTE("30", "requests/min", "Class auth: signup, login, refresh, logout, per IP."),
   PARLEY_RATE_LIMIT_CHAT_PER_MINUTE("60", "requests/min", "Class chat: chat completions, per user."),
-  PARLEY_RATE_LIMIT_VOICE_PER_MINUTE("30", "requests/min", "Class voice: transcription and speech (/v1/audio/*), per user. Realtime sessions are capped by PARLEY_VOICE_MAX_SESSIONS_PER_USER instead."),
+  PARLEY_RATE_LIMIT_VOICE_PER_MINUTE("30", "requests/min", "Class voice: transcription and speech (/v1/audio/*) and Realtime handshakes (/v1/realtime; each may start a conversation), per user. Open Realtime sessions are also capped by PARLEY_VOICE_MAX_SESSIONS_PER_USER."),
   PARLEY_RATE_LIMIT_VISION_PER_MINUTE("20", "requests/min", "Class vision: photo analysis and meal uploads, per user."),
   PARLEY_USER_CACHE_TTL("5", "seconds", "Per-node cache of GET /api/v1/users/me. Writes invalidate it on every node at once (Redis pub/sub); the TTL only bounds a lost invalidation. 0 disables it."),
   PARLEY_TRUST_PROXY("false", "boolean", "Behind one trusted load balancer: take the client IP from the last X-Forwarded-For hop, the one it appends (earlier hops are what the client sent and are ignored)."),
