@@ -22,7 +22,7 @@ import java.util.UUID;
  * An update is all or nothing: a bad field leaves the configuration as it was.
  *
  * @param instructions the client's own ({@code session.update}), or null: appended under the
- *     ground rules and the personality's tone, never replacing them ({@link Personality#systemPrompt(String)})
+ *     ground rules and the personality's tone, never replacing them ({@link Personality#systemPrompt(String, boolean)})
  * @param turnDetection the server VAD's settings: the server's (PARLEY_VAD_*) until the client sets its own
  * @param tools the client's function tools ({@code session.tools}) and {@code toolChoice}
  * @param serverTools whether Parley's own tools are offered ({@code session.parley.tools}, default on)
@@ -44,9 +44,12 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         config.vad().turnDetection(), true, true, config.llm().maxTokens(), List.of(), ToolChoice.AUTO, true);
   }
 
-  /** The system prompt (before the personal context): ground rules, tone, the client's instructions. */
+  /**
+   * The system prompt (before the personal context): ground rules, the spoken rule when the output
+   * is audio (a text-only session is not told its answers are spoken), tone, the client's instructions.
+   */
   String systemPrompt() {
-    return Personality.of(personality).systemPrompt(instructions);
+    return Personality.of(personality).systemPrompt(instructions, audioOut);
   }
 
   /** The pipeline's settings for this configuration. */

@@ -111,6 +111,8 @@ class ConversationContextTest {
         .isEqualTo("Rest it for a few days.");
     JsonObject seen = llm.next();
     assertPromptOrder(StandInLlm.systemPrompt(seen), pirate);
+    assertThat(StandInLlm.systemPrompt(seen)).as("a chat completion is read, not heard")
+        .doesNotContain(Personality.SPOKEN).doesNotContain("spoken");
     JsonArray messages = seen.getJsonArray("messages");
     assertThat(messages).hasSize(2);
     assertThat(messages.getJsonObject(1).getString("content")).isEqualTo("Is satay sauce fine for me?");
@@ -120,14 +122,18 @@ class ConversationContextTest {
   void realtimeAnswersCarryTheAllergyUnderTheGroundRulesAndAClientsInstructions() throws Exception {
     String token = knownUser();
     try (RealtimeClient rt = RealtimeClient.connect(node, token, "")) {
-      rt.next("session.created");
+      assertThat(rt.next("session.created").getJsonObject("session").getString("instructions"))
+          .as("audio out: the answers are spoken").contains(Personality.SPOKEN);
       rt.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
           .put("instructions", "Talk like a pirate.").put("output_modalities", new JsonArray().add("text"))));
       String shown = rt.next("session.updated").getJsonObject("session").getString("instructions");
-      assertThat(shown).startsWith(Personality.GROUND_RULES).endsWith("Talk like a pirate.");
+      assertThat(shown).startsWith(Personality.GROUND_RULES).endsWith("Talk like a pirate.")
+          .as("text out: not told its answers are spoken").doesNotContain(Personality.SPOKEN);
       rt.say("Can I eat satay?");
       rt.next("response.done");
-      assertPromptOrder(StandInLlm.systemPrompt(llm.next()), "Talk like a pirate.");
+      String system = StandInLlm.systemPrompt(llm.next());
+      assertPromptOrder(system, "Talk like a pirate.");
+      assertThat(system).doesNotContain(Personality.SPOKEN);
     }
   }
 

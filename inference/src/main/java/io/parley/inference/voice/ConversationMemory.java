@@ -4,6 +4,7 @@ import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.llm.ToolCall;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A session's conversation: the messages the LLM sees (history) and their durable copy in the
  * {@link ConversationLog}. A write that fails is logged and reported as a
- * {@link VoiceEvent.Code#NOT_STORED} error, never lost silently. On the session's context.
+ * {@link VoiceEvent.Code#NOT_STORED} error, never lost silently; {@link #stored} tells when the
+ * writes made so far are done (an answer's response.done waits for it). On the session's context.
  */
 final class ConversationMemory {
 
@@ -25,6 +27,8 @@ final class ConversationMemory {
   private final List<ChatMessage> history;
   private final Context context;
   private final Consumer<VoiceEvent> events;
+  /** Writes sent to the log and not yet answered. */
+  private final List<Future<UUID>> writing = new ArrayList<>();
 
   ConversationMemory(UUID conversationId, ConversationLog log, List<ChatMessage> history, Context context,
                      Consumer<VoiceEvent> events) {
@@ -91,8 +95,24 @@ final class ConversationMemory {
     return messages;
   }
 
+  /**
+   * Completes once every write made so far has been answered, stored or not (a failed one is
+   * reported on its own): what a client reads of the conversation after this includes them.
+   */
+  Future<Void> stored() {
+    if (writing.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return Future.join(List.copyOf(writing)).<Void>mapEmpty().otherwiseEmpty();
+  }
+
   private void store(ConversationLog.Message m) {
-    log.append(conversationId, m).onFailure(e -> context.runOnContext(v -> {
+    Future<UUID> write = log.append(conversationId, m);
+    if (!write.isComplete()) {
+      writing.add(write);
+      write.onComplete(ar -> context.runOnContext(v -> writing.remove(write)));
+    }
+    write.onFailure(e -> context.runOnContext(v -> {
       LOG.warn("voice: conversation {}: {} message of {} characters (truncated: {}) not stored: {}", conversationId,
           m.role(), m.content().length(), m.truncated(), e.toString());
       events.accept(new VoiceEvent.Error(VoiceEvent.Code.NOT_STORED, "the " + m.role()

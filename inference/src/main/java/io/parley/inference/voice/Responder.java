@@ -75,6 +75,7 @@ final class Responder {
   /** False once finished or interrupted; read by TTS workers. */
   private volatile boolean live = true;
   private boolean llmDone;
+  private boolean ended;
   private boolean ttsBusy;
   private boolean ttsStarted;
 
@@ -235,8 +236,14 @@ final class Responder {
     return out.toString().strip();
   }
 
+  /** True once it ended by itself (completed, or its model failed). */
+  boolean ended() {
+    return ended;
+  }
+
   private void end(VoiceEvent.Status status, VoiceEvent.Reason reason) {
     live = false;
+    ended = true;
     audio.stop();
     finished.finished(this, status, reason);
   }

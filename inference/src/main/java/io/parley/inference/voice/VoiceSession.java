@@ -266,8 +266,13 @@ public final class VoiceSession {
         rounds, fromTts, chunkers.get(), outputRate, settings.audioOut(), events,
         (responder, status, reason) -> {
           if (active == responder) {
-            done(responder, status, reason);
+            // Stored before response.done: a client that reconnects on response.done reads it.
             memory.assistant(responder.lastRoundText(), false);
+            memory.stored().onComplete(ar -> context.runOnContext(v -> {
+              if (active == responder) {
+                done(responder, status, reason);
+              }
+            }));
           }
         });
     active = r;
@@ -288,8 +293,8 @@ public final class VoiceSession {
   /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
   public void cancelResponse(VoiceEvent.Reason reason) {
     Responder r = active;
-    if (r == null) {
-      return;
+    if (r == null || r.ended()) {
+      return; // none, or one that has ended and waits for its store to say response.done
     }
     r.interrupt();
     long playedMs = r.playedMs();
@@ -311,7 +316,7 @@ public final class VoiceSession {
     input.close();
     Responder r = active;
     active = null;
-    if (r != null) {
+    if (r != null && !r.ended()) {
       r.interrupt();
       // Stored as far as it was heard (the server's playout clock), as a barge-in stores it: the
       // conversation, and a session that resumes it, know what the user heard of the answer.
