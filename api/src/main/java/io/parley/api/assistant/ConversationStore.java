@@ -142,8 +142,9 @@ public final class ConversationStore implements ConversationLog {
   /**
    * The user's past messages that share words with {@code query} (PostgreSQL full-text search,
    * words matched by prefix: knee finds knees), best match first then newest, as snippets of about
-   * 30 words with their dates; only those since {@code since} when given. Other users' messages are
-   * never searched.
+   * 30 words with their dates; only those since {@code since} when given. Only what the user and the
+   * assistant said is searched: tool results (and the calls' JSON) are not. Other users' messages
+   * are never searched.
    */
   public Future<List<Recalled>> recall(UUID userId, String query, Optional<OffsetDateTime> since, int limit) {
     String tsquery = prefixQuery(query);
@@ -153,7 +154,7 @@ public final class ConversationStore implements ConversationLog {
     return pool.preparedQuery("SELECT m.conversation_id, m.role, m.created_at, "
             + "ts_headline('simple', m.content, q, 'MaxWords=30, MinWords=12, StartSel=\"\", StopSel=\"\"') AS snippet "
             + "FROM messages m JOIN conversations c ON c.id = m.conversation_id, to_tsquery('simple', $2) q "
-            + "WHERE c.user_id = $1 AND to_tsvector('simple', m.content) @@ q "
+            + "WHERE c.user_id = $1 AND m.role IN ('user', 'assistant') AND to_tsvector('simple', m.content) @@ q "
             + "AND ($3::timestamptz IS NULL OR m.created_at >= $3) "
             + "ORDER BY ts_rank(to_tsvector('simple', m.content), q) DESC, m.created_at DESC LIMIT $4")
         .execute(Tuple.of(userId, tsquery, since.orElse(null), limit))

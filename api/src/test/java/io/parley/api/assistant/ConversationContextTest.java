@@ -244,6 +244,12 @@ class ConversationContextTest {
         + "(gen_random_uuid(), $1, 'user', 'My knees ache after the stairs at work', now() - interval '6 days'), "
         + "(gen_random_uuid(), $1, 'user', 'I had porridge for breakfast', now() - interval '6 days'), "
         + "(gen_random_uuid(), $2, 'user', 'My knee is swollen', now())", Tuple.of(mine, theirs));
+    // A tool's result and the JSON of the calls are not what the user said: recall leaves them out.
+    sql("INSERT INTO messages (id, conversation_id, role, content, tool_calls, tool_call_id, created_at) VALUES "
+        + "(gen_random_uuid(), $1, 'assistant', '', '[{\"id\":\"c1\",\"name\":\"recall\","
+        + "\"arguments\":\"{\\\"query\\\":\\\"knee\\\"}\"}]', NULL, now() - interval '6 days'), "
+        + "(gen_random_uuid(), $1, 'tool', '{\"messages\":[{\"snippet\":\"My knees ache\"}]}', NULL, 'c1', "
+        + "now() - interval '6 days')", Tuple.of(mine));
     ConversationStore store = new ConversationStore(node.server().pool(), new Ids(Clock.systemUTC(), new SecureRandom()));
 
     List<ConversationStore.Recalled> found = store.recall(user, "what did I say about my knee last week?",
