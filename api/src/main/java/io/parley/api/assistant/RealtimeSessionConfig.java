@@ -45,6 +45,28 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   }
 
   /**
+   * What a dropped session keeps for its resume ({@link ResumeRegistry}), as the {@code session}
+   * of a {@code session.update}: personality, instructions, output modality, the client's tools and
+   * tool choice, and whether server tools are on.
+   */
+  JsonObject kept() {
+    return new JsonObject().put("instructions", instructions)
+        .put("output_modalities", new JsonArray().add(audioOut ? "audio" : "text"))
+        .put("tools", RealtimeTools.toJson(tools)).put("tool_choice", RealtimeTools.toJson(toolChoice))
+        .put("parley", new JsonObject().put("personality", personality).put("tools", serverTools));
+  }
+
+  /** A resumed session's: a new one's, with what the dropped one {@link #kept}. */
+  static RealtimeSessionConfig resumed(VoiceOptions config, JsonObject kept, String personality, int rate) {
+    try {
+      return initial(config, personality, null, true, rate).update(kept, null);
+    } catch (RealtimeProtocolException e) {
+      // Kept from a valid configuration: it cannot be refused now.
+      throw new IllegalStateException("a kept session does not apply: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * The system prompt (before the personal context): ground rules, the spoken rule when the output
    * is audio (a text-only session is not told its answers are spoken), tone, the client's instructions.
    */

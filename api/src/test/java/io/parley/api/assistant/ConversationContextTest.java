@@ -169,15 +169,20 @@ class ConversationContextTest {
       conversation = rt.next("session.created").getJsonObject("session").getJsonObject("parley")
           .getString("conversation_id");
       rt.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
-          .put("output_modalities", new JsonArray().add("text"))));
+          .put("output_modalities", new JsonArray().add("text")).put("instructions", "Call me Sam.")
+          .put("parley", new JsonObject().put("personality", "expert"))));
+      rt.next("session.updated");
       rt.say("My knee hurts when I run.");
       rt.next("response.done");
       llm.next();
     }
     // The answer is stored before response.done goes out: coming back at once finds it.
     try (RealtimeClient rt = RealtimeClient.connect(node, token, "?conversation=" + conversation)) {
-      JsonObject parley = rt.next("session.created").getJsonObject("session").getJsonObject("parley");
+      JsonObject session = rt.next("session.created").getJsonObject("session");
+      JsonObject parley = session.getJsonObject("parley");
       assertThat(parley.getString("conversation_id")).isEqualTo(conversation);
+      assertThat(parley.getString("personality")).as("held as it was").isEqualTo("expert");
+      assertThat(session.getString("instructions")).startsWith(Personality.GROUND_RULES).endsWith("Call me Sam.");
       rt.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
           .put("output_modalities", new JsonArray().add("text"))));
       rt.say("And swimming?");
