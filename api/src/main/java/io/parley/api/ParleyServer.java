@@ -250,7 +250,8 @@ public final class ParleyServer implements AutoCloseable {
     List<Feature> features = List.of(
         new AccountsFeature(auth, users, experts, new DataExport(pool), pool, clientIp, calls),
         new CallsFeature(pool, calls, signal, users, ids),
-        new AssistantFeature(voice, conversations, memories, prompts, realtime, ids),
+        new AssistantFeature(voice, conversations, memories, prompts, realtime, ids, serverTools::forSession,
+            voiceOptions.toolRounds()),
         new MealsFeature(vertx, vision, redis, registry, meals, foods));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
         new RateLimiter.Factory(config.rateLimits(), counters), health, registry, options.vision(), features);

@@ -14,6 +14,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.BiFunction;
+import io.parley.inference.voice.ToolRunner;
 
 /**
  * The assistant's HTTP side: the stored conversations ({@code /api/v1/conversations*}), the user's
@@ -29,15 +32,24 @@ public final class AssistantFeature implements Feature {
   private final PersonalPrompts prompts;
   private final RealtimeEndpoint realtime;
   private final Ids ids;
+  private final BiFunction<UUID, UUID, ToolRunner> serverTools;
+  private final int toolRounds;
 
+  /**
+   * @param serverTools the server tools for a user in a conversation (null outside one)
+   * @param toolRounds rounds of server tool calls one answer may make (PARLEY_VOICE_TOOL_ROUNDS)
+   */
   public AssistantFeature(VoiceServices voice, ConversationStore conversations, MemoryStore memories,
-                          PersonalPrompts prompts, RealtimeEndpoint realtime, Ids ids) {
+                          PersonalPrompts prompts, RealtimeEndpoint realtime, Ids ids,
+                          BiFunction<UUID, UUID, ToolRunner> serverTools, int toolRounds) {
     this.voice = voice;
     this.conversations = conversations;
     this.memories = memories;
     this.prompts = prompts;
     this.realtime = realtime;
     this.ids = ids;
+    this.serverTools = serverTools;
+    this.toolRounds = toolRounds;
   }
 
   @Override
@@ -48,7 +60,8 @@ public final class AssistantFeature implements Feature {
 
   @Override
   public void mount(Router router) {
-    new OpenAiRoutes(voice, ids, prompts).mount(router);
+    new OpenAiRoutes(voice, new ChatCompletions(voice, ids, prompts, conversations, serverTools, toolRounds))
+        .mount(router);
   }
 
   @Override

@@ -45,7 +45,7 @@ class RouteSpecTest {
     List<RouteSpec> all = new ArrayList<>(HttpApi.OWN_SPECS);
     all.addAll(new AccountsFeature(null, null, null, null, null, null, null).specs());
     all.addAll(new MealsFeature(null, null, null, null, null, null).specs());
-    all.addAll(new AssistantFeature(null, null, null, null, null, null).specs());
+    all.addAll(new AssistantFeature(null, null, null, null, null, null, null, 0).specs());
     return RouteSpec.sorted(all);
   }
 }

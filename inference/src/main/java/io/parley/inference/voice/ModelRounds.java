@@ -28,9 +28,11 @@ public final class ModelRounds {
 
     /**
      * The model is done with the answer: {@code finishReason} is {@code tool_calls} when the client
-     * has calls to answer, else the last request's ({@code stop}, {@code length}).
+     * has calls to answer, else the last request's ({@code stop}, {@code length});
+     * {@code lastRoundText} what it said since its last round of calls (the earlier text is stored
+     * with them).
      */
-    void finished(String finishReason);
+    void finished(String finishReason, String lastRoundText);
 
     /** The model failed. */
     void failed(Throwable error);
@@ -198,6 +200,7 @@ public final class ModelRounds {
   private void finish(String finishReason) {
     live = false;
     boolean clientCalled = !calls.clientCalls().isEmpty();
-    listener.finished(clientCalled ? "tool_calls" : "tool_calls".equals(finishReason) ? "stop" : finishReason);
+    listener.finished(clientCalled ? "tool_calls" : "tool_calls".equals(finishReason) ? "stop" : finishReason,
+        lastRoundText());
   }
 }

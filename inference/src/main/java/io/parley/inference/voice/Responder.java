@@ -79,7 +79,7 @@ final class Responder {
       }
 
       @Override
-      public void finished(String finishReason) {
+      public void finished(String finishReason, String lastRoundText) {
         onLlmDone();
       }
 
