@@ -64,6 +64,13 @@ class LlamaToolCallTest {
         .withTools(List.of(tools), choice);
   }
 
+  /** A question, the model's call of get_weather and its result, with the tool offered. */
+  static ChatRequest windyCallAndResult() {
+    return new ChatRequest(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Is it windy?"),
+        ChatMessage.assistant("", List.of(new ToolCall("call_1", "get_weather", "{\"unit\":\"celsius\",\"windy\":true}"))),
+        ChatMessage.tool("call_1", "{\"wind_kmh\":40}")), 64, 0.7).withTools(List.of(WEATHER), ToolChoice.AUTO);
+  }
+
   static void assertOneValidCall(RecordingSink sink, String... names) {
     assertThat(sink.error).as("%s", sink.terminal).isNull();
     assertThat(sink.terminal).containsExactly("done:tool_calls");
@@ -102,9 +109,7 @@ class LlamaToolCallTest {
 
   @Test
   void theQwenTemplateRendersToolsCallsAndResults() {
-    ChatRequest request = new ChatRequest(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Is it windy?"),
-        ChatMessage.assistant("", List.of(new ToolCall("call_1", "get_weather", "{\"unit\":\"celsius\",\"windy\":true}"))),
-        ChatMessage.tool("call_1", "{\"wind_kmh\":40}")), 64, 0.7).withTools(List.of(WEATHER), ToolChoice.AUTO);
+    ChatRequest request = windyCallAndResult();
     String prompt = qwen.prompt(request);
 
     assertThat(prompt).startsWith("<|im_start|>system\nBe brief.\n\n# Tools\n\n")
@@ -118,9 +123,7 @@ class LlamaToolCallTest {
 
   @Test
   void theLlama31TemplateRendersToolsCallsAndResults() {
-    ChatRequest request = new ChatRequest(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Is it windy?"),
-        ChatMessage.assistant("", List.of(new ToolCall("call_1", "get_weather", "{\"unit\":\"celsius\",\"windy\":true}"))),
-        ChatMessage.tool("call_1", "{\"wind_kmh\":40}")), 64, 0.7).withTools(List.of(WEATHER), ToolChoice.AUTO);
+    ChatRequest request = windyCallAndResult();
     String prompt = llama31.prompt(request);
 
     // llama.cpp renders Llama 3.1 templates with the functions in the system turn (tools_in_user_message false).
@@ -161,9 +164,7 @@ class LlamaToolCallTest {
 
   @Test
   void aTemplateWithoutToolsGetsTheToolsInTheSystemText() {
-    ChatRequest request = new ChatRequest(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Is it windy?"),
-        ChatMessage.assistant("", List.of(new ToolCall("call_1", "get_weather", "{\"unit\":\"celsius\",\"windy\":true}"))),
-        ChatMessage.tool("call_1", "{\"wind_kmh\":40}")), 64, 0.7).withTools(List.of(WEATHER), ToolChoice.AUTO);
+    ChatRequest request = windyCallAndResult();
     String prompt = plain.prompt(request);
 
     assertThat(prompt).startsWith("Be brief.\n\n# Tools\n\n").contains("<tools>\n" + WEATHER.toJson().encode())
