@@ -6,23 +6,12 @@
 //   node openai-tools.mjs --base https://127.0.0.1:PORT/v1 --token JWT
 //
 // stdout: one JSON line with what each step returned.
-import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { openai, steps } from "./openai-steps.mjs";
 
-const require = createRequire(import.meta.url);
 const { values: args } = parseArgs({ options: { base: { type: "string" }, token: { type: "string" } } });
-const OpenAI = require("openai").default ?? require("openai");
-const client = new OpenAI({ apiKey: args.token, baseURL: args.base, maxRetries: 0 });
-const out = {};
-
-async function step(name, fn) {
-  try {
-    out[name] = await fn();
-  } catch (e) {
-    out[name] = { error: String(e?.message ?? e), status: e?.status ?? null, code: e?.code ?? null,
-      type: e?.type ?? e?.error?.type ?? null, param: e?.param ?? e?.error?.param ?? null };
-  }
-}
+const client = openai(args);
+const { step, print } = steps();
 
 const tools = [{
   type: "function",
@@ -87,4 +76,4 @@ await step("badTool", async () => {
   return { unexpected: "accepted" };
 });
 
-process.stdout.write(JSON.stringify(out) + "\n");
+print();

@@ -38,6 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BiFunction;
+import io.parley.inference.voice.ToolRunner;
 
 /**
  * The assistant's HTTP side: the stored conversations ({@code /api/v1/conversations*}), the user's
@@ -67,10 +69,12 @@ public final class AssistantFeature implements Feature {
   private final RealtimeEndpoint realtime;
   private final ConversationRetention retention;
   private final Ids ids;
+  private final BiFunction<UUID, UUID, ToolRunner> serverTools;
+  private final int toolRounds;
 
   private AssistantFeature(VoiceServices voice, ConversationStore conversations, MemoryStore memories,
                            PersonalPrompts prompts, ServerTools tools, RealtimeEndpoint realtime,
-                           ConversationRetention retention, Ids ids) {
+                           ConversationRetention retention, Ids ids, int toolRounds) {
     this.voice = voice;
     this.conversations = conversations;
     this.memories = memories;
@@ -79,6 +83,8 @@ public final class AssistantFeature implements Feature {
     this.realtime = realtime;
     this.retention = retention;
     this.ids = ids;
+    this.serverTools = tools::forSession;
+    this.toolRounds = toolRounds;
   }
 
   /**
@@ -110,7 +116,8 @@ public final class AssistantFeature implements Feature {
     realtime.limitHandshakes(n.voiceHandshakes());
     closers.push(realtime::close);
     n.calls().onUserDeleted(realtime::userDeleted);
-    return new AssistantFeature(voice, conversations, memories, prompts, tools, realtime, retention, n.ids());
+    return new AssistantFeature(voice, conversations, memories, prompts, tools, realtime, retention, n.ids(),
+        voiceOptions.toolRounds());
   }
 
   /** The voice engines of this node. */
@@ -141,7 +148,8 @@ public final class AssistantFeature implements Feature {
 
   @Override
   public void mount(Router router) {
-    new OpenAiRoutes(voice, ids, prompts).mount(router);
+    new OpenAiRoutes(voice, new ChatCompletions(voice, ids, prompts, conversations, serverTools, toolRounds))
+        .mount(router);
   }
 
   @Override

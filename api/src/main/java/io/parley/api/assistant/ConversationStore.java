@@ -114,15 +114,30 @@ public final class ConversationStore implements ConversationLog {
         .execute(Tuple.of(conversationId, userId)).map(r -> r.rowCount() > 0);
   }
 
+  /** A conversation to continue: the personality and client instructions it was held with, its last messages. */
+  public record Continued(String personality, String instructions, List<Message> messages) {}
+
   /**
-   * The last {@code n} messages of one of the user's conversations, to continue it: empty when it
+   * One of the user's conversations to continue, with its last {@code n} messages: empty when it
    * is not theirs (or does not exist).
    */
-  public Future<Optional<List<Message>>> continued(UUID userId, UUID conversationId, int n) {
-    return pool.preparedQuery("SELECT 1 FROM conversations WHERE id = $1 AND user_id = $2")
+  public Future<Optional<Continued>> continued(UUID userId, UUID conversationId, int n) {
+    return pool.preparedQuery("SELECT personality, instructions FROM conversations WHERE id = $1 AND user_id = $2")
         .execute(Tuple.of(conversationId, userId))
-        .compose(owned -> owned.size() == 0 ? Future.succeededFuture(Optional.<List<Message>>empty())
-            : recent(conversationId, n).map(Optional::of));
+        .compose(owned -> {
+          if (owned.size() == 0) {
+            return Future.succeededFuture(Optional.<Continued>empty());
+          }
+          Row r = owned.iterator().next();
+          return recent(conversationId, n).map(messages -> Optional.of(new Continued(r.getString("personality"),
+              r.getString("instructions"), messages)));
+        });
+  }
+
+  /** The personality and the client's instructions (null: none) a conversation is now held with. */
+  public Future<Void> settings(UUID conversationId, String personality, String instructions) {
+    return pool.preparedQuery("UPDATE conversations SET personality = $2, instructions = $3 WHERE id = $1")
+        .execute(Tuple.of(conversationId, personality, instructions)).mapEmpty();
   }
 
   /** Conversations with no message since {@code cutoff} are deleted with their messages; returns how many. */
@@ -142,8 +157,9 @@ public final class ConversationStore implements ConversationLog {
   /**
    * The user's past messages that share words with {@code query} (PostgreSQL full-text search,
    * words matched by prefix: knee finds knees), best match first then newest, as snippets of about
-   * 30 words with their dates; only those since {@code since} when given. Other users' messages are
-   * never searched.
+   * 30 words with their dates; only those since {@code since} when given. Only what the user and the
+   * assistant said is searched: tool results (and the calls' JSON) are not. Other users' messages
+   * are never searched.
    */
   public Future<List<Recalled>> recall(UUID userId, String query, Optional<OffsetDateTime> since, int limit) {
     String tsquery = prefixQuery(query);
@@ -153,7 +169,7 @@ public final class ConversationStore implements ConversationLog {
     return pool.preparedQuery("SELECT m.conversation_id, m.role, m.created_at, "
             + "ts_headline('simple', m.content, q, 'MaxWords=30, MinWords=12, StartSel=\"\", StopSel=\"\"') AS snippet "
             + "FROM messages m JOIN conversations c ON c.id = m.conversation_id, to_tsquery('simple', $2) q "
-            + "WHERE c.user_id = $1 AND to_tsvector('simple', m.content) @@ q "
+            + "WHERE c.user_id = $1 AND m.role IN ('user', 'assistant') AND to_tsvector('simple', m.content) @@ q "
             + "AND ($3::timestamptz IS NULL OR m.created_at >= $3) "
             + "ORDER BY ts_rank(to_tsvector('simple', m.content), q) DESC, m.created_at DESC LIMIT $4")
         .execute(Tuple.of(userId, tsquery, since.orElse(null), limit))

@@ -69,6 +69,25 @@ final class OpenAiChatRequests {
     return new ChatRequest(messages, maxTokens, temperature, tools, choice);
   }
 
+  /**
+   * Parley's own part of the body, {@code "parley": {"tools": false}}: whether Parley's server tools
+   * are offered next to the client's (default on, as in a realtime session's {@code parley.tools}).
+   */
+  static boolean serverTools(JsonObject body) {
+    Object parley = body.getValue("parley");
+    if (parley == null) {
+      return true;
+    }
+    if (!(parley instanceof JsonObject p)) {
+      throw ApiProblem.field("/parley", "type", "parley must be an object, e.g. {\"tools\": false}");
+    }
+    Object tools = p.getValue("tools");
+    if (tools != null && !(tools instanceof Boolean)) {
+      throw ApiProblem.field("/parley/tools", "type", "parley.tools must be true or false");
+    }
+    return !Boolean.FALSE.equals(tools);
+  }
+
   private static List<ChatMessage> messages(Object value) {
     if (!(value instanceof JsonArray messages) || messages.isEmpty()) {
       throw ApiProblem.field("/messages", "required", "messages must be a non-empty array");

@@ -30,10 +30,12 @@ import java.util.function.UnaryOperator;
  */
 final class RealtimeConnection implements Consumer<VoiceEvent> {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RealtimeConnection.class);
+
   /** What every connection of an endpoint shares. */
   record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions, PersonalPrompts prompts,
-                ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random, AtomicLong eventIds,
-                BiFunction<UUID, UUID, ToolRunner> serverTools, UnaryOperator<String> voices) {}
+                ConversationStore conversations, ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random,
+                AtomicLong eventIds, BiFunction<UUID, UUID, ToolRunner> serverTools, UnaryOperator<String> voices) {}
 
   private final ServerWebSocket ws;
   private final UUID user;
@@ -126,8 +128,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     if (session != null) {
       session.close();
       if (!ended) {
-        shared.resumable().keep(resumeToken, user, session.conversationId(), settings.personality(), settings.instructions(),
-            settings.audioOut());
+        shared.resumable().keep(resumeToken, user, session.conversationId(), settings.kept());
       }
     }
   }
@@ -172,7 +173,9 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     try {
       switch (ClientEventDecoder.decode(text)) {
         case ClientEvent.SessionUpdate u -> {
+          RealtimeSessionConfig before = settings;
           settings = settings.update(u.session(), u.eventId(), shared.voices());
+          keepHowItIsHeld(before);
           session.update(settings.settings(config));
           send(new JsonObject().put("type", "session.updated").put("session", sessionJson()));
         }
@@ -210,6 +213,21 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     } catch (RealtimeProtocolException e) {
       error(e.code(), e.getMessage(), e.param(), e.eventId());
     }
+  }
+
+  /**
+   * A new personality or new instructions are stored with the conversation, so that continuing it
+   * later ({@code ?conversation=}) holds it the same way.
+   */
+  private void keepHowItIsHeld(RealtimeSessionConfig before) {
+    if (before.personality().equals(settings.personality())
+        && java.util.Objects.equals(before.instructions(), settings.instructions())) {
+      return;
+    }
+    UUID conversation = session.conversationId();
+    shared.conversations().settings(conversation, settings.personality(), settings.instructions())
+        .onFailure(e -> LOG.warn("voice: conversation {}: personality and instructions not stored: {}", conversation,
+            e.toString()));
   }
 
   /** What the session says, on the wire; flow control and metrics on the way. */

@@ -94,7 +94,7 @@ public final class RealtimeEndpoint {
     this.resumable = new ResumeRegistry(cluster, config.sessionGrace());
     this.metrics = new VoiceMetrics(registry, connections::size,
         () -> connections.stream().filter(RealtimeConnection::responding).count());
-    this.shared = new RealtimeConnection.Shared(vertx, config, sessions, prompts, resumable, metrics,
+    this.shared = new RealtimeConnection.Shared(vertx, config, sessions, prompts, log, resumable, metrics,
         new SecureRandom(), new AtomicLong(), serverTools, voices);
   }
 
@@ -202,13 +202,16 @@ public final class RealtimeEndpoint {
     } catch (IllegalArgumentException e) {
       return Future.succeededFuture(Optional.empty());
     }
-    return log.continued(user, id, config.contextMessages()).map(history -> history.map(h -> new Continued(id,
-        h.stream().map(m -> new ChatMessage(m.role(), m.content())).toList())));
+    return log.continued(user, id, config.contextMessages()).map(found -> found.map(c -> new Continued(id,
+        c.personality(), c.instructions(), c.messages().stream().map(ToolTurns::chat).toList())));
   }
 
-  /** The conversation a session continues ({@code id} null: a new one) and its last messages. */
-  private record Continued(UUID id, List<ChatMessage> history) {
-    static final Continued NONE = new Continued(null, List.of());
+  /**
+   * The conversation a session continues ({@code id} null: a new one), the personality and client
+   * instructions it was held with, and its last messages (tool calls and results included).
+   */
+  private record Continued(UUID id, String personality, String instructions, List<ChatMessage> history) {
+    static final Continued NONE = new Continued(null, DEFAULT_PERSONALITY, null, List.of());
   }
 
   /** One session of {@code user} fewer: its count (dropped at zero) and its cluster lease. */
@@ -285,8 +288,8 @@ public final class RealtimeEndpoint {
       log.recent(previous.conversationId(), config.contextMessages()).onComplete(ar -> {
         List<ChatMessage> history = ar.succeeded() ? ar.result().stream()
             .map(ToolTurns::chat).toList() : List.of();
-        c.start(previous.conversationId(), history, RealtimeSessionConfig.initial(config, previous.personality(),
-            previous.instructions(), previous.audioOut(), DEFAULT_RATE), true);
+        c.start(previous.conversationId(), history, RealtimeSessionConfig.resumed(config, previous.session(),
+            DEFAULT_PERSONALITY, DEFAULT_RATE, shared.voices()), true);
       });
       return;
     }
@@ -294,8 +297,8 @@ public final class RealtimeEndpoint {
       c.error("resume_failed", "the session to resume has expired or is unknown; a new one was started", "resume", null);
     }
     if (continued.id() != null) {
-      c.start(continued.id(), continued.history(),
-          RealtimeSessionConfig.initial(config, DEFAULT_PERSONALITY, null, true, DEFAULT_RATE), false);
+      c.start(continued.id(), continued.history(), RealtimeSessionConfig.initial(config, continued.personality(),
+          continued.instructions(), true, DEFAULT_RATE), false);
       return;
     }
     log.start(c.user(), DEFAULT_PERSONALITY).onComplete(ar -> {

@@ -24,7 +24,7 @@ import io.parley.inference.tts.SpeechStyle;
  * An update is all or nothing: a bad field leaves the configuration as it was.
  *
  * @param instructions the client's own ({@code session.update}), or null: appended under the
- *     ground rules and the personality's tone, never replacing them ({@link Personality#systemPrompt(String)})
+ *     ground rules and the personality's tone, never replacing them ({@link Personality#systemPrompt(String, boolean)})
  * @param turnDetection the server VAD's settings: the server's (PARLEY_VAD_*) until the client sets its own
  * @param tools the client's function tools ({@code session.tools}) and {@code toolChoice}
  * @param serverTools whether Parley's own tools are offered ({@code session.parley.tools}, default on)
@@ -51,9 +51,40 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         SpeechStyle.DEFAULT);
   }
 
-  /** The system prompt (before the personal context): ground rules, tone, the client's instructions. */
+  /**
+   * What a dropped session keeps for its resume ({@link ResumeRegistry}), as the {@code session}
+   * of a {@code session.update}: personality, instructions, output modality, voice and speed, the
+   * client's tools and tool choice, and whether server tools are on.
+   */
+  JsonObject kept() {
+    JsonObject output = new JsonObject().put("speed", speech.speed());
+    if (speech.voice() != null) {
+      output.put("voice", speech.voice());
+    }
+    return new JsonObject().put("instructions", instructions)
+        .put("output_modalities", new JsonArray().add(audioOut ? "audio" : "text"))
+        .put("audio", new JsonObject().put("output", output))
+        .put("tools", RealtimeTools.toJson(tools)).put("tool_choice", RealtimeTools.toJson(toolChoice))
+        .put("parley", new JsonObject().put("personality", personality).put("tools", serverTools));
+  }
+
+  /** A resumed session's: a new one's, with what the dropped one {@link #kept}. */
+  static RealtimeSessionConfig resumed(VoiceOptions config, JsonObject kept, String personality, int rate,
+                                       UnaryOperator<String> voices) {
+    try {
+      return initial(config, personality, null, true, rate).update(kept, null, voices);
+    } catch (RealtimeProtocolException e) {
+      // Kept from a valid configuration: it cannot be refused now.
+      throw new IllegalStateException("a kept session does not apply: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The system prompt (before the personal context): ground rules, the spoken rule when the output
+   * is audio (a text-only session is not told its answers are spoken), tone, the client's instructions.
+   */
   String systemPrompt() {
-    return Personality.of(personality).systemPrompt(instructions);
+    return Personality.of(personality).systemPrompt(instructions, audioOut);
   }
 
   /** The pipeline's settings for this configuration. */

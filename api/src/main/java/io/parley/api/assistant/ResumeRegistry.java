@@ -1,6 +1,7 @@
 package io.parley.api.assistant;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
@@ -19,17 +20,27 @@ final class ResumeRegistry {
 
   private static final Logger LOG = LoggerFactory.getLogger(ResumeRegistry.class);
 
-  /** What a dropped session leaves behind for a reconnect: its conversation and settings. */
-  record Resumable(UUID user, UUID conversationId, String personality, String instructions, boolean audioOut,
-                   long expiresAtNanos) {
+  /**
+   * What a dropped session leaves behind for a reconnect: its conversation, and its settings as the
+   * {@code session} of a {@code session.update} that sets them again
+   * ({@link RealtimeSessionConfig#kept}: personality, instructions, output modality, the client's
+   * tools and tool choice, whether server tools are on).
+   */
+  record Resumable(UUID user, UUID conversationId, JsonObject session, long expiresAtNanos) {
     JsonObject toJson() {
       return new JsonObject().put("user", user.toString()).put("conversation_id", conversationId.toString())
-          .put("personality", personality).put("instructions", instructions).put("audio_out", audioOut);
+          .put("session", session);
     }
 
     static Resumable fromJson(JsonObject j, long expiresAtNanos) {
+      JsonObject session = j.getJsonObject("session");
+      if (session == null) { // kept by a node from before the session was kept whole
+        session = new JsonObject().put("instructions", j.getString("instructions"))
+            .put("output_modalities", new JsonArray().add(j.getBoolean("audio_out", true) ? "audio" : "text"))
+            .put("parley", new JsonObject().put("personality", j.getString("personality", "assistant")));
+      }
       return new Resumable(UUID.fromString(j.getString("user")), UUID.fromString(j.getString("conversation_id")),
-          j.getString("personality"), j.getString("instructions"), j.getBoolean("audio_out", true), expiresAtNanos);
+          session, expiresAtNanos);
     }
 
     boolean current(UUID claimant) {
@@ -48,12 +59,11 @@ final class ResumeRegistry {
   }
 
   /** Keeps a dropped session for the grace period (no-op when the grace is zero). */
-  void keep(String token, UUID user, UUID conversationId, String personality, String instructions, boolean audioOut) {
+  void keep(String token, UUID user, UUID conversationId, JsonObject session) {
     if (grace.isZero()) {
       return;
     }
-    Resumable kept = new Resumable(user, conversationId, personality, instructions, audioOut,
-        System.nanoTime() + grace.toNanos());
+    Resumable kept = new Resumable(user, conversationId, session, System.nanoTime() + grace.toNanos());
     local.put(token, kept);
     if (cluster != null) {
       cluster.keep(token, kept.toJson(), grace)

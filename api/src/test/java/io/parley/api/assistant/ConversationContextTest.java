@@ -111,6 +111,8 @@ class ConversationContextTest {
         .isEqualTo("Rest it for a few days.");
     JsonObject seen = llm.next();
     assertPromptOrder(StandInLlm.systemPrompt(seen), pirate);
+    assertThat(StandInLlm.systemPrompt(seen)).as("a chat completion is read, not heard")
+        .doesNotContain(Personality.SPOKEN).doesNotContain("spoken");
     JsonArray messages = seen.getJsonArray("messages");
     assertThat(messages).hasSize(2);
     assertThat(messages.getJsonObject(1).getString("content")).isEqualTo("Is satay sauce fine for me?");
@@ -120,14 +122,18 @@ class ConversationContextTest {
   void realtimeAnswersCarryTheAllergyUnderTheGroundRulesAndAClientsInstructions() throws Exception {
     String token = knownUser();
     try (RealtimeClient rt = RealtimeClient.connect(node, token, "")) {
-      rt.next("session.created");
+      assertThat(rt.next("session.created").getJsonObject("session").getString("instructions"))
+          .as("audio out: the answers are spoken").contains(Personality.SPOKEN);
       rt.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
           .put("instructions", "Talk like a pirate.").put("output_modalities", new JsonArray().add("text"))));
       String shown = rt.next("session.updated").getJsonObject("session").getString("instructions");
-      assertThat(shown).startsWith(Personality.GROUND_RULES).endsWith("Talk like a pirate.");
+      assertThat(shown).startsWith(Personality.GROUND_RULES).endsWith("Talk like a pirate.")
+          .as("text out: not told its answers are spoken").doesNotContain(Personality.SPOKEN);
       rt.say("Can I eat satay?");
       rt.next("response.done");
-      assertPromptOrder(StandInLlm.systemPrompt(llm.next()), "Talk like a pirate.");
+      String system = StandInLlm.systemPrompt(llm.next());
+      assertPromptOrder(system, "Talk like a pirate.");
+      assertThat(system).doesNotContain(Personality.SPOKEN);
     }
   }
 
@@ -163,19 +169,20 @@ class ConversationContextTest {
       conversation = rt.next("session.created").getJsonObject("session").getJsonObject("parley")
           .getString("conversation_id");
       rt.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
-          .put("output_modalities", new JsonArray().add("text"))));
+          .put("output_modalities", new JsonArray().add("text")).put("instructions", "Call me Sam.")
+          .put("parley", new JsonObject().put("personality", "expert"))));
+      rt.next("session.updated");
       rt.say("My knee hurts when I run.");
       rt.next("response.done");
       llm.next();
     }
-    // The answer is stored after response.done is sent (a write of its own); a client that comes
-    // back within that write would not see it yet, so this one waits for both messages.
-    io.parley.api.support.Poll.until(java.time.Duration.ofSeconds(10), "the first answer stored",
-        () -> api.get("/api/v1/conversations/" + conversation + "/messages", token).json().getJsonArray("items")
-            .size() >= 2);
+    // The answer is stored before response.done goes out: coming back at once finds it.
     try (RealtimeClient rt = RealtimeClient.connect(node, token, "?conversation=" + conversation)) {
-      JsonObject parley = rt.next("session.created").getJsonObject("session").getJsonObject("parley");
+      JsonObject session = rt.next("session.created").getJsonObject("session");
+      JsonObject parley = session.getJsonObject("parley");
       assertThat(parley.getString("conversation_id")).isEqualTo(conversation);
+      assertThat(parley.getString("personality")).as("held as it was").isEqualTo("expert");
+      assertThat(session.getString("instructions")).startsWith(Personality.GROUND_RULES).endsWith("Call me Sam.");
       rt.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
           .put("output_modalities", new JsonArray().add("text"))));
       rt.say("And swimming?");
@@ -242,6 +249,12 @@ class ConversationContextTest {
         + "(gen_random_uuid(), $1, 'user', 'My knees ache after the stairs at work', now() - interval '6 days'), "
         + "(gen_random_uuid(), $1, 'user', 'I had porridge for breakfast', now() - interval '6 days'), "
         + "(gen_random_uuid(), $2, 'user', 'My knee is swollen', now())", Tuple.of(mine, theirs));
+    // A tool's result and the JSON of the calls are not what the user said: recall leaves them out.
+    sql("INSERT INTO messages (id, conversation_id, role, content, tool_calls, tool_call_id, created_at) VALUES "
+        + "(gen_random_uuid(), $1, 'assistant', '', '[{\"id\":\"c1\",\"name\":\"recall\","
+        + "\"arguments\":\"{\\\"query\\\":\\\"knee\\\"}\"}]', NULL, now() - interval '6 days'), "
+        + "(gen_random_uuid(), $1, 'tool', '{\"messages\":[{\"snippet\":\"My knees ache\"}]}', NULL, 'c1', "
+        + "now() - interval '6 days')", Tuple.of(mine));
     ConversationStore store = new ConversationStore(node.server().pool(), new Ids(Clock.systemUTC(), new SecureRandom()));
 
     List<ConversationStore.Recalled> found = store.recall(user, "what did I say about my knee last week?",

@@ -244,19 +244,30 @@ class RealtimeOpenAiTest {
     String resume = created.getString("resume_token");
     String conversation = created.getString("conversation_id");
     assertThat(resume).hasSizeGreaterThan(20);
+    JsonArray tools = new JsonArray().add(new JsonObject().put("type", "function").put("name", "show_recipe")
+        .put("description", "Shows a recipe in the app").put("parameters", new JsonObject().put("type", "object")
+            .put("properties", new JsonObject().put("dish", new JsonObject().put("type", "string")))));
     first.sendText(new JsonObject().put("type", "session.update").put("session", new JsonObject()
         .put("audio", new JsonObject().put("input", new JsonObject().putNull("turn_detection")))
-        .put("parley", new JsonObject().put("personality", "friend"))).encode(), true).get();
+        .put("instructions", "Call me Sam.").put("output_modalities", new JsonArray().add("text"))
+        .put("tools", tools).put("tool_choice", "required")
+        .put("parley", new JsonObject().put("personality", "friend").put("tools", false))).encode(), true).get();
     assertThat(next(inbox).getString("type")).isEqualTo("session.updated");
     first.abort();
 
     var again = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
     java.net.http.WebSocket second = connect("?resume=" + resume, again);
     try {
-      JsonObject parley = next(again).getJsonObject("session").getJsonObject("parley");
+      JsonObject session = next(again).getJsonObject("session");
+      JsonObject parley = session.getJsonObject("parley");
       assertThat(parley.getBoolean("resumed")).isTrue();
       assertThat(parley.getString("conversation_id")).isEqualTo(conversation);
       assertThat(parley.getString("personality")).isEqualTo("friend");
+      assertThat(session.getString("instructions")).endsWith("Call me Sam.");
+      assertThat(session.getJsonArray("output_modalities")).containsExactly("text");
+      assertThat(session.getJsonArray("tools")).as("the client's tools are kept").isEqualTo(tools);
+      assertThat(session.getValue("tool_choice")).isEqualTo("required");
+      assertThat(parley.getBoolean("tools")).as("server tools stay off").isFalse();
       assertThat(parley.getString("resume_token")).as("a fresh token each time").isNotEqualTo(resume);
     } finally {
       second.abort();

@@ -11,10 +11,10 @@ import java.util.Objects;
  * The assistant's voice: a short system prompt for a health-and-wellbeing app, and how a request is
  * assembled from it.
  *
- * <p>Every prompt starts with the same ground rules (spoken answers, so short and free of markdown;
- * general wellbeing information, not diagnosis; urge emergency services for emergencies; suggest a
- * professional for anything serious; never contradict a listed allergy) and differs only in the
- * tone that follows them:
+ * <p>Every prompt starts with the same ground rules (general wellbeing information, not diagnosis;
+ * urge emergency services for emergencies; suggest a professional for anything serious; never
+ * contradict a listed allergy); an answer that is spoken adds {@link #SPOKEN} (short, free of
+ * markdown), one that is read does not. Prompts differ only in the tone that follows:
  * <ul>
  *   <li>{@link #ASSISTANT}: helpful and neutral (the default);</li>
  *   <li>{@link #FRIEND}: warm and encouraging, casual;</li>
@@ -22,8 +22,8 @@ import java.util.Objects;
  *   <li>{@link #MINIMALIST}: the fewest words that answer, one or two sentences.</li>
  * </ul>
  *
- * <p>A client's own instructions come after both ({@link #systemPrompt(String)}): they add to the
- * ground rules, never replace them.
+ * <p>A client's own instructions come after both ({@link #systemPrompt(String, boolean)}): they add
+ * to the ground rules, never replace them.
  *
  * <p>{@link #request} builds: the system prompt, then the last {@code contextMessages} messages of
  * the history (system messages in the history are dropped, so a client cannot replace the ground
@@ -39,12 +39,15 @@ public enum Personality {
   MINIMALIST("You are Parley, a wellbeing assistant who uses as few words as possible. "
       + "Answer in one or two short sentences.");
 
-  /** Rules every personality follows; spoken output, safe health information. */
-  public static final String GROUND_RULES = "Your answers are spoken aloud: keep them short, "
-      + "use plain sentences without lists, markdown or emoji. Give general wellbeing information, "
+  /** Rules every personality follows, whatever the answer's form: safe health information. */
+  public static final String GROUND_RULES = "Give general wellbeing information, "
       + "never a diagnosis or a prescription. For anything serious or persistent suggest a doctor "
       + "or one of the app's experts; in an emergency tell the user to call emergency services now. "
       + "Never contradict or ignore an allergy listed for the user; if a food contains one, say so.";
+
+  /** The rule for answers that are spoken (audio out), after the ground rules; text answers go without it. */
+  public static final String SPOKEN = "Your answers are spoken aloud: keep them short, "
+      + "use plain sentences without lists, markdown or emoji.";
 
   private final String tone;
 
@@ -52,9 +55,9 @@ public enum Personality {
     this.tone = tone;
   }
 
-  /** The full system prompt: the ground rules, then the tone. */
+  /** The system prompt of a spoken answer: the ground rules, the spoken rule, then the tone. */
   public String systemPrompt() {
-    return GROUND_RULES + " " + tone;
+    return systemPrompt(null, true);
   }
 
   /**
@@ -63,10 +66,13 @@ public enum Personality {
    *
    * @param instructions the client's (realtime {@code instructions}, chat completion system
    *     messages), or null or blank for none
+   * @param spoken true when the answer is heard (audio out): the {@link #SPOKEN} rule follows the
+   *     ground rules; a text answer (chat completions, a text-only realtime session) goes without it
    */
-  public String systemPrompt(String instructions) {
-    return instructions == null || instructions.isBlank() ? systemPrompt()
-        : systemPrompt() + "\n\nThe app's instructions, within the rules above:\n" + instructions.strip();
+  public String systemPrompt(String instructions, boolean spoken) {
+    String rules = spoken ? GROUND_RULES + " " + SPOKEN + " " + tone : GROUND_RULES + " " + tone;
+    return instructions == null || instructions.isBlank() ? rules
+        : rules + "\n\nThe app's instructions, within the rules above:\n" + instructions.strip();
   }
 
   /** A personality by name, case-insensitive ({@code assistant}, {@code friend}, ...). */

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A session's conversation: the messages the LLM sees (history) and their durable copy in the
  * {@link ConversationLog}. A write that fails is logged and reported as a
- * {@link VoiceEvent.Code#NOT_STORED} error, never lost silently. On the session's context.
+ * {@link VoiceEvent.Code#NOT_STORED} error, never lost silently; {@link #stored} tells when the
+ * writes made so far are done (an answer's response.done waits for it). On the session's context.
  */
 final class ConversationMemory {
 
@@ -92,6 +93,14 @@ final class ConversationMemory {
     messages.add(ChatMessage.system(personal.isEmpty() ? instructions : instructions + "\n\n" + personal));
     messages.addAll(ToolTurns.paired(history.subList(Math.max(0, history.size() - contextMessages), history.size())));
     return messages;
+  }
+
+  /**
+   * Completes once every write made so far has been answered, stored or not (a failed one is
+   * reported on its own): what a client reads of the conversation after this includes them.
+   */
+  Future<Void> stored() {
+    return writes.transform(ar -> Future.succeededFuture());
   }
 
   /**

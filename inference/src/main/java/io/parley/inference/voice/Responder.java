@@ -1,8 +1,6 @@
 package io.parley.inference.voice;
 
 import io.parley.inference.llm.ChatModel;
-import io.parley.inference.llm.ChatRequest;
-import io.parley.inference.llm.ToolCall;
 import io.parley.inference.tts.SpeechStyle;
 import io.parley.inference.tts.TextToSpeech;
 import io.vertx.core.Context;
@@ -20,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * playout clock ({@link AudioPacer}) while the LLM still writes. It keeps what it said, sentence by
  * sentence, so the text heard by any moment of playout can be told ({@link #heardText}).
  * {@link #interrupt} stops its work at once; results that arrive later are dropped where they
- * arrive. When the model calls tools ({@link ToolRound}), the server's are run and the answer goes
- * on with a new request carrying their results; the client's end it. Confined to the session's
- * context, like the session.
+ * arrive. The model's rounds ({@link ModelRounds}): when it calls tools, the server's are run and
+ * the answer goes on with a new request carrying their results; the client's end it. Confined to
+ * the session's context, like the session.
  */
 final class Responder {
 
@@ -31,18 +29,6 @@ final class Responder {
   /** Hears that an answer ended by itself (completed, or its model failed). */
   interface Finished {
     void finished(Responder responder, VoiceEvent.Status status, VoiceEvent.Reason reason);
-  }
-
-  /**
-   * The model requests of one answer and where its tool calls go: round 0 is the first request;
-   * after a round of server tool calls the next carries their results (the conversation has them).
-   */
-  interface Rounds extends ToolRound.Conversation {
-    /** The request of round {@code round}. */
-    ChatRequest request(int round);
-
-    /** Rounds of server tool calls one answer may make; the request after the last offers none. */
-    int maxRounds();
   }
 
   /** One spoken sentence and the samples of audio it made. */
@@ -63,31 +49,50 @@ final class Responder {
   private final Finished finished;
   private final AudioPacer audio;
 
-  private final StringBuilder transcript = new StringBuilder();
   private final Deque<String> sentences = new ArrayDeque<>();
   private final List<Sentence> spoken = new ArrayList<>();
-  private final ChatModel chat;
-  private final Rounds rounds;
-  private final ToolRound calls;
-  private ChatModel.Completion completion;
-  /** Where the text of the current round of the model starts in the transcript. */
-  private int roundStart;
-  private int round;
+  private final ModelRounds model;
   private int messageIndex = -1;
   /** False once finished or interrupted; read by TTS workers. */
   private volatile boolean live = true;
   private boolean llmDone;
+  private boolean ended;
   private boolean ttsBusy;
   private boolean ttsStarted;
 
   Responder(String id, String itemId, TurnTimings timings, VoiceClock clock, Context context,
-            VoiceEngines engines, ChatModel chat, Rounds rounds, VoiceSession.Converter fromTts,
+            VoiceEngines engines, ChatModel chat, ModelRounds.Rounds rounds, VoiceSession.Converter fromTts,
             VoiceSession.Chunker chunker, int outputRate, boolean audioOut, SpeechStyle speech,
             Consumer<VoiceEvent> events, Finished finished) {
     this.id = id;
-    this.chat = chat;
-    this.rounds = rounds;
-    this.calls = new ToolRound(id, context, rounds, events, () -> live);
+    this.model = new ModelRounds(id, context, chat, rounds, events, new ModelRounds.Listener() {
+      @Override
+      public void text(String piece) {
+        onPiece(piece);
+      }
+
+      @Override
+      public void roundCalled() {
+        // What was said before the calls is spoken while the tools run.
+        if (audioOut) {
+          sentences.addAll(chunker.flush());
+          pumpTts();
+        }
+      }
+
+      @Override
+      public void finished(String finishReason, String lastRoundText) {
+        onLlmDone();
+      }
+
+      @Override
+      public void failed(Throwable error) {
+        if (live) {
+          events.accept(new VoiceEvent.Error(VoiceEvent.Code.MODEL_FAILED, "the chat model failed: " + error.getMessage()));
+          end(VoiceEvent.Status.FAILED, VoiceEvent.Reason.MODEL_FAILED);
+        }
+      }
+    });
     this.itemId = itemId;
     this.timings = timings;
     this.clock = clock;
@@ -122,56 +127,17 @@ final class Responder {
   /** Starts the LLM on the first request. */
   void start() {
     timings.llmStarted(clock.nanoTime());
-    ask(rounds.request(0));
-  }
-
-  private void ask(ChatRequest request) {
-    completion = chat.stream(request, new ChatModel.Sink() {
-      @Override
-      public void piece(String text) {
-        context.runOnContext(v -> onPiece(text));
-      }
-
-      @Override
-      public void toolCallStarted(int index, String callId, String name) {
-        context.runOnContext(v -> calls.started(index, callId, name));
-      }
-
-      @Override
-      public void toolCallArguments(int index, String delta) {
-        context.runOnContext(v -> calls.arguments(index, delta));
-      }
-
-      @Override
-      public void toolCallDone(int index, ToolCall call) {
-        context.runOnContext(v -> calls.done(index, call));
-      }
-
-      @Override
-      public void done(String finishReason) {
-        context.runOnContext(v -> onLlmDone());
-      }
-
-      @Override
-      public void failed(Throwable error) {
-        context.runOnContext(v -> {
-          if (live) {
-            events.accept(new VoiceEvent.Error(VoiceEvent.Code.MODEL_FAILED, "the chat model failed: " + error.getMessage()));
-            end(VoiceEvent.Status.FAILED, VoiceEvent.Reason.MODEL_FAILED);
-          }
-        });
-      }
-    });
+    model.start();
   }
 
   /** The text generated so far. */
   String transcript() {
-    return transcript.toString();
+    return model.transcript();
   }
 
   /** The text generated since the last round of tool calls (the earlier text is stored with the calls). */
   String lastRoundText() {
-    return transcript.substring(roundStart);
+    return model.lastRoundText();
   }
 
   /** The output index of the answer's message, or -1 when it has none (yet). */
@@ -181,7 +147,7 @@ final class Responder {
 
   /** The client's function calls of this answer. */
   List<VoiceEvent.FunctionCall> functionCalls() {
-    return calls.clientCalls();
+    return model.clientCalls();
   }
 
   /**
@@ -189,23 +155,20 @@ final class Responder {
    * message, so that every response shows an item.
    */
   void ensureOutput() {
-    if (messageIndex < 0 && calls.clientCalls().isEmpty()) {
+    if (messageIndex < 0 && model.clientCalls().isEmpty()) {
       startMessage();
     }
   }
 
   private void startMessage() {
-    messageIndex = calls.nextOutput();
+    messageIndex = model.nextOutput();
     events.accept(new VoiceEvent.MessageStarted(id, itemId, messageIndex));
   }
 
   /** Stops the LLM, the sentences not yet spoken and the audio not yet sent; no event follows. */
   void interrupt() {
     live = false;
-    if (completion != null) {
-      completion.cancel();
-    }
-    calls.interrupted();
+    model.interrupt();
     sentences.clear();
     audio.stop();
   }
@@ -238,8 +201,14 @@ final class Responder {
     return out.toString().strip();
   }
 
+  /** True once it ended by itself (completed, or its model failed). */
+  boolean ended() {
+    return ended;
+  }
+
   private void end(VoiceEvent.Status status, VoiceEvent.Reason reason) {
     live = false;
+    ended = true;
     audio.stop();
     finished.finished(this, status, reason);
   }
@@ -252,7 +221,6 @@ final class Responder {
     if (messageIndex < 0) {
       startMessage();
     }
-    transcript.append(text);
     events.accept(new VoiceEvent.TextDelta(id, itemId, messageIndex, text));
     if (audioOut) {
       sentences.addAll(chunker.add(text));
@@ -264,35 +232,11 @@ final class Responder {
     if (!live) {
       return;
     }
-    if (calls.any()) {
-      // What was said before the calls is stored with them; it is spoken while the tools run.
-      String said = transcript.substring(roundStart);
-      roundStart = transcript.length();
-      if (audioOut) {
-        sentences.addAll(chunker.flush());
-        pumpTts();
-      }
-      calls.finishRound(said, this::nextRound);
-      return;
-    }
     llmDone = true;
     if (audioOut) {
       sentences.addAll(chunker.flush());
       pumpTts();
     }
-    maybeFinish();
-  }
-
-  /** After a round of tool calls: a new request with their results, or the end of the answer. */
-  private void nextRound(boolean again) {
-    if (!live) {
-      return;
-    }
-    if (again && round < rounds.maxRounds()) {
-      ask(rounds.request(++round));
-      return;
-    }
-    llmDone = true;
     maybeFinish();
   }
 

@@ -12,28 +12,44 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * One answer's model requests and tool calls, over its session's conversation: each round's request
- * is the conversation so far under the same system prompt (the session's instructions and the
- * personal context looked up once for the answer), with the client's tools and the server's while
- * rounds of them are left; calls and results go to the conversation. On the session's context.
+ * One answer's model requests and tool calls, over a conversation ({@link Dialogue}: a realtime
+ * session's, or a chat completion's messages): each round's request is the conversation so far under
+ * the same system prompt (the instructions and the personal context looked up once for the answer),
+ * with the client's tools and the server's while rounds of them are left; calls and results go to
+ * the conversation. On the answer's context.
  */
-final class ResponseRounds implements Responder.Rounds {
+public final class ResponseRounds implements ModelRounds.Rounds {
+
+  /** The conversation an answer reads and adds its tool turns to. */
+  public interface Dialogue {
+    /** The conversation so far as a request (no tools), with {@code personal} under its system prompt. */
+    ChatRequest request(String personal);
+
+    /** The latest user message, or {@code ""}: what the personal context's relevance is judged by. */
+    String lastUserText();
+
+    /** The model called {@code calls}, after saying {@code text}. */
+    void called(String text, List<ToolCall> calls);
+
+    /** The result of call {@code callId}. */
+    void result(String callId, String output);
+  }
 
   private final ToolSettings tools;
   private final ToolRunner serverTools;
-  private final ConversationMemory memory;
-  private final ItemIds items;
-  private final Supplier<VoiceSettings> settings;
+  private final Dialogue dialogue;
+  private final Supplier<String> newItem;
   /** The personal context under the instructions, the same in every round. */
   private String personal = "";
 
-  ResponseRounds(ToolSettings tools, ToolRunner serverTools, ConversationMemory memory, ItemIds items,
-                 Supplier<VoiceSettings> settings) {
+  /**
+   * @param newItem a new item id (a client call's item)
+   */
+  public ResponseRounds(ToolSettings tools, ToolRunner serverTools, Dialogue dialogue, Supplier<String> newItem) {
     this.tools = tools;
     this.serverTools = serverTools;
-    this.memory = memory;
-    this.items = items;
-    this.settings = settings;
+    this.dialogue = dialogue;
+    this.newItem = newItem;
   }
 
   /**
@@ -41,12 +57,12 @@ final class ResponseRounds implements Responder.Rounds {
    * {@code start} on {@code context} while {@code live} (at once without a context); a failed
    * lookup starts the answer with the instructions alone.
    */
-  void prepare(PromptContext prompt, Context context, BooleanSupplier live, Runnable start) {
+  public void prepare(PromptContext prompt, Context context, BooleanSupplier live, Runnable start) {
     if (prompt == PromptContext.NONE) {
       start.run();
       return;
     }
-    prompt.next(memory.lastUserText()).onComplete(ar -> context.runOnContext(v -> {
+    prompt.next(dialogue.lastUserText()).onComplete(ar -> context.runOnContext(v -> {
       if (live.getAsBoolean()) {
         personal = ar.succeeded() ? ar.result() : "";
         start.run();
@@ -60,9 +76,7 @@ final class ResponseRounds implements Responder.Rounds {
    */
   @Override
   public ChatRequest request(int round) {
-    VoiceSettings s = settings.get();
-    ChatRequest plain = new ChatRequest(memory.prompt(s.instructions(), personal, s.contextMessages()),
-        s.maxTokens(), s.temperature());
+    ChatRequest plain = dialogue.request(personal);
     List<Tool> offered = new ArrayList<>(tools.tools());
     if (tools.serverTools() && round < tools.maxRounds()) {
       for (Tool t : serverTools.tools()) {
@@ -96,16 +110,16 @@ final class ResponseRounds implements Responder.Rounds {
 
   @Override
   public void called(String text, List<ToolCall> calls) {
-    memory.assistantCalls(text, calls);
+    dialogue.called(text, calls);
   }
 
   @Override
   public void result(String callId, String output) {
-    memory.toolResult(callId, output);
+    dialogue.result(callId, output);
   }
 
   @Override
   public String newItem() {
-    return items.newItem();
+    return newItem.get();
   }
 }

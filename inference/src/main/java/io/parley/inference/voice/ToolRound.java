@@ -26,30 +26,12 @@ final class ToolRound {
   /** The result stored for a call that an interruption kept from running. */
   static final String NOT_RUN = "{\"error\":\"not run: the user interrupted the answer\"}";
 
-  /** Where calls are run and stored: the session's conversation and server tools. */
-  interface Conversation {
-    /** True when {@code name} is a server tool this session runs. */
-    boolean serverTool(String name);
-
-    /** Runs a server tool call: its result for the model. */
-    Future<String> run(ToolCall call);
-
-    /** The model called {@code calls}, after saying {@code text}. */
-    void called(String text, List<ToolCall> calls);
-
-    /** The result of call {@code callId}. */
-    void result(String callId, String output);
-
-    /** A new item id (a client call's item). */
-    String newItem();
-  }
-
   /** A call of the round in progress, by its index in the completion. */
   private record Call(String callId, boolean server, String itemId, int outputIndex) {}
 
   private final String responseId;
   private final Context context;
-  private final Conversation conversation;
+  private final ModelRounds.Rounds conversation;
   private final Consumer<VoiceEvent> events;
   private final BooleanSupplier live;
   private final Map<Integer, Call> calling = new HashMap<>();
@@ -60,7 +42,7 @@ final class ToolRound {
   private final Deque<ToolCall> waiting = new ArrayDeque<>();
   private int outputs;
 
-  ToolRound(String responseId, Context context, Conversation conversation, Consumer<VoiceEvent> events,
+  ToolRound(String responseId, Context context, ModelRounds.Rounds conversation, Consumer<VoiceEvent> events,
             BooleanSupplier live) {
     this.responseId = responseId;
     this.context = context;

@@ -68,7 +68,7 @@ public final class ToolTurns {
   }
 
   /** The stored form of an assistant message's calls. */
-  static String json(List<ToolCall> calls) {
+  public static String json(List<ToolCall> calls) {
     JsonArray out = new JsonArray();
     for (ToolCall c : calls) {
       out.add(new JsonObject().put("id", c.id()).put("name", c.name()).put("arguments", c.arguments()));

@@ -2,6 +2,8 @@ package io.parley.inference.voice;
 
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.llm.ChatRequest;
+import io.parley.inference.llm.ToolCall;
 import io.parley.inference.vad.VadEvent;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
@@ -62,6 +64,29 @@ public final class VoiceSession {
   private boolean inputPaused;
   /** The answer in progress: one at a time. */
   private Responder active;
+  /** The conversation as an answer's rounds see it: the history under the session's instructions. */
+  private final ResponseRounds.Dialogue dialogue = new ResponseRounds.Dialogue() {
+    @Override
+    public ChatRequest request(String personal) {
+      return new ChatRequest(memory.prompt(settings.instructions(), personal,
+          settings.contextMessages()), settings.maxTokens(), settings.temperature());
+    }
+
+    @Override
+    public String lastUserText() {
+      return memory.lastUserText();
+    }
+
+    @Override
+    public void called(String text, List<ToolCall> calls) {
+      memory.assistantCalls(text, calls);
+    }
+
+    @Override
+    public void result(String callId, String output) {
+      memory.toolResult(callId, output);
+    }
+  };
   /** The server's tools for this session's user. */
   private ToolRunner serverTools = ToolRunner.NONE;
   private boolean closed;
@@ -260,14 +285,19 @@ public final class VoiceSession {
       error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.chatMissing());
       return;
     }
-    ResponseRounds rounds = new ResponseRounds(tools, serverTools, memory, items, this::settings);
+    ResponseRounds rounds = new ResponseRounds(tools, serverTools, dialogue, items::newItem);
     Responder r = new Responder(items.newResponse(), items.newItem(),
         timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, engines.chat().get(),
         rounds, fromTts, chunkers.get(), outputRate, settings.audioOut(), settings.speech(), events,
         (responder, status, reason) -> {
           if (active == responder) {
-            done(responder, status, reason);
+            // Stored before response.done: a client that reconnects on response.done reads it.
             memory.assistant(responder.lastRoundText(), false);
+            memory.stored().onComplete(ar -> context.runOnContext(v -> {
+              if (active == responder) {
+                done(responder, status, reason);
+              }
+            }));
           }
         });
     active = r;
@@ -288,8 +318,8 @@ public final class VoiceSession {
   /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
   public void cancelResponse(VoiceEvent.Reason reason) {
     Responder r = active;
-    if (r == null) {
-      return;
+    if (r == null || r.ended()) {
+      return; // none, or one that has ended and waits for its store to say response.done
     }
     r.interrupt();
     long playedMs = r.playedMs();
@@ -311,7 +341,7 @@ public final class VoiceSession {
     input.close();
     Responder r = active;
     active = null;
-    if (r != null) {
+    if (r != null && !r.ended()) {
       r.interrupt();
       // Stored as far as it was heard (the server's playout clock), as a barge-in stores it: the
       // conversation, and a session that resumes it, know what the user heard of the answer.

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Tool calls on the real llama.cpp with the tiny random-weight GGUF: a grammar holds the model to a
  * call of one of the tools with arguments that keep to its JSON Schema, so even random weights write
- * a call that parses; the model's own template (Qwen2.5) renders tools, calls and results.
+ * a call that parses; the model's own template (Qwen2.5, Llama 3.1) renders tools, calls and results.
  */
 class LlamaToolCallTest {
 
@@ -29,6 +29,7 @@ class LlamaToolCallTest {
   static ExecutorService workers;
   static LlamaChatModel plain;
   static LlamaChatModel qwen;
+  static LlamaChatModel llama31;
 
   /** Arguments a random model can finish: an enum and a boolean (free strings would run to the limit). */
   static final Tool WEATHER = new Tool("get_weather", "The weather now", new JsonObject().put("type", "object")
@@ -46,18 +47,28 @@ class LlamaToolCallTest {
     plain = LlamaChatModel.open(LlamaChatModelTest.settings(TinyGguf.write(dir.resolve("tiny.gguf"))), workers);
     qwen = LlamaChatModel.open(LlamaChatModelTest.settings(TinyGguf.write(dir.resolve("qwen.gguf"),
         TinyGguf.qwen25())), workers);
+    llama31 = LlamaChatModel.open(LlamaChatModelTest.settings(TinyGguf.write(dir.resolve("llama31.gguf"),
+        TinyGguf.llama31())), workers);
   }
 
   @AfterAll
   static void close() {
     plain.close();
     qwen.close();
+    llama31.close();
     workers.shutdown();
   }
 
   static ChatRequest ask(ToolChoice choice, Tool... tools) {
     return new ChatRequest(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Is it windy?")), 200, 0.8)
         .withTools(List.of(tools), choice);
+  }
+
+  /** A question, the model's call of get_weather and its result, with the tool offered. */
+  static ChatRequest windyCallAndResult() {
+    return new ChatRequest(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Is it windy?"),
+        ChatMessage.assistant("", List.of(new ToolCall("call_1", "get_weather", "{\"unit\":\"celsius\",\"windy\":true}"))),
+        ChatMessage.tool("call_1", "{\"wind_kmh\":40}")), 64, 0.7).withTools(List.of(WEATHER), ToolChoice.AUTO);
   }
 
   static void assertOneValidCall(RecordingSink sink, String... names) {
@@ -98,9 +109,7 @@ class LlamaToolCallTest {
 
   @Test
   void theQwenTemplateRendersToolsCallsAndResults() {
-    ChatRequest request = new ChatRequest(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Is it windy?"),
-        ChatMessage.assistant("", List.of(new ToolCall("call_1", "get_weather", "{\"unit\":\"celsius\",\"windy\":true}"))),
-        ChatMessage.tool("call_1", "{\"wind_kmh\":40}")), 64, 0.7).withTools(List.of(WEATHER), ToolChoice.AUTO);
+    ChatRequest request = windyCallAndResult();
     String prompt = qwen.prompt(request);
 
     assertThat(prompt).startsWith("<|im_start|>system\nBe brief.\n\n# Tools\n\n")
@@ -113,6 +122,40 @@ class LlamaToolCallTest {
   }
 
   @Test
+  void theLlama31TemplateRendersToolsCallsAndResults() {
+    ChatRequest request = windyCallAndResult();
+    String prompt = llama31.prompt(request);
+
+    // llama.cpp renders Llama 3.1 templates with the functions in the system turn (tools_in_user_message false).
+    assertThat(prompt).startsWith("<|start_header_id|>system<|end_header_id|>\n\nEnvironment: ipython\n")
+        .contains("You have access to the following functions.")
+        .contains("\"name\": \"get_weather\",\n        \"description\": \"The weather now\"")
+        .contains("Be brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nIs it windy?<|eot_id|>")
+        .contains("<|start_header_id|>assistant<|end_header_id|>\n\n{\"name\": \"get_weather\", \"parameters\": "
+            + "{\"unit\": \"celsius\", \"windy\": true}}<|eot_id|>")
+        // the template writes a string result as JSON (a string is iterable to Jinja)
+        .contains("<|start_header_id|>ipython<|end_header_id|>\n\n\"{\\\"wind_kmh\\\":40}\"<|eot_id|>")
+        .endsWith("<|start_header_id|>assistant<|end_header_id|>\n\n");
+    assertThat(prompt.indexOf("get_weather")).as("the functions come before the question")
+        .isLessThan(prompt.indexOf("Is it windy?"));
+    assertThat(llama31.prompt(new ChatRequest(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hi")), 8, 0)))
+        .as("without tools").doesNotContain("Environment: ipython").doesNotContain("functions")
+        .endsWith("<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+  }
+
+  @Test
+  void aLlama31CallKeepsToTheSchemaAndParses() throws Exception {
+    assertThat(LlamaTools.templateFormat(Optional.of(TinyGguf.LLAMA31_TEMPLATE))).contains(LlamaTools.Format.LLAMA3);
+    for (ToolChoice choice : List.of(ToolChoice.REQUIRED, ToolChoice.function("get_weather"))) {
+      RecordingSink sink = new RecordingSink();
+      llama31.stream(ask(choice, WEATHER, PROFILE), sink);
+      assertOneValidCall(sink.await(), choice.function().isPresent()
+          ? new String[] {"get_weather"} : new String[] {"get_weather", "get_profile"});
+      assertThat(sink.pieces).as("a call, not text").isEmpty();
+    }
+  }
+
+  @Test
   void withoutToolsTheQwenTemplateIsPlainChatMl() {
     String prompt = qwen.prompt(new ChatRequest(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hi")), 8, 0));
     assertThat(prompt).isEqualTo("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
@@ -121,9 +164,7 @@ class LlamaToolCallTest {
 
   @Test
   void aTemplateWithoutToolsGetsTheToolsInTheSystemText() {
-    ChatRequest request = new ChatRequest(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Is it windy?"),
-        ChatMessage.assistant("", List.of(new ToolCall("call_1", "get_weather", "{\"unit\":\"celsius\",\"windy\":true}"))),
-        ChatMessage.tool("call_1", "{\"wind_kmh\":40}")), 64, 0.7).withTools(List.of(WEATHER), ToolChoice.AUTO);
+    ChatRequest request = windyCallAndResult();
     String prompt = plain.prompt(request);
 
     assertThat(prompt).startsWith("Be brief.\n\n# Tools\n\n").contains("<tools>\n" + WEATHER.toJson().encode())

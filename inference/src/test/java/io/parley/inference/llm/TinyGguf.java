@@ -154,6 +154,103 @@ public final class TinyGguf {
       {%- endif %}
       """;
 
+  /**
+   * The Llama 3.1 model: {@link #LLAMA31_TEMPLATE} and its header, end-of-turn and call control tokens.
+   */
+  public static Spec llama31() {
+    return Spec.valid().withChatTemplate(LLAMA31_TEMPLATE).withControlTokens("<|start_header_id|>",
+        "<|end_header_id|>", "<|eot_id|>", "<|eom_id|>", "<|python_tag|>");
+  }
+
+  /**
+   * Llama-3.1-Instruct's chat template as the model ships it (the built-in tools' branches left out):
+   * the functions as JSON in the first user turn, a call as the assistant's
+   * {@code {"name": ..., "parameters": ...}}, its result in an {@code ipython} turn.
+   */
+  public static final String LLAMA31_TEMPLATE = """
+      {{- bos_token }}
+      {%- if custom_tools is defined %}
+          {%- set tools = custom_tools %}
+      {%- endif %}
+      {%- if not tools_in_user_message is defined %}
+          {%- set tools_in_user_message = true %}
+      {%- endif %}
+      {%- if not date_string is defined %}
+          {%- set date_string = "26 Jul 2024" %}
+      {%- endif %}
+      {%- if not tools is defined %}
+          {%- set tools = none %}
+      {%- endif %}
+      {%- if messages[0]['role'] == 'system' %}
+          {%- set system_message = messages[0]['content']|trim %}
+          {%- set messages = messages[1:] %}
+      {%- else %}
+          {%- set system_message = "" %}
+      {%- endif %}
+      {{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}
+      {%- if tools is not none %}
+          {{- "Environment: ipython\\n" }}
+      {%- endif %}
+      {{- "Cutting Knowledge Date: December 2023\\n" }}
+      {{- "Today Date: " + date_string + "\\n\\n" }}
+      {%- if tools is not none and not tools_in_user_message %}
+          {{- "You have access to the following functions. To call a function, please respond with JSON for a function call." }}
+          {{- 'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.' }}
+          {{- "Do not use variables.\\n\\n" }}
+          {%- for t in tools %}
+              {{- t | tojson(indent=4) }}
+              {{- "\\n\\n" }}
+          {%- endfor %}
+      {%- endif %}
+      {{- system_message }}
+      {{- "<|eot_id|>" }}
+      {%- if tools_in_user_message and not tools is none %}
+          {%- if messages | length != 0 %}
+              {%- set first_user_message = messages[0]['content']|trim %}
+              {%- set messages = messages[1:] %}
+          {%- else %}
+              {{- raise_exception("Cannot put tools in the first user message when there's no first user message!") }}
+          {%- endif %}
+          {{- '<|start_header_id|>user<|end_header_id|>\\n\\n' -}}
+          {{- "Given the following functions, please respond with a JSON for a function call " }}
+          {{- "with its proper arguments that best answers the given prompt.\\n\\n" }}
+          {{- 'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.' }}
+          {{- "Do not use variables.\\n\\n" }}
+          {%- for t in tools %}
+              {{- t | tojson(indent=4) }}
+              {{- "\\n\\n" }}
+          {%- endfor %}
+          {{- first_user_message + "<|eot_id|>"}}
+      {%- endif %}
+      {%- for message in messages %}
+          {%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}
+              {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' }}
+          {%- elif 'tool_calls' in message %}
+              {%- if not message.tool_calls|length == 1 %}
+                  {{- raise_exception("This model only supports single tool-calls at once!") }}
+              {%- endif %}
+              {%- set tool_call = message.tool_calls[0].function %}
+              {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' -}}
+              {{- '{"name": "' + tool_call.name + '", ' }}
+              {{- '"parameters": ' }}
+              {{- tool_call.arguments | tojson }}
+              {{- "}" }}
+              {{- "<|eot_id|>" }}
+          {%- elif message.role == "tool" or message.role == "ipython" %}
+              {{- "<|start_header_id|>ipython<|end_header_id|>\\n\\n" }}
+              {%- if message.content is mapping or message.content is iterable %}
+                  {{- message.content | tojson }}
+              {%- else %}
+                  {{- message.content }}
+              {%- endif %}
+              {{- "<|eot_id|>" }}
+          {%- endif %}
+      {%- endfor %}
+      {%- if add_generation_prompt %}
+          {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}
+      {%- endif %}
+      """;
+
   private TinyGguf() {}
 
   /** Writes a valid tiny model. */

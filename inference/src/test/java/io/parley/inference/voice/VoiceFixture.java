@@ -86,6 +86,9 @@ final class VoiceFixture implements AutoCloseable {
   final AtomicInteger llmActive = new AtomicInteger();
   final AtomicInteger ttsActive = new AtomicInteger();
   volatile boolean failWrites;
+  /** While true, writes wait in {@link #heldWrites} until the test completes them. */
+  volatile boolean holdWrites;
+  final List<io.vertx.core.Promise<UUID>> heldWrites = Collections.synchronizedList(new ArrayList<>());
   volatile String transcript = "hello there";
   volatile List<String> answer = List.of("First sentence is here. ", "Second one follows it.");
   VadSegmenter.Settings segmenting = VadSegmenter.Settings.DEFAULTS;
@@ -131,6 +134,11 @@ final class VoiceFixture implements AutoCloseable {
     public Future<UUID> append(UUID conversationId, Message message) {
       if (failWrites) {
         return Future.failedFuture(new IllegalStateException("the database is down"));
+      }
+      if (holdWrites) {
+        io.vertx.core.Promise<UUID> held = io.vertx.core.Promise.promise();
+        heldWrites.add(held);
+        return held.future().onSuccess(id -> stored.add(message));
       }
       stored.add(message);
       return Future.succeededFuture(UUID.randomUUID());

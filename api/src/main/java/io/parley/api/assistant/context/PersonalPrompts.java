@@ -78,7 +78,8 @@ public final class PersonalPrompts {
         rest.add(m);
       }
     }
-    String system = personality.systemPrompt(String.join("\n\n", instructions));
+    // A chat completion is read, not heard: no spoken rule.
+    String system = personality.systemPrompt(String.join("\n\n", instructions), false);
     List<ChatMessage> out = new ArrayList<>();
     out.add(ChatMessage.system(personal.isEmpty() ? system : system + "\n\n" + personal));
     out.addAll(rest);
