@@ -2,7 +2,6 @@ package io.parley.inference.voice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +25,12 @@ class VoiceSessionStoreTest {
     fx.holdWrites = true;
     fx.run(() -> fx.session.userText("what is in a banana?", null));
     fx.idle(5_000); // the answer plays out
+    // Writes go one at a time, in the order things were said: the answer's waits for the user's.
+    VoiceFixture.await("the user's write sent", () -> fx.heldWrites.size() == 1);
+    fx.settle();
+    assertThat(fx.heldWrites).hasSize(1);
+    io.vertx.core.Promise<UUID> user = fx.heldWrites.get(0);
+    fx.run(() -> user.complete(UUID.randomUUID()));
     VoiceFixture.await("the answer's write sent", () -> fx.heldWrites.size() == 2);
     fx.settle();
     assertThat(fx.events("response_done")).as("not before the answer is stored").isEmpty();
@@ -34,8 +39,8 @@ class VoiceSessionStoreTest {
     fx.run(() -> fx.session.cancelResponse(VoiceEvent.Reason.CLIENT_CANCELLED));
     assertThat(fx.events("response_done")).as("an answer that ended is not cancelled while it is stored").isEmpty();
 
-    List<io.vertx.core.Promise<UUID>> held = List.copyOf(fx.heldWrites);
-    fx.run(() -> held.forEach(p -> p.complete(UUID.randomUUID())));
+    io.vertx.core.Promise<UUID> answer = fx.heldWrites.get(1);
+    fx.run(() -> answer.complete(UUID.randomUUID()));
     VoiceFixture.await("response.done after the store", () -> !fx.events("response_done").isEmpty());
     assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value).containsExactly("completed");
     assertThat(fx.stored).extracting(m -> m.role()).containsExactly("user", "assistant");
