@@ -52,7 +52,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   /** The pipeline's settings for this configuration. */
   VoiceSettings settings(VoiceOptions config) {
     return new VoiceSettings(serverVad, createResponse, interruptResponse, config.bargeIn(), systemPrompt(),
-        config.stt().whisperLanguage(), audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection,
+        config.stt().language(), audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection,
         new ToolSettings(tools, toolChoice, serverTools, config.toolRounds()));
   }
 
@@ -220,7 +220,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", inputRate))
                 .put("turn_detection", vad)
                 .put("transcription", new JsonObject().put("model", "whisper")
-                    .put("language", config.stt().whisperLanguage().orElse(null))))
+                    .put("language", config.stt().language().orElse(null))))
             .put("output", new JsonObject()
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
                 .put("voice", config.tts().voice())))
