@@ -10,12 +10,15 @@ import io.parley.inference.vad.SileroVad;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.stt.SpeechToText;
 import io.parley.inference.tts.TextToSpeech;
+import io.parley.inference.tts.TtsOptions;
+import io.parley.inference.tts.VoiceLookup;
 import io.parley.inference.voice.VadScheduler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +49,8 @@ public final class VoiceSetup {
       String off = "the voice engines are off on this node (PARLEY_VOICE_ENABLED=false)";
       LOG.info("voice: {}", off);
       return new VoiceServices(VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off),
-          VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off), sttWorkers, ttsWorkers, closers);
+          VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off), VoiceLookup.NONE, sttWorkers, ttsWorkers,
+          closers);
     }
     VoiceServices.Slot<VadScheduler> vad;
     try {
@@ -87,6 +91,7 @@ public final class VoiceSetup {
       chat = VoiceServices.Slot.missing(e.getMessage());
     }
     VoiceServices.Slot<TextToSpeech> tts;
+    VoiceLookup voices = VoiceLookup.NONE;
     try {
       TextToSpeech engine = switch (v.tts().engine()) {
         case FREETTS -> FreeTts.from(v.tts());
@@ -94,12 +99,16 @@ public final class VoiceSetup {
       };
       closers.add(engine);
       tts = VoiceServices.Slot.of(meters.count(engine));
+      // FreeTTS speaks English; an answer in another language falls back to it until a voice for
+      // that language is wired here. An OpenAI-compatible server's voice takes every language.
+      voices = v.tts().engine() == TtsOptions.TtsEngine.FREETTS
+          ? VoiceLookup.speaking(tts.engine().get(), Set.of("en")) : VoiceLookup.NONE;
     } catch (ParleyException e) {
       LOG.warn("voice: speech synthesis unavailable: {}", e.getMessage());
       tts = VoiceServices.Slot.missing(e.getMessage());
     }
     LOG.info("voice: vad={}, stt={}, chat={}, tts={}", vad.engine().isPresent(), stt.engine().isPresent(),
         chat.engine().isPresent(), tts.engine().isPresent());
-    return new VoiceServices(vad, stt, chat, tts, sttWorkers, ttsWorkers, closers);
+    return new VoiceServices(vad, stt, chat, tts, voices, sttWorkers, ttsWorkers, closers);
   }
 }

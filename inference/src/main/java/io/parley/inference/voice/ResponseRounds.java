@@ -8,13 +8,14 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
  * One answer's model requests and tool calls, over its session's conversation: each round's request
  * is the conversation so far under the same system prompt (the session's instructions and the
- * personal context looked up once for the answer), with the client's tools and the server's while
+ * personal context looked up once for the answer, and the language to answer in), with the client's tools and the server's while
  * rounds of them are left; calls and results go to the conversation. On the session's context.
  */
 final class ResponseRounds implements Responder.Rounds {
@@ -24,11 +25,14 @@ final class ResponseRounds implements Responder.Rounds {
   private final ConversationMemory memory;
   private final ItemIds items;
   private final Supplier<VoiceSettings> settings;
+  /** The language the answer is in (ISO 639-1), when known: the prompt asks for it. */
+  private final Optional<String> language;
   /** The personal context under the instructions, the same in every round. */
   private String personal = "";
 
   ResponseRounds(ToolSettings tools, ToolRunner serverTools, ConversationMemory memory, ItemIds items,
-                 Supplier<VoiceSettings> settings) {
+                 Supplier<VoiceSettings> settings, Optional<String> language) {
+    this.language = language;
     this.tools = tools;
     this.serverTools = serverTools;
     this.memory = memory;
@@ -61,7 +65,7 @@ final class ResponseRounds implements Responder.Rounds {
   @Override
   public ChatRequest request(int round) {
     VoiceSettings s = settings.get();
-    ChatRequest plain = new ChatRequest(memory.prompt(s.instructions(), personal, s.contextMessages()),
+    ChatRequest plain = new ChatRequest(memory.prompt(s.instructions(), personal, language, s.contextMessages()),
         s.maxTokens(), s.temperature());
     List<Tool> offered = new ArrayList<>(tools.tools());
     if (tools.serverTools() && round < tools.maxRounds()) {
