@@ -126,7 +126,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
       session.close();
       if (!ended) {
         shared.resumable().keep(resumeToken, user, session.conversationId(), settings.personality(), settings.instructions(),
-            settings.audioOut());
+            settings.audioOut(), settings.language());
       }
     }
   }
@@ -171,7 +171,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     try {
       switch (ClientEventDecoder.decode(text)) {
         case ClientEvent.SessionUpdate u -> {
-          settings = settings.update(u.session(), u.eventId());
+          settings = settings.update(u.session(), u.eventId(), session::checkLanguage);
           session.update(settings.settings(config));
           send(new JsonObject().put("type", "session.updated").put("session", sessionJson()));
         }

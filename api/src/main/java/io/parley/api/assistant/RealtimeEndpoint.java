@@ -265,7 +265,7 @@ public final class RealtimeEndpoint {
         List<ChatMessage> history = ar.succeeded() ? ar.result().stream()
             .map(ToolTurns::chat).toList() : List.of();
         c.start(previous.conversationId(), history, RealtimeSessionConfig.initial(config, previous.personality(),
-            previous.instructions(), previous.audioOut(), DEFAULT_RATE), true);
+            previous.instructions(), previous.audioOut(), DEFAULT_RATE).withLanguage(previous.language()), true);
       });
       return;
     }

@@ -8,12 +8,15 @@ import io.parley.inference.voice.ToolSettings;
 import java.util.List;
 import io.parley.core.ParleyException;
 import io.parley.inference.llm.Personality;
+import io.parley.inference.stt.Languages;
 import io.parley.inference.vad.VadSegmenter;
+import io.parley.inference.voice.VoiceSession;
 import io.parley.inference.voice.VoiceSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -26,11 +29,18 @@ import java.util.UUID;
  * @param turnDetection the server VAD's settings: the server's (PARLEY_VAD_*) until the client sets its own
  * @param tools the client's function tools ({@code session.tools}) and {@code toolChoice}
  * @param serverTools whether Parley's own tools are offered ({@code session.parley.tools}, default on)
+ * @param language the language spoken ({@code session.audio.input.transcription.language}): the
+ *     node's (PARLEY_STT_LANGUAGE) until the client sets its own; empty to detect it
  */
 record RealtimeSessionConfig(String personality, String instructions, boolean audioOut, int inputRate,
                              int outputRate, boolean serverVad, VadSegmenter.Settings turnDetection,
                              boolean createResponse, boolean interruptResponse, int maxTokens, List<Tool> tools,
-                             ToolChoice toolChoice, boolean serverTools) {
+                             ToolChoice toolChoice, boolean serverTools, Optional<String> language) {
+
+  /** Refuses a language the session's speech to text cannot take (see {@link VoiceSession#checkLanguage}). */
+  interface LanguageCheck {
+    void check(Optional<String> language);
+  }
 
   /** The most tokens a client may ask for per answer. */
   static final int MAX_OUTPUT_TOKENS = 4096;
@@ -41,7 +51,14 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   static RealtimeSessionConfig initial(VoiceOptions config, String personality, String instructions,
                                        boolean audioOut, int rate) {
     return new RealtimeSessionConfig(personality, instructions, audioOut, rate, rate, true,
-        config.vad().turnDetection(), true, true, config.llm().maxTokens(), List.of(), ToolChoice.AUTO, true);
+        config.vad().turnDetection(), true, true, config.llm().maxTokens(), List.of(), ToolChoice.AUTO, true,
+        config.stt().language());
+  }
+
+  /** This configuration speaking {@code language} (a resumed session's), empty to detect it. */
+  RealtimeSessionConfig withLanguage(Optional<String> language) {
+    return new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate, serverVad,
+        turnDetection, createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, language);
   }
 
   /** The system prompt (before the personal context): ground rules, tone, the client's instructions. */
@@ -52,12 +69,16 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   /** The pipeline's settings for this configuration. */
   VoiceSettings settings(VoiceOptions config) {
     return new VoiceSettings(serverVad, createResponse, interruptResponse, config.bargeIn(), systemPrompt(),
-        config.stt().language(), audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection,
+        language, audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection,
         new ToolSettings(tools, toolChoice, serverTools, config.toolRounds()));
   }
 
-  /** This configuration after the client's {@code session.update} ({@code eventId}: the client's, or null). */
-  RealtimeSessionConfig update(JsonObject s, String eventId) throws RealtimeProtocolException {
+  /**
+   * This configuration after the client's {@code session.update} ({@code eventId}: the client's, or
+   * null); {@code languages} refuses a language the session cannot transcribe.
+   */
+  RealtimeSessionConfig update(JsonObject s, String eventId, LanguageCheck languages)
+      throws RealtimeProtocolException {
     String instructions = this.instructions;
     boolean audioOut = this.audioOut;
     int maxTokens = this.maxTokens;
@@ -72,6 +93,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         ? RealtimeTools.choice(s.getValue("tool_choice"), tools, "session.tool_choice", eventId)
         : toolChoice(this.toolChoice, tools);
     boolean serverTools = this.serverTools;
+    Optional<String> language = this.language;
     if (s.getValue("instructions") instanceof String i) {
       instructions = i;
     }
@@ -107,6 +129,10 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
               + inputRate + " Hz)", "session.audio.input.format.rate", eventId);
         }
       }
+      if (input.getValue("transcription") instanceof JsonObject t && t.containsKey("language")) {
+        language = language(t.getValue("language"), "session.audio.input.transcription.language", eventId,
+            languages);
+      }
       if (input.containsKey("turn_detection")) {
         JsonObject td = input.getValue("turn_detection") instanceof JsonObject t ? t : null;
         serverVad = td != null;
@@ -117,8 +143,31 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         }
       }
     }
+    if (s.getValue("input_audio_transcription") instanceof JsonObject t && t.containsKey("language")) {
+      // The beta shape, as older clients still send it.
+      language = language(t.getValue("language"), "session.input_audio_transcription.language", eventId, languages);
+    }
     return new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate, serverVad, vad,
-        createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools);
+        createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, language);
+  }
+
+  /**
+   * A client's transcription language: an ISO 639-1 code Whisper knows, or null, "" or "auto" to
+   * detect it; refused naming {@code param} when unknown, or when the session's model cannot take it.
+   */
+  private static Optional<String> language(Object value, String param, String eventId, LanguageCheck languages)
+      throws RealtimeProtocolException {
+    if (value != null && !(value instanceof String)) {
+      throw new RealtimeProtocolException("invalid_value", param + " must be a language code or null", param,
+          eventId);
+    }
+    try {
+      Optional<String> language = Languages.parse((String) value, param);
+      languages.check(language);
+      return language;
+    } catch (ParleyException e) {
+      throw new RealtimeProtocolException("invalid_value", e.getMessage(), param, eventId);
+    }
   }
 
   /** A choice kept while the tools change: one naming a function that is gone becomes auto. */
@@ -220,7 +269,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", inputRate))
                 .put("turn_detection", vad)
                 .put("transcription", new JsonObject().put("model", "whisper")
-                    .put("language", config.stt().language().orElse(null))))
+                    .put("language", language.orElse(null))))
             .put("output", new JsonObject()
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
                 .put("voice", config.tts().voice())))

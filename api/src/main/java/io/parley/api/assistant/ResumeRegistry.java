@@ -1,5 +1,6 @@
 package io.parley.api.assistant;
 
+import io.parley.inference.stt.Languages;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -21,15 +22,17 @@ final class ResumeRegistry {
 
   /** What a dropped session leaves behind for a reconnect: its conversation and settings. */
   record Resumable(UUID user, UUID conversationId, String personality, String instructions, boolean audioOut,
-                   long expiresAtNanos) {
+                   Optional<String> language, long expiresAtNanos) {
     JsonObject toJson() {
       return new JsonObject().put("user", user.toString()).put("conversation_id", conversationId.toString())
-          .put("personality", personality).put("instructions", instructions).put("audio_out", audioOut);
+          .put("personality", personality).put("instructions", instructions).put("audio_out", audioOut)
+          .put("language", language.orElse(null));
     }
 
     static Resumable fromJson(JsonObject j, long expiresAtNanos) {
       return new Resumable(UUID.fromString(j.getString("user")), UUID.fromString(j.getString("conversation_id")),
-          j.getString("personality"), j.getString("instructions"), j.getBoolean("audio_out", true), expiresAtNanos);
+          j.getString("personality"), j.getString("instructions"), j.getBoolean("audio_out", true),
+          Optional.ofNullable(j.getString("language")).filter(Languages::known), expiresAtNanos);
     }
 
     boolean current(UUID claimant) {
@@ -48,11 +51,12 @@ final class ResumeRegistry {
   }
 
   /** Keeps a dropped session for the grace period (no-op when the grace is zero). */
-  void keep(String token, UUID user, UUID conversationId, String personality, String instructions, boolean audioOut) {
+  void keep(String token, UUID user, UUID conversationId, String personality, String instructions, boolean audioOut,
+            Optional<String> language) {
     if (grace.isZero()) {
       return;
     }
-    Resumable kept = new Resumable(user, conversationId, personality, instructions, audioOut,
+    Resumable kept = new Resumable(user, conversationId, personality, instructions, audioOut, language,
         System.nanoTime() + grace.toNanos());
     local.put(token, kept);
     if (cluster != null) {
