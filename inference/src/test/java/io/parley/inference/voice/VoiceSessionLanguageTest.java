@@ -67,15 +67,21 @@ class VoiceSessionLanguageTest {
     return system.content();
   }
 
-  @Test
-  void aTurnHeardInSpanishIsAnsweredInSpanishByTheSpanishVoice() {
+  /** A session whose node has a Spanish voice, after one turn Whisper hears in {@code heard}. */
+  private SpanishVoice oneTurnHeardIn(String heard) {
     fx = new VoiceFixture();
     SpanishVoice spanish = new SpanishVoice();
     fx.voices = VoiceLookup.speaking(spanish, Set.of("es"));
-    fx.heard = "es";
+    fx.heard = heard;
     fx.answer = List.of("Claro que sí.");
     fx.open();
     turn();
+    return spanish;
+  }
+
+  @Test
+  void aTurnHeardInSpanishIsAnsweredInSpanishByTheSpanishVoice() {
+    SpanishVoice spanish = oneTurnHeardIn("es");
 
     assertThat(fx.sttLanguages).as("no session language: Whisper detects it").containsOnly(Optional.empty());
     assertThat(fx.transcriptLanguages).containsExactly("es");
@@ -88,12 +94,7 @@ class VoiceSessionLanguageTest {
 
   @Test
   void aLanguageWithoutAVoiceIsSpokenByTheDefaultVoice() {
-    fx = new VoiceFixture();
-    SpanishVoice spanish = new SpanishVoice();
-    fx.voices = VoiceLookup.speaking(spanish, Set.of("es"));
-    fx.heard = "hi";
-    fx.open();
-    turn();
+    SpanishVoice spanish = oneTurnHeardIn("hi");
 
     assertThat(systemPrompt(0)).endsWith("The user speaks Hindi: answer in Hindi.");
     assertThat(spanish.sentences).hasValue(0);
