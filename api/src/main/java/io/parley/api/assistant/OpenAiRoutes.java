@@ -7,6 +7,7 @@ import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.parley.inference.tts.SpeechStyle;
 import io.parley.inference.tts.TextToSpeech;
+import io.parley.inference.stt.Languages;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -50,7 +51,7 @@ final class OpenAiRoutes {
           .orElseThrow(() -> ApiProblem.field("/file", "required", "a multipart field 'file' with a WAV file is required"));
       var stt = voice.speechToText().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,
           voice.speechToTextMissing()));
-      String language = ctx.request().getFormAttribute("language");
+      java.util.Optional<String> language = language(ctx.request().getFormAttribute("language"), stt);
       String format = java.util.Objects.requireNonNullElse(ctx.request().getFormAttribute("response_format"), "json");
       if (!Set.of("json", "text", "verbose_json").contains(format)) {
         throw ApiProblem.field("/response_format", "enum", "response_format must be json, text or verbose_json");
@@ -65,21 +66,43 @@ final class OpenAiRoutes {
         }
         short[] pcm = io.parley.inference.audio.Resampler.resample(audio.mono(), audio.sampleRate(),
             io.parley.inference.vad.VoiceActivityModel.SAMPLE_RATE);
-        return stt.transcribe(io.parley.inference.audio.Pcm.toFloat(pcm), java.util.Optional.ofNullable(language)
-            .filter(l -> !l.isBlank())).text().strip();
+        return stt.transcribe(io.parley.inference.audio.Pcm.toFloat(pcm), language);
       }, false).onComplete(ar -> {
         if (ar.failed()) {
           ctx.fail(ar.cause());
           return;
         }
+        String text = ar.result().text().strip();
         if ("text".equals(format)) {
-          ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(ar.result());
+          ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(text);
         } else {
-          ctx.response().putHeader("Content-Type", "application/json")
-              .end(new JsonObject().put("text", ar.result()).encode());
+          JsonObject out = new JsonObject().put("text", text);
+          if ("verbose_json".equals(format)) {
+            out.put("language", languageName(ar.result().language()));
+          }
+          ctx.response().putHeader("Content-Type", "application/json").end(out.encode());
         }
       });
     });
+  }
+
+  /**
+   * A request's {@code language}: an ISO 639-1 code Whisper knows, or absent, blank or {@code auto}
+   * to detect it; refused naming the code when unknown or when the model is English-only.
+   */
+  private static java.util.Optional<String> language(String value, io.parley.inference.stt.SpeechToText stt) {
+    try {
+      java.util.Optional<String> language = Languages.parse(value, "language");
+      Languages.requireSupported(language, stt.multilingual(), stt.model());
+      return language;
+    } catch (ParleyException e) {
+      throw ApiProblem.field("/language", "enum", e.getMessage());
+    }
+  }
+
+  /** verbose_json's {@code language} as OpenAI's whisper-1 writes it: the English name, lower case ("spanish"). */
+  static String languageName(String code) {
+    return Languages.known(code) ? Languages.englishName(code).toLowerCase(java.util.Locale.ROOT) : code;
   }
 
   /** {@code POST /v1/audio/speech}: text to WAV (default) or raw PCM16 at 24 kHz. */

@@ -174,7 +174,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
       switch (ClientEventDecoder.decode(text)) {
         case ClientEvent.SessionUpdate u -> {
           RealtimeSessionConfig before = settings;
-          settings = settings.update(u.session(), u.eventId(), shared.voices());
+          settings = settings.update(u.session(), u.eventId(), shared.voices(), session::checkLanguage);
           keepHowItIsHeld(before);
           session.update(settings.settings(config));
           send(new JsonObject().put("type", "session.updated").put("session", sessionJson()));

@@ -8,12 +8,15 @@ import io.parley.inference.voice.ToolSettings;
 import java.util.List;
 import io.parley.core.ParleyException;
 import io.parley.inference.llm.Personality;
+import io.parley.inference.stt.Languages;
 import io.parley.inference.vad.VadSegmenter;
+import io.parley.inference.voice.VoiceSession;
 import io.parley.inference.voice.VoiceSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import io.parley.inference.tts.SpeechStyle;
@@ -30,11 +33,19 @@ import io.parley.inference.tts.SpeechStyle;
  * @param serverTools whether Parley's own tools are offered ({@code session.parley.tools}, default on)
  * @param speech the answers' voice ({@code session.audio.output.voice}: null for the node's default) and
  *     speed ({@code session.audio.output.speed})
+ * @param language the language spoken ({@code session.audio.input.transcription.language}): the
+ *     node's (PARLEY_STT_LANGUAGE) until the client sets its own; empty to detect it
  */
 record RealtimeSessionConfig(String personality, String instructions, boolean audioOut, int inputRate,
                              int outputRate, boolean serverVad, VadSegmenter.Settings turnDetection,
                              boolean createResponse, boolean interruptResponse, int maxTokens, List<Tool> tools,
-                             ToolChoice toolChoice, boolean serverTools, SpeechStyle speech) {
+                             ToolChoice toolChoice, boolean serverTools, SpeechStyle speech,
+                             Optional<String> language) {
+
+  /** Refuses a language the session's speech to text cannot take (see {@link VoiceSession#checkLanguage}). */
+  interface LanguageCheck {
+    void check(Optional<String> language);
+  }
 
   /** The most tokens a client may ask for per answer. */
   static final int MAX_OUTPUT_TOKENS = 4096;
@@ -48,22 +59,23 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
                                        boolean audioOut, int rate) {
     return new RealtimeSessionConfig(personality, instructions, audioOut, rate, rate, true,
         config.vad().turnDetection(), true, true, config.llm().maxTokens(), List.of(), ToolChoice.AUTO, true,
-        SpeechStyle.DEFAULT);
+        SpeechStyle.DEFAULT, config.stt().language());
   }
 
   /**
    * What a dropped session keeps for its resume ({@link ResumeRegistry}), as the {@code session}
-   * of a {@code session.update}: personality, instructions, output modality, voice and speed, the
-   * client's tools and tool choice, and whether server tools are on.
+   * of a {@code session.update}: personality, instructions, output modality, language, voice and
+   * speed, the client's tools and tool choice, and whether server tools are on.
    */
   JsonObject kept() {
     JsonObject output = new JsonObject().put("speed", speech.speed());
     if (speech.voice() != null) {
       output.put("voice", speech.voice());
     }
+    JsonObject input = new JsonObject().put("transcription", new JsonObject().put("language", language.orElse(null)));
     return new JsonObject().put("instructions", instructions)
         .put("output_modalities", new JsonArray().add(audioOut ? "audio" : "text"))
-        .put("audio", new JsonObject().put("output", output))
+        .put("audio", new JsonObject().put("input", input).put("output", output))
         .put("tools", RealtimeTools.toJson(tools)).put("tool_choice", RealtimeTools.toJson(toolChoice))
         .put("parley", new JsonObject().put("personality", personality).put("tools", serverTools));
   }
@@ -72,7 +84,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   static RealtimeSessionConfig resumed(VoiceOptions config, JsonObject kept, String personality, int rate,
                                        UnaryOperator<String> voices) {
     try {
-      return initial(config, personality, null, true, rate).update(kept, null, voices);
+      return initial(config, personality, null, true, rate).update(kept, null, voices, language -> { });
     } catch (RealtimeProtocolException e) {
       // Kept from a valid configuration: it cannot be refused now.
       throw new IllegalStateException("a kept session does not apply: " + e.getMessage(), e);
@@ -90,15 +102,16 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   /** The pipeline's settings for this configuration. */
   VoiceSettings settings(VoiceOptions config) {
     return new VoiceSettings(serverVad, createResponse, interruptResponse, config.bargeIn(), systemPrompt(),
-        config.stt().whisperLanguage(), audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection,
+        language, audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection,
         new ToolSettings(tools, toolChoice, serverTools, config.toolRounds()), speech);
   }
 
   /**
    * This configuration after the client's {@code session.update} ({@code eventId}: the client's, or
-   * null); {@code voices} resolves a voice name (failing {@code INVALID} with the valid ones).
+   * null); {@code voices} resolves a voice name (failing {@code INVALID} with the valid ones);
+   * {@code languages} refuses a language the session cannot transcribe.
    */
-  RealtimeSessionConfig update(JsonObject s, String eventId, UnaryOperator<String> voices)
+  RealtimeSessionConfig update(JsonObject s, String eventId, UnaryOperator<String> voices, LanguageCheck languages)
       throws RealtimeProtocolException {
     String instructions = this.instructions;
     boolean audioOut = this.audioOut;
@@ -114,6 +127,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         ? RealtimeTools.choice(s.getValue("tool_choice"), tools, "session.tool_choice", eventId)
         : toolChoice(this.toolChoice, tools);
     boolean serverTools = this.serverTools;
+    Optional<String> language = this.language;
     if (s.getValue("instructions") instanceof String i) {
       instructions = i;
     }
@@ -149,6 +163,10 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
               + inputRate + " Hz)", "session.audio.input.format.rate", eventId);
         }
       }
+      if (input.getValue("transcription") instanceof JsonObject t && t.containsKey("language")) {
+        language = language(t.getValue("language"), "session.audio.input.transcription.language", eventId,
+            languages);
+      }
       if (input.containsKey("turn_detection")) {
         JsonObject td = input.getValue("turn_detection") instanceof JsonObject t ? t : null;
         serverVad = td != null;
@@ -159,10 +177,14 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         }
       }
     }
+    if (s.getValue("input_audio_transcription") instanceof JsonObject t && t.containsKey("language")) {
+      // The beta shape, as older clients still send it.
+      language = language(t.getValue("language"), "session.input_audio_transcription.language", eventId, languages);
+    }
     SpeechStyle speech = audio != null && audio.getValue("output") instanceof JsonObject output
         ? speech(output, eventId, voices) : this.speech;
     return new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate, serverVad, vad,
-        createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech);
+        createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech, language);
   }
 
   /** {@code audio.output}'s {@code voice} (a name or language code) and {@code speed} (0.25..4) over the current. */
@@ -189,6 +211,25 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
       speech = speech.withSpeed(n.doubleValue());
     }
     return speech;
+  }
+
+  /**
+   * A client's transcription language: an ISO 639-1 code Whisper knows, or null, "" or "auto" to
+   * detect it; refused naming {@code param} when unknown, or when the session's model cannot take it.
+   */
+  private static Optional<String> language(Object value, String param, String eventId, LanguageCheck languages)
+      throws RealtimeProtocolException {
+    if (value != null && !(value instanceof String)) {
+      throw new RealtimeProtocolException("invalid_value", param + " must be a language code or null", param,
+          eventId);
+    }
+    try {
+      Optional<String> language = Languages.parse((String) value, param);
+      languages.check(language);
+      return language;
+    } catch (ParleyException e) {
+      throw new RealtimeProtocolException("invalid_value", e.getMessage(), param, eventId);
+    }
   }
 
   /** A choice kept while the tools change: one naming a function that is gone becomes auto. */
@@ -291,7 +332,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", inputRate))
                 .put("turn_detection", vad)
                 .put("transcription", new JsonObject().put("model", "whisper")
-                    .put("language", config.stt().whisperLanguage().orElse(null))))
+                    .put("language", language.orElse(null))))
             .put("output", new JsonObject()
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
                 .put("voice", speech.voice() == null ? defaultVoice : speech.voice())

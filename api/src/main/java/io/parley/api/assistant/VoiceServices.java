@@ -4,6 +4,7 @@ import io.parley.inference.llm.ChatModel;
 import io.parley.inference.stt.SpeechToText;
 import io.parley.inference.tts.TextToSpeech;
 import io.parley.inference.tts.TtsVoice;
+import io.parley.inference.tts.VoiceLookup;
 import io.parley.inference.voice.VadScheduler;
 import io.vertx.core.WorkerExecutor;
 import java.util.ArrayList;
@@ -33,16 +34,23 @@ public final class VoiceServices implements AutoCloseable {
   private final Slot<SpeechToText> stt;
   private final Slot<ChatModel> chat;
   private final Slot<TextToSpeech> tts;
+  private final VoiceLookup voices;
   private final WorkerExecutor sttWorkers;
   private final WorkerExecutor ttsWorkers;
   private final List<AutoCloseable> closers = new ArrayList<>();
 
+  /**
+   * @param tts the default voice, for every answer whose language {@code voices} has none for
+   * @param voices the voice for each language an answer may be in
+   */
   public VoiceServices(Slot<VadScheduler> vad, Slot<SpeechToText> stt, Slot<ChatModel> chat, Slot<TextToSpeech> tts,
-                       WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers, List<AutoCloseable> closers) {
+                       VoiceLookup voices, WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers,
+                       List<AutoCloseable> closers) {
     this.vad = vad;
     this.stt = stt;
     this.chat = chat;
     this.tts = tts;
+    this.voices = voices;
     this.sttWorkers = sttWorkers;
     this.ttsWorkers = ttsWorkers;
     this.closers.addAll(closers);
@@ -113,8 +121,8 @@ public final class VoiceServices implements AutoCloseable {
 
   /**
    * A realtime session for {@code events}: this node's engines, a VAD segmenter with the configured
-   * settings, resamplers between the client's rates and the engines' (16 kHz in, the TTS rate out)
-   * and a sentence chunker between the LLM and TTS.
+   * settings, resamplers between the client's rates and the engines' (16 kHz in; out, from the rate
+   * of each answer's voice) and a sentence chunker between the LLM and TTS.
    */
   public io.parley.inference.voice.VoiceSession session(io.vertx.core.Vertx vertx, io.vertx.core.Context context,
       VoiceOptions config, io.parley.inference.voice.VoiceSettings settings,
@@ -122,14 +130,13 @@ public final class VoiceServices implements AutoCloseable {
       java.util.UUID conversationId, List<io.parley.inference.llm.ChatMessage> history, int inputRate, int outputRate) {
     var engines = new io.parley.inference.voice.VoiceEngines(vad.engine(), vad.missing(), stt.engine(),
         stt.missing(), chat.engine(), chat.missing(), tts.engine(), tts.missing(), sttWorkers, ttsWorkers,
-        config.stt().interimEvery());
+        config.stt().interimEvery(), voices);
     var toVad = new io.parley.inference.audio.Resampler(inputRate, io.parley.inference.vad.VoiceActivityModel.SAMPLE_RATE);
-    int ttsRate = tts.engine().map(TextToSpeech::sampleRate).orElse(outputRate);
-    var fromTts = new io.parley.inference.audio.Resampler(ttsRate, outputRate);
     var segmenter = new io.parley.inference.vad.VadSegmenter(settings.turnDetection());
     var session = new io.parley.inference.voice.VoiceSession(io.parley.inference.voice.VoiceClock.of(vertx), context,
         settings, engines, events, log,
-        conversationId, history, toVad::process, fromTts::process,
+        conversationId, history, toVad::process,
+        rate -> new io.parley.inference.audio.Resampler(rate, outputRate)::process,
         segmenter,
         io.parley.inference.voice.SpokenPieces::new);
     session.outputRate(outputRate);

@@ -8,6 +8,7 @@ import io.parley.inference.vad.SileroVad;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.stt.SpeechToText;
 import io.parley.inference.tts.TextToSpeech;
+import io.parley.inference.tts.VoiceLookup;
 import io.parley.inference.voice.VadScheduler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -44,7 +45,8 @@ public final class VoiceSetup {
       String off = "the voice engines are off on this node (PARLEY_VOICE_ENABLED=false)";
       LOG.info("voice: {}", off);
       return new VoiceServices(VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off),
-          VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off), sttWorkers, ttsWorkers, closers);
+          VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off), VoiceLookup.NONE, sttWorkers, ttsWorkers,
+          closers);
     }
     VoiceServices.Slot<VadScheduler> vad;
     try {
@@ -85,16 +87,21 @@ public final class VoiceSetup {
       chat = VoiceServices.Slot.missing(e.getMessage());
     }
     VoiceServices.Slot<TextToSpeech> tts;
+    VoiceLookup voices = VoiceLookup.NONE;
     try {
       TextToSpeech engine = v.tts().open(warning -> LOG.warn("voice: {}", warning));
       closers.add(engine);
       tts = VoiceServices.Slot.of(meters.count(engine));
+      // One engine speaks every language it has voices for: an answer's language picks the voice
+      // within it (VoiceSession: eSpeak NG's Spanish for Spanish under `auto`). VoiceLookup is where
+      // a separate engine for some language would be wired; none is.
+      voices = VoiceLookup.NONE;
     } catch (ParleyException e) {
       LOG.warn("voice: speech synthesis unavailable: {}", e.getMessage());
       tts = VoiceServices.Slot.missing(e.getMessage());
     }
     LOG.info("voice: vad={}, stt={}, chat={}, tts={}", vad.engine().isPresent(), stt.engine().isPresent(),
         chat.engine().isPresent(), tts.engine().isPresent());
-    return new VoiceServices(vad, stt, chat, tts, sttWorkers, ttsWorkers, closers);
+    return new VoiceServices(vad, stt, chat, tts, voices, sttWorkers, ttsWorkers, closers);
   }
 }

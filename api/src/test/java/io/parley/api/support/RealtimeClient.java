@@ -82,7 +82,12 @@ public final class RealtimeClient implements AutoCloseable {
 
   /** The next event of {@code type}, skipping others (named in the failure); fails after 10 s. */
   public JsonObject next(String type) throws InterruptedException {
-    return nextOrDone(type, null);
+    return nextOrDone(type, null, java.time.Duration.ofSeconds(10));
+  }
+
+  /** As {@link #next(String)}, waiting at most {@code wait} (engine work on a busy machine). */
+  public JsonObject next(String type, java.time.Duration wait) throws InterruptedException {
+    return nextOrDone(type, null, wait);
   }
 
   /**
@@ -90,12 +95,16 @@ public final class RealtimeClient implements AutoCloseable {
    * (named in the failure); fails after 10 s.
    */
   public JsonObject nextOrDone(String type, String end) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    return nextOrDone(type, end, java.time.Duration.ofSeconds(10));
+  }
+
+  private JsonObject nextOrDone(String type, String end, java.time.Duration wait) throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
     StringBuilder skipped = new StringBuilder();
     while (true) {
       JsonObject e = inbox.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (e == null) {
-        throw new AssertionError("no " + type + " within 10 s; skipped: " + skipped);
+        throw new AssertionError("no " + type + " within " + wait.toSeconds() + " s; skipped: " + skipped);
       }
       if (e.getString("type").equals(type)) {
         return e;

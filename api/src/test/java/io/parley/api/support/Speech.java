@@ -15,9 +15,14 @@ public final class Speech {
   private Speech() {}
 
   public static Path wav(String text, int rate, Path dir, String name) {
+    return wav("en-us", text, rate, dir, name);
+  }
+
+  /** {@code text} spoken by espeak-ng's {@code voice} (a language: es, de, fr, hi, ...). */
+  public static Path wav(String voice, String text, int rate, Path dir, String name) {
     Path raw = dir.resolve(name + ".espeak.wav");
     Path out = dir.resolve(name + ".wav");
-    run(List.of("espeak-ng", "-v", "en-us", "-s", "150", "-w", raw.toString(), text), "espeak-ng");
+    run(List.of("espeak-ng", "-v", voice, "-s", "150", "-w", raw.toString(), text), "espeak-ng");
     run(List.of("sox", "-D", raw.toString(), "-r", Integer.toString(rate), "-c", "1", "-b", "16", out.toString()), "sox");
     return out;
   }

@@ -70,7 +70,7 @@ public enum ConfigKey {
   PARLEY_WHISPER_THREADS("2", "threads", "Threads whisper.cpp uses for one transcription."),
   PARLEY_STT_WORKERS("1", "threads", "Concurrent transcriptions (each holds a whisper state of ~100 MB)."),
   PARLEY_STT_INTERIM_MS("1000", "ms", "While the user speaks, an interim transcript of the speech so far every this often. 0: finals only."),
-  PARLEY_STT_LANGUAGE("en", "ISO 639-1 code or auto", "Language spoken to the assistant; auto lets Whisper detect it."),
+  PARLEY_STT_LANGUAGE("auto", "ISO 639-1 code or auto", "The node's default language of speech; auto lets Whisper detect it (one more encoder pass per transcription). A realtime session's audio.input.transcription.language and a transcription request's language override it. An English-only model (*.en) takes only en or auto."),
   PARLEY_LLM_ENGINE("auto", "auto, openai, llama or none", "Chat engine: openai (PARLEY_LLM_BASE_URL), llama (in-process, PARLEY_LLAMA_MODEL); auto picks llama when a model file is set, else openai when a base URL is set."),
   PARLEY_LLM_BASE_URL(null, "URL", "OpenAI-compatible server for chat completions, e.g. http://localhost:8000/v1 (vLLM, llama.cpp server, Ollama)."),
   PARLEY_LLM_API_KEY(null, "string", "Bearer key for PARLEY_LLM_BASE_URL, if it needs one. Never logged."),

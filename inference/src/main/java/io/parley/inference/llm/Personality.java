@@ -2,6 +2,7 @@ package io.parley.inference.llm;
 
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
+import io.parley.inference.stt.Languages;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -50,6 +51,15 @@ public enum Personality {
       + "use plain sentences without lists, markdown or emoji.";
 
   private final String tone;
+
+  /**
+   * The rule for the language of an answer: the user's ({@code code}, ISO 639-1, by its English
+   * name), so a model prompted in English still answers in the language the user spoke.
+   */
+  public static String answerIn(String code) {
+    String name = Languages.englishName(code);
+    return "The user speaks " + name + ": answer in " + name + ".";
+  }
 
   Personality(String tone) {
     this.tone = tone;

@@ -86,13 +86,14 @@ public final class StreamingTranscriber implements AutoCloseable {
    * One engine call. {@code coversAllFrom} / {@code coversTo}: the stream offsets an interim's audio
    * spans ({@code coversAllFrom} is the segment's start when it has all of it, else -1).
    */
-  private record Job(long segment, long epoch, boolean isFinal, float[] audio, long coversAllFrom, long coversTo) {}
+  private record Job(long segment, long epoch, boolean isFinal, float[] audio, long coversAllFrom, long coversTo,
+                     Optional<String> language) {}
 
   private final SpeechToText engine;
   private final Executor executor;
-  private final Optional<String> language;
   private final long interimSamples; // 0: finals only
   private int preRollSamples; // guarded by lock
+  private Optional<String> language; // guarded by lock
   private final Listener listener;
   private final Runnable backlogChanged;
 
@@ -164,6 +165,17 @@ public final class StreamingTranscriber implements AutoCloseable {
     }
   }
 
+  /**
+   * The language of the speech from now on (a session's {@code session.update}): an ISO 639-1 code,
+   * or empty to let the engine detect it. Engine calls already made keep the one they had.
+   */
+  public void language(Optional<String> language) {
+    Objects.requireNonNull(language, "language");
+    synchronized (lock) {
+      this.language = language;
+    }
+  }
+
   /** The next samples of the stream (16 kHz mono, [-1, 1]), taken as voiced; the array is copied. */
   public void audio(float[] samples) {
     audio(samples, true);
@@ -195,7 +207,7 @@ public final class StreamingTranscriber implements AutoCloseable {
         } else {
           long from = Math.max(segmentStart, fed - MAX_INTERIM_SAMPLES);
           float[] speech = Arrays.copyOfRange(buf, (int) (from - bufStart), len);
-          interim = new Job(segmentId, epoch, false, speech, from == segmentStart ? from : -1, fed);
+          interim = new Job(segmentId, epoch, false, speech, from == segmentStart ? from : -1, fed, language);
           inFlight = interim;
           promoted = false;
           running = true;
@@ -230,7 +242,7 @@ public final class StreamingTranscriber implements AutoCloseable {
             segmentId++; // a stop without a start: still a segment of its own
           }
           speaking = false;
-          Job f = new Job(segmentId, epoch, true, stopped.audio(), -1, fed);
+          Job f = new Job(segmentId, epoch, true, stopped.audio(), -1, fed, language);
           if (running && finals.isEmpty() && promotable(inFlight)) {
             // The interim in flight already has every voiced sample of this segment (only silence
             // came after it started): its result is the final. No second pass, no wait.
@@ -391,7 +403,7 @@ public final class StreamingTranscriber implements AutoCloseable {
   private void run(Job job) {
     Transcript t;
     try {
-      t = engine.transcribe(job.audio(), language);
+      t = engine.transcribe(job.audio(), job.language());
     } catch (RuntimeException e) {
       done(job, null, e);
       return;
@@ -413,7 +425,7 @@ public final class StreamingTranscriber implements AutoCloseable {
         // The promoted interim failed: the segment still gets its own final pass.
         asFinal = false;
         deliver = false;
-        finals.addFirst(new Job(job.segment(), job.epoch(), true, job.audio(), -1, job.coversTo()));
+        finals.addFirst(new Job(job.segment(), job.epoch(), true, job.audio(), -1, job.coversTo(), job.language()));
       }
       promoted = false;
       inFlight = null;

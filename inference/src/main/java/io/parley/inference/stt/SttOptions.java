@@ -2,6 +2,8 @@ package io.parley.inference.stt;
 
 import static io.parley.core.config.ConfigKey.*;
 
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
 import io.parley.core.config.ConfigSource;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,14 +17,12 @@ import java.util.Optional;
  * @param threads whisper.cpp threads per transcription ({@code PARLEY_WHISPER_THREADS})
  * @param workers concurrent transcriptions ({@code PARLEY_STT_WORKERS})
  * @param interimEvery how often an interim transcript while the user speaks; zero for finals only
- * @param language an ISO 639-1 code, or {@code auto}
+ * @param language the node's default language of speech ({@code PARLEY_STT_LANGUAGE}): a code of
+ *     {@link Languages#CODES}, or empty for detection ({@code auto}); a realtime session or a
+ *     transcription request may name its own
  */
-public record SttOptions(Optional<Path> model, int threads, int workers, Duration interimEvery, String language) {
-
-  /** The language for Whisper, or empty for detection. */
-  public Optional<String> whisperLanguage() {
-    return "auto".equalsIgnoreCase(language) ? Optional.empty() : Optional.of(language);
-  }
+public record SttOptions(Optional<Path> model, int threads, int workers, Duration interimEvery,
+                         Optional<String> language) {
 
   /** The speech-to-text settings of {@code c}; fails naming the key of the first bad value. */
   public static SttOptions from(ConfigSource c) {
@@ -31,6 +31,14 @@ public record SttOptions(Optional<Path> model, int threads, int workers, Duratio
         c.integer(PARLEY_WHISPER_THREADS, 1, 64),
         c.integer(PARLEY_STT_WORKERS, 1, 64),
         Duration.ofMillis(c.integer(PARLEY_STT_INTERIM_MS, 0, 60_000)),
-        c.string(PARLEY_STT_LANGUAGE));
+        language(c.string(PARLEY_STT_LANGUAGE)));
+  }
+
+  private static Optional<String> language(String value) {
+    try {
+      return Languages.parse(value, PARLEY_STT_LANGUAGE.name());
+    } catch (ParleyException e) {
+      throw new ParleyException(Reason.CONFIG, e.getMessage(), e);
+    }
   }
 }

@@ -65,15 +65,6 @@ public final class WhisperStt implements SpeechToText {
   static final int MIN_SAMPLES = SAMPLE_RATE * 11 / 10;
   /** How long {@link #close()} waits for running transcriptions before leaving native memory be. */
   static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
-  /** Reported as the language when Whisper detected it: whisper-jni 1.7.1 does not expose the result. */
-  public static final String UNDETERMINED_LANGUAGE = "und";
-
-  /** Language codes whisper.cpp v1.7.1 knows (g_lang). */
-  static final Set<String> LANGUAGES = Set.of(("en zh de es ru ko fr ja pt tr pl ca nl ar sv it id hi fi vi he uk el"
-      + " ms cs ro da hu ta no th ur hr bg lt la mi ml cy sk te fa lv bn sr az sl kn et mk br eu is hy ne mn bs kk sq"
-      + " sw gl mr pa si km sn yo so af oc ka be tg sd gu am yi lo uz fo ht ps tk nn mt sa lb my bo tl mg as tt haw ln"
-      + " ha ba jw su yue").split(" "));
-
   private static final ReadWriteLock NATIVE_MAPS = new ReentrantReadWriteLock();
   private static final Object LIBRARY = new Object();
   private static boolean libraryLoaded; // guarded by LIBRARY
@@ -85,6 +76,8 @@ public final class WhisperStt implements SpeechToText {
   private final int threads;
   private final int workers;
   private final WhisperContext context;
+  /** Reads the language of a run; empty where this whisper-jni build does not export what it needs. */
+  private final Optional<WhisperLanguageId> languageId;
 
   private final Object pool = new Object();
   private final ArrayDeque<WhisperState> idle = new ArrayDeque<>(); // guarded by pool
@@ -100,7 +93,14 @@ public final class WhisperStt implements SpeechToText {
     Path model = options.model().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,
         "speech to text is not configured: set PARLEY_WHISPER_MODEL to a whisper.cpp ggml model file"
             + " (./parley models --whisper base.en downloads one to models/whisper/ggml-base.en.bin)"));
-    return new WhisperStt(model, options.threads(), options.workers());
+    WhisperStt stt = new WhisperStt(model, options.threads(), options.workers());
+    try {
+      Languages.requireSupported(options.language(), stt.multilingual(), stt.model());
+    } catch (ParleyException e) {
+      stt.close();
+      throw new ParleyException(Reason.CONFIG, "PARLEY_STT_LANGUAGE: " + e.getMessage(), e);
+    }
+    return stt;
   }
 
   /**
@@ -138,6 +138,7 @@ public final class WhisperStt implements SpeechToText {
           + " (it passed Parley's format checks; out of memory, or a variant this whisper.cpp does not support)");
     }
     this.context = ctx;
+    this.languageId = info.multilingual() ? WhisperLanguageId.open() : Optional.empty();
     LOG.info("whisper model {} loaded from {} in {} ms: {} layers, width {}, {}, {} ({} threads, up to {} states)",
         name, file, (System.nanoTime() - started) / 1_000_000, info.hparams().nAudioLayer(),
         info.hparams().nAudioState(), info.weightType(), info.multilingual() ? "multilingual" : "English-only",
@@ -178,6 +179,7 @@ public final class WhisperStt implements SpeechToText {
   }
 
   /** Whether the model knows languages other than English. */
+  @Override
   public boolean multilingual() {
     return info.multilingual();
   }
@@ -185,12 +187,14 @@ public final class WhisperStt implements SpeechToText {
   /**
    * {@inheritDoc}
    *
-   * <p>An English-only model transcribes English whatever {@code language} says. For an empty
-   * {@code language} a multilingual model detects it, and the transcript says
-   * {@link #UNDETERMINED_LANGUAGE}. Input of any length is processed in 30 s windows.
+   * <p>An English-only model transcribes English: {@code language} empty or {@code en}. A
+   * multilingual model detects the language when {@code language} is empty (one more encoder pass
+   * per 30 s window), and the transcript says which it found (that of the first window); given a
+   * language, it transcribes in that one. Input of any length is processed in 30 s windows.
    *
-   * @throws ParleyException INVALID for an unknown language code, UNAVAILABLE once closed,
-   *     INTERNAL on a virtual thread or when whisper.cpp fails
+   * @throws ParleyException INVALID for a code Whisper does not know or a language other than
+   *     English on an English-only model, UNAVAILABLE once closed, INTERNAL on a virtual thread or
+   *     when whisper.cpp fails
    */
   @Override
   public Transcript transcribe(float[] samples, Optional<String> language) {
@@ -200,42 +204,35 @@ public final class WhisperStt implements SpeechToText {
       throw new ParleyException(Reason.INTERNAL,
           "WhisperStt.transcribe called on a virtual thread: run it on the STT worker executor (platform threads)");
     }
-    String lang;
-    String reported;
-    if (!info.multilingual()) {
-      lang = "en";
-      reported = "en";
-    } else if (language.isEmpty()) {
-      lang = "auto";
-      reported = UNDETERMINED_LANGUAGE;
-    } else {
-      lang = language.get().toLowerCase(java.util.Locale.ROOT);
-      if (!LANGUAGES.contains(lang)) {
-        throw new ParleyException(Reason.INVALID, "unknown language '" + language.get() + "' for Whisper");
-      }
-      reported = lang;
-    }
+    Optional<String> asked = language.isEmpty() ? language : Languages.parse(language.get(), "language");
+    Languages.requireSupported(asked, info.multilingual(), name);
+    String lang = info.multilingual() ? asked.orElse(Languages.AUTO) : "en";
     long started = System.nanoTime();
     WhisperState state = borrow();
     try {
       StringBuilder text = new StringBuilder();
+      String used = null;
       int offset = 0;
       do {
         int n = Math.min(MAX_WINDOW_SAMPLES, samples.length - offset);
-        String part = transcribeWindow(state, window(samples, offset, n), lang);
-        if (!part.isEmpty()) {
+        Window w = transcribeWindow(state, window(samples, offset, n), lang);
+        used = used == null ? w.language() : used;
+        if (!w.text().isEmpty()) {
           if (!text.isEmpty()) {
             text.append(' ');
           }
-          text.append(part);
+          text.append(w.text());
         }
         offset += n;
       } while (offset < samples.length);
-      return new Transcript(text.toString(), reported, Duration.ofNanos(System.nanoTime() - started));
+      return new Transcript(text.toString(), used, Duration.ofNanos(System.nanoTime() - started));
     } finally {
       giveBack(state);
     }
   }
+
+  /** One window's text and the language whisper.cpp transcribed it in. */
+  private record Window(String text, String language) {}
 
   private static float[] window(float[] samples, int offset, int n) {
     if (offset == 0 && n == samples.length && n >= MIN_SAMPLES) {
@@ -246,7 +243,7 @@ public final class WhisperStt implements SpeechToText {
     return w;
   }
 
-  private String transcribeWindow(WhisperState state, float[] pcm, String lang) {
+  private Window transcribeWindow(WhisperState state, float[] pcm, String lang) {
     WhisperFullParams p = new WhisperFullParams(WhisperSamplingStrategy.GREEDY);
     p.nThreads = threads;
     p.language = lang;
@@ -277,7 +274,10 @@ public final class WhisperStt implements SpeechToText {
           sb.append(s);
         }
       }
-      return sb.toString().strip();
+      // As whisper.cpp has it: the language it detected, or the one it was given.
+      String used = languageId.map(id -> id.of(state))
+          .orElse(lang.equals(Languages.AUTO) ? Languages.UNDETERMINED : lang);
+      return new Window(sb.toString().strip(), used);
     } finally {
       NATIVE_MAPS.readLock().unlock();
     }

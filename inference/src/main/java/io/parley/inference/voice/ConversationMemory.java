@@ -2,11 +2,13 @@ package io.parley.inference.voice;
 
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.llm.Personality;
 import io.parley.inference.llm.ToolCall;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -84,13 +86,18 @@ final class ConversationMemory {
   }
 
   /**
-   * The LLM's input: the instructions with the personal context under them (when there is one),
-   * then the last {@code contextMessages} messages, each tool call followed by its result
-   * ({@link ToolTurns#paired}).
+   * The LLM's input: the instructions with the personal context under them (when there is one) and
+   * last the language to answer in (when known, {@link Personality#answerIn}), then the last
+   * {@code contextMessages} messages, each tool call followed by its result ({@link ToolTurns#paired}).
    */
-  List<ChatMessage> prompt(String instructions, String personal, int contextMessages) {
+  List<ChatMessage> prompt(String instructions, String personal, Optional<String> language, int contextMessages) {
     List<ChatMessage> messages = new ArrayList<>();
-    messages.add(ChatMessage.system(personal.isEmpty() ? instructions : instructions + "\n\n" + personal));
+    StringBuilder system = new StringBuilder(instructions);
+    if (!personal.isEmpty()) {
+      system.append("\n\n").append(personal);
+    }
+    language.ifPresent(code -> system.append("\n\n").append(Personality.answerIn(code)));
+    messages.add(ChatMessage.system(system.toString()));
     messages.addAll(ToolTurns.paired(history.subList(Math.max(0, history.size() - contextMessages), history.size())));
     return messages;
   }

@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,8 @@ final class Responder {
   private final VoiceClock clock;
   private final Context context;
   private final VoiceEngines engines;
+  /** The voice the answer is spoken with (for its language), and its audio to the output rate. */
+  private final Optional<TextToSpeech> voice;
   private final VoiceSession.Converter fromTts;
   private final VoiceSession.Chunker chunker;
   private final int outputRate;
@@ -61,9 +64,9 @@ final class Responder {
   private boolean ttsStarted;
 
   Responder(String id, String itemId, TurnTimings timings, VoiceClock clock, Context context,
-            VoiceEngines engines, ChatModel chat, ModelRounds.Rounds rounds, VoiceSession.Converter fromTts,
-            VoiceSession.Chunker chunker, int outputRate, boolean audioOut, SpeechStyle speech,
-            Consumer<VoiceEvent> events, Finished finished) {
+            VoiceEngines engines, ChatModel chat, ModelRounds.Rounds rounds, Optional<TextToSpeech> voice,
+            VoiceSession.Converter fromTts, VoiceSession.Chunker chunker, int outputRate, boolean audioOut,
+            SpeechStyle speech, Consumer<VoiceEvent> events, Finished finished) {
     this.id = id;
     this.model = new ModelRounds(id, context, chat, rounds, events, new ModelRounds.Listener() {
       @Override
@@ -98,6 +101,7 @@ final class Responder {
     this.clock = clock;
     this.context = context;
     this.engines = engines;
+    this.voice = voice;
     this.fromTts = fromTts;
     this.chunker = chunker;
     this.outputRate = outputRate;
@@ -247,12 +251,12 @@ final class Responder {
     if (audio.full()) {
       return; // the next sentence starts once the queue has drained
     }
-    if (engines.tts().isEmpty()) {
+    if (voice.isEmpty()) {
       events.accept(new VoiceEvent.Error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.ttsMissing()));
       sentences.clear();
       return;
     }
-    TextToSpeech tts = engines.tts().get();
+    TextToSpeech tts = voice.get();
     String sentence = sentences.poll();
     ttsBusy = true;
     boolean firstSentence = !ttsStarted;

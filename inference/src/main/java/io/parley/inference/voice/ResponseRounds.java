@@ -8,15 +8,16 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
  * One answer's model requests and tool calls, over a conversation ({@link Dialogue}: a realtime
  * session's, or a chat completion's messages): each round's request is the conversation so far under
- * the same system prompt (the instructions and the personal context looked up once for the answer),
- * with the client's tools and the server's while rounds of them are left; calls and results go to
- * the conversation. On the answer's context.
+ * the same system prompt (the instructions, the personal context looked up once for the answer, and
+ * the language to answer in), with the client's tools and the server's while rounds of them are
+ * left; calls and results go to the conversation. On the answer's context.
  */
 public final class ResponseRounds implements ModelRounds.Rounds {
 

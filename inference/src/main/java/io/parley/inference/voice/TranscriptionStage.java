@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +25,11 @@ import org.slf4j.LoggerFactory;
  */
 final class TranscriptionStage {
 
+  /** A transcript that says something: the user's turn, in {@code language}, with its timings. */
+  interface UserTurn {
+    void said(String text, String language, TurnTimings timings);
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(TranscriptionStage.class);
 
   private final StreamingTranscriber transcriber;
@@ -33,19 +37,20 @@ final class TranscriptionStage {
   private final WorkerExecutor workers;
   private final VoiceClock clock;
   private final Consumer<VoiceEvent> events;
-  private final BiConsumer<String, TurnTimings> userText;
+  private final UserTurn userText;
   private final Map<Long, String> segmentItems = new HashMap<>();
   private final Map<Long, String> interimText = new HashMap<>();
   private final Map<Long, TurnTimings> segmentTimings = new HashMap<>();
   private boolean closed;
 
   /**
-   * @param userText a transcript that says something, with its turn's timings
+   * @param language the language of the speech (ISO 639-1), or empty to detect it
+   * @param userText a transcript that says something, with its language and its turn's timings
    * @param backlogChanged runs on the context when {@link #backlogged()} may have changed
    */
   TranscriptionStage(SpeechToText stt, WorkerExecutor workers, Optional<String> language, Duration interimEvery,
                      Duration preRoll, Context context, VoiceClock clock, Consumer<VoiceEvent> events,
-                     BiConsumer<String, TurnTimings> userText, Runnable backlogChanged) {
+                     UserTurn userText, Runnable backlogChanged) {
     this.stt = stt;
     this.workers = workers;
     this.clock = clock;
@@ -119,6 +124,11 @@ final class TranscriptionStage {
     transcriber.preRoll(preRoll);
   }
 
+  /** The language of the speech from the next engine call on (ISO 639-1), or empty to detect it. */
+  void language(Optional<String> language) {
+    transcriber.language(language);
+  }
+
   boolean backlogged() {
     return transcriber.backlogged();
   }
@@ -155,9 +165,9 @@ final class TranscriptionStage {
   private void finished(String item, TurnTimings timings, Transcript t) {
     timings.transcribed(clock.nanoTime(), t.compute());
     String text = t.text().strip();
-    events.accept(new VoiceEvent.TranscriptFinal(item, text));
+    events.accept(new VoiceEvent.TranscriptFinal(item, text, t.language()));
     if (!text.isEmpty()) {
-      userText.accept(text, timings);
+      userText.said(text, t.language(), timings);
     }
   }
 }

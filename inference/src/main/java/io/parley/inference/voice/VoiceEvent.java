@@ -23,8 +23,11 @@ public sealed interface VoiceEvent {
   /** More of the transcript of {@code itemId} (interim transcripts, appended). */
   record TranscriptDelta(String itemId, String delta) implements VoiceEvent {}
 
-  /** The transcript of {@code itemId}; empty when nothing was said. */
-  record TranscriptFinal(String itemId, String text) implements VoiceEvent {}
+  /**
+   * The transcript of {@code itemId}, empty when nothing was said, and its {@code language}: the
+   * code Whisper detected or was given (see {@link io.parley.inference.stt.Transcript#language}).
+   */
+  record TranscriptFinal(String itemId, String text, String language) implements VoiceEvent {}
 
   /** The transcript of {@code itemId} failed; no {@link TranscriptFinal} follows. */
   record TranscriptFailed(String itemId, String message) implements VoiceEvent {}

@@ -4,11 +4,15 @@ import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.llm.ChatRequest;
 import io.parley.inference.llm.ToolCall;
+import io.parley.inference.stt.Languages;
+import io.parley.inference.tts.SpeechStyle;
+import io.parley.inference.tts.TextToSpeech;
 import io.parley.inference.vad.VadEvent;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
 import io.vertx.core.Context;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -44,13 +48,18 @@ public final class VoiceSession {
     short[] process(short[] in);
   }
 
+  /** Makes a converter from a voice's rate to the session's output rate (one per answer). */
+  public interface OutputConverters {
+    Converter from(int rate);
+  }
+
   private final VoiceClock clock;
   private final Context context;
   private final VoiceEngines engines;
   private final Consumer<VoiceEvent> events;
   private final ConversationMemory memory;
   private final Converter toVad;
-  private final Converter fromTts;
+  private final OutputConverters fromTts;
   private final Supplier<Chunker> chunkers;
   private final ItemIds items = new ItemIds();
   private final InputStage input;
@@ -64,36 +73,15 @@ public final class VoiceSession {
   private boolean inputPaused;
   /** The answer in progress: one at a time. */
   private Responder active;
-  /** The conversation as an answer's rounds see it: the history under the session's instructions. */
-  private final ResponseRounds.Dialogue dialogue = new ResponseRounds.Dialogue() {
-    @Override
-    public ChatRequest request(String personal) {
-      return new ChatRequest(memory.prompt(settings.instructions(), personal,
-          settings.contextMessages()), settings.maxTokens(), settings.temperature());
-    }
-
-    @Override
-    public String lastUserText() {
-      return memory.lastUserText();
-    }
-
-    @Override
-    public void called(String text, List<ToolCall> calls) {
-      memory.assistantCalls(text, calls);
-    }
-
-    @Override
-    public void result(String callId, String output) {
-      memory.toolResult(callId, output);
-    }
-  };
+  /** The language the user last spoke in (detected by Whisper), if known. */
+  private Optional<String> heardLanguage = Optional.empty();
   /** The server's tools for this session's user. */
   private ToolRunner serverTools = ToolRunner.NONE;
   private boolean closed;
 
   public VoiceSession(VoiceClock clock, Context context, VoiceSettings settings, VoiceEngines engines,
                       Consumer<VoiceEvent> events, ConversationLog log,
-                      UUID conversationId, List<ChatMessage> history, Converter toVad, Converter fromTts,
+                      UUID conversationId, List<ChatMessage> history, Converter toVad, OutputConverters fromTts,
                       VadSegmenter segmenter, Supplier<Chunker> chunkers) {
     this.clock = clock;
     this.context = context;
@@ -136,7 +124,7 @@ public final class VoiceSession {
     });
     this.transcription = engines.stt().map(stt -> new TranscriptionStage(stt, engines.sttWorkers(),
         settings.language(), engines.interimEvery(), settings.turnDetection().preRoll(), context, clock, events,
-        this::userText, this::inputBacklogChanged)).orElse(null);
+        this::spoken, this::inputBacklogChanged)).orElse(null);
     this.truncation = new Truncation(clock, heard -> memory.assistant(heard, true));
   }
 
@@ -144,7 +132,10 @@ public final class VoiceSession {
     return settings;
   }
 
-  /** New settings; new turn detection applies from the next frame on. */
+  /**
+   * New settings; new turn detection applies from the next frame on, a new language from the next
+   * transcription on.
+   */
   public void update(VoiceSettings s) {
     if (!s.turnDetection().equals(settings.turnDetection())) {
       input.update(s.turnDetection());
@@ -152,7 +143,28 @@ public final class VoiceSession {
         transcription.preRoll(s.turnDetection().preRoll());
       }
     }
+    if (!s.language().equals(settings.language()) && transcription != null) {
+      transcription.language(s.language());
+    }
     this.settings = s;
+  }
+
+  /**
+   * Refuses a language this session's speech to text cannot take (another than English for an
+   * English-only model), before a client's update is applied.
+   *
+   * @throws io.parley.core.ParleyException INVALID naming the model and the fix
+   */
+  public void checkLanguage(Optional<String> language) {
+    engines.stt().ifPresent(stt -> Languages.requireSupported(language, stt.multilingual(), stt.model()));
+  }
+
+  /**
+   * The language answers are in: the session's, when set; else the one the user last spoke in, as
+   * Whisper detected it; empty before anything was heard.
+   */
+  public Optional<String> answerLanguage() {
+    return settings.language().or(() -> heardLanguage);
   }
 
   public UUID conversationId() {
@@ -250,6 +262,14 @@ public final class VoiceSession {
     }
   }
 
+  /** A transcribed user turn in {@code language}: answers follow the language the user speaks. */
+  private void spoken(String text, String language, TurnTimings timings) {
+    if (Languages.known(language)) {
+      heardLanguage = Optional.of(language);
+    }
+    userText(text, timings);
+  }
+
   /** A user message added to the conversation without answering it (the client asks when). */
   public void addUserText(String text) {
     memory.user(text);
@@ -272,6 +292,45 @@ public final class VoiceSession {
     createResponse(timings, settings.tools());
   }
 
+  /** The conversation as an answer's rounds see it: the history under the session's instructions and the answer's language. */
+  private ResponseRounds.Dialogue dialogue(Optional<String> language) {
+    return new ResponseRounds.Dialogue() {
+      @Override
+      public ChatRequest request(String personal) {
+        return new ChatRequest(memory.prompt(settings.instructions(), personal, language, settings.contextMessages()),
+            settings.maxTokens(), settings.temperature());
+      }
+
+      @Override
+      public String lastUserText() {
+        return memory.lastUserText();
+      }
+
+      @Override
+      public void called(String text, List<ToolCall> calls) {
+        memory.assistantCalls(text, calls);
+      }
+
+      @Override
+      public void result(String callId, String output) {
+        memory.toolResult(callId, output);
+      }
+    };
+  }
+
+  /**
+   * How an answer in {@code language} is spoken by {@code voice}: the session's voice when the client
+   * chose one, else the engine's voice for that language (eSpeak NG's Spanish for Spanish), at the
+   * session's speed.
+   */
+  private SpeechStyle speech(Optional<TextToSpeech> voice, Optional<String> language) {
+    SpeechStyle chosen = settings.speech();
+    if (chosen.voice() != null || voice.isEmpty() || language.isEmpty()) {
+      return chosen;
+    }
+    return voice.get().voiceFor(language.get()).map(v -> chosen.withVoice(v.name())).orElse(chosen);
+  }
+
   /** response.create with its own tools. */
   public void createResponse(TurnTimings timings, ToolSettings tools) {
     if (closed) {
@@ -285,10 +344,13 @@ public final class VoiceSession {
       error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.chatMissing());
       return;
     }
-    ResponseRounds rounds = new ResponseRounds(tools, serverTools, dialogue, items::newItem);
+    Optional<String> language = answerLanguage();
+    ResponseRounds rounds = new ResponseRounds(tools, serverTools, dialogue(language), items::newItem);
+    Optional<TextToSpeech> voice = engines.voice(language);
+    Converter toOutput = voice.map(v -> fromTts.from(v.sampleRate())).orElse(pcm -> pcm);
     Responder r = new Responder(items.newResponse(), items.newItem(),
         timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, engines.chat().get(),
-        rounds, fromTts, chunkers.get(), outputRate, settings.audioOut(), settings.speech(), events,
+        rounds, voice, toOutput, chunkers.get(), outputRate, settings.audioOut(), speech(voice, language), events,
         (responder, status, reason) -> {
           if (active == responder) {
             // Stored before response.done: a client that reconnects on response.done reads it.

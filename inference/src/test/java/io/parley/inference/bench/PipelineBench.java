@@ -155,11 +155,11 @@ public final class PipelineBench {
     };
     var settings = new VoiceSettings(true, true, false, Duration.ofMillis(600), "You are a helpful assistant.",
         Optional.of("en"), true, 24, 0.7, 20, VadSegmenter.Settings.DEFAULTS);
-    Resampler fromTts = new Resampler(FreeTts.SAMPLE_RATE, OUTPUT_RATE);
     VadSegmenter segmenter = new VadSegmenter(VadSegmenter.Settings.DEFAULTS);
     CompletableFuture<VoiceSession> created = new CompletableFuture<>();
     context.runOnContext(v -> created.complete(new VoiceSession(VoiceClock.of(vertx), context, settings, engines, events, new MemoryLog(),
-        UUID.randomUUID(), List.of(), pcm -> pcm, fromTts::process, segmenter, SpokenPieces::new)));
+        UUID.randomUUID(), List.of(), pcm -> pcm, rate -> new Resampler(rate, OUTPUT_RATE)::process, segmenter,
+        SpokenPieces::new)));
     VoiceSession session = created.get(10, TimeUnit.SECONDS);
     try {
       for (int t = 0; t < turns; t++) {

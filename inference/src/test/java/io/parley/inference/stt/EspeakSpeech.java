@@ -20,12 +20,17 @@ public final class EspeakSpeech {
 
   private EspeakSpeech() {}
 
-  /** {@code text} spoken, then padded with silence or cut to exactly {@code seconds}. */
+  /** {@code text} spoken in American English, then padded with silence or cut to exactly {@code seconds}. */
   public static float[] speak(String text, double seconds, Path dir) {
+    return speak("en-us", text, seconds, dir);
+  }
+
+  /** {@code text} spoken by espeak-ng's {@code voice} (a language: es, fr, de, hi, ...), as above. */
+  public static float[] speak(String voice, String text, double seconds, Path dir) {
     try {
       Path wav = Files.createTempFile(dir, "espeak", ".wav");
       Path raw = Files.createTempFile(dir, "speech", ".raw");
-      run(List.of("espeak-ng", "-v", "en-us", "-s", "150", "-w", wav.toString(), text), "espeak-ng");
+      run(List.of("espeak-ng", "-v", voice, "-s", "150", "-w", wav.toString(), text), "espeak-ng");
       run(List.of("sox", "-D", wav.toString(), "-t", "raw", "-r", String.valueOf(SAMPLE_RATE), "-c", "1",
           "-b", "16", "-e", "signed-integer", "-L", raw.toString(),
           "pad", "0", String.valueOf(seconds), "trim", "0", String.valueOf(seconds)), "sox");

@@ -32,11 +32,13 @@ class StreamingTranscriberTest {
   /** Records every call; answers "len=N" or throws what the test queued. */
   static final class ScriptedEngine implements SpeechToText {
     final List<float[]> calls = Collections.synchronizedList(new ArrayList<>());
+    final List<Optional<String>> languages = Collections.synchronizedList(new ArrayList<>());
     final Deque<RuntimeException> failures = new ArrayDeque<>();
 
     @Override
     public Transcript transcribe(float[] samples, Optional<String> language) {
       calls.add(samples.clone());
+      languages.add(language);
       RuntimeException f = failures.pollFirst();
       if (f != null) {
         throw f;
@@ -153,6 +155,28 @@ class StreamingTranscriberTest {
         "interim 1 len=" + (4 * FRAME + 48_128),
         "final 1 len=" + (fed - start));
     assertThat(engine.calls).hasSize(4);
+  }
+
+  @Test
+  void aNewLanguageAppliesFromTheNextCallOnAndAQueuedOneKeepsItsOwn() {
+    stream.event(new SpeechStarted(0));
+    feed(10, SPEECH, true);
+    stream.event(new SpeechStopped(0, fed, segment(0, fed)));   // queued, not run yet: asked in "en"
+    stream.language(Optional.of("es"));
+    executor.runAll();
+    long start = fed;
+    stream.event(new SpeechStarted(start));
+    feed(10, SPEECH, true);
+    stream.event(new SpeechStopped(start, fed, segment(start, fed)));
+    executor.runAll();
+    stream.language(Optional.empty()); // detect
+    start = fed;
+    stream.event(new SpeechStarted(start));
+    feed(10, SPEECH, true);
+    stream.event(new SpeechStopped(start, fed, segment(start, fed)));
+    executor.runAll();
+
+    assertThat(engine.languages).containsExactly(Optional.of("en"), Optional.of("es"), Optional.empty());
   }
 
   @Test

@@ -21,7 +21,7 @@ class SttOptionsTest {
     assertThat(s.threads()).isEqualTo(2);
     assertThat(s.workers()).isEqualTo(1);
     assertThat(s.interimEvery()).isEqualTo(Duration.ofSeconds(1));
-    assertThat(s.whisperLanguage()).contains("en");
+    assertThat(s.language()).as("auto: Whisper detects the language").isEmpty();
   }
 
   @Test
@@ -30,7 +30,7 @@ class SttOptionsTest {
         "PARLEY_STT_INTERIM_MS", "0", "PARLEY_STT_LANGUAGE", "Auto")));
     assertThat(s.model()).contains(Path.of("/srv/ggml-base.bin"));
     assertThat(s.interimEvery()).isZero();
-    assertThat(s.whisperLanguage()).isEmpty();
+    assertThat(s.language()).isEmpty();
   }
 
   @ParameterizedTest

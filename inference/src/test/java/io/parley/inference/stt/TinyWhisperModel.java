@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
 
 /**
  * Writes tiny random-weight Whisper models in whisper.cpp's ggml format, as whisper.cpp v1.7.1's
- * {@code whisper_model_load} reads it: the real vocabulary size (51864, English-only), 30 s of audio
+ * {@code whisper_model_load} reads it: the real vocabulary size (51864, English-only, or 51865,
+ * multilingual, with {@code nVocab(N_VOCAB_MULTILINGUAL)}), 30 s of audio
  * context and 448 text positions, 80 mel bands, but a width of 64 and one encoder and one decoder
  * layer. The engine runs for real (JNI, threads, memory); only the words are nonsense.
  *
@@ -27,6 +28,11 @@ public final class TinyWhisperModel {
 
   public static final int MAGIC = 0x67676d6c;
   public static final int N_VOCAB = 51864;
+  /**
+   * The multilingual models' vocabulary size ({@link #nVocab}): whisper.cpp then reads the file as
+   * multilingual, with language tokens after the start-of-transcript token, and detects languages.
+   */
+  public static final int N_VOCAB_MULTILINGUAL = 51865;
   public static final int N_AUDIO_CTX = 1500;
   public static final int N_TEXT_CTX = 448;
   public static final int N_MELS = 80;

@@ -144,9 +144,17 @@ class WhisperSttTest {
   }
 
   @Test
-  void unknownLanguageIsInvalidButEnglishOnlyModelsIgnoreTheLanguage() {
-    // English-only model: a configured "de" transcribes English rather than failing every call
-    assertThat(stt.transcribe(speech, Optional.of("de")).language()).isEqualTo("en");
+  void anEnglishOnlyModelTranscribesEnglishAndRefusesOtherLanguages() {
+    assertThat(stt.transcribe(speech, Optional.empty()).language()).isEqualTo("en");
+    assertThat(stt.transcribe(speech, Optional.of("EN")).language()).isEqualTo("en");
+    // "de" on a *.en model would be English words for German speech: an error naming the fix instead
+    assertThatThrownBy(() -> stt.transcribe(speech, Optional.of("de")))
+        .isInstanceOf(ParleyException.class)
+        .hasMessageContaining("'de'").hasMessageContaining("English-only")
+        .satisfies(e -> assertThat(((ParleyException) e).reason()).isEqualTo(Reason.INVALID));
+    assertThatThrownBy(() -> stt.transcribe(speech, Optional.of("xx")))
+        .isInstanceOf(ParleyException.class).hasMessageContaining("unknown language 'xx'")
+        .satisfies(e -> assertThat(((ParleyException) e).reason()).isEqualTo(Reason.INVALID));
   }
 
   @Test

@@ -76,6 +76,12 @@ final class VoiceFixture implements AutoCloseable {
     }
   };
   final List<Integer> sttCalls = Collections.synchronizedList(new ArrayList<>());
+  /** The language each speech-to-text call was asked for (empty: detect). */
+  final List<Optional<String>> sttLanguages = Collections.synchronizedList(new ArrayList<>());
+  /** The language of each final transcript the session reported. */
+  final List<String> transcriptLanguages = Collections.synchronizedList(new ArrayList<>());
+  /** The rate of each answer's voice, as the session asked for a converter to the output rate. */
+  final List<Integer> voiceRates = Collections.synchronizedList(new ArrayList<>());
   Duration interimEvery = Duration.ZERO;
   final ExecutorService llmExecutor = Executors.newFixedThreadPool(1,
       Thread.ofPlatform().name("fixture-llm").daemon(true).factory());
@@ -90,6 +96,10 @@ final class VoiceFixture implements AutoCloseable {
   volatile boolean holdWrites;
   final List<io.vertx.core.Promise<UUID>> heldWrites = Collections.synchronizedList(new ArrayList<>());
   volatile String transcript = "hello there";
+  /** Whether the speech-to-text model knows languages other than English. */
+  volatile boolean multilingual = true;
+  /** The language speech to text says it heard (when asked to detect it). */
+  volatile String heard = "en";
   volatile List<String> answer = List.of("First sentence is here. ", "Second one follows it.");
   VadSegmenter.Settings segmenting = VadSegmenter.Settings.DEFAULTS;
   Duration bargeIn = Duration.ofMillis(250);
@@ -149,12 +159,18 @@ final class VoiceFixture implements AutoCloseable {
     @Override
     public Transcript transcribe(float[] samples, Optional<String> language) {
       sttCalls.add(samples.length);
-      return new Transcript(transcript, "en", Duration.ofMillis(1));
+      sttLanguages.add(language);
+      return new Transcript(transcript, language.orElse(heard), Duration.ofMillis(1));
     }
 
     @Override
     public String model() {
       return "fake-stt";
+    }
+
+    @Override
+    public boolean multilingual() {
+      return multilingual;
     }
 
     @Override
@@ -262,7 +278,10 @@ final class VoiceFixture implements AutoCloseable {
     switch (e) {
       case VoiceEvent.SpeechStarted s -> add("speech_started", Long.toString(s.audioStartMs()));
       case VoiceEvent.SpeechStopped s -> add("speech_stopped", Long.toString(s.audioEndMs()));
-      case VoiceEvent.TranscriptFinal t -> add("transcript", t.text());
+      case VoiceEvent.TranscriptFinal t -> {
+        transcriptLanguages.add(t.language());
+        add("transcript", t.text());
+      }
       case VoiceEvent.TranscriptFailed t -> add("transcription_failed", t.message());
       case VoiceEvent.ResponseStarted r -> add("response_started", r.itemId());
       case VoiceEvent.AudioChunk a -> add("audio", Integer.toString(a.pcm().length));
@@ -291,11 +310,14 @@ final class VoiceFixture implements AutoCloseable {
 
   VoiceFixture open(boolean createResponse) {
     var engines = new VoiceEngines(Optional.of(vad), null, Optional.of(stt), null, Optional.of(chat), null,
-        Optional.of(tts), null, workers, workers, interimEvery);
+        Optional.of(tts), null, workers, workers, interimEvery, voices);
     VadSegmenter segmenter = new VadSegmenter(VadSegmenter.Settings.DEFAULTS);
     on(() -> {
       session = new VoiceSession(clock, context, settings(createResponse), engines, recorder, log, UUID.randomUUID(),
-          List.of(), pcm -> pcm, pcm -> pcm, segmenter, SpokenPieces::new);
+          List.of(), pcm -> pcm, rate -> {
+            voiceRates.add(rate);
+            return pcm -> pcm;
+          }, segmenter, SpokenPieces::new);
       session.outputRate(RATE);
       return null;
     });
@@ -303,9 +325,15 @@ final class VoiceFixture implements AutoCloseable {
   }
 
   VoiceSettings settings(boolean createResponse) {
-    return new VoiceSettings(true, createResponse, true, bargeIn, "be brief", Optional.of("en"), true, 64,
+    return new VoiceSettings(true, createResponse, true, bargeIn, "be brief", language, true, 64,
         0.7, 20, segmenting, tools);
   }
+
+  /** The voices by language (set before {@link #open}); {@link #tts} speaks the others. */
+  io.parley.inference.tts.VoiceLookup voices = io.parley.inference.tts.VoiceLookup.NONE;
+
+  /** The session's language (set before {@link #open}): empty, the node default, detects it. */
+  Optional<String> language = Optional.empty();
 
   /** What the session's answers may call (set before {@link #open}). */
   ToolSettings tools = ToolSettings.NONE;

@@ -1,5 +1,6 @@
 package io.parley.api.assistant.realtime;
 
+import io.parley.inference.stt.Languages;
 import io.parley.inference.voice.VoiceEvent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -32,7 +33,8 @@ public final class ServerEventEncoder {
       case VoiceEvent.TranscriptFinal t -> List.of(new JsonObject()
           .put("type", "conversation.item.input_audio_transcription.completed")
           .put("item_id", t.itemId()).put("content_index", 0).put("transcript", t.text())
-          .put("usage", new JsonObject().put("type", "duration").put("seconds", 0)));
+          .put("usage", new JsonObject().put("type", "duration").put("seconds", 0))
+          .put("languages", languages(t.language())));
       case VoiceEvent.TranscriptFailed f -> List.of(new JsonObject()
           .put("type", "conversation.item.input_audio_transcription.failed").put("item_id", f.itemId())
           .put("content_index", 0).put("error", new JsonObject().put("type", "transcription_error")
@@ -60,6 +62,14 @@ public final class ServerEventEncoder {
       case VoiceEvent.Error err -> List.of(error(code(err.code()), err.message(), null, null));
       case VoiceEvent.InputBacklog b -> List.of();
     };
+  }
+
+  /**
+   * The GA schema's {@code languages} of a transcript, {@code [{"code": "es"}]}: the language Whisper
+   * detected (or was given); empty when it could not tell, as the schema has it.
+   */
+  public static JsonArray languages(String language) {
+    return Languages.known(language) ? new JsonArray().add(new JsonObject().put("code", language)) : new JsonArray();
   }
 
   /** An {@code error} event: {@code param} and {@code clientEventId} may be null. */

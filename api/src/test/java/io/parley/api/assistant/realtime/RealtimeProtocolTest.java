@@ -114,6 +114,22 @@ class RealtimeProtocolTest {
         .isEqualTo("conversation_already_has_active_response");
   }
 
+  /**
+   * A final transcript says its language where the GA schema has it, {@code languages: [{code}]};
+   * one Whisper could not tell is an empty list, as the schema has it for "not reliably detected".
+   */
+  @Test
+  void aFinalTranscriptCarriesItsLanguageAsTheGaSchemaHasIt() {
+    JsonObject spanish = ServerEventEncoder.encode(new VoiceEvent.TranscriptFinal("i1", "hola", "es"), true).get(0);
+    assertThat(spanish.fieldNames()).containsExactlyInAnyOrder("type", "item_id", "content_index", "transcript",
+        "usage", "languages");
+    assertThat(spanish.getString("type")).isEqualTo("conversation.item.input_audio_transcription.completed");
+    assertThat(spanish.getJsonArray("languages")).isEqualTo(new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("code", "es")));
+    JsonObject unknown = ServerEventEncoder.encode(new VoiceEvent.TranscriptFinal("i2", "", "und"), true).get(0);
+    assertThat(unknown.getJsonArray("languages")).isEmpty();
+  }
+
   /** A function call streams as OpenAI's: its item added, argument deltas, done, the item done, in response.done. */
   @Test
   void functionCallsEncodeAsRealtimeFunctionCallItems() {
