@@ -72,7 +72,7 @@ final class ChildJvm implements AutoCloseable {
     env.put("PARLEY_LOG_FORMAT", "json");
     env.put("PARLEY_ARGON2_MEMORY_KIB", "1024");
     env.put("PARLEY_ARGON2_ITERATIONS", "1");
-    env.put("PARLEY_MODELS", TestNode.modelsDir().toString());
+    env.put("PARLEY_MODELS", TestNode.nodeModelsDir().toString());
     // Process lifecycle is what these children test. With the test classpath's order, ONNX
     // Runtime's native start crashes a child JVM (SIGSEGV, no hs_err) while the same code under the
     // jar's classpath runs: investigated in the issue notes; the engines are tested in-process.
