@@ -1,6 +1,7 @@
 package io.parley.api.assistant;
 
 import io.parley.core.ParleyException;
+import io.parley.inference.DefaultModel;
 import io.parley.inference.llm.LlamaChatModel;
 import io.parley.inference.llm.OpenAiChatModel;
 import io.parley.inference.stt.WhisperStt;
@@ -76,9 +77,8 @@ public final class VoiceSetup {
           yield LlamaChatModel.open(LlamaChatModel.Settings.of(v.llm()), llmExecutor);
         }
         case OPENAI -> new OpenAiChatModel(vertx, OpenAiChatModel.Settings.of(v.llm()));
-        default -> throw new ParleyException(ParleyException.Reason.UNAVAILABLE,
-            "no chat model: set PARLEY_LLAMA_MODEL to a GGUF file, or PARLEY_LLM_BASE_URL to an OpenAI-compatible"
-                + " server (vLLM, llama.cpp server, Ollama)");
+        default -> throw new ParleyException(ParleyException.Reason.UNAVAILABLE, DefaultModel.CHAT.missing()
+            + ", or PARLEY_LLM_BASE_URL to an OpenAI-compatible server (vLLM, llama.cpp server, Ollama)");
       };
       closers.add(model);
       chat = VoiceServices.Slot.of(meters.count(model));

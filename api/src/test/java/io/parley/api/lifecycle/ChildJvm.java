@@ -44,10 +44,16 @@ final class ChildJvm implements AutoCloseable {
    * an external PARLEY_PG_URL in the environment cannot turn embedded mode off).
    */
   static ChildJvm start(String mainClass, Map<String, String> parleyEnv, String... args) {
+    return start(mainClass, parleyEnv, List.of(), args);
+  }
+
+  /** As {@link #start(String, Map, String...)}, with extra JVM options before the main class. */
+  static ChildJvm start(String mainClass, Map<String, String> parleyEnv, List<String> jvmOptions, String... args) {
     List<String> command = new ArrayList<>(List.of(javaBin(), "--enable-native-access=ALL-UNNAMED",
         // Keep the child light on this shared 2-core machine: C1 only, a modest heap.
-        "-Xmx512m", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), mainClass));
+        "-Xmx512m", "-XX:TieredStopAtLevel=1"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
@@ -72,7 +78,7 @@ final class ChildJvm implements AutoCloseable {
     env.put("PARLEY_LOG_FORMAT", "json");
     env.put("PARLEY_ARGON2_MEMORY_KIB", "1024");
     env.put("PARLEY_ARGON2_ITERATIONS", "1");
-    env.put("PARLEY_MODELS", TestNode.modelsDir().toString());
+    env.put("PARLEY_MODELS", TestNode.nodeModelsDir().toString());
     // Process lifecycle is what these children test. With the test classpath's order, ONNX
     // Runtime's native start crashes a child JVM (SIGSEGV, no hs_err) while the same code under the
     // jar's classpath runs: investigated in the issue notes; the engines are tested in-process.

@@ -3,11 +3,14 @@ package io.parley.api.support;
 import io.parley.api.AdminCommand;
 import io.parley.api.ParleyServer;
 import io.parley.core.config.ParleyConfig;
+import io.parley.inference.DefaultModel;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A real Parley node for black-box tests: embedded PostgreSQL and Redis under a fresh temporary
@@ -47,7 +50,7 @@ public final class TestNode implements AutoCloseable {
     s.put("PARLEY_RATE_LIMIT_AUTH_PER_MINUTE", "100000");
     s.put("PARLEY_RATE_LIMIT_API_PER_MINUTE", "100000");
     s.put("PARLEY_LOGIN_MAX_FAILURES_IP", "100000");
-    s.put("PARLEY_MODELS", modelsDir().toString());
+    s.put("PARLEY_MODELS", nodeModelsDir().toString());
     // The detector (DJL, libtorch) only where a test asks for it: most nodes serve no photos.
     s.put("PARLEY_VISION_ENABLED", "false");
     for (String key : new String[] {"PARLEY_PG_URL", "PARLEY_REDIS_URL"}) {
@@ -111,6 +114,41 @@ public final class TestNode implements AutoCloseable {
       candidate = here.getParent().resolve("models");
     }
     return candidate;
+  }
+
+  /**
+   * What a test node's {@code PARLEY_MODELS} holds: the repository's models/ without the default
+   * Whisper and chat models ({@link DefaultModel}), which a developer's {@code ./parley models} may
+   * have fetched into it. A node loads those only when its test names a file (as on CI, where they
+   * are never there), so the tests run the same on every machine.
+   */
+  public static Path nodeModelsDir() {
+    return NodeModels.DIR;
+  }
+
+  /** Links to every entry of models/ but the default models' directories, made once per JVM. */
+  private static final class NodeModels {
+    static final Path DIR = link();
+
+    private static Path link() {
+      Set<Path> defaults = Set.of(Path.of(DefaultModel.WHISPER.file()).getName(0),
+          Path.of(DefaultModel.CHAT.file()).getName(0));
+      try {
+        Path dir = Files.createTempDirectory("parley-test-models-");
+        dir.toFile().deleteOnExit();
+        try (var entries = Files.list(modelsDir())) {
+          for (Path entry : entries.toList()) {
+            if (!defaults.contains(entry.getFileName())) {
+              Path link = Files.createSymbolicLink(dir.resolve(entry.getFileName()), entry.toAbsolutePath());
+              link.toFile().deleteOnExit();
+            }
+          }
+        }
+        return dir;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 
   public ParleyServer server() {

@@ -7,6 +7,7 @@ import io.github.givimad.whisperjni.WhisperSamplingStrategy;
 import io.github.givimad.whisperjni.WhisperState;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
+import io.parley.inference.DefaultModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,13 +87,12 @@ public final class WhisperStt implements SpeechToText {
   private boolean closed; // guarded by pool
 
   /**
-   * Loads the model named by {@code PARLEY_WHISPER_MODEL}, or fails with {@link Reason#UNAVAILABLE}
-   * naming the key when it is unset.
+   * Loads the model of {@code options}, or fails with {@link Reason#UNAVAILABLE} naming the missing
+   * default model, the command that fetches it and {@code PARLEY_WHISPER_MODEL} when there is none.
    */
   public static WhisperStt open(SttOptions options) {
     Path model = options.model().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,
-        "speech to text is not configured: set PARLEY_WHISPER_MODEL to a whisper.cpp ggml model file"
-            + " (./parley models --whisper base.en downloads one to models/whisper/ggml-base.en.bin)"));
+        DefaultModel.WHISPER.missing()));
     WhisperStt stt = new WhisperStt(model, options.threads(), options.workers());
     try {
       Languages.requireSupported(options.language(), stt.multilingual(), stt.model());

@@ -149,19 +149,25 @@ public final class GraphDetector implements ObjectDetector {
     return d;
   }
 
-  /** The PyTorch engine, offline, with its thread counts set before it first loads. */
+  /**
+   * The PyTorch engine, offline, with its thread counts set before it first loads and NNPACK off
+   * ({@link TorchNnpack}: on CPUs it does not support, libtorch logs a line per convolution).
+   */
   static synchronized Engine pytorch(int threads) {
     setIfAbsent("ai.djl.offline", "true");
     setIfAbsent("PYTORCH_FLAVOR", "cpu");
     setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(threads));
     setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
     passiveOpenMpWaits();
+    Engine engine;
     try {
-      return Engine.getEngine("PyTorch");
+      engine = Engine.getEngine("PyTorch");
     } catch (RuntimeException | UnsatisfiedLinkError e) {
       throw new ParleyException(Reason.UNAVAILABLE, "the PyTorch engine (DJL) could not load: " + e.getMessage()
           + " (it unpacks libtorch under DJL_CACHE_DIR, ~450 MB)", e);
     }
+    TorchNnpack.disable();
+    return engine;
   }
 
   /** The C library's {@code setenv}, for the one variable OpenMP reads only from the environment. */

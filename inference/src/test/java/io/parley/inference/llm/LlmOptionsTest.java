@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.parley.core.config.ConfigSource;
 import io.parley.core.testing.ConfigErrors;
 import io.parley.inference.llm.LlmOptions.LlmEngine;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,6 +36,26 @@ class LlmOptionsTest {
     LlmOptions remote = LlmOptions.from(ConfigSource.of(Map.of("PARLEY_LLM_BASE_URL", "http://localhost:8000/v1")));
     assertThat(remote.effectiveEngine()).isEqualTo(LlmEngine.OPENAI);
     assertThat(OpenAiChatModel.Settings.of(remote).baseUrl().getPort()).isEqualTo(8000);
+  }
+
+  @Test
+  void withoutAFileOrServerTheDefaultModelIsUsedButNeverOverANamedServer(@TempDir Path models) throws IOException {
+    Path gguf = Files.createDirectories(models.resolve("llm")).resolve("qwen2.5-0.5b-instruct-q4_k_m.gguf");
+    Files.write(gguf, new byte[] {1});
+    String dir = models.toString();
+    LlmOptions auto = LlmOptions.from(ConfigSource.of(Map.of("PARLEY_MODELS", dir)));
+    assertThat(auto.effectiveEngine()).isEqualTo(LlmEngine.LLAMA);
+    assertThat(auto.llamaModel()).contains(gguf);
+    LlmOptions llama = LlmOptions.from(ConfigSource.of(Map.of("PARLEY_MODELS", dir, "PARLEY_LLM_ENGINE", "llama")));
+    assertThat(llama.llamaModel()).contains(gguf);
+    LlmOptions server = LlmOptions.from(ConfigSource.of(Map.of("PARLEY_MODELS", dir,
+        "PARLEY_LLM_BASE_URL", "http://localhost:8000/v1")));
+    assertThat(server.effectiveEngine()).isEqualTo(LlmEngine.OPENAI);
+    assertThat(server.llamaModel()).isEmpty();
+    LlmOptions named = LlmOptions.from(ConfigSource.of(Map.of("PARLEY_MODELS", dir, "PARLEY_LLAMA_MODEL", "/srv/m.gguf")));
+    assertThat(named.llamaModel()).contains(Path.of("/srv/m.gguf"));
+    Files.delete(gguf);
+    assertThat(LlmOptions.from(ConfigSource.of(Map.of("PARLEY_MODELS", dir))).effectiveEngine()).isEqualTo(LlmEngine.NONE);
   }
 
   @Test

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.core.config.ConfigSource;
 import io.parley.core.testing.ConfigErrors;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -31,6 +34,17 @@ class SttOptionsTest {
     assertThat(s.model()).contains(Path.of("/srv/ggml-base.bin"));
     assertThat(s.interimEvery()).isZero();
     assertThat(s.language()).isEmpty();
+  }
+
+  @Test
+  void withoutTheKeyTheDefaultModelUnderTheModelsDirectoryIsUsedWhenItIsThere(@TempDir Path models) throws IOException {
+    Map<String, String> settings = Map.of("PARLEY_MODELS", models.toString());
+    assertThat(SttOptions.from(ConfigSource.of(settings)).model()).isEmpty();
+    Path base = Files.createDirectories(models.resolve("whisper")).resolve("ggml-base.bin");
+    Files.write(base, new byte[] {1});
+    assertThat(SttOptions.from(ConfigSource.of(settings)).model()).contains(base);
+    assertThat(SttOptions.from(ConfigSource.of(Map.of("PARLEY_MODELS", models.toString(),
+        "PARLEY_WHISPER_MODEL", "/srv/other.bin"))).model()).contains(Path.of("/srv/other.bin"));
   }
 
   @ParameterizedTest

@@ -150,7 +150,8 @@ class WhisperModelFileTest {
     assertThatThrownBy(() -> WhisperStt.open(unset))
         .isInstanceOf(ParleyException.class)
         .satisfies(e -> assertThat(((ParleyException) e).reason()).isEqualTo(Reason.UNAVAILABLE))
-        .hasMessageContaining("PARLEY_WHISPER_MODEL");
+        .hasMessageContaining("PARLEY_WHISPER_MODEL")
+        .hasMessageContaining("./parley models --whisper base fetches it");
   }
 
   @Test
