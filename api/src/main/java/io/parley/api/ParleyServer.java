@@ -205,14 +205,19 @@ public final class ParleyServer implements AutoCloseable {
     calls.onUserDeleted(deleted::deleted);
     signal = new SignalHub(vertx, options.calls(), tokens.jwt(), deleted, calls, callStore, bus, redis, registry);
 
-    vision = io.parley.api.meals.VisionServices.start(vertx, options.vision(), config.models());
-    closers.push(vision);
     MealStore meals = new MealStore(pool, ids);
     Foods foods = Foods.load(options.foods());
     ExpertStore experts = new ExpertStore(pool, userCache);
     assistant = AssistantFeature.start(new AssistantFeature.Needs(vertx, config.models(), pool, redis, tokens.jwt(),
         deleted, ids, clock, registry, users, meals, foods, experts, calls,
         user -> limits.admit(RateLimiter.LimitClass.VOICE, user)), options.voice(), options.assistant(), closers);
+    // After the voice engines, not before: libjllama's static initializers build std::regex objects,
+    // and with libtorch (vision) loaded first they bind to libtorch's copies of those templates, built
+    // for the other std::string ABI, and abort the process with std::bad_alloc (a native backtrace
+    // shows it). Loading llama.cpp first is what makes one process hold both (issue: engines in
+    // worker processes).
+    vision = io.parley.api.meals.VisionServices.start(vertx, options.vision(), config.models());
+    closers.push(vision);
 
     ClientIp clientIp = new ClientIp(config.http().trustProxy());
     List<Feature> features = List.of(
