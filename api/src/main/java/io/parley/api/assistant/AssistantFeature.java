@@ -49,6 +49,7 @@ public final class AssistantFeature implements Feature {
   @Override
   public void mount(Router router) {
     new OpenAiRoutes(voice, ids, prompts).mount(router);
+    new AudioRoutes(voice).mount(router);
   }
 
   @Override
@@ -61,6 +62,6 @@ public final class AssistantFeature implements Feature {
     return List.of(
         RouteSpec.under("/v1/chat/", LimitClass.CHAT),
         RouteSpec.under("/v1/audio/", LimitClass.VOICE),
-        RouteSpec.exact(OpenAiRoutes.TRANSCRIPTIONS, LimitClass.VOICE).reading(Body.AUDIO));
+        RouteSpec.exact(AudioRoutes.TRANSCRIPTIONS, LimitClass.VOICE).reading(Body.AUDIO));
   }
 }

@@ -14,16 +14,15 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Set;
 import io.parley.api.http.Responses;
 import io.parley.api.http.Authenticator;
 import io.parley.api.http.ApiError;
 import io.parley.api.http.ApiProblem;
 
 /**
- * OpenAI-compatible HTTP endpoints under {@code /v1}, so that existing OpenAI clients work with
- * Parley by changing their base URL: chat completions (streamed as server-sent events, or whole),
- * audio transcriptions and speech. Authentication is Parley's access token, sent the way the OpenAI
+ * OpenAI-compatible chat completions under {@code /v1}, so that existing OpenAI clients work with
+ * Parley by changing their base URL: streamed as server-sent events, or whole (the audio endpoints
+ * are {@link AudioRoutes}). Authentication is Parley's access token, sent the way the OpenAI
  * clients send their API key ({@code Authorization: Bearer}). Errors keep Parley's error shape, whose
  * {@code error.message} and {@code error.code} the OpenAI clients read.
  *
@@ -43,93 +42,8 @@ public final class OpenAiRoutes {
     this.prompts = prompts;
   }
 
-  /** Largest audio upload for transcription (OpenAI's limit). */
-  static final String TRANSCRIPTIONS = "/v1/audio/transcriptions";
-  /** Longest text for speech. */
-  static final int MAX_SPEECH_CHARS = 4096;
-
   public void mount(Router router) {
     router.post("/v1/chat/completions").handler(this::chat);
-    router.post(TRANSCRIPTIONS).handler(this::transcribe);
-    router.post("/v1/audio/speech").handler(this::speech);
-  }
-
-  /** {@code POST /v1/audio/transcriptions}: a multipart WAV file to Whisper. */
-  private void transcribe(RoutingContext ctx) {
-    Responses.guarded(ctx, () -> {
-      Authenticator.userId(ctx);
-      var upload = ctx.fileUploads().stream().filter(f -> "file".equals(f.name())).findFirst()
-          .orElseThrow(() -> ApiProblem.field("/file", "required", "a multipart field 'file' with a WAV file is required"));
-      var stt = voice.speechToText().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,
-          voice.speechToTextMissing()));
-      String language = ctx.request().getFormAttribute("language");
-      String format = java.util.Objects.requireNonNullElse(ctx.request().getFormAttribute("response_format"), "json");
-      if (!Set.of("json", "text", "verbose_json").contains(format)) {
-        throw ApiProblem.field("/response_format", "enum", "response_format must be json, text or verbose_json");
-      }
-      String path = upload.uploadedFileName();
-      voice.sttWorkers().executeBlocking(() -> {
-        io.parley.inference.audio.Wav.Audio audio;
-        try {
-          audio = io.parley.inference.audio.Wav.read(java.nio.file.Files.readAllBytes(java.nio.file.Path.of(path)));
-        } catch (RuntimeException e) {
-          throw new ApiProblem(400, "invalid_audio", "the file is not a PCM16 WAV file: " + e.getMessage(), null);
-        }
-        short[] pcm = io.parley.inference.audio.Resampler.resample(audio.mono(), audio.sampleRate(),
-            io.parley.inference.vad.VoiceActivityModel.SAMPLE_RATE);
-        return stt.transcribe(io.parley.inference.audio.Pcm.toFloat(pcm), java.util.Optional.ofNullable(language)
-            .filter(l -> !l.isBlank())).text().strip();
-      }, false).onComplete(ar -> {
-        if (ar.failed()) {
-          ctx.fail(ar.cause());
-          return;
-        }
-        if ("text".equals(format)) {
-          ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(ar.result());
-        } else {
-          ctx.response().putHeader("Content-Type", "application/json")
-              .end(new JsonObject().put("text", ar.result()).encode());
-        }
-      });
-    });
-  }
-
-  /** {@code POST /v1/audio/speech}: text to WAV (default) or raw PCM16 at 24 kHz. */
-  private void speech(RoutingContext ctx) {
-    Responses.guarded(ctx, () -> {
-      Authenticator.userId(ctx);
-      JsonObject body = ctx.body().asJsonObject();
-      if (body == null || !(body.getValue("input") instanceof String input) || input.isBlank()) {
-        throw ApiProblem.field("/input", "required", "input must be a non-empty string");
-      }
-      if (input.length() > MAX_SPEECH_CHARS) {
-        throw ApiProblem.field("/input", "maxLength", "at most " + MAX_SPEECH_CHARS + " characters");
-      }
-      String format = body.getString("response_format", "wav");
-      if (!Set.of("wav", "pcm").contains(format)) {
-        throw ApiProblem.field("/response_format", "enum", "response_format must be wav or pcm");
-      }
-      var tts = voice.textToSpeech().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,
-          voice.textToSpeechMissing()));
-      int rate = "pcm".equals(format) ? 24_000 : tts.sampleRate();
-      voice.ttsWorkers().executeBlocking(() -> {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        io.parley.inference.audio.Resampler resampler = new io.parley.inference.audio.Resampler(tts.sampleRate(), rate);
-        tts.synthesize(input, samples -> out.writeBytes(io.parley.inference.audio.Pcm.toLittleEndian(
-            resampler.process(samples))), () -> false);
-        out.writeBytes(io.parley.inference.audio.Pcm.toLittleEndian(resampler.flushPcm()));
-        byte[] pcm = out.toByteArray();
-        return "pcm".equals(format) ? pcm
-            : io.parley.inference.audio.Wav.write(io.parley.inference.audio.Pcm.fromLittleEndian(pcm), rate);
-      }, false).onComplete(ar -> {
-        if (ar.failed()) {
-          ctx.fail(ar.cause());
-          return;
-        }
-        ctx.response().putHeader("Content-Type", "pcm".equals(format) ? "audio/pcm" : "audio/wav")
-            .end(io.vertx.core.buffer.Buffer.buffer(ar.result()));
-      });
-    });
   }
 
   private void chat(RoutingContext ctx) {

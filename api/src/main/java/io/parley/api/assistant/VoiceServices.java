@@ -34,16 +34,21 @@ public final class VoiceServices implements AutoCloseable {
   private final Slot<TextToSpeech> tts;
   private final WorkerExecutor sttWorkers;
   private final WorkerExecutor ttsWorkers;
+  private final Codecs codecs;
   private final List<AutoCloseable> closers = new ArrayList<>();
 
+  /** The audio codec layer: the upload decoder and the executor that decodes and encodes. */
+  public record Codecs(io.parley.inference.audio.codec.AudioDecoder decoder, WorkerExecutor workers) {}
+
   public VoiceServices(Slot<VadScheduler> vad, Slot<SpeechToText> stt, Slot<ChatModel> chat, Slot<TextToSpeech> tts,
-                       WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers, List<AutoCloseable> closers) {
+                       WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers, Codecs codecs, List<AutoCloseable> closers) {
     this.vad = vad;
     this.stt = stt;
     this.chat = chat;
     this.tts = tts;
     this.sttWorkers = sttWorkers;
     this.ttsWorkers = ttsWorkers;
+    this.codecs = codecs;
     this.closers.addAll(closers);
   }
 
@@ -94,6 +99,16 @@ public final class VoiceServices implements AutoCloseable {
 
   public WorkerExecutor ttsWorkers() {
     return ttsWorkers;
+  }
+
+  /** The decoder of uploaded audio (FFmpeg; blocking: run it on {@link #codecWorkers()}). */
+  public io.parley.inference.audio.codec.AudioDecoder decoder() {
+    return codecs.decoder();
+  }
+
+  /** The audio codec executor (platform threads): decoding uploads, encoding speech. */
+  public WorkerExecutor codecWorkers() {
+    return codecs.workers();
   }
 
   /**
