@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,6 +68,26 @@ class AudioDecoderTest {
       error = Math.max(error, Math.abs(pcm16[i] - float44[i]));
     }
     assertThat(error).isLessThan(0.02); // two resamplings apart
+  }
+
+  @Test
+  void decodersOnSeveralThreadsAtOnceGetWhatOneThreadGets() throws Exception {
+    List<String> formats = List.of("ogg", "m4a", "mp3", "webm", "flac", "oga");
+    Map<String, float[]> alone = new java.util.HashMap<>();
+    for (String f : formats) {
+      alone.put(f, decoder.decode(files.get(f).bytes()).samples());
+    }
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+      List<java.util.concurrent.Future<Boolean>> same = new java.util.ArrayList<>();
+      for (int i = 0; i < 48; i++) {
+        String f = formats.get(i % formats.size());
+        byte[] bytes = files.get(f).bytes();
+        same.add(pool.submit(() -> Arrays.equals(decoder.decode(bytes).samples(), alone.get(f))));
+      }
+      for (var s : same) {
+        assertThat(s.get()).isTrue();
+      }
+    }
   }
 
   @Test
