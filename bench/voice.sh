@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Voice engines benchmark: ./parley bench voice [PART...]   (parts: vad engines tts pipeline tools)
+# Voice engines benchmark: ./parley bench voice [PART...]   (parts: vad engines tts pipeline tools decode)
 #
 # Parts (all by default; each writes its own section of docs/BENCHMARKS.md):
 #   engines  Whisper (tiny random-weight ggml file) real-time factor, llama.cpp (tiny GGUF) tokens/s,
@@ -15,6 +15,10 @@
 #   pipeline  One VoiceSession with every real engine fed espeak-ng speech in real time
 #         (PipelineBench): end of speech to transcript, first token, first audio and done, and the
 #         pipeline's own overhead (first audio minus the engines' compute). Medians of ROUNDS rounds.
+#   decode  Decode cost per minute of audio for each input format of /v1/audio/transcriptions
+#         (DecodeBench): CPU ms of the server's decoder (FFmpeg through JavaCPP, from memory, to
+#         16 kHz mono) per audio minute beside the ffmpeg CLI decoding the same file, and the ratio.
+#         Medians of ROUNDS rounds. Needs ffmpeg, opus-tools, vorbis-tools, lame, flac, espeak-ng.
 #
 # Expects JAVA and PARLEY_ROOT from the launcher (which also fetches the models). Needs the
 # LibriVox clips of Debian pocketsphinx-testdata (./parley test installs it). The classpath comes
@@ -303,8 +307,49 @@ bench_tools() {
   echo "row added to docs/BENCHMARKS.md"
 }
 
+# --- decode -------------------------------------------------------------------------------------
+
+DECODE_SECTION='## voice/decode: audio decoding per minute of audio (`./parley bench voice decode`)'
+DECODE_FORMATS=(wav f32.wav mp3 m4a ogg webm oga flac mpeg)
+
+write_decode_section() {
+  cat <<'EOT'
+
+## voice/decode: audio decoding per minute of audio (`./parley bench voice decode`)
+
+`io.parley.inference.bench.DecodeBench` (inference test sources): one minute of espeak-ng speech
+encoded by Debian's tools as the tests encode it (wav: espeak-ng's PCM16 22.05 kHz; f32.wav: 32-bit
+float stereo 44.1 kHz; mp3: LAME 48 kbit/s; m4a: AAC 48 kbit/s; ogg: Opus 24 kbit/s by opusenc;
+webm: Opus 32 kbit/s; oga: Vorbis q2; flac; mpeg: MP2 in a program stream). Each cell: CPU ms the
+server's `AudioDecoder` spends per minute of audio (FFmpeg 7.1 through JavaCPP, from memory, to
+16 kHz mono float, one thread) / the same for the `ffmpeg` CLI (Debian's 5.1, `-threads 1`, the same
+16 kHz mono float to /dev/null, its `-benchmark` user + system time, start-up and probing included)
+= ratio (below 1: the server is cheaper). Medians of the rounds.
+
+| date (UTC) | commit | machine | command | wav | f32.wav | mp3 | m4a | ogg (opus) | webm (opus) | oga (vorbis) | flac | mpeg (mp2) |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
+EOT
+}
+
+bench_decode() {
+  local out cells="" f
+  echo "bench/voice: decode (audio decoding per minute, beside the ffmpeg CLI)"
+  for f in ffmpeg opusenc oggenc lame flac espeak-ng; do
+    command -v "$f" >/dev/null || die "'$f' not found: install the Debian packages ffmpeg opus-tools vorbis-tools lame flac espeak-ng"
+  done
+  out="$(run_main io.parley.inference.bench.DecodeBench "$ROUNDS" | last_json)" || die "DecodeBench failed"
+  [[ -n $out ]] || die "DecodeBench printed no JSON line"
+  echo "$out"
+  for f in "${DECODE_FORMATS[@]}"; do
+    cells+="$(python3 -c 'import json,sys; v=json.loads(sys.argv[1])["formats"][sys.argv[2]]; print("%.1f / %.1f = %.2f" % (v["parley_ms_per_min"], v["ffmpeg_ms_per_min"], v["ratio"]))' "$out" "$f") | "
+  done
+  add_row "$DECODE_SECTION" write_decode_section "$(printf '| %s | %s | %s | `%s` | %s' \
+    "$(date -u +%Y-%m-%dT%H:%MZ)" "$(commit)" "$(machine)" "$COMMAND" "${cells% }")"
+  echo "row added to docs/BENCHMARKS.md"
+}
+
 PARTS=("$@")
-((${#PARTS[@]})) || PARTS=(vad engines tts pipeline tools)
+((${#PARTS[@]})) || PARTS=(vad engines tts pipeline tools decode)
 for part in "${PARTS[@]}"; do
   case "$part" in
     vad) bench_vad ;;
@@ -312,7 +357,8 @@ for part in "${PARTS[@]}"; do
     tts) bench_tts ;;
     pipeline) bench_pipeline ;;
     tools) bench_tools ;;
-    *) die "no part named '$part' (parts: vad, engines, tts, pipeline, tools)" ;;
+    decode) bench_decode ;;
+    *) die "no part named '$part' (parts: vad, engines, tts, pipeline, tools, decode)" ;;
   esac
 done
 echo "rows added to docs/BENCHMARKS.md"

@@ -1,7 +1,9 @@
 // The `openai` npm package's HTTP client against Parley's OpenAI-compatible endpoints: a streamed
-// and a whole chat completion, a transcription of a WAV file, and speech synthesis.
+// and a whole chat completion, transcriptions of a WAV, an M4A (AAC) and an Ogg Opus file (the
+// latter two as phones record them, in verbose_json and srt), and speech synthesis (WAV and MP3).
 //
-//   node openai-http.mjs --base https://127.0.0.1:PORT/v1 --token JWT --wav speech.wav
+//   node openai-http.mjs --base https://127.0.0.1:PORT/v1 --token JWT --wav speech.wav \
+//       --m4a speech.m4a --ogg speech.ogg
 //
 // stdout: one JSON line with what each call returned (sizes, text, chunk counts, errors).
 import { createRequire } from "node:module";
@@ -10,7 +12,8 @@ import { parseArgs } from "node:util";
 
 const require = createRequire(import.meta.url);
 const { values: args } = parseArgs({
-  options: { base: { type: "string" }, token: { type: "string" }, wav: { type: "string" } },
+  options: { base: { type: "string" }, token: { type: "string" }, wav: { type: "string" }, m4a: { type: "string" },
+    ogg: { type: "string" } },
 });
 const OpenAI = require("openai").default ?? require("openai");
 const client = new OpenAI({ apiKey: args.token, baseURL: args.base, maxRetries: 0 });
@@ -54,6 +57,26 @@ await step("invalid", async () => {
 await step("transcription", async () => {
   const r = await client.audio.transcriptions.create({ file: createReadStream(args.wav), model: "whisper-1" });
   return { chars: r.text.length };
+});
+
+await step("m4a", async () => {
+  const r = await client.audio.transcriptions.create({ file: createReadStream(args.m4a), model: "whisper-1",
+    response_format: "verbose_json" });
+  return { task: r.task, duration: r.duration, chars: r.text.length, segments: r.segments.length,
+    lastEnd: r.segments.at(-1)?.end ?? null };
+});
+
+await step("ogg", async () => {
+  const r = await client.audio.transcriptions.create({ file: createReadStream(args.ogg), model: "whisper-1",
+    response_format: "srt" });
+  return { srt: String(r) };
+});
+
+await step("mp3", async () => {
+  const r = await client.audio.speech.create({ model: "tts-1", voice: "alloy", input: "Drink a glass of water.",
+    response_format: "mp3" });
+  const bytes = Buffer.from(await r.arrayBuffer());
+  return { bytes: bytes.length, type: r.headers.get("content-type") };
 });
 
 await step("speech", async () => {

@@ -53,7 +53,7 @@ public final class AssistantFeature implements Feature {
   public static final List<RouteSpec> SPECS = List.of(
       RouteSpec.under("/v1/chat/", LimitClass.CHAT),
       RouteSpec.under("/v1/audio/", LimitClass.VOICE),
-      RouteSpec.exact(OpenAiRoutes.TRANSCRIPTIONS, LimitClass.VOICE).reading(Body.AUDIO));
+      RouteSpec.exact(AudioRoutes.TRANSCRIPTIONS, LimitClass.VOICE).reading(Body.AUDIO));
 
   /** What the assistant reads from the rest of the node: its storage, who is signed in, and the data its tools act on. */
   public record Needs(Vertx vertx, Path models, Pool pool, RedisAPI redis, JWTAuth jwt, DeletedAccounts deleted,
@@ -148,8 +148,8 @@ public final class AssistantFeature implements Feature {
 
   @Override
   public void mount(Router router) {
-    new OpenAiRoutes(voice, new ChatCompletions(voice, ids, prompts, conversations, serverTools, toolRounds))
-        .mount(router);
+    new OpenAiRoutes(new ChatCompletions(voice, ids, prompts, conversations, serverTools, toolRounds),
+        new AudioRoutes(voice)).mount(router);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.parley.api.assistant;
 import static io.parley.core.config.ConfigKey.*;
 
 import io.parley.core.config.ConfigSource;
+import io.parley.inference.audio.codec.CodecOptions;
 import io.parley.inference.llm.LlmOptions;
 import io.parley.inference.stt.SttOptions;
 import io.parley.inference.tts.TtsOptions;
@@ -22,10 +23,11 @@ import java.time.Duration;
  * @param maxSessionsPerUser concurrent realtime sessions per user, all nodes together
  * @param toolTimeout a server tool call's longest run before it answers the model with a timeout
  * @param toolRounds rounds of server tool calls per answer
+ * @param codec the limits on uploaded audio ({@code PARLEY_TRANSCRIBE_*})
  */
 public record VoiceOptions(boolean enabled, VadOptions vad, SttOptions stt, LlmOptions llm, TtsOptions tts,
                            Duration bargeIn, int contextMessages, Duration sessionGrace, Duration idleTimeout,
-                           int maxSessionsPerUser, Duration toolTimeout, int toolRounds) {
+                           int maxSessionsPerUser, Duration toolTimeout, int toolRounds, CodecOptions codec) {
 
   /** The voice settings of {@code c}; fails naming the key of the first bad value. */
   public static VoiceOptions from(ConfigSource c) {
@@ -41,6 +43,7 @@ public record VoiceOptions(boolean enabled, VadOptions vad, SttOptions stt, LlmO
         c.seconds(PARLEY_VOICE_IDLE_TIMEOUT, 1, 86_400),
         c.integer(PARLEY_VOICE_MAX_SESSIONS_PER_USER, 1, 1_000),
         Duration.ofMillis(c.integer(PARLEY_VOICE_TOOL_TIMEOUT_MS, 1, 600_000)),
-        c.integer(PARLEY_VOICE_TOOL_ROUNDS, 0, 16));
+        c.integer(PARLEY_VOICE_TOOL_ROUNDS, 0, 16),
+        CodecOptions.from(c));
   }
 }

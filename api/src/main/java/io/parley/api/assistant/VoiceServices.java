@@ -37,14 +37,18 @@ public final class VoiceServices implements AutoCloseable {
   private final VoiceLookup voices;
   private final WorkerExecutor sttWorkers;
   private final WorkerExecutor ttsWorkers;
+  private final Codecs codecs;
   private final List<AutoCloseable> closers = new ArrayList<>();
+
+  /** The audio codec layer: the upload decoder and the executor that decodes and encodes. */
+  public record Codecs(io.parley.inference.audio.codec.AudioDecoder decoder, WorkerExecutor workers) {}
 
   /**
    * @param tts the default voice, for every answer whose language {@code voices} has none for
    * @param voices the voice for each language an answer may be in
    */
   public VoiceServices(Slot<VadScheduler> vad, Slot<SpeechToText> stt, Slot<ChatModel> chat, Slot<TextToSpeech> tts,
-                       VoiceLookup voices, WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers,
+                       VoiceLookup voices, WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers, Codecs codecs,
                        List<AutoCloseable> closers) {
     this.vad = vad;
     this.stt = stt;
@@ -53,6 +57,7 @@ public final class VoiceServices implements AutoCloseable {
     this.voices = voices;
     this.sttWorkers = sttWorkers;
     this.ttsWorkers = ttsWorkers;
+    this.codecs = codecs;
     this.closers.addAll(closers);
   }
 
@@ -117,6 +122,16 @@ public final class VoiceServices implements AutoCloseable {
 
   public WorkerExecutor ttsWorkers() {
     return ttsWorkers;
+  }
+
+  /** The decoder of uploaded audio (FFmpeg; blocking: run it on {@link #codecWorkers()}). */
+  public io.parley.inference.audio.codec.AudioDecoder decoder() {
+    return codecs.decoder();
+  }
+
+  /** The audio codec executor (platform threads): decoding uploads, encoding speech. */
+  public WorkerExecutor codecWorkers() {
+    return codecs.workers();
   }
 
   /**

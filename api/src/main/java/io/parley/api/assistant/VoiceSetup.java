@@ -2,6 +2,7 @@ package io.parley.api.assistant;
 
 import io.parley.core.ParleyException;
 import io.parley.inference.DefaultModel;
+import io.parley.inference.audio.codec.AudioDecoder;
 import io.parley.inference.llm.LlamaChatModel;
 import io.parley.inference.llm.OpenAiChatModel;
 import io.parley.inference.stt.WhisperStt;
@@ -28,6 +29,9 @@ public final class VoiceSetup {
 
   private static final Logger LOG = LoggerFactory.getLogger(VoiceSetup.class);
 
+  /** Threads decoding uploads and encoding speech: a transcription or speech request holds one briefly. */
+  static final int CODEC_WORKERS = 2;
+
   private VoiceSetup() {}
 
   /** The engines {@code v} configures; Silero's model file under {@code models}. */
@@ -41,13 +45,16 @@ public final class VoiceSetup {
     closers.add(vadWorker::close);
     closers.add(sttWorkers::close);
     closers.add(ttsWorkers::close);
+    WorkerExecutor codecWorkers = vertx.createSharedWorkerExecutor("parley-audio", CODEC_WORKERS);
+    closers.add(codecWorkers::close);
+    var codecs = new VoiceServices.Codecs(new AudioDecoder(v.codec()), codecWorkers);
 
     if (!v.enabled()) {
       String off = "the voice engines are off on this node (PARLEY_VOICE_ENABLED=false)";
       LOG.info("voice: {}", off);
       return new VoiceServices(VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off),
           VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off), VoiceLookup.NONE, sttWorkers, ttsWorkers,
-          closers);
+          codecs, closers);
     }
     VoiceServices.Slot<VadScheduler> vad;
     try {
@@ -102,6 +109,6 @@ public final class VoiceSetup {
     }
     LOG.info("voice: vad={}, stt={}, chat={}, tts={}", vad.engine().isPresent(), stt.engine().isPresent(),
         chat.engine().isPresent(), tts.engine().isPresent());
-    return new VoiceServices(vad, stt, chat, tts, voices, sttWorkers, ttsWorkers, closers);
+    return new VoiceServices(vad, stt, chat, tts, voices, sttWorkers, ttsWorkers, codecs, closers);
   }
 }

@@ -8,6 +8,7 @@ import io.parley.api.support.Speech;
 import io.parley.api.support.StandInLlm;
 import io.parley.api.support.TestNode;
 import io.parley.api.support.TestTls;
+import io.parley.inference.audio.codec.EncodedSpeech;
 import io.parley.inference.llm.TinyGguf;
 import io.parley.inference.stt.TinyWhisperModel;
 import io.parley.inference.llm.ToolCall;
@@ -35,13 +36,17 @@ class OpenAiHttpTest {
     Path whisper = TinyWhisperModel.builder().write(dir.resolve("tiny-whisper.bin"));
     Path llama = TinyGguf.write(dir.resolve("tiny-llama.gguf"));
     Path wav = Speech.wav("Please log my breakfast.", 16_000, dir, "breakfast");
+    Path m4a = EncodedSpeech.encode(List.of("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", wav.toString(),
+        "-c:a", "aac", dir.resolve("breakfast.m4a").toString()), "ffmpeg", dir.resolve("breakfast.m4a"));
+    Path ogg = EncodedSpeech.opusenc(wav, dir.resolve("breakfast.ogg"));
     try (TestNode node = TestNode.start(Map.of(
         "PARLEY_TLS_CERT", tls.cert().toString(), "PARLEY_TLS_KEY", tls.key().toString(),
         "PARLEY_WHISPER_MODEL", whisper.toString(), "PARLEY_LLAMA_MODEL", llama.toString()))) {
       String base = "https://127.0.0.1:" + node.server().httpPort();
       String token = new Api(base, tls.client()).newUser().getString("access_token");
       try (NodeScript script = NodeScript.start(NodeScript.repositoryRoot().resolve("api/src/test/js/openai-http.mjs"),
-          List.of("--base", base + "/v1", "--token", token, "--wav", wav.toString()),
+          List.of("--base", base + "/v1", "--token", token, "--wav", wav.toString(), "--m4a", m4a.toString(),
+              "--ogg", ogg.toString()),
           Map.of("NODE_EXTRA_CA_CERTS", tls.cert().toString()))) {
         assertThat(script.await(Duration.ofSeconds(120))).as(script.stderr()).isZero();
         JsonObject r = new JsonObject(script.lastLine());
@@ -55,6 +60,17 @@ class OpenAiHttpTest {
         assertThat(whole.getInteger("chars")).isPositive();
         assertThat(r.getJsonObject("invalid").getInteger("status")).isEqualTo(400);
         assertThat(r.getJsonObject("transcription").getInteger("chars")).as(r.encodePrettily()).isPositive();
+        JsonObject verbose = r.getJsonObject("m4a");
+        assertThat(verbose.getString("task")).as(r.encodePrettily()).isEqualTo("transcribe");
+        assertThat(verbose.getDouble("duration")).isCloseTo(EncodedSpeech.probeSeconds(wav),
+            org.assertj.core.data.Offset.offset(0.15));
+        assertThat(verbose.getInteger("segments")).isPositive();
+        assertThat(verbose.getDouble("lastEnd")).isLessThanOrEqualTo(verbose.getDouble("duration"));
+        assertThat(r.getJsonObject("ogg").getString("srt")).as(r.encodePrettily())
+            .startsWith("1\n00:00:").contains(" --> ");
+        JsonObject mp3 = r.getJsonObject("mp3");
+        assertThat(mp3.getString("type")).as(r.encodePrettily()).isEqualTo("audio/mpeg");
+        assertThat(mp3.getInteger("bytes")).isGreaterThan(1_000);
         JsonObject speech = r.getJsonObject("speech");
         assertThat(speech.getString("riff")).as(r.encodePrettily()).isEqualTo("RIFF");
         assertThat(speech.getInteger("bytes")).isGreaterThan(16_000);

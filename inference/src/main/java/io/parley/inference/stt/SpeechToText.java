@@ -14,6 +14,18 @@ public interface SpeechToText extends AutoCloseable {
    */
   Transcript transcribe(float[] samples, Optional<String> language);
 
+  /**
+   * {@link #transcribe}, with the text in {@link Transcript#segments() segments} timed in seconds
+   * from the start of {@code samples}. An engine without timestamps gives one segment over the
+   * whole audio.
+   */
+  default Transcript transcribeTimed(float[] samples, Optional<String> language) {
+    Transcript t = transcribe(samples, language);
+    double seconds = samples.length / 16_000.0;
+    return new Transcript(t.text(), t.language(), t.compute(),
+        t.text().isBlank() ? java.util.List.of() : java.util.List.of(new Transcript.Segment(0, seconds, t.text())));
+  }
+
   /** The model's name, for responses and logs. */
   String model();
 

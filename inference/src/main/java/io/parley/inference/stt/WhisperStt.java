@@ -53,7 +53,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Decoding</h2>
  * Greedy, temperature 0 with no temperature fallback ({@code temperatureInc = 0}), so the same
- * audio gives the same text; no timestamps, one segment per window, no context carried over.
+ * audio gives the same text; no context carried over. {@link #transcribe} asks for no timestamps
+ * and one segment per window (the realtime path); {@link #transcribeTimed} for Whisper's timed
+ * segments (the transcription endpoint's {@code verbose_json}, {@code srt} and {@code vtt}).
  */
 public final class WhisperStt implements SpeechToText {
 
@@ -198,6 +200,20 @@ public final class WhisperStt implements SpeechToText {
    */
   @Override
   public Transcript transcribe(float[] samples, Optional<String> language) {
+    return run(samples, language, false);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Whisper's own segments, with its timestamps (10 ms steps) kept inside their 30 s window.
+   */
+  @Override
+  public Transcript transcribeTimed(float[] samples, Optional<String> language) {
+    return run(samples, language, true);
+  }
+
+  private Transcript run(float[] samples, Optional<String> language, boolean timed) {
     Objects.requireNonNull(samples, "samples");
     Objects.requireNonNull(language, "language");
     if (Thread.currentThread().isVirtual()) {
@@ -212,10 +228,12 @@ public final class WhisperStt implements SpeechToText {
     try {
       StringBuilder text = new StringBuilder();
       String used = null;
+      java.util.List<Transcript.Segment> segments = new java.util.ArrayList<>();
       int offset = 0;
       do {
         int n = Math.min(MAX_WINDOW_SAMPLES, samples.length - offset);
-        Window w = transcribeWindow(state, window(samples, offset, n), lang);
+        Window w = transcribeWindow(state, window(samples, offset, n), lang, timed
+            ? new WindowSegments(segments, offset / (double) SAMPLE_RATE, n / (double) SAMPLE_RATE) : null);
         used = used == null ? w.language() : used;
         if (!w.text().isEmpty()) {
           if (!text.isEmpty()) {
@@ -225,7 +243,7 @@ public final class WhisperStt implements SpeechToText {
         }
         offset += n;
       } while (offset < samples.length);
-      return new Transcript(text.toString(), used, Duration.ofNanos(System.nanoTime() - started));
+      return new Transcript(text.toString(), used, Duration.ofNanos(System.nanoTime() - started), segments);
     } finally {
       giveBack(state);
     }
@@ -243,14 +261,26 @@ public final class WhisperStt implements SpeechToText {
     return w;
   }
 
-  private Window transcribeWindow(WhisperState state, float[] pcm, String lang) {
+  /** Where a window's timed segments go, and where that window lies in the whole audio (seconds). */
+  private record WindowSegments(java.util.List<Transcript.Segment> into, double start, double length) {
+
+    /** Whisper's times (10 ms units from the window's start), kept inside the window and in order. */
+    void add(long t0, long t1, String text) {
+      double previous = into.isEmpty() ? start : into.getLast().end();
+      double from = Math.max(previous, start + Math.clamp(t0 / 100.0, 0, length));
+      double to = Math.max(from, start + Math.clamp(t1 / 100.0, 0, length));
+      into.add(new Transcript.Segment(from, to, text));
+    }
+  }
+
+  private Window transcribeWindow(WhisperState state, float[] pcm, String lang, WindowSegments timed) {
     WhisperFullParams p = new WhisperFullParams(WhisperSamplingStrategy.GREEDY);
     p.nThreads = threads;
     p.language = lang;
     p.translate = false;
     p.detectLanguage = false;
-    p.noTimestamps = true;
-    p.singleSegment = true;
+    p.noTimestamps = timed == null;
+    p.singleSegment = timed == null;
     p.noContext = true;
     p.printProgress = false;
     p.printRealtime = false;
@@ -272,6 +302,10 @@ public final class WhisperStt implements SpeechToText {
         String s = jni.fullGetSegmentTextFromState(state, i);
         if (s != null) {
           sb.append(s);
+          if (timed != null && !s.isBlank()) {
+            timed.add(jni.fullGetSegmentTimestamp0FromState(state, i), jni.fullGetSegmentTimestamp1FromState(state, i),
+                s.strip());
+          }
         }
       }
       // As whisper.cpp has it: the language it detected, or the one it was given.

@@ -56,6 +56,29 @@ class WhisperSttTest {
   }
 
   @Test
+  void timedSegmentsLieInOrderWithinTheirAudio() {
+    float[] twoWindows = new float[34 * WhisperStt.SAMPLE_RATE];
+    System.arraycopy(speech, 0, twoWindows, 0, speech.length);
+    System.arraycopy(speech, 0, twoWindows, 31 * WhisperStt.SAMPLE_RATE, speech.length);
+    Transcript t = stt.transcribeTimed(twoWindows, Optional.of("en"));
+
+    assertThat(t.segments()).isNotEmpty();
+    double previous = 0;
+    for (Transcript.Segment s : t.segments()) {
+      assertThat(s.text()).isNotBlank();
+      assertThat(s.start()).isGreaterThanOrEqualTo(previous);
+      assertThat(s.end()).isGreaterThanOrEqualTo(s.start()).isLessThanOrEqualTo(34.0);
+      previous = s.end();
+    }
+    // the second window's segments are placed after its 30 s start
+    assertThat(t.segments().getLast().start()).isGreaterThanOrEqualTo(30.0);
+    assertThat(String.join(" ", t.segments().stream().map(Transcript.Segment::text).toList()))
+        .isEqualToIgnoringWhitespace(t.text());
+    // the untimed path gives no segments
+    assertThat(stt.transcribe(speech, Optional.of("en")).segments()).isEmpty();
+  }
+
+  @Test
   void sameAudioSameText() {
     assertThat(stt.transcribe(speech, Optional.of("en")).text())
         .isEqualTo(stt.transcribe(speech, Optional.of("en")).text());
