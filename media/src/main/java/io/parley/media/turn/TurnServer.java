@@ -336,7 +336,7 @@ public final class TurnServer implements AutoCloseable {
     public void channelActive(ChannelHandlerContext ctx) {
       tuple = new FiveTuple((InetSocketAddress) ctx.channel().remoteAddress(),
           (InetSocketAddress) ctx.channel().localAddress(), transport);
-      link = new ClientLink.Tcp(ctx.channel());
+      link = new ClientLink.Tcp(ctx.channel(), transport == FiveTuple.Transport.TLS);
       ctx.fireChannelActive();
     }
 
