@@ -10,7 +10,11 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.parley.media.turn.codec.Attributes;
+import io.parley.core.ParleyException;
+import io.parley.core.ParleyException.Reason;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
@@ -20,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 
 /**
  * Relay sockets: bound on a random port of the relay range, on the event loop of the client they
@@ -182,6 +187,55 @@ final class RelaySockets {
       if (r != null) {
         r.placeholder().close();
       }
+    }
+  }
+
+  // --- advertised addresses ----------------------------------------------------------------------
+
+  /**
+   * Where IPv6 relays are advertised: the configured address, else the IPv6 relay host, else (a
+   * wildcard) the host's first global IPv6 address, else ::1 when the host has only that; null
+   * when IPv6 relays are off or the host has no IPv6 address at all.
+   */
+  static InetAddress advertisedIpv6(TurnOptions s) {
+    if (s.relayHostIpv6().isEmpty()) {
+      return null;
+    }
+    try {
+      if (s.externalIpv6().isPresent()) {
+        return InetAddress.getByName(s.externalIpv6().get());
+      }
+      InetAddress relay = InetAddress.getByName(s.relayHostIpv6().get());
+      if (!relay.isAnyLocalAddress()) {
+        return relay;
+      }
+      InetAddress loopback = null;
+      for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+        for (InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+          if (a instanceof java.net.Inet6Address && a.isLoopbackAddress()) {
+            loopback = InetAddress.getByAddress(a.getAddress());
+          } else if (a instanceof java.net.Inet6Address && !a.isLinkLocalAddress() && !a.isSiteLocalAddress()
+              && (a.getAddress()[0] & 0xFE) != 0xFC) { // not unique-local fc00::/7 either
+            return InetAddress.getByAddress(a.getAddress());
+          }
+        }
+      }
+      return loopback;
+    } catch (java.io.IOException e) {
+      LoggerFactory.getLogger(RelaySockets.class).warn("TURN: no IPv6 relays: {}", e.toString());
+      return null;
+    }
+  }
+
+  static InetAddress advertisedIpv4(TurnOptions s) {
+    try {
+      if (s.externalIp().isPresent()) {
+        return InetAddress.getByName(s.externalIp().get());
+      }
+      InetAddress relay = InetAddress.getByName(s.relayHost());
+      return relay.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : relay;
+    } catch (UnknownHostException e) {
+      throw new ParleyException(Reason.CONFIG, "PARLEY_TURN_RELAY_HOST: not an address: " + s.relayHost(), e);
     }
   }
 }

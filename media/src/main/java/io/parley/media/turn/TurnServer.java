@@ -21,7 +21,6 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
@@ -31,7 +30,6 @@ import io.parley.core.ParleyException.Reason;
 import io.parley.media.turn.codec.StunFrameDecoder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -115,8 +113,8 @@ public final class TurnServer implements AutoCloseable {
     this.epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.group = new MultiThreadIoEventLoopGroup(threads, io);
-    this.advertised = advertisedAddress(settings);
-    this.advertised6 = advertisedAddress6(settings);
+    this.advertised = RelaySockets.advertisedIpv4(settings);
+    this.advertised6 = RelaySockets.advertisedIpv6(settings);
     this.relays = new RelaySockets(settings, epoll);
     this.tls = settings.tls().map(TurnTls::new).orElse(null);
     this.housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
@@ -236,52 +234,6 @@ public final class TurnServer implements AutoCloseable {
           f.cause());
     }
     return f.channel();
-  }
-
-  /**
-   * Where IPv6 relays are advertised: the configured address, else the IPv6 relay host, else (a
-   * wildcard) the host's first global IPv6 address, else ::1 when the host has only that; null
-   * when IPv6 relays are off or the host has no IPv6 address at all.
-   */
-  private static InetAddress advertisedAddress6(TurnOptions s) {
-    if (s.relayHostIpv6().isEmpty()) {
-      return null;
-    }
-    try {
-      if (s.externalIpv6().isPresent()) {
-        return InetAddress.getByName(s.externalIpv6().get());
-      }
-      InetAddress relay = InetAddress.getByName(s.relayHostIpv6().get());
-      if (!relay.isAnyLocalAddress()) {
-        return relay;
-      }
-      InetAddress loopback = null;
-      for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
-        for (InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
-          if (a instanceof java.net.Inet6Address && a.isLoopbackAddress()) {
-            loopback = InetAddress.getByAddress(a.getAddress());
-          } else if (a instanceof java.net.Inet6Address && !a.isLinkLocalAddress() && !a.isSiteLocalAddress()) {
-            return InetAddress.getByAddress(a.getAddress());
-          }
-        }
-      }
-      return loopback;
-    } catch (java.io.IOException e) {
-      LOG.warn("TURN: no IPv6 relays: {}", e.toString());
-      return null;
-    }
-  }
-
-  private static InetAddress advertisedAddress(TurnOptions s) {
-    try {
-      if (s.externalIp().isPresent()) {
-        return InetAddress.getByName(s.externalIp().get());
-      }
-      InetAddress relay = InetAddress.getByName(s.relayHost());
-      return relay.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : relay;
-    } catch (UnknownHostException e) {
-      throw new ParleyException(Reason.CONFIG, "PARLEY_TURN_RELAY_HOST: not an address: " + s.relayHost(), e);
-    }
   }
 
   // --- transports --------------------------------------------------------------------------------
@@ -417,7 +369,8 @@ public final class TurnServer implements AutoCloseable {
 
   /** Whether relays of this address family are offered. */
   boolean offersFamily(int family) {
-    return family == io.parley.media.turn.codec.Attributes.FAMILY_IPV4 || (family == io.parley.media.turn.codec.Attributes.FAMILY_IPV6 && advertised6 != null);
+    return family == io.parley.media.turn.codec.Attributes.FAMILY_IPV4
+        || (family == io.parley.media.turn.codec.Attributes.FAMILY_IPV6 && advertised6 != null);
   }
 
   /**
