@@ -59,18 +59,14 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.sqlclient.Pool;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -249,22 +245,9 @@ public final class ParleyServer implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     TurnCredentials credentials = new TurnCredentials(settings.realm(), settings.secrets(), settings.users(), clock);
     Nonces nonces = new Nonces(nonceKey, settings.nonceLifetime(), clock);
-    PeerPolicy policy = new PeerPolicy(settings.allowPeers(), localAddresses());
+    PeerPolicy policy = PeerPolicy.ofThisHost(settings.allowPeers(), settings.externalAddresses());
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     return TurnServer.start(settings, credentials, nonces, policy, clock, registry, threads);
-  }
-
-  /** This host's addresses: relaying to them would reach the server itself. */
-  private static Set<InetAddress> localAddresses() {
-    Set<InetAddress> out = new HashSet<>();
-    try {
-      for (NetworkInterface nic : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
-        out.addAll(java.util.Collections.list(nic.getInetAddresses()));
-      }
-    } catch (java.net.SocketException e) {
-      LOG.warn("cannot list network interfaces: {}", e.toString());
-    }
-    return out;
   }
 
   private static <T> T await(io.vertx.core.Future<T> f, long seconds) {

@@ -197,8 +197,8 @@ public final class CallService implements AutoCloseable {
   }
 
   /**
-   * ICE servers for a party of an open call, as {@code RTCConfiguration}: STUN, and TURN over UDP and
-   * TCP with REST credentials scoped to this call and caller that expire at the call's end.
+   * ICE servers for a party of an open call, as {@code RTCConfiguration}: STUN, and TURN over UDP,
+   * TCP and (when the TLS listener runs) TLS, with REST credentials scoped to this call and caller that expire at the call's end.
    */
   public Future<JsonObject> iceServers(UUID callId, UUID caller) {
     return get(callId, caller, false).map(c -> {
@@ -211,10 +211,12 @@ public final class CallService implements AutoCloseable {
         String host = hostLiteral(t.advertisedAddress().getHostAddress());
         String[] cred = TurnCredentials.mint(turnSecret.get(), c.endsAt(), caller.toString(), c.id().toString());
         servers.add(new JsonObject().put("urls", new JsonArray().add("stun:" + host + ":" + t.udpPort())));
+        JsonArray turnUrls = new JsonArray()
+            .add("turn:" + host + ":" + t.udpPort() + "?transport=udp")
+            .add("turn:" + host + ":" + t.tcpPort() + "?transport=tcp");
+        t.tlsUrlHost().ifPresent(name -> turnUrls.add("turns:" + hostLiteral(name) + ":" + t.tlsPort() + "?transport=tcp"));
         servers.add(new JsonObject()
-            .put("urls", new JsonArray()
-                .add("turn:" + host + ":" + t.udpPort() + "?transport=udp")
-                .add("turn:" + host + ":" + t.tcpPort() + "?transport=tcp"))
+            .put("urls", turnUrls)
             .put("username", cred[0])
             .put("credential", cred[1]));
       }

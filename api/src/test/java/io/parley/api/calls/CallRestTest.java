@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.parley.api.calls.Parties.Party;
 import io.parley.api.support.Api;
 import io.parley.api.support.TestNode;
+import io.parley.api.support.TestTls;
+import io.parley.core.testing.TestCertificate;
 import io.parley.api.support.TurnAllocate;
 import io.parley.media.turn.TurnCredentials;
 import io.vertx.core.json.JsonArray;
@@ -28,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Expert calls over REST on a node of their own: a known TURN secret (to verify the credentials),
@@ -44,10 +47,15 @@ class CallRestTest {
   private static Api api;
   private static Parties parties;
 
+  private static TestTls turnCertificate;
+
   @BeforeAll
-  static void start() {
+  static void start(@TempDir java.nio.file.Path dir) {
+    turnCertificate = TestTls.create(dir);
     node = TestNode.start(Map.of(
         "PARLEY_TURN_SECRET", TURN_SECRET,
+        "PARLEY_TURN_TLS_CERT", turnCertificate.cert().toString(),
+        "PARLEY_TURN_TLS_KEY", turnCertificate.key().toString(),
         "PARLEY_CALL_JOIN_EARLY", "3600"));
     api = node.api();
     parties = new Parties(api);
@@ -149,8 +157,10 @@ class CallRestTest {
     }
     int turnUdp = node.server().turn().orElseThrow().udpPort();
     int turnTcp = node.server().turn().orElseThrow().tcpPort();
+    int turnTls = node.server().turn().orElseThrow().tlsPort();
     assertThat(urls).containsExactlyInAnyOrder("stun:127.0.0.1:" + turnUdp,
-        "turn:127.0.0.1:" + turnUdp + "?transport=udp", "turn:127.0.0.1:" + turnTcp + "?transport=tcp");
+        "turn:127.0.0.1:" + turnUdp + "?transport=udp", "turn:127.0.0.1:" + turnTcp + "?transport=tcp",
+        "turns:127.0.0.1:" + turnTls + "?transport=tcp");
     assertThat(turn).isNotNull();
     String username = turn.getString("username");
     assertThat(username).isEqualTo(endsAt.getEpochSecond() + ":" + user.id() + ":" + callId);
@@ -160,10 +170,11 @@ class CallRestTest {
     JsonObject expertTurn = turnServer(api.get("/api/v1/calls/" + callId + "/ice-servers", expert.token()).json());
     assertThat(expertTurn.getString("username")).isEqualTo(endsAt.getEpochSecond() + ":" + expert.id() + ":" + callId);
 
-    // They allocate on the node's TURN server over UDP and TCP, for at most the call's remaining time.
+    // They allocate on the node's TURN server over UDP, TCP and TLS, for at most the call's remaining time.
     for (String url : List.of("turn:127.0.0.1:" + turnUdp + "?transport=udp",
-        "turn:127.0.0.1:" + turnTcp + "?transport=tcp")) {
-      TurnAllocate.Result allocated = TurnAllocate.allocate(url, username, turn.getString("credential"));
+        "turn:127.0.0.1:" + turnTcp + "?transport=tcp", "turns:127.0.0.1:" + turnTls + "?transport=tcp")) {
+      TurnAllocate.Result allocated = TurnAllocate.allocate(url, username, turn.getString("credential"),
+          TestCertificate.trusting(new TestCertificate(turnCertificate.cert(), turnCertificate.key())));
       assertThat(allocated.ok()).as("allocate via %s: error %s", url, allocated.errorCode()).isTrue();
       assertThat(allocated.relayed()).isNotNull();
       assertThat(allocated.lifetimeSeconds()).isPositive()

@@ -86,6 +86,7 @@ final class ChildJvm implements AutoCloseable {
     env.put("PARLEY_VISION_ENABLED", "false");
     env.put("PARLEY_TURN_HOST", "127.0.0.1");
     env.put("PARLEY_TURN_PORT", "0");
+    env.put("PARLEY_TURN_TLS_PORT", "0");
     env.put("PARLEY_TURN_RELAY_HOST", "127.0.0.1");
     return env;
   }

@@ -44,6 +44,7 @@ public final class TestNode implements AutoCloseable {
     // TURN on a free loopback port: tests never collide with each other or a running ./parley run.
     s.put("PARLEY_TURN_HOST", "127.0.0.1");
     s.put("PARLEY_TURN_PORT", "0");
+    s.put("PARLEY_TURN_TLS_PORT", "0");
     s.put("PARLEY_TURN_RELAY_HOST", "127.0.0.1");
     s.put("PARLEY_ARGON2_MEMORY_KIB", "1024");
     s.put("PARLEY_ARGON2_ITERATIONS", "1");

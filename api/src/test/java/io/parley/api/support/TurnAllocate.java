@@ -23,7 +23,7 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * A minimal TURN client written from RFC 8489/8656 with the JDK only (not Parley's codec, so that
  * a shared misunderstanding cannot hide): one Allocate with long-term credentials, answering the
- * 401 challenge, over UDP or TCP, to the server of a {@code turn:host:port?transport=...} URL as
+ * 401 challenge, over UDP, TCP or TLS, to the server of a {@code turn:} or {@code turns:} URL as
  * the ICE-servers endpoint hands it out. Tells the outcome: the relayed port, or the error code.
  */
 public final class TurnAllocate {
@@ -65,12 +65,23 @@ public final class TurnAllocate {
     throw new IllegalArgumentException("no TURN over UDP in " + iceServers);
   }
 
-  /** Allocates a UDP relay through the TURN server of {@code turnUrl} with these credentials. */
+  /** Allocates a UDP relay through the TURN server of a {@code turn:} URL with these credentials. */
   public static Result allocate(String turnUrl, String username, String password) throws IOException {
-    URI uri = URI.create(turnUrl.replaceFirst("^turn:", "turn://"));
+    return allocate(turnUrl, username, password, null);
+  }
+
+  /**
+   * Allocates a UDP relay through the TURN server of a {@code turn:} URL, or of a {@code turns:} URL
+   * over TLS trusting what {@code tls} trusts.
+   */
+  public static Result allocate(String turnUrl, String username, String password, javax.net.ssl.SSLContext tls)
+      throws IOException {
+    URI uri = URI.create(turnUrl.replaceFirst("^turns?:", "turn://"));
     InetSocketAddress server = new InetSocketAddress(uri.getHost().replaceAll("^\\[|]$", ""), uri.getPort());
     boolean tcp = turnUrl.endsWith("?transport=tcp");
-    try (Wire wire = tcp ? new Tcp(server) : new Udp(server)) {
+    boolean secure = turnUrl.startsWith("turns:");
+    try (Wire wire = tcp ? new Tcp(server, secure ? tls.getSocketFactory() : javax.net.SocketFactory.getDefault())
+        : new Udp(server)) {
       byte[] first = message(null, new byte[0][]);
       Parsed challenge = parse(wire.exchange(first));
       if (challenge.errorCode != 401 || challenge.realm == null || challenge.nonce == null) {
@@ -222,8 +233,8 @@ public final class TurnAllocate {
   private static final class Tcp implements Wire {
     private final Socket socket;
 
-    Tcp(InetSocketAddress server) throws IOException {
-      socket = new Socket();
+    Tcp(InetSocketAddress server, javax.net.SocketFactory factory) throws IOException {
+      socket = factory.createSocket();
       socket.connect(server, 3000);
       socket.setSoTimeout(3000);
     }

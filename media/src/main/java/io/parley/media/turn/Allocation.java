@@ -8,8 +8,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One allocation (RFC 8656 §5): a relayed transport address bound to a client's 5-tuple, with its
- * permissions and channel bindings. All of its state is touched only on {@link #loop()}, the event
+ * One allocation (RFC 8656 §5): a relayed transport address bound to a client's 5-tuple (two, one
+ * per address family, when ADDITIONAL-ADDRESS-FAMILY asked for both), with its permissions and
+ * channel bindings. All of its state is touched only on {@link #loop()}, the event
  * loop that also serves its relay socket and its client, so none of it needs locks; other threads
  * (expiry sweep, revocation) hand work to that loop.
  */
@@ -22,6 +23,9 @@ final class Allocation {
   final ClientLink client;
   final Channel relay;
   final InetSocketAddress relayedAddress;
+  /** The relay of the other address family (RFC 8656 §7.2, ADDITIONAL-ADDRESS-FAMILY), or null. */
+  final Channel additionalRelay;
+  final InetSocketAddress additionalRelayedAddress;
   final String username;
   final String userId;
   final String tag;
@@ -37,12 +41,14 @@ final class Allocation {
   final Map<InetSocketAddress, ChannelBind> channelsByPeer = new HashMap<>();
   boolean closed;
 
-  Allocation(FiveTuple fiveTuple, ClientLink client, Channel relay, InetSocketAddress relayedAddress, String username,
+  Allocation(FiveTuple fiveTuple, ClientLink client, Relay relay, Relay additional, String username,
              String userId, String tag, byte[] key, byte[] allocateTransactionId, long expiresAtNanos, long maxBps) {
     this.fiveTuple = fiveTuple;
     this.client = client;
-    this.relay = relay;
-    this.relayedAddress = relayedAddress;
+    this.relay = relay.channel();
+    this.relayedAddress = relay.advertised();
+    this.additionalRelay = additional == null ? null : additional.channel();
+    this.additionalRelayedAddress = additional == null ? null : additional.advertised();
     this.username = username;
     this.userId = userId;
     this.tag = tag;
@@ -53,8 +59,44 @@ final class Allocation {
     this.toClient = new TokenBucket(maxBps);
   }
 
+  /** A bound relay socket and the transport address clients are told for it. */
+  record Relay(Channel channel, InetSocketAddress advertised) {}
+
   EventLoop loop() {
     return relay.eventLoop();
+  }
+
+  /** The relay socket that talks to peers of {@code peer}'s family, or null when none does (443). */
+  Channel relayFor(InetAddress peer) {
+    if (sameFamily(relayedAddress.getAddress(), peer)) {
+      return relay;
+    }
+    return additionalRelay != null && sameFamily(additionalRelayedAddress.getAddress(), peer) ? additionalRelay : null;
+  }
+
+  /** Whether it relays to peers of this address family (RFC 8489 §14.1 family number). */
+  boolean hasFamily(int family) {
+    int size = family == io.parley.media.turn.codec.Attributes.FAMILY_IPV4 ? 4 : 16;
+    return relayedAddress.getAddress().getAddress().length == size
+        || (additionalRelay != null && additionalRelayedAddress.getAddress().getAddress().length == size);
+  }
+
+  /** Its relayed transport addresses: one, or two with ADDITIONAL-ADDRESS-FAMILY. */
+  java.util.List<InetSocketAddress> relayedAddresses() {
+    return additionalRelay == null ? java.util.List.of(relayedAddress)
+        : java.util.List.of(relayedAddress, additionalRelayedAddress);
+  }
+
+  /** Closes its relay sockets. */
+  void closeRelays() {
+    relay.close();
+    if (additionalRelay != null) {
+      additionalRelay.close();
+    }
+  }
+
+  private static boolean sameFamily(InetAddress a, InetAddress b) {
+    return a.getAddress().length == b.getAddress().length;
   }
 
   boolean permits(InetAddress peer, long now) {

@@ -38,8 +38,13 @@ interface ClientLink {
     }
   }
 
-  /** A client on a TCP connection. */
-  record Tcp(Channel channel) implements ClientLink {
+  /**
+   * A client on a TCP connection, or a TLS one ({@code recordPerMessage}): there each relayed
+   * message is flushed alone, so that it travels in a TLS record of its own as coturn sends them;
+   * clients that read one message per record (coturn's own uclient) lose the rest of a record
+   * holding several.
+   */
+  record Tcp(Channel channel, boolean recordPerMessage) implements ClientLink {
     @Override
     public void send(ByteBuf message) {
       if (!channel.isWritable()) {
@@ -56,7 +61,11 @@ interface ClientLink {
         message.release();
         return;
       }
-      WriteBatch.write(channel, message);
+      if (recordPerMessage) {
+        channel.writeAndFlush(message, channel.voidPromise());
+      } else {
+        WriteBatch.write(channel, message);
+      }
     }
 
     @Override

@@ -9,5 +9,5 @@ import java.net.InetSocketAddress;
 public record FiveTuple(InetSocketAddress client, InetSocketAddress server, Transport transport) {
 
   /** Transport between client and server. */
-  public enum Transport { UDP, TCP }
+  public enum Transport { UDP, TCP, TLS }
 }

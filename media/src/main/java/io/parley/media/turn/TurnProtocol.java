@@ -4,6 +4,7 @@ import static io.parley.media.turn.codec.StunAttributeType.*;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
 import io.netty.channel.socket.DatagramPacket;
 import io.parley.media.turn.TurnMetrics.AuthFailure;
 import io.parley.media.turn.TurnMetrics.Drop;
@@ -102,21 +103,22 @@ final class TurnProtocol {
       metrics.drop(Drop.BANDWIDTH);
       return;
     }
-    if (!a.relay.isWritable()) {
+    Channel relay = a.relayFor(peer.getAddress());
+    if (relay == null || !relay.isWritable()) {
       data.release();
       metrics.drop(Drop.BACKPRESSURE);
       return;
     }
     metrics.packetsToPeer.increment();
     metrics.bytesToPeer.increment(size);
-    WriteBatch.write(a.relay, new DatagramPacket(data, peer));
+    WriteBatch.write(relay, new DatagramPacket(data, peer));
   }
 
   /**
    * RFC 8656 §10.3 and §12.4: a datagram from a peer reaches the client if a permission exists for
    * the peer's IP: as ChannelData when a channel is bound to the peer, else as a Data indication.
    */
-  void onPeerDatagram(Allocation a, DatagramPacket packet) {
+  void onPeerDatagram(Allocation a, Channel relay, DatagramPacket packet) {
     try {
       long now = System.nanoTime();
       InetSocketAddress peer = packet.sender();
@@ -130,7 +132,7 @@ final class TurnProtocol {
         metrics.drop(Drop.BANDWIDTH);
         return;
       }
-      ByteBufAllocator alloc = a.relay.alloc();
+      ByteBufAllocator alloc = relay.alloc();
       Allocation.ChannelBind bind = a.channelOf(peer, now);
       ByteBuf out;
       if (bind != null) {
@@ -214,8 +216,7 @@ final class TurnProtocol {
   /**
    * Attributes this server understands. DONT-FRAGMENT is not offered: RFC 8656 §7.2 step 4 has a
    * server that cannot set the DF bit treat it as an unknown comprehension-required attribute
-   * (420). EVEN-PORT is honoured without reservation (an even port; the R bit cannot be satisfied:
-   * 508), and no RESERVATION-TOKEN is ever issued, so a presented one is invalid (508).
+   * (420).
    */
   static boolean understood(int type) {
     return switch (type) {
@@ -316,7 +317,7 @@ final class TurnProtocol {
     Allocation existing = server.allocation(tuple);
     if (existing != null) {
       if (java.util.Arrays.equals(existing.allocateTransactionId, m.transactionId())) {
-        reply(link, m, allocateSuccess(m, existing, remainingSeconds(existing)), existing.key);
+        reply(link, m, allocateSuccess(m, existing, remainingSeconds(existing), List.of()), existing.key);
       } else {
         reply(link, m, StunMessage.error(m, 437, "Allocation Mismatch", List.of()), id.key());
       }
@@ -333,22 +334,36 @@ final class TurnProtocol {
       return;
     }
     // 4. (DONT-FRAGMENT was answered 420 once authenticated: this server does not set the DF bit.)
-    // 5. RESERVATION-TOKEN: Parley issues none, so any token is invalid: 508. EVEN-PORT with the
-    //    R bit asks to reserve the next port, which Parley does not do: 508. EVEN-PORT without it:
-    //    an even port. Both together are a 400 (RFC 8656 §7.2).
+    // 5. RESERVATION-TOKEN names a port reserved by an earlier EVEN-PORT with the R bit: it comes
+    //    alone (with EVEN-PORT or an address family: 400), and an unknown or expired one is 508.
     StunAttribute evenPort = m.attribute(EVEN_PORT);
     StunAttribute token = m.attribute(RESERVATION_TOKEN);
-    if (evenPort != null && token != null) {
+    StunAttribute family = m.attribute(REQUESTED_ADDRESS_FAMILY);
+    StunAttribute additional = m.attribute(ADDITIONAL_ADDRESS_FAMILY);
+    if (token != null && (evenPort != null || family != null || additional != null)) {
       reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), id.key());
       return;
     }
-    if (token != null || (evenPort != null && Attributes.evenPort(evenPort))) {
+    byte[] tokenValue = token == null ? null : Attributes.reservationToken(token);
+    if (tokenValue != null && server.reservedFamily(tokenValue) < 0) {
       reply(link, m, StunMessage.error(m, 508, "Insufficient Capacity", List.of()), id.key());
       return;
     }
-    // 7. Relayed addresses are IPv4 here (RFC 8656 §7.2, REQUESTED-ADDRESS-FAMILY).
-    StunAttribute family = m.attribute(REQUESTED_ADDRESS_FAMILY);
-    if (family != null && Attributes.requestedAddressFamily(family) != 0x01) {
+    // 6. EVEN-PORT: an even port; with the R bit, the next port is reserved too (step 10).
+    boolean reserveNext = evenPort != null && Attributes.evenPort(evenPort);
+    // 7. Address families (RFC 8656 §7.2, RFC 6156): REQUESTED-ADDRESS-FAMILY picks the family of
+    //    the relayed address (440 when not offered); ADDITIONAL-ADDRESS-FAMILY IPv6 asks for an
+    //    IPv6 one besides the IPv4 one. Both together, or ADDITIONAL naming IPv4: 400.
+    int requested = family == null ? Attributes.FAMILY_IPV4 : Attributes.requestedAddressFamily(family);
+    if (family != null && additional != null) {
+      reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), id.key());
+      return;
+    }
+    if (additional != null && Attributes.requestedAddressFamily(additional) != Attributes.FAMILY_IPV6) {
+      reply(link, m, StunMessage.error(m, 400, "Bad Request", List.of()), id.key());
+      return;
+    }
+    if (!server.offersFamily(requested)) {
       reply(link, m, StunMessage.error(m, 440, "Address Family not Supported", List.of()), id.key());
       return;
     }
@@ -365,14 +380,17 @@ final class TurnProtocol {
       reply(link, m, StunMessage.error(m, 508, "Insufficient Capacity", List.of()), id.key());
       return;
     }
-    // 10. Bind a relay socket on the same event loop as the client.
-    var opened = server.openRelay(link, tuple, id, m.transactionId(), lifetime, evenPort != null);
+    // 10. Bind the relay socket(s) on the same event loop as the client: the reserved port of a
+    //     token, or a random (even) one, with the next one reserved for the R bit.
+    var opened = server.openRelay(link, tuple, id, m.transactionId(), lifetime, new TurnServer.RelayRequest(
+        requested, additional != null, evenPort != null, reserveNext, tokenValue));
     if (opened == null) {
       // A retransmission while the first Allocate is still binding: the client retries again.
       server.releaseQuota(id.userId());
       return;
     }
-    opened.whenComplete((a, failure) -> {
+    opened.whenComplete((o, failure) -> {
+      Allocation a = o == null ? null : o.allocation();
       if (a == null) {
         server.releaseQuota(id.userId());
         reply(link, m, StunMessage.error(m, 508, "Insufficient Capacity", List.of()), id.key());
@@ -386,16 +404,28 @@ final class TurnProtocol {
         reply(link, m, StunMessage.error(m, 403, "Forbidden", List.of()), id.key());
         return;
       }
-      reply(link, m, allocateSuccess(m, a, lifetime), id.key());
+      List<StunAttribute> extra = new ArrayList<>();
+      if (o.reservationToken() != null) {
+        extra.add(Attributes.reservationToken(o.reservationToken()));
+      }
+      if (o.additionalRefused()) {
+        extra.add(Attributes.addressErrorCode(Attributes.FAMILY_IPV6, 440, "Address Family not Supported"));
+      }
+      reply(link, m, allocateSuccess(m, a, lifetime, extra), id.key());
     });
   }
 
-  private StunMessage allocateSuccess(StunMessage m, Allocation a, long lifetime) {
-    return StunMessage.success(m, List.of(
-        Attributes.xorAddress(XOR_RELAYED_ADDRESS, a.relayedAddress, m.transactionId()),
-        Attributes.lifetime(lifetime),
-        Attributes.xorAddress(XOR_MAPPED_ADDRESS, a.fiveTuple.client(), m.transactionId()),
-        Attributes.string(SOFTWARE, SOFTWARE_NAME)));
+  /** RFC 8656 §7.2 step 11: the relayed address(es), lifetime, reflexive address, and extras. */
+  private StunMessage allocateSuccess(StunMessage m, Allocation a, long lifetime, List<StunAttribute> extra) {
+    List<StunAttribute> attrs = new ArrayList<>();
+    for (InetSocketAddress relayed : a.relayedAddresses()) {
+      attrs.add(Attributes.xorAddress(XOR_RELAYED_ADDRESS, relayed, m.transactionId()));
+    }
+    attrs.add(Attributes.lifetime(lifetime));
+    attrs.addAll(extra);
+    attrs.add(Attributes.xorAddress(XOR_MAPPED_ADDRESS, a.fiveTuple.client(), m.transactionId()));
+    attrs.add(Attributes.string(SOFTWARE, SOFTWARE_NAME));
+    return StunMessage.success(m, attrs);
   }
 
   private static long remainingSeconds(Allocation a) {
@@ -443,9 +473,9 @@ final class TurnProtocol {
       reply(link, m, StunMessage.error(m, 441, "Wrong Credentials", List.of()), id.key());
       return;
     }
-    // 3. REQUESTED-ADDRESS-FAMILY must match the allocation's family (IPv4): 443 otherwise.
+    // 3. REQUESTED-ADDRESS-FAMILY must match a family of the allocation: 443 otherwise.
     StunAttribute family = m.attribute(REQUESTED_ADDRESS_FAMILY);
-    if (family != null && Attributes.requestedAddressFamily(family) != 0x01) {
+    if (family != null && !a.hasFamily(Attributes.requestedAddressFamily(family))) {
       reply(link, m, StunMessage.error(m, 443, "Peer Address Family Mismatch", List.of()), id.key());
       return;
     }
@@ -483,7 +513,7 @@ final class TurnProtocol {
     // 2. Every peer must be of the allocation's family (443) and allowed by policy (403);
     //    nothing is installed unless all are acceptable.
     for (InetSocketAddress p : peers) {
-      if (p.getAddress().getAddress().length != 4) {
+      if (a.relayFor(p.getAddress()) == null) {
         reply(link, m, StunMessage.error(m, 443, "Peer Address Family Mismatch", List.of()), id.key());
         return;
       }
@@ -521,7 +551,7 @@ final class TurnProtocol {
     }
     InetSocketAddress peer = Attributes.xorAddress(peerAttr, m.transactionId());
     // 2. The peer must be of the allocation's family (443) and allowed (403).
-    if (peer.getAddress().getAddress().length != 4) {
+    if (a.relayFor(peer.getAddress()) == null) {
       reply(link, m, StunMessage.error(m, 443, "Peer Address Family Mismatch", List.of()), id.key());
       return;
     }

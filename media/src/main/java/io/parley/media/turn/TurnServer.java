@@ -21,7 +21,6 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
@@ -31,7 +30,6 @@ import io.parley.core.ParleyException.Reason;
 import io.parley.media.turn.codec.StunFrameDecoder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,8 +44,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Parley's TURN server (RFC 8656) and STUN Binding server (RFC 8489), over UDP and TCP, on Netty
- * with native epoll where available. Each allocation lives on the event loop of its client's
+ * Parley's TURN server (RFC 8656) and STUN Binding server (RFC 8489), over UDP, TCP and TLS, on
+ * Netty with native epoll where available. Each allocation lives on the event loop of its client's
  * socket, together with its relay socket. Allocations end at their lifetime, on Refresh with
  * lifetime 0, when a TCP client disconnects, or at once when revoked ({@link #revokeUser},
  * {@link #revokeTag}), which also refuses the revoked credentials from then on.
@@ -62,8 +60,6 @@ public final class TurnServer implements AutoCloseable {
    * explicit allocator otherwise reads one datagram per wake-up.
    */
   static final int READS_PER_WAKEUP = 16;
-  /** Random ports tried in the relay range before Allocate answers 508. */
-  static final int RELAY_BIND_ATTEMPTS = 40;
   /** How often expired allocations, permissions and channel bindings are swept. */
   static final long SWEEP_MILLIS = 1000;
   /**
@@ -85,6 +81,13 @@ public final class TurnServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final boolean epoll;
   private final InetAddress advertised;
+  /** Where IPv6 relays are advertised, or null when IPv6 relays are not offered. */
+  private final InetAddress advertised6;
+  private final RelaySockets relays;
+  /** The TLS listener's certificate, or null without TLS. */
+  private final TurnTls tls;
+  /** Off the event loops: re-reading the certificate files and listing the interfaces again. */
+  private final java.util.concurrent.ScheduledExecutorService housekeeping;
   private final Map<FiveTuple, Allocation> table = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
   /** 5-tuples whose relay socket is being bound: a retransmitted Allocate meanwhile is ignored. */
@@ -94,6 +97,7 @@ public final class TurnServer implements AutoCloseable {
   private final List<Channel> listeners = new ArrayList<>();
   private int udpPort;
   private int tcpPort;
+  private int tlsPort;
 
   private TurnServer(TurnOptions settings, TurnCredentials credentials, Nonces nonces, PeerPolicy policy,
                      Clock clock, MeterRegistry registry, int threads) {
@@ -109,7 +113,12 @@ public final class TurnServer implements AutoCloseable {
     this.epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.group = new MultiThreadIoEventLoopGroup(threads, io);
-    this.advertised = advertisedAddress(settings);
+    this.advertised = RelaySockets.advertisedIpv4(settings);
+    this.advertised6 = RelaySockets.advertisedIpv6(settings);
+    this.relays = new RelaySockets(settings, epoll);
+    this.tls = settings.tls().map(TurnTls::new).orElse(null);
+    this.housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name("parley-turn-housekeeping").daemon().factory());
   }
 
   /**
@@ -160,7 +169,7 @@ public final class TurnServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new StunFrameDecoder(), new TcpClient());
+            ch.pipeline().addLast(new StunFrameDecoder(), new TcpClient(FiveTuple.Transport.TCP));
           }
         });
     // Same port number as UDP (the TURN convention); with port 0 the UDP choice is reused. That
@@ -178,10 +187,44 @@ public final class TurnServer implements AutoCloseable {
     Channel tcpChannel = await(tcpBind, "TCP " + bound);
     listeners.add(tcpChannel);
     tcpPort = ((InetSocketAddress) tcpChannel.localAddress()).getPort();
+    if (tls != null) {
+      bindTls();
+    }
     group.scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-    LOG.info("TURN/STUN listening on {}:{} (UDP x{}, TCP), relays on {} ports {}-{}, advertised {}, {}",
-        settings.host(), udpPort, sockets, settings.relayHost(), settings.relayPortLow(), settings.relayPortHigh(),
-        advertised.getHostAddress(), epoll ? "epoll" : "nio");
+    housekeeping.scheduleWithFixedDelay(policy::refreshOwnAddresses, OWN_ADDRESSES_SECONDS, OWN_ADDRESSES_SECONDS,
+        TimeUnit.SECONDS);
+    LOG.info("TURN/STUN listening on {}:{} (UDP x{}, TCP{}), relays on {} ports {}-{}, advertised {}{}, {}",
+        settings.host(), udpPort, sockets, tls == null ? "" : ", TLS on " + tlsPort, settings.relayHost(),
+        settings.relayPortLow(), settings.relayPortHigh(), advertised.getHostAddress(),
+        advertised6 == null ? "" : " and " + advertised6.getHostAddress(), epoll ? "epoll" : "nio");
+  }
+
+  /** How often the node's own addresses (refused as peers) are listed again. */
+  static final long OWN_ADDRESSES_SECONDS = 60;
+
+  /**
+   * TURN over TLS (RFC 8656 §3.1): the TCP framing behind a TLS handshake, on its own port; the
+   * certificate files are read again every {@link TurnOptions.Tls#reload()}.
+   */
+  private void bindTls() {
+    TurnOptions.Tls options = settings.tls().orElseThrow();
+    ServerBootstrap b = new ServerBootstrap().group(group)
+        .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, TCP_WATER_MARK)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(tls.newHandler(ch.alloc()), new StunFrameDecoder(),
+                new TcpClient(FiveTuple.Transport.TLS));
+          }
+        });
+    Channel listener = await(b.bind(new InetSocketAddress(settings.host(), options.port())), "TLS " + options.port());
+    listeners.add(listener);
+    tlsPort = ((InetSocketAddress) listener.localAddress()).getPort();
+    long reload = options.reload().toMillis();
+    housekeeping.scheduleWithFixedDelay(tls::reloadQuietly, reload, reload, TimeUnit.MILLISECONDS);
   }
 
   private static Channel await(ChannelFuture f, String what) {
@@ -191,18 +234,6 @@ public final class TurnServer implements AutoCloseable {
           f.cause());
     }
     return f.channel();
-  }
-
-  private static InetAddress advertisedAddress(TurnOptions s) {
-    try {
-      if (s.externalIp().isPresent()) {
-        return InetAddress.getByName(s.externalIp().get());
-      }
-      InetAddress relay = InetAddress.getByName(s.relayHost());
-      return relay.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : relay;
-    } catch (UnknownHostException e) {
-      throw new ParleyException(Reason.CONFIG, "PARLEY_TURN_RELAY_HOST: not an address: " + s.relayHost(), e);
-    }
   }
 
   // --- transports --------------------------------------------------------------------------------
@@ -242,19 +273,22 @@ public final class TurnServer implements AutoCloseable {
     }
   }
 
+  /** A client on a TCP connection, or on a TLS one (the same framing behind the TLS handler). */
   private final class TcpClient extends SimpleChannelInboundHandler<ByteBuf> {
+    private final FiveTuple.Transport transport;
     private FiveTuple tuple;
     private ClientLink link;
 
-    TcpClient() {
+    TcpClient(FiveTuple.Transport transport) {
       super(false);
+      this.transport = transport;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       tuple = new FiveTuple((InetSocketAddress) ctx.channel().remoteAddress(),
-          (InetSocketAddress) ctx.channel().localAddress(), FiveTuple.Transport.TCP);
-      link = new ClientLink.Tcp(ctx.channel());
+          (InetSocketAddress) ctx.channel().localAddress(), transport);
+      link = new ClientLink.Tcp(ctx.channel(), transport == FiveTuple.Transport.TLS);
       ctx.fireChannelActive();
     }
 
@@ -323,94 +357,104 @@ public final class TurnServer implements AutoCloseable {
     perUser.computeIfPresent(userId, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
   }
 
+  /** What an Allocate asks of its relay sockets (RFC 8656 §7.2). */
+  record RelayRequest(int family, boolean additionalIpv6, boolean evenPort, boolean reserveNext, byte[] token) {}
+
   /**
-   * Binds a relay socket on the client's event loop; completes with null when no port is free.
-   * Returns null (no future) when a bind for this 5-tuple is already under way.
+   * The result of {@link #openRelay}: the allocation, or null when no port was free (508) or the
+   * token was not valid (508); the token of the reserved next port (R bit), and whether the
+   * additional IPv6 relay could not be had (ADDRESS-ERROR-CODE 440 in the success).
    */
-  CompletableFuture<Allocation> openRelay(ClientLink link, FiveTuple tuple, TurnCredentials.Identity id,
-                                          byte[] transactionId, long lifetimeSeconds, boolean evenPort) {
-    CompletableFuture<Allocation> result = new CompletableFuture<>();
+  record Opened(Allocation allocation, byte[] reservationToken, boolean additionalRefused) {}
+
+  /** Whether relays of this address family are offered. */
+  boolean offersFamily(int family) {
+    return family == io.parley.media.turn.codec.Attributes.FAMILY_IPV4
+        || (family == io.parley.media.turn.codec.Attributes.FAMILY_IPV6 && advertised6 != null);
+  }
+
+  /**
+   * Binds the relay socket(s) of an allocation on the client's event loop. Returns null (no future)
+   * when a bind for this 5-tuple is already under way.
+   */
+  CompletableFuture<Opened> openRelay(ClientLink link, FiveTuple tuple, TurnCredentials.Identity id,
+                                      byte[] transactionId, long lifetimeSeconds, RelayRequest request) {
     if (!opening.add(tuple)) {
       return null;
     }
-    Allocation[] holder = new Allocation[1];
-    Bootstrap b = new Bootstrap().group(link.channel().eventLoop())
-        .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM).maxMessagesPerRead(READS_PER_WAKEUP))
-        .option(ChannelOption.SO_RCVBUF, RELAY_RCVBUF)
-        // A handler per channel: a bind attempt that fails has already put one in its channel's
-        // pipeline, and an unsharable handler cannot be added again (every retry would fail).
-        .handler(new ChannelInitializer<DatagramChannel>() {
-          @Override
-          protected void initChannel(DatagramChannel ch) {
-            ch.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>(false) {
-              @Override
-              protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-                Allocation a = holder[0];
-                if (a == null || a.closed) {
-                  packet.release();
-                  return;
-                }
-                protocol.onPeerDatagram(a, packet);
-              }
-
-              @Override
-              public void channelReadComplete(ChannelHandlerContext ctx) {
-                WriteBatch.flush();
-              }
-
-              /**
-               * A datagram the kernel refuses to send to a peer (port 0, an unroutable address)
-               * fails here: routine for UDP, and a client must not be able to fill the log with it.
-               */
-              @Override
-              public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                if (cause instanceof java.io.IOException) {
-                  LOG.debug("relay {}: {}", ctx.channel().localAddress(), cause.toString());
-                } else {
-                  LOG.warn("relay {}: unexpected exception", ctx.channel().localAddress(), cause);
-                }
-              }
-            });
-          }
-        });
-    tryBind(b, 0, evenPort, ch -> {
-      opening.remove(tuple);
-      if (ch == null) {
-        result.complete(null);
+    io.netty.channel.EventLoop loop = link.channel().eventLoop();
+    CompletableFuture<RelaySockets.Bound> primary = request.token() != null
+        ? relays.redeem(request.token(), -1, loop, new RelayInbound()).thenApply(ch -> ch == null ? null
+            : new RelaySockets.Bound(ch, null))
+        : relays.bind(loop, request.family(), request.evenPort(), request.reserveNext(), RelayInbound::new);
+    boolean wantsAdditional = request.additionalIpv6() && offersFamily(io.parley.media.turn.codec.Attributes.FAMILY_IPV6);
+    CompletableFuture<Opened> result = new CompletableFuture<>();
+    primary.whenComplete((bound, failure) -> {
+      if (bound == null) {
+        opening.remove(tuple);
+        result.complete(new Opened(null, null, false));
         return;
       }
-      int port = ((InetSocketAddress) ch.localAddress()).getPort();
-      Allocation a = new Allocation(tuple, link, (DatagramChannel) ch, new InetSocketAddress(advertised, port),
-          id.username(), id.userId(), id.tag(), id.key(), transactionId,
-          System.nanoTime() + TimeUnit.SECONDS.toNanos(lifetimeSeconds), settings.maxBytesPerSecond());
-      holder[0] = a;
-      table.put(tuple, a);
-      result.complete(a);
+      CompletableFuture<RelaySockets.Bound> second = wantsAdditional
+          ? relays.bind(loop, io.parley.media.turn.codec.Attributes.FAMILY_IPV6, false, false, RelayInbound::new)
+          : CompletableFuture.completedFuture(null);
+      second.whenComplete((extra, ignored) -> loop.execute(() -> {
+        opening.remove(tuple);
+        Allocation a = new Allocation(tuple, link, relay(bound.channel()), extra == null ? null : relay(extra.channel()),
+            id.username(), id.userId(), id.tag(), id.key(), transactionId,
+            System.nanoTime() + TimeUnit.SECONDS.toNanos(lifetimeSeconds), settings.maxBytesPerSecond());
+        for (Channel ch : extra == null ? List.of(bound.channel()) : List.of(bound.channel(), extra.channel())) {
+          ch.pipeline().get(RelayInbound.class).allocation = a;
+        }
+        table.put(tuple, a);
+        result.complete(new Opened(a, bound.token(), request.additionalIpv6() && extra == null));
+      }));
     });
     return result;
   }
 
-  private void tryBind(Bootstrap b, int attempt, boolean even, java.util.function.Consumer<Channel> done) {
-    if (attempt >= RELAY_BIND_ATTEMPTS) {
-      done.accept(null);
-      return;
+  private Allocation.Relay relay(Channel ch) {
+    InetSocketAddress local = (InetSocketAddress) ch.localAddress();
+    InetAddress shown = local.getAddress() instanceof java.net.Inet6Address ? advertised6 : advertised;
+    return new Allocation.Relay(ch, new InetSocketAddress(shown, local.getPort()));
+  }
+
+  /** Datagrams from peers to a relay socket: handed to its allocation, dropped before it has one. */
+  private final class RelayInbound extends SimpleChannelInboundHandler<DatagramPacket> {
+    /** Set on the relay's event loop once the allocation exists; read only there. */
+    Allocation allocation;
+
+    RelayInbound() {
+      super(false);
     }
-    int port = ThreadLocalRandom.current().nextInt(settings.relayPortLow(), settings.relayPortHigh() + 1);
-    if (even && (port & 1) == 1) {
-      port = port - 1 >= settings.relayPortLow() ? port - 1 : port + 1;
-    }
-    if (port > settings.relayPortHigh() || (even && (port & 1) == 1)) {
-      tryBind(b, attempt + 1, even, done);
-      return;
-    }
-    b.bind(new InetSocketAddress(settings.relayHost(), port)).addListener((ChannelFuture f) -> {
-      if (f.isSuccess()) {
-        done.accept(f.channel());
-      } else {
-        tryBind(b, attempt + 1, even, done);
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      Allocation a = allocation;
+      if (a == null || a.closed) {
+        packet.release();
+        return;
       }
-    });
+      protocol.onPeerDatagram(a, ctx.channel(), packet);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      WriteBatch.flush();
+    }
+
+    /**
+     * A datagram the kernel refuses to send to a peer (port 0, an unroutable address) fails here:
+     * routine for UDP, and a client must not be able to fill the log with it.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (cause instanceof java.io.IOException) {
+        LOG.debug("relay {}: {}", ctx.channel().localAddress(), cause.toString());
+      } else {
+        LOG.warn("relay {}: unexpected exception", ctx.channel().localAddress(), cause);
+      }
+    }
   }
 
   /** Ends an allocation: its relay socket closes and it leaves the table at once. */
@@ -420,7 +464,7 @@ public final class TurnServer implements AutoCloseable {
     }
     if (!a.closed) {
       a.closed = true;
-      a.relay.close();
+      a.closeRelays();
     }
   }
 
@@ -523,6 +567,36 @@ public final class TurnServer implements AutoCloseable {
     return tcpPort;
   }
 
+  /** The TURN over TLS port, or 0 when TLS is off. */
+  public int tlsPort() {
+    return tlsPort;
+  }
+
+  /** The host of {@code turns:} URLs: the configured name, else the advertised address. */
+  public java.util.Optional<String> tlsUrlHost() {
+    return settings.tls().map(t -> t.urlHost().orElse(advertised.getHostAddress()));
+  }
+
+  /** Reads the TLS certificate files again now, as the timer does; whether they changed. */
+  boolean reloadTls() throws java.io.IOException {
+    return tls != null && tls.reloadIfChanged();
+  }
+
+  /** The family a RESERVATION-TOKEN reserved a port for, or -1 when it is not (or no longer) valid. */
+  int reservedFamily(byte[] token) {
+    return relays.reservedFamily(token);
+  }
+
+  /** Completes when the port reserved under {@code token} is released; null when none is held. */
+  io.netty.util.concurrent.Future<Void> reservationReleased(byte[] token) {
+    return relays.released(token);
+  }
+
+  /** Ports held by reservations now. */
+  int reservedPorts() {
+    return relays.reserved();
+  }
+
   /** The address put in XOR-RELAYED-ADDRESS and in ice-servers URLs. */
   public InetAddress advertisedAddress() {
     return advertised;
@@ -537,8 +611,8 @@ public final class TurnServer implements AutoCloseable {
    * per server address and transport it reached), empty when it holds none.
    */
   public java.util.List<InetSocketAddress> relayedAddressesOf(InetSocketAddress client) {
-    return table.values().stream().filter(a -> a.fiveTuple.client().equals(client)).map(a -> a.relayedAddress)
-        .toList();
+    return table.values().stream().filter(a -> a.fiveTuple.client().equals(client))
+        .flatMap(a -> a.relayedAddresses().stream()).toList();
   }
 
   @Override
@@ -549,6 +623,8 @@ public final class TurnServer implements AutoCloseable {
     for (Allocation a : table.values()) {
       a.loop().execute(() -> delete(a));
     }
+    relays.close();
+    housekeeping.shutdownNow();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 }

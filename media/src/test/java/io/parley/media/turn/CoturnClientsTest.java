@@ -16,7 +16,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import io.parley.core.testing.TestCertificate;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,10 +30,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * plane, echoed by {@code turnutils_peer} or relayed client to client. All on loopback, at a bounded
  * load, every process bounded in time and killed afterwards.
  *
- * <p>uclient facts this relies on: {@code -c} (no RTCP allocations: without it uclient also asks
- * for EVEN-PORT with the R bit, which Parley answers 508 since it reserves no ports); uclient sends
- * EVEN-PORT without R anyway (honoured), uses channel numbers above 0x4FFF (the RFC 5766 range,
- * accepted), and leaves its UDP allocations to expire, hence the high per-user quota here.
+ * <p>uclient facts this relies on: without {@code -c} it allocates RTP/RTCP pairs (EVEN-PORT with
+ * the R bit, then RESERVATION-TOKEN), with it one allocation per client (EVEN-PORT without R
+ * anyway); {@code -S} speaks TLS to the TLS port (it checks no certificate); it uses channel
+ * numbers above 0x4FFF (the RFC 5766 range, accepted), and leaves its UDP allocations to expire,
+ * hence the high per-user quota here.
  */
 @Timeout(300)
 class CoturnClientsTest {
@@ -45,12 +49,18 @@ class CoturnClientsTest {
   static TurnTestServer server;
   static CoturnTools.Peer peer;
 
+  @TempDir
+  static java.nio.file.Path certificates;
+
   @BeforeAll
   static void start() {
     for (String tool : List.of("turnutils_stunclient", "turnutils_uclient", "turnutils_peer")) {
       CoturnTools.require(tool);
     }
-    server = TurnTestServer.start(Map.of("PARLEY_TURN_MAX_ALLOCATIONS_PER_USER", "10000"));
+    TestCertificate tls = TestCertificate.create(certificates, "parley-turn");
+    server = TurnTestServer.start(Map.of("PARLEY_TURN_MAX_ALLOCATIONS_PER_USER", "10000",
+        "PARLEY_TURN_TLS_CERT", tls.cert().toString(), "PARLEY_TURN_TLS_KEY", tls.key().toString(),
+        "PARLEY_TURN_TLS_PORT", "0"));
     peer = CoturnTools.startPeer();
   }
 
@@ -116,7 +126,10 @@ class CoturnClientsTest {
 
   // --- TURN relay --------------------------------------------------------------------------------
 
-  enum Transport { UDP, TCP }
+  enum Transport { UDP, TCP, TLS }
+
+  /** uclient's modes: one allocation per client ({@code -c}), or RTP/RTCP pairs (its default). */
+  enum Mode { SINGLE, RTP_RTCP }
 
   enum Credentials { LONG_TERM, REST }
 
@@ -131,7 +144,7 @@ class CoturnClientsTest {
    */
   static Stream<Arguments> relayTable() {
     List<Arguments> rows = new ArrayList<>();
-    for (Transport t : Transport.values()) {
+    for (Transport t : List.of(Transport.UDP, Transport.TCP)) {
       for (Credentials c : Credentials.values()) {
         for (Path p : Path.values()) {
           Data d = Data.values()[t.ordinal() ^ c.ordinal() ^ p.ordinal()];
@@ -172,9 +185,19 @@ class CoturnClientsTest {
   }
 
   private static List<String> uclientArgs(Transport t, Credentials c, Path p, Data d, String password) {
-    List<String> args = new ArrayList<>(List.of("-c"));
-    if (t == Transport.TCP) {
+    return uclientArgs(Mode.SINGLE, t, c, p, d, password);
+  }
+
+  private static List<String> uclientArgs(Mode mode, Transport t, Credentials c, Path p, Data d, String password) {
+    List<String> args = new ArrayList<>();
+    if (mode == Mode.SINGLE) {
+      args.add("-c");
+    }
+    if (t != Transport.UDP) {
       args.add("-t");
+    }
+    if (t == Transport.TLS) {
+      args.add("-S");
     }
     if (d == Data.SEND_INDICATION) {
       args.add("-s");
@@ -189,7 +212,8 @@ class CoturnClientsTest {
     } else {
       args.addAll(List.of("-W", password, "-u", "bob"));
     }
-    args.addAll(List.of("-p", Integer.toString(server.port()), "-n", Integer.toString(MESSAGES),
+    int port = t == Transport.TLS ? server.server.tlsPort() : server.port();
+    args.addAll(List.of("-p", Integer.toString(port), "-n", Integer.toString(MESSAGES),
         "-m", Integer.toString(CLIENTS), "-l", Integer.toString(LENGTH), "-z", Integer.toString(INTERVAL_MS),
         "127.0.0.1"));
     return args;
@@ -202,6 +226,24 @@ class CoturnClientsTest {
   @ParameterizedTest(name = "uclient {0} {1} via {2} with {3}")
   @MethodSource("relayTable")
   void uclientGetsEveryMessageBack(Transport t, Credentials c, Path p, Data d) {
+    everyMessageBack(Mode.SINGLE, t, c, p, d);
+  }
+
+  /** uclient's default mode: an RTP/RTCP pair of allocations per client (EVEN-PORT R, RESERVATION-TOKEN). */
+  @ParameterizedTest(name = "uclient default mode (RTP/RTCP pairs) over {0}")
+  @ValueSource(strings = {"UDP", "TCP"})
+  void uclientDefaultModeWithRtpRtcpPairsGetsEveryMessageBack(Transport t) {
+    everyMessageBack(Mode.RTP_RTCP, t, Credentials.REST, Path.PEER, Data.CHANNEL_DATA);
+  }
+
+  /** TURN over TLS ({@code turns:}, RFC 8656 §3.1): uclient -S on the TLS port, both data methods. */
+  @ParameterizedTest(name = "uclient over TLS via {0} with {1}")
+  @CsvSource({"PEER,SEND_INDICATION", "CLIENT_TO_CLIENT,CHANNEL_DATA"})
+  void uclientOverTlsGetsEveryMessageBack(Path p, Data d) {
+    everyMessageBack(Mode.SINGLE, Transport.TLS, Credentials.LONG_TERM, p, d);
+  }
+
+  private void everyMessageBack(Mode mode, Transport t, Credentials c, Path p, Data d) {
     String password = c == Credentials.LONG_TERM ? TurnTestServer.PASSWORD : TurnTestServer.SECRET;
     double packetsToPeer = metric("parley.turn.packets", "client_to_peer");
     double packetsToClient = metric("parley.turn.packets", "peer_to_client");
@@ -209,7 +251,7 @@ class CoturnClientsTest {
     double bytesToClient = metric("parley.turn.bytes", "peer_to_client");
 
     CoturnTools.Run run = CoturnTools.run(RUN_TIMEOUT, "turnutils_uclient",
-        uclientArgs(t, c, p, d, password).toArray(String[]::new));
+        uclientArgs(mode, t, c, p, d, password).toArray(String[]::new));
 
     assertThat(run.exitCode()).as(run.toString()).isZero();
     Totals totals = Totals.parse(run);

@@ -262,15 +262,7 @@ class TurnProtocolTest {
   }
 
   @Test
-  void evenPortWithReserveBitIs508() {
-    server();
-    StunMessage r = udp().allocate(Attributes.evenPort(true));
-    assertThat(code(r)).isEqualTo(508);
-    assertThat(server.server.allocations()).isZero();
-  }
-
-  @Test
-  void reservationTokenIs508() {
+  void anUnknownReservationTokenIs508() {
     server();
     StunMessage r = udp().allocate(Attributes.reservationToken(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
     assertThat(code(r)).isEqualTo(508);
@@ -322,9 +314,17 @@ class TurnProtocolTest {
   }
 
   @Test
-  void requestedAddressFamilyIpv6Is440() {
-    server();
+  void requestedAddressFamilyIpv6Is440WithoutIpv6Relays() {
+    server(Map.of("PARLEY_TURN_RELAY_HOST_IPV6", "none"));
     StunMessage r = udp().allocate(Attributes.requestedAddressFamily(Attributes.FAMILY_IPV6));
+    assertThat(code(r)).isEqualTo(440);
+    assertThat(server.server.allocations()).isZero();
+  }
+
+  @Test
+  void anUnknownAddressFamilyIs440() {
+    server();
+    StunMessage r = udp().allocate(Attributes.requestedAddressFamily(0x03));
     assertThat(code(r)).isEqualTo(440);
     assertThat(server.server.allocations()).isZero();
   }
@@ -474,6 +474,21 @@ class TurnProtocolTest {
     assertThat(lifetime(expectSuccess(c.refresh(1800), "Refresh"))).isEqualTo(1800);
     assertThat(lifetime(expectSuccess(udp().allocate(Attributes.lifetime(99_999)), "Allocate"))).isEqualTo(3600);
     assertThat(lifetime(expectSuccess(udp().allocate(), "Allocate"))).isEqualTo(600);
+  }
+
+  /**
+   * RFC 8656 §7.2: the server uses the smaller of the requested lifetime and its maximum. The
+   * largest LIFETIME a client can send is no error: clamped, on Allocate and on Refresh.
+   */
+  @Test
+  void theLargestLifetimeIsClampedToTheMaximumNotRefused() {
+    server();
+    TurnTestClient c = udp();
+    StunMessage allocated = expectSuccess(c.allocate(Attributes.lifetime(0xFFFF_FFFFL)), "Allocate LIFETIME 2^32-1");
+    assertThat(lifetime(allocated)).isEqualTo(3600);
+    StunMessage refreshed = expectSuccess(c.refresh(0xFFFF_FFFFL), "Refresh LIFETIME 2^32-1");
+    assertThat(lifetime(refreshed)).isEqualTo(3600);
+    assertThat(server.server.allocations()).isEqualTo(1);
   }
 
   @Test

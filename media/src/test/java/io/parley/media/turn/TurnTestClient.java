@@ -76,7 +76,28 @@ final class TurnTestClient implements AutoCloseable {
 
   /** A client over TCP to the test server, with the static user's credentials. */
   static TurnTestClient tcp(TurnTestServer server) {
-    return new TurnTestClient(new Tcp(server.address())).credentials(TurnTestServer.USER, TurnTestServer.PASSWORD);
+    return new TurnTestClient(new Tcp(Tcp.connect(server.address(), new Socket())))
+        .credentials(TurnTestServer.USER, TurnTestServer.PASSWORD);
+  }
+
+  /**
+   * A client over TLS to the test server's TLS port, trusting {@code trust}; the handshake is done
+   * when this returns, so {@link #tlsSession()} shows the certificate the server presented.
+   */
+  static TurnTestClient tls(TurnTestServer server, javax.net.ssl.SSLContext trust) {
+    try {
+      javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) trust.getSocketFactory().createSocket();
+      Tcp.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.server.tlsPort()), socket);
+      socket.startHandshake();
+      return new TurnTestClient(new Tcp(socket)).credentials(TurnTestServer.USER, TurnTestServer.PASSWORD);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The TLS session of a client made by {@link #tls}. */
+  javax.net.ssl.SSLSession tlsSession() {
+    return ((javax.net.ssl.SSLSocket) ((Tcp) wire).socket).getSession();
   }
 
   TurnTestClient credentials(String user, String pass) {
@@ -215,6 +236,17 @@ final class TurnTestClient implements AutoCloseable {
     attrs.add(Attributes.requestedTransport(Attributes.PROTOCOL_UDP));
     attrs.addAll(Arrays.asList(extra));
     return request(StunMethod.ALLOCATE, attrs);
+  }
+
+  /** The XOR-RELAYED-ADDRESS values of an Allocate success, in the order of the response. */
+  static List<InetSocketAddress> relayedAddresses(StunMessage r) {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (StunAttribute a : r.attributes()) {
+      if (a.type() == XOR_RELAYED_ADDRESS) {
+        out.add(Attributes.xorAddress(a, r.transactionId()));
+      }
+    }
+    return out;
   }
 
   /** Allocate that must succeed: the relayed transport address. */
@@ -420,13 +452,21 @@ final class TurnTestClient implements AutoCloseable {
     private final DataInputStream in;
     private final OutputStream out;
 
-    Tcp(InetSocketAddress server) {
+    Tcp(Socket connected) {
       try {
-        socket = new Socket();
-        socket.setTcpNoDelay(true);
-        socket.connect(server, (int) TIMEOUT.toMillis());
+        socket = connected;
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    static Socket connect(InetSocketAddress server, Socket socket) {
+      try {
+        socket.setTcpNoDelay(true);
+        socket.connect(server, (int) TIMEOUT.toMillis());
+        return socket;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -492,8 +532,13 @@ final class TurnTestClient implements AutoCloseable {
     private final byte[] buffer = new byte[65_536];
 
     Peer() {
+      this(InetAddress.getLoopbackAddress());
+    }
+
+    /** A peer on {@code local}, e.g. ::1. */
+    Peer(InetAddress local) {
       try {
-        socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        socket = new DatagramSocket(new InetSocketAddress(local, 0));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -10,11 +10,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * A real TURN server on loopback for tests: free port, relay ports in a test range, loopback peers
- * allowed (they are refused in production), a REST secret and one static user. Settings can be
+ * A real TURN server on loopback for tests: free port, relay ports in a test range (IPv4 on
+ * 127.0.0.1, IPv6 on ::1), loopback peers allowed (they are refused in production), the peer
+ * policy of production otherwise, a REST secret and one static user. Settings can be
  * overridden by their PARLEY_TURN_* keys; the clock of the nonces can be a {@link TestClock} so
  * that a test makes nonces stale without waiting.
  */
@@ -36,11 +36,12 @@ final class TurnTestServer implements AutoCloseable {
     s.put("PARLEY_TURN_HOST", "127.0.0.1");
     s.put("PARLEY_TURN_PORT", "0");
     s.put("PARLEY_TURN_RELAY_HOST", "127.0.0.1");
+    s.put("PARLEY_TURN_RELAY_HOST_IPV6", "::1");
     s.put("PARLEY_TURN_RELAY_PORTS", "40000-48999");
     s.put("PARLEY_TURN_REALM", REALM);
     s.put("PARLEY_TURN_SECRET", SECRET);
     s.put("PARLEY_TURN_USERS", USER + ":" + PASSWORD);
-    s.put("PARLEY_TURN_ALLOW_PEERS", "127.0.0.0/8");
+    s.put("PARLEY_TURN_ALLOW_PEERS", "127.0.0.0/8,::1/128");
     s.putAll(overrides);
     settings = TurnOptions.from(ConfigSource.of(s));
     byte[] nonceKey = new byte[32];
@@ -48,7 +49,7 @@ final class TurnTestServer implements AutoCloseable {
     server = TurnServer.start(settings,
         new TurnCredentials(settings.realm(), settings.secrets(), settings.users(), clock),
         new Nonces(nonceKey, settings.nonceLifetime(), nonceClock),
-        new PeerPolicy(settings.allowPeers(), Set.of()),
+        PeerPolicy.ofThisHost(settings.allowPeers(), settings.externalAddresses()),
         clock, registry, 2);
   }
 

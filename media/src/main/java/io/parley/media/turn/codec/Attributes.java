@@ -264,6 +264,35 @@ public final class Attributes {
     return utf8(a, v, ERROR_CODE_HEADER_SIZE, v.length - ERROR_CODE_HEADER_SIZE);
   }
 
+  // --- ADDRESS-ERROR-CODE (RFC 8656 §18.13) ---
+
+  /**
+   * An ADDRESS-ERROR-CODE attribute: why the relayed address of one family could not be allocated
+   * while the other was. Laid out as ERROR-CODE with the family in the first byte, so {@link
+   * #errorCode(StunAttribute)} and {@link #errorReason(StunAttribute)} read it too.
+   *
+   * @param family {@link #FAMILY_IPV4} or {@link #FAMILY_IPV6}
+   * @param code 300..699
+   * @param reason the reason phrase, at most {@link #MAX_TEXT_BYTES} in UTF-8
+   */
+  public static StunAttribute addressErrorCode(int family, int code, String reason) {
+    byte[] v = errorCode(code, reason).value();
+    v[0] = (byte) family;
+    return new StunAttribute(StunAttributeType.ADDRESS_ERROR_CODE, v);
+  }
+
+  /**
+   * The family of an ADDRESS-ERROR-CODE attribute (RFC 8656 §18.13).
+   *
+   * @throws StunException BAD_VALUE when shorter than 4 bytes
+   */
+  public static int addressErrorFamily(StunAttribute a) {
+    if (a.value().length < ERROR_CODE_HEADER_SIZE) {
+      throw bad(a, "shorter than " + ERROR_CODE_HEADER_SIZE + " bytes");
+    }
+    return a.value()[0] & 0xFF;
+  }
+
   // --- numbers ---
 
   /**
@@ -390,6 +419,15 @@ public final class Attributes {
   public static int requestedAddressFamily(StunAttribute a) {
     checkLength(a, UINT32_SIZE);
     return a.value()[0] & 0xFF;
+  }
+
+  /**
+   * An ADDITIONAL-ADDRESS-FAMILY attribute: the family, then 24 reserved bits (RFC 8656 §18.11).
+   *
+   * @param family {@link #FAMILY_IPV6} (other values for tests)
+   */
+  public static StunAttribute additionalAddressFamily(int family) {
+    return firstByte(StunAttributeType.ADDITIONAL_ADDRESS_FAMILY, family);
   }
 
   private static StunAttribute firstByte(int type, int value) {
