@@ -2,11 +2,7 @@ package io.parley.inference.voice;
 
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
-import io.parley.inference.llm.ChatRequest;
-import io.parley.inference.llm.ToolCall;
 import io.parley.inference.stt.Languages;
-import io.parley.inference.tts.SpeechStyle;
-import io.parley.inference.tts.TextToSpeech;
 import io.parley.inference.vad.VadEvent;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
@@ -29,7 +25,7 @@ import java.util.function.Supplier;
  * {@link AudioPacer}; its requests and tool calls in {@link ResponseRounds}); what is kept of a cancelled answer ({@link Truncation}); and the conversation
  * ({@link ConversationMemory}, its items' ids and order in {@link ItemIds}). Interruption travels
  * outside the data path: an interrupted responder drops whatever of it arrives later. This class
- * wires them together and keeps the one answer in progress.
+ * wires them together; {@link Answers} keeps the one answer in progress.
  */
 public final class VoiceSession {
 
@@ -59,24 +55,17 @@ public final class VoiceSession {
   private final Consumer<VoiceEvent> events;
   private final ConversationMemory memory;
   private final Converter toVad;
-  private final OutputConverters fromTts;
-  private final Supplier<Chunker> chunkers;
   private final ItemIds items = new ItemIds();
   private final InputStage input;
   private final TurnDetector turns;
   private final TranscriptionStage transcription;
   private final Truncation truncation;
+  private final Answers answers;
   private VoiceSettings settings;
-  private PromptContext promptContext = PromptContext.NONE;
-  private int outputRate = 24_000;
   /** Whether the client's input is paused (see {@link #inputBacklogChanged}). */
   private boolean inputPaused;
-  /** The answer in progress: one at a time. */
-  private Responder active;
   /** The language the user last spoke in (detected by Whisper), if known. */
   private Optional<String> heardLanguage = Optional.empty();
-  /** The server's tools for this session's user. */
-  private ToolRunner serverTools = ToolRunner.NONE;
   private boolean closed;
 
   public VoiceSession(VoiceClock clock, Context context, VoiceSettings settings, VoiceEngines engines,
@@ -90,15 +79,13 @@ public final class VoiceSession {
     this.events = events;
     this.memory = new ConversationMemory(conversationId, log, history, context, events);
     this.toVad = toVad;
-    this.fromTts = fromTts;
-    this.chunkers = chunkers;
     segmenter.update(settings.turnDetection());
     this.input = new InputStage(engines.vad().orElse(null), context, this::inputBacklogChanged, segmenter,
         conversationId, events, this::onScored);
     this.turns = new TurnDetector(clock, items, this::settings, events, new TurnDetector.Turns() {
       @Override
       public boolean answering() {
-        return active != null;
+        return answers.responding();
       }
 
       @Override
@@ -126,6 +113,8 @@ public final class VoiceSession {
         settings.language(), engines.interimEvery(), settings.turnDetection().preRoll(), context, clock, events,
         this::spoken, this::inputBacklogChanged)).orElse(null);
     this.truncation = new Truncation(clock, heard -> memory.assistant(heard, true));
+    this.answers = new Answers(clock, context, engines, events, memory, items, fromTts, chunkers, this::settings,
+        truncation);
   }
 
   public VoiceSettings settings() {
@@ -173,16 +162,16 @@ public final class VoiceSession {
 
   /** What each answer's system prompt carries under the instructions (looked up for each answer). */
   public void promptContext(PromptContext c) {
-    this.promptContext = java.util.Objects.requireNonNull(c, "promptContext");
+    answers.promptContext(c);
   }
 
   /** The rate of the audio this session sends (PCM16 samples per second). */
   public void outputRate(int rate) {
-    this.outputRate = rate;
+    answers.outputRate(rate);
   }
 
   public boolean responding() {
-    return active != null;
+    return answers.responding();
   }
 
   private void error(VoiceEvent.Code code, String message) {
@@ -282,7 +271,7 @@ public final class VoiceSession {
 
   /** The server tools this session offers (when its settings enable them) and runs. */
   public void serverTools(ToolRunner runner) {
-    this.serverTools = runner;
+    answers.serverTools(runner);
   }
 
   // --- output --------------------------------------------------------------------------------
@@ -292,101 +281,14 @@ public final class VoiceSession {
     createResponse(timings, settings.tools());
   }
 
-  /** The conversation as an answer's rounds see it: the history under the session's instructions and the answer's language. */
-  private ResponseRounds.Dialogue dialogue(Optional<String> language) {
-    return new ResponseRounds.Dialogue() {
-      @Override
-      public ChatRequest request(String personal) {
-        return new ChatRequest(memory.prompt(settings.instructions(), personal, language, settings.contextMessages()),
-            settings.maxTokens(), settings.temperature());
-      }
-
-      @Override
-      public String lastUserText() {
-        return memory.lastUserText();
-      }
-
-      @Override
-      public void called(String text, List<ToolCall> calls) {
-        memory.assistantCalls(text, calls);
-      }
-
-      @Override
-      public void result(String callId, String output) {
-        memory.toolResult(callId, output);
-      }
-    };
-  }
-
-  /**
-   * How an answer in {@code language} is spoken by {@code voice}: the session's voice when the client
-   * chose one, else the engine's voice for that language (eSpeak NG's Spanish for Spanish), at the
-   * session's speed.
-   */
-  private SpeechStyle speech(Optional<TextToSpeech> voice, Optional<String> language) {
-    SpeechStyle chosen = settings.speech();
-    if (chosen.voice() != null || voice.isEmpty() || language.isEmpty()) {
-      return chosen;
-    }
-    return voice.get().voiceFor(language.get()).map(v -> chosen.withVoice(v.name())).orElse(chosen);
-  }
-
   /** response.create with its own tools. */
   public void createResponse(TurnTimings timings, ToolSettings tools) {
-    if (closed) {
-      return;
-    }
-    if (active != null) {
-      error(VoiceEvent.Code.RESPONSE_IN_PROGRESS, "a response is in progress; cancel it first");
-      return;
-    }
-    if (engines.chat().isEmpty()) {
-      error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.chatMissing());
-      return;
-    }
-    Optional<String> language = answerLanguage();
-    ResponseRounds rounds = new ResponseRounds(tools, serverTools, dialogue(language), items::newItem);
-    Optional<TextToSpeech> voice = engines.voice(language);
-    Converter toOutput = voice.map(v -> fromTts.from(v.sampleRate())).orElse(pcm -> pcm);
-    Responder r = new Responder(items.newResponse(), items.newItem(),
-        timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, engines.chat().get(),
-        rounds, voice, toOutput, chunkers.get(), outputRate, settings.audioOut(), speech(voice, language), events,
-        (responder, status, reason) -> {
-          if (active == responder) {
-            // Stored before response.done: a client that reconnects on response.done reads it.
-            memory.assistant(responder.lastRoundText(), false);
-            memory.stored().onComplete(ar -> context.runOnContext(v -> {
-              if (active == responder) {
-                done(responder, status, reason);
-              }
-            }));
-          }
-        });
-    active = r;
-    events.accept(new VoiceEvent.ResponseStarted(r.id, r.itemId));
-    // Cancelled while the context is looked up: never started.
-    rounds.prepare(promptContext, context, () -> active == r && !closed, r::start);
-  }
-
-  private void done(Responder r, VoiceEvent.Status status, VoiceEvent.Reason reason) {
-    active = null;
-    r.timings.done(clock.nanoTime());
-    r.ensureOutput();
-    events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript(), r.timings,
-        r.messageIndex(), r.functionCalls()));
-    items.answered(r.itemId);
+    answers.create(timings, tools, answerLanguage());
   }
 
   /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
   public void cancelResponse(VoiceEvent.Reason reason) {
-    Responder r = active;
-    if (r == null || r.ended()) {
-      return; // none, or one that has ended and waits for its store to say response.done
-    }
-    r.interrupt();
-    long playedMs = r.playedMs();
-    done(r, VoiceEvent.Status.CANCELLED, reason);
-    truncation.cut(r.itemId, playedMs, r::heardText);
+    answers.cancel(reason);
   }
 
   /** conversation.item.truncate: the client says how much of an answer it played. */
@@ -401,14 +303,7 @@ public final class VoiceSession {
     }
     closed = true;
     input.close();
-    Responder r = active;
-    active = null;
-    if (r != null && !r.ended()) {
-      r.interrupt();
-      // Stored as far as it was heard (the server's playout clock), as a barge-in stores it: the
-      // conversation, and a session that resumes it, know what the user heard of the answer.
-      memory.assistant(r.heardText(r.playedMs()), true);
-    }
+    answers.close();
     turns.close();
     if (transcription != null) {
       transcription.close();

@@ -1,0 +1,181 @@
+package io.parley.inference.voice;
+
+import io.parley.inference.llm.ChatRequest;
+import io.parley.inference.llm.ToolCall;
+import io.parley.inference.tts.SpeechStyle;
+import io.parley.inference.tts.TextToSpeech;
+import io.vertx.core.Context;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A session's answers, one at a time: each one's rounds over the conversation (in the answer's
+ * language, with the personal context looked up for it), its voice, its {@link Responder}, its
+ * {@code response.done} once the answer is stored, and its cancellation (kept as far as it was
+ * heard, through {@link Truncation}). On the session's context, like {@link VoiceSession}.
+ */
+final class Answers {
+
+  private final VoiceClock clock;
+  private final Context context;
+  private final VoiceEngines engines;
+  private final Consumer<VoiceEvent> events;
+  private final ConversationMemory memory;
+  private final ItemIds items;
+  private final VoiceSession.OutputConverters fromTts;
+  private final Supplier<VoiceSession.Chunker> chunkers;
+  private final Supplier<VoiceSettings> settings;
+  private final Truncation truncation;
+  private PromptContext promptContext = PromptContext.NONE;
+  private int outputRate = 24_000;
+  /** The server's tools for this session's user. */
+  private ToolRunner serverTools = ToolRunner.NONE;
+  /** The answer in progress. */
+  private Responder active;
+  private boolean closed;
+
+  Answers(VoiceClock clock, Context context, VoiceEngines engines, Consumer<VoiceEvent> events,
+          ConversationMemory memory, ItemIds items, VoiceSession.OutputConverters fromTts,
+          Supplier<VoiceSession.Chunker> chunkers, Supplier<VoiceSettings> settings, Truncation truncation) {
+    this.clock = clock;
+    this.context = context;
+    this.engines = engines;
+    this.events = events;
+    this.memory = memory;
+    this.items = items;
+    this.fromTts = fromTts;
+    this.chunkers = chunkers;
+    this.settings = settings;
+    this.truncation = truncation;
+  }
+
+  void promptContext(PromptContext c) {
+    this.promptContext = Objects.requireNonNull(c, "promptContext");
+  }
+
+  void outputRate(int rate) {
+    this.outputRate = rate;
+  }
+
+  void serverTools(ToolRunner runner) {
+    this.serverTools = runner;
+  }
+
+  boolean responding() {
+    return active != null;
+  }
+
+  /** A new answer in {@code language} with {@code tools}, unless one is in progress or no chat model is set up. */
+  void create(TurnTimings timings, ToolSettings tools, Optional<String> language) {
+    if (closed) {
+      return;
+    }
+    if (active != null) {
+      events.accept(new VoiceEvent.Error(VoiceEvent.Code.RESPONSE_IN_PROGRESS,
+          "a response is in progress; cancel it first"));
+      return;
+    }
+    if (engines.chat().isEmpty()) {
+      events.accept(new VoiceEvent.Error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.chatMissing()));
+      return;
+    }
+    VoiceSettings s = settings.get();
+    ResponseRounds rounds = new ResponseRounds(tools, serverTools, dialogue(language), items::newItem);
+    Optional<TextToSpeech> voice = engines.voice(language);
+    VoiceSession.Converter toOutput = voice.map(v -> fromTts.from(v.sampleRate())).orElse(pcm -> pcm);
+    Responder r = new Responder(items.newResponse(), items.newItem(),
+        timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, engines.chat().get(),
+        rounds, voice, toOutput, chunkers.get(), outputRate, s.audioOut(), speech(s.speech(), voice, language),
+        events, (responder, status, reason) -> {
+          if (active == responder) {
+            // Stored before response.done: a client that reconnects on response.done reads it.
+            memory.assistant(responder.lastRoundText(), false);
+            memory.stored().onComplete(ar -> context.runOnContext(v -> {
+              if (active == responder) {
+                done(responder, status, reason);
+              }
+            }));
+          }
+        });
+    active = r;
+    events.accept(new VoiceEvent.ResponseStarted(r.id, r.itemId));
+    // Cancelled while the context is looked up: never started.
+    rounds.prepare(promptContext, context, () -> active == r && !closed, r::start);
+  }
+
+  /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
+  void cancel(VoiceEvent.Reason reason) {
+    Responder r = active;
+    if (r == null || r.ended()) {
+      return; // none, or one that has ended and waits for its store to say response.done
+    }
+    r.interrupt();
+    long playedMs = r.playedMs();
+    done(r, VoiceEvent.Status.CANCELLED, reason);
+    truncation.cut(r.itemId, playedMs, r::heardText);
+  }
+
+  /** The session ended: an answer in progress stops and is stored as far as it was heard. */
+  void close() {
+    closed = true;
+    Responder r = active;
+    active = null;
+    if (r != null && !r.ended()) {
+      r.interrupt();
+      // Stored as far as it was heard (the server's playout clock), as a barge-in stores it: the
+      // conversation, and a session that resumes it, know what the user heard of the answer.
+      memory.assistant(r.heardText(r.playedMs()), true);
+    }
+  }
+
+  private void done(Responder r, VoiceEvent.Status status, VoiceEvent.Reason reason) {
+    active = null;
+    r.timings.done(clock.nanoTime());
+    r.ensureOutput();
+    events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript(), r.timings,
+        r.messageIndex(), r.functionCalls()));
+    items.answered(r.itemId);
+  }
+
+  /** The conversation as an answer's rounds see it: the history under the session's instructions and the answer's language. */
+  private ResponseRounds.Dialogue dialogue(Optional<String> language) {
+    return new ResponseRounds.Dialogue() {
+      @Override
+      public ChatRequest request(String personal) {
+        VoiceSettings s = settings.get();
+        return new ChatRequest(memory.prompt(s.instructions(), personal, language, s.contextMessages()),
+            s.maxTokens(), s.temperature());
+      }
+
+      @Override
+      public String lastUserText() {
+        return memory.lastUserText();
+      }
+
+      @Override
+      public void called(String text, List<ToolCall> calls) {
+        memory.assistantCalls(text, calls);
+      }
+
+      @Override
+      public void result(String callId, String output) {
+        memory.toolResult(callId, output);
+      }
+    };
+  }
+
+  /**
+   * How an answer in {@code language} is spoken by {@code voice}: the session's voice when the client
+   * chose one, else the engine's voice for that language (eSpeak NG's Spanish for Spanish), at the
+   * session's speed.
+   */
+  private static SpeechStyle speech(SpeechStyle chosen, Optional<TextToSpeech> voice, Optional<String> language) {
+    if (chosen.voice() != null || voice.isEmpty() || language.isEmpty()) {
+      return chosen;
+    }
+    return voice.get().voiceFor(language.get()).map(v -> chosen.withVoice(v.name())).orElse(chosen);
+  }
+}
