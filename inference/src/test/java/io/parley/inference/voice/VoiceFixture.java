@@ -249,6 +249,7 @@ final class VoiceFixture implements AutoCloseable {
     @Override
     public void synthesize(String text, io.parley.inference.tts.SpeechStyle style, AudioSink sink,
                            BooleanSupplier cancelled) {
+      spokenVoices.add(String.valueOf(style.voice()));
       ttsActive.incrementAndGet();
       try {
         if (!cancelled.getAsBoolean()) {
@@ -266,12 +267,18 @@ final class VoiceFixture implements AutoCloseable {
 
     @Override
     public java.util.List<io.parley.inference.tts.TtsVoice> voices() {
-      return java.util.List.of(new io.parley.inference.tts.TtsVoice("fake-tts", java.util.List.of("en"), "fake"));
+      return java.util.List.of(new io.parley.inference.tts.TtsVoice("fake-tts", java.util.List.of("en"), "fake"),
+          new io.parley.inference.tts.TtsVoice("fake-es", java.util.List.of("es"), "fake"));
     }
 
     @Override
     public void close() {}
   };
+
+  /** The voice of each sentence {@link #tts} spoke ("null": the engine's default). */
+  final java.util.List<String> spokenVoices = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+  /** The session's voice and speed (set before {@link #open} or an update). */
+  io.parley.inference.tts.SpeechStyle speech = io.parley.inference.tts.SpeechStyle.DEFAULT;
 
   /** Records what the session tells its client. */
   final java.util.function.Consumer<VoiceEvent> recorder = e -> {
@@ -326,7 +333,7 @@ final class VoiceFixture implements AutoCloseable {
 
   VoiceSettings settings(boolean createResponse) {
     return new VoiceSettings(true, createResponse, true, bargeIn, "be brief", language, true, 64,
-        0.7, 20, segmenting, tools);
+        0.7, 20, segmenting, tools, speech);
   }
 
   /** The voices by language (set before {@link #open}); {@link #tts} speaks the others. */

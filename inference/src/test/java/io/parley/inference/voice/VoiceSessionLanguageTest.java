@@ -98,6 +98,26 @@ class VoiceSessionLanguageTest {
     assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value).containsExactly("completed");
   }
 
+  /** One engine with voices for several languages (the default eSpeak NG / FreeTTS pair): the answer's language picks the voice. */
+  @Test
+  void anAnswerInSpanishIsSpokenWithTheEnginesSpanishVoiceUnlessTheClientChoseOne() {
+    fx = new VoiceFixture();
+    fx.heard = "es";
+    fx.answer = List.of("Claro que sí.");
+    fx.open();
+    turn();
+    assertThat(fx.spokenVoices).containsExactly("fake-es");
+
+    fx.close();
+    fx = new VoiceFixture();
+    fx.heard = "es";
+    fx.answer = List.of("Claro que sí.");
+    fx.speech = new io.parley.inference.tts.SpeechStyle("fake-tts", 1.0); // session.audio.output.voice
+    fx.open();
+    turn();
+    assertThat(fx.spokenVoices).containsExactly("fake-tts");
+  }
+
   @Test
   void aLanguageWithoutAVoiceIsSpokenByTheDefaultVoice() {
     SpanishVoice spanish = oneTurnHeardIn("hi");
