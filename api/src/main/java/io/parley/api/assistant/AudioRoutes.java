@@ -97,15 +97,18 @@ public final class AudioRoutes {
   private void speech(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
       Authenticator.userId(ctx);
-      JsonObject body = ctx.body().asJsonObject();
-      if (body == null || !(body.getValue("input") instanceof String input) || input.isBlank()) {
+      JsonObject body = ApiProblem.jsonObject(ctx);
+      if (!(body.getValue("input") instanceof String input) || input.isBlank()) {
         throw ApiProblem.field("/input", "required", "input must be a non-empty string");
       }
       if (input.length() > MAX_SPEECH_CHARS) {
         throw ApiProblem.field("/input", "maxLength", "at most " + MAX_SPEECH_CHARS + " characters");
       }
       Set<SpeechFormat> supported = AudioEncoder.supported();
-      SpeechFormat format = SpeechFormat.of(body.getString("response_format", "wav")).filter(supported::contains)
+      if (!(body.getValue("response_format", "wav") instanceof String asked)) {
+        throw ApiProblem.field("/response_format", "type", "response_format must be a string");
+      }
+      SpeechFormat format = SpeechFormat.of(asked).filter(supported::contains)
           .orElseThrow(() -> ApiProblem.field("/response_format", "enum", "response_format must be one of "
               + SpeechFormat.names(supported) + " on this server"));
       TextToSpeech tts = voice.textToSpeech().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,

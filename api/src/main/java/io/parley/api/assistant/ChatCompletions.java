@@ -86,15 +86,7 @@ final class ChatCompletions {
   void handle(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
       UUID user = Authenticator.userId(ctx);
-      JsonObject body;
-      try {
-        body = ctx.body().asJsonObject();
-      } catch (RuntimeException e) {
-        throw ApiProblem.field("/", "type", "the body must be a JSON object");
-      }
-      if (body == null) {
-        throw ApiProblem.field("/", "type", "the body must be a JSON object");
-      }
+      JsonObject body = ApiProblem.jsonObject(ctx);
       ChatRequest asked;
       boolean serverToolsOn;
       try {

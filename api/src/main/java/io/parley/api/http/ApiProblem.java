@@ -28,6 +28,23 @@ public final class ApiProblem extends RuntimeException {
         .add(new JsonObject().put("field", field).put("problem", problem).put("keyword", keyword)));
   }
 
+  /**
+   * The request's body as a JSON object, or a 400 naming the body: not JSON, truncated, another
+   * JSON type (an array, a string), nested too deep, NaN, bad UTF-8, or absent.
+   */
+  public static JsonObject jsonObject(io.vertx.ext.web.RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body() == null ? null : ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      body = null;
+    }
+    if (body == null) {
+      throw field("/", "type", "the body must be a JSON object");
+    }
+    return body;
+  }
+
   public int status() {
     return status;
   }

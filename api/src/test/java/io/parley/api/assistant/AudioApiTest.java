@@ -216,6 +216,29 @@ class AudioApiTest {
     assertThat(new String(aac.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("wav, pcm, opus, mp3");
   }
 
+  /** Every malformed speech body is a 400 in the error shape (they were 500s: truncated JSON, arrays, NaN...). */
+  @Test
+  void malformedSpeechBodiesAre400s() throws Exception {
+    List<byte[]> bodies = new java.util.ArrayList<>();
+    for (String b : List.of("{\"input\": \"hi\"", "hello", "[1, 2]", "\"a string\"", "{\"input\": \"hi\"} trailing",
+        "{\"input\": NaN}", "{\"input\": \"hi\", \"response_format\": 5}", "{\"input\": \"hi\", \"voice\": 5}",
+        "{\"input\": \"hi\", \"speed\": \"fast\"}", "{\"input\": 7}", "", "null")) {
+      bodies.add(b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    bodies.add(("[".repeat(10_000) + "]".repeat(10_000)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    bodies.add(new byte[] {'{', '"', 'i', 'n', 'p', 'u', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'});
+    for (byte[] body : bodies) {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+              URI.create(node.baseUrl() + "/v1/audio/speech")).timeout(Duration.ofSeconds(30))
+          .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+      String shown = new String(body, 0, Math.min(body.length, 40), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(r.statusCode()).as("%s -> %s", shown, r.body()).isEqualTo(400);
+      assertThat(new JsonObject(r.body()).getJsonObject("error").getString("code")).as(shown).isNotBlank();
+    }
+    assertThat(node.api().get("/health/live", null).status()).isEqualTo(200);
+  }
+
   private static HttpResponse<byte[]> speech(JsonObject body) throws Exception {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/v1/audio/speech"))
         .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token)
