@@ -150,6 +150,12 @@ public final class ImageInput {
   private static int[] webpSize(byte[] b) {
     ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
     String chunk = new String(b, 12, 4, java.nio.charset.StandardCharsets.US_ASCII);
+    // The first chunk's payload must be in the file: a header without its image data is damaged
+    // (TwelveMonkeys' reader would hand back an empty picture).
+    long chunkSize = bb.getInt(16) & 0xFFFFFFFFL;
+    if (chunkSize < 10 || 20 + chunkSize > b.length) {
+      return null;
+    }
     switch (chunk) {
       case "VP8 " -> {
         // Frame tag (3), start code 9D 01 2A, then 14-bit width and height.

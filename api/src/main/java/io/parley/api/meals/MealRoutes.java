@@ -95,6 +95,12 @@ public final class MealRoutes {
       if (!store.equals("true") && !store.equals("false")) {
         throw ApiProblem.field("/store_image", "enum", "store_image must be true or false");
       }
+      String task = ctx.request().getFormAttribute("task");
+      if (task != null && !task.equals("meal")) {
+        // A meal photo is always analysed as a meal; another task is a mistake, not a photo without food.
+        throw ApiProblem.field("/task", "enum", "a meal photo is analysed as task 'meal' (or leave task out), not '"
+            + (task.length() > 40 ? task.substring(0, 40) + "..." : task) + "'");
+      }
       Instant loggedAt = loggedAt(ctx.request().getFormAttribute("logged_at")).orElse(Instant.now());
       if (upload.data().length() > vision.config().maxPhotoBytes()) {
         throw new ApiProblem(413, "image_too_large", "the image is " + upload.data().length() + " bytes; at most "

@@ -133,6 +133,18 @@ class ImageInputTest {
     }
   }
 
+  /** A WebP with its header and no image data (it was analysed as an empty photo: 200). */
+  @Test
+  void aWebpHeaderWithoutItsImageIs422() throws Exception {
+    for (boolean lossless : new boolean[] {false, true}) {
+      byte[] webp = webp(Photos.darknet("dog.jpg"), lossless);
+      for (int cut : new int[] {30, 64, webp.length / 2}) {
+        assertThatThrownBy(() -> input.decode(java.util.Arrays.copyOf(webp, cut))).as("cut at %d", cut)
+            .isInstanceOfSatisfying(ApiProblem.class, p -> assertThat(p.status()).isEqualTo(422));
+      }
+    }
+  }
+
   @Test
   void largePhotosAreDecodedAtAReducedSizeAndReportTheirFullSize() throws Exception {
     BufferedImage dog = ImageIO.read(Photos.darknet("dog.jpg").toFile());

@@ -129,6 +129,9 @@ class MealApiTest {
     assertThat(noFood.getString("message")).contains("horse");
     assertError(postMeal(token, fruits, Map.of("store_image", "maybe")), 400, "validation_failed");
     assertError(postMeal(token, fruits, Map.of("logged_at", "yesterday")), 400, "validation_failed");
+    // A task other than meal is a mistake (it was analysed as a photo without food: 422).
+    assertThat(io.parley.api.support.ErrorShape.fields(assertError(postMeal(token, fruits, Map.of("task", "bogus")),
+        400, "validation_failed"))).containsExactly("/task");
     assertError(postMeal(token, "not an image".getBytes(StandardCharsets.UTF_8), Map.of()), 415, "unsupported_image_type");
     assertError(api.get("/api/v1/meals?from=2026-01-10&to=2026-01-01", token), 400, "validation_failed");
     assertError(api.get("/api/v1/meals?from=last-week", token), 400, "validation_failed");
