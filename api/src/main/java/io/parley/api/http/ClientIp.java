@@ -11,8 +11,13 @@ import io.vertx.ext.web.RoutingContext;
 public record ClientIp(boolean trustProxy) {
 
   public String of(RoutingContext ctx) {
+    return of(ctx.request().headers(), ctx.request().remoteAddress());
+  }
+
+  /** The client's address from a request's (or a WebSocket handshake's) headers and peer address. */
+  public String of(io.vertx.core.MultiMap headers, io.vertx.core.net.SocketAddress remote) {
     if (trustProxy) {
-      String xff = ctx.request().headers().getAll("X-Forwarded-For").stream().reduce((a, b) -> b).orElse(null);
+      String xff = headers.getAll("X-Forwarded-For").stream().reduce((a, b) -> b).orElse(null);
       if (xff != null && !xff.isBlank()) {
         String last = xff.substring(xff.lastIndexOf(',') + 1).trim();
         if (!last.isEmpty()) {
@@ -20,7 +25,6 @@ public record ClientIp(boolean trustProxy) {
         }
       }
     }
-    var addr = ctx.request().remoteAddress();
-    return addr == null ? "unknown" : addr.hostAddress();
+    return remote == null ? "unknown" : remote.hostAddress();
   }
 }

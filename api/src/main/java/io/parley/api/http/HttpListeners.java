@@ -45,6 +45,7 @@ public final class HttpListeners {
    */
   public static List<HttpServer> start(Vertx vertx, ParleyConfig.Http http, Router router, List<Feature> features,
                                        Duration shutdownTimeout, Deque<AutoCloseable> closers) {
+    ClientIp clientIp = new ClientIp(http.trustProxy());
     Map<String, Handler<ServerWebSocketHandshake>> webSockets = new HashMap<>();
     features.forEach(f -> webSockets.putAll(f.webSockets()));
     HttpServerOptions options = options(http);
@@ -62,7 +63,8 @@ public final class HttpListeners {
     for (int i = 0; i < loops; i++) {
       HttpServer server = vertx.createHttpServer(new HttpServerOptions(options).setPort(port))
           .requestHandler(router)
-          .webSocketHandshakeHandler(h -> {
+          .webSocketHandshakeHandler(raw -> {
+            ServerWebSocketHandshake h = new LoggedHandshake(raw, clientIp);
             Handler<ServerWebSocketHandshake> endpoint = webSockets.get(h.path());
             if (endpoint == null) {
               h.reject(404);

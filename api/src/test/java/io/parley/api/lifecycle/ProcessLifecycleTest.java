@@ -2,6 +2,7 @@ package io.parley.api.lifecycle;
 
 import io.parley.api.support.Poll;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.parley.api.support.Api;
 import io.parley.api.support.TestNode;
@@ -40,7 +41,7 @@ class ProcessLifecycleTest {
   }
 
   @Test
-  void logsAreJsonWithRequestIdsAndNoSecretsAndSigtermStopsEverything() {
+  void logsAreJsonWithRequestIdsAndNoSecretsAndSigtermStopsEverything() throws Exception {
     Path home = PROCESSES.track(TestNode.tempHome());
     int port = ChildJvm.freePort();
     try (ChildJvm parley = ChildJvm.start(MAIN, ChildJvm.parleyEnv(home, port))) {
@@ -76,6 +77,24 @@ class ProcessLifecycleTest {
       assertThat(access0.getString("path")).isEqualTo("/api/v1/auth/me");
       assertThat(access0.getValue("status")).isEqualTo(200);
       assertThat(access0.getString("user_id")).isEqualTo(me.json().getString("id"));
+
+      // WebSocket upgrades reach the access log too, accepted (101) or refused (401), path only.
+      java.net.http.HttpClient ws = java.net.http.HttpClient.newHttpClient();
+      ws.newWebSocketBuilder().header("Authorization", "Bearer " + access)
+          .buildAsync(java.net.URI.create("ws://localhost:" + port + "/v1/realtime"),
+              new java.net.http.WebSocket.Listener() { })
+          .get(10, java.util.concurrent.TimeUnit.SECONDS).abort();
+      assertThatThrownBy(() -> ws.newWebSocketBuilder()
+          .buildAsync(java.net.URI.create("ws://localhost:" + port + "/v1/realtime?access_token=" + refresh),
+              new java.net.http.WebSocket.Listener() { })
+          .get(10, java.util.concurrent.TimeUnit.SECONDS)).hasCauseInstanceOf(java.net.http.WebSocketHandshakeException.class);
+      parley.awaitStdout(l -> l.contains("websocket upgrade") && l.contains("\"status\":401"), Duration.ofSeconds(10),
+          "the access log of the refused upgrade");
+      List<JsonObject> upgrades = logLines(parley.stdout()).stream()
+          .filter(l -> "parley.access".equals(l.getString("logger")) && "websocket upgrade".equals(l.getString("msg")))
+          .toList();
+      assertThat(upgrades).extracting(l -> l.getValue("status")).contains(101, 401);
+      assertThat(upgrades).allSatisfy(l -> assertThat(l.getString("path")).isEqualTo("/v1/realtime"));
 
       // SIGTERM: a graceful stop, the embedded databases with it.
       parley.sigterm();
