@@ -136,8 +136,8 @@ async function run() {
   const busy = next(ofType("error", (e) => e.error.code === "conversation_already_has_active_response"),
     "conversation_already_has_active_response");
   ask("How many calories are in a banana?");
-  rt.send({ type: "response.create" });
-  await busy;
+  rt.send({ type: "response.create", event_id: "evt_second_create" });
+  if ((await busy).error.event_id !== "evt_second_create") throw new Error("the error does not name the event");
   await done;
   const typedId = (await userItem).item.id;
   const retrieved = next(ofType("conversation.item.retrieved"), "conversation.item.retrieved");
@@ -148,8 +148,8 @@ async function run() {
   // 2. Nothing to cancel.
   const notActive = next(ofType("error", (e) => e.error.code === "response_cancel_not_active"),
     "response_cancel_not_active");
-  rt.send({ type: "response.cancel" });
-  await notActive;
+  rt.send({ type: "response.cancel", event_id: "evt_cancel" });
+  if ((await notActive).error.event_id !== "evt_cancel") throw new Error("the error does not name the event");
   steps.push("cancel-not-active");
 
   // 3. A tool call, answered by the client.

@@ -204,8 +204,13 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
           send(new JsonObject().put("type", "conversation.item.done").put("item", added));
           session.addToolResult(o.callId(), o.output());
         }
-        case ClientEvent.ResponseCreate c ->
-            session.createResponse(null, settings.responseTools(config, c.response(), c.eventId()));
+        case ClientEvent.ResponseCreate c -> {
+          if (session.responding()) { // refused here so that the error names the client's event
+            throw new RealtimeProtocolException(ServerEventEncoder.code(VoiceEvent.Code.RESPONSE_IN_PROGRESS),
+                "a response is in progress; cancel it first", null, c.eventId());
+          }
+          session.createResponse(null, settings.responseTools(config, c.response(), c.eventId()));
+        }
         case ClientEvent.ResponseCancel c -> {
           if (!session.responding()) {
             throw new RealtimeProtocolException("response_cancel_not_active",
