@@ -3,6 +3,7 @@ package io.parley.api.assistant;
 import io.parley.api.assistant.context.PersonalPrompts;
 import io.parley.api.assistant.realtime.ClientEvent;
 import io.parley.api.assistant.realtime.ClientEventDecoder;
+import io.parley.api.assistant.realtime.RealtimeItems;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.parley.api.assistant.realtime.ServerEventEncoder;
 import io.parley.inference.llm.ChatMessage;
@@ -44,6 +45,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   private final VoiceOptions config;
   private final Shared shared;
   private VoiceSession session;
+  private final RealtimeItems items = new RealtimeItems();
   private RealtimeSessionConfig settings;
   private String resumeToken;
   private boolean resumed;
@@ -150,6 +152,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
       return;
     }
     event.put("event_id", "event_" + Long.toString(shared.eventIds().incrementAndGet(), 36));
+    items.shown(event);
     ws.writeTextMessage(event.encode());
   }
 
@@ -201,9 +204,36 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
           send(new JsonObject().put("type", "conversation.item.done").put("item", added));
           session.addToolResult(o.callId(), o.output());
         }
-        case ClientEvent.ResponseCreate c ->
-            session.createResponse(null, settings.responseTools(config, c.response(), c.eventId()));
-        case ClientEvent.ResponseCancel c -> session.cancelResponse(VoiceEvent.Reason.CLIENT_CANCELLED);
+        case ClientEvent.ResponseCreate c -> {
+          if (session.responding()) { // refused here so that the error names the client's event
+            throw new RealtimeProtocolException(ServerEventEncoder.code(VoiceEvent.Code.RESPONSE_IN_PROGRESS),
+                "a response is in progress; cancel it first", null, c.eventId());
+          }
+          session.createResponse(null, settings.responseTools(config, c.response(), c.eventId()));
+        }
+        case ClientEvent.ResponseCancel c -> {
+          if (!session.responding()) {
+            throw new RealtimeProtocolException("response_cancel_not_active",
+                "Cancellation failed: no active response found.", null, c.eventId());
+          }
+          session.cancelResponse(VoiceEvent.Reason.CLIENT_CANCELLED);
+        }
+        case ClientEvent.OutputAudioClear c -> {
+          String response = items.responseInProgress();
+          if (response == null || !session.responding()) {
+            throw new RealtimeProtocolException("response_cancel_not_active",
+                "no answer is playing: there is no output audio to clear", null, c.eventId());
+          }
+          session.cancelResponse(VoiceEvent.Reason.CLIENT_CANCELLED);
+          send(new JsonObject().put("type", "output_audio_buffer.cleared").put("response_id", response));
+        }
+        case ClientEvent.ItemRetrieve r ->
+            send(new JsonObject().put("type", "conversation.item.retrieved").put("item", knownItem(r.itemId(), r.eventId())));
+        case ClientEvent.ItemDelete d -> {
+          knownItem(d.itemId(), d.eventId());
+          items.delete(d.itemId());
+          send(new JsonObject().put("type", "conversation.item.deleted").put("item_id", d.itemId()));
+        }
         case ClientEvent.ItemTruncate t -> {
           session.truncate(t.itemId(), t.audioEndMs());
           send(new JsonObject().put("type", "conversation.item.truncated").put("item_id", t.itemId())
@@ -213,6 +243,15 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     } catch (RealtimeProtocolException e) {
       error(e.code(), e.getMessage(), e.param(), e.eventId());
     }
+  }
+
+  private JsonObject knownItem(String id, String clientEventId) throws RealtimeProtocolException {
+    JsonObject item = items.item(id);
+    if (item == null) {
+      throw new RealtimeProtocolException("item_not_found", "no item with id '" + id + "' in this conversation",
+          "item_id", clientEventId);
+    }
+    return item;
   }
 
   /**

@@ -314,9 +314,12 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         .put("threshold", turnDetection.startThreshold())
         .put("prefix_padding_ms", turnDetection.preRoll().toMillis())
         .put("silence_duration_ms", turnDetection.minSilence().toMillis())
-        .put("end_threshold", turnDetection.endThreshold())
-        .put("min_speech_ms", turnDetection.minSpeech().toMillis())
         .put("create_response", createResponse).put("interrupt_response", interruptResponse) : null;
+    // GA's turn_detection has no place for Parley's own two: they are shown under "parley".
+    JsonObject parleyVad = serverVad ? new JsonObject().put("end_threshold", turnDetection.endThreshold())
+        .put("min_speech_ms", turnDetection.minSpeech().toMillis()) : null;
+    JsonObject transcription = new JsonObject().put("model", "whisper");
+    language.ifPresent(l -> transcription.put("language", l));
     return new JsonObject()
         .put("type", "realtime")
         .put("object", "realtime.session")
@@ -331,8 +334,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
             .put("input", new JsonObject()
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", inputRate))
                 .put("turn_detection", vad)
-                .put("transcription", new JsonObject().put("model", "whisper")
-                    .put("language", language.orElse(null))))
+                .put("transcription", transcription))
             .put("output", new JsonObject()
                 .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
                 .put("voice", speech.voice() == null ? defaultVoice : speech.voice())
@@ -340,6 +342,6 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         .put("parley", new JsonObject().put("personality", personality).put("tools", serverTools)
             .put("conversation_id", conversationId.toString())
             .put("resume_token", resumeToken)
-            .put("resumed", resumed));
+            .put("resumed", resumed).put("turn_detection", parleyVad));
   }
 }

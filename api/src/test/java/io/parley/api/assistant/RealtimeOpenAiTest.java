@@ -505,7 +505,9 @@ class RealtimeOpenAiTest {
     assertThat(td.getDouble("threshold")).isEqualTo(0.6);
     assertThat(td.getLong("silence_duration_ms")).isEqualTo(1500L);
     assertThat(td.getLong("prefix_padding_ms")).isEqualTo(500L);
-    assertThat(td.getDouble("end_threshold")).isCloseTo(0.45, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(td.containsKey("end_threshold")).as("GA's turn_detection has no end_threshold").isFalse();
+    assertThat(updated.getJsonObject("session").getJsonObject("parley").getJsonObject("turn_detection")
+        .getDouble("end_threshold")).isCloseTo(0.45, org.assertj.core.data.Offset.offset(1e-9));
 
     // Speech, then 1 s of silence: the server's 600 ms would have ended the turn; this session's 1.5 s has not.
     byte[] wav = Files.readAllBytes(speech);

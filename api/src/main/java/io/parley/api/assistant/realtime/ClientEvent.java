@@ -37,4 +37,13 @@ public sealed interface ClientEvent {
 
   /** {@code conversation.item.truncate}: the client played {@code audioEndMs} of item {@code itemId}. */
   record ItemTruncate(String eventId, String itemId, int contentIndex, long audioEndMs) implements ClientEvent {}
+
+  /** {@code conversation.item.retrieve}: the server's view of item {@code itemId}. */
+  record ItemRetrieve(String eventId, String itemId) implements ClientEvent {}
+
+  /** {@code conversation.item.delete}: item {@code itemId} leaves the conversation. */
+  record ItemDelete(String eventId, String itemId) implements ClientEvent {}
+
+  /** {@code output_audio_buffer.clear}: stop the answer's audio now (it is cancelled). */
+  record OutputAudioClear(String eventId) implements ClientEvent {}
 }

@@ -50,6 +50,9 @@ public final class ClientEventDecoder {
           e.getValue("response") instanceof JsonObject r ? r : null);
       case "response.cancel" -> new ClientEvent.ResponseCancel(id);
       case "conversation.item.truncate" -> truncate(e, id);
+      case "conversation.item.retrieve" -> new ClientEvent.ItemRetrieve(id, itemId(e, id));
+      case "conversation.item.delete" -> new ClientEvent.ItemDelete(id, itemId(e, id));
+      case "output_audio_buffer.clear" -> new ClientEvent.OutputAudioClear(id);
       default -> throw new RealtimeProtocolException("unknown_event", "unknown event type '"
           + (type.length() > MAX_QUOTED_TYPE ? type.substring(0, MAX_QUOTED_TYPE) : type) + "'", "type", id);
     };
@@ -127,6 +130,13 @@ public final class ClientEventDecoder {
     }
     int contentIndex = e.getValue("content_index") instanceof Number c ? c.intValue() : 0;
     return new ClientEvent.ItemTruncate(id, item, contentIndex, n.longValue());
+  }
+
+  private static String itemId(JsonObject e, String id) throws RealtimeProtocolException {
+    if (!(e.getValue("item_id") instanceof String item) || item.isEmpty()) {
+      throw new RealtimeProtocolException("invalid_value", "item_id is required", "item_id", id);
+    }
+    return item;
   }
 
   /** PCM16 little-endian bytes as samples. */

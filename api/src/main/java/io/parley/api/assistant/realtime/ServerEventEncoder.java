@@ -111,9 +111,10 @@ public final class ServerEventEncoder {
   }
 
   private static List<JsonObject> turnCommitted(VoiceEvent.TurnCommitted c) {
-    JsonObject item = new JsonObject().put("id", c.itemId()).put("type", "message").put("role", "user")
-        .put("status", "completed").put("content", new JsonArray().add(new JsonObject()
-            .put("type", "input_audio").put("transcript", null)));
+    // The transcript follows in its own events (a retrieved item has it once it is final).
+    JsonObject item = new JsonObject().put("id", c.itemId()).put("object", "realtime.item").put("type", "message")
+        .put("role", "user").put("status", "completed")
+        .put("content", new JsonArray().add(new JsonObject().put("type", "input_audio")));
     return List.of(
         new JsonObject().put("type", "input_audio_buffer.committed").put("item_id", c.itemId())
             .put("previous_item_id", c.previousItemId()),
@@ -124,15 +125,14 @@ public final class ServerEventEncoder {
   }
 
   private static List<JsonObject> messageStarted(VoiceEvent.MessageStarted m, boolean audioOut) {
-    JsonObject item = new JsonObject().put("id", m.itemId()).put("type", "message").put("role", "assistant")
-        .put("status", "in_progress").put("content", new JsonArray());
+    JsonObject item = new JsonObject().put("id", m.itemId()).put("object", "realtime.item").put("type", "message")
+        .put("role", "assistant").put("status", "in_progress").put("content", new JsonArray());
     return List.of(
         new JsonObject().put("type", "response.output_item.added").put("response_id", m.responseId())
             .put("output_index", m.outputIndex()).put("item", item),
         new JsonObject().put("type", "response.content_part.added").put("response_id", m.responseId())
             .put("item_id", m.itemId()).put("output_index", m.outputIndex()).put("content_index", 0)
-            .put("part", audioOut ? new JsonObject().put("type", "audio").put("transcript", "")
-                : new JsonObject().put("type", "text").put("text", "")));
+            .put("part", part(audioOut, "")));
   }
 
   /** A {@code function_call} item. */
@@ -169,6 +169,8 @@ public final class ServerEventEncoder {
       response.put("status_details", new JsonObject().put("type", status).put("reason", reason(d.reason())));
     }
     out.add(new JsonObject().put("type", "response.done").put("response", response));
+    // Parley meters no tokens or requests per session: no limit applies, as an empty list says.
+    out.add(new JsonObject().put("type", "rate_limits.updated").put("rate_limits", new JsonArray()));
     return out;
   }
 
@@ -183,15 +185,23 @@ public final class ServerEventEncoder {
     } else {
       out.add(base.copy().put("type", "response.output_text.done").put("text", transcript));
     }
-    JsonObject part = audioOut ? new JsonObject().put("type", "audio").put("transcript", transcript)
-        : new JsonObject().put("type", "text").put("text", transcript);
+    JsonObject part = part(audioOut, transcript);
     out.add(base.copy().put("type", "response.content_part.done").put("part", part));
-    JsonObject item = new JsonObject().put("id", d.itemId()).put("type", "message").put("role", "assistant")
-        .put("status", d.status() == VoiceEvent.Status.COMPLETED ? "completed" : "incomplete")
+    JsonObject item = new JsonObject().put("id", d.itemId()).put("object", "realtime.item").put("type", "message")
+        .put("role", "assistant").put("status", d.status() == VoiceEvent.Status.COMPLETED ? "completed" : "incomplete")
         .put("content", new JsonArray().add(part));
     out.add(new JsonObject().put("type", "response.output_item.done").put("response_id", d.responseId())
         .put("output_index", d.messageIndex()).put("item", item));
     return item;
+  }
+
+  /**
+   * The answer's content part, named as GA names it in items and content part events alike:
+   * {@code output_audio} with its transcript, or {@code output_text}.
+   */
+  static JsonObject part(boolean audioOut, String text) {
+    return audioOut ? new JsonObject().put("type", "output_audio").put("transcript", text)
+        : new JsonObject().put("type", "output_text").put("text", text);
   }
 
   /** PCM16 samples as little-endian bytes. */

@@ -5,7 +5,8 @@
  * voice pipeline's own {@link io.parley.inference.voice.VoiceEvent}s by
  * {@link io.parley.api.assistant.realtime.ServerEventEncoder}. A client event that breaks the protocol
  * is a {@link io.parley.api.assistant.realtime.RealtimeProtocolException}, answered with an
- * {@code error} event; the session lives on.
+ * {@code error} event; the session lives on. {@link io.parley.api.assistant.realtime.RealtimeItems}
+ * keeps the items a socket showed, for {@code conversation.item.retrieve} and {@code delete}.
  *
  * @see <a href="https://platform.openai.com/docs/api-reference/realtime-client-events">Realtime client events</a>
  * @see <a href="https://platform.openai.com/docs/api-reference/realtime-server-events">Realtime server events</a>

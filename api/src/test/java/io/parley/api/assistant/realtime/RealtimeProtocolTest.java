@@ -28,6 +28,12 @@ class RealtimeProtocolTest {
             a -> assertThat(a.pcm()).containsExactly((short) 1, Short.MAX_VALUE));
     assertThat(ClientEventDecoder.decode("{\"type\":\"conversation.item.truncate\",\"item_id\":\"i\","
         + "\"content_index\":0,\"audio_end_ms\":1500}")).isEqualTo(new ClientEvent.ItemTruncate(null, "i", 0, 1500));
+    assertThat(ClientEventDecoder.decode("{\"type\":\"conversation.item.retrieve\",\"item_id\":\"i1\",\"event_id\":\"e\"}"))
+        .isEqualTo(new ClientEvent.ItemRetrieve("e", "i1"));
+    assertThat(ClientEventDecoder.decode("{\"type\":\"conversation.item.delete\",\"item_id\":\"i2\"}"))
+        .isEqualTo(new ClientEvent.ItemDelete(null, "i2"));
+    assertThat(ClientEventDecoder.decode("{\"type\":\"output_audio_buffer.clear\"}"))
+        .isEqualTo(new ClientEvent.OutputAudioClear(null));
     assertThat(ClientEventDecoder.decode("{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"message\","
         + "\"role\":\"user\",\"id\":\"x\",\"content\":[{\"type\":\"input_text\",\"text\":\"hi \"},"
         + "{\"type\":\"input_text\",\"text\":\"there\"}]}}"))
@@ -59,6 +65,8 @@ class RealtimeProtocolTest {
             "invalid_value", "item.call_id"},
         {"{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"function_call_output\",\"call_id\":\"c\"}}",
             "invalid_value", "item.output"},
+        {"{\"type\":\"conversation.item.retrieve\"}", "invalid_value", "item_id"},
+        {"{\"type\":\"conversation.item.delete\",\"item_id\":\"\"}", "invalid_value", "item_id"},
         // NUL cannot be stored: refused wherever it is, named by its path.
         {"{\"type\":\"session.update\",\"session\":{\"instructions\":\"a\\u0000\"}}", "invalid_value",
             "session.instructions"},
@@ -95,7 +103,7 @@ class RealtimeProtocolTest {
     List<JsonObject> done = ServerEventEncoder.encode(new VoiceEvent.ResponseDone("r", "i", VoiceEvent.Status.CANCELLED,
         VoiceEvent.Reason.TURN_DETECTED, "Hello", new TurnTimings(1), 0, List.of()), true);
     assertThat(types(done)).containsExactly("response.output_audio.done", "response.output_audio_transcript.done",
-        "response.content_part.done", "response.output_item.done", "response.done");
+        "response.content_part.done", "response.output_item.done", "response.done", "rate_limits.updated");
     JsonObject response = done.get(4).getJsonObject("response");
     assertThat(response.getString("status")).isEqualTo("cancelled");
     assertThat(response.getJsonObject("status_details").getString("reason")).isEqualTo("turn_detected");
@@ -150,9 +158,47 @@ class RealtimeProtocolTest {
         .containsEntry("output_index", 0);
     List<JsonObject> response = ServerEventEncoder.encode(new VoiceEvent.ResponseDone("r", "i",
         VoiceEvent.Status.COMPLETED, null, "", new TurnTimings(1), -1, List.of(call)), true);
-    assertThat(types(response)).containsExactly("response.done");
+    assertThat(types(response)).containsExactly("response.done", "rate_limits.updated");
     JsonObject item = response.get(0).getJsonObject("response").getJsonArray("output").getJsonObject(0);
     assertThat(item.getMap()).containsEntry("type", "function_call").containsEntry("status", "completed")
         .containsEntry("arguments", "{\"a\":1}");
+  }
+
+  /** The answer's content part is GA's output_audio (or output_text) in its events and in its item. */
+  @Test
+  void theAnswersContentPartIsNamedAsGaNamesIt() {
+    JsonObject added = ServerEventEncoder.encode(new VoiceEvent.MessageStarted("r", "i", 0), true).get(1);
+    assertThat(added.getJsonObject("part").getMap()).containsEntry("type", "output_audio").containsEntry("transcript", "");
+    List<JsonObject> text = ServerEventEncoder.encode(new VoiceEvent.ResponseDone("r", "i", VoiceEvent.Status.COMPLETED,
+        null, "Hi", new TurnTimings(1), 0, List.of()), false);
+    assertThat(types(text)).containsExactly("response.output_text.done", "response.content_part.done",
+        "response.output_item.done", "response.done", "rate_limits.updated");
+    assertThat(text.get(1).getJsonObject("part").getMap()).containsEntry("type", "output_text").containsEntry("text", "Hi");
+    JsonObject item = text.get(2).getJsonObject("item");
+    assertThat(item.getMap()).containsEntry("object", "realtime.item").containsEntry("status", "completed");
+    assertThat(item.getJsonArray("content").getJsonObject(0).getString("type")).isEqualTo("output_text");
+  }
+
+  /** What retrieve answers: the item as last shown, its transcript once final, forgotten once deleted. */
+  @Test
+  void theItemsShownAreKeptForRetrieveAndDelete() {
+    RealtimeItems items = new RealtimeItems();
+    for (JsonObject e : ServerEventEncoder.encode(new VoiceEvent.TurnCommitted("u1", null), true)) {
+      items.shown(e);
+    }
+    items.shown(ServerEventEncoder.encode(new VoiceEvent.TranscriptFinal("u1", "hello", "en"), true).get(0));
+    JsonObject user = items.item("u1");
+    assertThat(user.getString("role")).isEqualTo("user");
+    assertThat(user.getJsonArray("content").getJsonObject(0).getMap()).containsEntry("type", "input_audio")
+        .containsEntry("transcript", "hello");
+    items.shown(ServerEventEncoder.encode(new VoiceEvent.ResponseStarted("r1", "a1"), true).get(0));
+    assertThat(items.responseInProgress()).isEqualTo("r1");
+    ServerEventEncoder.encode(new VoiceEvent.ResponseDone("r1", "a1", VoiceEvent.Status.COMPLETED, null, "Hi",
+        new TurnTimings(1), 0, List.of()), true).forEach(items::shown);
+    assertThat(items.responseInProgress()).isNull();
+    assertThat(items.item("a1").getJsonArray("content").getJsonObject(0).getString("transcript")).isEqualTo("Hi");
+    assertThat(items.delete("u1")).isTrue();
+    assertThat(items.item("u1")).isNull();
+    assertThat(items.delete("u1")).isFalse();
   }
 }
