@@ -32,9 +32,14 @@ public final class OnnxExport {
   /** The output layouts of Ultralytics' YOLO exports (see {@link #yolo}). */
   public enum YoloLayout { V5, V8 }
 
-  /** Minimal protobuf writer. */
-  static final class Proto {
+  /** Minimal protobuf writer (also used by the tests' hand-written ONNX models). */
+  public static final class Proto {
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    /** The bytes written so far. */
+    public byte[] toByteArray() {
+      return out.toByteArray();
+    }
 
     Proto varint(long v) {
       while ((v & ~0x7FL) != 0) {
@@ -45,29 +50,29 @@ public final class OnnxExport {
       return this;
     }
 
-    Proto tag(int field, int wire) {
+    public Proto tag(int field, int wire) {
       return varint(((long) field << 3) | wire);
     }
 
-    Proto int64(int field, long v) {
+    public Proto int64(int field, long v) {
       return tag(field, 0).varint(v);
     }
 
-    Proto bytes(int field, byte[] b) {
+    public Proto bytes(int field, byte[] b) {
       tag(field, 2).varint(b.length);
       out.writeBytes(b);
       return this;
     }
 
-    Proto string(int field, String s) {
+    public Proto string(int field, String s) {
       return bytes(field, s.getBytes(StandardCharsets.UTF_8));
     }
 
-    Proto message(int field, Proto p) {
+    public Proto message(int field, Proto p) {
       return bytes(field, p.out.toByteArray());
     }
 
-    Proto float32(int field, float f) {
+    public Proto float32(int field, float f) {
       tag(field, 5);
       int bits = Float.floatToIntBits(f);
       for (int i = 0; i < 4; i++) {
