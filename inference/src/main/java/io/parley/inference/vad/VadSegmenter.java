@@ -53,8 +53,8 @@ public final class VadSegmenter {
    * @param preRoll audio kept before the onset (PARLEY_VAD_PREROLL_MS)
    * @param maxSegment longest segment, pre-roll included; bounds the audio held per stream
    *     ({@link #DEFAULT_MAX_SEGMENT}; longer than preRoll + minSpeech + minSilence)
-   * @param eagerness semantic turn detection ({@code semantic_vad}): pauses are reported and
-   *     {@code minSilence} is its fallback; empty for plain server VAD
+   * @param eagerness semantic turn detection ({@code semantic_vad}): pauses are reported and the
+   *     eagerness's fallback ends turns instead of {@code minSilence}; empty for plain server VAD
    */
   public record Settings(double startThreshold, double endThreshold, Duration minSpeech, Duration minSilence,
                          Duration preRoll, Duration maxSegment, Optional<Eagerness> eagerness) {
@@ -91,11 +91,12 @@ public final class VadSegmenter {
       if (preRoll.isNegative()) {
         throw new IllegalArgumentException("preRoll must not be negative");
       }
-      if (maxSegment.compareTo(preRoll.plus(minSpeech).plus(minSilence)) <= 0
+      Duration silence = eagerness.map(Eagerness::fallback).orElse(minSilence);
+      if (maxSegment.compareTo(preRoll.plus(minSpeech).plus(silence)) <= 0
           || maxSegment.compareTo(MAX_MAX_SEGMENT) > 0) {
-        throw new IllegalArgumentException("maxSegment must be longer than preRoll + minSpeech + minSilence ("
-            + preRoll.plus(minSpeech).plus(minSilence).toMillis() + " ms) and at most " + MAX_MAX_SEGMENT.toMinutes()
-            + " min, got " + maxSegment.toMillis() + " ms");
+        throw new IllegalArgumentException("maxSegment must be longer than preRoll + minSpeech + the silence that"
+            + " ends a turn (" + preRoll.plus(minSpeech).plus(silence).toMillis() + " ms) and at most "
+            + MAX_MAX_SEGMENT.toMinutes() + " min, got " + maxSegment.toMillis() + " ms");
       }
     }
 
@@ -109,8 +110,17 @@ public final class VadSegmenter {
 
     /** Semantic turn detection with {@code e}: its fallback is the silence that ends a turn anyway. */
     public Settings withEagerness(Eagerness e) {
-      return new Settings(startThreshold, endThreshold, minSpeech, e.fallback(), preRoll, maxSegment,
-          Optional.of(e));
+      return new Settings(startThreshold, endThreshold, minSpeech, minSilence, preRoll, maxSegment, Optional.of(e));
+    }
+
+    /** Plain server VAD again: {@code minSilence} ends turns. */
+    public Settings withoutEagerness() {
+      return new Settings(startThreshold, endThreshold, minSpeech, minSilence, preRoll, maxSegment);
+    }
+
+    /** The silence that ends a turn: the eagerness's fallback, else {@code minSilence}. */
+    public Duration endSilence() {
+      return eagerness.map(Eagerness::fallback).orElse(minSilence);
     }
   }
 
@@ -152,7 +162,7 @@ public final class VadSegmenter {
     this.start = (float) settings.startThreshold();
     this.end = (float) settings.endThreshold();
     this.minSpeech = samples(settings.minSpeech());
-    this.minSilence = samples(settings.minSilence());
+    this.minSilence = samples(settings.endSilence());
     this.maxSegment = samples(settings.maxSegment());
     this.pause = pauseOf(settings);
     this.ring = new float[Math.toIntExact(samples(settings.preRoll()))];
@@ -171,7 +181,7 @@ public final class VadSegmenter {
     this.start = (float) settings.startThreshold();
     this.end = (float) settings.endThreshold();
     this.minSpeech = samples(settings.minSpeech());
-    this.minSilence = samples(settings.minSilence());
+    this.minSilence = samples(settings.endSilence());
     this.maxSegment = samples(settings.maxSegment());
     this.pause = pauseOf(settings);
     float[] resized = new float[Math.toIntExact(samples(settings.preRoll()))];

@@ -244,7 +244,8 @@ class VadSegmenterTest {
     Timeline t = new Timeline(DEFAULTS).feed(10, 0.1).feed(20, 0.9).feed(30, 0.1);
     assertThat(t.events).noneMatch(VadEvent.Paused.class::isInstance);
     assertThat(t.segments()).hasSize(1);
-    assertThat(DEFAULTS.withEagerness(Eagerness.LOW).minSilence()).isEqualTo(Duration.ofSeconds(8));
+    assertThat(DEFAULTS.withEagerness(Eagerness.LOW).endSilence()).isEqualTo(Duration.ofSeconds(8));
+    assertThat(DEFAULTS.withEagerness(Eagerness.LOW).withoutEagerness()).isEqualTo(DEFAULTS);
   }
 
   /** The value the timeline writes into the sample at this stream offset. */
