@@ -12,7 +12,6 @@ import io.parley.core.ParleyException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -51,27 +50,9 @@ public final class SmartTurn implements AutoCloseable {
    *     Turn v3's signature; the message names {@code PARLEY_SEMANTIC_VAD_MODEL}
    */
   public static SmartTurn openFile(Path file, int threads) {
-    if (!Files.isRegularFile(file)) {
-      throw unavailable(file, "is missing", null);
-    }
-    OrtEnvironment env = OrtEnvironments.shared();
-    OrtSession session = null;
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setIntraOpNumThreads(threads);
-      options.setInterOpNumThreads(1);
-      options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      options.addConfigEntry("session.intra_op.allow_spinning", "0");
-      session = env.createSession(file.toString(), options);
-      checkSignature(session, file);
-      return new SmartTurn(env, session, file);
-    } catch (OrtException e) {
-      closeQuietly(session);
-      throw unavailable(file, "is not a valid ONNX model (" + e.getMessage() + ")", e);
-    } catch (ParleyException e) {
-      closeQuietly(session);
-      throw e;
-    }
+    OrtSession session = OrtEnvironments.open(file, threads, Map.of(), s -> checkSignature(s, file),
+        (what, cause) -> unavailable(file, what, cause));
+    return new SmartTurn(OrtEnvironments.shared(), session, file);
   }
 
   private static void checkSignature(OrtSession session, Path file) throws OrtException {
@@ -96,16 +77,6 @@ public final class SmartTurn implements AutoCloseable {
     return cause == null
         ? new ParleyException(Reason.UNAVAILABLE, message)
         : new ParleyException(Reason.UNAVAILABLE, message, cause);
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (Exception ignored) {
-        // already failing with a clearer error
-      }
-    }
   }
 
   public Path file() {

@@ -35,16 +35,15 @@ public final class EndOfTurnScheduler {
   private record Job(Context context, float[] turn, Consumer<Float> result) {}
 
   private final Model model;
-  private final WorkerExecutor workers;
   private final ConcurrentLinkedQueue<Job> waiting = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean running = new AtomicBoolean();
+  private final BatchLoop loop;
   private final AtomicBoolean failing = new AtomicBoolean();
   private final AtomicLong runs = new AtomicLong();
   private final AtomicLong scored = new AtomicLong();
 
   public EndOfTurnScheduler(Model model, WorkerExecutor workers) {
     this.model = Objects.requireNonNull(model);
-    this.workers = Objects.requireNonNull(workers);
+    this.loop = new BatchLoop(Objects.requireNonNull(workers), () -> !waiting.isEmpty(), this::runBatch);
   }
 
   /** Model runs so far; {@link #scored} / runs is the mean batch. */
@@ -60,17 +59,7 @@ public final class EndOfTurnScheduler {
   /** Asks about {@code turn}; {@code result} hears the probability (NaN: the run failed) on {@code context}. */
   public void submit(Context context, float[] turn, Consumer<Float> result) {
     waiting.add(new Job(Objects.requireNonNull(context), turn, Objects.requireNonNull(result)));
-    kick();
-  }
-
-  private void kick() {
-    if (waiting.isEmpty() || !running.compareAndSet(false, true)) {
-      return;
-    }
-    workers.executeBlocking(this::runBatch, false).onComplete(ar -> {
-      running.set(false);
-      kick();
-    });
+    loop.kick();
   }
 
   private Void runBatch() {

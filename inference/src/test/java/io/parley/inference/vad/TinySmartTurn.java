@@ -1,5 +1,6 @@
 package io.parley.inference.vad;
 
+import io.parley.inference.bench.OnnxExport;
 import io.parley.inference.bench.OnnxExport.Proto;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -42,16 +43,18 @@ public final class TinySmartTurn {
 
   private static byte[] bytes(String input, float scale, float bias) {
     Proto graph = new Proto();
-    graph.message(1, node("ReduceMean", new String[] {input}, "per_mel", ints("axes", 2), intAttr("keepdims", 0)));
-    graph.message(1, node("ReduceMean", new String[] {"per_mel"}, "mean", ints("axes", 1), intAttr("keepdims", 1)));
+    graph.message(1, node("ReduceMean", new String[] {input}, "per_mel", Proto.ints("axes", 2),
+        Proto.intAttr("keepdims", 0)));
+    graph.message(1, node("ReduceMean", new String[] {"per_mel"}, "mean", Proto.ints("axes", 1),
+        Proto.intAttr("keepdims", 1)));
     graph.message(1, node("Mul", new String[] {"mean", "scale"}, "scaled"));
     graph.message(1, node("Add", new String[] {"scaled", "bias"}, "shifted"));
     graph.message(1, node("Sigmoid", new String[] {"shifted"}, "logits"));
     graph.string(2, "tiny-smart-turn");
     graph.message(5, scalar("scale", scale));
     graph.message(5, scalar("bias", bias));
-    graph.message(11, valueInfo(input, "batch", 80L, 800L));
-    graph.message(12, valueInfo("logits", "batch", 1L));
+    graph.message(11, OnnxExport.valueInfo(input, new Object[] {"batch", 80L, 800L}));
+    graph.message(12, OnnxExport.valueInfo("logits", new Object[] {"batch", 1L}));
     Proto opset = new Proto().string(1, "").int64(2, 13);
     return new Proto().int64(1, 7).string(2, "parley-test").message(7, graph).message(8, opset).toByteArray();
   }
@@ -68,35 +71,8 @@ public final class TinySmartTurn {
     return n;
   }
 
-  private static Proto ints(String name, long... values) {
-    Proto a = new Proto().string(1, name);
-    for (long v : values) {
-      a.int64(8, v);
-    }
-    return a.int64(20, 7);
-  }
-
-  private static Proto intAttr(String name, long v) {
-    return new Proto().string(1, name).int64(3, v).int64(20, 2);
-  }
-
   private static Proto scalar(String name, float value) {
     byte[] raw = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(value).array();
     return new Proto().int64(1, 1).int64(2, FLOAT).string(8, name).bytes(9, raw);
-  }
-
-  private static Proto valueInfo(String name, Object... dims) {
-    Proto shape = new Proto();
-    for (Object d : dims) {
-      Proto dim = new Proto();
-      if (d instanceof Long l) {
-        dim.int64(1, l);
-      } else {
-        dim.string(2, (String) d);
-      }
-      shape.message(1, dim);
-    }
-    Proto tensor = new Proto().int64(1, FLOAT).message(2, shape);
-    return new Proto().string(1, name).message(2, new Proto().message(1, tensor));
   }
 }
