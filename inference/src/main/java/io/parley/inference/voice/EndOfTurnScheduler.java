@@ -46,7 +46,7 @@ public final class EndOfTurnScheduler {
     this.loop = new BatchLoop(Objects.requireNonNull(workers), () -> !waiting.isEmpty(), this::runBatch);
   }
 
-  /** Model runs so far; {@link #scored} / runs is the mean batch. */
+  /** Model runs so far (counted before their answers go out); {@link #scored} / runs is the mean batch. */
   public long runs() {
     return runs.get();
   }
