@@ -37,10 +37,23 @@ public final class WhisperFeatures {
   private static final double[] WINDOW = new double[N_FFT];
   /** {@code FILTERS[mel][bin]}. */
   private static final double[][] FILTERS = melFilters();
+  /** Each filter's non-zero bins: {@code [FIRST[mel], LAST[mel]]} (a triangle covers a few bins). */
+  private static final int[] FIRST = new int[MELS];
+  private static final int[] LAST = new int[MELS];
   private static final double[] COS = new double[N_FFT];
   private static final double[] SIN = new double[N_FFT];
 
   static {
+    for (int m = 0; m < MELS; m++) {
+      FIRST[m] = BINS;
+      LAST[m] = -1;
+      for (int k = 0; k < BINS; k++) {
+        if (FILTERS[m][k] != 0) {
+          FIRST[m] = Math.min(FIRST[m], k);
+          LAST[m] = k;
+        }
+      }
+    }
     for (int i = 0; i < N_FFT; i++) {
       WINDOW[i] = 0.5 - 0.5 * Math.cos(2 * Math.PI * i / N_FFT);
       COS[i] = Math.cos(2 * Math.PI * i / N_FFT);
@@ -72,7 +85,7 @@ public final class WhisperFeatures {
       for (int m = 0; m < MELS; m++) {
         double[] filter = FILTERS[m];
         double energy = 0;
-        for (int k = 0; k < BINS; k++) {
+        for (int k = FIRST[m]; k <= LAST[m]; k++) {
           energy += filter[k] * power[k];
         }
         double v = Math.log10(Math.max(1e-10, energy));
@@ -148,10 +161,15 @@ public final class WhisperFeatures {
       }
       for (int s = 0; s < p; s++) {
         int bin = k + s * m;
-        double sr = 0;
-        double si = 0;
-        for (int q = 0; q < p; q++) {
-          int w = (q * bin * step) % N_FFT;
+        int twiddle = bin * step % N_FFT; // W_n^bin; the q-th term takes its q-th power
+        double sr = yr[0];
+        double si = yi[0];
+        int w = 0;
+        for (int q = 1; q < p; q++) {
+          w += twiddle;
+          if (w >= N_FFT) {
+            w -= N_FFT;
+          }
           sr += yr[q] * COS[w] - yi[q] * SIN[w];
           si += yr[q] * SIN[w] + yi[q] * COS[w];
         }
