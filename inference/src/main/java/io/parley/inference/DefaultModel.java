@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /**
  * A model that {@code ./parley models} fetches by default: the row marked {@code default} in
- * {@code models/whisper.tsv} or {@code models/llm.tsv} (a test keeps the two in step). The server
+ * {@code models/whisper.tsv}, {@code models/llm.tsv} or {@code models/turn.tsv} (a test keeps them in
+ * step). The server
  * looks for its file under {@code PARLEY_MODELS} when the setting that names a file is unset, and
  * where it is missing says which model that is and the one command that fetches it.
  *
@@ -26,6 +27,10 @@ public record DefaultModel(String kind, String name, String file, String setting
   /** Qwen2.5 0.5B Instruct, Q4_K_M (GGUF, 469 MiB). */
   public static final DefaultModel CHAT = of("chat model", "llm", "qwen2.5-0.5b-instruct",
       "llm/qwen2.5-0.5b-instruct-q4_k_m.gguf", "PARLEY_LLAMA_MODEL", "a GGUF file");
+
+  /** Smart Turn v3.2, Pipecat's end-of-turn model for semantic_vad (int8 ONNX, 8.3 MiB). */
+  public static final DefaultModel SMART_TURN = of("end-of-turn model", "turn", "smart-turn-v3",
+      "turn/smart-turn-v3.onnx", "PARLEY_SEMANTIC_VAD_MODEL", "a Smart Turn v3 ONNX file");
 
   private static DefaultModel of(String kind, String manifest, String name, String file, String setting, String format) {
     return new DefaultModel(kind, name, file, setting, format, "./parley models --" + manifest + " " + name);

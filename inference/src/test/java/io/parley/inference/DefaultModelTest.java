@@ -16,6 +16,7 @@ class DefaultModelTest {
   void eachDefaultIsTheDefaultRowOfItsManifest() throws IOException {
     assertDefaultRow("whisper.tsv", DefaultModel.WHISPER, "--whisper");
     assertDefaultRow("llm.tsv", DefaultModel.CHAT, "--llm");
+    assertDefaultRow("turn.tsv", DefaultModel.SMART_TURN, "--turn");
   }
 
   @Test

@@ -9,6 +9,7 @@ import java.util.List;
 import io.parley.core.ParleyException;
 import io.parley.inference.llm.Personality;
 import io.parley.inference.stt.Languages;
+import io.parley.inference.vad.Eagerness;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.voice.VoiceSession;
 import io.parley.inference.voice.VoiceSettings;
@@ -173,7 +174,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         if (td != null) {
           createResponse = !(td.getValue("create_response") instanceof Boolean b) || b;
           interruptResponse = !(td.getValue("interrupt_response") instanceof Boolean b) || b;
-          vad = vad(td, eventId);
+          vad = "semantic_vad".equals(td.getValue("type")) ? semanticVad(td, eventId) : vad(td, eventId);
         }
       }
     }
@@ -263,7 +264,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
    * at or above; default: the threshold minus 0.15) and {@code min_speech_ms} (0..2000).
    */
   private VadSegmenter.Settings vad(JsonObject td, String eventId) throws RealtimeProtocolException {
-    VadSegmenter.Settings now = turnDetection;
+    VadSegmenter.Settings now = turnDetection.withoutEagerness();
     try {
       double start = number(td, "threshold", now.startThreshold(), 0.01, 0.99);
       double end = number(td, "end_threshold",
@@ -276,6 +277,23 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     } catch (IllegalArgumentException e) {
       throw new RealtimeProtocolException("invalid_value", e.getMessage(), "session.audio.input.turn_detection",
           eventId);
+    }
+  }
+
+  /**
+   * {@code semantic_vad}: the end-of-turn model decides at each pause, with {@code eagerness} (low,
+   * medium, high, auto; default auto) for its threshold and silence fallback ({@link Eagerness}).
+   */
+  private VadSegmenter.Settings semanticVad(JsonObject td, String eventId) throws RealtimeProtocolException {
+    Object eagerness = td.getValue("eagerness", "auto");
+    try {
+      if (!(eagerness instanceof String name)) {
+        throw new IllegalArgumentException("eagerness must be low, medium, high or auto, got " + eagerness);
+      }
+      return turnDetection.withEagerness(Eagerness.parse(name));
+    } catch (IllegalArgumentException e) {
+      throw new RealtimeProtocolException("invalid_value", "turn_detection." + e.getMessage(),
+          "session.audio.input.turn_detection.eagerness", eventId);
     }
   }
 
@@ -310,7 +328,10 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   /** The {@code session} object of session.created and session.updated ({@code defaultVoice}: the node's). */
   JsonObject toJson(VoiceOptions config, UUID conversationId, String resumeToken, boolean resumed,
                     String defaultVoice) {
-    JsonObject vad = serverVad ? new JsonObject().put("type", "server_vad")
+    JsonObject vad = serverVad && turnDetection.eagerness().isPresent() ? new JsonObject()
+        .put("type", "semantic_vad").put("eagerness", turnDetection.eagerness().get().wireName())
+        .put("create_response", createResponse).put("interrupt_response", interruptResponse)
+        : serverVad ? new JsonObject().put("type", "server_vad")
         .put("threshold", turnDetection.startThreshold())
         .put("prefix_padding_ms", turnDetection.preRoll().toMillis())
         .put("silence_duration_ms", turnDetection.minSilence().toMillis())

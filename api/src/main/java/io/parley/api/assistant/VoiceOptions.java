@@ -7,6 +7,7 @@ import io.parley.inference.audio.codec.CodecOptions;
 import io.parley.inference.llm.LlmOptions;
 import io.parley.inference.stt.SttOptions;
 import io.parley.inference.tts.TtsOptions;
+import io.parley.inference.vad.SemanticVadOptions;
 import io.parley.inference.vad.VadOptions;
 import java.time.Duration;
 
@@ -24,10 +25,12 @@ import java.time.Duration;
  * @param toolTimeout a server tool call's longest run before it answers the model with a timeout
  * @param toolRounds rounds of server tool calls per answer
  * @param codec the limits on uploaded audio ({@code PARLEY_TRANSCRIBE_*})
+ * @param semanticVad the end-of-turn model of {@code semantic_vad} ({@code PARLEY_SEMANTIC_VAD_*})
  */
 public record VoiceOptions(boolean enabled, VadOptions vad, SttOptions stt, LlmOptions llm, TtsOptions tts,
                            Duration bargeIn, int contextMessages, Duration sessionGrace, Duration idleTimeout,
-                           int maxSessionsPerUser, Duration toolTimeout, int toolRounds, CodecOptions codec) {
+                           int maxSessionsPerUser, Duration toolTimeout, int toolRounds, CodecOptions codec,
+                           SemanticVadOptions semanticVad) {
 
   /** The voice settings of {@code c}; fails naming the key of the first bad value. */
   public static VoiceOptions from(ConfigSource c) {
@@ -44,6 +47,7 @@ public record VoiceOptions(boolean enabled, VadOptions vad, SttOptions stt, LlmO
         c.integer(PARLEY_VOICE_MAX_SESSIONS_PER_USER, 1, 1_000),
         Duration.ofMillis(c.integer(PARLEY_VOICE_TOOL_TIMEOUT_MS, 1, 600_000)),
         c.integer(PARLEY_VOICE_TOOL_ROUNDS, 0, 16),
-        CodecOptions.from(c));
+        CodecOptions.from(c),
+        SemanticVadOptions.from(c));
   }
 }

@@ -5,6 +5,7 @@ import io.parley.inference.stt.SpeechToText;
 import io.parley.inference.tts.TextToSpeech;
 import io.parley.inference.tts.TtsVoice;
 import io.parley.inference.tts.VoiceLookup;
+import io.parley.inference.voice.EndOfTurnScheduler;
 import io.parley.inference.voice.VadScheduler;
 import io.vertx.core.WorkerExecutor;
 import java.util.ArrayList;
@@ -39,6 +40,7 @@ public final class VoiceServices implements AutoCloseable {
   private final WorkerExecutor ttsWorkers;
   private final Codecs codecs;
   private final List<AutoCloseable> closers = new ArrayList<>();
+  private final Slot<EndOfTurnScheduler> endOfTurn;
 
   /** The audio codec layer: the upload decoder and the executor that decodes and encodes. */
   public record Codecs(io.parley.inference.audio.codec.AudioDecoder decoder, WorkerExecutor workers) {}
@@ -46,10 +48,11 @@ public final class VoiceServices implements AutoCloseable {
   /**
    * @param tts the default voice, for every answer whose language {@code voices} has none for
    * @param voices the voice for each language an answer may be in
+   * @param endOfTurn the end-of-turn model of {@code semantic_vad}
    */
   public VoiceServices(Slot<VadScheduler> vad, Slot<SpeechToText> stt, Slot<ChatModel> chat, Slot<TextToSpeech> tts,
                        VoiceLookup voices, WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers, Codecs codecs,
-                       List<AutoCloseable> closers) {
+                       List<AutoCloseable> closers, Slot<EndOfTurnScheduler> endOfTurn) {
     this.vad = vad;
     this.stt = stt;
     this.chat = chat;
@@ -59,6 +62,20 @@ public final class VoiceServices implements AutoCloseable {
     this.ttsWorkers = ttsWorkers;
     this.codecs = codecs;
     this.closers.addAll(closers);
+    this.endOfTurn = endOfTurn;
+  }
+
+  /**
+   * The end-of-turn model's scheduler, when this node has one: {@code semantic_vad} works only then
+   * (without it a session asking for it is refused with {@link #semanticTurnsMissing()}).
+   */
+  public Optional<EndOfTurnScheduler> semanticTurns() {
+    return endOfTurn.engine();
+  }
+
+  /** Why {@code semantic_vad} is unavailable: the missing model and the command that fetches it. */
+  public String semanticTurnsMissing() {
+    return endOfTurn.missing();
   }
 
   /** Which engines this node has, for the start banner. */
@@ -145,7 +162,7 @@ public final class VoiceServices implements AutoCloseable {
       java.util.UUID conversationId, List<io.parley.inference.llm.ChatMessage> history, int inputRate, int outputRate) {
     var engines = new io.parley.inference.voice.VoiceEngines(vad.engine(), vad.missing(), stt.engine(),
         stt.missing(), chat.engine(), chat.missing(), tts.engine(), tts.missing(), sttWorkers, ttsWorkers,
-        config.stt().interimEvery(), voices);
+        config.stt().interimEvery(), voices).withEndOfTurn(endOfTurn.engine());
     var toVad = new io.parley.inference.audio.Resampler(inputRate, io.parley.inference.vad.VoiceActivityModel.SAMPLE_RATE);
     var segmenter = new io.parley.inference.vad.VadSegmenter(settings.turnDetection());
     var session = new io.parley.inference.voice.VoiceSession(io.parley.inference.voice.VoiceClock.of(vertx), context,

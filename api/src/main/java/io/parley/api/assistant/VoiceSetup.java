@@ -7,6 +7,8 @@ import io.parley.inference.llm.LlamaChatModel;
 import io.parley.inference.llm.OpenAiChatModel;
 import io.parley.inference.stt.WhisperStt;
 import io.parley.inference.vad.SileroVad;
+import io.parley.inference.vad.SmartTurn;
+import io.parley.inference.voice.EndOfTurnScheduler;
 import io.parley.inference.llm.ChatModel;
 import io.parley.inference.stt.SpeechToText;
 import io.parley.inference.tts.TextToSpeech;
@@ -54,7 +56,7 @@ public final class VoiceSetup {
       LOG.info("voice: {}", off);
       return new VoiceServices(VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off),
           VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off), VoiceLookup.NONE, sttWorkers, ttsWorkers,
-          codecs, closers);
+          codecs, closers, VoiceServices.Slot.missing(off));
     }
     VoiceServices.Slot<VadScheduler> vad;
     try {
@@ -107,8 +109,30 @@ public final class VoiceSetup {
       LOG.warn("voice: speech synthesis unavailable: {}", e.getMessage());
       tts = VoiceServices.Slot.missing(e.getMessage());
     }
-    LOG.info("voice: vad={}, stt={}, chat={}, tts={}", vad.engine().isPresent(), stt.engine().isPresent(),
-        chat.engine().isPresent(), tts.engine().isPresent());
-    return new VoiceServices(vad, stt, chat, tts, voices, sttWorkers, ttsWorkers, codecs, closers);
+    VoiceServices.Slot<EndOfTurnScheduler> endOfTurn = endOfTurn(vertx, v, closers);
+    LOG.info("voice: vad={}, stt={}, chat={}, tts={}, semantic_vad={}", vad.engine().isPresent(),
+        stt.engine().isPresent(), chat.engine().isPresent(), tts.engine().isPresent(),
+        endOfTurn.engine().isPresent());
+    return new VoiceServices(vad, stt, chat, tts, voices, sttWorkers, ttsWorkers, codecs, closers, endOfTurn);
+  }
+
+  /** Smart Turn on its own worker ({@code parley-turn}), when a model file is configured or fetched. */
+  private static VoiceServices.Slot<EndOfTurnScheduler> endOfTurn(Vertx vertx, VoiceOptions v,
+                                                                  List<AutoCloseable> closers) {
+    if (v.semanticVad().model().isEmpty()) {
+      String missing = DefaultModel.SMART_TURN.missing();
+      LOG.info("voice: semantic_vad unavailable: {}", missing);
+      return VoiceServices.Slot.missing(missing);
+    }
+    try {
+      SmartTurn model = SmartTurn.openFile(v.semanticVad().model().get(), v.semanticVad().threads());
+      WorkerExecutor worker = vertx.createSharedWorkerExecutor("parley-turn", 1);
+      closers.add(worker::close);
+      closers.add(model);
+      return VoiceServices.Slot.of(new EndOfTurnScheduler(model::complete, worker));
+    } catch (ParleyException e) {
+      LOG.warn("voice: semantic_vad unavailable: {}", e.getMessage());
+      return VoiceServices.Slot.missing(e.getMessage());
+    }
   }
 }

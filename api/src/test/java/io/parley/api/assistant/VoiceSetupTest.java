@@ -47,4 +47,26 @@ class VoiceSetupTest {
       vertx.close().await();
     }
   }
+
+  @Test
+  void semanticVadIsAvailableExactlyWhenAnEndOfTurnModelIsThere(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path models = TestNode.nodeModelsDir();
+    Vertx vertx = Vertx.vertx();
+    try (VoiceServices without = VoiceSetup.start(vertx,
+        VoiceOptions.from(ConfigSource.of(Map.of("PARLEY_MODELS", models.toString()))), models,
+        new SimpleMeterRegistry())) {
+      assertThat(without.semanticTurns()).isEmpty();
+      assertThat(without.semanticTurnsMissing()).contains("no end-of-turn model: turn/smart-turn-v3.onnx",
+          "./parley models --turn smart-turn-v3 fetches it", "PARLEY_SEMANTIC_VAD_MODEL");
+    }
+    Path model = io.parley.inference.vad.TinySmartTurn.write(dir.resolve("turn.onnx"), 1f, 0f);
+    try (VoiceServices with = VoiceSetup.start(vertx, VoiceOptions.from(ConfigSource.of(Map.of(
+        "PARLEY_MODELS", models.toString(), "PARLEY_SEMANTIC_VAD_MODEL", model.toString()))), models,
+        new SimpleMeterRegistry())) {
+      assertThat(with.semanticTurns()).isPresent();
+    } finally {
+      vertx.close().await();
+    }
+  }
 }

@@ -119,7 +119,7 @@ public final class TestNode implements AutoCloseable {
 
   /**
    * What a test node's {@code PARLEY_MODELS} holds: the repository's models/ without the default
-   * Whisper and chat models ({@link DefaultModel}), which a developer's {@code ./parley models} may
+   * Whisper, chat and end-of-turn models ({@link DefaultModel}), which a developer's {@code ./parley models} may
    * have fetched into it. A node loads those only when its test names a file (as on CI, where they
    * are never there), so the tests run the same on every machine.
    */
@@ -133,7 +133,7 @@ public final class TestNode implements AutoCloseable {
 
     private static Path link() {
       Set<Path> defaults = Set.of(Path.of(DefaultModel.WHISPER.file()).getName(0),
-          Path.of(DefaultModel.CHAT.file()).getName(0));
+          Path.of(DefaultModel.CHAT.file()).getName(0), Path.of(DefaultModel.SMART_TURN.file()).getName(0));
       try {
         Path dir = Files.createTempDirectory("parley-test-models-");
         dir.toFile().deleteOnExit();

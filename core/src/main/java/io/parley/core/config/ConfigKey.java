@@ -75,6 +75,8 @@ public enum ConfigKey {
   PARLEY_VAD_MIN_SPEECH_MS("250", "ms", "Shorter bursts of speech are ignored."),
   PARLEY_VAD_MIN_SILENCE_MS("600", "ms", "Silence that ends a turn (end of speech)."),
   PARLEY_VAD_PREROLL_MS("300", "ms", "Audio kept before the detected start of speech, so first syllables are not cut."),
+  PARLEY_SEMANTIC_VAD_MODEL(null, "path", "End-of-turn model for turn_detection semantic_vad: a Smart Turn v3 ONNX file. Unset: turn/smart-turn-v3.onnx under PARLEY_MODELS when it is there (fetched by ./parley models --turn smart-turn-v3); without it semantic_vad is refused with an error."),
+  PARLEY_SEMANTIC_VAD_THREADS("1", "threads", "ONNX Runtime threads inside one end-of-turn model run (the turns of all sessions waiting at once share a run)."),
   PARLEY_WHISPER_MODEL(null, "path", "Whisper ggml model file. Unset: whisper/ggml-base.bin under PARLEY_MODELS (multilingual base, fetched by ./parley models); when that is missing too, speech-to-text answers with an error naming the file and ./parley models --whisper base."),
   PARLEY_WHISPER_THREADS("2", "threads", "Threads whisper.cpp uses for one transcription."),
   PARLEY_STT_WORKERS("1", "threads", "Concurrent transcriptions (each holds a whisper state of ~100 MB)."),

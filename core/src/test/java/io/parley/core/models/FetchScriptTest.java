@@ -27,6 +27,7 @@ class FetchScriptTest {
 
   private static final int WHISPER_BYTES = 200_000;
   private static final int LLM_BYTES = 120_000;
+  private static final int TURN_BYTES = 50_000;
   private static final String HEADER = "name\turl\tsha256\tsha1\tbytes\tdest_file\tdefault\n";
 
   @TempDir
@@ -35,6 +36,7 @@ class FetchScriptTest {
   private Path models;
   private byte[] whisper;
   private byte[] llm;
+  private byte[] turn;
 
   @BeforeEach
   void setUp() throws IOException {
@@ -49,8 +51,13 @@ class FetchScriptTest {
     llm = new byte[LLM_BYTES];
     random.nextBytes(whisper);
     random.nextBytes(llm);
+    turn = new byte[TURN_BYTES];
+    random.nextBytes(turn);
     Files.write(dir.resolve("ggml-base.bin"), whisper);
     Files.write(dir.resolve("chat.gguf"), llm);
+    Files.write(dir.resolve("turn.onnx"), turn);
+    Files.writeString(script.resolveSibling("turn.tsv"), HEADER + "smart-turn\t" + dir.resolve("turn.onnx").toUri()
+        + "\t" + sha256(turn) + "\t-\t" + TURN_BYTES + "\tturn/smart-turn.onnx\tdefault\n");
     whisperManifest(sha256(whisper), dir.resolve("ggml-base.bin").toUri().toString());
     llmManifest(sha256(llm));
     models = dir.resolve("models");
@@ -76,9 +83,23 @@ class FetchScriptTest {
     assertThat(r.exit).as(r.output).isZero();
     assertThat(Files.readAllBytes(whisperTarget())).isEqualTo(whisper);
     assertThat(Files.readAllBytes(models.resolve("llm/chat.gguf"))).isEqualTo(llm);
+    assertThat(Files.readAllBytes(models.resolve("turn/smart-turn.onnx"))).isEqualTo(turn);
 
     Run again = run();
-    assertThat(again.output).contains("ok whisper base", "ok llm chat").doesNotContain("downloading");
+    assertThat(again.output).contains("ok whisper base", "ok llm chat", "ok turn smart-turn")
+        .doesNotContain("downloading");
+  }
+
+  @Test
+  void theEndOfTurnModelIsFetchedByItsOwnFlag() throws Exception {
+    Run r = run("--turn", "smart-turn");
+    assertThat(r.exit).as(r.output).isZero();
+    assertThat(r.output).contains("fetched turn smart-turn");
+    assertThat(Files.readAllBytes(models.resolve("turn/smart-turn.onnx"))).isEqualTo(turn);
+    assertThat(filesUnder(models)).hasSize(1);
+    Run unknown = run("--turn", "v9");
+    assertThat(unknown.exit).isEqualTo(1);
+    assertThat(unknown.output).contains("unknown turn model 'v9' (known: smart-turn)");
   }
 
   @Test
@@ -123,8 +144,9 @@ class FetchScriptTest {
   void offlineFetchesNothingAndSaysSo() throws Exception {
     Run all = run("--offline");
     assertThat(all.exit).as(all.output).isZero();
-    assertThat(all.output).contains("offline: not downloading the default models (whisper base, llm chat)",
-        "./parley models --whisper base", "./parley models --llm chat");
+    assertThat(all.output).contains("offline: not downloading the default models (whisper base, llm chat,"
+        + " turn smart-turn)", "./parley models --whisper base", "./parley models --llm chat",
+        "./parley models --turn smart-turn");
     Run one = run("--offline", "--llm", "chat");
     assertThat(one.exit).as(one.output).isZero();
     assertThat(one.output).contains("offline: not downloading llm chat");
@@ -163,7 +185,7 @@ class FetchScriptTest {
 
   @Test
   void theRepositoryManifestsPinEveryRowAndMarkOneDefault() throws Exception {
-    for (String manifest : List.of("whisper.tsv", "llm.tsv")) {
+    for (String manifest : List.of("whisper.tsv", "llm.tsv", "turn.tsv")) {
       List<String> rows = Files.readAllLines(repoModels().resolve(manifest)).stream().skip(1)
           .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
       assertThat(rows).as(manifest).isNotEmpty().allSatisfy(row -> {

@@ -231,6 +231,9 @@ public final class StreamingTranscriber implements AutoCloseable {
       }
       long fed = bufStart + len;
       switch (event) {
+        case VadEvent.Paused paused -> {
+          return; // the segment goes on: only its end matters here
+        }
         case VadEvent.SpeechStarted started -> {
           segmentId++;
           speaking = true;

@@ -13,7 +13,6 @@ import io.parley.core.ParleyException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -120,30 +119,21 @@ public final class SileroVad implements VoiceActivityModel {
    *     not Silero v5's signature; the message names {@code PARLEY_MODELS} and {@code ./parley models}
    */
   public static SileroVad openFile(Path file, Settings settings) {
-    if (!Files.isRegularFile(file)) {
-      throw unavailable(file, "is missing", null);
-    }
+    // Recurrent state decaying through long silences would otherwise crawl through denormals.
+    OrtSession session = OrtEnvironments.open(file, settings.intraOpThreads(),
+        Map.of("session.set_denormal_as_zero", "1"), s -> checkSignature(s, file),
+        (what, cause) -> unavailable(file, what, cause));
     OrtEnvironment env = OrtEnvironments.shared();
-    OrtSession session = null;
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setIntraOpNumThreads(settings.intraOpThreads());
-      options.setInterOpNumThreads(1);
-      options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      // Recurrent state decaying through long silences would otherwise crawl through denormals.
-      options.addConfigEntry("session.set_denormal_as_zero", "1");
-      // Spinning threads would burn the cores other engines and streams share.
-      options.addConfigEntry("session.intra_op.allow_spinning", "0");
-      session = env.createSession(file.toString(), options);
-      checkSignature(session, file);
+    try {
       OnnxTensor sr = OnnxTensor.createTensor(env, (long) SAMPLE_RATE);
       return new SileroVad(env, session, sr, settings.gate(), file);
     } catch (OrtException e) {
-      closeQuietly(session);
-      throw unavailable(file, "is not a valid ONNX model (" + e.getMessage() + ")", e);
-    } catch (ParleyException e) {
-      closeQuietly(session);
-      throw e;
+      try {
+        session.close();
+      } catch (OrtException ignored) {
+        // failing with the clearer error below
+      }
+      throw unavailable(file, "could not be set up (" + e.getMessage() + ")", e);
     }
   }
 
@@ -180,16 +170,6 @@ public final class SileroVad implements VoiceActivityModel {
     return cause == null
         ? new ParleyException(Reason.UNAVAILABLE, message)
         : new ParleyException(Reason.UNAVAILABLE, message, cause);
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (Exception ignored) {
-        // already failing with a clearer error
-      }
-    }
   }
 
   /** The model file this instance runs. */

@@ -22,4 +22,11 @@ public sealed interface VadEvent {
    * (pre-roll included) to its end, as 16 kHz samples in [-1, 1].
    */
   record SpeechStopped(long startSample, long endSample, float[] audio) implements VadEvent {}
+
+  /**
+   * Speech paused at {@code endSample} for {@link Eagerness#PAUSE} inside a segment, with semantic
+   * turn detection on: {@code audio} holds the segment so far, from {@code startSample} to the
+   * pause. The segment goes on until its end is decided ({@link VadSegmenter#endPause}).
+   */
+  record Paused(long startSample, long endSample, float[] audio) implements VadEvent {}
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Turns one stream's frames and their speech probabilities into {@link VadEvent}s: where speech
@@ -52,9 +53,11 @@ public final class VadSegmenter {
    * @param preRoll audio kept before the onset (PARLEY_VAD_PREROLL_MS)
    * @param maxSegment longest segment, pre-roll included; bounds the audio held per stream
    *     ({@link #DEFAULT_MAX_SEGMENT}; longer than preRoll + minSpeech + minSilence)
+   * @param eagerness semantic turn detection ({@code semantic_vad}): pauses are reported and the
+   *     eagerness's fallback ends turns instead of {@code minSilence}; empty for plain server VAD
    */
   public record Settings(double startThreshold, double endThreshold, Duration minSpeech, Duration minSilence,
-                         Duration preRoll, Duration maxSegment) {
+                         Duration preRoll, Duration maxSegment, Optional<Eagerness> eagerness) {
 
     /** 30 s: Whisper's window, and 1.9 MB of float samples per speaking stream. */
     public static final Duration DEFAULT_MAX_SEGMENT = Duration.ofSeconds(30);
@@ -65,7 +68,14 @@ public final class VadSegmenter {
     public static final Settings DEFAULTS = new Settings(0.5, 0.35, Duration.ofMillis(250), Duration.ofMillis(600),
         Duration.ofMillis(300), DEFAULT_MAX_SEGMENT);
 
+    /** Plain server VAD: no pauses reported. */
+    public Settings(double startThreshold, double endThreshold, Duration minSpeech, Duration minSilence,
+                    Duration preRoll, Duration maxSegment) {
+      this(startThreshold, endThreshold, minSpeech, minSilence, preRoll, maxSegment, Optional.empty());
+    }
+
     public Settings {
+      java.util.Objects.requireNonNull(eagerness, "eagerness");
       if (!(startThreshold > 0 && startThreshold < 1)) {
         throw new IllegalArgumentException("startThreshold must be in (0, 1), got " + startThreshold);
       }
@@ -81,20 +91,36 @@ public final class VadSegmenter {
       if (preRoll.isNegative()) {
         throw new IllegalArgumentException("preRoll must not be negative");
       }
-      if (maxSegment.compareTo(preRoll.plus(minSpeech).plus(minSilence)) <= 0
+      Duration silence = eagerness.map(Eagerness::fallback).orElse(minSilence);
+      if (maxSegment.compareTo(preRoll.plus(minSpeech).plus(silence)) <= 0
           || maxSegment.compareTo(MAX_MAX_SEGMENT) > 0) {
-        throw new IllegalArgumentException("maxSegment must be longer than preRoll + minSpeech + minSilence ("
-            + preRoll.plus(minSpeech).plus(minSilence).toMillis() + " ms) and at most " + MAX_MAX_SEGMENT.toMinutes()
-            + " min, got " + maxSegment.toMillis() + " ms");
+        throw new IllegalArgumentException("maxSegment must be longer than preRoll + minSpeech + the silence that"
+            + " ends a turn (" + preRoll.plus(minSpeech).plus(silence).toMillis() + " ms) and at most "
+            + MAX_MAX_SEGMENT.toMinutes() + " min, got " + maxSegment.toMillis() + " ms");
       }
     }
 
     public Settings withMaxSegment(Duration maxSegment) {
-      return new Settings(startThreshold, endThreshold, minSpeech, minSilence, preRoll, maxSegment);
+      return new Settings(startThreshold, endThreshold, minSpeech, minSilence, preRoll, maxSegment, eagerness);
     }
 
     public Settings withPreRoll(Duration preRoll) {
+      return new Settings(startThreshold, endThreshold, minSpeech, minSilence, preRoll, maxSegment, eagerness);
+    }
+
+    /** Semantic turn detection with {@code e}: its fallback is the silence that ends a turn anyway. */
+    public Settings withEagerness(Eagerness e) {
+      return new Settings(startThreshold, endThreshold, minSpeech, minSilence, preRoll, maxSegment, Optional.of(e));
+    }
+
+    /** Plain server VAD again: {@code minSilence} ends turns. */
+    public Settings withoutEagerness() {
       return new Settings(startThreshold, endThreshold, minSpeech, minSilence, preRoll, maxSegment);
+    }
+
+    /** The silence that ends a turn: the eagerness's fallback, else {@code minSilence}. */
+    public Duration endSilence() {
+      return eagerness.map(Eagerness::fallback).orElse(minSilence);
     }
   }
 
@@ -110,6 +136,8 @@ public final class VadSegmenter {
   private long minSpeech;
   private long minSilence;
   private long maxSegment;
+  /** Silence after which a pause is reported, or -1 (plain server VAD). */
+  private long pause;
 
   /** The last preRoll samples fed, whatever the phase. */
   private float[] ring;
@@ -127,14 +155,21 @@ public final class VadSegmenter {
   private long speechEnd;
   /** First sample of the running silence, or -1. */
   private long silenceStart = -1;
+  /** Whether the running silence was reported as a pause. */
+  private boolean pauseReported;
 
   public VadSegmenter(Settings settings) {
     this.start = (float) settings.startThreshold();
     this.end = (float) settings.endThreshold();
     this.minSpeech = samples(settings.minSpeech());
-    this.minSilence = samples(settings.minSilence());
+    this.minSilence = samples(settings.endSilence());
     this.maxSegment = samples(settings.maxSegment());
+    this.pause = pauseOf(settings);
     this.ring = new float[Math.toIntExact(samples(settings.preRoll()))];
+  }
+
+  private static long pauseOf(Settings settings) {
+    return settings.eagerness().isPresent() ? samples(Eagerness.PAUSE) : -1;
   }
 
   /**
@@ -146,8 +181,9 @@ public final class VadSegmenter {
     this.start = (float) settings.startThreshold();
     this.end = (float) settings.endThreshold();
     this.minSpeech = samples(settings.minSpeech());
-    this.minSilence = samples(settings.minSilence());
+    this.minSilence = samples(settings.endSilence());
     this.maxSegment = samples(settings.maxSegment());
+    this.pause = pauseOf(settings);
     float[] resized = new float[Math.toIntExact(samples(settings.preRoll()))];
     int keep = Math.min(ringFill, resized.length);
     int from = Math.floorMod(ringHead - keep, Math.max(ring.length, 1));
@@ -195,6 +231,7 @@ public final class VadSegmenter {
       append(frame, frame.length);
       if (probability >= start) {
         silenceStart = -1;
+        pauseReported = false;
       } else if (probability < end && silenceStart < 0) {
         silenceStart = frameStart;
       }
@@ -206,12 +243,30 @@ public final class VadSegmenter {
       phase = Phase.SPEAKING;
       events = add(events, List.of(new VadEvent.SpeechStarted(segmentStart, onset)));
     }
+    if (phase == Phase.SPEAKING && silenceStart >= 0 && pause >= 0 && !pauseReported
+        && frameEnd - silenceStart >= pause && frameEnd - silenceStart < minSilence) {
+      pauseReported = true;
+      events = add(events, List.of(new VadEvent.Paused(segmentStart, silenceStart,
+          Arrays.copyOf(segment, (int) (silenceStart - segmentStart)))));
+    }
     if (phase != Phase.IDLE && silenceStart >= 0 && frameEnd - silenceStart >= minSilence) {
       events = add(events, stop(silenceStart));
     }
     remember(frame);
     position = frameEnd;
     return events;
+  }
+
+  /**
+   * Ends the turn at the pause {@code paused} reported (the end-of-turn model found it complete):
+   * the SpeechStopped of {@link #flush}, if that pause is still going on; nothing when the user
+   * spoke again since, or the segment already ended.
+   */
+  public List<VadEvent> endPause(VadEvent.Paused paused) {
+    if (phase != Phase.SPEAKING || silenceStart != paused.endSample() || segmentStart != paused.startSample()) {
+      return List.of();
+    }
+    return stop(silenceStart);
   }
 
   /**
@@ -269,6 +324,7 @@ public final class VadSegmenter {
     segment = new float[0];
     segmentLength = 0;
     silenceStart = -1;
+    pauseReported = false;
     return events;
   }
 

@@ -118,6 +118,19 @@ final class InputStage {
     frames = new FrameAccumulator();
   }
 
+  /**
+   * Ends the turn at {@code paused} if that pause still goes on (see {@link VadSegmenter#endPause});
+   * returns what the segmenter decided and the samples segmented so far go with it.
+   */
+  List<VadEvent> endPause(VadEvent.Paused paused) {
+    return segmenter.endPause(paused);
+  }
+
+  /** Samples segmented so far. */
+  long segmented() {
+    return segmented;
+  }
+
   void update(VadSegmenter.Settings settings) {
     segmenter.update(settings);
   }

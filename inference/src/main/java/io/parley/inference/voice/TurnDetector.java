@@ -55,6 +55,7 @@ final class TurnDetector {
     switch (e) {
       case VadEvent.SpeechStarted s -> speechStarted(s, position);
       case VadEvent.SpeechStopped s -> speechStopped(s);
+      case VadEvent.Paused p -> { } // the turn goes on until its end is decided
     }
   }
 

@@ -41,9 +41,8 @@ public final class VadScheduler {
   public static final int LOW_WATER = 8;
 
   private final VoiceActivityModel model;
-  private final WorkerExecutor workers;
   private final ConcurrentLinkedQueue<Stream> ready = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean running = new AtomicBoolean();
+  private final BatchLoop loop;
   private final AtomicLong submitted = new AtomicLong();
   private final AtomicLong scored = new AtomicLong();
   private final AtomicLong runs = new AtomicLong();
@@ -52,7 +51,7 @@ public final class VadScheduler {
 
   public VadScheduler(VoiceActivityModel model, WorkerExecutor workers) {
     this.model = model;
-    this.workers = workers;
+    this.loop = new BatchLoop(workers, () -> !ready.isEmpty(), this::runBatch);
   }
 
   public VoiceActivityModel model() {
@@ -155,13 +154,7 @@ public final class VadScheduler {
   private record Job(float[] frame, Consumer<Float> result) {}
 
   private void kick() {
-    if (ready.isEmpty() || !running.compareAndSet(false, true)) {
-      return;
-    }
-    workers.executeBlocking(this::runBatch, false).onComplete(ar -> {
-      running.set(false);
-      kick();
-    });
+    loop.kick();
   }
 
   private Void runBatch() {

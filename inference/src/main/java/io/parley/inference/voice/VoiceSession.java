@@ -208,12 +208,38 @@ public final class VoiceSession {
     if (transcription != null) {
       transcription.audio(f, voiced);
     }
+    decided(decided, position);
+  }
+
+  private void decided(List<VadEvent> decided, long position) {
     for (VadEvent e : decided) {
+      if (e instanceof VadEvent.Paused p) {
+        paused(p);
+        continue;
+      }
       if (transcription != null) {
         transcription.event(e);
       }
       turns.accept(e, position);
     }
+  }
+
+  /**
+   * Semantic turn detection: the user paused; the end-of-turn model says whether the turn is
+   * complete. At or above the eagerness's threshold it ends at the pause (if the user has not spoken
+   * again meanwhile); otherwise it goes on, until speech resumes or the silence fallback ends it.
+   */
+  private void paused(VadEvent.Paused p) {
+    var eagerness = settings.turnDetection().eagerness();
+    if (eagerness.isEmpty() || engines.endOfTurn().isEmpty()) {
+      return;
+    }
+    double threshold = eagerness.get().threshold();
+    engines.endOfTurn().get().submit(context, p.audio(), complete -> {
+      if (!closed && complete >= threshold) {
+        decided(input.endPause(p), input.segmented());
+      }
+    });
   }
 
   private void sttMissing(String item) {

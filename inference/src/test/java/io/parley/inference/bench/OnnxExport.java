@@ -32,9 +32,14 @@ public final class OnnxExport {
   /** The output layouts of Ultralytics' YOLO exports (see {@link #yolo}). */
   public enum YoloLayout { V5, V8 }
 
-  /** Minimal protobuf writer. */
-  static final class Proto {
+  /** Minimal protobuf writer (also used by the tests' hand-written ONNX models). */
+  public static final class Proto {
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    /** The bytes written so far. */
+    public byte[] toByteArray() {
+      return out.toByteArray();
+    }
 
     Proto varint(long v) {
       while ((v & ~0x7FL) != 0) {
@@ -45,29 +50,43 @@ public final class OnnxExport {
       return this;
     }
 
-    Proto tag(int field, int wire) {
+    public Proto tag(int field, int wire) {
       return varint(((long) field << 3) | wire);
     }
 
-    Proto int64(int field, long v) {
+    public Proto int64(int field, long v) {
       return tag(field, 0).varint(v);
     }
 
-    Proto bytes(int field, byte[] b) {
+    public Proto bytes(int field, byte[] b) {
       tag(field, 2).varint(b.length);
       out.writeBytes(b);
       return this;
     }
 
-    Proto string(int field, String s) {
+    public Proto string(int field, String s) {
       return bytes(field, s.getBytes(StandardCharsets.UTF_8));
     }
 
-    Proto message(int field, Proto p) {
+    public Proto message(int field, Proto p) {
       return bytes(field, p.out.toByteArray());
     }
 
-    Proto float32(int field, float f) {
+    /** An INTS attribute. */
+    public static Proto ints(String name, long... values) {
+      Proto a = new Proto().string(1, name);
+      for (long v : values) {
+        a.int64(8, v);
+      }
+      return a.int64(20, 7); // INTS
+    }
+
+    /** An INT attribute. */
+    public static Proto intAttr(String name, long v) {
+      return new Proto().string(1, name).int64(3, v).int64(20, 2); // INT
+    }
+
+    public Proto float32(int field, float f) {
       tag(field, 5);
       int bits = Float.floatToIntBits(f);
       for (int i = 0; i < 4; i++) {
@@ -129,18 +148,6 @@ public final class OnnxExport {
         n.message(5, a);
       }
       graph.message(1, n);
-    }
-
-    static Proto ints(String name, long... values) {
-      Proto a = new Proto().string(1, name);
-      for (long v : values) {
-        a.int64(8, v);
-      }
-      return a.int64(20, 7); // INTS
-    }
-
-    static Proto intAttr(String name, long v) {
-      return new Proto().string(1, name).int64(3, v).int64(20, 2); // INT
     }
 
     static Proto floatAttr(String name, float v) {
@@ -244,7 +251,7 @@ public final class OnnxExport {
           long[] axes = Arrays.stream(b.ints.get(TfjsGraph.nodeName(in.get(1))))
               .mapToLong(a -> physical(a, x.nhwc())).sorted().toArray();
           String out = b.fresh(n.name());
-          b.node("ReduceMean", List.of(x.name()), out, Builder.ints("axes", axes), Builder.intAttr("keepdims", 1));
+          b.node("ReduceMean", List.of(x.name()), out, Proto.ints("axes", axes), Proto.intAttr("keepdims", 1));
           env.put(n.name(), new Value(out, x.nhwc(), null, 0, 1));
         }
         case "Transpose" -> {
@@ -257,7 +264,7 @@ public final class OnnxExport {
           } else {
             Value m = materialize(b, x);
             String out = b.fresh(n.name());
-            b.node("Transpose", List.of(m.name()), out, Builder.ints("perm", Arrays.stream(perm).asLongStream().toArray()));
+            b.node("Transpose", List.of(m.name()), out, Proto.ints("perm", Arrays.stream(perm).asLongStream().toArray()));
             long[] before = b.shapes.get(m.name());
             if (before != null && before.length == perm.length) {
               long[] after = new long[perm.length];
@@ -291,8 +298,8 @@ public final class OnnxExport {
           long[] s = n.ints("strides");
           int[] p = x.pad() == null ? new int[4] : x.pad();
           String out = b.fresh(n.name());
-          b.node("MaxPool", List.of(x.name()), out, Builder.ints("kernel_shape", k[1], k[2]),
-              Builder.ints("strides", s[1], s[2]), Builder.ints("pads", p[0], p[2], p[1], p[3]));
+          b.node("MaxPool", List.of(x.name()), out, Proto.ints("kernel_shape", k[1], k[2]),
+              Proto.ints("strides", s[1], s[2]), Proto.ints("pads", p[0], p[2], p[1], p[3]));
           env.put(n.name(), new Value(out, true, null, 0, (x.side() + p[0] + p[1] - k[1]) / s[1] + 1));
         }
         case "ConcatV2" -> {
@@ -307,7 +314,7 @@ public final class OnnxExport {
           }
           int axis = b.ints.get(TfjsGraph.nodeName(in.getLast()))[0];
           String out = b.fresh(n.name());
-          b.node("Concat", parts, out, Builder.intAttr("axis", physical(axis, nhwc)));
+          b.node("Concat", parts, out, Proto.intAttr("axis", physical(axis, nhwc)));
           env.put(n.name(), new Value(out, nhwc, null, 0, side));
         }
         case "ResizeBilinear" -> {
@@ -322,8 +329,8 @@ public final class OnnxExport {
                 Builder.stringAttr("coordinate_transformation_mode", n.flag("half_pixel_centers") ? "half_pixel"
                     : "asymmetric"));
           } else {
-            b.node("AveragePool", List.of(x.name()), out, Builder.ints("kernel_shape", 2, 2),
-                Builder.ints("strides", 2, 2));
+            b.node("AveragePool", List.of(x.name()), out, Proto.ints("kernel_shape", 2, 2),
+                Proto.ints("strides", 2, 2));
           }
           env.put(n.name(), new Value(out, true, null, 0, target[0]));
         }
@@ -336,7 +343,7 @@ public final class OnnxExport {
           String o0 = b.fresh(n.name() + "_0");
           String o1 = b.fresh(n.name() + "_1");
           Proto node = new Proto().string(1, x.name()).string(1, split).string(2, o0).string(2, o1)
-              .string(3, o0 + "_node").string(4, "Split").message(5, Builder.intAttr("axis", physical(axis, x.nhwc())));
+              .string(3, o0 + "_node").string(4, "Split").message(5, Proto.intAttr("axis", physical(axis, x.nhwc())));
           b.graph.message(1, node);
           env.put(n.name(), new Value(o0, x.nhwc(), null, 0, x.side()));
           env.put(n.name() + ":1", new Value(o1, x.nhwc(), null, 0, x.side()));
@@ -374,7 +381,7 @@ public final class OnnxExport {
         Value v = value(env, b, o);
         String out = o.replaceAll("[^A-Za-z0-9_]", "_");
         if (v.nhwc()) {
-          b.node("Transpose", List.of(v.name()), out, Builder.ints("perm", 0, 2, 3, 1));
+          b.node("Transpose", List.of(v.name()), out, Proto.ints("perm", 0, 2, 3, 1));
           b.graph.message(12, valueInfo(out, new Object[] {"batch", v.side(), v.side(), "channels"}));
         } else {
           b.node("Identity", List.of(v.name()), out);
@@ -428,7 +435,7 @@ public final class OnnxExport {
       String dist = b.fresh("dist");
       b.node("Reshape", List.of(side, shape4), dist);
       String soft = b.fresh("softmax");
-      b.node("Softmax", List.of(dist), soft, Builder.intAttr("axis", -1));
+      b.node("Softmax", List.of(dist), soft, Proto.intAttr("axis", -1));
       String expect = b.fresh("expectation");
       b.node("MatMul", List.of(soft, bins), expect); // [batch, cells, 4, 1]
       String shape3 = b.fresh("shape");
@@ -454,7 +461,7 @@ public final class OnnxExport {
       if (layout == YoloLayout.V5) {
         // Objectness 1 everywhere (max score x 0 + 1 keeps the batch dimension symbolic).
         String max = b.fresh("max");
-        b.node("ReduceMax", List.of(score), max, Builder.ints("axes", 2), Builder.intAttr("keepdims", 1));
+        b.node("ReduceMax", List.of(score), max, Proto.ints("axes", 2), Proto.intAttr("keepdims", 1));
         String zero = b.fresh("zero");
         b.initializer(zero, new long[] {1}, new float[] {0});
         String one = b.fresh("one");
@@ -467,17 +474,17 @@ public final class OnnxExport {
       }
       parts.add(score);
       String level = b.fresh("level");
-      b.node("Concat", parts, level, Builder.intAttr("axis", 2));
+      b.node("Concat", parts, level, Proto.intAttr("axis", 2));
       levels.add(level);
     }
     int width = 4 + (layout == YoloLayout.V5 ? 1 : 0) + CLASSES;
     if (layout == YoloLayout.V8) {
       String all = b.fresh("all");
-      b.node("Concat", levels, all, Builder.intAttr("axis", 1));
-      b.node("Transpose", List.of(all), "output0", Builder.ints("perm", 0, 2, 1));
+      b.node("Concat", levels, all, Proto.intAttr("axis", 1));
+      b.node("Transpose", List.of(all), "output0", Proto.ints("perm", 0, 2, 1));
       b.graph.message(12, valueInfo("output0", new Object[] {"batch", (long) width, "cells"}));
     } else {
-      b.node("Concat", levels, "output0", Builder.intAttr("axis", 1));
+      b.node("Concat", levels, "output0", Proto.intAttr("axis", 1));
       b.graph.message(12, valueInfo("output0", new Object[] {"batch", "cells", (long) width}));
     }
   }
@@ -537,8 +544,8 @@ public final class OnnxExport {
       inputs.add(b.constant(TfjsGraph.nodeName(in.get(2))));
     }
     String out = b.fresh(n.name());
-    b.node("Conv", inputs, out, Builder.ints("kernel_shape", h, w), Builder.ints("strides", stride, stride),
-        Builder.ints("pads", p[0], p[2], p[1], p[3]), Builder.intAttr("group", depthwise ? s[2] : 1));
+    b.node("Conv", inputs, out, Proto.ints("kernel_shape", h, w), Proto.ints("strides", stride, stride),
+        Proto.ints("pads", p[0], p[2], p[1], p[3]), Proto.intAttr("group", depthwise ? s[2] : 1));
     List<String> ops = n.strings("fused_ops");
     if (fused && ops.size() == 2) {
       out = activation(b, ops.get(1), n.number("leakyrelu_alpha").orElse(0.2), out, n.name());
@@ -564,7 +571,8 @@ public final class OnnxExport {
     return out;
   }
 
-  private static Proto valueInfo(String name, Object[] dims) {
+  /** A float tensor's value info: {@code dims} are sizes (Long) or symbolic names (String). */
+  public static Proto valueInfo(String name, Object[] dims) {
     Proto shape = new Proto();
     for (Object d : dims) {
       Proto dim = new Proto();

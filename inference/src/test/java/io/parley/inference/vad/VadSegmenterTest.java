@@ -198,6 +198,56 @@ class VadSegmenterTest {
     assertThatThrownBy(() -> DEFAULTS.withMaxSegment(Duration.ofMinutes(6))).hasMessageContaining("maxSegment");
   }
 
+  @Test
+  void semanticDetectionReportsEachPauseOnceAndEndsTheTurnThereOnlyWhileThePauseLasts() {
+    VadSegmenter.Settings semantic = DEFAULTS.withEagerness(Eagerness.HIGH); // fallback 2 s: 63 frames
+    // Speech from frame 10, silence from frame 30: the pause (200 ms) is heard at the end of frame 36.
+    Timeline t = new Timeline(semantic).feed(10, 0.1).feed(20, 0.9).feed(10, 0.1);
+    List<VadEvent.Paused> pauses = t.events.stream().filter(VadEvent.Paused.class::isInstance)
+        .map(VadEvent.Paused.class::cast).toList();
+    assertThat(pauses).hasSize(1);
+    assertThat(t.at.get(t.events.indexOf(pauses.getFirst()))).isEqualTo(36);
+    VadEvent.Paused pause = pauses.getFirst();
+    assertThat(pause.endSample()).isEqualTo(30L * F);
+    assertThat(pause.audio()).hasSize((int) (pause.endSample() - pause.startSample()));
+    assertThat(pause.audio()[pause.audio().length - 1]).isEqualTo(29f); // the last spoken frame
+    assertThat(t.segments()).isEmpty(); // the turn goes on meanwhile
+
+    // The model found it complete: the turn ends where the pause began, once.
+    List<VadEvent> ended = t.segmenter.endPause(pause);
+    assertThat(ended).singleElement().isInstanceOfSatisfying(VadEvent.SpeechStopped.class,
+        s -> assertThat(s.endSample()).isEqualTo(30L * F));
+    assertThat(t.segmenter.endPause(pause)).isEmpty();
+    assertThat(t.segmenter.speaking()).isFalse();
+  }
+
+  @Test
+  void aPauseTheUserSpeaksAfterIsNotAnEndAndTheFallbackEndsTheTurnAnyway() {
+    VadSegmenter.Settings semantic = DEFAULTS.withEagerness(Eagerness.HIGH);
+    Timeline t = new Timeline(semantic).feed(10, 0.1).feed(20, 0.9).feed(10, 0.1).feed(10, 0.9);
+    VadEvent.Paused first = (VadEvent.Paused) t.events.stream().filter(VadEvent.Paused.class::isInstance)
+        .findFirst().orElseThrow();
+    assertThat(t.segmenter.endPause(first)).isEmpty(); // the user spoke again: one turn, still going
+    assertThat(t.segmenter.speaking()).isTrue();
+    // A second pause is reported again; with no decision, 2 s of silence end the turn.
+    t.feed(70, 0.1);
+    assertThat(t.events.stream().filter(VadEvent.Paused.class::isInstance)).hasSize(2);
+    assertThat(t.segments()).singleElement().satisfies(s -> {
+      assertThat(s.endSample()).isEqualTo(50L * F);
+      assertThat(frameOf(s.startSample() + s.audio().length - 1)).isEqualTo(49f);
+    });
+    assertThat(t.at.getLast()).isEqualTo(50 + 63 - 1);
+  }
+
+  @Test
+  void plainServerVadReportsNoPauses() {
+    Timeline t = new Timeline(DEFAULTS).feed(10, 0.1).feed(20, 0.9).feed(30, 0.1);
+    assertThat(t.events).noneMatch(VadEvent.Paused.class::isInstance);
+    assertThat(t.segments()).hasSize(1);
+    assertThat(DEFAULTS.withEagerness(Eagerness.LOW).endSilence()).isEqualTo(Duration.ofSeconds(8));
+    assertThat(DEFAULTS.withEagerness(Eagerness.LOW).withoutEagerness()).isEqualTo(DEFAULTS);
+  }
+
   /** The value the timeline writes into the sample at this stream offset. */
   private static float frameOf(long sample) {
     return sample / F;

@@ -317,7 +317,8 @@ final class VoiceFixture implements AutoCloseable {
 
   VoiceFixture open(boolean createResponse) {
     var engines = new VoiceEngines(Optional.of(vad), null, Optional.of(stt), null, Optional.of(chat), null,
-        Optional.of(tts), null, workers, workers, interimEvery, voices);
+        Optional.of(tts), null, workers, workers, interimEvery, voices)
+        .withEndOfTurn(endOfTurn.map(model -> new EndOfTurnScheduler(model, workers)));
     VadSegmenter segmenter = new VadSegmenter(VadSegmenter.Settings.DEFAULTS);
     on(() -> {
       session = new VoiceSession(clock, context, settings(createResponse), engines, recorder, log, UUID.randomUUID(),
@@ -341,6 +342,9 @@ final class VoiceFixture implements AutoCloseable {
 
   /** The session's language (set before {@link #open}): empty, the node default, detects it. */
   Optional<String> language = Optional.empty();
+
+  /** The end-of-turn model (set before {@link #open}; run on the counted workers, so settle waits for it). */
+  Optional<EndOfTurnScheduler.Model> endOfTurn = Optional.empty();
 
   /** What the session's answers may call (set before {@link #open}). */
   ToolSettings tools = ToolSettings.NONE;
