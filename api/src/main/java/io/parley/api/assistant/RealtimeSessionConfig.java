@@ -1,5 +1,6 @@
 package io.parley.api.assistant;
 
+import io.parley.api.assistant.realtime.AudioFormat;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.parley.api.assistant.realtime.RealtimeTools;
 import io.parley.inference.llm.Tool;
@@ -17,7 +18,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import io.parley.inference.tts.SpeechStyle;
 
@@ -35,12 +38,41 @@ import io.parley.inference.tts.SpeechStyle;
  *     speed ({@code session.audio.output.speed})
  * @param language the language spoken ({@code session.audio.input.transcription.language}): the
  *     node's (PARLEY_STT_LANGUAGE) until the client sets its own; empty to detect it
+ * @param transcription a transcription session ({@code type: "transcription"}, or
+ *     {@code ?intent=transcription}): live captions, never an answer
+ * @param wire the audio formats on the wire and the input's accepted-only fields
+ * @param idleTimeoutMs server VAD's {@code idle_timeout_ms}: silence after which a
+ *     {@code input_audio_buffer.timeout_triggered} prompts an answer; 0 for none
  */
 record RealtimeSessionConfig(String personality, String instructions, boolean audioOut, int inputRate,
                              int outputRate, boolean serverVad, VadSegmenter.Settings turnDetection,
                              boolean createResponse, boolean interruptResponse, int maxTokens, List<Tool> tools,
                              ToolChoice toolChoice, boolean serverTools, SpeechStyle speech,
-                             Optional<String> language) {
+                             Optional<String> language, boolean transcription, Wire wire, long idleTimeoutMs) {
+
+  /**
+   * The session's audio on the wire ({@code audio.input.format}, {@code audio.output.format}) and
+   * what {@code audio.input} carries that Parley echoes but does not act on: {@code noise_reduction}
+   * (its type, or null; no filter runs), the transcription {@code model} named (Whisper transcribes
+   * whatever is named) and {@code prompt}.
+   */
+  record Wire(AudioFormat input, AudioFormat output, String noiseReduction, String transcriptionModel,
+              String transcriptionPrompt) {
+    /** PCM16 both ways at {@code rate}, no noise reduction, Whisper without a prompt. */
+    static Wire pcm(int rate) {
+      return new Wire(AudioFormat.pcm(rate), AudioFormat.pcm(rate), null, "whisper", null);
+    }
+  }
+
+  /** No end-of-turn model on this node: {@code semantic_vad} is refused. */
+  static final BooleanSupplier NO_SEMANTIC_VAD = () -> false;
+  /** Session fields of the GA schema (and Parley's own) that {@code session.update} reads. */
+  static final Set<String> FIELDS = Set.of("type", "model", "instructions", "audio", "include", "max_output_tokens",
+      "output_modalities", "prompt", "tool_choice", "tools", "tracing", "truncation", "parley",
+      "input_audio_transcription", "id", "object", "expires_at");
+  /** Longest idle_timeout_ms accepted (10 minutes), and the shortest. */
+  static final long MAX_IDLE_TIMEOUT_MS = 600_000;
+  static final long MIN_IDLE_TIMEOUT_MS = 1_000;
 
   /** Refuses a language the session's speech to text cannot take (see {@link VoiceSession#checkLanguage}). */
   interface LanguageCheck {
@@ -49,8 +81,6 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
 
   /** The most tokens a client may ask for per answer. */
   static final int MAX_OUTPUT_TOKENS = 4096;
-  static final int MIN_RATE = 8_000;
-  static final int MAX_RATE = 48_000;
   /** Longest voice name accepted (eSpeak NG's longest tag is under 30). */
   static final int MAX_VOICE_CHARS = 64;
 
@@ -59,7 +89,14 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
                                        boolean audioOut, int rate) {
     return new RealtimeSessionConfig(personality, instructions, audioOut, rate, rate, true,
         config.vad().turnDetection(), true, true, config.llm().maxTokens(), List.of(), ToolChoice.AUTO, true,
-        SpeechStyle.DEFAULT, config.stt().language());
+        SpeechStyle.DEFAULT, config.stt().language(), false, Wire.pcm(rate), 0);
+  }
+
+  /** This configuration as a transcription session's ({@code ?intent=transcription}). */
+  RealtimeSessionConfig transcriptionOnly() {
+    return new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate, serverVad,
+        turnDetection, createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech, language,
+        true, wire, idleTimeoutMs);
   }
 
   /**
@@ -72,8 +109,13 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     if (speech.voice() != null) {
       output.put("voice", speech.voice());
     }
-    JsonObject input = new JsonObject().put("transcription", new JsonObject().put("language", language.orElse(null)));
-    return new JsonObject().put("instructions", instructions)
+    output.put("format", wire.output().toJson());
+    JsonObject input = new JsonObject().put("transcription", new JsonObject().put("language", language.orElse(null))
+            .put("model", wire.transcriptionModel()).put("prompt", wire.transcriptionPrompt()))
+        .put("format", wire.input().toJson())
+        .put("noise_reduction", wire.noiseReduction() == null ? null
+            : new JsonObject().put("type", wire.noiseReduction()));
+    return new JsonObject().put("type", transcription ? "transcription" : "realtime").put("instructions", instructions)
         .put("output_modalities", new JsonArray().add(audioOut ? "audio" : "text"))
         .put("audio", new JsonObject().put("input", input).put("output", output))
         .put("tools", RealtimeTools.toJson(tools)).put("tool_choice", RealtimeTools.toJson(toolChoice))
@@ -101,7 +143,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
 
   /** The pipeline's settings for this configuration. */
   VoiceSettings settings(VoiceOptions config) {
-    return new VoiceSettings(serverVad, createResponse, interruptResponse, config.bargeIn(), systemPrompt(),
+    return new VoiceSettings(serverVad, createResponse && !transcription, interruptResponse, config.bargeIn(), systemPrompt(),
         language, audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection,
         new ToolSettings(tools, toolChoice, serverTools, config.toolRounds()), speech);
   }
@@ -113,6 +155,28 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
    */
   RealtimeSessionConfig update(JsonObject s, String eventId, UnaryOperator<String> voices, LanguageCheck languages)
       throws RealtimeProtocolException {
+    return update(s, eventId, voices, languages, NO_SEMANTIC_VAD);
+  }
+
+  /**
+   * As {@link #update(JsonObject, String, UnaryOperator, LanguageCheck)}; {@code semanticVadAvailable}
+   * says whether an end-of-turn model serves {@code turn_detection.type: "semantic_vad"} (else it
+   * is refused with {@code semantic_vad_unavailable}).
+   */
+  RealtimeSessionConfig update(JsonObject s, String eventId, UnaryOperator<String> voices, LanguageCheck languages,
+                               BooleanSupplier semanticVadAvailable) throws RealtimeProtocolException {
+    unsupported(s, eventId);
+    boolean transcription = this.transcription;
+    if (s.containsKey("type")) {
+      Object type = s.getValue("type");
+      if (!"realtime".equals(type) && !"transcription".equals(type)) {
+        throw new RealtimeProtocolException("invalid_value", "session.type must be realtime or transcription, got "
+            + type, "session.type", eventId);
+      }
+      transcription = "transcription".equals(type);
+    }
+    Wire wire = this.wire;
+    long idleTimeoutMs = this.idleTimeoutMs;
     String instructions = this.instructions;
     boolean audioOut = this.audioOut;
     int maxTokens = this.maxTokens;
@@ -131,11 +195,11 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     if (s.getValue("instructions") instanceof String i) {
       instructions = i;
     }
-    if (s.getValue("output_modalities") instanceof JsonArray m) {
-      audioOut = m.contains("audio");
+    if (s.getValue("output_modalities") != null) {
+      audioOut = audioOut(s.getValue("output_modalities"), eventId);
     }
-    if (s.getValue("max_output_tokens") instanceof Number n) {
-      maxTokens = Math.max(1, Math.min(n.intValue(), MAX_OUTPUT_TOKENS));
+    if (s.getValue("max_output_tokens") != null) {
+      maxTokens = maxTokens(s.getValue("max_output_tokens"), eventId);
     }
     if (s.getValue("parley") instanceof JsonObject parley && parley.containsKey("tools")) {
       if (!(parley.getValue("tools") instanceof Boolean on)) {
@@ -156,13 +220,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     JsonObject audio = s.getValue("audio") instanceof JsonObject a ? a : null;
     JsonObject input = audio != null && audio.getValue("input") instanceof JsonObject in ? in : null;
     if (input != null) {
-      if (input.getValue("format") instanceof JsonObject format) {
-        int rate = rate(format, "session.audio.input.format", eventId);
-        if (rate != inputRate) {
-          throw new RealtimeProtocolException("invalid_value", "the input rate is fixed when the session starts ("
-              + inputRate + " Hz)", "session.audio.input.format.rate", eventId);
-        }
-      }
+      wire = input(input, wire, eventId);
       if (input.getValue("transcription") instanceof JsonObject t && t.containsKey("language")) {
         language = language(t.getValue("language"), "session.audio.input.transcription.language", eventId,
             languages);
@@ -171,11 +229,20 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         JsonObject td = input.getValue("turn_detection") instanceof JsonObject t ? t : null;
         serverVad = td != null;
         if (td != null) {
+          turnDetectionType(td, eventId, semanticVadAvailable);
           createResponse = !(td.getValue("create_response") instanceof Boolean b) || b;
           interruptResponse = !(td.getValue("interrupt_response") instanceof Boolean b) || b;
           vad = vad(td, eventId);
+          idleTimeoutMs = idleTimeout(td.getValue("idle_timeout_ms"), eventId);
+        } else {
+          idleTimeoutMs = 0;
         }
       }
+    }
+    if (audio != null && audio.getValue("output") instanceof JsonObject output && output.containsKey("format")) {
+      wire = new Wire(wire.input(), AudioFormat.parse(output.getValue("format"), wire.output(),
+          "session.audio.output.format", eventId), wire.noiseReduction(), wire.transcriptionModel(),
+          wire.transcriptionPrompt());
     }
     if (s.getValue("input_audio_transcription") instanceof JsonObject t && t.containsKey("language")) {
       // The beta shape, as older clients still send it.
@@ -184,7 +251,130 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     SpeechStyle speech = audio != null && audio.getValue("output") instanceof JsonObject output
         ? speech(output, eventId, voices) : this.speech;
     return new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate, serverVad, vad,
-        createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech, language);
+        createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech, language, transcription,
+        wire, idleTimeoutMs);
+  }
+
+  /**
+   * Refuses the GA session fields Parley cannot honour, naming each ({@code unsupported_value}), and
+   * fields the schema does not have ({@code unknown_parameter}): none is silently ignored.
+   */
+  private static void unsupported(JsonObject s, String eventId) throws RealtimeProtocolException {
+    for (String key : s.fieldNames()) {
+      if (!FIELDS.contains(key)) {
+        throw new RealtimeProtocolException("unknown_parameter", "session." + key + " is not a session field",
+            "session." + key, eventId);
+      }
+    }
+    if (s.getValue("prompt") != null) {
+      throw new RealtimeProtocolException("unsupported_value", "stored prompts (session.prompt) live on OpenAI's "
+          + "platform; send the instructions instead", "session.prompt", eventId);
+    }
+    if (s.getValue("include") instanceof JsonArray include && !include.isEmpty()) {
+      throw new RealtimeProtocolException("unsupported_value", "Whisper's transcripts carry no log probabilities "
+          + "(session.include)", "session.include", eventId);
+    }
+    Object truncation = s.getValue("truncation");
+    if (truncation != null && !"auto".equals(truncation)) {
+      throw new RealtimeProtocolException("unsupported_value", "only truncation \"auto\" is supported: Parley keeps "
+          + "the conversation's last PARLEY_VOICE_CONTEXT_MESSAGES messages", "session.truncation", eventId);
+    }
+  }
+
+  /** {@code output_modalities}: {@code ["audio"]} (the transcript comes with it) or {@code ["text"]}. */
+  private static boolean audioOut(Object value, String eventId) throws RealtimeProtocolException {
+    if (value instanceof JsonArray m && !m.isEmpty() && m.stream().allMatch(x -> "audio".equals(x) || "text".equals(x))) {
+      return m.contains("audio");
+    }
+    throw new RealtimeProtocolException("invalid_value", "output_modalities must be [\"audio\"] or [\"text\"], got "
+        + value, "session.output_modalities", eventId);
+  }
+
+  /** {@code max_output_tokens}: 1.. ({@value #MAX_OUTPUT_TOKENS} at most) or {@code "inf"} (the most). */
+  private static int maxTokens(Object value, String eventId) throws RealtimeProtocolException {
+    if ("inf".equals(value)) {
+      return MAX_OUTPUT_TOKENS;
+    }
+    if (value instanceof Number n && n.doubleValue() == n.longValue() && n.longValue() >= 1) {
+      return (int) Math.min(n.longValue(), MAX_OUTPUT_TOKENS);
+    }
+    throw new RealtimeProtocolException("invalid_value", "max_output_tokens must be a whole number from 1 or "
+        + "\"inf\", got " + value, "session.max_output_tokens", eventId);
+  }
+
+  /** {@code audio.input}'s format, noise reduction and transcription model and prompt over {@code wire}. */
+  private static Wire input(JsonObject input, Wire wire, String eventId) throws RealtimeProtocolException {
+    AudioFormat format = AudioFormat.parse(input.getValue("format"), wire.input(), "session.audio.input.format",
+        eventId);
+    String noise = wire.noiseReduction();
+    if (input.containsKey("noise_reduction")) {
+      Object nr = input.getValue("noise_reduction");
+      Object type = nr instanceof JsonObject o ? o.getValue("type", "near_field") : null;
+      if (nr != null && !"near_field".equals(type) && !"far_field".equals(type)) {
+        throw new RealtimeProtocolException("invalid_value", "noise_reduction must be null or have type near_field "
+            + "or far_field", "session.audio.input.noise_reduction", eventId);
+      }
+      noise = (String) type;
+    }
+    String model = wire.transcriptionModel();
+    String prompt = wire.transcriptionPrompt();
+    if (input.getValue("transcription") instanceof JsonObject t) {
+      if (t.containsKey("model")) {
+        if (!(t.getValue("model") instanceof String m) || m.isBlank() || m.length() > MAX_VOICE_CHARS) {
+          throw new RealtimeProtocolException("invalid_value", "transcription.model must be a model name",
+              "session.audio.input.transcription.model", eventId);
+        }
+        model = m;
+      }
+      if (t.containsKey("prompt")) {
+        if (t.getValue("prompt") != null && !(t.getValue("prompt") instanceof String)) {
+          throw new RealtimeProtocolException("invalid_value", "transcription.prompt must be a string",
+              "session.audio.input.transcription.prompt", eventId);
+        }
+        prompt = (String) t.getValue("prompt");
+      }
+    }
+    return new Wire(format, wire.output(), noise, model, prompt);
+  }
+
+  /**
+   * {@code turn_detection.type}: {@code server_vad} (or none given), or {@code semantic_vad} when an
+   * end-of-turn model serves it; anything else is refused, never run as server VAD in its place.
+   */
+  private static void turnDetectionType(JsonObject td, String eventId, BooleanSupplier semanticVadAvailable)
+      throws RealtimeProtocolException {
+    Object type = td.getValue("type", "server_vad");
+    if ("semantic_vad".equals(type)) {
+      if (!semanticVadAvailable.getAsBoolean()) {
+        throw new RealtimeProtocolException("semantic_vad_unavailable", "turn_detection.type semantic_vad needs an "
+            + "end-of-turn model, and this node has none: use server_vad", "session.audio.input.turn_detection.type",
+            eventId);
+      }
+      Object eagerness = td.getValue("eagerness", "auto");
+      if (!Set.of("low", "medium", "high", "auto").contains(eagerness)) {
+        throw new RealtimeProtocolException("invalid_value", "eagerness must be low, medium, high or auto",
+            "session.audio.input.turn_detection.eagerness", eventId);
+      }
+      return;
+    }
+    if (!"server_vad".equals(type)) {
+      throw new RealtimeProtocolException("invalid_value", "turn_detection.type must be server_vad or semantic_vad, "
+          + "got " + type, "session.audio.input.turn_detection.type", eventId);
+    }
+  }
+
+  /** {@code idle_timeout_ms}: null for none, else {@value #MIN_IDLE_TIMEOUT_MS}..{@value #MAX_IDLE_TIMEOUT_MS}. */
+  private static long idleTimeout(Object value, String eventId) throws RealtimeProtocolException {
+    if (value == null) {
+      return 0;
+    }
+    if (value instanceof Number n && n.doubleValue() == n.longValue() && n.longValue() >= MIN_IDLE_TIMEOUT_MS
+        && n.longValue() <= MAX_IDLE_TIMEOUT_MS) {
+      return n.longValue();
+    }
+    throw new RealtimeProtocolException("invalid_value", "turn_detection.idle_timeout_ms must be null or "
+        + MIN_IDLE_TIMEOUT_MS + ".." + MAX_IDLE_TIMEOUT_MS + ", got " + value,
+        "session.audio.input.turn_detection.idle_timeout_ms", eventId);
   }
 
   /** {@code audio.output}'s {@code voice} (a name or language code) and {@code speed} (0.25..4) over the current. */
@@ -295,28 +485,36 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
   }
 
-  private int rate(JsonObject format, String param, String eventId) throws RealtimeProtocolException {
-    if (format.getValue("type") != null && !"audio/pcm".equals(format.getValue("type"))) {
-      throw new RealtimeProtocolException("invalid_value", "only audio/pcm (PCM16) is supported", param + ".type",
-          eventId);
-    }
-    Object r = format.getValue("rate", inputRate);
-    if (!(r instanceof Number n) || n.intValue() < MIN_RATE || n.intValue() > MAX_RATE) {
-      throw new RealtimeProtocolException("invalid_value", "rate must be 8000..48000 Hz", param + ".rate", eventId);
-    }
-    return n.intValue();
-  }
-
-  /** The {@code session} object of session.created and session.updated ({@code defaultVoice}: the node's). */
+  /**
+   * The {@code session} object of session.created and session.updated ({@code defaultVoice}: the
+   * node's): a transcription session's has only its input audio, as the GA schema has it.
+   */
   JsonObject toJson(VoiceOptions config, UUID conversationId, String resumeToken, boolean resumed,
                     String defaultVoice) {
     JsonObject vad = serverVad ? new JsonObject().put("type", "server_vad")
         .put("threshold", turnDetection.startThreshold())
         .put("prefix_padding_ms", turnDetection.preRoll().toMillis())
         .put("silence_duration_ms", turnDetection.minSilence().toMillis())
+        .put("idle_timeout_ms", idleTimeoutMs > 0 ? idleTimeoutMs : null)
         .put("end_threshold", turnDetection.endThreshold())
         .put("min_speech_ms", turnDetection.minSpeech().toMillis())
         .put("create_response", createResponse).put("interrupt_response", interruptResponse) : null;
+    JsonObject input = new JsonObject()
+        .put("format", wire.input().toJson())
+        .put("noise_reduction", wire.noiseReduction() == null ? null
+            : new JsonObject().put("type", wire.noiseReduction()))
+        .put("turn_detection", vad)
+        .put("transcription", new JsonObject().put("model", wire.transcriptionModel())
+            .put("language", language.orElse(null)).put("prompt", wire.transcriptionPrompt()));
+    JsonObject parley = new JsonObject().put("personality", personality).put("tools", serverTools)
+        .put("conversation_id", conversationId.toString())
+        .put("resume_token", resumeToken)
+        .put("resumed", resumed);
+    if (transcription) {
+      return new JsonObject().put("type", "transcription").put("object", "realtime.transcription_session")
+          .put("id", "sess_" + conversationId).put("audio", new JsonObject().put("input", input))
+          .put("parley", parley);
+    }
     return new JsonObject()
         .put("type", "realtime")
         .put("object", "realtime.session")
@@ -325,21 +523,15 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         .put("output_modalities", new JsonArray().add(audioOut ? "audio" : "text"))
         .put("instructions", systemPrompt())
         .put("max_output_tokens", maxTokens)
+        .put("truncation", "auto")
         .put("tools", RealtimeTools.toJson(tools))
         .put("tool_choice", RealtimeTools.toJson(toolChoice))
         .put("audio", new JsonObject()
-            .put("input", new JsonObject()
-                .put("format", new JsonObject().put("type", "audio/pcm").put("rate", inputRate))
-                .put("turn_detection", vad)
-                .put("transcription", new JsonObject().put("model", "whisper")
-                    .put("language", language.orElse(null))))
+            .put("input", input)
             .put("output", new JsonObject()
-                .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
+                .put("format", wire.output().toJson())
                 .put("voice", speech.voice() == null ? defaultVoice : speech.voice())
                 .put("speed", speech.speed())))
-        .put("parley", new JsonObject().put("personality", personality).put("tools", serverTools)
-            .put("conversation_id", conversationId.toString())
-            .put("resume_token", resumeToken)
-            .put("resumed", resumed));
+        .put("parley", parley);
   }
 }
