@@ -96,6 +96,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     session = shared.sessions().create(context, settings.settings(config), this, conversationId, history,
         settings.inputRate(), settings.outputRate());
     transcoders();
+    session.transcriptionPrompt(settings.wire().transcriptionPrompt());
     session.serverTools(shared.serverTools().apply(user, session.conversationId()));
     session.promptContext(shared.prompts().forSession(user));
     ws.textMessageHandler(this::onText);
@@ -224,6 +225,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
           settings = settings.update(u.session(), u.eventId(), shared.voices(), session::checkLanguage,
               shared.semanticVadAvailable());
           transcoders();
+          session.transcriptionPrompt(settings.wire().transcriptionPrompt());
           keepHowItIsHeld(before);
           session.update(settings.settings(config));
           send(new JsonObject().put("type", "session.updated").put("session", sessionJson()));

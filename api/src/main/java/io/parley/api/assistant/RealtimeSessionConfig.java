@@ -52,9 +52,9 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
 
   /**
    * The session's audio on the wire ({@code audio.input.format}, {@code audio.output.format}) and
-   * what {@code audio.input} carries that Parley echoes but does not act on: {@code noise_reduction}
-   * (its type, or null; no filter runs), the transcription {@code model} named (Whisper transcribes
-   * whatever is named) and {@code prompt}.
+   * the rest of {@code audio.input}: {@code noise_reduction} (its type, or null; echoed, no filter
+   * runs), the transcription {@code model} named (echoed: Whisper transcribes whatever is named) and
+   * {@code prompt} (Whisper's initial prompt, or null).
    */
   record Wire(AudioFormat input, AudioFormat output, String noiseReduction, String transcriptionModel,
               String transcriptionPrompt) {
