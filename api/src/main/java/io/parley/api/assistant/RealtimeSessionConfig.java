@@ -495,17 +495,23 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         .put("threshold", turnDetection.startThreshold())
         .put("prefix_padding_ms", turnDetection.preRoll().toMillis())
         .put("silence_duration_ms", turnDetection.minSilence().toMillis())
-        .put("idle_timeout_ms", idleTimeoutMs > 0 ? idleTimeoutMs : null)
         .put("end_threshold", turnDetection.endThreshold())
         .put("min_speech_ms", turnDetection.minSpeech().toMillis())
         .put("create_response", createResponse).put("interrupt_response", interruptResponse) : null;
-    JsonObject input = new JsonObject()
-        .put("format", wire.input().toJson())
-        .put("noise_reduction", wire.noiseReduction() == null ? null
-            : new JsonObject().put("type", wire.noiseReduction()))
-        .put("turn_detection", vad)
-        .put("transcription", new JsonObject().put("model", wire.transcriptionModel())
-            .put("language", language.orElse(null)).put("prompt", wire.transcriptionPrompt()));
+    if (vad != null && idleTimeoutMs > 0) {
+      vad.put("idle_timeout_ms", idleTimeoutMs);
+    }
+    // Fields the GA schema types as optional but not nullable are left out when unset.
+    JsonObject transcriptionJson = new JsonObject().put("model", wire.transcriptionModel())
+        .put("language", language.orElse(null));
+    JsonObject input = new JsonObject().put("format", wire.input().toJson()).put("turn_detection", vad)
+        .put("transcription", transcriptionJson);
+    if (wire.transcriptionPrompt() != null) {
+      transcriptionJson.put("prompt", wire.transcriptionPrompt());
+    }
+    if (wire.noiseReduction() != null) {
+      input.put("noise_reduction", new JsonObject().put("type", wire.noiseReduction()));
+    }
     JsonObject parley = new JsonObject().put("personality", personality).put("tools", serverTools)
         .put("conversation_id", conversationId.toString())
         .put("resume_token", resumeToken)
