@@ -5,7 +5,8 @@
  * voice pipeline's own {@link io.parley.inference.voice.VoiceEvent}s by
  * {@link io.parley.api.assistant.realtime.ServerEventEncoder}. A client event that breaks the protocol
  * is a {@link io.parley.api.assistant.realtime.RealtimeProtocolException}, answered with an
- * {@code error} event; the session lives on.
+ * {@code error} event; the session lives on. The audio of each direction is in the session's
+ * {@link io.parley.api.assistant.realtime.AudioFormat} (PCM16, or G.711 as telephony carries it).
  *
  * @see <a href="https://platform.openai.com/docs/api-reference/realtime-client-events">Realtime client events</a>
  * @see <a href="https://platform.openai.com/docs/api-reference/realtime-server-events">Realtime server events</a>
