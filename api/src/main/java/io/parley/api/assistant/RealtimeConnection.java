@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
@@ -37,7 +38,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions, PersonalPrompts prompts,
                 ConversationStore conversations, ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random,
                 AtomicLong eventIds, BiFunction<UUID, UUID, ToolRunner> serverTools, UnaryOperator<String> voices,
-                java.util.function.BooleanSupplier semanticVadAvailable) {}
+                BooleanSupplier semanticVadAvailable) {}
 
   private final ServerWebSocket ws;
   private final UUID user;

@@ -38,8 +38,10 @@ import java.util.function.UnaryOperator;
  * {@code openai-insecure-api-key.<access token>}. {@code ?conversation=<id>} continues one of the
  * user's conversations with its history (another user's or an unknown id: the handshake is refused
  * with 404, never a silent new conversation). {@code ?model=} is accepted (one pipeline serves any
- * model name); {@code ?intent=transcription} opens a session that only transcribes. Each answer's prompt carries the user's personal
- * context ({@link PersonalPrompts}). The protocol itself is in
+ * model name); {@code ?intent=transcription} opens a session that only transcribes. The handshake
+ * selects the subprotocol {@code realtime} that browsers offer with the key (see
+ * {@link io.parley.api.http.HttpListeners}); the Agents SDK's {@code openai-agents-sdk.<version>} beside
+ * them is accepted. Each answer's prompt carries the user's personal context ({@link PersonalPrompts}). The protocol itself is in
  * {@link io.parley.api.assistant.realtime}; a session's configuration in {@link RealtimeSessionConfig};
  * dropped sessions wait for their client in a {@link ResumeRegistry}.
  *
