@@ -3,7 +3,8 @@
 //
 //   --mode transcription  --wav speech.wav   ?intent=transcription and session.type "transcription":
 //       live captions, and response.create refused
-//   --mode g711 --ulaw speech.ul             audio/pcmu in (8 kHz mu-law made by sox) and out
+//   --mode g711 --ulaw speech.ul [--out-format audio/pcma]
+//       audio/pcmu in (8 kHz mu-law made by sox), audio/pcmu (or the format named) out
 //   --mode fields                            session fields Parley cannot honour, each named in an error
 //   --mode subprotocols                      the browsers' handshake: no Authorization header, the key
 //       in the subprotocol openai-insecure-api-key.<key>, the Agents SDK's openai-agents-sdk.<version>
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     mode: { type: "string" },
     wav: { type: "string" },
     ulaw: { type: "string" },
+    "out-format": { type: "string", default: "audio/pcmu" },
     "timeout-ms": { type: "string", default: "90000" },
   },
 });
@@ -66,6 +68,15 @@ function ulawToLinear(u) {
   u = ~u & 0xff;
   const t = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4);
   return u & 0x80 ? 0x84 - t : t - 0x84;
+}
+
+/** G.711 A-law to linear (the ITU reference decoder). */
+function alawToLinear(a) {
+  a ^= 0x55;
+  const seg = (a & 0x70) >> 4;
+  let t = (a & 0x0f) << 4;
+  t = seg === 0 ? t + 8 : (t + 0x108) << (seg - 1);
+  return a & 0x80 ? t : -t;
 }
 
 /** Sends `bytes` in `chunk`-byte appends, one per `ms`, as a real-time source does. */
@@ -130,7 +141,7 @@ const modes = {
     let responses = 0;
     open({ model: "gpt-realtime" }, () => {
       socket.send({ type: "session.update", session: { type: "realtime", instructions: "Answer briefly.",
-        audio: { input: { format: { type: "audio/pcmu" } }, output: { format: { type: "audio/pcmu" } } } } });
+        audio: { input: { format: { type: "audio/pcmu" } }, output: { format: { type: args["out-format"] } } } } });
     }, async (e) => {
       if (e.type === "session.updated" && audio.length === 0 && responses === 0) {
         // 20 ms packets of 160 bytes, as RTP carries G.711; then 1.5 s of mu-law silence (0xFF).
@@ -142,7 +153,8 @@ const modes = {
         responses++;
         const bytes = Buffer.concat(audio);
         let sum = 0;
-        for (const b of bytes) { const s = ulawToLinear(b); sum += s * s; }
+        const decode = args["out-format"] === "audio/pcma" ? alawToLinear : ulawToLinear;
+        for (const b of bytes) { const s = decode(b); sum += s * s; }
         finish(true, { audio_bytes: bytes.length, audio_rms: bytes.length ? Math.sqrt(sum / bytes.length) : 0 });
       }
     });

@@ -125,8 +125,17 @@ class RealtimeTransportTest {
 
   @Test
   void telephonyAudioInG711MuLawIsHeardAndAnsweredInKind() throws Exception {
+    telephony("audio/pcmu");
+  }
+
+  @Test
+  void muLawInAndALawOutAreIndependentOfEachOther() throws Exception {
+    telephony("audio/pcma");
+  }
+
+  private static void telephony(String outFormat) throws Exception {
     Path ulaw = Speech.mulaw("Hello there. How many calories are in a banana?", dir, "question-pcmu");
-    JsonObject result = run("g711", "--ulaw", ulaw.toString());
+    JsonObject result = run("g711", "--ulaw", ulaw.toString(), "--out-format", outFormat);
     List<String> types = types(result);
     assertThat(types).as("no error events").doesNotContain("error");
     assertThat(types).containsSubsequence("session.created", "session.updated", "input_audio_buffer.speech_started",
@@ -137,10 +146,10 @@ class RealtimeTransportTest {
     assertThat(session.getJsonObject("input").getJsonObject("format")).isEqualTo(new JsonObject().put("type",
         "audio/pcmu"));
     assertThat(session.getJsonObject("output").getJsonObject("format")).isEqualTo(new JsonObject().put("type",
-        "audio/pcmu"));
+        outFormat));
     // One byte per 8 kHz sample: a spoken answer of half a second or more, at speech level (about
-    // 2,400 here): not mu-law's silence (0xFF), and not PCM16 bytes read as mu-law, whose level
-    // would be near that of random bytes (about 10,000).
+    // 2,400 here): not G.711's silence, and not PCM16 bytes read as G.711, whose level would be near
+    // that of random bytes (about 10,000).
     assertThat(result.getLong("audio_bytes")).isGreaterThan(4_000L);
     assertThat(result.getDouble("audio_rms")).isBetween(300.0, 6_000.0);
   }
