@@ -68,7 +68,8 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   static final BooleanSupplier NO_SEMANTIC_VAD = () -> false;
   /** Session fields of the GA schema (and Parley's own) that {@code session.update} reads. */
   static final Set<String> FIELDS = Set.of("type", "model", "instructions", "audio", "include", "max_output_tokens",
-      "output_modalities", "prompt", "tool_choice", "tools", "tracing", "truncation", "parley",
+      "output_modalities", "prompt", "tool_choice", "tools", "tracing", "truncation", "parallel_tool_calls",
+      "reasoning", "parley",
       "input_audio_transcription", "id", "object", "expires_at");
   /** Longest idle_timeout_ms accepted (10 minutes), and the shortest. */
   static final long MAX_IDLE_TIMEOUT_MS = 600_000;
@@ -273,6 +274,14 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     if (s.getValue("include") instanceof JsonArray include && !include.isEmpty()) {
       throw new RealtimeProtocolException("unsupported_value", "Whisper's transcripts carry no log probabilities "
           + "(session.include)", "session.include", eventId);
+    }
+    if (s.containsKey("parallel_tool_calls") && !(s.getValue("parallel_tool_calls") instanceof Boolean)) {
+      throw new RealtimeProtocolException("invalid_value", "parallel_tool_calls must be true or false",
+          "session.parallel_tool_calls", eventId);
+    }
+    if (s.getValue("reasoning") != null) {
+      throw new RealtimeProtocolException("unsupported_value", "the configured LLM takes no reasoning effort "
+          + "(session.reasoning)", "session.reasoning", eventId);
     }
     Object truncation = s.getValue("truncation");
     if (truncation != null && !"auto".equals(truncation)) {

@@ -61,6 +61,8 @@ class RealtimeSessionFieldsTest {
         {"{\"output_modalities\":[]}", "invalid_value", "session.output_modalities"},
         {"{\"type\":\"translation\"}", "invalid_value", "session.type"},
         {"{\"temperature\":0.8}", "unknown_parameter", "session.temperature"},
+        {"{\"reasoning\":{\"effort\":\"low\"}}", "unsupported_value", "session.reasoning"},
+        {"{\"parallel_tool_calls\":\"yes\"}", "invalid_value", "session.parallel_tool_calls"},
     };
     for (String[] c : cases) {
       assertThatThrownBy(() -> update(c[0])).as(c[0]).isInstanceOfSatisfying(RealtimeProtocolException.class, e -> {
@@ -86,6 +88,7 @@ class RealtimeSessionFieldsTest {
   @Test
   void honouredFieldsShowInTheSessionObject() throws Exception {
     RealtimeSessionConfig c = update("{\"type\":\"realtime\",\"model\":\"gpt-realtime\",\"tracing\":\"auto\","
+        + "\"parallel_tool_calls\":false,\"reasoning\":null,\"prompt\":null,"
         + "\"truncation\":\"auto\",\"max_output_tokens\":\"inf\",\"output_modalities\":[\"text\"],"
         + "\"audio\":{\"input\":{\"format\":{\"type\":\"audio/pcmu\"},\"noise_reduction\":{\"type\":\"far_field\"},"
         + "\"transcription\":{\"model\":\"gpt-4o-transcribe\",\"language\":\"en\",\"prompt\":\"Nutrition terms\"},"

@@ -34,12 +34,23 @@ public record AudioFormat(String type, int rate) {
 
   /**
    * A client's {@code format} object over {@code current}: a missing {@code type} keeps the current
-   * type; {@code rate} is read for {@code audio/pcm} only. Refused naming {@code param}.
+   * type; {@code rate} is read for {@code audio/pcm} only. The beta's names ({@code pcm16},
+   * {@code g711_ulaw}, {@code g711_alaw}), which older clients still send as a plain string, are
+   * read too. Refused naming {@code param}.
    */
   public static AudioFormat parse(Object value, AudioFormat current, String param, String eventId)
       throws RealtimeProtocolException {
     if (value == null) {
       return current;
+    }
+    if (value instanceof String beta) {
+      return switch (beta) {
+        case "pcm16" -> pcm(DEFAULT_RATE);
+        case "g711_ulaw" -> new AudioFormat(PCMU, G711.RATE);
+        case "g711_alaw" -> new AudioFormat(PCMA, G711.RATE);
+        default -> throw new RealtimeProtocolException("invalid_value", param + " must be a format object, or "
+            + "pcm16, g711_ulaw or g711_alaw, got " + beta, param, eventId);
+      };
     }
     if (!(value instanceof JsonObject format)) {
       throw new RealtimeProtocolException("invalid_value", param + " must be an object", param, eventId);

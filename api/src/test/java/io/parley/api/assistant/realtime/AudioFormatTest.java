@@ -26,6 +26,10 @@ class AudioFormatTest {
     assertThat(AudioFormat.parse(new JsonObject("{\"type\":\"audio/pcm\"}"), new AudioFormat("audio/pcmu", 8_000),
         "p", null)).as("back from G.711 without a rate: OpenAI's").isEqualTo(PCM24);
     assertThat(AudioFormat.parse(null, PCM24, "p", null)).isEqualTo(PCM24);
+    assertThat(AudioFormat.parse("g711_ulaw", PCM24, "p", null)).as("the beta's name")
+        .isEqualTo(new AudioFormat("audio/pcmu", 8_000));
+    assertThat(AudioFormat.parse("g711_alaw", PCM24, "p", null)).isEqualTo(new AudioFormat("audio/pcma", 8_000));
+    assertThat(AudioFormat.parse("pcm16", AudioFormat.pcm(16_000), "p", null)).isEqualTo(PCM24);
     assertThat(new AudioFormat("audio/pcmu", 8_000).toJson()).isEqualTo(new JsonObject().put("type", "audio/pcmu"));
     assertThat(PCM24.toJson()).isEqualTo(new JsonObject().put("type", "audio/pcm").put("rate", 24_000));
   }
@@ -44,6 +48,9 @@ class AudioFormatTest {
         assertThat(e.eventId()).isEqualTo("e1");
       });
     }
+    assertThatThrownBy(() -> AudioFormat.parse("opus", PCM24, "session.audio.output.format", null))
+        .isInstanceOfSatisfying(RealtimeProtocolException.class,
+            e -> assertThat(e.param()).isEqualTo("session.audio.output.format"));
     assertThatThrownBy(() -> AudioFormat.parse(3, PCM24, "session.audio.output.format", null))
         .isInstanceOfSatisfying(RealtimeProtocolException.class,
             e -> assertThat(e.param()).isEqualTo("session.audio.output.format"));
