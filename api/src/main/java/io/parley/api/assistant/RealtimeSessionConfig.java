@@ -18,7 +18,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
@@ -66,14 +65,6 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
 
   /** No end-of-turn model on this node: {@code semantic_vad} is refused. */
   static final BooleanSupplier NO_SEMANTIC_VAD = () -> false;
-  /** Session fields of the GA schema (and Parley's own) that {@code session.update} reads. */
-  static final Set<String> FIELDS = Set.of("type", "model", "instructions", "audio", "include", "max_output_tokens",
-      "output_modalities", "prompt", "tool_choice", "tools", "tracing", "truncation", "parallel_tool_calls",
-      "reasoning", "parley",
-      "input_audio_transcription", "id", "object", "expires_at");
-  /** Longest idle_timeout_ms accepted (10 minutes), and the shortest. */
-  static final long MAX_IDLE_TIMEOUT_MS = 600_000;
-  static final long MIN_IDLE_TIMEOUT_MS = 1_000;
 
   /** Refuses a language the session's speech to text cannot take (see {@link VoiceSession#checkLanguage}). */
   interface LanguageCheck {
@@ -166,7 +157,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
    */
   RealtimeSessionConfig update(JsonObject s, String eventId, UnaryOperator<String> voices, LanguageCheck languages,
                                BooleanSupplier semanticVadAvailable) throws RealtimeProtocolException {
-    unsupported(s, eventId);
+    RealtimeSessionFields.check(s, eventId);
     boolean transcription = this.transcription;
     if (s.containsKey("type")) {
       Object type = s.getValue("type");
@@ -197,10 +188,10 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
       instructions = i;
     }
     if (s.getValue("output_modalities") != null) {
-      audioOut = audioOut(s.getValue("output_modalities"), eventId);
+      audioOut = RealtimeSessionFields.audioOut(s.getValue("output_modalities"), eventId);
     }
     if (s.getValue("max_output_tokens") != null) {
-      maxTokens = maxTokens(s.getValue("max_output_tokens"), eventId);
+      maxTokens = RealtimeSessionFields.maxTokens(s.getValue("max_output_tokens"), eventId);
     }
     if (s.getValue("parley") instanceof JsonObject parley && parley.containsKey("tools")) {
       if (!(parley.getValue("tools") instanceof Boolean on)) {
@@ -221,7 +212,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     JsonObject audio = s.getValue("audio") instanceof JsonObject a ? a : null;
     JsonObject input = audio != null && audio.getValue("input") instanceof JsonObject in ? in : null;
     if (input != null) {
-      wire = input(input, wire, eventId);
+      wire = RealtimeSessionFields.input(input, wire, eventId);
       if (input.getValue("transcription") instanceof JsonObject t && t.containsKey("language")) {
         language = language(t.getValue("language"), "session.audio.input.transcription.language", eventId,
             languages);
@@ -230,11 +221,11 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         JsonObject td = input.getValue("turn_detection") instanceof JsonObject t ? t : null;
         serverVad = td != null;
         if (td != null) {
-          turnDetectionType(td, eventId, semanticVadAvailable);
+          RealtimeSessionFields.turnDetectionType(td, eventId, semanticVadAvailable);
           createResponse = !(td.getValue("create_response") instanceof Boolean b) || b;
           interruptResponse = !(td.getValue("interrupt_response") instanceof Boolean b) || b;
           vad = vad(td, eventId);
-          idleTimeoutMs = idleTimeout(td.getValue("idle_timeout_ms"), eventId);
+          idleTimeoutMs = RealtimeSessionFields.idleTimeout(td.getValue("idle_timeout_ms"), eventId);
         } else {
           idleTimeoutMs = 0;
         }
@@ -254,136 +245,6 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     return new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate, serverVad, vad,
         createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech, language, transcription,
         wire, idleTimeoutMs);
-  }
-
-  /**
-   * Refuses the GA session fields Parley cannot honour, naming each ({@code unsupported_value}), and
-   * fields the schema does not have ({@code unknown_parameter}): none is silently ignored.
-   */
-  private static void unsupported(JsonObject s, String eventId) throws RealtimeProtocolException {
-    for (String key : s.fieldNames()) {
-      if (!FIELDS.contains(key)) {
-        throw new RealtimeProtocolException("unknown_parameter", "session." + key + " is not a session field",
-            "session." + key, eventId);
-      }
-    }
-    if (s.getValue("prompt") != null) {
-      throw new RealtimeProtocolException("unsupported_value", "stored prompts (session.prompt) live on OpenAI's "
-          + "platform; send the instructions instead", "session.prompt", eventId);
-    }
-    if (s.getValue("include") instanceof JsonArray include && !include.isEmpty()) {
-      throw new RealtimeProtocolException("unsupported_value", "Whisper's transcripts carry no log probabilities "
-          + "(session.include)", "session.include", eventId);
-    }
-    if (s.containsKey("parallel_tool_calls") && !(s.getValue("parallel_tool_calls") instanceof Boolean)) {
-      throw new RealtimeProtocolException("invalid_value", "parallel_tool_calls must be true or false",
-          "session.parallel_tool_calls", eventId);
-    }
-    if (s.getValue("reasoning") != null) {
-      throw new RealtimeProtocolException("unsupported_value", "the configured LLM takes no reasoning effort "
-          + "(session.reasoning)", "session.reasoning", eventId);
-    }
-    Object truncation = s.getValue("truncation");
-    if (truncation != null && !"auto".equals(truncation)) {
-      throw new RealtimeProtocolException("unsupported_value", "only truncation \"auto\" is supported: Parley keeps "
-          + "the conversation's last PARLEY_VOICE_CONTEXT_MESSAGES messages", "session.truncation", eventId);
-    }
-  }
-
-  /** {@code output_modalities}: {@code ["audio"]} (the transcript comes with it) or {@code ["text"]}. */
-  private static boolean audioOut(Object value, String eventId) throws RealtimeProtocolException {
-    if (value instanceof JsonArray m && !m.isEmpty() && m.stream().allMatch(x -> "audio".equals(x) || "text".equals(x))) {
-      return m.contains("audio");
-    }
-    throw new RealtimeProtocolException("invalid_value", "output_modalities must be [\"audio\"] or [\"text\"], got "
-        + value, "session.output_modalities", eventId);
-  }
-
-  /** {@code max_output_tokens}: 1.. ({@value #MAX_OUTPUT_TOKENS} at most) or {@code "inf"} (the most). */
-  private static int maxTokens(Object value, String eventId) throws RealtimeProtocolException {
-    if ("inf".equals(value)) {
-      return MAX_OUTPUT_TOKENS;
-    }
-    if (value instanceof Number n && n.doubleValue() == n.longValue() && n.longValue() >= 1) {
-      return (int) Math.min(n.longValue(), MAX_OUTPUT_TOKENS);
-    }
-    throw new RealtimeProtocolException("invalid_value", "max_output_tokens must be a whole number from 1 or "
-        + "\"inf\", got " + value, "session.max_output_tokens", eventId);
-  }
-
-  /** {@code audio.input}'s format, noise reduction and transcription model and prompt over {@code wire}. */
-  private static Wire input(JsonObject input, Wire wire, String eventId) throws RealtimeProtocolException {
-    AudioFormat format = AudioFormat.parse(input.getValue("format"), wire.input(), "session.audio.input.format",
-        eventId);
-    String noise = wire.noiseReduction();
-    if (input.containsKey("noise_reduction")) {
-      Object nr = input.getValue("noise_reduction");
-      Object type = nr instanceof JsonObject o ? o.getValue("type", "near_field") : null;
-      if (nr != null && !"near_field".equals(type) && !"far_field".equals(type)) {
-        throw new RealtimeProtocolException("invalid_value", "noise_reduction must be null or have type near_field "
-            + "or far_field", "session.audio.input.noise_reduction", eventId);
-      }
-      noise = (String) type;
-    }
-    String model = wire.transcriptionModel();
-    String prompt = wire.transcriptionPrompt();
-    if (input.getValue("transcription") instanceof JsonObject t) {
-      if (t.containsKey("model")) {
-        if (!(t.getValue("model") instanceof String m) || m.isBlank() || m.length() > MAX_VOICE_CHARS) {
-          throw new RealtimeProtocolException("invalid_value", "transcription.model must be a model name",
-              "session.audio.input.transcription.model", eventId);
-        }
-        model = m;
-      }
-      if (t.containsKey("prompt")) {
-        if (t.getValue("prompt") != null && !(t.getValue("prompt") instanceof String)) {
-          throw new RealtimeProtocolException("invalid_value", "transcription.prompt must be a string",
-              "session.audio.input.transcription.prompt", eventId);
-        }
-        prompt = (String) t.getValue("prompt");
-      }
-    }
-    return new Wire(format, wire.output(), noise, model, prompt);
-  }
-
-  /**
-   * {@code turn_detection.type}: {@code server_vad} (or none given), or {@code semantic_vad} when an
-   * end-of-turn model serves it; anything else is refused, never run as server VAD in its place.
-   */
-  private static void turnDetectionType(JsonObject td, String eventId, BooleanSupplier semanticVadAvailable)
-      throws RealtimeProtocolException {
-    Object type = td.getValue("type", "server_vad");
-    if ("semantic_vad".equals(type)) {
-      if (!semanticVadAvailable.getAsBoolean()) {
-        throw new RealtimeProtocolException("semantic_vad_unavailable", "turn_detection.type semantic_vad needs an "
-            + "end-of-turn model, and this node has none: use server_vad", "session.audio.input.turn_detection.type",
-            eventId);
-      }
-      Object eagerness = td.getValue("eagerness", "auto");
-      if (!Set.of("low", "medium", "high", "auto").contains(eagerness)) {
-        throw new RealtimeProtocolException("invalid_value", "eagerness must be low, medium, high or auto",
-            "session.audio.input.turn_detection.eagerness", eventId);
-      }
-      return;
-    }
-    if (!"server_vad".equals(type)) {
-      throw new RealtimeProtocolException("invalid_value", "turn_detection.type must be server_vad or semantic_vad, "
-          + "got " + type, "session.audio.input.turn_detection.type", eventId);
-    }
-  }
-
-  /** {@code idle_timeout_ms}: null for none, else {@value #MIN_IDLE_TIMEOUT_MS}..{@value #MAX_IDLE_TIMEOUT_MS}. */
-  private static long idleTimeout(Object value, String eventId) throws RealtimeProtocolException {
-    if (value == null) {
-      return 0;
-    }
-    if (value instanceof Number n && n.doubleValue() == n.longValue() && n.longValue() >= MIN_IDLE_TIMEOUT_MS
-        && n.longValue() <= MAX_IDLE_TIMEOUT_MS) {
-      return n.longValue();
-    }
-    throw new RealtimeProtocolException("invalid_value", "turn_detection.idle_timeout_ms must be null or "
-        + MIN_IDLE_TIMEOUT_MS + ".." + MAX_IDLE_TIMEOUT_MS + ", got " + value,
-        "session.audio.input.turn_detection.idle_timeout_ms", eventId);
   }
 
   /** {@code audio.output}'s {@code voice} (a name or language code) and {@code speed} (0.25..4) over the current. */
