@@ -97,6 +97,10 @@ final class RealtimeSessionFields {
     }
     String model = wire.transcriptionModel();
     String prompt = wire.transcriptionPrompt();
+    if (input.containsKey("transcription") && input.getValue("transcription") == null) {
+      throw new RealtimeProtocolException("unsupported_value", "input transcription cannot be turned off: each "
+          + "answer is made from the user's transcript", "session.audio.input.transcription", eventId);
+    }
     if (input.getValue("transcription") instanceof JsonObject t) {
       if (t.containsKey("model")) {
         if (!(t.getValue("model") instanceof String m) || m.isBlank() || m.length() > RealtimeSessionConfig.MAX_VOICE_CHARS) {

@@ -50,6 +50,8 @@ class RealtimeSessionFieldsTest {
             "session.audio.input.transcription.model"},
         {"{\"audio\":{\"input\":{\"transcription\":{\"prompt\":[]}}}}", "invalid_value",
             "session.audio.input.transcription.prompt"},
+        {"{\"audio\":{\"input\":{\"transcription\":null}}}", "unsupported_value",
+            "session.audio.input.transcription"},
         {"{\"truncation\":\"disabled\"}", "unsupported_value", "session.truncation"},
         {"{\"truncation\":{\"type\":\"retention_ratio\",\"retention_ratio\":0.5}}", "unsupported_value",
             "session.truncation"},
