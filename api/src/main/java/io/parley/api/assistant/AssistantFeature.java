@@ -112,7 +112,8 @@ public final class AssistantFeature implements Feature {
     RealtimeEndpoint realtime = new RealtimeEndpoint(n.vertx(), n.jwt(), n.deleted(), conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(n.vertx(),
             context, voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
-        prompts, voiceOptions, n.registry(), n.redis(), tools::forSession, voice::voiceName);
+        prompts, voiceOptions, n.registry(), n.redis(), tools::forSession, voice::voiceName,
+        () -> voice.semanticTurns().isPresent());
     realtime.limitHandshakes(n.voiceHandshakes());
     closers.push(realtime::close);
     n.calls().onUserDeleted(realtime::userDeleted);

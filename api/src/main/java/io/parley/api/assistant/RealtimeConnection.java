@@ -1,6 +1,7 @@
 package io.parley.api.assistant;
 
 import io.parley.api.assistant.context.PersonalPrompts;
+import io.parley.api.assistant.realtime.AudioFormat;
 import io.parley.api.assistant.realtime.ClientEvent;
 import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.api.assistant.realtime.RealtimeItems;
@@ -20,6 +21,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
@@ -36,7 +38,8 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   /** What every connection of an endpoint shares. */
   record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions, PersonalPrompts prompts,
                 ConversationStore conversations, ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random,
-                AtomicLong eventIds, BiFunction<UUID, UUID, ToolRunner> serverTools, UnaryOperator<String> voices) {}
+                AtomicLong eventIds, BiFunction<UUID, UUID, ToolRunner> serverTools, UnaryOperator<String> voices,
+                BooleanSupplier semanticVadAvailable) {}
 
   private final ServerWebSocket ws;
   private final UUID user;
@@ -53,6 +56,14 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   private boolean closed;
   /** Closed for a reason that ends the conversation here: not kept for a resume. */
   private boolean ended;
+  /** The client's audio to the pipeline's input rate, the pipeline's answers to the client's format. */
+  private AudioFormat.Transcoder in;
+  private AudioFormat.Transcoder out;
+  /** Input audio received (ms at the pipeline's rate): the clock of {@code idle_timeout_ms}. */
+  private long heardMs;
+  /** Where the silence that idle_timeout_ms measures began (end of speech or of the last answer). */
+  private long quietSinceMs;
+  private boolean speaking;
 
   RealtimeConnection(ServerWebSocket ws, UUID user, Context context, Shared shared) {
     this.ws = ws;
@@ -87,6 +98,8 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     resumeToken = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     session = shared.sessions().create(context, settings.settings(config), this, conversationId, history,
         settings.inputRate(), settings.outputRate());
+    transcoders();
+    session.transcriptionPrompt(settings.wire().transcriptionPrompt());
     session.serverTools(shared.serverTools().apply(user, session.conversationId()));
     session.promptContext(shared.prompts().forSession(user));
     ws.textMessageHandler(this::onText);
@@ -94,6 +107,16 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     touch();
     send(new JsonObject().put("type", "session.created").put("session", sessionJson()));
     ws.resume(); // what the client sent meanwhile arrives now, after session.created
+  }
+
+  /** Transcoders for the session's formats, kept while the formats stay (they carry stream state). */
+  private void transcoders() {
+    if (in == null || !in.wire().equals(settings.wire().input())) {
+      in = AudioFormat.Transcoder.input(settings.wire().input(), settings.inputRate());
+    }
+    if (out == null || !out.wire().equals(settings.wire().output())) {
+      out = AudioFormat.Transcoder.output(settings.outputRate(), settings.wire().output());
+    }
   }
 
   JsonObject sessionJson() {
@@ -165,9 +188,35 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   void onBinary(Buffer b) {
     touch();
     try {
-      session.appendAudio(ClientEventDecoder.decodeBinary(b.getBytes()).pcm());
+      append(in.decode(ClientEventDecoder.decodeBinary(b.getBytes()).audio(), null, null));
     } catch (RealtimeProtocolException e) {
       error(e.code(), e.getMessage(), e.param(), e.eventId());
+    }
+  }
+
+  /** Input audio to the pipeline; then {@code idle_timeout_ms}, counted in the audio the client sends. */
+  private void append(short[] pcm) {
+    session.appendAudio(pcm);
+    heardMs += pcm.length * 1000L / settings.inputRate();
+    if (speaking || session.responding()) {
+      quietSinceMs = heardMs;
+      return;
+    }
+    if (settings.serverVad() && settings.idleTimeoutMs() > 0 && heardMs - quietSinceMs >= settings.idleTimeoutMs()) {
+      send(new JsonObject().put("type", "input_audio_buffer.timeout_triggered").put("audio_start_ms", quietSinceMs)
+          .put("audio_end_ms", heardMs).put("item_id", "item_" + UUID.randomUUID()));
+      quietSinceMs = heardMs;
+      if (settings.createResponse() && !settings.transcription()) {
+        session.createResponse(null); // the model prompts the user to go on
+      }
+    }
+  }
+
+  /** A transcription session's refusal of an event that would answer or add to the conversation. */
+  private void transcriptionOnly(String type, String eventId) throws RealtimeProtocolException {
+    if (settings.transcription()) {
+      throw new RealtimeProtocolException("transcription_session", type + " is not available in a transcription "
+          + "session (session.type \"transcription\" only transcribes)", "type", eventId);
     }
   }
 
@@ -177,18 +226,22 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
       switch (ClientEventDecoder.decode(text)) {
         case ClientEvent.SessionUpdate u -> {
           RealtimeSessionConfig before = settings;
-          settings = settings.update(u.session(), u.eventId(), shared.voices(), session::checkLanguage);
+          settings = settings.update(u.session(), u.eventId(), shared.voices(), session::checkLanguage,
+              shared.semanticVadAvailable());
+          transcoders();
+          session.transcriptionPrompt(settings.wire().transcriptionPrompt());
           keepHowItIsHeld(before);
           session.update(settings.settings(config));
           send(new JsonObject().put("type", "session.updated").put("session", sessionJson()));
         }
-        case ClientEvent.AudioAppend a -> session.appendAudio(a.pcm());
+        case ClientEvent.AudioAppend a -> append(in.decode(a.audio(), "audio", a.eventId()));
         case ClientEvent.AudioCommit c -> session.commit();
         case ClientEvent.AudioClear c -> {
           session.clear();
           send(new JsonObject().put("type", "input_audio_buffer.cleared"));
         }
         case ClientEvent.ItemCreate c -> {
+          transcriptionOnly("conversation.item.create", c.eventId());
           // Shown as an item, added to the conversation, answered on response.create.
           JsonObject added = new JsonObject().put("id", c.itemId()).put("type", "message").put("role", "user")
               .put("status", "completed").put("content", c.content());
@@ -197,6 +250,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
           session.addUserText(c.text());
         }
         case ClientEvent.FunctionCallOutput o -> {
+          transcriptionOnly("conversation.item.create", o.eventId());
           JsonObject added = new JsonObject().put("id", o.itemId()).put("object", "realtime.item")
               .put("type", "function_call_output").put("status", "completed").put("call_id", o.callId())
               .put("output", o.output());
@@ -205,6 +259,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
           session.addToolResult(o.callId(), o.output());
         }
         case ClientEvent.ResponseCreate c -> {
+          transcriptionOnly("response.create", c.eventId());
           if (session.responding()) { // refused here so that the error names the client's event
             throw new RealtimeProtocolException(ServerEventEncoder.code(VoiceEvent.Code.RESPONSE_IN_PROGRESS),
                 "a response is in progress; cancel it first", null, c.eventId());
@@ -282,7 +337,19 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
         }
       }
       case VoiceEvent.Error err when err.code() == VoiceEvent.Code.NOT_STORED -> shared.metrics().notStored();
-      case VoiceEvent.ResponseDone d -> shared.metrics().responseDone(d.status(), d.timings());
+      case VoiceEvent.ResponseDone d -> {
+        shared.metrics().responseDone(d.status(), d.timings());
+        quietSinceMs = heardMs;
+      }
+      case VoiceEvent.SpeechStarted s -> speaking = true;
+      case VoiceEvent.SpeechStopped s -> {
+        speaking = false;
+        quietSinceMs = heardMs;
+      }
+      case VoiceEvent.AudioChunk a -> {
+        send(ServerEventEncoder.audioDelta(a, out.encode(a.pcm())));
+        return;
+      }
       default -> { }
     }
     for (JsonObject wire : ServerEventEncoder.encode(e, settings.audioOut())) {

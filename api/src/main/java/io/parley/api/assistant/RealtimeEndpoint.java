@@ -37,8 +37,11 @@ import java.util.function.UnaryOperator;
  * (what the openai clients send), or for browsers the WebSocket subprotocol
  * {@code openai-insecure-api-key.<access token>}. {@code ?conversation=<id>} continues one of the
  * user's conversations with its history (another user's or an unknown id: the handshake is refused
- * with 404, never a silent new conversation). Each answer's prompt carries the user's personal
- * context ({@link PersonalPrompts}). The protocol itself is in
+ * with 404, never a silent new conversation). {@code ?model=} is accepted (one pipeline serves any
+ * model name); {@code ?intent=transcription} opens a session that only transcribes. The handshake
+ * selects the subprotocol {@code realtime} that browsers offer with the key (see
+ * {@link io.parley.api.http.HttpListeners}); the Agents SDK's {@code openai-agents-sdk.<version>} beside
+ * them is accepted. Each answer's prompt carries the user's personal context ({@link PersonalPrompts}). The protocol itself is in
  * {@link io.parley.api.assistant.realtime}; a session's configuration in {@link RealtimeSessionConfig};
  * dropped sessions wait for their client in a {@link ResumeRegistry}.
  *
@@ -83,7 +86,8 @@ public final class RealtimeEndpoint {
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, DeletedAccounts deleted, ConversationStore log,
                           SessionFactory sessions, PersonalPrompts prompts, VoiceOptions config,
                           io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis,
-                          BiFunction<UUID, UUID, ToolRunner> serverTools, UnaryOperator<String> voices) {
+                          BiFunction<UUID, UUID, ToolRunner> serverTools, UnaryOperator<String> voices,
+                          java.util.function.BooleanSupplier semanticVad) {
     this.vertx = vertx;
     this.jwt = jwt;
     this.deleted = deleted;
@@ -95,7 +99,9 @@ public final class RealtimeEndpoint {
     this.metrics = new VoiceMetrics(registry, connections::size,
         () -> connections.stream().filter(RealtimeConnection::responding).count());
     this.shared = new RealtimeConnection.Shared(vertx, config, sessions, prompts, log, resumable, metrics,
-        new SecureRandom(), new AtomicLong(), serverTools, voices);
+        new SecureRandom(), new AtomicLong(), serverTools, voices,
+        // Without an end-of-turn model semantic_vad is refused (semantic_vad_unavailable), never run as server VAD.
+        semanticVad);
   }
 
   /** The access token of a handshake: the bearer header, else the browsers' subprotocol; or null. */
@@ -159,6 +165,9 @@ public final class RealtimeEndpoint {
     }
     String resume = resumeToken(h.query());
     String conversation = queryParam(h.query(), "conversation");
+    // ?model= is accepted and not read (one pipeline serves every model name); ?intent=transcription
+    // starts a session that only transcribes.
+    boolean transcription = "transcription".equals(queryParam(h.query(), "intent"));
     String sessionId = UUID.randomUUID().toString();
     Future<Optional<Boolean>> lease = cluster == null ? Future.succeededFuture(Optional.empty())
         : cluster.acquire(user, sessionId);
@@ -180,7 +189,7 @@ public final class RealtimeEndpoint {
             release(user, count, sessionId);
             return;
           }
-          open(ws.result(), user, count, resume, c.result().get(), sessionId);
+          open(ws.result(), user, count, resume, c.result().get(), sessionId, transcription);
         });
       });
     });
@@ -263,7 +272,7 @@ public final class RealtimeEndpoint {
   }
 
   private void open(ServerWebSocket ws, UUID user, AtomicInteger count, String resumeToken, Continued continued,
-                    String sessionId) {
+                    String sessionId, boolean transcription) {
     // Clients send their first events the moment the socket opens (the SDKs' session.update), before
     // the conversation is looked up or stored: held unread until RealtimeConnection.start sets the handlers.
     ws.pause();
@@ -276,14 +285,15 @@ public final class RealtimeEndpoint {
       c.close();
     });
     if (resumeToken == null) {
-      start(c, null, null, continued);
+      start(c, null, null, continued, transcription);
       return;
     }
-    resumable.take(resumeToken).onComplete(ar -> start(c, resumeToken, ar.result().orElse(null), continued));
+    resumable.take(resumeToken).onComplete(ar -> start(c, resumeToken, ar.result().orElse(null), continued,
+        transcription));
   }
 
   private void start(RealtimeConnection c, String resumeToken, ResumeRegistry.Resumable previous,
-                     Continued continued) {
+                     Continued continued, boolean transcription) {
     if (previous != null && previous.current(c.user())) {
       log.recent(previous.conversationId(), config.contextMessages()).onComplete(ar -> {
         List<ChatMessage> history = ar.succeeded() ? ar.result().stream()
@@ -297,8 +307,8 @@ public final class RealtimeEndpoint {
       c.error("resume_failed", "the session to resume has expired or is unknown; a new one was started", "resume", null);
     }
     if (continued.id() != null) {
-      c.start(continued.id(), continued.history(), RealtimeSessionConfig.initial(config, continued.personality(),
-          continued.instructions(), true, DEFAULT_RATE), false);
+      c.start(continued.id(), continued.history(), intent(RealtimeSessionConfig.initial(config,
+          continued.personality(), continued.instructions(), true, DEFAULT_RATE), transcription), false);
       return;
     }
     log.start(c.user(), DEFAULT_PERSONALITY).onComplete(ar -> {
@@ -308,7 +318,13 @@ public final class RealtimeEndpoint {
         return;
       }
       c.start(ar.result(), List.of(),
-          RealtimeSessionConfig.initial(config, DEFAULT_PERSONALITY, null, true, DEFAULT_RATE), false);
+          intent(RealtimeSessionConfig.initial(config, DEFAULT_PERSONALITY, null, true, DEFAULT_RATE), transcription),
+          false);
     });
+  }
+
+  /** A new session's configuration as the handshake's {@code ?intent=} asks. */
+  private static RealtimeSessionConfig intent(RealtimeSessionConfig initial, boolean transcription) {
+    return transcription ? initial.transcriptionOnly() : initial;
   }
 }

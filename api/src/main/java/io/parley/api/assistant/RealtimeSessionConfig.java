@@ -1,5 +1,6 @@
 package io.parley.api.assistant;
 
+import io.parley.api.assistant.realtime.AudioFormat;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.parley.api.assistant.realtime.RealtimeTools;
 import io.parley.inference.llm.Tool;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import io.parley.inference.tts.SpeechStyle;
 
@@ -36,12 +38,34 @@ import io.parley.inference.tts.SpeechStyle;
  *     speed ({@code session.audio.output.speed})
  * @param language the language spoken ({@code session.audio.input.transcription.language}): the
  *     node's (PARLEY_STT_LANGUAGE) until the client sets its own; empty to detect it
+ * @param transcription a transcription session ({@code type: "transcription"}, or
+ *     {@code ?intent=transcription}): live captions, never an answer
+ * @param wire the audio formats on the wire and the input's accepted-only fields
+ * @param idleTimeoutMs server VAD's {@code idle_timeout_ms}: silence after which a
+ *     {@code input_audio_buffer.timeout_triggered} prompts an answer; 0 for none
  */
 record RealtimeSessionConfig(String personality, String instructions, boolean audioOut, int inputRate,
                              int outputRate, boolean serverVad, VadSegmenter.Settings turnDetection,
                              boolean createResponse, boolean interruptResponse, int maxTokens, List<Tool> tools,
                              ToolChoice toolChoice, boolean serverTools, SpeechStyle speech,
-                             Optional<String> language) {
+                             Optional<String> language, boolean transcription, Wire wire, long idleTimeoutMs) {
+
+  /**
+   * The session's audio on the wire ({@code audio.input.format}, {@code audio.output.format}) and
+   * the rest of {@code audio.input}: {@code noise_reduction} (its type, or null; echoed, no filter
+   * runs), the transcription {@code model} named (echoed: Whisper transcribes whatever is named) and
+   * {@code prompt} (Whisper's initial prompt, or null).
+   */
+  record Wire(AudioFormat input, AudioFormat output, String noiseReduction, String transcriptionModel,
+              String transcriptionPrompt) {
+    /** PCM16 both ways at {@code rate}, no noise reduction, Whisper without a prompt. */
+    static Wire pcm(int rate) {
+      return new Wire(AudioFormat.pcm(rate), AudioFormat.pcm(rate), null, "whisper", null);
+    }
+  }
+
+  /** No end-of-turn model on this node: {@code semantic_vad} is refused. */
+  static final BooleanSupplier NO_SEMANTIC_VAD = () -> false;
 
   /** Refuses a language the session's speech to text cannot take (see {@link VoiceSession#checkLanguage}). */
   interface LanguageCheck {
@@ -50,8 +74,6 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
 
   /** The most tokens a client may ask for per answer. */
   static final int MAX_OUTPUT_TOKENS = 4096;
-  static final int MIN_RATE = 8_000;
-  static final int MAX_RATE = 48_000;
   /** Longest voice name accepted (eSpeak NG's longest tag is under 30). */
   static final int MAX_VOICE_CHARS = 64;
 
@@ -60,7 +82,14 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
                                        boolean audioOut, int rate) {
     return new RealtimeSessionConfig(personality, instructions, audioOut, rate, rate, true,
         config.vad().turnDetection(), true, true, config.llm().maxTokens(), List.of(), ToolChoice.AUTO, true,
-        SpeechStyle.DEFAULT, config.stt().language());
+        SpeechStyle.DEFAULT, config.stt().language(), false, Wire.pcm(rate), 0);
+  }
+
+  /** This configuration as a transcription session's ({@code ?intent=transcription}). */
+  RealtimeSessionConfig transcriptionOnly() {
+    return new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate, serverVad,
+        turnDetection, createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech, language,
+        true, wire, idleTimeoutMs);
   }
 
   /**
@@ -73,8 +102,13 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     if (speech.voice() != null) {
       output.put("voice", speech.voice());
     }
-    JsonObject input = new JsonObject().put("transcription", new JsonObject().put("language", language.orElse(null)));
-    return new JsonObject().put("instructions", instructions)
+    output.put("format", wire.output().toJson());
+    JsonObject input = new JsonObject().put("transcription", new JsonObject().put("language", language.orElse(null))
+            .put("model", wire.transcriptionModel()).put("prompt", wire.transcriptionPrompt()))
+        .put("format", wire.input().toJson())
+        .put("noise_reduction", wire.noiseReduction() == null ? null
+            : new JsonObject().put("type", wire.noiseReduction()));
+    return new JsonObject().put("type", transcription ? "transcription" : "realtime").put("instructions", instructions)
         .put("output_modalities", new JsonArray().add(audioOut ? "audio" : "text"))
         .put("audio", new JsonObject().put("input", input).put("output", output))
         .put("tools", RealtimeTools.toJson(tools)).put("tool_choice", RealtimeTools.toJson(toolChoice))
@@ -102,7 +136,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
 
   /** The pipeline's settings for this configuration. */
   VoiceSettings settings(VoiceOptions config) {
-    return new VoiceSettings(serverVad, createResponse, interruptResponse, config.bargeIn(), systemPrompt(),
+    return new VoiceSettings(serverVad, createResponse && !transcription, interruptResponse, config.bargeIn(), systemPrompt(),
         language, audioOut, maxTokens, 0.7, config.contextMessages(), turnDetection,
         new ToolSettings(tools, toolChoice, serverTools, config.toolRounds()), speech);
   }
@@ -114,6 +148,28 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
    */
   RealtimeSessionConfig update(JsonObject s, String eventId, UnaryOperator<String> voices, LanguageCheck languages)
       throws RealtimeProtocolException {
+    return update(s, eventId, voices, languages, NO_SEMANTIC_VAD);
+  }
+
+  /**
+   * As {@link #update(JsonObject, String, UnaryOperator, LanguageCheck)}; {@code semanticVadAvailable}
+   * says whether an end-of-turn model serves {@code turn_detection.type: "semantic_vad"} (else it
+   * is refused with {@code semantic_vad_unavailable}).
+   */
+  RealtimeSessionConfig update(JsonObject s, String eventId, UnaryOperator<String> voices, LanguageCheck languages,
+                               BooleanSupplier semanticVadAvailable) throws RealtimeProtocolException {
+    RealtimeSessionFields.check(s, eventId);
+    boolean transcription = this.transcription;
+    if (s.containsKey("type")) {
+      Object type = s.getValue("type");
+      if (!"realtime".equals(type) && !"transcription".equals(type)) {
+        throw new RealtimeProtocolException("invalid_value", "session.type must be realtime or transcription, got "
+            + type, "session.type", eventId);
+      }
+      transcription = "transcription".equals(type);
+    }
+    Wire wire = this.wire;
+    long idleTimeoutMs = this.idleTimeoutMs;
     String instructions = this.instructions;
     boolean audioOut = this.audioOut;
     int maxTokens = this.maxTokens;
@@ -132,11 +188,11 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     if (s.getValue("instructions") instanceof String i) {
       instructions = i;
     }
-    if (s.getValue("output_modalities") instanceof JsonArray m) {
-      audioOut = m.contains("audio");
+    if (s.getValue("output_modalities") != null) {
+      audioOut = RealtimeSessionFields.audioOut(s.getValue("output_modalities"), eventId);
     }
-    if (s.getValue("max_output_tokens") instanceof Number n) {
-      maxTokens = Math.max(1, Math.min(n.intValue(), MAX_OUTPUT_TOKENS));
+    if (s.getValue("max_output_tokens") != null) {
+      maxTokens = RealtimeSessionFields.maxTokens(s.getValue("max_output_tokens"), eventId);
     }
     if (s.getValue("parley") instanceof JsonObject parley && parley.containsKey("tools")) {
       if (!(parley.getValue("tools") instanceof Boolean on)) {
@@ -157,13 +213,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     JsonObject audio = s.getValue("audio") instanceof JsonObject a ? a : null;
     JsonObject input = audio != null && audio.getValue("input") instanceof JsonObject in ? in : null;
     if (input != null) {
-      if (input.getValue("format") instanceof JsonObject format) {
-        int rate = rate(format, "session.audio.input.format", eventId);
-        if (rate != inputRate) {
-          throw new RealtimeProtocolException("invalid_value", "the input rate is fixed when the session starts ("
-              + inputRate + " Hz)", "session.audio.input.format.rate", eventId);
-        }
-      }
+      wire = RealtimeSessionFields.input(input, wire, eventId);
       if (input.getValue("transcription") instanceof JsonObject t && t.containsKey("language")) {
         language = language(t.getValue("language"), "session.audio.input.transcription.language", eventId,
             languages);
@@ -172,11 +222,20 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         JsonObject td = input.getValue("turn_detection") instanceof JsonObject t ? t : null;
         serverVad = td != null;
         if (td != null) {
+          RealtimeSessionFields.turnDetectionType(td, eventId, semanticVadAvailable);
           createResponse = !(td.getValue("create_response") instanceof Boolean b) || b;
           interruptResponse = !(td.getValue("interrupt_response") instanceof Boolean b) || b;
           vad = "semantic_vad".equals(td.getValue("type")) ? semanticVad(td, eventId) : vad(td, eventId);
+          idleTimeoutMs = RealtimeSessionFields.idleTimeout(td.getValue("idle_timeout_ms"), eventId);
+        } else {
+          idleTimeoutMs = 0;
         }
       }
+    }
+    if (audio != null && audio.getValue("output") instanceof JsonObject output && output.containsKey("format")) {
+      wire = new Wire(wire.input(), AudioFormat.parse(output.getValue("format"), wire.output(),
+          "session.audio.output.format", eventId), wire.noiseReduction(), wire.transcriptionModel(),
+          wire.transcriptionPrompt());
     }
     if (s.getValue("input_audio_transcription") instanceof JsonObject t && t.containsKey("language")) {
       // The beta shape, as older clients still send it.
@@ -185,7 +244,8 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     SpeechStyle speech = audio != null && audio.getValue("output") instanceof JsonObject output
         ? speech(output, eventId, voices) : this.speech;
     return new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate, serverVad, vad,
-        createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech, language);
+        createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech, language, transcription,
+        wire, idleTimeoutMs);
   }
 
   /** {@code audio.output}'s {@code voice} (a name or language code) and {@code speed} (0.25..4) over the current. */
@@ -313,19 +373,10 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
   }
 
-  private int rate(JsonObject format, String param, String eventId) throws RealtimeProtocolException {
-    if (format.getValue("type") != null && !"audio/pcm".equals(format.getValue("type"))) {
-      throw new RealtimeProtocolException("invalid_value", "only audio/pcm (PCM16) is supported", param + ".type",
-          eventId);
-    }
-    Object r = format.getValue("rate", inputRate);
-    if (!(r instanceof Number n) || n.intValue() < MIN_RATE || n.intValue() > MAX_RATE) {
-      throw new RealtimeProtocolException("invalid_value", "rate must be 8000..48000 Hz", param + ".rate", eventId);
-    }
-    return n.intValue();
-  }
-
-  /** The {@code session} object of session.created and session.updated ({@code defaultVoice}: the node's). */
+  /**
+   * The {@code session} object of session.created and session.updated ({@code defaultVoice}: the
+   * node's): a transcription session's has only its input audio, as the GA schema has it.
+   */
   JsonObject toJson(VoiceOptions config, UUID conversationId, String resumeToken, boolean resumed,
                     String defaultVoice) {
     JsonObject vad = serverVad && turnDetection.eagerness().isPresent() ? new JsonObject()
@@ -336,11 +387,32 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         .put("prefix_padding_ms", turnDetection.preRoll().toMillis())
         .put("silence_duration_ms", turnDetection.minSilence().toMillis())
         .put("create_response", createResponse).put("interrupt_response", interruptResponse) : null;
+    if (vad != null && idleTimeoutMs > 0) {
+      vad.put("idle_timeout_ms", idleTimeoutMs);
+    }
     // GA's turn_detection has no place for Parley's own two: they are shown under "parley".
     JsonObject parleyVad = serverVad ? new JsonObject().put("end_threshold", turnDetection.endThreshold())
         .put("min_speech_ms", turnDetection.minSpeech().toMillis()) : null;
-    JsonObject transcription = new JsonObject().put("model", "whisper");
-    language.ifPresent(l -> transcription.put("language", l));
+    // Fields the GA schema types as optional but not nullable are left out when unset.
+    JsonObject transcriptionJson = new JsonObject().put("model", wire.transcriptionModel());
+    language.ifPresent(l -> transcriptionJson.put("language", l));
+    JsonObject input = new JsonObject().put("format", wire.input().toJson()).put("turn_detection", vad)
+        .put("transcription", transcriptionJson);
+    if (wire.transcriptionPrompt() != null) {
+      transcriptionJson.put("prompt", wire.transcriptionPrompt());
+    }
+    if (wire.noiseReduction() != null) {
+      input.put("noise_reduction", new JsonObject().put("type", wire.noiseReduction()));
+    }
+    JsonObject parley = new JsonObject().put("personality", personality).put("tools", serverTools)
+        .put("conversation_id", conversationId.toString())
+        .put("resume_token", resumeToken)
+        .put("resumed", resumed).put("turn_detection", parleyVad);
+    if (transcription) {
+      return new JsonObject().put("type", "transcription").put("object", "realtime.transcription_session")
+          .put("id", "sess_" + conversationId).put("audio", new JsonObject().put("input", input))
+          .put("parley", parley);
+    }
     return new JsonObject()
         .put("type", "realtime")
         .put("object", "realtime.session")
@@ -349,20 +421,15 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         .put("output_modalities", new JsonArray().add(audioOut ? "audio" : "text"))
         .put("instructions", systemPrompt())
         .put("max_output_tokens", maxTokens)
+        .put("truncation", "auto")
         .put("tools", RealtimeTools.toJson(tools))
         .put("tool_choice", RealtimeTools.toJson(toolChoice))
         .put("audio", new JsonObject()
-            .put("input", new JsonObject()
-                .put("format", new JsonObject().put("type", "audio/pcm").put("rate", inputRate))
-                .put("turn_detection", vad)
-                .put("transcription", transcription))
+            .put("input", input)
             .put("output", new JsonObject()
-                .put("format", new JsonObject().put("type", "audio/pcm").put("rate", outputRate))
+                .put("format", wire.output().toJson())
                 .put("voice", speech.voice() == null ? defaultVoice : speech.voice())
                 .put("speed", speech.speed())))
-        .put("parley", new JsonObject().put("personality", personality).put("tools", serverTools)
-            .put("conversation_id", conversationId.toString())
-            .put("resume_token", resumeToken)
-            .put("resumed", resumed).put("turn_detection", parleyVad));
+        .put("parley", parley);
   }
 }

@@ -27,6 +27,17 @@ public final class Speech {
     return out;
   }
 
+  /**
+   * {@code text} as headerless G.711 mu-law at 8 kHz ({@code audio/pcmu}, what telephony carries),
+   * encoded by sox: an encoder independent of Parley's.
+   */
+  public static Path mulaw(String text, Path dir, String name) {
+    Path wav = wav(text, 8_000, dir, name + ".8k");
+    Path out = dir.resolve(name + ".ul");
+    run(List.of("sox", "-D", wav.toString(), "-t", "raw", "-e", "u-law", "-b", "8", out.toString()), "sox");
+    return out;
+  }
+
   private static void run(List<String> cmd, String pkg) {
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -15,6 +15,14 @@ public interface SpeechToText extends AutoCloseable {
   Transcript transcribe(float[] samples, Optional<String> language);
 
   /**
+   * {@link #transcribe}, guided by {@code prompt} (null for none): text that came before or words to
+   * expect (Whisper's initial prompt). An engine that takes no prompt transcribes without it.
+   */
+  default Transcript transcribe(float[] samples, Optional<String> language, String prompt) {
+    return transcribe(samples, language);
+  }
+
+  /**
    * {@link #transcribe}, with the text in {@link Transcript#segments() segments} timed in seconds
    * from the start of {@code samples}. An engine without timestamps gives one segment over the
    * whole audio.

@@ -87,13 +87,14 @@ public final class StreamingTranscriber implements AutoCloseable {
    * spans ({@code coversAllFrom} is the segment's start when it has all of it, else -1).
    */
   private record Job(long segment, long epoch, boolean isFinal, float[] audio, long coversAllFrom, long coversTo,
-                     Optional<String> language) {}
+                     Optional<String> language, String prompt) {}
 
   private final SpeechToText engine;
   private final Executor executor;
   private final long interimSamples; // 0: finals only
   private int preRollSamples; // guarded by lock
   private Optional<String> language; // guarded by lock
+  private String prompt; // guarded by lock; null for none
   private final Listener listener;
   private final Runnable backlogChanged;
 
@@ -176,6 +177,13 @@ public final class StreamingTranscriber implements AutoCloseable {
     }
   }
 
+  /** The engine's prompt from now on (Whisper's initial prompt), or null for none. */
+  public void prompt(String prompt) {
+    synchronized (lock) {
+      this.prompt = prompt;
+    }
+  }
+
   /** The next samples of the stream (16 kHz mono, [-1, 1]), taken as voiced; the array is copied. */
   public void audio(float[] samples) {
     audio(samples, true);
@@ -207,7 +215,8 @@ public final class StreamingTranscriber implements AutoCloseable {
         } else {
           long from = Math.max(segmentStart, fed - MAX_INTERIM_SAMPLES);
           float[] speech = Arrays.copyOfRange(buf, (int) (from - bufStart), len);
-          interim = new Job(segmentId, epoch, false, speech, from == segmentStart ? from : -1, fed, language);
+          interim = new Job(segmentId, epoch, false, speech, from == segmentStart ? from : -1, fed, language,
+              prompt);
           inFlight = interim;
           promoted = false;
           running = true;
@@ -245,7 +254,7 @@ public final class StreamingTranscriber implements AutoCloseable {
             segmentId++; // a stop without a start: still a segment of its own
           }
           speaking = false;
-          Job f = new Job(segmentId, epoch, true, stopped.audio(), -1, fed, language);
+          Job f = new Job(segmentId, epoch, true, stopped.audio(), -1, fed, language, prompt);
           if (running && finals.isEmpty() && promotable(inFlight)) {
             // The interim in flight already has every voiced sample of this segment (only silence
             // came after it started): its result is the final. No second pass, no wait.
@@ -406,7 +415,7 @@ public final class StreamingTranscriber implements AutoCloseable {
   private void run(Job job) {
     Transcript t;
     try {
-      t = engine.transcribe(job.audio(), job.language());
+      t = engine.transcribe(job.audio(), job.language(), job.prompt());
     } catch (RuntimeException e) {
       done(job, null, e);
       return;
@@ -428,7 +437,8 @@ public final class StreamingTranscriber implements AutoCloseable {
         // The promoted interim failed: the segment still gets its own final pass.
         asFinal = false;
         deliver = false;
-        finals.addFirst(new Job(job.segment(), job.epoch(), true, job.audio(), -1, job.coversTo(), job.language()));
+        finals.addFirst(new Job(job.segment(), job.epoch(), true, job.audio(), -1, job.coversTo(), job.language(),
+            job.prompt()));
       }
       promoted = false;
       inFlight = null;

@@ -200,7 +200,13 @@ public final class WhisperStt implements SpeechToText {
    */
   @Override
   public Transcript transcribe(float[] samples, Optional<String> language) {
-    return run(samples, language, false);
+    return run(samples, language, false, null);
+  }
+
+  /** {@inheritDoc} The prompt is whisper.cpp's {@code initial_prompt}, given to each 30 s window. */
+  @Override
+  public Transcript transcribe(float[] samples, Optional<String> language, String prompt) {
+    return run(samples, language, false, prompt == null || prompt.isBlank() ? null : prompt);
   }
 
   /**
@@ -210,10 +216,10 @@ public final class WhisperStt implements SpeechToText {
    */
   @Override
   public Transcript transcribeTimed(float[] samples, Optional<String> language) {
-    return run(samples, language, true);
+    return run(samples, language, true, null);
   }
 
-  private Transcript run(float[] samples, Optional<String> language, boolean timed) {
+  private Transcript run(float[] samples, Optional<String> language, boolean timed, String prompt) {
     Objects.requireNonNull(samples, "samples");
     Objects.requireNonNull(language, "language");
     if (Thread.currentThread().isVirtual()) {
@@ -232,7 +238,7 @@ public final class WhisperStt implements SpeechToText {
       int offset = 0;
       do {
         int n = Math.min(MAX_WINDOW_SAMPLES, samples.length - offset);
-        Window w = transcribeWindow(state, window(samples, offset, n), lang, timed
+        Window w = transcribeWindow(state, window(samples, offset, n), lang, prompt, timed
             ? new WindowSegments(segments, offset / (double) SAMPLE_RATE, n / (double) SAMPLE_RATE) : null);
         used = used == null ? w.language() : used;
         if (!w.text().isEmpty()) {
@@ -273,8 +279,10 @@ public final class WhisperStt implements SpeechToText {
     }
   }
 
-  private Window transcribeWindow(WhisperState state, float[] pcm, String lang, WindowSegments timed) {
+  private Window transcribeWindow(WhisperState state, float[] pcm, String lang, String prompt,
+                                  WindowSegments timed) {
     WhisperFullParams p = new WhisperFullParams(WhisperSamplingStrategy.GREEDY);
+    p.initialPrompt = prompt;
     p.nThreads = threads;
     p.language = lang;
     p.translate = false;

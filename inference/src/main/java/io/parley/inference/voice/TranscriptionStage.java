@@ -33,6 +33,8 @@ final class TranscriptionStage {
   private static final Logger LOG = LoggerFactory.getLogger(TranscriptionStage.class);
 
   private final StreamingTranscriber transcriber;
+  /** For manual commits (the streaming transcriber keeps its own); set and read on the session's context. */
+  private String prompt;
   private final SpeechToText stt;
   private final WorkerExecutor workers;
   private final VoiceClock clock;
@@ -108,7 +110,8 @@ final class TranscriptionStage {
 
   /** A manual commit: {@code audio} is user turn {@code item}, transcribed whole. */
   void transcribe(String item, float[] audio, Optional<String> language, TurnTimings timings) {
-    workers.executeBlocking(() -> stt.transcribe(audio, language), false).onComplete(ar -> {
+    String prompt = this.prompt;
+    workers.executeBlocking(() -> stt.transcribe(audio, language, prompt), false).onComplete(ar -> {
       if (closed) {
         return;
       }
@@ -127,6 +130,12 @@ final class TranscriptionStage {
   /** The language of the speech from the next engine call on (ISO 639-1), or empty to detect it. */
   void language(Optional<String> language) {
     transcriber.language(language);
+  }
+
+  /** The engine's prompt from the next engine call on (Whisper's initial prompt), or null for none. */
+  void prompt(String prompt) {
+    this.prompt = prompt;
+    transcriber.prompt(prompt);
   }
 
   boolean backlogged() {

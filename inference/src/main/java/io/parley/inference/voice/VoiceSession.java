@@ -165,6 +165,16 @@ public final class VoiceSession {
     answers.promptContext(c);
   }
 
+  /**
+   * Words that guide the transcription from the next one on (a client's
+   * {@code audio.input.transcription.prompt}: Whisper's initial prompt), or null for none.
+   */
+  public void transcriptionPrompt(String prompt) {
+    if (transcription != null) {
+      transcription.prompt(prompt);
+    }
+  }
+
   /** The rate of the audio this session sends (PCM16 samples per second). */
   public void outputRate(int rate) {
     answers.outputRate(rate);

@@ -34,6 +34,13 @@ class StreamingTranscriberTest {
     final List<float[]> calls = Collections.synchronizedList(new ArrayList<>());
     final List<Optional<String>> languages = Collections.synchronizedList(new ArrayList<>());
     final Deque<RuntimeException> failures = new ArrayDeque<>();
+    final List<String> prompts = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public Transcript transcribe(float[] samples, Optional<String> language, String prompt) {
+      prompts.add(prompt == null ? "(none)" : prompt);
+      return transcribe(samples, language);
+    }
 
     @Override
     public Transcript transcribe(float[] samples, Optional<String> language) {
@@ -177,6 +184,22 @@ class StreamingTranscriberTest {
     executor.runAll();
 
     assertThat(engine.languages).containsExactly(Optional.of("en"), Optional.of("es"), Optional.empty());
+  }
+
+  @Test
+  void aPromptAppliesFromTheNextCallOnAndAQueuedCallKeepsItsOwn() {
+    stream.event(new SpeechStarted(0));
+    feed(10, SPEECH, true);
+    stream.event(new SpeechStopped(0, fed, segment(0, fed))); // queued before the prompt
+    stream.prompt("Bananas, calories.");
+    executor.runAll();
+    long start = fed;
+    stream.event(new SpeechStarted(start));
+    feed(10, SPEECH, true);
+    stream.event(new SpeechStopped(start, fed, segment(start, fed)));
+    executor.runAll();
+
+    assertThat(engine.prompts).containsExactly("(none)", "Bananas, calories.");
   }
 
   @Test

@@ -84,6 +84,17 @@ class WhisperSttTest {
         .isEqualTo(stt.transcribe(speech, Optional.of("en")).text());
   }
 
+  /** The prompt reaches whisper.cpp as its initial prompt: the decoder, conditioned on it, writes other words. */
+  @Test
+  void aPromptGuidesTheTranscription() {
+    String plain = stt.transcribe(speech, Optional.of("en")).text();
+    String prompted = stt.transcribe(speech, Optional.of("en"), "Bananas, apples and calories in the meal.").text();
+    assertThat(prompted).isNotBlank().isNotEqualTo(plain);
+    assertThat(stt.transcribe(speech, Optional.of("en"), "Bananas, apples and calories in the meal.").text())
+        .as("the same prompt, the same text").isEqualTo(prompted);
+    assertThat(stt.transcribe(speech, Optional.of("en"), null).text()).as("no prompt").isEqualTo(plain);
+  }
+
   @Test
   void shortAndLongInputAreBounded() {
     // 0.3 s is padded to whisper.cpp's 1 s minimum; 31 s is two 30 s windows

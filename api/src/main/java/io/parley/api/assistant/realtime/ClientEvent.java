@@ -14,8 +14,11 @@ public sealed interface ClientEvent {
   /** {@code session.update}: the fields are applied by the session's configuration. */
   record SessionUpdate(String eventId, JsonObject session) implements ClientEvent {}
 
-  /** {@code input_audio_buffer.append}, or a binary frame: PCM16 at the session's input rate. */
-  record AudioAppend(String eventId, short[] pcm) implements ClientEvent {}
+  /**
+   * {@code input_audio_buffer.append}, or a binary frame: audio in the session's input format
+   * ({@link AudioFormat}), decoded by the session's {@link AudioFormat.Transcoder}.
+   */
+  record AudioAppend(String eventId, byte[] audio) implements ClientEvent {}
 
   /** {@code input_audio_buffer.commit}. */
   record AudioCommit(String eventId) implements ClientEvent {}

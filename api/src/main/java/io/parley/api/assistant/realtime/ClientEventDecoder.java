@@ -58,13 +58,9 @@ public final class ClientEventDecoder {
     };
   }
 
-  /** One binary frame: raw PCM16 little-endian (a Parley extension). */
-  public static ClientEvent.AudioAppend decodeBinary(byte[] bytes) throws RealtimeProtocolException {
-    if (bytes.length % 2 != 0) {
-      throw new RealtimeProtocolException("invalid_audio",
-          "binary audio frames must hold whole PCM16 samples (an even number of bytes)", null, null);
-    }
-    return new ClientEvent.AudioAppend(null, pcm(bytes));
+  /** One binary frame: raw audio in the session's input format (a Parley extension). */
+  public static ClientEvent.AudioAppend decodeBinary(byte[] bytes) {
+    return new ClientEvent.AudioAppend(null, bytes);
   }
 
   private static ClientEvent.AudioAppend append(JsonObject e, String id) throws RealtimeProtocolException {
@@ -81,11 +77,7 @@ public final class ClientEventDecoder {
     } catch (IllegalArgumentException ex) {
       throw new RealtimeProtocolException("invalid_base64", "audio is not valid base64", "audio", id);
     }
-    if (bytes.length % 2 != 0) {
-      throw new RealtimeProtocolException("invalid_audio",
-          "audio must hold whole PCM16 samples (an even number of bytes)", "audio", id);
-    }
-    return new ClientEvent.AudioAppend(id, pcm(bytes));
+    return new ClientEvent.AudioAppend(id, bytes); // whole samples: checked by the session's format
   }
 
   private static ClientEvent itemCreate(JsonObject e, String id) throws RealtimeProtocolException {
@@ -137,14 +129,5 @@ public final class ClientEventDecoder {
       throw new RealtimeProtocolException("invalid_value", "item_id is required", "item_id", id);
     }
     return item;
-  }
-
-  /** PCM16 little-endian bytes as samples. */
-  static short[] pcm(byte[] le) {
-    short[] out = new short[le.length / 2];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = (short) ((le[2 * i] & 0xFF) | (le[2 * i + 1] << 8));
-    }
-    return out;
   }
 }

@@ -47,9 +47,7 @@ public final class ServerEventEncoder {
           .put("type", audioOut ? "response.output_audio_transcript.delta" : "response.output_text.delta")
           .put("response_id", d.responseId()).put("item_id", d.itemId()).put("output_index", d.outputIndex())
           .put("content_index", 0).put("delta", d.delta()));
-      case VoiceEvent.AudioChunk a -> List.of(new JsonObject().put("type", "response.output_audio.delta")
-          .put("response_id", a.responseId()).put("item_id", a.itemId()).put("output_index", a.outputIndex())
-          .put("content_index", 0).put("delta", Base64.getEncoder().encodeToString(littleEndian(a.pcm()))));
+      case VoiceEvent.AudioChunk a -> List.of(audioDelta(a, littleEndian(a.pcm())));
       case VoiceEvent.FunctionCallStarted f -> List.of(new JsonObject().put("type", "response.output_item.added")
           .put("response_id", f.responseId()).put("output_index", f.outputIndex())
           .put("item", functionCall(f.itemId(), f.callId(), f.name(), "", "in_progress")));
@@ -62,6 +60,13 @@ public final class ServerEventEncoder {
       case VoiceEvent.Error err -> List.of(error(code(err.code()), err.message(), null, null));
       case VoiceEvent.InputBacklog b -> List.of();
     };
+  }
+
+  /** The {@code response.output_audio.delta} of {@code a}, its audio as {@code wire} bytes (the session's format). */
+  public static JsonObject audioDelta(VoiceEvent.AudioChunk a, byte[] wire) {
+    return new JsonObject().put("type", "response.output_audio.delta").put("response_id", a.responseId())
+        .put("item_id", a.itemId()).put("output_index", a.outputIndex()).put("content_index", 0)
+        .put("delta", Base64.getEncoder().encodeToString(wire));
   }
 
   /**

@@ -6,7 +6,9 @@
  * {@link io.parley.api.assistant.realtime.ServerEventEncoder}. A client event that breaks the protocol
  * is a {@link io.parley.api.assistant.realtime.RealtimeProtocolException}, answered with an
  * {@code error} event; the session lives on. {@link io.parley.api.assistant.realtime.RealtimeItems}
- * keeps the items a socket showed, for {@code conversation.item.retrieve} and {@code delete}.
+ * keeps the items a socket showed, for {@code conversation.item.retrieve} and {@code delete}. The
+ * audio of each direction is in the session's {@link io.parley.api.assistant.realtime.AudioFormat}
+ * (PCM16, or G.711 as telephony carries it).
  *
  * @see <a href="https://platform.openai.com/docs/api-reference/realtime-client-events">Realtime client events</a>
  * @see <a href="https://platform.openai.com/docs/api-reference/realtime-server-events">Realtime server events</a>
