@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * What an operator sees when the server starts on a CPU-only machine: Parley's banner and log,
- * none of the native libraries' noise around it (libtorch's NNPACK line per convolution, DJL's CUDA
- * probe warnings, DJL's engine chatter, which Parley's own vision line sums up). The real main class in a child JVM with the photo detector on, so that libtorch
+ * none of the native libraries' noise around it (DJL's CUDA probe warnings, DJL's engine chatter,
+ * which Parley's own vision line sums up; libtorch's "Could not initialize NNPACK" lines appear only
+ * on CPUs without AVX2, where this check would see them: NNPACK is left on, see GraphDetector). The real main class in a child JVM with the photo detector on, so that libtorch
  * loads and compiles it as in production.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
