@@ -1,6 +1,7 @@
 package io.parley.api.assistant;
 
 import io.parley.api.assistant.realtime.AudioFormat;
+import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.parley.api.assistant.realtime.RealtimeTools;
 import io.parley.inference.llm.Tool;
@@ -186,7 +187,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     boolean serverTools = this.serverTools;
     Optional<String> language = this.language;
     if (s.getValue("instructions") instanceof String i) {
-      instructions = i;
+      instructions = ClientEventDecoder.bounded(i, "session.instructions", eventId);
     }
     if (s.getValue("output_modalities") != null) {
       audioOut = RealtimeSessionFields.audioOut(s.getValue("output_modalities"), eventId);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.parley.api.assistant.realtime.AudioFormat;
+import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.parley.core.config.ConfigSource;
 import io.vertx.core.json.JsonObject;
@@ -65,6 +66,9 @@ class RealtimeSessionFieldsTest {
         {"{\"temperature\":0.8}", "unknown_parameter", "session.temperature"},
         {"{\"reasoning\":{\"effort\":\"low\"}}", "unsupported_value", "session.reasoning"},
         {"{\"parallel_tool_calls\":\"yes\"}", "invalid_value", "session.parallel_tool_calls"},
+        // Text is bounded (15 MB of instructions was accepted and sent with every answer).
+        {"{\"instructions\":\"" + "x".repeat(ClientEventDecoder.MAX_TEXT_CHARS + 1) + "\"}", "invalid_value",
+            "session.instructions"},
     };
     for (String[] c : cases) {
       assertThatThrownBy(() -> update(c[0])).as(c[0]).isInstanceOfSatisfying(RealtimeProtocolException.class, e -> {

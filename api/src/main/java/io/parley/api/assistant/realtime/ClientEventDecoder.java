@@ -58,6 +58,22 @@ public final class ClientEventDecoder {
     };
   }
 
+  /**
+   * Longest text a client may put in one field (instructions, a message, a tool's output): 64 Ki
+   * characters, far more than a prompt needs and a bound on what every answer's prompt carries (a
+   * 15 MB {@code instructions} was accepted before).
+   */
+  public static final int MAX_TEXT_CHARS = 65_536;
+
+  /** {@code text}, or {@code invalid_value} naming {@code param} when it is longer than {@link #MAX_TEXT_CHARS}. */
+  public static String bounded(String text, String param, String eventId) throws RealtimeProtocolException {
+    if (text.length() > MAX_TEXT_CHARS) {
+      throw new RealtimeProtocolException("invalid_value", param + " is " + text.length() + " characters; at most "
+          + MAX_TEXT_CHARS, param, eventId);
+    }
+    return text;
+  }
+
   /** One binary frame: raw audio in the session's input format (a Parley extension). */
   public static ClientEvent.AudioAppend decodeBinary(byte[] bytes) {
     return new ClientEvent.AudioAppend(null, bytes);
@@ -92,7 +108,7 @@ public final class ClientEventDecoder {
             "item.output", id);
       }
       String itemId = item.getValue("id") instanceof String s ? s : "item_" + UUID.randomUUID();
-      return new ClientEvent.FunctionCallOutput(id, itemId, callId, output);
+      return new ClientEvent.FunctionCallOutput(id, itemId, callId, bounded(output, "item.output", id));
     }
     if (item == null || !"message".equals(item.getValue("type") == null ? "message" : item.getValue("type"))
         || !"user".equals(item.getValue("role"))) {
@@ -110,7 +126,7 @@ public final class ClientEventDecoder {
       throw new RealtimeProtocolException("invalid_value", "the message needs input_text content", "item.content", id);
     }
     String itemId = item.getValue("id") instanceof String s ? s : "item_" + UUID.randomUUID();
-    return new ClientEvent.ItemCreate(id, itemId, text.toString(), content);
+    return new ClientEvent.ItemCreate(id, itemId, bounded(text.toString(), "item.content", id), content);
   }
 
   private static ClientEvent.ItemTruncate truncate(JsonObject e, String id) throws RealtimeProtocolException {

@@ -71,6 +71,11 @@ class RealtimeProtocolTest {
             "session.instructions"},
         {"{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"function_call_output\",\"call_id\":\"c\","
             + "\"output\":\"\\u0000\"}}", "invalid_value", "item.output"},
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"message\",\"role\":\"user\",\"content\":[{"
+            + "\"type\":\"input_text\",\"text\":\"" + "x".repeat(ClientEventDecoder.MAX_TEXT_CHARS + 1) + "\"}]}}",
+            "invalid_value", "item.content"},
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"function_call_output\",\"call_id\":\"c\","
+            + "\"output\":\"" + "x".repeat(ClientEventDecoder.MAX_TEXT_CHARS + 1) + "\"}}", "invalid_value", "item.output"},
     };
     for (String[] c : cases) {
       assertThatThrownBy(() -> ClientEventDecoder.decode(c[0])).as(c[0])
