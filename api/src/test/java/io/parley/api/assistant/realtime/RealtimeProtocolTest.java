@@ -183,6 +183,10 @@ class RealtimeProtocolTest {
     for (JsonObject e : ServerEventEncoder.encode(new VoiceEvent.TurnCommitted("u1", null), true)) {
       items.shown(e);
     }
+    // Pending, the transcript is null, not absent: the Agents SDK's item schema requires the field.
+    JsonObject pending = items.item("u1").getJsonArray("content").getJsonObject(0);
+    assertThat(pending.containsKey("transcript")).isTrue();
+    assertThat(pending.getString("transcript")).isNull();
     items.shown(ServerEventEncoder.encode(new VoiceEvent.TranscriptFinal("u1", "hello", "en"), true).get(0));
     JsonObject user = items.item("u1");
     assertThat(user.getString("role")).isEqualTo("user");
