@@ -194,6 +194,10 @@ class RealtimeProtocolTest {
         .containsEntry("transcript", "hello");
     items.shown(ServerEventEncoder.encode(new VoiceEvent.ResponseStarted("r1", "a1"), true).get(0));
     assertThat(items.responseInProgress()).isEqualTo("r1");
+    assertThat(items.item("a1")).as("not shown before its output_item.added").isNull();
+    ServerEventEncoder.encode(new VoiceEvent.MessageStarted("r1", "a1", 0), true).forEach(items::shown);
+    assertThat(items.item("a1").getString("status")).as("an answer in progress is retrieved")
+        .isEqualTo("in_progress");
     ServerEventEncoder.encode(new VoiceEvent.ResponseDone("r1", "a1", VoiceEvent.Status.COMPLETED, null, "Hi",
         new TurnTimings(1), 0, List.of()), true).forEach(items::shown);
     assertThat(items.responseInProgress()).isNull();
