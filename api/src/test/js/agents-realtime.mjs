@@ -144,22 +144,41 @@ async function toolTurn() {
 
 async function spoken() {
   const pcm = pcmOfWav(args.wav);
-  const end = nextAgentEnd();
+  // The turn detection may end turns at the speech's pauses: the step is over when the response to
+  // the last committed turn is done and a second and a half of silence has followed the speech.
+  let awaiting = false;
+  let answerId = null;
+  let settled = false;
+  const outputs = [];
+  const onEvent = (e) => {
+    if (e.type === "input_audio_buffer.committed") {
+      awaiting = true;
+      settled = false;
+    } else if (e.type === "response.created" && awaiting) {
+      awaiting = false;
+      answerId = e.response.id;
+    } else if (e.type === "response.done" && e.response.id === answerId) {
+      settled = true;
+    }
+  };
+  const onEnd = (_c, _a, text) => outputs.push(text);
+  session.on("transport_event", onEvent);
+  session.on("agent_end", onEnd);
   const chunk = 24000 * 2 / 10; // 100 ms
   for (let i = 0; i < pcm.length; i += chunk) {
     session.sendAudio(new Uint8Array(pcm.subarray(i, i + chunk)).buffer);
     await sleep(100);
   }
   const silence = new ArrayBuffer(chunk);
-  let ended = false;
-  end.then(() => { ended = true; });
-  for (let i = 0; i < 40 && !ended; i++) { // silence until the turn ends (semantic VAD: well under 4 s)
+  for (let i = 0; i < 100 && !(settled && i >= 15); i++) {
     session.sendAudio(silence);
     await sleep(100);
   }
-  const output = await end;
+  session.off("transport_event", onEvent);
+  session.off("agent_end", onEnd);
   const user = session.history.filter((i) => i.type === "message" && i.role === "user").at(-1);
-  steps.spoken = { output, user_transcript: user?.content?.map((c) => c.transcript ?? c.text ?? "").join("") ?? null };
+  steps.spoken = { settled, output: outputs.at(-1) ?? null,
+    user_transcript: user?.content?.map((c) => c.transcript ?? c.text ?? "").join("") ?? null };
 }
 
 async function interrupt() {

@@ -133,6 +133,7 @@ class AgentsRealtimeTest {
     assertThat(tool.getString("output")).isEqualTo(SUNNY);
 
     JsonObject spoken = steps.getJsonObject("spoken");
+    assertThat(spoken.getBoolean("settled")).as("the last turn's response done").isTrue();
     assertThat(spoken.getString("output")).isEqualTo(BANANA);
     assertThat(spoken.getString("user_transcript")).as("whisper's transcript in the SDK's history").isNotNull();
 
