@@ -42,7 +42,9 @@ class RealtimeConformanceTest {
    * {@code output_text} as the GA service sends them (the package still types content part events
    * as {@code audio} / {@code text}), {@code response.parley_timings}, and the session's {@code id}
    * and {@code object} (as the GA service sends them; the package types the session as the request)
-   * and Parley's {@code parley} object.
+   * and Parley's {@code parley} object, and a user's audio content with {@code transcript: null}
+   * until its transcript is final (as the GA service sends it and the Agents SDK's item schema
+   * requires; the package types the field as an optional string).
    */
   static final String HEADER = """
       import type * as RT from "openai/resources/realtime/realtime";
@@ -56,9 +58,15 @@ class RealtimeConformanceTest {
       type Session = (RT.RealtimeSessionCreateRequest | RT.RealtimeTranscriptionSessionCreateRequest) & Extras;
       type Created = Omit<RT.SessionCreatedEvent, "session"> & { session: Session };
       type Updated = Omit<RT.SessionUpdatedEvent, "session"> & { session: Session };
+      type UserContent = Omit<RT.RealtimeConversationItemUserMessage.Content, "transcript"> & { transcript?: string | null };
+      type UserMessage = Omit<RT.RealtimeConversationItemUserMessage, "content"> & { content: UserContent[] };
+      type Item = Exclude<RT.ConversationItem, RT.RealtimeConversationItemUserMessage> | UserMessage;
+      type WithItem<E> = Omit<E, "item"> & { item: Item };
       type Checked = Exclude<RT.RealtimeServerEvent, RT.ResponseContentPartAddedEvent
-          | RT.ResponseContentPartDoneEvent | RT.ResponseDoneEvent | RT.SessionCreatedEvent | RT.SessionUpdatedEvent>
-        | PartAdded | PartDone | Done | Created | Updated;
+          | RT.ResponseContentPartDoneEvent | RT.ResponseDoneEvent | RT.SessionCreatedEvent | RT.SessionUpdatedEvent
+          | RT.ConversationItemAdded | RT.ConversationItemDone | RT.RealtimeServerEvent.ConversationItemRetrieved>
+        | PartAdded | PartDone | Done | Created | Updated | WithItem<RT.ConversationItemAdded>
+        | WithItem<RT.ConversationItemDone> | WithItem<RT.RealtimeServerEvent.ConversationItemRetrieved>;
 
       """;
 

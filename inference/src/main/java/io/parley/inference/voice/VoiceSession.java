@@ -292,6 +292,12 @@ public final class VoiceSession {
     if (Languages.known(language)) {
       heardLanguage = Optional.of(language);
     }
+    VoiceSettings now = settings();
+    if (now.createResponse() && now.interruptResponse() && answers.responding()) {
+      // The turn ended during an answer its speech did not cut (it began before the answer did, or
+      // stayed under the barge-in wait): the user's new turn supersedes the answer, as a barge-in.
+      cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
+    }
     userText(text, timings);
   }
 

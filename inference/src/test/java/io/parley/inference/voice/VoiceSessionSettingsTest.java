@@ -86,6 +86,27 @@ class VoiceSessionSettingsTest {
         .isEqualTo(704);
   }
 
+  /**
+   * A user turn that ends while an answer plays without its speech having cut it (it began before
+   * the answer did, or stayed under the barge-in wait) supersedes the answer when
+   * {@code interrupt_response} is on: the answer is cancelled as a barge-in cancels it and the new
+   * turn is answered, where the automatic response used to fail with "a response is in progress".
+   */
+  @Test
+  void aTurnThatEndsDuringAnAnswerSupersedesIt() {
+    fx = new VoiceFixture();
+    fx.bargeIn = Duration.ofSeconds(5);
+    fx.open();
+    answerPlaying();
+    fx.speech(640);
+    fx.silence(1_280);
+    assertThat(fx.events("error")).as("%s", fx.events).isEmpty();
+    assertThat(fx.events("transcript")).hasSize(1);
+    assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value).first()
+        .isEqualTo("cancelled:turn_detected");
+    assertThat(fx.events("response_started")).as("the new turn is answered").hasSize(2);
+  }
+
   @Test
   void aClientsPrefixPaddingReachesTheTranscribersPreRoll() {
     fx = new VoiceFixture();

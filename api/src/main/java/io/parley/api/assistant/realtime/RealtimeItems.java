@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * The conversation's items as one socket showed them, for {@code conversation.item.retrieve} and
  * {@code conversation.item.delete}: read from the server events on their way out (an item as last
- * added or done, the user's transcript once it is final, the answer cut where it was truncated),
+ * added or done, an answer from its {@code response.output_item.added} on (the Agents SDK
+ * truncates and retrieves the answer it is playing), the user's transcript once it is final, the answer cut where it was truncated),
  * and the response in progress, for {@code output_audio_buffer.cleared}. Holds the latest
  * {@link #MAX_ITEMS} items; one socket's context only.
  */
@@ -28,7 +29,8 @@ public final class RealtimeItems {
   /** Notes what server event {@code e} shows of the conversation. */
   public void shown(JsonObject e) {
     switch (e.getString("type", "")) {
-      case "conversation.item.added", "conversation.item.done", "response.output_item.done" -> {
+      case "conversation.item.added", "conversation.item.done", "response.output_item.added",
+           "response.output_item.done" -> {
         JsonObject item = e.getJsonObject("item");
         if (item != null && item.getString("id") != null) {
           items.put(item.getString("id"), item.copy());

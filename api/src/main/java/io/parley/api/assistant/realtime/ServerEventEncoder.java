@@ -116,10 +116,11 @@ public final class ServerEventEncoder {
   }
 
   private static List<JsonObject> turnCommitted(VoiceEvent.TurnCommitted c) {
-    // The transcript follows in its own events (a retrieved item has it once it is final).
+    // The transcript follows in its own events (a retrieved item has it once it is final); until
+    // then it is null, as the GA service sends it (the Agents SDK's item schema requires the field).
     JsonObject item = new JsonObject().put("id", c.itemId()).put("object", "realtime.item").put("type", "message")
         .put("role", "user").put("status", "completed")
-        .put("content", new JsonArray().add(new JsonObject().put("type", "input_audio")));
+        .put("content", new JsonArray().add(new JsonObject().put("type", "input_audio").putNull("transcript")));
     return List.of(
         new JsonObject().put("type", "input_audio_buffer.committed").put("item_id", c.itemId())
             .put("previous_item_id", c.previousItemId()),

@@ -188,6 +188,10 @@ class RealtimeProtocolTest {
     for (JsonObject e : ServerEventEncoder.encode(new VoiceEvent.TurnCommitted("u1", null), true)) {
       items.shown(e);
     }
+    // Pending, the transcript is null, not absent: the Agents SDK's item schema requires the field.
+    JsonObject pending = items.item("u1").getJsonArray("content").getJsonObject(0);
+    assertThat(pending.containsKey("transcript")).isTrue();
+    assertThat(pending.getString("transcript")).isNull();
     items.shown(ServerEventEncoder.encode(new VoiceEvent.TranscriptFinal("u1", "hello", "en"), true).get(0));
     JsonObject user = items.item("u1");
     assertThat(user.getString("role")).isEqualTo("user");
@@ -195,6 +199,10 @@ class RealtimeProtocolTest {
         .containsEntry("transcript", "hello");
     items.shown(ServerEventEncoder.encode(new VoiceEvent.ResponseStarted("r1", "a1"), true).get(0));
     assertThat(items.responseInProgress()).isEqualTo("r1");
+    assertThat(items.item("a1")).as("not shown before its output_item.added").isNull();
+    ServerEventEncoder.encode(new VoiceEvent.MessageStarted("r1", "a1", 0), true).forEach(items::shown);
+    assertThat(items.item("a1").getString("status")).as("an answer in progress is retrieved")
+        .isEqualTo("in_progress");
     ServerEventEncoder.encode(new VoiceEvent.ResponseDone("r1", "a1", VoiceEvent.Status.COMPLETED, null, "Hi",
         new TurnTimings(1), 0, List.of()), true).forEach(items::shown);
     assertThat(items.responseInProgress()).isNull();
