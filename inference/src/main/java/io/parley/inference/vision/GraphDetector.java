@@ -158,6 +158,7 @@ public final class GraphDetector implements ObjectDetector {
     setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(threads));
     setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
     passiveOpenMpWaits();
+    setEnvIfAbsent("TORCH_CPP_LOG_LEVEL", "ERROR");
     Engine engine;
     try {
       engine = Engine.getEngine("PyTorch");
@@ -168,8 +169,52 @@ public final class GraphDetector implements ObjectDetector {
     // NNPACK stays as libtorch has it: switching it off (at::globalContext().setUserEnabledNNPACK,
     // to silence libtorch's "Could not initialize NNPACK" lines on CPUs it does not support) made the
     // TorchScript convolution after a pad return garbage (-1.2e25 for -0.40) in one run of two,
-    // which CompiledGraph's check caught (GraphExecutorTest after CenterNetPhotosTest).
+    // which CompiledGraph's check caught (GraphExecutorTest after CenterNetPhotosTest). Its lines are
+    // quieted instead: they are c10 warnings, and c10 logs warnings only at the level below.
+    quietNativeWarnings();
     return engine;
+  }
+
+  /** The mangled name of {@code c10::initLogging()}, which reads {@code TORCH_CPP_LOG_LEVEL}. */
+  private static final String C10_INIT_LOGGING = "_ZN3c1011initLoggingEv";
+
+  /** The level c10 logs from (0 info, 1 warning, 2 error, 3 fatal): its {@code FLAGS_caffe2_log_level}. */
+  static final String C10_LOG_LEVEL = "FLAGS_caffe2_log_level";
+
+  /**
+   * libtorch's own warnings (c10's {@code LOG(WARNING)}: "Could not initialize NNPACK! Reason:
+   * Unsupported hardware", about thirty lines on a CPU without AVX2, around Parley's banner) are not
+   * printed: {@code TORCH_CPP_LOG_LEVEL} defaults to {@code ERROR} (set above unless the environment
+   * has it; an operator who wants them sets {@code TORCH_CPP_LOG_LEVEL=WARNING}). A Python process
+   * applies the variable as torch is imported; libtorch loaded by DJL never does, so this calls
+   * {@code c10::initLogging()} itself, in the libc10 the engine loaded. Errors are still printed.
+   */
+  private static void quietNativeWarnings() {
+    try {
+      c10().getFunction(C10_INIT_LOGGING).invokeVoid(new Object[0]);
+    } catch (RuntimeException | UnsatisfiedLinkError e) {
+      LOG.debug("vision: could not apply TORCH_CPP_LOG_LEVEL to libtorch ({})", e.toString());
+    }
+  }
+
+  /** The level libtorch's c10 logs from now, read from the loaded library (for tests and diagnostics). */
+  static int nativeLogLevel() {
+    return c10().getGlobalVariableAddress(C10_LOG_LEVEL).getInt(0);
+  }
+
+  /** The libc10 this process has loaded (DJL loads libtorch from its cache; dlopen of the same path is the same library). */
+  private static com.sun.jna.NativeLibrary c10() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps"))) {
+        int slash = line.indexOf('/');
+        if (slash >= 0 && line.endsWith("/libc10.so")) {
+          return com.sun.jna.NativeLibrary.getInstance(line.substring(slash));
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new UnsatisfiedLinkError("cannot read /proc/self/maps: " + e.getMessage());
+    }
+    throw new UnsatisfiedLinkError("libc10.so is not loaded");
   }
 
   /** The C library's {@code setenv}, for the one variable OpenMP reads only from the environment. */
@@ -189,14 +234,25 @@ public final class GraphDetector implements ObjectDetector {
    * once, at startup).
    */
   private static void passiveOpenMpWaits() {
-    if (System.getenv("OMP_WAIT_POLICY") != null) {
-      return;
+    if (!setEnvIfAbsent("OMP_WAIT_POLICY", "PASSIVE")) {
+      LOG.warn("vision: could not set OMP_WAIT_POLICY=PASSIVE; with several intra-op threads on a busy"
+          + " machine, set it in the environment");
+    }
+  }
+
+  /**
+   * Sets a variable in the process's native environment unless it is already there (native libraries
+   * read it, not Java's copy). False when the C library could not be called.
+   */
+  private static boolean setEnvIfAbsent(String name, String value) {
+    if (System.getenv(name) != null) {
+      return true;
     }
     try {
-      com.sun.jna.Native.load("c", LibC.class).setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+      return com.sun.jna.Native.load("c", LibC.class).setenv(name, value, 0) == 0;
     } catch (UnsatisfiedLinkError | RuntimeException e) {
-      LOG.warn("vision: could not set OMP_WAIT_POLICY=PASSIVE ({}); with several intra-op threads on a busy"
-          + " machine, set it in the environment", e.toString());
+      LOG.debug("vision: setenv {} failed ({})", name, e.toString());
+      return false;
     }
   }
 

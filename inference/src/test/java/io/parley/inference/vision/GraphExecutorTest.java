@@ -33,6 +33,20 @@ class GraphExecutorTest {
     GraphDetector.pytorch(1);
   }
 
+  @Test
+  void libtorchWarningsAreQuietedUnlessTheOperatorAsks() {
+    // c10 logs from ERROR (2) on: its WARNING lines (NNPACK on CPUs without AVX2) are not printed.
+    // An operator's own TORCH_CPP_LOG_LEVEL wins (c10 parses it: a name or a number).
+    String asked = System.getenv("TORCH_CPP_LOG_LEVEL");
+    int expected = asked == null ? 2 : switch (asked.toUpperCase(java.util.Locale.ROOT)) {
+      case "INFO", "0" -> 0;
+      case "WARNING", "1" -> 1;
+      case "FATAL", "3" -> 3;
+      default -> 2;
+    };
+    assertThat(GraphDetector.nativeLogLevel()).isEqualTo(expected);
+  }
+
   private static List<float[]> run(Path json, float[] input, long... shape) {
     TfjsGraph g = TfjsGraph.read(json);
     try (NDManager m = NDManager.newBaseManager("PyTorch"); GraphExecutor e = new GraphExecutor(g, m)) {
