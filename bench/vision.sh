@@ -94,7 +94,7 @@ prepacked oneDNN convolutions) on a channels-last photo; **op by op**: Parley's 
 calling DJL NDArray operations eagerly (the path a GPU takes). **ONNX Runtime 1.29**: the same
 graph exported to ONNX by `OnnxExport` (test code), all graph optimizations on; its outputs must
 agree with DJL's within 1e-3 or the run fails. DJL and ONNX Runtime run **side by side**: two
-JVMs (ONNX Runtime crashes in a JVM that also has DJL's PyTorch jars) taking turns of 5 passes,
+JVMs (each engine with the machine's threads to itself) taking turns of 5 passes,
 the order swapped every turn, 30 warm-up and 50 timed passes each, so both see the same moments
 of a shared machine (rows before 2026-12-03T16:50Z: separate JVMs a minute apart, 25 passes, ONNX
 Runtime's outputs not copied out). 5 rounds; medians of the rounds. **ratio** = ONNX Runtime ms ÷

@@ -65,9 +65,7 @@ run_main() {
   local main="$1"
   shift
   build_classpath
-  # -Xss8m: ONNX Runtime's start-up on the main thread overflows the JVM's default 1 MB thread stack
-  # and kills the process with a segmentation fault (the tests start it on worker threads).
-  "$JAVA" --enable-native-access=ALL-UNNAMED -Xms256m -Xmx1g -Xss8m \
+  "$JAVA" --enable-native-access=ALL-UNNAMED -Xms256m -Xmx1g \
     -cp "$ROOT/inference/target/test-classes:$ROOT/inference/target/classes:$(cat "$CLASSPATH_FILE")" \
     "$main" "$@"
 }

@@ -59,7 +59,7 @@ public final class VisionLoad {
     }
     byte[] photo = Files.readAllBytes(Photos.darknet("dog.jpg"));
     RgbImage decoded = new ImageInput(64 << 20, 100_000_000).decode(photo).image();
-    // No voice engines: ONNX Runtime crashes a JVM started with the test classpath order (see ChildJvm).
+    // No voice engines: the photo path alone is measured.
     // NanoDet-m, as in every row so far (the detectors side by side: the bench's accuracy section).
     TestNode node = TestNode.start(Map.of("PARLEY_VISION_ENABLED", "true", "PARLEY_VISION_MODEL", "nanodet",
         "PARLEY_PHOTO_CACHE_TTL", "0",

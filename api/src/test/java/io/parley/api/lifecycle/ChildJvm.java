@@ -79,9 +79,8 @@ final class ChildJvm implements AutoCloseable {
     env.put("PARLEY_ARGON2_MEMORY_KIB", "1024");
     env.put("PARLEY_ARGON2_ITERATIONS", "1");
     env.put("PARLEY_MODELS", TestNode.nodeModelsDir().toString());
-    // Process lifecycle is what these children test. With the test classpath's order, ONNX
-    // Runtime's native start crashes a child JVM (SIGSEGV, no hs_err) while the same code under the
-    // jar's classpath runs: investigated in the issue notes; the engines are tested in-process.
+    // Process lifecycle is what these children test; the engines are tested in-process (and in
+    // both start orders, with a long command line, by inference's OrtStartupTest).
     env.put("PARLEY_VOICE_ENABLED", "false");
     env.put("PARLEY_VISION_ENABLED", "false");
     env.put("PARLEY_TURN_HOST", "127.0.0.1");

@@ -14,15 +14,78 @@ import java.util.Map;
  * and DJL's ONNX Runtime engine (used for operator-supplied YOLO exports) insists on creating it
  * itself, with its thread-pool options: created anywhere else first, DJL's engine fails to start. So
  * every direct user (Silero VAD) asks DJL's engine to start first and then shares its environment.
+ *
+ * <p>The environment is created on a thread of its own with a stack sized to the process's command
+ * line. ONNX Runtime's Linux build carries a telemetry client that, as the environment is created,
+ * reads {@code /proc/self/cmdline} and matches it against a {@code std::regex}; libstdc++'s regex
+ * matcher recurses once per character, so a command line of about 3,900 bytes overflowed the 1 MiB
+ * stack of the calling Java thread and the JVM died with {@code Segmentation fault} and no error
+ * file. That was the crash that seemed to depend on the classpath order: a benchmark started with
+ * {@code java -cp <every jar>} crossed the length, {@code java -jar} and surefire's manifest jar never
+ * did. {@code OrtStartupTest} keeps both the crash and this cure honest.
  */
 public final class OrtEnvironments {
+
+  /** Stack bytes per command-line byte for the regex's recursion (1 MiB held ~3,900 bytes; doubled). */
+  static final long STACK_PER_COMMAND_LINE_BYTE = 512;
+
+  /** Stack besides the recursion: the environment's own start-up. */
+  static final long BASE_STACK = 16L << 20;
+
+  private static OrtEnvironment environment;
 
   private OrtEnvironments() {}
 
   /** The shared environment, created through DJL's ONNX Runtime engine on first use. */
   public static synchronized OrtEnvironment shared() {
-    Engine.getEngine("OnnxRuntime");
-    return OrtEnvironment.getEnvironment();
+    if (environment == null) {
+      environment = createOnLargeStack();
+    }
+    return environment;
+  }
+
+  private static OrtEnvironment createOnLargeStack() {
+    OrtEnvironment[] created = new OrtEnvironment[1];
+    Throwable[] failed = new Throwable[1];
+    Thread starter = new Thread(null, () -> {
+      try {
+        Engine.getEngine("OnnxRuntime");
+        created[0] = OrtEnvironment.getEnvironment();
+      } catch (Throwable t) {
+        failed[0] = t;
+      }
+    }, "onnxruntime-start", stackFor(commandLineBytes()));
+    starter.start();
+    try {
+      starter.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ParleyException(ParleyException.Reason.UNAVAILABLE, "interrupted while ONNX Runtime started", e);
+    }
+    if (failed[0] instanceof RuntimeException r) {
+      throw r;
+    }
+    if (failed[0] instanceof Error err) {
+      throw err;
+    }
+    if (failed[0] != null) {
+      throw new ParleyException(ParleyException.Reason.UNAVAILABLE, "ONNX Runtime could not start: " + failed[0], failed[0]);
+    }
+    return created[0];
+  }
+
+  /** The stack the environment's creation needs with a command line of {@code bytes}. */
+  static long stackFor(long bytes) {
+    return BASE_STACK + STACK_PER_COMMAND_LINE_BYTE * bytes;
+  }
+
+  /** The length of this process's command line as the kernel reports it (0 where it cannot be read). */
+  static long commandLineBytes() {
+    try {
+      return Files.readAllBytes(Path.of("/proc/self/cmdline")).length;
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      return 0;
+    }
   }
 
   /** Checks that a session has the inputs and outputs its model should have. */

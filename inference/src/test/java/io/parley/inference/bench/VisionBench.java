@@ -219,7 +219,7 @@ public final class VisionBench {
         expected.put(name, v);
       }
     }
-    var env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+    var env = io.parley.inference.vad.OrtEnvironments.shared();
     var options = new ai.onnxruntime.OrtSession.SessionOptions();
     options.setIntraOpNumThreads(threads);
     options.setInterOpNumThreads(1);

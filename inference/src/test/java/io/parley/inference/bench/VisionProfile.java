@@ -16,8 +16,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Where NanoDet-m's forward pass spends its time, per operator, on each engine (one JVM per engine:
- * ONNX Runtime crashes in a JVM with DJL's PyTorch jars). {@code djl} writes PyTorch's profiler
+ * Where NanoDet-m's forward pass spends its time, per operator, on each engine (one JVM per engine,
+ * so that neither profile holds the other's threads). {@code djl} writes PyTorch's profiler
  * trace (chrome JSON: each aten/mkldnn op of the compiled module with its duration) of
  * {@code runs} passes after a warm-up, and the ONNX model for the other side; {@code ort} writes ONNX
  * Runtime's profile (each graph node with its duration) of as many passes. Benchmark code.
@@ -81,7 +81,7 @@ public final class VisionProfile {
   }
 
   private static void ort(int threads, int runs, Path work, float[] input) throws Exception {
-    var env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+    var env = io.parley.inference.vad.OrtEnvironments.shared();
     var options = new ai.onnxruntime.OrtSession.SessionOptions();
     options.setIntraOpNumThreads(threads);
     options.setInterOpNumThreads(1);

@@ -1,0 +1,74 @@
+package io.parley.inference.vision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ONNX Runtime and libtorch start in one JVM in either order, also with a long command line (a
+ * benchmark's {@code java -cp <every jar>}). The crash this guards against: ONNX Runtime's telemetry
+ * client matches {@code /proc/self/cmdline} against a {@code std::regex} as its environment is created,
+ * recursing once per character, so ~3,900 bytes of command line overflowed a 1 MiB thread stack
+ * ({@code Segmentation fault}, no error file). It looked like a classpath-order crash; it was the
+ * command line's length. {@link io.parley.inference.vad.OrtEnvironments} creates the environment on
+ * a stack sized to the command line. Each case runs {@link OrtStartupProbe} in a child JVM.
+ */
+class OrtStartupTest {
+
+  /** Command-line bytes added to each child: twice what overflowed the default stack. */
+  private static final int PADDING = 8_000;
+
+  private static final int SIGSEGV_EXIT = 128 + 11;
+
+  private static final long TIMEOUT_S = 120;
+
+  private record Run(int exit, String output) {}
+
+  private static Run probe(String... engines) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElseThrow());
+    command.add("-Dparley.test.padding=" + "x".repeat(PADDING));
+    command.add(OrtStartupProbe.class.getName());
+    command.addAll(List.of(engines));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    // The classpath through the environment: it does not count in the command line the regex reads.
+    pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
+    Process p = pb.start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(command.subList(2, command.size()) + " did not finish in " + TIMEOUT_S + " s");
+    }
+    return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void onnxRuntimeThenLibtorchWithALongCommandLine() throws Exception {
+    Run run = probe("onnx", "torch");
+    assertThat(run.output()).as("exit %d", run.exit()).contains("STARTED onnx torch");
+    assertThat(run.exit()).isZero();
+  }
+
+  @Test
+  void libtorchThenOnnxRuntimeWithALongCommandLine() throws Exception {
+    Run run = probe("torch", "onnx");
+    assertThat(run.output()).as("exit %d", run.exit()).contains("STARTED torch onnx");
+    assertThat(run.exit()).isZero();
+  }
+
+  /**
+   * The cause, kept visible: ONNX Runtime's own environment call on the calling thread's stack dies.
+   * When an upgrade fixes it upstream this fails, and OrtEnvironments' large stack can go.
+   */
+  @Test
+  void onnxRuntimesOwnStartOnADefaultStackDiesOfTheLongCommandLine() throws Exception {
+    Run run = probe("naive");
+    assertThat(run.output()).doesNotContain("STARTED");
+    assertThat(run.exit()).as(run.output()).isEqualTo(SIGSEGV_EXIT);
+  }
+}
