@@ -17,6 +17,7 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { pcmOfWav } from "./wav.mjs";
 
 const require = createRequire(import.meta.url);
 const { values: args } = parseArgs({
@@ -51,17 +52,6 @@ function finish(ok, extra = {}) {
 }
 setTimeout(() => finish(false, { error: "timeout" }), Number(args["timeout-ms"]));
 
-function pcmOfWav(path) {
-  const b = readFileSync(path);
-  let at = 12;
-  while (at + 8 <= b.length) {
-    const id = b.toString("ascii", at, at + 4);
-    const size = b.readUInt32LE(at + 4);
-    if (id === "data") return b.subarray(at + 8, at + 8 + size);
-    at += 8 + size + (size % 2);
-  }
-  throw new Error(`${path}: no data chunk`);
-}
 
 /** G.711 mu-law to linear (the ITU reference decoder, written out here apart from Parley's). */
 function ulawToLinear(u) {
