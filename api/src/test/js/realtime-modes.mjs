@@ -151,10 +151,14 @@ const modes = {
   },
 
   fields() {
+    // A value Parley cannot honour (semantic_vad on a node without an end-of-turn model, truncation
+    // "disabled") is refused alone and the rest of its update applies; a bad value (an unknown
+    // format, an unknown field, 0 tokens) refuses its whole update.
     const bad = [
-      { audio: { input: { turn_detection: { type: "semantic_vad", eagerness: "high" } } } },
+      { instructions: "Speak like a sailor.",
+        audio: { input: { turn_detection: { type: "semantic_vad", eagerness: "high" } } } },
       { audio: { output: { format: { type: "audio/opus" } } } },
-      { truncation: "disabled" },
+      { truncation: "disabled", output_modalities: ["text"] },
       { temperature: 0.8 },
       { max_output_tokens: 0 },
     ];
@@ -165,7 +169,7 @@ const modes = {
         truncation: "auto", audio: { input: { noise_reduction: { type: "near_field" } } } } });
     }, (e) => {
       if (e.type === "error") errors++;
-      if (e.type === "session.updated") finish(true, { errors });
+      if (e.type === "session.updated" && errors === bad.length) finish(true, { errors });
     });
   },
 

@@ -226,8 +226,12 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
       switch (ClientEventDecoder.decode(text)) {
         case ClientEvent.SessionUpdate u -> {
           RealtimeSessionConfig before = settings;
-          settings = settings.update(u.session(), u.eventId(), shared.voices(), session::checkLanguage,
-              shared.semanticVadAvailable());
+          RealtimeSessionConfig.Applied applied = settings.update(u.session(), u.eventId(), shared.voices(),
+              session::checkLanguage, shared.semanticVadAvailable());
+          settings = applied.config();
+          for (RealtimeProtocolException refused : applied.refused()) {
+            error(refused.code(), refused.getMessage(), refused.param(), refused.eventId());
+          }
           transcoders();
           session.transcriptionPrompt(settings.wire().transcriptionPrompt());
           keepHowItIsHeld(before);
