@@ -30,7 +30,7 @@ class VoiceSessionSettingsTest {
         "So is this second sentence here, which goes on for about as long as the first. ",
         "And a third sentence follows them both, to make the answer last a few seconds. ",
         "The fourth and last sentence ends it all, some three seconds after it began.");
-    fx.run(() -> fx.session.userText("tell me a story", null));
+    fx.run(() -> fx.session.userText("item_user", "tell me a story", null));
     fx.silence(320);
     assertThat(fx.events("audio")).as("the answer is playing: %s", fx.events).isNotEmpty();
     assertThat(fx.events("response_done")).isEmpty();
