@@ -153,4 +153,48 @@ class RealtimeConversationItemsTest {
           .satisfies(m -> assertThat(m.getBoolean("truncated")).isTrue());
     }
   }
+
+  @Test
+  void withoutInterruptResponseATurnThatEndsDuringAnAnswerIsAnsweredAfterIt() throws Exception {
+    String token = api.newUser().getString("access_token");
+    try (RealtimeClient c = RealtimeClient.connect(node, token, "")) {
+      c.next("session.created");
+      c.send(new JsonObject().put("type", "session.update").put("session", new JsonObject().put("audio",
+          new JsonObject().put("input", new JsonObject().put("turn_detection", new JsonObject()
+              .put("type", "server_vad").put("create_response", true).put("interrupt_response", false))))));
+      c.next("session.updated");
+      c.say("Tell me a long story.");
+      String story = c.next("response.created").getJsonObject("response").getString("id");
+      c.next("response.output_audio.delta", Duration.ofSeconds(30));
+
+      // The user speaks while the story plays: a turn that begins and ends during it.
+      byte[] silence = new byte[24_000 * 2];
+      for (byte[] audio : List.of(speech, silence, silence)) {
+        for (int at = 0; at < audio.length; at += 9_600) {
+          c.send(new JsonObject().put("type", "input_audio_buffer.append").put("audio", Base64.getEncoder()
+              .encodeToString(java.util.Arrays.copyOfRange(audio, at, Math.min(audio.length, at + 9_600)))));
+        }
+      }
+      JsonObject transcribed = c.nextOrDone("conversation.item.input_audio_transcription.completed", "error",
+          Duration.ofSeconds(60));
+      assertThat(transcribed).as("the turn transcribed, no error before").isNotNull();
+
+      // The story plays out; then the turn is answered. Nothing on the way is an error.
+      JsonObject first = c.nextOrDone("response.done", "error", Duration.ofSeconds(60));
+      assertThat(first).as("the story's response.done, no error before it").isNotNull();
+      assertThat(first.getJsonObject("response").getString("id")).isEqualTo(story);
+      assertThat(first.getJsonObject("response").getString("status")).as("not cut").isEqualTo("completed");
+      JsonObject nextCreated = c.nextOrDone("response.created", "error", Duration.ofSeconds(30));
+      assertThat(nextCreated).as("the waiting turn's answer starts, no error").isNotNull();
+      String next = nextCreated.getJsonObject("response").getString("id");
+      assertThat(next).isNotEqualTo(story);
+      JsonObject answered = c.nextOrDone("response.done", "error", Duration.ofSeconds(30));
+      assertThat(answered).as("the waiting turn's answer, no error").isNotNull();
+      assertThat(answered.getJsonObject("response").getString("id")).isEqualTo(next);
+      assertThat(answered.getJsonObject("response").getString("status")).isEqualTo("completed");
+      nextPrompt(); // the story's request
+      assertThat(nextPrompt()).as("the waiting turn's answer reads the turn")
+          .contains("user: " + transcribed.getString("transcript"));
+    }
+  }
 }

@@ -35,6 +35,8 @@ final class Answers {
   private ToolRunner serverTools = ToolRunner.NONE;
   /** The answer in progress. */
   private Responder active;
+  /** Starts the answer asked for while {@link #active} plays (at most one waits), or null. */
+  private Runnable queued;
   private boolean closed;
 
   Answers(VoiceClock clock, Context context, VoiceEngines engines, Consumer<VoiceEvent> events,
@@ -110,6 +112,20 @@ final class Answers {
     rounds.prepare(promptContext, context, () -> active == r && !closed, r::start);
   }
 
+  /**
+   * Runs {@code start} (which creates an answer) now when no answer is in progress, else once the one
+   * in progress has ended: a user turn that ended while an answer played (and did not cut it) is
+   * answered after it. At most one waits: a later one takes its place, and since an answer reads
+   * the whole conversation when it starts, that one answer answers every turn that waited.
+   */
+  void next(Runnable start) {
+    if (active == null) {
+      start.run();
+    } else {
+      queued = start;
+    }
+  }
+
   /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
   void cancel(VoiceEvent.Reason reason) {
     Responder r = active;
@@ -125,6 +141,7 @@ final class Answers {
   /** The session ended: an answer in progress stops and is stored as far as it was heard. */
   void close() {
     closed = true;
+    queued = null;
     Responder r = active;
     active = null;
     if (r != null && !r.ended()) {
@@ -142,6 +159,11 @@ final class Answers {
     events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript(), r.timings,
         r.messageIndex(), r.functionCalls()));
     items.answered(r.itemId);
+    Runnable start = queued;
+    queued = null;
+    if (start != null) {
+      context.runOnContext(v -> start.run()); // after this answer's events
+    }
   }
 
   /**

@@ -287,18 +287,26 @@ public final class VoiceSession {
     }
   }
 
-  /** A transcribed user turn in {@code language}: answers follow the language the user speaks. */
+  /**
+   * A transcribed user turn in {@code language}: answers follow the language the user speaks. With
+   * {@code create_response}, it is answered: at once, or when the answer in progress ends if the
+   * turn did not cut it ({@code interrupt_response} off; at most one answer waits, {@link Answers#next}).
+   */
   private void spoken(String itemId, String text, String language, TurnTimings timings) {
     if (Languages.known(language)) {
       heardLanguage = Optional.of(language);
     }
+    addUserText(itemId, text);
     VoiceSettings now = settings();
-    if (now.createResponse() && now.interruptResponse() && answers.responding()) {
+    if (!now.createResponse()) {
+      return;
+    }
+    if (now.interruptResponse()) {
       // The turn ended during an answer its speech did not cut (it began before the answer did, or
       // stayed under the barge-in wait): the user's new turn supersedes the answer, as a barge-in.
       cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
     }
-    userText(itemId, text, timings);
+    answers.next(() -> createResponse(timings));
   }
 
   /** User message {@code itemId} added to the conversation without answering it (the client asks when). */
