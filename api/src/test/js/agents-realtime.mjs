@@ -10,10 +10,12 @@
 //   interrupt  a question whose answer is interrupted with session.interrupt() at its first audio
 //
 //   node agents-realtime.mjs --url wss://127.0.0.1:PORT/v1/realtime --token JWT --wav speech.wav
-//       [--steps typed,tool,spoken,interrupt] [--server-vad]
+//       [--steps typed,tool,spoken,interrupt] [--server-vad] [--refusal-param PARAM]
 //
-// stdout: one JSON line {"ok", "steps": {typed, tool, spoken, interrupt}, "events": [type...],
-// "errors": [...], "sent": [type...]}.
+// --refusal-param: a server error naming this param is expected (a session field the node refuses
+// alone, as semantic_vad on a node without an end-of-turn model): it is listed under "refused", not
+// "errors". stdout: one JSON line {"ok", "steps": {typed, tool, spoken, interrupt}, "events": [type...],
+// "errors": [...], "refused": [...], "sent": [type...], "session": the last session.updated's}.
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { pcmOfWav } from "./wav.mjs";
@@ -26,6 +28,7 @@ const { values: args } = parseArgs({
     wav: { type: "string" },
     steps: { type: "string", default: "typed,tool,spoken,interrupt" },
     "server-vad": { type: "boolean", default: false },
+    "refusal-param": { type: "string" },
     "timeout-ms": { type: "string", default: "90000" },
   },
 });
@@ -65,7 +68,9 @@ const session = new RealtimeSession(agent, { transport, ...(config ? { config } 
 const events = [];
 const sent = [];
 const errors = [];
+const refused = [];
 const steps = {};
+let sessionInForce = null; // the last session.updated's session
 let audioBytes = 0;
 
 session.on("transport_event", (e) => {
@@ -74,14 +79,21 @@ session.on("transport_event", (e) => {
   }
   events.push(e.type);
   log(`got ${e.type}`);
+  if (e.type === "session.updated") {
+    sessionInForce = e.session;
+  }
   if (e.type === "error") {
-    errors.push(e.error ?? e);
-    log(`server error: ${JSON.stringify(e.error ?? e)}`);
+    const error = e.error ?? e;
+    (args["refusal-param"] && error.param === args["refusal-param"] ? refused : errors).push(error);
+    log(`server error: ${JSON.stringify(error)}`);
   }
 });
 session.on("audio", (e) => { audioBytes += e.data.byteLength; });
 session.on("error", (e) => {
   const err = e?.error;
+  if (args["refusal-param"] && err?.error?.param === args["refusal-param"]) {
+    return; // listed from the transport event
+  }
   errors.push({ sdk: String(err?.message ?? err?.error?.message ?? JSON.stringify(err ?? e)) });
   log(`session error: ${JSON.stringify(err?.error ?? err?.message ?? err)}`);
 });
@@ -98,7 +110,8 @@ WebSocket.prototype.send = function (data, ...rest) {
 };
 
 function finish(ok, extra = {}) {
-  process.stdout.write(JSON.stringify({ ok, ms: now(), steps, events, sent, errors, ...extra }) + "\n");
+  process.stdout.write(JSON.stringify({ ok, ms: now(), steps, events, sent, errors, refused,
+    session: sessionInForce, ...extra }) + "\n");
   try { session.close(); } catch { /* closing anyway */ }
   setTimeout(() => process.exit(ok ? 0 : 1), 200);
 }

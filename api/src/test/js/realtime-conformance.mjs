@@ -16,8 +16,9 @@
 //
 // WAVs: PCM16 mono 24 kHz. stdout: one JSON line {"ok", "steps": [...], "errors": [codes]}.
 import { createRequire } from "node:module";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { pcmOfWav } from "./wav.mjs";
 
 const require = createRequire(import.meta.url);
 const { values: args } = parseArgs({
@@ -38,16 +39,6 @@ if (!args.base || !args.token || !args.wav || !args["barge-in-wav"] || !args["ev
 const started = Date.now();
 const log = (m) => process.stderr.write(`[conformance +${Date.now() - started}ms] ${m}\n`);
 
-function pcmOfWav(path) {
-  const b = readFileSync(path);
-  let at = 12;
-  while (at + 8 <= b.length) {
-    const size = b.readUInt32LE(at + 4);
-    if (b.toString("ascii", at, at + 4) === "data") return b.subarray(at + 8, at + 8 + size);
-    at += 8 + size + (size % 2);
-  }
-  throw new Error(`${path}: no data chunk`);
-}
 
 const OpenAI = require("openai").default ?? require("openai");
 const { OpenAIRealtimeWS } = require("openai/realtime/ws");

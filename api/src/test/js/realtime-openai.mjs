@@ -14,8 +14,8 @@
 // connects with wss, so the server runs with a self-signed certificate that NODE_EXTRA_CA_CERTS
 // names. stdout: one JSON line {"ok", "events": [{"type", "t"}...], "responses": [...], ...}.
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { pcmOfWav } from "./wav.mjs";
 
 const require = createRequire(import.meta.url);
 const { values: args } = parseArgs({
@@ -38,23 +38,6 @@ const started = Date.now();
 const now = () => Date.now() - started;
 const log = (m) => process.stderr.write(`[realtime +${now()}ms] ${m}\n`);
 
-function pcmOfWav(path) {
-  const b = readFileSync(path);
-  if (b.toString("ascii", 0, 4) !== "RIFF" || b.toString("ascii", 8, 12) !== "WAVE") throw new Error(`${path}: not a WAV`);
-  let at = 12;
-  let rate = 0;
-  while (at + 8 <= b.length) {
-    const id = b.toString("ascii", at, at + 4);
-    const size = b.readUInt32LE(at + 4);
-    if (id === "fmt ") rate = b.readUInt32LE(at + 12);
-    if (id === "data") {
-      if (rate !== 24000) throw new Error(`${path}: ${rate} Hz, expected 24000`);
-      return b.subarray(at + 8, at + 8 + size);
-    }
-    at += 8 + size + (size % 2);
-  }
-  throw new Error(`${path}: no data chunk`);
-}
 
 const OpenAI = require("openai").default ?? require("openai");
 const { OpenAIRealtimeWS } = require("openai/realtime/ws");

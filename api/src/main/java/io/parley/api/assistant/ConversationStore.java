@@ -67,6 +67,18 @@ public final class ConversationStore implements ConversationLog {
         .map(r -> id);
   }
 
+  @Override
+  public Future<Void> deleteMessage(UUID conversationId, UUID messageId) {
+    return pool.preparedQuery("DELETE FROM messages WHERE id = $1 AND conversation_id = $2")
+        .execute(Tuple.of(messageId, conversationId)).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> truncateMessage(UUID conversationId, UUID messageId, String content) {
+    return pool.preparedQuery("UPDATE messages SET content = $3, truncated = true WHERE id = $1 AND conversation_id = $2")
+        .execute(Tuple.of(messageId, conversationId, content)).mapEmpty();
+  }
+
   /** The user's conversations, most recent first; {@code before} pages by updated_at. */
   public Future<List<JsonObject>> list(UUID userId, int limit, Optional<OffsetDateTime> before) {
     return pool.preparedQuery("SELECT id, title, personality, created_at, updated_at FROM conversations "

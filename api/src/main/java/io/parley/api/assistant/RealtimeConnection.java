@@ -226,8 +226,12 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
       switch (ClientEventDecoder.decode(text)) {
         case ClientEvent.SessionUpdate u -> {
           RealtimeSessionConfig before = settings;
-          settings = settings.update(u.session(), u.eventId(), shared.voices(), session::checkLanguage,
-              shared.semanticVadAvailable());
+          RealtimeSessionConfig.Applied applied = settings.update(u.session(), u.eventId(), shared.voices(),
+              session::checkLanguage, shared.semanticVadAvailable());
+          settings = applied.config();
+          for (RealtimeProtocolException refused : applied.refused()) {
+            error(refused.code(), refused.getMessage(), refused.param(), refused.eventId());
+          }
           transcoders();
           session.transcriptionPrompt(settings.wire().transcriptionPrompt());
           keepHowItIsHeld(before);
@@ -247,7 +251,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
               .put("status", "completed").put("content", c.content());
           send(new JsonObject().put("type", "conversation.item.added").put("item", added));
           send(new JsonObject().put("type", "conversation.item.done").put("item", added));
-          session.addUserText(c.text());
+          session.addUserText(c.itemId(), c.text());
         }
         case ClientEvent.FunctionCallOutput o -> {
           transcriptionOnly("conversation.item.create", o.eventId());
@@ -256,7 +260,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
               .put("output", o.output());
           send(new JsonObject().put("type", "conversation.item.added").put("item", added));
           send(new JsonObject().put("type", "conversation.item.done").put("item", added));
-          session.addToolResult(o.callId(), o.output());
+          session.addToolResult(o.itemId(), o.callId(), o.output());
         }
         case ClientEvent.ResponseCreate c -> {
           transcriptionOnly("response.create", c.eventId());
@@ -287,10 +291,12 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
         case ClientEvent.ItemDelete d -> {
           knownItem(d.itemId(), d.eventId());
           items.delete(d.itemId());
+          session.delete(d.itemId()); // from what the model sees and the stored conversation
           send(new JsonObject().put("type", "conversation.item.deleted").put("item_id", d.itemId()));
         }
         case ClientEvent.ItemTruncate t -> {
-          session.truncate(t.itemId(), t.audioEndMs());
+          // What was not heard leaves the transcript: the model's context, the stored answer, retrieve.
+          session.truncate(t.itemId(), t.audioEndMs()).ifPresent(heard -> items.truncated(t.itemId(), heard));
           send(new JsonObject().put("type", "conversation.item.truncated").put("item_id", t.itemId())
               .put("content_index", t.contentIndex()).put("audio_end_ms", t.audioEndMs()));
         }

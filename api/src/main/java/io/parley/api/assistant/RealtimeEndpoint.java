@@ -100,7 +100,8 @@ public final class RealtimeEndpoint {
         () -> connections.stream().filter(RealtimeConnection::responding).count());
     this.shared = new RealtimeConnection.Shared(vertx, config, sessions, prompts, log, resumable, metrics,
         new SecureRandom(), new AtomicLong(), serverTools, voices,
-        // Without an end-of-turn model semantic_vad is refused (semantic_vad_unavailable), never run as server VAD.
+        // Without an end-of-turn model semantic_vad is refused (unsupported_value, the rest of the
+        // update applied), never run as server VAD under its name.
         semanticVad);
   }
 

@@ -28,7 +28,10 @@ import io.parley.inference.tts.SpeechStyle;
 /**
  * A realtime session's configuration as the client sees it (the {@code session} object of
  * {@code session.created} / {@code session.updated}), and what {@code session.update} may change.
- * An update is all or nothing: a bad field leaves the configuration as it was.
+ * A malformed or out-of-range field refuses the whole update (the configuration as it was, as
+ * OpenAI refuses it); a GA value Parley cannot honour refuses that field alone, and the rest of the
+ * update applies ({@link Applied}): a client written for OpenAI's endpoint keeps its instructions
+ * and tools when it asks for something this node lacks, such as {@code semantic_vad}.
  *
  * @param instructions the client's own ({@code session.update}), or null: appended under the
  *     ground rules and the personality's tone, never replacing them ({@link Personality#systemPrompt(String, boolean)})
@@ -64,6 +67,12 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
       return new Wire(AudioFormat.pcm(rate), AudioFormat.pcm(rate), null, "whisper", null);
     }
   }
+
+  /**
+   * A {@code session.update} applied: the configuration now in force, and the fields refused one by
+   * one ({@code unsupported_value}, each to be sent as an {@code error}), which kept their value.
+   */
+  record Applied(RealtimeSessionConfig config, List<RealtimeProtocolException> refused) {}
 
   /** No end-of-turn model on this node: {@code semantic_vad} is refused. */
   static final BooleanSupplier NO_SEMANTIC_VAD = () -> false;
@@ -120,7 +129,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   static RealtimeSessionConfig resumed(VoiceOptions config, JsonObject kept, String personality, int rate,
                                        UnaryOperator<String> voices) {
     try {
-      return initial(config, personality, null, true, rate).update(kept, null, voices, language -> { });
+      return initial(config, personality, null, true, rate).update(kept, null, voices, language -> { }).config();
     } catch (RealtimeProtocolException e) {
       // Kept from a valid configuration: it cannot be refused now.
       throw new IllegalStateException("a kept session does not apply: " + e.getMessage(), e);
@@ -147,19 +156,22 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
    * null); {@code voices} resolves a voice name (failing {@code INVALID} with the valid ones);
    * {@code languages} refuses a language the session cannot transcribe.
    */
-  RealtimeSessionConfig update(JsonObject s, String eventId, UnaryOperator<String> voices, LanguageCheck languages)
+  Applied update(JsonObject s, String eventId, UnaryOperator<String> voices, LanguageCheck languages)
       throws RealtimeProtocolException {
     return update(s, eventId, voices, languages, NO_SEMANTIC_VAD);
   }
 
   /**
    * As {@link #update(JsonObject, String, UnaryOperator, LanguageCheck)}; {@code semanticVadAvailable}
-   * says whether an end-of-turn model serves {@code turn_detection.type: "semantic_vad"} (else it
-   * is refused with {@code semantic_vad_unavailable}).
+   * says whether an end-of-turn model serves {@code turn_detection.type: "semantic_vad"} (else
+   * that turn_detection is refused, the one in force kept, and the rest applied).
+   *
+   * @throws RealtimeProtocolException for a malformed or out-of-range field: nothing applied
    */
-  RealtimeSessionConfig update(JsonObject s, String eventId, UnaryOperator<String> voices, LanguageCheck languages,
-                               BooleanSupplier semanticVadAvailable) throws RealtimeProtocolException {
-    RealtimeSessionFields.check(s, eventId);
+  Applied update(JsonObject s, String eventId, UnaryOperator<String> voices, LanguageCheck languages,
+                 BooleanSupplier semanticVadAvailable) throws RealtimeProtocolException {
+    List<RealtimeProtocolException> refused = new java.util.ArrayList<>();
+    RealtimeSessionFields.check(s, eventId, refused);
     boolean transcription = this.transcription;
     if (s.containsKey("type")) {
       Object type = s.getValue("type");
@@ -214,16 +226,16 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     JsonObject audio = s.getValue("audio") instanceof JsonObject a ? a : null;
     JsonObject input = audio != null && audio.getValue("input") instanceof JsonObject in ? in : null;
     if (input != null) {
-      wire = RealtimeSessionFields.input(input, wire, eventId);
+      wire = RealtimeSessionFields.input(input, wire, eventId, refused);
       if (input.getValue("transcription") instanceof JsonObject t && t.containsKey("language")) {
         language = language(t.getValue("language"), "session.audio.input.transcription.language", eventId,
             languages);
       }
-      if (input.containsKey("turn_detection")) {
-        JsonObject td = input.getValue("turn_detection") instanceof JsonObject t ? t : null;
+      JsonObject td = input.getValue("turn_detection") instanceof JsonObject t ? t : null;
+      if (input.containsKey("turn_detection")
+          && (td == null || RealtimeSessionFields.turnDetectionType(td, eventId, semanticVadAvailable, refused))) {
         serverVad = td != null;
         if (td != null) {
-          RealtimeSessionFields.turnDetectionType(td, eventId, semanticVadAvailable);
           createResponse = !(td.getValue("create_response") instanceof Boolean b) || b;
           interruptResponse = !(td.getValue("interrupt_response") instanceof Boolean b) || b;
           vad = "semantic_vad".equals(td.getValue("type")) ? semanticVad(td, eventId) : vad(td, eventId);
@@ -244,9 +256,9 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
     }
     SpeechStyle speech = audio != null && audio.getValue("output") instanceof JsonObject output
         ? speech(output, eventId, voices) : this.speech;
-    return new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate, serverVad, vad,
-        createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech, language, transcription,
-        wire, idleTimeoutMs);
+    return new Applied(new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate,
+        serverVad, vad, createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech, language,
+        transcription, wire, idleTimeoutMs), List.copyOf(refused));
   }
 
   /** {@code audio.output}'s {@code voice} (a name or language code) and {@code speed} (0.25..4) over the current. */

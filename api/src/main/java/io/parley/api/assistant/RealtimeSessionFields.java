@@ -4,6 +4,7 @@ import io.parley.api.assistant.realtime.AudioFormat;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
@@ -23,14 +24,18 @@ final class RealtimeSessionFields {
   /** Longest idle_timeout_ms accepted (10 minutes), and the shortest. */
   static final long MAX_IDLE_TIMEOUT_MS = 600_000;
   static final long MIN_IDLE_TIMEOUT_MS = 1_000;
+  /** The field a refused turn detection type is named by. */
+  static final String TURN_DETECTION_TYPE = "session.audio.input.turn_detection.type";
 
   private RealtimeSessionFields() {}
 
   /**
-   * Refuses the GA session fields Parley cannot honour, naming each ({@code unsupported_value}), and
-   * fields the schema does not have ({@code unknown_parameter}): none is silently ignored.
+   * Refuses fields the schema does not have ({@code unknown_parameter}, the whole update refused),
+   * and the GA session fields Parley cannot honour one by one ({@code unsupported_value}, added to
+   * {@code refused}; the rest of the update applies): none is silently ignored.
    */
-  static void check(JsonObject s, String eventId) throws RealtimeProtocolException {
+  static void check(JsonObject s, String eventId, List<RealtimeProtocolException> refused)
+      throws RealtimeProtocolException {
     for (String key : s.fieldNames()) {
       if (!FIELDS.contains(key)) {
         throw new RealtimeProtocolException("unknown_parameter", "session." + key + " is not a session field",
@@ -38,25 +43,25 @@ final class RealtimeSessionFields {
       }
     }
     if (s.getValue("prompt") != null) {
-      throw new RealtimeProtocolException("unsupported_value", "stored prompts (session.prompt) live on OpenAI's "
-          + "platform; send the instructions instead", "session.prompt", eventId);
+      refused.add(new RealtimeProtocolException("unsupported_value", "stored prompts (session.prompt) live on OpenAI's "
+          + "platform; send the instructions instead", "session.prompt", eventId));
     }
     if (s.getValue("include") instanceof JsonArray include && !include.isEmpty()) {
-      throw new RealtimeProtocolException("unsupported_value", "Whisper's transcripts carry no log probabilities "
-          + "(session.include)", "session.include", eventId);
+      refused.add(new RealtimeProtocolException("unsupported_value", "Whisper's transcripts carry no log "
+          + "probabilities (session.include)", "session.include", eventId));
     }
     if (s.containsKey("parallel_tool_calls") && !(s.getValue("parallel_tool_calls") instanceof Boolean)) {
       throw new RealtimeProtocolException("invalid_value", "parallel_tool_calls must be true or false",
           "session.parallel_tool_calls", eventId);
     }
     if (s.getValue("reasoning") != null) {
-      throw new RealtimeProtocolException("unsupported_value", "the configured LLM takes no reasoning effort "
-          + "(session.reasoning)", "session.reasoning", eventId);
+      refused.add(new RealtimeProtocolException("unsupported_value", "the configured LLM takes no reasoning effort "
+          + "(session.reasoning)", "session.reasoning", eventId));
     }
     Object truncation = s.getValue("truncation");
     if (truncation != null && !"auto".equals(truncation)) {
-      throw new RealtimeProtocolException("unsupported_value", "only truncation \"auto\" is supported: Parley keeps "
-          + "the conversation's last PARLEY_VOICE_CONTEXT_MESSAGES messages", "session.truncation", eventId);
+      refused.add(new RealtimeProtocolException("unsupported_value", "only truncation \"auto\" is supported: Parley "
+          + "keeps the conversation's last PARLEY_VOICE_CONTEXT_MESSAGES messages", "session.truncation", eventId));
     }
   }
 
@@ -81,8 +86,12 @@ final class RealtimeSessionFields {
         + "\"inf\", got " + value, "session.max_output_tokens", eventId);
   }
 
-  /** {@code audio.input}'s format, noise reduction and transcription model and prompt over {@code wire}. */
-  static RealtimeSessionConfig.Wire input(JsonObject input, RealtimeSessionConfig.Wire wire, String eventId) throws RealtimeProtocolException {
+  /**
+   * {@code audio.input}'s format, noise reduction and transcription model and prompt over
+   * {@code wire}; {@code transcription: null} is refused into {@code refused} (transcription stays on).
+   */
+  static RealtimeSessionConfig.Wire input(JsonObject input, RealtimeSessionConfig.Wire wire, String eventId,
+                                          List<RealtimeProtocolException> refused) throws RealtimeProtocolException {
     AudioFormat format = AudioFormat.parse(input.getValue("format"), wire.input(), "session.audio.input.format",
         eventId);
     String noise = wire.noiseReduction();
@@ -98,8 +107,8 @@ final class RealtimeSessionFields {
     String model = wire.transcriptionModel();
     String prompt = wire.transcriptionPrompt();
     if (input.containsKey("transcription") && input.getValue("transcription") == null) {
-      throw new RealtimeProtocolException("unsupported_value", "input transcription cannot be turned off: each "
-          + "answer is made from the user's transcript", "session.audio.input.transcription", eventId);
+      refused.add(new RealtimeProtocolException("unsupported_value", "input transcription cannot be turned off: "
+          + "each answer is made from the user's transcript", "session.audio.input.transcription", eventId));
     }
     if (input.getValue("transcription") instanceof JsonObject t) {
       if (t.containsKey("model")) {
@@ -122,28 +131,35 @@ final class RealtimeSessionFields {
 
   /**
    * {@code turn_detection.type}: {@code server_vad} (or none given), or {@code semantic_vad} when an
-   * end-of-turn model serves it; anything else is refused, never run as server VAD in its place.
+   * end-of-turn model serves it. Without one, {@code semantic_vad} is refused into {@code refused}
+   * and false returned: the turn detection in force stays (it never runs as server VAD under the
+   * name the client asked for). Any other type refuses the whole update.
+   *
+   * @return whether this turn_detection applies
    */
-  static void turnDetectionType(JsonObject td, String eventId, BooleanSupplier semanticVadAvailable)
-      throws RealtimeProtocolException {
+  static boolean turnDetectionType(JsonObject td, String eventId, BooleanSupplier semanticVadAvailable,
+                                   List<RealtimeProtocolException> refused) throws RealtimeProtocolException {
     Object type = td.getValue("type", "server_vad");
     if ("semantic_vad".equals(type)) {
-      if (!semanticVadAvailable.getAsBoolean()) {
-        throw new RealtimeProtocolException("semantic_vad_unavailable", "turn_detection.type semantic_vad needs an "
-            + "end-of-turn model, and this node has none: use server_vad", "session.audio.input.turn_detection.type",
-            eventId);
-      }
       Object eagerness = td.getValue("eagerness", "auto");
       if (!Set.of("low", "medium", "high", "auto").contains(eagerness)) {
         throw new RealtimeProtocolException("invalid_value", "eagerness must be low, medium, high or auto",
             "session.audio.input.turn_detection.eagerness", eventId);
       }
-      return;
+      if (!semanticVadAvailable.getAsBoolean()) {
+        refused.add(new RealtimeProtocolException("unsupported_value", "turn_detection.type semantic_vad needs an "
+            + "end-of-turn model and this node has none: fetch it with ./parley models --turn smart-turn-v3 (or set "
+            + "PARLEY_SEMANTIC_VAD_MODEL). The turn detection in force stays; the rest of the update applied",
+            TURN_DETECTION_TYPE, eventId));
+        return false;
+      }
+      return true;
     }
     if (!"server_vad".equals(type)) {
       throw new RealtimeProtocolException("invalid_value", "turn_detection.type must be server_vad or semantic_vad, "
-          + "got " + type, "session.audio.input.turn_detection.type", eventId);
+          + "got " + type, TURN_DETECTION_TYPE, eventId);
     }
+    return true;
   }
 
   /** {@code idle_timeout_ms}: null for none, else {@value #MIN_IDLE_TIMEOUT_MS}..{@value #MAX_IDLE_TIMEOUT_MS}. */

@@ -41,7 +41,7 @@ class RealtimeSemanticVadTest {
   @Test
   void theEagernessReachesTheTurnDetectionAndTheSessionShowsIt() throws Exception {
     RealtimeSessionConfig c = session().update(turnDetection(new JsonObject().put("type", "semantic_vad")
-        .put("eagerness", "high").put("create_response", false)), "e1", n -> n, l -> { }, MODEL_LOADED);
+        .put("eagerness", "high").put("create_response", false)), "e1", n -> n, l -> { }, MODEL_LOADED).config();
     assertThat(c.settings(NODE).turnDetection().eagerness()).contains(Eagerness.HIGH);
     assertThat(c.settings(NODE).turnDetection().endSilence()).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.settings(NODE).serverVad()).isTrue();
@@ -49,7 +49,7 @@ class RealtimeSemanticVadTest {
         .put("create_response", false).put("interrupt_response", true));
 
     RealtimeSessionConfig auto = session().update(turnDetection(new JsonObject().put("type", "semantic_vad")),
-        "e2", n -> n, l -> { }, MODEL_LOADED);
+        "e2", n -> n, l -> { }, MODEL_LOADED).config();
     assertThat(auto.turnDetection().eagerness()).contains(Eagerness.AUTO);
     assertThat(shown(auto).getString("eagerness")).isEqualTo("auto");
   }
@@ -58,7 +58,7 @@ class RealtimeSemanticVadTest {
   void aBadEagernessRefusesTheUpdateNamingTheField() {
     for (Object bad : new Object[] {"eager", 3}) {
       assertThatThrownBy(() -> session().update(turnDetection(new JsonObject().put("type", "semantic_vad")
-          .put("eagerness", bad)), "e1", n -> n, l -> { }, MODEL_LOADED))
+          .put("eagerness", bad)), "e1", n -> n, l -> { }, MODEL_LOADED).config())
           .isInstanceOf(RealtimeProtocolException.class)
           .hasMessageContaining("eagerness must be low, medium, high or auto")
           .extracting(e -> ((RealtimeProtocolException) e).param())
@@ -69,9 +69,9 @@ class RealtimeSemanticVadTest {
   @Test
   void serverVadAgainEndsTurnsOnTheNodesSilence() throws Exception {
     RealtimeSessionConfig semantic = session().update(turnDetection(new JsonObject().put("type", "semantic_vad")
-        .put("eagerness", "low")), "e1", n -> n, l -> { }, MODEL_LOADED);
+        .put("eagerness", "low")), "e1", n -> n, l -> { }, MODEL_LOADED).config();
     RealtimeSessionConfig server = semantic.update(turnDetection(new JsonObject().put("type", "server_vad")),
-        "e2", n -> n, l -> { }, MODEL_LOADED);
+        "e2", n -> n, l -> { }, MODEL_LOADED).config();
     assertThat(server.turnDetection().eagerness()).isEmpty();
     assertThat(server.turnDetection().endSilence()).isEqualTo(NODE.vad().minSilence());
     assertThat(shown(server).getString("type")).isEqualTo("server_vad");

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The GA session fields of {@code session.update}: each one Parley honours changes the session and
- * shows in its {@code session} object; each one it cannot honour is an {@code error} naming the
- * field, and the whole update is refused.
+ * shows in its {@code session} object; a malformed or out-of-range one is an {@code error} naming
+ * the field and the whole update is refused; a GA value Parley cannot honour is refused alone,
+ * naming the field, and the rest of the update applies.
  */
 class RealtimeSessionFieldsTest {
 
@@ -24,7 +25,9 @@ class RealtimeSessionFieldsTest {
       24_000);
 
   private static RealtimeSessionConfig update(String session) throws RealtimeProtocolException {
-    return START.update(new JsonObject(session), "e1", name -> name, language -> { });
+    RealtimeSessionConfig.Applied applied = START.update(new JsonObject(session), "e1", name -> name, language -> { });
+    assertThat(applied.refused()).as(session).isEmpty();
+    return applied.config();
   }
 
   private static JsonObject shown(RealtimeSessionConfig c) {
@@ -32,11 +35,9 @@ class RealtimeSessionFieldsTest {
   }
 
   @Test
-  void fieldsParleyCannotHonourAreNamedInTheError() {
+  void badFieldsRefuseTheWholeUpdateNamingTheField() {
     String[][] cases = {
         // session, code, param
-        {"{\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"semantic_vad\",\"eagerness\":\"low\"}}}}",
-            "semantic_vad_unavailable", "session.audio.input.turn_detection.type"},
         {"{\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"push_to_talk\"}}}}", "invalid_value",
             "session.audio.input.turn_detection.type"},
         {"{\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"server_vad\",\"idle_timeout_ms\":5}}}}",
@@ -51,20 +52,12 @@ class RealtimeSessionFieldsTest {
             "session.audio.input.transcription.model"},
         {"{\"audio\":{\"input\":{\"transcription\":{\"prompt\":[]}}}}", "invalid_value",
             "session.audio.input.transcription.prompt"},
-        {"{\"audio\":{\"input\":{\"transcription\":null}}}", "unsupported_value",
-            "session.audio.input.transcription"},
-        {"{\"truncation\":\"disabled\"}", "unsupported_value", "session.truncation"},
-        {"{\"truncation\":{\"type\":\"retention_ratio\",\"retention_ratio\":0.5}}", "unsupported_value",
-            "session.truncation"},
-        {"{\"prompt\":{\"id\":\"pmpt_1\"}}", "unsupported_value", "session.prompt"},
-        {"{\"include\":[\"item.input_audio_transcription.logprobs\"]}", "unsupported_value", "session.include"},
         {"{\"max_output_tokens\":0}", "invalid_value", "session.max_output_tokens"},
         {"{\"max_output_tokens\":\"lots\"}", "invalid_value", "session.max_output_tokens"},
         {"{\"output_modalities\":[\"video\"]}", "invalid_value", "session.output_modalities"},
         {"{\"output_modalities\":[]}", "invalid_value", "session.output_modalities"},
         {"{\"type\":\"translation\"}", "invalid_value", "session.type"},
         {"{\"temperature\":0.8}", "unknown_parameter", "session.temperature"},
-        {"{\"reasoning\":{\"effort\":\"low\"}}", "unsupported_value", "session.reasoning"},
         {"{\"parallel_tool_calls\":\"yes\"}", "invalid_value", "session.parallel_tool_calls"},
         // Text is bounded (15 MB of instructions was accepted and sent with every answer).
         {"{\"instructions\":\"" + "x".repeat(ClientEventDecoder.MAX_TEXT_CHARS + 1) + "\"}", "invalid_value",
@@ -80,13 +73,57 @@ class RealtimeSessionFieldsTest {
     }
   }
 
+  /**
+   * What the OpenAI Agents SDK's first update carries on a node without an end-of-turn model
+   * (semantic_vad), and each other GA value Parley cannot honour: refused alone, naming the field,
+   * the field as it was; the instructions beside it apply.
+   */
+  @Test
+  void valuesParleyCannotHonourAreRefusedOneByOneAndTheRestApplies() throws Exception {
+    String[][] cases = {
+        // the field refused (JSON), its param
+        {"\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"semantic_vad\",\"eagerness\":\"low\","
+            + "\"create_response\":false}}}", "session.audio.input.turn_detection.type"},
+        {"\"audio\":{\"input\":{\"transcription\":null}}", "session.audio.input.transcription"},
+        {"\"truncation\":\"disabled\"", "session.truncation"},
+        {"\"truncation\":{\"type\":\"retention_ratio\",\"retention_ratio\":0.5}", "session.truncation"},
+        {"\"prompt\":{\"id\":\"pmpt_1\"}", "session.prompt"},
+        {"\"include\":[\"item.input_audio_transcription.logprobs\"]", "session.include"},
+        {"\"reasoning\":{\"effort\":\"low\"}", "session.reasoning"},
+    };
+    for (String[] c : cases) {
+      String session = "{\"instructions\":\"Speak like a sailor.\"," + c[0] + "}";
+      RealtimeSessionConfig.Applied applied = START.update(new JsonObject(session), "e1", name -> name,
+          language -> { });
+      assertThat(applied.refused()).as(session).singleElement().satisfies(e -> {
+        assertThat(e.code()).isEqualTo("unsupported_value");
+        assertThat(e.param()).isEqualTo(c[1]);
+        assertThat(e.eventId()).isEqualTo("e1");
+        assertThat(e.getMessage()).isNotBlank();
+      });
+      assertThat(applied.config().instructions()).as(session).isEqualTo("Speak like a sailor.");
+      JsonObject shown = shown(applied.config());
+      assertThat(shown.getJsonObject("audio").getJsonObject("input").getJsonObject("turn_detection"))
+          .as("what is in force: the node's server VAD, as before").isEqualTo(shown(START).getJsonObject("audio")
+              .getJsonObject("input").getJsonObject("turn_detection"));
+      assertThat(shown.getString("truncation")).isEqualTo("auto");
+      assertThat(shown.getJsonObject("audio").getJsonObject("input").getJsonObject("transcription").getString("model"))
+          .isEqualTo("whisper");
+    }
+    RealtimeSessionConfig.Applied semantic = START.update(new JsonObject("{\"audio\":{\"input\":{\"turn_detection\":"
+        + "{\"type\":\"semantic_vad\"}}}}"), "e2", name -> name, language -> { });
+    assertThat(semantic.refused().getFirst().getMessage()).contains("./parley models --turn smart-turn-v3");
+  }
+
   @Test
   void semanticVadIsAcceptedWhenAnEndOfTurnModelServesIt() throws Exception {
     RealtimeSessionConfig c = START.update(new JsonObject("{\"audio\":{\"input\":{\"turn_detection\":"
-        + "{\"type\":\"semantic_vad\",\"eagerness\":\"high\"}}}}"), null, name -> name, language -> { }, () -> true);
+        + "{\"type\":\"semantic_vad\",\"eagerness\":\"high\"}}}}"), null, name -> name, language -> { }, () -> true)
+        .config();
     assertThat(c.serverVad()).isTrue();
     assertThatThrownBy(() -> START.update(new JsonObject("{\"audio\":{\"input\":{\"turn_detection\":"
-        + "{\"type\":\"semantic_vad\",\"eagerness\":\"eager\"}}}}"), null, name -> name, language -> { }, () -> true))
+        + "{\"type\":\"semantic_vad\",\"eagerness\":\"eager\"}}}}"), null, name -> name, language -> { }, () -> true)
+        .config())
         .isInstanceOfSatisfying(RealtimeProtocolException.class,
             e -> assertThat(e.param()).isEqualTo("session.audio.input.turn_detection.eagerness"));
   }
@@ -135,7 +172,7 @@ class RealtimeSessionFieldsTest {
     assertThat(START.transcriptionOnly().transcription()).as("?intent=transcription").isTrue();
     assertThat(RealtimeSessionConfig.resumed(NODE, t.kept(), "assistant", 24_000, name -> name).transcription())
         .isTrue();
-    assertThat(t.update(new JsonObject().put("type", "realtime"), null, name -> name, language -> { })
+    assertThat(t.update(new JsonObject().put("type", "realtime"), null, name -> name, language -> { }).config()
         .settings(NODE).createResponse()).isTrue();
   }
 }

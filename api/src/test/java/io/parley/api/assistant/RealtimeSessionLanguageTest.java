@@ -58,24 +58,24 @@ class RealtimeSessionLanguageTest {
   @Test
   void theClientsLanguageOverridesItAndNullOrAutoMeanDetection() throws Exception {
     VoiceOptions n = node("en");
-    RealtimeSessionConfig es = session(n).update(ga("ES"), "e1", VOICES, ANY);
+    RealtimeSessionConfig es = session(n).update(ga("ES"), "e1", VOICES, ANY).config();
     assertThat(es.language()).contains("es");
     assertThat(es.settings(n).language()).contains("es");
     assertThat(shown(n, es)).isEqualTo("es");
-    assertThat(es.update(ga(null), "e2", VOICES, ANY).language()).isEmpty();
-    assertThat(es.update(ga("auto"), "e3", VOICES, ANY).language()).isEmpty();
-    assertThat(es.update(new JsonObject().put("instructions", "be brief"), "e4", VOICES, ANY).language())
+    assertThat(es.update(ga(null), "e2", VOICES, ANY).config().language()).isEmpty();
+    assertThat(es.update(ga("auto"), "e3", VOICES, ANY).config().language()).isEmpty();
+    assertThat(es.update(new JsonObject().put("instructions", "be brief"), "e4", VOICES, ANY).config().language())
         .as("an update without the field keeps the language").contains("es");
     assertThat(session(n).update(new JsonObject().put("input_audio_transcription",
-        new JsonObject().put("language", "de")), "e5", VOICES, ANY).language()).as("the beta shape").contains("de");
+        new JsonObject().put("language", "de")), "e5", VOICES, ANY).config().language()).as("the beta shape").contains("de");
   }
 
   @Test
   void anUnknownCodeRefusesTheWholeUpdateNamingIt() throws Exception {
-    RealtimeSessionConfig before = session(node("auto")).update(ga("es"), "e1", VOICES, ANY);
+    RealtimeSessionConfig before = session(node("auto")).update(ga("es"), "e1", VOICES, ANY).config();
     JsonObject update = ga("xx").put("instructions", "changed");
 
-    assertThatThrownBy(() -> before.update(update, "e2", VOICES, ANY))
+    assertThatThrownBy(() -> before.update(update, "e2", VOICES, ANY).config())
         .isInstanceOf(RealtimeProtocolException.class)
         .hasMessageContaining("unknown language 'xx'")
         .satisfies(e -> {
@@ -84,7 +84,7 @@ class RealtimeSessionLanguageTest {
           assertThat(p.param()).isEqualTo("session.audio.input.transcription.language");
           assertThat(p.eventId()).isEqualTo("e2");
         });
-    assertThatThrownBy(() -> before.update(ga(7), "e3", VOICES, ANY)).isInstanceOf(RealtimeProtocolException.class);
+    assertThatThrownBy(() -> before.update(ga(7), "e3", VOICES, ANY).config()).isInstanceOf(RealtimeProtocolException.class);
     assertThat(before.language()).contains("es");
     assertThat(before.instructions()).isNull();
   }
@@ -92,17 +92,17 @@ class RealtimeSessionLanguageTest {
   @Test
   void anEnglishOnlyModelRefusesAnotherLanguage() throws Exception {
     RealtimeSessionConfig s = session(node("auto"));
-    assertThatThrownBy(() -> s.update(ga("es"), "e1", VOICES, ENGLISH_ONLY))
+    assertThatThrownBy(() -> s.update(ga("es"), "e1", VOICES, ENGLISH_ONLY).config())
         .isInstanceOf(RealtimeProtocolException.class)
         .hasMessageContaining("English-only");
-    assertThat(s.update(ga("en"), "e2", VOICES, ENGLISH_ONLY).language()).contains("en");
-    assertThat(s.update(ga(null), "e3", VOICES, ENGLISH_ONLY).language()).isEqualTo(Optional.empty());
+    assertThat(s.update(ga("en"), "e2", VOICES, ENGLISH_ONLY).config().language()).contains("en");
+    assertThat(s.update(ga(null), "e3", VOICES, ENGLISH_ONLY).config().language()).isEqualTo(Optional.empty());
   }
 
   @Test
   void aResumedSessionKeepsItsLanguage() throws Exception {
     VoiceOptions n = node("auto");
-    JsonObject kept = session(n).update(ga("hi"), "e1", VOICES, ANY).kept();
+    JsonObject kept = session(n).update(ga("hi"), "e1", VOICES, ANY).config().kept();
     RealtimeSessionConfig back = RealtimeSessionConfig.resumed(n, kept, "assistant", 24_000, VOICES);
     assertThat(back.language()).contains("hi");
     // Kept as JSON in Redis between nodes: the same after a round trip.

@@ -154,11 +154,16 @@ class RealtimeTransportTest {
     assertThat(result.getDouble("audio_rms")).isBetween(300.0, 6_000.0);
   }
 
+  /**
+   * Each refused field is named in an error; a value Parley cannot honour (semantic_vad on a node
+   * without an end-of-turn model, truncation "disabled") is refused alone, the rest of its update
+   * applied and a session.updated showing what is in force; a bad value refuses its whole update.
+   */
   @Test
   void fieldsParleyCannotHonourAreNamedAndTheSessionLivesOn() throws Exception {
     JsonObject result = run("fields");
     Map<String, String[]> expected = Map.of(
-        "bad_0", new String[] {"semantic_vad_unavailable", "session.audio.input.turn_detection.type"},
+        "bad_0", new String[] {"unsupported_value", "session.audio.input.turn_detection.type"},
         "bad_1", new String[] {"invalid_value", "session.audio.output.format.type"},
         "bad_2", new String[] {"unsupported_value", "session.truncation"},
         "bad_3", new String[] {"unknown_parameter", "session.temperature"},
@@ -169,10 +174,19 @@ class RealtimeTransportTest {
     for (JsonObject error : errors) {
       String[] want = expected.get(error.getString("event_id"));
       assertThat(want).as(error.encode()).isNotNull();
+      assertThat(error.getString("type")).isEqualTo("invalid_request_error");
       assertThat(error.getString("code")).as(error.encode()).isEqualTo(want[0]);
       assertThat(error.getString("param")).as(error.encode()).isEqualTo(want[1]);
     }
-    JsonObject session = events(result).getLast().getJsonObject("session");
+    List<JsonObject> updated = events(result).stream().filter(e -> "session.updated".equals(e.getString("type")))
+        .map(e -> e.getJsonObject("session")).toList();
+    assertThat(updated).as("bad_0 and bad_2 applied in part, then the good update").hasSize(3);
+    JsonObject afterSemantic = updated.getFirst();
+    assertThat(afterSemantic.getString("instructions")).as("the rest of bad_0 applied").contains("Speak like a sailor.");
+    assertThat(afterSemantic.getJsonObject("audio").getJsonObject("input").getJsonObject("turn_detection")
+        .getString("type")).as("what is in force: server VAD").isEqualTo("server_vad");
+    JsonObject session = updated.getLast();
+    assertThat(session.getJsonArray("output_modalities")).as("the rest of bad_2 applied").containsExactly("text");
     assertThat(session.getInteger("max_output_tokens")).isEqualTo(RealtimeSessionConfig.MAX_OUTPUT_TOKENS);
     assertThat(session.getJsonObject("audio").getJsonObject("input").getJsonObject("noise_reduction")
         .getString("type")).isEqualTo("near_field");

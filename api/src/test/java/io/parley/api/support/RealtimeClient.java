@@ -98,7 +98,8 @@ public final class RealtimeClient implements AutoCloseable {
     return nextOrDone(type, end, java.time.Duration.ofSeconds(10));
   }
 
-  private JsonObject nextOrDone(String type, String end, java.time.Duration wait) throws InterruptedException {
+  /** As {@link #nextOrDone(String, String)}, waiting at most {@code wait}. */
+  public JsonObject nextOrDone(String type, String end, java.time.Duration wait) throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
     StringBuilder skipped = new StringBuilder();
     while (true) {

@@ -30,4 +30,10 @@ public interface ConversationLog {
 
   /** Appends a message; returns its id. */
   Future<UUID> append(UUID conversationId, Message message);
+
+  /** Deletes message {@code messageId} of the conversation (a client deleted its item); none is no error. */
+  Future<Void> deleteMessage(UUID conversationId, UUID messageId);
+
+  /** Cuts message {@code messageId} to {@code content} and marks it truncated (an answer heard in part). */
+  Future<Void> truncateMessage(UUID conversationId, UUID messageId, String content);
 }

@@ -35,6 +35,8 @@ final class Answers {
   private ToolRunner serverTools = ToolRunner.NONE;
   /** The answer in progress. */
   private Responder active;
+  /** Starts the answer asked for while {@link #active} plays (at most one waits), or null. */
+  private Runnable queued;
   private boolean closed;
 
   Answers(VoiceClock clock, Context context, VoiceEngines engines, Consumer<VoiceEvent> events,
@@ -83,16 +85,20 @@ final class Answers {
       return;
     }
     VoiceSettings s = settings.get();
-    ResponseRounds rounds = new ResponseRounds(tools, serverTools, dialogue(language), items::newItem);
+    String itemId = items.newItem();
+    ResponseRounds rounds = new ResponseRounds(tools, serverTools, dialogue(language, itemId), items::newItem);
     Optional<TextToSpeech> voice = engines.voice(language);
     VoiceSession.Converter toOutput = voice.map(v -> fromTts.from(v.sampleRate())).orElse(pcm -> pcm);
-    Responder r = new Responder(items.newResponse(), items.newItem(),
+    Responder r = new Responder(items.newResponse(), itemId,
         timings == null ? new TurnTimings(clock.nanoTime()) : timings, clock, context, engines, engines.chat().get(),
         rounds, voice, toOutput, chunkers.get(), outputRate, s.audioOut(), speech(s.speech(), voice, language),
         events, (responder, status, reason) -> {
           if (active == responder) {
             // Stored before response.done: a client that reconnects on response.done reads it.
-            memory.assistant(responder.lastRoundText(), false);
+            String text = responder.lastRoundText();
+            // How it was spoken, for a later truncate: when this last round is all it said.
+            memory.assistant(responder.itemId, text, false,
+                text.equals(responder.transcript()) ? responder.spoken() : null);
             memory.stored().onComplete(ar -> context.runOnContext(v -> {
               if (active == responder) {
                 done(responder, status, reason);
@@ -106,6 +112,20 @@ final class Answers {
     rounds.prepare(promptContext, context, () -> active == r && !closed, r::start);
   }
 
+  /**
+   * Runs {@code start} (which creates an answer) now when no answer is in progress, else once the one
+   * in progress has ended: a user turn that ended while an answer played (and did not cut it) is
+   * answered after it. At most one waits: a later one takes its place, and since an answer reads
+   * the whole conversation when it starts, that one answer answers every turn that waited.
+   */
+  void next(Runnable start) {
+    if (active == null) {
+      start.run();
+    } else {
+      queued = start;
+    }
+  }
+
   /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
   void cancel(VoiceEvent.Reason reason) {
     Responder r = active;
@@ -115,19 +135,20 @@ final class Answers {
     r.interrupt();
     long playedMs = r.playedMs();
     done(r, VoiceEvent.Status.CANCELLED, reason);
-    truncation.cut(r.itemId, playedMs, r::heardText);
+    truncation.cut(r.itemId, playedMs, r.spoken());
   }
 
   /** The session ended: an answer in progress stops and is stored as far as it was heard. */
   void close() {
     closed = true;
+    queued = null;
     Responder r = active;
     active = null;
     if (r != null && !r.ended()) {
       r.interrupt();
       // Stored as far as it was heard (the server's playout clock), as a barge-in stores it: the
       // conversation, and a session that resumes it, know what the user heard of the answer.
-      memory.assistant(r.heardText(r.playedMs()), true);
+      memory.assistant(r.itemId, r.heardText(r.playedMs()), true, r.spoken());
     }
   }
 
@@ -138,10 +159,18 @@ final class Answers {
     events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript(), r.timings,
         r.messageIndex(), r.functionCalls()));
     items.answered(r.itemId);
+    Runnable start = queued;
+    queued = null;
+    if (start != null) {
+      context.runOnContext(v -> start.run()); // after this answer's events
+    }
   }
 
-  /** The conversation as an answer's rounds see it: the history under the session's instructions and the answer's language. */
-  private ResponseRounds.Dialogue dialogue(Optional<String> language) {
+  /**
+   * The conversation as the rounds of answer {@code itemId} see it: the history under the session's
+   * instructions and the answer's language.
+   */
+  private ResponseRounds.Dialogue dialogue(Optional<String> language, String itemId) {
     return new ResponseRounds.Dialogue() {
       @Override
       public ChatRequest request(String personal) {
@@ -157,12 +186,12 @@ final class Answers {
 
       @Override
       public void called(String text, List<ToolCall> calls) {
-        memory.assistantCalls(text, calls);
+        memory.assistantCalls(itemId, text, calls);
       }
 
       @Override
       public void result(String callId, String output) {
-        memory.toolResult(callId, output);
+        memory.toolResult(null, callId, output); // a server tool's: no item of its own
       }
     };
   }

@@ -11,22 +11,32 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A session's conversation: the messages the LLM sees (history) and their durable copy in the
- * {@link ConversationLog}. A write that fails is logged and reported as a
- * {@link VoiceEvent.Code#NOT_STORED} error, never lost silently; {@link #stored} tells when the
- * writes made so far are done (an answer's response.done waits for it). On the session's context.
+ * A session's conversation: the messages the LLM sees (history), each with the id of the item a
+ * client knows it by, and their durable copy in the {@link ConversationLog}. A client's delete
+ * removes an item's messages from both; a truncate cuts an answer in both to what was heard. A
+ * write that fails is logged and reported as a {@link VoiceEvent.Code#NOT_STORED} error, never lost
+ * silently; {@link #stored} tells when the writes made so far are done (an answer's response.done
+ * waits for it). On the session's context.
  */
 final class ConversationMemory {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConversationMemory.class);
 
+  /**
+   * One message of the history: the item it belongs to (null for messages of an earlier session,
+   * which no client of this one knows), its stored copy's id once written, and for an answer how
+   * its text was spoken (null for the rest).
+   */
+  private record Entry(String itemId, ChatMessage message, Future<UUID> stored, SpokenText spoken) {}
+
   private final UUID conversationId;
   private final ConversationLog log;
-  private final List<ChatMessage> history;
+  private final List<Entry> history = new ArrayList<>();
   private final Context context;
   private final Consumer<VoiceEvent> events;
   /** The last write asked for (each starts when the one before it has ended). */
@@ -36,7 +46,7 @@ final class ConversationMemory {
                      Consumer<VoiceEvent> events) {
     this.conversationId = conversationId;
     this.log = log;
-    this.history = new ArrayList<>(history);
+    history.forEach(m -> this.history.add(new Entry(null, m, null, null)));
     this.context = context;
     this.events = events;
   }
@@ -45,41 +55,83 @@ final class ConversationMemory {
     return conversationId;
   }
 
-  void user(String text) {
-    history.add(ChatMessage.user(text));
-    store(new ConversationLog.Message("user", text, false));
+  /** User message {@code itemId}. */
+  void user(String itemId, String text) {
+    add(itemId, ChatMessage.user(text), new ConversationLog.Message("user", text, false), null);
   }
 
   /**
-   * An answer as far as the user heard it. A complete one is stored when it said something; a cut
-   * one always, marked truncated, even when nothing of it was heard.
+   * Answer {@code itemId} as far as the user heard it ({@code spoken}: how its text was spoken, or
+   * null). A complete one is stored when it said something; a cut one always, marked truncated,
+   * even when nothing of it was heard.
    */
-  void assistant(String text, boolean truncated) {
+  void assistant(String itemId, String text, boolean truncated, SpokenText spoken) {
+    ConversationLog.Message stored = new ConversationLog.Message("assistant", text, truncated);
     if (!text.isEmpty()) {
-      history.add(ChatMessage.assistant(text));
-    }
-    if (!text.isEmpty() || truncated) {
-      store(new ConversationLog.Message("assistant", text, truncated));
+      add(itemId, ChatMessage.assistant(text), stored, spoken);
+    } else if (truncated) {
+      store(stored);
     }
   }
 
-  /** The assistant's turn that called tools, with what it said before the calls. */
-  void assistantCalls(String text, List<ToolCall> calls) {
-    history.add(ChatMessage.assistant(text, calls));
-    store(new ConversationLog.Message("assistant", text, false, ToolTurns.json(calls), null));
+  /** The assistant's turn of answer {@code itemId} that called tools, with what it said before the calls. */
+  void assistantCalls(String itemId, String text, List<ToolCall> calls) {
+    add(itemId, ChatMessage.assistant(text, calls),
+        new ConversationLog.Message("assistant", text, false, ToolTurns.json(calls), null), null);
   }
 
-  /** The result of the tool call {@code callId} (a server tool's, or the client's function output). */
-  void toolResult(String callId, String output) {
-    history.add(ChatMessage.tool(callId, output));
-    store(new ConversationLog.Message("tool", output, false, null, callId));
+  /**
+   * The result of the tool call {@code callId} (a server tool's, {@code itemId} null; or the client's
+   * function output item {@code itemId}).
+   */
+  void toolResult(String itemId, String callId, String output) {
+    add(itemId, ChatMessage.tool(callId, output), new ConversationLog.Message("tool", output, false, null, callId),
+        null);
+  }
+
+  /**
+   * conversation.item.delete: item {@code itemId}'s messages leave the history (the next answer's
+   * prompt) and the stored conversation; false when it has none.
+   */
+  boolean delete(String itemId) {
+    boolean found = false;
+    for (var it = history.iterator(); it.hasNext(); ) {
+      Entry e = it.next();
+      if (itemId.equals(e.itemId())) {
+        it.remove();
+        found = true;
+        afterStored(e, id -> log.deleteMessage(conversationId, id), "deleted");
+      }
+    }
+    return found;
+  }
+
+  /**
+   * conversation.item.truncate of answer {@code itemId}, played up to {@code audioEndMs}: its text
+   * becomes what was heard by then, in the history and the stored conversation (marked truncated).
+   *
+   * @return the text heard, or empty when no spoken answer has that id
+   */
+  Optional<String> truncate(String itemId, long audioEndMs) {
+    for (int i = history.size() - 1; i >= 0; i--) {
+      Entry e = history.get(i);
+      if (itemId.equals(e.itemId()) && e.spoken() != null) {
+        String heard = e.spoken().heardBy(audioEndMs);
+        if (!heard.equals(e.message().content())) {
+          history.set(i, new Entry(itemId, ChatMessage.assistant(heard), e.stored(), e.spoken()));
+          afterStored(e, id -> log.truncateMessage(conversationId, id, heard), "truncated");
+        }
+        return Optional.of(heard);
+      }
+    }
+    return Optional.empty();
   }
 
   /** The latest user message, or {@code ""}. */
   String lastUserText() {
     for (int i = history.size() - 1; i >= 0; i--) {
-      if (history.get(i).role().equals("user")) {
-        return history.get(i).content();
+      if (history.get(i).message().role().equals("user")) {
+        return history.get(i).message().content();
       }
     }
     return "";
@@ -98,7 +150,9 @@ final class ConversationMemory {
     }
     language.ifPresent(code -> system.append("\n\n").append(Personality.answerIn(code)));
     messages.add(ChatMessage.system(system.toString()));
-    messages.addAll(ToolTurns.paired(history.subList(Math.max(0, history.size() - contextMessages), history.size())));
+    List<ChatMessage> window = history.subList(Math.max(0, history.size() - contextMessages), history.size())
+        .stream().map(Entry::message).toList();
+    messages.addAll(ToolTurns.paired(window));
     return messages;
   }
 
@@ -110,19 +164,38 @@ final class ConversationMemory {
     return writes.transform(ar -> Future.succeededFuture());
   }
 
+  private void add(String itemId, ChatMessage message, ConversationLog.Message stored, SpokenText spoken) {
+    history.add(new Entry(itemId, message, store(stored), spoken));
+  }
+
   /**
    * One write at a time, in the order the messages happened: two writes in flight at once could
    * commit (and be timestamped) the other way round.
    */
-  private void store(ConversationLog.Message m) {
-    Future<?> previous = writes;
-    Future<UUID> write = previous.transform(ignored -> log.append(conversationId, m));
+  private Future<UUID> store(ConversationLog.Message m) {
+    Future<UUID> write = writes.transform(ignored -> log.append(conversationId, m));
     writes = write;
-    write.onFailure(e -> context.runOnContext(v -> {
-      LOG.warn("voice: conversation {}: {} message of {} characters (truncated: {}) not stored: {}", conversationId,
-          m.role(), m.content().length(), m.truncated(), e.toString());
-      events.accept(new VoiceEvent.Error(VoiceEvent.Code.NOT_STORED, "the " + m.role()
-          + " message could not be stored in the conversation: " + e.getMessage()));
-    }));
+    write.onFailure(e -> notStored(m.role() + " message of " + m.content().length() + " characters (truncated: "
+        + m.truncated() + ") not stored", "the " + m.role() + " message could not be stored in the conversation", e));
+    return write;
+  }
+
+  /** A change to {@code e}'s stored copy, in turn with the other writes; nothing when it was never stored. */
+  private void afterStored(Entry e, Function<UUID, Future<Void>> change, String what) {
+    if (e.stored() == null) {
+      return;
+    }
+    Future<Void> write = writes.transform(ignored -> e.stored().transform(ar -> ar.succeeded()
+        ? change.apply(ar.result()) : Future.succeededFuture()));
+    writes = write;
+    write.onFailure(err -> notStored(e.message().role() + " message not " + what, "the " + e.message().role()
+        + " message could not be " + what + " in the stored conversation", err));
+  }
+
+  private void notStored(String logged, String told, Throwable e) {
+    context.runOnContext(v -> {
+      LOG.warn("voice: conversation {}: {}: {}", conversationId, logged, e.toString());
+      events.accept(new VoiceEvent.Error(VoiceEvent.Code.NOT_STORED, told + ": " + e.getMessage()));
+    });
   }
 }

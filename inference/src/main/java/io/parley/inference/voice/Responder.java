@@ -5,7 +5,6 @@ import io.parley.inference.tts.SpeechStyle;
 import io.parley.inference.tts.TextToSpeech;
 import io.vertx.core.Context;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
@@ -32,9 +31,6 @@ final class Responder {
     void finished(Responder responder, VoiceEvent.Status status, VoiceEvent.Reason reason);
   }
 
-  /** One spoken sentence and the samples of audio it made. */
-  private record Sentence(String text, long samples) {}
-
   final String id;
   final String itemId;
   final TurnTimings timings;
@@ -45,7 +41,6 @@ final class Responder {
   private final Optional<TextToSpeech> voice;
   private final VoiceSession.Converter fromTts;
   private final VoiceSession.Chunker chunker;
-  private final int outputRate;
   private final boolean audioOut;
   private final SpeechStyle speech;
   private final Consumer<VoiceEvent> events;
@@ -53,7 +48,7 @@ final class Responder {
   private final AudioPacer audio;
 
   private final Deque<String> sentences = new ArrayDeque<>();
-  private final List<Sentence> spoken = new ArrayList<>();
+  private final SpokenText spoken;
   private final ModelRounds model;
   private int messageIndex = -1;
   /** False once finished or interrupted; read by TTS workers. */
@@ -104,7 +99,7 @@ final class Responder {
     this.voice = voice;
     this.fromTts = fromTts;
     this.chunker = chunker;
-    this.outputRate = outputRate;
+    this.spoken = new SpokenText(outputRate);
     this.audioOut = audioOut;
     this.speech = speech;
     this.events = events;
@@ -184,25 +179,12 @@ final class Responder {
 
   /** The text of the sentences heard by {@code playedMs}, the last one cut in proportion (at a word). */
   String heardText(long playedMs) {
-    long budget = playedMs * outputRate / 1000;
-    StringBuilder out = new StringBuilder();
-    for (Sentence s : spoken) {
-      if (!out.isEmpty()) {
-        out.append(' '); // the chunker's sentences come without the space between them
-      }
-      if (budget >= s.samples()) {
-        out.append(s.text());
-        budget -= s.samples();
-        continue;
-      }
-      if (budget > 0 && s.samples() > 0) {
-        int cut = (int) (s.text().length() * budget / s.samples());
-        int space = s.text().lastIndexOf(' ', cut);
-        out.append(s.text(), 0, Math.max(0, space));
-      }
-      break;
-    }
-    return out.toString().strip();
+    return spoken.heardBy(playedMs);
+  }
+
+  /** How the answer's text was spoken so far: what a later truncate cuts it by. */
+  SpokenText spoken() {
+    return spoken;
   }
 
   /** True once it ended by itself (completed, or its model failed). */
@@ -301,7 +283,7 @@ final class Responder {
 
   private void onSentenceSpoken(String sentence, long samples, RuntimeException failure) {
     ttsBusy = false;
-    spoken.add(new Sentence(sentence, samples));
+    spoken.add(sentence, samples);
     if (failure != null && live) {
       events.accept(new VoiceEvent.Error(VoiceEvent.Code.TTS_FAILED, "speech synthesis failed: " + failure.getMessage()));
     }

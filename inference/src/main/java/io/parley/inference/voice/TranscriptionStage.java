@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  */
 final class TranscriptionStage {
 
-  /** A transcript that says something: the user's turn, in {@code language}, with its timings. */
+  /** A transcript that says something: user turn {@code item}, in {@code language}, with its timings. */
   interface UserTurn {
-    void said(String text, String language, TurnTimings timings);
+    void said(String item, String text, String language, TurnTimings timings);
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(TranscriptionStage.class);
@@ -176,7 +176,7 @@ final class TranscriptionStage {
     String text = t.text().strip();
     events.accept(new VoiceEvent.TranscriptFinal(item, text, t.language()));
     if (!text.isEmpty()) {
-      userText.said(text, t.language(), timings);
+      userText.said(item, text, t.language(), timings);
     }
   }
 }

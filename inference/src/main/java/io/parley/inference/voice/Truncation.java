@@ -1,7 +1,6 @@
 package io.parley.inference.voice;
 
-import java.util.function.Consumer;
-import java.util.function.LongFunction;
+import java.util.Optional;
 
 /**
  * What is kept of a cancelled answer: as much as the client says it played (its
@@ -14,25 +13,26 @@ final class Truncation {
   /** How long a cancelled answer waits for the client's truncate before it is stored. */
   static final long WAIT_MS = 1_000;
 
-  /** A cancelled answer, how much of it the server's playout clock says was heard, and its heard text by time. */
-  private record Cut(String itemId, long playedMs, LongFunction<String> heardText) {}
+  /** Keeps the text heard of cut answer {@code itemId} ({@code spoken}: how its text was spoken). */
+  interface Store {
+    void store(String itemId, String heard, SpokenText spoken);
+  }
+
+  /** A cancelled answer, how much of it the server's playout clock says was heard, and how it was spoken. */
+  private record Cut(String itemId, long playedMs, SpokenText spoken) {}
 
   private final VoiceClock clock;
-  private final Consumer<String> store;
+  private final Store store;
   private Cut pending;
 
-  /** {@code store}: keeps the text heard of a cut answer. */
-  Truncation(VoiceClock clock, Consumer<String> store) {
+  Truncation(VoiceClock clock, Store store) {
     this.clock = clock;
     this.store = store;
   }
 
-  /**
-   * Answer {@code itemId} was cancelled when the server had played {@code playedMs} of it;
-   * {@code heardText} tells its text heard by a moment of playout.
-   */
-  void cut(String itemId, long playedMs, LongFunction<String> heardText) {
-    Cut cut = new Cut(itemId, playedMs, heardText);
+  /** Answer {@code itemId} was cancelled when the server had played {@code playedMs} of it. */
+  void cut(String itemId, long playedMs, SpokenText spoken) {
+    Cut cut = new Cut(itemId, playedMs, spoken);
     if (pending != null) {
       store(pending.playedMs()); // an earlier cut whose truncate did not come: kept as heard
     }
@@ -44,16 +44,23 @@ final class Truncation {
     });
   }
 
-  /** conversation.item.truncate: the client says how much of answer {@code itemId} it played. */
-  void truncate(String itemId, long audioEndMs) {
+  /**
+   * conversation.item.truncate: the client says how much of answer {@code itemId} it played.
+   *
+   * @return the text kept, or empty when {@code itemId} is not the cut waiting for it
+   */
+  Optional<String> truncate(String itemId, long audioEndMs) {
     if (pending != null && pending.itemId().equals(itemId)) {
-      store(audioEndMs);
+      return Optional.of(store(audioEndMs));
     }
+    return Optional.empty();
   }
 
-  private void store(long playedMs) {
+  private String store(long playedMs) {
     Cut cut = pending;
     pending = null;
-    store.accept(cut.heardText().apply(playedMs));
+    String heard = cut.spoken().heardBy(playedMs);
+    store.store(cut.itemId(), heard, cut.spoken());
+    return heard;
   }
 }

@@ -112,7 +112,7 @@ public final class VoiceSession {
     this.transcription = engines.stt().map(stt -> new TranscriptionStage(stt, engines.sttWorkers(),
         settings.language(), engines.interimEvery(), settings.turnDetection().preRoll(), context, clock, events,
         this::spoken, this::inputBacklogChanged)).orElse(null);
-    this.truncation = new Truncation(clock, heard -> memory.assistant(heard, true));
+    this.truncation = new Truncation(clock, (item, heard, spoken) -> memory.assistant(item, heard, true, spoken));
     this.answers = new Answers(clock, context, engines, events, memory, items, fromTts, chunkers, this::settings,
         truncation);
   }
@@ -279,36 +279,54 @@ public final class VoiceSession {
     input.clear();
   }
 
-  /** A user message (transcribed, or sent as text): stored, and answered when so configured. */
-  public void userText(String text, TurnTimings timings) {
-    addUserText(text);
+  /** User message {@code itemId} (transcribed, or sent as text): stored, and answered when so configured. */
+  public void userText(String itemId, String text, TurnTimings timings) {
+    addUserText(itemId, text);
     if (settings.createResponse()) {
       createResponse(timings);
     }
   }
 
-  /** A transcribed user turn in {@code language}: answers follow the language the user speaks. */
-  private void spoken(String text, String language, TurnTimings timings) {
+  /**
+   * A transcribed user turn in {@code language}: answers follow the language the user speaks. With
+   * {@code create_response}, it is answered: at once, or when the answer in progress ends if the
+   * turn did not cut it ({@code interrupt_response} off; at most one answer waits, {@link Answers#next}).
+   */
+  private void spoken(String itemId, String text, String language, TurnTimings timings) {
     if (Languages.known(language)) {
       heardLanguage = Optional.of(language);
     }
+    addUserText(itemId, text);
     VoiceSettings now = settings();
-    if (now.createResponse() && now.interruptResponse() && answers.responding()) {
+    if (!now.createResponse()) {
+      return;
+    }
+    if (now.interruptResponse()) {
       // The turn ended during an answer its speech did not cut (it began before the answer did, or
       // stayed under the barge-in wait): the user's new turn supersedes the answer, as a barge-in.
       cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
     }
-    userText(text, timings);
+    answers.next(() -> createResponse(timings));
   }
 
-  /** A user message added to the conversation without answering it (the client asks when). */
-  public void addUserText(String text) {
-    memory.user(text);
+  /** User message {@code itemId} added to the conversation without answering it (the client asks when). */
+  public void addUserText(String itemId, String text) {
+    memory.user(itemId, text);
   }
 
-  /** The client's output of its function call {@code callId}, for the next answer. */
-  public void addToolResult(String callId, String output) {
-    memory.toolResult(callId, output);
+  /** The client's output of its function call {@code callId} (its item {@code itemId}), for the next answer. */
+  public void addToolResult(String itemId, String callId, String output) {
+    memory.toolResult(itemId, callId, output);
+  }
+
+  /**
+   * conversation.item.delete: item {@code itemId} leaves what the model sees from the next answer on,
+   * and the stored conversation.
+   *
+   * @return false when the conversation has no message of that item (an answer that said nothing)
+   */
+  public boolean delete(String itemId) {
+    return memory.delete(itemId);
   }
 
   /** The server tools this session offers (when its settings enable them) and runs. */
@@ -333,9 +351,15 @@ public final class VoiceSession {
     answers.cancel(reason);
   }
 
-  /** conversation.item.truncate: the client says how much of an answer it played. */
-  public void truncate(String itemId, long audioEndMs) {
-    truncation.truncate(itemId, audioEndMs);
+  /**
+   * conversation.item.truncate: the client says how much of answer {@code itemId} it played; the
+   * answer is kept (for the model and in the stored conversation) as far as it was heard, whether
+   * it was cut or had played out ({@link SpokenText#heardBy}).
+   *
+   * @return the answer's text as heard, or empty when no spoken answer has that id
+   */
+  public Optional<String> truncate(String itemId, long audioEndMs) {
+    return truncation.truncate(itemId, audioEndMs).or(() -> memory.truncate(itemId, audioEndMs));
   }
 
   /** The socket closed: stop everything this session started. */

@@ -254,5 +254,15 @@ public final class PipelineBench {
     public Future<UUID> append(UUID conversationId, Message message) {
       return Future.succeededFuture(UUID.randomUUID());
     }
+
+    @Override
+    public Future<Void> deleteMessage(UUID conversationId, UUID messageId) {
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> truncateMessage(UUID conversationId, UUID messageId, String content) {
+      return Future.succeededFuture();
+    }
   }
 }

@@ -87,6 +87,8 @@ final class VoiceFixture implements AutoCloseable {
       Thread.ofPlatform().name("fixture-llm").daemon(true).factory());
   final List<Event> events = Collections.synchronizedList(new ArrayList<>());
   final List<ConversationLog.Message> stored = Collections.synchronizedList(new ArrayList<>());
+  /** The stored messages by their ids (for deletes and truncates). */
+  private final java.util.Map<UUID, ConversationLog.Message> storedIds = new java.util.concurrent.ConcurrentHashMap<>();
   final ScriptedVad vadModel = new ScriptedVad();
   final VadScheduler vad = new VadScheduler(vadModel, vadWorker);
   final AtomicInteger llmActive = new AtomicInteger();
@@ -145,13 +147,35 @@ final class VoiceFixture implements AutoCloseable {
       if (failWrites) {
         return Future.failedFuture(new IllegalStateException("the database is down"));
       }
+      UUID id = UUID.randomUUID();
       if (holdWrites) {
         io.vertx.core.Promise<UUID> held = io.vertx.core.Promise.promise();
         heldWrites.add(held);
-        return held.future().onSuccess(id -> stored.add(message));
+        return held.future().onSuccess(ignored -> keep(id, message)).map(id);
       }
+      keep(id, message);
+      return Future.succeededFuture(id);
+    }
+
+    @Override
+    public Future<Void> deleteMessage(UUID conversationId, UUID messageId) {
+      stored.remove(storedIds.remove(messageId));
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> truncateMessage(UUID conversationId, UUID messageId, String content) {
+      ConversationLog.Message was = storedIds.get(messageId);
+      ConversationLog.Message cut = new ConversationLog.Message(was.role(), content, true, was.toolCalls(),
+          was.toolCallId());
+      stored.set(stored.indexOf(was), cut);
+      storedIds.put(messageId, cut);
+      return Future.succeededFuture();
+    }
+
+    private void keep(UUID id, ConversationLog.Message message) {
       stored.add(message);
-      return Future.succeededFuture(UUID.randomUUID());
+      storedIds.put(id, message);
     }
   };
 

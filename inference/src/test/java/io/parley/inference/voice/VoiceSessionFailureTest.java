@@ -49,7 +49,7 @@ class VoiceSessionFailureTest {
   void aConversationWriteThatFailsIsLoggedAndReported() {
     fx.failWrites = true;
     fx.open(false);
-    fx.run(() -> fx.session.userText("what is in a banana?", null));
+    fx.run(() -> fx.session.userText("item_user", "what is in a banana?", null));
     VoiceFixture.await("the failed write reported", () -> !fx.events("error").isEmpty());
     assertThat(fx.events("error")).extracting(VoiceFixture.Event::value).containsExactly(VoiceEvent.Code.NOT_STORED.name());
     assertThat(warnings()).anySatisfy(w -> assertThat(w).contains("user message", "not stored", "the database is down"));
@@ -59,7 +59,7 @@ class VoiceSessionFailureTest {
   void anAnswerWhoseWriteFailsIsReportedToo() {
     fx.open(true);
     fx.failWrites = true;
-    fx.run(() -> fx.session.userText("what is in a banana?", null));
+    fx.run(() -> fx.session.userText("item_user", "what is in a banana?", null));
     fx.idle(5_000); // the answer plays out
     VoiceFixture.await("the answer done and both writes reported",
         () -> fx.events("error").size() == 2 && !fx.events("response_done").isEmpty());

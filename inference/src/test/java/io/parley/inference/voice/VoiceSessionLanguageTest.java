@@ -162,7 +162,7 @@ class VoiceSessionLanguageTest {
   void typedTextBeforeAnySpeechHasNoLanguageRule() {
     fx = new VoiceFixture();
     fx.open(false);
-    fx.run(() -> fx.session.userText("hola", null));
+    fx.run(() -> fx.session.userText("item_user", "hola", null));
     fx.run(() -> fx.session.createResponse(null));
     fx.settle();
 

@@ -35,10 +35,10 @@ class VoiceSessionPromptContextTest {
       asked.add(text);
       return io.vertx.core.Future.succeededFuture("The user is allergic to peanuts (" + asked.size() + ").");
     }));
-    fx.run(() -> fx.session.addUserText("Is satay sauce fine?"));
+    fx.run(() -> fx.session.addUserText("item_user", "Is satay sauce fine?"));
     fx.run(() -> fx.session.createResponse(null));
     fx.settle();
-    fx.run(() -> fx.session.addUserText("And pesto?"));
+    fx.run(() -> fx.session.addUserText("item_user", "And pesto?"));
     fx.run(() -> fx.session.createResponse(null));
     fx.settle();
 
@@ -57,7 +57,7 @@ class VoiceSessionPromptContextTest {
     fx.open(false);
     Promise<String> pending = Promise.promise();
     fx.run(() -> fx.session.promptContext(text -> pending.future()));
-    fx.run(() -> fx.session.addUserText("hello"));
+    fx.run(() -> fx.session.addUserText("item_user", "hello"));
     fx.run(() -> fx.session.createResponse(null));
     fx.run(() -> fx.session.cancelResponse(VoiceEvent.Reason.CLIENT_CANCELLED));
     fx.run(() -> pending.complete("late context"));
@@ -74,7 +74,7 @@ class VoiceSessionPromptContextTest {
     fx.answer = List.of("Hi.");
     fx.open(false);
     fx.run(() -> fx.session.promptContext(text -> io.vertx.core.Future.failedFuture("database down")));
-    fx.run(() -> fx.session.addUserText("hello"));
+    fx.run(() -> fx.session.addUserText("item_user", "hello"));
     fx.run(() -> fx.session.createResponse(null));
     fx.settle();
 

@@ -30,7 +30,7 @@ class VoiceSessionSettingsTest {
         "So is this second sentence here, which goes on for about as long as the first. ",
         "And a third sentence follows them both, to make the answer last a few seconds. ",
         "The fourth and last sentence ends it all, some three seconds after it began.");
-    fx.run(() -> fx.session.userText("tell me a story", null));
+    fx.run(() -> fx.session.userText("item_user", "tell me a story", null));
     fx.silence(320);
     assertThat(fx.events("audio")).as("the answer is playing: %s", fx.events).isNotEmpty();
     assertThat(fx.events("response_done")).isEmpty();
@@ -105,6 +105,41 @@ class VoiceSessionSettingsTest {
     assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value).first()
         .isEqualTo("cancelled:turn_detected");
     assertThat(fx.events("response_started")).as("the new turn is answered").hasSize(2);
+  }
+
+  /**
+   * With {@code interrupt_response} off, a user turn that ends while an answer plays is committed,
+   * transcribed and added, and answered once the answer has played out; a second turn meanwhile
+   * joins the one waiting (one answer answers both), and nothing is an error.
+   */
+  @Test
+  void withoutInterruptResponseATurnDuringAnAnswerIsAnsweredAfterIt() {
+    fx = new VoiceFixture();
+    fx.open();
+    VoiceSettings s = fx.session.settings();
+    fx.run(() -> fx.session.update(new VoiceSettings(s.serverVad(), true, false, s.bargeIn(), s.instructions(),
+        s.language(), s.audioOut(), s.maxTokens(), s.temperature(), s.contextMessages(), s.turnDetection(), s.tools(),
+        s.speech())));
+    fx.answer = java.util.Collections.nCopies(12, "This sentence is eighty characters long, or close enough to it, "
+        + "I think, so there. ");
+    fx.run(() -> fx.session.userText("item_user", "tell me a long story", null));
+    fx.silence(320);
+    assertThat(fx.events("audio")).as("the answer is playing: %s", fx.events).isNotEmpty();
+    fx.speech(640);
+    fx.silence(960);
+    fx.speech(640);
+    fx.silence(960);
+    assertThat(fx.events("transcript")).as("both turns transcribed: %s", fx.events).hasSize(2);
+    assertThat(fx.events("response_done")).as("the answer plays on").isEmpty();
+    assertThat(fx.events("response_started")).hasSize(1);
+    fx.answer = java.util.List.of("Short.");
+    fx.idle(20_000); // the story plays out, then the waiting answer
+    assertThat(fx.events("error")).as("%s", fx.events).isEmpty();
+    assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value)
+        .containsExactly("completed", "completed");
+    assertThat(fx.events("response_started")).as("one answer for both waiting turns").hasSize(2);
+    assertThat(fx.events("response_started").get(1).atMs()).isGreaterThanOrEqualTo(
+        fx.events("response_done").get(0).atMs());
   }
 
   @Test

@@ -23,7 +23,7 @@ class VoiceSessionStoreTest {
   void responseDoneWaitsUntilTheAnswerIsStored() {
     fx.open(true);
     fx.holdWrites = true;
-    fx.run(() -> fx.session.userText("what is in a banana?", null));
+    fx.run(() -> fx.session.userText("item_user", "what is in a banana?", null));
     fx.idle(5_000); // the answer plays out
     // Writes go one at a time, in the order things were said: the answer's waits for the user's.
     VoiceFixture.await("the user's write sent", () -> fx.heldWrites.size() == 1);

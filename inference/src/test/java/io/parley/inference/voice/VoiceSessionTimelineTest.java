@@ -44,7 +44,7 @@ class VoiceSessionTimelineTest {
 
   /** Asks a question by text; returns the virtual ms at which the answer's first audio left. */
   private long askAndHearTheAnswerStart() {
-    fx.run(() -> fx.session.userText("what is in a banana?", null));
+    fx.run(() -> fx.session.userText("item_user", "what is in a banana?", null));
     fx.settle();
     assertThat(fx.events("audio")).as("the answer's audio started").isNotEmpty();
     return fx.events("audio").get(0).atMs();

@@ -63,7 +63,7 @@ class VoiceSessionToolsTest {
 
   private void ask(String text) {
     fx.run(() -> {
-      fx.session.addUserText(text);
+      fx.session.addUserText("item_user", text);
       fx.session.createResponse(null);
     });
   }
@@ -191,7 +191,7 @@ class VoiceSessionToolsTest {
     assertThat(ran).isEmpty();
 
     fx.run(() -> {
-      fx.session.addToolResult("call_w", "{\"sky\":\"sunny\"}");
+      fx.session.addToolResult("item_output", "call_w", "{\"sky\":\"sunny\"}");
       fx.session.createResponse(null);
     });
     VoiceFixture.await("the second request", () -> fx.requests.size() == 2);

@@ -51,6 +51,14 @@ public final class RealtimeItems {
     return item == null ? null : item.copy();
   }
 
+  /** Answer {@code id} was truncated: its transcript is now {@code heard}, what the user heard of it. */
+  public void truncated(String id, String heard) {
+    JsonObject content = firstContent(id);
+    if (content.containsKey("transcript")) {
+      content.put("transcript", heard);
+    }
+  }
+
   /** Forgets item {@code id}; false when there was none. */
   public boolean delete(String id) {
     return items.remove(id) != null;

@@ -1,0 +1,72 @@
+package io.parley.inference.voice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.parley.core.voice.ConversationLog;
+import io.parley.inference.llm.ChatMessage;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A client's deletes and truncates reach what the model sees and the stored conversation, by the
+ * items' ids: a deleted message is in neither; an answer that played out and is then truncated is
+ * kept, in both, as far as the client says it was heard.
+ */
+class VoiceSessionItemsTest {
+
+  private final VoiceFixture fx = new VoiceFixture();
+
+  @AfterEach
+  void stop() {
+    fx.close();
+  }
+
+  private List<String> lastPrompt() {
+    return fx.requests.getLast().messages().stream().map(m -> m.role() + ": " + m.content()).toList();
+  }
+
+  @Test
+  void aDeletedMessageLeavesThePromptAndTheStoredConversation() {
+    fx.open(false);
+    fx.run(() -> {
+      fx.session.addUserText("item_a", "My cat is called Tom.");
+      fx.session.addUserText("item_b", "What colour is the sky?");
+    });
+    assertThat(fx.on(() -> fx.session.delete("item_a"))).isTrue();
+    assertThat(fx.on(() -> fx.session.delete("item_unknown"))).isFalse();
+    fx.run(() -> fx.session.createResponse(null));
+    fx.idle(5_000);
+    assertThat(lastPrompt()).contains("user: What colour is the sky?").noneMatch(m -> m.contains("Tom"));
+    assertThat(fx.stored).extracting(ConversationLog.Message::content).doesNotContain("My cat is called Tom.")
+        .contains("What colour is the sky?");
+  }
+
+  @Test
+  void anAnswerTruncatedAfterItPlayedOutIsKeptAsFarAsItWasHeard() {
+    fx.open();
+    fx.answer = List.of("This first sentence is eighty characters long, or close enough to it, I think. ",
+        "So is this second sentence here, which goes on for about as long as the first.");
+    fx.run(() -> fx.session.userText("item_user", "tell me a story", null));
+    fx.idle(10_000);
+    assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value).containsExactly("completed");
+    String answer = fx.events("response_started").getFirst().value();
+    String whole = fx.stored.getLast().content();
+
+    Optional<String> heard = fx.on(() -> fx.session.truncate(answer, 1_000));
+    assertThat(heard).isPresent();
+    assertThat(whole).startsWith(heard.get());
+    assertThat(heard.get()).as("a second of a sentence lasting longer").isNotEmpty().isNotEqualTo(whole)
+        .doesNotContain("second sentence");
+    assertThat(fx.on(() -> fx.session.truncate("item_unknown", 1_000))).isEmpty();
+    fx.settle();
+    assertThat(fx.stored.getLast()).isEqualTo(new ConversationLog.Message("assistant", heard.get(), true));
+
+    fx.answer = List.of("Fine.");
+    fx.run(() -> fx.session.userText("item_user_2", "go on", null));
+    fx.idle(5_000);
+    assertThat(fx.requests.getLast().messages()).contains(ChatMessage.assistant(heard.get()))
+        .noneMatch(m -> m.content().contains("second sentence"));
+  }
+}
