@@ -51,7 +51,7 @@ final class UpgradedSockets {
       f.setAccessible(true);
       return f;
     } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.info("WebSockets keep their HTTP upgrade state ({} KB each): {}", 6, e.toString());
+      LOG.info("WebSockets keep their HTTP upgrade state (~6 KB each): {}", e.toString());
       return null;
     }
   }
