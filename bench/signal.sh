@@ -11,11 +11,17 @@
 # then latency at a paced load, and finally IDLE idle connections (Parley: authenticated and
 # joined, every call with both parties present) held HOLD_S seconds: heap per connection from the
 # heap in use after a forced GC (jcmd GC.run) before and after. Medians go to docs/BENCHMARKS.md.
+# The generator connects from several loopback source addresses (127.0.0.2, .3, ...: one
+# address's ephemeral ports do not reach 50,000), to 127.0.0.1 only, and stops by itself: every
+# wait in it is bounded, and the whole run is killed after RUN_TIMEOUT_S.
 #
 # Expects JAVA and PARLEY_ROOT from the launcher (which also builds the jar and the test classes).
 # Sizes can be lowered for development (SIGNAL_PAIRS, SIGNAL_IDLE, SIGNAL_ROUNDS, SIGNAL_SECONDS);
-# the row records the sizes used. SIGNAL_PARLEY_OPTS and SIGNAL_ECHO_OPTS add JVM options to one
-# server's JVM (e.g. a flight recording: -XX:StartFlightRecording=filename=/tmp/parley.jfr,settings=profile).
+# the row records the sizes used. SIGNAL_HOLD sets the hold (s); SIGNAL_HISTOGRAM=FILE writes
+# Parley's class histogram with the idle connections open (jcmd GC.class_histogram) to FILE;
+# SIGNAL_DEFLATE=true makes the generator offer permessage-deflate, as browsers do.
+# SIGNAL_PARLEY_OPTS and SIGNAL_ECHO_OPTS add JVM options to one server's JVM (e.g. a flight
+# recording: -XX:StartFlightRecording=filename=/tmp/parley.jfr,settings=profile).
 set -euo pipefail
 
 ROOT="${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -28,19 +34,23 @@ RESULTS="$ROOT/docs/BENCHMARKS.md"
 COMMAND="./parley bench signal"
 
 PAIRS="${SIGNAL_PAIRS:-1000}"          # calls in the relay rounds (2 sockets each)
-IDLE="${SIGNAL_IDLE:-10000}"           # idle connections (IDLE/2 calls)
+IDLE="${SIGNAL_IDLE:-50000}"           # idle connections (IDLE/2 calls)
 ROUNDS="${SIGNAL_ROUNDS:-5}"           # DESIGN.md: medians of >= 5 runs
 SECONDS_PER_RUN="${SIGNAL_SECONDS:-5}" # saturated run per server per round
 PACED_SECONDS=3                        # paced run per server per round
 PACED_RATE=5                           # messages/s per call in the paced runs
 WARMUP_S=10                            # per server, not counted
-HOLD_S=10                              # idle connections held before the heap is read
-HEAP=1g                                # -Xmx of both servers (the goal: 10,000 idle within 1 GB)
+HOLD_S="${SIGNAL_HOLD:-10}"            # idle connections held before the heap is read (s)
+HEAP=1g                                # -Xmx of both servers (the goal: 50,000 idle within 1 GB)
+LOAD_HEAP=2g                           # -Xmx of the generator (it holds as many sockets)
 RATIO_GOAL=0.7
-IDLE_GOAL=10000
+IDLE_GOAL=50000
+KB_GOAL=12                             # heap per idle connection, KB
 READY_TIMEOUT_S=90
 STOP_TIMEOUT_S=20                      # > PARLEY_SHUTDOWN_TIMEOUT (10 s): it stops PostgreSQL and Redis
-RUN_TIMEOUT_S=480                      # the generator, whatever happens (the whole bench < 10 min)
+# The generator, whatever happens: ~6 min of relay and latency runs, plus opening and closing the
+# idle connections on both servers (~1 min per 10,000 here).
+RUN_TIMEOUT_S=$((420 + IDLE / 80))
 
 die() {
   echo "bench/signal: $*" >&2
@@ -60,13 +70,25 @@ for n in "$PAIRS" "$IDLE" "$ROUNDS" "$SECONDS_PER_RUN"; do
   [[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || die "sizes must be positive integers (got '$n')"
 done
 
-# Both the server and the generator hold IDLE sockets at once (plus PostgreSQL, jars, epoll...).
-NEED_FDS=$((IDLE + 4 * PAIRS + 2000))
-if (($(ulimit -n) < NEED_FDS)); then
-  ulimit -n "$NEED_FDS" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# The server and the generator each hold the IDLE sockets at once, after the relay ones (4 per call
+# in the generator) have closed, plus jars, epoll and the like: each needs that many open files.
+# The soft limit is raised here; the hard one only root can.
+NEED_FDS=$((IDLE > 4 * PAIRS ? IDLE + 2000 : 4 * PAIRS + 2000))
+HARD_FDS="$(ulimit -Hn)"
+if [[ $HARD_FDS != unlimited ]] && ((HARD_FDS < NEED_FDS)); then
+  die "the open files hard limit is $HARD_FDS, and $IDLE idle connections need $NEED_FDS (the server and the
+generator each hold them all). Raise the hard limit for this shell (as root: 'ulimit -Hn $NEED_FDS' before
+./parley bench signal; systemd: LimitNOFILE=; docker run --ulimit nofile=$NEED_FDS:$NEED_FDS), or measure
+fewer connections: SIGNAL_IDLE=$(((HARD_FDS - 2000) / 1000 * 1000)) fits this limit"
 fi
-(($(ulimit -n) >= NEED_FDS)) ||
-  die "open files limit $(ulimit -n) (hard $(ulimit -Hn)) < $NEED_FDS needed for $IDLE idle connections: raise it, or lower SIGNAL_IDLE"
+(($(ulimit -n) >= NEED_FDS)) || ulimit -n "$NEED_FDS" ||
+  die "could not raise the open files limit from $(ulimit -n) to $NEED_FDS (hard limit $HARD_FDS)"
+
+# Source addresses: each takes a socket per ephemeral port (the kernel's range), kept well below it.
+read -r PORT_LO PORT_HI </proc/sys/net/ipv4/ip_local_port_range
+PER_SOURCE=$(((PORT_HI - PORT_LO + 1) * 3 / 4))
+((PER_SOURCE > 1000)) || die "the ephemeral port range $PORT_LO-$PORT_HI is too small"
+SOURCES=$(((IDLE + 4 * PAIRS + PER_SOURCE - 1) / PER_SOURCE))
 
 WORK="$(mktemp -d)"
 PARLEY_PID=""
@@ -195,13 +217,14 @@ echo "bench/signal: both servers ready in $((SECONDS - started)) s"
 echo "bench/signal: $PAIRS calls relayed, $ROUNDS rounds of ${SECONDS_PER_RUN}s per server (+ ${PACED_SECONDS}s paced at" \
   "$PACED_RATE msgs/s per call), then $IDLE idle connections held ${HOLD_S}s"
 rc=0
-timeout -k 10 "$RUN_TIMEOUT_S" "$JAVA" -Xmx1g --enable-native-access=ALL-UNNAMED \
+timeout -k 10 "$RUN_TIMEOUT_S" "$JAVA" -Xmx"$LOAD_HEAP" --enable-native-access=ALL-UNNAMED \
   -cp "$BENCH_CLASSES:$LIB/*" io.parley.api.bench.SignalLoad \
   --parley-port "$HTTP_PORT" --parley-pid "$PARLEY_PID" \
   --echo-port "$ECHO_PORT" --echo-pid "$ECHO_PID" \
   --pg-port "$PG_PORT" --jwt-secret "$JWT_SECRET" --jcmd "$JCMD" --clk-tck "$(getconf CLK_TCK)" \
-  --pairs "$PAIRS" --idle "$IDLE" --rounds "$ROUNDS" --seconds "$SECONDS_PER_RUN" \
+  --sources "$SOURCES" --pairs "$PAIRS" --idle "$IDLE" --rounds "$ROUNDS" --seconds "$SECONDS_PER_RUN" \
   --paced-seconds "$PACED_SECONDS" --paced-rate "$PACED_RATE" --warmup "$WARMUP_S" --hold "$HOLD_S" \
+  ${SIGNAL_HISTOGRAM:+--histogram "$SIGNAL_HISTOGRAM"} ${SIGNAL_DEFLATE:+--deflate "$SIGNAL_DEFLATE"} \
   2>&1 | tee "$LOAD_OUT" || rc=$?
 ((rc == 0)) || fail "the load generator failed (status $rc; 3: idle connections lost)"
 kill -0 "$PARLEY_PID" 2>/dev/null || fail "Parley exited during the benchmark"
@@ -228,9 +251,9 @@ HELD="$(result idle_held)" HEAP_BASE="$(result heap_base_mb)" HEAP_IDLE="$(resul
 KB_CONN="$(result heap_kb_per_conn)" ECHO_KB_CONN="$(result echo_heap_kb_per_conn)"
 
 RATIO_MET="$(awk -v r="$RATIO" -v g="$RATIO_GOAL" 'BEGIN { print (r >= g) ? "yes" : "NO" }')"
-# Held all of at least IDLE_GOAL, and the heap in use with them stays within the 1 GB cap.
-IDLE_MET="$(awk -v h="$HELD" -v n="$IDLE" -v g="$IDLE_GOAL" -v m="$HEAP_IDLE" \
-  'BEGIN { print (h == n && n >= g && m < 1024) ? "yes" : (h == n && m < 1024 ? "n/a (fewer than " g ")" : "NO") }')"
+# Held all of at least IDLE_GOAL, the heap in use with them within the 1 GB cap, at most KB_GOAL each.
+IDLE_MET="$(awk -v h="$HELD" -v n="$IDLE" -v g="$IDLE_GOAL" -v m="$HEAP_IDLE" -v kb="$KB_CONN" -v kg="$KB_GOAL" \
+  'BEGIN { ok = h == n && m < 1024 && kb <= kg; print (ok && n >= g) ? "yes" : (ok ? "n/a (fewer than " g ")" : "NO") }')"
 fmt() { awk -v v="$1" -v f="$2" 'BEGIN { printf f, v }'; }
 
 # --- record -------------------------------------------------------------------------------------
@@ -255,12 +278,17 @@ the peer \`io.parley.api.bench.SignalEcho\` (api test sources): a bare Vert.x We
 Parley's HTTP server options and path, one server per core like Parley's, that writes every text
 message back unchanged on the socket it came in on. The load generator
 \`io.parley.api.bench.SignalLoad\` (api test sources, a plain main; Vert.x WebSocket client, one
-event loop per core) shares the cores with both. It seeds the calls in PostgreSQL (one user,
+event loop per core, \`-Xmx$LOAD_HEAP\`) shares the cores with both; it connects from as many
+loopback source addresses (127.0.0.2, .3, ...) as the sockets need, three quarters of the
+kernel's ephemeral port range each, and stops by itself (bounded waits, the whole run killed
+after a timeout). The script raises the open files limit to the sockets plus 2,000 and stops,
+saying what to do, when the hard limit is lower. It seeds the calls in PostgreSQL (one user,
 expert, accepted appointment and open call each) and mints HS256 access tokens with the server's
 \`PARLEY_JWT_SECRET\`. Parley runs with its rate limit on but raised to 100000 messages/s per
 connection so it never trips, and \`PARLEY_CALL_GRACE=3600\` so closing the relay sockets before
 the idle phase ends no call during the run; everything else at its default (keepalive pings every
-20 s). No permessage-deflate (the generator does not ask for it; browsers do).
+20 s). No WebSocket compression: both servers decline it (browsers offer permessage-deflate), and
+the generator offers it only with \`SIGNAL_DEFLATE=true\`.
 
 - **load**: calls in the relay runs (two sockets each, both parties joined, bearer header), rounds x
   seconds per server; idle connections. Per call the generator plays a signalling cycle ping-pong,
@@ -286,7 +314,8 @@ the idle phase ends no call during the run; everything else at its default (keep
   p50 / p99), a light load.
 - **server CPU us/msg**: server process CPU (utime + stime, all threads, \`/proc/PID/stat\`) per
   message over the saturated runs, median, Parley / echo.
-- **goals**: relay ratio >= $RATIO_GOAL / $IDLE_GOAL idle connections held with the heap in use under 1 GB.
+- **goals**: relay ratio >= $RATIO_GOAL / $IDLE_GOAL idle connections held, the heap in use with them under
+  1 GB and at most $KB_GOAL KB per connection.
 
 | date (UTC) | commit | machine | command | load | held | heap MB before -> with idle | KB/conn Parley / echo | msgs/s relay / echo | ratio (goal >= $RATIO_GOAL) | p50 / p99 ms relay | p50 / p99 ms echo | paced msgs/s: relay p50 / p99 ms | paced echo p50 / p99 ms | server CPU us/msg relay / echo | goals: ratio / idle |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * A WebSocket handshake that writes its access-log line (as {@link RequestLog} does for requests)
  * when the endpoint accepts it (101) or refuses it (401, 404, 429...): upgrades go around the router,
  * so without this they never reached the access log. Path only, never the query (it may hold a
- * token).
+ * token). An accepted socket lets go of its HTTP upgrade ({@link UpgradedSockets}).
  */
 final class LoggedHandshake implements ServerWebSocketHandshake {
 
@@ -48,7 +48,7 @@ final class LoggedHandshake implements ServerWebSocketHandshake {
 
   @Override
   public Future<ServerWebSocket> accept() {
-    return h.accept().onComplete(ar -> log(ar.succeeded() ? 101 : 500));
+    return h.accept().onSuccess(UpgradedSockets::forgetUpgrade).onComplete(ar -> log(ar.succeeded() ? 101 : 500));
   }
 
   @Override

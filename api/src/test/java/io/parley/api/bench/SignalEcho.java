@@ -8,11 +8,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The ceiling of {@code bench/signal.sh}: a bare Vert.x WebSocket echo server, run in its own JVM
  * with the same heap flags as Parley. It is configured like Parley's HTTP server (one
- * {@code HttpServer} created outside a verticle, so one event loop; the same options: compression
- * supported, 16 KiB headers, 120 s idle timeout, 1 MiB frame and message caps) and accepts the
- * upgrade on the same path through a handshake handler, as {@code SignalHub} does. Every text
- * message is written back unchanged on the socket it came in on: no parsing, no validation, no
- * second socket. Not a test: {@code java -cp ... io.parley.api.bench.SignalEcho PORT}.
+ * {@code HttpServer} created outside a verticle, so one event loop; the same options: HTTP
+ * compression supported but no WebSocket compression, 16 KiB headers, 120 s idle timeout, 1 MiB
+ * frame and message caps) and accepts the upgrade on the same path through a handshake handler, as
+ * {@code SignalHub} does. Every text message is written back unchanged on the socket it came in on:
+ * no parsing, no validation, no second socket. Not a test: {@code java -cp ... io.parley.api.bench.SignalEcho PORT}.
  */
 public final class SignalEcho {
 
@@ -31,6 +31,8 @@ public final class SignalEcho {
               .setHost("127.0.0.1")
               .setPort(port)
               .setCompressionSupported(true)
+              .setPerMessageWebSocketCompressionSupported(false)
+              .setPerFrameWebSocketCompressionSupported(false)
               .setMaxHeaderSize(16 * 1024)
               .setIdleTimeout(120)
               .setIdleTimeoutUnit(TimeUnit.SECONDS)

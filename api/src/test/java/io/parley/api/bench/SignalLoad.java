@@ -136,7 +136,9 @@ public final class SignalLoad {
   // --- state ---------------------------------------------------------------------------------
 
   Vertx vertx;
-  WebSocketClient client;
+  /** One client per source address (127.0.0.2, .3, ...), used in turn: each has its own ephemeral ports. */
+  WebSocketClient[] clients;
+  final AtomicInteger nextClient = new AtomicInteger();
   byte[] jwtKey;
   String issuer;
 
@@ -316,11 +318,24 @@ public final class SignalLoad {
 
     int loops = i("loops", Runtime.getRuntime().availableProcessors());
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
-    client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxConnections(100_000)
-        .setConnectTimeout(30_000)
-        .setMaxFrameSize(1024 * 1024)
-        .setMaxMessageSize(1024 * 1024));
+    // A socket bound to one local address takes one of its ~28,000 ephemeral ports, whatever the
+    // destination: 50,000 sockets need several addresses (all of 127/8 is loopback).
+    int sources = i("sources", 1);
+    if (sources < 1 || sources > 250) {
+      throw new IllegalArgumentException("--sources must be 1..250, got " + sources);
+    }
+    clients = new WebSocketClient[sources];
+    for (int k = 0; k < sources; k++) {
+      clients[k] = vertx.createWebSocketClient(new WebSocketClientOptions()
+          .setLocalAddress("127.0.0." + (2 + k))
+          // Browsers offer permessage-deflate on every WebSocket; --deflate true does as they do.
+          .setTryUsePerMessageCompression(Boolean.parseBoolean(opt.getOrDefault("deflate", "false")))
+          .setMaxConnections(100_000)
+          .setConnectTimeout(30_000)
+          .setMaxFrameSize(1024 * 1024)
+          .setMaxMessageSize(1024 * 1024));
+    }
+    say("%d source address(es): 127.0.0.2 to 127.0.0.%d", sources, sources + 1);
 
     say("frames per cycle: %d (offer %d B, answer %d B, candidate ~%d B)", FRAMES.length, FRAMES[0].length(),
         FRAMES[1].length(), FRAMES[2].length());
@@ -378,6 +393,7 @@ public final class SignalLoad {
 
     // Idle connections: heap per connection on each server.
     long parleyBase = heapKb(parleyPid);
+    long parleyRssBase = rssKb(parleyPid);
     t0 = System.nanoTime();
     List<Pair> idleParley = openPairs(parleyPort, calls.subList(pairs, calls.size()), setupConcurrency, "idle");
     double idleOpenS = secs(t0);
@@ -387,10 +403,17 @@ public final class SignalLoad {
     int parleyHeld = heldCount(idleParley);
     long gauge = parleyGauge(parleyPort);
     long parleyLoaded = heapKb(parleyPid);
+    long parleyRssLoaded = rssKb(parleyPid);
+    if (opt.containsKey("histogram")) {
+      // What the connections are made of: the classes on the heap with them open (after the GC above).
+      Files.writeString(Path.of(s("histogram")), exec(s("jcmd"), Long.toString(parleyPid), "GC.class_histogram"));
+    }
     closeAll(idleParley);
     double parleyKbPerConn = (parleyLoaded - parleyBase) / (double) idle;
-    say("idle: Parley held %d of %d (its gauge: %d); heap after GC %.1f MB -> %.1f MB: %.2f KB per connection",
-        parleyHeld, idle, gauge, parleyBase / 1024.0, parleyLoaded / 1024.0, parleyKbPerConn);
+    double parleyRssKbPerConn = (parleyRssLoaded - parleyRssBase) / (double) idle;
+    say("idle: Parley held %d of %d (its gauge: %d); heap after GC %.1f MB -> %.1f MB: %.2f KB per connection; "
+            + "resident %.1f MB -> %.1f MB: %.2f KB per connection", parleyHeld, idle, gauge, parleyBase / 1024.0,
+        parleyLoaded / 1024.0, parleyKbPerConn, parleyRssBase / 1024.0, parleyRssLoaded / 1024.0, parleyRssKbPerConn);
 
     long echoBase = heapKb(echoPid);
     List<Pair> idleEcho = openPairs(echoPort, null, setupConcurrency, "idle echo");
@@ -422,6 +445,7 @@ public final class SignalLoad {
     System.out.printf(Locale.ROOT, "RESULT heap_base_mb %.1f%n", parleyBase / 1024.0);
     System.out.printf(Locale.ROOT, "RESULT heap_idle_mb %.1f%n", parleyLoaded / 1024.0);
     System.out.printf(Locale.ROOT, "RESULT heap_kb_per_conn %.2f%n", parleyKbPerConn);
+    System.out.printf(Locale.ROOT, "RESULT rss_kb_per_conn %.2f%n", parleyRssKbPerConn);
     System.out.printf(Locale.ROOT, "RESULT echo_idle_held %d%n", echoHeld);
     System.out.printf(Locale.ROOT, "RESULT echo_heap_kb_per_conn %.2f%n", echoKbPerConn);
     System.out.printf(Locale.ROOT, "RESULT strays %d%n", strays.sum());
@@ -573,6 +597,7 @@ public final class SignalLoad {
     if (token != null) {
       o.addHeader("Authorization", "Bearer " + token);
     }
+    WebSocketClient client = clients[Math.floorMod(nextClient.getAndIncrement(), clients.length)];
     return client.connect(o).map(ws -> {
       c.ws = ws;
       ws.textMessageHandler(c::onText);
@@ -632,6 +657,16 @@ public final class SignalLoad {
       throw new IllegalStateException("cannot read the heap from jcmd GC.heap_info:\n" + info);
     }
     return kb;
+  }
+
+  /** Resident memory (KB) of a process: heap, native (zlib's among it), code, stacks. */
+  static long rssKb(long pid) throws Exception {
+    String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+    Matcher m = Pattern.compile("(?m)^VmRSS:\\s+(\\d+) kB").matcher(status);
+    if (!m.find()) {
+      throw new IllegalStateException("no VmRSS in /proc/" + pid + "/status");
+    }
+    return Long.parseLong(m.group(1));
   }
 
   static String exec(String... cmd) throws Exception {

@@ -42,7 +42,8 @@ final class Room {
   private final PartyPresence presence;
   private final Map<Role, SignalConnection> local = new EnumMap<>(Role.class);
   private final Map<Role, Long> graceTimers = new EnumMap<>(Role.class);
-  private final List<Long> clockTimers = new ArrayList<>();
+  /** The clock's one timer: the next warning, else the end; -1 when stopped. */
+  private long clockTimer = -1;
   private final Context context;
   private final Thread thread;
   /** The nodes of the REMOTE parties, for the node's heartbeat checks (read from other threads). */
@@ -74,18 +75,45 @@ final class Room {
   }
 
   private void scheduleClock() {
+    armClock(Long.MAX_VALUE);
+  }
+
+  /**
+   * Arms the clock's one timer (a room holds one, not one per warning): the earliest warning still
+   * ahead that is sent less than {@code beforeMillis} before the end, else the end itself.
+   */
+  private void armClock(long beforeMillis) {
     long now = System.currentTimeMillis();
     long endsAt = call.endsAt().toEpochMilli();
+    long next = -1;
     for (Duration w : hub.settings().warnings()) {
-      long at = endsAt - w.toMillis();
-      if (at > now) {
-        clockTimers.add(hub.vertx().setTimer(at - now, id -> warn(w.toSeconds())));
+      long before = w.toMillis();
+      if (before < beforeMillis && endsAt - before > now && before > next) {
+        next = before;
       }
+    }
+    if (next >= 0) {
+      long before = next;
+      clockTimer = hub.vertx().setTimer(endsAt - before - now, id -> {
+        warn(before / 1000);
+        armClock(before);
+      });
+      return;
     }
     // Rounded up to the next millisecond: toEpochMilli() drops ends_at's microseconds, and a timer
     // firing before ends_at would date the time-limit end early (duration_seconds one short).
     long untilEndNanos = Duration.between(Instant.now(), call.endsAt()).toNanos();
-    clockTimers.add(hub.vertx().setTimer(Math.max(1, (untilEndNanos + 999_999) / 1_000_000), id -> hub.timeUp(call)));
+    clockTimer = hub.vertx().setTimer(Math.max(1, (untilEndNanos + 999_999) / 1_000_000), id -> {
+      clockTimer = -1;
+      hub.timeUp(call);
+    });
+  }
+
+  private void stopClock() {
+    if (clockTimer >= 0) {
+      hub.vertx().cancelTimer(clockTimer);
+      clockTimer = -1;
+    }
   }
 
   /**
@@ -230,7 +258,7 @@ final class Room {
         return;
       }
       apply(presence.ended());
-      clockTimers.forEach(hub.vertx()::cancelTimer);
+      stopClock();
       ServerMessage.CallEnded msg = new ServerMessage.CallEnded(ended.id(), ended.endReason(), ended.endedAt(),
           ended.durationSeconds());
       local.values().forEach(c -> c.callEnded(msg));
@@ -260,7 +288,7 @@ final class Room {
   void retireIfEmpty() {
     run(() -> {
       if (presence.retireIfEmpty()) {
-        clockTimers.forEach(hub.vertx()::cancelTimer);
+        stopClock();
         hub.retired(this);
       }
     });

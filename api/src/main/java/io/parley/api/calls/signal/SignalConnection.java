@@ -58,7 +58,8 @@ final class SignalConnection {
   private final double burst;
   private double tokens;
   private long refilledAt = System.nanoTime();
-  private final long[] strikes = new long[MAX_STRIKES];
+  /** When the last rejected messages came (a ring), made at the first: most connections never have one. */
+  private long[] strikes;
   private int strikeCount;
   /** Relayed messages that arrive while held messages are being fetched, sent after them. */
   private List<JsonObject> afterDrain;
@@ -116,6 +117,9 @@ final class SignalConnection {
   /** Records a rejected message; true when the connection has had too many recently. */
   boolean strike() {
     long now = System.nanoTime();
+    if (strikes == null) {
+      strikes = new long[MAX_STRIKES];
+    }
     strikes[strikeCount % MAX_STRIKES] = now;
     strikeCount++;
     if (strikeCount < MAX_STRIKES) {
