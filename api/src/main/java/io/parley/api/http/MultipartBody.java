@@ -45,7 +45,7 @@ record MultipartBody(List<Part> files, Map<String, List<String>> fields) {
     Map<String, List<String>> fields = new LinkedHashMap<>();
     int pos = indexOf(body, delimiter, 0);
     if (pos < 0) {
-      throw new MalformedException("the body has no part with the boundary of its Content-Type");
+      throw new MalformedException("the multipart body has no part with the boundary of its Content-Type");
     }
     while (true) {
       pos += delimiter.length;
