@@ -82,7 +82,7 @@ public enum ConfigKey {
   PARLEY_SEMANTIC_VAD_THREADS("1", "threads", "ONNX Runtime threads inside one end-of-turn model run (the turns of all sessions waiting at once share a run)."),
   PARLEY_WHISPER_MODEL(null, "path", "Whisper ggml model file. Unset: whisper/ggml-base.bin under PARLEY_MODELS (multilingual base, fetched by ./parley models); when that is missing too, speech-to-text answers with an error naming the file and ./parley models --whisper base."),
   PARLEY_WHISPER_THREADS("2", "threads", "Threads whisper.cpp uses for one transcription."),
-  PARLEY_STT_WORKERS("1", "threads", "Concurrent transcriptions (each holds a whisper state of ~100 MB)."),
+  PARLEY_STT_WORKERS("1", "threads", "Concurrent transcriptions (each holds a whisper state of ~100 MB). Users' requests and realtime sessions take turns on them, one job each."),
   PARLEY_STT_INTERIM_MS("1000", "ms", "While the user speaks, an interim transcript of the speech so far every this often. 0: finals only."),
   PARLEY_STT_LANGUAGE("auto", "ISO 639-1 code or auto", "The node's default language of speech; auto lets Whisper detect it (one more encoder pass per transcription). A realtime session's audio.input.transcription.language and a transcription request's language override it. An English-only model (*.en) takes only en or auto."),
   PARLEY_TRANSCRIBE_MAX_SECONDS("1500", "seconds", "Longest audio /v1/audio/transcriptions accepts (1..14400). A file whose container declares more is refused before decoding; one that decodes to more is refused as soon as it passes (413 audio_too_long)."),
