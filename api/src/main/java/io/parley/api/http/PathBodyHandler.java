@@ -8,8 +8,8 @@ import java.util.function.Function;
 
 /**
  * The body policy of each request from its {@link RouteSpec}: JSON bodies up to
- * PARLEY_MAX_BODY_BYTES, photo uploads held in memory, audio uploads on disk, uploads at a minimum
- * rate ({@link UploadRate}). A {@link BodyHandler}
+ * PARLEY_MAX_BODY_BYTES, photo uploads held in memory, audio uploads on disk, every body at a
+ * minimum rate ({@link UploadRate}). A {@link BodyHandler}
  * itself, so the router places it where body handlers go.
  */
 final class PathBodyHandler implements BodyHandler {
@@ -30,11 +30,8 @@ final class PathBodyHandler implements BodyHandler {
 
   @Override
   public void handle(RoutingContext ctx) {
-    RouteSpec.Body body = specs.apply(ctx).body();
-    if (body != RouteSpec.Body.JSON) {
-      uploadRate.watch(ctx);
-    }
-    handlers.get(body).handle(ctx);
+    uploadRate.watch(ctx);
+    handlers.get(specs.apply(ctx).body()).handle(ctx);
   }
 
   // Settings apply to every policy (each keeps its own limit unless one is set here for all).

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Upload bodies: the photo upload memory (PARLEY_PHOTO_UPLOAD_MEMORY) is counted as it is held,
- * to the byte, and an upload slower than PARLEY_UPLOAD_MIN_RATE ends with 408 and gives back what
- * it held. Before, 30 stalled 9.5 MiB photos held 481 MiB of heap while the gauge said 247 MiB
+ * Request bodies: the photo upload memory (PARLEY_PHOTO_UPLOAD_MEMORY) is counted as it is held,
+ * to the byte, and a body slower than PARLEY_UPLOAD_MIN_RATE ends with 408 and gives back what it
+ * held. Before, 30 stalled 9.5 MiB photos held 481 MiB of heap while the gauge said 247 MiB
  * (Netty's multipart decoder kept its own copy of each body), and a trickling upload kept its slot.
  */
 class UploadLimitsTest {
@@ -69,8 +69,16 @@ class UploadLimitsTest {
   }
 
   @Test
-  void aStalledAudioUploadEndsWith408() throws Exception {
+  void stalledAudioAndJsonBodiesEndWith408() throws Exception {
     try (Socket s = stalledUpload("/v1/audio/transcriptions", 100_000)) {
+      assertTimedOut(s);
+    }
+    try (Socket s = new Socket("127.0.0.1", node.server().httpPort())) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream().write(("POST /api/v1/auth/login HTTP/1.1\r\nHost: test\r\n"
+          + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":")
+          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
       assertTimedOut(s);
     }
   }

@@ -42,7 +42,7 @@ public enum ConfigKey {
   PARLEY_TRUST_PROXY("false", "boolean", "Behind one trusted load balancer: take the client IP from the last X-Forwarded-For hop, the one it appends (earlier hops are what the client sent and are ignored)."),
   PARLEY_MAX_BODY_BYTES("1048576", "bytes", "Largest JSON request body; larger -> 413."),
   PARLEY_HTTP_HEADER_TIMEOUT("10", "seconds", "Time a client has to send a request's line and headers, from its first byte (from the connection's start for the first request); slower ones are disconnected (slowloris). Open WebSockets and idle keep-alive connections are not affected. 1 to 3600."),
-  PARLEY_UPLOAD_MIN_RATE("1024", "bytes/s", "Slowest body an upload (photo, meal photo, audio transcription) may send, averaged over PARLEY_UPLOAD_RATE_WINDOW; a slower one gets 408 and its connection is closed, giving back its upload memory. 0: no minimum."),
+  PARLEY_UPLOAD_MIN_RATE("1024", "bytes/s", "Slowest a request body (a photo, an audio file for transcription, JSON) may arrive, averaged over PARLEY_UPLOAD_RATE_WINDOW; a slower one gets 408 and its connection is closed, giving back what it held. 0: no minimum."),
   PARLEY_UPLOAD_RATE_WINDOW("10", "seconds", "Window over which PARLEY_UPLOAD_MIN_RATE is measured; the first window starts when the request's headers are read. 1 to 3600."),
   PARLEY_CORS_ORIGINS("", "comma list", "Origins allowed by CORS (exact origins, or * for any). Empty: no CORS headers."),
   PARLEY_SHUTDOWN_TIMEOUT("10", "seconds", "On SIGTERM: time to drain requests and stop embedded services."),
