@@ -55,7 +55,7 @@ public final class AudioRoutes {
   /** {@code POST /v1/audio/transcriptions}: a multipart audio file to text. */
   private void transcribe(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
-      Authenticator.userId(ctx);
+      String user = Authenticator.userId(ctx).toString();
       var upload = ctx.fileUploads().stream().filter(f -> "file".equals(f.name())).findFirst()
           .orElseThrow(() -> ApiProblem.field("/file", "required", "a multipart field 'file' with the audio is required ("
               + AudioDecoder.ACCEPTED + ")"));
@@ -72,14 +72,26 @@ public final class AudioRoutes {
         } catch (ParleyException e) {
           throw refused(e);
         }
-      }, false).compose(audio -> voice.sttWorkers().<Transcription>executeBlocking(() -> Transcription.of(
-          stt.transcribeTimed(audio.samples(), language), audio.seconds()), false)).onComplete(ar -> {
-            if (ar.failed()) {
-              ctx.fail(ar.cause());
-              return;
-            }
-            ctx.response().putHeader("Content-Type", format.contentType()).end(format.render(ar.result()));
-          });
+      }, false).compose(audio -> {
+        // In the user's turn on the shared workers; withdrawn unrun if the client goes away first.
+        FairWorkers.Job<Transcription> job = voice.sttWorkers().submit("user:" + user, () -> Transcription.of(
+            stt.transcribeTimed(audio.samples(), language), audio.seconds()));
+        if (ctx.response().closed()) {
+          job.cancel();
+        } else {
+          ctx.addEndHandler(ended -> job.cancel());
+        }
+        return job.result();
+      }).onComplete(ar -> {
+        if (ctx.response().closed()) {
+          return; // nobody to answer
+        }
+        if (ar.failed()) {
+          ctx.fail(ar.cause());
+          return;
+        }
+        ctx.response().putHeader("Content-Type", format.contentType()).end(format.render(ar.result()));
+      });
     });
   }
 

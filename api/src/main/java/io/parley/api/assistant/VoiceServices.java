@@ -36,7 +36,7 @@ public final class VoiceServices implements AutoCloseable {
   private final Slot<ChatModel> chat;
   private final Slot<TextToSpeech> tts;
   private final VoiceLookup voices;
-  private final WorkerExecutor sttWorkers;
+  private final FairWorkers sttWorkers;
   private final WorkerExecutor ttsWorkers;
   private final Codecs codecs;
   private final List<AutoCloseable> closers = new ArrayList<>();
@@ -51,7 +51,7 @@ public final class VoiceServices implements AutoCloseable {
    * @param endOfTurn the end-of-turn model of {@code semantic_vad}
    */
   public VoiceServices(Slot<VadScheduler> vad, Slot<SpeechToText> stt, Slot<ChatModel> chat, Slot<TextToSpeech> tts,
-                       VoiceLookup voices, WorkerExecutor sttWorkers, WorkerExecutor ttsWorkers, Codecs codecs,
+                       VoiceLookup voices, FairWorkers sttWorkers, WorkerExecutor ttsWorkers, Codecs codecs,
                        List<AutoCloseable> closers, Slot<EndOfTurnScheduler> endOfTurn) {
     this.vad = vad;
     this.stt = stt;
@@ -132,8 +132,11 @@ public final class VoiceServices implements AutoCloseable {
     return tts.engine().flatMap(t -> t.voiceFor(languageCode));
   }
 
-  /** The speech-to-text model's executor (platform threads: JNI never on virtual threads), for every use. */
-  public WorkerExecutor sttWorkers() {
+  /**
+   * The speech-to-text model's workers (platform threads: JNI never on virtual threads), for every
+   * use, shared round-robin between users' requests and sessions.
+   */
+  public FairWorkers sttWorkers() {
     return sttWorkers;
   }
 
@@ -161,7 +164,8 @@ public final class VoiceServices implements AutoCloseable {
       java.util.function.Consumer<io.parley.inference.voice.VoiceEvent> events, io.parley.core.voice.ConversationLog log,
       java.util.UUID conversationId, List<io.parley.inference.llm.ChatMessage> history, int inputRate, int outputRate) {
     var engines = new io.parley.inference.voice.VoiceEngines(vad.engine(), vad.missing(), stt.engine(),
-        stt.missing(), chat.engine(), chat.missing(), tts.engine(), tts.missing(), sttWorkers, ttsWorkers,
+        stt.missing(), chat.engine(), chat.missing(), tts.engine(), tts.missing(),
+        sttWorkers.forKey("session:" + conversationId), ttsWorkers,
         config.stt().interimEvery(), voices).withEndOfTurn(endOfTurn.engine());
     var toVad = new io.parley.inference.audio.Resampler(inputRate, io.parley.inference.vad.VoiceActivityModel.SAMPLE_RATE);
     var segmenter = new io.parley.inference.vad.VadSegmenter(settings.turnDetection());

@@ -42,10 +42,11 @@ public final class VoiceSetup {
     EngineMeters meters = new EngineMeters(registry);
     List<AutoCloseable> closers = new ArrayList<>();
     WorkerExecutor vadWorker = vertx.createSharedWorkerExecutor("parley-vad", 1);
-    WorkerExecutor sttWorkers = vertx.createSharedWorkerExecutor("parley-stt", v.stt().workers());
+    WorkerExecutor sttExecutor = vertx.createSharedWorkerExecutor("parley-stt", v.stt().workers());
+    FairWorkers sttWorkers = new FairWorkers(sttExecutor, v.stt().workers(), registry);
     WorkerExecutor ttsWorkers = vertx.createSharedWorkerExecutor("parley-tts", v.tts().workers());
     closers.add(vadWorker::close);
-    closers.add(sttWorkers::close);
+    closers.add(sttExecutor::close);
     closers.add(ttsWorkers::close);
     WorkerExecutor codecWorkers = vertx.createSharedWorkerExecutor("parley-audio", CODEC_WORKERS);
     closers.add(codecWorkers::close);

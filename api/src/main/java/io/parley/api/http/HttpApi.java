@@ -92,7 +92,8 @@ public final class HttpApi {
         .description("Photo upload bytes held in memory by requests in progress (PARLEY_PHOTO_UPLOAD_MEMORY)")
         .baseUnit("bytes").register(d.metrics());
     b.rootHandler(new PathBodyHandler(ctx -> spec(ctx, lookup), Map.of(RouteSpec.Body.JSON, jsonBodies,
-        RouteSpec.Body.PHOTO, photoUploads, RouteSpec.Body.AUDIO, audioUploads)));
+        RouteSpec.Body.PHOTO, photoUploads, RouteSpec.Body.AUDIO, audioUploads),
+        new UploadRate(http.uploadMinRate(), http.uploadRateWindow())));
     b.rootHandler(authenticator);
     b.rootHandler(ctx -> {
       var limitClass = spec(ctx, lookup).limit();

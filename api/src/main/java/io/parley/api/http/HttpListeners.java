@@ -1,14 +1,17 @@
 package io.parley.api.http;
 
+import io.netty.channel.ChannelPipeline;
 import io.parley.api.infra.FreePort;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.parley.core.config.ParleyConfig;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.http.impl.HttpServerConnection;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
@@ -62,6 +65,7 @@ public final class HttpListeners {
     List<HttpServer> servers = new ArrayList<>();
     for (int i = 0; i < loops; i++) {
       HttpServer server = vertx.createHttpServer(new HttpServerOptions(options).setPort(port))
+          .connectionHandler(conn -> guard(conn, http.headerTimeout()))
           .requestHandler(router)
           .webSocketHandshakeHandler(raw -> {
             ServerWebSocketHandshake h = new LoggedHandshake(raw, clientIp);
@@ -85,6 +89,18 @@ public final class HttpListeners {
     return servers;
   }
 
+  /**
+   * Netty-level guards on a new connection, before its first byte is read: the request header
+   * deadline ({@link HeaderDeadline}) and the WebSocket message limit ({@link WebSocketLimit}).
+   */
+  private static void guard(HttpConnection conn, Duration headerTimeout) {
+    if (conn instanceof HttpServerConnection server) {
+      ChannelPipeline pipeline = server.channelHandlerContext().pipeline();
+      HeaderDeadline.install(pipeline, headerTimeout);
+      WebSocketLimit.install(pipeline, MAX_WEBSOCKET_BYTES);
+    }
+  }
+
   private static HttpServerOptions options(ParleyConfig.Http http) {
     HttpServerOptions options = new HttpServerOptions();
     if (http.tls()) {
@@ -101,6 +117,9 @@ public final class HttpListeners {
         // socket, 5 GB at 50,000 signalling sockets) and a 3 KB offer costs ~12x the CPU to relay.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
+        // HTTP/1.1 only in clear text (HTTP/2 over TLS stays): without h2c prior knowledge the
+        // connection is set up at accept, so a client that sends nothing has a header deadline too.
+        .setHttp2ClearTextEnabled(false)
         .setMaxHeaderSize(16 * 1024)
         .setIdleTimeout(120)
         .setIdleTimeoutUnit(TimeUnit.SECONDS)

@@ -15,14 +15,15 @@ import java.util.Optional;
  * Multipart bodies read into memory, for photo uploads: a photo is a few MB at most
  * ({@code PARLEY_PHOTO_MAX_BYTES}), so writing it to a temporary file, reading it back and deleting
  * it (what {@link BodyHandler} does with file parts) only costs disk I/O and three blocking hops per
- * request, and leaves the photo on disk for a moment when the user did not ask to keep it. Parts
- * are kept as buffers ({@link #part}); form fields are the request's form attributes as usual.
- * The bearer token is verified before the body is read (401 otherwise). Bodies past
- * {@code limit} bytes fail with 413 at once (declared length or bytes read). All
- * requests together hold at most {@code budget} bytes ({@code PARLEY_PHOTO_UPLOAD_MEMORY}): a body
- * that would pass it fails with 503 and {@code Retry-After: 1}, and what a request holds is given
- * back when its response ends or its connection closes. Requests that are not multipart POSTs go
- * to {@code other}.
+ * request, and leaves the photo on disk for a moment when the user did not ask to keep it. The
+ * body is read into one buffer and split with {@link MultipartBody}: parts are slices of it
+ * ({@link #part}), form fields are the request's form attributes as usual. The bearer token is
+ * verified before the body is read (401 otherwise). Bodies past {@code limit} bytes fail with 413
+ * at once (declared length or bytes read). All requests together hold at most {@code budget} bytes
+ * ({@code PARLEY_PHOTO_UPLOAD_MEMORY}), counted as they are allocated (a declared length before
+ * the first byte): a body that would pass it fails with 503 and {@code Retry-After: 1}, and what a
+ * request holds is given back when its response ends or its connection closes. Requests that are
+ * not multipart POSTs go to {@code other}.
  */
 public final class MemoryUploads implements BodyHandler {
 
@@ -66,71 +67,66 @@ public final class MemoryUploads implements BodyHandler {
       return;
     }
     String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    long length = -1;
     if (declared != null) {
       try {
-        if (Long.parseLong(declared.trim()) > limit) {
-          ctx.fail(413);
-          return;
-        }
+        length = Long.parseLong(declared.trim());
       } catch (NumberFormatException e) {
         ctx.fail(400);
         return;
       }
+      if (length > limit) {
+        ctx.fail(413);
+        return;
+      }
+    }
+    Optional<String> boundary = MultipartBody.boundary(type);
+    if (boundary.isEmpty()) {
+      ctx.fail(new ApiProblem(400, "bad_request", "a multipart/form-data Content-Type needs a boundary", null));
+      return;
     }
     // Only a signed-in user's photo is read: the token is checked before the first body byte, so an
     // anonymous client cannot hold upload memory (the route's own authentication runs again later).
     req.pause();
+    long declaredLength = length;
     authenticator.verify(req).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
       } else {
-        read(ctx, req);
+        read(ctx, req, declaredLength, boundary.get());
       }
     });
   }
 
-  /** Reads the multipart body of a request whose headers passed, then goes on to the route. */
-  private void read(RoutingContext ctx, HttpServerRequest req) {
-    List<Part> parts = new ArrayList<>();
-    long[] read = {0};
+  /**
+   * Reads the multipart body of a request whose headers passed, then goes on to the route. A body
+   * of declared length is reserved from the budget before its first byte and read into one buffer
+   * of that length; a streamed one (chunked) is reserved chunk by chunk as it arrives and joined at
+   * its end.
+   */
+  private void read(RoutingContext ctx, HttpServerRequest req, long declared, String boundary) {
     long[] reserved = {0};
-    boolean[] failed = {false};
-    // What this request holds of the budget is given back once, when its response ends or fails
-    // (a closed connection included).
+    // Given back once, when the response ends or fails (a closed connection included).
     ctx.addEndHandler(ar -> held.addAndGet(-reserved[0]));
-    req.setExpectMultipart(true);
+    boolean[] failed = {false};
+    Buffer body = declared >= 0 && reserve(ctx, declared, reserved, failed) ? Buffer.buffer((int) declared) : null;
+    List<Buffer> chunks = new ArrayList<>();
+    long[] read = {0};
     req.handler(chunk -> {
       if (failed[0]) {
+        return; // read and dropped: the connection stays usable
+      }
+      if (body != null) {
+        body.appendBuffer(chunk);
         return;
       }
       read[0] += chunk.length();
       if (read[0] > limit) {
         failed[0] = true;
         ctx.fail(413);
-        return;
+      } else if (reserve(ctx, chunk.length(), reserved, failed)) {
+        chunks.add(chunk);
       }
-      reserved[0] += chunk.length();
-      if (held.addAndGet(chunk.length()) > budget) {
-        failed[0] = true;
-        ctx.response().putHeader("Retry-After", "1");
-        ctx.fail(new ApiProblem(503, "uploads_busy", "photo uploads in progress hold this node's upload memory ("
-            + budget + " bytes, PARLEY_PHOTO_UPLOAD_MEMORY); retry shortly", null));
-      }
-    });
-    req.uploadHandler(upload -> {
-      Buffer data = Buffer.buffer();
-      upload.handler(chunk -> {
-        if (!failed[0]) {
-          data.appendBuffer(chunk);
-        }
-      });
-      upload.endHandler(v -> parts.add(new Part(upload.name(), upload.filename(), upload.contentType(), data)));
-      upload.exceptionHandler(t -> {
-        if (!failed[0]) {
-          failed[0] = true;
-          ctx.fail(400, t);
-        }
-      });
     });
     req.exceptionHandler(t -> {
       if (!failed[0]) {
@@ -139,12 +135,46 @@ public final class MemoryUploads implements BodyHandler {
       }
     });
     req.endHandler(v -> {
-      if (!failed[0]) {
-        ctx.put(PARTS, List.copyOf(parts));
-        ctx.next();
+      if (failed[0]) {
+        return;
       }
+      MultipartBody parsed;
+      try {
+        parsed = MultipartBody.parse(body != null ? body : joined(chunks), boundary);
+      } catch (MultipartBody.MalformedException e) {
+        ctx.fail(new ApiProblem(400, "bad_request", e.getMessage(), null));
+        return;
+      }
+      parsed.fields().forEach((name, values) -> values.forEach(value -> req.formAttributes().add(name, value)));
+      ctx.put(PARTS, parsed.files());
+      ctx.next();
     });
     req.resume();
+  }
+
+  /**
+   * Takes {@code bytes} more of the budget for a request holding {@code reserved}; when they would
+   * pass it, fails the request with 503 instead.
+   */
+  private boolean reserve(RoutingContext ctx, long bytes, long[] reserved, boolean[] failed) {
+    if (held.addAndGet(bytes) > budget) {
+      held.addAndGet(-bytes);
+      failed[0] = true;
+      ctx.response().putHeader("Retry-After", "1");
+      ctx.fail(new ApiProblem(503, "uploads_busy", "photo uploads in progress hold this node's upload memory ("
+          + budget + " bytes, PARLEY_PHOTO_UPLOAD_MEMORY); retry shortly", null));
+      return false;
+    }
+    reserved[0] += bytes;
+    return true;
+  }
+
+  /** A streamed body's chunks in one buffer (for a moment both are held: the chunks go right after). */
+  private static Buffer joined(List<Buffer> chunks) {
+    Buffer whole = Buffer.buffer(chunks.stream().mapToInt(Buffer::length).sum());
+    chunks.forEach(whole::appendBuffer);
+    chunks.clear();
+    return whole;
   }
 
   // Settings: the limit here is fixed at construction; the rest apply to the other handler.

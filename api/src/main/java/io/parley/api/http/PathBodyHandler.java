@@ -8,16 +8,20 @@ import java.util.function.Function;
 
 /**
  * The body policy of each request from its {@link RouteSpec}: JSON bodies up to
- * PARLEY_MAX_BODY_BYTES, photo uploads held in memory, audio uploads on disk. A {@link BodyHandler}
+ * PARLEY_MAX_BODY_BYTES, photo uploads held in memory, audio uploads on disk, every body at a
+ * minimum rate ({@link UploadRate}). A {@link BodyHandler}
  * itself, so the router places it where body handlers go.
  */
 final class PathBodyHandler implements BodyHandler {
 
   private final Function<RoutingContext, RouteSpec> specs;
   private final Map<RouteSpec.Body, BodyHandler> handlers;
+  private final UploadRate uploadRate;
 
-  PathBodyHandler(Function<RoutingContext, RouteSpec> specs, Map<RouteSpec.Body, BodyHandler> handlers) {
+  PathBodyHandler(Function<RoutingContext, RouteSpec> specs, Map<RouteSpec.Body, BodyHandler> handlers,
+                  UploadRate uploadRate) {
     this.specs = specs;
+    this.uploadRate = uploadRate;
     this.handlers = new EnumMap<>(handlers);
     if (this.handlers.size() != RouteSpec.Body.values().length) {
       throw new IllegalArgumentException("a handler for every body policy is needed: " + handlers.keySet());
@@ -26,6 +30,7 @@ final class PathBodyHandler implements BodyHandler {
 
   @Override
   public void handle(RoutingContext ctx) {
+    uploadRate.watch(ctx);
     handlers.get(specs.apply(ctx).body()).handle(ctx);
   }
 

@@ -110,7 +110,8 @@ public final class MealRoutes {
       boolean keep = store.equals("true");
       Buffer data = upload.data();
       // The copy out of the upload buffer (up to PARLEY_PHOTO_MAX_BYTES) on a worker, as the analyze route does.
-      vision.decoders().executeBlocking(data::getBytes, false).compose(bytes -> vision.analyze(bytes).compose(a -> {
+      vision.decoders().executeBlocking(data::getBytes, false).compose(bytes -> vision.analyze(bytes, ctx.response()::closed)
+          .compose(a -> {
         JsonObject estimate = nutrition.estimate(a.objects(), a.decoded().width(), a.decoded().height());
         if (estimate.getJsonArray("items").isEmpty()) {
           throw new ApiProblem(422, "no_food_detected", "no food was recognised in the photo (seen: "
@@ -128,6 +129,9 @@ public final class MealRoutes {
   }
 
   private static void created(RoutingContext ctx, io.vertx.core.AsyncResult<JsonObject> ar) {
+    if (ctx.response().closed()) {
+      return; // nobody to answer
+    }
     if (ar.failed()) {
       ctx.fail(ar.cause());
       return;

@@ -45,6 +45,8 @@ public final class VisionRoutes {
   private final Counter cacheHits;
   private final Counter rejected;
   private final Timer analyzeTime;
+  /** Analyses between their upload and their answer. */
+  private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
   private final Nutrition nutrition;
 
   public VisionRoutes(VisionServices vision, RedisAPI redis, MeterRegistry metrics, Nutrition nutrition) {
@@ -55,6 +57,14 @@ public final class VisionRoutes {
         .register(metrics);
     this.rejected = Counter.builder("parley.vision.rejected")
         .description("Photos refused: empty, too large, too many pixels, not an image, corrupt").register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("parley.vision.cancelled", vision,
+            VisionServices::cancelled)
+        .description("Photo analyses (and meal photos) stopped before decoding or detecting: their client had gone")
+        .register(metrics);
+    io.micrometer.core.instrument.Gauge.builder("parley.vision.analyses.active", active,
+            java.util.concurrent.atomic.AtomicInteger::get)
+        .description("Photo analyses between their upload and their answer (waiting for a worker included)")
+        .register(metrics);
     this.analyzeTime = Timer.builder("parley.vision.analyze").description("Photo analysis, upload read to answer")
         .publishPercentileHistogram().register(metrics);
   }
@@ -82,6 +92,7 @@ public final class VisionRoutes {
       }
       io.vertx.core.buffer.Buffer data = upload.data();
       // Hash on a worker; decode only on a cache miss.
+      active.incrementAndGet();
       vision.decoders().executeBlocking(() -> {
         byte[] bytes = data.getBytes();
         return new Upload(bytes, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
@@ -90,7 +101,7 @@ public final class VisionRoutes {
           cacheHits.increment();
           return Future.succeededFuture(hit.put("cached", true));
         }
-        return vision.analyze(up.bytes())
+        return vision.analyze(up.bytes(), ctx.response()::closed)
             .onFailure(e -> {
               if (e instanceof ApiProblem) {
                 rejected.increment();
@@ -101,6 +112,10 @@ public final class VisionRoutes {
             .map(answer -> answer.copy().put("cached", false));
       })).onComplete(ar -> {
         analyzeTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        active.decrementAndGet();
+        if (ctx.response().closed()) {
+          return; // nobody to answer
+        }
         if (ar.failed()) {
           ctx.fail(ar.cause());
           return;

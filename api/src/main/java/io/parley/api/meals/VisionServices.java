@@ -34,6 +34,8 @@ public final class VisionServices implements AutoCloseable {
   private final ImageInput input;
   private final WorkerExecutor decoders;
   private final VisionOptions config;
+  /** Analyses stopped because their client had gone. */
+  private final java.util.concurrent.atomic.AtomicLong cancelled = new java.util.concurrent.atomic.AtomicLong();
 
   public VisionServices(Optional<ObjectDetector> detector, String missing, ImageInput input, WorkerExecutor decoders,
                         VisionOptions config) {
@@ -106,6 +108,11 @@ public final class VisionServices implements AutoCloseable {
     return decoders;
   }
 
+  /** Analyses stopped before decoding or detecting because their client had gone, since start. */
+  public long cancelled() {
+    return cancelled.get();
+  }
+
   public VisionOptions config() {
     return config;
   }
@@ -121,15 +128,33 @@ public final class VisionServices implements AutoCloseable {
    * {@code ApiProblem}s, or {@code UNAVAILABLE} naming the fix when this node has no detector.
    */
   public Future<Analysis> analyze(byte[] bytes) {
+    return analyze(bytes, () -> false);
+  }
+
+  /**
+   * {@link #analyze(byte[])} for a client that may go away: {@code gone} is asked before decoding
+   * and before detecting, and once it says so the work stops there, failing with
+   * {@link java.util.concurrent.CancellationException} (nothing is done for nobody).
+   */
+  public Future<Analysis> analyze(byte[] bytes, java.util.function.BooleanSupplier gone) {
     if (detector.isEmpty()) {
       return Future.failedFuture(new ParleyException(ParleyException.Reason.UNAVAILABLE, missing));
     }
     ObjectDetector d = detector.get();
     return decoders.executeBlocking(() -> {
+      if (gone.getAsBoolean()) {
+        cancelled.incrementAndGet();
+        throw new java.util.concurrent.CancellationException("the client went away before its photo was decoded");
+      }
       long t0 = System.nanoTime();
       ImageInput.Decoded decoded = input.decode(bytes);
       return new Object[] {decoded, (System.nanoTime() - t0) / 1e6};
     }, false).compose(r -> {
+      if (gone.getAsBoolean()) {
+        cancelled.incrementAndGet();
+        return Future.failedFuture(new java.util.concurrent.CancellationException(
+            "the client went away before its photo was analysed"));
+      }
       ImageInput.Decoded decoded = (ImageInput.Decoded) r[0];
       return d.detect(decoded.image()).map(det -> {
         double sx = decoded.scaleX();

@@ -282,6 +282,46 @@ class VisionApiTest {
     }
   }
 
+  /**
+   * A photo whose client goes away while its work waits for the photo workers is never decoded or
+   * analysed, and parley_vision_cancelled_total counts it. Before, the work ran for nobody.
+   */
+  @Test
+  void aPhotoWhoseClientLeftWhileItWaitedIsNotAnalysed() throws Exception {
+    double before = gauge(node, "parley_vision_cancelled_total");
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    try {
+      for (int i = 0; i < io.parley.api.meals.VisionServices.DECODERS; i++) {
+        node.server().vision().decoders().executeBlocking(() -> gate.await(60, java.util.concurrent.TimeUnit.SECONDS),
+            false);
+      }
+      // A photo of its own (bytes after the JPEG's end), so that no cached answer stands in for the analysis.
+      byte[] dog = Files.readAllBytes(Photos.darknet("dog.jpg"));
+      byte[] photo = Arrays.copyOf(dog, dog.length + 16);
+      System.arraycopy(java.util.UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII), 0, photo,
+          dog.length, 16);
+      byte[] head = ("--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"dog.jpg\"\r\n"
+          + "Content-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+      byte[] tail = "\r\n--b--\r\n".getBytes(StandardCharsets.UTF_8);
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", node.server().httpPort())) {
+        var out = s.getOutputStream();
+        out.write(("POST /api/v1/vision/analyze HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " + token
+            + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: "
+            + (head.length + photo.length + tail.length) + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        out.write(head);
+        out.write(photo);
+        out.write(tail);
+        out.flush();
+        awaitGauge(node, "parley_vision_analyses_active", v -> v == 1, "the photo waiting for a worker");
+      }
+      awaitGauge(node, "parley_photo_upload_bytes", v -> v == 0, "the closed connection seen");
+    } finally {
+      gate.countDown();
+    }
+    awaitGauge(node, "parley_vision_analyses_active", v -> v == 0, "the photo's work over");
+    assertThat(gauge(node, "parley_vision_cancelled_total")).isEqualTo(before + 1);
+  }
+
   private static double gauge(TestNode n, String name) {
     for (String line : n.api().get("/metrics", null).body().split("\n")) {
       if (line.startsWith(name + " ")) {

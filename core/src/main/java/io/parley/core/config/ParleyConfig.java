@@ -54,7 +54,7 @@ public record ParleyConfig(
   /** HTTP listener and request limits. */
   public record Http(String host, int port, Optional<String> publicUrl, int maxBodyBytes,
                      List<String> corsOrigins, boolean trustProxy, Optional<Path> tlsCert, Optional<Path> tlsKey,
-                     int eventLoops) {
+                     int eventLoops, Duration headerTimeout, int uploadMinRate, Duration uploadRateWindow) {
     public Http {
       if (maxBodyBytes < 1024) {
         throw new ParleyException(Reason.CONFIG, "PARLEY_MAX_BODY_BYTES: must be at least 1024");
@@ -145,7 +145,10 @@ public record ParleyConfig(
         c.bool(PARLEY_TRUST_PROXY),
         Optional.ofNullable(c.string(PARLEY_TLS_CERT)).map(Path::of),
         Optional.ofNullable(c.string(PARLEY_TLS_KEY)).map(Path::of),
-        c.integer(PARLEY_HTTP_EVENT_LOOPS, 0, 1024));
+        c.integer(PARLEY_HTTP_EVENT_LOOPS, 0, 1024),
+        c.seconds(PARLEY_HTTP_HEADER_TIMEOUT, 1, 3600),
+        c.integer(PARLEY_UPLOAD_MIN_RATE, 0, Integer.MAX_VALUE),
+        c.seconds(PARLEY_UPLOAD_RATE_WINDOW, 1, 3600));
     Storage storage = new Storage(
         c.url(PARLEY_PG_URL),
         c.integer(PARLEY_PG_POOL_SIZE, 1, 1000),
