@@ -114,9 +114,15 @@ public final class ParleyServer implements AutoCloseable {
       Roles roles = Roles.from(config.source());
       VoiceOptions voice = VoiceOptions.from(config.source());
       VisionOptions vision = VisionOptions.from(config.source());
-      return new FeatureOptions(roles, TurnOptions.from(config.source()), CallOptions.from(config.source()),
-          roles.has(Roles.Role.VOICE) ? voice : voice.withoutEngines(), AssistantOptions.from(config.source()),
-          roles.has(Roles.Role.VISION) ? vision : vision.withoutDetector(), FoodOptions.from(config.source()));
+      TurnOptions turn = TurnOptions.from(config.source());
+      CallOptions calls = CallOptions.from(config.source());
+      if (!calls.turnUrls().isEmpty() && turn.secret().isEmpty()) {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_TURN_SECRET: required with PARLEY_CALL_TURN_URLS (the TURN "
+            + "nodes there verify credentials with the same secret)");
+      }
+      return new FeatureOptions(roles, turn, calls, roles.has(Roles.Role.VOICE) ? voice : voice.withoutEngines(),
+          AssistantOptions.from(config.source()), roles.has(Roles.Role.VISION) ? vision : vision.withoutDetector(),
+          FoodOptions.from(config.source()));
     }
   }
 
@@ -195,6 +201,9 @@ public final class ParleyServer implements AutoCloseable {
       turn = started.server();
       turnSecret = started.secret();
       closers.push(turn);
+    }
+    if (!options.calls().turnUrls().isEmpty()) {
+      turnSecret = options.turn().secret().orElseThrow();
     }
     CallStore callStore = new CallStore(pool);
     calls = new CallService(vertx, options.calls(), callStore, bus, ids, clock, Optional.ofNullable(turn),

@@ -59,6 +59,14 @@ class RolesTest {
   }
 
   @Test
+  void edgeTurnUrlsNeedTheSharedSecret() {
+    ConfigErrors.assertRefusedNaming("PARLEY_TURN_SECRET", () -> ParleyServer.FeatureOptions.of(ParleyConfig.of(Map.of(
+        "PARLEY_CALL_TURN_URLS", "turn:edge.example:3478?transport=udp"))));
+    ConfigErrors.assertRefusedNaming("PARLEY_CALL_TURN_URLS", () -> ParleyServer.FeatureOptions.of(ParleyConfig.of(
+        Map.of("PARLEY_CALL_TURN_URLS", "https://edge.example", "PARLEY_TURN_SECRET", "0123456789abcdef"))));
+  }
+
+  @Test
   void aTurnNodeReadsOnlyItsOwnSettings(@TempDir Path dir) {
     // A voice setting that would stop a full node does not concern an edge node.
     ParleyConfig config = ParleyConfig.of(Map.of("PARLEY_HOME", dir.toString(), "PARLEY_ROLES", "turn",

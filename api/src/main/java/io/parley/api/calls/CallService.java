@@ -201,6 +201,7 @@ public final class CallService implements AutoCloseable {
   /**
    * ICE servers for a party of an open call, as {@code RTCConfiguration}: STUN, and TURN over UDP,
    * TCP and (when the TLS listener runs) TLS, with REST credentials scoped to this call and caller that expire at the call's end.
+   * With {@code PARLEY_CALL_TURN_URLS}, those TURN servers (edge TURN nodes) instead of this node's own.
    */
   public Future<JsonObject> iceServers(UUID callId, UUID caller) {
     return get(callId, caller, false).map(c -> {
@@ -208,7 +209,13 @@ public final class CallService implements AutoCloseable {
         throw new ParleyException(Reason.CONFLICT, CallStore.CALL_ENDED, "the call has ended (" + c.endReason().wire() + ")");
       }
       JsonArray servers = new JsonArray();
-      if (turn.isPresent() && turnSecret.isPresent()) {
+      if (!settings.turnUrls().isEmpty() && turnSecret.isPresent()) {
+        String[] cred = TurnCredentials.mint(turnSecret.get(), c.endsAt(), caller.toString(), c.id().toString());
+        servers.add(new JsonObject()
+            .put("urls", new JsonArray(List.copyOf(settings.turnUrls())))
+            .put("username", cred[0])
+            .put("credential", cred[1]));
+      } else if (turn.isPresent() && turnSecret.isPresent()) {
         TurnServer t = turn.get();
         String host = hostLiteral(t.advertisedAddress().getHostAddress());
         String[] cred = TurnCredentials.mint(turnSecret.get(), c.endsAt(), caller.toString(), c.id().toString());
