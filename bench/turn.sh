@@ -25,7 +25,8 @@ ROOT="${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 source "$ROOT/bench/lib.sh"
 JAR="$ROOT/api/target/parley.jar"
 RESULTS="$ROOT/docs/BENCHMARKS.md"
-COMMAND="./parley bench turn"
+# The command as run: the node kind and extra JVM options when not the defaults.
+COMMAND="${TURN_BENCH_NODE:+TURN_BENCH_NODE=$TURN_BENCH_NODE }${PARLEY_JAVA_OPTS:+PARLEY_JAVA_OPTS='$PARLEY_JAVA_OPTS' }./parley bench turn"
 
 ROUNDS="${TURN_BENCH_ROUNDS:-5}"           # DESIGN.md: medians of >= 5 runs
 CLIENTS=10                                 # uclient -m: 5 client-to-client pairs
