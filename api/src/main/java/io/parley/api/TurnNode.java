@@ -96,6 +96,10 @@ public final class TurnNode implements AutoCloseable {
         .setInternalBlockingPoolSize(WORKERS)).build();
     closers.push(() -> vertx.close().await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
     Clock clock = Clock.systemUTC();
+    if (options.turn().secret().isEmpty()) {
+      LOG.warn("turn node: no PARLEY_TURN_SECRET, using one generated into {}: only credentials minted with it "
+          + "verify here, so set the API nodes' secret", config.home());
+    }
     StartedTurn t = startTurn(options.turn(), config.home(), registry, clock);
     turn = t.server();
     closers.push(turn);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.parley.api.TurnNode;
 import io.parley.api.support.CallFixture;
 import io.parley.api.support.Poll;
+import io.parley.api.support.SignalClient;
 import io.parley.api.support.TestNode;
 import io.parley.api.support.TurnAllocate;
 import io.parley.core.config.ParleyConfig;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A deployment scaled out by role: an API and signalling node without TURN hands out the edge TURN
  * node's URL ({@code PARLEY_CALL_TURN_URLS}) with credentials minted with the shared secret; the
  * edge node ({@code PARLEY_ROLES=turn}, no PostgreSQL) relays with them and cuts the call's relay
- * when the API node ends the call.
+ * when the API node ends the call. A node with the api role alone serves neither signalling nor
+ * TURN nor the engines.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EdgeTurnTest {
@@ -57,6 +59,20 @@ class EdgeTurnTest {
         Poll.until(Duration.ofSeconds(5), "the edge node cut the call's relay", () -> edge.turn().allocations() == 0);
         assertThat(TurnAllocate.allocateUdp(ice).errorCode()).as("the ended call's credentials").isEqualTo(403);
       }
+    }
+  }
+
+  @Test
+  void anApiOnlyNodeRunsNoSignallingNoTurnAndNoEngines() {
+    try (TestNode api = TestNode.start(Map.of("PARLEY_ROLES", "api"))) {
+      assertThat(api.server().turn()).isEmpty();
+      assertThat(api.server().voice().summary()).isEqualTo("vad off, speech-to-text off, chat off, speech off");
+      assertThat(api.server().vision().detector()).isEmpty();
+      CallFixture f = CallFixture.start(api);
+      assertThat(SignalClient.upgradeStatus(api.baseUrl(), "", f.userToken())).as("no signalling WebSocket")
+          .isEqualTo(404);
+      assertThat(api.server().calls().iceServers(f.callId(), f.userId()).await().getJsonArray("iceServers"))
+          .as("no TURN to hand out").isEmpty();
     }
   }
 
