@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An edge TURN node ({@code PARLEY_ROLES=turn}) in a child JVM, as {@code ./parley run} starts one:
  * no PostgreSQL, no engine class ever loaded, REST credentials minted with the shared secret
- * allocate, and a call end broadcast over Redis (as an API node publishes it) cuts the call's
- * allocation and its credentials. Without Redis it runs standalone.
+ * allocate, and a call end or an account deletion broadcast over Redis (as an API node publishes
+ * them) cuts the allocations and refuses the credentials. Without Redis it runs standalone.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TurnNodeTest {
@@ -90,6 +90,17 @@ class TurnNodeTest {
         Poll.until(Duration.ofSeconds(5), "the call's allocation is cut", () -> allocations(http), n -> n == 0);
         assertThat(TurnAllocate.allocate(url, credentials[0], credentials[1]).errorCode())
             .as("the ended call's credentials no longer allocate").isIn(401, 403);
+
+        // An account deleted on an API node: its other call's relay is cut too.
+        String[] other = TurnCredentials.mint(SECRET, endsAt, userId.toString(), UUID.randomUUID().toString());
+        assertThat(TurnAllocate.allocate(url, other[0], other[1]).ok()).isTrue();
+        assertThat(allocations(http)).isEqualTo(1);
+        JsonObject deleted = new JsonObject().put("t", "user-deleted").put("user", userId.toString())
+            .put("node", "an-api-node");
+        assertThat(RedisProbe.command(redis.port(), "PUBLISH", "parley:cluster", deleted.encode())).isEqualTo(":1");
+        Poll.until(Duration.ofSeconds(5), "the deleted user's allocation is cut", () -> allocations(http), n -> n == 0);
+        assertThat(TurnAllocate.allocate(url, other[0], other[1]).errorCode()).as("the deleted user's credentials")
+            .isEqualTo(403);
 
         node.sigterm();
         assertThat(node.awaitExit(Duration.ofSeconds(20))).as(node.describe()).isIn(0, 143);
