@@ -5,15 +5,18 @@
 # two allocations per pair, channels, 170-byte messages at its maximum rate) against two servers
 # started here on loopback with equivalent settings:
 #   coturn  the Debian turnserver: long-term user, no TLS/DTLS, one relay thread per core
-#   parley  the full Parley server (api/target/parley.jar) with its TURN server on as many event
-#           loops as cores (it also starts embedded PostgreSQL and Redis; they are not measured)
+#   parley  Parley (api/target/parley.jar) with its TURN server on as many event loops as cores:
+#           by default an edge TURN node (PARLEY_ROLES=turn) with the JVM options './parley run'
+#           gives one (no PostgreSQL, no Redis, no engines); with TURN_BENCH_NODE=full the whole
+#           server with default options (it also starts embedded PostgreSQL and Redis; they are not
+#           measured)
 # Both stay up for the whole benchmark; after one warm-up run each, the uclient runs alternate
 # coturn, parley, coturn, parley, ... over ROUNDS rounds. Per run: wall time for the fixed message
 # count, messages lost (uclient's own count), server CPU seconds (utime+stime of the server process
 # from /proc/PID/stat, delta over the run). At the end: each server's peak RSS (VmHWM). Medians and
 # the Parley/coturn ratios go to docs/BENCHMARKS.md.
 #
-# Expects JAVA and PARLEY_ROOT from the launcher (which also builds the jar). coturn (Debian
+# Expects JAVA, PARLEY_ROOT and PARLEY_TURN_NODE_JAVA_OPTS from the launcher (which also builds the jar). coturn (Debian
 # package coturn) provides turnserver, turnutils_uclient and turnutils_stunclient.
 set -euo pipefail
 
@@ -22,7 +25,8 @@ ROOT="${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 source "$ROOT/bench/lib.sh"
 JAR="$ROOT/api/target/parley.jar"
 RESULTS="$ROOT/docs/BENCHMARKS.md"
-COMMAND="./parley bench turn"
+# The command as run: the node kind and extra JVM options when not the defaults.
+COMMAND="${TURN_BENCH_NODE:+TURN_BENCH_NODE=$TURN_BENCH_NODE }${PARLEY_JAVA_OPTS:+PARLEY_JAVA_OPTS='$PARLEY_JAVA_OPTS' }./parley bench turn"
 
 ROUNDS="${TURN_BENCH_ROUNDS:-5}"           # DESIGN.md: medians of >= 5 runs
 CLIENTS=10                                 # uclient -m: 5 client-to-client pairs
@@ -37,6 +41,8 @@ READY_TIMEOUT_S=90
 STOP_TIMEOUT_S=20          # > PARLEY_SHUTDOWN_TIMEOUT (10 s): let it stop PostgreSQL and Redis itself
 THROUGHPUT_GOAL=1          # Parley msgs/s / coturn msgs/s >= this, with zero loss
 CPU_GOAL=1.5               # Parley CPU s / coturn CPU s <= this
+RSS_GOAL_MB=128            # a TURN-only node's peak RSS under this load <= this
+NODE="${TURN_BENCH_NODE:-turn}"   # turn: an edge TURN node (PARLEY_ROLES=turn); full: the whole server
 COTURN_RELAY_PORTS=61000-61999
 PARLEY_RELAY_PORTS=62000-62999
 
@@ -61,6 +67,18 @@ for tool in curl awk; do
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "TURN_BENCH_ROUNDS must be a positive integer"
 [[ $MESSAGES =~ ^[1-9][0-9]*$ ]] || die "TURN_BENCH_MESSAGES must be a positive integer"
+[[ $NODE == turn || $NODE == full ]] || die "TURN_BENCH_NODE must be turn or full (got '$NODE')"
+if [[ $NODE == turn ]]; then
+  [[ -n ${PARLEY_TURN_NODE_JAVA_OPTS:-} ]] || die "PARLEY_TURN_NODE_JAVA_OPTS is not set: run this as ./parley bench turn"
+  # As './parley run' starts one: the edge options, then PARLEY_JAVA_OPTS (which may override them).
+  read -r -a NODE_JAVA_OPTS <<<"$PARLEY_TURN_NODE_JAVA_OPTS ${PARLEY_JAVA_OPTS:-}"
+  NODE_ROLES=turn
+  NODE_SHOWN="TURN-only node (PARLEY_ROLES=turn, $PARLEY_TURN_NODE_JAVA_OPTS${PARLEY_JAVA_OPTS:+ $PARLEY_JAVA_OPTS})"
+else
+  NODE_JAVA_OPTS=()
+  NODE_ROLES=turn,api,signal,voice,vision
+  NODE_SHOWN="full node (default roles and JVM options)"
+fi
 
 WORK="$(mktemp -d)"
 COTURN_PID=""
@@ -217,9 +235,11 @@ COTURN_PID=$!
 # Equivalent settings: loopback peers allowed, no bandwidth cap (coturn's max-bps defaults to 0,
 # unlimited; Parley's is 5 MB/s per allocation and direction, which this load exceeds), and a
 # per-user quota that never trips (every uclient run makes CLIENTS allocations).
-echo "bench/turn: starting Parley, TURN on 127.0.0.1:$PARLEY_TURN_PORT (log: $PARLEY_LOG)"
+echo "bench/turn: starting Parley as a $NODE_SHOWN, TURN on 127.0.0.1:$PARLEY_TURN_PORT (log: $PARLEY_LOG)"
 cd "$ROOT"
+PARLEY_T0="$(date +%s%N)"
 env PARLEY_HOME="$WORK/home" \
+  PARLEY_ROLES="$NODE_ROLES" \
   PARLEY_HTTP_HOST=127.0.0.1 \
   PARLEY_HTTP_PORT="$PARLEY_HTTP_PORT" \
   PARLEY_TURN_HOST=127.0.0.1 \
@@ -232,7 +252,7 @@ env PARLEY_HOME="$WORK/home" \
   PARLEY_TURN_MAX_ALLOCATIONS_PER_USER=10000 \
   PARLEY_TURN_MAX_BPS=0 \
   PARLEY_LOG_FORMAT=text \
-  "$JAVA" --enable-native-access=ALL-UNNAMED -jar "$JAR" >"$PARLEY_LOG" 2>&1 &
+  "$JAVA" --enable-native-access=ALL-UNNAMED "${NODE_JAVA_OPTS[@]}" -jar "$JAR" >"$PARLEY_LOG" 2>&1 &
 PARLEY_PID=$!
 
 await_stun "$COTURN_PORT" "$COTURN_PID" "$COTURN_LOG"
@@ -246,12 +266,15 @@ while [[ $code != 200 ]]; do
   fi
   ((SECONDS - started < READY_TIMEOUT_S)) ||
     fail "GET /health/ready did not return 200 within ${READY_TIMEOUT_S}s (last status: $code)" "$PARLEY_LOG"
-  sleep 0.5
+  sleep 0.1
   code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PARLEY_HTTP_PORT/health/ready")" ||
     code="000"
 done
 await_stun "$PARLEY_TURN_PORT" "$PARLEY_PID" "$PARLEY_LOG"
-echo "bench/turn: both servers answer STUN; Parley ready in $((SECONDS - started)) s"
+# Startup: from the java command to a STUN answer (coturn started first and was ready before).
+STARTUP_S="$(awk -v ns="$(($(date +%s%N) - PARLEY_T0))" 'BEGIN { printf "%.1f", ns / 1e9 }')"
+IDLE_RSS="$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$PARLEY_PID/status")"
+echo "bench/turn: both servers answer STUN; Parley ready in $STARTUP_S s, RSS $IDLE_RSS MB before any load"
 
 # --- measure ------------------------------------------------------------------------------------
 
@@ -342,6 +365,12 @@ RSS_RATIO="$(ratio "$PARLEY_RSS" "$COTURN_RSS")"
 THROUGHPUT_MET="$(awk -v r="$RATE_RATIO" -v g="$THROUGHPUT_GOAL" -v l="$P_LOST" \
   'BEGIN { print (r >= g && l == 0) ? "yes" : "NO" }')"
 CPU_MET="$(awk -v r="$CPU_RATIO" -v g="$CPU_GOAL" 'BEGIN { print (r <= g) ? "yes" : "NO" }')"
+# The RSS goal is the TURN-only node's; a full node's RSS is shown for comparison only.
+if [[ $NODE == turn ]]; then
+  RSS_MET="$(awk -v r="$PARLEY_RSS" -v g="$RSS_GOAL_MB" 'BEGIN { print (r <= g) ? "yes" : "NO" }')"
+else
+  RSS_MET="n/a (full node)"
+fi
 
 # --- record -------------------------------------------------------------------------------------
 
@@ -349,7 +378,7 @@ DATE="$(date -u +%Y-%m-%dT%H:%MZ)"
 CPU_MODEL="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 MACHINE="$(nproc) cores, ${CPU_MODEL:-unknown CPU}, load $LOAD_AT_START at start"
 COMMIT="$(commit)"
-ROW="| $DATE | $COMMIT | $MACHINE | \`$COMMAND\` | -m $CLIENTS -n $MESSAGES | $C_WALL / $P_WALL | $C_RATE / $P_RATE | $RATE_RATIO | $C_LOST / $P_LOST | $C_SDROPS / $P_SDROPS | $C_CPU / $P_CPU | $CPU_RATIO | $COTURN_RSS / $PARLEY_RSS | $RSS_RATIO | $THROUGHPUT_MET / $CPU_MET |"
+ROW="| $DATE | $COMMIT | $MACHINE | \`$COMMAND\` | -m $CLIENTS -n $MESSAGES | $C_WALL / $P_WALL | $C_RATE / $P_RATE | $RATE_RATIO | $C_LOST / $P_LOST | $C_SDROPS / $P_SDROPS | $C_CPU / $P_CPU | $CPU_RATIO | $NODE | $STARTUP_S | $IDLE_RSS | $COTURN_RSS / $PARLEY_RSS | $RSS_RATIO | $THROUGHPUT_MET / $CPU_MET / $RSS_MET |"
 
 SECTION="## turn: TURN relay against coturn (\`$COMMAND\`)"
 
@@ -362,9 +391,12 @@ $SECTION
 coturn's own load generator against coturn (Debian \`turnserver\`) and against Parley, both started
 by the benchmark on 127.0.0.1 with equivalent settings: UDP, no TLS/DTLS, one long-term user,
 loopback peers allowed, no bandwidth cap, relay ports on loopback, $THREADS relay threads (coturn
-\`--relay-threads\`) = $THREADS TURN event loops (Parley: one per core). Parley is the whole server
-(\`java -jar api/target/parley.jar\`, a fresh \`PARLEY_HOME\`; its embedded PostgreSQL and Redis run
-in their own processes and are not counted). Per run,
+\`--relay-threads\`) = $THREADS TURN event loops (Parley: one per core). Parley runs as an edge
+TURN node (\`PARLEY_ROLES=turn\`, with the JVM options \`./parley run\` gives one: no PostgreSQL,
+no Redis, no engines, a health listener on its HTTP port); with \`TURN_BENCH_NODE=full\` as the
+whole server with default JVM options (\`java -jar api/target/parley.jar\`, a fresh
+\`PARLEY_HOME\`; its embedded PostgreSQL and Redis run in their own processes and are not
+counted). Per run,
 
     $UCLIENT_SHOWN
 
@@ -393,13 +425,16 @@ Parley. The load generator shares the cores with the server.
 - **CPU s**: server CPU seconds (utime + stime of the server process, all threads, from
   \`/proc/PID/stat\`) over one run, median, coturn / Parley (the JVM only); **ratio**: Parley ÷
   coturn, of the medians.
-- **peak RSS MB**: VmHWM of each server process at the end (the whole Parley JVM, default heap
-  settings, as \`./parley run\` starts it: about 190 MB right after startup, before any TURN
-  traffic); **ratio** Parley ÷ coturn.
-- **goals**: throughput ratio >= $THROUGHPUT_GOAL with zero Parley loss / CPU ratio <= $CPU_GOAL.
+- **node**: what Parley ran as: \`turn\` (an edge TURN node) or \`full\` (\`TURN_BENCH_NODE=full\`).
+- **startup s**: from the \`java\` command to Parley's first STUN answer (and \`/health/ready\`).
+- **idle RSS MB**: Parley's resident set once ready, before any TURN traffic.
+- **peak RSS MB**: VmHWM of each server process at the end (the whole Parley JVM); **ratio**
+  Parley ÷ coturn.
+- **goals**: throughput ratio >= $THROUGHPUT_GOAL with zero Parley loss / CPU ratio <= $CPU_GOAL /
+  a TURN-only node's peak RSS <= $RSS_GOAL_MB MB (n/a for a full node).
 
-| date (UTC) | commit | machine | command | uclient | wall s coturn / Parley | msgs/s coturn / Parley | throughput ratio | lost coturn / Parley | of which at server sockets | CPU s coturn / Parley | CPU ratio | peak RSS MB coturn / Parley | RSS ratio | goals: throughput / CPU |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| date (UTC) | commit | machine | command | uclient | wall s coturn / Parley | msgs/s coturn / Parley | throughput ratio | lost coturn / Parley | of which at server sockets | CPU s coturn / Parley | CPU ratio | node | startup s | idle RSS MB | peak RSS MB coturn / Parley | RSS ratio | goals: throughput / CPU / RSS |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 EOF
 }
 

@@ -47,9 +47,6 @@ import io.parley.core.Ids;
 import io.parley.core.ParleyException.Reason;
 import io.parley.core.ParleyException;
 import io.parley.core.config.ParleyConfig;
-import io.parley.media.turn.Nonces;
-import io.parley.media.turn.PeerPolicy;
-import io.parley.media.turn.TurnCredentials;
 import io.parley.media.turn.TurnOptions;
 import io.parley.media.turn.TurnServer;
 import io.vertx.core.Vertx;
@@ -110,11 +107,21 @@ public final class ParleyServer implements AutoCloseable {
    * The settings each feature reads from the configuration's keys: parsed and validated before
    * anything starts, so that a bad value is a configuration error, not a half-started node.
    */
-  public record FeatureOptions(TurnOptions turn, CallOptions calls, VoiceOptions voice, AssistantOptions assistant,
-                               VisionOptions vision, FoodOptions foods) {
+  public record FeatureOptions(Roles roles, TurnOptions turn, CallOptions calls, VoiceOptions voice,
+                               AssistantOptions assistant, VisionOptions vision, FoodOptions foods) {
+    /** The options of {@code config}, with the engines of a role the node does not have turned off. */
     public static FeatureOptions of(ParleyConfig config) {
-      return new FeatureOptions(TurnOptions.from(config.source()), CallOptions.from(config.source()),
-          VoiceOptions.from(config.source()), AssistantOptions.from(config.source()), VisionOptions.from(config.source()),
+      Roles roles = Roles.from(config.source());
+      VoiceOptions voice = VoiceOptions.from(config.source());
+      VisionOptions vision = VisionOptions.from(config.source());
+      TurnOptions turn = TurnOptions.from(config.source());
+      CallOptions calls = CallOptions.from(config.source());
+      if (!calls.turnUrls().isEmpty() && turn.secret().isEmpty()) {
+        throw new ParleyException(Reason.CONFIG, "PARLEY_TURN_SECRET: required with PARLEY_CALL_TURN_URLS (the TURN "
+            + "nodes there verify credentials with the same secret)");
+      }
+      return new FeatureOptions(roles, turn, calls, roles.has(Roles.Role.VOICE) ? voice : voice.withoutEngines(),
+          AssistantOptions.from(config.source()), roles.has(Roles.Role.VISION) ? vision : vision.withoutDetector(),
           FoodOptions.from(config.source()));
     }
   }
@@ -188,9 +195,15 @@ public final class ParleyServer implements AutoCloseable {
     Health health = new Health(pool, redis, config.models(), MODEL_FILES);
 
     long timeout = 60;
-    if (options.turn().enabled()) {
-      turn = startTurn(registry);
+    Roles roles = options.roles();
+    if (options.turn().enabled() && roles.has(Roles.Role.TURN)) {
+      TurnNode.StartedTurn started = TurnNode.startTurn(options.turn(), config.home(), registry, clock);
+      turn = started.server();
+      turnSecret = started.secret();
       closers.push(turn);
+    }
+    if (!options.calls().turnUrls().isEmpty()) {
+      turnSecret = options.turn().secret().orElseThrow();
     }
     CallStore callStore = new CallStore(pool);
     calls = new CallService(vertx, options.calls(), callStore, bus, ids, clock, Optional.ofNullable(turn),
@@ -199,7 +212,9 @@ public final class ParleyServer implements AutoCloseable {
     calls.onUserDeleted(userCache::invalidateLocally);
     DeletedAccounts deleted = new DeletedAccounts(config.auth().accessTokenTtl());
     calls.onUserDeleted(deleted::deleted);
-    signal = new SignalHub(vertx, options.calls(), tokens.jwt(), deleted, calls, callStore, bus, redis, registry);
+    if (roles.has(Roles.Role.SIGNAL)) {
+      signal = new SignalHub(vertx, options.calls(), tokens.jwt(), deleted, calls, callStore, bus, redis, registry);
+    }
 
     MealStore meals = new MealStore(pool, ids);
     Foods foods = Foods.load(options.foods());
@@ -218,39 +233,24 @@ public final class ParleyServer implements AutoCloseable {
     ClientIp clientIp = new ClientIp(config.http().trustProxy());
     List<Feature> features = List.of(
         new AccountsFeature(auth, users, experts, new DataExport(pool), pool, clientIp, calls),
-        new CallsFeature(pool, calls, signal, users, ids),
+        new CallsFeature(pool, calls, Optional.ofNullable(signal), users, ids),
         assistant,
         new MealsFeature(vertx, vision, redis, registry, meals, foods));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
         limits, health, registry, options.vision(), features);
     var router = await(HttpApi.create(deps), timeout);
     http = HttpListeners.start(vertx, config.http(), router, features, config.shutdownTimeout(), closers).get(0);
-    closers.push(signal);
+    if (signal != null) {
+      closers.push(signal);
+    }
 
     long purge = vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> refreshTokens.purgeExpired()
         .onFailure(t -> LOG.warn("refresh token purge failed: {}", t.toString())));
     closers.push(() -> vertx.cancelTimer(purge));
-    LOG.info("Parley listening on {}", baseUrl());
+    LOG.info("Parley listening on {} (roles {})", baseUrl(), roles);
   }
 
-  /** TURN/STUN on its own Netty event loops (its data plane never touches Vert.x). */
-  private TurnServer startTurn(PrometheusMeterRegistry registry) {
-    TurnOptions settings = options.turn();
-    if (settings.secret().isEmpty()) {
-      settings = settings.withSecret(Secrets.generated(config.home(), "turn.secret", 32));
-    }
-    turnSecret = settings.secret().orElseThrow();
-    byte[] nonceKey = new byte[32];
-    new SecureRandom().nextBytes(nonceKey);
-    Clock clock = Clock.systemUTC();
-    TurnCredentials credentials = new TurnCredentials(settings.realm(), settings.secrets(), settings.users(), clock);
-    Nonces nonces = new Nonces(nonceKey, settings.nonceLifetime(), clock);
-    PeerPolicy policy = PeerPolicy.ofThisHost(settings.allowPeers(), settings.externalAddresses());
-    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    return TurnServer.start(settings, credentials, nonces, policy, clock, registry, threads);
-  }
-
-  private static <T> T await(io.vertx.core.Future<T> f, long seconds) {
+  static <T> T await(io.vertx.core.Future<T> f, long seconds) {
     try {
       return f.await(seconds, TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
@@ -314,7 +314,7 @@ public final class ParleyServer implements AutoCloseable {
     return assistant.voice();
   }
 
-  /** The signalling endpoint of this node. */
+  /** The signalling endpoint of this node (null on a node without the signal role). */
   public SignalHub signal() {
     return signal;
   }

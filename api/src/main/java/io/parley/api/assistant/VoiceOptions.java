@@ -32,6 +32,12 @@ public record VoiceOptions(boolean enabled, VadOptions vad, SttOptions stt, LlmO
                            int maxSessionsPerUser, Duration toolTimeout, int toolRounds, CodecOptions codec,
                            SemanticVadOptions semanticVad) {
 
+  /** The same settings with the engines off (a node without the voice role). */
+  public VoiceOptions withoutEngines() {
+    return new VoiceOptions(false, vad, stt, llm, tts, bargeIn, contextMessages, sessionGrace, idleTimeout,
+        maxSessionsPerUser, toolTimeout, toolRounds, codec, semanticVad);
+  }
+
   /** The voice settings of {@code c}; fails naming the key of the first bad value. */
   public static VoiceOptions from(ConfigSource c) {
     return new VoiceOptions(

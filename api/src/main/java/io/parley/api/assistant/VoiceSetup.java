@@ -53,7 +53,7 @@ public final class VoiceSetup {
     var codecs = new VoiceServices.Codecs(new AudioDecoder(v.codec()), codecWorkers);
 
     if (!v.enabled()) {
-      String off = "the voice engines are off on this node (PARLEY_VOICE_ENABLED=false)";
+      String off = "the voice engines are off on this node (PARLEY_VOICE_ENABLED=false, or PARLEY_ROLES without voice)";
       LOG.info("voice: {}", off);
       return new VoiceServices(VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off),
           VoiceServices.Slot.missing(off), VoiceServices.Slot.missing(off), VoiceLookup.NONE, sttWorkers, ttsWorkers,

@@ -18,9 +18,11 @@ import java.util.List;
  * @param joinEarly how long before its scheduled time an appointment's call may start
  * @param grace how long a party whose connection dropped may resume
  * @param freePerMonth appointments per user and calendar month without payment
+ * @param turnUrls TURN servers handed out in ice-servers instead of this node's own (edge TURN nodes)
  */
 public record CallOptions(Duration limit, List<Duration> warnings, Duration joinEarly, Duration grace, int freePerMonth,
-                          int maxMessageBytes, int messagesPerSecond, Duration authTimeout, Duration pingInterval) {
+                          int maxMessageBytes, int messagesPerSecond, Duration authTimeout, Duration pingInterval,
+                          List<String> turnUrls) {
   public CallOptions {
     if (limit.isZero() || limit.isNegative()) {
       throw new ParleyException(Reason.CONFIG, "PARLEY_CALL_LIMIT: must be positive");
@@ -29,6 +31,7 @@ public record CallOptions(Duration limit, List<Duration> warnings, Duration join
       throw new ParleyException(Reason.CONFIG, "PARLEY_SIGNAL_MAX_MESSAGE_BYTES: must be at least 1024");
     }
     warnings = List.copyOf(warnings);
+    turnUrls = List.copyOf(turnUrls);
   }
 
   /** The call settings of {@code c}; fails naming the key of the first bad value. */
@@ -42,7 +45,18 @@ public record CallOptions(Duration limit, List<Duration> warnings, Duration join
         c.integer(PARLEY_SIGNAL_MAX_MESSAGE_BYTES, 1024, 1024 * 1024),
         c.integer(PARLEY_SIGNAL_RATE, 1, 100_000),
         c.seconds(PARLEY_SIGNAL_AUTH_TIMEOUT, 1, 300),
-        c.seconds(PARLEY_SIGNAL_PING_INTERVAL, 1, 3600));
+        c.seconds(PARLEY_SIGNAL_PING_INTERVAL, 1, 3600),
+        turnUrls(c));
+  }
+
+  private static List<String> turnUrls(ConfigSource c) {
+    List<String> urls = c.list(PARLEY_CALL_TURN_URLS);
+    for (String u : urls) {
+      if (!u.matches("turns?:[^\\s]+")) {
+        throw ConfigSource.bad(PARLEY_CALL_TURN_URLS, "a comma list of turn: or turns: URLs", u);
+      }
+    }
+    return urls;
   }
 
   private static List<Duration> warnings(ConfigSource c) {

@@ -56,6 +56,7 @@ public final class CallService implements AutoCloseable {
   private final Ids ids;
   private final Clock clock;
   private final Optional<TurnServer> turn;
+  private final Optional<TurnRevocations> revocations;
   private final Optional<String> turnSecret;
   private final List<Consumer<Call>> endListeners = new CopyOnWriteArrayList<>();
   private final List<Supplier<Set<UUID>>> localCalls = new CopyOnWriteArrayList<>();
@@ -76,6 +77,7 @@ public final class CallService implements AutoCloseable {
     this.ids = ids;
     this.clock = clock;
     this.turn = turn;
+    this.revocations = turn.map(t -> new TurnRevocations(t, clock, settings.limit()));
     this.turnSecret = turnSecret;
     this.metrics = metrics;
     this.started = Counter.builder("parley.calls.started").description("Calls started on this node").register(metrics);
@@ -110,13 +112,13 @@ public final class CallService implements AutoCloseable {
    */
   public void userDeleted(UUID userId) {
     applyUserDeleted(userId);
-    bus.publish(ClusterBus.BROADCAST, new JsonObject().put("t", "user-deleted").put("user", userId.toString()))
+    bus.publish(ClusterBus.BROADCAST, new JsonObject().put("t", TurnRevocations.USER_DELETED)
+            .put("user", userId.toString()))
         .onFailure(t -> LOG.warn("user deletion not broadcast: {}", t.toString()));
   }
 
   private void applyUserDeleted(UUID userId) {
-    // TURN REST credentials of Parley live at most a day (a call's end); refuse them that long.
-    turn.ifPresent(t -> t.revokeUser(userId.toString(), clock.instant().plus(java.time.Duration.ofDays(1))));
+    revocations.ifPresent(r -> r.userDeleted(userId));
     for (Consumer<UUID> l : userListeners) {
       try {
         l.accept(userId);
@@ -199,6 +201,7 @@ public final class CallService implements AutoCloseable {
   /**
    * ICE servers for a party of an open call, as {@code RTCConfiguration}: STUN, and TURN over UDP,
    * TCP and (when the TLS listener runs) TLS, with REST credentials scoped to this call and caller that expire at the call's end.
+   * With {@code PARLEY_CALL_TURN_URLS}, those TURN servers (edge TURN nodes) instead of this node's own.
    */
   public Future<JsonObject> iceServers(UUID callId, UUID caller) {
     return get(callId, caller, false).map(c -> {
@@ -206,7 +209,13 @@ public final class CallService implements AutoCloseable {
         throw new ParleyException(Reason.CONFLICT, CallStore.CALL_ENDED, "the call has ended (" + c.endReason().wire() + ")");
       }
       JsonArray servers = new JsonArray();
-      if (turn.isPresent() && turnSecret.isPresent()) {
+      if (!settings.turnUrls().isEmpty() && turnSecret.isPresent()) {
+        String[] cred = TurnCredentials.mint(turnSecret.get(), c.endsAt(), caller.toString(), c.id().toString());
+        servers.add(new JsonObject()
+            .put("urls", new JsonArray(List.copyOf(settings.turnUrls())))
+            .put("username", cred[0])
+            .put("credential", cred[1]));
+      } else if (turn.isPresent() && turnSecret.isPresent()) {
         TurnServer t = turn.get();
         String host = hostLiteral(t.advertisedAddress().getHostAddress());
         String[] cred = TurnCredentials.mint(turnSecret.get(), c.endsAt(), caller.toString(), c.id().toString());
@@ -239,7 +248,7 @@ public final class CallService implements AutoCloseable {
         .tag("reason", c.endReason().wire()).register(metrics).increment();
     apply(c);
     bus.publish(ClusterBus.BROADCAST, new JsonObject()
-            .put("t", "call-ended")
+            .put("t", TurnRevocations.CALL_ENDED)
             .put("call", c.toJson()))
         .onFailure(t -> LOG.warn("call {}: end not broadcast ({}); other nodes reconcile", c.id(), t.toString()));
   }
@@ -250,8 +259,8 @@ public final class CallService implements AutoCloseable {
     }
     try {
       switch (m.getString("t", "")) {
-        case "call-ended" -> apply(fromJson(m.getJsonObject("call")));
-        case "user-deleted" -> applyUserDeleted(UUID.fromString(m.getString("user")));
+        case TurnRevocations.CALL_ENDED -> apply(fromJson(m.getJsonObject("call")));
+        case TurnRevocations.USER_DELETED -> applyUserDeleted(UUID.fromString(m.getString("user")));
         default -> { }
       }
     } catch (RuntimeException e) {
@@ -261,15 +270,7 @@ public final class CallService implements AutoCloseable {
 
   /** Local effects of an ended call; idempotent (broadcasts and reconciliation may repeat it). */
   private void apply(Call c) {
-    turn.ifPresent(t -> {
-      // Credentials of a call expire at its end; when that is unknown (deleted), no call lasts longer
-      // than the limit from now.
-      Instant until = c.endsAt() == null ? clock.instant().plus(settings.limit()) : c.endsAt().plusSeconds(5);
-      int cut = t.revokeTag(c.id().toString(), until);
-      if (cut > 0) {
-        LOG.info("call {}: {} TURN allocation(s) revoked on this node", c.id(), cut);
-      }
-    });
+    revocations.ifPresent(r -> r.callEnded(c.id(), c.endsAt()));
     for (Consumer<Call> l : endListeners) {
       try {
         l.accept(c);

@@ -10,6 +10,7 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Expert calls: booking ({@code /api/v1/appointments*}), the calls themselves with their ICE servers
@@ -19,11 +20,12 @@ public final class CallsFeature implements Feature {
 
   private final Pool pool;
   private final CallService calls;
-  private final SignalHub signal;
+  private final Optional<SignalHub> signal;
   private final UserStore users;
   private final Ids ids;
 
-  public CallsFeature(Pool pool, CallService calls, SignalHub signal, UserStore users, Ids ids) {
+  /** {@code signal}: the signalling endpoint, absent on a node without the signal role. */
+  public CallsFeature(Pool pool, CallService calls, Optional<SignalHub> signal, UserStore users, Ids ids) {
     this.pool = pool;
     this.calls = calls;
     this.signal = signal;
@@ -39,6 +41,7 @@ public final class CallsFeature implements Feature {
 
   @Override
   public Map<String, Handler<ServerWebSocketHandshake>> webSockets() {
-    return Map.of(SignalHub.PATH, signal::handshake);
+    return signal.<Map<String, Handler<ServerWebSocketHandshake>>>map(s -> Map.of(SignalHub.PATH, s::handshake))
+        .orElse(Map.of());
   }
 }

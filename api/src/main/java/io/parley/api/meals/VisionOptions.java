@@ -28,6 +28,13 @@ public record VisionOptions(boolean enabled, VisionModel model, Optional<Path> y
     }
   }
 
+  /** The same settings with the detector off (a node without the vision role). */
+  public VisionOptions withoutDetector() {
+    return new VisionOptions(false, model, yoloFile, yoloLayout, yoloSize, yoloClasses, workers, threads, batchWindow,
+        maxBatch, scoreThreshold, iouThreshold, device, compile, maxPhotoBytes, maxPixels, uploadMemory, cacheTtl,
+        imageRetention);
+  }
+
   /** Threads for a forward pass: the configured count, or one per core. */
   public int effectiveThreads() {
     return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -51,7 +51,7 @@ public final class VisionServices implements AutoCloseable {
     ImageInput input = new ImageInput(v.maxPhotoBytes(), v.maxPixels());
     WorkerExecutor decoders = vertx.createSharedWorkerExecutor("parley-photo", DECODERS);
     if (!v.enabled()) {
-      return new VisionServices(Optional.empty(), "photo analysis is off on this node (PARLEY_VISION_ENABLED=false)",
+      return new VisionServices(Optional.empty(), "photo analysis is off on this node (PARLEY_VISION_ENABLED=false, or PARLEY_ROLES without vision)",
           input, decoders, v);
     }
     String device = v.device().name().toLowerCase(java.util.Locale.ROOT);

@@ -42,10 +42,10 @@ class CallOptionsTest {
   @Test
   void theRecordRefusesWhatCannotWork() {
     assertThatThrownBy(() -> new CallOptions(Duration.ZERO, List.of(), Duration.ZERO, Duration.ofSeconds(1), 0,
-        65_536, 1, Duration.ofSeconds(1), Duration.ofSeconds(1)))
+        65_536, 1, Duration.ofSeconds(1), Duration.ofSeconds(1), List.of()))
         .hasMessage("PARLEY_CALL_LIMIT: must be positive");
     assertThatThrownBy(() -> new CallOptions(Duration.ofSeconds(1), List.of(), Duration.ZERO, Duration.ofSeconds(1), 0,
-        1000, 1, Duration.ofSeconds(1), Duration.ofSeconds(1)))
+        1000, 1, Duration.ofSeconds(1), Duration.ofSeconds(1), List.of()))
         .hasMessage("PARLEY_SIGNAL_MAX_MESSAGE_BYTES: must be at least 1024");
   }
 

@@ -9,6 +9,8 @@ package io.parley.core.config;
 public enum ConfigKey {
   PARLEY_CONFIG(null, "path", "Optional properties file with any of these keys; the environment overrides it."),
   PARLEY_HOME("./.parley", "path", "State directory: embedded PostgreSQL data, generated secrets, the instance lock."),
+  PARLEY_ROLES("turn,api,signal,voice,vision", "comma list of turn, api, signal, voice, vision", "What this node runs: turn (the TURN/STUN server), api (the REST API and web client), signal (the signalling WebSocket), voice (the voice engines: realtime, transcription, speech, chat), vision (the photo detector). signal, voice and vision are served through the HTTP API, so they imply api. turn alone: an edge TURN node with no PostgreSQL, no engines and only a health and metrics listener on PARLEY_HTTP_PORT."),
+  PARLEY_CALL_TURN_URLS("", "comma list of turn: and turns: URLs", "TURN servers a call's ice-servers lists instead of this node's own: the edge TURN nodes (PARLEY_ROLES=turn), as turn:HOST:PORT?transport=udp, ...?transport=tcp or turns:HOST:PORT?transport=tcp, with REST credentials minted with PARLEY_TURN_SECRET (required with this key, the same on the edge nodes). Empty: this node's own TURN server, when it runs one."),
   PARLEY_HTTP_HOST("0.0.0.0", "address", "Interface the HTTP server binds."),
   PARLEY_HTTP_PORT("8080", "TCP port", "HTTP port (REST, WebSockets, health, metrics). 0 picks a free port."),
   PARLEY_HTTP_EVENT_LOOPS("0", "event loops", "HTTP servers (one per event loop, sharing the port). 0: one per CPU core."),
