@@ -37,8 +37,8 @@ TURN_REALM=bench.parley
 UCLIENT_TIMEOUT_S=300
 READY_TIMEOUT_S=90
 STOP_TIMEOUT_S=20          # > PARLEY_SHUTDOWN_TIMEOUT (10 s): let it stop PostgreSQL and Redis itself
-COTURN_RELAY_PORTS=61000-61999
-PARLEY_RELAY_PORTS=62000-62999
+COTURN_RELAY_PORTS=63000-63999            # away from bench/turn.sh's, should both run at once
+PARLEY_RELAY_PORTS=64000-64999
 
 # -c: one allocation per client (no RTCP pair), as bench/turn.sh; -y: client to client.
 UCLIENT_ARGS=(-c -y -m "$CLIENTS" -n "$MESSAGES" -l "$LENGTH" -z "$INTERVAL_MS" -u "$TURN_USER" -w "$TURN_PASSWORD")
@@ -224,18 +224,25 @@ parley_relayed() {
     awk '/^parley_turn_packets_total\{/ && /direction="peer_to_client"/ { n += $NF } END { printf "%.0f", n }'
 }
 
-# Messages coturn's relays forwarded to their clients in the allocations of one run, from the
-# "peer usage" counters (rp: received from the peer, then sent to the client) it logs when an
-# allocation ends, in log lines after line $1; waits up to 10 s for all CLIENTS of them.
+# Messages coturn's relays forwarded to their clients, from log line $1 on: the sum of the "peer
+# usage" counters it logs (-v) for each allocation every few seconds and at its end, rp being what
+# the relay received from the peer and sent on to its client (a delta since the last report).
+coturn_relayed_since() {
+  tail -n +"$(($1 + 1))" "$COTURN_LOG" | grep "peer usage: realm=<$TURN_REALM>, username=<$TURN_USER>" |
+    sed -n 's/.* rp=\([0-9]*\),.*/\1/p' | awk '{ n += $1 } END { printf "%.0f", n }'
+}
+
+# coturn's relayed messages of the run that began at log line $1, once its last reports are in:
+# when they reach $2 (the messages sent), or after 5 s without a new one (at most 60 s).
 coturn_relayed() {
-  local from="$1" i found
-  for ((i = 0; i < 100; i++)); do
-    found="$(tail -n +"$((from + 1))" "$COTURN_LOG" | grep -c "peer usage: realm=<$TURN_REALM>, username=<$TURN_USER>")" || true
-    ((found >= CLIENTS)) && break
+  local from="$1" expected="$2" n last=-1 still=0 i
+  for ((i = 0; i < 600 && still < 50; i++)); do
+    n="$(coturn_relayed_since "$from")"
+    ((n >= expected)) && break
+    if ((n == last)); then still=$((still + 1)); else still=0 last=$n; fi
     sleep 0.1
   done
-  tail -n +"$((from + 1))" "$COTURN_LOG" | grep "peer usage: realm=<$TURN_REALM>, username=<$TURN_USER>" |
-    sed -n 's/.* rp=\([0-9]*\),.*/\1/p' | awk '{ n += $1 } END { printf "%.0f", n }'
+  echo "$n"
 }
 
 # One uclient run against server $1 (coturn|parley) over $2 (udp|tls); sets RELAYED (messages the
@@ -263,7 +270,7 @@ run_uclient() {
   LOST="$(sed -n 's/.*Total lost packets \([0-9]*\) .*/\1/p' "$out" | tail -n 1)"
   [[ -n $sent && -n $RECEIVED && -n $LOST ]] || fail "cannot parse uclient output for $name $transport:"$'\n'"$(tail -n 20 "$out")"
   ((sent == CLIENTS * MESSAGES)) || fail "uclient sent $sent messages to $name over $transport, expected $((CLIENTS * MESSAGES))"
-  if [[ $name == coturn ]]; then RELAYED="$(coturn_relayed "$mark")"; else RELAYED=$(($(parley_relayed) - mark)); fi
+  if [[ $name == coturn ]]; then RELAYED="$(coturn_relayed "$mark" "$sent")"; else RELAYED=$(($(parley_relayed) - mark)); fi
   ((RELAYED > 0)) || fail "$name relayed nothing over $transport:"$'\n'"$(tail -n 20 "$out")" "$log"
   CPU_S="$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')"
   US="$(awk -v c="$CPU_S" -v n="$RELAYED" 'BEGIN { printf "%.1f", c * 1e6 / n }')"
@@ -338,7 +345,8 @@ load generator shares the cores with the server.
 - **TLS**: protocol and cipher suite that \`openssl s_client\` negotiates with each server, coturn / Parley.
 - **µs/msg**: server CPU (utime + stime of the server process, all threads, from \`/proc/PID/stat\`,
   over one run) ÷ messages the server relayed to clients by its own count (coturn: the \`rp\` of
-  the "peer usage" counters it logs at each allocation's end with \`-v\`; Parley: its
+  the "peer usage" counters it logs with \`-v\` every few seconds and at each allocation's end;
+  Parley: its
   \`parley_turn_packets_total{direction="peer_to_client"}\`), median of the rounds, in
   microseconds, UDP / TLS; **TLS ÷ UDP**: the ratio of those medians, what TLS costs that server.
 - **Parley ÷ coturn**: of the medians, over UDP / over TLS.
