@@ -346,9 +346,9 @@ load generator shares the cores with the server.
 - **µs/msg**: server CPU (utime + stime of the server process, all threads, from \`/proc/PID/stat\`,
   over one run) ÷ messages the server relayed to clients by its own count (coturn: the \`rp\` of
   the "peer usage" counters it logs with \`-v\` every few seconds and at each allocation's end;
-  Parley: its
-  \`parley_turn_packets_total{direction="peer_to_client"}\`), median of the rounds, in
-  microseconds, UDP / TLS; **TLS ÷ UDP**: the ratio of those medians, what TLS costs that server.
+  Parley: its \`parley_turn_packets_total{direction="peer_to_client"}\`), median of the rounds, in
+  microseconds, UDP / TLS (Parley's first TLS rounds after the warm-up run are slower, the JIT
+  still compiling its TLS path; the median is not); **TLS ÷ UDP**: the ratio of those medians, what TLS costs that server.
 - **Parley ÷ coturn**: of the medians, over UDP / over TLS.
 - **relayed %**, **uclient lost %**: over all rounds, of the messages uclient sent: relayed by the
   server's count, and lost by uclient's, coturn UDP / coturn TLS / Parley UDP / Parley TLS. uclient
