@@ -63,7 +63,6 @@ COTURN_PID=""
 PARLEY_PID=""
 COTURN_LOG="$WORK/coturn.log"
 PARLEY_LOG="$WORK/parley.log"
-CLK_TCK="$(getconf CLK_TCK)"
 
 # Stops process $1 with SIGTERM, SIGKILL after $2 seconds.
 stop_process() {
@@ -99,37 +98,6 @@ fail() {
     tail -n 40 "$log" >&2
   fi
   exit 1
-}
-
-# A TCP port nothing listens on (loopback), none of the arguments.
-free_port() {
-  local p i
-  for ((i = 0; i < 100; i++)); do
-    p=$((20000 + RANDOM % 30000))
-    [[ " $* " == *" $p "* ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  die "no free TCP port found on 127.0.0.1"
-}
-
-# utime+stime of process $1 in seconds (all its threads); the name field may hold spaces.
-cpu_seconds() {
-  local stat
-  stat="$(<"/proc/$1/stat")" || return 1
-  stat="${stat##*) }"
-  awk -v tck="$CLK_TCK" '{ printf "%.2f", ($12 + $13) / tck }' <<<"$stat"
-}
-
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-    END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-ratio() {
-  awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
 }
 
 # Waits until a STUN Binding on UDP port $1 is answered; $2: pid that must stay alive, $3: log.
