@@ -19,6 +19,40 @@ commit() {
   echo "$c"
 }
 
+# A TCP port on 127.0.0.1 that nothing listens on and none of the arguments names.
+free_port() {
+  local p i
+  for ((i = 0; i < 100; i++)); do
+    p=$((20000 + RANDOM % 30000))
+    [[ " $* " == *" $p "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  echo "no free TCP port found on 127.0.0.1" >&2
+  return 1
+}
+
+# utime+stime of process $1 in seconds (all its threads); the name field may hold spaces.
+cpu_seconds() {
+  local stat
+  stat="$(<"/proc/$1/stat")" || return 1
+  stat="${stat##*) }"   # fields from 3 (state) on
+  awk -v tck="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13) / tck }' <<<"$stat"
+}
+
+# Median of the numbers given as arguments.
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+    END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# $1 ÷ $2 to two decimals ("n/a" when $2 is 0).
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+}
+
 write_results_header() {
   cat <<'EOF'
 # Benchmarks

@@ -20,6 +20,12 @@
 # package coturn) provides turnserver, turnutils_uclient and turnutils_stunclient.
 set -euo pipefail
 
+# ./parley bench turn tls: what TLS costs per relayed message, a benchmark of its own.
+if [[ ${1:-} == tls ]]; then
+  shift
+  exec bash "$(dirname "${BASH_SOURCE[0]}")/turn/tls.sh" "$@"
+fi
+
 ROOT="${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"

@@ -5,6 +5,14 @@
 //
 //   node call-browser.mjs --ws ws://127.0.0.1:8080/api/v1/signal --turn-port 3478 --wav speech.wav
 //       --profiles DIR [--chromium /usr/bin/chromium] [--timeout-ms 90000] [--flow-ms 2000]
+//       [--turn-scheme turn|turns] [--trust-cert CERT.pem]
+//
+// --turn-scheme: the scheme of the TURN URL the selected local candidate must come from (turns:
+// when the ice-servers given hold only Parley's TURN over TLS URL). --trust-cert: a self-signed
+// certificate Chromium trusts as a root: Chromium checks a turns: server's certificate with the
+// browser's own verifier (chain to a trusted root, name matching the URL's host), and on Linux it
+// trusts what the user's NSS database (HOME/.pki/nssdb) marks as a CA, so the script makes such a
+// database with certutil (Debian package libnss3-tools) in a home of the browsers' own.
 //
 // Protocol with the caller (BrowserCallTest), so that the call's clock starts only once both
 // browsers are up (launching Chromium takes seconds on a busy machine):
@@ -27,6 +35,7 @@
 import { createRequire } from "node:module";
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -65,6 +74,8 @@ try {
       chromium: { type: "string", default: "/usr/bin/chromium" },
       "timeout-ms": { type: "string", default: "90000" },
       "flow-ms": { type: "string", default: "2000" },
+      "turn-scheme": { type: "string", default: "turn" },
+      "trust-cert": { type: "string" },
     },
   }).values;
 } catch (e) {
@@ -77,6 +88,8 @@ if (!args.ws?.startsWith("ws")) usage("--ws ws://HOST:PORT/api/v1/signal is requ
 if (!(turnPort > 0)) usage("--turn-port is required");
 if (!args.wav || !args.profiles) usage("--wav and --profiles are required");
 if (!(timeoutMs > 0) || !(flowMs > 0)) usage("--timeout-ms and --flow-ms must be positive");
+const turnScheme = args["turn-scheme"];
+if (turnScheme !== "turn" && turnScheme !== "turns") usage("--turn-scheme is turn or turns");
 
 let chromium;
 try {
@@ -226,11 +239,27 @@ const timer = setTimeout(() => {
 
 const flags = chromiumFlags(args.wav);
 
-async function launch(role) {
+// The browsers' environment: with --trust-cert, a home whose NSS database trusts that certificate.
+function browserEnv() {
+  if (!args["trust-cert"]) return process.env;
+  const home = join(args.profiles, "home");
+  const db = `sql:${join(home, ".pki", "nssdb")}`;
+  mkdirSync(join(home, ".pki", "nssdb"), { recursive: true });
+  try {
+    execFileSync("certutil", ["-N", "-d", db, "--empty-password"], { stdio: "pipe" });
+    execFileSync("certutil", ["-A", "-d", db, "-n", "parley-test", "-t", "C,,", "-i", args["trust-cert"]], { stdio: "pipe" });
+  } catch (e) {
+    throw new Error(`certutil (Debian package libnss3-tools) could not trust ${args["trust-cert"]}: `
+        + `${e.message} ${e.stderr ?? ""}`);
+  }
+  return { ...process.env, HOME: home };
+}
+
+async function launch(role, env) {
   const dir = join(args.profiles, role);
   mkdirSync(dir, { recursive: true });
   const context = await chromium.launchPersistentContext(dir, {
-    executablePath: args.chromium, headless: true, args: flags, timeout: 60_000,
+    executablePath: args.chromium, headless: true, args: flags, timeout: 60_000, env,
   });
   contexts.push(context);
   const page = context.pages()[0] ?? (await context.newPage());
@@ -297,7 +326,8 @@ function packetsAt(post, dt) {
 async function main() {
   result.phase = "launching the browsers";
   log(`page ${pageUrl}; launching ${args.chromium} twice`);
-  const [user, expert] = await Promise.all([launch("user"), launch("expert")]);
+  const env = browserEnv();
+  const [user, expert] = await Promise.all([launch("user", env), launch("expert", env)]);
   pages.user = user;
   pages.expert = expert;
   result.launchMs = Date.now() - started;
@@ -357,8 +387,8 @@ async function main() {
         if (sel[side]?.type !== "relay") failures.push(`${role}: selected ${side} candidate is ${sel[side]?.type}, not relay`);
         if (sel[side]?.address !== "127.0.0.1") failures.push(`${role}: selected ${side} candidate at ${sel[side]?.address}, not Parley's relay 127.0.0.1`);
       }
-      if (!sel.local?.url?.includes(`127.0.0.1:${turnPort}`)) {
-        failures.push(`${role}: local relay candidate from ${sel.local?.url}, not Parley's TURN 127.0.0.1:${turnPort}`);
+      if (!sel.local?.url?.startsWith(`${turnScheme}:127.0.0.1:${turnPort}`)) {
+        failures.push(`${role}: local relay candidate from ${sel.local?.url}, not Parley's ${turnScheme}:127.0.0.1:${turnPort}`);
       }
     }
     if (!((a.packetsReceived ?? 0) > (before[role].packetsReceived ?? 0))) {

@@ -8,10 +8,13 @@ import io.parley.api.support.NodeScript;
 import io.parley.api.support.SpeechWav;
 import io.parley.api.support.TestNode;
 import io.parley.media.turn.TurnServer;
+import io.parley.core.testing.TestCertificate;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -30,7 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
  * They join through Parley's signalling WebSocket with Parley's ICE servers and relay-only ICE, so
  * every media packet crosses Parley's TURN server. The call's limit is a few seconds: at it the
  * server must tell both pages and cut the relays, and the audio must stop within a second although
- * neither page closes its peer connection.
+ * neither page closes its peer connection. The same call runs once over UDP and once forced onto
+ * TURN over TLS ({@code turns:} only, as on a network that passes nothing but TLS), with Chromium
+ * checking Parley's certificate as it checks any: trusted through its NSS database, for the host of
+ * the {@code turns:} URL.
  */
 class BrowserCallTest {
 
@@ -49,15 +55,37 @@ class BrowserCallTest {
 
   @Test
   void twoBrowsersTalkThroughParleysRelayUntilTheServerEndsTheCall() throws Exception {
+    call(false);
+  }
+
+  /**
+   * Both browsers get nothing but the {@code turns:} URL of the ice-servers body, relay-only: the
+   * call connects through relay candidates allocated over TLS ({@code relayProtocol} "tls") and the
+   * audio flows and stops as over UDP.
+   */
+  @Test
+  void twoBrowsersTalkOverTurnsOnly() throws Exception {
+    call(true);
+  }
+
+  /** The expert call in two browsers; {@code tls}: over {@code turns:} only, else Parley's ice-servers as given. */
+  private void call(boolean tls) throws Exception {
     Path chromium = NodeScript.requireCommand("chromium", "chromium");
     NodeScript.requirePackages("playwright-core");
+    if (tls) {
+      NodeScript.requireCommand("certutil", "libnss3-tools");
+    }
     Path wav = SpeechWav.write(dir, SPEECH, 0);
+    TestCertificate certificate = TestCertificate.create(dir, "turn");
 
     try (TestNode node = TestNode.start(Map.of(
             "PARLEY_TURN_ALLOW_PEERS", "127.0.0.0/8", // the browsers' relayed addresses are loopback ones
+            "PARLEY_TURN_TLS_CERT", certificate.cert().toString(),
+            "PARLEY_TURN_TLS_KEY", certificate.key().toString(),
             "PARLEY_CALL_LIMIT", String.valueOf(LIMIT_SECONDS)));
          ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor()) {
       TurnServer turn = node.server().turn().orElseThrow(() -> new AssertionError("the test node runs no TURN server"));
+      String turnUrl = tls ? "turns:127.0.0.1:" + turn.tlsPort() : "turn:127.0.0.1:" + turn.udpPort();
       Api api = node.api();
       JsonObject user = api.newUser();
       JsonObject expert = api.newUser();
@@ -90,10 +118,14 @@ class BrowserCallTest {
       }, 0, 10, TimeUnit.MILLISECONDS);
 
       String ws = "ws://127.0.0.1:" + node.server().httpPort() + "/api/v1/signal";
-      try (NodeScript script = NodeScript.start(SCRIPT, List.of("--ws", ws,
-          "--turn-port", String.valueOf(turn.udpPort()), "--wav", wav.toString(),
+      List<String> args = new ArrayList<>(List.of("--ws", ws,
+          "--turn-port", String.valueOf(tls ? turn.tlsPort() : turn.udpPort()), "--wav", wav.toString(),
           "--profiles", dir.resolve("profiles").toString(), "--chromium", chromium.toString(),
-          "--timeout-ms", "90000", "--flow-ms", "2000"), Map.of())) {
+          "--timeout-ms", "90000", "--flow-ms", "2000"));
+      if (tls) {
+        args.addAll(List.of("--turn-scheme", "turns", "--trust-cert", certificate.cert().toString()));
+      }
+      try (NodeScript script = NodeScript.start(SCRIPT, args, Map.of())) {
         // The browsers first: the call's clock starts only once both are up.
         String ready = script.nextLine(Duration.ofSeconds(90));
         if (ready == null || !ready.contains("\"ready\"")) {
@@ -111,6 +143,10 @@ class BrowserCallTest {
         assertThat(Duration.between(call.startedAt(), call.endsAt())).isEqualTo(Duration.ofSeconds(LIMIT_SECONDS));
         JsonObject userIce = node.server().calls().iceServers(call.id(), userId).await();
         JsonObject expertIce = node.server().calls().iceServers(call.id(), expertId).await();
+        if (tls) {
+          userIce = turnsOnly(userIce);
+          expertIce = turnsOnly(expertIce);
+        }
         script.writeLine(new JsonObject()
             .put("call_id", call.id().toString())
             .put("user", new JsonObject().put("token", user.getString("access_token")).put("ice", userIce))
@@ -150,9 +186,8 @@ class BrowserCallTest {
             assertThat(c.getString("type")).as(as).isEqualTo("relay");
             assertThat(c.getString("address")).as(as).isEqualTo("127.0.0.1");
           }
-          assertThat(selected.getJsonObject("local").getString("url")).as(as)
-              .startsWith("turn:127.0.0.1:" + turn.udpPort());
-          assertThat(selected.getJsonObject("local").getString("relayProtocol")).as(as).isEqualTo("udp");
+          assertThat(selected.getJsonObject("local").getString("url")).as(as).startsWith(turnUrl);
+          assertThat(selected.getJsonObject("local").getString("relayProtocol")).as(as).isEqualTo(tls ? "tls" : "udp");
 
           // Speech flowed: at least half of the 50 packets a second Opus sends in 20 ms frames.
           JsonObject flow = side.getJsonObject("flow");
@@ -186,6 +221,21 @@ class BrowserCallTest {
         assertThat(ended.durationSeconds()).isEqualTo((long) LIMIT_SECONDS);
       }
     }
+  }
+
+  /** The ice-servers body with its {@code turns:} URL alone (and that server's credentials). */
+  private static JsonObject turnsOnly(JsonObject ice) {
+    JsonArray servers = new JsonArray();
+    for (Object o : ice.getJsonArray("iceServers")) {
+      JsonObject server = (JsonObject) o;
+      JsonArray urls = new JsonArray(server.getJsonArray("urls").stream()
+          .filter(u -> ((String) u).startsWith("turns:")).toList());
+      if (!urls.isEmpty()) {
+        servers.add(server.copy().put("urls", urls));
+      }
+    }
+    assertThat(servers).as("a turns: URL in " + ice.encode()).hasSize(1);
+    return ice.copy().put("iceServers", servers);
   }
 
   /** An accepted voice appointment starting now, written directly (booking over REST is not needed here). */

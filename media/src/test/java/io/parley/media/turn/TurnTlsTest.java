@@ -4,6 +4,8 @@ import static io.parley.media.turn.TurnTestClient.expectSuccess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
 import io.parley.core.testing.TestCertificate;
 import io.parley.media.turn.codec.StunMessage;
 import java.nio.file.Files;
@@ -31,6 +33,12 @@ class TurnTlsTest {
   private TurnTestServer server(Path cert, Path key) {
     return TurnTestServer.start(Map.of("PARLEY_TURN_TLS_CERT", cert.toString(), "PARLEY_TURN_TLS_KEY", key.toString(),
         "PARLEY_TURN_TLS_PORT", "0"));
+  }
+
+  /** BoringSSL's native library loads here (the build ships it for Linux x86-64): no silent JDK fallback. */
+  @Test
+  void theEngineIsBoringSsl() {
+    assertThat(TurnTls.PROVIDER).as("netty-tcnative: %s", OpenSsl.unavailabilityCause()).isEqualTo(SslProvider.OPENSSL);
   }
 
   @Test
