@@ -386,7 +386,7 @@ MACHINE="$(nproc) cores, ${CPU_MODEL:-unknown CPU}, load $LOAD_AT_START at start
 COMMIT="$(commit)"
 ROW="| $DATE | $COMMIT | $MACHINE | \`$COMMAND\` | -m $CLIENTS -n $MESSAGES | $C_WALL / $P_WALL | $C_RATE / $P_RATE | $RATE_RATIO | $C_LOST / $P_LOST | $C_SDROPS / $P_SDROPS | $C_CPU / $P_CPU | $CPU_RATIO | $NODE | $STARTUP_S | $IDLE_RSS | $COTURN_RSS / $PARLEY_RSS | $RSS_RATIO | $THROUGHPUT_MET / $CPU_MET / $RSS_MET |"
 
-SECTION="## turn: TURN relay against coturn (\`$COMMAND\`)"
+SECTION="## turn: TURN relay against coturn (\`./parley bench turn\`)"
 
 
 write_turn_section() {
