@@ -21,7 +21,10 @@ import java.util.regex.Pattern;
 record MultipartBody(List<Part> files, Map<String, List<String>> fields) {
 
   private static final Pattern BOUNDARY = Pattern.compile("(?i);\\s*boundary=(?:\"([^\"]+)\"|([^;\\s]+))");
-  private static final Pattern PARAM = Pattern.compile("(?i);\\s*(name|filename)\\s*=\\s*(?:\"((?:[^\"\\\\]|\\\\.)*)\"|([^;\\s]*))");
+  // The quoted value unrolled ("normal* (escape normal*)*", possessive): an alternation inside the loop
+  // recursed once per character, and a 20,000-character field name overflowed the event loop's stack.
+  private static final Pattern PARAM = Pattern.compile(
+      "(?i);\\s*(name|filename)\\s*=\\s*(?:\"([^\"\\\\]*+(?:\\\\.[^\"\\\\]*+)*+)\"|([^;\\s]*+))");
   private static final byte[] CRLF = {'\r', '\n'};
   private static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
 

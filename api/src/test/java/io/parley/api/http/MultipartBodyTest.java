@@ -34,6 +34,15 @@ class MultipartBodyTest {
     });
   }
 
+  /** Found by UploadFuzzTest: the quoted-value pattern recursed per character, 20,000 overflowed the stack. */
+  @Test
+  void aLongQuotedNameIsReadWithoutRecursion() throws Exception {
+    String name = "f".repeat(200_000) + "\\\"q";
+    MultipartBody m = MultipartBody.parse(body("--xyz\r\nContent-Disposition: form-data; name=\"" + name
+        + "\"\r\n\r\nv\r\n--xyz--\r\n"), "xyz");
+    assertThat(m.fields()).containsOnlyKeys("f".repeat(200_000) + "\"q");
+  }
+
   @Test
   void theBoundaryComesFromTheContentType() {
     assertThat(MultipartBody.boundary("multipart/form-data; boundary=abc")).contains("abc");

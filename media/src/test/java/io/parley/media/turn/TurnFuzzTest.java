@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
+import io.parley.core.testing.LogCapture;
 import io.parley.media.turn.StunFuzzer.Seed;
 import io.parley.media.turn.TurnTestClient.Inbound;
 import io.parley.media.turn.TurnTestClient.Peer;

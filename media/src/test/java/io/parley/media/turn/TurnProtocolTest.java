@@ -6,6 +6,7 @@ import static io.parley.media.turn.TurnTestClient.lifetime;
 import static io.parley.media.turn.codec.StunAttributeType.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.core.testing.LogCapture;
 import io.parley.media.turn.TurnTestClient.Inbound;
 import io.parley.media.turn.TurnTestClient.Peer;
 import io.parley.media.turn.codec.Attributes;

@@ -1,4 +1,4 @@
-package io.parley.media.turn;
+package io.parley.core.testing;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -9,12 +9,12 @@ import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /** Captures what the named loggers (and their children) log while open. */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
   private final List<Logger> loggers = new ArrayList<>();
 
-  LogCapture(String... names) {
+  public LogCapture(String... names) {
     appender.start();
     for (String name : names) {
       Logger logger = (Logger) LoggerFactory.getLogger(name);
@@ -24,7 +24,7 @@ final class LogCapture implements AutoCloseable {
   }
 
   /** Events at WARN or above, as "LEVEL logger: message [exception class: message]". */
-  List<String> warnings() {
+  public List<String> warnings() {
     List<ILoggingEvent> events;
     synchronized (appender) { // appends are synchronized on the appender
       events = List.copyOf(appender.list);
@@ -37,7 +37,7 @@ final class LogCapture implements AutoCloseable {
         .toList();
   }
 
-  void clear() {
+  public void clear() {
     synchronized (appender) {
       appender.list.clear();
     }
