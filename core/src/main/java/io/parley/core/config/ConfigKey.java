@@ -22,6 +22,7 @@ public enum ConfigKey {
   PARLEY_REDIS_EMBEDDED_PORT("0", "TCP port", "Port of the embedded Redis (loopback only). 0 picks a free port."),
   PARLEY_MODELS("./models", "path", "Directory of model files fetched by ./parley models; the default Whisper and chat models are looked for here."),
   PARLEY_JWT_SECRET(null, "string (>= 32 bytes)", "HMAC-SHA256 key for access tokens. Unset: generated once into PARLEY_HOME/jwt.secret. Set it (the same on every node) in a cluster."),
+  PARLEY_JWT_OLD_SECRETS("", "comma list", "Previous access-token keys still accepted (rotation): tokens signed with any of them verify until it is removed from the list. New tokens are signed with PARLEY_JWT_SECRET only."),
   PARLEY_JWT_ISSUER("parley", "string", "iss claim of access tokens."),
   PARLEY_ACCESS_TOKEN_TTL("900", "seconds", "Lifetime of JWT access tokens."),
   PARLEY_REFRESH_TOKEN_TTL("604800", "seconds", "Lifetime of refresh tokens (7 days)."),
