@@ -3,6 +3,8 @@ package io.parley.api;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.parley.api.accounts.AccountsFeature;
 import io.parley.api.accounts.AuditLog;
+import io.parley.api.accounts.AuditOptions;
+import io.parley.api.accounts.AuditRetention;
 import io.parley.api.accounts.AuthService;
 import io.parley.api.accounts.DataExport;
 import io.parley.api.accounts.DeletedAccounts;
@@ -92,6 +94,7 @@ public final class ParleyServer implements AutoCloseable {
   private EmbeddedRedisService embeddedRedis;
   private Vertx vertx;
   private HttpServer http;
+  private io.vertx.ext.web.Router router;
   private TurnServer turn;
   private String turnSecret;
   private CallService calls;
@@ -111,11 +114,11 @@ public final class ParleyServer implements AutoCloseable {
    * anything starts, so that a bad value is a configuration error, not a half-started node.
    */
   public record FeatureOptions(TurnOptions turn, CallOptions calls, VoiceOptions voice, AssistantOptions assistant,
-                               VisionOptions vision, FoodOptions foods) {
+                               VisionOptions vision, FoodOptions foods, AuditOptions audit) {
     public static FeatureOptions of(ParleyConfig config) {
       return new FeatureOptions(TurnOptions.from(config.source()), CallOptions.from(config.source()),
           VoiceOptions.from(config.source()), AssistantOptions.from(config.source()), VisionOptions.from(config.source()),
-          FoodOptions.from(config.source()));
+          FoodOptions.from(config.source()), AuditOptions.from(config.source()));
     }
   }
 
@@ -181,7 +184,9 @@ public final class ParleyServer implements AutoCloseable {
         .description("GET /api/v1/users/me read from PostgreSQL").register(registry);
     UserStore users = new UserStore(pool, userCache);
     RefreshTokenStore refreshTokens = new RefreshTokenStore(pool);
-    AuditLog audit = new AuditLog(pool);
+    ClientIp clientIp = new ClientIp(config.http().trustProxy());
+    AuditLog audit = new AuditLog(pool, clientIp);
+    options.audit().retention().ifPresent(days -> closers.push(new AuditRetention(vertx, pool, days, clock)));
     AuthService auth = new AuthService(config.auth(), users, refreshTokens, audit, counters, tokens, hasher,
         authWorkers, ids, clock);
     RateLimiter.Factory limits = new RateLimiter.Factory(config.rateLimits(), counters);
@@ -205,7 +210,7 @@ public final class ParleyServer implements AutoCloseable {
     Foods foods = Foods.load(options.foods());
     ExpertStore experts = new ExpertStore(pool, userCache);
     assistant = AssistantFeature.start(new AssistantFeature.Needs(vertx, config.models(), pool, redis, tokens.jwt(),
-        deleted, ids, clock, registry, users, meals, foods, experts, calls,
+        deleted, ids, clock, registry, users, meals, foods, experts, calls, audit,
         user -> limits.admit(RateLimiter.LimitClass.VOICE, user)), options.voice(), options.assistant(), closers);
     // After the voice engines, not before: libjllama's static initializers build std::regex objects,
     // and with libtorch (vision) loaded first they bind to libtorch's copies of those templates, built
@@ -215,15 +220,14 @@ public final class ParleyServer implements AutoCloseable {
     vision = io.parley.api.meals.VisionServices.start(vertx, options.vision(), config.models());
     closers.push(vision);
 
-    ClientIp clientIp = new ClientIp(config.http().trustProxy());
     List<Feature> features = List.of(
-        new AccountsFeature(auth, users, experts, new DataExport(pool), pool, clientIp, calls),
+        new AccountsFeature(auth, users, experts, new DataExport(pool), pool, clientIp, audit, calls),
         new CallsFeature(pool, calls, signal, users, ids),
         assistant,
         new MealsFeature(vertx, vision, redis, registry, meals, foods));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
         limits, health, registry, options.vision(), features);
-    var router = await(HttpApi.create(deps), timeout);
+    router = await(HttpApi.create(deps), timeout);
     http = HttpListeners.start(vertx, config.http(), router, features, config.shutdownTimeout(), closers).get(0);
     closers.push(signal);
 
@@ -264,6 +268,11 @@ public final class ParleyServer implements AutoCloseable {
   }
 
   /** The port actually bound (differs from the configured one when that is 0). */
+  /** The HTTP router: every route this node serves (the contract test lists them). */
+  public io.vertx.ext.web.Router router() {
+    return router;
+  }
+
   public int httpPort() {
     return http.actualPort();
   }

@@ -1,6 +1,7 @@
 package io.parley.api.assistant;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.parley.api.accounts.AuditLog;
 import io.parley.api.accounts.DeletedAccounts;
 import io.parley.api.accounts.ExpertStore;
 import io.parley.api.accounts.UserStore;
@@ -58,7 +59,7 @@ public final class AssistantFeature implements Feature {
   /** What the assistant reads from the rest of the node: its storage, who is signed in, and the data its tools act on. */
   public record Needs(Vertx vertx, Path models, Pool pool, RedisAPI redis, JWTAuth jwt, DeletedAccounts deleted,
                       Ids ids, Clock clock, MeterRegistry registry, UserStore users, MealStore meals, Foods foods,
-                      ExpertStore experts, CallService calls,
+                      ExpertStore experts, CallService calls, AuditLog audit,
                       java.util.function.Function<UUID, Future<Boolean>> voiceHandshakes) {}
 
   private final VoiceServices voice;
@@ -71,10 +72,11 @@ public final class AssistantFeature implements Feature {
   private final Ids ids;
   private final BiFunction<UUID, UUID, ToolRunner> serverTools;
   private final int toolRounds;
+  private final AuditLog audit;
 
   private AssistantFeature(VoiceServices voice, ConversationStore conversations, MemoryStore memories,
                            PersonalPrompts prompts, ServerTools tools, RealtimeEndpoint realtime,
-                           ConversationRetention retention, Ids ids, int toolRounds) {
+                           ConversationRetention retention, Ids ids, int toolRounds, AuditLog audit) {
     this.voice = voice;
     this.conversations = conversations;
     this.memories = memories;
@@ -85,6 +87,7 @@ public final class AssistantFeature implements Feature {
     this.ids = ids;
     this.serverTools = tools::forSession;
     this.toolRounds = toolRounds;
+    this.audit = audit;
   }
 
   /**
@@ -108,7 +111,7 @@ public final class AssistantFeature implements Feature {
     List<ServerTool> all = new ArrayList<>(new HealthTools(n.users(), n.meals(), n.foods(), n.experts(),
         new AppointmentStore(n.pool()), n.calls(), n.ids(), n.clock()).all());
     all.addAll(new MemoryTools(memories, conversations).all());
-    ServerTools tools = new ServerTools(all, voiceOptions.toolTimeout());
+    ServerTools tools = new ServerTools(all, voiceOptions.toolTimeout(), n.audit());
     RealtimeEndpoint realtime = new RealtimeEndpoint(n.vertx(), n.jwt(), n.deleted(), conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(n.vertx(),
             context, voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
@@ -118,7 +121,7 @@ public final class AssistantFeature implements Feature {
     closers.push(realtime::close);
     n.calls().onUserDeleted(realtime::userDeleted);
     return new AssistantFeature(voice, conversations, memories, prompts, tools, realtime, retention, n.ids(),
-        voiceOptions.toolRounds());
+        voiceOptions.toolRounds(), n.audit());
   }
 
   /** The voice engines of this node. */
@@ -143,8 +146,8 @@ public final class AssistantFeature implements Feature {
 
   @Override
   public void mountContract(RouterBuilder contract) {
-    new ConversationRoutes(conversations).mount(contract);
-    new MemoryRoutes(memories).mount(contract);
+    new ConversationRoutes(conversations, audit).mount(contract);
+    new MemoryRoutes(memories, audit).mount(contract);
   }
 
   @Override

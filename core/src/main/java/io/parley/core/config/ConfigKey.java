@@ -33,6 +33,7 @@ public enum ConfigKey {
   PARLEY_LOGIN_MAX_FAILURES_ACCOUNT("5", "failures", "Failed logins per account within the window before it is throttled."),
   PARLEY_LOGIN_MAX_FAILURES_IP("20", "failures", "Failed logins per client IP within the window before it is throttled."),
   PARLEY_LOGIN_WINDOW("900", "seconds", "Window of the login failure counters."),
+  PARLEY_AUDIT_RETENTION_DAYS("365", "days", "Audit log entries older than this (0 to 36500) are deleted (checked hourly, on a worker thread, in batches). 0: kept forever."),
   PARLEY_RATE_LIMIT_ENABLED("true", "boolean", "Per-class request rate limits."),
   PARLEY_RATE_LIMIT_API_PER_MINUTE("600", "requests/min", "Class api: authenticated REST calls, per user (per IP when anonymous)."),
   PARLEY_RATE_LIMIT_AUTH_PER_MINUTE("30", "requests/min", "Class auth: signup, login, refresh, logout, per IP."),
