@@ -8,7 +8,7 @@ import io.parley.api.http.RouteSpec.Body;
 import io.parley.api.meals.foods.Foods;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.ext.web.Router;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.redis.client.RedisAPI;
 import java.util.List;
 
@@ -38,7 +38,7 @@ public final class MealsFeature implements Feature {
   }
 
   @Override
-  public void mount(Router router) {
+  public void mountContract(RouterBuilder router) {
     Nutrition nutrition = new Nutrition(foods.labels(), foods.search(), foods.searchLabels());
     new VisionRoutes(vision, redis, metrics, nutrition).mount(router);
     new MealRoutes(vertx, vision, meals, foods, nutrition).mount(router);
