@@ -38,11 +38,11 @@ public final class MealsFeature implements Feature {
   }
 
   @Override
-  public void mountContract(RouterBuilder router) {
+  public void mountContract(RouterBuilder contract) {
     Nutrition nutrition = new Nutrition(foods.labels(), foods.search(), foods.searchLabels());
-    new VisionRoutes(vision, redis, metrics, nutrition).mount(router);
-    new MealRoutes(vertx, vision, meals, foods, nutrition).mount(router);
-    new FoodRoutes(foods).mount(router);
+    new VisionRoutes(vision, redis, metrics, nutrition).mount(contract);
+    new MealRoutes(vertx, vision, meals, foods, nutrition).mount(contract);
+    new FoodRoutes(foods).mount(contract);
   }
 
   @Override
