@@ -28,6 +28,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.sqlclient.Pool;
@@ -70,7 +71,8 @@ public final class AssistantFeature implements Feature {
   private final RealtimeEndpoint realtime;
   private final ConversationRetention retention;
   private final Ids ids;
-  private final BiFunction<UUID, UUID, ToolRunner> serverTools;
+  /** The server tools as a chat completion runs them: for its user, from its client IP and request. */
+  private final BiFunction<UUID, RoutingContext, ToolRunner> serverTools;
   private final int toolRounds;
   private final AuditLog audit;
 
@@ -85,7 +87,10 @@ public final class AssistantFeature implements Feature {
     this.realtime = realtime;
     this.retention = retention;
     this.ids = ids;
-    this.serverTools = tools::forSession;
+    this.serverTools = (user, ctx) -> {
+      AuditLog.Who who = audit.who(ctx);
+      return tools.forCaller(new ServerTool.Caller(user, null, who.ip(), who.requestId()));
+    };
     this.toolRounds = toolRounds;
     this.audit = audit;
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.api.assistant.tools.ServerTool;
 import io.parley.api.support.Api;
+import io.parley.api.support.StandInLlm;
 import io.parley.api.support.TestNode;
 import io.parley.inference.llm.ToolCall;
 import io.vertx.core.Future;
@@ -32,14 +33,16 @@ import org.junit.jupiter.api.Test;
  */
 class AuditTrailTest {
 
+  private static StandInLlm llm;
   private static TestNode node;
   private static Api api;
   private static String adminToken;
   private static UUID adminId;
 
   @BeforeAll
-  static void start() {
-    node = TestNode.start(Map.of());
+  static void start() throws Exception {
+    llm = StandInLlm.start();
+    node = TestNode.start(Map.of("PARLEY_LLM_BASE_URL", llm.baseUrl(), "PARLEY_LLM_MODEL", "stand-in"));
     api = node.api();
     String email = "audit-admin-" + UUID.randomUUID() + "@example.test";
     api.signup(email, "admin-password", "Admin");
@@ -49,9 +52,12 @@ class AuditTrailTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     if (node != null) {
       node.close();
+    }
+    if (llm != null) {
+      llm.close();
     }
   }
 
@@ -166,6 +172,25 @@ class AuditTrailTest {
     // Reads and unconfirmed writes change nothing: not recorded.
     assertThat(log).extracting(e -> e.getString("action")).doesNotContain("tool.get_meals")
         .filteredOn("tool.remember"::equals).hasSize(1);
+  }
+
+  @Test
+  void aWriteOfTheAssistantInAChatCompletionIsRecordedWithTheRequestItCameIn() {
+    User u = user();
+    ToolCall remember = new ToolCall("call_remember_1", "remember",
+        "{\"content\": \"swims on Fridays\", \"confirm\": true}");
+    llm.then(StandInLlm.Reply.toolCalls(remember)).then(body -> new StandInLlm.Answer("Noted.", List.of()));
+
+    Api.Res chat = api.post("/v1/chat/completions", u.token(), new JsonObject().put("model", "parley")
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user")
+            .put("content", "Remember that I swim on Fridays."))));
+
+    assertThat(chat.status()).as(chat.body()).isEqualTo(200);
+    JsonObject entry = only(entries(u.id()), "tool.remember");
+    byRequestOf(entry, u.id());
+    assertThat(entry.getString("request_id")).isEqualTo(chat.header("X-Request-Id"));
+    assertThat(details(entry).getString("target")).startsWith("memory:");
+    assertThat(entry.encode()).doesNotContain("Fridays");
   }
 
   @Test

@@ -72,7 +72,11 @@ public final class ServerTools {
 
   /** The tools as the voice pipeline runs them for {@code user} in {@code conversation} (or null). */
   public ToolRunner forSession(UUID user, UUID conversation) {
-    ServerTool.Caller caller = new ServerTool.Caller(user, conversation);
+    return forCaller(new ServerTool.Caller(user, conversation));
+  }
+
+  /** The tools as they run for {@code caller} (a chat completion's: with its client IP and request id). */
+  public ToolRunner forCaller(ServerTool.Caller caller) {
     return new ToolRunner() {
       @Override
       public List<Tool> tools() {
@@ -136,7 +140,8 @@ public final class ServerTools {
     }
     JsonObject details = new JsonObject().put("tool", tool.name())
         .put("conversation_id", caller.conversation() == null ? null : caller.conversation().toString());
-    return audit.record(new AuditLog.Who(caller.user(), null, null), "tool." + tool.name(), caller.user(), target,
+    return audit.record(new AuditLog.Who(caller.user(), caller.ip(), caller.requestId()), "tool." + tool.name(),
+        caller.user(), target,
         details).map(result);
   }
 
