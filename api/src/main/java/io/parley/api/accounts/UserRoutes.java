@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import io.parley.api.http.RequestLog;
 import io.parley.api.http.Responses;
 import io.parley.api.http.Authenticator;
-import io.parley.api.http.ClientIp;
 
 /** {@code /api/v1/users/me*}: the caller's own account, profile, export and deletion. */
 public final class UserRoutes {
