@@ -3,6 +3,8 @@ package io.parley.api;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.parley.api.accounts.AccountsFeature;
 import io.parley.api.accounts.AuditLog;
+import io.parley.api.accounts.AuditOptions;
+import io.parley.api.accounts.AuditRetention;
 import io.parley.api.accounts.AuthService;
 import io.parley.api.accounts.DataExport;
 import io.parley.api.accounts.DeletedAccounts;
@@ -89,6 +91,7 @@ public final class ParleyServer implements AutoCloseable {
   private EmbeddedRedisService embeddedRedis;
   private Vertx vertx;
   private HttpServer http;
+  private io.vertx.ext.web.Router router;
   private TurnServer turn;
   private String turnSecret;
   private CallService calls;
@@ -108,7 +111,8 @@ public final class ParleyServer implements AutoCloseable {
    * anything starts, so that a bad value is a configuration error, not a half-started node.
    */
   public record FeatureOptions(Roles roles, TurnOptions turn, CallOptions calls, VoiceOptions voice,
-                               AssistantOptions assistant, VisionOptions vision, FoodOptions foods) {
+                               AssistantOptions assistant, VisionOptions vision, FoodOptions foods,
+                               AuditOptions audit) {
     /** The options of {@code config}, with the engines of a role the node does not have turned off. */
     public static FeatureOptions of(ParleyConfig config) {
       Roles roles = Roles.from(config.source());
@@ -122,7 +126,7 @@ public final class ParleyServer implements AutoCloseable {
       }
       return new FeatureOptions(roles, turn, calls, roles.has(Roles.Role.VOICE) ? voice : voice.withoutEngines(),
           AssistantOptions.from(config.source()), roles.has(Roles.Role.VISION) ? vision : vision.withoutDetector(),
-          FoodOptions.from(config.source()));
+          FoodOptions.from(config.source()), AuditOptions.from(config.source()));
     }
   }
 
@@ -188,7 +192,9 @@ public final class ParleyServer implements AutoCloseable {
         .description("GET /api/v1/users/me read from PostgreSQL").register(registry);
     UserStore users = new UserStore(pool, userCache);
     RefreshTokenStore refreshTokens = new RefreshTokenStore(pool);
-    AuditLog audit = new AuditLog(pool);
+    ClientIp clientIp = new ClientIp(config.http().trustProxy());
+    AuditLog audit = new AuditLog(pool, clientIp);
+    options.audit().retention().ifPresent(days -> closers.push(new AuditRetention(vertx, pool, days, clock)));
     AuthService auth = new AuthService(config.auth(), users, refreshTokens, audit, counters, tokens, hasher,
         authWorkers, ids, clock);
     RateLimiter.Factory limits = new RateLimiter.Factory(config.rateLimits(), counters);
@@ -220,7 +226,7 @@ public final class ParleyServer implements AutoCloseable {
     Foods foods = Foods.load(options.foods());
     ExpertStore experts = new ExpertStore(pool, userCache);
     assistant = AssistantFeature.start(new AssistantFeature.Needs(vertx, config.models(), pool, redis, tokens.jwt(),
-        deleted, ids, clock, registry, users, meals, foods, experts, calls,
+        deleted, ids, clock, registry, users, meals, foods, experts, calls, audit,
         user -> limits.admit(RateLimiter.LimitClass.VOICE, user)), options.voice(), options.assistant(), closers);
     // After the voice engines, not before: libjllama's static initializers build std::regex objects,
     // and with libtorch (vision) loaded first they bind to libtorch's copies of those templates, built
@@ -230,15 +236,14 @@ public final class ParleyServer implements AutoCloseable {
     vision = io.parley.api.meals.VisionServices.start(vertx, options.vision(), config.models());
     closers.push(vision);
 
-    ClientIp clientIp = new ClientIp(config.http().trustProxy());
     List<Feature> features = List.of(
-        new AccountsFeature(auth, users, experts, new DataExport(pool), pool, clientIp, calls),
+        new AccountsFeature(auth, users, experts, new DataExport(pool), pool, clientIp, audit, calls),
         new CallsFeature(pool, calls, Optional.ofNullable(signal), users, ids),
         assistant,
         new MealsFeature(vertx, vision, redis, registry, meals, foods));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
         limits, health, registry, options.vision(), features);
-    var router = await(HttpApi.create(deps), timeout);
+    router = await(HttpApi.create(deps), timeout);
     http = HttpListeners.start(vertx, config.http(), router, features, config.shutdownTimeout(), closers).get(0);
     if (signal != null) {
       closers.push(signal);
@@ -264,6 +269,11 @@ public final class ParleyServer implements AutoCloseable {
   }
 
   /** The port actually bound (differs from the configured one when that is 0). */
+  /** The HTTP router: every route this node serves (the contract test lists them). */
+  public io.vertx.ext.web.Router router() {
+    return router;
+  }
+
   public int httpPort() {
     return http.actualPort();
   }

@@ -22,25 +22,27 @@ public final class AccountsFeature implements Feature {
   private final DataExport export;
   private final Pool pool;
   private final ClientIp clientIp;
+  private final AuditLog audit;
   private final CallService calls;
 
   public AccountsFeature(AuthService auth, UserStore users, ExpertStore experts, DataExport export, Pool pool,
-                         ClientIp clientIp, CallService calls) {
+                         ClientIp clientIp, AuditLog audit, CallService calls) {
     this.auth = auth;
     this.users = users;
     this.experts = experts;
     this.export = export;
     this.pool = pool;
     this.clientIp = clientIp;
+    this.audit = audit;
     this.calls = calls;
   }
 
   @Override
   public void mountContract(RouterBuilder contract) {
     new AuthRoutes(auth, users, clientIp).mount(contract);
-    new UserRoutes(users, export, pool, clientIp, calls).mount(contract);
-    new ExpertRoutes(experts).mount(contract);
-    new AdminRoutes(users, pool).mount(contract);
+    new UserRoutes(users, export, pool, audit, calls).mount(contract);
+    new ExpertRoutes(experts, audit).mount(contract);
+    new AdminRoutes(users, pool, audit).mount(contract);
   }
 
   @Override

@@ -23,10 +23,12 @@ public final class AdminRoutes {
 
   private final UserStore users;
   private final Pool pool;
+  private final AuditLog audit;
 
-  public AdminRoutes(UserStore users, Pool pool) {
+  public AdminRoutes(UserStore users, Pool pool, AuditLog audit) {
     this.users = users;
     this.pool = pool;
+    this.audit = audit;
   }
 
   public void mount(RouterBuilder b) {
@@ -39,7 +41,8 @@ public final class AdminRoutes {
       Future<Void> admin = admin(ctx);
       UUID id = UUID.fromString(ctx.pathParam("userId"));
       Responses.json(ctx, 200, admin.compose(v -> users.withProfile(id))
-          .map(u -> u.orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such user"))));
+          .map(u -> u.orElseThrow(() -> new ParleyException(Reason.NOT_FOUND, "no such user")))
+          .compose(u -> audit.record(ctx, "admin.user_read", id, null, null).map(u)));
     });
   }
 
@@ -48,10 +51,13 @@ public final class AdminRoutes {
       Future<Void> admin = admin(ctx);
       String userId = ctx.queryParams().get("user_id");
       String limit = ctx.queryParams().get("limit");
+      UUID about = userId == null ? null : UUID.fromString(userId);
+      // Recorded once read (the answer shows the log as it was before this read).
       Responses.json(ctx, 200, admin.compose(v -> pool.preparedQuery(
               "SELECT id, at, actor_id, action, subject_id, ip, request_id, details FROM audit_log WHERE ($1::uuid IS NULL OR actor_id = $1 OR subject_id = $1) ORDER BY id DESC LIMIT $2")
-          .execute(Tuple.of(userId == null ? null : UUID.fromString(userId), limit == null ? 100 : Integer.parseInt(limit)))
-          .map(rows -> new JsonObject().put("items", DataExport.toJson(rows)))));
+          .execute(Tuple.of(about, limit == null ? 100 : Integer.parseInt(limit))))
+          .compose(rows -> audit.record(ctx, "admin.audit_log_read", about, null, null)
+              .map(v -> new JsonObject().put("items", DataExport.toJson(rows)))));
     });
   }
 

@@ -104,6 +104,7 @@ public final class AuthService {
                   : Future.succeededFuture();
               return counters.reset(accountKey)
                   .compose(v -> rehash)
+                  .compose(v -> audit.record(user.id(), "auth.login", user.id(), client.ip(), client.requestId(), null))
                   .compose(v -> issue(user.id(), user.role(), UUID.randomUUID(), client));
             });
       });

@@ -15,9 +15,11 @@ import io.parley.api.http.Authenticator;
 public final class ExpertRoutes {
 
   private final ExpertStore experts;
+  private final AuditLog audit;
 
-  public ExpertRoutes(ExpertStore experts) {
+  public ExpertRoutes(ExpertStore experts, AuditLog audit) {
     this.experts = experts;
+    this.audit = audit;
   }
 
   public void mount(RouterBuilder b) {
@@ -27,8 +29,12 @@ public final class ExpertRoutes {
   }
 
   private void upsertMine(RoutingContext ctx) {
-    Responses.guarded(ctx, () -> Responses.json(ctx, 200,
-        experts.upsert(Authenticator.userId(ctx), ctx.body().asJsonObject())));
+    Responses.guarded(ctx, () -> {
+      UUID id = Authenticator.userId(ctx);
+      JsonObject body = ctx.body().asJsonObject();
+      Responses.json(ctx, 200, experts.upsert(id, body).compose(listing -> audit.record(ctx, "expert.updated", id,
+          null, AuditLog.fields(body)).map(listing)));
+    });
   }
 
   // The directory is for signed-in users only; the Authenticator enforces it from the contract, and

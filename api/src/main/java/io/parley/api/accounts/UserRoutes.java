@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import io.parley.api.http.RequestLog;
 import io.parley.api.http.Responses;
 import io.parley.api.http.Authenticator;
-import io.parley.api.http.ClientIp;
 
 /** {@code /api/v1/users/me*}: the caller's own account, profile, export and deletion. */
 public final class UserRoutes {
@@ -29,14 +28,14 @@ public final class UserRoutes {
   private final UserStore users;
   private final DataExport export;
   private final Pool pool;
-  private final ClientIp clientIp;
+  private final AuditLog audit;
   private final CallService calls;
 
-  public UserRoutes(UserStore users, DataExport export, Pool pool, ClientIp clientIp, CallService calls) {
+  public UserRoutes(UserStore users, DataExport export, Pool pool, AuditLog audit, CallService calls) {
     this.users = users;
     this.export = export;
     this.pool = pool;
-    this.clientIp = clientIp;
+    this.audit = audit;
     this.calls = calls;
   }
 
@@ -75,8 +74,9 @@ public final class UserRoutes {
   }
 
   /**
-   * Changes name and/or e-mail. An e-mail change is audited ({@code user.email_changed}, with both
-   * addresses) in the same transaction; it never changes the role.
+   * Changes name and/or e-mail, audited in the same transaction: {@code user.updated} with the
+   * fields sent, and for an e-mail change {@code user.email_changed} with both addresses. It never
+   * changes the role.
    */
   private void updateMe(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
@@ -86,12 +86,15 @@ public final class UserRoutes {
               body.getString("email"))
           .compose(change -> {
             UserStore.Change c = change.orElseThrow(UserRoutes::gone);
+            AuditLog.Who who = audit.who(ctx);
+            Future<Void> updated = AuditLog.record(conn, id, "user.updated", id, who.ip(), who.requestId(),
+                AuditLog.fields(body));
             if (!c.emailChanged()) {
-              return Future.succeededFuture(c.after());
+              return updated.map(c.after());
             }
             JsonObject details = new JsonObject().put("from", c.before().email()).put("to", c.after().email());
-            return AuditLog.record(conn, id, "user.email_changed", id, clientIp.of(ctx), RequestLog.requestId(ctx),
-                details).map(c.after());
+            return updated.compose(v -> AuditLog.record(conn, id, "user.email_changed", id, who.ip(),
+                who.requestId(), details)).map(c.after());
           }))
           .andThen(ar -> users.cache().invalidate(id))
           .map(UserStore.User::toJson));
@@ -101,8 +104,11 @@ public final class UserRoutes {
   private void updateProfile(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
       UUID id = Authenticator.userId(ctx);
+      JsonObject body = ctx.body().asJsonObject();
       Responses.json(ctx, 200, users.byId(id)
-          .compose(u -> users.putProfile(u.orElseThrow(UserRoutes::gone).id(), ctx.body().asJsonObject())));
+          .compose(u -> users.putProfile(u.orElseThrow(UserRoutes::gone).id(), body))
+          .compose(profile -> audit.record(ctx, "user.profile_updated", id, null, AuditLog.fields(body))
+              .map(profile)));
     });
   }
 
@@ -114,7 +120,7 @@ public final class UserRoutes {
           throw gone();
         }
         return e;
-      }));
+      }).compose(e -> audit.record(ctx, "user.exported", id, null, null).map(e)));
     });
   }
 
@@ -133,7 +139,7 @@ public final class UserRoutes {
       });
       Responses.noContent(ctx, callsEnded
           .compose(v -> pool.withTransaction(conn -> users.delete(conn, id).compose(deleted -> deleted
-              ? AuditLog.record(conn, id, "user.deleted", id, clientIp.of(ctx), RequestLog.requestId(ctx), null)
+              ? AuditLog.record(conn, id, "user.deleted", id, audit.who(ctx).ip(), RequestLog.requestId(ctx), null)
               : Future.failedFuture(gone()))))
           .onSuccess(v -> calls.userDeleted(id)));
     });

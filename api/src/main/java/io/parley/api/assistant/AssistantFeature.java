@@ -1,6 +1,7 @@
 package io.parley.api.assistant;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.parley.api.accounts.AuditLog;
 import io.parley.api.accounts.DeletedAccounts;
 import io.parley.api.accounts.ExpertStore;
 import io.parley.api.accounts.UserStore;
@@ -27,6 +28,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.sqlclient.Pool;
@@ -58,7 +60,7 @@ public final class AssistantFeature implements Feature {
   /** What the assistant reads from the rest of the node: its storage, who is signed in, and the data its tools act on. */
   public record Needs(Vertx vertx, Path models, Pool pool, RedisAPI redis, JWTAuth jwt, DeletedAccounts deleted,
                       Ids ids, Clock clock, MeterRegistry registry, UserStore users, MealStore meals, Foods foods,
-                      ExpertStore experts, CallService calls,
+                      ExpertStore experts, CallService calls, AuditLog audit,
                       java.util.function.Function<UUID, Future<Boolean>> voiceHandshakes) {}
 
   private final VoiceServices voice;
@@ -69,12 +71,14 @@ public final class AssistantFeature implements Feature {
   private final RealtimeEndpoint realtime;
   private final ConversationRetention retention;
   private final Ids ids;
-  private final BiFunction<UUID, UUID, ToolRunner> serverTools;
+  /** The server tools as a chat completion runs them: for its user, from its client IP and request. */
+  private final BiFunction<UUID, RoutingContext, ToolRunner> serverTools;
   private final int toolRounds;
+  private final AuditLog audit;
 
   private AssistantFeature(VoiceServices voice, ConversationStore conversations, MemoryStore memories,
                            PersonalPrompts prompts, ServerTools tools, RealtimeEndpoint realtime,
-                           ConversationRetention retention, Ids ids, int toolRounds) {
+                           ConversationRetention retention, Ids ids, int toolRounds, AuditLog audit) {
     this.voice = voice;
     this.conversations = conversations;
     this.memories = memories;
@@ -83,8 +87,12 @@ public final class AssistantFeature implements Feature {
     this.realtime = realtime;
     this.retention = retention;
     this.ids = ids;
-    this.serverTools = tools::forSession;
+    this.serverTools = (user, ctx) -> {
+      AuditLog.Who who = audit.who(ctx);
+      return tools.forCaller(new ServerTool.Caller(user, null, who.ip(), who.requestId()));
+    };
     this.toolRounds = toolRounds;
+    this.audit = audit;
   }
 
   /**
@@ -108,7 +116,7 @@ public final class AssistantFeature implements Feature {
     List<ServerTool> all = new ArrayList<>(new HealthTools(n.users(), n.meals(), n.foods(), n.experts(),
         new AppointmentStore(n.pool()), n.calls(), n.ids(), n.clock()).all());
     all.addAll(new MemoryTools(memories, conversations).all());
-    ServerTools tools = new ServerTools(all, voiceOptions.toolTimeout());
+    ServerTools tools = new ServerTools(all, voiceOptions.toolTimeout(), n.audit());
     RealtimeEndpoint realtime = new RealtimeEndpoint(n.vertx(), n.jwt(), n.deleted(), conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(n.vertx(),
             context, voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
@@ -118,7 +126,7 @@ public final class AssistantFeature implements Feature {
     closers.push(realtime::close);
     n.calls().onUserDeleted(realtime::userDeleted);
     return new AssistantFeature(voice, conversations, memories, prompts, tools, realtime, retention, n.ids(),
-        voiceOptions.toolRounds());
+        voiceOptions.toolRounds(), n.audit());
   }
 
   /** The voice engines of this node. */
@@ -143,8 +151,8 @@ public final class AssistantFeature implements Feature {
 
   @Override
   public void mountContract(RouterBuilder contract) {
-    new ConversationRoutes(conversations).mount(contract);
-    new MemoryRoutes(memories).mount(contract);
+    new ConversationRoutes(conversations, audit).mount(contract);
+    new MemoryRoutes(memories, audit).mount(contract);
   }
 
   @Override

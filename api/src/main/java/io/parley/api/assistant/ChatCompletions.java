@@ -55,11 +55,11 @@ final class ChatCompletions {
   private final Ids ids;
   private final PersonalPrompts prompts;
   private final ConversationLog conversations;
-  private final BiFunction<UUID, UUID, ToolRunner> serverTools;
+  private final BiFunction<UUID, RoutingContext, ToolRunner> serverTools;
   private final int toolRounds;
 
   ChatCompletions(VoiceServices voice, Ids ids, PersonalPrompts prompts, ConversationLog conversations,
-                  BiFunction<UUID, UUID, ToolRunner> serverTools, int toolRounds) {
+                  BiFunction<UUID, RoutingContext, ToolRunner> serverTools, int toolRounds) {
     this.voice = voice;
     this.ids = ids;
     this.prompts = prompts;
@@ -101,7 +101,7 @@ final class ChatCompletions {
       ChatDialogue dialogue = new ChatDialogue(asked, user, conversations);
       ResponseRounds rounds = new ResponseRounds(
           new ToolSettings(asked.tools(), asked.toolChoice(), serverToolsOn, toolRounds),
-          serverToolsOn ? serverTools.apply(user, null) : ToolRunner.NONE, dialogue, ids::requestId);
+          serverToolsOn ? serverTools.apply(user, ctx) : ToolRunner.NONE, dialogue, ids::requestId);
       Answer answer = new Answer("chatcmpl-" + ids.requestId(), System.currentTimeMillis() / 1000, model.model(),
           dialogue, rounds);
       // An answer goes ahead without the personal context if it cannot be read.

@@ -1,5 +1,6 @@
 package io.parley.api.assistant;
 
+import io.parley.api.accounts.AuditLog;
 import io.parley.api.assistant.ConversationStore;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
@@ -17,9 +18,11 @@ import io.parley.api.http.Authenticator;
 public final class ConversationRoutes {
 
   private final ConversationStore conversations;
+  private final AuditLog audit;
 
-  public ConversationRoutes(ConversationStore conversations) {
+  public ConversationRoutes(ConversationStore conversations, AuditLog audit) {
     this.conversations = conversations;
+    this.audit = audit;
   }
 
   public void mount(RouterBuilder b) {
@@ -29,8 +32,12 @@ public final class ConversationRoutes {
   }
 
   private void delete(RoutingContext ctx) {
-    Responses.guarded(ctx, () -> Responses.noContentOrNotFound(ctx, conversations.delete(Authenticator.userId(ctx),
-        UUID.fromString(ctx.pathParam("conversationId"))), "conversation"));
+    Responses.guarded(ctx, () -> {
+      UUID user = Authenticator.userId(ctx);
+      UUID id = UUID.fromString(ctx.pathParam("conversationId"));
+      Responses.noContentOrNotFound(ctx, audit.whenDone(ctx, conversations.delete(user, id), "conversation.deleted",
+          user, "conversation:" + id), "conversation");
+    });
   }
 
   private void list(RoutingContext ctx) {

@@ -19,7 +19,7 @@ public interface Feature {
   /** Mounts the handlers of this feature's operations in the OpenAPI contract. */
   default void mountContract(RouterBuilder contract) {}
 
-  /** Mounts this feature's routes outside the contract (multipart uploads, OpenAI-compatible paths). */
+  /** Mounts this feature's routes outside the /api/v1 contract (the OpenAI-compatible paths, described by their own). */
   default void mount(Router router) {}
 
   /** The rate-limit class and body policy of this feature's paths. */

@@ -34,6 +34,9 @@ public final class HttpApi {
   /** Where the contract lives on the classpath and where it is served. */
   public static final String CONTRACT_RESOURCE = "openapi/parley.json";
   public static final String CONTRACT_PATH = "/api/v1/openapi.json";
+  /** The contract of the OpenAI-compatible routes under /v1, and where it is served. */
+  public static final String OPENAI_CONTRACT_RESOURCE = "openapi/openai.json";
+  public static final String OPENAI_CONTRACT_PATH = "/v1/openapi.json";
 
   /** Everything the router needs: the platform parts and the features. */
   public record Deps(Vertx vertx, ParleyConfig config, Ids ids, JWTAuth jwt, ClientIp clientIp,
@@ -43,7 +46,8 @@ public final class HttpApi {
   /** The paths the router itself knows: the API's default class and the contract. */
   static final List<RouteSpec> OWN_SPECS = List.of(
       RouteSpec.under("/api/v1/", LimitClass.API),
-      RouteSpec.unlimited(CONTRACT_PATH));
+      RouteSpec.unlimited(CONTRACT_PATH),
+      RouteSpec.unlimited(OPENAI_CONTRACT_PATH));
   /** What a path no spec matches gets: no rate limit, a JSON body. */
   private static final RouteSpec NO_SPEC = new RouteSpec(java.util.Optional.empty(), "/", true,
       java.util.Optional.empty(), RouteSpec.Body.JSON);
@@ -52,10 +56,12 @@ public final class HttpApi {
   private HttpApi() {}
 
   public static Future<Router> create(Deps d) {
-    return OpenAPIContract.from(d.vertx(), CONTRACT_RESOURCE).map(contract -> build(d, contract));
+    return ContractDocument.load(d.vertx(), CONTRACT_RESOURCE).compose(parley ->
+        ContractDocument.load(d.vertx(), OPENAI_CONTRACT_RESOURCE).map(openAi -> build(d, parley, openAi)));
   }
 
-  private static Router build(Deps d, OpenAPIContract contract) {
+  private static Router build(Deps d, ContractDocument parley, ContractDocument openAi) {
+    OpenAPIContract contract = parley.contract();
     ParleyConfig.Http http = d.config().http();
     ClientIp clientIp = d.clientIp();
     Authenticator authenticator = new Authenticator(d.jwt(), contract);
@@ -104,22 +110,32 @@ public final class HttpApi {
       }
     });
     b.rootHandler(new TextGuard());
+    b.rootHandler(new ContractForms(d.vertx(), List.of(contract, openAi.contract())));
 
     d.features().forEach(f -> f.mountContract(b));
-
-    // Authentication already happened in the Authenticator root handler (before validation).
-    b.getRoutes().forEach(r -> r.setDoSecurity(false));
-    Router router = b.createRouter();
-    d.features().forEach(f -> f.mount(router));
-    String contractJson = contract.getRawContract().encode();
-    router.get(CONTRACT_PATH).handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
+    String contractJson = parley.document().encode();
+    b.getRoute("getContract").addHandler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(contractJson));
-    router.get("/health/live").handler(d.health()::live);
-    router.get("/health/ready").handler(d.health()::ready);
-    router.get("/metrics").handler(ctx -> ctx.vertx().executeBlocking(() -> d.metrics().scrape(), false)
+    b.getRoute("healthLive").addHandler(d.health()::live);
+    b.getRoute("healthReady").addHandler(d.health()::ready);
+    b.getRoute("metrics").addHandler(ctx -> ctx.vertx().executeBlocking(() -> d.metrics().scrape(), false)
         .onSuccess(text -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
             .end(text))
         .onFailure(ctx::fail));
+    List<String> unhandled = b.getRoutes().stream().filter(r -> r.getHandlers().isEmpty())
+        .map(r -> r.getOperation().getOperationId()).toList();
+    if (!unhandled.isEmpty()) {
+      throw new IllegalStateException("operations of the contract without a handler: " + unhandled);
+    }
+
+    // Authentication already happened in the Authenticator root handler (before validation);
+    // multipart bodies are validated by ContractForms.
+    b.getRoutes().forEach(r -> r.setDoSecurity(false).setDoValidation(!ContractForms.takesForms(r.getOperation())));
+    Router router = b.createRouter();
+    d.features().forEach(f -> f.mount(router));
+    String openAiJson = openAi.document().encode();
+    router.get(OPENAI_CONTRACT_PATH).handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
+        .end(openAiJson));
     // The web client (plain ES modules from the jar's web/ folder) at /; anything it does not have
     // falls through to the 404 below. Registered last, so no API path can be shadowed by a file.
     router.get("/*").handler(StaticHandler.create("web").setIndexPage("index.html").setCachingEnabled(true)

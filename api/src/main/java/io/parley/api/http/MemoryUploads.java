@@ -51,6 +51,12 @@ public final class MemoryUploads implements BodyHandler {
     return held.get();
   }
 
+  /** The names of the body's file parts (none when it was not a photo upload). */
+  static List<String> partNames(RoutingContext ctx) {
+    List<Part> parts = ctx.get(PARTS);
+    return parts == null ? List.of() : parts.stream().map(Part::name).toList();
+  }
+
   /** The file part named {@code name}, when the body had one. */
   public static Optional<Part> part(RoutingContext ctx, String name) {
     List<Part> parts = ctx.get(PARTS);

@@ -13,7 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
@@ -35,10 +35,10 @@ public final class FoodRoutes {
     this.foods = foods;
   }
 
-  public void mount(Router router) {
-    router.get(FOODS).handler(this::search);
-    router.post(FOODS + "/parse").handler(this::parse);
-    router.get(FOODS + "/:ndb").handler(this::get);
+  public void mount(RouterBuilder b) {
+    b.getRoute("searchFoods").addHandler(this::search);
+    b.getRoute("parseFoods").addHandler(this::parse);
+    b.getRoute("getFood").addHandler(this::get);
   }
 
   private void search(RoutingContext ctx) {

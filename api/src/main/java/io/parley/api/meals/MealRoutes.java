@@ -9,7 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,13 +64,13 @@ public final class MealRoutes {
         }).onFailure(e -> LOG.warn("meals: photo purge failed: {}", e.toString())));
   }
 
-  public void mount(Router router) {
-    router.post(MEALS).handler(this::create);
-    router.patch(MEALS + "/:mealId").handler(this::correct);
-    router.get(MEALS).handler(this::list);
-    router.get(MEALS + "/:mealId").handler(this::get);
-    router.get(MEALS + "/:mealId/image").handler(this::image);
-    router.delete(MEALS + "/:mealId").handler(this::delete);
+  public void mount(RouterBuilder b) {
+    b.getRoute("createMeal").addHandler(this::create);
+    b.getRoute("correctMeal").addHandler(this::correct);
+    b.getRoute("listMeals").addHandler(this::list);
+    b.getRoute("getMeal").addHandler(this::get);
+    b.getRoute("getMealImage").addHandler(this::image);
+    b.getRoute("deleteMeal").addHandler(this::delete);
   }
 
   private static UUID mealId(RoutingContext ctx) {

@@ -8,7 +8,7 @@ import io.parley.api.http.RouteSpec.Body;
 import io.parley.api.meals.foods.Foods;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.ext.web.Router;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.redis.client.RedisAPI;
 import java.util.List;
 
@@ -38,11 +38,11 @@ public final class MealsFeature implements Feature {
   }
 
   @Override
-  public void mount(Router router) {
+  public void mountContract(RouterBuilder contract) {
     Nutrition nutrition = new Nutrition(foods.labels(), foods.search(), foods.searchLabels());
-    new VisionRoutes(vision, redis, metrics, nutrition).mount(router);
-    new MealRoutes(vertx, vision, meals, foods, nutrition).mount(router);
-    new FoodRoutes(foods).mount(router);
+    new VisionRoutes(vision, redis, metrics, nutrition).mount(contract);
+    new MealRoutes(vertx, vision, meals, foods, nutrition).mount(contract);
+    new FoodRoutes(foods).mount(contract);
   }
 
   @Override

@@ -14,7 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.Router;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.redis.client.RedisAPI;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -69,8 +69,8 @@ public final class VisionRoutes {
         .publishPercentileHistogram().register(metrics);
   }
 
-  public void mount(Router router) {
-    router.post(ANALYZE).handler(this::analyze);
+  public void mount(RouterBuilder b) {
+    b.getRoute("analyzePhoto").addHandler(this::analyze);
   }
 
   private void analyze(RoutingContext ctx) {

@@ -10,6 +10,7 @@ import io.parley.api.support.JwtForge;
 import io.parley.api.support.TestNode;
 import io.parley.core.ParleyException;
 import io.parley.core.config.ParleyConfig;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,7 +111,10 @@ class AdminRoleTest {
     assertThat(role(ownerLogin)).isEqualTo("admin");
     Api.Res log = two.api().get(AUDIT_LOG + "?user_id=" + ownerId, ownerLogin.getString("access_token"));
     assertThat(log.status()).as(log.body()).isEqualTo(200);
-    JsonObject grant = log.json().getJsonArray("items").getJsonObject(0);
+    // Newest first: the sign-in, then the grant before it.
+    JsonArray items = log.json().getJsonArray("items");
+    assertThat(items.getJsonObject(0).getString("action")).isEqualTo("auth.login");
+    JsonObject grant = items.getJsonObject(1);
     assertThat(grant.getString("action")).isEqualTo("admin.granted");
     assertThat(grant.getString("subject_id")).isEqualTo(ownerId);
     assertThat(grant.getValue("actor_id")).isNull();

@@ -95,7 +95,7 @@ public record ParleyConfig(
   }
 
   /** Password hashing, tokens and login throttling. */
-  public record Auth(Optional<String> jwtSecret, String issuer, Duration accessTokenTtl,
+  public record Auth(Optional<String> jwtSecret, List<String> oldJwtSecrets, String issuer, Duration accessTokenTtl,
                      Duration refreshTokenTtl, Argon2 argon2, int workers,
                      int maxFailuresPerAccount, int maxFailuresPerIp, Duration loginWindow) {
     public Auth {
@@ -104,6 +104,12 @@ public record ParleyConfig(
           throw new ParleyException(Reason.CONFIG, "PARLEY_JWT_SECRET: must be at least 32 bytes");
         }
       });
+      for (String s : oldJwtSecrets) {
+        if (s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+          throw new ParleyException(Reason.CONFIG, "PARLEY_JWT_OLD_SECRETS: every key must be at least 32 bytes");
+        }
+      }
+      oldJwtSecrets = List.copyOf(oldJwtSecrets);
       if (refreshTokenTtl.compareTo(accessTokenTtl) <= 0) {
         throw new ParleyException(Reason.CONFIG,
             "PARLEY_REFRESH_TOKEN_TTL: must be longer than PARLEY_ACCESS_TOKEN_TTL");
@@ -158,6 +164,7 @@ public record ParleyConfig(
         c.seconds(PARLEY_USER_CACHE_TTL, 0, 3600));
     Auth auth = new Auth(
         Optional.ofNullable(c.string(PARLEY_JWT_SECRET)),
+        c.list(PARLEY_JWT_OLD_SECRETS),
         c.string(PARLEY_JWT_ISSUER),
         c.seconds(PARLEY_ACCESS_TOKEN_TTL, 10, 86_400),
         c.seconds(PARLEY_REFRESH_TOKEN_TTL, 60, 90 * 86_400),

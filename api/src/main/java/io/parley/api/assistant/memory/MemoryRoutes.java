@@ -1,5 +1,6 @@
 package io.parley.api.assistant.memory;
 
+import io.parley.api.accounts.AuditLog;
 import io.parley.api.http.Authenticator;
 import io.parley.api.http.Responses;
 import io.vertx.core.json.JsonArray;
@@ -15,9 +16,11 @@ import java.util.UUID;
 public final class MemoryRoutes {
 
   private final MemoryStore memories;
+  private final AuditLog audit;
 
-  public MemoryRoutes(MemoryStore memories) {
+  public MemoryRoutes(MemoryStore memories, AuditLog audit) {
     this.memories = memories;
+    this.audit = audit;
   }
 
   public void mount(RouterBuilder b) {
@@ -40,7 +43,11 @@ public final class MemoryRoutes {
   }
 
   private void delete(RoutingContext ctx) {
-    Responses.guarded(ctx, () -> Responses.noContentOrNotFound(ctx, memories.forget(Authenticator.userId(ctx),
-        UUID.fromString(ctx.pathParam("memoryId"))), "memory"));
+    Responses.guarded(ctx, () -> {
+      UUID user = Authenticator.userId(ctx);
+      UUID id = UUID.fromString(ctx.pathParam("memoryId"));
+      Responses.noContentOrNotFound(ctx, audit.whenDone(ctx, memories.forget(user, id), "memory.deleted", user,
+          "memory:" + id), "memory");
+    });
   }
 }

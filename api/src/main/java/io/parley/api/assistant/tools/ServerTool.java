@@ -14,9 +14,15 @@ import java.util.function.BiFunction;
 public interface ServerTool {
 
   /**
-   * Who calls: the session's user, and the conversation the call was made in (null outside one).
+   * Who calls: the session's user, the conversation the call was made in (null outside one), and
+   * where from, for the audit log: the client IP and request id of the HTTP request the call was
+   * made in (null for a realtime session's calls).
    */
-  record Caller(UUID user, UUID conversation) {}
+  record Caller(UUID user, UUID conversation, String ip, String requestId) {
+    public Caller(UUID user, UUID conversation) {
+      this(user, conversation, null, null);
+    }
+  }
 
   /** A tool from its parts. */
   record Defined(String name, String description, JsonObject parameters, boolean writes,

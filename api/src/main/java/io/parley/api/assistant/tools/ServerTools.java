@@ -1,5 +1,6 @@
 package io.parley.api.assistant.tools;
 
+import io.parley.api.accounts.AuditLog;
 import io.parley.core.ParleyException;
 import io.parley.inference.llm.Tool;
 import io.parley.inference.llm.ToolCall;
@@ -29,8 +30,19 @@ public final class ServerTools {
   private final Map<String, ServerTool> tools = new LinkedHashMap<>();
   private final List<Tool> offered;
   private final Duration timeout;
+  private final AuditLog audit;
 
+  /** Tools whose writes are not audited (tests of the tools alone). */
   public ServerTools(List<ServerTool> tools, Duration timeout) {
+    this(tools, timeout, null);
+  }
+
+  /**
+   * Tools whose writes are audited: a write that changed something is recorded as {@code tool.NAME}
+   * with the caller, the conversation and what it changed ({@link #target}).
+   */
+  public ServerTools(List<ServerTool> tools, Duration timeout, AuditLog audit) {
+    this.audit = audit;
     for (ServerTool t : tools) {
       if (this.tools.put(t.name(), t) != null) {
         throw new IllegalArgumentException("two server tools are named " + t.name());
@@ -60,7 +72,11 @@ public final class ServerTools {
 
   /** The tools as the voice pipeline runs them for {@code user} in {@code conversation} (or null). */
   public ToolRunner forSession(UUID user, UUID conversation) {
-    ServerTool.Caller caller = new ServerTool.Caller(user, conversation);
+    return forCaller(new ServerTool.Caller(user, conversation));
+  }
+
+  /** The tools as they run for {@code caller} (a chat completion's: with its client IP and request id). */
+  public ToolRunner forCaller(ServerTool.Caller caller) {
     return new ToolRunner() {
       @Override
       public List<Tool> tools() {
@@ -100,6 +116,9 @@ public final class ServerTools {
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
+    if (tool.writes() && audit != null) {
+      result = result.compose(r -> audited(tool, caller, r));
+    }
     return result.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS).recover(e -> {
       if (e instanceof TimeoutException) {
         return Future.succeededFuture(error(tool.name() + " did not answer within " + timeout.toMillis() + " ms"
@@ -111,6 +130,41 @@ public final class ServerTools {
       LOG.warn("assistant: tool {} failed: {}", tool.name(), e.toString());
       return Future.succeededFuture(error(tool.name() + " failed; tell the user it could not be done now"));
     });
+  }
+
+  /** {@code result}, once the write it reports is in the audit log (when it changed anything). */
+  private Future<JsonObject> audited(ServerTool tool, ServerTool.Caller caller, JsonObject result) {
+    String target = target(result);
+    if (target == null) {
+      return Future.succeededFuture(result);
+    }
+    JsonObject details = new JsonObject().put("tool", tool.name())
+        .put("conversation_id", caller.conversation() == null ? null : caller.conversation().toString());
+    return audit.record(new AuditLog.Who(caller.user(), caller.ip(), caller.requestId()), "tool." + tool.name(),
+        caller.user(), target,
+        details).map(result);
+  }
+
+  /**
+   * What a write's result says it changed, as {@code kind:id[,id...]}: the id of a nested object
+   * ({@code meal}, {@code appointment}, {@code memory}), a top-level {@code id}, or the ids of what
+   * was {@code forgotten}; null when it changed nothing.
+   */
+  static String target(JsonObject result) {
+    for (String kind : result.fieldNames()) {
+      if (result.getValue(kind) instanceof JsonObject o && o.getValue("id") != null) {
+        return kind + ":" + o.getValue("id");
+      }
+    }
+    if (result.getValue("id") != null) {
+      return "id:" + result.getValue("id");
+    }
+    if (result.getValue("forgotten") instanceof io.vertx.core.json.JsonArray gone && !gone.isEmpty()) {
+      List<String> idsGone = gone.stream().map(g -> g instanceof JsonObject o ? String.valueOf(o.getValue("id"))
+          : String.valueOf(g)).toList();
+      return "memory:" + String.join(",", idsGone);
+    }
+    return null;
   }
 
   static JsonObject error(String message) {
