@@ -748,6 +748,41 @@ class TurnProtocolTest {
   }
 
   @Test
+  void channelDataStopsWithTheAllocationAndFollowsTheNextOneOnTheSameFiveTuple() throws Exception {
+    // ChannelData over UDP finds its allocation by the client's address without the 5-tuple table:
+    // that index must forget an ended allocation and learn the next one.
+    server();
+    TurnTestClient c = udp();
+    Peer p = peer();
+    c.allocateOrFail();
+    expectSuccess(c.channelBind(0x4001, p.address()), "ChannelBind");
+    c.sendChannelData(0x4001, new byte[] {1});
+    assertThat(p.receive(Duration.ofSeconds(2))).isNotNull();
+
+    expectSuccess(c.refresh(0), "Refresh 0");
+    c.sendChannelData(0x4001, new byte[] {2});
+    assertThat(p.receive(QUIET)).isNull();
+    await(() -> server.drops("no_allocation") == 1, Duration.ofSeconds(1), "1 drop");
+
+    c.allocateOrFail();
+    c.sendChannelData(0x4001, new byte[] {3});
+    await(() -> server.drops("no_channel") == 1, Duration.ofSeconds(1), "unbound in the new allocation");
+    expectSuccess(c.channelBind(0x4001, p.address()), "ChannelBind again");
+    c.sendChannelData(0x4001, new byte[] {4});
+    DatagramPacket again = p.receive(Duration.ofSeconds(2));
+    assertThat(again).isNotNull();
+    assertThat(again.getData()).containsExactly(4);
+  }
+
+  @Test
+  void ipv4TransportAddressesKeyAsOneNumberAndIpv6NotAtAll() {
+    assertThat(TurnServer.ipv4Key(addr("192.168.1.2", 3478))).isEqualTo(0xC0A80102L << 16 | 3478);
+    assertThat(TurnServer.ipv4Key(addr("255.255.255.255", 65535))).isEqualTo(0xFFFFFFFFFFFFL);
+    assertThat(TurnServer.ipv4Key(addr("127.0.0.1", 1))).isNotEqualTo(TurnServer.ipv4Key(addr("127.0.0.2", 1)));
+    assertThat(TurnServer.ipv4Key(addr("::1", 3478))).isEqualTo(-1);
+  }
+
+  @Test
   void aSendIndicationWithAnUnknownComprehensionRequiredAttributeIsDiscarded() throws Exception {
     // RFC 8489 §6.3: an indication is never answered; with such an attribute it is dropped.
     server();
