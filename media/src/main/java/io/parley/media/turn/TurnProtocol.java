@@ -125,7 +125,7 @@ final class TurnProtocol {
     }
     metrics.packetsToPeer.increment();
     metrics.bytesToPeer.increment(size);
-    WriteBatch.write(relay, new DatagramPacket(data, peer));
+    WriteBatch.datagram(relay, data, peer);
   }
 
   /**
