@@ -249,16 +249,18 @@ public final class TurnServer implements AutoCloseable {
   /**
    * A UDP bootstrap on {@code group} that reads many datagrams per system call: with epoll, each
    * read is a {@code recvmmsg} of up to {@link #DATAGRAMS_PER_CALL} datagrams into one buffer,
-   * which the transport slices per datagram; with NIO, one datagram per read.
+   * which the transport slices per datagram, until one does not fill it ({@link DrainingReads});
+   * with NIO, one datagram per read.
    */
   static Bootstrap datagramBootstrap(EventLoopGroup group, boolean epoll) {
     Bootstrap b = new Bootstrap().group(group)
-        .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-        .option(ChannelOption.RCVBUF_ALLOCATOR,
-            new FixedRecvByteBufAllocator(epoll ? MAX_DATAGRAM * DATAGRAMS_PER_CALL : MAX_DATAGRAM)
-                .maxMessagesPerRead(READS_PER_WAKEUP));
+        .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class);
     if (epoll) {
-      b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM);
+      b.option(ChannelOption.RCVBUF_ALLOCATOR, new DrainingReads(MAX_DATAGRAM * DATAGRAMS_PER_CALL, READS_PER_WAKEUP))
+          .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM);
+    } else {
+      b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM)
+          .maxMessagesPerRead(READS_PER_WAKEUP));
     }
     return b;
   }

@@ -775,6 +775,34 @@ class TurnProtocolTest {
   }
 
   @Test
+  void burstsLongerThanOneBatchedReadArriveWholeAndInOrder() {
+    // recvmmsg takes 16 datagrams per call and a read burst ends at the first call that does not
+    // fill them: 100 datagrams each way, sent back to back, must all be relayed, in order.
+    server();
+    TurnTestClient c = udp();
+    Peer p = peer();
+    InetSocketAddress relayed = c.allocateOrFail();
+    expectSuccess(c.channelBind(0x4002, p.address()), "ChannelBind");
+    int n = 100;
+    for (int i = 0; i < n; i++) {
+      p.send(relayed, new byte[] {(byte) i, 1});
+    }
+    for (int i = 0; i < n; i++) {
+      Inbound in = c.receive(Duration.ofSeconds(2));
+      assertThat(in).as("datagram %d at the client", i).isNotNull();
+      assertThat(in.data()).containsExactly(i, 1);
+    }
+    for (int i = 0; i < n; i++) {
+      c.sendChannelData(0x4002, new byte[] {(byte) i, 2});
+    }
+    for (int i = 0; i < n; i++) {
+      DatagramPacket at = p.receive(Duration.ofSeconds(2));
+      assertThat(at).as("datagram %d at the peer", i).isNotNull();
+      assertThat(at.getData()).containsExactly(i, 2);
+    }
+  }
+
+  @Test
   void ipv4TransportAddressesKeyAsOneNumberAndIpv6NotAtAll() {
     assertThat(TurnServer.ipv4Key(addr("192.168.1.2", 3478))).isEqualTo(0xC0A80102L << 16 | 3478);
     assertThat(TurnServer.ipv4Key(addr("255.255.255.255", 65535))).isEqualTo(0xFFFFFFFFFFFFL);
