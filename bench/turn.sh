@@ -49,6 +49,7 @@ THROUGHPUT_GOAL=1          # Parley msgs/s / coturn msgs/s >= this, with zero lo
 CPU_GOAL=1.5               # Parley CPU s / coturn CPU s <= this
 RSS_GOAL_MB=128            # a TURN-only node's peak RSS under this load <= this
 NODE="${TURN_BENCH_NODE:-turn}"   # turn: an edge TURN node (PARLEY_ROLES=turn); full: the whole server
+SATURATED_GOAL=1.2         # Parley's busiest second / coturn's (msgs/s) >= this
 COTURN_RELAY_PORTS=61000-61999
 PARLEY_RELAY_PORTS=62000-62999
 
@@ -284,7 +285,16 @@ echo "bench/turn: both servers answer STUN; Parley ready in $STARTUP_S s, RSS $I
 
 # --- measure ------------------------------------------------------------------------------------
 
-# One uclient run against server $1 (coturn|parley); sets WALL_S, RECEIVED, LOST, CPU_S, and the
+# The saturated rate of a uclient run (its output in $1): the most messages received in one of the
+# seconds it reports (uclient prints its running totals once a second), when every session sends
+# unpaced at once; the run's average (msgs/s) also holds the staggered start and the tail.
+busiest_second() {
+  sed -n 's/.*start_mclient: msz=[0-9]*, tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\),.*/\1/p' "$1" |
+    awk 'NR > 1 && $1 - prev > top { top = $1 - prev } { prev = $1 } END { print top + 0 }'
+}
+
+# One uclient run against server $1 (coturn|parley); sets WALL_S, RECEIVED, LOST, CPU_S, PEAK (the
+# busiest second's msgs/s), and the
 # datagrams the kernel dropped at the server's listener and relay sockets and at uclient's:
 # LISTENER_DROPS, RELAY_DROPS, SERVER_DROPS (their sum), CLIENT_DROPS.
 run_uclient() {
@@ -328,6 +338,7 @@ run_uclient() {
   ((sent == CLIENTS * MESSAGES)) || fail "uclient sent $sent messages to $name, expected $((CLIENTS * MESSAGES))"
   WALL_S="$(awk -v ns="$((t1 - t0))" 'BEGIN { printf "%.3f", ns / 1e9 }')"
   CPU_S="$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')"
+  PEAK="$(busiest_second "$out")"
 }
 
 echo "bench/turn: load per run: $UCLIENT_SHOWN ($((CLIENTS * MESSAGES)) messages)"
@@ -337,18 +348,18 @@ echo "  coturn: ${WALL_S}s, lost $LOST (dropped at listener $LISTENER_DROPS, rel
 run_uclient parley
 echo "  parley: ${WALL_S}s, lost $LOST (dropped at listener $LISTENER_DROPS, relays $RELAY_DROPS, uclient $CLIENT_DROPS)"
 
-declare -A wall rate cpu lost sdrops
+declare -A wall rate cpu lost sdrops peak
 for name in coturn parley; do
-  wall[$name]="" rate[$name]="" cpu[$name]="" lost[$name]=0 sdrops[$name]=0
+  wall[$name]="" rate[$name]="" cpu[$name]="" lost[$name]=0 sdrops[$name]=0 peak[$name]=""
 done
 for ((r = 1; r <= ROUNDS; r++)); do
   for name in coturn parley; do
     run_uclient "$name"
     RATE="$(awk -v n="$RECEIVED" -v s="$WALL_S" 'BEGIN { printf "%.0f", n / s }')"
-    wall[$name]+="$WALL_S " rate[$name]+="$RATE " cpu[$name]+="$CPU_S "
+    wall[$name]+="$WALL_S " rate[$name]+="$RATE " cpu[$name]+="$CPU_S " peak[$name]+="$PEAK "
     lost[$name]=$((lost[$name] + LOST)) sdrops[$name]=$((sdrops[$name] + SERVER_DROPS))
-    printf 'round %d/%d %-6s: %7.3f s, %7d msgs/s, lost %d (dropped at listener %d, relays %d, uclient %d), server CPU %5.2f s\n' \
-      "$r" "$ROUNDS" "$name" "$WALL_S" "$RATE" "$LOST" "$LISTENER_DROPS" "$RELAY_DROPS" "$CLIENT_DROPS" "$CPU_S"
+    printf 'round %d/%d %-6s: %7.3f s, %7d msgs/s (busiest second %d), lost %d (dropped at listener %d, relays %d, uclient %d), server CPU %5.2f s\n' \
+      "$r" "$ROUNDS" "$name" "$WALL_S" "$RATE" "$PEAK" "$LOST" "$LISTENER_DROPS" "$RELAY_DROPS" "$CLIENT_DROPS" "$CPU_S"
   done
 done
 
@@ -359,6 +370,7 @@ PARLEY_RSS="$(peak_rss_mb "$PARLEY_PID")"
   C_WALL="$(median ${wall[coturn]})" P_WALL="$(median ${wall[parley]})"
   C_RATE="$(median ${rate[coturn]})" P_RATE="$(median ${rate[parley]})"
   C_CPU="$(median ${cpu[coturn]})" P_CPU="$(median ${cpu[parley]})"
+  C_PEAK="$(median ${peak[coturn]})" P_PEAK="$(median ${peak[parley]})"
 }
 C_LOST="${lost[coturn]}" P_LOST="${lost[parley]}"
 C_SDROPS="${sdrops[coturn]}" P_SDROPS="${sdrops[parley]}"
@@ -377,6 +389,8 @@ if [[ $NODE == turn ]]; then
 else
   RSS_MET="n/a (full node)"
 fi
+PEAK_RATIO="$(ratio "$P_PEAK" "$C_PEAK")"
+SATURATED_MET="$(awk -v r="$PEAK_RATIO" -v g="$SATURATED_GOAL" 'BEGIN { print (r >= g) ? "yes" : "NO" }')"
 
 # --- record -------------------------------------------------------------------------------------
 
@@ -384,7 +398,7 @@ DATE="$(date -u +%Y-%m-%dT%H:%MZ)"
 CPU_MODEL="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 MACHINE="$(nproc) cores, ${CPU_MODEL:-unknown CPU}, load $LOAD_AT_START at start"
 COMMIT="$(commit)"
-ROW="| $DATE | $COMMIT | $MACHINE | \`$COMMAND\` | -m $CLIENTS -n $MESSAGES | $C_WALL / $P_WALL | $C_RATE / $P_RATE | $RATE_RATIO | $C_LOST / $P_LOST | $C_SDROPS / $P_SDROPS | $C_CPU / $P_CPU | $CPU_RATIO | $NODE | $STARTUP_S | $IDLE_RSS | $COTURN_RSS / $PARLEY_RSS | $RSS_RATIO | $THROUGHPUT_MET / $CPU_MET / $RSS_MET |"
+ROW="| $DATE | $COMMIT | $MACHINE | \`$COMMAND\` | -m $CLIENTS -n $MESSAGES | $C_WALL / $P_WALL | $C_RATE / $P_RATE | $RATE_RATIO | $C_LOST / $P_LOST | $C_SDROPS / $P_SDROPS | $C_CPU / $P_CPU | $CPU_RATIO | $NODE | $STARTUP_S | $IDLE_RSS | $COTURN_RSS / $PARLEY_RSS | $RSS_RATIO | $THROUGHPUT_MET / $CPU_MET / $RSS_MET | $C_PEAK / $P_PEAK | $PEAK_RATIO ($SATURATED_MET) |"
 
 SECTION="## turn: TURN relay against coturn (\`./parley bench turn\`)"
 
@@ -438,9 +452,13 @@ Parley. The load generator shares the cores with the server.
   Parley ÷ coturn.
 - **goals**: throughput ratio >= $THROUGHPUT_GOAL with zero Parley loss / CPU ratio <= $CPU_GOAL /
   a TURN-only node's peak RSS <= $RSS_GOAL_MB MB (n/a for a full node).
+- **saturated msgs/s**: the busiest second of a run (uclient prints its received total once a
+  second; the largest increase), median over the rounds, coturn / Parley: the rate while every
+  session sends unpaced at once, without the staggered start and the tail that the average holds;
+  **ratio** Parley ÷ coturn (goal >= $SATURATED_GOAL). Rows before this column have none.
 
-| date (UTC) | commit | machine | command | uclient | wall s coturn / Parley | msgs/s coturn / Parley | throughput ratio | lost coturn / Parley | of which at server sockets | CPU s coturn / Parley | CPU ratio | node | startup s | idle RSS MB | peak RSS MB coturn / Parley | RSS ratio | goals: throughput / CPU / RSS |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| date (UTC) | commit | machine | command | uclient | wall s coturn / Parley | msgs/s coturn / Parley | throughput ratio | lost coturn / Parley | of which at server sockets | CPU s coturn / Parley | CPU ratio | node | startup s | idle RSS MB | peak RSS MB coturn / Parley | RSS ratio | goals: throughput / CPU / RSS | saturated msgs/s coturn / Parley | saturated ratio (goal met) |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 EOF
 }
 
@@ -450,5 +468,6 @@ echo
 echo "coturn: $C_RATE msgs/s (wall $C_WALL s), lost $C_LOST ($C_SDROPS at server sockets), CPU $C_CPU s/run, peak RSS $COTURN_RSS MB"
 echo "parley: $P_RATE msgs/s (wall $P_WALL s), lost $P_LOST ($P_SDROPS at server sockets), CPU $P_CPU s/run, peak RSS $PARLEY_RSS MB"
 echo "Parley/coturn: throughput $RATE_RATIO (goal >= $THROUGHPUT_GOAL, zero loss: $THROUGHPUT_MET)," \
-  "CPU $CPU_RATIO (goal <= $CPU_GOAL: $CPU_MET), RSS $RSS_RATIO"
+  "CPU $CPU_RATIO (goal <= $CPU_GOAL: $CPU_MET), RSS $RSS_RATIO," \
+  "saturated $PEAK_RATIO ($C_PEAK / $P_PEAK msgs/s, goal >= $SATURATED_GOAL: $SATURATED_MET)"
 echo "row added to docs/BENCHMARKS.md"

@@ -2,6 +2,7 @@ package io.parley.media.turn;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.util.collection.IntObjectHashMap;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -37,7 +38,8 @@ final class Allocation {
   long expiresAtNanos;
   /** Permissions (RFC 8656 §9) by peer IP: expiry in System.nanoTime() units. */
   final Map<InetAddress, Long> permissions = new HashMap<>();
-  final Map<Integer, ChannelBind> channels = new HashMap<>();
+  /** Channel bindings by number: keyed by a primitive, so the per-packet lookup boxes nothing. */
+  final IntObjectHashMap<ChannelBind> channels = new IntObjectHashMap<>();
   final Map<InetSocketAddress, ChannelBind> channelsByPeer = new HashMap<>();
   boolean closed;
 
@@ -95,8 +97,9 @@ final class Allocation {
     }
   }
 
+  /** Per packet: by class, not {@code getAddress()}, which copies the address bytes. */
   private static boolean sameFamily(InetAddress a, InetAddress b) {
-    return a.getAddress().length == b.getAddress().length;
+    return (a instanceof java.net.Inet4Address) == (b instanceof java.net.Inet4Address);
   }
 
   boolean permits(InetAddress peer, long now) {

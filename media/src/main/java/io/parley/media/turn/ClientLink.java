@@ -29,7 +29,7 @@ interface ClientLink {
 
     @Override
     public void relay(ByteBuf message) {
-      WriteBatch.write(channel, new DatagramPacket(message, client));
+      WriteBatch.datagram(channel, message, client);
     }
 
     @Override

@@ -6,9 +6,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.parley.media.turn.codec.Attributes;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
@@ -112,10 +109,7 @@ final class RelaySockets {
   }
 
   private void bindPort(EventLoop loop, int family, int port, ChannelHandler handler, Consumer<Channel> done) {
-    Bootstrap b = new Bootstrap().group(loop)
-        .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-        .option(ChannelOption.RCVBUF_ALLOCATOR,
-            new FixedRecvByteBufAllocator(TurnServer.MAX_DATAGRAM).maxMessagesPerRead(TurnServer.READS_PER_WAKEUP))
+    Bootstrap b = TurnServer.datagramBootstrap(loop, epoll)
         .option(ChannelOption.SO_RCVBUF, TurnServer.RELAY_RCVBUF)
         // A handler per channel: a bind attempt that fails has already put one in its channel's
         // pipeline, and an unsharable handler cannot be added again (every retry would fail).

@@ -27,7 +27,10 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
+import io.parley.media.turn.codec.ChannelData;
 import io.parley.media.turn.codec.StunFrameDecoder;
+import io.netty.util.collection.LongObjectHashMap;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -59,7 +62,9 @@ public final class TurnServer implements AutoCloseable {
    * Datagrams read per wake-up before the burst ends (and its relayed writes are flushed). An
    * explicit allocator otherwise reads one datagram per wake-up.
    */
-  static final int READS_PER_WAKEUP = 16;
+  static final int READS_PER_WAKEUP = 64;
+  /** Datagrams one {@code recvmmsg} reads at most (epoll); its buffer is this many {@link #MAX_DATAGRAM}s. */
+  static final int DATAGRAMS_PER_CALL = 16;
   /** How often expired allocations, permissions and channel bindings are swept. */
   static final long SWEEP_MILLIS = 1000;
   /**
@@ -144,12 +149,15 @@ public final class TurnServer implements AutoCloseable {
     InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
     // UDP: with epoll, one socket per event loop on the same port (SO_REUSEPORT); the kernel keeps
     // each client on one socket, hence on one loop.
-    Bootstrap udp = new Bootstrap().group(group)
-        .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM).maxMessagesPerRead(READS_PER_WAKEUP))
+    Bootstrap udp = datagramBootstrap(group, epoll)
         .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
         .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
-        .handler(new UdpListener());
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline().addLast(new UdpListener()); // one per socket: it holds that socket's clients
+          }
+        });
     if (epoll) {
       udp.option(EpollChannelOption.SO_REUSEPORT, true);
     }
@@ -238,18 +246,65 @@ public final class TurnServer implements AutoCloseable {
 
   // --- transports --------------------------------------------------------------------------------
 
-  /** Stateless, so one instance serves every listening socket. */
-  @io.netty.channel.ChannelHandler.Sharable
+  /**
+   * A UDP bootstrap on {@code group} that reads many datagrams per system call: with epoll, each
+   * read is a {@code recvmmsg} of up to {@link #DATAGRAMS_PER_CALL} datagrams into one buffer,
+   * which the transport slices per datagram, until one does not fill it ({@link DrainingReads});
+   * with NIO, one datagram per read.
+   */
+  static Bootstrap datagramBootstrap(EventLoopGroup group, boolean epoll) {
+    Bootstrap b = new Bootstrap().group(group)
+        .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class);
+    if (epoll) {
+      b.option(ChannelOption.RCVBUF_ALLOCATOR, new DrainingReads(MAX_DATAGRAM * DATAGRAMS_PER_CALL, READS_PER_WAKEUP))
+          .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM);
+    } else {
+      b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM)
+          .maxMessagesPerRead(READS_PER_WAKEUP));
+    }
+    return b;
+  }
+
+  /**
+   * One per listening UDP socket, on that socket's event loop. ChannelData from a client holding
+   * an allocation (the data path) is looked up by the client's IPv4 address and port as one
+   * primitive key, allocation-free; everything else (STUN, IPv6 clients) takes the 5-tuple path.
+   */
   private final class UdpListener extends SimpleChannelInboundHandler<DatagramPacket> {
+    /** Allocations of this socket's IPv4 clients by {@link #ipv4Key}; touched only on its loop. */
+    private final LongObjectHashMap<Allocation> byClient = new LongObjectHashMap<>();
+
     UdpListener() {
       super(false);
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      InetSocketAddress sender = packet.sender();
+      ByteBuf buf = packet.content();
+      long key = ipv4Key(sender);
+      Allocation a = key < 0 ? null : byClient.get(key);
+      if (a != null && a.fiveTuple.client().equals(sender) && ChannelData.isChannelData(buf)) {
+        protocol.onClientChannelData(a, buf);
+        return;
+      }
       InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
-      FiveTuple tuple = new FiveTuple(packet.sender(), local, FiveTuple.Transport.UDP);
-      protocol.onClientMessage(new ClientLink.Udp(ctx.channel(), packet.sender()), tuple, packet.content());
+      FiveTuple tuple = new FiveTuple(sender, local, FiveTuple.Transport.UDP);
+      protocol.onClientMessage(new ClientLink.Udp(ctx.channel(), sender), tuple, buf);
+    }
+
+    void index(Allocation a) {
+      long key = ipv4Key(a.fiveTuple.client());
+      if (key >= 0) {
+        byClient.put(key, a);
+      }
+    }
+
+    void unindex(Allocation a) {
+      long key = ipv4Key(a.fiveTuple.client());
+      if (key >= 0 && byClient.get(key) == a) {
+        byClient.remove(key);
+      }
     }
 
     /** The end of a read burst: flush the relayed data written during it. */
@@ -332,7 +387,11 @@ public final class TurnServer implements AutoCloseable {
   // --- allocations -------------------------------------------------------------------------------
 
   Allocation allocation(FiveTuple tuple) {
-    Allocation a = table.get(tuple);
+    return live(table.get(tuple));
+  }
+
+  /** {@code a}, or null when it is null or has expired (then it is deleted). */
+  Allocation live(Allocation a) {
     if (a != null && a.expiresAtNanos - System.nanoTime() <= 0) {
       delete(a);
       return null;
@@ -407,6 +466,9 @@ public final class TurnServer implements AutoCloseable {
           ch.pipeline().get(RelayInbound.class).allocation = a;
         }
         table.put(tuple, a);
+        if (udpListener(link) != null) {
+          udpListener(link).index(a);
+        }
         result.complete(new Opened(a, bound.token(), request.additionalIpv6() && extra == null));
       }));
     });
@@ -457,10 +519,29 @@ public final class TurnServer implements AutoCloseable {
     }
   }
 
-  /** Ends an allocation: its relay socket closes and it leaves the table at once. */
+  /** The listener of a UDP client's socket, or null (TCP, TLS, or the socket is closed). */
+  private static UdpListener udpListener(ClientLink link) {
+    return link instanceof ClientLink.Udp udp ? udp.channel().pipeline().get(UdpListener.class) : null;
+  }
+
+  /**
+   * An IPv4 transport address as one number (address in bits 16-47, port in 0-15), or -1 for IPv6.
+   * {@link Inet4Address#hashCode()} is the address itself, read without the copy {@code getAddress()}
+   * makes; a hit is still checked against the allocation's own address.
+   */
+  static long ipv4Key(InetSocketAddress address) {
+    return address.getAddress() instanceof Inet4Address v4
+        ? (Integer.toUnsignedLong(v4.hashCode()) << 16) | address.getPort() : -1;
+  }
+
+  /** Ends an allocation (on its loop): its relay socket closes and it leaves the table at once. */
   void delete(Allocation a) {
     if (table.remove(a.fiveTuple, a)) {
       releaseQuota(a.userId);
+    }
+    UdpListener listener = udpListener(a.client);
+    if (listener != null) {
+      listener.unindex(a);
     }
     if (!a.closed) {
       a.closed = true;

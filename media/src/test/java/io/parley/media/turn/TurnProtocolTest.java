@@ -749,6 +749,69 @@ class TurnProtocolTest {
   }
 
   @Test
+  void channelDataStopsWithTheAllocationAndFollowsTheNextOneOnTheSameFiveTuple() throws Exception {
+    // ChannelData over UDP finds its allocation by the client's address without the 5-tuple table:
+    // that index must forget an ended allocation and learn the next one.
+    server();
+    TurnTestClient c = udp();
+    Peer p = peer();
+    c.allocateOrFail();
+    expectSuccess(c.channelBind(0x4001, p.address()), "ChannelBind");
+    c.sendChannelData(0x4001, new byte[] {1});
+    assertThat(p.receive(Duration.ofSeconds(2))).isNotNull();
+
+    expectSuccess(c.refresh(0), "Refresh 0");
+    c.sendChannelData(0x4001, new byte[] {2});
+    assertThat(p.receive(QUIET)).isNull();
+    await(() -> server.drops("no_allocation") == 1, Duration.ofSeconds(1), "1 drop");
+
+    c.allocateOrFail();
+    c.sendChannelData(0x4001, new byte[] {3});
+    await(() -> server.drops("no_channel") == 1, Duration.ofSeconds(1), "unbound in the new allocation");
+    expectSuccess(c.channelBind(0x4001, p.address()), "ChannelBind again");
+    c.sendChannelData(0x4001, new byte[] {4});
+    DatagramPacket again = p.receive(Duration.ofSeconds(2));
+    assertThat(again).isNotNull();
+    assertThat(again.getData()).containsExactly(4);
+  }
+
+  @Test
+  void burstsLongerThanOneBatchedReadArriveWholeAndInOrder() {
+    // recvmmsg takes 16 datagrams per call and a read burst ends at the first call that does not
+    // fill them: 100 datagrams each way, sent back to back, must all be relayed, in order.
+    server();
+    TurnTestClient c = udp();
+    Peer p = peer();
+    InetSocketAddress relayed = c.allocateOrFail();
+    expectSuccess(c.channelBind(0x4002, p.address()), "ChannelBind");
+    int n = 100;
+    for (int i = 0; i < n; i++) {
+      p.send(relayed, new byte[] {(byte) i, 1});
+    }
+    for (int i = 0; i < n; i++) {
+      Inbound in = c.receive(Duration.ofSeconds(2));
+      assertThat(in).as("datagram %d at the client", i).isNotNull();
+      assertThat(in.data()).containsExactly(i, 1);
+    }
+    for (int i = 0; i < n; i++) {
+      c.sendChannelData(0x4002, new byte[] {(byte) i, 2});
+    }
+    for (int i = 0; i < n; i++) {
+      DatagramPacket at = p.receive(Duration.ofSeconds(2));
+      assertThat(at).as("datagram %d at the peer", i).isNotNull();
+      assertThat(at.getData()).containsExactly(i, 2);
+    }
+  }
+
+  @Test
+  void ipv4TransportAddressesKeyAsOneNumberAndIpv6NotAtAll() {
+    assertThat(TurnServer.ipv4Key(addr("192.168.1.2", 3478))).isEqualTo(0xC0A80102L << 16 | 3478);
+    assertThat(TurnServer.ipv4Key(addr("255.255.255.255", 65535))).isEqualTo(0xFFFFFFFFFFFFL);
+    assertThat(TurnServer.ipv4Key(addr("127.0.0.1", 1))).isNotEqualTo(TurnServer.ipv4Key(addr("127.0.0.2", 1)));
+    assertThat(TurnServer.ipv4Key(addr("::1", 3478))).isEqualTo(-1);
+  }
+
+  @Test
   void aSendIndicationWithAnUnknownComprehensionRequiredAttributeIsDiscarded() throws Exception {
     // RFC 8489 §6.3: an indication is never answered; with such an attribute it is dropped.
     server();

@@ -77,6 +77,21 @@ public final class ChannelData {
    */
   public static Frame decode(ByteBuf buf, boolean tcp) {
     int start = buf.readerIndex();
+    int length = dataLength(buf, tcp);
+    ByteBuf data = buf.retainedSlice(start + HEADER_SIZE, length);
+    buf.readerIndex(start + HEADER_SIZE + (tcp ? StunAttribute.padded(length) : length));
+    return new Frame(buf.getUnsignedShort(start), data);
+  }
+
+  /**
+   * Checks the ChannelData message at the reader index as {@link #decode} does, without slicing or
+   * allocating (the relay's per-packet path): returns the length of its data, which starts {@link
+   * #HEADER_SIZE} bytes after the reader index; the channel is {@link #channel}. Indexes unchanged.
+   *
+   * @throws StunException as {@link #decode}
+   */
+  public static int dataLength(ByteBuf buf, boolean tcp) {
+    int start = buf.readerIndex();
     int readable = buf.readableBytes();
     if (readable < HEADER_SIZE) {
       throw new StunException(TRUNCATED, readable + " bytes, shorter than a ChannelData header");
@@ -92,9 +107,12 @@ public final class ChannelData {
       throw new StunException(
           TRUNCATED, "ChannelData claims " + size + " bytes, " + readable + " present");
     }
-    ByteBuf data = buf.retainedSlice(start + HEADER_SIZE, length);
-    buf.readerIndex(start + size);
-    return new Frame(channel, data);
+    return length;
+  }
+
+  /** The channel number of the message at the reader index (check it with {@link #dataLength} first). */
+  public static int channel(ByteBuf buf) {
+    return buf.getUnsignedShort(buf.readerIndex());
   }
 
   /**
