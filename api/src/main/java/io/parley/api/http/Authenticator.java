@@ -34,6 +34,7 @@ public final class Authenticator implements AuthenticationHandler {
 
   @Override
   public void handle(RoutingContext ctx) {
+    ctx.put(UploadRate.BODY_READ, true); // routing reached the handler after the body handlers
     Operation op = contract.findOperation(ctx.request().path(), ctx.request().method());
     boolean required = op != null && !op.getSecurityRequirements().isEmpty();
     verify(ctx.request()).onComplete(ar -> {

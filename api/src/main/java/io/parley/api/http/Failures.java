@@ -72,7 +72,10 @@ public final class Failures implements Handler<RoutingContext> {
       validation(ctx, ve);
       return;
     }
-    if (status == -1) {
+    if ((status == -1 || status == 500) && failure != null && ctx.get(UploadRate.BODY_READ) == null
+        && bodyUnreadable(failure)) {
+      status = 400;
+    } else if (status == -1) {
       status = 500;
     }
     switch (status) {
@@ -105,6 +108,22 @@ public final class Failures implements Handler<RoutingContext> {
   }
 
   /** Connection-level failures of PostgreSQL or Redis: the request may succeed once they are back. */
+  /**
+   * A failure of Vert.x's body handler reading a broken upload (its multipart decoder refusing the
+   * framing, the file part's stream to disk cut by it): the client's body, not the server, so 400.
+   */
+  static boolean bodyUnreadable(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      String type = c.getClass().getName();
+      String message = String.valueOf(c.getMessage());
+      if (type.startsWith("io.netty.handler.codec.http.multipart.")
+          || message.equals("Pipe closed") || message.equals("Streaming aborted")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static boolean dependencyDown(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
       if (c instanceof java.net.ConnectException

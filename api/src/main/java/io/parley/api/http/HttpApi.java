@@ -100,7 +100,7 @@ public final class HttpApi {
     b.rootHandler(new PathBodyHandler(ctx -> spec(ctx, lookup), Map.of(RouteSpec.Body.JSON, jsonBodies,
         RouteSpec.Body.PHOTO, photoUploads, RouteSpec.Body.AUDIO, audioUploads),
         new UploadRate(http.uploadMinRate(), http.uploadRateWindow())));
-    b.rootHandler(authenticator);
+    b.rootHandler(authenticator); // the first handler after the body's: it marks the body read (UploadRate)
     b.rootHandler(ctx -> {
       var limitClass = spec(ctx, lookup).limit();
       if (limitClass.isPresent()) {

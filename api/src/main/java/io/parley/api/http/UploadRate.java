@@ -16,6 +16,14 @@ import java.time.Duration;
  */
 final class UploadRate {
 
+  /**
+   * Set on a request once its body has been read and routing goes on (by the root handler after
+   * the body handlers). A body that ended without it for a whole window is a form that never
+   * finished: Vert.x's multipart decoder waits for the end of a part the client cut off (the last
+   * file part without its closing boundary), and the request would hang to the idle timeout.
+   */
+  static final String BODY_READ = "parley.bodyRead";
+
   private final long minBytesPerWindow;
   private final long windowMs;
 
@@ -36,10 +44,19 @@ final class UploadRate {
       return;
     }
     long[] mark = {0};
+    boolean[] endedUnread = {false};
     long timer = ctx.vertx().setPeriodic(windowMs, id -> {
       long read = req.bytesRead();
-      if (req.isEnded() || ctx.response().ended() || ctx.response().closed()) {
+      if (ctx.response().ended() || ctx.response().closed() || (req.isEnded() && ctx.get(BODY_READ) != null)) {
         ctx.vertx().cancelTimer(id);
+      } else if (req.isEnded()) {
+        if (endedUnread[0]) {
+          ctx.vertx().cancelTimer(id);
+          ctx.addEndHandler(ar -> req.connection().close());
+          ctx.fail(new ApiProblem(400, "bad_request", "the multipart body ended inside a part (its closing"
+              + " boundary never came)", null));
+        }
+        endedUnread[0] = true;
       } else if (read - mark[0] < minBytesPerWindow) {
         ctx.vertx().cancelTimer(id);
         ctx.addEndHandler(ar -> req.connection().close());

@@ -83,6 +83,32 @@ class UploadLimitsTest {
     }
   }
 
+  /**
+   * Found by UploadFuzzTest: an audio upload whose body ends inside its file part (the closing
+   * boundary never sent) waited on Vert.x's multipart decoder until the idle timeout. It ends with
+   * 400 one rate window after the body.
+   */
+  @Test
+  void anAudioBodyEndingInsideItsFilePartIs400() throws Exception {
+    byte[] head = ("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+        + "Content-Type: audio/wav\r\n\r\nRIFF....WAVE").getBytes(StandardCharsets.US_ASCII);
+    try (Socket s = new Socket("127.0.0.1", node.server().httpPort())) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream().write(("POST /v1/audio/transcriptions HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer "
+          + token + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " + head.length
+          + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().write(head);
+      s.getOutputStream().flush();
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+      assertThat(in.readLine()).startsWith("HTTP/1.1 400");
+      StringBuilder rest = new StringBuilder();
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        rest.append(line).append('\n');
+      }
+      assertThat(rest.toString()).contains("bad_request").contains("closing boundary");
+    }
+  }
+
   /** Sends the head and the first part's headers of a multipart body declaring {@code length} bytes, then stops. */
   private static Socket stalledUpload(String path, int length) throws IOException {
     Socket s = new Socket("127.0.0.1", node.server().httpPort());
