@@ -83,7 +83,7 @@ public final class OrtEnvironments {
   static long commandLineBytes() {
     try {
       return Files.readAllBytes(Path.of("/proc/self/cmdline")).length;
-    } catch (java.io.IOException | UnsupportedOperationException e) {
+    } catch (java.io.IOException e) { // no /proc (not Linux): no telemetry regex over it either
       return 0;
     }
   }
