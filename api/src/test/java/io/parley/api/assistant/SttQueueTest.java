@@ -106,8 +106,9 @@ class SttQueueTest {
     List<String> order = List.copyOf(done);
     assertThat(order).as("every request answered").hasSize(11).allMatch(s -> s.endsWith(":200"));
     List<String> names = order.stream().map(s -> s.substring(0, s.indexOf(':'))).toList();
-    assertThat(names.indexOf("b1")).as("completion order %s", names).isLessThan(names.indexOf("a10"))
-        .isLessThanOrEqualTo(2);
+    // A's ten were sent at once, so which of them queued first is not known: B's one is served
+    // among the first two after the gate opens (taking turns), not after A's ten (in arrival order).
+    assertThat(names.indexOf("b1")).as("completion order %s", names).isLessThanOrEqualTo(2);
   }
 
   @Test

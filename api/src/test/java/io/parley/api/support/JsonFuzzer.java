@@ -67,7 +67,7 @@ public final class JsonFuzzer {
       text = text.substring(0, deep - 1) + "[".repeat(depth) + "]".repeat(depth) + text.substring(deep + DEEP.length() + 1);
     }
     if (roll < 14) {
-      text = breakText(text);
+      text = wellFormed(breakText(text));
     }
     return new Frame(text, null);
   }
@@ -195,6 +195,23 @@ public final class JsonFuzzer {
     byte[] b = new byte[n];
     random.nextBytes(b);
     return b;
+  }
+
+  /**
+   * {@code text} with each half of a surrogate pair that a cut left alone replaced by U+FFFD: a text
+   * frame is UTF-8, and a lone surrogate cannot be encoded (the client refuses to send it).
+   */
+  private static String wellFormed(String text) {
+    StringBuilder b = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        b.append(c).append(text.charAt(++i));
+      } else {
+        b.append(Character.isSurrogate(c) ? '\uFFFD' : c);
+      }
+    }
+    return b.toString();
   }
 
   /** The text broken as JSON or as UTF-8: cut, a character replaced, garbage inserted, or doubled. */
