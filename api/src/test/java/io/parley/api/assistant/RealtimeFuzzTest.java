@@ -13,7 +13,6 @@ import io.parley.core.testing.LogCapture;
 import io.parley.inference.stt.TinyWhisperModel;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,13 +121,6 @@ class RealtimeFuzzTest {
     return FuzzSocket.open(URI.create("ws://127.0.0.1:" + node.server().httpPort() + "/v1/realtime"), token);
   }
 
-  private static long heapAfterGc() {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-    }
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-  }
-
   @Test
   void mutatedEventsGetErrorsNotFailuresAndTheNodeServesAfterwards() throws Exception {
     ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
@@ -168,7 +160,7 @@ class RealtimeFuzzTest {
         }
         batch.clear();
         if (sent == 2_000) {
-          heapBefore = heapAfterGc();
+          heapBefore = FuzzSocket.heapAfterGc();
         }
       }
       socket.close();
@@ -180,7 +172,7 @@ class RealtimeFuzzTest {
     } finally {
       ResourceLeakDetector.setLevel(level);
     }
-    long growth = heapAfterGc() - heapBefore;
+    long growth = FuzzSocket.heapAfterGc() - heapBefore;
     assertThat(growth).as("heap growth after the fuzz, bytes").isLessThan(MAX_HEAP_GROWTH);
 
     String token = api.newUser().getString("access_token");

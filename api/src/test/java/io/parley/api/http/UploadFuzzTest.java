@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.util.ResourceLeakDetector;
 import io.parley.api.support.Api;
+import io.parley.api.support.FuzzSocket;
 import io.parley.api.support.Multipart;
 import io.parley.api.support.TestNode;
 import io.parley.core.testing.LogCapture;
@@ -11,7 +12,6 @@ import io.parley.inference.vision.Photos;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -73,13 +73,6 @@ class UploadFuzzTest {
     }
   }
 
-  private static long heapAfterGc() {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-    }
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-  }
-
   @Test
   void mutatedUploadsGetClearAnswersAndTheNodeServesAfterwards() throws Exception {
     byte[] photo = Files.readAllBytes(Photos.darknet("dog.jpg"));
@@ -129,17 +122,17 @@ class UploadFuzzTest {
           failures.add("not in the error shape: " + shown);
         }
         if (i == 500) {
-          heapBefore = heapAfterGc();
+          heapBefore = FuzzSocket.heapAfterGc();
         }
       }
       System.out.println("upload fuzz: " + UPLOADS + " uploads, seed " + SEED + ", statuses " + statuses);
       assertThat(failures).as("5xx answers and errors outside the error shape").isEmpty();
       assertThat(statuses).as("the fuzz reached the handlers: bad uploads refused").containsKey(400);
-      assertThat(io.parley.api.support.FuzzSocket.unexpected(logs.warnings())).as("logged at WARN or above").isEmpty();
+      assertThat(FuzzSocket.unexpected(logs.warnings())).as("logged at WARN or above").isEmpty();
     } finally {
       ResourceLeakDetector.setLevel(level);
     }
-    assertThat(heapAfterGc() - heapBefore).as("heap growth after the fuzz, bytes").isLessThan(MAX_HEAP_GROWTH);
+    assertThat(FuzzSocket.heapAfterGc() - heapBefore).as("heap growth after the fuzz, bytes").isLessThan(MAX_HEAP_GROWTH);
 
     Api.Res analysed = Multipart.post(node.baseUrl() + "/api/v1/vision/analyze", token, "image", photo, "dog.jpg",
         Map.of());

@@ -112,6 +112,14 @@ public final class FuzzSocket implements AutoCloseable {
         .toList();
   }
 
+  /** The heap in use after collecting (three times: what survives is what the node holds). */
+  public static long heapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
   /** Forgets the messages received so far (a peer's socket that only needs to be read). */
   public void drain() {
     inbox.clear();

@@ -10,7 +10,6 @@ import io.parley.api.support.SignalClient;
 import io.parley.api.support.TestNode;
 import io.parley.core.testing.LogCapture;
 import io.vertx.core.json.JsonObject;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,13 +82,6 @@ class SignalFuzzTest {
     return s;
   }
 
-  private static long heapAfterGc() {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-    }
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-  }
-
   @Test
   void mutatedMessagesGetErrorsAndTheCallCarriesOn() throws Exception {
     ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
@@ -149,7 +141,7 @@ class SignalFuzzTest {
         }
         batch.clear();
         if (sent == 2_000) {
-          heapBefore = heapAfterGc();
+          heapBefore = FuzzSocket.heapAfterGc();
         }
       }
       user.close();
@@ -164,7 +156,7 @@ class SignalFuzzTest {
     } finally {
       ResourceLeakDetector.setLevel(level);
     }
-    long growth = heapAfterGc() - heapBefore;
+    long growth = FuzzSocket.heapAfterGc() - heapBefore;
     assertThat(growth).as("heap growth after the fuzz, bytes").isLessThan(MAX_HEAP_GROWTH);
 
     CallFixture f = CallFixture.start(node);
