@@ -42,7 +42,10 @@ class WebClientTest {
   void everyPageWorksInARealBrowser() throws Exception {
     Path chromium = NodeScript.requireCommand("chromium", "chromium");
     NodeScript.requirePackages("playwright-core");
-    Path wav = SpeechWav.write(dir, SPEECH, 1.2); // the pause ends the turn; the loop then talks over the answer
+    // The pause ends the turn; the loop then talks over the answer. 3 s, not 1.2: on a loaded machine
+    // the answer's first audio came after the loop had started again, so every answer was cut before
+    // its first chunk (a clean-clone run: 10 answers, no audio).
+    Path wav = SpeechWav.write(dir, SPEECH, 3.0);
     Path whisper = TinyWhisperModel.builder().write(dir.resolve("tiny-whisper.bin"));
     Path llama = TinyGguf.write(dir.resolve("tiny-llama.gguf"));
     Path shots = NodeScript.repositoryRoot().resolve("api/target/screenshots");
