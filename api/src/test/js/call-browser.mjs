@@ -359,7 +359,16 @@ async function main() {
   log(`connected: ${JSON.stringify(result.connectMs)}`);
 
   result.phase = `checking the selected pair and ${flowMs} ms of audio`;
-  const before = { user: await user.evaluate(() => window.stats()), expert: await expert.evaluate(() => window.stats()) };
+  // Connected is not yet receiving: wait (at most 10 s) for each page's inbound audio report, which a
+  // loaded machine can bring after the connection (its first sample then had no packet count at all).
+  const inbound = async (page) => {
+    for (const until = Date.now() + 10_000; ;) {
+      const s = await page.evaluate(() => window.stats());
+      if (s.packetsReceived != null || Date.now() > until) return s;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const before = { user: await inbound(user), expert: await inbound(expert) };
   await new Promise((r) => setTimeout(r, flowMs));
   const after = { user: await user.evaluate(() => window.stats()), expert: await expert.evaluate(() => window.stats()) };
   const early = { user: await state("user"), expert: await state("expert") };

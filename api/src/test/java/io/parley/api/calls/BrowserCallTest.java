@@ -191,6 +191,8 @@ class BrowserCallTest {
 
           // Speech flowed: at least half of the 50 packets a second Opus sends in 20 ms frames.
           JsonObject flow = side.getJsonObject("flow");
+          assertThat(flow.getLong("packetsBefore")).as(as + ": an inbound audio report within 10 s of connecting")
+              .isNotNull();
           assertThat(flow.getLong("packetsAfter") - flow.getLong("packetsBefore")).as(as)
               .isGreaterThan(flow.getLong("ms") * 25 / 1000);
           assertThat(flow.getDouble("totalAudioEnergy")).as(as).isPositive();
