@@ -22,7 +22,7 @@ import java.util.Map;
  * stack of the calling Java thread and the JVM died with {@code Segmentation fault} and no error
  * file. That was the crash that seemed to depend on the classpath order: a benchmark started with
  * {@code java -cp <every jar>} crossed the length, {@code java -jar} and surefire's manifest jar never
- * did. {@code OrtStartupTest} keeps both the crash and this cure honest.
+ * did. {@code OrtStartupTest} starts both engines, in either order, under a long command line.
  */
 public final class OrtEnvironments {
 

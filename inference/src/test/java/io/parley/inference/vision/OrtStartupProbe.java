@@ -2,7 +2,6 @@ package io.parley.inference.vision;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.onnxruntime.OrtEnvironment;
 import io.parley.inference.support.Tools;
 import io.parley.inference.vad.OrtEnvironments;
 import io.parley.inference.vad.SileroVad;
@@ -11,7 +10,7 @@ import java.util.List;
 
 /**
  * A child JVM's main for {@code OrtStartupTest}: starts the engines in the order its arguments name
- * ({@code naive}: ONNX Runtime's own environment call; {@code onnx}: Silero VAD through
+ * ({@code onnx}: Silero VAD through
  * {@link OrtEnvironments}, one frame scored; {@code torch}: libtorch through DJL, one convolution)
  * and prints {@code STARTED <engines>} when all ran.
  */
@@ -22,7 +21,6 @@ public final class OrtStartupProbe {
   public static void main(String[] args) {
     for (String engine : args) {
       switch (engine) {
-        case "naive" -> OrtEnvironment.getEnvironment();
         case "onnx" -> {
           try (SileroVad vad = SileroVad.open(Tools.modelsDir(), SileroVad.Settings.DEFAULTS)) {
             float[] frame = new float[VoiceActivityModel.FRAME_SAMPLES];

@@ -17,13 +17,15 @@ import org.junit.jupiter.api.Test;
  * ({@code Segmentation fault}, no error file). It looked like a classpath-order crash; it was the
  * command line's length. {@link io.parley.inference.vad.OrtEnvironments} creates the environment on
  * a stack sized to the command line. Each case runs {@link OrtStartupProbe} in a child JVM.
+ *
+ * <p>ONNX Runtime's own call on a default stack is not asserted to crash: it did here, with this
+ * padding, but not on a CI machine with the same library, so whether the telemetry regex runs (and how
+ * deep it recurses) depends on more than the command line. The cure does not depend on it.
  */
 class OrtStartupTest {
 
   /** Command-line bytes added to each child: twice what overflowed the default stack. */
   private static final int PADDING = 8_000;
-
-  private static final int SIGSEGV_EXIT = 128 + 11;
 
   private static final long TIMEOUT_S = 120;
 
@@ -59,16 +61,5 @@ class OrtStartupTest {
     Run run = probe("torch", "onnx");
     assertThat(run.output()).as("exit %d", run.exit()).contains("STARTED torch onnx");
     assertThat(run.exit()).isZero();
-  }
-
-  /**
-   * The cause, kept visible: ONNX Runtime's own environment call on the calling thread's stack dies.
-   * When an upgrade fixes it upstream this fails, and OrtEnvironments' large stack can go.
-   */
-  @Test
-  void onnxRuntimesOwnStartOnADefaultStackDiesOfTheLongCommandLine() throws Exception {
-    Run run = probe("naive");
-    assertThat(run.output()).doesNotContain("STARTED");
-    assertThat(run.exit()).as(run.output()).isEqualTo(SIGSEGV_EXIT);
   }
 }
