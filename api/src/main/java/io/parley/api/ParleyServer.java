@@ -98,6 +98,7 @@ public final class ParleyServer implements AutoCloseable {
   private SignalHub signal;
   private AssistantFeature assistant;
   private io.parley.api.meals.VisionServices vision;
+  private io.parley.api.engines.NativeEngines engines;
   private Pool pool;
   private boolean stopped;
 
@@ -112,7 +113,7 @@ public final class ParleyServer implements AutoCloseable {
    */
   public record FeatureOptions(Roles roles, TurnOptions turn, CallOptions calls, VoiceOptions voice,
                                AssistantOptions assistant, VisionOptions vision, FoodOptions foods,
-                               AuditOptions audit) {
+                               AuditOptions audit, io.parley.api.engines.EngineOptions engines) {
     /** The options of {@code config}, with the engines of a role the node does not have turned off. */
     public static FeatureOptions of(ParleyConfig config) {
       Roles roles = Roles.from(config.source());
@@ -126,7 +127,8 @@ public final class ParleyServer implements AutoCloseable {
       }
       return new FeatureOptions(roles, turn, calls, roles.has(Roles.Role.VOICE) ? voice : voice.withoutEngines(),
           AssistantOptions.from(config.source()), roles.has(Roles.Role.VISION) ? vision : vision.withoutDetector(),
-          FoodOptions.from(config.source()), AuditOptions.from(config.source()));
+          FoodOptions.from(config.source()), AuditOptions.from(config.source()),
+          io.parley.api.engines.EngineOptions.from(config.source()));
     }
   }
 
@@ -225,15 +227,21 @@ public final class ParleyServer implements AutoCloseable {
     MealStore meals = new MealStore(pool, ids);
     Foods foods = Foods.load(options.foods());
     ExpertStore experts = new ExpertStore(pool, userCache);
+    // The native engines: in worker processes (each group's own, started in parallel and restarted when
+    // one dies), or with PARLEY_ENGINE_ISOLATION=inline in this JVM.
+    io.parley.api.engines.NativeEngines engines = io.parley.api.engines.EngineWorkers.start(options.engines(),
+        config.source(), options.voice(), options.vision(), config.models(), registry);
+    closers.push(engines);
+    this.engines = engines;
     assistant = AssistantFeature.start(new AssistantFeature.Needs(vertx, config.models(), pool, redis, tokens.jwt(),
         deleted, ids, clock, registry, users, meals, foods, experts, calls, audit,
-        user -> limits.admit(RateLimiter.LimitClass.VOICE, user)), options.voice(), options.assistant(), closers);
-    // After the voice engines, not before: libjllama's static initializers build std::regex objects,
-    // and with libtorch (vision) loaded first they bind to libtorch's copies of those templates, built
-    // for the other std::string ABI, and abort the process with std::bad_alloc (a native backtrace
-    // shows it). Loading llama.cpp first is what makes one process hold both (issue: engines in
-    // worker processes).
-    vision = io.parley.api.meals.VisionServices.start(vertx, options.vision(), config.models());
+        user -> limits.admit(RateLimiter.LimitClass.VOICE, user), engines), options.voice(), options.assistant(), closers);
+    // Inline, after the voice engines, not before: libjllama's static initializers build std::regex
+    // objects, and with libtorch (vision) loaded first they bind to libtorch's copies of those templates,
+    // built for the other std::string ABI, and abort the process with std::bad_alloc (a native
+    // backtrace shows it). Loading llama.cpp first is what makes one process hold both; worker
+    // processes keep them apart.
+    vision = io.parley.api.meals.VisionServices.start(vertx, options.vision(), engines);
     closers.push(vision);
 
     List<Feature> features = List.of(
@@ -292,6 +300,11 @@ public final class ParleyServer implements AutoCloseable {
 
   public ParleyConfig config() {
     return config;
+  }
+
+  /** Where this node's native engines run: its worker processes, or this JVM. */
+  public io.parley.api.engines.NativeEngines engines() {
+    return engines;
   }
 
   /** Expert calls of this node. */

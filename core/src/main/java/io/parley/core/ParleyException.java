@@ -62,19 +62,28 @@ public final class ParleyException extends RuntimeException {
     this.code = null;
   }
 
-  private ParleyException(String message, Duration retryAfter) {
+  private ParleyException(Reason reason, String code, String message, Duration retryAfter) {
     super(message);
-    this.reason = Reason.LIMITED;
+    this.reason = reason;
     this.retryAfter = retryAfter;
-    this.code = null;
+    this.code = code;
   }
 
   /** A LIMITED failure that tells the caller when trying again can succeed. */
   public static ParleyException limited(String message, Duration retryAfter) {
-    return new ParleyException(message, Objects.requireNonNull(retryAfter));
+    return new ParleyException(Reason.LIMITED, null, message, Objects.requireNonNull(retryAfter));
   }
 
-  /** When a LIMITED failure may be retried. */
+  /**
+   * An UNAVAILABLE failure with its {@code code} that tells the caller when trying again can succeed
+   * (an engine's worker process died and is starting again: {@code engine_restarted}).
+   */
+  public static ParleyException unavailable(String code, String message, Duration retryAfter) {
+    return new ParleyException(Reason.UNAVAILABLE, Objects.requireNonNull(code), message,
+        Objects.requireNonNull(retryAfter));
+  }
+
+  /** When a LIMITED or UNAVAILABLE failure may be retried. */
   public Optional<Duration> retryAfter() {
     return Optional.ofNullable(retryAfter);
   }

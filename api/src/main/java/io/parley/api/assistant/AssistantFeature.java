@@ -61,7 +61,8 @@ public final class AssistantFeature implements Feature {
   public record Needs(Vertx vertx, Path models, Pool pool, RedisAPI redis, JWTAuth jwt, DeletedAccounts deleted,
                       Ids ids, Clock clock, MeterRegistry registry, UserStore users, MealStore meals, Foods foods,
                       ExpertStore experts, CallService calls, AuditLog audit,
-                      java.util.function.Function<UUID, Future<Boolean>> voiceHandshakes) {}
+                      java.util.function.Function<UUID, Future<Boolean>> voiceHandshakes,
+                      io.parley.api.engines.NativeEngines engines) {}
 
   private final VoiceServices voice;
   private final ConversationStore conversations;
@@ -102,7 +103,7 @@ public final class AssistantFeature implements Feature {
    */
   public static AssistantFeature start(Needs n, VoiceOptions voiceOptions, AssistantOptions options,
                                        Deque<AutoCloseable> closers) {
-    VoiceServices voice = VoiceSetup.start(n.vertx(), voiceOptions, n.models(), n.registry());
+    VoiceServices voice = VoiceSetup.start(n.vertx(), voiceOptions, n.models(), n.registry(), n.engines());
     closers.push(voice);
     ConversationStore conversations = new ConversationStore(n.pool(), n.ids());
     MemoryStore memories = new MemoryStore(n.pool(), n.ids());

@@ -1,11 +1,11 @@
 package io.parley.api.assistant;
 
+import io.parley.api.engines.LocalEngines;
+import io.parley.api.engines.NativeEngines;
 import io.parley.core.ParleyException;
 import io.parley.inference.DefaultModel;
 import io.parley.inference.audio.codec.AudioDecoder;
-import io.parley.inference.llm.LlamaChatModel;
 import io.parley.inference.llm.OpenAiChatModel;
-import io.parley.inference.stt.WhisperStt;
 import io.parley.inference.vad.SileroVad;
 import io.parley.inference.vad.SmartTurn;
 import io.parley.inference.voice.EndOfTurnScheduler;
@@ -36,11 +36,23 @@ public final class VoiceSetup {
 
   private VoiceSetup() {}
 
-  /** The engines {@code v} configures; Silero's model file under {@code models}. */
+  /** The engines {@code v} configures, all in this JVM; Silero's model file under {@code models}. */
   public static VoiceServices start(Vertx vertx, VoiceOptions v, Path models,
                                     io.micrometer.core.instrument.MeterRegistry registry) {
+    return start(vertx, v, models, registry, new LocalEngines(v, io.parley.api.meals.VisionOptions.from(io.parley.core.config.ConfigSource.of(java.util.Map.of())), models));
+  }
+
+  /**
+   * The engines {@code v} configures; Silero's model file under {@code models}; Whisper, llama.cpp and
+   * speech synthesis from {@code engines} (this JVM's, or worker processes'). VAD and the end-of-turn
+   * model always run in this JVM: they score every 32 ms frame of every session, where a process hop
+   * per frame would cost more than the model.
+   */
+  public static VoiceServices start(Vertx vertx, VoiceOptions v, Path models,
+                                    io.micrometer.core.instrument.MeterRegistry registry, NativeEngines engines) {
     EngineMeters meters = new EngineMeters(registry);
     List<AutoCloseable> closers = new ArrayList<>();
+    closers.add(engines);
     WorkerExecutor vadWorker = vertx.createSharedWorkerExecutor("parley-vad", 1);
     WorkerExecutor sttExecutor = vertx.createSharedWorkerExecutor("parley-stt", v.stt().workers());
     FairWorkers sttWorkers = new FairWorkers(sttExecutor, v.stt().workers(), registry);
@@ -68,23 +80,14 @@ public final class VoiceSetup {
       LOG.warn("voice: voice activity detection unavailable: {}", e.getMessage());
       vad = VoiceServices.Slot.missing(e.getMessage());
     }
-    VoiceServices.Slot<SpeechToText> stt;
-    try {
-      SpeechToText whisper = WhisperStt.open(v.stt());
-      closers.add(whisper);
-      stt = VoiceServices.Slot.of(whisper);
-    } catch (ParleyException e) {
-      LOG.warn("voice: speech to text unavailable: {}", e.getMessage());
-      stt = VoiceServices.Slot.missing(e.getMessage());
-    }
+    VoiceServices.Slot<SpeechToText> stt = engines.speechToText();
+    stt.engine().ifPresent(closers::add);
     VoiceServices.Slot<ChatModel> chat;
     try {
       ChatModel model = switch (v.llm().effectiveEngine()) {
         case LLAMA -> {
-          java.util.concurrent.ExecutorService llmExecutor = java.util.concurrent.Executors.newFixedThreadPool(
-              v.llm().workers(), Thread.ofPlatform().name("parley-llm-", 0).daemon(true).factory());
-          closers.add(llmExecutor::shutdownNow);
-          yield LlamaChatModel.open(LlamaChatModel.Settings.of(v.llm()), llmExecutor);
+          VoiceServices.Slot<ChatModel> llama = engines.llama();
+          yield llama.engine().orElseThrow(() -> new ParleyException(ParleyException.Reason.UNAVAILABLE, llama.missing()));
         }
         case OPENAI -> new OpenAiChatModel(vertx, OpenAiChatModel.Settings.of(v.llm()));
         default -> throw new ParleyException(ParleyException.Reason.UNAVAILABLE, DefaultModel.CHAT.missing()
@@ -96,20 +99,13 @@ public final class VoiceSetup {
       LOG.warn("voice: chat model unavailable: {}", e.getMessage());
       chat = VoiceServices.Slot.missing(e.getMessage());
     }
-    VoiceServices.Slot<TextToSpeech> tts;
+    // One engine speaks every language it has voices for: an answer's language picks the voice within
+    // it (VoiceSession: eSpeak NG's Spanish for Spanish under `auto`). VoiceLookup is where a separate
+    // engine for some language would be wired; none is.
+    VoiceServices.Slot<TextToSpeech> tts = engines.textToSpeech();
+    tts.engine().ifPresent(closers::add);
+    tts = tts.engine().map(e -> VoiceServices.Slot.of(meters.count(e))).orElse(tts);
     VoiceLookup voices = VoiceLookup.NONE;
-    try {
-      TextToSpeech engine = v.tts().open(warning -> LOG.warn("voice: {}", warning));
-      closers.add(engine);
-      tts = VoiceServices.Slot.of(meters.count(engine));
-      // One engine speaks every language it has voices for: an answer's language picks the voice
-      // within it (VoiceSession: eSpeak NG's Spanish for Spanish under `auto`). VoiceLookup is where
-      // a separate engine for some language would be wired; none is.
-      voices = VoiceLookup.NONE;
-    } catch (ParleyException e) {
-      LOG.warn("voice: speech synthesis unavailable: {}", e.getMessage());
-      tts = VoiceServices.Slot.missing(e.getMessage());
-    }
     VoiceServices.Slot<EndOfTurnScheduler> endOfTurn = endOfTurn(vertx, v, closers);
     LOG.info("voice: vad={}, stt={}, chat={}, tts={}, semantic_vad={}", vad.engine().isPresent(),
         stt.engine().isPresent(), chat.engine().isPresent(), tts.engine().isPresent(),

@@ -67,12 +67,20 @@ public final class ApiError {
       case NOT_FOUND -> send(ctx, 404, "not_found", e.getMessage(), null);
       case CONFLICT -> send(ctx, 409, e.code().orElse("conflict"), e.getMessage(), null);
       case LIMITED -> {
-        e.retryAfter().ifPresent(d -> ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
+        retryAfter(ctx, e);
         send(ctx, 429, "rate_limited", e.getMessage(), null);
       }
-      case UNAVAILABLE -> send(ctx, 503, "unavailable", e.getMessage(), null);
+      case UNAVAILABLE -> {
+        retryAfter(ctx, e);
+        send(ctx, 503, e.code().orElse("unavailable"), e.getMessage(), null);
+      }
       case CONFIG, INTERNAL -> send(ctx, 500, "internal", "internal error", null);
     }
+  }
+
+  /** {@code Retry-After} in whole seconds (at least 1) when {@code e} says when to try again. */
+  public static void retryAfter(RoutingContext ctx, ParleyException e) {
+    e.retryAfter().ifPresent(d -> ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
   }
 
   /** The code used for a bare HTTP status. */

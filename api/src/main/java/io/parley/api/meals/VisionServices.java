@@ -1,11 +1,9 @@
 package io.parley.api.meals;
 
 import io.parley.core.ParleyException;
-import io.parley.inference.vision.GraphDetector;
-import io.parley.inference.vision.GraphModel;
-import io.parley.inference.vision.NanoDet;
 import io.parley.inference.vision.ObjectDetector;
-import io.parley.inference.vision.YoloDetector;
+import io.parley.api.engines.LocalEngines;
+import io.parley.api.engines.NativeEngines;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.parley.inference.vision.Detection;
@@ -46,49 +44,22 @@ public final class VisionServices implements AutoCloseable {
     this.config = config;
   }
 
-  /** The photo services of this node; the models directory holds the bundled detectors' folders. */
+  /** The photo services of this node, the detector in this JVM; the models directory holds the bundled detectors' folders. */
   public static VisionServices start(Vertx vertx, VisionOptions v, java.nio.file.Path models) {
+    return start(vertx, v, new LocalEngines(
+        io.parley.api.assistant.VoiceOptions.from(io.parley.core.config.ConfigSource.of(java.util.Map.of())), v, models));
+  }
+
+  /** The photo services of this node, the detector from {@code engines} (this JVM's, or a worker process's). */
+  public static VisionServices start(Vertx vertx, VisionOptions v, NativeEngines engines) {
     ImageInput input = new ImageInput(v.maxPhotoBytes(), v.maxPixels());
     WorkerExecutor decoders = vertx.createSharedWorkerExecutor("parley-photo", DECODERS);
     if (!v.enabled()) {
       return new VisionServices(Optional.empty(), "photo analysis is off on this node (PARLEY_VISION_ENABLED=false, or PARLEY_ROLES without vision)",
           input, decoders, v);
     }
-    String device = v.device().name().toLowerCase(java.util.Locale.ROOT);
-    try {
-      ObjectDetector d = switch (v.model()) {
-        case YOLO -> YoloDetector.open(new YoloDetector.Settings(v.yoloFile().orElseThrow(),
-            YoloDetector.Layout.valueOf(v.yoloLayout().name()), v.yoloSize(), yoloClasses(v), v.effectiveWorkers(),
-            v.effectiveThreads(), (float) v.scoreThreshold(), (float) v.iouThreshold(), device));
-        case NANODET, CENTERNET -> {
-          GraphModel model = GraphModel.valueOf(v.model().name());
-          yield GraphDetector.open(model, new GraphDetector.Settings(models.resolve(model.directory()),
-              v.effectiveWorkers(), v.effectiveThreads(), v.batchWindow(), v.maxBatch(), (float) v.scoreThreshold(),
-              (float) v.iouThreshold(), device, v.compile()));
-        }
-      };
-      return new VisionServices(Optional.of(d), null, input, decoders, v);
-    } catch (ParleyException | IllegalArgumentException e) {
-      LOG.warn("vision: the detector is unavailable: {}", e.getMessage());
-      String fix = v.model() == VisionOptions.VisionModel.YOLO
-          ? " (check PARLEY_VISION_YOLO_FILE, PARLEY_VISION_YOLO_LAYOUT, PARLEY_VISION_YOLO_SIZE and PARLEY_VISION_YOLO_CLASSES)"
-          : " (the " + v.model().name().toLowerCase(java.util.Locale.ROOT) + " model comes with ./parley models)";
-      return new VisionServices(Optional.empty(), e.getMessage() + fix, input, decoders, v);
-    }
-  }
-
-  /** The YOLO export's class names: the configured file (one per line, blank lines skipped) or COCO's 80. */
-  static List<String> yoloClasses(VisionOptions v) {
-    if (v.yoloClasses().isEmpty()) {
-      return NanoDet.COCO;
-    }
-    java.nio.file.Path file = v.yoloClasses().get();
-    try {
-      return java.nio.file.Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
-    } catch (java.io.IOException e) {
-      throw new ParleyException(ParleyException.Reason.CONFIG, "PARLEY_VISION_YOLO_CLASSES: cannot read " + file
-          + ": " + e.getMessage(), e);
-    }
+    io.parley.api.assistant.VoiceServices.Slot<ObjectDetector> slot = engines.detector();
+    return new VisionServices(slot.engine(), slot.missing(), input, decoders, v);
   }
 
   public Optional<ObjectDetector> detector() {

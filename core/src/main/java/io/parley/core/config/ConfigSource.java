@@ -84,6 +84,11 @@ public final class ConfigSource {
     }
   }
 
+  /** Every key set (the file's and the environment's), as this node read them: what its worker processes get. */
+  public Map<String, String> values() {
+    return values;
+  }
+
   /** The raw value or the key's default; null when neither is set. */
   public String raw(ConfigKey key) {
     String v = values.get(key.name());

@@ -86,8 +86,10 @@ final class Responder {
       @Override
       public void failed(Throwable error) {
         if (live) {
-          events.accept(new VoiceEvent.Error(VoiceEvent.Code.MODEL_FAILED, "the chat model failed: " + error.getMessage()));
-          end(VoiceEvent.Status.FAILED, VoiceEvent.Reason.MODEL_FAILED);
+          VoiceEvent.Code code = VoiceEvent.Code.of(error, VoiceEvent.Code.MODEL_FAILED);
+          events.accept(new VoiceEvent.Error(code, "the chat model failed: " + error.getMessage()));
+          end(VoiceEvent.Status.FAILED, code == VoiceEvent.Code.ENGINE_RESTARTED
+              ? VoiceEvent.Reason.ENGINE_RESTARTED : VoiceEvent.Reason.MODEL_FAILED);
         }
       }
     });
@@ -285,7 +287,15 @@ final class Responder {
     ttsBusy = false;
     spoken.add(sentence, samples);
     if (failure != null && live) {
-      events.accept(new VoiceEvent.Error(VoiceEvent.Code.TTS_FAILED, "speech synthesis failed: " + failure.getMessage()));
+      VoiceEvent.Code code = VoiceEvent.Code.of(failure, VoiceEvent.Code.TTS_FAILED);
+      events.accept(new VoiceEvent.Error(code, "speech synthesis failed: " + failure.getMessage()));
+      if (code == VoiceEvent.Code.ENGINE_RESTARTED) {
+        // The engine is gone until its worker is back: the rest of this answer cannot be spoken.
+        model.interrupt();
+        sentences.clear();
+        end(VoiceEvent.Status.FAILED, VoiceEvent.Reason.ENGINE_RESTARTED);
+        return;
+      }
     }
     pumpTts();
     maybeFinish();

@@ -79,11 +79,22 @@ final class TranscriptionStage {
             context.runOnContext(v -> {
               String item = segmentItems.remove(segmentId);
               if (item != null && !closed) {
-                events.accept(new VoiceEvent.TranscriptFailed(item, error.getMessage()));
+                transcriptFailed(item, error);
               }
             });
           }
         }, () -> context.runOnContext(v -> backlogChanged.run()));
+  }
+
+  /**
+   * The turn {@code item} has no transcript; when its engine's process died, the session is also told
+   * so with an {@code engine_restarted} error (its next turn works once the engine is back).
+   */
+  private void transcriptFailed(String item, Throwable error) {
+    events.accept(new VoiceEvent.TranscriptFailed(item, error.getMessage()));
+    if (VoiceEvent.Code.of(error, null) == VoiceEvent.Code.ENGINE_RESTARTED) {
+      events.accept(new VoiceEvent.Error(VoiceEvent.Code.ENGINE_RESTARTED, "speech to text: " + error.getMessage()));
+    }
   }
 
   /** A scored frame; {@code voiced} frames are what interims wait for. */
@@ -116,7 +127,7 @@ final class TranscriptionStage {
         return;
       }
       if (ar.failed()) {
-        events.accept(new VoiceEvent.TranscriptFailed(item, ar.cause().getMessage()));
+        transcriptFailed(item, ar.cause());
         return;
       }
       finished(item, timings, ar.result());

@@ -98,7 +98,9 @@ public sealed interface VoiceEvent {
     /** The client cancelled it. */
     CLIENT_CANCELLED,
     /** The chat model failed. */
-    MODEL_FAILED
+    MODEL_FAILED,
+    /** The process running an engine of the answer died (it is started again). */
+    ENGINE_RESTARTED
   }
 
   /** What went wrong. */
@@ -116,6 +118,20 @@ public sealed interface VoiceEvent {
     /** The VAD model failed: speech is not detected until it works again. */
     VAD_FAILED,
     /** A message of the conversation could not be stored. */
-    NOT_STORED
+    NOT_STORED,
+    /**
+     * The process running the engine this turn needed died and is starting again: this turn is lost,
+     * the next one works once it is back ({@code engine_restarted}).
+     */
+    ENGINE_RESTARTED;
+
+    /** {@code otherwise}, or {@link #ENGINE_RESTARTED} when {@code error} says its engine restarted. */
+    public static Code of(Throwable error, Code otherwise) {
+      return error instanceof io.parley.core.ParleyException pe && pe.code().filter(ENGINE_RESTARTED_CODE::equals).isPresent()
+          ? ENGINE_RESTARTED : otherwise;
+    }
   }
+
+  /** The code of the failure of an engine whose worker process died ({@link Code#ENGINE_RESTARTED}). */
+  String ENGINE_RESTARTED_CODE = "engine_restarted";
 }

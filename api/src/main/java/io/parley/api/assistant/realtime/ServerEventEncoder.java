@@ -94,6 +94,7 @@ public final class ServerEventEncoder {
       case TTS_FAILED -> "tts_failed";
       case VAD_FAILED -> "vad_failed";
       case NOT_STORED -> "conversation_not_stored";
+      case ENGINE_RESTARTED -> VoiceEvent.ENGINE_RESTARTED_CODE;
     };
   }
 
@@ -112,6 +113,7 @@ public final class ServerEventEncoder {
       case TURN_DETECTED -> "turn_detected";
       case CLIENT_CANCELLED -> "client_cancelled";
       case MODEL_FAILED -> "model_failed";
+      case ENGINE_RESTARTED -> VoiceEvent.ENGINE_RESTARTED_CODE;
     };
   }
 
