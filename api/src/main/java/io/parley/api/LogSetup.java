@@ -13,7 +13,10 @@ import io.parley.core.config.ParleyConfig.LogFormat;
 import org.slf4j.LoggerFactory;
 
 /** Points the root logger at stdout in the configured format (one JSON object per line by default). */
-final class LogSetup {
+public final class LogSetup {
+
+  /** An engine worker's line format: level first, which its node reads to log the line at that level. */
+  public static final String WORKER_PATTERN = "%-5level %logger{24} %msg %kvp%n%ex";
 
   /** Log events buffered between the threads that log and the one that writes. */
   static final int QUEUE_SIZE = 8192;
@@ -27,6 +30,11 @@ final class LogSetup {
   /** For the operator's commands: warnings and errors only, on stderr, so that their output stays readable. */
   static void configureForCommand() {
     configure(LogFormat.TEXT, Level.WARN, "System.err");
+  }
+
+  /** For an engine worker process: plain lines on stdout that its node reads ({@link #WORKER_PATTERN}). */
+  public static void configureForWorker() {
+    configure(null, Level.INFO, "System.out");
   }
 
   private static void configure(LogFormat format, Level level, String target) {
@@ -43,7 +51,7 @@ final class LogSetup {
       encoder = e;
     } else {
       PatternLayoutEncoder e = new PatternLayoutEncoder();
-      e.setPattern("%d{HH:mm:ss.SSS} %-5level %logger{24} %msg %kvp%n%ex");
+      e.setPattern(format == null ? WORKER_PATTERN : "%d{HH:mm:ss.SSS} %-5level %logger{24} %msg %kvp%n%ex");
       encoder = e;
     }
     encoder.setContext(ctx);

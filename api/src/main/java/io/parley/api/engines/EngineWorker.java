@@ -68,6 +68,7 @@ public final class EngineWorker {
       System.exit(2);
     }
     EngineGroup group = EngineGroup.valueOf(args[0].toUpperCase(java.util.Locale.ROOT));
+    io.parley.api.LogSetup.configureForWorker();
     ParleyConfig config = ParleyConfig.fromEnvironment();
     EngineWorker worker = new EngineWorker(group, VoiceOptions.from(config.source()),
         VisionOptions.from(config.source()), config.models());

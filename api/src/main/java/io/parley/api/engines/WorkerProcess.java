@@ -219,19 +219,39 @@ final class WorkerProcess implements AutoCloseable {
     }
   }
 
-  /** The worker's log lines, into the node's log under {@code parley.engine.<group>}. */
+  /**
+   * The worker's output, into the node's log under {@code parley.engine.<group>}: a log line at its
+   * own level (the worker writes {@link io.parley.api.LogSetup#WORKER_PATTERN}), what follows it (a
+   * stack trace) at the same level, what a native library prints at INFO.
+   */
   private void relayOutput(Process process) {
     Thread.ofPlatform().name("parley-engine-" + group.label() + "-log").daemon(true).start(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String level = "INFO";
         String line;
         while ((line = r.readLine()) != null) {
-          workerLog.info("{}", line);
+          java.util.regex.Matcher m = LOG_LINE.matcher(line);
+          if (m.matches()) {
+            level = m.group(1);
+            line = m.group(2);
+          } else if (!line.startsWith("\t") && !line.startsWith("Caused by")) {
+            level = "INFO";
+          }
+          switch (level) {
+            case "ERROR" -> workerLog.error("{}", line);
+            case "WARN" -> workerLog.warn("{}", line);
+            case "DEBUG", "TRACE" -> workerLog.debug("{}", line);
+            default -> workerLog.info("{}", line);
+          }
         }
       } catch (IOException e) {
         // the process is gone
       }
     });
   }
+
+  private static final java.util.regex.Pattern LOG_LINE = java.util.regex.Pattern.compile(
+      "(TRACE|DEBUG|INFO|WARN|ERROR) +(.*)");
 
   private void read(Link l) {
     try {
