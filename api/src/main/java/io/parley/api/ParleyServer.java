@@ -233,6 +233,9 @@ public final class ParleyServer implements AutoCloseable {
         config.source(), options.voice(), options.vision(), config.models(), registry);
     closers.push(engines);
     this.engines = engines;
+    if (engines instanceof io.parley.api.engines.EngineWorkers workers) {
+      health.engines(workers::states);
+    }
     assistant = AssistantFeature.start(new AssistantFeature.Needs(vertx, config.models(), pool, redis, tokens.jwt(),
         deleted, ids, clock, registry, users, meals, foods, experts, calls, audit,
         user -> limits.admit(RateLimiter.LimitClass.VOICE, user), engines), options.voice(), options.assistant(), closers);

@@ -147,6 +147,22 @@ public final class EngineWorkers implements NativeEngines {
     return Optional.ofNullable(workers.get(group)).flatMap(WorkerProcess::pid);
   }
 
+  /**
+   * Each worker's state for {@code /health/ready}: {@code up}, {@code restarting} after it died, or
+   * why it could not start.
+   */
+  public JsonObject states() {
+    JsonObject out = new JsonObject();
+    workers.forEach((group, worker) -> {
+      String failed;
+      synchronized (this) {
+        failed = failures.get(group);
+      }
+      out.put(group.label(), failed != null ? "not started: " + failed : worker.up() ? "up" : "restarting");
+    });
+    return out;
+  }
+
   /** Calls in the worker of {@code group} not yet answered. */
   public int inFlight(EngineGroup group) {
     return Optional.ofNullable(workers.get(group)).map(WorkerProcess::inFlight).orElse(0);

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code /health/live}: the process serves HTTP. {@code /health/ready}: PostgreSQL and Redis
  * answer (503 otherwise, so a load balancer drains this node); model files are reported, and a
- * missing one makes the status "degraded" (200: everything but that model's feature works).
+ * missing one makes the status "degraded" (200: everything but that model's feature works), and so
+ * does an engine worker process that is starting again after it died ({@code checks.engines}).
  */
 public final class Health {
 
@@ -24,12 +25,18 @@ public final class Health {
   private final RedisAPI redis;
   private final Path modelsDir;
   private final List<String> modelFiles;
+  private volatile java.util.function.Supplier<JsonObject> engines = JsonObject::new;
 
   public Health(Pool pool, RedisAPI redis, Path modelsDir, List<String> modelFiles) {
     this.pool = pool;
     this.redis = redis;
     this.modelsDir = modelsDir;
     this.modelFiles = List.copyOf(modelFiles);
+  }
+
+  /** Where the engine workers' states come from (each {@code "up"} or why not), once they exist. */
+  public void engines(java.util.function.Supplier<JsonObject> states) {
+    this.engines = states;
   }
 
   public void live(RoutingContext ctx) {
@@ -46,9 +53,15 @@ public final class Health {
           JsonObject m = models.succeeded() ? models.result() : new JsonObject().put("error", models.cause().getMessage());
           boolean up = "up".equals(pg.result()) && "up".equals(rd.result());
           boolean allModels = m.stream().allMatch(e -> "present".equals(e.getValue()));
+          JsonObject workers = engines.get();
+          boolean allEngines = workers.stream().allMatch(e -> "up".equals(e.getValue()));
+          JsonObject checks = new JsonObject().put("postgres", pg.result()).put("redis", rd.result()).put("models", m);
+          if (!workers.isEmpty()) {
+            checks.put("engines", workers);
+          }
           JsonObject body = new JsonObject()
-              .put("status", !up ? "unavailable" : allModels ? "ready" : "degraded")
-              .put("checks", new JsonObject().put("postgres", pg.result()).put("redis", rd.result()).put("models", m));
+              .put("status", !up ? "unavailable" : allModels && allEngines ? "ready" : "degraded")
+              .put("checks", checks);
           ctx.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", "application/json")
               .putHeader("Cache-Control", "no-store").end(body.toBuffer());
         }));

@@ -106,6 +106,9 @@ class EngineWorkerCrashTest {
           .contains(ProcessHandle.current().pid());
     }
     assertThat(workers().pid(EngineGroup.CHAT)).as("no chat worker: the chat model is an HTTP server here").isEmpty();
+    Api.Res ready = node.api().get("/health/ready", null);
+    assertThat(ready.json().getJsonObject("checks").getJsonObject("engines"))
+        .isEqualTo(new JsonObject().put("speech", "up").put("vision", "up"));
   }
 
   @Test
@@ -145,6 +148,11 @@ class EngineWorkerCrashTest {
     });
     awaitBusy(EngineGroup.VISION, Duration.ofSeconds(60));
     long pid = kill(EngineGroup.VISION);
+    Poll.until(Duration.ofSeconds(10), "readiness shows the vision worker restarting", () -> {
+      Api.Res h = node.api().get("/health/ready", null);
+      return h.status() == 200 && "degraded".equals(h.json().getString("status"))
+          && "restarting".equals(h.json().getJsonObject("checks").getJsonObject("engines").getString("vision"));
+    });
     Api.Res r = cut.get(60, TimeUnit.SECONDS);
     assertThat(r.status()).as(r.body()).isEqualTo(503);
     assertThat(r.error().getString("code")).isEqualTo("engine_restarted");
