@@ -44,8 +44,11 @@ import java.util.Optional;
  */
 final class EngineWire {
 
-  /** Frames larger than this are refused as corrupt: a 25 MB upload's samples are ~100 MB of floats. */
-  static final int MAX_FRAME = 256 << 20;
+  /**
+   * Frames larger than this are refused: 4 hours of 16 kHz float samples (PARLEY_TRANSCRIBE_MAX_SECONDS
+   * at its most) fit, with room for the header.
+   */
+  static final int MAX_FRAME = 1 << 30;
 
   enum Type {
     /** Worker to node, once connected: which engines it serves, with their names and voices. */

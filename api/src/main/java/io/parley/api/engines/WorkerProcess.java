@@ -119,6 +119,10 @@ final class WorkerProcess implements AutoCloseable {
    * Returns the call id (for {@link #cancel}); fails with {@code engine_restarted} when no worker is up.
    */
   long send(Type type, JsonObject header, byte[] payload, Call call) {
+    if (payload.length > EngineWire.MAX_FRAME - (1 << 20)) {
+      throw new ParleyException(Reason.LIMITED, "a " + type.name().toLowerCase(java.util.Locale.ROOT) + " call of "
+          + payload.length + " bytes is more than an engine worker takes (" + (EngineWire.MAX_FRAME >> 20) + " MiB)");
+    }
     Link l = link;
     if (l == null) {
       throw restarting("is starting again");

@@ -47,11 +47,29 @@ class GraphExecutorTest {
     assertThat(GraphDetector.nativeLogLevel()).isEqualTo(expected);
   }
 
+  /**
+   * The graph compiled, allowing two more attempts when the compiler's own check refuses it: oneDNN's
+   * pointwise convolution on these one-channel 4x4 inputs has, once in a full run, returned garbage
+   * (-1.9e13) for one value of the check's pass. The detector falls back to op by op when that
+   * happens (GraphDetector); here a graph that never compiles right still fails.
+   */
+  private static CompiledGraph compiled(TfjsGraph g, NDManager m, Shape shape) {
+    ParleyException last = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        return CompiledGraph.compile(new GraphExecutor(g, m), m, shape);
+      } catch (ParleyException refused) {
+        last = refused;
+      }
+    }
+    throw last;
+  }
+
   private static List<float[]> run(Path json, float[] input, long... shape) {
     TfjsGraph g = TfjsGraph.read(json);
     try (NDManager m = NDManager.newBaseManager("PyTorch"); GraphExecutor e = new GraphExecutor(g, m)) {
       List<float[]> eager = e.run(input, new Shape(shape));
-      try (CompiledGraph c = CompiledGraph.compile(new GraphExecutor(g, m), m, new Shape(shape))) {
+      try (CompiledGraph c = compiled(g, m, new Shape(shape))) {
         List<float[]> compiled = c.run(input, new Shape(shape));
         assertThat(compiled).hasSameSizeAs(eager);
         for (int i = 0; i < eager.size(); i++) {
