@@ -124,7 +124,7 @@ public final class EngineWorker {
           try {
             Transcript t = timed ? engine.transcribeTimed(samples, language) : engine.transcribe(samples, language, prompt);
             send(new Frame(Type.TRANSCRIPT, call, EngineWire.transcript(t)));
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | Error e) { // every call is answered, also when an engine breaks
             fail(call, e);
           }
         });
@@ -144,7 +144,7 @@ public final class EngineWorker {
             engine.synthesize(h.getString("text"), style,
                 samples -> send(new Frame(Type.AUDIO, call, new JsonObject(), EngineWire.shorts(samples))), cancelled::get);
             send(new Frame(Type.DONE, call, new JsonObject()));
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | Error e) { // every call is answered, also when an engine breaks
             fail(call, e);
           } finally {
             cancels.remove(call);
