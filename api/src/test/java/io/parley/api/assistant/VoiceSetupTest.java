@@ -25,8 +25,11 @@ class VoiceSetupTest {
     VoiceOptions options = VoiceOptions.from(ConfigSource.of(Map.of("PARLEY_MODELS", models.toString())));
     ListAppender<ILoggingEvent> log = new ListAppender<>();
     log.start();
+    // The engines' own warnings come from where they are opened (this JVM's, or a worker's).
     Logger logger = (Logger) LoggerFactory.getLogger(VoiceSetup.class);
+    Logger engines = (Logger) LoggerFactory.getLogger(io.parley.api.engines.LocalEngines.class);
     logger.addAppender(log);
+    engines.addAppender(log);
     Vertx vertx = Vertx.vertx();
     try (VoiceServices voice = VoiceSetup.start(vertx, options, models, new SimpleMeterRegistry())) {
       List<String> warnings = log.list.stream().filter(e -> e.getLevel() == Level.WARN)
@@ -44,6 +47,7 @@ class VoiceSetupTest {
       assertThat(warnings.get(1)).endsWith(voice.chatModelMissing());
     } finally {
       logger.detachAppender(log);
+      engines.detachAppender(log);
       vertx.close().await();
     }
   }
