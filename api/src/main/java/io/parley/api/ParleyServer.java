@@ -242,7 +242,7 @@ public final class ParleyServer implements AutoCloseable {
         assistant,
         new MealsFeature(vertx, vision, redis, registry, meals, foods));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
-        limits, health, registry, options.vision(), features);
+        limits, health, registry, options.vision(), options.voice().uploadMemory(), features);
     router = await(HttpApi.create(deps), timeout);
     http = HttpListeners.start(vertx, config.http(), router, features, config.shutdownTimeout(), closers).get(0);
     if (signal != null) {
