@@ -226,7 +226,7 @@ public final class ParleyServer implements AutoCloseable {
     Foods foods = Foods.load(options.foods());
     ExpertStore experts = new ExpertStore(pool, userCache);
     assistant = AssistantFeature.start(new AssistantFeature.Needs(vertx, config.models(), pool, redis, tokens.jwt(),
-        deleted, ids, clock, registry, users, meals, foods, experts, calls, audit,
+        deleted, ids, clock, registry, users, meals, foods, experts, calls, audit, clientIp,
         user -> limits.admit(RateLimiter.LimitClass.VOICE, user)), options.voice(), options.assistant(), closers);
     // After the voice engines, not before: libjllama's static initializers build std::regex objects,
     // and with libtorch (vision) loaded first they bind to libtorch's copies of those templates, built
