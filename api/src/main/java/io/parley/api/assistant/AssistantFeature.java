@@ -48,7 +48,8 @@ import io.parley.inference.voice.ToolRunner;
  * The assistant's HTTP side: the stored conversations ({@code /api/v1/conversations*}), the user's
  * memories ({@code /api/v1/memories*}), the
  * OpenAI-compatible {@code /v1/chat/completions} (chat class) and {@code /v1/audio/*} (voice class;
- * transcription uploads go to disk), and the OpenAI Realtime WebSocket {@code /v1/realtime}.
+ * transcription uploads read into memory within PARLEY_AUDIO_UPLOAD_MEMORY), and the OpenAI
+ * Realtime WebSocket {@code /v1/realtime}.
  */
 public final class AssistantFeature implements Feature {
 
