@@ -237,7 +237,7 @@ public final class ParleyServer implements AutoCloseable {
       health.engines(workers::states);
     }
     assistant = AssistantFeature.start(new AssistantFeature.Needs(vertx, config.models(), pool, redis, tokens.jwt(),
-        deleted, ids, clock, registry, users, meals, foods, experts, calls, audit,
+        deleted, ids, clock, registry, users, meals, foods, experts, calls, audit, clientIp,
         user -> limits.admit(RateLimiter.LimitClass.VOICE, user), engines), options.voice(), options.assistant(), closers);
     // Inline, after the voice engines, not before: libjllama's static initializers build std::regex
     // objects, and with libtorch (vision) loaded first they bind to libtorch's copies of those templates,
@@ -253,7 +253,7 @@ public final class ParleyServer implements AutoCloseable {
         assistant,
         new MealsFeature(vertx, vision, redis, registry, meals, foods));
     HttpApi.Deps deps = new HttpApi.Deps(vertx, config, ids, tokens.jwt(), clientIp,
-        limits, health, registry, options.vision(), features);
+        limits, health, registry, options.vision(), options.voice().uploadMemory(), features);
     router = await(HttpApi.create(deps), timeout);
     http = HttpListeners.start(vertx, config.http(), router, features, config.shutdownTimeout(), closers).get(0);
     if (signal != null) {

@@ -15,6 +15,7 @@ import io.parley.api.assistant.tools.ServerTool;
 import io.parley.api.assistant.tools.ServerTools;
 import io.parley.api.calls.AppointmentStore;
 import io.parley.api.calls.CallService;
+import io.parley.api.http.ClientIp;
 import io.parley.api.http.Feature;
 import io.parley.api.http.RateLimiter.LimitClass;
 import io.parley.api.http.RouteSpec;
@@ -47,7 +48,8 @@ import io.parley.inference.voice.ToolRunner;
  * The assistant's HTTP side: the stored conversations ({@code /api/v1/conversations*}), the user's
  * memories ({@code /api/v1/memories*}), the
  * OpenAI-compatible {@code /v1/chat/completions} (chat class) and {@code /v1/audio/*} (voice class;
- * transcription uploads go to disk), and the OpenAI Realtime WebSocket {@code /v1/realtime}.
+ * transcription uploads read into memory within PARLEY_AUDIO_UPLOAD_MEMORY), and the OpenAI
+ * Realtime WebSocket {@code /v1/realtime}.
  */
 public final class AssistantFeature implements Feature {
 
@@ -60,7 +62,7 @@ public final class AssistantFeature implements Feature {
   /** What the assistant reads from the rest of the node: its storage, who is signed in, and the data its tools act on. */
   public record Needs(Vertx vertx, Path models, Pool pool, RedisAPI redis, JWTAuth jwt, DeletedAccounts deleted,
                       Ids ids, Clock clock, MeterRegistry registry, UserStore users, MealStore meals, Foods foods,
-                      ExpertStore experts, CallService calls, AuditLog audit,
+                      ExpertStore experts, CallService calls, AuditLog audit, ClientIp clientIp,
                       java.util.function.Function<UUID, Future<Boolean>> voiceHandshakes,
                       io.parley.api.engines.NativeEngines engines) {}
 
@@ -121,7 +123,7 @@ public final class AssistantFeature implements Feature {
     RealtimeEndpoint realtime = new RealtimeEndpoint(n.vertx(), n.jwt(), n.deleted(), conversations,
         (context, settings, events, conversationId, history, inputRate, outputRate) -> voice.session(n.vertx(),
             context, voiceOptions, settings, events, conversations, conversationId, history, inputRate, outputRate),
-        prompts, voiceOptions, n.registry(), n.redis(), tools::forSession, voice::voiceName,
+        prompts, voiceOptions, n.registry(), n.redis(), n.clientIp(), tools::forSession, voice::voiceName,
         () -> voice.semanticTurns().isPresent());
     realtime.limitHandshakes(n.voiceHandshakes());
     closers.push(realtime::close);

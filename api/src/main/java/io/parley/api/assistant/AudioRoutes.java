@@ -2,6 +2,7 @@ package io.parley.api.assistant;
 
 import io.parley.api.http.ApiProblem;
 import io.parley.api.http.Authenticator;
+import io.parley.api.http.MemoryUploads;
 import io.parley.api.http.Responses;
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
@@ -18,15 +19,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * OpenAI's audio endpoints: {@code POST /v1/audio/transcriptions} (a compressed or WAV upload,
- * decoded by {@link AudioDecoder} on the codec workers, transcribed by Whisper on the STT workers
+ * read into memory by {@link MemoryUploads} within {@code PARLEY_AUDIO_UPLOAD_MEMORY}, decoded by {@link AudioDecoder} on the codec workers, transcribed by Whisper on the STT workers
  * with its timed segments, whatever the format, so every format of one file carries the same text,
  * answered in the asked {@link TranscriptionFormat}) and {@code POST /v1/audio/speech} (text
  * synthesised on the TTS workers, encoded by {@link AudioEncoder} on the codec workers in the
@@ -56,19 +55,17 @@ public final class AudioRoutes {
   private void transcribe(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
       String user = Authenticator.userId(ctx).toString();
-      var upload = ctx.fileUploads().stream().filter(f -> "file".equals(f.name())).findFirst()
-          .orElseThrow(() -> ApiProblem.field("/file", "required", "a multipart field 'file' with the audio is required ("
-              + AudioDecoder.ACCEPTED + ")"));
+      var upload = MemoryUploads.part(ctx, "file").orElseThrow(() -> ApiProblem.field("/file", "required",
+          "a multipart field 'file' with the audio is required (" + AudioDecoder.ACCEPTED + ")"));
       SpeechToText stt = voice.speechToText().orElseThrow(() -> new ParleyException(Reason.UNAVAILABLE,
           voice.speechToTextMissing()));
       Optional<String> language = language(ctx.request().getFormAttribute("language"), stt);
       String asked = Objects.requireNonNullElse(ctx.request().getFormAttribute("response_format"), "json");
       TranscriptionFormat format = TranscriptionFormat.of(asked).orElseThrow(() -> ApiProblem.field(
           "/response_format", "enum", "response_format must be one of " + TranscriptionFormat.names()));
-      Path file = Path.of(upload.uploadedFileName());
       voice.codecWorkers().<DecodedAudio>executeBlocking(() -> {
         try {
-          return voice.decoder().decode(Files.readAllBytes(file));
+          return voice.decoder().decode(upload.data().getBytes());
         } catch (ParleyException e) {
           throw refused(e);
         }

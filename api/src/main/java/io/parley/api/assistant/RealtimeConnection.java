@@ -23,7 +23,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -38,11 +37,18 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   /** What every connection of an endpoint shares. */
   record Shared(Vertx vertx, VoiceOptions config, RealtimeEndpoint.SessionFactory sessions, PersonalPrompts prompts,
                 ConversationStore conversations, ResumeRegistry resumable, VoiceMetrics metrics, SecureRandom random,
-                AtomicLong eventIds, BiFunction<UUID, UUID, ToolRunner> serverTools, UnaryOperator<String> voices,
+                AtomicLong eventIds, SessionTools serverTools, UnaryOperator<String> voices,
                 BooleanSupplier semanticVadAvailable) {}
+
+  /** The server tools of a session: run for its user in its conversation, audited with its client's address. */
+  interface SessionTools {
+    ToolRunner forSession(UUID user, UUID conversation, String clientIp);
+  }
 
   private final ServerWebSocket ws;
   private final UUID user;
+  /** The client's address at the handshake (ClientIp), for the audit of its tools' writes. */
+  private final String clientIp;
   private final Context context;
   private final Vertx vertx;
   private final VoiceOptions config;
@@ -65,9 +71,10 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   private long quietSinceMs;
   private boolean speaking;
 
-  RealtimeConnection(ServerWebSocket ws, UUID user, Context context, Shared shared) {
+  RealtimeConnection(ServerWebSocket ws, UUID user, String clientIp, Context context, Shared shared) {
     this.ws = ws;
     this.user = user;
+    this.clientIp = clientIp;
     this.context = context;
     this.shared = shared;
     this.vertx = shared.vertx();
@@ -100,7 +107,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
         settings.inputRate(), settings.outputRate());
     transcoders();
     session.transcriptionPrompt(settings.wire().transcriptionPrompt());
-    session.serverTools(shared.serverTools().apply(user, session.conversationId()));
+    session.serverTools(shared.serverTools().forSession(user, session.conversationId(), clientIp));
     session.promptContext(shared.prompts().forSession(user));
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(this::onBinary);

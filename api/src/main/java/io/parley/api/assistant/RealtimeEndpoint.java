@@ -1,10 +1,10 @@
 package io.parley.api.assistant;
 
 import io.parley.api.accounts.DeletedAccounts;
+import io.parley.api.http.ClientIp;
 import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.api.assistant.context.PersonalPrompts;
 import io.parley.inference.llm.ChatMessage;
-import io.parley.inference.voice.ToolRunner;
 import io.parley.inference.voice.ToolTurns;
 import io.parley.inference.voice.VoiceEvent;
 import io.parley.inference.voice.VoiceSession;
@@ -26,7 +26,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -68,6 +67,8 @@ public final class RealtimeEndpoint {
   private final Vertx vertx;
   private final JWTAuth jwt;
   private final DeletedAccounts deleted;
+  /** Where a session's client is (the handshake's address): its tools' writes are audited with it. */
+  private final ClientIp clientIp;
   private final ConversationStore log;
   private final SessionFactory sessions;
   private final VoiceOptions config;
@@ -86,11 +87,12 @@ public final class RealtimeEndpoint {
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, DeletedAccounts deleted, ConversationStore log,
                           SessionFactory sessions, PersonalPrompts prompts, VoiceOptions config,
                           io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis,
-                          BiFunction<UUID, UUID, ToolRunner> serverTools, UnaryOperator<String> voices,
+                          ClientIp clientIp, RealtimeConnection.SessionTools serverTools, UnaryOperator<String> voices,
                           java.util.function.BooleanSupplier semanticVad) {
     this.vertx = vertx;
     this.jwt = jwt;
     this.deleted = deleted;
+    this.clientIp = clientIp;
     this.log = log;
     this.sessions = sessions;
     this.config = config;
@@ -170,6 +172,7 @@ public final class RealtimeEndpoint {
     // starts a session that only transcribes.
     boolean transcription = "transcription".equals(queryParam(h.query(), "intent"));
     String sessionId = UUID.randomUUID().toString();
+    String ip = clientIp.of(h.headers(), h.remoteAddress());
     Future<Optional<Boolean>> lease = cluster == null ? Future.succeededFuture(Optional.empty())
         : cluster.acquire(user, sessionId);
     lease.onComplete(l -> {
@@ -190,7 +193,7 @@ public final class RealtimeEndpoint {
             release(user, count, sessionId);
             return;
           }
-          open(ws.result(), user, count, resume, c.result().get(), sessionId, transcription);
+          open(ws.result(), user, ip, count, resume, c.result().get(), sessionId, transcription);
         });
       });
     });
@@ -272,13 +275,13 @@ public final class RealtimeEndpoint {
     return null;
   }
 
-  private void open(ServerWebSocket ws, UUID user, AtomicInteger count, String resumeToken, Continued continued,
-                    String sessionId, boolean transcription) {
+  private void open(ServerWebSocket ws, UUID user, String ip, AtomicInteger count, String resumeToken,
+                    Continued continued, String sessionId, boolean transcription) {
     // Clients send their first events the moment the socket opens (the SDKs' session.update), before
     // the conversation is looked up or stored: held unread until RealtimeConnection.start sets the handlers.
     ws.pause();
     ws.setWriteQueueMaxSize(MAX_QUEUED_BYTES);
-    RealtimeConnection c = new RealtimeConnection(ws, user, vertx.getOrCreateContext(), shared);
+    RealtimeConnection c = new RealtimeConnection(ws, user, ip, vertx.getOrCreateContext(), shared);
     connections.add(c);
     ws.closeHandler(v -> {
       connections.remove(c);

@@ -2,6 +2,7 @@ package io.parley.api.assistant;
 
 import static io.parley.core.config.ConfigKey.*;
 
+import io.parley.api.http.RouteSpec;
 import io.parley.core.config.ConfigSource;
 import io.parley.inference.audio.codec.CodecOptions;
 import io.parley.inference.llm.LlmOptions;
@@ -26,16 +27,17 @@ import java.time.Duration;
  * @param toolRounds rounds of server tool calls per answer
  * @param codec the limits on uploaded audio ({@code PARLEY_TRANSCRIBE_*})
  * @param semanticVad the end-of-turn model of {@code semantic_vad} ({@code PARLEY_SEMANTIC_VAD_*})
+ * @param uploadMemory audio upload bytes all transcription requests together may hold in memory
  */
 public record VoiceOptions(boolean enabled, VadOptions vad, SttOptions stt, LlmOptions llm, TtsOptions tts,
                            Duration bargeIn, int contextMessages, Duration sessionGrace, Duration idleTimeout,
                            int maxSessionsPerUser, Duration toolTimeout, int toolRounds, CodecOptions codec,
-                           SemanticVadOptions semanticVad) {
+                           SemanticVadOptions semanticVad, long uploadMemory) {
 
   /** The same settings with the engines off (a node without the voice role). */
   public VoiceOptions withoutEngines() {
     return new VoiceOptions(false, vad, stt, llm, tts, bargeIn, contextMessages, sessionGrace, idleTimeout,
-        maxSessionsPerUser, toolTimeout, toolRounds, codec, semanticVad);
+        maxSessionsPerUser, toolTimeout, toolRounds, codec, semanticVad, uploadMemory);
   }
 
   /** The voice settings of {@code c}; fails naming the key of the first bad value. */
@@ -54,6 +56,7 @@ public record VoiceOptions(boolean enabled, VadOptions vad, SttOptions stt, LlmO
         Duration.ofMillis(c.integer(PARLEY_VOICE_TOOL_TIMEOUT_MS, 1, 600_000)),
         c.integer(PARLEY_VOICE_TOOL_ROUNDS, 0, 16),
         CodecOptions.from(c),
-        SemanticVadOptions.from(c));
+        SemanticVadOptions.from(c),
+        c.integer(PARLEY_AUDIO_UPLOAD_MEMORY, RouteSpec.Body.MAX_AUDIO_BYTES, Integer.MAX_VALUE));
   }
 }

@@ -4,7 +4,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.json.schema.JsonSchemaValidationException;
@@ -22,7 +21,7 @@ import java.util.Locale;
  * Validates requests to the operations whose body may be {@code multipart/form-data} (photo, meal
  * and audio uploads) against their contract. Vert.x's own validator reads a multipart body as one
  * string and takes no image or audio part, and the uploads here are never held as one raw body
- * (photos are parts in memory, audio goes to disk), so for those operations the router's per-route
+ * (they are parts in memory, see {@link MemoryUploads}), so for those operations the router's per-route
  * validation is off ({@link #takesForms}) and this handler runs instead: a multipart request is
  * checked as the object of its form fields and file parts (a file part stands as an empty string,
  * its bytes are checked by the handler: type, size, pixels), against the form schema of the
@@ -98,9 +97,6 @@ final class ContractForms implements Handler<RoutingContext> {
     JsonObject out = new JsonObject();
     ctx.request().formAttributes().names().forEach(name -> out.put(name, ctx.request().getFormAttribute(name)));
     MemoryUploads.partNames(ctx).forEach(name -> out.put(name, ""));
-    for (FileUpload f : ctx.fileUploads()) {
-      out.put(f.name(), "");
-    }
     return out;
   }
 }

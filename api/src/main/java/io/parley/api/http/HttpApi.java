@@ -41,7 +41,7 @@ public final class HttpApi {
   /** Everything the router needs: the platform parts and the features. */
   public record Deps(Vertx vertx, ParleyConfig config, Ids ids, JWTAuth jwt, ClientIp clientIp,
                      RateLimiter.Factory limiter, Health health, PrometheusMeterRegistry metrics, VisionOptions photos,
-                     List<Feature> features) {}
+                     long audioUploadMemory, List<Feature> features) {}
 
   /** The paths the router itself knows: the API's default class and the contract. */
   static final List<RouteSpec> OWN_SPECS = List.of(
@@ -87,16 +87,15 @@ public final class HttpApi {
     }
     b.rootHandler(new CanonicalPath());
     BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(http.maxBodyBytes());
-    // Audio uploads go to temporary files (deleted when the request ends), with OpenAI's size limit.
-    BodyHandler audioUploads = BodyHandler.create(d.config().home().resolve("uploads").toString())
-        .setBodyLimit(RouteSpec.Body.MAX_AUDIO_BYTES).setDeleteUploadedFilesOnEnd(true);
-    // Photos are read into memory (never written to disk unless kept), capped at
-    // PARLEY_PHOTO_MAX_BYTES plus room for the multipart framing; other requests there are JSON.
-    MemoryUploads photoUploads = new MemoryUploads(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()),
-        d.photos().maxPhotoBytes() + 64 * 1024L, d.photos().uploadMemory(), authenticator);
-    io.micrometer.core.instrument.Gauge.builder("parley.photo.upload.bytes", photoUploads, MemoryUploads::held)
-        .description("Photo upload bytes held in memory by requests in progress (PARLEY_PHOTO_UPLOAD_MEMORY)")
-        .baseUnit("bytes").register(d.metrics());
+    // Uploads are read into memory (a photo is never written to disk unless kept), each kind within
+    // its own budget: photos capped at PARLEY_PHOTO_MAX_BYTES plus room for the multipart framing,
+    // audio files at OpenAI's limit; other requests there are JSON.
+    MemoryUploads photoUploads = memoryUploads(d, jsonBodies, d.photos().maxPhotoBytes() + 64 * 1024L,
+        new MemoryUploads.Budget("photo uploads", d.photos().uploadMemory(), "PARLEY_PHOTO_UPLOAD_MEMORY"),
+        authenticator, "parley.photo.upload.bytes");
+    MemoryUploads audioUploads = memoryUploads(d, jsonBodies, RouteSpec.Body.MAX_AUDIO_BYTES,
+        new MemoryUploads.Budget("audio uploads", d.audioUploadMemory(), "PARLEY_AUDIO_UPLOAD_MEMORY"),
+        authenticator, "parley.audio.upload.bytes");
     b.rootHandler(new PathBodyHandler(ctx -> spec(ctx, lookup), Map.of(RouteSpec.Body.JSON, jsonBodies,
         RouteSpec.Body.PHOTO, photoUploads, RouteSpec.Body.AUDIO, audioUploads),
         new UploadRate(http.uploadMinRate(), http.uploadRateWindow())));
@@ -153,6 +152,16 @@ public final class HttpApi {
     router.errorHandler(413, failures);
     router.errorHandler(500, failures);
     return router;
+  }
+
+  /** Uploads of one kind read into memory, their held bytes published as the gauge {@code gauge}. */
+  private static MemoryUploads memoryUploads(Deps d, BodyHandler other, long limit, MemoryUploads.Budget budget,
+                                             Authenticator authenticator, String gauge) {
+    MemoryUploads uploads = new MemoryUploads(other, limit, budget, authenticator);
+    io.micrometer.core.instrument.Gauge.builder(gauge, uploads, MemoryUploads::held)
+        .description("Bytes held in memory by the " + budget.uploads() + " in progress (" + budget.key() + ")")
+        .baseUnit("bytes").register(d.metrics());
+    return uploads;
   }
 
   /** The spec of this request, looked up once and kept on the request. */

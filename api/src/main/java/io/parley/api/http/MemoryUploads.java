@@ -12,16 +12,19 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Multipart bodies read into memory, for photo uploads: a photo is a few MB at most
- * ({@code PARLEY_PHOTO_MAX_BYTES}), so writing it to a temporary file, reading it back and deleting
- * it (what {@link BodyHandler} does with file parts) only costs disk I/O and three blocking hops per
- * request, and leaves the photo on disk for a moment when the user did not ask to keep it. The
- * body is read into one buffer and split with {@link MultipartBody}: parts are slices of it
- * ({@link #part}), form fields are the request's form attributes as usual. The bearer token is
- * verified before the body is read (401 otherwise). Bodies past {@code limit} bytes fail with 413
- * at once (declared length or bytes read). All requests together hold at most {@code budget} bytes
- * ({@code PARLEY_PHOTO_UPLOAD_MEMORY}), counted as they are allocated (a declared length before
- * the first byte): a body that would pass it fails with 503 and {@code Retry-After: 1}, and what a
+ * Multipart bodies read into memory, for photo and audio uploads: a photo is a few MB at most
+ * ({@code PARLEY_PHOTO_MAX_BYTES}), an audio file for transcription 25 MiB, so writing it to a
+ * temporary file, reading it back and deleting it (what {@link BodyHandler} does with file parts)
+ * only costs disk I/O and three blocking hops per request, leaves the upload on disk for a moment,
+ * and puts Vert.x's own disk clean-up in the way of a broken form (its "File handle is closed"
+ * left such a request unanswered). The body is read into one buffer and split with
+ * {@link MultipartBody}: parts are slices of it ({@link #part}), form fields are the request's form
+ * attributes as usual, a form that is not what it says it is gets 400 in our own words. The
+ * bearer token is verified before the body is read (401 otherwise). Bodies past {@code limit}
+ * bytes fail with 413 at once (declared length or bytes read). All requests of one kind together
+ * hold at most their {@link Budget} ({@code PARLEY_PHOTO_UPLOAD_MEMORY},
+ * {@code PARLEY_AUDIO_UPLOAD_MEMORY}), counted as they are allocated (a declared length before the
+ * first byte): a body that would pass it fails with 503 and {@code Retry-After: 1}, and what a
  * request holds is given back when its response ends or its connection closes. Requests that are
  * not multipart POSTs go to {@code other}.
  */
@@ -30,28 +33,37 @@ public final class MemoryUploads implements BodyHandler {
   /** One file part of the body. */
   public record Part(String name, String fileName, String contentType, Buffer data) {}
 
+  /**
+   * The memory all uploads of one kind may hold together.
+   *
+   * @param uploads what they are, as said in the 503 ("photo uploads")
+   * @param bytes the budget
+   * @param key the setting it comes from
+   */
+  record Budget(String uploads, long bytes, String key) {}
+
   private static final String PARTS = "parley.memory-uploads";
 
   private final BodyHandler other;
   private final long limit;
-  private final long budget;
+  private final Budget budget;
   private final Authenticator authenticator;
   /** Body bytes held by the requests in progress, over all event loops. */
   private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
 
-  MemoryUploads(BodyHandler other, long limit, long budget, Authenticator authenticator) {
+  MemoryUploads(BodyHandler other, long limit, Budget budget, Authenticator authenticator) {
     this.authenticator = authenticator;
     this.other = other;
     this.limit = limit;
     this.budget = budget;
   }
 
-  /** Body bytes the photo uploads in progress hold now. */
+  /** Body bytes the uploads in progress hold now. */
   long held() {
     return held.get();
   }
 
-  /** The names of the body's file parts (none when it was not a photo upload). */
+  /** The names of the body's file parts (none when it was not an upload read here). */
   static List<String> partNames(RoutingContext ctx) {
     List<Part> parts = ctx.get(PARTS);
     return parts == null ? List.of() : parts.stream().map(Part::name).toList();
@@ -91,7 +103,7 @@ public final class MemoryUploads implements BodyHandler {
       ctx.fail(new ApiProblem(400, "bad_request", "a multipart/form-data Content-Type needs a boundary", null));
       return;
     }
-    // Only a signed-in user's photo is read: the token is checked before the first body byte, so an
+    // Only a signed-in user's upload is read: the token is checked before the first body byte, so an
     // anonymous client cannot hold upload memory (the route's own authentication runs again later).
     req.pause();
     long declaredLength = length;
@@ -163,12 +175,12 @@ public final class MemoryUploads implements BodyHandler {
    * pass it, fails the request with 503 instead.
    */
   private boolean reserve(RoutingContext ctx, long bytes, long[] reserved, boolean[] failed) {
-    if (held.addAndGet(bytes) > budget) {
+    if (held.addAndGet(bytes) > budget.bytes()) {
       held.addAndGet(-bytes);
       failed[0] = true;
       ctx.response().putHeader("Retry-After", "1");
-      ctx.fail(new ApiProblem(503, "uploads_busy", "photo uploads in progress hold this node's upload memory ("
-          + budget + " bytes, PARLEY_PHOTO_UPLOAD_MEMORY); retry shortly", null));
+      ctx.fail(new ApiProblem(503, "uploads_busy", budget.uploads() + " in progress hold this node's memory for them ("
+          + budget.bytes() + " bytes, " + budget.key() + "); retry shortly", null));
       return false;
     }
     reserved[0] += bytes;

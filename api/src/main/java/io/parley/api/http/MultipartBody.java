@@ -70,7 +70,7 @@ record MultipartBody(List<Part> files, Map<String, List<String>> fields) {
       int dataStart = headEnd + HEAD_END.length;
       int dataEnd = indexOf(body, separator, dataStart);
       if (dataEnd < 0) {
-        throw new MalformedException("the multipart body ends inside a part");
+        throw new MalformedException("the multipart body ends inside a part (its closing boundary never came)");
       }
       add(head, body.slice(dataStart, dataEnd), files, fields);
       pos = dataEnd + CRLF.length;

@@ -8,7 +8,8 @@ import java.util.function.Function;
 
 /**
  * The body policy of each request from its {@link RouteSpec}: JSON bodies up to
- * PARLEY_MAX_BODY_BYTES, photo uploads held in memory, audio uploads on disk, every body at a
+ * PARLEY_MAX_BODY_BYTES, photo and audio uploads held in memory (each kind within its own
+ * budget), every body at a
  * minimum rate ({@link UploadRate}). A {@link BodyHandler}
  * itself, so the router places it where body handlers go.
  */

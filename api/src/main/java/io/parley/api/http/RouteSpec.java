@@ -27,7 +27,7 @@ public record RouteSpec(Optional<HttpMethod> method, String path, boolean prefix
     JSON,
     /** A multipart photo held in memory, within PARLEY_PHOTO_MAX_BYTES and the node's upload budget. */
     PHOTO,
-    /** A multipart audio file on disk, deleted when the request ends, within {@link #MAX_AUDIO_BYTES}. */
+    /** A multipart audio file held in memory, within {@link #MAX_AUDIO_BYTES} and the node's audio upload budget. */
     AUDIO;
 
     /** Largest audio upload: OpenAI's limit for {@code /v1/audio/transcriptions} (25 MiB). */

@@ -9,8 +9,8 @@ import java.time.Duration;
  * The slowest a request body may arrive ({@code PARLEY_UPLOAD_MIN_RATE} over
  * {@code PARLEY_UPLOAD_RATE_WINDOW}): from the end of the request's headers, each window must bring
  * at least rate x window bytes until the body has ended, else the request ends with 408 and its
- * connection is closed, which gives back what it held (photo upload memory, a temporary audio
- * file, a JSON body's buffer). A client that trickles its body cannot hold a connection or an
+ * connection is closed, which gives back what it held (photo or audio upload memory, a JSON
+ * body's buffer). A client that trickles its body cannot hold a connection or an
  * upload slot for long. Requests without a body (no Content-Length, no Transfer-Encoding) are not
  * watched.
  */

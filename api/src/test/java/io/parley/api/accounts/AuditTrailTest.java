@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.api.assistant.tools.ServerTool;
 import io.parley.api.support.Api;
+import io.parley.api.support.RealtimeClient;
 import io.parley.api.support.StandInLlm;
 import io.parley.api.support.TestNode;
 import io.parley.inference.llm.ToolCall;
@@ -191,6 +192,33 @@ class AuditTrailTest {
     assertThat(entry.getString("request_id")).isEqualTo(chat.header("X-Request-Id"));
     assertThat(details(entry).getString("target")).startsWith("memory:");
     assertThat(entry.encode()).doesNotContain("Fridays");
+  }
+
+  /**
+   * A write the model makes in a realtime session is recorded with the address of the session's
+   * client (the WebSocket handshake's, as {@code ClientIp} finds it); it had no IP before.
+   */
+  @Test
+  void aWriteOfTheAssistantInARealtimeSessionIsRecordedWithTheSessionsClientIp() throws Exception {
+    User u = user();
+    ToolCall remember = new ToolCall("call_remember_rt", "remember",
+        "{\"content\": \"rows on Mondays\", \"confirm\": true}");
+    llm.then(StandInLlm.Reply.toolCalls(remember)).then(body -> new StandInLlm.Answer("Noted.", List.of()));
+    try (RealtimeClient c = RealtimeClient.connect(node, u.token(), "")) {
+      c.next("session.created");
+      c.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
+          .put("output_modalities", new JsonArray().add("text"))));
+      c.next("session.updated");
+      c.say("Remember that I row on Mondays.");
+      c.next("response.done", Duration.ofSeconds(30));
+    }
+    io.parley.api.support.Poll.until(Duration.ofSeconds(10), "the tool's write is in the audit log",
+        () -> entries(u.id()).stream().anyMatch(e -> "tool.remember".equals(e.getString("action"))));
+    JsonObject entry = only(entries(u.id()), "tool.remember");
+    assertThat(entry.getString("actor_id")).isEqualTo(u.id().toString());
+    assertThat(entry.getString("ip")).as(entry.encode()).isEqualTo("127.0.0.1");
+    assertThat(details(entry).getString("target")).startsWith("memory:");
+    assertThat(details(entry).getString("conversation_id")).as("the session's conversation").isNotBlank();
   }
 
   @Test

@@ -5,14 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.parley.api.support.Poll;
 import io.parley.api.support.RealtimeClient;
 import io.parley.api.support.TestNode;
+import io.parley.api.support.TurnAllocate;
+import io.parley.media.turn.TurnCredentials;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -24,19 +28,22 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two Parley nodes sharing PostgreSQL and Redis, as behind a load balancer: the per-user cap on
- * realtime sessions counts the sessions of both, and a dropped session resumes on the other node.
+ * realtime sessions counts the sessions of both, a dropped session resumes on the other node, and
+ * an account deleted on one node loses its sessions and its TURN relays on both.
  */
 class TwoNodeVoiceTest {
 
   private static TestNode one;
   private static TestNode two;
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
+  private static final String TURN_SECRET = "two-node-voice-test-turn-secret";
 
   @BeforeAll
   static void start() {
     Map<String, String> shared = Map.of(
         "PARLEY_JWT_SECRET", "two-node-voice-test-jwt-secret-0123456789",
-        "PARLEY_VOICE_MAX_SESSIONS_PER_USER", "2");
+        "PARLEY_VOICE_MAX_SESSIONS_PER_USER", "2",
+        "PARLEY_TURN_SECRET", TURN_SECRET);
     one = TestNode.start(shared);
     two = TestNode.start(one.sameCluster(shared));
   }
@@ -213,5 +220,50 @@ class TwoNodeVoiceTest {
       a.ws().abort();
       b.ws().abort();
     }
+  }
+
+  /**
+   * A user with a realtime session on node two and TURN relays on both nodes' TURN servers (as a
+   * call party has) deletes the account through node one: the session on node two gets its
+   * {@code account_deleted} error and closes with 4003, and both nodes cut the user's allocations
+   * and refuse its credentials (node two hears of it over Redis).
+   */
+  @Test
+  void anAccountDeletedOnOneNodeEndsItsSessionAndRelaysOnTheOther() throws Exception {
+    JsonObject user = one.api().newUser();
+    String token = user.getString("access_token");
+    String userId = one.api().get("/api/v1/auth/me", token).json().getString("id");
+    Closing session = open(two, token);
+    created(session.inbox());
+    Map<TestNode, String[]> relays = new java.util.LinkedHashMap<>();
+    for (TestNode node : List.of(one, two)) {
+      String[] credentials = TurnCredentials.mint(TURN_SECRET, Instant.now().plus(Duration.ofMinutes(20)), userId,
+          UUID.randomUUID().toString());
+      TurnAllocate.Result relay = TurnAllocate.allocate(turnUrl(node), credentials[0], credentials[1]);
+      assertThat(relay.ok()).as("a relay on %s (error %d)", node.baseUrl(), relay.errorCode()).isTrue();
+      assertThat(node.server().turn().orElseThrow().allocations()).isEqualTo(1);
+      relays.put(node, credentials);
+    }
+    try {
+      assertThat(one.api().delete("/api/v1/users/me", token).status()).isEqualTo(204);
+      JsonObject e = session.inbox().poll(10, TimeUnit.SECONDS);
+      assertThat(e).as("an event on node two within 10 s").isNotNull();
+      assertThat(e.getString("type")).isEqualTo("error");
+      assertThat(e.getJsonObject("error").getString("code")).isEqualTo("account_deleted");
+      assertThat(session.closed().get(10, TimeUnit.SECONDS)).as("closed as account deleted").isEqualTo(4003);
+      for (var r : relays.entrySet()) {
+        TestNode node = r.getKey();
+        Poll.until(Duration.ofSeconds(10), "the deleted user's relay is cut on " + node.baseUrl(),
+            () -> node.server().turn().orElseThrow().allocations() == 0);
+        assertThat(TurnAllocate.allocate(turnUrl(node), r.getValue()[0], r.getValue()[1]).errorCode())
+            .as("the deleted user's credentials on %s", node.baseUrl()).isEqualTo(403);
+      }
+    } finally {
+      session.ws().abort();
+    }
+  }
+
+  private static String turnUrl(TestNode node) {
+    return "turn:127.0.0.1:" + node.server().turn().orElseThrow().udpPort() + "?transport=udp";
   }
 }

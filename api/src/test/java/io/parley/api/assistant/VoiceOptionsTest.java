@@ -32,13 +32,15 @@ class VoiceOptionsTest {
     assertThat(v.stt().model()).isEmpty();
     assertThat(v.llm().effectiveEngine()).isEqualTo(LlmEngine.NONE);
     assertThat(v.tts().engine()).isEqualTo(TtsEngine.AUTO);
+    assertThat(v.uploadMemory()).isEqualTo(128L << 20);
   }
 
   @Test
   void valuesAreHonoured() {
     VoiceOptions v = VoiceOptions.from(ConfigSource.of(Map.of("PARLEY_VOICE_ENABLED", "false",
         "PARLEY_VOICE_BARGE_IN_MS", "250", "PARLEY_LLM_CONTEXT_MESSAGES", "0", "PARLEY_VOICE_SESSION_GRACE", "0",
-        "PARLEY_VOICE_MAX_SESSIONS_PER_USER", "50", "PARLEY_LLM_MAX_TOKENS", "48", "PARLEY_TTS_WORKERS", "4")));
+        "PARLEY_VOICE_MAX_SESSIONS_PER_USER", "50", "PARLEY_LLM_MAX_TOKENS", "48", "PARLEY_TTS_WORKERS", "4",
+        "PARLEY_AUDIO_UPLOAD_MEMORY", "26214400")));
     assertThat(v.enabled()).isFalse();
     assertThat(v.bargeIn()).isEqualTo(Duration.ofMillis(250));
     assertThat(v.contextMessages()).isZero();
@@ -46,6 +48,7 @@ class VoiceOptionsTest {
     assertThat(v.maxSessionsPerUser()).isEqualTo(50);
     assertThat(v.llm().maxTokens()).isEqualTo(48);
     assertThat(v.tts().workers()).isEqualTo(4);
+    assertThat(v.uploadMemory()).as("one upload of the 25 MiB limit").isEqualTo(26_214_400);
   }
 
   @ParameterizedTest
@@ -56,6 +59,7 @@ class VoiceOptionsTest {
       "PARLEY_VOICE_SESSION_GRACE|3601",
       "PARLEY_VOICE_IDLE_TIMEOUT|0",
       "PARLEY_VOICE_MAX_SESSIONS_PER_USER|0",
+      "PARLEY_AUDIO_UPLOAD_MEMORY|26214399",
       "PARLEY_VAD_END_THRESHOLD|0.9",
       "PARLEY_WHISPER_THREADS|0",
       "PARLEY_LLM_ENGINE|gpt",

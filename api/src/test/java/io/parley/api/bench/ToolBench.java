@@ -104,7 +104,7 @@ public final class ToolBench {
       ToolCall call = new ToolCall("call_" + UUID.randomUUID(), name, args.encode());
       node.server().vertx().getOrCreateContext().runOnContext(v -> {
         long start = System.nanoTime();
-        Future<String> text = tools.forSession(user, null).run(call);
+        Future<String> text = tools.forSession(user, null, "127.0.0.1").run(call);
         text.onComplete(ar -> {
           nanos[0] = System.nanoTime() - start;
           if (ar.succeeded()) {

@@ -8,6 +8,8 @@ import io.parley.api.support.FuzzSocket;
 import io.parley.api.support.Multipart;
 import io.parley.api.support.TestNode;
 import io.parley.core.testing.LogCapture;
+import io.parley.inference.audio.Wav;
+import io.parley.inference.stt.TinyWhisperModel;
 import io.parley.inference.vision.Photos;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -32,12 +34,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * 10,000 mutated multipart uploads to the photo upload routes of a real node (photo analysis with
- * the NanoDet detector, meal logging; transcriptions not yet, see below): the form
+ * 10,000 mutated multipart uploads to the upload routes of a real node (photo analysis with the
+ * NanoDet detector, meal logging, transcription with a tiny random-weight Whisper): the form
  * broken (boundary, part headers, field names, truncation, garbage, duplicated parts, the request's
  * content type) or the file mutated (bytes flipped, cut, replaced). Every answer is 2xx or 4xx in the
  * error shape (503 only with Retry-After), nothing is logged at WARN or above, no buffer leaks, the
- * heap is where it was, and a real photo is analysed afterwards.
+ * heap is where it was, and a real photo is analysed and a WAV transcribed afterwards. Before
+ * audio forms were read by Parley's own reader (as photos are), a broken one could make Vert.x's
+ * clean-up of its disk upload throw ("File handle is closed") and leave the request unanswered.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class UploadFuzzTest {
@@ -58,7 +62,7 @@ class UploadFuzzTest {
     dir = Files.createTempDirectory("parley-upload-fuzz-");
     node = TestNode.start(Map.of("PARLEY_VISION_ENABLED", "true", "PARLEY_VISION_MODEL", "nanodet",
         "PARLEY_PHOTO_CACHE_TTL", "0",
-        "PARLEY_VOICE_ENABLED", "false",
+        "PARLEY_WHISPER_MODEL", TinyWhisperModel.builder().write(dir.resolve("tiny-whisper.bin")).toString(),
         "PARLEY_RATE_LIMIT_VISION_PER_MINUTE", "1000000", "PARLEY_RATE_LIMIT_VOICE_PER_MINUTE", "1000000",
         "PARLEY_RATE_LIMIT_API_PER_MINUTE", "1000000"));
   }
@@ -76,14 +80,12 @@ class UploadFuzzTest {
   @Test
   void mutatedUploadsGetClearAnswersAndTheNodeServesAfterwards() throws Exception {
     byte[] photo = Files.readAllBytes(Photos.darknet("dog.jpg"));
+    byte[] wav = tone();
     List<Route> routes = List.of(
         new Route("/api/v1/vision/analyze", "image", Map.of("task", "meal"), photo),
-        new Route("/api/v1/meals", "image", Map.of("store_image", "false", "logged_at", "2026-12-01T12:00:00Z"), photo));
-    // Not yet /v1/audio/transcriptions: its uploads go to disk through Vert.x's multipart decoder,
-    // which a broken form can still leave unanswered (an exception in Vert.x's own clean-up of a
-    // finished file part, "File handle is closed"). Its bodies cut inside a part and its decoder's
-    // failures are answered 400 (UploadLimitsTest); reading audio forms with Parley's own reader,
-    // as photos are, is the fix, and then this route joins the fuzz.
+        new Route("/api/v1/meals", "image", Map.of("store_image", "false", "logged_at", "2026-12-01T12:00:00Z"), photo),
+        new Route("/v1/audio/transcriptions", "file", Map.of("model", "whisper-1", "response_format", "verbose_json",
+            "timestamp_granularities[]", "segment"), wav));
     Api api = node.api();
     String token = api.newUser().getString("access_token");
     SplittableRandom random = new SplittableRandom(SEED);
@@ -138,6 +140,19 @@ class UploadFuzzTest {
         Map.of());
     assertThat(analysed.status()).as(analysed.body()).isEqualTo(200);
     assertThat(analysed.json().getJsonArray("objects")).isNotEmpty();
+    Api.Res transcribed = Multipart.post(node.baseUrl() + "/v1/audio/transcriptions", token, "file", wav, "a.wav",
+        Map.of("response_format", "verbose_json"));
+    assertThat(transcribed.status()).as(transcribed.body()).isEqualTo(200);
+    assertThat(transcribed.json().getDouble("duration")).isEqualTo(0.5);
+  }
+
+  /** Half a second of a 440 Hz tone, 16 kHz mono WAV: cheap to transcribe when a mutation leaves it whole. */
+  private static byte[] tone() {
+    short[] samples = new short[8000];
+    for (int i = 0; i < samples.length; i++) {
+      samples[i] = (short) (8000 * Math.sin(2 * Math.PI * 440 * i / 16000.0));
+    }
+    return Wav.write(samples, 16000);
   }
 
   private static boolean errorShaped(String body) {

@@ -93,6 +93,7 @@ public enum ConfigKey {
   PARLEY_STT_INTERIM_MS("1000", "ms", "While the user speaks, an interim transcript of the speech so far every this often. 0: finals only."),
   PARLEY_STT_LANGUAGE("auto", "ISO 639-1 code or auto", "The node's default language of speech; auto lets Whisper detect it (one more encoder pass per transcription). A realtime session's audio.input.transcription.language and a transcription request's language override it. An English-only model (*.en) takes only en or auto."),
   PARLEY_TRANSCRIBE_MAX_SECONDS("1500", "seconds", "Longest audio /v1/audio/transcriptions accepts (1..14400). A file whose container declares more is refused before decoding; one that decodes to more is refused as soon as it passes (413 audio_too_long)."),
+  PARLEY_AUDIO_UPLOAD_MEMORY("134217728", "bytes", "Audio upload bytes (/v1/audio/transcriptions) this node holds in memory at once, over all requests (128 MiB); an upload that would pass it gets 503 with Retry-After. At least 26214400 (one upload of the 25 MiB limit)."),
   PARLEY_LLM_ENGINE("auto", "auto, openai, llama or none", "Chat engine: openai (PARLEY_LLM_BASE_URL), llama (in-process, PARLEY_LLAMA_MODEL); auto picks llama when a model file is set, else openai when a base URL is set."),
   PARLEY_LLM_BASE_URL(null, "URL", "OpenAI-compatible server for chat completions, e.g. http://localhost:8000/v1 (vLLM, llama.cpp server, Ollama)."),
   PARLEY_LLM_API_KEY(null, "string", "Bearer key for PARLEY_LLM_BASE_URL, if it needs one. Never logged."),

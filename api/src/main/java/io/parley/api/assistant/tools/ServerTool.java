@@ -15,8 +15,8 @@ public interface ServerTool {
 
   /**
    * Who calls: the session's user, the conversation the call was made in (null outside one), and
-   * where from, for the audit log: the client IP and request id of the HTTP request the call was
-   * made in (null for a realtime session's calls).
+   * where from, for the audit log: the client IP (of the HTTP request the call was made in, or of
+   * the realtime session's handshake) and the request id (null for a realtime session's calls).
    */
   record Caller(UUID user, UUID conversation, String ip, String requestId) {
     public Caller(UUID user, UUID conversation) {

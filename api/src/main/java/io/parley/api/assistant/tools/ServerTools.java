@@ -70,9 +70,12 @@ public final class ServerTools {
     return offered;
   }
 
-  /** The tools as the voice pipeline runs them for {@code user} in {@code conversation} (or null). */
-  public ToolRunner forSession(UUID user, UUID conversation) {
-    return forCaller(new ServerTool.Caller(user, conversation));
+  /**
+   * The tools as the voice pipeline runs them for {@code user} in {@code conversation} (or null),
+   * in a realtime session whose client is at {@code clientIp}.
+   */
+  public ToolRunner forSession(UUID user, UUID conversation, String clientIp) {
+    return forCaller(new ServerTool.Caller(user, conversation, clientIp, null));
   }
 
   /** The tools as they run for {@code caller} (a chat completion's: with its client IP and request id). */
