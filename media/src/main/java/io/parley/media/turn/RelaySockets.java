@@ -109,7 +109,10 @@ final class RelaySockets {
   }
 
   private void bindPort(EventLoop loop, int family, int port, ChannelHandler handler, Consumer<Channel> done) {
-    Bootstrap b = TurnServer.datagramBootstrap(loop, epoll)
+    // UDP GRO: when both parties of a call are relayed here, one relay's GSO send reaches the
+    // other's as one read, not split and queued datagram by datagram (a quarter less CPU per
+    // relayed message in ./parley bench turn, see docs/BENCHMARKS.md).
+    Bootstrap b = TurnServer.datagramBootstrap(loop, epoll, true)
         .option(ChannelOption.SO_RCVBUF, TurnServer.RELAY_RCVBUF)
         // A handler per channel: a bind attempt that fails has already put one in its channel's
         // pipeline, and an unsharable handler cannot be added again (every retry would fail).

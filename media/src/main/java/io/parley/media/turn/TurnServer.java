@@ -65,6 +65,8 @@ public final class TurnServer implements AutoCloseable {
   static final int READS_PER_WAKEUP = 64;
   /** Datagrams one {@code recvmmsg} reads at most (epoll); its buffer is this many {@link #MAX_DATAGRAM}s. */
   static final int DATAGRAMS_PER_CALL = 16;
+  /** The read buffer of a socket with UDP GRO: the largest UDP payload a coalesced read can carry. */
+  static final int GRO_READ_BUFFER = 65536;
   /** How often expired allocations, permissions and channel bindings are swept. */
   static final long SWEEP_MILLIS = 1000;
   /**
@@ -253,9 +255,24 @@ public final class TurnServer implements AutoCloseable {
    * with NIO, one datagram per read.
    */
   static Bootstrap datagramBootstrap(EventLoopGroup group, boolean epoll) {
+    return datagramBootstrap(group, epoll, false);
+  }
+
+  /**
+   * As {@link #datagramBootstrap(EventLoopGroup, boolean)}; with {@code gro} (epoll only), the
+   * socket takes UDP GRO: the kernel hands over a GSO send (or datagrams it coalesced) as one
+   * read of up to 64 KiB, which the transport splits by its segment size. Such a read cannot be
+   * one slot of a {@code recvmmsg} (Netty's reports no segment size there), so each read is one
+   * {@code recvmsg} into a 64 KiB buffer, and a burst reads until the socket is empty.
+   */
+  static Bootstrap datagramBootstrap(EventLoopGroup group, boolean epoll, boolean gro) {
     Bootstrap b = new Bootstrap().group(group)
         .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class);
-    if (epoll) {
+    if (epoll && gro) {
+      b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(GRO_READ_BUFFER)
+              .maxMessagesPerRead(READS_PER_WAKEUP))
+          .option(EpollChannelOption.UDP_GRO, true);
+    } else if (epoll) {
       b.option(ChannelOption.RCVBUF_ALLOCATOR, new DrainingReads(MAX_DATAGRAM * DATAGRAMS_PER_CALL, READS_PER_WAKEUP))
           .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM);
     } else {

@@ -35,6 +35,11 @@ final class WriteBatch {
   static final int GSO_MAX_SEGMENT = 1200;
   /** Segments in one GSO send: the kernel's UDP_MAX_SEGMENTS on older kernels. */
   static final int GSO_MAX_SEGMENTS = 64;
+  /**
+   * Bytes in one GSO send: all segments together form one UDP datagram, whose payload cannot
+   * exceed 65,507 bytes (64 segments of 1200 would; the kernel refuses such a send).
+   */
+  static final int GSO_MAX_BYTES = 65_000;
 
   private static final boolean GSO = gsoSupported();
   /** Set on a socket whose GSO send failed: it sends singly from then on. */
@@ -135,7 +140,7 @@ final class WriteBatch {
 
     /** Whether {@code data} can join: same recipient, not larger than the run's size, which a shorter one ends. */
     boolean takes(ByteBuf data, InetSocketAddress to) {
-      return count < GSO_MAX_SEGMENTS && segments[count - 1].readableBytes() == size
+      return count < GSO_MAX_SEGMENTS && (count + 1) * size <= GSO_MAX_BYTES && segments[count - 1].readableBytes() == size
           && data.readableBytes() <= size && data.readableBytes() > 0 && recipient.equals(to);
     }
 

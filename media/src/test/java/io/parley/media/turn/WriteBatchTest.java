@@ -3,9 +3,12 @@ package io.parley.media.turn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -18,6 +21,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -67,6 +72,58 @@ class WriteBatchTest {
       assertThat(receive(a, toA.size())).containsExactlyElementsOf(hex(toA));
       assertThat(receive(b, toB.size())).containsExactlyElementsOf(hex(toB));
       ch.close().sync();
+    } finally {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+  }
+
+  @Test
+  void gsoSendsReachAGroSocketAsTheDatagramsWrittenInOrder() throws Exception {
+    assertThat(Epoll.isAvailable()).as("native epoll").isTrue();
+    MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    BlockingQueue<String> received = new LinkedBlockingQueue<>();
+    try {
+      // A relay socket as TurnServer binds one: UDP GRO on, so GSO sends arrive coalesced.
+      Channel relay = TurnServer.datagramBootstrap(group, true, true)
+          .handler(new SimpleChannelInboundHandler<io.netty.channel.socket.DatagramPacket>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, io.netty.channel.socket.DatagramPacket p) {
+              received.add(ByteBufUtil.hexDump(p.content()));
+            }
+          })
+          .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+      Channel sender = new Bootstrap().group(group).channel(EpollDatagramChannel.class)
+          .handler(new ChannelInboundHandlerAdapter())
+          .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+      // 60 of the largest size batched: more bytes than one GSO send may carry (two sends); then
+      // 70 of 170 bytes (two sends by count) and a shorter one that ends the run.
+      List<byte[]> sent = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        sent.add(filled(WriteBatch.GSO_MAX_SEGMENT, i));
+      }
+      for (int i = 0; i < 70; i++) {
+        sent.add(filled(170, 60 + i));
+      }
+      sent.add(filled(90, 130));
+      InetSocketAddress to = (InetSocketAddress) relay.localAddress();
+      sender.eventLoop().submit(() -> {
+        for (byte[] d : sent) {
+          WriteBatch.datagram(sender, Unpooled.directBuffer().writeBytes(d), to);
+        }
+        WriteBatch.flush();
+      }).get(5, TimeUnit.SECONDS);
+
+      List<String> got = new ArrayList<>();
+      for (int i = 0; i < sent.size(); i++) {
+        String d = received.poll(5, TimeUnit.SECONDS);
+        assertThat(d).as("datagram %d of %d", i + 1, sent.size()).isNotNull();
+        got.add(d);
+      }
+      assertThat(got).containsExactlyElementsOf(hex(sent));
+      assertThat(sender.hasAttr(io.netty.util.AttributeKey.valueOf(WriteBatch.class, "noGso")))
+          .as("no GSO send was refused").isFalse();
+      sender.close().sync();
+      relay.close().sync();
     } finally {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
