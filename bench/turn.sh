@@ -54,7 +54,7 @@ COTURN_RELAY_PORTS=61000-61999
 PARLEY_RELAY_PORTS=62000-62999
 
 # The uclient arguments both servers get (the port is added per server). -c: no RTCP allocations
-# (their EVEN-PORT with the R bit, a reservation, is answered 508 by Parley); -y: client to client;
+# (one allocation each, so both servers relay the same load; the default RTP/RTCP pairs are tested in CoturnClientsTest); -y: client to client;
 # -z 0: no pacing, at most 50 messages per session and millisecond (uclient's cap).
 UCLIENT_ARGS=(-c -y -m "$CLIENTS" -n "$MESSAGES" -l "$LENGTH" -z 0 -u "$TURN_USER" -w "$TURN_PASSWORD")
 UCLIENT_SHOWN="turnutils_uclient -c -y -m $CLIENTS -n $MESSAGES -l $LENGTH -z 0 -u U -w P -p PORT 127.0.0.1"
