@@ -423,7 +423,7 @@ counted). Per run,
 runs $CLIENTS clients in client-to-client pairs, each sending \`-n\` messages of $LENGTH bytes over a
 channel to its partner's relayed address, unpaced (\`-z 0\`: uclient's cap is 50 messages per
 session per millisecond); every message crosses the server twice (into one allocation, out of the
-other). \`-c\`: no RTCP allocations (EVEN-PORT with the R bit, which Parley answers 508).
+other). \`-c\`: one allocation per client, no RTCP pairs (both servers take reservations; the pairs are tested in CoturnClientsTest).
 One warm-up run per server, then $ROUNDS rounds alternating coturn,
 Parley. The load generator shares the cores with the server.
 
