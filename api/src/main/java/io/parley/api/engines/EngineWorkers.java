@@ -147,6 +147,11 @@ public final class EngineWorkers implements NativeEngines {
     return Optional.ofNullable(workers.get(group)).flatMap(WorkerProcess::pid);
   }
 
+  /** The worker process of {@code group}, when this node runs one (an {@code ECHO} frame's round trip). */
+  Optional<WorkerProcess> worker(EngineGroup group) {
+    return Optional.ofNullable(workers.get(group));
+  }
+
   /** Calls in the worker of {@code group} not yet answered. */
   public int inFlight(EngineGroup group) {
     return Optional.ofNullable(workers.get(group)).map(WorkerProcess::inFlight).orElse(0);
