@@ -261,6 +261,15 @@ speech_stopped, which comes after its 600 ms minimum silence).
   the LLM's share is timed on the session's event loop and FreeTTS's on the node's worker thread,
   so their round trips count as theirs.
 - **hop ms**: process minus inline, of the first-audio medians and of the overhead medians.
+- **OpenMP**: whisper.cpp and llama.cpp run their threads with libgomp, which spin-waits 300,000
+  rounds at each barrier, or 1,000 when the process has more OpenMP threads than cores. The inline
+  column is at 1,000 by itself (Whisper's 2 threads and llama.cpp's 2 in one JVM on 2 cores); a
+  worker process holds one engine and would spin at 300,000. The bench runs both columns with
+  `GOMP_SPINCOUNT=1000` (the workers inherit the node's environment), so that the process column
+  differs by the hop alone. Without it, on this shared 2-core machine at load 10-15, the process
+  column's transcript took ~17 s against ~0.7-0.9 s inline (2 rounds of a run stopped for it,
+  2026-12-05): a descheduled partner thread leaves the other spinning through its time slice at
+  every one of whisper.cpp's barriers.
 - **worker round trip µs**: one `ECHO` frame to the speech worker and back (header and payload
   returned as sent, nothing computed), one after the other from one thread, the path a call takes
   (writer thread, socket, the worker's reader, socket, the node's reader waking the caller): 2 KB,
@@ -298,7 +307,13 @@ print(" | ".join([
 bench_pipeline() {
   local out goal
   echo "bench/voice: pipeline (one session, real engines, real-time speech; engines inline and in worker processes)"
-  out="$(run_api_main io.parley.api.bench.PipelineHopBench "$ROUNDS" 3 | last_json)" || die "PipelineHopBench failed"
+  # OpenMP (libgomp, in whisper.cpp and llama.cpp) spin-waits 300,000 rounds at each barrier, or 1,000
+  # when the process has more OpenMP threads than cores. The inline column gets 1,000 by itself
+  # (Whisper and llama.cpp in one JVM); a worker process with one engine would not, and on a loaded
+  # 2-core machine its spinning threads take the cores its partner thread waits for (section text).
+  # Both columns at 1,000 (the workers inherit the node's environment).
+  out="$(GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}" run_api_main io.parley.api.bench.PipelineHopBench "$ROUNDS" 3 |
+    last_json)" || die "PipelineHopBench failed"
   [[ -n $out ]] || die "PipelineHopBench printed no JSON line"
   echo "$out"
   goal=NO
