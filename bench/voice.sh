@@ -261,15 +261,17 @@ speech_stopped, which comes after its 600 ms minimum silence).
   the LLM's share is timed on the session's event loop and FreeTTS's on the node's worker thread,
   so their round trips count as theirs.
 - **hop ms**: process minus inline, of the first-audio medians and of the overhead medians.
-- **OpenMP**: whisper.cpp and llama.cpp run their threads with libgomp, which spin-waits 300,000
-  rounds at each barrier, or 1,000 when the process has more OpenMP threads than cores. The inline
-  column is at 1,000 by itself (Whisper's 2 threads and llama.cpp's 2 in one JVM on 2 cores); a
-  worker process holds one engine and would spin at 300,000. The bench runs both columns with
-  `GOMP_SPINCOUNT=1000` (the workers inherit the node's environment), so that the process column
-  differs by the hop alone. Without it, on this shared 2-core machine at load 10-15, the process
-  column's transcript took ~17 s against ~0.7-0.9 s inline (2 rounds of a run stopped for it,
-  2026-12-05): a descheduled partner thread leaves the other spinning through its time slice at
-  every one of whisper.cpp's barriers.
+- **OpenMP**: whisper.cpp and llama.cpp run their threads with libgomp, which by default spin-waits
+  300,000 rounds at each barrier, and 100 when it counts more OpenMP threads than cores: the inline
+  column's JVM (Whisper's 2 threads and llama.cpp's 2 on 2 cores) is at 100 by itself, a worker
+  process holding one engine is not. The bench runs both columns with `GOMP_SPINCOUNT=100` (the
+  workers inherit the node's environment), so that the process column differs by the hop. Without
+  it, on this shared 2-core machine at load 10-15, the process column's transcript took ~17 s
+  against ~0.7-0.9 s inline (2 rounds of a run stopped for it, 2026-12-05): a thread spinning at one
+  of whisper.cpp's barriers burns the time slice its descheduled partner needs, as with the photo
+  detector's libtorch (vision/engines above). The rows of 05:38 and 05:52 ran at 1,000, where
+  Whisper's final still took ~1.5x as long in the worker (554 against 391 ms, 730 against 481).
+  Nothing sets the speech and chat workers' wait policy in the node yet.
 - **worker round trip µs**: one `ECHO` frame to the speech worker and back (header and payload
   returned as sent, nothing computed), one after the other from one thread, the path a call takes
   (writer thread, socket, the worker's reader, socket, the node's reader waking the caller): 2 KB,
@@ -307,12 +309,12 @@ print(" | ".join([
 bench_pipeline() {
   local out goal
   echo "bench/voice: pipeline (one session, real engines, real-time speech; engines inline and in worker processes)"
-  # OpenMP (libgomp, in whisper.cpp and llama.cpp) spin-waits 300,000 rounds at each barrier, or 1,000
-  # when the process has more OpenMP threads than cores. The inline column gets 1,000 by itself
-  # (Whisper and llama.cpp in one JVM); a worker process with one engine would not, and on a loaded
-  # 2-core machine its spinning threads take the cores its partner thread waits for (section text).
-  # Both columns at 1,000 (the workers inherit the node's environment).
-  out="$(GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}" run_api_main io.parley.api.bench.PipelineHopBench "$ROUNDS" 3 |
+  # OpenMP (libgomp, in whisper.cpp and llama.cpp) spin-waits 300,000 rounds at each barrier, or 100
+  # when it counts more OpenMP threads than cores: the inline JVM (Whisper and llama.cpp together) is
+  # at 100 by itself, a worker process with one engine is not, and on a loaded 2-core machine its
+  # spinning threads take the time slices their partners wait for (section text). Both columns at
+  # 100 (the workers inherit the node's environment).
+  out="$(GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-100}" run_api_main io.parley.api.bench.PipelineHopBench "$ROUNDS" 3 |
     last_json)" || die "PipelineHopBench failed"
   [[ -n $out ]] || die "PipelineHopBench printed no JSON line"
   echo "$out"

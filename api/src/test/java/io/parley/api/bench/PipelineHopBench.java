@@ -39,7 +39,7 @@ import java.util.stream.LongStream;
  * it), beside Silero VAD's own compute for one 32 ms frame: what scoring VAD in a worker would add to
  * each frame, and what it costs here.
  *
- * <p>Run by {@code ./parley bench voice pipeline}, with {@code GOMP_SPINCOUNT=1000} for both columns
+ * <p>Run by {@code ./parley bench voice pipeline}, with {@code GOMP_SPINCOUNT=100} for both columns
  * (the inline JVM's OpenMP spin count anyway; bench/voice.sh says why); the last line printed is JSON.
  *
  * <pre>  java ... io.parley.api.bench.PipelineHopBench [rounds] [turns]</pre>
