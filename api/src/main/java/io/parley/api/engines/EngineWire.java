@@ -41,6 +41,7 @@ import java.util.Optional;
  * {@link Type#SPEAK}, {@link Type#DETECT}), answered by the worker with any number of progress frames
  * and exactly one last frame ({@link Type#TRANSCRIPT}, {@link Type#DONE}, {@link Type#DETECTIONS} or
  * {@link Type#FAILED}). {@link Type#CANCEL} from the node asks the worker to stop a call early.
+ * {@link Type#ECHO} is answered with itself: the round trip of a frame, nothing computed (benchmarks).
  */
 final class EngineWire {
 
@@ -80,7 +81,9 @@ final class EngineWire {
     /** Node to worker: stop the call. */
     CANCEL,
     /** The call failed: header {@code reason}, {@code code}, {@code message}. */
-    FAILED
+    FAILED,
+    /** Node to worker and back unchanged, header and payload: one frame's round trip. */
+    ECHO
   }
 
   record Frame(Type type, long call, JsonObject header, byte[] payload) {

@@ -161,6 +161,7 @@ public final class EngineWorker {
             }
           });
       case CANCEL -> Optional.ofNullable(cancels.get(call)).ifPresent(Runnable::run);
+      case ECHO -> send(f);
       default -> throw new IllegalArgumentException("a worker takes no " + f.type() + " frame");
     }
   }

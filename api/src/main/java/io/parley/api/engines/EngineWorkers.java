@@ -38,6 +38,9 @@ import java.util.function.Function;
  */
 public final class EngineWorkers implements NativeEngines {
 
+  /** libgomp's spin count in the workers, as the in-process engines had it (see {@link #launch}). */
+  static final String GOMP_SPINCOUNT = "100";
+
   /** The worker's main class. */
   static final String MAIN = EngineWorker.class.getName();
 
@@ -127,6 +130,14 @@ public final class EngineWorkers implements NativeEngines {
     Map<String, String> env = new HashMap<>(config.values());
     env.remove(ConfigKey.PARLEY_CONFIG.name());
     env.put("CLASSPATH", System.getProperty("java.class.path"));
+    // whisper.cpp and llama.cpp wait at each step on GNU OpenMP, whose threads spin 300,000 rounds
+    // there unless the process has more OpenMP threads than cores (then 100). The node's JVM, holding
+    // every engine, got 100 by itself; a worker with one engine spins, and on a busy machine its
+    // transcripts took 17 s instead of 0.8 s (docs/BENCHMARKS.md, voice/pipeline). An operator's own
+    // setting (in the node's environment, which the worker inherits) wins.
+    if (System.getenv("GOMP_SPINCOUNT") == null && System.getenv("OMP_WAIT_POLICY") == null) {
+      env.put("GOMP_SPINCOUNT", GOMP_SPINCOUNT);
+    }
     return new WorkerProcess.Launch(command, env, options.startTimeout());
   }
 
@@ -161,6 +172,11 @@ public final class EngineWorkers implements NativeEngines {
       out.put(group.label(), failed != null ? "not started: " + failed : worker.up() ? "up" : "restarting");
     });
     return out;
+  }
+
+  /** The worker process of {@code group}, when this node runs one (an {@code ECHO} frame's round trip). */
+  Optional<WorkerProcess> worker(EngineGroup group) {
+    return Optional.ofNullable(workers.get(group));
   }
 
   /** Calls in the worker of {@code group} not yet answered. */

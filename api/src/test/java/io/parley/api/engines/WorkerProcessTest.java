@@ -62,6 +62,21 @@ class WorkerProcessTest {
   }
 
   @Test
+  void workersGetTheNodesSettingsTheClasspathAndACappedOpenMpSpin() {
+    ConfigSource config = ConfigSource.of(Map.of("PARLEY_STT_WORKERS", "2", "PARLEY_ENGINE_JAVA_OPTS", "-Xmx300m"));
+    WorkerProcess.Launch launch = EngineWorkers.launch(EngineOptions.from(config), config);
+    assertThat(launch.environment()).containsEntry("PARLEY_STT_WORKERS", "2")
+        .containsEntry("CLASSPATH", System.getProperty("java.class.path"));
+    if (System.getenv("GOMP_SPINCOUNT") == null && System.getenv("OMP_WAIT_POLICY") == null) {
+      assertThat(launch.environment()).containsEntry("GOMP_SPINCOUNT", "100");
+    }
+    assertThat(launch.command()).contains("-Xmx300m", "-XX:+ExitOnOutOfMemoryError").last()
+        .isEqualTo(EngineWorkers.MAIN);
+    assertThat(String.join(" ", launch.command())).as("the classpath goes through the environment")
+        .doesNotContain(System.getProperty("java.class.path"));
+  }
+
+  @Test
   void isolationIsProcessOrInline() {
     assertThat(EngineOptions.from(ConfigSource.of(Map.of())).isolated()).isTrue();
     EngineOptions inline = EngineOptions.from(ConfigSource.of(Map.of("PARLEY_ENGINE_ISOLATION", "inline",

@@ -2,13 +2,17 @@ package io.parley.inference.bench;
 
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.audio.Resampler;
+import io.parley.inference.llm.ChatModel;
 import io.parley.inference.llm.LlamaChatModel;
 import io.parley.inference.llm.TinyGguf;
 import io.parley.inference.stt.EspeakSpeech;
+import io.parley.inference.stt.SpeechToText;
 import io.parley.inference.stt.TinyWhisperModel;
 import io.parley.inference.stt.WhisperStt;
 import io.parley.inference.support.Tools;
 import io.parley.inference.tts.FreeTts;
+import io.parley.inference.tts.TextToSpeech;
+import io.parley.inference.vad.EnergyGate;
 import io.parley.inference.vad.SileroVad;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.voice.TurnTimings;
@@ -23,13 +27,16 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -58,10 +65,14 @@ import org.slf4j.LoggerFactory;
  *       queueing, thread hand-offs and event-loop hops. Issue goal: p50 &lt; 20 ms.
  * </ul>
  *
- * Rounds of {@code turns} turns after one warm-up turn; per round the median, then the median of the
- * rounds. Prints one JSON line. Not a test: run by {@code ./parley bench voice pipeline}.
+ * The measuring part ({@link #open}, {@link #round}, {@link #summary}) takes the three engines from
+ * outside: {@link #main} opens them in this JVM; {@code io.parley.api.bench.PipelineHopBench} also
+ * measures them behind the node's engine worker processes. Rounds of {@code turns} turns after one
+ * warm-up turn; per round the median, then the median of the rounds. Prints one JSON line. Not a
+ * test: {@code ./parley bench voice pipeline} runs the api-side bench, which includes this one's
+ * in-process column.
  */
-public final class PipelineBench {
+public final class PipelineBench implements AutoCloseable {
 
   private static final int INPUT_RATE = 16_000;
   private static final int OUTPUT_RATE = 24_000;
@@ -73,61 +84,134 @@ public final class PipelineBench {
       "What should I eat before a long run?",
   };
 
-  private PipelineBench() {}
+  /** The engines measured: opened in this JVM, or proxies of worker processes. */
+  public record Engines(SpeechToText stt, ChatModel llm, TextToSpeech tts) {}
 
-  private record Turn(TurnTimings timings, String status) {}
+  /** One answered turn. */
+  public record Turn(TurnTimings timings, String status) {}
 
-  public static void main(String[] args) throws Exception {
+  private final Path work;
+  private final Vertx vertx;
+  private final WorkerExecutor vadWorker;
+  private final WorkerExecutor sttWorkers;
+  private final WorkerExecutor ttsWorkers;
+  private final SileroVad vad;
+  private final VadScheduler scheduler;
+  private final List<short[]> speech = new ArrayList<>();
+
+  private PipelineBench(Path work) {
+    this.work = work;
+    this.vertx = Vertx.vertx();
+    this.vadWorker = vertx.createSharedWorkerExecutor("bench-vad", 1);
+    this.sttWorkers = vertx.createSharedWorkerExecutor("bench-stt-w", 1);
+    this.ttsWorkers = vertx.createSharedWorkerExecutor("bench-tts", 1);
+    this.vad = SileroVad.open(Tools.modelsDir(), SileroVad.Settings.DEFAULTS);
+    this.scheduler = new VadScheduler(vad, vadWorker);
+  }
+
+  /**
+   * What every measurement shares: Vert.x, the worker pools, Silero VAD in this JVM (the node keeps
+   * it), the tiny Whisper and llama files ({@link #whisperFile}, {@link #llamaFile}) and the
+   * espeak-ng questions. Logs at WARN.
+   */
+  public static PipelineBench open() throws Exception {
     if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
       root.setLevel(ch.qos.logback.classic.Level.WARN);
     }
+    PipelineBench bench = new PipelineBench(Files.createTempDirectory("pipeline-bench"));
+    try {
+      TinyWhisperModel.builder().write(bench.whisperFile());
+      TinyGguf.write(bench.llamaFile());
+      for (String u : UTTERANCES) {
+        bench.speech.add(pcm16(EspeakSpeech.speak(u, 3.0, bench.work)));
+      }
+      return bench;
+    } catch (Exception e) {
+      bench.close();
+      throw e;
+    }
+  }
+
+  /** The tiny random-weight Whisper file. */
+  public Path whisperFile() {
+    return work.resolve("whisper.bin");
+  }
+
+  /** The tiny random-weight GGUF file. */
+  public Path llamaFile() {
+    return work.resolve("llama.gguf");
+  }
+
+  public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int turns = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    if (rounds < 5) {
-      throw new IllegalArgumentException("rounds must be >= 5 (medians of at least 5)");
-    }
-    Path work = Files.createTempDirectory("pipeline-bench");
-    Vertx vertx = Vertx.vertx();
-    ExecutorService llmWorkers = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("bench-llm").factory());
-    WorkerExecutor vadWorker = vertx.createSharedWorkerExecutor("bench-vad", 1);
-    WorkerExecutor sttWorkers = vertx.createSharedWorkerExecutor("bench-stt-w", 1);
-    WorkerExecutor ttsWorkers = vertx.createSharedWorkerExecutor("bench-tts", 1);
+    requireRounds(rounds);
     int exit = 0;
-    try (SileroVad vad = SileroVad.open(Tools.modelsDir(), SileroVad.Settings.DEFAULTS);
-         WhisperStt stt = new WhisperStt(TinyWhisperModel.builder().write(work.resolve("whisper.bin")), 2, 1);
+    ExecutorService llmWorkers = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("bench-llm").factory());
+    try (PipelineBench bench = open();
+         WhisperStt stt = new WhisperStt(bench.whisperFile(), 2, 1);
          LlamaChatModel llm = LlamaChatModel.open(
-             new LlamaChatModel.Settings(TinyGguf.write(work.resolve("llama.gguf")), "tiny", 1, 2, 1024), llmWorkers);
+             new LlamaChatModel.Settings(bench.llamaFile(), "tiny", 1, 2, 1024), llmWorkers);
          FreeTts tts = new FreeTts(FreeTts.VOICE, 1)) {
-      VadScheduler scheduler = new VadScheduler(vad, vadWorker);
-      var engines = new VoiceEngines(Optional.of(scheduler), null, Optional.of(stt), null, Optional.of(llm), null,
-          Optional.of(tts), null, sttWorkers, ttsWorkers, Duration.ofMillis(500));
-      List<short[]> speech = new ArrayList<>();
-      for (String u : UTTERANCES) {
-        speech.add(pcm16(EspeakSpeech.speak(u, 3.0, work)));
-      }
+      Engines engines = new Engines(stt, llm, tts);
+      bench.round(engines, 1);
       List<List<Turn>> results = new ArrayList<>();
-      for (int round = -1; round < rounds; round++) {
-        List<Turn> done = runSession(vertx, engines, speech, round < 0 ? 1 : turns);
-        if (round >= 0) {
-          results.add(done);
-          System.err.printf(Locale.ROOT, "round %d/%d: %s%n", round + 1, rounds, summary(done));
-        }
+      for (int round = 0; round < rounds; round++) {
+        List<Turn> done = bench.round(engines, turns);
+        results.add(done);
+        System.err.printf(Locale.ROOT, "round %d/%d: %s%n", round + 1, rounds, summaryLine(done));
       }
-      System.out.println(json(results, turns));
+      JsonObject out = new JsonObject().put("bench", "pipeline").put("rounds", rounds).put("turns_per_round", turns)
+          .put("cores", Runtime.getRuntime().availableProcessors());
+      summary(results).forEach(out::put);
+      System.out.println(out.encode());
     } catch (Exception e) {
       e.printStackTrace();
       exit = 1;
-    } finally {
-      vadWorker.close();
-      sttWorkers.close();
-      ttsWorkers.close();
-      vertx.close().await(10, TimeUnit.SECONDS);
-      try (Stream<Path> files = Files.walk(work)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
     }
     // llama.cpp leaves a non-daemon native thread behind.
     System.exit(exit);
+  }
+
+  /** Medians of at least 5 rounds (DESIGN.md). */
+  public static void requireRounds(int rounds) {
+    if (rounds < 5) {
+      throw new IllegalArgumentException("rounds must be >= 5 (medians of at least 5)");
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    vad.close();
+    vadWorker.close();
+    sttWorkers.close();
+    ttsWorkers.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+    try (Stream<Path> files = Files.walk(work)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /**
+   * Silero VAD's own compute for one 32 ms frame of one stream (512 samples, gate off, the bench's
+   * speech): {@code [cpu µs, wall µs]} per frame over {@code frames} frames, after as many to warm up.
+   */
+  public double[] vadFrameMicros(int frames) {
+    List<float[]> pieces = new ArrayList<>();
+    for (short[] s : speech) {
+      for (int at = 0; at + SileroVad.FRAME_SAMPLES <= s.length; at += SileroVad.FRAME_SAMPLES) {
+        float[] f = new float[SileroVad.FRAME_SAMPLES];
+        for (int i = 0; i < f.length; i++) {
+          f[i] = s[at + i] / 32768f;
+        }
+        pieces.add(f);
+      }
+    }
+    float[][] frames32ms = pieces.toArray(float[][]::new);
+    try (SileroVad ungated = SileroVad.open(Tools.modelsDir(), SileroVad.Settings.DEFAULTS.withGate(EnergyGate.OFF))) {
+      VadBench.single(ungated, frames32ms, frames);
+      return VadBench.single(ungated, frames32ms, frames);
+    }
   }
 
   private static short[] pcm16(float[] samples) {
@@ -138,9 +222,14 @@ public final class PipelineBench {
     return out;
   }
 
-  /** One session, {@code turns} spoken turns in real time; each answered before the next. */
-  private static List<Turn> runSession(Vertx vertx, VoiceEngines engines, List<short[]> speech, int turns)
-      throws Exception {
+  /**
+   * One session on {@code measured} (with this JVM's VAD), {@code turns} spoken turns in real time; each
+   * answered before the next.
+   */
+  public List<Turn> round(Engines measured, int turns) throws Exception {
+    var engines = new VoiceEngines(Optional.of(scheduler), null, Optional.of(measured.stt()), null,
+        Optional.of(measured.llm()), null, Optional.of(measured.tts()), null, sttWorkers, ttsWorkers,
+        Duration.ofMillis(500));
     Context context = vertx.getOrCreateContext();
     List<Turn> out = new ArrayList<>();
     CompletableFuture<Turn>[] next = newTurn();
@@ -167,7 +256,7 @@ public final class PipelineBench {
         short[] input = new short[utterance.length + (int) (SILENCE_AFTER_S * INPUT_RATE)];
         System.arraycopy(utterance, 0, input, 0, utterance.length);
         feedRealTime(context, session, input);
-        Turn turn = next[0].get(60, TimeUnit.SECONDS);
+        Turn turn = next[0].get(180, TimeUnit.SECONDS);
         if (!"completed".equals(turn.status())) {
           throw new IllegalStateException("turn " + t + " ended " + turn.status());
         }
@@ -199,13 +288,13 @@ public final class PipelineBench {
     }
   }
 
-  private static double median(List<Double> values) {
+  public static double median(List<Double> values) {
     List<Double> v = values.stream().sorted().toList();
     int n = v.size();
     return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
   }
 
-  private static double percentile(List<Double> values, double p) {
+  public static double percentile(List<Double> values, double p) {
     List<Double> v = values.stream().sorted().toList();
     return v.get((int) Math.min(v.size() - 1, Math.ceil(p * v.size()) - 1));
   }
@@ -214,28 +303,35 @@ public final class PipelineBench {
     return turns.stream().map(t -> f.apply(t.timings())).toList();
   }
 
-  private static String summary(List<Turn> turns) {
+  /** One round's medians, for the log. */
+  public static String summaryLine(List<Turn> turns) {
     return String.format(Locale.ROOT, "transcript %.1f, first token %.1f, first audio %.1f, done %.1f, overhead %.1f ms"
             + " (medians of %d turns)", median(of(turns, TurnTimings::transcriptMs)),
         median(of(turns, TurnTimings::firstTokenMs)), median(of(turns, TurnTimings::firstAudioMs)),
         median(of(turns, TurnTimings::doneMs)), median(of(turns, TurnTimings::overheadMs)), turns.size());
   }
 
-  private static String json(List<List<Turn>> rounds, int turns) {
+  /**
+   * The rounds' figures by their JSON names: medians per round, then the median of the rounds; the p99s
+   * over all turns. Milliseconds, two decimals.
+   */
+  public static Map<String, Double> summary(List<List<Turn>> rounds) {
     List<Turn> all = rounds.stream().flatMap(List::stream).toList();
     Function<Function<TurnTimings, Double>, Double> roundsMedian =
         f -> median(rounds.stream().map(r -> median(of(r, f))).toList());
-    return String.format(Locale.ROOT,
-        "{\"bench\":\"pipeline\",\"rounds\":%d,\"turns_per_round\":%d,\"cores\":%d,"
-            + "\"transcript_ms\":%.1f,\"first_token_ms\":%.1f,\"first_audio_ms\":%.1f,\"done_ms\":%.1f,"
-            + "\"stt_compute_ms\":%.1f,\"llm_first_sentence_ms\":%.1f,\"tts_first_audio_ms\":%.1f,"
-            + "\"overhead_p50_ms\":%.2f,\"overhead_p99_ms\":%.2f,\"first_audio_p99_ms\":%.1f}",
-        rounds.size(), turns, Runtime.getRuntime().availableProcessors(),
-        roundsMedian.apply(TurnTimings::transcriptMs), roundsMedian.apply(TurnTimings::firstTokenMs),
-        roundsMedian.apply(TurnTimings::firstAudioMs), roundsMedian.apply(TurnTimings::doneMs),
-        roundsMedian.apply(TurnTimings::sttComputeMs), roundsMedian.apply(TurnTimings::llmFirstSentenceMs),
-        roundsMedian.apply(TurnTimings::ttsFirstAudioMs), roundsMedian.apply(TurnTimings::overheadMs),
-        percentile(of(all, TurnTimings::overheadMs), 0.99), percentile(of(all, TurnTimings::firstAudioMs), 0.99));
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put("transcript_ms", roundsMedian.apply(TurnTimings::transcriptMs));
+    out.put("first_token_ms", roundsMedian.apply(TurnTimings::firstTokenMs));
+    out.put("first_audio_ms", roundsMedian.apply(TurnTimings::firstAudioMs));
+    out.put("done_ms", roundsMedian.apply(TurnTimings::doneMs));
+    out.put("stt_compute_ms", roundsMedian.apply(TurnTimings::sttComputeMs));
+    out.put("llm_first_sentence_ms", roundsMedian.apply(TurnTimings::llmFirstSentenceMs));
+    out.put("tts_first_audio_ms", roundsMedian.apply(TurnTimings::ttsFirstAudioMs));
+    out.put("overhead_p50_ms", roundsMedian.apply(TurnTimings::overheadMs));
+    out.put("overhead_p99_ms", percentile(of(all, TurnTimings::overheadMs), 0.99));
+    out.put("first_audio_p99_ms", percentile(of(all, TurnTimings::firstAudioMs), 0.99));
+    out.replaceAll((k, v) -> Math.round(v * 100) / 100.0);
+    return out;
   }
 
   /** Stores nothing: the bench measures the pipeline, not PostgreSQL. */
