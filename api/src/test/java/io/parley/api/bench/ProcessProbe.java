@@ -59,6 +59,19 @@ final class ProcessProbe {
     return statusField(pid, "VmRSS");
   }
 
+  /**
+   * Proportional resident memory (KB): each page shared with other processes counted as its share
+   * (PostgreSQL's shared buffers are in every backend's RSS; summed PSS counts them once).
+   */
+  static long pssKb(long pid) throws IOException {
+    String rollup = Files.readString(Path.of("/proc/" + pid + "/smaps_rollup"));
+    Matcher m = Pattern.compile("(?m)^Pss:\\s+(\\d+) kB").matcher(rollup);
+    if (!m.find()) {
+      throw new IllegalStateException("no Pss in /proc/" + pid + "/smaps_rollup");
+    }
+    return Long.parseLong(m.group(1));
+  }
+
   /** Threads of a process. */
   static long threads(long pid) throws IOException {
     return statusField(pid, "Threads");
@@ -80,24 +93,42 @@ final class ProcessProbe {
     }
   }
 
-  /** {@code pid} and all its descendants, by pid, each with its command line (arguments by spaces). */
-  static Map<Long, String> tree(long pid) throws IOException {
+  /**
+   * {@code pid}, every process whose command line contains {@code mentioning} (null: none; e.g.
+   * the node's home, for the embedded PostgreSQL that pg_ctl detached from it), and all their
+   * descendants, by pid, each with its command line (arguments by spaces).
+   */
+  static Map<Long, String> tree(long pid, String mentioning) throws IOException {
+    List<Long> roots = new ArrayList<>(List.of(pid));
+    // This process and its ancestors may name the same directory in their arguments: never the node's.
+    java.util.Set<Long> us = new java.util.HashSet<>();
+    for (var h = java.util.Optional.of(ProcessHandle.current()); h.isPresent(); h = h.get().parent()) {
+      us.add(h.get().pid());
+    }
     Map<Long, List<Long>> children = new TreeMap<>();
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
         try {
           String stat = Files.readString(p.resolve("stat"));
           long ppid = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
-          children.computeIfAbsent(ppid, k -> new ArrayList<>()).add(Long.parseLong(p.getFileName().toString()));
+          long child = Long.parseLong(p.getFileName().toString());
+          children.computeIfAbsent(ppid, k -> new ArrayList<>()).add(child);
+          if (mentioning != null && child != pid && !us.contains(child)
+              && new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).contains(mentioning)) {
+            roots.add(child);
+          }
         } catch (IOException | RuntimeException gone) {
           // The process ended while listed.
         }
       }
     }
     Map<Long, String> tree = new TreeMap<>();
-    List<Long> todo = new ArrayList<>(List.of(pid));
+    List<Long> todo = new ArrayList<>(roots);
     while (!todo.isEmpty()) {
       long p = todo.removeLast();
+      if (tree.containsKey(p)) {
+        continue;
+      }
       try {
         byte[] cmd = Files.readAllBytes(Path.of("/proc/" + p + "/cmdline"));
         tree.put(p, new String(cmd, StandardCharsets.UTF_8).replace('\0', ' ').strip());

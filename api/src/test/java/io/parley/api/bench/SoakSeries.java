@@ -202,7 +202,7 @@ final class SoakSeries {
   // --- the plot ----------------------------------------------------------------------------------
 
   private static final int PANEL_W = 600;
-  private static final int PANEL_H = 230;
+  private static final int PANEL_H = 270;
   private static final Color[] LINES = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
       new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
 
@@ -235,7 +235,7 @@ final class SoakSeries {
     int left = x0 + 70;
     int right = x0 + PANEL_W - 15;
     int top = y0 + 28;
-    int bottom = y0 + PANEL_H - 50;
+    int bottom = y0 + PANEL_H - 80;
     double maxX = Math.max(1, lastMinute());
     double lo = Double.MAX_VALUE;
     double hi = -Double.MAX_VALUE;
@@ -248,6 +248,9 @@ final class SoakSeries {
     if (lo > hi) {
       lo = 0;
       hi = 1;
+    }
+    if (hi - lo < 1e-9) {
+      hi = lo + 1;
     }
     // From zero when the values are near it; otherwise around them with a margin, so a slope shows.
     if (lo >= 0 && lo < (hi - lo)) {
@@ -288,6 +291,7 @@ final class SoakSeries {
     g.drawString("minute", right - 40, bottom + 30);
 
     int legendX = left;
+    int legendY = bottom + 42;
     for (int i = 0; i < panel.columns().size(); i++) {
       String c = panel.columns().get(i);
       Color color = LINES[i % LINES.length];
@@ -316,11 +320,16 @@ final class SoakSeries {
       }
       g.setColor(color);
       String legend = c + (t.points() >= 2 ? String.format(Locale.ROOT, " (%+.2f%%/10 min)", t.pctPer10Minutes()) : "");
-      if (legendX + g.getFontMetrics().stringWidth(legend) > right && legendX > left) {
+      int width = g.getFontMetrics().stringWidth(legend);
+      if (legendX + width > right && legendX > left) {
+        legendX = left;
+        legendY += 14;
+      }
+      if (legendY > y0 + PANEL_H - 4) {
         break;
       }
-      g.drawString(legend, legendX, bottom + 42);
-      legendX += g.getFontMetrics().stringWidth(legend) + 14;
+      g.drawString(legend, legendX, legendY);
+      legendX += width + 14;
     }
   }
 

@@ -112,14 +112,14 @@ class SoakSeriesTest {
         new SoakSeries.Panel("two", List.of("growing", "warming")), new SoakSeries.Panel("three", List.of("flat"))));
     BufferedImage img = ImageIO.read(png.toFile());
     assertThat(img.getWidth()).isEqualTo(1200);
-    assertThat(img.getHeight()).as("two rows of panels under the title").isEqualTo(40 + 2 * 230);
+    assertThat(img.getHeight()).as("two rows of panels under the title").isEqualTo(40 + 2 * 270);
     // The first line colour (the first column of each panel) appears in all three panels.
     int blue = 0x1f77b4;
-    assertThat(colourIn(img, blue, 0, 40, 600, 270)).isTrue();
-    assertThat(colourIn(img, blue, 600, 40, 1200, 270)).isTrue();
-    assertThat(colourIn(img, blue, 0, 270, 600, 500)).isTrue();
-    assertThat(colourIn(img, 0xd62728, 600, 40, 1200, 270)).as("the second line of panel two").isTrue();
-    assertThat(colourIn(img, 0xd62728, 0, 40, 600, 270)).as("panel one has one line").isFalse();
+    assertThat(colourIn(img, blue, 0, 40, 600, 310)).isTrue();
+    assertThat(colourIn(img, blue, 600, 40, 1200, 310)).isTrue();
+    assertThat(colourIn(img, blue, 0, 310, 600, 580)).isTrue();
+    assertThat(colourIn(img, 0xd62728, 600, 40, 1200, 310)).as("the second line of panel two").isTrue();
+    assertThat(colourIn(img, 0xd62728, 0, 40, 600, 310)).as("panel one has one line").isFalse();
   }
 
   private static boolean colourIn(BufferedImage img, int rgb, int x0, int y0, int x1, int y1) {
@@ -154,5 +154,7 @@ class SoakSeriesTest {
         .isEqualTo("java EngineWorker");
     assertThat(SoakLoad.processName("postgres: checkpointer ")).isEqualTo("postgres: checkpointer");
     assertThat(SoakLoad.processName("/tmp/pg/bin/postgres -D /tmp/home/postgres -p 5432")).isEqualTo("postgres");
+    assertThat(SoakLoad.processName("/tmp/redis/redis-server-6.2.6 127.0.0.1:33157")).as("no port in the name")
+        .isEqualTo("redis-server-6.2.6");
   }
 }
