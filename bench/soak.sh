@@ -217,7 +217,8 @@ and 2 expert calls at a time, each booked, accepted and started over REST, whose
 50 packets/s of 170 bytes each way for 60 s), then ended. Photo uploads alternate `dog.jpg` analysed
 and OpenCV's `fruits.jpg` logged as a meal, its image read back, deleted; REST reads and writes are
 the profile, meals, appointments (at most one booking a second, booked then cancelled), experts and
-food search.
+food search. Every account's tokens are rotated every 5 minutes (`POST /api/v1/auth/refresh`), as
+a client does before its 15-minute access token expires.
 
 Every minute: the node's **heap** in use after a forced full GC (`jcmd GC.run`, `GC.heap_info`),
 native memory the JVM **committed** (NMT total), **RSS** of the node and of each of its descendant
@@ -237,7 +238,7 @@ machine is shared: other people's builds and tests ran during these runs.
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 EOF
 }
-WORK_DONE="$(total photos) photos, $(total rest) REST, $(total realtime_turns) voice turns ($(total bargeins) barge-ins, $(total realtime_sessions) sessions), $(total calls) calls ($(total turn_packets) packets relayed); shed $(total photos_shed) / $(total rest_shed)"
+WORK_DONE="$(total photos) photos, $(total rest) REST, $(total realtime_turns) voice turns ($(total bargeins) barge-ins, $(total realtime_sessions) sessions), $(total calls) calls ($(total turn_packets) packets relayed); $(total refreshes) token refreshes; shed $(total photos_shed) / $(total rest_shed)"
 add_row "$SECTION" write_soak_section "$(printf '| %s | %s | %s | `%s` | %s (%s-%s) | %s, %s (%s, %s) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' \
   "$(date -u +%Y-%m-%dT%H:%MZ)" "$COMMIT" "$MACHINE" "$COMMAND" "$MINUTES" "$FROM" "$TO" \
   "$PHOTO_RATE" "$REST_RATE" "$PHOTO_CAP" "$REST_CAP" "$WORK_DONE" "$(trend heap_mb)" "$(trend rss_total_mb)" \

@@ -40,12 +40,15 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The soak's load generator and recorder (a plain main, run by bench/soak.sh; not a unit test).
+ *
+ * <p>{@code plot CSV PNG TITLE} draws the plot of a run again from its samples.
  *
  * <p>{@code prepare DIR} writes the fixtures the node and the sessions need: the tiny random-weight
  * Whisper and chat models the realtime tests use, and a spoken sentence (espeak-ng, 24 kHz PCM16).
@@ -105,12 +108,12 @@ public final class SoakLoad {
   private byte[] dog;
   private byte[] fruits;
   private byte[] speechPcm;
-  private List<String> restTokens;
+  private List<Account> restAccounts;
   private List<String> restIds;
-  private String expertToken;
+  private Account expert;
   private String expertId;
-  private String callerToken;
-  private String voiceToken;
+  private Account caller;
+  private Account voice;
 
   private SoakLoad(Map<String, String> args) {
     this.a = args;
@@ -121,6 +124,11 @@ public final class SoakLoad {
   public static void main(String[] args) throws Exception {
     if (args.length == 2 && args[0].equals("prepare")) {
       prepare(Path.of(args[1]));
+      return;
+    }
+    if (args.length == 4 && args[0].equals("plot")) {
+      SoakSeries s = SoakSeries.readCsv(Path.of(args[1]));
+      s.writePng(Path.of(args[2]), args[3], panels(s));
       return;
     }
     Map<String, String> map = new HashMap<>();
@@ -168,6 +176,8 @@ public final class SoakLoad {
     long start = System.nanoTime();
     long end = start + (long) (minutes * 60e9);
     ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+    // Access tokens live 15 minutes by default: rotate every account's every 5.
+    pacer.scheduleAtFixedRate(() -> threads.submit(this::refreshAll), 5, 5, TimeUnit.MINUTES);
     paced(pacer, "photos", photoRate, this::photo);
     paced(pacer, "rest", restRate, this::rest);
     CountDownLatch loops = new CountDownLatch(SESSIONS + CALLS);
@@ -218,20 +228,54 @@ public final class SoakLoad {
   }
 
   private void setUpAccounts() {
-    restTokens = new ArrayList<>();
+    restAccounts = new ArrayList<>();
     restIds = new ArrayList<>();
     for (int i = 0; i < REST_USERS; i++) {
-      String token = api.newUser().getString("access_token");
-      restTokens.add(token);
-      restIds.add(api.get("/api/v1/users/me", token).json().getString("id"));
+      Account a = new Account(api.newUser());
+      restAccounts.add(a);
+      restIds.add(api.get("/api/v1/users/me", a.token()).json().getString("id"));
     }
-    JsonObject expert = api.newUser();
-    expectStatus("become an expert", api.put("/api/v1/experts/me", expert.getString("access_token"),
+    JsonObject signedUp = api.newUser();
+    expectStatus("become an expert", api.put("/api/v1/experts/me", signedUp.getString("access_token"),
         new JsonObject().put("display_name", "Dr Soak").put("specialization", "nutrition")), 200);
-    expertToken = api.login(expert.getString("email"), expert.getString("password")).getString("access_token");
-    expertId = api.get("/api/v1/users/me", expertToken).json().getString("id");
-    callerToken = api.newUser().getString("access_token");
-    voiceToken = api.newUser().getString("access_token");
+    // Roles live in the token: log in again so that the expert's token says so.
+    expert = new Account(api.login(signedUp.getString("email"), signedUp.getString("password")));
+    expertId = api.get("/api/v1/users/me", expert.token()).json().getString("id");
+    caller = new Account(api.newUser());
+    voice = new Account(api.newUser());
+  }
+
+  /** Every account's tokens rotated, as a client does before its access token expires. */
+  private void refreshAll() {
+    List<Account> all = new ArrayList<>(restAccounts);
+    all.addAll(List.of(expert, caller, voice));
+    for (Account a : all) {
+      try {
+        a.refresh();
+        succeeded("refreshes");
+      } catch (RuntimeException e) {
+        failed("auth", "refresh: " + e.getMessage());
+      }
+    }
+  }
+
+  /** An account's access token, rotated with its refresh token (POST /api/v1/auth/refresh). */
+  private final class Account {
+    private final AtomicReference<JsonObject> tokens;
+
+    Account(JsonObject tokens) {
+      this.tokens = new AtomicReference<>(tokens);
+    }
+
+    String token() {
+      return tokens.get().getString("access_token");
+    }
+
+    void refresh() {
+      Api.Res r = api.post("/api/v1/auth/refresh", null,
+          new JsonObject().put("refresh_token", tokens.get().getString("refresh_token")));
+      tokens.set(expectStatus("refresh", r, 200).json());
+    }
   }
 
   private static Api.Res expectStatus(String what, Api.Res r, int... ok) {
@@ -323,7 +367,7 @@ public final class SoakLoad {
 
   /** Even: analyse dog.jpg; odd: log fruits.jpg as a meal, read its photo back, delete it. */
   private boolean photo(int n) {
-    String token = restTokens.get(n % REST_USERS);
+    String token = restAccounts.get(n % REST_USERS).token();
     try {
       if (n % 2 == 0) {
         Api.Res r = Multipart.post(base + "/api/v1/vision/analyze", token, "image", dog, "dog.jpg", Map.of());
@@ -347,7 +391,7 @@ public final class SoakLoad {
   /** The REST mix: reads, a profile write, and at most one booking a second (booked, then cancelled). */
   private boolean rest(int n) {
     int u = n % REST_USERS;
-    String token = restTokens.get(u);
+    String token = restAccounts.get(u).token();
     try {
       int op = (n / REST_USERS) % 10;
       int status;
@@ -409,7 +453,7 @@ public final class SoakLoad {
    * new speech answered). Any error event, failed response or missing answer is an error.
    */
   private void realtimeSession(int n) {
-    try (RealtimeClient rt = RealtimeClient.connect(base.replace("http:", "ws:") + "/v1/realtime", voiceToken)) {
+    try (RealtimeClient rt = RealtimeClient.connect(base.replace("http:", "ws:") + "/v1/realtime", voice.token())) {
       count("realtime_sessions").incrementAndGet();
       Events ev = new Events(rt);
       ev.until("session.created", Duration.ofSeconds(30));
@@ -510,19 +554,19 @@ public final class SoakLoad {
   private void call() {
     try {
       Instant at = slotBase.plus(20 * slots.getAndIncrement(), ChronoUnit.MINUTES);
-      Api.Res booked = expectStatus("book", api.post("/api/v1/appointments", callerToken, booking(at)), 201);
+      Api.Res booked = expectStatus("book", api.post("/api/v1/appointments", caller.token(), booking(at)), 201);
       String appointment = booked.json().getString("id");
-      expectStatus("accept", api.post("/api/v1/appointments/" + appointment + "/accept", expertToken, null), 200);
+      expectStatus("accept", api.post("/api/v1/appointments/" + appointment + "/accept", expert.token(), null), 200);
       Api.Res started = expectStatus("start call",
-          api.post("/api/v1/appointments/" + appointment + "/call", callerToken, null), 200, 201);
+          api.post("/api/v1/appointments/" + appointment + "/call", caller.token(), null), 200, 201);
       String callId = started.json().getString("id");
       JsonObject ice = expectStatus("ice-servers",
-          api.get("/api/v1/calls/" + callId + "/ice-servers", callerToken), 200).json();
+          api.get("/api/v1/calls/" + callId + "/ice-servers", caller.token()), 200).json();
       JsonObject server = ice.getJsonArray("iceServers").stream().map(o -> (JsonObject) o)
           .filter(s -> s.getString("username") != null).findFirst()
           .orElseThrow(() -> new IllegalStateException("no TURN credentials in " + ice.encode()));
       uclient(server.getString("username"), server.getString("credential"));
-      expectStatus("end call", api.post("/api/v1/calls/" + callId + "/end", callerToken, null), 200, 204);
+      expectStatus("end call", api.post("/api/v1/calls/" + callId + "/end", caller.token(), null), 200, 204);
       succeeded("calls");
     } catch (Exception e) {
       failed("calls", e.toString());
@@ -741,7 +785,7 @@ public final class SoakLoad {
     System.out.printf(Locale.ROOT, "RESULT capacity %.2f %.1f%n", photoCap, restCap);
     System.out.printf(Locale.ROOT, "RESULT rates %.2f %.1f%n", photoRate, restRate);
     for (String k : List.of("photos", "rest", "realtime_turns", "bargeins", "calls", "turn_packets", "photos_shed",
-        "rest_shed", "realtime_sessions")) {
+        "rest_shed", "realtime_sessions", "refreshes")) {
       System.out.printf(Locale.ROOT, "RESULT total %s %d%n", k, count(k).get());
     }
     System.out.printf(Locale.ROOT, "RESULT window %.0f %.0f%n", from, s.lastMinute());
@@ -750,6 +794,14 @@ public final class SoakLoad {
       System.out.println("first errors:");
       errorLog.forEach(e -> System.out.println("  " + e));
     }
+    s.writePng(out.resolve("soak.png"), String.format(Locale.ROOT,
+        "Parley soak: %.0f min, %.2f photos/s, %.0f REST/s, %d realtime sessions, %d TURN calls (window shaded, fit dashed)",
+        minutes, photoRate, restRate, SESSIONS, CALLS), panels(s));
+    System.out.println("wrote " + out.resolve("soak.csv") + " and " + out.resolve("soak.png"));
+  }
+
+  /** The plot's panels: a resource each, the processes' memory in two, errors, and the load. */
+  static List<SoakSeries.Panel> panels(SoakSeries s) {
     // The JVMs (the node, engine workers) beside the totals; the small processes in a panel of their own.
     List<String> rssPanel = new ArrayList<>(List.of("rss_total_mb", "pss_total_mb"));
     List<String> others = new ArrayList<>();
@@ -760,21 +812,18 @@ public final class SoakLoad {
         others.add(c);
       }
     }
-    s.writePng(out.resolve("soak.png"), String.format(Locale.ROOT,
-        "Parley soak: %.0f min, %.2f photos/s, %.0f REST/s, %d realtime sessions, %d TURN calls (window shaded, fit dashed)",
-        minutes, photoRate, restRate, SESSIONS, CALLS), List.of(
-            new SoakSeries.Panel("Heap after GC, MB", List.of("heap_mb")),
-            new SoakSeries.Panel("Memory, MB: RSS and PSS of all the node's processes, RSS of its JVMs", rssPanel),
-            new SoakSeries.Panel("RSS, MB: the node's other processes", others),
-            new SoakSeries.Panel("Native memory committed (NMT), MB", List.of("nmt_committed_mb")),
-            new SoakSeries.Panel("Open file descriptors", List.of("fds")),
-            new SoakSeries.Panel("Threads", List.of("threads")),
-            new SoakSeries.Panel("Event-loop lag p99 over the minute, ms", List.of("lag_p99_ms")),
-            new SoakSeries.Panel("Errors per minute", List.of("client_errors", "node_5xx", "node_log_errors")),
-            new SoakSeries.Panel("Load per minute", List.of("photos_per_min", "realtime_turns_per_min",
-                "bargeins_per_min", "calls_per_min")),
-            new SoakSeries.Panel("REST requests per minute (and shed: over " + MAX_IN_FLIGHT + " in flight)",
-                List.of("rest_per_min", "rest_shed_per_min", "photos_shed_per_min"))));
-    System.out.println("wrote " + out.resolve("soak.csv") + " and " + out.resolve("soak.png"));
+    return List.of(
+        new SoakSeries.Panel("Heap after GC, MB", List.of("heap_mb")),
+        new SoakSeries.Panel("Memory, MB: RSS and PSS of all the node's processes, RSS of its JVMs", rssPanel),
+        new SoakSeries.Panel("RSS, MB: the node's other processes", others),
+        new SoakSeries.Panel("Native memory committed (NMT), MB", List.of("nmt_committed_mb")),
+        new SoakSeries.Panel("Open file descriptors", List.of("fds")),
+        new SoakSeries.Panel("Threads", List.of("threads")),
+        new SoakSeries.Panel("Event-loop lag p99 over the minute, ms", List.of("lag_p99_ms")),
+        new SoakSeries.Panel("Errors per minute", List.of("client_errors", "node_5xx", "node_log_errors")),
+        new SoakSeries.Panel("Load per minute", List.of("photos_per_min", "realtime_turns_per_min",
+            "bargeins_per_min", "calls_per_min")),
+        new SoakSeries.Panel("REST requests per minute (and shed: over " + MAX_IN_FLIGHT + " in flight)",
+            List.of("rest_per_min", "rest_shed_per_min", "photos_shed_per_min")));
   }
 }

@@ -325,10 +325,10 @@ final class SoakSeries {
         legendX = left;
         legendY += 14;
       }
-      if (legendY > y0 + PANEL_H - 4) {
-        break;
+      // Every line is drawn; a legend with no room left is not (the CSV names every column).
+      if (legendY <= y0 + PANEL_H - 4) {
+        g.drawString(legend, legendX, legendY);
       }
-      g.drawString(legend, legendX, legendY);
       legendX += width + 14;
     }
   }

@@ -122,6 +122,26 @@ class SoakSeriesTest {
     assertThat(colourIn(img, 0xd62728, 0, 40, 600, 310)).as("panel one has one line").isFalse();
   }
 
+  /** More columns than a panel's legend has room for: every line is still drawn. */
+  @Test
+  void everyColumnIsDrawnEvenWhenItsLegendHasNoRoom() throws Exception {
+    SoakSeries s = new SoakSeries();
+    List<String> many = new ArrayList<>();
+    for (int c = 0; c < 12; c++) {
+      many.add("a column with a long name, number " + c);
+    }
+    for (int m = 0; m <= 5; m++) {
+      for (int c = 0; c < 12; c++) {
+        s.add(m, Map.of(many.get(c), 10.0 * c));
+      }
+    }
+    Path png = dir.resolve("many.png");
+    s.writePng(png, "many", List.of(new SoakSeries.Panel("many", many)));
+    BufferedImage img = ImageIO.read(png.toFile());
+    // The ninth column cycles back to the first colour; the last, the fourth (orange), at the top.
+    assertThat(colourIn(img, 0xff7f0e, 70, 70, 585, 100)).as("the top line, 110, is drawn").isTrue();
+  }
+
   private static boolean colourIn(BufferedImage img, int rgb, int x0, int y0, int x1, int y1) {
     for (int x = x0; x < x1; x++) {
       for (int y = y0; y < y1; y++) {
