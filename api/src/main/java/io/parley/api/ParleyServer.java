@@ -37,6 +37,7 @@ import io.parley.api.infra.Counters;
 import io.parley.api.infra.Database;
 import io.parley.api.infra.EmbeddedPostgresService;
 import io.parley.api.infra.EmbeddedRedisService;
+import io.parley.api.infra.EventLoopLag;
 import io.parley.api.infra.NodeMetrics;
 import io.parley.api.infra.Secrets;
 import io.parley.api.infra.Storage;
@@ -155,6 +156,7 @@ public final class ParleyServer implements AutoCloseable {
     PrometheusMeterRegistry registry = NodeMetrics.registry();
     vertx = NodeMetrics.vertx(registry);
     closers.push(() -> vertx.close().await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    closers.push(EventLoopLag.start(vertx, registry));
 
     pool = Database.pool(vertx, pgUrl, storageSettings.pgPoolSize());
     Pool poolRef = pool;

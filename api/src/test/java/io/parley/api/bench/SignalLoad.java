@@ -39,8 +39,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.HdrHistogram.Histogram;
@@ -393,7 +391,7 @@ public final class SignalLoad {
 
     // Idle connections: heap per connection on each server.
     long parleyBase = heapKb(parleyPid);
-    long parleyRssBase = rssKb(parleyPid);
+    long parleyRssBase = ProcessProbe.rssKb(parleyPid);
     t0 = System.nanoTime();
     List<Pair> idleParley = openPairs(parleyPort, calls.subList(pairs, calls.size()), setupConcurrency, "idle");
     double idleOpenS = secs(t0);
@@ -403,10 +401,10 @@ public final class SignalLoad {
     int parleyHeld = heldCount(idleParley);
     long gauge = parleyGauge(parleyPort);
     long parleyLoaded = heapKb(parleyPid);
-    long parleyRssLoaded = rssKb(parleyPid);
+    long parleyRssLoaded = ProcessProbe.rssKb(parleyPid);
     if (opt.containsKey("histogram")) {
       // What the connections are made of: the classes on the heap with them open (after the GC above).
-      Files.writeString(Path.of(s("histogram")), exec(s("jcmd"), Long.toString(parleyPid), "GC.class_histogram"));
+      Files.writeString(Path.of(s("histogram")), ProcessProbe.exec(s("jcmd"), Long.toString(parleyPid), "GC.class_histogram"));
     }
     closeAll(idleParley);
     double parleyKbPerConn = (parleyLoaded - parleyBase) / (double) idle;
@@ -642,40 +640,7 @@ public final class SignalLoad {
 
   /** Heap in use (KB) after a full GC, read with jcmd. */
   long heapKb(long pid) throws Exception {
-    String jcmd = s("jcmd");
-    exec(jcmd, Long.toString(pid), "GC.run");
-    exec(jcmd, Long.toString(pid), "GC.run");
-    String info = exec(jcmd, Long.toString(pid), "GC.heap_info");
-    long kb = 0;
-    boolean any = false;
-    Matcher m = Pattern.compile("(?m)^(?!.*(?:Metaspace|class space)).*?\\bused (\\d+)K").matcher(info);
-    while (m.find()) {
-      kb += Long.parseLong(m.group(1));
-      any = true;
-    }
-    if (!any) {
-      throw new IllegalStateException("cannot read the heap from jcmd GC.heap_info:\n" + info);
-    }
-    return kb;
-  }
-
-  /** Resident memory (KB) of a process: heap, native (zlib's among it), code, stacks. */
-  static long rssKb(long pid) throws Exception {
-    String status = Files.readString(Path.of("/proc/" + pid + "/status"));
-    Matcher m = Pattern.compile("(?m)^VmRSS:\\s+(\\d+) kB").matcher(status);
-    if (!m.find()) {
-      throw new IllegalStateException("no VmRSS in /proc/" + pid + "/status");
-    }
-    return Long.parseLong(m.group(1));
-  }
-
-  static String exec(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-    }
-    return out;
+    return ProcessProbe.heapKbAfterGc(s("jcmd"), pid);
   }
 
   /** utime + stime of a process, all threads, in seconds. */

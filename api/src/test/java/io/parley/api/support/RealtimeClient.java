@@ -27,10 +27,14 @@ public final class RealtimeClient implements AutoCloseable {
 
   /** Opens a session on {@code node} ({@code query}: "" or "?name=value..."). */
   public static RealtimeClient connect(TestNode node, String token, String query) throws Exception {
+    return connect("ws://127.0.0.1:" + node.server().httpPort() + "/v1/realtime" + query, token);
+  }
+
+  /** Opens a session at {@code url} (a node in another process: the soak benchmark). */
+  public static RealtimeClient connect(String url, String token) throws Exception {
     BlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
     WebSocket ws = CLIENT.newWebSocketBuilder().header("Authorization", "Bearer " + token)
-        .buildAsync(URI.create("ws://127.0.0.1:" + node.server().httpPort() + "/v1/realtime" + query),
-            new Inbox(inbox)).get(10, TimeUnit.SECONDS);
+        .buildAsync(URI.create(url), new Inbox(inbox)).get(10, TimeUnit.SECONDS);
     return new RealtimeClient(ws, inbox);
   }
 
@@ -115,6 +119,11 @@ public final class RealtimeClient implements AutoCloseable {
       }
       skipped.append(e.getString("type").equals("error") ? e.encode() : e.getString("type")).append(' ');
     }
+  }
+
+  /** The next event of any type, or null when none comes within {@code wait}. */
+  public JsonObject poll(java.time.Duration wait) throws InterruptedException {
+    return inbox.poll(Math.max(0, wait.toNanos()), TimeUnit.NANOSECONDS);
   }
 
   @Override
