@@ -125,6 +125,11 @@ public final class EngineWorkers implements NativeEngines {
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-XX:+ExitOnOutOfMemoryError");
+    // The node's logging configuration, where it names one, so that a worker's libraries are as quiet.
+    String logging = System.getProperty("logback.configurationFile");
+    if (logging != null) {
+      command.add("-Dlogback.configurationFile=" + logging);
+    }
     command.addAll(options.javaOpts());
     command.add(MAIN);
     Map<String, String> env = new HashMap<>(config.values());
