@@ -3,7 +3,6 @@ package io.parley.inference.voice;
 import io.parley.core.voice.ConversationLog;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.stt.Languages;
-import io.parley.inference.vad.VadEvent;
 import io.parley.inference.vad.VadSegmenter;
 import io.parley.inference.vad.VoiceActivityModel;
 import io.vertx.core.Context;
@@ -18,11 +17,12 @@ import java.util.function.Supplier;
  * WebSocket's): every field is touched only there; engine work runs on the named workers and comes
  * back with {@code runOnContext}. Time comes from a {@link VoiceClock}.
  *
- * <p>The stages: input ({@link InputStage}: framing, the VAD and the segmenter, or the manual buffer
- * without server VAD); turn detection and the barge-in policy ({@link TurnDetector}, on the
- * segmenter's events); transcription ({@link TranscriptionStage}); one answer at a time
+ * <p>The stages: what is heard ({@link Hearing}: the input in {@link InputStage}, framing, the VAD
+ * and the segmenter, or the manual buffer without server VAD; turn detection and the barge-in
+ * policy in {@link TurnDetector}; transcription in {@link TranscriptionStage}); one answer at a time
  * ({@link Responder}: LLM, sentences, TTS, audio paced to the playout clock by its
- * {@link AudioPacer}; its requests and tool calls in {@link ResponseRounds}); what is kept of a cancelled answer ({@link Truncation}); and the conversation
+ * {@link AudioPacer}; its requests and tool calls in {@link ResponseRounds}); what is kept of a
+ * cancelled answer ({@link Truncation}); and the conversation
  * ({@link ConversationMemory}, its items' ids and order in {@link ItemIds}). Interruption travels
  * outside the data path: an interrupted responder drops whatever of it arrives later. This class
  * wires them together; {@link Answers} keeps the one answer in progress.
@@ -49,21 +49,12 @@ public final class VoiceSession {
     Converter from(int rate);
   }
 
-  private final VoiceClock clock;
-  private final Context context;
   private final VoiceEngines engines;
-  private final Consumer<VoiceEvent> events;
   private final ConversationMemory memory;
-  private final Converter toVad;
-  private final ItemIds items = new ItemIds();
-  private final InputStage input;
-  private final TurnDetector turns;
-  private final TranscriptionStage transcription;
+  private final Hearing hearing;
   private final Truncation truncation;
   private final Answers answers;
   private VoiceSettings settings;
-  /** Whether the client's input is paused (see {@link #inputBacklogChanged}). */
-  private boolean inputPaused;
   /** The language the user last spoke in (detected by Whisper), if known. */
   private Optional<String> heardLanguage = Optional.empty();
   private boolean closed;
@@ -72,46 +63,27 @@ public final class VoiceSession {
                       Consumer<VoiceEvent> events, ConversationLog log,
                       UUID conversationId, List<ChatMessage> history, Converter toVad, OutputConverters fromTts,
                       VadSegmenter segmenter, Supplier<Chunker> chunkers) {
-    this.clock = clock;
-    this.context = context;
     this.settings = settings;
     this.engines = engines;
-    this.events = events;
     this.memory = new ConversationMemory(conversationId, log, history, context, events);
-    this.toVad = toVad;
-    segmenter.update(settings.turnDetection());
-    this.input = new InputStage(engines.vad().orElse(null), context, this::inputBacklogChanged, segmenter,
-        conversationId, events, this::onScored);
-    this.turns = new TurnDetector(clock, items, this::settings, events, new TurnDetector.Turns() {
-      @Override
-      public boolean answering() {
-        return answers.responding();
-      }
+    ItemIds items = new ItemIds();
+    this.hearing = new Hearing(clock, context, engines, events, items, this::settings, toVad, segmenter,
+        conversationId, new Hearing.Listener() {
+          @Override
+          public boolean answering() {
+            return answers.responding();
+          }
 
-      @Override
-      public void started(String item) {
-        if (transcription != null) {
-          transcription.started(item);
-        }
-      }
+          @Override
+          public void bargeIn() {
+            cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
+          }
 
-      @Override
-      public void bargeIn() {
-        cancelResponse(VoiceEvent.Reason.TURN_DETECTED);
-      }
-
-      @Override
-      public void ended(String item, TurnTimings timings) {
-        if (transcription == null) {
-          sttMissing(item);
-        } else {
-          transcription.stopped(item, timings);
-        }
-      }
-    });
-    this.transcription = engines.stt().map(stt -> new TranscriptionStage(stt, engines.sttWorkers(),
-        settings.language(), engines.interimEvery(), settings.turnDetection().preRoll(), context, clock, events,
-        this::spoken, this::inputBacklogChanged)).orElse(null);
+          @Override
+          public void spoken(String item, String text, String language, TurnTimings timings) {
+            VoiceSession.this.spoken(item, text, language, timings);
+          }
+        });
     this.truncation = new Truncation(clock, (item, heard, spoken) -> memory.assistant(item, heard, true, spoken));
     this.answers = new Answers(clock, context, engines, events, memory, items, fromTts, chunkers, this::settings,
         truncation);
@@ -126,15 +98,7 @@ public final class VoiceSession {
    * transcription on.
    */
   public void update(VoiceSettings s) {
-    if (!s.turnDetection().equals(settings.turnDetection())) {
-      input.update(s.turnDetection());
-      if (transcription != null) {
-        transcription.preRoll(s.turnDetection().preRoll());
-      }
-    }
-    if (!s.language().equals(settings.language()) && transcription != null) {
-      transcription.language(s.language());
-    }
+    hearing.update(settings, s);
     this.settings = s;
   }
 
@@ -170,9 +134,7 @@ public final class VoiceSession {
    * {@code audio.input.transcription.prompt}: Whisper's initial prompt), or null for none.
    */
   public void transcriptionPrompt(String prompt) {
-    if (transcription != null) {
-      transcription.prompt(prompt);
-    }
+    hearing.transcriptionPrompt(prompt);
   }
 
   /** The rate of the audio this session sends (PCM16 samples per second). */
@@ -184,99 +146,23 @@ public final class VoiceSession {
     return answers.responding();
   }
 
-  private void error(VoiceEvent.Code code, String message) {
-    events.accept(new VoiceEvent.Error(code, message));
-  }
-
-  /**
-   * The client's input is paused while the VAD is more than a second behind or finals queue up for
-   * Whisper (a client sending bursts of speech faster than real time): nothing is dropped, TCP
-   * slows the client.
-   */
-  private void inputBacklogChanged() {
-    boolean now = input.backlogged() || (transcription != null && transcription.backlogged());
-    if (now != inputPaused && !closed) {
-      inputPaused = now;
-      events.accept(new VoiceEvent.InputBacklog(now));
-    }
-  }
-
   // --- input ---------------------------------------------------------------------------------
 
   /** Audio from the client at the input rate. */
   public void appendAudio(short[] pcm) {
-    if (closed) {
-      return;
+    if (!closed) {
+      hearing.append(pcm);
     }
-    input.append(toVad.process(pcm), settings.serverVad());
-  }
-
-  private void onScored(float[] f, boolean voiced, List<VadEvent> decided, long position) {
-    if (closed) {
-      return;
-    }
-    if (transcription != null) {
-      transcription.audio(f, voiced);
-    }
-    decided(decided, position);
-  }
-
-  private void decided(List<VadEvent> decided, long position) {
-    for (VadEvent e : decided) {
-      if (e instanceof VadEvent.Paused p) {
-        paused(p);
-        continue;
-      }
-      if (transcription != null) {
-        transcription.event(e);
-      }
-      turns.accept(e, position);
-    }
-  }
-
-  /**
-   * Semantic turn detection: the user paused; the end-of-turn model says whether the turn is
-   * complete. At or above the eagerness's threshold it ends at the pause (if the user has not spoken
-   * again meanwhile); otherwise it goes on, until speech resumes or the silence fallback ends it.
-   */
-  private void paused(VadEvent.Paused p) {
-    var eagerness = settings.turnDetection().eagerness();
-    if (eagerness.isEmpty() || engines.endOfTurn().isEmpty()) {
-      return;
-    }
-    double threshold = eagerness.get().threshold();
-    engines.endOfTurn().get().submit(context, p.audio(), complete -> {
-      if (!closed && complete >= threshold) {
-        decided(input.endPause(p), input.segmented());
-      }
-    });
-  }
-
-  private void sttMissing(String item) {
-    events.accept(new VoiceEvent.TranscriptFailed(item, engines.sttMissing()));
-    error(VoiceEvent.Code.MODEL_NOT_CONFIGURED, engines.sttMissing());
   }
 
   /** input_audio_buffer.commit (without server VAD): the buffered audio becomes a user turn. */
   public void commit() {
-    float[] audio = input.takeManual();
-    if (audio.length == 0) {
-      error(VoiceEvent.Code.COMMIT_EMPTY, "the input audio buffer is empty");
-      return;
-    }
-    String item = items.newItem();
-    TurnTimings timings = new TurnTimings(clock.nanoTime());
-    events.accept(items.committed(item));
-    if (transcription == null) {
-      sttMissing(item);
-      return;
-    }
-    transcription.transcribe(item, audio, settings.language(), timings);
+    hearing.commit();
   }
 
   /** input_audio_buffer.clear: the manual buffer and a partly filled frame are dropped. */
   public void clear() {
-    input.clear();
+    hearing.clear();
   }
 
   /** User message {@code itemId} (transcribed, or sent as text): stored, and answered when so configured. */
@@ -368,11 +254,7 @@ public final class VoiceSession {
       return;
     }
     closed = true;
-    input.close();
+    hearing.close();
     answers.close();
-    turns.close();
-    if (transcription != null) {
-      transcription.close();
-    }
   }
 }
