@@ -143,7 +143,8 @@ public final class EngineWorkers implements NativeEngines {
     if (System.getenv("GOMP_SPINCOUNT") == null && System.getenv("OMP_WAIT_POLICY") == null) {
       env.put("GOMP_SPINCOUNT", GOMP_SPINCOUNT);
     }
-    return new WorkerProcess.Launch(command, env, options.startTimeout());
+    return new WorkerProcess.Launch(command, env, options.startTimeout(), options.answerTimeout(),
+        options.queueBytes());
   }
 
   private void register(MeterRegistry registry) {
@@ -155,6 +156,13 @@ public final class EngineWorkers implements NativeEngines {
           .description("1 while the engine worker process is up and connected").register(registry);
       Gauge.builder("parley.engine.worker.calls", worker, WorkerProcess::inFlight).tag("worker", group.label())
           .description("Calls in the engine worker process not yet answered").register(registry);
+      Gauge.builder("parley.engine.worker.queued.bytes", worker, WorkerProcess::queuedBytes)
+          .tag("worker", group.label()).baseUnit("bytes")
+          .description("Bytes of calls queued for the engine worker process and not yet written to it").register(registry);
+      FunctionCounter.builder("parley.engine.worker.hung", worker, WorkerProcess::hung)
+          .tag("worker", group.label())
+          .description("Engine worker processes killed for not answering within PARLEY_ENGINE_ANSWER_TIMEOUT")
+          .register(registry);
     });
   }
 

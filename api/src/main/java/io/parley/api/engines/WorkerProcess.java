@@ -6,18 +6,13 @@ import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
 import io.parley.inference.voice.VoiceEvent;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,8 +32,12 @@ import org.slf4j.LoggerFactory;
  * and when it dies (a native crash, {@code kill -9}, an out-of-memory) fails the calls in it with
  * {@code engine_restarted} and starts another after a backoff (1 s, doubling to 30 s; back to 1 s once
  * a worker has lived a minute). While none is up, calls fail at once the same way, with the time a
- * retry may succeed. Nothing here runs on an event loop: calls are sent from the caller's thread and
- * answers are read by one reader thread per worker.
+ * retry may succeed. A worker that is alive but answers nothing, not even the pings sent every few
+ * seconds, for the answer timeout (stopped, deadlocked, swapping) is taken for hung and killed, and
+ * then goes the same way. Calls waiting to be written to a worker are bounded in bytes: past the
+ * budget a call fails with {@code engine_busy}. Nothing here runs on an event loop: calls are sent
+ * from the caller's thread, written by the link's writer thread, and answers are read by one reader
+ * thread per worker.
  */
 final class WorkerProcess implements AutoCloseable {
 
@@ -57,8 +55,20 @@ final class WorkerProcess implements AutoCloseable {
     void lost(ParleyException e);
   }
 
-  /** How a worker is started: its command line and environment. */
-  record Launch(List<String> command, Map<String, String> environment, Duration startTimeout) {}
+  /**
+   * How a worker is started (its command line and environment) and watched: how long it may take to
+   * start, how long it may stay silent, how many bytes of calls may wait for it.
+   */
+  record Launch(List<String> command, Map<String, String> environment, Duration startTimeout,
+                Duration answerTimeout, long queueBytes) {
+
+    Launch(List<String> command, Map<String, String> environment, Duration startTimeout) {
+      this(command, environment, startTimeout, Duration.ofSeconds(30), 256L << 20);
+    }
+  }
+
+  /** The code of a call refused because too many bytes already wait for the worker. */
+  static final String BUSY_CODE = "engine_busy";
 
   private final EngineGroup group;
   private final Launch launch;
@@ -66,8 +76,8 @@ final class WorkerProcess implements AutoCloseable {
   private final ScheduledExecutorService supervisor;
   private final AtomicLong restarts = new AtomicLong();
   private final AtomicLong starts = new AtomicLong();
-  private final Logger workerLog;
-  private volatile Link link;
+  private final AtomicLong hung = new AtomicLong();
+  private volatile WorkerLink link;
   private volatile long nextStartNanos;
   private volatile Duration lastStart = Duration.ofSeconds(5);
   private Duration backoff = FIRST_BACKOFF;
@@ -77,7 +87,6 @@ final class WorkerProcess implements AutoCloseable {
     this.group = group;
     this.launch = launch;
     this.sockets = sockets;
-    this.workerLog = LoggerFactory.getLogger("parley.engine." + group.label());
     this.supervisor = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("parley-engine-" + group.label()).daemon(true).factory());
   }
@@ -86,16 +95,71 @@ final class WorkerProcess implements AutoCloseable {
     return group;
   }
 
+  /** Workers killed because they answered nothing within the answer timeout. */
+  long hung() {
+    return hung.get();
+  }
+
+  /** Bytes of calls queued for the running worker and not yet written to it. */
+  long queuedBytes() {
+    WorkerLink l = link;
+    return l == null ? 0 : l.queuedBytes();
+  }
+
   /** Starts the first worker and returns its hello; blocking. Fails when it cannot start. */
   JsonObject start() {
-    Link l = spawn();
+    WorkerLink l = spawn();
     link = l;
+    long every = Math.clamp(launch.answerTimeout().toMillis() / 4, 50, 5_000);
+    supervisor.scheduleWithFixedDelay(this::watch, every, every, TimeUnit.MILLISECONDS);
     return l.hello;
+  }
+
+  /**
+   * Pings the running worker, and kills it when nothing came from it for the answer timeout: its
+   * reader then sees the socket close and the worker goes as a dead one does. The worker answers
+   * pings on its reader thread, whatever its engines are computing.
+   */
+  private void watch() {
+    WorkerLink l = link;
+    if (l == null || l.dead || closed) {
+      return;
+    }
+    long silentNanos = System.nanoTime() - l.answeredNanos.get();
+    if (silentNanos > launch.answerTimeout().toNanos()) {
+      if (!l.hung) {
+        l.hung = true;
+        hung.incrementAndGet();
+        LOG.error("engines: the {} worker (pid {}) answered nothing for {} ms (PARLEY_ENGINE_ANSWER_TIMEOUT); "
+            + "killing it", group.label(), l.process.pid(), TimeUnit.NANOSECONDS.toMillis(silentNanos));
+        l.process.destroyForcibly();
+      }
+      return;
+    }
+    if (!l.pinging.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      send(Type.ECHO, new JsonObject(), new byte[0], new Call() {
+        @Override
+        public boolean frame(Frame f) {
+          l.pinging.set(false);
+          return true;
+        }
+
+        @Override
+        public void lost(ParleyException e) {
+          // the worker is gone; the next one is pinged afresh
+        }
+      });
+    } catch (ParleyException e) {
+      // between two workers
+    }
   }
 
   /** The running worker's process id, when one is up. */
   Optional<Long> pid() {
-    Link l = link;
+    WorkerLink l = link;
     return l == null ? Optional.empty() : Optional.of(l.process.pid());
   }
 
@@ -110,7 +174,7 @@ final class WorkerProcess implements AutoCloseable {
 
   /** Calls sent to the running worker and not yet answered. */
   int inFlight() {
-    Link l = link;
+    WorkerLink l = link;
     return l == null ? 0 : l.calls.size();
   }
 
@@ -123,9 +187,14 @@ final class WorkerProcess implements AutoCloseable {
       throw new ParleyException(Reason.LIMITED, "a " + type.name().toLowerCase(java.util.Locale.ROOT) + " call of "
           + payload.length + " bytes is more than an engine worker takes (" + (EngineWire.MAX_FRAME >> 20) + " MiB)");
     }
-    Link l = link;
+    WorkerLink l = link;
     if (l == null) {
       throw restarting("is starting again");
+    }
+    if (payload.length > 0 && l.queuedBytes() + payload.length > launch.queueBytes()) {
+      throw ParleyException.unavailable(BUSY_CODE, "the " + group.label() + " engine's worker process has "
+          + l.queuedBytes() + " bytes of calls waiting for it (PARLEY_ENGINE_QUEUE_BYTES " + launch.queueBytes()
+          + "); retry in 1 s", Duration.ofSeconds(1));
     }
     long id = l.ids.incrementAndGet();
     l.calls.put(id, call);
@@ -141,7 +210,7 @@ final class WorkerProcess implements AutoCloseable {
 
   /** Asks the worker to stop the call {@code id}; nothing when it is gone already. */
   void cancel(long id) {
-    Link l = link;
+    WorkerLink l = link;
     if (l != null && l.calls.containsKey(id)) {
       l.write(new Frame(Type.CANCEL, id, new JsonObject()));
     }
@@ -156,7 +225,7 @@ final class WorkerProcess implements AutoCloseable {
         + Math.max(1, (retry.toMillis() + 999) / 1000) + " s", retry);
   }
 
-  private Link spawn() {
+  private WorkerLink spawn() {
     long t0 = System.nanoTime();
     Path socket = sockets.resolve(group.label() + "-" + starts.incrementAndGet() + ".sock");
     Process process = null;
@@ -169,9 +238,9 @@ final class WorkerProcess implements AutoCloseable {
       pb.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
       pb.environment().putAll(launch.environment());
       process = pb.start();
-      relayOutput(process);
+      WorkerOutput.relay(process, group);
       SocketChannel channel = accept(server, process, t0 + launch.startTimeout().toNanos());
-      Link l = new Link(process, channel);
+      WorkerLink l = new WorkerLink(process, channel, group.label());
       Optional<Frame> hello = EngineWire.read(l.in);
       if (hello.isEmpty() || hello.get().type() != Type.HELLO) {
         channel.close();
@@ -223,44 +292,11 @@ final class WorkerProcess implements AutoCloseable {
     }
   }
 
-  /**
-   * The worker's output, into the node's log under {@code parley.engine.<group>}: a log line at its
-   * own level (the worker writes {@link io.parley.api.LogSetup#WORKER_PATTERN}), what follows it (a
-   * stack trace) at the same level, what a native library prints at INFO.
-   */
-  private void relayOutput(Process process) {
-    Thread.ofPlatform().name("parley-engine-" + group.label() + "-log").daemon(true).start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String level = "INFO";
-        String line;
-        while ((line = r.readLine()) != null) {
-          java.util.regex.Matcher m = LOG_LINE.matcher(line);
-          if (m.matches()) {
-            level = m.group(1);
-            line = m.group(2);
-          } else if (!line.startsWith("\t") && !line.startsWith("Caused by")) {
-            level = "INFO";
-          }
-          switch (level) {
-            case "ERROR" -> workerLog.error("{}", line);
-            case "WARN" -> workerLog.warn("{}", line);
-            case "DEBUG", "TRACE" -> workerLog.debug("{}", line);
-            default -> workerLog.info("{}", line);
-          }
-        }
-      } catch (IOException e) {
-        // the process is gone
-      }
-    });
-  }
-
-  private static final java.util.regex.Pattern LOG_LINE = java.util.regex.Pattern.compile(
-      "(TRACE|DEBUG|INFO|WARN|ERROR) +(.*)");
-
-  private void read(Link l) {
+  private void read(WorkerLink l) {
     try {
       Optional<Frame> next;
       while ((next = EngineWire.read(l.in)).isPresent()) {
+        l.answeredNanos.set(System.nanoTime());
         Frame f = next.get();
         Call call = l.calls.get(f.call());
         if (call != null && call.frame(f)) {
@@ -275,11 +311,8 @@ final class WorkerProcess implements AutoCloseable {
     died(l);
   }
 
-  private void died(Link l) {
-    l.dead = true;
-    l.writer.shutdownNow();
-    l.process.destroyForcibly();
-    l.closeChannel();
+  private void died(WorkerLink l) {
+    l.died();
     if (link == l) {
       link = null;
     }
@@ -292,9 +325,11 @@ final class WorkerProcess implements AutoCloseable {
       backoff = stable ? FIRST_BACKOFF : backoff;
       nextStartNanos = System.nanoTime() + backoff.toNanos();
     }
-    LOG.error("engines: the {} worker (pid {}) died (exit {}); {} call(s) in it failed; starting another in {} ms",
-        group.label(), l.process.pid(), exit, l.calls.size(), backoff.toMillis());
-    ParleyException lost = restarting("died (exit " + exit + ")");
+    String how = l.hung ? "answered nothing within PARLEY_ENGINE_ANSWER_TIMEOUT and was killed"
+        : "died (exit " + exit + ")";
+    LOG.error("engines: the {} worker (pid {}) {}; {} call(s) in it failed; starting another in {} ms",
+        group.label(), l.process.pid(), how, l.calls.size(), backoff.toMillis());
+    ParleyException lost = restarting(how);
     for (Long id : List.copyOf(l.calls.keySet())) {
       Call call = l.calls.remove(id);
       if (call != null) {
@@ -316,7 +351,7 @@ final class WorkerProcess implements AutoCloseable {
       return;
     }
     try {
-      Link l = spawn();
+      WorkerLink l = spawn();
       if (closed) {
         l.close();
         return;
@@ -343,82 +378,10 @@ final class WorkerProcess implements AutoCloseable {
   public void close() {
     closed = true;
     supervisor.shutdownNow();
-    Link l = link;
+    WorkerLink l = link;
     link = null;
     if (l != null) {
       l.close();
-    }
-  }
-
-  /** A connected worker. */
-  private static final class Link {
-    final Process process;
-    final SocketChannel channel;
-    final DataInputStream in;
-    final DataOutputStream out;
-    final Map<Long, Call> calls = new ConcurrentHashMap<>();
-    final AtomicLong ids = new AtomicLong();
-    final java.util.concurrent.ExecutorService writer;
-    final java.util.concurrent.atomic.AtomicInteger writerQueue = new java.util.concurrent.atomic.AtomicInteger();
-    volatile boolean dead;
-    JsonObject hello;
-    long startedNanos;
-
-    Link(Process process, SocketChannel channel) {
-      this.process = process;
-      this.channel = channel;
-      this.in = EngineWire.input(channel);
-      this.out = EngineWire.output(channel);
-      this.writer = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("parley-engine-writer").daemon(true)
-          .factory());
-    }
-
-    /**
-     * Queues {@code f} for the writer thread: callers (event loops among them) never wait for the
-     * socket. A write that fails closes the socket, and the reader then sees the worker gone.
-     */
-    void write(Frame f) {
-      writerQueue.incrementAndGet();
-      try {
-        writer.execute(() -> {
-          try {
-            EngineWire.write(out, f);
-            if (writerQueue.decrementAndGet() == 0) {
-              out.flush();
-            }
-          } catch (IOException e) {
-            closeChannel();
-          }
-        });
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        writerQueue.decrementAndGet(); // closed: the call fails with the worker
-      }
-    }
-
-    private void closeChannel() {
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // already closed
-      }
-    }
-
-    void close() {
-      dead = true;
-      writer.shutdownNow();
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // already closed
-      }
-      try {
-        if (!process.waitFor(5, TimeUnit.SECONDS)) {
-          process.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        process.destroyForcibly();
-      }
     }
   }
 }

@@ -71,7 +71,8 @@ public final class PipelineHopBench {
       VisionOptions vision = VisionOptions.from(config);
       var models = ParleyConfig.from(config).models();
       EngineOptions isolated = EngineOptions.from(config);
-      EngineOptions inline = new EngineOptions(false, isolated.javaOpts(), isolated.startTimeout());
+      EngineOptions inline = new EngineOptions(false, isolated.javaOpts(), isolated.startTimeout(),
+          isolated.answerTimeout(), isolated.queueBytes());
       try (NativeEngines local = EngineWorkers.start(inline, config, voice, vision, models, new SimpleMeterRegistry());
            NativeEngines workers = EngineWorkers.start(isolated, config, voice, vision, models,
                new SimpleMeterRegistry())) {

@@ -18,8 +18,12 @@ public final class WorkerEcho {
 
   /** Sends an {@code ECHO} of {@code header} and {@code payload} to the worker of {@code group}; the frame back. */
   static CompletableFuture<Frame> echo(EngineWorkers engines, EngineGroup group, JsonObject header, byte[] payload) {
-    WorkerProcess worker = engines.worker(group).orElseThrow(() -> new IllegalStateException("no " + group
-        + " worker on this node"));
+    return echo(engines.worker(group).orElseThrow(() -> new IllegalStateException("no " + group
+        + " worker on this node")), header, payload);
+  }
+
+  /** Sends an {@code ECHO} of {@code header} and {@code payload} to {@code worker}; the frame back. */
+  static CompletableFuture<Frame> echo(WorkerProcess worker, JsonObject header, byte[] payload) {
     CompletableFuture<Frame> back = new CompletableFuture<>();
     worker.send(Type.ECHO, header, payload, new WorkerProcess.Call() {
       @Override
