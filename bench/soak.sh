@@ -220,21 +220,27 @@ the profile, meals, appointments (at most one booking a second, booked then canc
 food search. Every account's tokens are rotated every 5 minutes (`POST /api/v1/auth/refresh`), as
 a client does before its 15-minute access token expires.
 
-Every minute: the node's **heap** in use after a forced full GC (`jcmd GC.run`, `GC.heap_info`),
-native memory the JVM **committed** (NMT total), **RSS** of the node and of each of its descendant
-processes (from /proc, by command line; processes of one name summed), the node's open file
-descriptors and threads, **event-loop lag** p99 over the minute (`parley_event_loop_lag_seconds`),
-the sum of the processes' **PSS** (`/proc/PID/smaps_rollup`: PostgreSQL's shared buffers are in the
-RSS of every backend that touched them, in the PSS once),
-and **errors**: failed client operations (a status other than the expected, an `error` event, an
-answer missing after 90 s, a relayed packet lost), 5xx answers the node counted, ERROR lines in its
-log. **Goal**: no error, and each resource's least-squares slope over the last 20 minutes (the last
-two thirds of a shorter run) under 1% of its level per 10 minutes. Cells give the level (mean over
-that window) and the slope in % of it per 10 minutes. The plot of the latest run is
+Every minute: the node's **heap** in use after a forced full GC (`jcmd GC.run`, `GC.heap_info`;
+the lowest of three readings 20 s apart, so that the buffers of the requests in flight at one
+instant do not pass for heap kept), native memory the JVM **committed** (NMT total), **RSS** of the
+node and of each of its descendant processes (from /proc, by command line; processes of one name
+summed; each engine worker named by its group), the node's open file descriptors and threads,
+**event-loop lag** p99 over the minute (`parley_event_loop_lag_seconds`), the **PSS** of all the
+processes and of PostgreSQL's (`/proc/PID/smaps_rollup`: PostgreSQL's shared buffers are in the RSS
+of every backend that touched them, in the PSS once), and **errors**: failed client operations (a
+status other than the expected, an `error` event, an answer missing after 90 s, a relayed packet
+lost), 5xx answers the node counted, ERROR lines in its log. **Goal**: no error, and the
+least-squares slope over the last 20 minutes (the last two thirds of a shorter run) under 1% of its
+level per 10 minutes for each judged resource: heap, NMT, fds, threads, the RSS of each JVM (node,
+engine workers) and of Redis, PostgreSQL's summed PSS and all processes' summed PSS. The RSS of
+PostgreSQL's processes and the sum of every process's RSS are shown, not judged: a backend's RSS
+grows as it touches more of the shared buffers, memory that PostgreSQL holds once, whose PSS stays
+flat (the summed RSS counts a shared page once per process). Cells give the level (mean over that
+window) and the slope in % of it per 10 minutes. The plot of the latest run is
 [docs/bench/soak.png](bench/soak.png), its samples [docs/bench/soak.csv](bench/soak.csv). The
 machine is shared: other people's builds and tests ran during these runs.
 
-| date (UTC) | commit | machine | command | minutes (window) | load: photos/s, REST/s (capacity) | work done | heap MB | RSS MB all processes | PSS MB all processes | RSS MB per process | NMT committed MB | fds | threads | lag p99 max ms | errors client / 5xx / log | goal |
+| date (UTC) | commit | machine | command | minutes (window) | load: photos/s, REST/s (capacity) | work done | heap MB | RSS MB all processes (shown) | PSS MB all processes; PostgreSQL's | RSS MB per process | NMT committed MB | fds | threads | lag p99 max ms | errors client / 5xx / log | goal |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 EOF
 }
@@ -242,6 +248,6 @@ WORK_DONE="$(total photos) photos, $(total rest) REST, $(total realtime_turns) v
 add_row "$SECTION" write_soak_section "$(printf '| %s | %s | %s | `%s` | %s (%s-%s) | %s, %s (%s, %s) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' \
   "$(date -u +%Y-%m-%dT%H:%MZ)" "$COMMIT" "$MACHINE" "$COMMAND" "$MINUTES" "$FROM" "$TO" \
   "$PHOTO_RATE" "$REST_RATE" "$PHOTO_CAP" "$REST_CAP" "$WORK_DONE" "$(trend heap_mb)" "$(trend rss_total_mb)" \
-  "$(trend pss_total_mb)" \
+  "$(trend pss_total_mb); PostgreSQL $(trend pss_postgres_mb)" \
   "$PROCS" "$(trend nmt_committed_mb)" "$(trend fds)" "$(trend threads)" "$LAG" "$ERRORS" "$GOAL")"
 echo "bench/soak: goal $GOAL; row added to docs/BENCHMARKS.md, plot and samples in docs/bench/"
