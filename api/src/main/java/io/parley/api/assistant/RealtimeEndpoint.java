@@ -1,9 +1,10 @@
 package io.parley.api.assistant;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.parley.api.accounts.DeletedAccounts;
-import io.parley.api.http.ClientIp;
-import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.api.assistant.context.PersonalPrompts;
+import io.parley.api.assistant.realtime.ClientEventDecoder;
+import io.parley.api.http.ClientIp;
 import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.voice.ToolTurns;
 import io.parley.inference.voice.VoiceEvent;
@@ -16,6 +17,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.redis.client.RedisAPI;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +27,9 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -34,13 +38,14 @@ import java.util.function.UnaryOperator;
  * at the session's rate (24 kHz by default), base64 in {@code input_audio_buffer.append}, or raw in
  * binary frames (a Parley extension). Authentication: {@code Authorization: Bearer <access token>}
  * (what the openai clients send), or for browsers the WebSocket subprotocol
- * {@code openai-insecure-api-key.<access token>}. {@code ?conversation=<id>} continues one of the
- * user's conversations with its history (another user's or an unknown id: the handshake is refused
- * with 404, never a silent new conversation). {@code ?model=} is accepted (one pipeline serves any
- * model name); {@code ?intent=transcription} opens a session that only transcribes. The handshake
- * selects the subprotocol {@code realtime} that browsers offer with the key (see
- * {@link io.parley.api.http.HttpListeners}); the Agents SDK's {@code openai-agents-sdk.<version>} beside
- * them is accepted. Each answer's prompt carries the user's personal context ({@link PersonalPrompts}). The protocol itself is in
+ * {@code openai-insecure-api-key.<access token>} ({@link RealtimeHandshake}). {@code ?conversation=<id>}
+ * continues one of the user's conversations with its history ({@link ContinuedConversation}; another
+ * user's or an unknown id: the handshake is refused with 404, never a silent new conversation).
+ * {@code ?model=} is accepted (one pipeline serves any model name); {@code ?intent=transcription}
+ * opens a session that only transcribes. The handshake selects the subprotocol {@code realtime} that
+ * browsers offer with the key (see {@link io.parley.api.http.HttpListeners}); the Agents SDK's
+ * {@code openai-agents-sdk.<version>} beside them is accepted. Each answer's prompt carries the
+ * user's personal context ({@link PersonalPrompts}). The protocol itself is in
  * {@link io.parley.api.assistant.realtime}; a session's configuration in {@link RealtimeSessionConfig};
  * dropped sessions wait for their client in a {@link ResumeRegistry}.
  *
@@ -55,8 +60,8 @@ public final class RealtimeEndpoint {
   public static final int MAX_APPEND_CHARS = ClientEventDecoder.MAX_APPEND_CHARS;
   /** Bytes queued for a client before it counts as not reading (several seconds of paced audio). */
   static final int MAX_QUEUED_BYTES = 2 * 1024 * 1024;
-  private static final String SUBPROTOCOL_KEY = "openai-insecure-api-key.";
-  private static final String DEFAULT_PERSONALITY = "assistant";
+  /** The personality of a new conversation. */
+  static final String DEFAULT_PERSONALITY = "assistant";
 
   /** Builds sessions; implemented where the engines are assembled. */
   public interface SessionFactory {
@@ -82,13 +87,13 @@ public final class RealtimeEndpoint {
   private final RealtimeConnection.Shared shared;
 
   /** The handshake rate limit (the voice class), see {@link #limitHandshakes}. */
-  private java.util.function.Function<UUID, Future<Boolean>> handshakes = u -> Future.succeededFuture(true);
+  private Function<UUID, Future<Boolean>> handshakes = u -> Future.succeededFuture(true);
 
   public RealtimeEndpoint(Vertx vertx, JWTAuth jwt, DeletedAccounts deleted, ConversationStore log,
                           SessionFactory sessions, PersonalPrompts prompts, VoiceOptions config,
-                          io.micrometer.core.instrument.MeterRegistry registry, io.vertx.redis.client.RedisAPI redis,
+                          MeterRegistry registry, RedisAPI redis,
                           ClientIp clientIp, RealtimeConnection.SessionTools serverTools, UnaryOperator<String> voices,
-                          java.util.function.BooleanSupplier semanticVad) {
+                          BooleanSupplier semanticVad) {
     this.vertx = vertx;
     this.jwt = jwt;
     this.deleted = deleted;
@@ -107,26 +112,8 @@ public final class RealtimeEndpoint {
         semanticVad);
   }
 
-  /** The access token of a handshake: the bearer header, else the browsers' subprotocol; or null. */
-  static String accessToken(ServerWebSocketHandshake h) {
-    String header = h.headers().get("Authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return header.substring(7).trim();
-    }
-    String token = null;
-    String protocols = h.headers().get("Sec-WebSocket-Protocol");
-    if (protocols != null) {
-      for (String p : protocols.split(",")) {
-        if (p.trim().startsWith(SUBPROTOCOL_KEY)) {
-          token = p.trim().substring(SUBPROTOCOL_KEY.length());
-        }
-      }
-    }
-    return token;
-  }
-
   public void handshake(ServerWebSocketHandshake h) {
-    String token = accessToken(h);
+    String token = RealtimeHandshake.accessToken(h.headers());
     if (token == null) {
       h.reject(401);
       return;
@@ -166,11 +153,11 @@ public final class RealtimeEndpoint {
       h.reject(429);
       return;
     }
-    String resume = resumeToken(h.query());
-    String conversation = queryParam(h.query(), "conversation");
+    String resume = RealtimeHandshake.resumeToken(h.query());
+    String conversation = RealtimeHandshake.queryParam(h.query(), "conversation");
     // ?model= is accepted and not read (one pipeline serves every model name); ?intent=transcription
     // starts a session that only transcribes.
-    boolean transcription = "transcription".equals(queryParam(h.query(), "intent"));
+    boolean transcription = "transcription".equals(RealtimeHandshake.queryParam(h.query(), "intent"));
     String sessionId = UUID.randomUUID().toString();
     String ip = clientIp.of(h.headers(), h.remoteAddress());
     Future<Optional<Boolean>> lease = cluster == null ? Future.succeededFuture(Optional.empty())
@@ -181,7 +168,7 @@ public final class RealtimeEndpoint {
         h.reject(429); // the user's maximum is open on the cluster's nodes together
         return;
       }
-      continued(user, conversation).onComplete(c -> {
+      ContinuedConversation.find(log, user, conversation, config.contextMessages()).onComplete(c -> {
         if (c.failed() || c.result().isEmpty()) {
           release(user, count, sessionId);
           // not theirs, unknown, or not readable now: refused, never a new conversation in its place
@@ -200,31 +187,8 @@ public final class RealtimeEndpoint {
   }
 
   /** Counts each handshake in the user's voice-class budget (true: within it); all admitted until set. */
-  public void limitHandshakes(java.util.function.Function<UUID, Future<Boolean>> admit) {
+  public void limitHandshakes(Function<UUID, Future<Boolean>> admit) {
     this.handshakes = admit;
-  }
-
-  /** A conversation to continue and its history: of no conversation, an empty one; empty when not the user's. */
-  private Future<Optional<Continued>> continued(UUID user, String conversation) {
-    if (conversation == null) {
-      return Future.succeededFuture(Optional.of(Continued.NONE));
-    }
-    UUID id;
-    try {
-      id = UUID.fromString(conversation);
-    } catch (IllegalArgumentException e) {
-      return Future.succeededFuture(Optional.empty());
-    }
-    return log.continued(user, id, config.contextMessages()).map(found -> found.map(c -> new Continued(id,
-        c.personality(), c.instructions(), c.messages().stream().map(ToolTurns::chat).toList())));
-  }
-
-  /**
-   * The conversation a session continues ({@code id} null: a new one), the personality and client
-   * instructions it was held with, and its last messages (tool calls and results included).
-   */
-  private record Continued(UUID id, String personality, String instructions, List<ChatMessage> history) {
-    static final Continued NONE = new Continued(null, DEFAULT_PERSONALITY, null, List.of());
   }
 
   /** One session of {@code user} fewer: its count (dropped at zero) and its cluster lease. */
@@ -257,26 +221,8 @@ public final class RealtimeEndpoint {
     }
   }
 
-  /** The {@code resume} query parameter: a session's resume token (never an access token). */
-  static String resumeToken(String query) {
-    return queryParam(query, "resume");
-  }
-
-  /** A query parameter's decoded value, or null. */
-  static String queryParam(String query, String name) {
-    if (query == null) {
-      return null;
-    }
-    for (String kv : query.split("&")) {
-      if (kv.startsWith(name + "=")) {
-        return java.net.URLDecoder.decode(kv.substring(name.length() + 1), java.nio.charset.StandardCharsets.UTF_8);
-      }
-    }
-    return null;
-  }
-
   private void open(ServerWebSocket ws, UUID user, String ip, AtomicInteger count, String resumeToken,
-                    Continued continued, String sessionId, boolean transcription) {
+                    ContinuedConversation continued, String sessionId, boolean transcription) {
     // Clients send their first events the moment the socket opens (the SDKs' session.update), before
     // the conversation is looked up or stored: held unread until RealtimeConnection.start sets the handlers.
     ws.pause();
@@ -297,7 +243,7 @@ public final class RealtimeEndpoint {
   }
 
   private void start(RealtimeConnection c, String resumeToken, ResumeRegistry.Resumable previous,
-                     Continued continued, boolean transcription) {
+                     ContinuedConversation continued, boolean transcription) {
     if (previous != null && previous.current(c.user())) {
       log.recent(previous.conversationId(), config.contextMessages()).onComplete(ar -> {
         List<ChatMessage> history = ar.succeeded() ? ar.result().stream()

@@ -1,29 +1,23 @@
 package io.parley.api.assistant;
 
 import io.parley.api.assistant.realtime.AudioFormat;
-import io.parley.api.assistant.realtime.ClientEventDecoder;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.parley.api.assistant.realtime.RealtimeTools;
+import io.parley.inference.llm.Personality;
 import io.parley.inference.llm.Tool;
 import io.parley.inference.llm.ToolChoice;
-import io.parley.inference.voice.ToolSettings;
-import java.util.List;
-import io.parley.core.ParleyException;
-import io.parley.inference.llm.Personality;
-import io.parley.inference.stt.Languages;
-import io.parley.inference.vad.Eagerness;
+import io.parley.inference.tts.SpeechStyle;
 import io.parley.inference.vad.VadSegmenter;
+import io.parley.inference.voice.ToolSettings;
 import io.parley.inference.voice.VoiceSession;
 import io.parley.inference.voice.VoiceSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
-import java.util.Locale;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
-import io.parley.inference.tts.SpeechStyle;
 
 /**
  * A realtime session's configuration as the client sees it (the {@code session} object of
@@ -31,7 +25,8 @@ import io.parley.inference.tts.SpeechStyle;
  * A malformed or out-of-range field refuses the whole update (the configuration as it was, as
  * OpenAI refuses it); a GA value Parley cannot honour refuses that field alone, and the rest of the
  * update applies ({@link Applied}): a client written for OpenAI's endpoint keeps its instructions
- * and tools when it asks for something this node lacks, such as {@code semantic_vad}.
+ * and tools when it asks for something this node lacks, such as {@code semantic_vad}. The update is
+ * read in {@link RealtimeSessionUpdate}, field by field in {@link RealtimeSessionFields}.
  *
  * @param instructions the client's own ({@code session.update}), or null: appended under the
  *     ground rules and the personality's tone, never replacing them ({@link Personality#systemPrompt(String, boolean)})
@@ -170,146 +165,7 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
    */
   Applied update(JsonObject s, String eventId, UnaryOperator<String> voices, LanguageCheck languages,
                  BooleanSupplier semanticVadAvailable) throws RealtimeProtocolException {
-    List<RealtimeProtocolException> refused = new java.util.ArrayList<>();
-    RealtimeSessionFields.check(s, eventId, refused);
-    boolean transcription = this.transcription;
-    if (s.containsKey("type")) {
-      Object type = s.getValue("type");
-      if (!"realtime".equals(type) && !"transcription".equals(type)) {
-        throw new RealtimeProtocolException("invalid_value", "session.type must be realtime or transcription, got "
-            + type, "session.type", eventId);
-      }
-      transcription = "transcription".equals(type);
-    }
-    Wire wire = this.wire;
-    long idleTimeoutMs = this.idleTimeoutMs;
-    String instructions = this.instructions;
-    boolean audioOut = this.audioOut;
-    int maxTokens = this.maxTokens;
-    String personality = this.personality;
-    boolean serverVad = this.serverVad;
-    boolean createResponse = this.createResponse;
-    boolean interruptResponse = this.interruptResponse;
-    VadSegmenter.Settings vad = this.turnDetection;
-    List<Tool> tools = s.containsKey("tools") ? RealtimeTools.tools(s.getValue("tools"), "session.tools", eventId)
-        : this.tools;
-    ToolChoice toolChoice = s.containsKey("tool_choice")
-        ? RealtimeTools.choice(s.getValue("tool_choice"), tools, "session.tool_choice", eventId)
-        : toolChoice(this.toolChoice, tools);
-    boolean serverTools = this.serverTools;
-    Optional<String> language = this.language;
-    if (s.getValue("instructions") instanceof String i) {
-      instructions = ClientEventDecoder.bounded(i, "session.instructions", eventId);
-    }
-    if (s.getValue("output_modalities") != null) {
-      audioOut = RealtimeSessionFields.audioOut(s.getValue("output_modalities"), eventId);
-    }
-    if (s.getValue("max_output_tokens") != null) {
-      maxTokens = RealtimeSessionFields.maxTokens(s.getValue("max_output_tokens"), eventId);
-    }
-    if (s.getValue("parley") instanceof JsonObject parley && parley.containsKey("tools")) {
-      if (!(parley.getValue("tools") instanceof Boolean on)) {
-        throw new RealtimeProtocolException("invalid_value", "session.parley.tools must be true or false",
-            "session.parley.tools", eventId);
-      }
-      serverTools = on;
-    }
-    if (s.getValue("parley") instanceof JsonObject parley && parley.getValue("personality") instanceof String p) {
-      Personality chosen;
-      try {
-        chosen = Personality.of(p);
-      } catch (ParleyException ex) {
-        throw new RealtimeProtocolException("invalid_value", ex.getMessage(), "session.parley.personality", eventId);
-      }
-      personality = chosen.name().toLowerCase(Locale.ROOT);
-    }
-    JsonObject audio = s.getValue("audio") instanceof JsonObject a ? a : null;
-    JsonObject input = audio != null && audio.getValue("input") instanceof JsonObject in ? in : null;
-    if (input != null) {
-      wire = RealtimeSessionFields.input(input, wire, eventId, refused);
-      if (input.getValue("transcription") instanceof JsonObject t && t.containsKey("language")) {
-        language = language(t.getValue("language"), "session.audio.input.transcription.language", eventId,
-            languages);
-      }
-      JsonObject td = input.getValue("turn_detection") instanceof JsonObject t ? t : null;
-      if (input.containsKey("turn_detection")
-          && (td == null || RealtimeSessionFields.turnDetectionType(td, eventId, semanticVadAvailable, refused))) {
-        serverVad = td != null;
-        if (td != null) {
-          createResponse = !(td.getValue("create_response") instanceof Boolean b) || b;
-          interruptResponse = !(td.getValue("interrupt_response") instanceof Boolean b) || b;
-          vad = "semantic_vad".equals(td.getValue("type")) ? semanticVad(td, eventId) : vad(td, eventId);
-          idleTimeoutMs = RealtimeSessionFields.idleTimeout(td.getValue("idle_timeout_ms"), eventId);
-        } else {
-          idleTimeoutMs = 0;
-        }
-      }
-    }
-    if (audio != null && audio.getValue("output") instanceof JsonObject output && output.containsKey("format")) {
-      wire = new Wire(wire.input(), AudioFormat.parse(output.getValue("format"), wire.output(),
-          "session.audio.output.format", eventId), wire.noiseReduction(), wire.transcriptionModel(),
-          wire.transcriptionPrompt());
-    }
-    if (s.getValue("input_audio_transcription") instanceof JsonObject t && t.containsKey("language")) {
-      // The beta shape, as older clients still send it.
-      language = language(t.getValue("language"), "session.input_audio_transcription.language", eventId, languages);
-    }
-    SpeechStyle speech = audio != null && audio.getValue("output") instanceof JsonObject output
-        ? speech(output, eventId, voices) : this.speech;
-    return new Applied(new RealtimeSessionConfig(personality, instructions, audioOut, inputRate, outputRate,
-        serverVad, vad, createResponse, interruptResponse, maxTokens, tools, toolChoice, serverTools, speech, language,
-        transcription, wire, idleTimeoutMs), List.copyOf(refused));
-  }
-
-  /** {@code audio.output}'s {@code voice} (a name or language code) and {@code speed} (0.25..4) over the current. */
-  private SpeechStyle speech(JsonObject output, String eventId, UnaryOperator<String> voices)
-      throws RealtimeProtocolException {
-    SpeechStyle speech = this.speech;
-    if (output.containsKey("voice")) {
-      if (!(output.getValue("voice") instanceof String name) || name.isBlank() || name.length() > MAX_VOICE_CHARS) {
-        throw new RealtimeProtocolException("invalid_value", "voice must be a voice name or a language code",
-            "session.audio.output.voice", eventId);
-      }
-      try {
-        speech = speech.withVoice(voices.apply(name));
-      } catch (ParleyException e) {
-        throw new RealtimeProtocolException("invalid_value", e.getMessage(), "session.audio.output.voice", eventId);
-      }
-    }
-    if (output.containsKey("speed")) {
-      if (!(output.getValue("speed") instanceof Number n)
-          || !(n.doubleValue() >= SpeechStyle.MIN_SPEED && n.doubleValue() <= SpeechStyle.MAX_SPEED)) {
-        throw new RealtimeProtocolException("invalid_value", "speed must be a number in " + SpeechStyle.MIN_SPEED
-            + ".." + SpeechStyle.MAX_SPEED + ", got " + output.getValue("speed"), "session.audio.output.speed", eventId);
-      }
-      speech = speech.withSpeed(n.doubleValue());
-    }
-    return speech;
-  }
-
-  /**
-   * A client's transcription language: an ISO 639-1 code Whisper knows, or null, "" or "auto" to
-   * detect it; refused naming {@code param} when unknown, or when the session's model cannot take it.
-   */
-  private static Optional<String> language(Object value, String param, String eventId, LanguageCheck languages)
-      throws RealtimeProtocolException {
-    if (value != null && !(value instanceof String)) {
-      throw new RealtimeProtocolException("invalid_value", param + " must be a language code or null", param,
-          eventId);
-    }
-    try {
-      Optional<String> language = Languages.parse((String) value, param);
-      languages.check(language);
-      return language;
-    } catch (ParleyException e) {
-      throw new RealtimeProtocolException("invalid_value", e.getMessage(), param, eventId);
-    }
-  }
-
-  /** A choice kept while the tools change: one naming a function that is gone becomes auto. */
-  private static ToolChoice toolChoice(ToolChoice kept, List<Tool> tools) {
-    boolean gone = kept.function().isPresent() && tools.stream().noneMatch(t -> t.name().equals(kept.function().get()));
-    return gone || kept.forced() && tools.isEmpty() ? ToolChoice.AUTO : kept;
+    return RealtimeSessionUpdate.apply(this, s, eventId, voices, languages, semanticVadAvailable);
   }
 
   /**
@@ -326,64 +182,8 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
         ? RealtimeTools.tools(response.getValue("tools"), "response.tools", eventId) : this.tools;
     ToolChoice choice = response.containsKey("tool_choice")
         ? RealtimeTools.choice(response.getValue("tool_choice"), tools, "response.tool_choice", eventId)
-        : toolChoice(toolChoice, tools);
+        : RealtimeSessionFields.toolChoice(toolChoice, tools);
     return session.withClientTools(tools, choice);
-  }
-
-  /**
-   * The server_vad fields of {@code turn_detection} over the current settings: {@code threshold}
-   * (speech starts at or above, 0.01..0.99), {@code silence_duration_ms} (end of turn, 100..10000),
-   * {@code prefix_padding_ms} (pre-roll, 0..2000) and Parley's {@code end_threshold} (speech goes on
-   * at or above; default: the threshold minus 0.15) and {@code min_speech_ms} (0..2000).
-   */
-  private VadSegmenter.Settings vad(JsonObject td, String eventId) throws RealtimeProtocolException {
-    VadSegmenter.Settings now = turnDetection.withoutEagerness();
-    try {
-      double start = number(td, "threshold", now.startThreshold(), 0.01, 0.99);
-      double end = number(td, "end_threshold",
-          td.containsKey("threshold") ? Math.max(0.01, start - 0.15) : Math.min(now.endThreshold(), start), 0.01, start);
-      long silence = (long) number(td, "silence_duration_ms", now.minSilence().toMillis(), 100, 10_000);
-      long preRoll = (long) number(td, "prefix_padding_ms", now.preRoll().toMillis(), 0, 2_000);
-      long minSpeech = (long) number(td, "min_speech_ms", now.minSpeech().toMillis(), 0, 2_000);
-      return new VadSegmenter.Settings(start, end, Duration.ofMillis(minSpeech), Duration.ofMillis(silence),
-          Duration.ofMillis(preRoll), now.maxSegment());
-    } catch (IllegalArgumentException e) {
-      throw new RealtimeProtocolException("invalid_value", e.getMessage(), "session.audio.input.turn_detection",
-          eventId);
-    }
-  }
-
-  /**
-   * {@code semantic_vad}: the end-of-turn model decides at each pause, with {@code eagerness} (low,
-   * medium, high, auto; default auto) for its threshold and silence fallback ({@link Eagerness}).
-   */
-  private VadSegmenter.Settings semanticVad(JsonObject td, String eventId) throws RealtimeProtocolException {
-    Object eagerness = td.getValue("eagerness", "auto");
-    try {
-      if (!(eagerness instanceof String name)) {
-        throw new IllegalArgumentException("eagerness must be low, medium, high or auto, got " + eagerness);
-      }
-      return turnDetection.withEagerness(Eagerness.parse(name));
-    } catch (IllegalArgumentException e) {
-      throw new RealtimeProtocolException("invalid_value", "turn_detection." + e.getMessage(),
-          "session.audio.input.turn_detection.eagerness", eventId);
-    }
-  }
-
-  private static double number(JsonObject o, String key, double current, double min, double max) {
-    Object v = o.getValue(key);
-    if (v == null) {
-      return current;
-    }
-    if (!(v instanceof Number n) || !(n.doubleValue() >= min && n.doubleValue() <= max)) {
-      throw new IllegalArgumentException("turn_detection." + key + " must be a number in " + fmt(min) + ".."
-          + fmt(max) + ", got " + v);
-    }
-    return n.doubleValue();
-  }
-
-  private static String fmt(double d) {
-    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
   }
 
   /**

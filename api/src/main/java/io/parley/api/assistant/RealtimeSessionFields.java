@@ -2,15 +2,25 @@ package io.parley.api.assistant;
 
 import io.parley.api.assistant.realtime.AudioFormat;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
+import io.parley.core.ParleyException;
+import io.parley.inference.llm.Tool;
+import io.parley.inference.llm.ToolChoice;
+import io.parley.inference.stt.Languages;
+import io.parley.inference.tts.SpeechStyle;
+import io.parley.inference.vad.Eagerness;
+import io.parley.inference.vad.VadSegmenter;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 /**
- * The checks of a {@code session.update}'s GA fields that {@link RealtimeSessionConfig} applies:
- * each field Parley honours is read here, each it cannot honour is refused naming it
+ * The fields of a {@code session.update} one by one, as {@link RealtimeSessionUpdate} applies them:
+ * each field Parley honours is read and checked here, each it cannot honour is refused naming it
  * ({@code param}), so that none is silently ignored.
  *
  * @see <a href="https://platform.openai.com/docs/api-reference/realtime-client-events/session/update">session.update</a>
@@ -174,5 +184,115 @@ final class RealtimeSessionFields {
     throw new RealtimeProtocolException("invalid_value", "turn_detection.idle_timeout_ms must be null or "
         + MIN_IDLE_TIMEOUT_MS + ".." + MAX_IDLE_TIMEOUT_MS + ", got " + value,
         "session.audio.input.turn_detection.idle_timeout_ms", eventId);
+  }
+
+  /** {@code audio.output}'s {@code voice} (a name or language code) and {@code speed} (0.25..4) over {@code speech}. */
+  static SpeechStyle speech(SpeechStyle speech, JsonObject output, String eventId, UnaryOperator<String> voices)
+      throws RealtimeProtocolException {
+    if (output.containsKey("voice")) {
+      if (!(output.getValue("voice") instanceof String name) || name.isBlank()
+          || name.length() > RealtimeSessionConfig.MAX_VOICE_CHARS) {
+        throw new RealtimeProtocolException("invalid_value", "voice must be a voice name or a language code",
+            "session.audio.output.voice", eventId);
+      }
+      try {
+        speech = speech.withVoice(voices.apply(name));
+      } catch (ParleyException e) {
+        throw new RealtimeProtocolException("invalid_value", e.getMessage(), "session.audio.output.voice", eventId);
+      }
+    }
+    if (output.containsKey("speed")) {
+      if (!(output.getValue("speed") instanceof Number n)
+          || !(n.doubleValue() >= SpeechStyle.MIN_SPEED && n.doubleValue() <= SpeechStyle.MAX_SPEED)) {
+        throw new RealtimeProtocolException("invalid_value", "speed must be a number in " + SpeechStyle.MIN_SPEED
+            + ".." + SpeechStyle.MAX_SPEED + ", got " + output.getValue("speed"), "session.audio.output.speed", eventId);
+      }
+      speech = speech.withSpeed(n.doubleValue());
+    }
+    return speech;
+  }
+
+  /**
+   * A client's transcription language: an ISO 639-1 code Whisper knows, or null, "" or "auto" to
+   * detect it; refused naming {@code param} when unknown, or when the session's model cannot take it.
+   */
+  static Optional<String> language(Object value, String param, String eventId,
+                                   RealtimeSessionConfig.LanguageCheck languages) throws RealtimeProtocolException {
+    if (value != null && !(value instanceof String)) {
+      throw new RealtimeProtocolException("invalid_value", param + " must be a language code or null", param,
+          eventId);
+    }
+    try {
+      Optional<String> language = Languages.parse((String) value, param);
+      languages.check(language);
+      return language;
+    } catch (ParleyException e) {
+      throw new RealtimeProtocolException("invalid_value", e.getMessage(), param, eventId);
+    }
+  }
+
+  /** A choice kept while the tools change: one naming a function that is gone becomes auto. */
+  static ToolChoice toolChoice(ToolChoice kept, List<Tool> tools) {
+    boolean gone = kept.function().isPresent() && tools.stream().noneMatch(t -> t.name().equals(kept.function().get()));
+    return gone || kept.forced() && tools.isEmpty() ? ToolChoice.AUTO : kept;
+  }
+
+  /**
+   * The server_vad fields of {@code turn_detection} over {@code current}: {@code threshold}
+   * (speech starts at or above, 0.01..0.99), {@code silence_duration_ms} (end of turn, 100..10000),
+   * {@code prefix_padding_ms} (pre-roll, 0..2000) and Parley's {@code end_threshold} (speech goes on
+   * at or above; default: the threshold minus 0.15) and {@code min_speech_ms} (0..2000).
+   */
+  static VadSegmenter.Settings serverVad(VadSegmenter.Settings current, JsonObject td, String eventId)
+      throws RealtimeProtocolException {
+    VadSegmenter.Settings now = current.withoutEagerness();
+    try {
+      double start = number(td, "threshold", now.startThreshold(), 0.01, 0.99);
+      double end = number(td, "end_threshold",
+          td.containsKey("threshold") ? Math.max(0.01, start - 0.15) : Math.min(now.endThreshold(), start), 0.01, start);
+      long silence = (long) number(td, "silence_duration_ms", now.minSilence().toMillis(), 100, 10_000);
+      long preRoll = (long) number(td, "prefix_padding_ms", now.preRoll().toMillis(), 0, 2_000);
+      long minSpeech = (long) number(td, "min_speech_ms", now.minSpeech().toMillis(), 0, 2_000);
+      return new VadSegmenter.Settings(start, end, Duration.ofMillis(minSpeech), Duration.ofMillis(silence),
+          Duration.ofMillis(preRoll), now.maxSegment());
+    } catch (IllegalArgumentException e) {
+      throw new RealtimeProtocolException("invalid_value", e.getMessage(), "session.audio.input.turn_detection",
+          eventId);
+    }
+  }
+
+  /**
+   * {@code semantic_vad} over {@code current}: the end-of-turn model decides at each pause, with
+   * {@code eagerness} (low, medium, high, auto; default auto) for its threshold and silence fallback
+   * ({@link Eagerness}).
+   */
+  static VadSegmenter.Settings semanticVad(VadSegmenter.Settings current, JsonObject td, String eventId)
+      throws RealtimeProtocolException {
+    Object eagerness = td.getValue("eagerness", "auto");
+    try {
+      if (!(eagerness instanceof String name)) {
+        throw new IllegalArgumentException("eagerness must be low, medium, high or auto, got " + eagerness);
+      }
+      return current.withEagerness(Eagerness.parse(name));
+    } catch (IllegalArgumentException e) {
+      throw new RealtimeProtocolException("invalid_value", "turn_detection." + e.getMessage(),
+          "session.audio.input.turn_detection.eagerness", eventId);
+    }
+  }
+
+  private static double number(JsonObject o, String key, double current, double min, double max) {
+    Object v = o.getValue(key);
+    if (v == null) {
+      return current;
+    }
+    if (!(v instanceof Number n) || !(n.doubleValue() >= min && n.doubleValue() <= max)) {
+      throw new IllegalArgumentException("turn_detection." + key + " must be a number in " + fmt(min) + ".."
+          + fmt(max) + ", got " + v);
+    }
+    return n.doubleValue();
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
   }
 }
