@@ -67,6 +67,9 @@ final class WorkerProcess implements AutoCloseable {
     }
   }
 
+  /** The call id of the node's pings (calls count up from 1): answered, never counted as calls. */
+  private static final long PING = -1;
+
   /** The code of a call refused because too many bytes already wait for the worker. */
   static final String BUSY_CODE = "engine_busy";
 
@@ -136,24 +139,8 @@ final class WorkerProcess implements AutoCloseable {
       }
       return;
     }
-    if (!l.pinging.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      send(Type.ECHO, new JsonObject(), new byte[0], new Call() {
-        @Override
-        public boolean frame(Frame f) {
-          l.pinging.set(false);
-          return true;
-        }
-
-        @Override
-        public void lost(ParleyException e) {
-          // the worker is gone; the next one is pinged afresh
-        }
-      });
-    } catch (ParleyException e) {
-      // between two workers
+    if (l.pinging.compareAndSet(false, true)) {
+      l.write(new Frame(Type.ECHO, PING, new JsonObject()));
     }
   }
 
@@ -298,6 +285,10 @@ final class WorkerProcess implements AutoCloseable {
       while ((next = EngineWire.read(l.in)).isPresent()) {
         l.answeredNanos.set(System.nanoTime());
         Frame f = next.get();
+        if (f.call() == PING) {
+          l.pinging.set(false);
+          continue;
+        }
         Call call = l.calls.get(f.call());
         if (call != null && call.frame(f)) {
           l.calls.remove(f.call());
