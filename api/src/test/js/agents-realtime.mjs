@@ -8,6 +8,11 @@
 //   spoken     --wav (24 kHz PCM16) through session.sendAudio in 100 ms chunks, then silence; the
 //              server's turn detection ends the turn, the SDK's history holds the user's transcript
 //   interrupt  a question whose answer is interrupted with session.interrupt() at its first audio
+//   restart    a question whose answer is being spoken when the test kills the node's speech worker:
+//              at the answer's first audio the script prints "kill the speech worker" and waits for
+//              the server's error engine_restarted (listed under "restarted", not "errors") and the
+//              response's end; then asks again (after the Retry-After the message names, while the
+//              worker is still starting) until an answer with text ends
 //
 //   node agents-realtime.mjs --url wss://127.0.0.1:PORT/v1/realtime --token JWT --wav speech.wav
 //       [--steps typed,tool,spoken,interrupt] [--server-vad] [--refusal-param PARAM]
@@ -69,6 +74,7 @@ const events = [];
 const sent = [];
 const errors = [];
 const refused = [];
+const restarted = [];
 const steps = {};
 let sessionInForce = null; // the last session.updated's session
 let audioBytes = 0;
@@ -84,14 +90,16 @@ session.on("transport_event", (e) => {
   }
   if (e.type === "error") {
     const error = e.error ?? e;
-    (args["refusal-param"] && error.param === args["refusal-param"] ? refused : errors).push(error);
+    (error.code === "engine_restarted" && args.steps.includes("restart") ? restarted
+      : args["refusal-param"] && error.param === args["refusal-param"] ? refused : errors).push(error);
     log(`server error: ${JSON.stringify(error)}`);
   }
 });
 session.on("audio", (e) => { audioBytes += e.data.byteLength; });
 session.on("error", (e) => {
   const err = e?.error;
-  if (args["refusal-param"] && err?.error?.param === args["refusal-param"]) {
+  if ((args["refusal-param"] && err?.error?.param === args["refusal-param"])
+      || (err?.error?.code === "engine_restarted" && args.steps.includes("restart"))) {
     return; // listed from the transport event
   }
   errors.push({ sdk: String(err?.message ?? err?.error?.message ?? JSON.stringify(err ?? e)) });
@@ -110,7 +118,7 @@ WebSocket.prototype.send = function (data, ...rest) {
 };
 
 function finish(ok, extra = {}) {
-  process.stdout.write(JSON.stringify({ ok, ms: now(), steps, events, sent, errors, refused,
+  process.stdout.write(JSON.stringify({ ok, ms: now(), steps, events, sent, errors, refused, restarted,
     session: sessionInForce, ...extra }) + "\n");
   try { session.close(); } catch { /* closing anyway */ }
   setTimeout(() => process.exit(ok ? 0 : 1), 200);
@@ -219,11 +227,54 @@ async function interrupt() {
     truncated: events.includes("conversation.item.truncated"), last_assistant: assistantTexts().at(-1) ?? null };
 }
 
+async function restart() {
+  const responseDone = () => new Promise((resolve) => {
+    const onEvent = (e) => {
+      if (e.type === "response.done") {
+        session.off("transport_event", onEvent);
+        resolve(e.response);
+      }
+    };
+    session.on("transport_event", onEvent);
+  });
+  const firstAudio = new Promise((resolve) => session.once("audio", () => resolve()));
+  const cut = responseDone();
+  session.sendMessage("Tell me a long story about bananas.");
+  await firstAudio;
+  process.stdout.write("kill the speech worker\n");
+  for (let i = 0; i < 600 && restarted.length === 0; i++) {
+    await sleep(100);
+  }
+  const cutResponse = await cut;
+  const error = restarted[0] ?? null;
+  // Ask again until answered: while the worker is starting, an answer ends with engine_restarted too.
+  let output = null;
+  let tries = 0;
+  while (output === null && tries < 20) {
+    tries++;
+    const before = restarted.length;
+    const end = nextAgentEnd();
+    const done = responseDone();
+    session.sendMessage("How many calories are in a banana?");
+    const response = await done;
+    const text = await Promise.race([end, sleep(2000).then(() => null)]);
+    if (restarted.length === before && response.status === "completed" && text) {
+      output = text;
+    } else {
+      const wait = Number(/retry in (\d+) s/.exec(restarted.at(-1)?.message ?? "")?.[1] ?? 1);
+      await sleep(wait * 1000);
+    }
+  }
+  steps.restart = { code: error?.code ?? null, message: error?.message ?? null, cut_status: cutResponse.status,
+    tries, output };
+}
+
 try {
   await session.connect({ apiKey: args.token });
   log("connected");
   const wanted = args.steps.split(",");
-  for (const [name, run] of [["typed", typed], ["tool", toolTurn], ["spoken", spoken], ["interrupt", interrupt]]) {
+  for (const [name, run] of [["typed", typed], ["tool", toolTurn], ["spoken", spoken], ["interrupt", interrupt],
+    ["restart", restart]]) {
     if (wanted.includes(name)) {
       await run();
       log(`${name}: ${JSON.stringify(steps[name])}`);

@@ -2,6 +2,8 @@ package io.parley.api.assistant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.api.engines.EngineGroup;
+import io.parley.api.engines.EngineWorkers;
 import io.parley.api.support.Api;
 import io.parley.api.support.NodeScript;
 import io.parley.api.support.Speech;
@@ -143,6 +145,35 @@ class AgentsRealtimeTest {
 
     assertThat(r.getJsonArray("sent").getList()).as("what the SDK sent").contains("session.update",
         "conversation.item.create", "response.create", "response.cancel", "conversation.item.truncate");
+  }
+
+  /**
+   * The node's speech worker dies (SIGKILL, as a native crash ends it) while the SDK's agent is
+   * speaking: the SDK's session hears the server's {@code error} with code {@code engine_restarted}
+   * (an app listening to the session's errors sees it; the SDK does not close the session), the cut
+   * response ends, and the same session's next question is answered once the node has started
+   * another worker.
+   */
+  @Test
+  void anAgentHearsEngineRestartedWhenTheSpeechWorkerDiesAndItsNextQuestionIsAnswered() throws Exception {
+    EngineWorkers workers = (EngineWorkers) node.server().engines();
+    List<String> args = List.of("--url", "wss://127.0.0.1:" + node.server().httpPort() + "/v1/realtime",
+        "--token", token, "--wav", speech.toString(), "--steps", "restart", "--timeout-ms", "240000");
+    try (NodeScript script = NodeScript.start(NodeScript.repositoryRoot().resolve("api/src/test/js/agents-realtime.mjs"),
+        args, Map.of("NODE_EXTRA_CA_CERTS", tls.cert().toString()))) {
+      assertThat(script.nextLine(Duration.ofSeconds(120))).as(script.output()).isEqualTo("kill the speech worker");
+      long pid = workers.pid(EngineGroup.SPEECH).orElseThrow();
+      assertThat(ProcessHandle.of(pid).orElseThrow().destroyForcibly()).isTrue();
+      assertThat(script.await(Duration.ofSeconds(260))).as(script.output()).isZero();
+      JsonObject r = new JsonObject(script.lastLine());
+      assertThat(r.getJsonArray("errors")).as(r.encodePrettily()).isEmpty();
+      JsonObject restart = r.getJsonObject("steps").getJsonObject("restart");
+      assertThat(restart.getString("code")).as(r.encodePrettily()).isEqualTo("engine_restarted");
+      assertThat(restart.getString("message")).contains("speech").contains("retry in");
+      assertThat(restart.getString("cut_status")).as("the cut answer ended").isIn("failed", "cancelled", "incomplete");
+      assertThat(restart.getString("output")).as("the next question answered: " + r.encodePrettily()).isEqualTo(BANANA);
+      assertThat(workers.pid(EngineGroup.SPEECH)).as("another speech worker").isPresent().get().isNotEqualTo(pid);
+    }
   }
 
   /**
