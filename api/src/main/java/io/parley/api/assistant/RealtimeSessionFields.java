@@ -280,6 +280,54 @@ final class RealtimeSessionFields {
     }
   }
 
+  /**
+   * {@code o.key} when it is an object, null when absent or null; any other JSON value is
+   * {@code invalid_value} naming {@code param} (a {@code turn_detection: 5} turned server VAD off
+   * without a word before).
+   */
+  static JsonObject object(JsonObject o, String key, String param, String eventId) throws RealtimeProtocolException {
+    Object v = o == null ? null : o.getValue(key);
+    if (v == null || v instanceof JsonObject) {
+      return (JsonObject) v;
+    }
+    throw new RealtimeProtocolException("invalid_value", param + " must be an object, got " + kind(v), param, eventId);
+  }
+
+  /** {@code o.key} when it is true or false, {@code absent} when absent or null; else {@code invalid_value}. */
+  static boolean bool(JsonObject o, String key, boolean absent, String param, String eventId)
+      throws RealtimeProtocolException {
+    Object v = o.getValue(key);
+    if (v == null) {
+      return absent;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    throw new RealtimeProtocolException("invalid_value", param + " must be true or false, got " + kind(v), param,
+        eventId);
+  }
+
+  /** {@code o.key} when it is a string, null when absent or null; else {@code invalid_value}. */
+  static String string(JsonObject o, String key, String param, String eventId) throws RealtimeProtocolException {
+    Object v = o == null ? null : o.getValue(key);
+    if (v == null || v instanceof String) {
+      return (String) v;
+    }
+    throw new RealtimeProtocolException("invalid_value", param + " must be a string, got " + kind(v), param, eventId);
+  }
+
+  /** A JSON value's kind, for messages: never the value itself (it may be long). */
+  static String kind(Object v) {
+    return switch (v) {
+      case String x -> "a string";
+      case Number x -> "a number";
+      case Boolean x -> "a boolean";
+      case JsonArray x -> "an array";
+      case JsonObject x -> "an object";
+      default -> "null";
+    };
+  }
+
   private static double number(JsonObject o, String key, double current, double min, double max) {
     Object v = o.getValue(key);
     if (v == null) {

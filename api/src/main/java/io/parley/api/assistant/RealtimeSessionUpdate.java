@@ -69,7 +69,8 @@ final class RealtimeSessionUpdate {
         : RealtimeSessionFields.toolChoice(now.toolChoice(), tools);
     boolean serverTools = now.serverTools();
     Optional<String> language = now.language();
-    if (s.getValue("instructions") instanceof String i) {
+    String i = RealtimeSessionFields.string(s, "instructions", "session.instructions", eventId);
+    if (i != null) {
       instructions = ClientEventDecoder.bounded(i, "session.instructions", eventId);
     }
     if (s.getValue("output_modalities") != null) {
@@ -78,14 +79,16 @@ final class RealtimeSessionUpdate {
     if (s.getValue("max_output_tokens") != null) {
       maxTokens = RealtimeSessionFields.maxTokens(s.getValue("max_output_tokens"), eventId);
     }
-    if (s.getValue("parley") instanceof JsonObject parley && parley.containsKey("tools")) {
+    JsonObject parley = RealtimeSessionFields.object(s, "parley", "session.parley", eventId);
+    if (parley != null && parley.containsKey("tools")) {
       if (!(parley.getValue("tools") instanceof Boolean on)) {
         throw new RealtimeProtocolException("invalid_value", "session.parley.tools must be true or false",
             "session.parley.tools", eventId);
       }
       serverTools = on;
     }
-    if (s.getValue("parley") instanceof JsonObject parley && parley.getValue("personality") instanceof String p) {
+    String p = RealtimeSessionFields.string(parley, "personality", "session.parley.personality", eventId);
+    if (p != null) {
       Personality chosen;
       try {
         chosen = Personality.of(p);
@@ -94,21 +97,26 @@ final class RealtimeSessionUpdate {
       }
       personality = chosen.name().toLowerCase(Locale.ROOT);
     }
-    JsonObject audio = s.getValue("audio") instanceof JsonObject a ? a : null;
-    JsonObject input = audio != null && audio.getValue("input") instanceof JsonObject in ? in : null;
+    JsonObject audio = RealtimeSessionFields.object(s, "audio", "session.audio", eventId);
+    JsonObject input = RealtimeSessionFields.object(audio, "input", "session.audio.input", eventId);
+    JsonObject output = RealtimeSessionFields.object(audio, "output", "session.audio.output", eventId);
     if (input != null) {
       wire = RealtimeSessionFields.input(input, wire, eventId, refused);
-      if (input.getValue("transcription") instanceof JsonObject t && t.containsKey("language")) {
+      JsonObject t = RealtimeSessionFields.object(input, "transcription", "session.audio.input.transcription", eventId);
+      if (t != null && t.containsKey("language")) {
         language = RealtimeSessionFields.language(t.getValue("language"),
             "session.audio.input.transcription.language", eventId, languages);
       }
-      JsonObject td = input.getValue("turn_detection") instanceof JsonObject t ? t : null;
+      JsonObject td = RealtimeSessionFields.object(input, "turn_detection", "session.audio.input.turn_detection",
+          eventId);
       if (input.containsKey("turn_detection")
           && (td == null || RealtimeSessionFields.turnDetectionType(td, eventId, semanticVadAvailable, refused))) {
         serverVad = td != null;
         if (td != null) {
-          createResponse = !(td.getValue("create_response") instanceof Boolean b) || b;
-          interruptResponse = !(td.getValue("interrupt_response") instanceof Boolean b) || b;
+          createResponse = RealtimeSessionFields.bool(td, "create_response", true,
+              "session.audio.input.turn_detection.create_response", eventId);
+          interruptResponse = RealtimeSessionFields.bool(td, "interrupt_response", true,
+              "session.audio.input.turn_detection.interrupt_response", eventId);
           vad = "semantic_vad".equals(td.getValue("type"))
               ? RealtimeSessionFields.semanticVad(now.turnDetection(), td, eventId)
               : RealtimeSessionFields.serverVad(now.turnDetection(), td, eventId);
@@ -118,18 +126,20 @@ final class RealtimeSessionUpdate {
         }
       }
     }
-    if (audio != null && audio.getValue("output") instanceof JsonObject output && output.containsKey("format")) {
+    if (output != null && output.containsKey("format")) {
       wire = new RealtimeSessionConfig.Wire(wire.input(), AudioFormat.parse(output.getValue("format"), wire.output(),
           "session.audio.output.format", eventId), wire.noiseReduction(), wire.transcriptionModel(),
           wire.transcriptionPrompt());
     }
-    if (s.getValue("input_audio_transcription") instanceof JsonObject t && t.containsKey("language")) {
+    JsonObject beta = RealtimeSessionFields.object(s, "input_audio_transcription", "session.input_audio_transcription",
+        eventId);
+    if (beta != null && beta.containsKey("language")) {
       // The beta shape, as older clients still send it.
-      language = RealtimeSessionFields.language(t.getValue("language"), "session.input_audio_transcription.language",
+      language = RealtimeSessionFields.language(beta.getValue("language"), "session.input_audio_transcription.language",
           eventId, languages);
     }
-    SpeechStyle speech = audio != null && audio.getValue("output") instanceof JsonObject output
-        ? RealtimeSessionFields.speech(now.speech(), output, eventId, voices) : now.speech();
+    SpeechStyle speech = output != null ? RealtimeSessionFields.speech(now.speech(), output, eventId, voices)
+        : now.speech();
     return new RealtimeSessionConfig.Applied(new RealtimeSessionConfig(personality, instructions, audioOut,
         now.inputRate(), now.outputRate(), serverVad, vad, createResponse, interruptResponse, maxTokens, tools,
         toolChoice, serverTools, speech, language, transcription, wire, idleTimeoutMs), List.copyOf(refused));

@@ -59,6 +59,22 @@ class RealtimeSessionFieldsTest {
         {"{\"type\":\"translation\"}", "invalid_value", "session.type"},
         {"{\"temperature\":0.8}", "unknown_parameter", "session.temperature"},
         {"{\"parallel_tool_calls\":\"yes\"}", "invalid_value", "session.parallel_tool_calls"},
+        // A field of the wrong JSON type is named, never dropped (turn_detection: 5 turned server VAD
+        // off, create_response: "yes" read as true).
+        {"{\"audio\":{\"input\":{\"turn_detection\":5}}}", "invalid_value", "session.audio.input.turn_detection"},
+        {"{\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"server_vad\",\"create_response\":\"yes\"}}}}",
+            "invalid_value", "session.audio.input.turn_detection.create_response"},
+        {"{\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"server_vad\",\"interrupt_response\":1}}}}",
+            "invalid_value", "session.audio.input.turn_detection.interrupt_response"},
+        {"{\"audio\":[]}", "invalid_value", "session.audio"},
+        {"{\"audio\":{\"input\":\"pcm\"}}", "invalid_value", "session.audio.input"},
+        {"{\"audio\":{\"output\":true}}", "invalid_value", "session.audio.output"},
+        {"{\"audio\":{\"input\":{\"transcription\":\"whisper\"}}}", "invalid_value",
+            "session.audio.input.transcription"},
+        {"{\"parley\":\"tools\"}", "invalid_value", "session.parley"},
+        {"{\"parley\":{\"personality\":7}}", "invalid_value", "session.parley.personality"},
+        {"{\"instructions\":[\"be brief\"]}", "invalid_value", "session.instructions"},
+        {"{\"input_audio_transcription\":\"es\"}", "invalid_value", "session.input_audio_transcription"},
         // Text is bounded (15 MB of instructions was accepted and sent with every answer).
         {"{\"instructions\":\"" + "x".repeat(ClientEventDecoder.MAX_TEXT_CHARS + 1) + "\"}", "invalid_value",
             "session.instructions"},

@@ -136,7 +136,12 @@ public final class ClientEventDecoder {
       throw new RealtimeProtocolException("invalid_value", "item_id and a non-negative audio_end_ms are required",
           "audio_end_ms", id);
     }
-    int contentIndex = e.getValue("content_index") instanceof Number c ? c.intValue() : 0;
+    Object index = e.getValue("content_index");
+    if (index != null && !(index instanceof Number c && c.doubleValue() == c.intValue() && c.intValue() >= 0)) {
+      throw new RealtimeProtocolException("invalid_value", "content_index must be a non-negative integer", "content_index",
+          id);
+    }
+    int contentIndex = index == null ? 0 : ((Number) index).intValue();
     return new ClientEvent.ItemTruncate(id, item, contentIndex, n.longValue());
   }
 

@@ -64,6 +64,10 @@ class RealtimeProtocolTest {
             "invalid_value", "item.call_id"},
         {"{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"function_call_output\",\"call_id\":\"c\"}}",
             "invalid_value", "item.output"},
+        {"{\"type\":\"conversation.item.truncate\",\"item_id\":\"x\",\"audio_end_ms\":5,\"content_index\":\"x\"}",
+            "invalid_value", "content_index"},
+        {"{\"type\":\"conversation.item.truncate\",\"item_id\":\"x\",\"audio_end_ms\":5,\"content_index\":-1}",
+            "invalid_value", "content_index"},
         {"{\"type\":\"conversation.item.retrieve\"}", "invalid_value", "item_id"},
         {"{\"type\":\"conversation.item.delete\",\"item_id\":\"\"}", "invalid_value", "item_id"},
         // NUL cannot be stored: refused wherever it is, named by its path.
