@@ -338,13 +338,14 @@ write_tools_section() {
 `io.parley.api.bench.ToolBench` (api test sources): a node on embedded PostgreSQL and Redis (engines
 off: the tools need the stores only), one user with a profile, meals, memories and an expert to
 book. Each server tool is called as a session calls it (on a Vert.x context, confirmed writes; a
-logged meal is deleted and a booking cancelled by the next call), 300 times per round after a
+logged meal is deleted, a booking cancelled and a remembered note, in new words each time, forgotten
+by its id by the next call), 300 times per round after a
 warm-up: the time from the model's tool call to the result text that goes back to the model. p50 /
 p99 ms per round, medians of the rounds. **context tokens**: what that user's personal context adds
 to each answer's prompt (characters / 4). Goal: every tool's p50 < 20 ms.
 
-| date (UTC) | commit | machine | command | get_profile | get_meals | find_experts | list_appointments | recall | log_meal | delete_meal | book_appointment | cancel_appointment | context tokens | goal |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| date (UTC) | commit | machine | command | get_profile | get_meals | find_experts | list_appointments | recall | log_meal | delete_meal | book_appointment | cancel_appointment | remember | forget | context tokens | goal |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 EOT
 }
 
@@ -354,7 +355,7 @@ bench_tools() {
   out="$(run_api_main io.parley.api.bench.ToolBench "$TOOLS_CALLS" "$ROUNDS" | last_json)" || die "ToolBench failed"
   [[ -n $out ]] || die "ToolBench printed no JSON line"
   echo "$out"
-  for t in get_profile get_meals find_experts list_appointments recall log_meal delete_meal book_appointment cancel_appointment; do
+  for t in get_profile get_meals find_experts list_appointments recall log_meal delete_meal book_appointment cancel_appointment remember forget; do
     cells+="$(python3 -c 'import json,sys; v=json.loads(sys.argv[1])["tools"][sys.argv[2]]; print("%.2f / %.2f" % (v[0], v[1]))' "$out" "$t") | "
   done
   goal=NO

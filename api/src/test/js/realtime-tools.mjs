@@ -3,10 +3,13 @@
 // server event. With --tool NAME it offers that function tool in session.update; when the model
 // calls it, the client reads the streamed call (response.output_item.added, the arguments' deltas,
 // .done), answers with a function_call_output item holding --output, and asks for the next
-// response, as an OpenAI Realtime app does. It ends after --responses response.done events.
+// response, as an OpenAI Realtime app does. It ends after --responses response.done events. With
+// --response-tool NAME the first response.create carries its own tools (that function only) and a
+// tool_choice forcing it; the responses after it carry none (the session's apply).
 //
 //   node realtime-tools.mjs --base https://127.0.0.1:PORT/v1 --token JWT --question "..."
-//       [--tool get_weather --output '{"sky":"sunny"}'] [--text] [--no-server-tools] [--responses 1]
+//       [--tool get_weather --output '{"sky":"sunny"}'] [--response-tool lookup_order] [--text]
+//       [--no-server-tools] [--responses 1]
 //
 // stdout: one JSON line {"ok", "events": [{type,...}], "calls": [{item_id, call_id, name,
 // arguments, deltas}], "responses": [response...], "audio_bytes", "transcripts": [...]}.
@@ -20,6 +23,7 @@ const { values: args } = parseArgs({
     token: { type: "string" },
     question: { type: "string" },
     tool: { type: "string" },
+    "response-tool": { type: "string" },
     output: { type: "string", default: "{}" },
     text: { type: "boolean", default: false },
     "no-server-tools": { type: "boolean", default: false },
@@ -103,17 +107,26 @@ rt.on("event", (e) => {
   }
 });
 
+function functionTool(name) {
+  return { type: "function", name, description: "A function of the client",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } };
+}
+
 rt.socket.on("open", () => {
   const session = { type: "realtime", instructions: "Answer briefly.",
     output_modalities: [args.text ? "text" : "audio"], parley: { tools: !args["no-server-tools"] } };
   if (args.tool) {
-    session.tools = [{ type: "function", name: args.tool, description: "A function of the client",
-      parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } }];
+    session.tools = [functionTool(args.tool)];
     session.tool_choice = "auto";
   }
   rt.send({ type: "session.update", session });
   rt.send({ type: "conversation.item.create", item: { type: "message", role: "user",
     content: [{ type: "input_text", text: args.question }] } });
-  rt.send({ type: "response.create" });
+  if (args["response-tool"]) {
+    rt.send({ type: "response.create", response: { tools: [functionTool(args["response-tool"])],
+      tool_choice: { type: "function", name: args["response-tool"] } } });
+  } else {
+    rt.send({ type: "response.create" });
+  }
 });
 rt.socket.on("close", (code) => log(`closed ${code}`));

@@ -49,7 +49,9 @@ public final class DataExport {
         })
         .compose(a -> {
           out.put("conversations", a);
-          return rows("SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+          // Not the optional embedding vectors: numbers derived from the content exported beside them.
+          return rows("SELECT m.id, m.conversation_id, m.role, m.content, m.truncated, m.created_at, m.tool_calls, "
+              + "m.tool_call_id FROM messages m JOIN conversations c ON c.id = m.conversation_id "
               + "WHERE c.user_id = $1 ORDER BY m.created_at", id);
         })
         .compose(a -> {

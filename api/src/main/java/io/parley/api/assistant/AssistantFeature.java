@@ -7,8 +7,10 @@ import io.parley.api.accounts.ExpertStore;
 import io.parley.api.accounts.UserStore;
 import io.parley.api.assistant.context.PersonalContextLoader;
 import io.parley.api.assistant.context.PersonalPrompts;
+import io.parley.api.assistant.memory.Embeddings;
 import io.parley.api.assistant.memory.MemoryRoutes;
 import io.parley.api.assistant.memory.MemoryStore;
+import io.parley.api.assistant.memory.OpenAiEmbeddings;
 import io.parley.api.assistant.tools.HealthTools;
 import io.parley.api.assistant.tools.MemoryTools;
 import io.parley.api.assistant.tools.ServerTool;
@@ -99,7 +101,8 @@ public final class AssistantFeature implements Feature {
   }
 
   /**
-   * Starts the voice engines, the stores of conversations and memories, the personal context, the
+   * Starts the voice engines, the embeddings client (when configured), the stores of conversations
+   * and memories, the personal context, the
    * server tools and the realtime endpoint; each part that must stop is pushed on {@code closers}
    * (closed last in, first out: the endpoint before the retention purge before the engines).
    */
@@ -107,8 +110,13 @@ public final class AssistantFeature implements Feature {
                                        Deque<AutoCloseable> closers) {
     VoiceServices voice = VoiceSetup.start(n.vertx(), voiceOptions, n.models(), n.registry(), n.engines());
     closers.push(voice);
-    ConversationStore conversations = new ConversationStore(n.pool(), n.ids());
-    MemoryStore memories = new MemoryStore(n.pool(), n.ids());
+    Embeddings embeddings = options.embeddings().<Embeddings>map(settings -> {
+      OpenAiEmbeddings client = new OpenAiEmbeddings(n.vertx(), settings, n.registry());
+      closers.push(client);
+      return client;
+    }).orElse(Embeddings.NONE);
+    ConversationStore conversations = new ConversationStore(n.pool(), n.ids(), embeddings);
+    MemoryStore memories = new MemoryStore(n.pool(), n.ids(), embeddings);
     PersonalPrompts prompts = new PersonalPrompts(new PersonalContextLoader(n.pool(), memories, n.clock()),
         options.contextTokens());
     ConversationRetention retention = options.retention().map(days -> {

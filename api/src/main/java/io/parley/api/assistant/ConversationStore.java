@@ -1,5 +1,6 @@
 package io.parley.api.assistant;
 
+import io.parley.api.assistant.memory.Embeddings;
 import io.parley.api.assistant.memory.Relevance;
 import io.parley.core.Ids;
 import io.parley.core.voice.ConversationLog;
@@ -12,23 +13,40 @@ import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Assistant conversations and their messages in PostgreSQL; the voice pipeline's
  * {@link ConversationLog}. Also what a user does with their conversations (continue, delete),
- * recall over them by full-text search, and the retention purge.
+ * recall over them by full-text search (re-ranked by meaning with {@link Embeddings} on), and the
+ * retention purge.
  */
 public final class ConversationStore implements ConversationLog {
 
+  /** With embeddings, the newest messages with a vector that a recall ranks besides its full-text matches. */
+  static final int RECALL_CANDIDATES = 200;
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConversationStore.class);
+
   private final Pool pool;
   private final Ids ids;
+  private final Embeddings embeddings;
 
+  /** Recall by full-text search only. */
   public ConversationStore(Pool pool, Ids ids) {
+    this(pool, ids, Embeddings.NONE);
+  }
+
+  public ConversationStore(Pool pool, Ids ids, Embeddings embeddings) {
     this.pool = pool;
     this.ids = ids;
+    this.embeddings = embeddings;
   }
 
   @Override
@@ -64,7 +82,24 @@ public final class ConversationStore implements ConversationLog {
         .execute(Tuple.from(java.util.Arrays.asList(id, conversationId, message.role(), message.content(),
             message.truncated(), message.toolCalls() == null ? null : new JsonArray(message.toolCalls()),
             message.toolCallId())))
-        .map(r -> id);
+        .map(r -> {
+          if (List.of("user", "assistant").contains(message.role())) {
+            embed(id, message.content());
+          }
+          return id;
+        });
+  }
+
+  /**
+   * Gives a stored message its vector, after the write and apart from it: a conversation never
+   * waits for the embeddings server, and a message it fails for stays without (recall finds it by
+   * its words). A message truncated or deleted meanwhile is left as it is.
+   */
+  private void embed(UUID messageId, String content) {
+    embeddings.vector(content).compose(vector -> vector.isEmpty() ? Future.succeededFuture()
+            : pool.preparedQuery("UPDATE messages SET embedding = $3 WHERE id = $1 AND content = $2")
+                .execute(Tuple.of(messageId, content, Embeddings.column(vector))).mapEmpty())
+        .onFailure(e -> LOG.debug("conversations: message {} left without its vector ({})", messageId, e.toString()));
   }
 
   @Override
@@ -172,25 +207,42 @@ public final class ConversationStore implements ConversationLog {
    * 30 words with their dates; only those since {@code since} when given. Only what the user and the
    * assistant said is searched: tool results (and the calls' JSON) are not. Other users' messages
    * are never searched.
+   *
+   * <p>With embeddings on (and a vector for the query), the full-text matches and the newest
+   * {@value #RECALL_CANDIDATES} messages with a vector are ranked together by the similarity of
+   * their vectors to the query's (messages without one after, in full-text order), so a message
+   * in other words than the query's is found too.
    */
   public Future<List<Recalled>> recall(UUID userId, String query, Optional<OffsetDateTime> since, int limit) {
     String tsquery = prefixQuery(query);
     if (tsquery.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    return pool.preparedQuery("SELECT m.conversation_id, m.role, m.created_at, "
-            + "ts_headline('simple', m.content, q, 'MaxWords=30, MinWords=12, StartSel=\"\", StopSel=\"\"') AS snippet "
-            + "FROM messages m JOIN conversations c ON c.id = m.conversation_id, to_tsquery('simple', $2) q "
-            + "WHERE c.user_id = $1 AND m.role IN ('user', 'assistant') AND to_tsvector('simple', m.content) @@ q "
-            + "AND ($3::timestamptz IS NULL OR m.created_at >= $3) "
-            + "ORDER BY ts_rank(to_tsvector('simple', m.content), q) DESC, m.created_at DESC LIMIT $4")
-        .execute(Tuple.of(userId, tsquery, since.orElse(null), limit))
+    return embeddings.vector(query).compose(asked -> pool.preparedQuery("WITH q AS (SELECT to_tsquery('simple', $2) AS q), "
+            + "mine AS (SELECT m.id, m.conversation_id, m.role, m.content, m.created_at, m.embedding FROM messages m "
+            + "JOIN conversations c ON c.id = m.conversation_id WHERE c.user_id = $1 AND m.role IN ('user', 'assistant') "
+            + "AND ($3::timestamptz IS NULL OR m.created_at >= $3)), "
+            + "found AS ((SELECT mine.id FROM mine, q WHERE to_tsvector('simple', mine.content) @@ q.q "
+            + "ORDER BY ts_rank(to_tsvector('simple', mine.content), q.q) DESC, mine.created_at DESC LIMIT $4) "
+            + "UNION (SELECT id FROM mine WHERE embedding IS NOT NULL ORDER BY created_at DESC LIMIT $5)) "
+            + "SELECT mine.conversation_id, mine.role, mine.created_at, mine.embedding, "
+            + "ts_headline('simple', mine.content, q.q, 'MaxWords=30, MinWords=12, StartSel=\"\", StopSel=\"\"') AS snippet "
+            + "FROM mine JOIN found USING (id), q "
+            + "ORDER BY ts_rank(to_tsvector('simple', mine.content), q.q) DESC, mine.created_at DESC")
+        .execute(Tuple.of(userId, tsquery, since.orElse(null), asked.isEmpty() ? limit : RECALL_CANDIDATES,
+            asked.isEmpty() ? 0 : RECALL_CANDIDATES))
         .map(rows -> {
-          List<Recalled> out = new ArrayList<>(rows.size());
-          rows.forEach(r -> out.add(new Recalled(r.getUUID("conversation_id"), r.getString("role"),
-              r.getOffsetDateTime("created_at"), r.getString("snippet"))));
-          return out;
-        });
+          List<Recalled> found = new ArrayList<>(rows.size());
+          Map<Recalled, float[]> vectors = new IdentityHashMap<>();
+          rows.forEach(r -> {
+            found.add(new Recalled(r.getUUID("conversation_id"), r.getString("role"),
+                r.getOffsetDateTime("created_at"), r.getString("snippet")));
+            vectors.put(found.getLast(), Embeddings.read(r, "embedding"));
+          });
+          List<Recalled> ranked = asked.isEmpty() ? found
+              : Relevance.bySimilarity(found, "", asked.get(), Recalled::snippet, vectors::get);
+          return List.copyOf(ranked.subList(0, Math.min(limit, ranked.size())));
+        }));
   }
 
   /**

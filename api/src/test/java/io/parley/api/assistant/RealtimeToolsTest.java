@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Function tools over {@code /v1/realtime}, with the {@code openai} npm package's Realtime client
  * and a scripted stand-in model behind Parley (real PostgreSQL and Redis): the client's own
- * function called, streamed and answered with a {@code function_call_output}.
+ * function called, streamed and answered with a {@code function_call_output}; a
+ * {@code response.create}'s own tools and forced choice for that response only; a server tool run.
  */
 class RealtimeToolsTest {
 
@@ -119,6 +121,49 @@ class RealtimeToolsTest {
     assertThat(r.getJsonArray("transcripts")).containsExactly("It is sunny in Paris.");
     assertThat(r.getLong("audio_bytes")).as("the answer is spoken").isPositive();
     assertThat(r.getJsonArray("responses").getJsonObject(1).getString("status")).isEqualTo("completed");
+  }
+
+  private static List<String> toolNames(JsonObject request) {
+    return request.getJsonArray("tools").stream().map(t -> ((JsonObject) t).getJsonObject("function")
+        .getString("name")).toList();
+  }
+
+  /**
+   * A {@code response.create} with its own {@code tools} and a forced {@code tool_choice}: the model
+   * request of that response, and only that one, carries them; the next response (after the
+   * function's output) is asked with the session's tools and choice again.
+   */
+  @Test
+  void aResponseCreatesOwnToolsAndForcedChoiceApplyToThatResponseOnly() throws Exception {
+    ToolCall call = new ToolCall("call_order_3", "lookup_order", "{\"city\": \"Oslo\"}");
+    List<JsonObject> asked = new CopyOnWriteArrayList<>();
+    llm.then(body -> {
+      asked.add(body);
+      return new StandInLlm.Answer("", List.of(call));
+    }).then(body -> {
+      asked.add(body);
+      return new StandInLlm.Answer("Your order is on its way.", List.of());
+    });
+    String token = api.newUser().getString("access_token");
+    JsonObject r = client(token, "--question", "Where is my order?", "--tool", "get_weather",
+        "--response-tool", "lookup_order", "--output", "{\"status\":\"shipped\"}", "--no-server-tools",
+        "--responses", "2");
+
+    assertThat(r.getJsonArray("calls").getJsonObject(0).getString("name")).as(r.encodePrettily())
+        .isEqualTo("lookup_order");
+    assertThat(r.getJsonArray("responses").stream().map(o -> ((JsonObject) o).getString("status")).toList())
+        .containsExactly("completed", "completed");
+    assertThat(r.getJsonArray("transcripts")).containsExactly("Your order is on its way.");
+    assertThat(asked).hasSize(2);
+    JsonObject forced = asked.get(0);
+    assertThat(toolNames(forced)).as("the response's own tools, not the session's").containsExactly("lookup_order");
+    assertThat(forced.getValue("tool_choice")).isEqualTo(new JsonObject().put("type", "function")
+        .put("function", new JsonObject().put("name", "lookup_order")));
+    JsonObject next = asked.get(1);
+    assertThat(toolNames(next)).as("the session's tools again").containsExactly("get_weather");
+    assertThat(next.getValue("tool_choice")).isEqualTo("auto");
+    JsonArray messages = next.getJsonArray("messages");
+    assertThat(messages.getJsonObject(messages.size() - 1).getString("tool_call_id")).isEqualTo(call.id());
   }
 
   /**

@@ -19,8 +19,8 @@ import java.util.function.Function;
  * The server tools' own time on the embedded stores: from the model's tool call to the result text
  * that goes back to the model (what a voice answer waits for between two model requests), for
  * each tool, p50 and p99 over {@code calls} sequential calls after a warm-up, one session's user.
- * Writes are confirmed calls; a booking is cancelled and a logged meal deleted by the next call, so
- * the user's data stays the same size.
+ * Writes are confirmed calls; a booking is cancelled, a logged meal deleted and a remembered note
+ * (new words each time) forgotten by its id by the next call, so the user's data stays the same size.
  *
  * <p>Run by {@code ./parley bench voice tools}: {@code rounds} rounds, each tool's p50/p99 per round,
  * medians of the rounds; also the size the user's personal context adds to each answer's prompt
@@ -61,6 +61,8 @@ public final class ToolBench {
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       int contextTokens = (personal.length() + 3) / 4;
       Map<String, java.util.List<double[]>> results = new java.util.LinkedHashMap<>();
+      // Each remembered note in words of its own (the same words would return the note already kept).
+      int[] notes = {0};
       for (int round = 0; round < rounds; round++) {
         System.out.println("round " + (round + 1) + ": tool p50 ms, p99 ms (" + calls + " calls each)");
         b.report(results, "get_profile", calls, i -> new JsonObject());
@@ -80,6 +82,11 @@ public final class ToolBench {
                 .put("confirm", true),
             r -> appointment[0] = r.getJsonObject("appointment").getString("id"),
             i -> new JsonObject().put("id", appointment[0]).put("confirm", true));
+        String[] memory = {null};
+        b.pairs(results, "remember", "forget", calls,
+            i -> new JsonObject().put("content", "bench note " + (++notes[0]) + ": walks after lunch").put("confirm", true),
+            r -> memory[0] = r.getJsonObject("memory").getString("id"),
+            i -> new JsonObject().put("id", memory[0]).put("confirm", true));
       }
       JsonObject out = new JsonObject().put("context_tokens", contextTokens).put("rounds", rounds).put("calls", calls);
       JsonObject byTool = new JsonObject();

@@ -8,11 +8,17 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -21,6 +27,12 @@ import java.util.function.Function;
  * format (a role chunk; content deltas; for a tool call a chunk with index, id, type and name, then
  * the arguments in pieces; a finish chunk; {@code [DONE]}). It records every request body, so a
  * test can check what Parley sent (the tools, the tool results). It tests Parley, not a model.
+ *
+ * <p>It also answers {@code POST /v1/embeddings} ({@code input}: a string or strings) with
+ * deterministic vectors: a bag of words hashed into {@value #DIMENSIONS} dimensions, each word
+ * first put in its {@link #THESAURUS} group (so "jogging" and "runs" share a dimension, which no
+ * word matching finds); short and common words count for nothing. {@link #embeddingsDown} makes it
+ * answer 503 instead.
  */
 public final class StandInLlm implements AutoCloseable {
 
@@ -50,6 +62,20 @@ public final class StandInLlm implements AutoCloseable {
   private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.BlockingQueue<JsonObject> unread = new java.util.concurrent.LinkedBlockingQueue<>();
   private volatile Reply always;
+  private final AtomicBoolean embeddingsDown = new AtomicBoolean();
+  private final AtomicInteger embedded = new AtomicInteger();
+
+  /** Dimensions of the stand-in's embeddings. */
+  public static final int DIMENSIONS = 64;
+  /** Words that mean the same to the stand-in's embeddings: each word to its group's name. */
+  static final Map<String, String> THESAURUS = thesaurus(
+      "run: run runs running ran jog jogs jogging jogged",
+      "knee: knee knees kneecap joint joints",
+      "food: food meal meals eat eating ate dinner lunch breakfast",
+      "sleep: sleep sleeps sleeping slept bed bedtime");
+  private static final Set<String> COMMON = Set.of("the", "and", "for", "you", "your", "are",
+      "was", "what", "with", "that", "this", "have", "has", "how", "can", "not", "but", "does", "did", "about",
+      "often", "every", "should");
 
   private StandInLlm(Vertx vertx, HttpServer server) {
     this.vertx = vertx;
@@ -105,9 +131,66 @@ public final class StandInLlm implements AutoCloseable {
     return List.copyOf(requests);
   }
 
+  /** From now on, {@code /v1/embeddings} answers 503 ({@code true}) or vectors again ({@code false}). */
+  public StandInLlm embeddingsDown(boolean down) {
+    embeddingsDown.set(down);
+    return this;
+  }
+
+  /** Texts embedded so far. */
+  public int embedded() {
+    return embedded.get();
+  }
+
+  /** The stand-in's vector of {@code text} (what {@code /v1/embeddings} answers). */
+  public static float[] embedding(String text) {
+    float[] v = new float[DIMENSIONS];
+    for (String w : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+      if (w.length() >= 3 && !COMMON.contains(w)) {
+        v[Math.floorMod(THESAURUS.getOrDefault(w, w).hashCode(), DIMENSIONS)] += 1;
+      }
+    }
+    return v;
+  }
+
+  private static Map<String, String> thesaurus(String... groups) {
+    Map<String, String> out = new HashMap<>();
+    for (String g : groups) {
+      String[] parts = g.split(":");
+      for (String w : parts[1].strip().split(" ")) {
+        out.put(w, parts[0]);
+      }
+    }
+    return Map.copyOf(out);
+  }
+
+  private void embeddings(JsonObject body, HttpServerResponse response) {
+    if (embeddingsDown.get()) {
+      response.setStatusCode(503).end(error("the stand-in's embeddings are down"));
+      return;
+    }
+    Object input = body.getValue("input");
+    JsonArray texts = input instanceof JsonArray a ? a : new JsonArray().add(input);
+    JsonArray data = new JsonArray();
+    for (int i = 0; i < texts.size(); i++) {
+      JsonArray vector = new JsonArray();
+      for (float f : embedding(texts.getString(i))) {
+        vector.add(f);
+      }
+      data.add(new JsonObject().put("object", "embedding").put("index", i).put("embedding", vector));
+      embedded.incrementAndGet();
+    }
+    response.putHeader("content-type", "application/json").end(new JsonObject().put("object", "list")
+        .put("data", data).put("model", body.getString("model")).encode());
+  }
+
   private void handle(HttpServerRequest request) {
     request.body().onSuccess(buffer -> {
       HttpServerResponse response = request.response();
+      if (request.path().equals("/v1/embeddings")) {
+        embeddings(buffer.toJsonObject(), response);
+        return;
+      }
       if (!request.path().equals("/v1/chat/completions")) {
         response.setStatusCode(404).end();
         return;

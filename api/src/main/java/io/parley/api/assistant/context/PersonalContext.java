@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 
 /**
  * What the assistant knows about its user for one answer: name, profile facts, today's meal
- * totals, the next appointment and the saved memories; {@link #render} makes the prompt text of it
+ * totals, the next appointment and the saved memories (most relevant to the question first);
+ * {@link #render} makes the prompt text of it
  * within a token budget. Allergies are never left out for the budget: an answer that ignores one is
  * the worst a health assistant can give.
  *
@@ -54,11 +55,20 @@ public record PersonalContext(String name, Profile profile, Today today, Optiona
   }
 
   /**
-   * The prompt text: the header, the name and allergies always, then as many of the other facts,
-   * today's totals, the next appointment and the memories most relevant to {@code query} (newest
-   * first among equals) as fit in {@code budgetTokens}.
+   * The prompt text with the memories ranked for {@code query} by their words ({@link Relevance};
+   * newest first among equals): {@link #render(int)} of that.
    */
   public String render(String query, int budgetTokens) {
+    return new PersonalContext(name, profile, today, next, Relevance.rank(memories, query, Memory::content))
+        .render(budgetTokens);
+  }
+
+  /**
+   * The prompt text: the header, the name and allergies always, then as many of the other facts,
+   * today's totals, the next appointment and the memories, in their order (most relevant first), as
+   * fit in {@code budgetTokens}.
+   */
+  public String render(int budgetTokens) {
     long budget = budgetTokens * 4L;
     StringBuilder out = new StringBuilder(HEADER);
     out.append("\nName: ").append(line(name, MAX_FACT_CHARS)).append('.');
@@ -78,7 +88,7 @@ public record PersonalContext(String name, Profile profile, Today today, Optiona
     String heading = "\nRemembered (the user asked you to):";
     long left = budget - out.length() - heading.length();
     List<Memory> chosen = left <= 0 ? List.of()
-        : MemoryStore.within(Relevance.rank(memories, query, Memory::content), left);
+        : MemoryStore.within(memories, left);
     if (!chosen.isEmpty()) {
       out.append(heading);
       chosen.forEach(m -> out.append("\n- ").append(line(m.content(), Memory.MAX_CHARS)));

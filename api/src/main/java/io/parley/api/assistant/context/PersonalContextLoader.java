@@ -18,12 +18,9 @@ import java.util.UUID;
 /**
  * Reads a user's {@link PersonalContext} from PostgreSQL, asynchronously (the Vert.x client; never
  * blocking an event loop): one query for the name, profile, today's totals and the next
- * appointment, and the newest memories beside it.
+ * appointment, and beside it the newest memories ranked for the question ({@link MemoryStore#ranked}).
  */
 public final class PersonalContextLoader {
-
-  /** Memories a context chooses from: the newest this many. */
-  static final int MEMORY_CANDIDATES = 200;
 
   private static final String FACTS = """
       SELECT u.name, p.allergies, p.goals, p.dietary_pref, p.activity_level, p.height_cm, p.weight_kg, p.dob, p.city,
@@ -50,15 +47,20 @@ public final class PersonalContextLoader {
     this.clock = clock;
   }
 
-  /** The user's context now; empty when the user does not exist (any more). */
+  /** The user's context now, its memories newest first; empty when the user does not exist (any more). */
   public Future<Optional<PersonalContext>> load(UUID user) {
+    return load(user, "");
+  }
+
+  /** The user's context now, its memories most relevant to {@code query} first; empty when the user does not exist. */
+  public Future<Optional<PersonalContext>> load(UUID user, String query) {
     OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
     LocalDate day = now.toLocalDate();
     OffsetDateTime start = day.atStartOfDay().atOffset(ZoneOffset.UTC);
     Future<Optional<Row>> facts = pool.preparedQuery(FACTS)
         .execute(Tuple.of(user, start, start.plusDays(1), now))
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next()));
-    Future<List<Memory>> kept = memories.list(user, MEMORY_CANDIDATES);
+    Future<List<Memory>> kept = memories.ranked(user, query);
     return Future.all(facts, kept).map(v -> facts.result().map(r -> context(r, day, kept.result())));
   }
 

@@ -41,8 +41,8 @@ public final class PersonalPrompts {
     if (budgetTokens == 0) {
       return Future.succeededFuture("");
     }
-    return loader.load(user).timeout(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .map(c -> c.map(context -> context.render(query, budgetTokens)).orElse(""));
+    return loader.load(user, query).timeout(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        .map(c -> c.map(context -> context.render(budgetTokens)).orElse(""));
   }
 
   /**

@@ -9,28 +9,42 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
  * What the assistant keeps about each user, in PostgreSQL ({@code memories}): remembered when the
  * user asks (or adds one), forgotten by id or by what it says, listed newest first, and chosen for
- * a prompt by {@link #relevant}. Every method is scoped to one user: another user's memory is
+ * a prompt by {@link #ranked}. Every method is scoped to one user: another user's memory is
  * never read, changed or counted.
+ *
+ * <p>With {@link Embeddings} on, a memory is saved with its vector (without one when the server
+ * fails: remembering never depends on it) and memories are ranked by meaning; else by words.
  */
 public final class MemoryStore {
 
   /** Most memories one user may keep; remembering more is refused until some are forgotten. */
   public static final int MAX_PER_USER = 1_000;
-  /** Memories {@link #relevant} chooses from: the newest this many. */
+  /** Memories {@link #ranked} chooses from: the newest this many. */
   static final int CANDIDATES = 200;
 
   private final Pool pool;
   private final Ids ids;
+  private final Embeddings embeddings;
 
+  /** Memories ranked by their words only. */
   public MemoryStore(Pool pool, Ids ids) {
+    this(pool, ids, Embeddings.NONE);
+  }
+
+  public MemoryStore(Pool pool, Ids ids, Embeddings embeddings) {
     this.pool = pool;
     this.ids = ids;
+    this.embeddings = embeddings;
   }
 
   /**
@@ -48,19 +62,21 @@ public final class MemoryStore {
             + "WHERE user_id = $1 AND lower(content) = lower($2) LIMIT 1")
         .execute(Tuple.of(user, text))
         .compose(same -> same.size() > 0 ? Future.succeededFuture(Memory.of(same.iterator().next()))
-            : pool.preparedQuery("INSERT INTO memories (id, user_id, content, source_conversation_id) "
-                    + "SELECT $1, $2, $3, c.id FROM (SELECT 1) one "
+            : embeddings.vector(text).compose(vector -> pool.preparedQuery(
+                    "INSERT INTO memories (id, user_id, content, source_conversation_id, embedding) "
+                    + "SELECT $1, $2, $3, c.id, $6::real[] FROM (SELECT 1) one "
                     + "LEFT JOIN conversations c ON c.id = $4 AND c.user_id = $2 "
                     + "WHERE (SELECT count(*) FROM memories WHERE user_id = $2) < $5 "
                     + "RETURNING id, content, created_at, source_conversation_id")
-                .execute(Tuple.of(ids.uuid7(), user, text, source, MAX_PER_USER))
+                .execute(Tuple.from(Arrays.asList(ids.uuid7(), user, text, source, MAX_PER_USER,
+                    Embeddings.column(vector))))
                 .map(rows -> {
                   if (rows.size() == 0) {
                     throw new ParleyException(Reason.CONFLICT, "at most " + MAX_PER_USER
                         + " memories are kept; forget some first");
                   }
                   return Memory.of(rows.iterator().next());
-                }));
+                })));
   }
 
   /** Forgets one of the user's memories: false when the user has none with that id. */
@@ -89,12 +105,34 @@ public final class MemoryStore {
   }
 
   /**
-   * The user's memories that matter for {@code query} (see {@link Relevance}), most relevant first,
-   * as many as fit in {@code budgetTokens} (a token taken as four characters).
+   * The user's newest {@value #CANDIDATES} memories, most relevant to {@code query} first: by the
+   * similarity of their vectors to the query's when embeddings are on and the query has one (those
+   * saved without a vector after them), else by shared words, newest first among equals
+   * ({@link Relevance}).
+   */
+  public Future<List<Memory>> ranked(UUID user, String query) {
+    Future<Optional<float[]>> asked = embeddings.vector(query);
+    Future<RowSet<Row>> newest = pool.preparedQuery("SELECT id, content, created_at, source_conversation_id, embedding "
+            + "FROM memories WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
+        .execute(Tuple.of(user, CANDIDATES));
+    return Future.all(asked, newest).map(both -> {
+      List<Memory> memories = memories(newest.result());
+      if (asked.result().isEmpty()) {
+        return Relevance.rank(memories, query, Memory::content);
+      }
+      Map<UUID, float[]> vectors = new HashMap<>();
+      newest.result().forEach(r -> vectors.put(r.getUUID("id"), Embeddings.read(r, "embedding")));
+      return Relevance.bySimilarity(memories, query, asked.result().get(), Memory::content,
+          m -> vectors.get(m.id()));
+    });
+  }
+
+  /**
+   * The user's memories that matter for {@code query} ({@link #ranked}), most relevant first, as
+   * many as fit in {@code budgetTokens} (a token taken as four characters).
    */
   public Future<List<Memory>> relevant(UUID user, String query, int budgetTokens) {
-    return list(user, CANDIDATES).map(newest -> within(Relevance.rank(newest, query, Memory::content),
-        budgetTokens * 4L));
+    return ranked(user, query).map(ranked -> within(ranked, budgetTokens * 4L));
   }
 
   /** The first of {@code ranked} whose texts fit in {@code chars} together (one that does not is skipped). */

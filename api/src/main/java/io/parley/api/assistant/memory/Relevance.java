@@ -11,7 +11,9 @@ import java.util.function.Function;
 /**
  * Which memories matter for what the user just said: those sharing more of its words first, and
  * among equals the newer first. Words are compared lowercased; one that begins another of at least
- * four letters matches it (knee, knees), and short or common words count for nothing.
+ * four letters matches it (knee, knees), and short or common words count for nothing. With
+ * embeddings ({@link #bySimilarity}), meaning instead: the cosine similarity of their vectors to
+ * the question's, so "jogging" finds a note about runs.
  */
 public final class Relevance {
 
@@ -32,6 +34,35 @@ public final class Relevance {
     // A stable sort keeps the newer first among memories sharing as many words.
     out.sort(Comparator.comparingInt((T m) -> -shared(asked, words(text.apply(m)))));
     return out;
+  }
+
+  /**
+   * {@code newestFirst} ordered for {@code query} by the cosine similarity of their vectors to
+   * {@code queryVector}, most similar first; those without a vector (or one of another length) after
+   * them, by shared words ({@link #rank}).
+   */
+  public static <T> List<T> bySimilarity(List<T> newestFirst, String query, float[] queryVector,
+                                         Function<T, String> text, Function<T, float[]> vector) {
+    List<T> out = rank(newestFirst, query, text);
+    // Stable: among equals, and among those without a vector, the word order stays.
+    out.sort(Comparator.comparingDouble((T m) -> -cosine(queryVector, vector.apply(m))));
+    return out;
+  }
+
+  /** The cosine similarity of {@code a} and {@code b}, -2 (below any) when either is missing, empty or zero or their lengths differ. */
+  public static double cosine(float[] a, float[] b) {
+    if (a == null || b == null || a.length != b.length || a.length == 0) {
+      return -2;
+    }
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
+    return na == 0 || nb == 0 ? -2 : dot / Math.sqrt(na * nb);
   }
 
   /** The words that count of {@code text}, lowercased. */
