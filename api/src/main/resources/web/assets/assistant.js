@@ -4,6 +4,7 @@
 import { accessToken } from "./api.js";
 import { Player } from "./player.js";
 import { $, el, fail, probe, say } from "./ui.js";
+import { explain } from "./voice-errors.js";
 
 probe.audioChunks = 0;
 probe.audioBytes = 0;
@@ -127,7 +128,7 @@ function onEvent(e) {
     }
     case "error":
       probe.voiceErrors.push(e.error && e.error.message);
-      say(e.error && e.error.message ? e.error.message : "The assistant reported an error.", "error");
+      say(explain(e.error), "error");
       break;
     default:
       break;

@@ -136,6 +136,11 @@ public final class NodeScript implements AutoCloseable {
     stdin.flush();
   }
 
+  /** Closes the script's stdin (it reads to the end). */
+  public void closeInput() throws IOException {
+    stdin.close();
+  }
+
   /** Waits for the exit; kills the script and fails the test after {@code limit}. Returns the exit code. */
   public int await(Duration limit) throws InterruptedException {
     if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
