@@ -177,8 +177,8 @@ class WebClientTest {
       JsonObject r = new JsonObject(line);
       assertThat(r.getJsonArray("failures", new JsonArray()).getList()).as(script.stderr()).isEmpty();
       // Which model is missing and the one command that fetches it (the node's PARLEY_MODELS has none).
-      assertThat(r.getString("noModelMessage")).contains("no speech model", "whisper/ggml-base.bin",
-          "./parley models --whisper base", "PARLEY_WHISPER_MODEL");
+      assertThat(r.getString("noModelMessage")).contains("no speech model", "whisper/ggml-base-q5_1.bin",
+          "./parley models --whisper base-q5_1", "PARLEY_WHISPER_MODEL");
       assertThat(exit).isZero();
     }
   }
