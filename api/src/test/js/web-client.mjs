@@ -3,9 +3,11 @@
 //
 //   node web-client.mjs --base http://127.0.0.1:PORT --wav speech.wav --photo dog.jpg --meal fruits.jpg
 //       --shots DIR --profiles DIR [--chromium /usr/bin/chromium] [--timeout-ms 240000] [--flow all|no-model|meals]
+//       [--missing PARLEY_WHISPER_MODEL|PARLEY_LLAMA_MODEL]
 //
-// --flow no-model: against a node without a speech model, only sign-up and one try at talking:
-// the page must say, in words, which setting is missing. --flow meals: sign-up and the meal pages
+// --flow no-model: against a node without a speech model (or, with --missing PARLEY_LLAMA_MODEL,
+// without a chat model), only sign-up and one try at talking: the page must say, in words, which
+// setting is missing. --flow meals: sign-up and the meal pages
 // only (a quick run while working on them).
 //
 // Flows, each through the page's own controls:
@@ -58,6 +60,7 @@ try {
       chromium: { type: "string", default: "/usr/bin/chromium" },
       "timeout-ms": { type: "string", default: "240000" },
       flow: { type: "string", default: "all" },
+      missing: { type: "string", default: "PARLEY_WHISPER_MODEL" },
     },
   }).values;
 } catch (e) {
@@ -172,9 +175,9 @@ async function unlabelled(page) {
 }
 
 if (args.flow === "no-model") {
-  await step("no speech model", async () => {
+  await step(`no model: ${args.missing}`, async () => {
     await user.getByRole("button", { name: "Start talking" }).click();
-    await user.locator("#status", { hasText: "PARLEY_WHISPER_MODEL" }).waitFor({ timeout: 60_000 });
+    await user.locator("#status", { hasText: args.missing }).waitFor({ timeout: 60_000 });
     result.noModelMessage = await user.locator("#status").textContent();
     await shot(user, "assistant-no-model");
   });

@@ -20,8 +20,11 @@ import java.util.Optional;
  */
 public record DefaultModel(String kind, String name, String file, String setting, String format, String fetchCommand) {
 
-  /** Whisper base, multilingual (f16 ggml, 142 MiB). */
-  public static final DefaultModel WHISPER = of("speech model", "whisper", "base", "whisper/ggml-base.bin",
+  /**
+   * Whisper base, multilingual, its weights 5-bit quantized (q5_1 ggml, 57 MiB; the f16 {@code base}
+   * is 141 MiB). whisper.cpp 1.7.1, which whisper-jni binds, loads and runs q5_1 files.
+   */
+  public static final DefaultModel WHISPER = of("speech model", "whisper", "base-q5_1", "whisper/ggml-base-q5_1.bin",
       "PARLEY_WHISPER_MODEL", "a whisper.cpp ggml model file");
 
   /** Qwen2.5 0.5B Instruct, Q4_K_M (GGUF, 469 MiB). */

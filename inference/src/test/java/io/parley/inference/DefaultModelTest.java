@@ -31,8 +31,8 @@ class DefaultModelTest {
 
   @Test
   void theMissingMessageNamesTheModelTheCommandAndTheSetting() {
-    assertThat(DefaultModel.WHISPER.missing()).isEqualTo("no speech model: whisper/ggml-base.bin (base) is not under"
-        + " PARLEY_MODELS; ./parley models --whisper base fetches it, or set PARLEY_WHISPER_MODEL to a whisper.cpp"
+    assertThat(DefaultModel.WHISPER.missing()).isEqualTo("no speech model: whisper/ggml-base-q5_1.bin (base-q5_1) is not under"
+        + " PARLEY_MODELS; ./parley models --whisper base-q5_1 fetches it, or set PARLEY_WHISPER_MODEL to a whisper.cpp"
         + " ggml model file");
     assertThat(DefaultModel.CHAT.missing()).contains("no chat model", "./parley models --llm qwen2.5-0.5b-instruct",
         "PARLEY_LLAMA_MODEL");

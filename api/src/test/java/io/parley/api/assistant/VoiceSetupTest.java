@@ -35,8 +35,8 @@ class VoiceSetupTest {
       List<String> warnings = log.list.stream().filter(e -> e.getLevel() == Level.WARN)
           .map(ILoggingEvent::getFormattedMessage).toList();
       assertThat(warnings).hasSize(2);
-      assertThat(warnings.get(0)).contains("speech to text unavailable: no speech model: whisper/ggml-base.bin",
-          "./parley models --whisper base fetches it");
+      assertThat(warnings.get(0)).contains("speech to text unavailable: no speech model: whisper/ggml-base-q5_1.bin",
+          "./parley models --whisper base-q5_1 fetches it");
       assertThat(warnings.get(1)).contains("chat model unavailable: no chat model:",
           "llm/qwen2.5-0.5b-instruct-q4_k_m.gguf", "./parley models --llm qwen2.5-0.5b-instruct fetches it",
           "PARLEY_LLM_BASE_URL");

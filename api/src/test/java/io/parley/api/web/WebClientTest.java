@@ -161,12 +161,29 @@ class WebClientTest {
 
   @Test
   void withoutASpeechModelThePageSaysWhichSettingIsMissing() throws Exception {
+    String message = noModelMessage(Map.of(), "PARLEY_WHISPER_MODEL"); // voice on, but no Whisper model configured
+    // Which model is missing and the one command that fetches it (the node's PARLEY_MODELS has none).
+    assertThat(message).contains("no speech model", "whisper/ggml-base-q5_1.bin",
+        "./parley models --whisper base-q5_1", "PARLEY_WHISPER_MODEL");
+  }
+
+  @Test
+  void withoutAChatModelThePageSaysWhichSettingIsMissing() throws Exception {
+    // Speech is heard and transcribed; the answer is what cannot be made.
+    Path whisper = TinyWhisperModel.builder().write(dir.resolve("tiny-whisper.bin"));
+    String message = noModelMessage(Map.of("PARLEY_WHISPER_MODEL", whisper.toString()), "PARLEY_LLAMA_MODEL");
+    assertThat(message).contains("no chat model", "llm/qwen2.5-0.5b-instruct-q4_k_m.gguf",
+        "./parley models --llm qwen2.5-0.5b-instruct", "PARLEY_LLAMA_MODEL", "PARLEY_LLM_BASE_URL");
+  }
+
+  /** What the assistant page says after one try at talking to a node with {@code settings}, once it names {@code missing}. */
+  private String noModelMessage(Map<String, String> settings, String missing) throws Exception {
     Path chromium = NodeScript.requireCommand("chromium", "chromium");
     NodeScript.requirePackages("playwright-core");
     Path wav = SpeechWav.write(dir, SPEECH, 1.2); // the pause ends the turn; the loop then talks over the answer
-    try (TestNode node = TestNode.start(Map.of()); // voice on, but no Whisper model configured
+    try (TestNode node = TestNode.start(settings);
          NodeScript script = NodeScript.start(Path.of("api/src/test/js/web-client.mjs"), List.of(
-             "--flow", "no-model", "--base", node.baseUrl(), "--wav", wav.toString(),
+             "--flow", "no-model", "--missing", missing, "--base", node.baseUrl(), "--wav", wav.toString(),
              "--shots", dir.resolve("shots").toString(), "--profiles", dir.resolve("profiles").toString(),
              "--chromium", chromium.toString()), Map.of())) {
       String line = script.nextLine(Duration.ofMinutes(3));
@@ -176,10 +193,8 @@ class WebClientTest {
       }
       JsonObject r = new JsonObject(line);
       assertThat(r.getJsonArray("failures", new JsonArray()).getList()).as(script.stderr()).isEmpty();
-      // Which model is missing and the one command that fetches it (the node's PARLEY_MODELS has none).
-      assertThat(r.getString("noModelMessage")).contains("no speech model", "whisper/ggml-base.bin",
-          "./parley models --whisper base", "PARLEY_WHISPER_MODEL");
       assertThat(exit).isZero();
+      return r.getString("noModelMessage");
     }
   }
 }

@@ -89,7 +89,7 @@ public enum ConfigKey {
   PARLEY_VAD_PREROLL_MS("300", "ms", "Audio kept before the detected start of speech, so first syllables are not cut."),
   PARLEY_SEMANTIC_VAD_MODEL(null, "path", "End-of-turn model for turn_detection semantic_vad: a Smart Turn v3 ONNX file. Unset: turn/smart-turn-v3.onnx under PARLEY_MODELS when it is there (fetched by ./parley models --turn smart-turn-v3); without it semantic_vad is refused with an error."),
   PARLEY_SEMANTIC_VAD_THREADS("1", "threads", "ONNX Runtime threads inside one end-of-turn model run (the turns of all sessions waiting at once share a run)."),
-  PARLEY_WHISPER_MODEL(null, "path", "Whisper ggml model file. Unset: whisper/ggml-base.bin under PARLEY_MODELS (multilingual base, fetched by ./parley models); when that is missing too, speech-to-text answers with an error naming the file and ./parley models --whisper base."),
+  PARLEY_WHISPER_MODEL(null, "path", "Whisper ggml model file. Unset: whisper/ggml-base-q5_1.bin under PARLEY_MODELS (multilingual base, 5-bit quantized, fetched by ./parley models); when that is missing too, speech-to-text answers with an error naming the file and ./parley models --whisper base-q5_1."),
   PARLEY_WHISPER_THREADS("2", "threads", "Threads whisper.cpp uses for one transcription."),
   PARLEY_STT_WORKERS("1", "threads", "Concurrent transcriptions (each holds a whisper state of ~100 MB). Users' requests and realtime sessions take turns on them, one job each."),
   PARLEY_STT_INTERIM_MS("1000", "ms", "While the user speaks, an interim transcript of the speech so far every this often. 0: finals only."),

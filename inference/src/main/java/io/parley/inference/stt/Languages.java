@@ -2,6 +2,7 @@ package io.parley.inference.stt;
 
 import io.parley.core.ParleyException;
 import io.parley.core.ParleyException.Reason;
+import io.parley.inference.DefaultModel;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -64,7 +65,7 @@ public final class Languages {
     if (!multilingual && language.isPresent() && !language.get().equals("en")) {
       throw new ParleyException(Reason.INVALID, "language '" + language.get() + "' needs a multilingual Whisper"
           + " model, and " + model + " is English-only: set PARLEY_WHISPER_MODEL to a multilingual one"
-          + " (./parley models --whisper base)");
+          + " (" + DefaultModel.WHISPER.fetchCommand() + ")");
     }
   }
 

@@ -40,7 +40,7 @@ class SttOptionsTest {
   void withoutTheKeyTheDefaultModelUnderTheModelsDirectoryIsUsedWhenItIsThere(@TempDir Path models) throws IOException {
     Map<String, String> settings = Map.of("PARLEY_MODELS", models.toString());
     assertThat(SttOptions.from(ConfigSource.of(settings)).model()).isEmpty();
-    Path base = Files.createDirectories(models.resolve("whisper")).resolve("ggml-base.bin");
+    Path base = Files.createDirectories(models.resolve("whisper")).resolve("ggml-base-q5_1.bin");
     Files.write(base, new byte[] {1});
     assertThat(SttOptions.from(ConfigSource.of(settings)).model()).contains(base);
     assertThat(SttOptions.from(ConfigSource.of(Map.of("PARLEY_MODELS", models.toString(),

@@ -41,6 +41,13 @@ public final class TinyWhisperModel {
   public static final int N_TEXT_TOKENS = 50256;
   static final int TYPE_F32 = 0;
   static final int TYPE_F16 = 1;
+  /** ggml's 5-bit type: blocks of 32 weights, each an f16 scale and minimum, 16 low nibbles, 32 high bits. */
+  static final int TYPE_Q5_1 = 7;
+  /**
+   * The ftype of the published {@code ggml-*-q5_1.bin} files: quantization version 2 (x 1000) plus
+   * ggml's {@code GGML_FTYPE_MOSTLY_Q5_1} (9).
+   */
+  public static final int FTYPE_Q5_1 = 2009;
 
   private int width = 64;
   private int heads = 1;
@@ -60,7 +67,10 @@ public final class TinyWhisperModel {
     return this;
   }
 
-  /** ggml file type: 1 (f16, the default), 0 (all f32: must be refused, it aborts whisper.cpp). */
+  /**
+   * ggml file type: 1 (f16, the default), {@link #FTYPE_Q5_1} (the matrices 5-bit quantized, as
+   * whisper.cpp's quantize tool writes them), 0 (all f32: must be refused, it aborts whisper.cpp).
+   */
   public TinyWhisperModel ftype(int ftype) {
     this.ftype = ftype;
     return this;
@@ -106,7 +116,9 @@ public final class TinyWhisperModel {
     SplittableRandom rnd = new SplittableRandom(seed);
     int s = width;
     boolean f32 = ftype % 1000 == 0;
-    int wtype = f32 ? TYPE_F32 : TYPE_F16;
+    // The quantize tool quantizes the 2-D matrices only: the convolutions stay f16, as whisper.cpp wants.
+    int ctype = f32 ? TYPE_F32 : TYPE_F16;
+    int wtype = ftype % 1000 == FTYPE_Q5_1 % 1000 ? TYPE_Q5_1 : ctype;
 
     // header: magic and the 11 hyperparameters
     out.write(ints(magic, nVocab, N_AUDIO_CTX, s, heads, layers, N_TEXT_CTX, s, heads, layers, N_MELS, ftype));
@@ -133,9 +145,9 @@ public final class TinyWhisperModel {
 
     // tensors, in whisper_model_load's order
     tensor(out, rnd, "encoder.positional_embedding", TYPE_F32, Init.SMALL, s, N_AUDIO_CTX);
-    tensor(out, rnd, "encoder.conv1.weight", wtype, Init.CONV, 3, N_MELS, s);
+    tensor(out, rnd, "encoder.conv1.weight", ctype, Init.CONV, 3, N_MELS, s);
     tensor(out, rnd, "encoder.conv1.bias", TYPE_F32, Init.ZERO, 1, s);
-    tensor(out, rnd, "encoder.conv2.weight", wtype, Init.CONV, 3, s, s);
+    tensor(out, rnd, "encoder.conv2.weight", ctype, Init.CONV, 3, s, s);
     tensor(out, rnd, "encoder.conv2.bias", TYPE_F32, Init.ZERO, 1, s);
     tensor(out, rnd, "encoder.ln_post.weight", TYPE_F32, Init.ONE, s);
     tensor(out, rnd, "encoder.ln_post.bias", TYPE_F32, Init.ZERO, s);
@@ -223,21 +235,65 @@ public final class TinyWhisperModel {
       case CONV, LINEAR -> 1.0 / Math.sqrt(fanIn);
       default -> 0;
     };
-    int bytesPer = type == TYPE_F32 ? 4 : 2;
-    ByteBuffer d = le((int) count * bytesPer);
-    for (long i = 0; i < count; i++) {
-      float v = switch (init) {
+    float[] values = new float[Math.toIntExact(count)];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = switch (init) {
         case ZERO -> 0f;
         case ONE -> 1f;
         default -> (float) ((rnd.nextDouble() * 2 - 1) * scale * Math.sqrt(3));
       };
-      if (type == TYPE_F32) {
-        d.putFloat(v);
-      } else {
-        d.putShort(Float.floatToFloat16(v));
-      }
     }
-    out.write(d.array());
+    out.write(switch (type) {
+      case TYPE_F32 -> f32(values);
+      case TYPE_Q5_1 -> q51(values);
+      default -> f16(values);
+    });
+  }
+
+  private static byte[] f32(float[] values) {
+    ByteBuffer d = le(values.length * 4);
+    for (float v : values) {
+      d.putFloat(v);
+    }
+    return d.array();
+  }
+
+  private static byte[] f16(float[] values) {
+    ByteBuffer d = le(values.length * 2);
+    for (float v : values) {
+      d.putShort(Float.floatToFloat16(v));
+    }
+    return d.array();
+  }
+
+  /**
+   * ggml's {@code quantize_row_q5_1_ref}: per block of 32, the scale d = (max - min) / 31 and the
+   * minimum as f16, then each weight's 5-bit level: low nibbles two to a byte (weight j and j + 16),
+   * the fifth bits in one little-endian int32 (bit j for weight j). 24 bytes a block.
+   */
+  private static byte[] q51(float[] values) {
+    ByteBuffer d = le(values.length / 32 * 24);
+    for (int b = 0; b < values.length; b += 32) {
+      float min = Float.POSITIVE_INFINITY;
+      float max = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j < 32; j++) {
+        min = Math.min(min, values[b + j]);
+        max = Math.max(max, values[b + j]);
+      }
+      float scale = (max - min) / 31;
+      float inverse = scale != 0 ? 1 / scale : 0;
+      d.putShort(Float.floatToFloat16(scale)).putShort(Float.floatToFloat16(min));
+      int high = 0;
+      byte[] low = new byte[16];
+      for (int j = 0; j < 16; j++) {
+        int q0 = (int) ((values[b + j] - min) * inverse + 0.5f);
+        int q1 = (int) ((values[b + 16 + j] - min) * inverse + 0.5f);
+        low[j] = (byte) ((q0 & 0x0F) | (q1 & 0x0F) << 4);
+        high |= (q0 >> 4 & 1) << j | (q1 >> 4 & 1) << (j + 16);
+      }
+      d.putInt(high).put(low);
+    }
+    return d.array();
   }
 
   private static byte[] ints(int... v) {

@@ -151,7 +151,7 @@ class WhisperModelFileTest {
         .isInstanceOf(ParleyException.class)
         .satisfies(e -> assertThat(((ParleyException) e).reason()).isEqualTo(Reason.UNAVAILABLE))
         .hasMessageContaining("PARLEY_WHISPER_MODEL")
-        .hasMessageContaining("./parley models --whisper base fetches it");
+        .hasMessageContaining("./parley models --whisper base-q5_1 fetches it");
   }
 
   @Test

@@ -191,6 +191,25 @@ class WhisperSttTest {
         .satisfies(e -> assertThat(((ParleyException) e).reason()).isEqualTo(Reason.INVALID));
   }
 
+  /**
+   * The default model (base-q5_1) has 5-bit weights: the whisper.cpp this binding ships loads such a
+   * file and transcribes with it, multilingual, detecting the language.
+   */
+  @Test
+  void aModelQuantizedLikeTheDefaultLoadsAndTranscribes() throws IOException {
+    Path q51 = TinyWhisperModel.builder().ftype(TinyWhisperModel.FTYPE_Q5_1)
+        .nVocab(TinyWhisperModel.N_VOCAB_MULTILINGUAL).write(dir.resolve("ggml-tiny-random-q5_1.bin"));
+    assertThat(WhisperModelFile.validate(q51).weightType()).isEqualTo(WhisperModelFile.GgmlType.Q5_1);
+    assertThat(Files.size(q51)).isLessThan(Files.size(model) / 2);
+    try (WhisperStt quantized = new WhisperStt(q51, 1, 1)) {
+      Transcript t = quantized.transcribe(speech, Optional.empty());
+      assertThat(quantized.multilingual()).isTrue();
+      assertThat(t.text()).isNotBlank();
+      assertThat(t.language()).isNotBlank();
+      assertThat(quantized.transcribe(speech, Optional.of("es")).language()).isEqualTo("es");
+    }
+  }
+
   @Test
   void closedEngineFailsClearly() {
     WhisperStt other = new WhisperStt(model, 1, 1);
