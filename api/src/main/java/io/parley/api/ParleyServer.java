@@ -219,9 +219,10 @@ public final class ParleyServer implements AutoCloseable {
     calls = new CallService(vertx, options.calls(), callStore, bus, ids, clock, Optional.ofNullable(turn),
         Optional.ofNullable(turnSecret), registry);
     closers.push(calls);
-    calls.onUserDeleted(userCache::invalidateLocally);
-    DeletedAccounts deleted = new DeletedAccounts(config.auth().accessTokenTtl());
-    calls.onUserDeleted(deleted::deleted);
+    // Account deletion, announced by the node that deletes and heard by every feature on every node.
+    DeletedAccounts deleted = new DeletedAccounts(config.auth().accessTokenTtl(), bus);
+    deleted.onDeleted(userCache::invalidateLocally);
+    deleted.onDeleted(calls::accountDeleted);
     if (roles.has(Roles.Role.SIGNAL)) {
       signal = new SignalHub(vertx, options.calls(), tokens.jwt(), deleted, calls, callStore, bus, redis, registry);
     }
@@ -250,7 +251,7 @@ public final class ParleyServer implements AutoCloseable {
     closers.push(vision);
 
     List<Feature> features = List.of(
-        new AccountsFeature(auth, users, experts, new DataExport(pool), pool, clientIp, audit, calls),
+        new AccountsFeature(auth, users, experts, new DataExport(pool), pool, clientIp, audit, calls, deleted),
         new CallsFeature(pool, calls, Optional.ofNullable(signal), users, ids),
         assistant,
         new MealsFeature(vertx, vision, redis, registry, meals, foods));

@@ -24,9 +24,10 @@ public final class AccountsFeature implements Feature {
   private final ClientIp clientIp;
   private final AuditLog audit;
   private final CallService calls;
+  private final DeletedAccounts deleted;
 
   public AccountsFeature(AuthService auth, UserStore users, ExpertStore experts, DataExport export, Pool pool,
-                         ClientIp clientIp, AuditLog audit, CallService calls) {
+                         ClientIp clientIp, AuditLog audit, CallService calls, DeletedAccounts deleted) {
     this.auth = auth;
     this.users = users;
     this.experts = experts;
@@ -35,12 +36,13 @@ public final class AccountsFeature implements Feature {
     this.clientIp = clientIp;
     this.audit = audit;
     this.calls = calls;
+    this.deleted = deleted;
   }
 
   @Override
   public void mountContract(RouterBuilder contract) {
     new AuthRoutes(auth, users, clientIp).mount(contract);
-    new UserRoutes(users, export, pool, audit, calls).mount(contract);
+    new UserRoutes(users, export, pool, audit, calls, deleted).mount(contract);
     new ExpertRoutes(experts, audit).mount(contract);
     new AdminRoutes(users, pool, audit).mount(contract);
   }

@@ -30,13 +30,16 @@ public final class UserRoutes {
   private final Pool pool;
   private final AuditLog audit;
   private final CallService calls;
+  private final DeletedAccounts deleted;
 
-  public UserRoutes(UserStore users, DataExport export, Pool pool, AuditLog audit, CallService calls) {
+  public UserRoutes(UserStore users, DataExport export, Pool pool, AuditLog audit, CallService calls,
+                    DeletedAccounts deleted) {
     this.users = users;
     this.export = export;
     this.pool = pool;
     this.audit = audit;
     this.calls = calls;
+    this.deleted = deleted;
   }
 
   public void mount(RouterBuilder b) {
@@ -127,7 +130,8 @@ public final class UserRoutes {
   /**
    * Deletes the account and everything of it in one transaction; the audit entry stays. Its open
    * calls are ended first (reason deleted) so that the other party is told and the relays cut;
-   * once deleted, every node drops the account's TURN credentials and signalling connections.
+   * once deleted, the deletion is announced ({@link DeletedAccounts#announce}) and every node closes the
+   * account's signalling and realtime sockets and drops its TURN credentials.
    */
   private void deleteMe(RoutingContext ctx) {
     Responses.guarded(ctx, () -> {
@@ -141,7 +145,7 @@ public final class UserRoutes {
           .compose(v -> pool.withTransaction(conn -> users.delete(conn, id).compose(deleted -> deleted
               ? AuditLog.record(conn, id, "user.deleted", id, audit.who(ctx).ip(), RequestLog.requestId(ctx), null)
               : Future.failedFuture(gone()))))
-          .onSuccess(v -> calls.userDeleted(id)));
+          .onSuccess(v -> deleted.announce(id)));
     });
   }
 

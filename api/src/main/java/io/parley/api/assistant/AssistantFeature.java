@@ -135,7 +135,7 @@ public final class AssistantFeature implements Feature {
         () -> voice.semanticTurns().isPresent());
     realtime.limitHandshakes(n.voiceHandshakes());
     closers.push(realtime::close);
-    n.calls().onUserDeleted(realtime::userDeleted);
+    n.deleted().onDeleted(realtime::userDeleted);
     return new AssistantFeature(voice, conversations, memories, prompts, tools, realtime, retention, n.ids(),
         voiceOptions.toolRounds(), n.audit());
   }

@@ -60,7 +60,6 @@ public final class CallService implements AutoCloseable {
   private final Optional<String> turnSecret;
   private final List<Consumer<Call>> endListeners = new CopyOnWriteArrayList<>();
   private final List<Supplier<Set<UUID>>> localCalls = new CopyOnWriteArrayList<>();
-  private final List<Consumer<UUID>> userListeners = new CopyOnWriteArrayList<>();
   private final long sweepTimer;
   private final long reconcileTimer;
   private final long lapseTimer;
@@ -101,31 +100,13 @@ public final class CallService implements AutoCloseable {
     endListeners.add(listener);
   }
 
-  /** Runs {@code listener} on this node for every deleted account, whichever node deleted it. */
-  public void onUserDeleted(Consumer<UUID> listener) {
-    userListeners.add(listener);
-  }
-
   /**
-   * An account was deleted: every node revokes its TURN allocations and credentials and closes its
-   * signalling connections. Its open calls should be ended first ({@link #endAllOf}).
+   * An account was deleted (on any node; {@link io.parley.api.accounts.DeletedAccounts} tells every
+   * node): this node's TURN allocations of it are cut and its credentials refused. Its open calls
+   * were ended first ({@link #endAllOf}).
    */
-  public void userDeleted(UUID userId) {
-    applyUserDeleted(userId);
-    bus.publish(ClusterBus.BROADCAST, new JsonObject().put("t", TurnRevocations.USER_DELETED)
-            .put("user", userId.toString()))
-        .onFailure(t -> LOG.warn("user deletion not broadcast: {}", t.toString()));
-  }
-
-  private void applyUserDeleted(UUID userId) {
+  public void accountDeleted(UUID userId) {
     revocations.ifPresent(r -> r.userDeleted(userId));
-    for (Consumer<UUID> l : userListeners) {
-      try {
-        l.accept(userId);
-      } catch (RuntimeException e) {
-        LOG.warn("user-deleted listener failed: {}", e.toString());
-      }
-    }
   }
 
   /** Applies an end on this node only (when PostgreSQL could not record it). */
@@ -260,7 +241,6 @@ public final class CallService implements AutoCloseable {
     try {
       switch (m.getString("t", "")) {
         case TurnRevocations.CALL_ENDED -> apply(fromJson(m.getJsonObject("call")));
-        case TurnRevocations.USER_DELETED -> applyUserDeleted(UUID.fromString(m.getString("user")));
         default -> { }
       }
     } catch (RuntimeException e) {

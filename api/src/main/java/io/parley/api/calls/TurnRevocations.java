@@ -1,5 +1,6 @@
 package io.parley.api.calls;
 
+import io.parley.api.accounts.DeletedAccounts;
 import io.parley.api.cluster.ClusterBus;
 import io.parley.media.turn.TurnServer;
 import io.vertx.core.json.JsonObject;
@@ -13,17 +14,15 @@ import org.slf4j.LoggerFactory;
 /**
  * What a node's TURN server does when a call ends or an account is deleted, on whichever node:
  * cut the allocations of the call (or the user) and refuse their credentials until they expire.
- * The full node applies it from {@link CallService}; an edge TURN node, which has no PostgreSQL,
- * from the cluster's broadcasts alone ({@link #apply(JsonObject)}), the same messages
- * {@link CallService} publishes.
+ * The full node applies it from {@link CallService} and {@link DeletedAccounts}; an edge TURN node,
+ * which has no PostgreSQL, from the cluster's broadcasts alone ({@link #apply(JsonObject)}), the same
+ * messages those two publish.
  */
 public final class TurnRevocations {
 
   private static final Logger LOG = LoggerFactory.getLogger(TurnRevocations.class);
   /** Broadcast type of an ended call; its {@code call} is the call's JSON. */
   static final String CALL_ENDED = "call-ended";
-  /** Broadcast type of a deleted account; its {@code user} is the user id. */
-  static final String USER_DELETED = "user-deleted";
   /** TURN REST credentials of Parley live at most a day (a call's end): refuse a deleted user's that long. */
   private static final Duration LONGEST_CREDENTIALS = Duration.ofDays(1);
 
@@ -64,7 +63,7 @@ public final class TurnRevocations {
           Call c = CallService.fromJson(m.getJsonObject("call"));
           callEnded(c.id(), c.endsAt());
         }
-        case USER_DELETED -> userDeleted(UUID.fromString(m.getString("user")));
+        case DeletedAccounts.BROADCAST_TYPE -> userDeleted(UUID.fromString(m.getString("user")));
         default -> { }
       }
     } catch (RuntimeException e) {

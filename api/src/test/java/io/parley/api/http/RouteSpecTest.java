@@ -43,7 +43,7 @@ class RouteSpecTest {
 
   private static List<RouteSpec> nodeSpecs() {
     List<RouteSpec> all = new ArrayList<>(HttpApi.OWN_SPECS);
-    all.addAll(new AccountsFeature(null, null, null, null, null, null, null, null).specs());
+    all.addAll(new AccountsFeature(null, null, null, null, null, null, null, null, null).specs());
     all.addAll(new MealsFeature(null, null, null, null, null, null).specs());
     all.addAll(AssistantFeature.SPECS);
     return RouteSpec.sorted(all);

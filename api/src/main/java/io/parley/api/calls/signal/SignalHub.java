@@ -71,7 +71,7 @@ public final class SignalHub implements AutoCloseable {
     this.rejected = Counter.builder("parley.signal.rejected")
         .description("Signalling messages answered with an error").register(metrics);
     this.connections = new Connections(vertx, settings.pingInterval(), metrics);
-    calls.onUserDeleted(connections::closeAccount);
+    deleted.onDeleted(connections::closeAccount);
   }
 
   public int connectionCount() {
