@@ -51,7 +51,8 @@ public final class EmbeddedRedisService implements AutoCloseable {
           .setting("maxmemory-policy volatile-lru")
           .soutListener(line -> LOG.debug("redis: {}", line))
           .serrListener(line -> LOG.warn("redis: {}", line))
-          .onShutdownForceStop(true)
+          // The node stops it in order at JVM exit (ParleyServer's shutdown hook), after its clients.
+          .onShutdownForceStop(false)
           .build();
       server.start();
       LOG.info("embedded Redis ready on 127.0.0.1:{}", port);

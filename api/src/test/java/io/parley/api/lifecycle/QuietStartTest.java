@@ -73,6 +73,9 @@ class QuietStartTest {
       assertThat(all).as(parley.describe()).anyMatch(l -> l.contains("whisper model whisper-tiny-whisper loaded from"))
           .anyMatch(l -> l.contains("llama.cpp model") && l.contains("loaded from " + llama));
       assertThat(all).as(parley.describe()).noneMatch(l -> NOISE.stream().anyMatch(l::contains));
+      // SIGTERM stops the node in order: no client sees its embedded Redis or PostgreSQL go first.
+      assertThat(all).as(parley.describe()).noneMatch(l -> l.contains("Unhandled") || l.contains("Connection reset")
+          || l.contains(" ERROR "));
     }
   }
 }
