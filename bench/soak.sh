@@ -232,15 +232,17 @@ status other than the expected, an `error` event, an answer missing after 90 s, 
 lost), 5xx answers the node counted, ERROR lines in its log. **Goal**: no error, and the
 least-squares slope over the last 20 minutes (the last two thirds of a shorter run) under 1% of its
 level per 10 minutes for each judged resource: heap, NMT, fds, threads, the RSS of each JVM (node,
-engine workers) and of Redis, PostgreSQL's summed PSS and all processes' summed PSS. The RSS of
-PostgreSQL's processes and the sum of every process's RSS are shown, not judged: a backend's RSS
-grows as it touches more of the shared buffers, memory that PostgreSQL holds once, whose PSS stays
-flat (the summed RSS counts a shared page once per process). Cells give the level (mean over that
+engine workers) and of Redis, PostgreSQL's summed **USS** (the memory each of its processes holds
+alone: catalog and plan caches, sorts; where a PostgreSQL leak would show) and all processes'
+summed PSS. PostgreSQL's shared buffers are a cache of fixed size (`shared_buffers`) whose pages
+become resident as they are first touched: its processes' RSS and PSS grow with them until the
+cache is full, bounded by construction, so they are shown, not judged, as is the sum of every
+process's RSS (which counts a shared page once per process). Cells give the level (mean over that
 window) and the slope in % of it per 10 minutes. The plot of the latest run is
 [docs/bench/soak.png](bench/soak.png), its samples [docs/bench/soak.csv](bench/soak.csv). The
 machine is shared: other people's builds and tests ran during these runs.
 
-| date (UTC) | commit | machine | command | minutes (window) | load: photos/s, REST/s (capacity) | work done | heap MB | RSS MB all processes (shown) | PSS MB all processes; PostgreSQL's | RSS MB per process | NMT committed MB | fds | threads | lag p99 max ms | errors client / 5xx / log | goal |
+| date (UTC) | commit | machine | command | minutes (window) | load: photos/s, REST/s (capacity) | work done | heap MB | RSS MB all processes (shown) | PSS MB all processes; PostgreSQL's PSS (shown) and USS | RSS MB per process | NMT committed MB | fds | threads | lag p99 max ms | errors client / 5xx / log | goal |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 EOF
 }
@@ -248,6 +250,6 @@ WORK_DONE="$(total photos) photos, $(total rest) REST, $(total realtime_turns) v
 add_row "$SECTION" write_soak_section "$(printf '| %s | %s | %s | `%s` | %s (%s-%s) | %s, %s (%s, %s) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' \
   "$(date -u +%Y-%m-%dT%H:%MZ)" "$COMMIT" "$MACHINE" "$COMMAND" "$MINUTES" "$FROM" "$TO" \
   "$PHOTO_RATE" "$REST_RATE" "$PHOTO_CAP" "$REST_CAP" "$WORK_DONE" "$(trend heap_mb)" "$(trend rss_total_mb)" \
-  "$(trend pss_total_mb); PostgreSQL $(trend pss_postgres_mb)" \
+  "$(trend pss_total_mb); PostgreSQL PSS $(trend pss_postgres_mb), USS $(trend uss_postgres_mb)" \
   "$PROCS" "$(trend nmt_committed_mb)" "$(trend fds)" "$(trend threads)" "$LAG" "$ERRORS" "$GOAL")"
 echo "bench/soak: goal $GOAL; row added to docs/BENCHMARKS.md, plot and samples in docs/bench/"

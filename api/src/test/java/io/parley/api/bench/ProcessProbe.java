@@ -72,6 +72,25 @@ final class ProcessProbe {
     return Long.parseLong(m.group(1));
   }
 
+  /**
+   * Unique resident memory (KB): the pages only this process maps (Private_Clean + Private_Dirty),
+   * none of what it shares with others (PostgreSQL's shared buffers).
+   */
+  static long ussKb(long pid) throws IOException {
+    String rollup = Files.readString(Path.of("/proc/" + pid + "/smaps_rollup"));
+    long kb = 0;
+    Matcher m = Pattern.compile("(?m)^Private_(?:Clean|Dirty):\\s+(\\d+) kB").matcher(rollup);
+    int found = 0;
+    while (m.find()) {
+      kb += Long.parseLong(m.group(1));
+      found++;
+    }
+    if (found != 2) {
+      throw new IllegalStateException("no Private_Clean/Private_Dirty in /proc/" + pid + "/smaps_rollup");
+    }
+    return kb;
+  }
+
   /** Threads of a process. */
   static long threads(long pid) throws IOException {
     return statusField(pid, "Threads");

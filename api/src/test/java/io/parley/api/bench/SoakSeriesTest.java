@@ -175,8 +175,9 @@ class SoakSeriesTest {
     assertThat(SoakLoad.processName("/usr/bin/java -Xmx512m io.parley.api.engines.EngineWorker vision /tmp/e/vision-1.sock"))
         .as("each worker named by its group").isEqualTo("java EngineWorker vision");
     assertThat(SoakLoad.judged("rss_mb java EngineWorker vision")).isTrue();
-    assertThat(SoakLoad.judged("rss_mb postgres: checkpointer")).as("PostgreSQL is judged by its PSS").isFalse();
-    assertThat(SoakLoad.judged("pss_postgres_mb")).isTrue();
+    assertThat(SoakLoad.judged("rss_mb postgres: checkpointer")).as("PostgreSQL is judged by its USS").isFalse();
+    assertThat(SoakLoad.judged("uss_postgres_mb")).as("PostgreSQL's own memory").isTrue();
+    assertThat(SoakLoad.judged("pss_postgres_mb")).as("its shared buffers warming").isFalse();
     assertThat(SoakLoad.processName("postgres: checkpointer ")).isEqualTo("postgres: checkpointer");
     assertThat(SoakLoad.processName("/tmp/pg/bin/postgres -D /tmp/home/postgres -p 5432")).isEqualTo("postgres");
     assertThat(SoakLoad.processName("/tmp/redis/redis-server-6.2.6 127.0.0.1:33157")).as("no port in the name")
