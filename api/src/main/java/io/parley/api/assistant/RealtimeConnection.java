@@ -254,19 +254,20 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
         case ClientEvent.ItemCreate c -> {
           transcriptionOnly("conversation.item.create", c.eventId());
           // Shown as an item, added to the conversation, answered on response.create.
-          JsonObject added = new JsonObject().put("id", c.itemId()).put("type", "message").put("role", "user")
-              .put("status", "completed").put("content", c.content());
-          send(new JsonObject().put("type", "conversation.item.added").put("item", added));
-          send(new JsonObject().put("type", "conversation.item.done").put("item", added));
-          session.addUserText(c.itemId(), c.text());
+          added(new JsonObject().put("id", c.itemId()).put("object", "realtime.item").put("type", "message")
+              .put("role", c.role().wireName()).put("status", "completed").put("content", c.content()),
+              placed(c.after(), c.eventId()));
+          switch (c.role()) {
+            case SYSTEM -> session.addSystemText(c.itemId(), c.text());
+            case USER -> session.addUserText(c.itemId(), c.text());
+            case ASSISTANT -> session.addAssistantText(c.itemId(), c.text());
+          }
         }
         case ClientEvent.FunctionCallOutput o -> {
           transcriptionOnly("conversation.item.create", o.eventId());
-          JsonObject added = new JsonObject().put("id", o.itemId()).put("object", "realtime.item")
+          added(new JsonObject().put("id", o.itemId()).put("object", "realtime.item")
               .put("type", "function_call_output").put("status", "completed").put("call_id", o.callId())
-              .put("output", o.output());
-          send(new JsonObject().put("type", "conversation.item.added").put("item", added));
-          send(new JsonObject().put("type", "conversation.item.done").put("item", added));
+              .put("output", o.output()), placed(o.after(), o.eventId()));
           session.addToolResult(o.itemId(), o.callId(), o.output());
         }
         case ClientEvent.ResponseCreate c -> {
@@ -311,6 +312,29 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     } catch (RealtimeProtocolException e) {
       error(e.code(), e.getMessage(), e.param(), e.eventId());
     }
+  }
+
+  /**
+   * The item a created one follows: the conversation's last, when {@code after} names it, names
+   * none, or is {@code "root"} in an empty conversation. An item goes in at the end only (the stored
+   * conversation is kept in the order it happened), so any other place is refused naming the
+   * field, never taken as the end.
+   */
+  private String placed(ClientEvent.After after, String clientEventId) throws RealtimeProtocolException {
+    String last = session.lastItemId();
+    String asked = after.itemId();
+    if (asked == null || asked.equals(last) || last == null && "root".equals(asked)) {
+      return last;
+    }
+    throw new RealtimeProtocolException("unsupported_value", "items are added at the end of the conversation: "
+        + "previous_item_id must be the last item (" + (last == null ? "there is none yet" : last) + ") or null, "
+        + "got " + asked, after.param(), clientEventId);
+  }
+
+  /** A created item's {@code conversation.item.added} and {@code .done}, after {@code previous}. */
+  private void added(JsonObject item, String previous) {
+    send(new JsonObject().put("type", "conversation.item.added").put("previous_item_id", previous).put("item", item));
+    send(new JsonObject().put("type", "conversation.item.done").put("previous_item_id", previous).put("item", item));
   }
 
   private JsonObject knownItem(String id, String clientEventId) throws RealtimeProtocolException {

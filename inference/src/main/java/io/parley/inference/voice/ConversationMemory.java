@@ -61,6 +61,14 @@ final class ConversationMemory {
   }
 
   /**
+   * A client's system message {@code itemId}: a system message in its place in the history, under
+   * the instructions the prompt starts with ({@link #prompt}), never instead of them.
+   */
+  void system(String itemId, String text) {
+    add(itemId, ChatMessage.system(text), new ConversationLog.Message("system", text, false), null);
+  }
+
+  /**
    * Answer {@code itemId} as far as the user heard it ({@code spoken}: how its text was spoken, or
    * null). A complete one is stored when it said something; a cut one always, marked truncated,
    * even when nothing of it was heard.

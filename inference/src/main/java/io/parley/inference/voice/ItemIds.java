@@ -28,6 +28,16 @@ final class ItemIds {
     append(item);
   }
 
+  /** A client created item {@code item} (conversation.item.create): it follows the last one. */
+  void created(String item) {
+    append(item);
+  }
+
+  /** The conversation's last item, or null before the first. */
+  String last() {
+    return last;
+  }
+
   private String append(String item) {
     String previous = last;
     last = item;

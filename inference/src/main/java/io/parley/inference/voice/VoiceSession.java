@@ -54,6 +54,7 @@ public final class VoiceSession {
   private final Hearing hearing;
   private final Truncation truncation;
   private final Answers answers;
+  private final ItemIds items = new ItemIds();
   private VoiceSettings settings;
   /** The language the user last spoke in (detected by Whisper), if known. */
   private Optional<String> heardLanguage = Optional.empty();
@@ -66,7 +67,6 @@ public final class VoiceSession {
     this.settings = settings;
     this.engines = engines;
     this.memory = new ConversationMemory(conversationId, log, history, context, events);
-    ItemIds items = new ItemIds();
     this.hearing = new Hearing(clock, context, engines, events, items, this::settings, toVad, segmenter,
         conversationId, new Hearing.Listener() {
           @Override
@@ -182,7 +182,7 @@ public final class VoiceSession {
     if (Languages.known(language)) {
       heardLanguage = Optional.of(language);
     }
-    addUserText(itemId, text);
+    memory.user(itemId, text); // placed among the items when it was committed
     VoiceSettings now = settings();
     if (!now.createResponse()) {
       return;
@@ -195,13 +195,39 @@ public final class VoiceSession {
     answers.next(() -> createResponse(timings));
   }
 
+  /**
+   * The conversation's last item as a client sees it (a committed turn, an answer that ended, an
+   * item the client created), or null before the first: what a created item's
+   * {@code previous_item_id} names when it is appended.
+   */
+  public String lastItemId() {
+    return items.last();
+  }
+
   /** User message {@code itemId} added to the conversation without answering it (the client asks when). */
   public void addUserText(String itemId, String text) {
+    items.created(itemId);
     memory.user(itemId, text);
+  }
+
+  /**
+   * The client's system message {@code itemId}: the next answers see it in its place in the
+   * conversation, under the session's ground rules and instructions (never replacing them).
+   */
+  public void addSystemText(String itemId, String text) {
+    items.created(itemId);
+    memory.system(itemId, text);
+  }
+
+  /** The client's assistant message {@code itemId} (history it seeds): an assistant turn of the conversation. */
+  public void addAssistantText(String itemId, String text) {
+    items.created(itemId);
+    memory.assistant(itemId, text, false, null);
   }
 
   /** The client's output of its function call {@code callId} (its item {@code itemId}), for the next answer. */
   public void addToolResult(String itemId, String callId, String output) {
+    items.created(itemId);
     memory.toolResult(itemId, callId, output);
   }
 
