@@ -70,6 +70,12 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   /** Where the silence that idle_timeout_ms measures began (end of speech or of the last answer). */
   private long quietSinceMs;
   private boolean speaking;
+  /** How an answer's events are shown: its output modality, and its response.create's metadata (or null). */
+  private record Shown(boolean audioOut, JsonObject metadata) {}
+  /** A response.create's, while its answer starts (its response.created comes before create returns). */
+  private Shown asked;
+  /** The answer in progress's, from its response.created to its response.done. */
+  private Shown answering;
 
   RealtimeConnection(ServerWebSocket ws, UUID user, String clientIp, Context context, Shared shared) {
     this.ws = ws;
@@ -276,7 +282,17 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
             throw new RealtimeProtocolException(ServerEventEncoder.code(VoiceEvent.Code.RESPONSE_IN_PROGRESS),
                 "a response is in progress; cancel it first", null, c.eventId());
           }
-          session.createResponse(null, settings.responseTools(config, c.response(), c.eventId()));
+          RealtimeResponseCreate.Requested r = RealtimeResponseCreate.read(settings, c.response(), c.eventId(),
+              shared.voices());
+          for (RealtimeProtocolException refused : r.refused()) {
+            error(refused.code(), refused.getMessage(), refused.param(), refused.eventId());
+          }
+          asked = new Shown(r.config().audioOut(), r.metadata());
+          try {
+            session.createResponse(null, r.config().settings(config));
+          } finally {
+            asked = null;
+          }
         }
         case ClientEvent.ResponseCancel c -> {
           if (!session.responding()) {
@@ -378,6 +394,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
         shared.metrics().responseDone(d.status(), d.timings());
         quietSinceMs = heardMs;
       }
+      case VoiceEvent.ResponseStarted r -> answering = asked != null ? asked : new Shown(settings.audioOut(), null);
       case VoiceEvent.SpeechStarted s -> speaking = true;
       case VoiceEvent.SpeechStopped s -> {
         speaking = false;
@@ -389,7 +406,14 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
       }
       default -> { }
     }
-    for (JsonObject wire : ServerEventEncoder.encode(e, settings.audioOut())) {
+    Shown shown = answering != null ? answering : new Shown(settings.audioOut(), null);
+    if (e instanceof VoiceEvent.ResponseDone) {
+      answering = null;
+    }
+    for (JsonObject wire : ServerEventEncoder.encode(e, shown.audioOut())) {
+      if (shown.metadata() != null && wire.getValue("response") instanceof JsonObject response) {
+        response.put("metadata", shown.metadata()); // response.created and response.done, as GA shows it
+      }
       send(wire);
     }
   }

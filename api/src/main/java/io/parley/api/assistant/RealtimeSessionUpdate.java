@@ -73,10 +73,12 @@ final class RealtimeSessionUpdate {
       instructions = ClientEventDecoder.bounded(i, "session.instructions", eventId);
     }
     if (s.getValue("output_modalities") != null) {
-      audioOut = RealtimeSessionFields.audioOut(s.getValue("output_modalities"), eventId);
+      audioOut = RealtimeSessionFields.audioOut(s.getValue("output_modalities"), "session.output_modalities",
+          eventId);
     }
     if (s.getValue("max_output_tokens") != null) {
-      maxTokens = RealtimeSessionFields.maxTokens(s.getValue("max_output_tokens"), eventId);
+      maxTokens = RealtimeSessionFields.maxTokens(s.getValue("max_output_tokens"), "session.max_output_tokens",
+          eventId);
     }
     if (s.getValue("parley") instanceof JsonObject parley && parley.containsKey("tools")) {
       if (!(parley.getValue("tools") instanceof Boolean on)) {
@@ -129,7 +131,7 @@ final class RealtimeSessionUpdate {
           eventId, languages);
     }
     SpeechStyle speech = audio != null && audio.getValue("output") instanceof JsonObject output
-        ? RealtimeSessionFields.speech(now.speech(), output, eventId, voices) : now.speech();
+        ? RealtimeSessionFields.speech(now.speech(), output, "session.audio.output", eventId, voices) : now.speech();
     return new RealtimeSessionConfig.Applied(new RealtimeSessionConfig(personality, instructions, audioOut,
         now.inputRate(), now.outputRate(), serverVad, vad, createResponse, interruptResponse, maxTokens, tools,
         toolChoice, serverTools, speech, language, transcription, wire, idleTimeoutMs), List.copyOf(refused));

@@ -27,7 +27,6 @@ final class Answers {
   private final ItemIds items;
   private final VoiceSession.OutputConverters fromTts;
   private final Supplier<VoiceSession.Chunker> chunkers;
-  private final Supplier<VoiceSettings> settings;
   private final Truncation truncation;
   private PromptContext promptContext = PromptContext.NONE;
   private int outputRate = 24_000;
@@ -41,7 +40,7 @@ final class Answers {
 
   Answers(VoiceClock clock, Context context, VoiceEngines engines, Consumer<VoiceEvent> events,
           ConversationMemory memory, ItemIds items, VoiceSession.OutputConverters fromTts,
-          Supplier<VoiceSession.Chunker> chunkers, Supplier<VoiceSettings> settings, Truncation truncation) {
+          Supplier<VoiceSession.Chunker> chunkers, Truncation truncation) {
     this.clock = clock;
     this.context = context;
     this.engines = engines;
@@ -50,7 +49,6 @@ final class Answers {
     this.items = items;
     this.fromTts = fromTts;
     this.chunkers = chunkers;
-    this.settings = settings;
     this.truncation = truncation;
   }
 
@@ -70,8 +68,11 @@ final class Answers {
     return active != null;
   }
 
-  /** A new answer in {@code language} with {@code tools}, unless one is in progress or no chat model is set up. */
-  void create(TurnTimings timings, ToolSettings tools, Optional<String> language) {
+  /**
+   * A new answer in {@code language} made with {@code settings} (read at each of its rounds: the
+   * session's, or a response.create's own), unless one is in progress or no chat model is set up.
+   */
+  void create(TurnTimings timings, Supplier<VoiceSettings> settings, Optional<String> language) {
     if (closed) {
       return;
     }
@@ -86,7 +87,8 @@ final class Answers {
     }
     VoiceSettings s = settings.get();
     String itemId = items.newItem();
-    ResponseRounds rounds = new ResponseRounds(tools, serverTools, dialogue(language, itemId), items::newItem);
+    ResponseRounds rounds = new ResponseRounds(s.tools(), serverTools, dialogue(settings, language, itemId),
+        items::newItem);
     Optional<TextToSpeech> voice = engines.voice(language);
     VoiceSession.Converter toOutput = voice.map(v -> fromTts.from(v.sampleRate())).orElse(pcm -> pcm);
     Responder r = new Responder(items.newResponse(), itemId,
@@ -167,10 +169,11 @@ final class Answers {
   }
 
   /**
-   * The conversation as the rounds of answer {@code itemId} see it: the history under the session's
-   * instructions and the answer's language.
+   * The conversation as the rounds of answer {@code itemId} see it: the history under the answer's
+   * instructions and language.
    */
-  private ResponseRounds.Dialogue dialogue(Optional<String> language, String itemId) {
+  private ResponseRounds.Dialogue dialogue(Supplier<VoiceSettings> settings, Optional<String> language,
+                                           String itemId) {
     return new ResponseRounds.Dialogue() {
       @Override
       public ChatRequest request(String personal) {

@@ -85,8 +85,7 @@ public final class VoiceSession {
           }
         });
     this.truncation = new Truncation(clock, (item, heard, spoken) -> memory.assistant(item, heard, true, spoken));
-    this.answers = new Answers(clock, context, engines, events, memory, items, fromTts, chunkers, this::settings,
-        truncation);
+    this.answers = new Answers(clock, context, engines, events, memory, items, fromTts, chunkers, truncation);
   }
 
   public VoiceSettings settings() {
@@ -248,14 +247,17 @@ public final class VoiceSession {
 
   // --- output --------------------------------------------------------------------------------
 
-  /** response.create, or the automatic one after a user turn. */
+  /** response.create, or the automatic one after a user turn: the session's settings as they stand. */
   public void createResponse(TurnTimings timings) {
-    createResponse(timings, settings.tools());
+    answers.create(timings, this::settings, answerLanguage());
   }
 
-  /** response.create with its own tools. */
-  public void createResponse(TurnTimings timings, ToolSettings tools) {
-    answers.create(timings, tools, answerLanguage());
+  /**
+   * response.create with settings of its own for this answer only (its instructions, output
+   * modality, token limit, voice, tools); the session's stay as they are.
+   */
+  public void createResponse(TurnTimings timings, VoiceSettings answer) {
+    answers.create(timings, () -> answer, answerLanguage());
   }
 
   /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */
