@@ -216,8 +216,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
       return;
     }
     if (settings.serverVad() && settings.idleTimeoutMs() > 0 && heardMs - quietSinceMs >= settings.idleTimeoutMs()) {
-      send(new JsonObject().put("type", "input_audio_buffer.timeout_triggered").put("audio_start_ms", quietSinceMs)
-          .put("audio_end_ms", heardMs).put("item_id", "item_" + UUID.randomUUID()));
+      send(ServerEventEncoder.timeoutTriggered(quietSinceMs, heardMs, "item_" + UUID.randomUUID()));
       quietSinceMs = heardMs;
       if (settings.createResponse() && !settings.transcription()) {
         session.createResponse(null); // the model prompts the user to go on
