@@ -175,6 +175,24 @@ class RealtimeConversationItemsTest {
   }
 
   @Test
+  void onceTheLastItemIsDeletedTheOneBeforeItIsLastAgain() throws Exception {
+    String token = api.newUser().getString("access_token");
+    try (RealtimeClient c = RealtimeClient.connect(node, token, "")) {
+      c.next("session.created");
+      c.send(message("item_one", "One."));
+      c.next("conversation.item.done");
+      c.send(message("item_two", "Two."));
+      c.next("conversation.item.done");
+      c.send(new JsonObject().put("type", "conversation.item.delete").put("item_id", "item_two"));
+      c.next("conversation.item.deleted");
+      c.send(message("item_three", "Three.").put("previous_item_id", "item_one"));
+      JsonObject added = c.nextOrDone("conversation.item.added", "error");
+      assertThat(added).as("appended after the item now last, no error").isNotNull();
+      assertThat(added.getString("previous_item_id")).isEqualTo("item_one");
+    }
+  }
+
+  @Test
   void anAnswerTruncatedAfterItPlayedOutIsKeptRetrievedAndAnsweredFromAsHeard() throws Exception {
     String token = api.newUser().getString("access_token");
     try (RealtimeClient c = RealtimeClient.connect(node, token, "")) {

@@ -237,6 +237,7 @@ public final class VoiceSession {
    * @return false when the conversation has no message of that item (an answer that said nothing)
    */
   public boolean delete(String itemId) {
+    items.deleted(itemId);
     return memory.delete(itemId);
   }
 

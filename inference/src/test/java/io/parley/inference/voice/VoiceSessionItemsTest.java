@@ -44,6 +44,45 @@ class VoiceSessionItemsTest {
   }
 
   @Test
+  void systemAndAssistantItemsJoinThePromptInTheirPlaceUnderTheInstructions() {
+    fx.open(false);
+    fx.run(() -> {
+      fx.session.addSystemText("item_s", "Call the user Sam.");
+      fx.session.addUserText("item_u", "Hi.");
+      fx.session.addAssistantText("item_a", "Hello Sam.");
+      fx.session.addUserText("item_u2", "What is yellow?");
+    });
+    assertThat(fx.on(() -> fx.session.lastItemId())).isEqualTo("item_u2");
+    fx.run(() -> fx.session.createResponse(null));
+    fx.idle(5_000);
+    assertThat(lastPrompt()).containsExactly("system: be brief", "system: Call the user Sam.", "user: Hi.",
+        "assistant: Hello Sam.", "user: What is yellow?");
+    assertThat(fx.stored.subList(0, 4)).containsExactly(new ConversationLog.Message("system", "Call the user Sam.",
+        false), new ConversationLog.Message("user", "Hi.", false),
+        new ConversationLog.Message("assistant", "Hello Sam.", false),
+        new ConversationLog.Message("user", "What is yellow?", false));
+  }
+
+  @Test
+  void anAnswersOwnSettingsApplyToItAloneTheSessionsStay() {
+    fx.open(false);
+    fx.run(() -> fx.session.addUserText("item_u", "What is yellow?"));
+    VoiceSettings session = fx.on(() -> fx.session.settings());
+    VoiceSettings own = new VoiceSettings(session.serverVad(), session.createResponse(), session.interruptResponse(),
+        session.bargeIn(), "be brief\n\nOne word.", session.language(), false, 7, session.temperature(),
+        session.contextMessages(), session.turnDetection(), session.tools(), session.speech());
+    fx.run(() -> fx.session.createResponse(null, own));
+    fx.idle(5_000);
+    assertThat(fx.requests.getLast().maxTokens()).isEqualTo(7);
+    assertThat(lastPrompt().getFirst()).isEqualTo("system: be brief\n\nOne word.");
+    fx.run(() -> fx.session.createResponse(null));
+    fx.idle(5_000);
+    assertThat(fx.requests.getLast().maxTokens()).isEqualTo(session.maxTokens());
+    assertThat(lastPrompt().getFirst()).isEqualTo("system: be brief");
+    assertThat(fx.on(() -> fx.session.settings())).isEqualTo(session);
+  }
+
+  @Test
   void anAnswerTruncatedAfterItPlayedOutIsKeptAsFarAsItWasHeard() {
     fx.open();
     fx.answer = List.of("This first sentence is eighty characters long, or close enough to it, I think. ",
