@@ -288,7 +288,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
           }
           asked = new Shown(r.config().audioOut(), r.metadata());
           try {
-            session.createResponse(null, r.config().settings(config));
+            session.createResponse(null, r.config().settings(config), r.outOfBand());
           } finally {
             asked = null;
           }

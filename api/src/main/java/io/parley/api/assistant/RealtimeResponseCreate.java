@@ -17,10 +17,11 @@ import java.util.function.UnaryOperator;
  * A client's {@code response.create} read over the session's configuration: what its
  * {@code response} object sets for that one answer ({@code instructions}, appended under the
  * session's; {@code output_modalities}; {@code max_output_tokens}; {@code audio.output.voice};
- * {@code tools} and {@code tool_choice}), and its {@code metadata}, echoed in the response's
- * events. A malformed field or one the GA schema does not have refuses the response; a GA field
- * Parley cannot honour ({@code conversation: "none"}, {@code input}, {@code prompt}, another
- * {@code audio.output.format} than the session's) is refused alone, as {@code session.update}
+ * {@code tools} and {@code tool_choice}; {@code conversation: "none"}, out of band), and its
+ * {@code metadata}, echoed in the response's events. A malformed field or one the GA schema does
+ * not have refuses the response; a GA field Parley cannot honour ({@code input}, {@code prompt},
+ * a conversation other than the session's, another {@code audio.output.format} than the
+ * session's) is refused alone, as {@code session.update}
  * refuses one ({@link RealtimeSessionUpdate}), and the answer is made without it: none is silently
  * ignored.
  *
@@ -41,7 +42,8 @@ final class RealtimeResponseCreate {
    * when none), and the fields refused one by one ({@code unsupported_value}, each sent as an
    * {@code error}).
    */
-  record Requested(RealtimeSessionConfig config, JsonObject metadata, List<RealtimeProtocolException> refused) {}
+  record Requested(RealtimeSessionConfig config, boolean outOfBand, JsonObject metadata,
+                   List<RealtimeProtocolException> refused) {}
 
   private RealtimeResponseCreate() {}
 
@@ -54,7 +56,7 @@ final class RealtimeResponseCreate {
   static Requested read(RealtimeSessionConfig session, JsonObject response, String eventId,
                         UnaryOperator<String> voices) throws RealtimeProtocolException {
     if (response == null) {
-      return new Requested(session, null, List.of());
+      return new Requested(session, false, null, List.of());
     }
     List<RealtimeProtocolException> refused = new ArrayList<>();
     for (String key : response.fieldNames()) {
@@ -64,10 +66,10 @@ final class RealtimeResponseCreate {
       }
     }
     Object conversation = response.getValue("conversation");
-    if (conversation != null && !"auto".equals(conversation)) {
-      refused.add(new RealtimeProtocolException("unsupported_value", "out-of-band responses (response.conversation "
-          + conversation + ") are not supported: this one answers in the conversation", "response.conversation",
-          eventId));
+    if (conversation != null && !"auto".equals(conversation) && !"none".equals(conversation)) {
+      refused.add(new RealtimeProtocolException("unsupported_value", "a session has one conversation: "
+          + "response.conversation is \"auto\" or \"none\" (out of band), got " + conversation
+          + "; this one answers in the conversation", "response.conversation", eventId));
     }
     if (response.getValue("input") != null) {
       refused.add(new RealtimeProtocolException("unsupported_value", "a response's own input items (response.input) "
@@ -98,7 +100,7 @@ final class RealtimeResponseCreate {
         ? RealtimeTools.choice(response.getValue("tool_choice"), tools, "response.tool_choice", eventId)
         : RealtimeSessionFields.toolChoice(session.toolChoice(), tools);
     return new Requested(session.forResponse(instructions, audioOut, maxTokens, speech, tools, choice),
-        metadata(response.getValue("metadata"), eventId), List.copyOf(refused));
+        "none".equals(conversation), metadata(response.getValue("metadata"), eventId), List.copyOf(refused));
   }
 
   /**

@@ -118,9 +118,28 @@ class RealtimeResponseCreateTest {
   }
 
   @Test
+  void anOutOfBandAnswerReadsTheConversationButIsNotAddedToIt() throws Exception {
+    try (RealtimeClient c = textSession()) {
+      llm.then(StandInLlm.Reply.text("Topic: fruit."));
+      c.send(responseCreate(new JsonObject().put("conversation", "none").put("instructions", "Name the topic.")
+          .put("metadata", new JsonObject().put("purpose", "classify"))));
+      JsonObject done = c.nextOrDone("response.done", "error").getJsonObject("response");
+      assertThat(done.getString("status")).isEqualTo("completed");
+      assertThat(done.getJsonObject("metadata").getString("purpose")).isEqualTo("classify");
+      assertThat(llm.next().getJsonArray("messages").stream().map(m -> ((JsonObject) m).getString("content")))
+          .as("it reads the conversation").contains("What is yellow?");
+
+      c.send(new JsonObject().put("type", "response.create"));
+      c.next("response.done");
+      assertThat(llm.next().getJsonArray("messages").stream().map(m -> ((JsonObject) m).getString("content")))
+          .as("the next answer does not see it").contains("What is yellow?").doesNotContain("Topic: fruit.");
+    }
+  }
+
+  @Test
   void fieldsParleyCannotHonourAreEachRefusedByNameAndTheAnswerIsStillMade() throws Exception {
     try (RealtimeClient c = textSession()) {
-      c.send(responseCreate(new JsonObject().put("conversation", "none").put("input", new JsonArray())
+      c.send(responseCreate(new JsonObject().put("conversation", "conv_other").put("input", new JsonArray())
           .put("prompt", new JsonObject().put("id", "pmpt_1")).put("instructions", "Answer in one word.")));
       List<String> refused = new ArrayList<>();
       for (int i = 0; i < 3; i++) {

@@ -1,10 +1,12 @@
 package io.parley.inference.voice;
 
+import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.llm.ChatRequest;
 import io.parley.inference.llm.ToolCall;
 import io.parley.inference.tts.SpeechStyle;
 import io.parley.inference.tts.TextToSpeech;
 import io.vertx.core.Context;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -34,6 +36,8 @@ final class Answers {
   private ToolRunner serverTools = ToolRunner.NONE;
   /** The answer in progress. */
   private Responder active;
+  /** Whether it is out of band: answered, never added to the conversation. */
+  private boolean activeApart;
   /** Starts the answer asked for while {@link #active} plays (at most one waits), or null. */
   private Runnable queued;
   private boolean closed;
@@ -71,8 +75,10 @@ final class Answers {
   /**
    * A new answer in {@code language} made with {@code settings} (read at each of its rounds: the
    * session's, or a response.create's own), unless one is in progress or no chat model is set up.
+   * An answer {@code apart} (out of band) reads the conversation but is never added to it: not
+   * stored, not in later prompts, not an item others follow, and neither are its tool rounds.
    */
-  void create(TurnTimings timings, Supplier<VoiceSettings> settings, Optional<String> language) {
+  void create(TurnTimings timings, Supplier<VoiceSettings> settings, Optional<String> language, boolean apart) {
     if (closed) {
       return;
     }
@@ -87,7 +93,7 @@ final class Answers {
     }
     VoiceSettings s = settings.get();
     String itemId = items.newItem();
-    ResponseRounds rounds = new ResponseRounds(s.tools(), serverTools, dialogue(settings, language, itemId),
+    ResponseRounds rounds = new ResponseRounds(s.tools(), serverTools, dialogue(settings, language, itemId, apart),
         items::newItem);
     Optional<TextToSpeech> voice = engines.voice(language);
     VoiceSession.Converter toOutput = voice.map(v -> fromTts.from(v.sampleRate())).orElse(pcm -> pcm);
@@ -98,9 +104,11 @@ final class Answers {
           if (active == responder) {
             // Stored before response.done: a client that reconnects on response.done reads it.
             String text = responder.lastRoundText();
-            // How it was spoken, for a later truncate: when this last round is all it said.
-            memory.assistant(responder.itemId, text, false,
-                text.equals(responder.transcript()) ? responder.spoken() : null);
+            if (!apart) {
+              // How it was spoken, for a later truncate: when this last round is all it said.
+              memory.assistant(responder.itemId, text, false,
+                  text.equals(responder.transcript()) ? responder.spoken() : null);
+            }
             memory.stored().onComplete(ar -> context.runOnContext(v -> {
               if (active == responder) {
                 done(responder, status, reason);
@@ -109,6 +117,7 @@ final class Answers {
           }
         });
     active = r;
+    activeApart = apart;
     events.accept(new VoiceEvent.ResponseStarted(r.id, r.itemId));
     // Cancelled while the context is looked up: never started.
     rounds.prepare(promptContext, context, () -> active == r && !closed, r::start);
@@ -136,8 +145,11 @@ final class Answers {
     }
     r.interrupt();
     long playedMs = r.playedMs();
+    boolean apart = activeApart;
     done(r, VoiceEvent.Status.CANCELLED, reason);
-    truncation.cut(r.itemId, playedMs, r.spoken());
+    if (!apart) {
+      truncation.cut(r.itemId, playedMs, r.spoken());
+    }
   }
 
   /** The session ended: an answer in progress stops and is stored as far as it was heard. */
@@ -148,9 +160,11 @@ final class Answers {
     active = null;
     if (r != null && !r.ended()) {
       r.interrupt();
-      // Stored as far as it was heard (the server's playout clock), as a barge-in stores it: the
-      // conversation, and a session that resumes it, know what the user heard of the answer.
-      memory.assistant(r.itemId, r.heardText(r.playedMs()), true, r.spoken());
+      if (!activeApart) {
+        // Stored as far as it was heard (the server's playout clock), as a barge-in stores it: the
+        // conversation, and a session that resumes it, know what the user heard of the answer.
+        memory.assistant(r.itemId, r.heardText(r.playedMs()), true, r.spoken());
+      }
     }
   }
 
@@ -160,7 +174,9 @@ final class Answers {
     r.ensureOutput();
     events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript(), r.timings,
         r.messageIndex(), r.functionCalls()));
-    items.answered(r.itemId);
+    if (!activeApart) {
+      items.answered(r.itemId);
+    }
     Runnable start = queued;
     queued = null;
     if (start != null) {
@@ -170,16 +186,20 @@ final class Answers {
 
   /**
    * The conversation as the rounds of answer {@code itemId} see it: the history under the answer's
-   * instructions and language.
+   * instructions and language. The tool rounds of an answer {@code apart} stay its own, after the
+   * history.
    */
   private ResponseRounds.Dialogue dialogue(Supplier<VoiceSettings> settings, Optional<String> language,
-                                           String itemId) {
+                                           String itemId, boolean apart) {
+    List<ChatMessage> ownRounds = new ArrayList<>();
     return new ResponseRounds.Dialogue() {
       @Override
       public ChatRequest request(String personal) {
         VoiceSettings s = settings.get();
-        return new ChatRequest(memory.prompt(s.instructions(), personal, language, s.contextMessages()),
-            s.maxTokens(), s.temperature());
+        List<ChatMessage> messages = new ArrayList<>(memory.prompt(s.instructions(), personal, language,
+            s.contextMessages()));
+        messages.addAll(ownRounds);
+        return new ChatRequest(messages, s.maxTokens(), s.temperature());
       }
 
       @Override
@@ -189,12 +209,20 @@ final class Answers {
 
       @Override
       public void called(String text, List<ToolCall> calls) {
-        memory.assistantCalls(itemId, text, calls);
+        if (apart) {
+          ownRounds.add(ChatMessage.assistant(text, calls));
+        } else {
+          memory.assistantCalls(itemId, text, calls);
+        }
       }
 
       @Override
       public void result(String callId, String output) {
-        memory.toolResult(null, callId, output); // a server tool's: no item of its own
+        if (apart) {
+          ownRounds.add(ChatMessage.tool(callId, output));
+        } else {
+          memory.toolResult(null, callId, output); // a server tool's: no item of its own
+        }
       }
     };
   }

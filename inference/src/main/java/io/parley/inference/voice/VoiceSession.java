@@ -250,15 +250,17 @@ public final class VoiceSession {
 
   /** response.create, or the automatic one after a user turn: the session's settings as they stand. */
   public void createResponse(TurnTimings timings) {
-    answers.create(timings, this::settings, answerLanguage());
+    answers.create(timings, this::settings, answerLanguage(), false);
   }
 
   /**
    * response.create with settings of its own for this answer only (its instructions, output
-   * modality, token limit, voice, tools); the session's stay as they are.
+   * modality, token limit, voice, tools); the session's stay as they are. An answer
+   * {@code outOfBand} ({@code conversation: "none"}) reads the conversation but is not added to it:
+   * not stored, not seen by later answers, not an item a created one follows.
    */
-  public void createResponse(TurnTimings timings, VoiceSettings answer) {
-    answers.create(timings, () -> answer, answerLanguage());
+  public void createResponse(TurnTimings timings, VoiceSettings answer, boolean outOfBand) {
+    answers.create(timings, () -> answer, answerLanguage(), outOfBand);
   }
 
   /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */

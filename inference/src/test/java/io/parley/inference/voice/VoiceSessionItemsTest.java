@@ -71,7 +71,7 @@ class VoiceSessionItemsTest {
     VoiceSettings own = new VoiceSettings(session.serverVad(), session.createResponse(), session.interruptResponse(),
         session.bargeIn(), "be brief\n\nOne word.", session.language(), false, 7, session.temperature(),
         session.contextMessages(), session.turnDetection(), session.tools(), session.speech());
-    fx.run(() -> fx.session.createResponse(null, own));
+    fx.run(() -> fx.session.createResponse(null, own, false));
     fx.idle(5_000);
     assertThat(fx.requests.getLast().maxTokens()).isEqualTo(7);
     assertThat(lastPrompt().getFirst()).isEqualTo("system: be brief\n\nOne word.");
@@ -80,6 +80,25 @@ class VoiceSessionItemsTest {
     assertThat(fx.requests.getLast().maxTokens()).isEqualTo(session.maxTokens());
     assertThat(lastPrompt().getFirst()).isEqualTo("system: be brief");
     assertThat(fx.on(() -> fx.session.settings())).isEqualTo(session);
+  }
+
+  @Test
+  void anOutOfBandAnswerIsNotAddedToTheConversation() {
+    fx.open(false);
+    fx.run(() -> fx.session.addUserText("item_u", "What is yellow?"));
+    VoiceSettings session = fx.on(() -> fx.session.settings());
+    fx.answer = List.of("Topic: fruit.");
+    fx.run(() -> fx.session.createResponse(null, session, true));
+    fx.idle(5_000);
+    assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value).containsExactly("completed");
+    assertThat(lastPrompt()).contains("user: What is yellow?");
+    assertThat(fx.on(() -> fx.session.lastItemId())).as("no item follows it").isEqualTo("item_u");
+    fx.answer = List.of("Bananas.");
+    fx.run(() -> fx.session.createResponse(null));
+    fx.idle(5_000);
+    assertThat(lastPrompt()).noneMatch(m -> m.contains("Topic"));
+    fx.settle();
+    assertThat(fx.stored).extracting(ConversationLog.Message::content).containsExactly("What is yellow?", "Bananas.");
   }
 
   @Test
