@@ -337,13 +337,13 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
    */
   private String placed(ClientEvent.After after, String clientEventId) throws RealtimeProtocolException {
     String last = session.lastItemId();
-    String asked = after.itemId();
-    if (asked == null || asked.equals(last) || last == null && "root".equals(asked)) {
+    String named = after.itemId();
+    if (named == null || named.equals(last) || last == null && "root".equals(named)) {
       return last;
     }
     throw new RealtimeProtocolException("unsupported_value", "items are added at the end of the conversation: "
         + "previous_item_id must be the last item (" + (last == null ? "there is none yet" : last) + ") or null, "
-        + "got " + asked, after.param(), clientEventId);
+        + "got " + named, after.param(), clientEventId);
   }
 
   /** A created item's {@code conversation.item.added} and {@code .done}, after {@code previous}. */

@@ -96,6 +96,15 @@ class RealtimeConversationItemsTest {
         .map(m -> m.getString("role") + ": " + m.getValue("content")).toList();
   }
 
+  /** The session.created of {@code c}, once its session answers in text with {@code instructions} (or none). */
+  private static JsonObject textSession(RealtimeClient c, String instructions) throws Exception {
+    JsonObject created = c.next("session.created");
+    c.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
+        .put("instructions", instructions).put("output_modalities", new JsonArray().add("text"))));
+    c.next("session.updated");
+    return created;
+  }
+
   /** The stored messages of this session's conversation. */
   private static List<JsonObject> stored(String token, JsonObject created) {
     String conversation = created.getJsonObject("session").getJsonObject("parley").getString("conversation_id");
@@ -108,10 +117,7 @@ class RealtimeConversationItemsTest {
   void aDeletedMessageLeavesTheModelsContextAndTheStoredConversation() throws Exception {
     String token = api.newUser().getString("access_token");
     try (RealtimeClient c = RealtimeClient.connect(node, token, "")) {
-      JsonObject created = c.next("session.created");
-      c.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
-          .put("output_modalities", new JsonArray().add("text"))));
-      c.next("session.updated");
+      JsonObject created = textSession(c, null);
       c.send(message("item_cat", "My cat is called Tom."));
       c.next("conversation.item.done");
       c.send(message("item_sky", "What colour is the sky?"));
@@ -131,10 +137,7 @@ class RealtimeConversationItemsTest {
   void systemAndAssistantItemsJoinTheModelsContextInOrderAndTheStoredConversation() throws Exception {
     String token = api.newUser().getString("access_token");
     try (RealtimeClient c = RealtimeClient.connect(node, token, "")) {
-      JsonObject created = c.next("session.created");
-      c.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
-          .put("instructions", "Mention fruit.").put("output_modalities", new JsonArray().add("text"))));
-      c.next("session.updated");
+      JsonObject created = textSession(c, "Mention fruit.");
       c.send(message("item_sys", "system", "input_text", "Call the user Sam."));
       JsonObject system = c.next("conversation.item.added");
       assertThat(system.getValue("previous_item_id")).isNull();
