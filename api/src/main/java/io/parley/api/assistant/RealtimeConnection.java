@@ -8,6 +8,7 @@ import io.parley.api.assistant.realtime.RealtimeItems;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.parley.api.assistant.realtime.ServerEventEncoder;
 import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.voice.ResponseRequest;
 import io.parley.inference.voice.ToolRunner;
 import io.parley.inference.voice.VoiceEvent;
 import io.parley.inference.voice.VoiceSession;
@@ -282,13 +283,13 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
                 "a response is in progress; cancel it first", null, c.eventId());
           }
           RealtimeResponseCreate.Requested r = RealtimeResponseCreate.read(settings, c.response(), c.eventId(),
-              shared.voices());
+              shared.voices(), id -> items.item(id) != null);
           for (RealtimeProtocolException refused : r.refused()) {
             error(refused.code(), refused.getMessage(), refused.param(), refused.eventId());
           }
           asked = new Shown(r.config().audioOut(), r.metadata());
           try {
-            session.createResponse(null, r.config().settings(config), r.outOfBand());
+            session.createResponse(null, new ResponseRequest(r.config().settings(config), r.outOfBand(), r.input()));
           } finally {
             asked = null;
           }

@@ -6,22 +6,28 @@ import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.parley.api.assistant.realtime.RealtimeTools;
 import io.parley.inference.llm.Tool;
 import io.parley.inference.llm.ToolChoice;
+import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.tts.SpeechStyle;
+import io.parley.inference.voice.ContextItem;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
  * A client's {@code response.create} read over the session's configuration: what its
  * {@code response} object sets for that one answer ({@code instructions}, appended under the
  * session's; {@code output_modalities}; {@code max_output_tokens}; {@code audio.output.voice};
- * {@code tools} and {@code tool_choice}; {@code conversation: "none"}, out of band), and its
- * {@code metadata}, echoed in the response's events. A malformed field or one the GA schema does
- * not have refuses the response; a GA field Parley cannot honour ({@code input}, {@code prompt},
- * a conversation other than the session's, another {@code audio.output.format} than the
- * session's) is refused alone, as {@code session.update}
+ * {@code tools} and {@code tool_choice}; {@code conversation: "none"}, out of band; {@code input},
+ * the context it reads instead of the conversation), and its {@code metadata}, echoed in the
+ * response's events. A malformed field or one the GA schema does not have refuses the response; a
+ * GA field Parley cannot honour ({@code prompt}, a conversation other than the session's, another
+ * {@code audio.output.format} than the session's, an input item that is not a message or a
+ * reference) is refused alone, as {@code session.update}
  * refuses one ({@link RealtimeSessionUpdate}), and the answer is made without it: none is silently
  * ignored.
  *
@@ -36,14 +42,17 @@ final class RealtimeResponseCreate {
   static final int MAX_METADATA_PAIRS = 16;
   static final int MAX_METADATA_KEY = 64;
   static final int MAX_METADATA_VALUE = 512;
+  /** The most items a response's {@code input} may hold. */
+  static final int MAX_INPUT_ITEMS = 256;
 
   /**
-   * A response asked for: the configuration its answer is made with, its {@code metadata} (null
+   * A response asked for: the configuration its answer is made with, whether it is out of band,
+   * the context it reads instead of the conversation ({@code input}), its {@code metadata} (null
    * when none), and the fields refused one by one ({@code unsupported_value}, each sent as an
    * {@code error}).
    */
-  record Requested(RealtimeSessionConfig config, boolean outOfBand, JsonObject metadata,
-                   List<RealtimeProtocolException> refused) {}
+  record Requested(RealtimeSessionConfig config, boolean outOfBand, Optional<List<ContextItem>> input,
+                   JsonObject metadata, List<RealtimeProtocolException> refused) {}
 
   private RealtimeResponseCreate() {}
 
@@ -54,9 +63,9 @@ final class RealtimeResponseCreate {
    * @throws RealtimeProtocolException for a malformed or unknown field: no response is created
    */
   static Requested read(RealtimeSessionConfig session, JsonObject response, String eventId,
-                        UnaryOperator<String> voices) throws RealtimeProtocolException {
+                        UnaryOperator<String> voices, Predicate<String> knownItems) throws RealtimeProtocolException {
     if (response == null) {
-      return new Requested(session, false, null, List.of());
+      return new Requested(session, false, Optional.empty(), null, List.of());
     }
     List<RealtimeProtocolException> refused = new ArrayList<>();
     for (String key : response.fieldNames()) {
@@ -70,10 +79,6 @@ final class RealtimeResponseCreate {
       refused.add(new RealtimeProtocolException("unsupported_value", "a session has one conversation: "
           + "response.conversation is \"auto\" or \"none\" (out of band), got " + conversation
           + "; this one answers in the conversation", "response.conversation", eventId));
-    }
-    if (response.getValue("input") != null) {
-      refused.add(new RealtimeProtocolException("unsupported_value", "a response's own input items (response.input) "
-          + "are not supported: this one answers from the conversation", "response.input", eventId));
     }
     if (response.getValue("prompt") != null) {
       refused.add(new RealtimeProtocolException("unsupported_value", "stored prompts (response.prompt) live on "
@@ -99,8 +104,9 @@ final class RealtimeResponseCreate {
     ToolChoice choice = response.containsKey("tool_choice")
         ? RealtimeTools.choice(response.getValue("tool_choice"), tools, "response.tool_choice", eventId)
         : RealtimeSessionFields.toolChoice(session.toolChoice(), tools);
+    Optional<List<ContextItem>> input = input(response.getValue("input"), eventId, knownItems, refused);
     return new Requested(session.forResponse(instructions, audioOut, maxTokens, speech, tools, choice),
-        "none".equals(conversation), metadata(response.getValue("metadata"), eventId), List.copyOf(refused));
+        "none".equals(conversation), input, metadata(response.getValue("metadata"), eventId), List.copyOf(refused));
   }
 
   /**
@@ -136,6 +142,69 @@ final class RealtimeResponseCreate {
     JsonObject voice = output.copy();
     voice.remove("format");
     return RealtimeSessionFields.speech(session.speech(), voice, "response.audio.output", eventId, voices);
+  }
+
+  /**
+   * {@code input}: the context the answer reads instead of the conversation (null: the
+   * conversation), at most {@value #MAX_INPUT_ITEMS} items: messages (as a created one, at most
+   * {@link ClientEventDecoder#MAX_TEXT_CHARS} characters of text in all) and {@code item_reference}s
+   * to items this socket knows. An item Parley cannot take (a function call or its output, audio)
+   * refuses the input into {@code refused}, naming the item: the answer reads the conversation.
+   */
+  private static Optional<List<ContextItem>> input(Object value, String eventId, Predicate<String> knownItems,
+                                                   List<RealtimeProtocolException> refused)
+      throws RealtimeProtocolException {
+    if (value == null) {
+      return Optional.empty();
+    }
+    if (!(value instanceof JsonArray items) || items.size() > MAX_INPUT_ITEMS) {
+      throw new RealtimeProtocolException("invalid_value", "input must be an array of at most " + MAX_INPUT_ITEMS
+          + " items", "response.input", eventId);
+    }
+    List<ContextItem> context = new ArrayList<>();
+    int chars = 0;
+    for (int i = 0; i < items.size(); i++) {
+      String param = "response.input[" + i + "]";
+      JsonObject item = items.getValue(i) instanceof JsonObject o ? o : null;
+      Object type = item == null ? null : item.getValue("type", "message");
+      if ("item_reference".equals(type)) {
+        if (!(item.getValue("id") instanceof String id) || !knownItems.test(id)) {
+          throw new RealtimeProtocolException("invalid_value", "an item_reference names an item of this "
+              + "conversation by its id", param + ".id", eventId);
+        }
+        context.add(new ContextItem.Reference(id));
+      } else if ("message".equals(type)) {
+        ClientEventDecoder.Message m;
+        try {
+          m = ClientEventDecoder.message(item, param, eventId);
+        } catch (RealtimeProtocolException e) {
+          if (!e.code().equals("unsupported_value")) {
+            throw e;
+          }
+          refused.add(e);
+          return Optional.empty();
+        }
+        chars += m.text().length();
+        if (chars > ClientEventDecoder.MAX_TEXT_CHARS) {
+          throw new RealtimeProtocolException("invalid_value", "response.input holds more than "
+              + ClientEventDecoder.MAX_TEXT_CHARS + " characters of text", "response.input", eventId);
+        }
+        context.add(new ContextItem.Message(switch (m.role()) {
+          case SYSTEM -> ChatMessage.system(m.text());
+          case USER -> ChatMessage.user(m.text());
+          case ASSISTANT -> ChatMessage.assistant(m.text());
+        }));
+      } else if ("function_call".equals(type) || "function_call_output".equals(type)) {
+        refused.add(new RealtimeProtocolException("unsupported_value", "a response's input takes messages and "
+            + "item references; a " + type + " is not supported there (its call and result stay in the "
+            + "conversation): this one reads the conversation", param + ".type", eventId));
+        return Optional.empty();
+      } else {
+        throw new RealtimeProtocolException("invalid_value", "an input item is a message or an item_reference, got "
+            + type, param + ".type", eventId);
+      }
+    }
+    return Optional.of(context);
   }
 
   /**

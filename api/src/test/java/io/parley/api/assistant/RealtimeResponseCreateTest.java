@@ -137,9 +137,36 @@ class RealtimeResponseCreateTest {
   }
 
   @Test
+  void anAnswersOwnInputIsWhatItReads() throws Exception {
+    try (RealtimeClient c = textSession()) {
+      c.send(new JsonObject().put("type", "conversation.item.create").put("item", new JsonObject().put("id", "item_cat")
+          .put("type", "message").put("role", "user").put("content", new JsonArray().add(new JsonObject()
+              .put("type", "input_text").put("text", "My cat is called Tom.")))));
+      c.next("conversation.item.done");
+      JsonObject system = new JsonObject().put("type", "message").put("role", "system").put("content",
+          new JsonArray().add(new JsonObject().put("type", "input_text").put("text", "Name the pet.")));
+      c.send(responseCreate(new JsonObject().put("conversation", "none").put("input", new JsonArray().add(system)
+          .add(new JsonObject().put("type", "item_reference").put("id", "item_unknown")))));
+      JsonObject error = c.next("error").getJsonObject("error");
+      assertThat(error.getString("code")).isEqualTo("invalid_value");
+      assertThat(error.getString("param")).isEqualTo("response.input[1].id");
+
+      c.send(responseCreate(new JsonObject().put("conversation", "none").put("input", new JsonArray().add(system)
+          .add(new JsonObject().put("type", "item_reference").put("id", "item_cat")))));
+      assertThat(c.nextOrDone("response.done", "error").getJsonObject("response").getString("status"))
+          .isEqualTo("completed");
+      List<String> prompt = llm.next().getJsonArray("messages").stream().map(o -> (JsonObject) o)
+          .map(m -> m.getString("role") + ": " + m.getString("content")).toList();
+      assertThat(prompt.subList(1, prompt.size())).as("that context alone, under the ground rules")
+          .containsExactly("system: Name the pet.", "user: My cat is called Tom.");
+    }
+  }
+
+  @Test
   void fieldsParleyCannotHonourAreEachRefusedByNameAndTheAnswerIsStillMade() throws Exception {
     try (RealtimeClient c = textSession()) {
-      c.send(responseCreate(new JsonObject().put("conversation", "conv_other").put("input", new JsonArray())
+      c.send(responseCreate(new JsonObject().put("conversation", "conv_other").put("input", new JsonArray()
+              .add(new JsonObject().put("type", "function_call_output").put("call_id", "c").put("output", "{}")))
           .put("prompt", new JsonObject().put("id", "pmpt_1")).put("instructions", "Answer in one word.")));
       List<String> refused = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
@@ -148,7 +175,8 @@ class RealtimeResponseCreateTest {
         assertThat(error.getString("event_id")).isEqualTo("evt_rc");
         refused.add(error.getString("param"));
       }
-      assertThat(refused).containsExactly("response.conversation", "response.input", "response.prompt");
+      assertThat(refused).containsExactlyInAnyOrder("response.conversation", "response.input[0].type",
+          "response.prompt");
       assertThat(c.next("response.done").getJsonObject("response").getString("status")).isEqualTo("completed");
       assertThat(StandInLlm.systemPrompt(llm.next())).as("the rest applied").contains("Answer in one word.");
     }

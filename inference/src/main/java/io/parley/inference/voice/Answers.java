@@ -76,9 +76,11 @@ final class Answers {
    * A new answer in {@code language} made with {@code settings} (read at each of its rounds: the
    * session's, or a response.create's own), unless one is in progress or no chat model is set up.
    * An answer {@code apart} (out of band) reads the conversation but is never added to it: not
-   * stored, not in later prompts, not an item others follow, and neither are its tool rounds.
+   * stored, not in later prompts, not an item others follow, and neither are its tool rounds. With
+   * {@code input}, it reads that context instead of the conversation.
    */
-  void create(TurnTimings timings, Supplier<VoiceSettings> settings, Optional<String> language, boolean apart) {
+  void create(TurnTimings timings, Supplier<VoiceSettings> settings, Optional<String> language, boolean apart,
+              Optional<List<ContextItem>> input) {
     if (closed) {
       return;
     }
@@ -93,7 +95,8 @@ final class Answers {
     }
     VoiceSettings s = settings.get();
     String itemId = items.newItem();
-    ResponseRounds rounds = new ResponseRounds(s.tools(), serverTools, dialogue(settings, language, itemId, apart),
+    ResponseRounds rounds = new ResponseRounds(s.tools(), serverTools, dialogue(settings, language, itemId, apart,
+        input.map(memory::context)),
         items::newItem);
     Optional<TextToSpeech> voice = engines.voice(language);
     VoiceSession.Converter toOutput = voice.map(v -> fromTts.from(v.sampleRate())).orElse(pcm -> pcm);
@@ -185,42 +188,47 @@ final class Answers {
   }
 
   /**
-   * The conversation as the rounds of answer {@code itemId} see it: the history under the answer's
-   * instructions and language. The tool rounds of an answer {@code apart} stay its own, after the
-   * history.
+   * The conversation as the rounds of answer {@code itemId} see it: the history ({@code given}: a
+   * context of its own) under the answer's instructions and language. Its tool rounds follow the
+   * context in its own list where the prompt does not read them from the conversation (an answer
+   * {@code apart}, or with a context of its own), and join the conversation unless it is apart.
    */
   private ResponseRounds.Dialogue dialogue(Supplier<VoiceSettings> settings, Optional<String> language,
-                                           String itemId, boolean apart) {
+                                           String itemId, boolean apart, Optional<List<ChatMessage>> given) {
     List<ChatMessage> ownRounds = new ArrayList<>();
+    boolean keepOwn = apart || given.isPresent();
     return new ResponseRounds.Dialogue() {
       @Override
       public ChatRequest request(String personal) {
         VoiceSettings s = settings.get();
-        List<ChatMessage> messages = new ArrayList<>(memory.prompt(s.instructions(), personal, language,
-            s.contextMessages()));
+        List<ChatMessage> messages = new ArrayList<>(given.isPresent()
+            ? ConversationMemory.prompt(s.instructions(), personal, language, given.get())
+            : memory.prompt(s.instructions(), personal, language, s.contextMessages()));
         messages.addAll(ownRounds);
         return new ChatRequest(messages, s.maxTokens(), s.temperature());
       }
 
       @Override
       public String lastUserText() {
-        return memory.lastUserText();
+        return given.map(ConversationMemory::lastUserText).orElseGet(memory::lastUserText);
       }
 
       @Override
       public void called(String text, List<ToolCall> calls) {
-        if (apart) {
+        if (keepOwn) {
           ownRounds.add(ChatMessage.assistant(text, calls));
-        } else {
+        }
+        if (!apart) {
           memory.assistantCalls(itemId, text, calls);
         }
       }
 
       @Override
       public void result(String callId, String output) {
-        if (apart) {
+        if (keepOwn) {
           ownRounds.add(ChatMessage.tool(callId, output));
-        } else {
+        }
+        if (!apart) {
           memory.toolResult(null, callId, output); // a server tool's: no item of its own
         }
       }

@@ -250,17 +250,12 @@ public final class VoiceSession {
 
   /** response.create, or the automatic one after a user turn: the session's settings as they stand. */
   public void createResponse(TurnTimings timings) {
-    answers.create(timings, this::settings, answerLanguage(), false);
+    answers.create(timings, this::settings, answerLanguage(), false, Optional.empty());
   }
 
-  /**
-   * response.create with settings of its own for this answer only (its instructions, output
-   * modality, token limit, voice, tools); the session's stay as they are. An answer
-   * {@code outOfBand} ({@code conversation: "none"}) reads the conversation but is not added to it:
-   * not stored, not seen by later answers, not an item a created one follows.
-   */
-  public void createResponse(TurnTimings timings, VoiceSettings answer, boolean outOfBand) {
-    answers.create(timings, () -> answer, answerLanguage(), outOfBand);
+  /** response.create with what it asks of its one answer ({@link ResponseRequest}). */
+  public void createResponse(TurnTimings timings, ResponseRequest request) {
+    answers.create(timings, request::settings, answerLanguage(), request.outOfBand(), request.input());
   }
 
   /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */

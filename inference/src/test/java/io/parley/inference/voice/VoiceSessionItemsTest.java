@@ -71,7 +71,7 @@ class VoiceSessionItemsTest {
     VoiceSettings own = new VoiceSettings(session.serverVad(), session.createResponse(), session.interruptResponse(),
         session.bargeIn(), "be brief\n\nOne word.", session.language(), false, 7, session.temperature(),
         session.contextMessages(), session.turnDetection(), session.tools(), session.speech());
-    fx.run(() -> fx.session.createResponse(null, own, false));
+    fx.run(() -> fx.session.createResponse(null, new ResponseRequest(own, false, Optional.empty())));
     fx.idle(5_000);
     assertThat(fx.requests.getLast().maxTokens()).isEqualTo(7);
     assertThat(lastPrompt().getFirst()).isEqualTo("system: be brief\n\nOne word.");
@@ -88,7 +88,7 @@ class VoiceSessionItemsTest {
     fx.run(() -> fx.session.addUserText("item_u", "What is yellow?"));
     VoiceSettings session = fx.on(() -> fx.session.settings());
     fx.answer = List.of("Topic: fruit.");
-    fx.run(() -> fx.session.createResponse(null, session, true));
+    fx.run(() -> fx.session.createResponse(null, new ResponseRequest(session, true, Optional.empty())));
     fx.idle(5_000);
     assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value).containsExactly("completed");
     assertThat(lastPrompt()).contains("user: What is yellow?");
@@ -99,6 +99,22 @@ class VoiceSessionItemsTest {
     assertThat(lastPrompt()).noneMatch(m -> m.contains("Topic"));
     fx.settle();
     assertThat(fx.stored).extracting(ConversationLog.Message::content).containsExactly("What is yellow?", "Bananas.");
+  }
+
+  @Test
+  void anAnswerWithItsOwnInputReadsThatInsteadOfTheConversation() {
+    fx.open(false);
+    fx.run(() -> {
+      fx.session.addUserText("item_cat", "My cat is called Tom.");
+      fx.session.addUserText("item_sky", "What colour is the sky?");
+    });
+    VoiceSettings session = fx.on(() -> fx.session.settings());
+    fx.run(() -> fx.session.createResponse(null, new ResponseRequest(session, true, Optional.of(List.of(
+        new ContextItem.Message(ChatMessage.system("Classify the topic.")), new ContextItem.Reference("item_cat"),
+        new ContextItem.Reference("item_unknown"))))));
+    fx.idle(5_000);
+    assertThat(lastPrompt()).containsExactly("system: be brief", "system: Classify the topic.",
+        "user: My cat is called Tom.");
   }
 
   @Test

@@ -119,28 +119,42 @@ public final class ClientEventDecoder {
       throw new RealtimeProtocolException("invalid_value", "only message and function_call_output items can be "
           + "created", "item", id);
     }
+    Message m = message(item, "item", id);
+    return new ClientEvent.ItemCreate(id, newItemId(item), m.role(), m.text(), m.content(), previous);
+  }
+
+  /** A message item read: its role, its text, and its content parts as an item shows them. */
+  public record Message(ClientEvent.Role role, String text, JsonArray content) {}
+
+  /**
+   * Message {@code item}, named {@code param} in errors (a created item, or one of a response's
+   * input): its role (system, user or assistant), and its text parts, {@code input_text} for system
+   * and user, {@code output_text} (or the beta's {@code text}) for assistant, at most
+   * {@link #MAX_TEXT_CHARS} characters in all. Audio and image parts are {@code unsupported_value}
+   * naming the part; anything else amiss is {@code invalid_value}.
+   */
+  public static Message message(JsonObject item, String param, String eventId) throws RealtimeProtocolException {
     ClientEvent.Role role = switch (item.getValue("role") instanceof String r ? r : "") {
       case "system" -> ClientEvent.Role.SYSTEM;
       case "user" -> ClientEvent.Role.USER;
       case "assistant" -> ClientEvent.Role.ASSISTANT;
       default -> throw new RealtimeProtocolException("invalid_value", "a message's role must be system, "
-          + "user or assistant", "item.role", id);
+          + "user or assistant", param + ".role", eventId);
     };
     StringBuilder text = new StringBuilder();
     JsonArray shown = new JsonArray();
     JsonArray content = item.getValue("content") instanceof JsonArray a ? a : new JsonArray();
     for (int i = 0; i < content.size(); i++) {
-      String t = textPart(content.getValue(i), role, "item.content[" + i + "]", id);
+      String t = textPart(content.getValue(i), role, param + ".content[" + i + "]", eventId);
       text.append(t);
       shown.add(new JsonObject().put("type", role == ClientEvent.Role.ASSISTANT ? "output_text" : "input_text")
           .put("text", t));
     }
     if (text.isEmpty()) {
       throw new RealtimeProtocolException("invalid_value", "the message needs text content ("
-          + (role == ClientEvent.Role.ASSISTANT ? "output_text" : "input_text") + ")", "item.content", id);
+          + (role == ClientEvent.Role.ASSISTANT ? "output_text" : "input_text") + ")", param + ".content", eventId);
     }
-    return new ClientEvent.ItemCreate(id, newItemId(item), role, bounded(text.toString(), "item.content", id), shown,
-        previous);
+    return new Message(role, bounded(text.toString(), param + ".content", eventId), shown);
   }
 
   /** Where a created item goes: the event's {@code previous_item_id} (GA), else the item's. */
@@ -165,7 +179,7 @@ public final class ClientEventDecoder {
       throws RealtimeProtocolException {
     Object type = value instanceof JsonObject part ? part.getValue("type") : null;
     if (type instanceof String name && AUDIO_OR_IMAGE_PARTS.contains(name)) {
-      throw new RealtimeProtocolException("unsupported_value", "a created " + role.wireName() + " message's " + name
+      throw new RealtimeProtocolException("unsupported_value", "a " + role.wireName() + " message's " + name
           + " content is not supported: send its text (input_text"
           + (role == ClientEvent.Role.ASSISTANT ? ", output_text" : "") + ") instead", param + ".type", id);
     }
