@@ -9,7 +9,12 @@
 //      conversation.item.truncate and conversation.item.retrieve of the cut answer;
 //   5. manual commit (turn_detection null): append, input_audio_buffer.commit; append, clear;
 //   6. output_audio_buffer.clear during an answer; conversation.item.delete, then retrieving the
-//      deleted item fails.
+//      deleted item fails;
+//   7. system and assistant items seeding the conversation, then a text answer (output_modalities
+//      ["text"] on the response) with its own instructions and metadata;
+//   8. the session's audio in and out as G.711 mu-law (audio/pcmu);
+//   9. a second session, a transcription one (?intent=transcription): its session.created and
+//      session.updated.
 //
 //   node realtime-conformance.mjs --base https://127.0.0.1:PORT/v1 --token JWT --wav speech.wav
 //       --barge-in-wav speech2.wav --events-out events.json
@@ -207,6 +212,52 @@ async function run() {
   rt.send({ type: "conversation.item.retrieve", item_id: typedId });
   await gone;
   steps.push("clear-and-delete");
+
+  // 7. Context seeded by system and assistant items; a text answer with its own settings.
+  const system = next(ofType("conversation.item.done", (e) => e.item.role === "system"), "the system item");
+  rt.send({ type: "conversation.item.create", item: { type: "message", role: "system",
+    content: [{ type: "input_text", text: "The user is called Sam." }] } });
+  const systemId = (await system).item.id;
+  const assistant = next(ofType("conversation.item.done", (e) => e.item.role === "assistant"), "the assistant item");
+  rt.send({ type: "conversation.item.create", previous_item_id: systemId, item: { type: "message",
+    role: "assistant", content: [{ type: "output_text", text: "Hello Sam." }] } });
+  await assistant;
+  const textDone = next(ofType("response.done"), "the text answer's response.done");
+  const textDelta = next(ofType("response.output_text.delta"), "response.output_text.delta");
+  rt.send({ type: "conversation.item.create", item: { type: "message", role: "user",
+    content: [{ type: "input_text", text: "How many calories are in an apple?" }] } });
+  rt.send({ type: "response.create", response: { output_modalities: ["text"], instructions: "Use one sentence.",
+    max_output_tokens: 64, metadata: { purpose: "conformance" } } });
+  await textDelta;
+  if ((await textDone).response.metadata?.purpose !== "conformance") throw new Error("no metadata in response.done");
+  steps.push("items-and-text");
+
+  // 8. G.711 mu-law both ways.
+  const pcmu = next(ofType("session.updated"), "session.updated (pcmu)");
+  rt.send({ type: "session.update", session: { type: "realtime", audio: { input: { format: { type: "audio/pcmu" } },
+    output: { format: { type: "audio/pcmu" } } } } });
+  await pcmu;
+  steps.push("pcmu");
+
+  // 9. A transcription session's session objects.
+  const captions = new OpenAIRealtimeWS({ intent: "transcription" }, new OpenAI({ apiKey: args.token,
+    baseURL: args.base }));
+  captions.on("error", (err) => log(`transcription session: ${JSON.stringify(err?.error ?? err?.message)}`));
+  const captionsUpdated = new Promise((resolve, reject) => {
+    captions.socket.on("message", (data) => {
+      const e = JSON.parse(data.toString());
+      record(e);
+      if (e.type === "session.created") {
+        captions.send({ type: "session.update", session: { type: "transcription", audio: { input: {
+          transcription: { model: "gpt-4o-transcribe", language: "en" } } } } });
+      }
+      if (e.type === "session.updated") resolve(e);
+      if (e.type === "error") reject(new Error(`transcription session: ${JSON.stringify(e.error)}`));
+    });
+  });
+  await captionsUpdated;
+  captions.close();
+  steps.push("transcription-session");
 }
 
 rt.socket.on("open", () => {

@@ -8,6 +8,7 @@ import io.parley.api.assistant.realtime.RealtimeItems;
 import io.parley.api.assistant.realtime.RealtimeProtocolException;
 import io.parley.api.assistant.realtime.ServerEventEncoder;
 import io.parley.inference.llm.ChatMessage;
+import io.parley.inference.voice.ResponseRequest;
 import io.parley.inference.voice.ToolRunner;
 import io.parley.inference.voice.VoiceEvent;
 import io.parley.inference.voice.VoiceSession;
@@ -70,6 +71,12 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   /** Where the silence that idle_timeout_ms measures began (end of speech or of the last answer). */
   private long quietSinceMs;
   private boolean speaking;
+  /** How an answer's events are shown: its output modality, and its response.create's metadata (or null). */
+  private record Shown(boolean audioOut, JsonObject metadata) {}
+  /** A response.create's, while its answer starts (its response.created comes before create returns). */
+  private Shown asked;
+  /** The answer in progress's, from its response.created to its response.done. */
+  private Shown answering;
 
   RealtimeConnection(ServerWebSocket ws, UUID user, String clientIp, Context context, Shared shared) {
     this.ws = ws;
@@ -210,8 +217,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
       return;
     }
     if (settings.serverVad() && settings.idleTimeoutMs() > 0 && heardMs - quietSinceMs >= settings.idleTimeoutMs()) {
-      send(new JsonObject().put("type", "input_audio_buffer.timeout_triggered").put("audio_start_ms", quietSinceMs)
-          .put("audio_end_ms", heardMs).put("item_id", "item_" + UUID.randomUUID()));
+      send(ServerEventEncoder.timeoutTriggered(quietSinceMs, heardMs, "item_" + UUID.randomUUID()));
       quietSinceMs = heardMs;
       if (settings.createResponse() && !settings.transcription()) {
         session.createResponse(null); // the model prompts the user to go on
@@ -254,19 +260,20 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
         case ClientEvent.ItemCreate c -> {
           transcriptionOnly("conversation.item.create", c.eventId());
           // Shown as an item, added to the conversation, answered on response.create.
-          JsonObject added = new JsonObject().put("id", c.itemId()).put("type", "message").put("role", "user")
-              .put("status", "completed").put("content", c.content());
-          send(new JsonObject().put("type", "conversation.item.added").put("item", added));
-          send(new JsonObject().put("type", "conversation.item.done").put("item", added));
-          session.addUserText(c.itemId(), c.text());
+          added(new JsonObject().put("id", c.itemId()).put("object", "realtime.item").put("type", "message")
+              .put("role", c.role().wireName()).put("status", "completed").put("content", c.content()),
+              placed(c.after(), c.eventId()));
+          switch (c.role()) {
+            case SYSTEM -> session.addSystemText(c.itemId(), c.text());
+            case USER -> session.addUserText(c.itemId(), c.text());
+            case ASSISTANT -> session.addAssistantText(c.itemId(), c.text());
+          }
         }
         case ClientEvent.FunctionCallOutput o -> {
           transcriptionOnly("conversation.item.create", o.eventId());
-          JsonObject added = new JsonObject().put("id", o.itemId()).put("object", "realtime.item")
+          added(new JsonObject().put("id", o.itemId()).put("object", "realtime.item")
               .put("type", "function_call_output").put("status", "completed").put("call_id", o.callId())
-              .put("output", o.output());
-          send(new JsonObject().put("type", "conversation.item.added").put("item", added));
-          send(new JsonObject().put("type", "conversation.item.done").put("item", added));
+              .put("output", o.output()), placed(o.after(), o.eventId()));
           session.addToolResult(o.itemId(), o.callId(), o.output());
         }
         case ClientEvent.ResponseCreate c -> {
@@ -275,7 +282,17 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
             throw new RealtimeProtocolException(ServerEventEncoder.code(VoiceEvent.Code.RESPONSE_IN_PROGRESS),
                 "a response is in progress; cancel it first", null, c.eventId());
           }
-          session.createResponse(null, settings.responseTools(config, c.response(), c.eventId()));
+          RealtimeResponseCreate.Requested r = RealtimeResponseCreate.read(settings, c.response(), c.eventId(),
+              shared.voices(), id -> items.item(id) != null);
+          for (RealtimeProtocolException refused : r.refused()) {
+            error(refused.code(), refused.getMessage(), refused.param(), refused.eventId());
+          }
+          asked = new Shown(r.config().audioOut(), r.metadata());
+          try {
+            session.createResponse(null, new ResponseRequest(r.config().settings(config), r.outOfBand(), r.input()));
+          } finally {
+            asked = null;
+          }
         }
         case ClientEvent.ResponseCancel c -> {
           if (!session.responding()) {
@@ -311,6 +328,29 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     } catch (RealtimeProtocolException e) {
       error(e.code(), e.getMessage(), e.param(), e.eventId());
     }
+  }
+
+  /**
+   * The item a created one follows: the conversation's last, when {@code after} names it, names
+   * none, or is {@code "root"} in an empty conversation. An item goes in at the end only (the stored
+   * conversation is kept in the order it happened), so any other place is refused naming the
+   * field, never taken as the end.
+   */
+  private String placed(ClientEvent.After after, String clientEventId) throws RealtimeProtocolException {
+    String last = session.lastItemId();
+    String named = after.itemId();
+    if (named == null || named.equals(last) || last == null && "root".equals(named)) {
+      return last;
+    }
+    throw new RealtimeProtocolException("unsupported_value", "items are added at the end of the conversation: "
+        + "previous_item_id must be the last item (" + (last == null ? "there is none yet" : last) + ") or null, "
+        + "got " + named, after.param(), clientEventId);
+  }
+
+  /** A created item's {@code conversation.item.added} and {@code .done}, after {@code previous}. */
+  private void added(JsonObject item, String previous) {
+    send(new JsonObject().put("type", "conversation.item.added").put("previous_item_id", previous).put("item", item));
+    send(new JsonObject().put("type", "conversation.item.done").put("previous_item_id", previous).put("item", item));
   }
 
   private JsonObject knownItem(String id, String clientEventId) throws RealtimeProtocolException {
@@ -354,6 +394,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
         shared.metrics().responseDone(d.status(), d.timings());
         quietSinceMs = heardMs;
       }
+      case VoiceEvent.ResponseStarted r -> answering = asked != null ? asked : new Shown(settings.audioOut(), null);
       case VoiceEvent.SpeechStarted s -> speaking = true;
       case VoiceEvent.SpeechStopped s -> {
         speaking = false;
@@ -365,7 +406,14 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
       }
       default -> { }
     }
-    for (JsonObject wire : ServerEventEncoder.encode(e, settings.audioOut())) {
+    Shown shown = answering != null ? answering : new Shown(settings.audioOut(), null);
+    if (e instanceof VoiceEvent.ResponseDone) {
+      answering = null;
+    }
+    for (JsonObject wire : ServerEventEncoder.encode(e, shown.audioOut())) {
+      if (shown.metadata() != null && wire.getValue("response") instanceof JsonObject response) {
+        response.put("metadata", shown.metadata()); // response.created and response.done, as GA shows it
+      }
       send(wire);
     }
   }

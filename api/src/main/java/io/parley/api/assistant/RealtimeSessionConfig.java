@@ -169,21 +169,18 @@ record RealtimeSessionConfig(String personality, String instructions, boolean au
   }
 
   /**
-   * The tools of a {@code response.create} ({@code response}: its {@code response} object, or null):
-   * its own {@code tools} / {@code tool_choice} for this answer only, else the session's.
+   * This configuration for one answer of a {@code response.create} ({@link RealtimeResponseCreate}):
+   * its {@code instructions} (or null) appended under the session's, and its own output modality,
+   * token limit, voice and tools.
    */
-  ToolSettings responseTools(VoiceOptions config, JsonObject response, String eventId)
-      throws RealtimeProtocolException {
-    ToolSettings session = settings(config).tools();
-    if (response == null || !response.containsKey("tools") && !response.containsKey("tool_choice")) {
-      return session;
-    }
-    List<Tool> tools = response.containsKey("tools")
-        ? RealtimeTools.tools(response.getValue("tools"), "response.tools", eventId) : this.tools;
-    ToolChoice choice = response.containsKey("tool_choice")
-        ? RealtimeTools.choice(response.getValue("tool_choice"), tools, "response.tool_choice", eventId)
-        : RealtimeSessionFields.toolChoice(toolChoice, tools);
-    return session.withClientTools(tools, choice);
+  RealtimeSessionConfig forResponse(String responseInstructions, boolean answerAudioOut, int answerMaxTokens,
+                                    SpeechStyle answerSpeech, List<Tool> answerTools, ToolChoice answerChoice) {
+    String joined = responseInstructions == null || responseInstructions.isBlank() ? instructions
+        : instructions == null || instructions.isBlank() ? responseInstructions
+        : instructions.strip() + "\n\n" + responseInstructions;
+    return new RealtimeSessionConfig(personality, joined, answerAudioOut, inputRate, outputRate, serverVad,
+        turnDetection, createResponse, interruptResponse, answerMaxTokens, answerTools, answerChoice, serverTools,
+        answerSpeech, language, transcription, wire, idleTimeoutMs);
   }
 
   /**

@@ -75,17 +75,23 @@ final class RealtimeSessionFields {
     }
   }
 
-  /** {@code output_modalities}: {@code ["audio"]} (the transcript comes with it) or {@code ["text"]}. */
-  static boolean audioOut(Object value, String eventId) throws RealtimeProtocolException {
+  /**
+   * {@code output_modalities} (of the session or a response, named {@code param}): {@code ["audio"]}
+   * (the transcript comes with it) or {@code ["text"]}.
+   */
+  static boolean audioOut(Object value, String param, String eventId) throws RealtimeProtocolException {
     if (value instanceof JsonArray m && !m.isEmpty() && m.stream().allMatch(x -> "audio".equals(x) || "text".equals(x))) {
       return m.contains("audio");
     }
     throw new RealtimeProtocolException("invalid_value", "output_modalities must be [\"audio\"] or [\"text\"], got "
-        + value, "session.output_modalities", eventId);
+        + value, param, eventId);
   }
 
-  /** {@code max_output_tokens}: 1.. ({@value RealtimeSessionConfig#MAX_OUTPUT_TOKENS} at most) or {@code "inf"} (the most). */
-  static int maxTokens(Object value, String eventId) throws RealtimeProtocolException {
+  /**
+   * {@code max_output_tokens} (of the session or a response, named {@code param}): 1..
+   * ({@value RealtimeSessionConfig#MAX_OUTPUT_TOKENS} at most) or {@code "inf"} (the most).
+   */
+  static int maxTokens(Object value, String param, String eventId) throws RealtimeProtocolException {
     if ("inf".equals(value)) {
       return RealtimeSessionConfig.MAX_OUTPUT_TOKENS;
     }
@@ -93,7 +99,7 @@ final class RealtimeSessionFields {
       return (int) Math.min(n.longValue(), RealtimeSessionConfig.MAX_OUTPUT_TOKENS);
     }
     throw new RealtimeProtocolException("invalid_value", "max_output_tokens must be a whole number from 1 or "
-        + "\"inf\", got " + value, "session.max_output_tokens", eventId);
+        + "\"inf\", got " + value, param, eventId);
   }
 
   /**
@@ -186,26 +192,29 @@ final class RealtimeSessionFields {
         "session.audio.input.turn_detection.idle_timeout_ms", eventId);
   }
 
-  /** {@code audio.output}'s {@code voice} (a name or language code) and {@code speed} (0.25..4) over {@code speech}. */
-  static SpeechStyle speech(SpeechStyle speech, JsonObject output, String eventId, UnaryOperator<String> voices)
-      throws RealtimeProtocolException {
+  /**
+   * {@code audio.output}'s {@code voice} (a name or language code) and {@code speed} (0.25..4) over
+   * {@code speech}; {@code output} is the session's or a response's, named {@code prefix}.
+   */
+  static SpeechStyle speech(SpeechStyle speech, JsonObject output, String prefix, String eventId,
+                            UnaryOperator<String> voices) throws RealtimeProtocolException {
     if (output.containsKey("voice")) {
       if (!(output.getValue("voice") instanceof String name) || name.isBlank()
           || name.length() > RealtimeSessionConfig.MAX_VOICE_CHARS) {
         throw new RealtimeProtocolException("invalid_value", "voice must be a voice name or a language code",
-            "session.audio.output.voice", eventId);
+            prefix + ".voice", eventId);
       }
       try {
         speech = speech.withVoice(voices.apply(name));
       } catch (ParleyException e) {
-        throw new RealtimeProtocolException("invalid_value", e.getMessage(), "session.audio.output.voice", eventId);
+        throw new RealtimeProtocolException("invalid_value", e.getMessage(), prefix + ".voice", eventId);
       }
     }
     if (output.containsKey("speed")) {
       if (!(output.getValue("speed") instanceof Number n)
           || !(n.doubleValue() >= SpeechStyle.MIN_SPEED && n.doubleValue() <= SpeechStyle.MAX_SPEED)) {
         throw new RealtimeProtocolException("invalid_value", "speed must be a number in " + SpeechStyle.MIN_SPEED
-            + ".." + SpeechStyle.MAX_SPEED + ", got " + output.getValue("speed"), "session.audio.output.speed", eventId);
+            + ".." + SpeechStyle.MAX_SPEED + ", got " + output.getValue("speed"), prefix + ".speed", eventId);
       }
       speech = speech.withSpeed(n.doubleValue());
     }

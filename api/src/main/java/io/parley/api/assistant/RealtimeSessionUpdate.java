@@ -74,10 +74,12 @@ final class RealtimeSessionUpdate {
       instructions = ClientEventDecoder.bounded(i, "session.instructions", eventId);
     }
     if (s.getValue("output_modalities") != null) {
-      audioOut = RealtimeSessionFields.audioOut(s.getValue("output_modalities"), eventId);
+      audioOut = RealtimeSessionFields.audioOut(s.getValue("output_modalities"), "session.output_modalities",
+          eventId);
     }
     if (s.getValue("max_output_tokens") != null) {
-      maxTokens = RealtimeSessionFields.maxTokens(s.getValue("max_output_tokens"), eventId);
+      maxTokens = RealtimeSessionFields.maxTokens(s.getValue("max_output_tokens"), "session.max_output_tokens",
+          eventId);
     }
     JsonObject parley = RealtimeSessionFields.object(s, "parley", "session.parley", eventId);
     if (parley != null && parley.containsKey("tools")) {
@@ -138,8 +140,8 @@ final class RealtimeSessionUpdate {
       language = RealtimeSessionFields.language(beta.getValue("language"), "session.input_audio_transcription.language",
           eventId, languages);
     }
-    SpeechStyle speech = output != null ? RealtimeSessionFields.speech(now.speech(), output, eventId, voices)
-        : now.speech();
+    SpeechStyle speech = output != null
+        ? RealtimeSessionFields.speech(now.speech(), output, "session.audio.output", eventId, voices) : now.speech();
     return new RealtimeSessionConfig.Applied(new RealtimeSessionConfig(personality, instructions, audioOut,
         now.inputRate(), now.outputRate(), serverVad, vad, createResponse, interruptResponse, maxTokens, tools,
         toolChoice, serverTools, speech, language, transcription, wire, idleTimeoutMs), List.copyOf(refused));

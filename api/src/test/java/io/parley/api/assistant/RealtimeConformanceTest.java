@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Field-exactness of the Realtime protocol: one session with the {@code openai} npm package's
  * client walks every GA client event (a typed turn, a tool call, a spoken turn spoken over and
- * truncated and retrieved, manual commit, output audio cleared, an item deleted; see
- * realtime-conformance.mjs), and every server event it received is written into a TypeScript file
+ * truncated and retrieved, manual commit, output audio cleared, an item deleted, system and
+ * assistant items and a text answer with metadata, G.711 formats; then a transcription session;
+ * see realtime-conformance.mjs), and every server event it received is written into a TypeScript file
  * as a value of that package's {@code RealtimeServerEvent} type and compiled with {@code tsc
  * --noEmit}: an extra, missing or mistyped field fails the build. Parley's documented differences
  * are declared in the file's header (see {@link #HEADER}), nowhere else.
@@ -41,7 +42,8 @@ class RealtimeConformanceTest {
    * what docs/VOICE.md lists as Parley's on purpose — content parts named {@code output_audio} /
    * {@code output_text} as the GA service sends them (the package still types content part events
    * as {@code audio} / {@code text}), {@code response.parley_timings}, and the session's {@code id}
-   * and {@code object} (as the GA service sends them; the package types the session as the request)
+   * and {@code object} ({@code realtime.session}, or {@code realtime.transcription_session} for a
+   * transcription session, as the GA service sends them; the package types the session as the request)
    * and Parley's {@code parley} object, and a user's audio content with {@code transcript: null}
    * until its transcript is final (as the GA service sends it and the Agents SDK's item schema
    * requires; the package types the field as an optional string).
@@ -54,8 +56,9 @@ class RealtimeConformanceTest {
       type PartDone = Omit<RT.ResponseContentPartDoneEvent, "part"> & { part: Part };
       type Timings = { [stage: string]: number | null };
       type Done = Omit<RT.ResponseDoneEvent, "response"> & { response: RT.RealtimeResponse & { parley_timings?: Timings } };
-      type Extras = { id?: string; object?: "realtime.session"; parley?: { [field: string]: unknown } };
-      type Session = (RT.RealtimeSessionCreateRequest | RT.RealtimeTranscriptionSessionCreateRequest) & Extras;
+      type Extras = { id?: string; parley?: { [field: string]: unknown } };
+      type Session = (RT.RealtimeSessionCreateRequest & Extras & { object?: "realtime.session" })
+        | (RT.RealtimeTranscriptionSessionCreateRequest & Extras & { object?: "realtime.transcription_session" });
       type Created = Omit<RT.SessionCreatedEvent, "session"> & { session: Session };
       type Updated = Omit<RT.SessionUpdatedEvent, "session"> & { session: Session };
       type UserContent = Omit<RT.RealtimeConversationItemUserMessage.Content, "transcript"> & { transcript?: string | null };
@@ -70,7 +73,10 @@ class RealtimeConformanceTest {
 
       """;
 
-  /** Every server event a voice session emits in the walk (timeout_triggered: idle_timeout_ms, not walked here). */
+  /**
+   * Every server event a voice session emits in the walk (timeout_triggered and transcription
+   * deltas are made by the encoder below: idle_timeout_ms and streaming transcripts are not walked).
+   */
   static final List<String> EXPECTED = List.of("session.created", "session.updated", "conversation.item.added",
       "conversation.item.done", "conversation.item.retrieved", "conversation.item.truncated",
       "conversation.item.deleted", "conversation.item.input_audio_transcription.completed",
@@ -78,7 +84,8 @@ class RealtimeConformanceTest {
       "input_audio_buffer.speech_stopped", "response.created", "response.done", "response.output_item.added",
       "response.output_item.done", "response.content_part.added", "response.content_part.done",
       "response.output_audio.delta", "response.output_audio.done", "response.output_audio_transcript.delta",
-      "response.output_audio_transcript.done", "response.function_call_arguments.delta",
+      "response.output_audio_transcript.done", "response.output_text.delta", "response.output_text.done",
+      "response.function_call_arguments.delta",
       "response.function_call_arguments.done", "output_audio_buffer.cleared", "rate_limits.updated", "error");
 
   private static Path dir;
@@ -148,7 +155,7 @@ class RealtimeConformanceTest {
       assertThat(code).as(result.encodePrettily() + "\nstderr:\n" + script.stderr()).isZero();
     }
     assertThat(result.getJsonArray("steps")).containsExactly("typed", "cancel-not-active", "tool", "spoken-barge-in",
-        "manual-commit", "clear-and-delete");
+        "manual-commit", "clear-and-delete", "items-and-text", "pcmu", "transcription-session");
     assertThat(result.getJsonArray("errors")).containsExactlyInAnyOrder("conversation_already_has_active_response",
         "response_cancel_not_active", "item_not_found");
 
@@ -159,8 +166,12 @@ class RealtimeConformanceTest {
       seen.add(((JsonObject) o).getString("type"));
       ts.append(((JsonObject) o).encode()).append(",\n");
     }
-    // What a live session rarely shows, made by the encoder: a failed transcript, every error code.
-    List<VoiceEvent> rare = new ArrayList<>(List.of(new VoiceEvent.TranscriptFailed("item_1", "the model failed")));
+    // What a live session rarely shows, made by the encoder: a failed transcript, a transcript's
+    // delta, the idle timeout, every error code.
+    List<VoiceEvent> rare = new ArrayList<>(List.of(new VoiceEvent.TranscriptFailed("item_1", "the model failed"),
+        new VoiceEvent.TranscriptDelta("item_1", "Hello")));
+    ts.append(ServerEventEncoder.timeoutTriggered(1_000, 6_000, "item_2").put("event_id", "event_rare").encode())
+        .append(",\n");
     for (VoiceEvent.Code code : VoiceEvent.Code.values()) {
       rare.add(new VoiceEvent.Error(code, "message"));
     }
@@ -171,6 +182,17 @@ class RealtimeConformanceTest {
     }
     ts.append("];\n");
     assertThat(seen).as("the walk shows every server event a voice session emits").containsAll(EXPECTED);
+    assertThat(events.stream().map(o -> ((JsonObject) o).getJsonObject("session")).filter(java.util.Objects::nonNull))
+        .as("sessions checked: a transcription one, and one with G.711 in and out")
+        .anySatisfy(session -> assertThat(session.getString("type")).isEqualTo("transcription"))
+        .anySatisfy(session -> assertThat(session.getJsonObject("audio").getJsonObject("output")
+            .getJsonObject("format").getString("type")).isEqualTo("audio/pcmu"));
+    assertThat(events.stream().map(o -> (JsonObject) o).filter(e -> e.getString("type").equals("response.done"))
+        .map(e -> e.getJsonObject("response").getJsonObject("metadata")).filter(java.util.Objects::nonNull))
+        .as("a response with metadata checked").isNotEmpty();
+    assertThat(events.stream().map(o -> (JsonObject) o).filter(e -> e.getString("type").equals("conversation.item.added"))
+        .map(e -> e.getJsonObject("item").getString("role"))).as("created items of each role checked")
+        .contains("system", "user", "assistant");
 
     // Kept in target/ for reading tsc's line numbers after a failure.
     Path check = Files.createDirectories(Path.of("target", "realtime-conformance").toAbsolutePath());

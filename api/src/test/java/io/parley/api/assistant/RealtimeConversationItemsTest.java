@@ -81,15 +81,28 @@ class RealtimeConversationItemsTest {
   }
 
   private static JsonObject message(String id, String text) {
+    return message(id, "user", "input_text", text);
+  }
+
+  private static JsonObject message(String id, String role, String partType, String text) {
     return new JsonObject().put("type", "conversation.item.create").put("item", new JsonObject().put("id", id)
-        .put("type", "message").put("role", "user").put("content", new JsonArray().add(new JsonObject()
-            .put("type", "input_text").put("text", text))));
+        .put("type", "message").put("role", role).put("content", new JsonArray().add(new JsonObject()
+            .put("type", partType).put("text", text))));
   }
 
   /** The messages of the next request the model gets, as "role: content". */
   private static List<String> nextPrompt() throws InterruptedException {
     return llm.next().getJsonArray("messages").stream().map(o -> (JsonObject) o)
         .map(m -> m.getString("role") + ": " + m.getValue("content")).toList();
+  }
+
+  /** The session.created of {@code c}, once its session answers in text with {@code instructions} (or none). */
+  private static JsonObject textSession(RealtimeClient c, String instructions) throws Exception {
+    JsonObject created = c.next("session.created");
+    c.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
+        .put("instructions", instructions).put("output_modalities", new JsonArray().add("text"))));
+    c.next("session.updated");
+    return created;
   }
 
   /** The stored messages of this session's conversation. */
@@ -104,10 +117,7 @@ class RealtimeConversationItemsTest {
   void aDeletedMessageLeavesTheModelsContextAndTheStoredConversation() throws Exception {
     String token = api.newUser().getString("access_token");
     try (RealtimeClient c = RealtimeClient.connect(node, token, "")) {
-      JsonObject created = c.next("session.created");
-      c.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
-          .put("output_modalities", new JsonArray().add("text"))));
-      c.next("session.updated");
+      JsonObject created = textSession(c, null);
       c.send(message("item_cat", "My cat is called Tom."));
       c.next("conversation.item.done");
       c.send(message("item_sky", "What colour is the sky?"));
@@ -120,6 +130,68 @@ class RealtimeConversationItemsTest {
       assertThat(nextPrompt()).contains("user: What colour is the sky?").noneMatch(m -> m.contains("Tom"));
       assertThat(stored(token, created)).extracting(m -> m.getString("content"))
           .containsExactly("What colour is the sky?", "Fine.");
+    }
+  }
+
+  @Test
+  void systemAndAssistantItemsJoinTheModelsContextInOrderAndTheStoredConversation() throws Exception {
+    String token = api.newUser().getString("access_token");
+    try (RealtimeClient c = RealtimeClient.connect(node, token, "")) {
+      JsonObject created = textSession(c, "Mention fruit.");
+      c.send(message("item_sys", "system", "input_text", "Call the user Sam."));
+      JsonObject system = c.next("conversation.item.added");
+      assertThat(system.getValue("previous_item_id")).isNull();
+      assertThat(system.getJsonObject("item").getString("role")).isEqualTo("system");
+      assertThat(c.next("conversation.item.done").getJsonObject("item")).isEqualTo(system.getJsonObject("item"));
+      c.send(message("item_q", "What fruit is yellow?").put("previous_item_id", "item_sys"));
+      assertThat(c.next("conversation.item.added").getString("previous_item_id")).isEqualTo("item_sys");
+      c.next("conversation.item.done");
+      c.send(message("item_a", "assistant", "text", "A banana."));
+      JsonObject assistant = c.next("conversation.item.done");
+      assertThat(assistant.getString("previous_item_id")).isEqualTo("item_q");
+      assertThat(assistant.getJsonObject("item").getJsonArray("content").getJsonObject(0).getMap())
+          .as("shown as GA names it").containsEntry("type", "output_text").containsEntry("text", "A banana.");
+
+      // A place other than the end is refused naming the field; nothing is added.
+      c.send(message("item_x", "Misplaced.").put("previous_item_id", "item_sys").put("event_id", "evt_x"));
+      JsonObject refused = c.next("error").getJsonObject("error");
+      assertThat(refused.getString("code")).isEqualTo("unsupported_value");
+      assertThat(refused.getString("param")).isEqualTo("previous_item_id");
+      assertThat(refused.getString("event_id")).isEqualTo("evt_x");
+      c.send(message("item_q2", "And which is red?").put("previous_item_id", "item_a"));
+      c.next("conversation.item.done");
+      c.send(new JsonObject().put("type", "conversation.item.retrieve").put("item_id", "item_a"));
+      assertThat(c.next("conversation.item.retrieved").getJsonObject("item").getString("role")).isEqualTo("assistant");
+      c.send(new JsonObject().put("type", "response.create"));
+      assertThat(c.next("response.done").getJsonObject("response").getString("status")).isEqualTo("completed");
+
+      List<String> prompt = nextPrompt();
+      assertThat(prompt.get(0)).as("the ground rules and the session's instructions stay first")
+          .startsWith("system: " + io.parley.inference.llm.Personality.GROUND_RULES).contains("Mention fruit.")
+          .doesNotContain("Sam");
+      assertThat(prompt).containsSubsequence("system: Call the user Sam.", "user: What fruit is yellow?",
+          "assistant: A banana.", "user: And which is red?").noneMatch(m -> m.contains("Misplaced"));
+      assertThat(stored(token, created)).extracting(m -> m.getString("role") + ": " + m.getString("content"))
+          .containsExactly("system: Call the user Sam.", "user: What fruit is yellow?", "assistant: A banana.",
+              "user: And which is red?", "assistant: Fine.");
+    }
+  }
+
+  @Test
+  void onceTheLastItemIsDeletedTheOneBeforeItIsLastAgain() throws Exception {
+    String token = api.newUser().getString("access_token");
+    try (RealtimeClient c = RealtimeClient.connect(node, token, "")) {
+      c.next("session.created");
+      c.send(message("item_one", "One."));
+      c.next("conversation.item.done");
+      c.send(message("item_two", "Two."));
+      c.next("conversation.item.done");
+      c.send(new JsonObject().put("type", "conversation.item.delete").put("item_id", "item_two"));
+      c.next("conversation.item.deleted");
+      c.send(message("item_three", "Three.").put("previous_item_id", "item_one"));
+      JsonObject added = c.nextOrDone("conversation.item.added", "error");
+      assertThat(added).as("appended after the item now last, no error").isNotNull();
+      assertThat(added.getString("previous_item_id")).isEqualTo("item_one");
     }
   }
 

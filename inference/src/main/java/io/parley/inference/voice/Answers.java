@@ -1,10 +1,12 @@
 package io.parley.inference.voice;
 
+import io.parley.inference.llm.ChatMessage;
 import io.parley.inference.llm.ChatRequest;
 import io.parley.inference.llm.ToolCall;
 import io.parley.inference.tts.SpeechStyle;
 import io.parley.inference.tts.TextToSpeech;
 import io.vertx.core.Context;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,7 +29,6 @@ final class Answers {
   private final ItemIds items;
   private final VoiceSession.OutputConverters fromTts;
   private final Supplier<VoiceSession.Chunker> chunkers;
-  private final Supplier<VoiceSettings> settings;
   private final Truncation truncation;
   private PromptContext promptContext = PromptContext.NONE;
   private int outputRate = 24_000;
@@ -35,13 +36,15 @@ final class Answers {
   private ToolRunner serverTools = ToolRunner.NONE;
   /** The answer in progress. */
   private Responder active;
+  /** Whether it is out of band: answered, never added to the conversation. */
+  private boolean activeApart;
   /** Starts the answer asked for while {@link #active} plays (at most one waits), or null. */
   private Runnable queued;
   private boolean closed;
 
   Answers(VoiceClock clock, Context context, VoiceEngines engines, Consumer<VoiceEvent> events,
           ConversationMemory memory, ItemIds items, VoiceSession.OutputConverters fromTts,
-          Supplier<VoiceSession.Chunker> chunkers, Supplier<VoiceSettings> settings, Truncation truncation) {
+          Supplier<VoiceSession.Chunker> chunkers, Truncation truncation) {
     this.clock = clock;
     this.context = context;
     this.engines = engines;
@@ -50,7 +53,6 @@ final class Answers {
     this.items = items;
     this.fromTts = fromTts;
     this.chunkers = chunkers;
-    this.settings = settings;
     this.truncation = truncation;
   }
 
@@ -70,8 +72,15 @@ final class Answers {
     return active != null;
   }
 
-  /** A new answer in {@code language} with {@code tools}, unless one is in progress or no chat model is set up. */
-  void create(TurnTimings timings, ToolSettings tools, Optional<String> language) {
+  /**
+   * A new answer in {@code language} made with {@code settings} (read at each of its rounds: the
+   * session's, or a response.create's own), unless one is in progress or no chat model is set up.
+   * An answer {@code apart} (out of band) reads the conversation but is never added to it: not
+   * stored, not in later prompts, not an item others follow, and neither are its tool rounds. With
+   * {@code input}, it reads that context instead of the conversation.
+   */
+  void create(TurnTimings timings, Supplier<VoiceSettings> settings, Optional<String> language, boolean apart,
+              Optional<List<ContextItem>> input) {
     if (closed) {
       return;
     }
@@ -86,7 +95,9 @@ final class Answers {
     }
     VoiceSettings s = settings.get();
     String itemId = items.newItem();
-    ResponseRounds rounds = new ResponseRounds(tools, serverTools, dialogue(language, itemId), items::newItem);
+    ResponseRounds rounds = new ResponseRounds(s.tools(), serverTools, dialogue(settings, language, itemId, apart,
+        input.map(memory::context)),
+        items::newItem);
     Optional<TextToSpeech> voice = engines.voice(language);
     VoiceSession.Converter toOutput = voice.map(v -> fromTts.from(v.sampleRate())).orElse(pcm -> pcm);
     Responder r = new Responder(items.newResponse(), itemId,
@@ -96,9 +107,11 @@ final class Answers {
           if (active == responder) {
             // Stored before response.done: a client that reconnects on response.done reads it.
             String text = responder.lastRoundText();
-            // How it was spoken, for a later truncate: when this last round is all it said.
-            memory.assistant(responder.itemId, text, false,
-                text.equals(responder.transcript()) ? responder.spoken() : null);
+            if (!apart) {
+              // How it was spoken, for a later truncate: when this last round is all it said.
+              memory.assistant(responder.itemId, text, false,
+                  text.equals(responder.transcript()) ? responder.spoken() : null);
+            }
             memory.stored().onComplete(ar -> context.runOnContext(v -> {
               if (active == responder) {
                 done(responder, status, reason);
@@ -107,6 +120,7 @@ final class Answers {
           }
         });
     active = r;
+    activeApart = apart;
     events.accept(new VoiceEvent.ResponseStarted(r.id, r.itemId));
     // Cancelled while the context is looked up: never started.
     rounds.prepare(promptContext, context, () -> active == r && !closed, r::start);
@@ -134,8 +148,11 @@ final class Answers {
     }
     r.interrupt();
     long playedMs = r.playedMs();
+    boolean apart = activeApart;
     done(r, VoiceEvent.Status.CANCELLED, reason);
-    truncation.cut(r.itemId, playedMs, r.spoken());
+    if (!apart) {
+      truncation.cut(r.itemId, playedMs, r.spoken());
+    }
   }
 
   /** The session ended: an answer in progress stops and is stored as far as it was heard. */
@@ -146,9 +163,11 @@ final class Answers {
     active = null;
     if (r != null && !r.ended()) {
       r.interrupt();
-      // Stored as far as it was heard (the server's playout clock), as a barge-in stores it: the
-      // conversation, and a session that resumes it, know what the user heard of the answer.
-      memory.assistant(r.itemId, r.heardText(r.playedMs()), true, r.spoken());
+      if (!activeApart) {
+        // Stored as far as it was heard (the server's playout clock), as a barge-in stores it: the
+        // conversation, and a session that resumes it, know what the user heard of the answer.
+        memory.assistant(r.itemId, r.heardText(r.playedMs()), true, r.spoken());
+      }
     }
   }
 
@@ -158,7 +177,9 @@ final class Answers {
     r.ensureOutput();
     events.accept(new VoiceEvent.ResponseDone(r.id, r.itemId, status, reason, r.transcript(), r.timings,
         r.messageIndex(), r.functionCalls()));
-    items.answered(r.itemId);
+    if (!activeApart) {
+      items.answered(r.itemId);
+    }
     Runnable start = queued;
     queued = null;
     if (start != null) {
@@ -167,31 +188,49 @@ final class Answers {
   }
 
   /**
-   * The conversation as the rounds of answer {@code itemId} see it: the history under the session's
-   * instructions and the answer's language.
+   * The conversation as the rounds of answer {@code itemId} see it: the history ({@code given}: a
+   * context of its own) under the answer's instructions and language. Its tool rounds follow the
+   * context in its own list where the prompt does not read them from the conversation (an answer
+   * {@code apart}, or with a context of its own), and join the conversation unless it is apart.
    */
-  private ResponseRounds.Dialogue dialogue(Optional<String> language, String itemId) {
+  private ResponseRounds.Dialogue dialogue(Supplier<VoiceSettings> settings, Optional<String> language,
+                                           String itemId, boolean apart, Optional<List<ChatMessage>> given) {
+    List<ChatMessage> ownRounds = new ArrayList<>();
+    boolean keepOwn = apart || given.isPresent();
     return new ResponseRounds.Dialogue() {
       @Override
       public ChatRequest request(String personal) {
         VoiceSettings s = settings.get();
-        return new ChatRequest(memory.prompt(s.instructions(), personal, language, s.contextMessages()),
-            s.maxTokens(), s.temperature());
+        List<ChatMessage> messages = new ArrayList<>(given.isPresent()
+            ? ConversationMemory.prompt(s.instructions(), personal, language, given.get())
+            : memory.prompt(s.instructions(), personal, language, s.contextMessages()));
+        messages.addAll(ownRounds);
+        return new ChatRequest(messages, s.maxTokens(), s.temperature());
       }
 
       @Override
       public String lastUserText() {
-        return memory.lastUserText();
+        return given.map(ConversationMemory::lastUserText).orElseGet(memory::lastUserText);
       }
 
       @Override
       public void called(String text, List<ToolCall> calls) {
-        memory.assistantCalls(itemId, text, calls);
+        if (keepOwn) {
+          ownRounds.add(ChatMessage.assistant(text, calls));
+        }
+        if (!apart) {
+          memory.assistantCalls(itemId, text, calls);
+        }
       }
 
       @Override
       public void result(String callId, String output) {
-        memory.toolResult(null, callId, output); // a server tool's: no item of its own
+        if (keepOwn) {
+          ownRounds.add(ChatMessage.tool(callId, output));
+        }
+        if (!apart) {
+          memory.toolResult(null, callId, output); // a server tool's: no item of its own
+        }
       }
     };
   }

@@ -61,6 +61,14 @@ final class ConversationMemory {
   }
 
   /**
+   * A client's system message {@code itemId}: a system message in its place in the history, under
+   * the instructions the prompt starts with ({@link #prompt}), never instead of them.
+   */
+  void system(String itemId, String text) {
+    add(itemId, ChatMessage.system(text), new ConversationLog.Message("system", text, false), null);
+  }
+
+  /**
    * Answer {@code itemId} as far as the user heard it ({@code spoken}: how its text was spoken, or
    * null). A complete one is stored when it said something; a cut one always, marked truncated,
    * even when nothing of it was heard.
@@ -129,9 +137,14 @@ final class ConversationMemory {
 
   /** The latest user message, or {@code ""}. */
   String lastUserText() {
-    for (int i = history.size() - 1; i >= 0; i--) {
-      if (history.get(i).message().role().equals("user")) {
-        return history.get(i).message().content();
+    return lastUserText(history.stream().map(Entry::message).toList());
+  }
+
+  /** The latest user message of {@code messages}, or {@code ""}. */
+  static String lastUserText(List<ChatMessage> messages) {
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      if (messages.get(i).role().equals("user")) {
+        return messages.get(i).content();
       }
     }
     return "";
@@ -143,6 +156,16 @@ final class ConversationMemory {
    * {@code contextMessages} messages, each tool call followed by its result ({@link ToolTurns#paired}).
    */
   List<ChatMessage> prompt(String instructions, String personal, Optional<String> language, int contextMessages) {
+    return prompt(instructions, personal, language, history.subList(Math.max(0, history.size() - contextMessages),
+        history.size()).stream().map(Entry::message).toList());
+  }
+
+  /**
+   * As {@link #prompt(String, String, Optional, int)}, with {@code context} in place of the
+   * conversation (a response.create's {@code input}, its references read by {@link #context}).
+   */
+  static List<ChatMessage> prompt(String instructions, String personal, Optional<String> language,
+                                  List<ChatMessage> context) {
     List<ChatMessage> messages = new ArrayList<>();
     StringBuilder system = new StringBuilder(instructions);
     if (!personal.isEmpty()) {
@@ -150,9 +173,20 @@ final class ConversationMemory {
     }
     language.ifPresent(code -> system.append("\n\n").append(Personality.answerIn(code)));
     messages.add(ChatMessage.system(system.toString()));
-    List<ChatMessage> window = history.subList(Math.max(0, history.size() - contextMessages), history.size())
-        .stream().map(Entry::message).toList();
-    messages.addAll(ToolTurns.paired(window));
+    messages.addAll(ToolTurns.paired(context));
+    return messages;
+  }
+
+  /** The messages of {@code input}: its own, and those of the conversation's items it names, in its order. */
+  List<ChatMessage> context(List<ContextItem> input) {
+    List<ChatMessage> messages = new ArrayList<>();
+    for (ContextItem item : input) {
+      switch (item) {
+        case ContextItem.Message m -> messages.add(m.message());
+        case ContextItem.Reference r -> history.stream().filter(e -> r.itemId().equals(e.itemId()))
+            .forEach(e -> messages.add(e.message()));
+      }
+    }
     return messages;
   }
 

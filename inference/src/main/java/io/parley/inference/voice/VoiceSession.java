@@ -54,6 +54,7 @@ public final class VoiceSession {
   private final Hearing hearing;
   private final Truncation truncation;
   private final Answers answers;
+  private final ItemIds items = new ItemIds();
   private VoiceSettings settings;
   /** The language the user last spoke in (detected by Whisper), if known. */
   private Optional<String> heardLanguage = Optional.empty();
@@ -66,7 +67,6 @@ public final class VoiceSession {
     this.settings = settings;
     this.engines = engines;
     this.memory = new ConversationMemory(conversationId, log, history, context, events);
-    ItemIds items = new ItemIds();
     this.hearing = new Hearing(clock, context, engines, events, items, this::settings, toVad, segmenter,
         conversationId, new Hearing.Listener() {
           @Override
@@ -85,8 +85,7 @@ public final class VoiceSession {
           }
         });
     this.truncation = new Truncation(clock, (item, heard, spoken) -> memory.assistant(item, heard, true, spoken));
-    this.answers = new Answers(clock, context, engines, events, memory, items, fromTts, chunkers, this::settings,
-        truncation);
+    this.answers = new Answers(clock, context, engines, events, memory, items, fromTts, chunkers, truncation);
   }
 
   public VoiceSettings settings() {
@@ -182,7 +181,7 @@ public final class VoiceSession {
     if (Languages.known(language)) {
       heardLanguage = Optional.of(language);
     }
-    addUserText(itemId, text);
+    memory.user(itemId, text); // placed among the items when it was committed
     VoiceSettings now = settings();
     if (!now.createResponse()) {
       return;
@@ -195,13 +194,39 @@ public final class VoiceSession {
     answers.next(() -> createResponse(timings));
   }
 
+  /**
+   * The conversation's last item as a client sees it (a committed turn, an answer that ended, an
+   * item the client created), or null before the first: what a created item's
+   * {@code previous_item_id} names when it is appended.
+   */
+  public String lastItemId() {
+    return items.last();
+  }
+
   /** User message {@code itemId} added to the conversation without answering it (the client asks when). */
   public void addUserText(String itemId, String text) {
+    items.created(itemId);
     memory.user(itemId, text);
+  }
+
+  /**
+   * The client's system message {@code itemId}: the next answers see it in its place in the
+   * conversation, under the session's ground rules and instructions (never replacing them).
+   */
+  public void addSystemText(String itemId, String text) {
+    items.created(itemId);
+    memory.system(itemId, text);
+  }
+
+  /** The client's assistant message {@code itemId} (history it seeds): an assistant turn of the conversation. */
+  public void addAssistantText(String itemId, String text) {
+    items.created(itemId);
+    memory.assistant(itemId, text, false, null);
   }
 
   /** The client's output of its function call {@code callId} (its item {@code itemId}), for the next answer. */
   public void addToolResult(String itemId, String callId, String output) {
+    items.created(itemId);
     memory.toolResult(itemId, callId, output);
   }
 
@@ -212,6 +237,7 @@ public final class VoiceSession {
    * @return false when the conversation has no message of that item (an answer that said nothing)
    */
   public boolean delete(String itemId) {
+    items.deleted(itemId);
     return memory.delete(itemId);
   }
 
@@ -222,14 +248,14 @@ public final class VoiceSession {
 
   // --- output --------------------------------------------------------------------------------
 
-  /** response.create, or the automatic one after a user turn. */
+  /** response.create, or the automatic one after a user turn: the session's settings as they stand. */
   public void createResponse(TurnTimings timings) {
-    createResponse(timings, settings.tools());
+    answers.create(timings, this::settings, answerLanguage(), false, Optional.empty());
   }
 
-  /** response.create with its own tools. */
-  public void createResponse(TurnTimings timings, ToolSettings tools) {
-    answers.create(timings, tools, answerLanguage());
+  /** response.create with what it asks of its one answer ({@link ResponseRequest}). */
+  public void createResponse(TurnTimings timings, ResponseRequest request) {
+    answers.create(timings, request::settings, answerLanguage(), request.outOfBand(), request.input());
   }
 
   /** response.cancel, or a barge-in. The answer is stored as far as it was heard. */

@@ -27,4 +27,21 @@ class ItemIdsTest {
     items.answered("item_3");
     assertThat(items.committed("item_4")).isEqualTo(new VoiceEvent.TurnCommitted("item_4", "item_3"));
   }
+
+  @Test
+  void aCreatedItemFollowsTheLastAndADeletedLastOneGivesWayToTheOneBefore() {
+    assertThat(items.last()).isNull();
+    items.created("item_1");
+    items.answered("item_2");
+    items.created("item_3");
+    assertThat(items.last()).isEqualTo("item_3");
+    items.deleted("item_2");
+    assertThat(items.last()).as("an item in the middle deleted").isEqualTo("item_3");
+    items.deleted("item_3");
+    assertThat(items.last()).isEqualTo("item_1");
+    assertThat(items.committed("item_4")).isEqualTo(new VoiceEvent.TurnCommitted("item_4", "item_1"));
+    items.deleted("item_4");
+    items.deleted("item_1");
+    assertThat(items.last()).isNull();
+  }
 }

@@ -44,6 +44,80 @@ class VoiceSessionItemsTest {
   }
 
   @Test
+  void systemAndAssistantItemsJoinThePromptInTheirPlaceUnderTheInstructions() {
+    fx.open(false);
+    fx.run(() -> {
+      fx.session.addSystemText("item_s", "Call the user Sam.");
+      fx.session.addUserText("item_u", "Hi.");
+      fx.session.addAssistantText("item_a", "Hello Sam.");
+      fx.session.addUserText("item_u2", "What is yellow?");
+    });
+    assertThat(fx.on(() -> fx.session.lastItemId())).isEqualTo("item_u2");
+    fx.run(() -> fx.session.createResponse(null));
+    fx.idle(5_000);
+    assertThat(lastPrompt()).containsExactly("system: be brief", "system: Call the user Sam.", "user: Hi.",
+        "assistant: Hello Sam.", "user: What is yellow?");
+    assertThat(fx.stored.subList(0, 4)).containsExactly(new ConversationLog.Message("system", "Call the user Sam.",
+        false), new ConversationLog.Message("user", "Hi.", false),
+        new ConversationLog.Message("assistant", "Hello Sam.", false),
+        new ConversationLog.Message("user", "What is yellow?", false));
+  }
+
+  @Test
+  void anAnswersOwnSettingsApplyToItAloneTheSessionsStay() {
+    fx.open(false);
+    fx.run(() -> fx.session.addUserText("item_u", "What is yellow?"));
+    VoiceSettings session = fx.on(() -> fx.session.settings());
+    VoiceSettings own = new VoiceSettings(session.serverVad(), session.createResponse(), session.interruptResponse(),
+        session.bargeIn(), "be brief\n\nOne word.", session.language(), false, 7, session.temperature(),
+        session.contextMessages(), session.turnDetection(), session.tools(), session.speech());
+    fx.run(() -> fx.session.createResponse(null, new ResponseRequest(own, false, Optional.empty())));
+    fx.idle(5_000);
+    assertThat(fx.requests.getLast().maxTokens()).isEqualTo(7);
+    assertThat(lastPrompt().getFirst()).isEqualTo("system: be brief\n\nOne word.");
+    fx.run(() -> fx.session.createResponse(null));
+    fx.idle(5_000);
+    assertThat(fx.requests.getLast().maxTokens()).isEqualTo(session.maxTokens());
+    assertThat(lastPrompt().getFirst()).isEqualTo("system: be brief");
+    assertThat(fx.on(() -> fx.session.settings())).isEqualTo(session);
+  }
+
+  @Test
+  void anOutOfBandAnswerIsNotAddedToTheConversation() {
+    fx.open(false);
+    fx.run(() -> fx.session.addUserText("item_u", "What is yellow?"));
+    VoiceSettings session = fx.on(() -> fx.session.settings());
+    fx.answer = List.of("Topic: fruit.");
+    fx.run(() -> fx.session.createResponse(null, new ResponseRequest(session, true, Optional.empty())));
+    fx.idle(5_000);
+    assertThat(fx.events("response_done")).extracting(VoiceFixture.Event::value).containsExactly("completed");
+    assertThat(lastPrompt()).contains("user: What is yellow?");
+    assertThat(fx.on(() -> fx.session.lastItemId())).as("no item follows it").isEqualTo("item_u");
+    fx.answer = List.of("Bananas.");
+    fx.run(() -> fx.session.createResponse(null));
+    fx.idle(5_000);
+    assertThat(lastPrompt()).noneMatch(m -> m.contains("Topic"));
+    fx.settle();
+    assertThat(fx.stored).extracting(ConversationLog.Message::content).containsExactly("What is yellow?", "Bananas.");
+  }
+
+  @Test
+  void anAnswerWithItsOwnInputReadsThatInsteadOfTheConversation() {
+    fx.open(false);
+    fx.run(() -> {
+      fx.session.addUserText("item_cat", "My cat is called Tom.");
+      fx.session.addUserText("item_sky", "What colour is the sky?");
+    });
+    VoiceSettings session = fx.on(() -> fx.session.settings());
+    fx.run(() -> fx.session.createResponse(null, new ResponseRequest(session, true, Optional.of(List.of(
+        new ContextItem.Message(ChatMessage.system("Classify the topic.")), new ContextItem.Reference("item_cat"),
+        new ContextItem.Reference("item_unknown"))))));
+    fx.idle(5_000);
+    assertThat(lastPrompt()).containsExactly("system: be brief", "system: Classify the topic.",
+        "user: My cat is called Tom.");
+  }
+
+  @Test
   void anAnswerTruncatedAfterItPlayedOutIsKeptAsFarAsItWasHeard() {
     fx.open();
     fx.answer = List.of("This first sentence is eighty characters long, or close enough to it, I think. ",

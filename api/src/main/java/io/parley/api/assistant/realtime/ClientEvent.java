@@ -26,14 +26,42 @@ public sealed interface ClientEvent {
   /** {@code input_audio_buffer.clear}. */
   record AudioClear(String eventId) implements ClientEvent {}
 
-  /** {@code conversation.item.create} of a user message: its text, and its content as sent. */
-  record ItemCreate(String eventId, String itemId, String text, JsonArray content) implements ClientEvent {}
+  /** Who a created message is from: its {@code role}. */
+  enum Role {
+    SYSTEM, USER, ASSISTANT;
+
+    /** The role as the wire names it. */
+    public String wireName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /**
+   * Where a created item goes: after {@code itemId} (null: at the end), as the client's
+   * {@code previous_item_id} said it, and the field it said it in ({@code param}: the event's, GA,
+   * or the item's, as some older clients send it).
+   */
+  record After(String itemId, String param) {
+    /** Nothing said: at the end. */
+    public static final After END = new After(null, "previous_item_id");
+  }
+
+  /**
+   * {@code conversation.item.create} of a message: its role, its text, its content parts as the
+   * item shows them ({@code input_text}, an assistant's {@code output_text}), and where it goes.
+   */
+  record ItemCreate(String eventId, String itemId, Role role, String text, JsonArray content, After after)
+      implements ClientEvent {}
 
   /** {@code response.create}: its {@code response} object (the answer's own settings), or null. */
   record ResponseCreate(String eventId, JsonObject response) implements ClientEvent {}
 
-  /** {@code conversation.item.create} of a {@code function_call_output}: the client's result of a call. */
-  record FunctionCallOutput(String eventId, String itemId, String callId, String output) implements ClientEvent {}
+  /**
+   * {@code conversation.item.create} of a {@code function_call_output}: the client's result of a
+   * call, and where it goes.
+   */
+  record FunctionCallOutput(String eventId, String itemId, String callId, String output, After after)
+      implements ClientEvent {}
 
   /** {@code response.cancel}. */
   record ResponseCancel(String eventId) implements ClientEvent {}

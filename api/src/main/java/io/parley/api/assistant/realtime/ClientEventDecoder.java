@@ -4,6 +4,7 @@ import io.parley.api.http.TextGuard;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;
+import java.util.Set;
 import java.util.UUID;
 
 /** Decodes Realtime client events (text frames of JSON) and Parley's binary audio frames. */
@@ -13,6 +14,9 @@ public final class ClientEventDecoder {
   public static final int MAX_APPEND_CHARS = 1_310_720;
   /** Longest event type quoted back in an unknown_event error. */
   static final int MAX_QUOTED_TYPE = 64;
+  /** The content part types a created message may name but Parley cannot take. */
+  private static final Set<String> AUDIO_OR_IMAGE_PARTS = Set.of("input_audio", "output_audio", "audio",
+      "input_image");
 
   private ClientEventDecoder() {}
 
@@ -98,6 +102,7 @@ public final class ClientEventDecoder {
 
   private static ClientEvent itemCreate(JsonObject e, String id) throws RealtimeProtocolException {
     JsonObject item = e.getValue("item") instanceof JsonObject o ? o : null;
+    ClientEvent.After previous = after(e, item, id);
     if (item != null && "function_call_output".equals(item.getValue("type"))) {
       if (!(item.getValue("call_id") instanceof String callId) || callId.isEmpty()) {
         throw new RealtimeProtocolException("invalid_value", "a function_call_output needs the call_id it answers",
@@ -107,26 +112,89 @@ public final class ClientEventDecoder {
         throw new RealtimeProtocolException("invalid_value", "a function_call_output needs its output as a string",
             "item.output", id);
       }
-      String itemId = item.getValue("id") instanceof String s ? s : "item_" + UUID.randomUUID();
-      return new ClientEvent.FunctionCallOutput(id, itemId, callId, bounded(output, "item.output", id));
+      return new ClientEvent.FunctionCallOutput(id, newItemId(item), callId, bounded(output, "item.output", id),
+          previous);
     }
-    if (item == null || !"message".equals(item.getValue("type") == null ? "message" : item.getValue("type"))
-        || !"user".equals(item.getValue("role"))) {
-      throw new RealtimeProtocolException("invalid_value", "only user messages and function_call_output items can be created", "item", id);
+    if (item == null || !"message".equals(item.getValue("type") == null ? "message" : item.getValue("type"))) {
+      throw new RealtimeProtocolException("invalid_value", "only message and function_call_output items can be "
+          + "created", "item", id);
     }
+    Message m = message(item, "item", id);
+    return new ClientEvent.ItemCreate(id, newItemId(item), m.role(), m.text(), m.content(), previous);
+  }
+
+  /** A message item read: its role, its text, and its content parts as an item shows them. */
+  public record Message(ClientEvent.Role role, String text, JsonArray content) {}
+
+  /**
+   * Message {@code item}, named {@code param} in errors (a created item, or one of a response's
+   * input): its role (system, user or assistant), and its text parts, {@code input_text} for system
+   * and user, {@code output_text} (or the beta's {@code text}) for assistant, at most
+   * {@link #MAX_TEXT_CHARS} characters in all. Audio and image parts are {@code unsupported_value}
+   * naming the part; anything else amiss is {@code invalid_value}.
+   */
+  public static Message message(JsonObject item, String param, String eventId) throws RealtimeProtocolException {
+    ClientEvent.Role role = switch (item.getValue("role") instanceof String r ? r : "") {
+      case "system" -> ClientEvent.Role.SYSTEM;
+      case "user" -> ClientEvent.Role.USER;
+      case "assistant" -> ClientEvent.Role.ASSISTANT;
+      default -> throw new RealtimeProtocolException("invalid_value", "a message's role must be system, "
+          + "user or assistant", param + ".role", eventId);
+    };
     StringBuilder text = new StringBuilder();
+    JsonArray shown = new JsonArray();
     JsonArray content = item.getValue("content") instanceof JsonArray a ? a : new JsonArray();
-    for (Object o : content) {
-      if (o instanceof JsonObject part && "input_text".equals(part.getValue("type"))
-          && part.getValue("text") instanceof String t) {
-        text.append(t);
-      }
+    for (int i = 0; i < content.size(); i++) {
+      String t = textPart(content.getValue(i), role, param + ".content[" + i + "]", eventId);
+      text.append(t);
+      shown.add(new JsonObject().put("type", role == ClientEvent.Role.ASSISTANT ? "output_text" : "input_text")
+          .put("text", t));
     }
     if (text.isEmpty()) {
-      throw new RealtimeProtocolException("invalid_value", "the message needs input_text content", "item.content", id);
+      throw new RealtimeProtocolException("invalid_value", "the message needs text content ("
+          + (role == ClientEvent.Role.ASSISTANT ? "output_text" : "input_text") + ")", param + ".content", eventId);
     }
-    String itemId = item.getValue("id") instanceof String s ? s : "item_" + UUID.randomUUID();
-    return new ClientEvent.ItemCreate(id, itemId, bounded(text.toString(), "item.content", id), content);
+    return new Message(role, bounded(text.toString(), param + ".content", eventId), shown);
+  }
+
+  /** Where a created item goes: the event's {@code previous_item_id} (GA), else the item's. */
+  private static ClientEvent.After after(JsonObject e, JsonObject item, String id) throws RealtimeProtocolException {
+    JsonObject holder = e.getValue("previous_item_id") == null && item != null
+        && item.getValue("previous_item_id") != null ? item : e;
+    String param = holder == e ? "previous_item_id" : "item.previous_item_id";
+    Object value = holder.getValue("previous_item_id");
+    if (value != null && !(value instanceof String)) {
+      throw new RealtimeProtocolException("invalid_value", "previous_item_id must be an item id or null", param, id);
+    }
+    return value == null ? ClientEvent.After.END : new ClientEvent.After((String) value, param);
+  }
+
+  /**
+   * The text of content part {@code param} of a {@code role} message: {@code input_text} for system
+   * and user, {@code output_text} (or the beta {@code text}) for assistant. Audio and image parts
+   * are refused naming the part: Parley answers from text and keeps no client audio in the
+   * conversation.
+   */
+  private static String textPart(Object value, ClientEvent.Role role, String param, String id)
+      throws RealtimeProtocolException {
+    Object type = value instanceof JsonObject part ? part.getValue("type") : null;
+    if (type instanceof String name && AUDIO_OR_IMAGE_PARTS.contains(name)) {
+      throw new RealtimeProtocolException("unsupported_value", "a " + role.wireName() + " message's " + name
+          + " content is not supported: send its text (input_text"
+          + (role == ClientEvent.Role.ASSISTANT ? ", output_text" : "") + ") instead", param + ".type", id);
+    }
+    boolean text = role == ClientEvent.Role.ASSISTANT ? "output_text".equals(type) || "text".equals(type)
+        : "input_text".equals(type);
+    if (!text || !(((JsonObject) value).getValue("text") instanceof String t)) {
+      throw new RealtimeProtocolException("invalid_value", "a " + role.wireName() + " message's content parts are "
+          + (role == ClientEvent.Role.ASSISTANT ? "output_text" : "input_text") + " with their text, got " + type,
+          param + ".type", id);
+    }
+    return t;
+  }
+
+  private static String newItemId(JsonObject item) {
+    return item.getValue("id") instanceof String s ? s : "item_" + UUID.randomUUID();
   }
 
   private static ClientEvent.ItemTruncate truncate(JsonObject e, String id) throws RealtimeProtocolException {

@@ -70,6 +70,16 @@ public final class ServerEventEncoder {
   }
 
   /**
+   * {@code input_audio_buffer.timeout_triggered}: the input was silent from {@code audioStartMs} to
+   * {@code audioEndMs} (server VAD's {@code idle_timeout_ms}); {@code itemId} is the item the
+   * silence would have been.
+   */
+  public static JsonObject timeoutTriggered(long audioStartMs, long audioEndMs, String itemId) {
+    return new JsonObject().put("type", "input_audio_buffer.timeout_triggered").put("audio_start_ms", audioStartMs)
+        .put("audio_end_ms", audioEndMs).put("item_id", itemId);
+  }
+
+  /**
    * The GA schema's {@code languages} of a transcript, {@code [{"code": "es"}]}: the language Whisper
    * detected (or was given); empty when it could not tell, as the schema has it.
    */

@@ -22,7 +22,7 @@ class RealtimeProtocolTest {
         .isEqualTo(new ClientEvent.ResponseCreate("e1", null));
     assertThat(ClientEventDecoder.decode("{\"type\":\"conversation.item.create\",\"item\":{\"type\":"
         + "\"function_call_output\",\"id\":\"o\",\"call_id\":\"call_1\",\"output\":\"{\\\"ok\\\":true}\"}}"))
-        .isEqualTo(new ClientEvent.FunctionCallOutput(null, "o", "call_1", "{\"ok\":true}"));
+        .isEqualTo(new ClientEvent.FunctionCallOutput(null, "o", "call_1", "{\"ok\":true}", ClientEvent.After.END));
     assertThat(ClientEventDecoder.decode("{\"type\":\"input_audio_buffer.append\",\"audio\":\"AQD/fw==\"}"))
         .isInstanceOfSatisfying(ClientEvent.AudioAppend.class,
             a -> assertThat(a.audio()).containsExactly(1, 0, 0xFF, 0x7F));
@@ -40,6 +40,32 @@ class RealtimeProtocolTest {
         .isInstanceOfSatisfying(ClientEvent.ItemCreate.class, c -> {
           assertThat(c.itemId()).isEqualTo("x");
           assertThat(c.text()).isEqualTo("hi there");
+          assertThat(c.role()).isEqualTo(ClientEvent.Role.USER);
+          assertThat(c.after()).isEqualTo(ClientEvent.After.END);
+        });
+  }
+
+  @Test
+  void systemAndAssistantMessagesDecodeWithTheirPlace() throws Exception {
+    assertThat(ClientEventDecoder.decode("{\"type\":\"conversation.item.create\",\"previous_item_id\":\"p\","
+        + "\"item\":{\"type\":\"message\",\"role\":\"system\",\"id\":\"s\",\"content\":[{\"type\":"
+        + "\"input_text\",\"text\":\"Be brief.\"}]}}"))
+        .isInstanceOfSatisfying(ClientEvent.ItemCreate.class, c -> {
+          assertThat(c.role()).isEqualTo(ClientEvent.Role.SYSTEM);
+          assertThat(c.text()).isEqualTo("Be brief.");
+          assertThat(c.after()).isEqualTo(new ClientEvent.After("p", "previous_item_id"));
+        });
+    // The beta's "text" part is read as GA's output_text, and shown as one.
+    assertThat(ClientEventDecoder.decode("{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"message\","
+        + "\"role\":\"assistant\",\"previous_item_id\":\"q\",\"content\":[{\"type\":\"text\",\"text\":\"Hi \"},"
+        + "{\"type\":\"output_text\",\"text\":\"again.\"}]}}"))
+        .isInstanceOfSatisfying(ClientEvent.ItemCreate.class, c -> {
+          assertThat(c.role()).isEqualTo(ClientEvent.Role.ASSISTANT);
+          assertThat(c.text()).isEqualTo("Hi again.");
+          assertThat(c.itemId()).startsWith("item_");
+          assertThat(c.content().stream().map(o -> ((JsonObject) o).getString("type")))
+              .containsExactly("output_text", "output_text");
+          assertThat(c.after()).isEqualTo(new ClientEvent.After("q", "item.previous_item_id"));
         });
   }
 
@@ -54,7 +80,20 @@ class RealtimeProtocolTest {
         {"{\"type\":\"session.update\",\"session\":3}", "invalid_value", "session"},
         {"{\"type\":\"input_audio_buffer.append\",\"audio\":5}", "invalid_value", "audio"},
         {"{\"type\":\"input_audio_buffer.append\",\"audio\":\"!!\"}", "invalid_base64", "audio"},
-        {"{\"type\":\"conversation.item.create\",\"item\":{\"role\":\"assistant\"}}", "invalid_value", "item"},
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"role\":\"assistant\"}}", "invalid_value",
+            "item.content"},
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"role\":\"critic\"}}", "invalid_value", "item.role"},
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"function_call\"}}", "invalid_value", "item"},
+        // Audio Parley cannot take is refused by the part's name; a part of another role's type is invalid.
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"role\":\"user\",\"content\":[{\"type\":"
+            + "\"input_text\",\"text\":\"hi\"},{\"type\":\"input_audio\",\"audio\":\"AAAA\"}]}}",
+            "unsupported_value", "item.content[1].type"},
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"role\":\"assistant\",\"content\":[{\"type\":"
+            + "\"output_audio\",\"transcript\":\"hi\"}]}}", "unsupported_value", "item.content[0].type"},
+        {"{\"type\":\"conversation.item.create\",\"item\":{\"role\":\"system\",\"content\":[{\"type\":"
+            + "\"output_text\",\"text\":\"hi\"}]}}", "invalid_value", "item.content[0].type"},
+        {"{\"type\":\"conversation.item.create\",\"previous_item_id\":5,\"item\":{\"role\":\"user\"}}",
+            "invalid_value", "previous_item_id"},
         {"{\"type\":\"conversation.item.create\",\"item\":\"x\"}", "invalid_value", "item"},
         {"{\"type\":\"conversation.item.create\",\"item\":{\"role\":\"user\",\"content\":[]}}", "invalid_value",
             "item.content"},
