@@ -56,6 +56,8 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
   private final Shared shared;
   private VoiceSession session;
   private final RealtimeItems items = new RealtimeItems();
+  /** Its {@code conversation.item.*} events, on the session. */
+  private RealtimeItemEvents itemEvents;
   private RealtimeSessionConfig settings;
   private String resumeToken;
   private boolean resumed;
@@ -112,6 +114,7 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
     resumeToken = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     session = shared.sessions().create(context, settings.settings(config), this, conversationId, history,
         settings.inputRate(), settings.outputRate());
+    itemEvents = new RealtimeItemEvents(session, items, this::send);
     transcoders();
     session.transcriptionPrompt(settings.wire().transcriptionPrompt());
     session.serverTools(shared.serverTools().forSession(user, session.conversationId(), clientIp));
@@ -259,22 +262,11 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
         }
         case ClientEvent.ItemCreate c -> {
           transcriptionOnly("conversation.item.create", c.eventId());
-          // Shown as an item, added to the conversation, answered on response.create.
-          added(new JsonObject().put("id", c.itemId()).put("object", "realtime.item").put("type", "message")
-              .put("role", c.role().wireName()).put("status", "completed").put("content", c.content()),
-              placed(c.after(), c.eventId()));
-          switch (c.role()) {
-            case SYSTEM -> session.addSystemText(c.itemId(), c.text());
-            case USER -> session.addUserText(c.itemId(), c.text());
-            case ASSISTANT -> session.addAssistantText(c.itemId(), c.text());
-          }
+          itemEvents.create(c);
         }
         case ClientEvent.FunctionCallOutput o -> {
           transcriptionOnly("conversation.item.create", o.eventId());
-          added(new JsonObject().put("id", o.itemId()).put("object", "realtime.item")
-              .put("type", "function_call_output").put("status", "completed").put("call_id", o.callId())
-              .put("output", o.output()), placed(o.after(), o.eventId()));
-          session.addToolResult(o.itemId(), o.callId(), o.output());
+          itemEvents.output(o);
         }
         case ClientEvent.ResponseCreate c -> {
           transcriptionOnly("response.create", c.eventId());
@@ -310,56 +302,13 @@ final class RealtimeConnection implements Consumer<VoiceEvent> {
           session.cancelResponse(VoiceEvent.Reason.CLIENT_CANCELLED);
           send(new JsonObject().put("type", "output_audio_buffer.cleared").put("response_id", response));
         }
-        case ClientEvent.ItemRetrieve r ->
-            send(new JsonObject().put("type", "conversation.item.retrieved").put("item", knownItem(r.itemId(), r.eventId())));
-        case ClientEvent.ItemDelete d -> {
-          knownItem(d.itemId(), d.eventId());
-          items.delete(d.itemId());
-          session.delete(d.itemId()); // from what the model sees and the stored conversation
-          send(new JsonObject().put("type", "conversation.item.deleted").put("item_id", d.itemId()));
-        }
-        case ClientEvent.ItemTruncate t -> {
-          // What was not heard leaves the transcript: the model's context, the stored answer, retrieve.
-          session.truncate(t.itemId(), t.audioEndMs()).ifPresent(heard -> items.truncated(t.itemId(), heard));
-          send(new JsonObject().put("type", "conversation.item.truncated").put("item_id", t.itemId())
-              .put("content_index", t.contentIndex()).put("audio_end_ms", t.audioEndMs()));
-        }
+        case ClientEvent.ItemRetrieve r -> itemEvents.retrieve(r);
+        case ClientEvent.ItemDelete d -> itemEvents.delete(d);
+        case ClientEvent.ItemTruncate t -> itemEvents.truncate(t);
       }
     } catch (RealtimeProtocolException e) {
       error(e.code(), e.getMessage(), e.param(), e.eventId());
     }
-  }
-
-  /**
-   * The item a created one follows: the conversation's last, when {@code after} names it, names
-   * none, or is {@code "root"} in an empty conversation. An item goes in at the end only (the stored
-   * conversation is kept in the order it happened), so any other place is refused naming the
-   * field, never taken as the end.
-   */
-  private String placed(ClientEvent.After after, String clientEventId) throws RealtimeProtocolException {
-    String last = session.lastItemId();
-    String named = after.itemId();
-    if (named == null || named.equals(last) || last == null && "root".equals(named)) {
-      return last;
-    }
-    throw new RealtimeProtocolException("unsupported_value", "items are added at the end of the conversation: "
-        + "previous_item_id must be the last item (" + (last == null ? "there is none yet" : last) + ") or null, "
-        + "got " + named, after.param(), clientEventId);
-  }
-
-  /** A created item's {@code conversation.item.added} and {@code .done}, after {@code previous}. */
-  private void added(JsonObject item, String previous) {
-    send(new JsonObject().put("type", "conversation.item.added").put("previous_item_id", previous).put("item", item));
-    send(new JsonObject().put("type", "conversation.item.done").put("previous_item_id", previous).put("item", item));
-  }
-
-  private JsonObject knownItem(String id, String clientEventId) throws RealtimeProtocolException {
-    JsonObject item = items.item(id);
-    if (item == null) {
-      throw new RealtimeProtocolException("item_not_found", "no item with id '" + id + "' in this conversation",
-          "item_id", clientEventId);
-    }
-    return item;
   }
 
   /**
