@@ -132,6 +132,19 @@ function nextAgentEnd() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves with the next response.done's response. */
+function nextResponseDone() {
+  return new Promise((resolve) => {
+    const onEvent = (e) => {
+      if (e.type === "response.done") {
+        session.off("transport_event", onEvent);
+        resolve(e.response);
+      }
+    };
+    session.on("transport_event", onEvent);
+  });
+}
+
 function assistantTexts() {
   return session.history.filter((i) => i.type === "message" && i.role === "assistant")
     .map((i) => i.content.map((c) => c.transcript ?? c.text ?? "").join(""));
@@ -204,15 +217,7 @@ async function spoken() {
 
 async function interrupt() {
   const interrupted = new Promise((resolve) => session.once("audio_interrupted", () => resolve(true)));
-  const done = new Promise((resolve) => {
-    const onEvent = (e) => {
-      if (e.type === "response.done") {
-        session.off("transport_event", onEvent);
-        resolve(e.response);
-      }
-    };
-    session.on("transport_event", onEvent);
-  });
+  const done = nextResponseDone();
   const firstAudio = new Promise((resolve) => session.once("audio", () => resolve()));
   session.sendMessage("Tell me a long story about bananas.");
   await firstAudio;
@@ -228,17 +233,8 @@ async function interrupt() {
 }
 
 async function restart() {
-  const responseDone = () => new Promise((resolve) => {
-    const onEvent = (e) => {
-      if (e.type === "response.done") {
-        session.off("transport_event", onEvent);
-        resolve(e.response);
-      }
-    };
-    session.on("transport_event", onEvent);
-  });
   const firstAudio = new Promise((resolve) => session.once("audio", () => resolve()));
-  const cut = responseDone();
+  const cut = nextResponseDone();
   session.sendMessage("Tell me a long story about bananas.");
   await firstAudio;
   process.stdout.write("kill the speech worker\n");
@@ -254,7 +250,7 @@ async function restart() {
     tries++;
     const before = restarted.length;
     const end = nextAgentEnd();
-    const done = responseDone();
+    const done = nextResponseDone();
     session.sendMessage("How many calories are in a banana?");
     const response = await done;
     const text = await Promise.race([end, sleep(2000).then(() => null)]);

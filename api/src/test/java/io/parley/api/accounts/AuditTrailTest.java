@@ -54,12 +54,7 @@ class AuditTrailTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (llm != null) {
-      llm.close();
-    }
+    TestNode.closeAll(node, llm);
   }
 
   private record User(UUID id, String token, String email, String password) {}

@@ -50,12 +50,7 @@ class ConversationContextTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (llm != null) {
-      llm.close();
-    }
+    TestNode.closeAll(node, llm);
   }
 
   private static UUID idOf(String token) {

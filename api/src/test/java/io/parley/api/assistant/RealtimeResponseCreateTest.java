@@ -39,12 +39,7 @@ class RealtimeResponseCreateTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (llm != null) {
-      llm.close();
-    }
+    TestNode.closeAll(node, llm);
   }
 
   private static RealtimeClient textSession() throws Exception {

@@ -46,12 +46,7 @@ class SpeechVoicesTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (llm != null) {
-      llm.close();
-    }
+    TestNode.closeAll(node, llm);
   }
 
   private static HttpResponse<byte[]> speech(JsonObject body) throws Exception {

@@ -62,12 +62,7 @@ class EngineWorkerCrashTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (llm != null) {
-      llm.close();
-    }
+    TestNode.closeAll(node, llm);
   }
 
   private static EngineWorkers workers() {

@@ -184,6 +184,15 @@ public final class TestNode implements AutoCloseable {
     return new Api(baseUrl());
   }
 
+  /** Closes each of {@code parts} that is there (a fixture's node, stand-in servers), in order. */
+  public static void closeAll(AutoCloseable... parts) throws Exception {
+    for (AutoCloseable part : parts) {
+      if (part != null) {
+        part.close();
+      }
+    }
+  }
+
   @Override
   public void close() {
     server.close();
