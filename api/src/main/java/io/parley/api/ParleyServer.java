@@ -150,7 +150,11 @@ public final class ParleyServer implements AutoCloseable {
     }
   }
 
-  private void boot() {
+  /**
+   * Holds the node's monitor, as {@link #close} does: a SIGTERM while the node starts closes it once
+   * it has started, everything it started included (its closers are never drained while pushed).
+   */
+  private synchronized void boot() {
     Storage storage = Storage.start(config, closers);
     embeddedPostgres = storage.embeddedPostgres().orElse(null);
     embeddedRedis = storage.embeddedRedis().orElse(null);

@@ -209,9 +209,11 @@ public final class ConversationStore implements ConversationLog {
    * are never searched.
    *
    * <p>With embeddings on (and a vector for the query), the full-text matches and the newest
-   * {@value #RECALL_CANDIDATES} messages with a vector are ranked together by the similarity of
-   * their vectors to the query's (messages without one after, in full-text order), so a message
-   * in other words than the query's is found too.
+   * {@value #RECALL_CANDIDATES} messages with a vector are ranked together
+   * ({@link Relevance#bySimilarity}): those similar to the query first, then full-text matches
+   * without a vector (stored before embeddings or while the server failed), then the other
+   * full-text matches; a message neither similar nor matching is not recalled. So a message in other
+   * words than the query's is found too, and none that was found before is lost.
    */
   public Future<List<Recalled>> recall(UUID userId, String query, Optional<OffsetDateTime> since, int limit) {
     String tsquery = prefixQuery(query);
@@ -226,6 +228,7 @@ public final class ConversationStore implements ConversationLog {
             + "ORDER BY ts_rank(to_tsvector('simple', mine.content), q.q) DESC, mine.created_at DESC LIMIT $4) "
             + "UNION (SELECT id FROM mine WHERE embedding IS NOT NULL ORDER BY created_at DESC LIMIT $5)) "
             + "SELECT mine.conversation_id, mine.role, mine.created_at, mine.embedding, "
+            + "to_tsvector('simple', mine.content) @@ q.q AS matched, "
             + "ts_headline('simple', mine.content, q.q, 'MaxWords=30, MinWords=12, StartSel=\"\", StopSel=\"\"') AS snippet "
             + "FROM mine JOIN found USING (id), q "
             + "ORDER BY ts_rank(to_tsvector('simple', mine.content), q.q) DESC, mine.created_at DESC")
@@ -234,13 +237,15 @@ public final class ConversationStore implements ConversationLog {
         .map(rows -> {
           List<Recalled> found = new ArrayList<>(rows.size());
           Map<Recalled, float[]> vectors = new IdentityHashMap<>();
+          Map<Recalled, Boolean> matched = new IdentityHashMap<>();
           rows.forEach(r -> {
             found.add(new Recalled(r.getUUID("conversation_id"), r.getString("role"),
                 r.getOffsetDateTime("created_at"), r.getString("snippet")));
             vectors.put(found.getLast(), Embeddings.read(r, "embedding"));
+            matched.put(found.getLast(), Boolean.TRUE.equals(r.getBoolean("matched")));
           });
           List<Recalled> ranked = asked.isEmpty() ? found
-              : Relevance.bySimilarity(found, "", asked.get(), Recalled::snippet, vectors::get);
+              : Relevance.bySimilarity(found, "", asked.get(), Recalled::snippet, vectors::get, matched::get, false);
           return List.copyOf(ranked.subList(0, Math.min(limit, ranked.size())));
         }));
   }

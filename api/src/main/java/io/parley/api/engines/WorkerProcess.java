@@ -136,6 +136,7 @@ final class WorkerProcess implements AutoCloseable {
         LOG.error("engines: the {} worker (pid {}) answered nothing for {} ms (PARLEY_ENGINE_ANSWER_TIMEOUT); "
             + "killing it", group.label(), l.process.pid(), TimeUnit.NANOSECONDS.toMillis(silentNanos));
         l.process.destroyForcibly();
+        l.closeChannel(); // the reader wakes and the link goes, even if the process takes its time to die
       }
       return;
     }
@@ -178,7 +179,8 @@ final class WorkerProcess implements AutoCloseable {
     if (l == null) {
       throw restarting("is starting again");
     }
-    if (payload.length > 0 && l.queuedBytes() + payload.length > launch.queueBytes()) {
+    // One call of any size passes an empty queue (MAX_FRAME bounds it): the budget refuses piling up.
+    if (payload.length > 0 && l.queuedBytes() > 0 && l.queuedBytes() + payload.length > launch.queueBytes()) {
       throw ParleyException.unavailable(BUSY_CODE, "the " + group.label() + " engine's worker process has "
           + l.queuedBytes() + " bytes of calls waiting for it (PARLEY_ENGINE_QUEUE_BYTES " + launch.queueBytes()
           + "); retry in 1 s", Duration.ofSeconds(1));

@@ -74,18 +74,26 @@ class WorkerHangTest {
   }
 
   @Test
-  void aCallPastTheQueueBudgetIsRefusedWithRetryAfter() throws Exception {
-    try (WorkerProcess worker = new WorkerProcess(EngineGroup.CHAT, launch(Duration.ofSeconds(30), 1 << 20), dir)) {
+  void callsPilingUpPastTheQueueBudgetAreRefusedWithRetryAfter() throws Exception {
+    try (WorkerProcess worker = new WorkerProcess(EngineGroup.CHAT, launch(Duration.ofSeconds(60), 1 << 20), dir)) {
       worker.start();
-      assertThat(echo(worker, new byte[1 << 19]).get(60, TimeUnit.SECONDS).payload()).hasSize(1 << 19);
-      assertThatThrownBy(() -> echo(worker, new byte[(1 << 20) + 1])).isInstanceOf(ParleyException.class)
+      long pid = worker.pid().orElseThrow();
+      // A worker that stops reading: its socket fills and the call being written waits in the queue.
+      signal("STOP", pid);
+      CompletableFuture<Frame> big = echo(worker, new byte[4 << 20]);
+      assertThat(worker.queuedBytes()).as("one call of any size passes an empty queue").isEqualTo(4 << 20);
+      assertThatThrownBy(() -> echo(worker, new byte[1024])).isInstanceOf(ParleyException.class)
           .hasMessageContaining("PARLEY_ENGINE_QUEUE_BYTES")
           .satisfies(e -> {
             assertThat(((ParleyException) e).code()).contains(WorkerProcess.BUSY_CODE);
             assertThat(((ParleyException) e).retryAfter()).contains(Duration.ofSeconds(1));
           });
-      assertThat(worker.queuedBytes()).isZero();
-      assertThat(worker.up()).as("a refused call costs the worker nothing").isTrue();
+      signal("CONT", pid);
+      assertThat(big.get(60, TimeUnit.SECONDS).payload()).hasSize(4 << 20);
+      Poll.until(Duration.ofSeconds(10), "the queue drained", () -> worker.queuedBytes() == 0);
+      assertThat(echo(worker, new byte[1024]).get(60, TimeUnit.SECONDS).payload()).as("a refused call costs nothing")
+          .hasSize(1024);
+      assertThat(worker.hung()).isZero();
     }
   }
 }

@@ -123,7 +123,7 @@ public final class MemoryStore {
       Map<UUID, float[]> vectors = new HashMap<>();
       newest.result().forEach(r -> vectors.put(r.getUUID("id"), Embeddings.read(r, "embedding")));
       return Relevance.bySimilarity(memories, query, asked.result().get(), Memory::content,
-          m -> vectors.get(m.id()));
+          m -> vectors.get(m.id()), m -> Relevance.sharesWords(query, m.content()), true);
     });
   }
 

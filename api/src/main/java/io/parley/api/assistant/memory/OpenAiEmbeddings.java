@@ -37,6 +37,8 @@ public final class OpenAiEmbeddings implements Embeddings, AutoCloseable {
 
   /** Longest wait for one embedding, connect included; below the personal context's own lookup timeout. */
   public static final Duration TIMEOUT = Duration.ofMillis(800);
+  /** Requests that may wait for one of the client's connections to the embeddings server. */
+  static final int MAX_WAITING = 64;
   /** Longest text sent (a memory is at most 500 characters; a long message is embedded by its start). */
   public static final int MAX_INPUT_CHARS = 8_000;
 
@@ -85,8 +87,11 @@ public final class OpenAiEmbeddings implements Embeddings, AutoCloseable {
 
   public OpenAiEmbeddings(Vertx vertx, Settings settings, MeterRegistry registry) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    // A slow server must not queue requests without bound (each would wait past its timeout):
+    // past the queue a text fails at once and is kept without a vector.
     this.client = WebClient.create(vertx, new WebClientOptions()
-        .setConnectTimeout((int) TIMEOUT.toMillis()).setUserAgentEnabled(false));
+        .setConnectTimeout((int) TIMEOUT.toMillis()).setUserAgentEnabled(false),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8).setMaxWaitQueueSize(MAX_WAITING));
     this.failures = Counter.builder("parley.embeddings.failures")
         .description("Texts (memories, messages, questions) left without a vector because the embeddings server "
             + "failed or was slow")

@@ -37,16 +37,53 @@ public final class Relevance {
   }
 
   /**
-   * {@code newestFirst} ordered for {@code query} by the cosine similarity of their vectors to
-   * {@code queryVector}, most similar first; those without a vector (or one of another length) after
-   * them, by shared words ({@link #rank}).
+   * Cosine similarity from which a vector counts as related to the question. Below it a text is
+   * only kept when its words match (embedding models put unrelated texts at ~0-0.2).
+   */
+  public static final double SIMILAR = 0.3;
+
+  /**
+   * {@code newestFirst} ordered for {@code query} with {@code queryVector}: first those whose vector
+   * is {@link #SIMILAR} to it, most similar first; then those that {@code matched} by words but have
+   * no vector to compare (stored before embeddings were on, or while the server failed: they are
+   * not lost behind the vectored ones), in word order; then matched ones whose vector is less
+   * similar; then, when {@code keepRest}, the others (by similarity, those without a vector last).
    */
   public static <T> List<T> bySimilarity(List<T> newestFirst, String query, float[] queryVector,
-                                         Function<T, String> text, Function<T, float[]> vector) {
-    List<T> out = rank(newestFirst, query, text);
-    // Stable: among equals, and among those without a vector, the word order stays.
-    out.sort(Comparator.comparingDouble((T m) -> -cosine(queryVector, vector.apply(m))));
+                                         Function<T, String> text, Function<T, float[]> vector,
+                                         java.util.function.Predicate<T> matched, boolean keepRest) {
+    List<T> similar = new ArrayList<>();
+    List<T> wordsOnly = new ArrayList<>();
+    List<T> weak = new ArrayList<>();
+    List<T> rest = new ArrayList<>();
+    java.util.Map<T, Double> score = new java.util.IdentityHashMap<>();
+    for (T m : rank(newestFirst, query, text)) {
+      double s = cosine(queryVector, vector.apply(m));
+      score.put(m, s);
+      if (s >= SIMILAR) {
+        similar.add(m);
+      } else if (matched.test(m)) {
+        (s == -2 ? wordsOnly : weak).add(m);
+      } else {
+        rest.add(m);
+      }
+    }
+    Comparator<T> bySimilarity = Comparator.comparingDouble((T m) -> -score.get(m)); // stable: word order among equals
+    similar.sort(bySimilarity);
+    weak.sort(bySimilarity);
+    rest.sort(bySimilarity);
+    List<T> out = new ArrayList<>(similar);
+    out.addAll(wordsOnly);
+    out.addAll(weak);
+    if (keepRest) {
+      out.addAll(rest);
+    }
     return out;
+  }
+
+  /** Whether {@code text} shares a word that counts with {@code query} ({@link #rank}'s rule). */
+  public static boolean sharesWords(String query, String text) {
+    return shared(words(query), words(text)) > 0;
   }
 
   /** The cosine similarity of {@code a} and {@code b}, -2 (below any) when either is missing, empty or zero or their lengths differ. */

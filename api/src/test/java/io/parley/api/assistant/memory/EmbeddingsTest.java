@@ -171,5 +171,9 @@ class EmbeddingsTest {
     }
     assertThat(rememberedInPrompt(token, QUESTION)).as("memories without vectors rank by words, after any with one")
         .hasSize(3);
+    remember(token, "Likes jazz on Sunday evenings");
+    assertThat(rememberedInPrompt(token, "Should I rest my knee today?"))
+        .as("a memory kept without a vector that matches by words is not lost behind unrelated ones with one")
+        .first().isEqualTo("Knee hurts after long walks");
   }
 }
