@@ -13,7 +13,8 @@ import java.util.Map;
  * The process's one ONNX Runtime environment. ONNX Runtime allows a single environment per process,
  * and DJL's ONNX Runtime engine (used for operator-supplied YOLO exports) insists on creating it
  * itself, with its thread-pool options: created anywhere else first, DJL's engine fails to start. So
- * every direct user (Silero VAD) asks DJL's engine to start first and then shares its environment.
+ * every direct user (Silero VAD) asks DJL's engine to start first and then shares its environment. A
+ * process without DJL on its classpath (the vision benchmark's ONNX Runtime side) creates it itself.
  *
  * <p>The environment is created on a thread of its own with a stack sized to the process's command
  * line. ONNX Runtime's Linux build carries a telemetry client that, as the environment is created,
@@ -49,7 +50,9 @@ public final class OrtEnvironments {
     Throwable[] failed = new Throwable[1];
     Thread starter = new Thread(null, () -> {
       try {
-        Engine.getEngine("OnnxRuntime");
+        if (djlPresent()) {
+          Engine.getEngine("OnnxRuntime");
+        }
         created[0] = OrtEnvironment.getEnvironment();
       } catch (Throwable t) {
         failed[0] = t;
@@ -72,6 +75,15 @@ public final class OrtEnvironments {
       throw new ParleyException(ParleyException.Reason.UNAVAILABLE, "ONNX Runtime could not start: " + failed[0], failed[0]);
     }
     return created[0];
+  }
+
+  private static boolean djlPresent() {
+    try {
+      Class.forName("ai.djl.engine.Engine", false, OrtEnvironments.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
   }
 
   /** The stack the environment's creation needs with a command line of {@code bytes}. */
