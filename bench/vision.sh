@@ -52,6 +52,11 @@ DJL_CP="$ROOT/inference/target/test-classes:$ROOT/inference/target/classes:$ROOT
 ORT_JAR="$(tr ':' '\n' <"$CLASSPATH_FILE" | grep '/onnxruntime-[0-9.]*\.jar$' | head -n 1)"
 [[ -n $ORT_JAR ]] || die "the onnxruntime jar is not on the classpath"
 ORT_CP="$ROOT/inference/target/test-classes:$ROOT/inference/target/classes:$ROOT/core/target/classes:$ORT_JAR"
+# libgomp's spin as the node's vision worker process has it (EngineWorkers.VISION_GOMP_SPINCOUNT),
+# unless the environment sets OpenMP's waiting itself.
+if [[ -z ${GOMP_SPINCOUNT:-} && -z ${OMP_WAIT_POLICY:-} ]]; then
+  export GOMP_SPINCOUNT=10000
+fi
 engine_json() { # model engine threads [ort classpath] -> the bench's JSON line (one JVM, two for pair)
   (cd "$ROOT" && "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$DJL_CP" io.parley.inference.bench.VisionBench \
     "$1" "$2" "$3" "$ENGINE_RUNS" "$WORK/engines" "${@:4}") 2>"$WORK/engine.err" | grep '^{' | tail -n 1 | grep . ||

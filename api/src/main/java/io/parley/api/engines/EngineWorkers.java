@@ -40,6 +40,13 @@ public final class EngineWorkers implements NativeEngines {
 
   /** libgomp's spin count in the workers, as the in-process engines had it (see {@link #launch}). */
   static final String GOMP_SPINCOUNT = "100";
+  /**
+   * The vision worker's: libtorch's two intra-op threads meet at a barrier per layer, and a sleeping
+   * thread's wake-up at each cost DJL a quarter of its speed at 2 threads (0.73 of ONNX Runtime's on a
+   * quiet machine, PASSIVE); 10,000 rounds of spinning first gave 0.91 quiet and 1.06 beside two
+   * CPU-bound processes, side by side (docs/BENCHMARKS.md, vision/engines).
+   */
+  static final String VISION_GOMP_SPINCOUNT = "10000";
 
   /** The worker's main class. */
   static final String MAIN = EngineWorker.class.getName();

@@ -67,6 +67,18 @@ final class WorkerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * The environment a worker of {@code group} gets: the launch's, with the vision worker's own OpenMP
+   * spin where the spin is Parley's default (an operator's own setting is inherited untouched).
+   */
+  static Map<String, String> environment(Launch launch, EngineGroup group) {
+    Map<String, String> env = new java.util.HashMap<>(launch.environment());
+    if (group == EngineGroup.VISION && env.containsKey("GOMP_SPINCOUNT")) {
+      env.put("GOMP_SPINCOUNT", EngineWorkers.VISION_GOMP_SPINCOUNT);
+    }
+    return env;
+  }
+
   /** The call id of the node's pings (calls count up from 1): answered, never counted as calls. */
   private static final long PING = -1;
 
@@ -225,7 +237,7 @@ final class WorkerProcess implements AutoCloseable {
       command.add(socket.toString());
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
       pb.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
-      pb.environment().putAll(launch.environment());
+      pb.environment().putAll(environment(launch, group));
       process = pb.start();
       WorkerOutput.relay(process, group);
       SocketChannel channel = accept(server, process, t0 + launch.startTimeout().toNanos());

@@ -69,7 +69,13 @@ class WorkerProcessTest {
         .containsEntry("CLASSPATH", System.getProperty("java.class.path"));
     if (System.getenv("GOMP_SPINCOUNT") == null && System.getenv("OMP_WAIT_POLICY") == null) {
       assertThat(launch.environment()).containsEntry("GOMP_SPINCOUNT", "100");
+      assertThat(WorkerProcess.environment(launch, EngineGroup.SPEECH)).containsEntry("GOMP_SPINCOUNT", "100");
+      assertThat(WorkerProcess.environment(launch, EngineGroup.VISION)).as("libtorch's barriers spin a little longer")
+          .containsEntry("GOMP_SPINCOUNT", "10000");
     }
+    WorkerProcess.Launch operators = new WorkerProcess.Launch(List.of("java"), Map.of("PARLEY_X", "1"), Duration.ofSeconds(10));
+    assertThat(WorkerProcess.environment(operators, EngineGroup.VISION)).as("an operator's own spin is inherited")
+        .doesNotContainKey("GOMP_SPINCOUNT");
     assertThat(launch.command()).contains("-Xmx300m", "-XX:+ExitOnOutOfMemoryError").last()
         .isEqualTo(EngineWorkers.MAIN);
     assertThat(String.join(" ", launch.command())).as("the classpath goes through the environment")
