@@ -42,6 +42,11 @@ final class Allocation {
   final IntObjectHashMap<ChannelBind> channels = new IntObjectHashMap<>();
   final Map<InetSocketAddress, ChannelBind> channelsByPeer = new HashMap<>();
   boolean closed;
+  /**
+   * Bytes handed over to it by allocations of other event loops and not yet delivered
+   * ({@link LocalRelays}): bounded as its relay socket's receive buffer would be.
+   */
+  final java.util.concurrent.atomic.AtomicInteger handedOver = new java.util.concurrent.atomic.AtomicInteger();
 
   Allocation(FiveTuple fiveTuple, ClientLink client, Relay relay, Relay additional, String username,
              String userId, String tag, byte[] key, byte[] allocateTransactionId, long expiresAtNanos, long maxBps) {
@@ -74,6 +79,15 @@ final class Allocation {
       return relay;
     }
     return additionalRelay != null && sameFamily(additionalRelayedAddress.getAddress(), peer) ? additionalRelay : null;
+  }
+
+  /** The relayed transport address that talks to peers of {@code peer}'s family, or null (443). */
+  InetSocketAddress relayedAddressFor(InetAddress peer) {
+    if (sameFamily(relayedAddress.getAddress(), peer)) {
+      return relayedAddress;
+    }
+    return additionalRelay != null && sameFamily(additionalRelayedAddress.getAddress(), peer)
+        ? additionalRelayedAddress : null;
   }
 
   /** Whether it relays to peers of this address family (RFC 8489 §14.1 family number). */

@@ -23,6 +23,8 @@ final class TurnMetrics {
   final Counter packetsToClient;
   final Counter bytesToPeer;
   final Counter bytesToClient;
+  /** Packets relayed from one allocation of this node to another without the kernel ({@link LocalRelays}). */
+  final Counter packetsLocal;
   private final Map<Drop, Counter> drops = new EnumMap<>(Drop.class);
   private final Map<AuthFailure, Counter> authFailures = new EnumMap<>(AuthFailure.class);
 
@@ -37,6 +39,8 @@ final class TurnMetrics {
         .register(registry);
     bytesToClient = Counter.builder("parley.turn.bytes").tag("direction", "peer_to_client").baseUnit("bytes")
         .register(registry);
+    packetsLocal = Counter.builder("parley.turn.packets.local")
+        .description("Packets relayed between two allocations of this node in the process").register(registry);
     for (Drop d : Drop.values()) {
       drops.put(d, Counter.builder("parley.turn.drops").tag("reason", d.name().toLowerCase(Locale.ROOT))
           .description("Packets not relayed or answered").register(registry));

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * RFC 8489 as numbered comments. Runs on the event loop of the client's socket, which is also the
  * loop of the client's allocation: no locks.
  */
-final class TurnProtocol {
+final class TurnProtocol implements LocalRelays.Receiver {
 
   /** Lifetimes of RFC 8656: allocation default and maximum (§7.2), permission (§9), channel (§12). */
   static final long DEFAULT_LIFETIME_S = 600;
@@ -109,13 +109,36 @@ final class TurnProtocol {
     relayToPeer(a, bind.peer(), buf.retain().setIndex(data, data + length));
   }
 
-  /** Sends {@code data} (released here) from the allocation's relayed address to {@code peer}. */
+  /**
+   * Sends {@code data} (released here) from the allocation's relayed address to {@code peer}: to
+   * another allocation of this node in the process when {@code peer} is its relayed address
+   * ({@link LocalRelays}), else from the relay socket.
+   */
   private void relayToPeer(Allocation a, InetSocketAddress peer, ByteBuf data) {
     int size = data.readableBytes();
     if (!a.toPeer.take(size)) {
       data.release();
       metrics.drop(Drop.BANDWIDTH);
       return;
+    }
+    LocalRelays locals = server.localRelays();
+    if (locals.isRelayAddress(peer.getAddress())) {
+      Allocation to = locals.find(peer);
+      if (to != null) {
+        metrics.packetsToPeer.increment();
+        metrics.bytesToPeer.increment(size);
+        if (!LocalRelays.handOver(this, to, a.relayedAddressFor(peer.getAddress()), data)) {
+          metrics.drop(Drop.BACKPRESSURE);
+        }
+        return;
+      }
+      if (!server.policy().permitted(peer.getAddress())) {
+        // A port of the node's own address that no allocation holds: the permission was installed
+        // for the node's relays, nothing leaves towards its other services.
+        data.release();
+        metrics.drop(Drop.PEER_REFUSED);
+        return;
+      }
     }
     Channel relay = a.relayFor(peer.getAddress());
     if (relay == null || !relay.isWritable()) {
@@ -134,36 +157,59 @@ final class TurnProtocol {
    */
   void onPeerDatagram(Allocation a, Channel relay, DatagramPacket packet) {
     try {
-      long now = System.nanoTime();
       InetSocketAddress peer = packet.sender();
-      if (!a.permits(peer.getAddress(), now)) {
-        metrics.drop(Drop.NO_PERMISSION);
+      if (server.localRelays().isRelayAddress(peer.getAddress()) && !server.policy().permitted(peer.getAddress())) {
+        // The permission for the node's own address was installed for its relays, which hand
+        // their data over in the process: what arrives from that address through the kernel is
+        // from another of the node's own sockets.
+        metrics.drop(Drop.PEER_REFUSED);
         return;
       }
-      ByteBuf data = packet.content();
-      int size = data.readableBytes();
-      if (!a.toClient.take(size)) {
-        metrics.drop(Drop.BANDWIDTH);
-        return;
-      }
-      ByteBufAllocator alloc = relay.alloc();
-      Allocation.ChannelBind bind = a.channelOf(peer, now);
-      ByteBuf out;
-      if (bind != null) {
-        out = ChannelData.encode(bind.number(), data, a.client.stream(), alloc);
-      } else {
-        byte[] tx = server.newTransactionId();
-        StunMessage indication = StunMessage.indication(StunMethod.DATA, tx, List.of(
-            Attributes.xorAddress(XOR_PEER_ADDRESS, peer, tx),
-            Attributes.data(data)));
-        out = StunEncoder.encode(indication, null, false, alloc);
-      }
-      metrics.packetsToClient.increment();
-      metrics.bytesToClient.increment(size);
-      a.client.relay(out);
+      onPeerData(a, peer, packet.content(), relay.alloc());
     } finally {
       packet.release();
     }
+  }
+
+  /** Data another allocation of this node relayed to {@code to}, from its relayed address {@code from}. */
+  @Override
+  public void onLocalDatagram(Allocation to, InetSocketAddress from, ByteBuf data) {
+    try {
+      if (!to.closed) {
+        metrics.packetsLocal.increment();
+        onPeerData(to, from, data, to.client.channel().alloc());
+      }
+    } finally {
+      data.release();
+    }
+  }
+
+  /** As {@link #onPeerDatagram}; {@code data} stays the caller's. */
+  private void onPeerData(Allocation a, InetSocketAddress peer, ByteBuf data, ByteBufAllocator alloc) {
+    long now = System.nanoTime();
+    if (!a.permits(peer.getAddress(), now)) {
+      metrics.drop(Drop.NO_PERMISSION);
+      return;
+    }
+    int size = data.readableBytes();
+    if (!a.toClient.take(size)) {
+      metrics.drop(Drop.BANDWIDTH);
+      return;
+    }
+    Allocation.ChannelBind bind = a.channelOf(peer, now);
+    ByteBuf out;
+    if (bind != null) {
+      out = ChannelData.encode(bind.number(), data, a.client.stream(), alloc);
+    } else {
+      byte[] tx = server.newTransactionId();
+      StunMessage indication = StunMessage.indication(StunMethod.DATA, tx, List.of(
+          Attributes.xorAddress(XOR_PEER_ADDRESS, peer, tx),
+          Attributes.data(data)));
+      out = StunEncoder.encode(indication, null, false, alloc);
+    }
+    metrics.packetsToClient.increment();
+    metrics.bytesToClient.increment(size);
+    a.client.relay(out);
   }
 
   // --- control plane -----------------------------------------------------------------------------
@@ -531,7 +577,7 @@ final class TurnProtocol {
         reply(link, m, StunMessage.error(m, 443, "Peer Address Family Mismatch", List.of()), id.key());
         return;
       }
-      if (!server.policy().permitted(p.getAddress())) {
+      if (!server.peerPermitted(p.getAddress())) {
         metrics.drop(Drop.PEER_REFUSED);
         reply(link, m, StunMessage.error(m, 403, "Forbidden", List.of()), id.key());
         return;
@@ -569,7 +615,7 @@ final class TurnProtocol {
       reply(link, m, StunMessage.error(m, 443, "Peer Address Family Mismatch", List.of()), id.key());
       return;
     }
-    if (!server.policy().permitted(peer.getAddress())) {
+    if (!server.peerPermitted(peer.getAddress())) {
       metrics.drop(Drop.PEER_REFUSED);
       reply(link, m, StunMessage.error(m, 403, "Forbidden", List.of()), id.key());
       return;

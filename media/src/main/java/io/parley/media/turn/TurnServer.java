@@ -91,6 +91,8 @@ public final class TurnServer implements AutoCloseable {
   /** Where IPv6 relays are advertised, or null when IPv6 relays are not offered. */
   private final InetAddress advertised6;
   private final RelaySockets relays;
+  /** The relayed addresses of this node's allocations: data between two of them stays in the process. */
+  private final LocalRelays locals;
   /** The TLS listener's certificate, or null without TLS. */
   private final TurnTls tls;
   /** Off the event loops: re-reading the certificate files and listing the interfaces again. */
@@ -123,6 +125,7 @@ public final class TurnServer implements AutoCloseable {
     this.advertised = RelaySockets.advertisedIpv4(settings);
     this.advertised6 = RelaySockets.advertisedIpv6(settings);
     this.relays = new RelaySockets(settings, epoll);
+    this.locals = new LocalRelays(settings.relayPortLow(), settings.relayPortHigh(), advertised, advertised6);
     this.tls = settings.tls().map(TurnTls::new).orElse(null);
     this.housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("parley-turn-housekeeping").daemon().factory());
@@ -483,6 +486,7 @@ public final class TurnServer implements AutoCloseable {
           ch.pipeline().get(RelayInbound.class).allocation = a;
         }
         table.put(tuple, a);
+        locals.add(a);
         if (udpListener(link) != null) {
           udpListener(link).index(a);
         }
@@ -556,6 +560,7 @@ public final class TurnServer implements AutoCloseable {
     if (table.remove(a.fiveTuple, a)) {
       releaseQuota(a.userId);
     }
+    locals.remove(a);
     UdpListener listener = udpListener(a.client);
     if (listener != null) {
       listener.unindex(a);
@@ -655,6 +660,20 @@ public final class TurnServer implements AutoCloseable {
 
   PeerPolicy policy() {
     return policy;
+  }
+
+  LocalRelays localRelays() {
+    return locals;
+  }
+
+  /**
+   * Whether a permission or channel to {@code peer} may be installed: the policy allows it, or it
+   * is the address of this node's relays, where only its allocations are reached ({@link LocalRelays}).
+   * Relays advertised on loopback serve this host alone: there loopback stays refused unless the
+   * operator allows it (CVE-2018-4058).
+   */
+  boolean peerPermitted(InetAddress peer) {
+    return policy.permitted(peer) || (locals.isRelayAddress(peer) && !peer.isLoopbackAddress());
   }
 
   public int udpPort() {

@@ -75,8 +75,12 @@ final class WriteBatch {
     batch.gather(channel, data, recipient);
   }
 
-  /** Sends what each channel gathered and flushes every channel written since the last call on this thread. */
+  /**
+   * Sends what each channel gathered and flushes every channel written since the last call on this
+   * thread; hands what the burst relayed to allocations of other loops over to them ({@link LocalRelays}).
+   */
   static void flush() {
+    LocalRelays.flush();
     WriteBatch batch = PENDING.get();
     for (int i = 0; i < batch.channels.size(); i++) {
       batch.sendRun(i);

@@ -5,6 +5,7 @@ import static io.parley.media.turn.TurnTestClient.expectSuccess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.core.config.Cidr;
+import io.parley.core.testing.Closer;
 import io.parley.media.turn.codec.Attributes;
 import io.parley.media.turn.codec.MessageIntegrity;
 import io.parley.media.turn.codec.StunMessage;
@@ -12,12 +13,10 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -32,15 +31,9 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CoturnPeerCveTest {
 
-  private final List<AutoCloseable> open = new ArrayList<>();
+  @AutoClose
+  private final Closer open = new Closer();
   private TurnTestServer server;
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable c : open.reversed()) {
-      c.close();
-    }
-  }
 
   /** A production-like server: no peer range allowed, the node advertising {@code external}. */
   private TurnTestServer server(String external) {
@@ -157,16 +150,25 @@ class CoturnPeerCveTest {
 
   /**
    * The SSRF coturn users keep asking about: a relay to the node's own public address reaches its
-   * own services through the NAT. The advertised address is refused, in its IPv6 forms too; a public
-   * address that is not the node's stays permitted.
+   * own services through the NAT. The advertised address is refused in its IPv6 forms; in its own
+   * form a permission is granted, for the node's relays only (two users of one node relayed to each
+   * other, see LocalRelaysTest): data sent to any other port of it is dropped, nothing leaves
+   * towards it. A public address that is not the node's stays permitted.
    */
   @Test
   void theNodesOwnAdvertisedAddressIsRefused() {
     server("8.8.4.4");
     Predicate<InetAddress> publicRangesOnly = p -> true;
-    refusedOnTheWire(Attributes.FAMILY_IPV4, publicRangesOnly, "8.8.4.4");
     refusedOnTheWire(Attributes.FAMILY_IPV6, publicRangesOnly, "::ffff:8.8.4.4", "64:ff9b::808:404");
     TurnTestClient c = allocated(Attributes.FAMILY_IPV4);
+    InetSocketAddress service = new InetSocketAddress(peer("8.8.4.4"), 5000);
+    expectSuccess(c.createPermission(service), "the node's own address, for its relays");
+    double refusedBefore = server.drops("peer_refused");
+    double sentBefore = server.counter("parley.turn.packets", "direction", "client_to_peer");
+    c.sendIndication(service, new byte[] {1, 2, 3});
+    c.binding(); // the indication was handled before this answer
+    assertThat(server.drops("peer_refused") - refusedBefore).as("dropped, not sent").isEqualTo(1);
+    assertThat(server.counter("parley.turn.packets", "direction", "client_to_peer")).isEqualTo(sentBefore);
     expectSuccess(c.createPermission(new InetSocketAddress(peer("8.8.8.8"), 5000)), "a public peer");
   }
 }

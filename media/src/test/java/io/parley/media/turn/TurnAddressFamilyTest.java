@@ -6,6 +6,7 @@ import static io.parley.media.turn.TurnTestClient.relayedAddresses;
 import static io.parley.media.turn.codec.StunAttributeType.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.core.testing.Closer;
 import io.parley.media.turn.TurnTestClient.Inbound;
 import io.parley.media.turn.TurnTestClient.Peer;
 import io.parley.media.turn.codec.Attributes;
@@ -16,12 +17,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,18 +36,11 @@ class TurnAddressFamilyTest {
   private static final Duration WAIT = Duration.ofSeconds(3);
   private static final InetAddress IPV6_LOOPBACK = loopback6();
 
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable c : open.reversed()) {
-      c.close();
-    }
-  }
+  @AutoClose
+  private final Closer open = new Closer();
 
   private <T extends AutoCloseable> T open(T c) {
-    open.add(c);
-    return c;
+    return open.add(c);
   }
 
   private static InetAddress loopback6() {

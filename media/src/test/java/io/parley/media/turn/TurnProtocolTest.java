@@ -6,6 +6,7 @@ import static io.parley.media.turn.TurnTestClient.lifetime;
 import static io.parley.media.turn.codec.StunAttributeType.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.core.testing.Closer;
 import io.parley.core.testing.LogCapture;
 import io.parley.media.turn.TurnTestClient.Inbound;
 import io.parley.media.turn.TurnTestClient.Peer;
@@ -26,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,15 +45,9 @@ class TurnProtocolTest {
   private static final Duration QUIET = Duration.ofMillis(300);
   private static final Duration HOUR = Duration.ofHours(1);
 
-  private final List<AutoCloseable> open = new ArrayList<>();
+  @AutoClose
+  private final Closer open = new Closer();
   private TurnTestServer server;
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable c : open.reversed()) {
-      c.close();
-    }
-  }
 
   private TurnTestServer server(Map<String, String> overrides) {
     server = open(TurnTestServer.start(overrides));
@@ -64,8 +59,7 @@ class TurnProtocolTest {
   }
 
   private <T extends AutoCloseable> T open(T c) {
-    open.add(c);
-    return c;
+    return open.add(c);
   }
 
   private TurnTestClient udp() {

@@ -6,16 +6,15 @@ import static io.parley.media.turn.TurnTestClient.relayedAddresses;
 import static io.parley.media.turn.codec.StunAttributeType.RESERVATION_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.core.testing.Closer;
 import io.parley.media.turn.codec.Attributes;
 import io.parley.media.turn.codec.StunMessage;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,18 +26,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TurnReservationTest {
 
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable c : open.reversed()) {
-      c.close();
-    }
-  }
+  @AutoClose
+  private final Closer open = new Closer();
 
   private <T extends AutoCloseable> T open(T c) {
-    open.add(c);
-    return c;
+    return open.add(c);
   }
 
   @Test
