@@ -10,7 +10,7 @@
 #           gives one (no PostgreSQL, no Redis, no engines); with TURN_BENCH_NODE=full the whole
 #           server with default options (it also starts embedded PostgreSQL and Redis; they are not
 #           measured)
-# Both stay up for the whole benchmark; after one warm-up run each, the uclient runs alternate
+# Both stay up for the whole benchmark; after WARMUP warm-up runs each, the uclient runs alternate
 # coturn, parley, coturn, parley, ... over ROUNDS rounds. Per run: wall time for the fixed message
 # count, messages lost (uclient's own count), server CPU seconds (utime+stime of the server process
 # from /proc/PID/stat, delta over the run). At the end: each server's peak RSS (VmHWM). Medians and
@@ -35,6 +35,10 @@ RESULTS="$ROOT/docs/BENCHMARKS.md"
 COMMAND="${TURN_BENCH_NODE:+TURN_BENCH_NODE=$TURN_BENCH_NODE }${PARLEY_JAVA_OPTS:+PARLEY_JAVA_OPTS='$PARLEY_JAVA_OPTS' }./parley bench turn"
 
 ROUNDS="${TURN_BENCH_ROUNDS:-5}"           # DESIGN.md: medians of >= 5 runs
+# Warm-up runs per server before the rounds: an edge node compiles with C2 alone on one compiler
+# thread (its JVM options keep its memory small), which is still compiling the data path during the
+# first run and part of the second (CPU per run here: ~3 s with the start, 0.9, then 0.5-0.6).
+WARMUP="${TURN_BENCH_WARMUP:-3}"
 CLIENTS=10                                 # uclient -m: 5 client-to-client pairs
 MESSAGES="${TURN_BENCH_MESSAGES:-20000}"   # uclient -n: per client
 LENGTH=170                                 # uclient -l: bytes per message (an audio RTP packet)
@@ -74,6 +78,7 @@ for tool in curl awk; do
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "TURN_BENCH_ROUNDS must be a positive integer"
 [[ $MESSAGES =~ ^[1-9][0-9]*$ ]] || die "TURN_BENCH_MESSAGES must be a positive integer"
+[[ $WARMUP =~ ^[0-9]+$ ]] || die "TURN_BENCH_WARMUP must be a non-negative integer"
 [[ $NODE == turn || $NODE == full ]] || die "TURN_BENCH_NODE must be turn or full (got '$NODE')"
 if [[ $NODE == turn ]]; then
   [[ -n ${PARLEY_TURN_NODE_JAVA_OPTS:-} ]] || die "PARLEY_TURN_NODE_JAVA_OPTS is not set: run this as ./parley bench turn"
@@ -342,11 +347,13 @@ run_uclient() {
 }
 
 echo "bench/turn: load per run: $UCLIENT_SHOWN ($((CLIENTS * MESSAGES)) messages)"
-echo "bench/turn: warm-up, one run per server (not counted)"
-run_uclient coturn
-echo "  coturn: ${WALL_S}s, lost $LOST (dropped at listener $LISTENER_DROPS, relays $RELAY_DROPS, uclient $CLIENT_DROPS)"
-run_uclient parley
-echo "  parley: ${WALL_S}s, lost $LOST (dropped at listener $LISTENER_DROPS, relays $RELAY_DROPS, uclient $CLIENT_DROPS)"
+echo "bench/turn: warm-up, $WARMUP runs per server (not counted)"
+for ((w = 1; w <= WARMUP; w++)); do
+  for name in coturn parley; do
+    run_uclient "$name"
+    echo "  $name: ${WALL_S}s, lost $LOST (dropped at listener $LISTENER_DROPS, relays $RELAY_DROPS, uclient $CLIENT_DROPS), server CPU $CPU_S s"
+  done
+done
 
 declare -A wall rate cpu lost sdrops peak
 for name in coturn parley; do
@@ -424,7 +431,7 @@ runs $CLIENTS clients in client-to-client pairs, each sending \`-n\` messages of
 channel to its partner's relayed address, unpaced (\`-z 0\`: uclient's cap is 50 messages per
 session per millisecond); every message crosses the server twice (into one allocation, out of the
 other). \`-c\`: one allocation per client, no RTCP pairs (both servers take reservations; the pairs are tested in CoturnClientsTest).
-One warm-up run per server, then $ROUNDS rounds alternating coturn,
+$WARMUP warm-up runs per server (Parley's JIT compiler is still at work in the first two), then $ROUNDS rounds alternating coturn,
 Parley. The load generator shares the cores with the server.
 
 - **uclient**: its \`-m\` and \`-n\` (messages per client; $((CLIENTS)) x \`-n\` per run).

@@ -33,9 +33,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 final class LocalRelays {
 
-  /** Delivers data handed over to {@code to} on its loop, as from peer {@code from}; releases {@code data}. */
+  /**
+   * Delivers data handed over to {@code to} on its loop, as from peer {@code from}; releases
+   * {@code data}. {@code framed}: it arrived as ChannelData, its header still before it.
+   */
   interface Receiver {
-    void onLocalDatagram(Allocation to, InetSocketAddress from, ByteBuf data);
+    void onLocalDatagram(Allocation to, InetSocketAddress from, ByteBuf data, boolean framed);
   }
 
   private final int low;
@@ -107,14 +110,16 @@ final class LocalRelays {
   private static final ThreadLocal<Outbox> OUTBOX = ThreadLocal.withInitial(Outbox::new);
 
   /**
-   * Hands {@code data} (ownership passes here) to {@code to} as from {@code from}: now when
+   * Hands {@code data} (ownership passes here) to {@code to} as from {@code from} ({@code framed}:
+   * it arrived as ChannelData, its header still before it): now when
    * {@code to} lives on this thread's loop, else when this read burst ends. Returns false (and
    * releases {@code data}) when the data already waiting for {@code to} fills its receive buffer.
    */
-  static boolean handOver(Receiver receiver, Allocation to, InetSocketAddress from, ByteBuf data) {
+  static boolean handOver(Receiver receiver, Allocation to, InetSocketAddress from, ByteBuf data,
+                          boolean framed) {
     EventLoop loop = to.loop();
     if (loop.inEventLoop()) {
-      receiver.onLocalDatagram(to, from, data);
+      receiver.onLocalDatagram(to, from, data, framed);
       return true;
     }
     int size = data.readableBytes();
@@ -123,7 +128,7 @@ final class LocalRelays {
       data.release();
       return false;
     }
-    OUTBOX.get().add(loop, new Pending(receiver, to, from, data));
+    OUTBOX.get().add(loop, new Pending(receiver, to, from, data, framed));
     return true;
   }
 
@@ -136,7 +141,7 @@ final class LocalRelays {
   }
 
   /** One datagram on its way to an allocation of another loop. */
-  private record Pending(Receiver receiver, Allocation to, InetSocketAddress from, ByteBuf data) {}
+  private record Pending(Receiver receiver, Allocation to, InetSocketAddress from, ByteBuf data, boolean framed) {}
 
   /** What one thread's read burst hands to other loops, by loop. */
   private static final class Outbox {
@@ -164,7 +169,7 @@ final class LocalRelays {
     private static void deliver(List<Pending> batch) {
       for (Pending p : batch) {
         p.to().handedOver.addAndGet(-p.data().readableBytes());
-        p.receiver().onLocalDatagram(p.to(), p.from(), p.data());
+        p.receiver().onLocalDatagram(p.to(), p.from(), p.data(), p.framed());
       }
       WriteBatch.flush(); // not inside a read burst: what the deliveries wrote leaves now
     }

@@ -106,15 +106,16 @@ final class TurnProtocol implements LocalRelays.Receiver {
       return;
     }
     int data = buf.readerIndex() + ChannelData.HEADER_SIZE;
-    relayToPeer(a, bind.peer(), buf.retain().setIndex(data, data + length));
+    relayToPeer(a, bind.peer(), buf.retain().setIndex(data, data + length), true);
   }
 
   /**
    * Sends {@code data} (released here) from the allocation's relayed address to {@code peer}: to
    * another allocation of this node in the process when {@code peer} is its relayed address
-   * ({@link LocalRelays}), else from the relay socket.
+   * ({@link LocalRelays}), else from the relay socket. {@code framed}: {@code data} arrived as
+   * ChannelData, its header still before it.
    */
-  private void relayToPeer(Allocation a, InetSocketAddress peer, ByteBuf data) {
+  private void relayToPeer(Allocation a, InetSocketAddress peer, ByteBuf data, boolean framed) {
     int size = data.readableBytes();
     if (!a.toPeer.take(size)) {
       data.release();
@@ -127,7 +128,7 @@ final class TurnProtocol implements LocalRelays.Receiver {
       if (to != null) {
         metrics.packetsToPeer.increment();
         metrics.bytesToPeer.increment(size);
-        if (!LocalRelays.handOver(this, to, a.relayedAddressFor(peer.getAddress()), data)) {
+        if (!LocalRelays.handOver(this, to, a.relayedAddressFor(peer.getAddress()), data, framed)) {
           metrics.drop(Drop.BACKPRESSURE);
         }
         return;
@@ -165,7 +166,7 @@ final class TurnProtocol implements LocalRelays.Receiver {
         metrics.drop(Drop.PEER_REFUSED);
         return;
       }
-      onPeerData(a, peer, packet.content(), relay.alloc());
+      onPeerData(a, peer, packet.content(), false, relay.alloc());
     } finally {
       packet.release();
     }
@@ -173,19 +174,24 @@ final class TurnProtocol implements LocalRelays.Receiver {
 
   /** Data another allocation of this node relayed to {@code to}, from its relayed address {@code from}. */
   @Override
-  public void onLocalDatagram(Allocation to, InetSocketAddress from, ByteBuf data) {
+  public void onLocalDatagram(Allocation to, InetSocketAddress from, ByteBuf data, boolean framed) {
     try {
       if (!to.closed) {
         metrics.packetsLocal.increment();
-        onPeerData(to, from, data, to.client.channel().alloc());
+        onPeerData(to, from, data, framed, to.client.channel().alloc());
       }
     } finally {
       data.release();
     }
   }
 
-  /** As {@link #onPeerDatagram}; {@code data} stays the caller's. */
-  private void onPeerData(Allocation a, InetSocketAddress peer, ByteBuf data, ByteBufAllocator alloc) {
+  /**
+   * As {@link #onPeerDatagram}; {@code data} stays the caller's. ChannelData that arrived as
+   * ChannelData ({@code framed}) and leaves as a datagram is sent in its own buffer, its header
+   * rewritten: no copy.
+   */
+  private void onPeerData(Allocation a, InetSocketAddress peer, ByteBuf data, boolean framed,
+                          ByteBufAllocator alloc) {
     long now = System.nanoTime();
     if (!a.permits(peer.getAddress(), now)) {
       metrics.drop(Drop.NO_PERMISSION);
@@ -199,7 +205,8 @@ final class TurnProtocol implements LocalRelays.Receiver {
     Allocation.ChannelBind bind = a.channelOf(peer, now);
     ByteBuf out;
     if (bind != null) {
-      out = ChannelData.encode(bind.number(), data, a.client.stream(), alloc);
+      out = framed && !a.client.stream() ? ChannelData.reframe(bind.number(), data)
+          : ChannelData.encode(bind.number(), data, a.client.stream(), alloc);
     } else {
       byte[] tx = server.newTransactionId();
       StunMessage indication = StunMessage.indication(StunMethod.DATA, tx, List.of(
@@ -667,7 +674,7 @@ final class TurnProtocol implements LocalRelays.Receiver {
       metrics.drop(Drop.NO_PERMISSION);
       return;
     }
-    relayToPeer(a, peer, io.netty.buffer.Unpooled.wrappedBuffer(data.value()));
+    relayToPeer(a, peer, io.netty.buffer.Unpooled.wrappedBuffer(data.value()), false);
   }
 
   /**

@@ -116,6 +116,31 @@ class LocalRelaysTest {
     assertThat(server.drops("peer_refused")).isZero();
   }
 
+  /** A TCP client and a UDP one: ChannelData padded towards TCP (RFC 8656 §12.5), not towards UDP. */
+  @Test
+  void aTcpClientAndAUdpClientRelayedToEachOther() {
+    server = open(TurnTestServer.start());
+    TurnTestClient tcp = open(TurnTestClient.tcp(server));
+    TurnTestClient udp = client();
+    InetSocketAddress tcpRelayed = tcp.allocateOrFail();
+    InetSocketAddress udpRelayed = udp.allocateOrFail();
+    expectSuccess(tcp.channelBind(0x4002, udpRelayed), "TCP client's channel");
+    expectSuccess(udp.channelBind(0x4003, tcpRelayed), "UDP client's channel");
+    tcp.sendChannelData(0x4002, new byte[] {1, 2, 3, 4, 5});
+    Inbound atUdp = udp.receive(Duration.ofSeconds(2));
+    assertThat(atUdp).isNotNull();
+    assertThat(atUdp.channel()).isEqualTo(0x4003);
+    assertThat(atUdp.raw()).as("unpadded over UDP").hasSize(4 + 5);
+    assertThat(atUdp.data()).containsExactly(1, 2, 3, 4, 5);
+    udp.sendChannelData(0x4003, new byte[] {6, 7, 8, 9, 10});
+    Inbound atTcp = tcp.receive(Duration.ofSeconds(2));
+    assertThat(atTcp).isNotNull();
+    assertThat(atTcp.channel()).isEqualTo(0x4002);
+    assertThat(atTcp.raw()).as("padded to 4 over TCP").hasSize(4 + 8);
+    assertThat(atTcp.data()).containsExactly(6, 7, 8, 9, 10);
+    assertThat(server.total("parley.turn.packets.local")).isEqualTo(2);
+  }
+
   @Test
   void theReceiversPermissionsStillApply() throws SocketException {
     productionLike();

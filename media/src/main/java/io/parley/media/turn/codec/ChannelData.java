@@ -116,6 +116,27 @@ public final class ChannelData {
   }
 
   /**
+   * ChannelData on {@code channel} carrying {@code data} without a copy, for data that arrived as
+   * ChannelData itself: its 4-byte header, just before the reader index, is rewritten with the new
+   * channel number (the length stays) and returned retained, its reader index moved back to the
+   * header; the caller still releases {@code data}. Not padded: for datagrams.
+   *
+   * @param data the data of a ChannelData message, its header at {@code readerIndex() - 4}
+   */
+  public static ByteBuf reframe(int channel, ByteBuf data) {
+    if (channel < MIN_CHANNEL || channel > MAX_CHANNEL) {
+      throw new IllegalArgumentException(String.format("channel 0x%04X outside 0x4000..0x7FFF", channel));
+    }
+    int start = data.readerIndex() - HEADER_SIZE;
+    if (start < 0) {
+      throw new IllegalArgumentException("no ChannelData header before the data");
+    }
+    data.setShort(start, channel);
+    data.setShort(start + 2, data.readableBytes());
+    return data.retain().readerIndex(start);
+  }
+
+  /**
    * Encodes a ChannelData message into a new buffer from {@code alloc}, copying the readable bytes
    * of {@code data}. The caller owns the result. {@code data} is neither released nor read: its
    * reader index and reference count are unchanged, and the caller still releases it.

@@ -176,6 +176,23 @@ class ChannelDataTest {
   }
 
   @Test
+  void reframingRewritesTheHeaderInPlaceAndKeepsTheData() {
+    ByteBuf wire = Unpooled.wrappedBuffer(Rfc5769.hex("40 00 00 05 01 02 03 04 05 ff"));
+    ByteBuf data = wire.retainedSlice(0, 9).setIndex(ChannelData.HEADER_SIZE, 9);
+    ByteBuf out = ChannelData.reframe(0x7abc, data);
+    assertThat(out).isSameAs(data);
+    assertThat(ByteBufUtil.getBytes(out)).containsExactly(Rfc5769.hex("7a bc 00 05 01 02 03 04 05"));
+    assertThat(wire.refCnt()).as("the input's reference, the slice's and the result's").isEqualTo(3);
+    out.release();
+    data.release();
+    assertThatThrownBy(() -> ChannelData.reframe(0x4000, Unpooled.wrappedBuffer(payload(3))))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ChannelData.reframe(0x3fff, wire.setIndex(4, 9)))
+        .isInstanceOf(IllegalArgumentException.class);
+    wire.release();
+  }
+
+  @Test
   void theSameBytesAreCompleteOverUdp() {
     ByteBuf wire = Unpooled.wrappedBuffer(Rfc5769.hex("40 00 00 05 01 02 03 04 05"));
     ChannelData.Frame f = ChannelData.decode(wire, false);
