@@ -375,8 +375,8 @@ run_flood() {
     's/^flood: received \([0-9]*\) msgs in [0-9]* s (\([0-9]*\) msgs\/s), busiest second \([0-9]*\), lost \([0-9]*\)$/\1 \2 \3 \4/p' "$out")
   [[ -n ${FLOOD_RATE:-} ]] || fail "cannot parse TurnFlood output for $name:"$'\n'"$(tail -n 20 "$out")"
   # CPU over the whole flood (its warm-up too), per million messages relayed in it.
-  FLOOD_CPU="$(awk -v a="$c0" -v b="$c1" -v n="$(sed -n 's/^second [0-9]*: \([0-9]*\) msgs.*/\1/p' "$out" | awk '{ t += $1 } END { print t }')" \
-    'BEGIN { printf "%.2f", n > 0 ? (b - a) / n * 1e6 : 0 }')"
+  FLOOD_CPU="$(awk -v a="$c0" -v b="$c1" -v n="$(sed -n 's/^flood: sent [0-9]*, received \([0-9]*\),.*/\1/p' "$out")" \
+    'BEGIN { printf "%.2f", (n > 0 ? (b - a) / n * 1e6 : 0) }')"
 }
 
 echo "bench/turn: load per run: $UCLIENT_SHOWN ($((CLIENTS * MESSAGES)) messages)"

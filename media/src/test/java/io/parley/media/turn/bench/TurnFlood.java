@@ -148,8 +148,18 @@ public final class TurnFlood {
       received += receivedIn(s);
       busiest = Math.max(busiest, receivedIn(s));
     }
+    long sentAll = 0;
+    long receivedAll = 0;
+    long outOfOrder = 0;
     for (Client c : clients) {
       lost += c.lost;
+      sentAll += c.sent;
+      receivedAll += c.received;
+      outOfOrder += c.outOfOrder;
+    }
+    System.out.printf("flood: sent %d, received %d, out of order or repeated %d%n", sentAll, receivedAll, outOfOrder);
+    if (receivedAll > sentAll) {
+      throw new IllegalStateException("received " + receivedAll + " messages, more than the " + sentAll + " sent");
     }
     System.out.printf("flood: received %d msgs in %d s (%d msgs/s), busiest second %d, lost %d%n", received, seconds,
         received / seconds, busiest, lost);
@@ -200,6 +210,14 @@ public final class TurnFlood {
     final long[] perSecond = new long[3600];
     /** Its messages counted lost; on its loop. */
     long lost;
+    /** Messages it sent and messages it received, over the whole flood; on its loop. */
+    long sent;
+    long received;
+    /** The sequence number of its last message sent, and of the last one received from its partner. */
+    long sequence;
+    long lastReceived;
+    /** Messages from its partner that were not newer than the last one: duplicates or reordered. */
+    long outOfOrder;
     /** Messages sent that its partner has not received yet; on the loop. */
     int outstanding;
     /** When its partner last received one of its messages (or it last filled its window). */
@@ -301,11 +319,14 @@ public final class TurnFlood {
       }
       channel.flush();
       outstanding += BATCH;
+      sent += BATCH;
     }
 
+    /** ChannelData carrying this client's next sequence number, then zeros. */
     private void writeMessage(ByteBuf out) {
       out.writeShort(CHANNEL).writeShort(PAYLOAD);
-      out.writeZero(PAYLOAD);
+      out.writeLong(++sequence);
+      out.writeZero(PAYLOAD - Long.BYTES);
     }
 
     @Override
@@ -315,6 +336,12 @@ public final class TurnFlood {
         if (!running) {
           return;
         }
+        received++;
+        long seq = buf.getLong(buf.readerIndex() + ChannelData.HEADER_SIZE);
+        if (seq <= lastReceived) {
+          outOfOrder++;
+        }
+        lastReceived = seq;
         int second = (int) ((System.nanoTime() - startNanos) / 1_000_000_000L);
         if (second < perSecond.length) {
           perSecond[second]++;
