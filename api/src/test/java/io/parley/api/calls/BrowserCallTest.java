@@ -221,8 +221,22 @@ class BrowserCallTest {
         assertThat(ended.endReason()).isEqualTo(EndReason.TIME_LIMIT);
         assertThat(ended.endedAt()).isEqualTo(call.endsAt());
         assertThat(ended.durationSeconds()).isEqualTo((long) LIMIT_SECONDS);
+        // Both parties were relayed by this node: their media went from one allocation to the
+        // other in the process (LocalRelays), never through a relay socket.
+        assertThat(metric(api, "parley_turn_packets_local_total")).as("packets relayed in the process")
+            .isGreaterThan(2.0 * 25 * LIMIT_SECONDS / 2);
       }
     }
+  }
+
+  /** A metric's value from the node's /metrics (a counter without tags). */
+  private static double metric(Api api, String name) {
+    for (String line : api.get("/metrics", null).body().split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
+      }
+    }
+    throw new AssertionError(name + " is not in /metrics");
   }
 
   /** The ice-servers body with its {@code turns:} URL alone (and that server's credentials). */
