@@ -116,6 +116,80 @@ class LocalRelaysTest {
     assertThat(server.drops("peer_refused")).isZero();
   }
 
+  /**
+   * Data for an allocation of another event loop waits for that loop, bounded as its relay socket's
+   * receive buffer would be (1 MiB): with the receiving loop held up, what is beyond is dropped
+   * and counted, the rest is delivered once the loop runs again.
+   */
+  @Test
+  void dataWaitingForAnotherLoopIsBoundedByAReceiveBuffer() throws Exception {
+    server = open(TurnTestServer.start(Map.of("PARLEY_TURN_MAX_ALLOCATIONS_PER_USER", "100")));
+    // Two clients whose allocations live on different event loops (the kernel spreads clients
+    // over the listeners' sockets, one per loop).
+    List<TurnTestClient> made = new ArrayList<>();
+    TurnTestClient sender = null;
+    TurnTestClient receiver = null;
+    for (int i = 0; i < 24 && receiver == null; i++) {
+      TurnTestClient c = client();
+      c.allocateOrFail();
+      for (TurnTestClient other : made) {
+        if (allocationOf(other).loop() != allocationOf(c).loop()) {
+          sender = other;
+          receiver = c;
+          break;
+        }
+      }
+      made.add(c);
+    }
+    assertThat(receiver).as("two allocations on different event loops among 24").isNotNull();
+    Allocation to = allocationOf(receiver);
+    InetSocketAddress receiverRelayed = to.relayedAddress;
+    expectSuccess(sender.channelBind(0x4000, receiverRelayed), "channel to the receiver");
+    expectSuccess(receiver.createPermission(allocationOf(sender).relayedAddress), "the receiver's permission");
+
+    int size = 1200;
+    int messages = 1000;
+    int fits = TurnServer.RELAY_RCVBUF / size;
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    to.loop().execute(() -> {
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      for (int i = 1; i <= messages; i++) {
+        sender.sendChannelData(0x4000, new byte[size]);
+        if (i % 100 == 0) {
+          sender.binding(); // answered once the node has read all before it: no socket overflows
+        }
+      }
+      await(() -> server.drops("backpressure") == messages - fits, "the excess dropped");
+      assertThat(server.total("parley.turn.packets.local")).as("nothing delivered while the loop is held").isZero();
+      assertThat(to.handedOver.get()).isEqualTo(fits * size);
+    } finally {
+      release.countDown();
+    }
+    await(() -> server.total("parley.turn.packets.local") == fits, "the rest delivered");
+    await(() -> to.handedOver.get() == 0, "nothing left waiting");
+    assertThat(receiver.receive(Duration.ofSeconds(2))).as("the receiver hears the first of them").isNotNull();
+  }
+
+  private Allocation allocationOf(TurnTestClient c) {
+    return server.server.allocation(new FiveTuple(c.localAddress(), server.address(), FiveTuple.Transport.UDP));
+  }
+
+  private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 10 s: " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
   /** A TCP client and a UDP one: ChannelData padded towards TCP (RFC 8656 §12.5), not towards UDP. */
   @Test
   void aTcpClientAndAUdpClientRelayedToEachOther() {
