@@ -105,6 +105,17 @@ public final class OpenAiChatModel implements ChatModel {
   private final boolean ssl;
   private final String uri;
   private final Set<RemoteCompletion> running = ConcurrentHashMap.newKeySet();
+  /**
+   * Completions streaming at once; more wait their turn here, in order. Vert.x's own pool queue is
+   * never used: there a waiting request fails at the connect timeout although the server is up
+   * and only busy with the others (and Vert.x 5.0 leaves the timer of each request it queued
+   * armed, which later logs "Promise already completed", upstream eclipse-vertx/vert.x#6169).
+   */
+  public static final int MAX_CONNECTIONS = 32;
+  /** Completions admitted and not yet ended; guarded by {@code this}. */
+  private int streaming;
+  /** Completions waiting for one of the MAX_CONNECTIONS; guarded by {@code this}. */
+  private final java.util.ArrayDeque<RemoteCompletion> waiting = new java.util.ArrayDeque<>();
 
   public OpenAiChatModel(Vertx vertx, Settings settings) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -115,8 +126,11 @@ public final class OpenAiChatModel implements ChatModel {
     this.port = base.getPort() > 0 ? base.getPort() : ssl ? 443 : 80;
     String path = base.getRawPath() == null ? "" : base.getRawPath();
     this.uri = (path.endsWith("/") ? path.substring(0, path.length() - 1) : path) + "/chat/completions";
+    // Twice the connections ever streaming at once: a connection whose answer just ended may not
+    // be back in the pool yet when the next completion starts, which must not wait in its queue.
     this.client = vertx.createHttpClient(new HttpClientOptions()
-        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis())));
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis())),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(2 * MAX_CONNECTIONS));
   }
 
   @Override
@@ -130,8 +144,34 @@ public final class OpenAiChatModel implements ChatModel {
     Objects.requireNonNull(sink, "sink");
     RemoteCompletion completion = new RemoteCompletion(vertx.getOrCreateContext(), request, sink);
     running.add(completion);
+    synchronized (this) {
+      if (streaming >= MAX_CONNECTIONS) {
+        waiting.add(completion);
+        return completion;
+      }
+      streaming++;
+      completion.admitted = true;
+    }
     completion.context.runOnContext(v -> completion.start());
     return completion;
+  }
+
+  /** {@code c} ended: its place goes to the first waiting completion, or it leaves the queue. */
+  private void release(RemoteCompletion c) {
+    RemoteCompletion next;
+    synchronized (this) {
+      if (!c.admitted) {
+        waiting.remove(c);
+        return;
+      }
+      next = waiting.poll();
+      if (next == null) {
+        streaming--;
+        return;
+      }
+      next.admitted = true;
+    }
+    next.context.runOnContext(v -> next.start());
   }
 
   @Override
@@ -165,6 +205,8 @@ public final class OpenAiChatModel implements ChatModel {
     private final SseParser parser = new SseParser(this::onEvent);
     private HttpClientRequest http;
     private boolean ended;
+    /** Holds one of the MAX_CONNECTIONS; guarded by the model. */
+    private boolean admitted;
     private boolean streaming;
     private String finishReason;
     private final ToolCallDeltas toolCalls;
@@ -409,6 +451,7 @@ public final class OpenAiChatModel implements ChatModel {
       }
       ended = true;
       running.remove(this);
+      release(this);
       if (reason.equals("cancelled")) {
         abort();
       }
@@ -425,6 +468,7 @@ public final class OpenAiChatModel implements ChatModel {
       }
       ended = true;
       running.remove(this);
+      release(this);
       abort();
       LOG.debug("chat completion failed: {}", error.getMessage());
       try {

@@ -127,6 +127,8 @@ class OpenAiChatModelTest {
               event(chunk("{\"content\":\"Hi\"}", null))), false);
           // ...and then nothing more, as a server busy generating
         }
+        case "busy" -> vertx.setTimer(300, t -> stream(response, List.of( // a server answering after a while
+            event(chunk("{\"content\":\"Hi\"}", "\"stop\"")), "data: [DONE]\n\n"), true));
         case "silent" -> { } // never answers
         case "midstream" -> stream(response, List.of(
             event(chunk("{\"content\":\"So\"}", null)),
@@ -191,6 +193,35 @@ class OpenAiChatModelTest {
   static ChatRequest request() {
     return Personality.EXPERT.request(List.of(ChatMessage.user("Hi"), ChatMessage.assistant("Hello!")), 20,
         "How much water should I drink?", 64, 0.7);
+  }
+
+  /**
+   * More answers at once than the client's connection pool holds: the rest wait for a connection.
+   * Vert.x 5.0's pool armed a timer per waiting request that it never cancelled once the request
+   * got a connection; at the connect timeout each such timer failed an already completed request
+   * and Vert.x logged "Unhandled exception ... Promise already completed" (upstream
+   * eclipse-vertx/vert.x#6169). Nothing may be logged so.
+   */
+  @Test
+  void moreAnswersAtOnceThanThePoolHoldsLogNothingAfterTheConnectTimeout() throws Exception {
+    Duration connect = Duration.ofMillis(800);
+    try (OpenAiChatModel model = new OpenAiChatModel(vertx, new OpenAiChatModel.Settings(
+        URI.create("http://127.0.0.1:" + port + "/busy/v1"), Optional.of(KEY), "gpt-4o-mini", connect,
+        Duration.ofSeconds(5)))) {
+      List<RecordingSink> sinks = new ArrayList<>();
+      for (int i = 0; i < 3 * OpenAiChatModel.MAX_CONNECTIONS; i++) {
+        RecordingSink sink = new RecordingSink();
+        model.stream(request(), sink);
+        sinks.add(sink);
+      }
+      for (RecordingSink sink : sinks) {
+        sink.await();
+        assertThat(sink.error).isNull();
+        assertThat(sink.pieces).containsExactly("Hi");
+      }
+      Thread.sleep(connect.toMillis() * 2); // past every waiting request's connect timeout
+      assertThat(logs.list).noneMatch(e -> e.getFormattedMessage().contains("Unhandled exception"));
+    }
   }
 
   @Test

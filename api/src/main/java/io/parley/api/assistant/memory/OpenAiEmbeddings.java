@@ -37,8 +37,13 @@ public final class OpenAiEmbeddings implements Embeddings, AutoCloseable {
 
   /** Longest wait for one embedding, connect included; below the personal context's own lookup timeout. */
   public static final Duration TIMEOUT = Duration.ofMillis(800);
-  /** Requests that may wait for one of the client's connections to the embeddings server. */
-  static final int MAX_WAITING = 64;
+  /**
+   * Requests to the embeddings server at once; past it a text is kept without a vector at once.
+   * None ever waits in Vert.x's pool queue: there a request fails at the connect timeout while the
+   * server is merely busy, and Vert.x 5.0 leaves the timer of each request it queued armed, which
+   * later logs "Promise already completed" (upstream eclipse-vertx/vert.x#6169).
+   */
+  static final int MAX_IN_FLIGHT = 32;
   /** Longest text sent (a memory is at most 500 characters; a long message is embedded by its start). */
   public static final int MAX_INPUT_CHARS = 8_000;
 
@@ -82,6 +87,7 @@ public final class OpenAiEmbeddings implements Embeddings, AutoCloseable {
   private final Settings settings;
   private final WebClient client;
   private final Counter failures;
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
   /** Whether the last request failed, so that a server that is down is reported once, not per text. */
   private final AtomicBoolean failing = new AtomicBoolean();
 
@@ -91,7 +97,9 @@ public final class OpenAiEmbeddings implements Embeddings, AutoCloseable {
     // past the queue a text fails at once and is kept without a vector.
     this.client = WebClient.create(vertx, new WebClientOptions()
         .setConnectTimeout((int) TIMEOUT.toMillis()).setUserAgentEnabled(false),
-        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8).setMaxWaitQueueSize(MAX_WAITING));
+        // Twice the requests ever in flight: a connection whose answer just came may not be back in
+        // the pool yet when the next request goes.
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(2 * MAX_IN_FLIGHT));
     this.failures = Counter.builder("parley.embeddings.failures")
         .description("Texts (memories, messages, questions) left without a vector because the embeddings server "
             + "failed or was slow")
@@ -103,11 +111,17 @@ public final class OpenAiEmbeddings implements Embeddings, AutoCloseable {
     if (text == null || text.isBlank()) {
       return Future.succeededFuture(Optional.empty());
     }
+    if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
+      inFlight.decrementAndGet();
+      failures.increment();
+      return Future.succeededFuture(Optional.empty());
+    }
     String input = text.length() <= MAX_INPUT_CHARS ? text : text.substring(0, MAX_INPUT_CHARS);
     var request = client.postAbs(settings.endpoint()).idleTimeout(TIMEOUT.toMillis());
     settings.apiKey().ifPresent(request::bearerTokenAuthentication);
     return request.sendJsonObject(new JsonObject().put("model", settings.model()).put("input", new JsonArray().add(input)))
         .timeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        .andThen(done -> inFlight.decrementAndGet())
         .map(OpenAiEmbeddings::first)
         .map(v -> {
           if (failing.compareAndSet(true, false)) {
