@@ -5,15 +5,16 @@ import io.netty.channel.EventLoop;
 import io.netty.util.collection.IntObjectHashMap;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
  * One allocation (RFC 8656 §5): a relayed transport address bound to a client's 5-tuple (two, one
  * per address family, when ADDITIONAL-ADDRESS-FAMILY asked for both), with its permissions and
- * channel bindings. All of its state is touched only on {@link #loop()}, the event
- * loop that also serves its relay socket and its client, so none of it needs locks; other threads
- * (expiry sweep, revocation) hand work to that loop.
+ * channel bindings. Its state is changed only on {@link #loop()}, the event loop that also serves
+ * its relay socket and its client; other threads (expiry sweep, revocation) hand work to that loop.
+ * What data for its client reads (permissions, the channel of a peer, the bandwidth cap towards the
+ * client, whether it is closed) may also be read on another loop, where an allocation of this node
+ * relays to it ({@link LocalRelays}): those are concurrent structures.
  */
 final class Allocation {
 
@@ -37,11 +38,11 @@ final class Allocation {
   final TokenBucket toClient;
   long expiresAtNanos;
   /** Permissions (RFC 8656 §9) by peer IP: expiry in System.nanoTime() units. */
-  final Map<InetAddress, Long> permissions = new HashMap<>();
+  final Map<InetAddress, Long> permissions = new java.util.concurrent.ConcurrentHashMap<>();
   /** Channel bindings by number: keyed by a primitive, so the per-packet lookup boxes nothing. */
   final IntObjectHashMap<ChannelBind> channels = new IntObjectHashMap<>();
-  final Map<InetSocketAddress, ChannelBind> channelsByPeer = new HashMap<>();
-  boolean closed;
+  final Map<InetSocketAddress, ChannelBind> channelsByPeer = new java.util.concurrent.ConcurrentHashMap<>();
+  volatile boolean closed;
   /**
    * Bytes handed over to it by allocations of other event loops and not yet delivered
    * ({@link LocalRelays}): bounded as its relay socket's receive buffer would be.
@@ -148,7 +149,7 @@ final class Allocation {
     channelsByPeer.values().removeIf(b -> b.expiresAtNanos() - now <= 0);
   }
 
-  /** Per-direction bandwidth cap: a token bucket of one second of bytes. */
+  /** Per-direction bandwidth cap: a token bucket of one second of bytes (towards the client taken on two loops at times). */
   static final class TokenBucket {
     private final long rate;
     private double tokens;
@@ -159,7 +160,7 @@ final class Allocation {
       this.tokens = bytesPerSecond;
     }
 
-    boolean take(int bytes) {
+    synchronized boolean take(int bytes) {
       if (rate <= 0) {
         return true;
       }

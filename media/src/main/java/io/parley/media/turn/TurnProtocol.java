@@ -128,7 +128,19 @@ final class TurnProtocol implements LocalRelays.Receiver {
       if (to != null) {
         metrics.packetsToPeer.increment();
         metrics.bytesToPeer.increment(size);
-        if (!LocalRelays.handOver(this, to, a.relayedAddressFor(peer.getAddress()), data, framed)) {
+        InetSocketAddress from = a.relayedAddressFor(peer.getAddress());
+        ClientLink direct = sameListener(a.client, to.client);
+        if (direct != null) {
+          // Both clients reach the node over UDP at the same address and port, one listening
+          // socket per loop: this loop's socket sends to the receiver's client as its own would,
+          // with no hand-over (and no wake-up) of the receiver's loop.
+          try {
+            metrics.packetsLocal.increment();
+            onPeerData(to, from, data, framed, direct);
+          } finally {
+            data.release();
+          }
+        } else if (!LocalRelays.handOver(this, to, from, data, framed)) {
           metrics.drop(Drop.BACKPRESSURE);
         }
         return;
@@ -166,7 +178,7 @@ final class TurnProtocol implements LocalRelays.Receiver {
         metrics.drop(Drop.PEER_REFUSED);
         return;
       }
-      onPeerData(a, peer, packet.content(), false, relay.alloc());
+      onPeerData(a, peer, packet.content(), false, a.client);
     } finally {
       packet.release();
     }
@@ -178,7 +190,7 @@ final class TurnProtocol implements LocalRelays.Receiver {
     try {
       if (!to.closed) {
         metrics.packetsLocal.increment();
-        onPeerData(to, from, data, framed, to.client.channel().alloc());
+        onPeerData(to, from, data, framed, to.client);
       }
     } finally {
       data.release();
@@ -186,12 +198,29 @@ final class TurnProtocol implements LocalRelays.Receiver {
   }
 
   /**
+   * A link to {@code to}'s client through {@code from}'s socket when both are UDP clients of
+   * listening sockets bound to one address (the loops' sockets of one port), else null. On the
+   * sender's loop: the datagram leaves from the address the client knows.
+   */
+  private static ClientLink sameListener(ClientLink from, ClientLink to) {
+    if (from instanceof ClientLink.Udp f && to instanceof ClientLink.Udp t) {
+      if (f.channel() == t.channel()) {
+        return t;
+      }
+      if (f.channel().localAddress() != null && f.channel().localAddress().equals(t.channel().localAddress())) {
+        return new ClientLink.Udp(f.channel(), t.client());
+      }
+    }
+    return null;
+  }
+
+  /**
    * As {@link #onPeerDatagram}; {@code data} stays the caller's. ChannelData that arrived as
    * ChannelData ({@code framed}) and leaves as a datagram is sent in its own buffer, its header
    * rewritten: no copy.
    */
-  private void onPeerData(Allocation a, InetSocketAddress peer, ByteBuf data, boolean framed,
-                          ByteBufAllocator alloc) {
+  private void onPeerData(Allocation a, InetSocketAddress peer, ByteBuf data, boolean framed, ClientLink link) {
+    ByteBufAllocator alloc = link.channel().alloc();
     long now = System.nanoTime();
     if (!a.permits(peer.getAddress(), now)) {
       metrics.drop(Drop.NO_PERMISSION);
@@ -205,8 +234,8 @@ final class TurnProtocol implements LocalRelays.Receiver {
     Allocation.ChannelBind bind = a.channelOf(peer, now);
     ByteBuf out;
     if (bind != null) {
-      out = framed && !a.client.stream() ? ChannelData.reframe(bind.number(), data)
-          : ChannelData.encode(bind.number(), data, a.client.stream(), alloc);
+      out = framed && !link.stream() ? ChannelData.reframe(bind.number(), data)
+          : ChannelData.encode(bind.number(), data, link.stream(), alloc);
     } else {
       byte[] tx = server.newTransactionId();
       StunMessage indication = StunMessage.indication(StunMethod.DATA, tx, List.of(
@@ -216,7 +245,7 @@ final class TurnProtocol implements LocalRelays.Receiver {
     }
     metrics.packetsToClient.increment();
     metrics.bytesToClient.increment(size);
-    a.client.relay(out);
+    link.relay(out);
   }
 
   // --- control plane -----------------------------------------------------------------------------

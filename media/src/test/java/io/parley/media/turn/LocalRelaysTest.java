@@ -117,32 +117,27 @@ class LocalRelaysTest {
   }
 
   /**
-   * Data for an allocation of another event loop waits for that loop, bounded as its relay socket's
-   * receive buffer would be (1 MiB): with the receiving loop held up, what is beyond is dropped
-   * and counted, the rest is delivered once the loop runs again.
+   * Data for an allocation of another event loop whose client is on TCP waits for that loop (the
+   * connection is that loop's), bounded as its relay socket's receive buffer would be (1 MiB):
+   * with the receiving loop held up, what is beyond is dropped and counted, the rest is delivered
+   * once the loop runs again.
    */
   @Test
   void dataWaitingForAnotherLoopIsBoundedByAReceiveBuffer() throws Exception {
     server = open(TurnTestServer.start(Map.of("PARLEY_TURN_MAX_ALLOCATIONS_PER_USER", "100")));
-    // Two clients whose allocations live on different event loops (the kernel spreads clients
-    // over the listeners' sockets, one per loop).
-    List<TurnTestClient> made = new ArrayList<>();
-    TurnTestClient sender = null;
+    TurnTestClient sender = client();
+    sender.allocateOrFail();
+    // A TCP client whose allocation lives on the other event loop (connections are spread over them).
     TurnTestClient receiver = null;
     for (int i = 0; i < 24 && receiver == null; i++) {
-      TurnTestClient c = client();
+      TurnTestClient c = open(TurnTestClient.tcp(server));
       c.allocateOrFail();
-      for (TurnTestClient other : made) {
-        if (allocationOf(other).loop() != allocationOf(c).loop()) {
-          sender = other;
-          receiver = c;
-          break;
-        }
+      if (allocationOf(c, FiveTuple.Transport.TCP).loop() != allocationOf(sender).loop()) {
+        receiver = c;
       }
-      made.add(c);
     }
-    assertThat(receiver).as("two allocations on different event loops among 24").isNotNull();
-    Allocation to = allocationOf(receiver);
+    assertThat(receiver).as("a TCP allocation on the other event loop among 24").isNotNull();
+    Allocation to = allocationOf(receiver, FiveTuple.Transport.TCP);
     InetSocketAddress receiverRelayed = to.relayedAddress;
     expectSuccess(sender.channelBind(0x4000, receiverRelayed), "channel to the receiver");
     expectSuccess(receiver.createPermission(allocationOf(sender).relayedAddress), "the receiver's permission");
@@ -177,7 +172,11 @@ class LocalRelaysTest {
   }
 
   private Allocation allocationOf(TurnTestClient c) {
-    return server.server.allocation(new FiveTuple(c.localAddress(), server.address(), FiveTuple.Transport.UDP));
+    return allocationOf(c, FiveTuple.Transport.UDP);
+  }
+
+  private Allocation allocationOf(TurnTestClient c, FiveTuple.Transport transport) {
+    return server.server.allocation(new FiveTuple(c.localAddress(), server.address(), transport));
   }
 
   private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
@@ -264,14 +263,15 @@ class LocalRelaysTest {
 
   /**
    * Many pairs, so that some have their two clients on different event loops (the kernel spreads
-   * clients over the listeners' sockets): every message arrives, in order, and none of it through
-   * the kernel.
+   * clients over the listeners' sockets; such a pair's data leaves from the sender's loop through
+   * its own socket of the same port): every message arrives, in order, and none of it through the
+   * kernel between relays.
    */
   @Test
   void pairsOnTwoEventLoopsKeepEveryMessageInOrder() {
     // Loopback peers allowed: the kernel path would be open too.
     server = open(TurnTestServer.start(Map.of("PARLEY_TURN_MAX_ALLOCATIONS_PER_USER", "100")));
-    int pairs = 8;
+    int pairs = 12;
     int messages = 200;
     List<TurnTestClient[]> calls = new ArrayList<>();
     for (int i = 0; i < pairs; i++) {
@@ -283,6 +283,8 @@ class LocalRelaysTest {
       expectSuccess(b.channelBind(0x4000, ar), "channel b->a");
       calls.add(new TurnTestClient[] {a, b});
     }
+    assertThat(calls.stream().filter(c -> allocationOf(c[0]).loop() != allocationOf(c[1]).loop()).count())
+        .as("pairs split across the two loops").isPositive();
     for (int m = 0; m < messages; m++) {
       for (TurnTestClient[] call : calls) {
         call[0].sendChannelData(0x4000, ByteBuffer.allocate(4).putInt(m).array());
