@@ -27,9 +27,13 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * it), unless the operator allows the address as a peer.
  *
  * <p>Each allocation lives on its client's event loop. Between two allocations of one loop the
- * data goes over at once; towards another loop, what a read burst sends is gathered per loop and
- * handed over as one task when the burst ends ({@link WriteBatch#flush}), bounded per receiving
- * allocation by the receive buffer its socket would have had ({@link TurnServer#RELAY_RCVBUF}).
+ * data goes over at once; when both clients are on UDP at the same listening address (each loop
+ * has its own socket of that port), the sender's loop sends to the receiver's client through its
+ * own socket, reading the receiver's concurrent state ({@link Allocation}); otherwise (a TCP or
+ * TLS receiver, whose connection belongs to its loop) what a read burst sends is gathered per
+ * loop and handed over as one task when the burst ends ({@link WriteBatch#flush}), bounded per
+ * receiving allocation by the receive buffer its socket would have had
+ * ({@link TurnServer#RELAY_RCVBUF}).
  */
 final class LocalRelays {
 
