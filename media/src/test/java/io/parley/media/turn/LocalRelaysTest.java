@@ -36,6 +36,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LocalRelaysTest {
 
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
   @AutoClose
   private final Closer open = new Closer();
   private TurnTestServer server;
@@ -160,14 +162,14 @@ class LocalRelaysTest {
           sender.binding(); // answered once the node has read all before it: no socket overflows
         }
       }
-      await(() -> server.drops("backpressure") == messages - fits, "the excess dropped");
+      TurnProtocolTest.await(() -> server.drops("backpressure") == messages - fits, WAIT, "the excess dropped");
       assertThat(server.total("parley.turn.packets.local")).as("nothing delivered while the loop is held").isZero();
       assertThat(to.handedOver.get()).isEqualTo(fits * size);
     } finally {
       release.countDown();
     }
-    await(() -> server.total("parley.turn.packets.local") == fits, "the rest delivered");
-    await(() -> to.handedOver.get() == 0, "nothing left waiting");
+    TurnProtocolTest.await(() -> server.total("parley.turn.packets.local") == fits, WAIT, "the rest delivered");
+    TurnProtocolTest.await(() -> to.handedOver.get() == 0, WAIT, "nothing left waiting");
     assertThat(receiver.receive(Duration.ofSeconds(2))).as("the receiver hears the first of them").isNotNull();
   }
 
@@ -177,16 +179,6 @@ class LocalRelaysTest {
 
   private Allocation allocationOf(TurnTestClient c, FiveTuple.Transport transport) {
     return server.server.allocation(new FiveTuple(c.localAddress(), server.address(), transport));
-  }
-
-  private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 10 s: " + what);
-      }
-      Thread.sleep(10);
-    }
   }
 
   /** A TCP client and a UDP one: ChannelData padded towards TCP (RFC 8656 §12.5), not towards UDP. */

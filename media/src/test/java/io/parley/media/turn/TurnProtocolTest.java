@@ -74,7 +74,8 @@ class TurnProtocolTest {
     return new InetSocketAddress(ip, port);
   }
 
-  private static void await(BooleanSupplier condition, Duration max, String what) throws InterruptedException {
+  /** Polls {@code condition} until it holds, failing after {@code max} (shared by this package's tests). */
+  static void await(BooleanSupplier condition, Duration max, String what) throws InterruptedException {
     long deadline = System.nanoTime() + max.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
