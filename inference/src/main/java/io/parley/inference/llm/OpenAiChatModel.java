@@ -112,6 +112,8 @@ public final class OpenAiChatModel implements ChatModel {
    * armed, which later logs "Promise already completed", upstream eclipse-vertx/vert.x#6169).
    */
   public static final int MAX_CONNECTIONS = 32;
+  /** Completions that may wait for one of the MAX_CONNECTIONS; past it a completion fails at once (busy). */
+  public static final int MAX_WAITING = 256;
   /** Completions admitted and not yet ended; guarded by {@code this}. */
   private int streaming;
   /** Completions waiting for one of the MAX_CONNECTIONS; guarded by {@code this}. */
@@ -145,6 +147,12 @@ public final class OpenAiChatModel implements ChatModel {
     RemoteCompletion completion = new RemoteCompletion(vertx.getOrCreateContext(), request, sink);
     running.add(completion);
     synchronized (this) {
+      if (streaming >= MAX_CONNECTIONS && waiting.size() >= MAX_WAITING) {
+        completion.context.runOnContext(v -> completion.fail(new ParleyException(Reason.UNAVAILABLE,
+            "LLM server " + endpoint() + " busy: " + MAX_CONNECTIONS + " answers streaming and " + MAX_WAITING
+                + " waiting")));
+        return completion;
+      }
       if (streaming >= MAX_CONNECTIONS) {
         waiting.add(completion);
         return completion;

@@ -224,6 +224,24 @@ class OpenAiChatModelTest {
     }
   }
 
+  /** The wait for a connection is bounded: past MAX_WAITING an answer fails at once, naming the cause. */
+  @Test
+  void pastTheWaitingAnswersOneMoreFailsAtOnceAsBusy() throws Exception {
+    try (OpenAiChatModel model = model("silent")) {
+      List<RecordingSink> held = new ArrayList<>();
+      for (int i = 0; i < OpenAiChatModel.MAX_CONNECTIONS + OpenAiChatModel.MAX_WAITING; i++) {
+        RecordingSink sink = new RecordingSink();
+        model.stream(request(), sink);
+        held.add(sink);
+      }
+      RecordingSink refused = new RecordingSink();
+      model.stream(request(), refused);
+      refused.await();
+      assertThat(refused.error).hasMessageContaining("busy");
+      assertThat(held).allMatch(sink -> sink.error == null);
+    }
+  }
+
   @Test
   void streamsTheDocumentedFormat() throws Exception {
     try (OpenAiChatModel model = model("ok")) {
